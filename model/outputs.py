@@ -1,0 +1,158 @@
+"""Write a run folder: config, tidy tables, plots and a plain-words report.
+
+Everything is written into a hidden sibling folder first and renamed into place at the end, so a
+failed run leaves no partial output behind.
+"""
+
+import json
+import shutil
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
+
+from model.params import GROUPS  # noqa: E402
+
+OUTPUTS_ROOT = Path("outputs")
+GROUP_COLOURS = {"arriving": "tab:orange", "receiving": "tab:blue"}
+
+
+def default_run_dir(seed: int, root: Path = OUTPUTS_ROOT, now: datetime | None = None) -> Path:
+    """outputs/<date>/<time>-seed<seed>, with a numeric suffix if that folder exists."""
+    now = now or datetime.now()
+    base = root / now.strftime("%Y-%m-%d") / f"{now.strftime('%H-%M-%S')}-seed{seed}"
+    candidate, suffix = base, 1
+    while candidate.exists():
+        suffix += 1
+        candidate = base.with_name(f"{base.name}-{suffix}")
+    return candidate
+
+
+@contextmanager
+def staged_folder(final: Path):
+    """Yield a temporary folder that becomes `final` only if the block finishes without error."""
+    final = Path(final)
+    if final.exists() and any(final.iterdir()):
+        raise FileExistsError(f"{final} exists and is not empty")
+    staging = final.with_name(f".{final.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if final.exists():
+        final.rmdir()
+    staging.rename(final)
+
+
+def write_table(frame: pd.DataFrame, folder: Path, name: str, csv: bool = False) -> None:
+    """Parquet (and optionally CSV) copy of a table."""
+    frame.to_parquet(folder / f"{name}.parquet", index=False)
+    if csv:
+        frame.to_csv(folder / f"{name}.csv", index=False)
+
+
+def plot_metrics(timeseries: pd.DataFrame, metrics: dict[str, str], ylabel: str, title: str, path: Path) -> None:
+    """One line per group and metric over weeks."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    styles = ["-", "--", ":", "-."]
+    for style, (metric, label) in zip(styles, metrics.items()):
+        for group in GROUPS:
+            rows = timeseries[(timeseries.metric == metric) & (timeseries.group == group)]
+            if len(rows):
+                ax.plot(rows.step, rows.value, style, color=GROUP_COLOURS[group], label=f"{group}: {label}")
+    ax.set_xlabel("week")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_plots(timeseries: pd.DataFrame, folder: Path) -> None:
+    plot_metrics(timeseries, {"attitude_mean": "mean attitude"}, "feeling thermometer (0-100)",
+                 "Attitude toward the outgroup", folder / "attitude_by_group.png")
+    plot_metrics(timeseries, {"intergroup_contact_share": "any contact", "positive_contact_share": "positive",
+                              "negative_contact_share": "negative"},
+                 "share of group this week", "Intergroup contact", folder / "contact_by_group.png")
+
+
+def headline(timeseries: pd.DataFrame, agents: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Headline figures per group: start and end attitude, weekly contact, share ever in contact."""
+    last = timeseries.step.max()
+    figures = {}
+    for group in GROUPS:
+        rows = timeseries[timeseries.group == group]
+        if rows.empty:
+            continue
+        metric = lambda name, step: float(rows[(rows.metric == name) & (rows.step == step)].value.iloc[0])  # noqa: E731
+        weekly = rows[rows.metric == "intergroup_contact_share"].value
+        members = agents[agents.group == group]
+        figures[group] = {
+            "residents": int(len(members)),
+            "attitude_start": metric("attitude_mean", 0),
+            "attitude_end": metric("attitude_mean", last),
+            "anxiety_end": metric("anxiety_mean", last),
+            "trust_end": metric("trust_mean", last),
+            "weekly_contact_share": float(weekly.mean()) if len(weekly) else float("nan"),
+            "ever_contact_share": float((members.intergroup_contacts > 0).mean()),
+            "negative_share_of_encounters": float(members.negative_contacts.sum() / max(members.intergroup_contacts.sum(), 1)),
+        }
+    return figures
+
+
+def write_report(folder: Path, figures: dict, city_measured: dict, requested: dict, run_info: dict) -> None:
+    """report.md: what was run and what came out, in plain words."""
+    lines = ["# Bridges run report", "",
+             f"Seed {run_info['seed']}, {run_info['steps']} weeks, {run_info['n_agents']} residents; "
+             f"built in {run_info['build_seconds']:.2f} s, simulated in {run_info['run_seconds']:.2f} s.", "",
+             "## Headline figures", "",
+             "| figure | arriving | receiving |", "|---|---|---|"]
+    rows = [("residents", "{:d}"), ("attitude_start", "{:.1f}"), ("attitude_end", "{:.1f}"),
+            ("anxiety_end", "{:.3f}"), ("trust_end", "{:.3f}"), ("weekly_contact_share", "{:.1%}"),
+            ("ever_contact_share", "{:.1%}"), ("negative_share_of_encounters", "{:.1%}")]
+    labels = {"residents": "residents", "attitude_start": "mean attitude, week 0 (0-100)",
+              "attitude_end": "mean attitude, last week (0-100)", "anxiety_end": "mean anxiety, last week (0-1)",
+              "trust_end": "mean trust, last week (0-1)",
+              "weekly_contact_share": "share with intergroup contact in an average week",
+              "ever_contact_share": "share with any intergroup contact over the run",
+              "negative_share_of_encounters": "negative share of intergroup encounters"}
+    for key, fmt in rows:
+        cells = [fmt.format(figures[g][key]) if g in figures else "-" for g in ("arriving", "receiving")]
+        lines.append(f"| {labels[key]} | {cells[0]} | {cells[1]} |")
+    arriving, receiving = figures.get("arriving"), figures.get("receiving")
+    if arriving and receiving:
+        lines += ["", "In words: arriving members end the run with a mean attitude of "
+                  f"{arriving['attitude_end']:.1f} toward receiving members, receiving members "
+                  f"{receiving['attitude_end']:.1f} toward arriving members. In an average week "
+                  f"{arriving['weekly_contact_share']:.0%} of arriving and {receiving['weekly_contact_share']:.0%} "
+                  "of receiving members have any intergroup contact."]
+    lines += ["", "## The city: requested and measured", "", "| quantity | requested | measured |", "|---|---|---|"]
+    for key, value in city_measured.items():
+        lines.append(f"| {key} | {requested.get(key, '')} | {value:.3f} |")
+    lines += ["", "Dissimilarity: Duncan's index across places (0 = even, 1 = fully apart). E-I index: "
+              "(between-group - within-group ties) / all ties. Assortativity: Newman's coefficient by group.",
+              "", "## Files", "",
+              "- `config.yaml`: the resolved configuration", "- `timeseries.parquet` / `.csv`: step, group, metric, value",
+              "- `agents.parquet`: one row per resident at the end", "- `city.json`: measured city structure",
+              "- `attitude_by_group.png`, `contact_by_group.png`: plots", ""]
+    (folder / "report.md").write_text("\n".join(lines))
+
+
+def write_config(folder: Path, plain_config: dict, overrides: list[str]) -> None:
+    (folder / "config.yaml").write_text(yaml.safe_dump(plain_config, sort_keys=False))
+    (folder / "overrides.yaml").write_text(yaml.safe_dump(list(overrides)))
+
+
+def write_json(path: Path, payload: dict) -> None:
+    path.write_text(json.dumps(payload, indent=2, sort_keys=True))

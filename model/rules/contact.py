@@ -1,0 +1,80 @@
+"""Contact rules: how often groups meet, how good a meeting is, and what it does to people.
+
+Every function is pure: arrays and numbers in, arrays out. The weekly step and every test call these
+same functions. Symbols follow docs in README.md ("Equations").
+"""
+
+import numpy as np
+
+from model.sampling import binomial_quantile, poisson_quantile
+
+
+def logistic(x: np.ndarray) -> np.ndarray:
+    """The standard logistic function 1 / (1 + exp(-x))."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def willingness(anxiety: np.ndarray, distress: np.ndarray, anxiety_weight: float, distress_weight: float,
+                floor: float) -> np.ndarray:
+    """Readiness to meet the outgroup, in [floor, 1]: w = max(floor, 1 - a_w * anxiety - d_w * distress).
+
+    Intergroup anxiety and distress make people avoid contact (Stephan & Stephan 1985; FOCUS).
+    """
+    return np.maximum(floor, 1.0 - anxiety_weight * anxiety - distress_weight * distress)
+
+
+def encounter_rate(layer_rate: np.ndarray, willingness_source: np.ndarray, willingness_target: np.ndarray) -> np.ndarray:
+    """Expected encounters per week on each tie: lambda = layer rate * w_i * w_j (quantity)."""
+    return layer_rate * willingness_source * willingness_target
+
+
+def draw_encounters(rate: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Encounters this week on each tie, n ~ Poisson(lambda), from one uniform per tie."""
+    return poisson_quantile(u, rate)
+
+
+def contact_quality(conditions: np.ndarray, condition_weights: np.ndarray, intercept: float,
+                    shared_language: np.ndarray, language_weight: float,
+                    anxiety: np.ndarray, anxiety_weight: float,
+                    distress: np.ndarray, distress_weight: float) -> np.ndarray:
+    """Quality of an intergroup encounter in [0, 1].
+
+    q = logistic(b0 + sum_c beta_c * C_c + beta_L * L - beta_A * A - beta_D * D), where C are the
+    setting's Allport conditions (rows: ties, columns: equal status, common goal, cooperation,
+    institutional support), L the two people's shared language (the lower proficiency), and A and D
+    the pair's mean anxiety and distress (Allport 1954; Pettigrew & Tropp 2006).
+    """
+    score = (intercept + conditions @ condition_weights + language_weight * shared_language
+             - anxiety_weight * anxiety - distress_weight * distress)
+    return logistic(score)
+
+
+def positive_probability(quality: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Chance that one person experiences an encounter as positive: logistic(logit(q) + offset).
+
+    `offset` is a per-person shift on the logit scale (arriving members report contact as more
+    positive: FOCUS); offset 0 gives p = q.
+    """
+    q = np.clip(quality, 1e-12, 1.0 - 1e-12)
+    return logistic(np.log(q / (1.0 - q)) + offset)
+
+
+def draw_valence(encounters: np.ndarray, p_positive: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split each tie's encounters into (positive, negative) for one side, positive ~ Binomial(n, p)."""
+    positive = binomial_quantile(u, encounters, p_positive)
+    return positive, encounters - positive
+
+
+def contact_update(value: np.ndarray, positive: np.ndarray, negative: np.ndarray, step: np.ndarray,
+                   negativity_weight: float, good_end: float, bad_end: float) -> np.ndarray:
+    """Move a bounded variable after a week's positive and negative contact.
+
+    Each positive encounter closes a fraction `step` of the distance to `good_end`; each negative one
+    a fraction `step * negativity_weight` of the distance to `bad_end` (negative contact weighs more:
+    Barlow et al. 2012; Graf, Paolini & Rubin 2014). With P positive and N negative encounters:
+        x' = x + (1 - (1 - s)^P) (good - x) + (1 - (1 - s k)^N) (bad - x)
+    which stays within [min(good, bad), max(good, bad)] for any counts.
+    """
+    pull_good = 1.0 - (1.0 - step) ** positive
+    pull_bad = 1.0 - (1.0 - np.minimum(step * negativity_weight, 1.0)) ** negative
+    return value + pull_good * (good_end - value) + pull_bad * (bad_end - value)

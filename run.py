@@ -1,0 +1,122 @@
+"""Bridges command line: run one simulation and write its run folder.
+
+    python run.py                                   # default scenario: ~5,000 residents, 52 weeks
+    python run.py city.n_agents=20000 seed=3 steps=104
+    python run.py --help                            # config groups and options
+
+Bad input (unknown key, out-of-range or non-numeric value) prints one line naming the key and exits
+with code 2, leaving no run folder behind.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from model import BridgesModel
+from model.config import compose_config, config_groups, model_params, run_options, to_plain
+from model.errors import InputError
+from model.outputs import (
+    default_run_dir,
+    headline,
+    staged_folder,
+    write_config,
+    write_json,
+    write_plots,
+    write_report,
+    write_table,
+)
+
+USAGE = __doc__.split("\n\n")[1]
+PROGRESS_DISABLE = {"auto": None, "on": False, "off": True}  # tqdm: None = only on a terminal
+
+
+def help_text() -> str:
+    groups = "\n".join(f"  {group}: {', '.join(options)}" for group, options in config_groups().items())
+    return (f"Bridges: intergroup contact between arriving and receiving communities.\n\n{USAGE}\n\n"
+            f"Config groups (choose with group=option):\n{groups}\n\n"
+            "Any key can be overridden as key=value (e.g. city.arriving_share=0.1, "
+            "contact.update.negativity_weight=3).\nPrint the composed config with --cfg. "
+            "Every key is documented in conf/ with its unit and source.")
+
+
+def parse_args(argv: list[str]) -> tuple[str, list[str], bool]:
+    """(config name, overrides, print-config flag) from the command line."""
+    config_name, overrides, show = "config", [], False
+    args = iter(argv)
+    for arg in args:
+        if arg == "--config-name":
+            config_name = next(args, "")
+        elif arg.startswith("--config-name="):
+            config_name = arg.split("=", 1)[1]
+        elif arg == "--cfg":
+            show = True
+        elif arg.startswith("-"):
+            raise InputError(f"{arg}: unknown option (see python run.py --help)")
+        else:
+            overrides.append(arg)
+    if not config_name:
+        raise InputError("--config-name: needs a name")
+    return config_name, overrides, show
+
+
+def simulate(params, progress: str = "auto") -> tuple[BridgesModel, float, float]:
+    """Build and run a model; returns it with build and run seconds."""
+    start = time.perf_counter()
+    model = BridgesModel(params)
+    built = time.perf_counter()
+    for _ in tqdm(range(params.steps), desc="weeks", unit="wk", disable=PROGRESS_DISABLE[progress], leave=False):
+        model.step()
+    return model, built - start, time.perf_counter() - built
+
+
+def run_one(plain: dict, overrides: list[str]) -> Path:
+    """Validate, simulate and write one run folder; returns its path."""
+    params = model_params(plain)
+    options = run_options(plain)
+    folder = Path(options["output_dir"]) if options["output_dir"] else default_run_dir(params.seed)
+    if folder.exists() and any(folder.iterdir()):
+        raise InputError(f"run.output_dir: {folder} exists and is not empty")
+    model, build_seconds, run_seconds = simulate(params, options["progress"])
+    timeseries, agents = model.timeseries(), model.agent_table()
+    with staged_folder(folder) as staging:
+        write_config(staging, plain, overrides)
+        write_table(timeseries, staging, "timeseries", csv=True)
+        write_table(agents, staging, "agents")
+        write_json(staging / "city.json", model.city.measured)
+        write_plots(timeseries, staging)
+        city = params.city
+        requested = {"dissimilarity_neighbourhood": f"segregation={city.segregation:g}",
+                     "dissimilarity_work_school": f"workplaces.segregation={city.workplaces.segregation:g}"}
+        requested |= {f"{metric}_{name}": f"homophily={layer.homophily:g}"
+                      for name, layer in city.layers.items() for metric in ("ei_index", "assortativity")}
+        run_info = {"seed": params.seed, "steps": params.steps, "n_agents": city.n_agents,
+                    "build_seconds": build_seconds, "run_seconds": run_seconds}
+        write_report(staging, headline(timeseries, agents), model.city.measured, requested, run_info)
+    return folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if any(arg in ("-h", "--help") for arg in argv):
+        print(help_text())
+        return 0
+    try:
+        config_name, overrides, show = parse_args(argv)
+        plain = to_plain(compose_config(overrides, config_name))
+        if show:
+            import yaml
+
+            print(yaml.safe_dump(plain, sort_keys=False))
+            return 0
+        folder = run_one(plain, overrides)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

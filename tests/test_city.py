@@ -1,0 +1,101 @@
+"""The city builder: group sizes, placement, homophily, and the measures it reports."""
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from model.city import (
+    ContactNetwork,
+    assign_groups,
+    assign_places,
+    build_city,
+    dissimilarity_index,
+    place_ties,
+    tie_mixing,
+)
+from model.params import GROUPS
+from model.streams import Streams
+from tests.conftest import params_for
+
+
+def groups(n=4000, share=0.1, seed=0):
+    return assign_groups(n, share, Streams(seed))
+
+
+def test_assign_groups_gives_exact_share():
+    g = groups(4000, 0.1)
+    assert (g == GROUPS.index("arriving")).sum() == 400
+
+
+def test_dissimilarity_index_on_known_cases():
+    group = np.array([0, 0, 1, 1])
+    assert dissimilarity_index(group, np.array([0, 1, 0, 1])) == 0.0
+    assert dissimilarity_index(group, np.array([0, 0, 1, 1])) == 1.0
+
+
+@pytest.mark.parametrize("segregation", [0.0, 0.5, 1.0])
+def test_segregation_input_orders_measured_dissimilarity(segregation):
+    g = groups()
+    d = {s: dissimilarity_index(g, assign_places(g, 20, 0.25, s, np.random.default_rng(5)))
+         for s in (0.0, 0.5, 1.0)}
+    assert d[0.0] < 0.15  # sampling noise only
+    assert d[0.0] < d[0.5] < d[1.0]
+    assert d[1.0] > 0.7
+
+
+def test_places_have_roughly_equal_size():
+    g = groups()
+    sizes = np.bincount(assign_places(g, 20, 0.25, 0.5, np.random.default_rng(6)), minlength=20)
+    assert sizes.min() > 0.7 * 200 and sizes.max() < 1.3 * 200
+
+
+def test_place_ties_stay_within_places_and_reach_the_degree():
+    g = groups()
+    place = assign_places(g, 10, 0.25, 0.0, np.random.default_rng(7))
+    pairs = place_ties(place, g, 8.0, 0.3, np.random.default_rng(8))
+    assert np.all(place[pairs[:, 0]] == place[pairs[:, 1]])
+    assert np.all(pairs[:, 0] < pairs[:, 1])
+    assert len(np.unique(pairs, axis=0)) == len(pairs)
+    assert 7.5 < 2 * len(pairs) / len(g) < 8.1  # a few duplicates are dropped
+
+
+def test_homophily_lowers_intergroup_ties():
+    g = groups()
+    place = np.zeros(len(g), dtype=np.int32)
+    share = [tie_mixing(g, place_ties(place, g, 10.0, h, np.random.default_rng(9)))["intergroup_tie_share"]
+             for h in (0.0, 0.5, 0.9)]
+    assert share[0] > share[1] > share[2]
+    assert share[0] == pytest.approx(2 * 0.1 * 0.9, abs=0.02)  # random mixing: 2 p (1 - p)
+
+
+def test_tie_mixing_matches_networkx_assortativity():
+    g = groups(1000, 0.2)
+    pairs = place_ties(np.zeros(1000, dtype=np.int32), g, 6.0, 0.5, np.random.default_rng(10))
+    graph = nx.Graph()
+    graph.add_nodes_from((i, {"g": int(x)}) for i, x in enumerate(g))
+    graph.add_edges_from(map(tuple, pairs))
+    ours = tie_mixing(g, pairs)
+    assert ours["assortativity"] == pytest.approx(nx.attribute_assortativity_coefficient(graph, "g"), abs=1e-9)
+    external = np.mean(g[pairs[:, 0]] != g[pairs[:, 1]])
+    assert ours["ei_index"] == pytest.approx(2 * external - 1)
+
+
+def test_contact_network_marks_intergroup_ties():
+    graph = nx.MultiGraph()
+    graph.add_edges_from([(0, 1, "neighbourhood"), (1, 2, "neighbourhood"), (0, 2, "work_school")])
+    group = np.array([0, 1, 1], dtype=np.int8)
+    network = ContactNetwork.from_graph(graph, group, ("neighbourhood", "work_school"))
+    intergroup = {tuple(sorted((network.source[i], network.target[i]))) for i in network.intergroup}
+    assert intergroup == {(0, 1), (0, 2)}
+    assert network.pairs("work_school").tolist() == [[0, 2]]
+
+
+def test_build_city_reports_what_it_built():
+    params = params_for("city.n_agents=2000")
+    g = assign_groups(2000, params.city.arriving_share, Streams(0))
+    city = build_city(params.city, Streams(0), g, np.ones(2000, dtype=bool))
+    assert city.graph.number_of_nodes() == 2000
+    assert city.graph.number_of_edges() == len(city.network.source)
+    for key in ("dissimilarity_neighbourhood", "ei_index_neighbourhood", "assortativity_work_school"):
+        assert np.isfinite(city.measured[key])
+    assert city.measured["mean_degree_neighbourhood"] == pytest.approx(params.city.layers["neighbourhood"].degree, rel=0.1)

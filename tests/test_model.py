@@ -1,0 +1,120 @@
+"""The model: agents as views, Mesa tools, and statistical behaviour with fixed seeds."""
+
+import numpy as np
+import pytest
+from mesa import DataCollector
+
+from model import BridgesModel
+from tests.conftest import SMALL_CITY, params_for
+
+
+def run(model: BridgesModel) -> BridgesModel:
+    for _ in range(model.params.steps):
+        model.step()
+    return model
+
+
+def final(model: BridgesModel, metric: str, group: str) -> float:
+    table = model.timeseries()
+    rows = table[(table.metric == metric) & (table.group == group)]
+    return float(rows[rows.step == rows.step.max()].value.iloc[0])
+
+
+def mean_over_weeks(model: BridgesModel, metric: str, group: str) -> float:
+    table = model.timeseries()
+    return float(table[(table.metric == metric) & (table.group == group)].value.mean())
+
+
+# ---- agents are views -----------------------------------------------------------------------------
+def test_agents_read_and_write_the_state_arrays(small_params):
+    model = BridgesModel(small_params)
+    agent = model.agents[0]
+    assert agent.attitude == model.state.attitude[agent.index]
+    agent.attitude = 12.5
+    assert model.state.attitude[agent.index] == 12.5
+    assert agent.group in ("arriving", "receiving")
+    assert len(model.agents) == small_params.city.n_agents
+
+
+def test_two_models_do_not_share_state(small_params):
+    first, second = BridgesModel(small_params), BridgesModel(small_params)
+    first.agents[0].attitude = 1.0
+    assert second.agents[0].attitude != 1.0
+
+
+def test_mesa_agentset_and_datacollector_work(small_params):
+    model = BridgesModel(small_params)
+    arriving = model.agents.select(lambda a: a.group == "arriving")
+    assert len(arriving) == int((model.state.group == 1).sum())
+    collector = DataCollector(model_reporters={"n": lambda m: len(m.agents)},
+                              agent_reporters={"attitude": "attitude", "group": "group"})
+    collector.collect(model)
+    model.step()
+    collector.collect(model)
+    table = collector.get_agent_vars_dataframe()
+    assert len(table) == 2 * small_params.city.n_agents
+    last = table.xs(1, level="Step").attitude.to_numpy()
+    np.testing.assert_allclose(last, model.state.attitude)
+
+
+# ---- statistical behaviour (fixed seeds; tolerances stated per test) ------------------------------
+HIGH_QUALITY = [f"city.layers.{layer}.{c}=1.0" for layer in ("neighbourhood", "work_school")
+                for c in ("equal_status", "common_goal", "cooperation", "institutional_support")]
+COIN_FLIP = ["contact.quality.intercept=0", "contact.quality.equal_status=0", "contact.quality.common_goal=0",
+             "contact.quality.cooperation=0", "contact.quality.institutional_support=0",
+             "contact.quality.shared_language=0", "contact.quality.anxiety=0", "contact.quality.distress=0",
+             "contact.valence_offset.arriving=0"]
+YEAR = ["city.n_agents=3000", "steps=52"]
+
+
+def test_high_quality_contact_raises_mean_attitude():
+    model = run(BridgesModel(params_for(*YEAR, *HIGH_QUALITY)))
+    for group in ("receiving", "arriving"):
+        start = model.timeseries().query("step == 0 and metric == 'attitude_mean' and group == @group").value.iloc[0]
+        # Tolerance: a rise of at least 1 thermometer point over a year (seed 0: +2.6 receiving, +12 arriving).
+        assert final(model, "attitude_mean", group) > start + 1.0
+
+
+def test_equal_positive_and_negative_contact_lowers_mean_attitude():
+    model = run(BridgesModel(params_for(*YEAR, *COIN_FLIP)))
+    assert final(model, "positive_contact_share", "arriving") == pytest.approx(
+        final(model, "negative_contact_share", "arriving"), abs=0.1)
+    for group in ("receiving", "arriving"):
+        start = model.timeseries().query("step == 0 and metric == 'attitude_mean' and group == @group").value.iloc[0]
+        assert final(model, "attitude_mean", group) < start - 0.5
+
+
+def test_city_without_intergroup_ties_leaves_attitudes_unchanged():
+    params = params_for(*SMALL_CITY, "city.layers.neighbourhood.homophily=1", "city.layers.work_school.homophily=1")
+    model = BridgesModel(params)
+    assert model.ties.size == 0
+    before = model.state.attitude.copy()
+    run(model)
+    np.testing.assert_array_equal(model.state.attitude, before)
+    assert model.state.intergroup_contacts.sum() == 0
+
+
+def test_group_size_alone_gives_arriving_members_more_contact():
+    even = ["city.segregation=0", "city.workplaces.segregation=0", "city.layers.neighbourhood.homophily=0",
+            "city.layers.work_school.homophily=0", "contact.valence_offset.arriving=0",
+            "contact.susceptibility.arriving=1"]
+    model = run(BridgesModel(params_for("city.n_agents=3000", "steps=10", *even)))
+    # With 5% arriving members most of their ties cross groups, few of the receiving members' do.
+    assert mean_over_weeks(model, "intergroup_contact_share", "arriving") > \
+        3 * mean_over_weeks(model, "intergroup_contact_share", "receiving")
+
+
+def test_default_run_matches_focus_patterns():
+    model = run(BridgesModel(params_for()))
+    assert final(model, "attitude_mean", "arriving") > final(model, "attitude_mean", "receiving")
+    arriving = mean_over_weeks(model, "intergroup_contact_share", "arriving")
+    receiving = mean_over_weeks(model, "intergroup_contact_share", "receiving")
+    assert arriving > receiving
+    assert receiving < 0.2  # FOCUS: intergroup contact is rare for receiving members
+
+
+def test_same_seed_same_states_other_seed_different(small_params):
+    a, b = run(BridgesModel(small_params)), run(BridgesModel(small_params))
+    np.testing.assert_array_equal(a.state.attitude, b.state.attitude)
+    c = run(BridgesModel(params_for(*SMALL_CITY, "seed=1")))
+    assert not np.array_equal(a.state.attitude, c.state.attitude)

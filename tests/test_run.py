@@ -1,0 +1,86 @@
+"""End-to-end: run.py as a user runs it, its run folder, reproducibility and bad input."""
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import SMALL_CITY, run_cli
+
+AGENT_COLUMNS = {"id", "group", "neighbourhood", "attitude", "anxiety", "trust", "distress", "language",
+                 "employed", "intergroup_contacts"}
+RUN_FILES = {"config.yaml", "overrides.yaml", "timeseries.parquet", "timeseries.csv", "agents.parquet",
+             "city.json", "attitude_by_group.png", "contact_by_group.png", "report.md"}
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("runs") / "small"
+    result = run_cli(*SMALL_CITY, f"run.output_dir={folder}")
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+def test_run_writes_every_file(run_folder):
+    assert {p.name for p in run_folder.iterdir()} == RUN_FILES
+    for png in ("attitude_by_group.png", "contact_by_group.png"):
+        assert (run_folder / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_timeseries_is_tidy_and_complete(run_folder):
+    table = pd.read_parquet(run_folder / "timeseries.parquet")
+    assert list(table.columns) == ["step", "group", "metric", "value"]
+    assert set(table.group) == {"arriving", "receiving"}
+    assert {"attitude_mean", "intergroup_contact_share", "positive_contact_share", "negative_contact_share",
+            "anxiety_mean", "trust_mean"} <= set(table.metric)
+    assert table.step.max() == 8
+    pd.testing.assert_frame_equal(table, pd.read_csv(run_folder / "timeseries.csv"), check_dtype=False)
+
+
+def test_agents_table_has_one_row_per_resident(run_folder):
+    agents = pd.read_parquet(run_folder / "agents.parquet")
+    assert AGENT_COLUMNS <= set(agents.columns)
+    assert len(agents) == 600 and agents.id.is_unique
+    assert set(agents.group) == {"arriving", "receiving"}
+    assert agents.attitude.between(0, 100).all() and agents.anxiety.between(0, 1).all()
+    assert (agents.intergroup_contacts >= 0).all()
+
+
+def test_config_and_report_describe_the_run(run_folder):
+    config = yaml.safe_load((run_folder / "config.yaml").read_text())
+    assert config["city"]["n_agents"] == 600 and config["steps"] == 8
+    report = (run_folder / "report.md").read_text()
+    assert "mean attitude, last week" in report and "dissimilarity_neighbourhood" in report
+
+
+def test_same_seed_is_byte_identical_and_other_seed_differs(run_folder, tmp_path):
+    again, other = tmp_path / "again", tmp_path / "other"
+    assert run_cli(*SMALL_CITY, f"run.output_dir={again}").returncode == 0
+    assert run_cli(*SMALL_CITY, "seed=1", f"run.output_dir={other}").returncode == 0
+    original = (run_folder / "timeseries.parquet").read_bytes()
+    assert (again / "timeseries.parquet").read_bytes() == original
+    assert (other / "timeseries.parquet").read_bytes() != original
+
+
+@pytest.mark.parametrize("override, names", [
+    ("city.foo=1", "city.foo"),
+    ("city.n_agents=-5", "city.n_agents"),
+    ("city.n_agents=0", "city.n_agents"),
+    ("city.arriving_share=1.5", "city.arriving_share"),
+    ("city.arriving_share=-0.1", "city.arriving_share"),
+    ("city.layers.neighbourhood.contact_rate=often", "city.layers.neighbourhood.contact_rate"),
+    ("steps=abc", "steps"),
+    ("city=atlantis", "city"),
+])
+def test_bad_input_is_one_line_exit_2_and_leaves_nothing(tmp_path, override, names):
+    result = run_cli(*SMALL_CITY, override, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and names in lines[0]
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_lists_config_groups():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "city:" in result.stdout and "contact:" in result.stdout
