@@ -84,16 +84,12 @@ def run_one(plain: dict, overrides: list[str]) -> Path:
         write_config(staging, plain, overrides)
         write_table(timeseries, staging, "timeseries", csv=True)
         write_table(agents, staging, "agents")
-        write_json(staging / "city.json", model.city.measured)
+        write_table(model.survey_table(), staging, "survey")
+        write_json(staging / "city.json", {"requested": model.city.requested, "measured": model.city.measured})
         write_plots(timeseries, staging)
-        city = params.city
-        requested = {"dissimilarity_neighbourhood": f"segregation={city.segregation:g}",
-                     "dissimilarity_work_school": f"workplaces.segregation={city.workplaces.segregation:g}"}
-        requested |= {f"{metric}_{name}": f"homophily={layer.homophily:g}"
-                      for name, layer in city.layers.items() for metric in ("ei_index", "assortativity")}
-        run_info = {"seed": params.seed, "steps": params.steps, "n_agents": city.n_agents,
+        run_info = {"seed": params.seed, "steps": params.steps, "n_agents": model.state.n, "city": params.city.name,
                     "build_seconds": build_seconds, "run_seconds": run_seconds}
-        write_report(staging, headline(timeseries, agents), model.city.measured, requested, run_info)
+        write_report(staging, headline(timeseries, agents), model.city.measured, model.city.requested, run_info)
     return folder
 
 

@@ -1,9 +1,16 @@
-"""The networked city: residents placed in neighbourhoods and workplaces, tied in contact layers.
+"""The networked city: households, neighbourhoods, workplaces, schools and venues, tied in layers.
 
-The city is built as a networkx MultiGraph (one edge per tie, keyed by layer) so users can inspect,
-export or replace it; `ContactNetwork.from_graph` then converts it once into the edge arrays the
-weekly step uses. The built city also reports what it got (segregation, homophily) next to what was
-asked for.
+The city is built as a networkx MultiGraph (one edge per tie, keyed by layer name) so users can
+inspect, export or replace it; `ContactNetwork.from_graph` then converts it once into the edge arrays
+the weekly step uses. The built city also reports what it got (segregation, homophily) next to what
+was asked for.
+
+Layer kinds (see `conf/city/default.yaml`):
+- household: everyone in a household (single-community, in one neighbourhood) is tied to everyone else;
+- neighbourhood: random ties among residents of a neighbourhood;
+- workplace: everyone has a potential workplace in a sector; its ties are live only while both work;
+- school: parents of school children meet at their neighbourhood's school;
+- venue: members of clubs or centres, sorted into sites with group-biased membership.
 """
 
 from dataclasses import dataclass
@@ -19,7 +26,9 @@ ALLPORT_CONDITIONS = ("equal_status", "common_goal", "cooperation", "institution
 """Allport's four conditions of optimal contact, each a per-layer setting parameter in [0, 1]."""
 
 NO_PLACE = -1
-"""Place index of a resident who takes no part in a layer (e.g. no job or school)."""
+"""Place index of a resident who takes no part in a layer (e.g. not a club member)."""
+
+ARRIVING = GROUPS.index("arriving")
 
 
 # ---- placing people -------------------------------------------------------------------------------
@@ -28,36 +37,61 @@ def assign_groups(n_agents: int, arriving_share: float, streams: Streams) -> np.
     n_arriving = int(round(arriving_share * n_agents))
     group = np.zeros(n_agents, dtype=np.int8)
     order = streams.generator("city.groups").permutation(n_agents)
-    group[order[:n_arriving]] = GROUPS.index("arriving")
+    group[order[:n_arriving]] = ARRIVING
     return group
+
+
+def form_households(group: np.ndarray, mean_size: dict[str, float], rng: np.random.Generator) -> np.ndarray:
+    """Household id per resident: single-community households of 1 + Poisson(mean - 1) adults."""
+    household = np.empty(len(group), dtype=np.int64)
+    next_id = 0
+    for code, label in enumerate(GROUPS):
+        members = rng.permutation(np.flatnonzero(group == code))
+        if members.size == 0:
+            continue
+        sizes = 1 + rng.poisson(mean_size[label] - 1.0, size=members.size)
+        starts = np.concatenate([[0], np.cumsum(sizes)])
+        n_households = int(np.searchsorted(starts, members.size, side="left"))
+        household[members] = next_id + np.searchsorted(starts, np.arange(members.size), side="right") - 1
+        next_id += n_households
+    return household
 
 
 def assign_places(group: np.ndarray, n_places: int, arrival_area_share: float, segregation: float,
                   rng: np.random.Generator) -> np.ndarray:
-    """Place each resident in one of `n_places` places of about equal size.
+    """Place each unit in one of `n_places` places of about equal size.
 
-    The first `arrival_area_share` of places are arrival areas. An arriving member lands in one with
+    The first `arrival_area_share` of places are arrival areas. An arriving unit lands in one with
     probability `segregation + (1 - segregation) * area share`, so segregation 0 spreads arriving members
-    evenly and 1 puts all of them in arrival areas. Receiving members fill the remaining room.
+    evenly and 1 puts all of them in arrival areas. Receiving units fill the remaining room.
     """
     n_places = max(1, int(n_places))
     n_areas = min(n_places, max(1, int(round(arrival_area_share * n_places))))
-    area_share = n_areas / n_places
-    arriving = group == GROUPS.index("arriving")
+    arriving = group == ARRIVING
     n_arriving, n_total = int(arriving.sum()), len(group)
-
-    p_area = segregation + (1.0 - segregation) * area_share
-    arriving_weight = np.where(np.arange(n_places) < n_areas, p_area / n_areas,
-                               (1.0 - p_area) / max(n_places - n_areas, 1))
     if n_areas == n_places:
         arriving_weight = np.full(n_places, 1.0 / n_places)
+    else:
+        p_area = segregation + (1.0 - segregation) * n_areas / n_places
+        arriving_weight = np.where(np.arange(n_places) < n_areas, p_area / n_areas,
+                                   (1.0 - p_area) / (n_places - n_areas))
     room = np.maximum(n_total / n_places - n_arriving * arriving_weight, 0.0)
     receiving_weight = room / room.sum() if room.sum() > 0 else np.full(n_places, 1.0 / n_places)
-
     place = np.empty(n_total, dtype=np.int32)
     place[arriving] = rng.choice(n_places, size=n_arriving, p=arriving_weight)
     place[~arriving] = rng.choice(n_places, size=n_total - n_arriving, p=receiving_weight)
     return place
+
+
+def sorted_sites(group: np.ndarray, members: np.ndarray, site_size: int, arrival_area_share: float,
+                 segregation: float, rng: np.random.Generator, first_site: int = 0) -> np.ndarray:
+    """Site per resident (NO_PLACE for non-members): members sorted into sites of about `site_size`."""
+    site = np.full(len(group), NO_PLACE, dtype=np.int32)
+    chosen = np.flatnonzero(members)
+    if chosen.size:
+        n_sites = int(np.ceil(chosen.size / site_size))
+        site[chosen] = first_site + assign_places(group[chosen], n_sites, arrival_area_share, segregation, rng)
+    return site
 
 
 def place_ties(place: np.ndarray, group: np.ndarray, degree: float, homophily: float,
@@ -72,39 +106,48 @@ def place_ties(place: np.ndarray, group: np.ndarray, degree: float, homophily: f
     if members.size < 2 or degree <= 0:
         return np.empty((0, 2), dtype=np.int64)
     order = members[np.lexsort((group[members], place[members]))]
-    sorted_place, sorted_group = place[order], group[order]
-    place_key = sorted_place.astype(np.int64)
-    block_key = place_key * len(GROUPS) + sorted_group
-    position = np.empty(len(place), dtype=np.int64)
-    position[order] = np.arange(order.size)
-
-    def block_bounds(keys, key_of_stub):
-        start = np.searchsorted(keys, key_of_stub, side="left")
-        end = np.searchsorted(keys, key_of_stub, side="right")
-        return start, end - start
+    place_key = place[order].astype(np.int64)
+    block_key = place_key * len(GROUPS) + group[order]
 
     stubs = rng.poisson(degree / 2.0, size=members.size)
     senders = np.repeat(members, stubs)
     same_group = rng.random(senders.size) < homophily
-    key_place = place[senders].astype(np.int64)
-    key_block = key_place * len(GROUPS) + group[senders]
-    start_p, size_p = block_bounds(place_key, key_place)
-    start_b, size_b = block_bounds(block_key, key_block)
-    start = np.where(same_group, start_b, start_p)
-    size = np.where(same_group, size_b, size_p)
-    receivers = order[start + np.floor(rng.random(senders.size) * size).astype(np.int64)]
+    sender_place = place[senders].astype(np.int64)
+    keys = np.where(same_group, sender_place * len(GROUPS) + group[senders], sender_place)
+    start = np.where(same_group, np.searchsorted(block_key, keys, "left"), np.searchsorted(place_key, keys, "left"))
+    end = np.where(same_group, np.searchsorted(block_key, keys, "right"), np.searchsorted(place_key, keys, "right"))
+    receivers = order[start + np.floor(rng.random(senders.size) * (end - start)).astype(np.int64)]
 
     keep = senders != receivers
     pairs = np.sort(np.column_stack([senders[keep], receivers[keep]]), axis=1)
     return np.unique(pairs, axis=0)
 
 
+def clique_ties(unit: np.ndarray) -> np.ndarray:
+    """Every pair of residents who share a unit (a household): unique pairs, shape (m, 2), i < j."""
+    order = np.argsort(unit, kind="stable")
+    sorted_unit = unit[order]
+    pairs = []
+    offset = 1
+    while offset < len(order):
+        same = sorted_unit[offset:] == sorted_unit[:-offset]
+        if not same.any():
+            break
+        pairs.append(np.column_stack([order[:-offset][same], order[offset:][same]]))
+        offset += 1
+    if not pairs:
+        return np.empty((0, 2), dtype=np.int64)
+    return np.unique(np.sort(np.concatenate(pairs), axis=1), axis=0)
+
+
 # ---- what the city got ----------------------------------------------------------------------------
 def dissimilarity_index(group: np.ndarray, place: np.ndarray) -> float:
     """Duncan's index of dissimilarity of arriving vs receiving members across places (0 even, 1 apart)."""
     inside = place != NO_PLACE
-    n_places = int(place[inside].max()) + 1 if inside.any() else 0
-    arriving = group[inside] == GROUPS.index("arriving")
+    if not inside.any():
+        return float("nan")
+    n_places = int(place[inside].max()) + 1
+    arriving = group[inside] == ARRIVING
     a = np.bincount(place[inside][arriving], minlength=n_places)
     r = np.bincount(place[inside][~arriving], minlength=n_places)
     if a.sum() == 0 or r.sum() == 0:
@@ -147,8 +190,7 @@ class ContactNetwork:
     @classmethod
     def from_graph(cls, graph: nx.MultiGraph, group: np.ndarray, layer_names: tuple[str, ...]) -> "ContactNetwork":
         code = {name: i for i, name in enumerate(layer_names)}
-        edges = [(u, v, code[key]) for u, v, key in graph.edges(keys=True)]
-        array = np.array(edges, dtype=np.int64).reshape(-1, 3)
+        array = np.array([(u, v, code[key]) for u, v, key in graph.edges(keys=True)], dtype=np.int64).reshape(-1, 3)
         source, target, layer = array[:, 0], array[:, 1], array[:, 2].astype(np.int16)
         intergroup = np.flatnonzero(group[source] != group[target])
         return cls(tuple(layer_names), source, target, layer, intergroup)
@@ -164,11 +206,15 @@ class City:
 
     group: np.ndarray
     neighbourhood: np.ndarray
-    workplace: np.ndarray
+    household: np.ndarray
+    workplace: np.ndarray  # potential workplace (live only while employed); NO_PLACE if unknown
+    sector: np.ndarray  # index into the workplace layer's sectors; NO_PLACE if unknown
+    has_children: np.ndarray  # parent of school-age children (joins the school layer)
     graph: nx.MultiGraph
     network: ContactNetwork
     layer_params: dict[str, LayerParams]
     measured: dict[str, float]
+    requested: dict[str, str]
 
     def layer_array(self, attribute: str) -> np.ndarray:
         """One parameter of every layer as an array indexed by layer code."""
@@ -178,46 +224,134 @@ class City:
         """Allport conditions of every layer, shape (n_layers, 4) in ALLPORT_CONDITIONS order."""
         return np.column_stack([self.layer_array(c) for c in ALLPORT_CONDITIONS])
 
+    def needs_employment(self) -> np.ndarray:
+        """Per layer code: whether its ties are live only while both people are employed."""
+        return np.array([self.layer_params[name].kind == "workplace" for name in self.network.layer_names])
 
-LAYER_PLACES = {"neighbourhood": "neighbourhood", "work_school": "workplace"}
-"""Which place assignment (neighbourhood or workplace) each known layer draws its ties within."""
+
+def measure(group: np.ndarray, graph_pairs: dict[str, np.ndarray], places: dict[str, np.ndarray]) -> dict[str, float]:
+    """Segregation across places and mixing of ties, per layer."""
+    measured = {}
+    for name, place in places.items():
+        measured[f"dissimilarity_{name}"] = dissimilarity_index(group, place)
+    for name, pairs in graph_pairs.items():
+        for metric, value in tie_mixing(group, pairs).items():
+            measured[f"{metric}_{name}"] = value
+        participants = places.get(name)
+        n = int(np.sum(participants != NO_PLACE)) if participants is not None else len(group)
+        measured[f"mean_degree_{name}"] = 2.0 * len(pairs) / max(n, 1)
+    return measured
 
 
-def build_city(params: CityParams, streams: Streams, group: np.ndarray, occupied: np.ndarray) -> City:
-    """Build the city: neighbourhoods, workplaces, then ties in each layer.
+def requested_structure(params: CityParams) -> dict[str, str]:
+    """The inputs each measured quantity answers to, for the report."""
+    requested = {"dissimilarity_neighbourhood": f"segregation={params.segregation:g}"}
+    for name, layer in params.layers.items():
+        if layer.homophily is not None:
+            requested[f"ei_index_{name}"] = requested[f"assortativity_{name}"] = f"homophily={layer.homophily:g}"
+        if layer.segregation is not None:
+            requested[f"dissimilarity_{name}"] = f"segregation={layer.segregation:g}"
+        if layer.sectors:
+            requested[f"dissimilarity_{name}"] = "sector segregation " + ", ".join(
+                f"{s}={v.segregation:g}" for s, v in layer.sectors.items())
+    return requested
 
-    `group` holds each resident's group code; `occupied` marks residents who work or study, the only
-    ones who join the work/school layer.
-    """
-    unknown = sorted(set(params.layers) - set(LAYER_PLACES))
-    if unknown:
-        raise InputError(f"city.layers.{unknown[0]}: unknown layer (known: {', '.join(LAYER_PLACES)})")
-    n = len(group)
-    neighbourhood = assign_places(group, params.n_neighbourhoods, params.arrival_area_share,
-                                  params.segregation, streams.generator("city.neighbourhood"))
-    workplace = np.full(n, NO_PLACE, dtype=np.int32)
-    n_sites = int(np.ceil(occupied.sum() / params.workplaces.site_size))
-    workplace[occupied] = assign_places(group[occupied], n_sites, params.arrival_area_share,
-                                        params.workplaces.segregation, streams.generator("city.workplace"))
-    places = {"neighbourhood": neighbourhood, "workplace": workplace}
 
+def _layer_places(name: str, layer: LayerParams, params: CityParams, group: np.ndarray, parts: dict,
+                  streams: Streams) -> np.ndarray:
+    """Place per resident in one layer (the units within which its ties form)."""
+    rng = streams.generator(f"city.places.{name}")
+    if layer.kind == "household":
+        return parts["household"]
+    if layer.kind == "neighbourhood":
+        return parts["neighbourhood"]
+    if layer.kind == "school":
+        return np.where(parts["has_children"], parts["neighbourhood"], NO_PLACE).astype(np.int32)
+    if layer.kind == "workplace":
+        site = np.full(len(group), NO_PLACE, dtype=np.int32)
+        for code, sector in enumerate(layer.sectors.values()):
+            members = parts["sector"] == code
+            sector_site = sorted_sites(group, members, layer.site_size, params.arrival_area_share,
+                                       sector.segregation, rng, first_site=int(site.max()) + 1)
+            site[members] = sector_site[members]
+        parts["workplace"] = site
+        return site
+    u = streams.uniform(f"city.members.{name}", 0, len(group))
+    members = u < np.array([layer.participation[label] for label in GROUPS])[group]
+    return sorted_sites(group, members, layer.site_size, params.arrival_area_share, layer.segregation, rng)
+
+
+def _draw_sectors(params: CityParams, group: np.ndarray, streams: Streams) -> np.ndarray:
+    """Sector of each resident's (potential) job, by the group's sector shares."""
+    workplace = next((layer for layer in params.layers.values() if layer.kind == "workplace"), None)
+    sector = np.full(len(group), NO_PLACE, dtype=np.int32)
+    if workplace is None:
+        return sector
+    u = streams.uniform("city.sector", 0, len(group))
+    for code, label in enumerate(GROUPS):
+        cumulative = np.cumsum([s.share[label] for s in workplace.sectors.values()])
+        members = group == code
+        sector[members] = np.minimum(np.searchsorted(cumulative, u[members], side="right"), len(cumulative) - 1)
+    return sector
+
+
+def _draw_parents(params: CityParams, group: np.ndarray, streams: Streams) -> np.ndarray:
+    school = next((layer for layer in params.layers.values() if layer.kind == "school"), None)
+    if school is None:
+        return np.zeros(len(group), dtype=bool)
+    share = np.array([school.participation[label] for label in GROUPS])[group]
+    return streams.uniform("city.parents", 0, len(group)) < share
+
+
+def build_city(params: CityParams, streams: Streams, group: np.ndarray) -> City:
+    """Build the generated city: households, neighbourhoods, then every layer's places and ties."""
+    household = form_households(group, params.household_size, streams.generator("city.households"))
+    household_group = np.zeros(int(household.max()) + 1, dtype=np.int8)
+    household_group[household] = group
+    household_area = assign_places(household_group, params.n_neighbourhoods, params.arrival_area_share,
+                                   params.segregation, streams.generator("city.neighbourhood"))
+    parts = {"household": household, "neighbourhood": household_area[household].astype(np.int32),
+             "has_children": _draw_parents(params, group, streams), "sector": _draw_sectors(params, group, streams),
+             "workplace": np.full(len(group), NO_PLACE, dtype=np.int32)}
+
+    graph = _empty_graph(group, parts["neighbourhood"])
+    layer_pairs, places = {}, {"neighbourhood": parts["neighbourhood"]}
+    for name, layer in params.layers.items():
+        place = _layer_places(name, layer, params, group, parts, streams)
+        if layer.kind == "household":
+            pairs = clique_ties(place)
+        else:
+            pairs = place_ties(place, group, layer.degree, layer.homophily, streams.generator(f"city.ties.{name}"))
+            places[name] = place
+        graph.add_edges_from((int(i), int(j), name) for i, j in pairs)
+        layer_pairs[name] = pairs
+    network = ContactNetwork.from_graph(graph, group, tuple(params.layers))
+    return City(group, parts["neighbourhood"], household, parts["workplace"], parts["sector"], parts["has_children"],
+                graph, network, dict(params.layers), measure(group, layer_pairs, places), requested_structure(params))
+
+
+def _empty_graph(group: np.ndarray, neighbourhood: np.ndarray) -> nx.MultiGraph:
     graph = nx.MultiGraph()
     graph.add_nodes_from((i, {"group": GROUPS[g], "neighbourhood": int(h)})
                          for i, (g, h) in enumerate(zip(group.tolist(), neighbourhood.tolist())))
-    measured = {
-        "dissimilarity_neighbourhood": dissimilarity_index(group, neighbourhood),
-        "dissimilarity_work_school": dissimilarity_index(group, workplace),
-    }
-    layer_names = tuple(params.layers)
-    for name in layer_names:
-        layer = params.layers[name]
-        place = places[LAYER_PLACES[name]]
-        pairs = place_ties(place, group, layer.degree, layer.homophily,
-                           streams.generator(f"city.ties.{name}"))
-        graph.add_edges_from((int(i), int(j), name) for i, j in pairs)
-        for metric, value in tie_mixing(group, pairs).items():
-            measured[f"{metric}_{name}"] = value
-        participants = max(int(np.sum(place != NO_PLACE)), 1)
-        measured[f"mean_degree_{name}"] = 2.0 * len(pairs) / participants
-    network = ContactNetwork.from_graph(graph, group, layer_names)
-    return City(group, neighbourhood, workplace, graph, network, dict(params.layers), measured)
+    return graph
+
+
+def city_from_graph(graph: nx.MultiGraph, params: CityParams) -> City:
+    """A City from a user network (see model/custom_city.py): groups, neighbourhoods and ties as given."""
+    n = graph.number_of_nodes()
+    group = np.array([GROUPS.index(graph.nodes[i]["group"]) for i in range(n)], dtype=np.int8)
+    neighbourhood = np.array([graph.nodes[i].get("neighbourhood", 0) for i in range(n)], dtype=np.int32)
+    household = np.array([graph.nodes[i].get("household", n + i) for i in range(n)], dtype=np.int64)
+    unknown = sorted({key for _, _, key in graph.edges(keys=True)} - set(params.layers))
+    if unknown:
+        raise InputError(f"city.custom: layer {unknown[0]!r} is not in city.layers (known: {', '.join(params.layers)})")
+    network = ContactNetwork.from_graph(graph, group, tuple(params.layers))
+    layer_pairs = {name: network.pairs(name) for name in params.layers}
+    school_codes = [code for code, name in enumerate(params.layers) if params.layers[name].kind == "school"]
+    at_school = np.isin(network.layer, school_codes)
+    has_children = np.zeros(n, dtype=bool)
+    has_children[network.source[at_school]] = has_children[network.target[at_school]] = True
+    no_place = np.full(n, NO_PLACE, dtype=np.int32)
+    return City(group, neighbourhood, household, no_place, no_place.copy(), has_children, graph, network,
+                dict(params.layers), measure(group, layer_pairs, {"neighbourhood": neighbourhood}), {})

@@ -2,7 +2,10 @@
 
 Metric names are a public interface (timeseries.parquet, plots, report):
 - attitude_mean: mean feeling thermometer toward the outgroup (0-100)
-- anxiety_mean, trust_mean, distress_mean: means of the 0-1 scales
+- anxiety_mean, trust_mean, distress_mean, belonging_mean, language_mean: means of the 0-1 scales
+- employed_share, legal_pending_share: shares of the group
+- outgroup_friend_share: share with at least one cross-group friendship
+- misperception_mean: receiving members' mean absolute belief gap (0-1; receiving only)
 - intergroup_contact_share: share with at least one intergroup encounter this week
 - positive_contact_share / negative_contact_share: share with at least one positive / negative one
 - encounters_per_person: mean intergroup encounters this week
@@ -10,16 +13,28 @@ Metric names are a public interface (timeseries.parquet, plots, report):
 
 import numpy as np
 
-from model.params import GROUPS
-
-STATE_METRICS = ("attitude_mean", "anxiety_mean", "trust_mean", "distress_mean")
-CONTACT_METRICS = ("intergroup_contact_share", "positive_contact_share", "negative_contact_share",
-                   "encounters_per_person")
+from model.params import BELIEFS, GROUPS
+from model.rules.beliefs import misperception, true_shares
+from model.state import ARRIVING, HIGHER_EDUCATION, RECEIVING
 
 
-def group_metrics(state, positive: np.ndarray | None, negative: np.ndarray | None) -> list[tuple[str, str, float]]:
+def facts_about_arriving(state) -> np.ndarray:
+    """True shares of arriving members with higher education, in work, on welfare (BELIEFS order)."""
+    arriving = state.group == ARRIVING
+    truth = true_shares(state.education[arriving] == HIGHER_EDUCATION, state.employed[arriving])
+    return np.array([truth[topic] for topic in BELIEFS])
+
+
+def misperception_per_person(state) -> np.ndarray:
+    """Each receiving member's mean absolute belief gap; NaN for arriving members."""
+    beliefs = np.column_stack([state.belief(topic) for topic in BELIEFS])
+    return np.where(state.group == RECEIVING, misperception(beliefs, facts_about_arriving(state)), np.nan)
+
+
+def group_metrics(state, week=None) -> list[tuple[str, str, float]]:
     """Metrics of each group; contact metrics only when a week's contact counts are given."""
     rows = []
+    gaps = misperception_per_person(state)
     for code, label in enumerate(GROUPS):
         members = state.group == code
         if not members.any():
@@ -29,9 +44,16 @@ def group_metrics(state, positive: np.ndarray | None, negative: np.ndarray | Non
             "anxiety_mean": state.anxiety[members].mean(),
             "trust_mean": state.trust[members].mean(),
             "distress_mean": state.distress[members].mean(),
+            "belonging_mean": state.belonging[members].mean(),
+            "language_mean": state.language[members].mean(),
+            "employed_share": state.employed[members].mean(),
+            "legal_pending_share": state.legal_pending[members].mean(),
+            "outgroup_friend_share": np.mean(state.outgroup_friends[members] > 0),
         }
-        if positive is not None:
-            pos, neg = positive[members], negative[members]
+        if code == RECEIVING:
+            values["misperception_mean"] = gaps[members].mean()
+        if week is not None:
+            pos, neg = week.positive[members], week.negative[members]
             values |= {
                 "intergroup_contact_share": np.mean(pos + neg > 0),
                 "positive_contact_share": np.mean(pos > 0),

@@ -7,23 +7,32 @@ import numpy as np
 import pandas as pd
 
 from model.agents import Resident
-from model.city import ALLPORT_CONDITIONS, City, build_city, assign_groups
-from model.metrics import group_metrics
-from model.params import GROUPS, Params
-from model.state import initial_state, draw_occupation
+from model.city import ALLPORT_CONDITIONS, City, assign_groups, build_city, city_from_graph
+from model.custom_city import read_custom_city
+from model.metrics import group_metrics, misperception_per_person
+from model.params import EDUCATION_LEVELS, GROUPS, Params
+from model.rules.friendship import friendship_matrix
+from model.state import State, initial_state
 from model.step import STEP_ORDER
 from model.streams import Streams
+from model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
+
+LEGAL_STATUS = ("granted", "pending")
+"""Labels of `legal_pending` (False, True) in output tables."""
 
 
 @dataclass
 class IntergroupTies:
-    """Intergroup ties with their setting's parameters, resolved once per model."""
+    """Intergroup ties, their setting's parameters (fixed) and their strength (changing)."""
 
     source: np.ndarray
     target: np.ndarray
     layer: np.ndarray
     rate: np.ndarray  # layer contact rate, encounters per week
     conditions: np.ndarray  # (ties, 4) Allport conditions of the layer
+    needs_employment: np.ndarray  # bool, live only while both people are employed (workplace)
+    strength: np.ndarray  # float 0-1, built by positive contact
+    friend: np.ndarray  # bool, strength past the friendship threshold
 
     @property
     def size(self) -> int:
@@ -36,8 +45,29 @@ class Week:
 
     encounters: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     quality: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    positive: np.ndarray | None = None
+    tie_positive: dict = field(default_factory=dict)  # side ("source"/"target") -> positive count per tie
+    tie_negative: dict = field(default_factory=dict)
+    positive: np.ndarray | None = None  # per person, raw counts
     negative: np.ndarray | None = None
+    positive_weighted: np.ndarray | None = None  # per person, friend encounters weighted
+    negative_weighted: np.ndarray | None = None
+
+
+def make_city(params: Params, streams: Streams) -> City:
+    """The city the parameters describe: a user network if `city.custom` names one, else generated."""
+    custom = params.city.custom
+    if custom.used:
+        graph = read_custom_city(custom.graphml, custom.edges_csv, custom.nodes_csv, tuple(params.city.layers))
+        return city_from_graph(graph, params.city)
+    return build_city(params.city, streams, assign_groups(params.city.n_agents, params.city.arriving_share, streams))
+
+
+def apply_node_attributes(state: State, city: City) -> None:
+    """Attributes given in a user network (employed, language, education) replace the drawn ones."""
+    for name in ("employed", "language", "education"):
+        for node, value in city.graph.nodes(data=name):
+            if value is not None:
+                getattr(state, name)[node] = value
 
 
 class BridgesModel(mesa.Model):
@@ -48,35 +78,69 @@ class BridgesModel(mesa.Model):
         super().__init__(rng=streams.generator("mesa"))
         self.params = params
         self.streams = streams
-        if city is None:
-            group = assign_groups(params.city.n_agents, params.city.arriving_share, streams)
-            occupation = draw_occupation(params.city, group, streams)
-            city = build_city(params.city, streams, group, occupation["employed"] | occupation["studying"])
-        else:
-            occupation = draw_occupation(params.city, city.group, streams)
-        self.city = city
-        self.state = initial_state(params.city, city.group, city.neighbourhood, occupation, streams)
+        self.city = city if city is not None else make_city(params, streams)
+        self.state = initial_state(params.city, self.city, streams)
+        apply_node_attributes(self.state, self.city)
 
         contact = params.contact
         self.condition_weights = np.array([getattr(contact.quality, c) for c in ALLPORT_CONDITIONS])
         self.valence_offset = np.array([contact.valence_offset[g] for g in GROUPS])
         self.susceptibility = np.array([contact.susceptibility[g] for g in GROUPS])
-        network, chosen = city.network, city.network.intergroup
-        self.ties = IntergroupTies(
-            source=network.source[chosen], target=network.target[chosen], layer=network.layer[chosen],
-            rate=city.layer_array("contact_rate")[network.layer[chosen]],
-            conditions=city.conditions()[network.layer[chosen]],
-        )
+        self.distress_baseline = np.array([params.dynamics.distress.baseline[g] for g in GROUPS])
+        self.belonging_baseline = np.array([params.dynamics.belonging.baseline[g] for g in GROUPS])
+        self.ties = self._intergroup_ties()
+        self.ingroup_friends = self._ingroup_friendships()
+        self.ingroup_friend_count = np.asarray(self.ingroup_friends.sum(axis=1)).ravel().astype(np.int64)
         self.week = Week()
-        self.records: list[tuple[int, str, str, float]] = [
-            (0, group, metric, value) for group, metric, value in group_metrics(self.state, None, None)
-        ]
+        self.records: list[tuple[int, str, str, float]] = []
+        self.survey_waves: list[pd.DataFrame] = []
+        self.record_metrics(with_contact=False)
+        self.field_survey_if_due()
         Resident.create_agents(self, self.state.n, np.arange(self.state.n))
+
+    def _intergroup_ties(self) -> IntergroupTies:
+        network, chosen = self.city.network, self.city.network.intergroup
+        layer = network.layer[chosen]
+        return IntergroupTies(
+            source=network.source[chosen], target=network.target[chosen], layer=layer,
+            rate=self.city.layer_array("contact_rate")[layer], conditions=self.city.conditions()[layer],
+            needs_employment=self.city.needs_employment()[layer],
+            strength=np.zeros(chosen.size), friend=np.zeros(chosen.size, dtype=bool),
+        )
+
+    def _ingroup_friendships(self):
+        """Fixed ingroup friendships: all household ties and a share of other ingroup ties."""
+        network = self.city.network
+        ingroup = self.city.group[network.source] == self.city.group[network.target]
+        household_codes = [code for code, name in enumerate(network.layer_names)
+                           if self.city.layer_params[name].kind == "household"]
+        u = self.streams.uniform("init.ingroup_friends", 0, len(network.source))
+        chosen = ingroup & (np.isin(network.layer, household_codes) | (u < self.params.dynamics.friendship.ingroup_share))
+        return friendship_matrix(self.state.n, network.source[chosen], network.target[chosen])
 
     def step(self) -> None:
         """One week: every phase of STEP_ORDER in turn."""
         for phase in STEP_ORDER:
             phase(self)
+
+    def record_metrics(self, with_contact: bool) -> None:
+        """Append the current metrics per group (with this week's contact shares if asked)."""
+        week = self.week if with_contact else None
+        self.records.extend((self.steps, group, metric, value) for group, metric, value in group_metrics(self.state, week))
+
+    def field_survey_if_due(self) -> None:
+        """Field the virtual survey if this week is a survey week (respondents drawn on stream 'survey')."""
+        if self.steps not in self.params.survey.weeks:
+            return
+        people = {key: getattr(self.state, key) for key in PEOPLE_KEYS if key != "id"} | {"id": np.arange(self.state.n)}
+        self.survey_waves.append(field_survey(people, self.steps, self.params.survey,
+                                              self.streams.generator("survey", self.steps)))
+
+    def survey_table(self) -> pd.DataFrame:
+        """All survey waves so far: one row per respondent (schema in docs/survey_schema.md)."""
+        if not self.survey_waves:
+            return pd.DataFrame({column: pd.Series(dtype=DTYPES[column]) for column in SURVEY_COLUMNS})
+        return pd.concat(self.survey_waves, ignore_index=True)
 
     def timeseries(self) -> pd.DataFrame:
         """Recorded metrics as a tidy table: step, group, metric, value."""
@@ -89,15 +153,31 @@ class BridgesModel(mesa.Model):
             "id": np.arange(s.n),
             "group": np.array(GROUPS)[s.group],
             "neighbourhood": s.neighbourhood,
+            "household": s.household,
+            "workplace": s.workplace,
+            "has_children": s.has_children,
             "attitude": s.attitude,
             "anxiety": s.anxiety,
             "trust": s.trust,
             "distress": s.distress,
+            "belonging": s.belonging,
+            "responsibility": s.responsibility,
             "language": s.language,
             "employed": s.employed,
             "studying": s.studying,
+            "education": np.array(EDUCATION_LEVELS)[s.education],
+            "qualification_recognised": s.qualification_recognised,
+            "legal_status": np.array(LEGAL_STATUS)[s.legal_pending.astype(int)],
+            "family_pending": s.family_pending,
+            "belief_education": s.belief_education,
+            "belief_employment": s.belief_employment,
+            "belief_welfare": s.belief_welfare,
+            "misperception": misperception_per_person(s),
             "intergroup_contacts": s.intergroup_contacts,
             "positive_contacts": s.positive_contacts,
             "negative_contacts": s.negative_contacts,
+            "recent_encounters": s.recent_encounters,
+            "outgroup_friends": s.outgroup_friends,
+            "extended_contacts": s.extended_contacts,
             "intergroup_ties": np.bincount(np.concatenate([self.ties.source, self.ties.target]), minlength=s.n),
         })

@@ -106,6 +106,11 @@ def headline(timeseries: pd.DataFrame, agents: pd.DataFrame) -> dict[str, dict[s
             "trust_end": metric("trust_mean", last),
             "weekly_contact_share": float(weekly.mean()) if len(weekly) else float("nan"),
             "ever_contact_share": float((members.intergroup_contacts > 0).mean()),
+            "outgroup_friend_share": float((members.outgroup_friends > 0).mean()),
+            "employed_share": float(members.employed.mean()),
+            "distress_end": float(members.distress.mean()),
+            "belonging_end": float(members.belonging.mean()),
+            "misperception_end": float(members.misperception.mean()) if members.misperception.notna().any() else float("nan"),
             "negative_share_of_encounters": float(members.negative_contacts.sum() / max(members.intergroup_contacts.sum(), 1)),
         }
     return figures
@@ -114,21 +119,28 @@ def headline(timeseries: pd.DataFrame, agents: pd.DataFrame) -> dict[str, dict[s
 def write_report(folder: Path, figures: dict, city_measured: dict, requested: dict, run_info: dict) -> None:
     """report.md: what was run and what came out, in plain words."""
     lines = ["# Bridges run report", "",
-             f"Seed {run_info['seed']}, {run_info['steps']} weeks, {run_info['n_agents']} residents; "
+             f"City `{run_info['city']}`, seed {run_info['seed']}, {run_info['steps']} weeks, {run_info['n_agents']} residents; "
              f"built in {run_info['build_seconds']:.2f} s, simulated in {run_info['run_seconds']:.2f} s.", "",
              "## Headline figures", "",
              "| figure | arriving | receiving |", "|---|---|---|"]
     rows = [("residents", "{:d}"), ("attitude_start", "{:.1f}"), ("attitude_end", "{:.1f}"),
             ("anxiety_end", "{:.3f}"), ("trust_end", "{:.3f}"), ("weekly_contact_share", "{:.1%}"),
-            ("ever_contact_share", "{:.1%}"), ("negative_share_of_encounters", "{:.1%}")]
+            ("ever_contact_share", "{:.1%}"), ("negative_share_of_encounters", "{:.1%}"),
+            ("outgroup_friend_share", "{:.1%}"), ("employed_share", "{:.1%}"), ("distress_end", "{:.3f}"),
+            ("belonging_end", "{:.3f}"), ("misperception_end", "{:.3f}")]
     labels = {"residents": "residents", "attitude_start": "mean attitude, week 0 (0-100)",
               "attitude_end": "mean attitude, last week (0-100)", "anxiety_end": "mean anxiety, last week (0-1)",
               "trust_end": "mean trust, last week (0-1)",
               "weekly_contact_share": "share with intergroup contact in an average week",
               "ever_contact_share": "share with any intergroup contact over the run",
-              "negative_share_of_encounters": "negative share of intergroup encounters"}
+              "negative_share_of_encounters": "negative share of intergroup encounters",
+              "outgroup_friend_share": "share with a cross-group friendship, last week",
+              "employed_share": "share employed, last week", "distress_end": "mean distress, last week (0-1)",
+              "belonging_end": "mean belonging, last week (0-1)",
+              "misperception_end": "mean misperception of arriving members, last week (0-1)"}
     for key, fmt in rows:
-        cells = [fmt.format(figures[g][key]) if g in figures else "-" for g in ("arriving", "receiving")]
+        cells = [fmt.format(figures[g][key]) if g in figures and figures[g][key] == figures[g][key] else "-"
+                 for g in ("arriving", "receiving")]
         lines.append(f"| {labels[key]} | {cells[0]} | {cells[1]} |")
     arriving, receiving = figures.get("arriving"), figures.get("receiving")
     if arriving and receiving:
@@ -137,14 +149,15 @@ def write_report(folder: Path, figures: dict, city_measured: dict, requested: di
                   f"{receiving['attitude_end']:.1f} toward arriving members. In an average week "
                   f"{arriving['weekly_contact_share']:.0%} of arriving and {receiving['weekly_contact_share']:.0%} "
                   "of receiving members have any intergroup contact."]
-    lines += ["", "## The city: requested and measured", "", "| quantity | requested | measured |", "|---|---|---|"]
+    lines += ["", "## The city: requested and measured", "", "| quantity | requested (input) | measured |", "|---|---|---|"]
     for key, value in city_measured.items():
         lines.append(f"| {key} | {requested.get(key, '')} | {value:.3f} |")
     lines += ["", "Dissimilarity: Duncan's index across places (0 = even, 1 = fully apart). E-I index: "
               "(between-group - within-group ties) / all ties. Assortativity: Newman's coefficient by group.",
               "", "## Files", "",
               "- `config.yaml`: the resolved configuration", "- `timeseries.parquet` / `.csv`: step, group, metric, value",
-              "- `agents.parquet`: one row per resident at the end", "- `city.json`: measured city structure",
+              "- `agents.parquet`: one row per resident at the end", "- `city.json`: requested and measured city structure",
+              "- `survey.parquet`: the virtual survey, one row per respondent (docs/survey_schema.md)",
               "- `attitude_by_group.png`, `contact_by_group.png`: plots", ""]
     (folder / "report.md").write_text("\n".join(lines))
 

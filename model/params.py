@@ -5,13 +5,26 @@ their allowed ranges. `build(Params, cfg)` checks everything and raises `InputEr
 offending key, so the model never sees a malformed value.
 """
 
-from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any, get_args, get_origin, get_type_hints
+import types
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from model.errors import InputError
 
 GROUPS = ("receiving", "arriving")
 """Group labels; an agent's group code is its index here (0 = receiving, 1 = arriving)."""
+
+EDUCATION_LEVELS = ("basic", "secondary", "higher")
+"""Education levels; an agent's education code is its index here."""
+
+LAYER_KINDS = {
+    "household": set(),
+    "neighbourhood": {"degree", "homophily"},
+    "workplace": {"degree", "homophily", "site_size", "sectors"},
+    "school": {"degree", "homophily", "participation"},
+    "venue": {"degree", "homophily", "site_size", "segregation", "participation"},
+}
+"""Layer kinds and the structural keys each needs (all kinds need a rate and Allport conditions)."""
 
 
 # ---- range checks ---------------------------------------------------------------------------------
@@ -29,13 +42,18 @@ def _range(low=None, high=None, low_open=False, label=""):
 UNIT = {"check": _range(0.0, 1.0, label="must be in [0, 1]")}
 POSITIVE = {"check": _range(0, low_open=True, label="must be greater than 0")}
 NON_NEGATIVE = {"check": _range(0, label="must be 0 or more")}
+AT_LEAST_ONE = {"check": _range(1.0, label="must be 1 or more")}
 ANY = {}
+PER_GROUP_UNIT = {"check": UNIT["check"], "per_group": True}
+PER_GROUP = {"per_group": True}
 MAX_RATE = 100.0
 """Ceiling on encounters per tie per week: far above daily contact (7), low enough for exact sampling."""
+LAST_WEEK = -1
+"""A survey week of -1 means the run's last week."""
 RATE = {"check": _range(0.0, MAX_RATE, label=f"must be in [0, {MAX_RATE:g}] encounters per tie per week")}
 
 
-# ---- parameter groups -----------------------------------------------------------------------------
+# ---- the city and its people ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Distribution:
     """Initial distribution of a bounded state variable: a Beta with this mean and standard deviation,
@@ -51,52 +69,158 @@ class GroupParams:
 
     employed: float = field(metadata=UNIT)
     studying: float = field(metadata=UNIT)
+    education: dict[str, float] = field(metadata=UNIT)
+    qualification_recognised: float = field(metadata=UNIT)
+    legal_pending: float = field(metadata=UNIT)
+    family_pending: float = field(metadata=UNIT)
     language: Distribution
     attitude: Distribution
     anxiety: Distribution
     trust: Distribution
     distress: Distribution
+    belonging: Distribution
+    responsibility: Distribution
+
+    def __post_init__(self):
+        if sorted(self.education) != sorted(EDUCATION_LEVELS) or abs(sum(self.education.values()) - 1.0) > 1e-6:
+            raise InputError(f"education: shares of {', '.join(EDUCATION_LEVELS)} must be given and sum to 1")
+
+
+@dataclass(frozen=True)
+class SectorParams:
+    """A sector of the labour market: which share of each group's workers it employs, and how sorted."""
+
+    share: dict[str, float] = field(metadata=PER_GROUP_UNIT)
+    segregation: float = field(metadata=UNIT)
 
 
 @dataclass(frozen=True)
 class LayerParams:
-    """One contact layer: how ties form there and what an encounter there is like."""
+    """One contact layer: how ties form there (by kind) and what an encounter there is like."""
 
-    degree: float = field(metadata=NON_NEGATIVE)
-    homophily: float = field(metadata=UNIT)
+    kind: str
     contact_rate: float = field(metadata=RATE)
     equal_status: float = field(metadata=UNIT)
     common_goal: float = field(metadata=UNIT)
     cooperation: float = field(metadata=UNIT)
     institutional_support: float = field(metadata=UNIT)
+    degree: float | None = field(default=None, metadata=NON_NEGATIVE)
+    homophily: float | None = field(default=None, metadata=UNIT)
+    site_size: int | None = field(default=None, metadata=POSITIVE)
+    segregation: float | None = field(default=None, metadata=UNIT)
+    participation: dict[str, float] | None = field(default=None, metadata=PER_GROUP_UNIT)
+    sectors: dict[str, SectorParams] | None = None
+
+    def check(self, key: str) -> None:
+        """Raise InputError unless exactly the structural keys of this layer's kind are set."""
+        if self.kind not in LAYER_KINDS:
+            raise InputError(f"{key}.kind: unknown layer kind {self.kind!r} (known: {', '.join(LAYER_KINDS)})")
+        needed = LAYER_KINDS[self.kind]
+        for name in sorted(set().union(*LAYER_KINDS.values())):
+            value = getattr(self, name)
+            if name in needed and value is None:
+                raise InputError(f"{key}.{name}: missing value (needed by layer kind {self.kind!r})")
+            if name not in needed and value is not None:
+                raise InputError(f"{key}.{name}: not used by layer kind {self.kind!r}")
+        if self.sectors:
+            for label in GROUPS:
+                total = sum(sector.share[label] for sector in self.sectors.values())
+                if abs(total - 1.0) > 1e-6:
+                    raise InputError(f"{key}.sectors: {label} shares must sum to 1, got {total:g}")
 
 
 @dataclass(frozen=True)
-class WorkplaceParams:
-    """How workplaces and schools are sized and sorted by group."""
+class BeliefParams:
+    """Receiving members' beliefs about arriving members: initial spread and the media prior."""
 
-    site_size: int = field(metadata=POSITIVE)
-    segregation: float = field(metadata=UNIT)
+    education: Distribution
+    employment: Distribution
+    welfare: Distribution
+    media_prior: dict[str, float] = field(metadata=UNIT)
+
+
+@dataclass(frozen=True)
+class CustomCityParams:
+    """A user-supplied network replacing the generated one (all null = generate)."""
+
+    graphml: str | None = None
+    edges_csv: str | None = None
+    nodes_csv: str | None = None
+
+    @property
+    def used(self) -> bool:
+        return any(value is not None for value in (self.graphml, self.edges_csv, self.nodes_csv))
 
 
 @dataclass(frozen=True)
 class CityParams:
     """The city: its size, its neighbourhoods, its contact layers and its people."""
 
+    name: str
     n_agents: int = field(metadata=POSITIVE)
     arriving_share: float = field(metadata=UNIT)
     n_neighbourhoods: int = field(metadata=POSITIVE)
     arrival_area_share: float = field(metadata=UNIT)
     segregation: float = field(metadata=UNIT)
-    workplaces: WorkplaceParams
+    household_size: dict[str, float] = field(metadata={**AT_LEAST_ONE, "per_group": True})
     layers: dict[str, LayerParams]
     groups: dict[str, GroupParams]
+    beliefs: BeliefParams
+    custom: CustomCityParams
 
     def __post_init__(self):
         if sorted(self.groups) != sorted(GROUPS):
             raise InputError(f"city.groups: must define exactly {', '.join(GROUPS)}, got {', '.join(self.groups) or 'none'}")
+        for name, layer in self.layers.items():
+            layer.check(f"city.layers.{name}")
+        if sorted(self.beliefs.media_prior) != sorted(BELIEFS):
+            raise InputError(f"city.beliefs.media_prior: must give {', '.join(BELIEFS)}")
 
 
+BELIEFS = ("education", "employment", "welfare")
+"""What receiving members hold beliefs about: arriving members' shares with higher education, in
+work, and on welfare."""
+
+
+# ---- the virtual survey -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FrequencyCutoffs:
+    """Lowest recent-encounter rate [encounters/week] giving each contact-frequency answer (below the
+    first: "never")."""
+
+    less_than_monthly: float = field(metadata=NON_NEGATIVE)
+    monthly: float = field(metadata=NON_NEGATIVE)
+    weekly: float = field(metadata=NON_NEGATIVE)
+    daily: float = field(metadata=NON_NEGATIVE)
+
+    def __post_init__(self):
+        cuts = [self.less_than_monthly, self.monthly, self.weekly, self.daily]
+        if any(a >= b for a, b in zip(cuts, cuts[1:])):
+            raise InputError(f"survey.frequency_cutoffs: must increase from less_than_monthly to daily, got {cuts}")
+
+
+@dataclass(frozen=True)
+class ResponseNoise:
+    """Standard deviation of normal answer noise per item family, in the item's own units."""
+
+    contact_quality: float = field(metadata=NON_NEGATIVE)  # points on 1-5
+    thermometer: float = field(metadata=NON_NEGATIVE)  # points on 0-100
+    likert: float = field(metadata=NON_NEGATIVE)  # points on 1-5: anxiety, trust, belonging, distress
+    perceived: float = field(metadata=NON_NEGATIVE)  # percentage points: perceived_*
+
+
+@dataclass(frozen=True)
+class SurveyParams:
+    """When the survey is fielded, how many answer per community, and how state becomes answers."""
+
+    weeks: list[int] = field(metadata={"check": _range(-1, label="must be a week 0 or more, or -1 for the last week")})
+    respondents: dict[str, int] = field(metadata={**NON_NEGATIVE, "per_group": True})
+    frequency_cutoffs: FrequencyCutoffs
+    response_noise: ResponseNoise
+
+
+
+# ---- the mechanisms -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class QualityParams:
     """Logistic weights turning setting and people into the quality of an intergroup encounter."""
@@ -113,10 +237,11 @@ class QualityParams:
 
 @dataclass(frozen=True)
 class WillingnessParams:
-    """How anxiety and distress reduce a person's readiness to meet the outgroup."""
+    """How anxiety and distress lower, and responsibility raises, a person's readiness to meet."""
 
     anxiety: float = field(metadata=NON_NEGATIVE)
     distress: float = field(metadata=NON_NEGATIVE)
+    responsibility: float = field(metadata=NON_NEGATIVE)
     floor: float = field(metadata=UNIT)
 
 
@@ -135,15 +260,75 @@ class ContactParams:
     """The contact mechanism, shared by every city."""
 
     quality: QualityParams
-    valence_offset: dict[str, float]
-    susceptibility: dict[str, float]
+    valence_offset: dict[str, float] = field(metadata=PER_GROUP)
+    susceptibility: dict[str, float] = field(metadata={**NON_NEGATIVE, "per_group": True})
     willingness: WillingnessParams
     update: UpdateParams
 
-    def __post_init__(self):
-        for key in ("valence_offset", "susceptibility"):
-            if sorted(getattr(self, key)) != sorted(GROUPS):
-                raise InputError(f"contact.{key}: must give a value for exactly {', '.join(GROUPS)}")
+
+@dataclass(frozen=True)
+class FriendshipParams:
+    """Tie strength built by positive contact; friendships past a threshold."""
+
+    gain: float = field(metadata=UNIT)
+    loss: float = field(metadata=UNIT)
+    decay: float = field(metadata=UNIT)
+    threshold: float = field(metadata=UNIT)
+    rate_multiplier: float = field(metadata=POSITIVE)
+    weight: float = field(metadata=POSITIVE)
+    ingroup_share: float = field(metadata=UNIT)
+
+
+@dataclass(frozen=True)
+class EmploymentParams:
+    """Weekly job finding and loss."""
+
+    finding_rate: float = field(metadata=UNIT)
+    loss_rate: float = field(metadata=UNIT)
+    language_weight: float = field(metadata=NON_NEGATIVE)
+    pending_factor: float = field(metadata=UNIT)
+    unrecognised_factor: float = field(metadata=UNIT)
+
+
+@dataclass(frozen=True)
+class DistressParams:
+    """Weekly rises of psychological distress, and its recovery toward a group baseline."""
+
+    legal_uncertainty: float = field(metadata=UNIT)
+    family_separation: float = field(metadata=UNIT)
+    negative_contact: float = field(metadata=UNIT)
+    recovery: float = field(metadata=UNIT)
+    baseline: dict[str, float] = field(metadata=PER_GROUP_UNIT)
+
+
+@dataclass(frozen=True)
+class BelongingParams:
+    """Weekly growth of belonging with positive contact and work, and its return toward a group baseline."""
+
+    positive_contact: float = field(metadata=UNIT)
+    work: float = field(metadata=UNIT)
+    decay: float = field(metadata=UNIT)
+    baseline: dict[str, float] = field(metadata=PER_GROUP_UNIT)
+
+
+@dataclass(frozen=True)
+class DynamicsParams:
+    """Socio-economic and psycho-social dynamics, friendship, extended contact and beliefs."""
+
+    legal_determination_hazard: float = field(metadata=UNIT)
+    family_reunification_hazard: float = field(metadata=UNIT)
+    course_exit_hazard: float = field(metadata=UNIT)
+    language_course_gain: float = field(metadata=UNIT)
+    language_contact_gain: float = field(metadata=UNIT)
+    recent_contact_weight: float = field(metadata=UNIT)
+    employment: EmploymentParams
+    distress: DistressParams
+    belonging: BelongingParams
+    friendship: FriendshipParams
+    extended_contact_step: float = field(metadata=UNIT)
+    belief_media_drift: float = field(metadata=UNIT)
+    belief_observation: float = field(metadata=UNIT)
+    belief_personal_weight: float = field(metadata=UNIT)
 
 
 @dataclass(frozen=True)
@@ -154,6 +339,17 @@ class Params:
     steps: int = field(metadata=POSITIVE)
     city: CityParams
     contact: ContactParams
+    dynamics: DynamicsParams
+    survey: SurveyParams
+
+    def __post_init__(self):
+        weeks = [self.steps if week == LAST_WEEK else week for week in self.survey.weeks]
+        late = [week for week in weeks if week > self.steps]
+        if late:
+            raise InputError(f"survey.weeks: week {late[0]} is after the last step ({self.steps})")
+        if len(set(weeks)) != len(weeks):
+            raise InputError(f"survey.weeks: a week is listed twice, got {weeks}")
+        object.__setattr__(self, "survey", replace(self.survey, weeks=weeks))
 
 
 # ---- building from a mapping ----------------------------------------------------------------------
@@ -172,14 +368,35 @@ def _coerce(kind, value, key: str):
     raise InputError(f"{key}: must be {_type_name(kind)}, got {value!r}")
 
 
+def _optional_inner(kind):
+    """X for `X | None`, else None."""
+    if get_origin(kind) in (Union, types.UnionType):
+        inner = [arg for arg in get_args(kind) if arg is not type(None)]
+        if len(inner) == 1 and len(get_args(kind)) == 2:
+            return inner[0]
+    return None
+
+
 def _build_value(kind, value, key: str, metadata):
+    inner = _optional_inner(kind)
+    if inner is not None:
+        return None if value is None else _build_value(inner, value, key, metadata)
+    if value is None:
+        raise InputError(f"{key}: missing value")
     if is_dataclass(kind):
         return build(kind, value, key)
     if get_origin(kind) is dict:
         if not isinstance(value, dict):
             raise InputError(f"{key}: must be a mapping, got {value!r}")
+        if metadata.get("per_group") and sorted(value) != sorted(GROUPS):
+            raise InputError(f"{key}: must give a value for exactly {', '.join(GROUPS)}")
         _, item_kind = get_args(kind)
         return {name: _build_value(item_kind, item, f"{key}.{name}", metadata) for name, item in value.items()}
+    if get_origin(kind) is list:
+        if not isinstance(value, list):
+            raise InputError(f"{key}: must be a list, got {value!r}")
+        (item_kind,) = get_args(kind)
+        return [_build_value(item_kind, item, f"{key}[{i}]", metadata) for i, item in enumerate(value)]
     value = _coerce(kind, value, key)
     check = metadata.get("check")
     problem = check(value) if check else None
@@ -189,7 +406,10 @@ def _build_value(kind, value, key: str, metadata):
 
 
 def build(cls, mapping: Any, prefix: str = ""):
-    """Build dataclass `cls` from a plain mapping, raising `InputError` on the first bad key."""
+    """Build dataclass `cls` from a plain mapping, raising `InputError` on the first bad key.
+
+    Every field must be present unless it has a default (optional structural keys).
+    """
     where = prefix or "config"
     if not isinstance(mapping, dict):
         raise InputError(f"{where}: must be a mapping, got {mapping!r}")
@@ -201,7 +421,13 @@ def build(cls, mapping: Any, prefix: str = ""):
     values = {}
     for f in fields(cls):
         key = f"{prefix}.{f.name}" if prefix else f.name
-        if f.name not in mapping or mapping[f.name] is None:
-            raise InputError(f"{key}: missing value")
+        if f.name not in mapping:
+            if f.default is MISSING:
+                raise InputError(f"{key}: missing value")
+            continue
         values[f.name] = _build_value(hints[f.name], mapping[f.name], key, f.metadata)
-    return cls(**values)
+    try:
+        return cls(**values)
+    except InputError as error:
+        message = str(error)
+        raise InputError(message if message.startswith(prefix or "\0") else f"{where}.{message}") from None

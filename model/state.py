@@ -9,33 +9,58 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy import stats
 
+from model.city import City
 from model.errors import InputError
-from model.params import GROUPS, CityParams, Distribution
+from model.params import BELIEFS, EDUCATION_LEVELS, GROUPS, CityParams, Distribution
 from model.streams import Streams
 
 THERMOMETER_MAX = 100.0
 """Top of the feeling-thermometer scale on which attitudes are measured (0 = cold, 100 = warm)."""
 
-SCALES = {"attitude": THERMOMETER_MAX, "language": 1.0, "anxiety": 1.0, "trust": 1.0, "distress": 1.0}
-"""Upper bound of each bounded continuous state variable (all have lower bound 0)."""
+SCALES = {"attitude": THERMOMETER_MAX, "language": 1.0, "anxiety": 1.0, "trust": 1.0, "distress": 1.0,
+          "belonging": 1.0, "responsibility": 1.0}
+"""Upper bound of each bounded continuous state variable drawn per group (all have lower bound 0)."""
+
+HIGHER_EDUCATION = EDUCATION_LEVELS.index("higher")
+RECEIVING, ARRIVING = GROUPS.index("receiving"), GROUPS.index("arriving")
 
 
 @dataclass
 class State:
     """All per-agent state of one model. Arrays share length n_agents."""
 
+    # where people are
     group: np.ndarray  # int8, index into GROUPS (0 receiving, 1 arriving)
-    neighbourhood: np.ndarray  # int32, neighbourhood index
+    neighbourhood: np.ndarray  # int32
+    household: np.ndarray  # int64
+    workplace: np.ndarray  # int32, potential workplace (ties live only while employed); -1 none
+    has_children: np.ndarray  # bool, parent of school-age children (school layer)
+    # socio-economic situation
     employed: np.ndarray  # bool, in paid work
-    studying: np.ndarray  # bool, in school, college or a course
+    studying: np.ndarray  # bool, in a language/integration course or education
+    education: np.ndarray  # int8, index into EDUCATION_LEVELS
+    qualification_recognised: np.ndarray  # bool, qualification recognised (True when nothing needs recognising)
+    legal_pending: np.ndarray  # bool, asylum decision pending (False = status granted or citizen)
+    family_pending: np.ndarray  # bool, awaiting family reunification
     language: np.ndarray  # float, host-language proficiency 0-1 (1 = native)
+    # psycho-social state
     attitude: np.ndarray  # float, feeling thermometer toward the outgroup 0-100
     anxiety: np.ndarray  # float, intergroup anxiety 0-1
     trust: np.ndarray  # float, outgroup trust 0-1
     distress: np.ndarray  # float, psychological distress 0-1
+    belonging: np.ndarray  # float, sense of belonging 0-1
+    responsibility: np.ndarray  # float, own responsibility for integration 0-1
+    # receiving members' beliefs about arriving members (NaN for arriving members)
+    belief_education: np.ndarray  # float, perceived share with higher education 0-1
+    belief_employment: np.ndarray  # float, perceived share employed 0-1
+    belief_welfare: np.ndarray  # float, perceived share on welfare 0-1
+    # contact history
+    recent_encounters: np.ndarray  # float, running average of intergroup encounters per week
     intergroup_contacts: np.ndarray  # int64, intergroup encounters over the run
-    positive_contacts: np.ndarray  # int64, positive intergroup encounters over the run
-    negative_contacts: np.ndarray  # int64, negative intergroup encounters over the run
+    positive_contacts: np.ndarray  # int64
+    negative_contacts: np.ndarray  # int64
+    outgroup_friends: np.ndarray  # int64, current cross-group friendships
+    extended_contacts: np.ndarray  # int64, ingroup friends who have outgroup friends
 
     @property
     def n(self) -> int:
@@ -44,6 +69,10 @@ class State:
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
+
+    def belief(self, topic: str) -> np.ndarray:
+        """The belief array for a topic in BELIEFS."""
+        return getattr(self, f"belief_{topic}")
 
 
 def beta_quantile(u: np.ndarray, dist: Distribution, scale: float, key: str) -> np.ndarray:
@@ -62,19 +91,18 @@ def beta_quantile(u: np.ndarray, dist: Distribution, scale: float, key: str) -> 
     return scale * stats.beta.ppf(u, mean * concentration, (1.0 - mean) * concentration)
 
 
-def draw_occupation(city: CityParams, group: np.ndarray, streams: Streams) -> dict[str, np.ndarray]:
-    """Who is employed and who is studying, each a Bernoulli draw at the group's share."""
-    occupation = {}
-    for name in ("employed", "studying"):
-        u = streams.uniform(f"init.{name}", 0, len(group))
-        share = np.array([getattr(city.groups[label], name) for label in GROUPS])[group]
-        occupation[name] = u < share
-    return occupation
+def _per_group(group: np.ndarray, city: CityParams, attribute: str) -> np.ndarray:
+    """A group-level parameter spread to every resident."""
+    return np.array([getattr(city.groups[label], attribute) for label in GROUPS])[group]
 
 
-def initial_state(city: CityParams, group: np.ndarray, neighbourhood: np.ndarray,
-                  occupation: dict[str, np.ndarray], streams: Streams) -> State:
-    """Draw every agent's starting attitudes and resources from its group's distributions."""
+def _bernoulli(name: str, group: np.ndarray, city: CityParams, streams: Streams) -> np.ndarray:
+    return streams.uniform(f"init.{name}", 0, len(group)) < _per_group(group, city, name)
+
+
+def initial_state(params: CityParams, city: City, streams: Streams) -> State:
+    """Draw every resident's starting situation and views from its group's distributions."""
+    group = city.group
     n = len(group)
     continuous = {}
     for name, scale in SCALES.items():
@@ -82,15 +110,39 @@ def initial_state(city: CityParams, group: np.ndarray, neighbourhood: np.ndarray
         values = np.empty(n)
         for code, label in enumerate(GROUPS):
             members = group == code
-            values[members] = beta_quantile(u[members], getattr(city.groups[label], name), scale, f"city.groups.{label}.{name}")
+            values[members] = beta_quantile(u[members], getattr(params.groups[label], name), scale,
+                                            f"city.groups.{label}.{name}")
         continuous[name] = values
-    zeros = np.zeros(n, dtype=np.int64)
+
+    education = np.empty(n, dtype=np.int8)
+    u = streams.uniform("init.education", 0, n)
+    for code, label in enumerate(GROUPS):
+        members = group == code
+        cumulative = np.cumsum([params.groups[label].education[level] for level in EDUCATION_LEVELS])
+        education[members] = np.minimum(np.searchsorted(cumulative, u[members], side="right"), len(EDUCATION_LEVELS) - 1)
+    qualified = education > EDUCATION_LEVELS.index("basic")
+
+    beliefs = {}
+    receiving = group == RECEIVING
+    for topic in BELIEFS:
+        values = np.full(n, np.nan)
+        u = streams.uniform(f"init.belief_{topic}", 0, n)
+        values[receiving] = beta_quantile(u[receiving], getattr(params.beliefs, topic), 1.0, f"city.beliefs.{topic}")
+        beliefs[f"belief_{topic}"] = values
+
+    counters = {name: np.zeros(n, dtype=np.int64) for name in
+                ("intergroup_contacts", "positive_contacts", "negative_contacts", "outgroup_friends", "extended_contacts")}
     return State(
-        group=group.astype(np.int8),
-        neighbourhood=neighbourhood.astype(np.int32),
-        **occupation,
-        **continuous,
-        intergroup_contacts=zeros.copy(),
-        positive_contacts=zeros.copy(),
-        negative_contacts=zeros.copy(),
+        group=group.astype(np.int8), neighbourhood=city.neighbourhood.astype(np.int32),
+        household=city.household.astype(np.int64), workplace=city.workplace.astype(np.int32),
+        has_children=city.has_children.astype(bool),
+        employed=_bernoulli("employed", group, params, streams),
+        studying=_bernoulli("studying", group, params, streams),
+        education=education,
+        qualification_recognised=~qualified | _bernoulli("qualification_recognised", group, params, streams),
+        legal_pending=_bernoulli("legal_pending", group, params, streams),
+        family_pending=_bernoulli("family_pending", group, params, streams),
+        **continuous, **beliefs,
+        recent_encounters=np.zeros(n),
+        **counters,
     )

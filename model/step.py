@@ -1,15 +1,22 @@
 """The weekly step: one ordered list of phases, each calling the rules in `model/rules/`.
 
-    STEP_ORDER = (meet, judge_quality, judge_valence, update_people, record)
+    STEP_ORDER = (meet, judge_quality, judge_valence, tally_contacts, update_attitudes,
+                  update_friendships, extended_contact, update_beliefs, update_livelihoods,
+                  update_wellbeing, record, survey)
 
 A phase reads the model's arrays, calls pure rules, and writes the result to `model.week` (this
-week's scratch) or `model.state`. Random numbers come from streams named after the phase, drawn at a
-fixed size per tie, so scenarios share them (common random numbers).
+week's scratch), `model.ties` (per-tie state) or `model.state`. Random numbers come from streams
+named after the phase, drawn at a fixed size per tie or resident, so scenarios share them (common
+random numbers).
 """
 
 import numpy as np
 
-from model.metrics import group_metrics
+from model.metrics import facts_about_arriving
+from model.params import BELIEFS
+from model.rules import beliefs as belief_rules
+from model.rules import friendship as friendship_rules
+from model.rules import people as people_rules
 from model.rules.contact import (
     contact_quality,
     contact_update,
@@ -19,14 +26,22 @@ from model.rules.contact import (
     positive_probability,
     willingness,
 )
-from model.state import THERMOMETER_MAX
+from model.state import HIGHER_EDUCATION, RECEIVING, THERMOMETER_MAX
 
 
 def meet(model) -> None:
-    """Quantity: draw this week's encounters on every intergroup tie from its layer's rate."""
-    state, ties, p = model.state, model.ties, model.params.contact.willingness
-    ready = willingness(state.anxiety, state.distress, p.anxiety, p.distress, p.floor)
+    """Quantity: this week's encounters on every intergroup tie.
+
+    The layer's rate, scaled by both people's willingness, by the friendship multiplier on friend
+    ties, and zero on workplace ties unless both people are employed.
+    """
+    state, ties, p = model.state, model.ties, model.params
+    w = p.contact.willingness
+    ready = willingness(state.anxiety, state.distress, state.responsibility, w.anxiety, w.distress,
+                        w.responsibility, w.floor)
     rate = encounter_rate(ties.rate, ready[ties.source], ready[ties.target])
+    live = ~ties.needs_employment | (state.employed[ties.source] & state.employed[ties.target])
+    rate = rate * live * np.where(ties.friend, p.dynamics.friendship.rate_multiplier, 1.0)
     model.week.encounters = draw_encounters(rate, model.streams.uniform("meet", model.steps, ties.size))
 
 
@@ -43,36 +58,118 @@ def judge_quality(model) -> None:
 
 
 def judge_valence(model) -> None:
-    """Each side of each encounter experiences it as positive or negative; totals per person."""
+    """Each side of each encounter experiences it as positive or negative."""
     state, ties, week = model.state, model.ties, model.week
-    week.positive = np.zeros(state.n, dtype=np.int64)
-    week.negative = np.zeros(state.n, dtype=np.int64)
     for side, people in (("source", ties.source), ("target", ties.target)):
         p_positive = positive_probability(week.quality, model.valence_offset[state.group[people]])
         u = model.streams.uniform(f"valence.{side}", model.steps, ties.size)
-        positive, negative = draw_valence(week.encounters, p_positive, u)
-        week.positive += np.bincount(people, weights=positive, minlength=state.n).astype(np.int64)
-        week.negative += np.bincount(people, weights=negative, minlength=state.n).astype(np.int64)
+        week.tie_positive[side], week.tie_negative[side] = draw_valence(week.encounters, p_positive, u)
 
 
-def update_people(model) -> None:
+def tally_contacts(model) -> None:
+    """Per-person totals this week (raw, and with friend encounters weighted), and running counters."""
+    state, ties, week = model.state, model.ties, model.week
+    friend_weight = np.where(ties.friend, model.params.dynamics.friendship.weight, 1.0)
+    totals = {name: np.zeros(state.n) for name in ("positive", "negative", "positive_weighted", "negative_weighted")}
+    for side, people in (("source", ties.source), ("target", ties.target)):
+        for valence, counts in (("positive", week.tie_positive[side]), ("negative", week.tie_negative[side])):
+            totals[valence] += np.bincount(people, weights=counts, minlength=state.n)
+            totals[f"{valence}_weighted"] += np.bincount(people, weights=counts * friend_weight, minlength=state.n)
+    week.positive, week.negative = totals["positive"].astype(np.int64), totals["negative"].astype(np.int64)
+    week.positive_weighted, week.negative_weighted = totals["positive_weighted"], totals["negative_weighted"]
+    encounters = week.positive + week.negative
+    state.positive_contacts += week.positive
+    state.negative_contacts += week.negative
+    state.intergroup_contacts += encounters
+    state.recent_encounters[:] = people_rules.running_average(
+        state.recent_encounters, encounters, model.params.dynamics.recent_contact_weight)
+
+
+def update_attitudes(model) -> None:
     """Attitude, anxiety and trust move with the week's positive and negative contact."""
     state, week, u = model.state, model.week, model.params.contact.update
     susceptibility = model.susceptibility[state.group]
-    pos, neg, k = week.positive, week.negative, u.negativity_weight
+    pos, neg, k = week.positive_weighted, week.negative_weighted, u.negativity_weight
     state.attitude[:] = contact_update(state.attitude, pos, neg, u.attitude_step * susceptibility, k, THERMOMETER_MAX, 0.0)
     state.anxiety[:] = contact_update(state.anxiety, pos, neg, u.anxiety_step * susceptibility, k, 0.0, 1.0)
     state.trust[:] = contact_update(state.trust, pos, neg, u.trust_step * susceptibility, k, 1.0, 0.0)
-    state.positive_contacts += pos
-    state.negative_contacts += neg
-    state.intergroup_contacts += pos + neg
+
+
+def update_friendships(model) -> None:
+    """Tie strength follows mutual positive contact; strong ties are cross-group friendships."""
+    ties, week, f = model.ties, model.week, model.params.dynamics.friendship
+    positive = 0.5 * (week.tie_positive["source"] + week.tie_positive["target"])
+    negative = 0.5 * (week.tie_negative["source"] + week.tie_negative["target"])
+    ties.strength[:] = friendship_rules.update_tie_strength(ties.strength, positive, negative, f.gain, f.loss, f.decay)
+    ties.friend[:] = friendship_rules.is_friendship(ties.strength, f.threshold)
+    model.state.outgroup_friends[:] = friendship_rules.ties_per_person(model.state.n, ties.source, ties.target, ties.friend)
+
+
+def extended_contact(model) -> None:
+    """Ingroup friends' cross-group friendships warm attitudes (less than direct contact)."""
+    state = model.state
+    state.extended_contacts[:] = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends > 0)
+    state.attitude[:] = friendship_rules.extended_contact_update(
+        state.attitude, state.extended_contacts, model.ingroup_friend_count,
+        model.params.dynamics.extended_contact_step * model.susceptibility[state.group], THERMOMETER_MAX)
+
+
+def update_beliefs(model) -> None:
+    """Receiving members' beliefs drift toward the media prior and toward what they see in partners."""
+    state, ties, week, d = model.state, model.ties, model.week, model.params.dynamics
+    receiving_side = state.group[ties.source] == RECEIVING
+    observer = np.where(receiving_side, ties.source, ties.target)
+    partner = np.where(receiving_side, ties.target, ties.source)
+    partner_facts = {"education": state.education[partner] == HIGHER_EDUCATION,
+             "employment": state.employed[partner], "welfare": ~state.employed[partner]}
+    receiving = state.group == RECEIVING
+    truth = dict(zip(BELIEFS, facts_about_arriving(state)))
+    for topic in BELIEFS:
+        observed, seen = belief_rules.observations(state.n, observer, week.encounters, partner_facts[topic].astype(float),
+                                                   truth[topic], d.belief_personal_weight)
+        belief = state.belief(topic)
+        belief[receiving] = belief_rules.update_belief(
+            belief[receiving], observed[receiving], seen[receiving],
+            model.params.city.beliefs.media_prior[topic], d.belief_media_drift, d.belief_observation)
+
+
+def update_livelihoods(model) -> None:
+    """Legal decisions, family reunification, courses, language and employment."""
+    state, d, week = model.state, model.params.dynamics, model.week
+    draw = lambda name: model.streams.uniform(name, model.steps, state.n)  # noqa: E731
+    state.legal_pending[:] = people_rules.resolve_pending(state.legal_pending, draw("legal"), d.legal_determination_hazard)
+    state.family_pending[:] = people_rules.resolve_pending(state.family_pending, draw("family"), d.family_reunification_hazard)
+    state.language[:] = people_rules.improve_language(state.language, state.studying, week.positive + week.negative,
+                                                      d.language_course_gain, d.language_contact_gain)
+    state.studying[:] = people_rules.resolve_pending(state.studying, draw("courses"), d.course_exit_hazard)
+    e = d.employment
+    hazard = people_rules.job_finding_hazard(state.language, state.legal_pending, ~state.qualification_recognised,
+                                             e.finding_rate, e.language_weight, e.pending_factor, e.unrecognised_factor)
+    state.employed[:] = people_rules.update_employment(state.employed, draw("employment"), hazard, e.loss_rate)
+
+
+def update_wellbeing(model) -> None:
+    """Distress and belonging."""
+    state, week, d = model.state, model.week, model.params.dynamics
+    state.distress[:] = people_rules.update_distress(
+        state.distress, state.legal_pending, state.family_pending, week.negative,
+        d.distress.legal_uncertainty, d.distress.family_separation, d.distress.negative_contact, d.distress.recovery,
+        model.distress_baseline[state.group])
+    state.belonging[:] = people_rules.update_belonging(
+        state.belonging, week.positive, state.employed, d.belonging.positive_contact, d.belonging.work,
+        d.belonging.decay, model.belonging_baseline[state.group])
 
 
 def record(model) -> None:
     """Append this week's metrics per group to the model's tidy records."""
-    model.records.extend((model.steps, group, metric, value)
-                         for group, metric, value in group_metrics(model.state, model.week.positive, model.week.negative))
+    model.record_metrics(with_contact=True)
 
 
-STEP_ORDER = (meet, judge_quality, judge_valence, update_people, record)
+def survey(model) -> None:
+    """Field the virtual survey if this is a survey week."""
+    model.field_survey_if_due()
+
+
+STEP_ORDER = (meet, judge_quality, judge_valence, tally_contacts, update_attitudes, update_friendships,
+              extended_contact, update_beliefs, update_livelihoods, update_wellbeing, record, survey)
 """The phases of one week, in order."""

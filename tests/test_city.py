@@ -9,7 +9,9 @@ from model.city import (
     assign_groups,
     assign_places,
     build_city,
+    clique_ties,
     dissimilarity_index,
+    form_households,
     place_ties,
     tie_mixing,
 )
@@ -82,20 +84,72 @@ def test_tie_mixing_matches_networkx_assortativity():
 
 def test_contact_network_marks_intergroup_ties():
     graph = nx.MultiGraph()
-    graph.add_edges_from([(0, 1, "neighbourhood"), (1, 2, "neighbourhood"), (0, 2, "work_school")])
+    graph.add_edges_from([(0, 1, "neighbourhood"), (1, 2, "neighbourhood"), (0, 2, "workplace")])
     group = np.array([0, 1, 1], dtype=np.int8)
-    network = ContactNetwork.from_graph(graph, group, ("neighbourhood", "work_school"))
+    network = ContactNetwork.from_graph(graph, group, ("neighbourhood", "workplace"))
     intergroup = {tuple(sorted((network.source[i], network.target[i]))) for i in network.intergroup}
     assert intergroup == {(0, 1), (0, 2)}
-    assert network.pairs("work_school").tolist() == [[0, 2]]
+    assert network.pairs("workplace").tolist() == [[0, 2]]
 
 
 def test_build_city_reports_what_it_built():
     params = params_for("city.n_agents=2000")
     g = assign_groups(2000, params.city.arriving_share, Streams(0))
-    city = build_city(params.city, Streams(0), g, np.ones(2000, dtype=bool))
+    city = build_city(params.city, Streams(0), g)
     assert city.graph.number_of_nodes() == 2000
     assert city.graph.number_of_edges() == len(city.network.source)
-    for key in ("dissimilarity_neighbourhood", "ei_index_neighbourhood", "assortativity_work_school"):
-        assert np.isfinite(city.measured[key])
+    for name in params.city.layers:
+        assert f"mean_degree_{name}" in city.measured and f"ei_index_{name}" in city.measured
     assert city.measured["mean_degree_neighbourhood"] == pytest.approx(params.city.layers["neighbourhood"].degree, rel=0.1)
+    assert city.requested["dissimilarity_neighbourhood"] == "segregation=0.5"
+
+
+def test_form_households_are_single_community_with_requested_size():
+    g = groups(20_000, 0.2)
+    household = form_households(g, {"arriving": 3.0, "receiving": 1.5}, np.random.default_rng(11))
+    owners = {}
+    for person, unit in enumerate(household[:2000]):
+        owners.setdefault(unit, set()).add(int(g[person]))
+    assert all(len(v) == 1 for v in owners.values())
+    sizes = np.bincount(household)
+    sizes = sizes[sizes > 0]
+    arriving_units = np.unique(household[g == 1])
+    assert np.mean(np.bincount(household[g == 1])[arriving_units]) == pytest.approx(3.0, rel=0.05)
+    assert sizes.sum() == len(g)
+
+
+def test_clique_ties_join_everyone_in_a_unit():
+    pairs = clique_ties(np.array([0, 0, 1, 0, 2, 1]))
+    assert pairs.tolist() == [[0, 1], [0, 3], [1, 3], [2, 5]]
+
+
+def test_households_share_a_neighbourhood_and_have_no_intergroup_ties():
+    params = params_for("city.n_agents=2000")
+    city = build_city(params.city, Streams(1), assign_groups(2000, 0.1, Streams(1)))
+    pairs = city.network.pairs("household")
+    assert len(pairs) > 0
+    assert np.all(city.neighbourhood[pairs[:, 0]] == city.neighbourhood[pairs[:, 1]])
+    assert np.all(city.group[pairs[:, 0]] == city.group[pairs[:, 1]])
+
+
+def test_workplace_sectors_follow_group_shares_and_segregation():
+    params = params_for("city.n_agents=6000", "city.arriving_share=0.2")
+    city = build_city(params.city, Streams(2), assign_groups(6000, 0.2, Streams(2)))
+    arriving = city.group == 1
+    services = list(params.city.layers["workplace"].sectors).index("services")
+    assert np.mean(city.sector[arriving] == services) == pytest.approx(0.5, abs=0.05)
+    assert np.mean(city.sector[~arriving] == services) == pytest.approx(0.3, abs=0.03)
+    assert np.all(city.workplace >= 0)  # everyone has a potential workplace
+    # The most sorted sector puts arriving workers in fewer sites than the least sorted one.
+    professional = list(params.city.layers["workplace"].sectors).index("professional")
+    d = {code: dissimilarity_index(city.group[city.sector == code], city.workplace[city.sector == code])
+         for code in (services, professional)}
+    assert d[professional] > d[services]
+
+
+def test_venue_membership_is_group_biased():
+    params = params_for("city.n_agents=6000")
+    city = build_city(params.city, Streams(3), assign_groups(6000, 0.1, Streams(3)))
+    assert city.measured["dissimilarity_religious_centre"] > city.measured["dissimilarity_community_centre"]
+    members = np.unique(city.network.pairs("religious_centre"))
+    assert np.mean(city.group[members] == 1) > 0.1  # over-represented against 10% of residents

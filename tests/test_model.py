@@ -58,7 +58,8 @@ def test_mesa_agentset_and_datacollector_work(small_params):
 
 
 # ---- statistical behaviour (fixed seeds; tolerances stated per test) ------------------------------
-HIGH_QUALITY = [f"city.layers.{layer}.{c}=1.0" for layer in ("neighbourhood", "work_school")
+LAYERS = ("household", "neighbourhood", "workplace", "school", "sports_club", "religious_centre", "community_centre")
+HIGH_QUALITY = [f"city.layers.{layer}.{c}=1.0" for layer in LAYERS
                 for c in ("equal_status", "common_goal", "cooperation", "institutional_support")]
 COIN_FLIP = ["contact.quality.intercept=0", "contact.quality.equal_status=0", "contact.quality.common_goal=0",
              "contact.quality.cooperation=0", "contact.quality.institutional_support=0",
@@ -85,7 +86,7 @@ def test_equal_positive_and_negative_contact_lowers_mean_attitude():
 
 
 def test_city_without_intergroup_ties_leaves_attitudes_unchanged():
-    params = params_for(*SMALL_CITY, "city.layers.neighbourhood.homophily=1", "city.layers.work_school.homophily=1")
+    params = params_for(*SMALL_CITY, *[f"city.layers.{layer}.homophily=1" for layer in LAYERS if layer != "household"])
     model = BridgesModel(params)
     assert model.ties.size == 0
     before = model.state.attitude.copy()
@@ -95,9 +96,10 @@ def test_city_without_intergroup_ties_leaves_attitudes_unchanged():
 
 
 def test_group_size_alone_gives_arriving_members_more_contact():
-    even = ["city.segregation=0", "city.workplaces.segregation=0", "city.layers.neighbourhood.homophily=0",
-            "city.layers.work_school.homophily=0", "contact.valence_offset.arriving=0",
-            "contact.susceptibility.arriving=1"]
+    even = ["city.segregation=0", "contact.valence_offset.arriving=0", "contact.susceptibility.arriving=1",
+            *[f"city.layers.{layer}.homophily=0" for layer in LAYERS if layer != "household"],
+            *[f"city.layers.{layer}.segregation=0" for layer in ("sports_club", "religious_centre", "community_centre")],
+            *[f"city.layers.workplace.sectors.{s}.segregation=0" for s in ("services", "industry", "professional")]]
     model = run(BridgesModel(params_for("city.n_agents=3000", "steps=10", *even)))
     # With 5% arriving members most of their ties cross groups, few of the receiving members' do.
     assert mean_over_weeks(model, "intergroup_contact_share", "arriving") > \

@@ -24,11 +24,12 @@ def quality(conditions=(0.3, 0.3, 0.3, 0.3), language=1.0, anxiety=0.3, distress
 
 
 # ---- willingness and quantity ---------------------------------------------------------------------
-def test_willingness_falls_with_anxiety_and_distress_down_to_floor():
-    anxiety = np.array([0.0, 0.5, 1.0, 1.0])
-    distress = np.array([0.0, 0.0, 0.0, 1.0])
-    w = willingness(anxiety, distress, 0.6, 0.4, 0.1)
-    np.testing.assert_allclose(w, [1.0, 0.7, 0.4, 0.1])
+def test_willingness_falls_with_anxiety_distress_and_low_responsibility_within_bounds():
+    anxiety = np.array([0.0, 0.5, 1.0, 1.0, 0.0])
+    distress = np.array([0.0, 0.0, 0.0, 1.0, 0.0])
+    responsibility = np.array([1.0, 1.0, 1.0, 1.0, 0.5])
+    w = willingness(anxiety, distress, responsibility, 0.6, 0.4, 0.4, 0.1)
+    np.testing.assert_allclose(w, [1.0, 0.7, 0.4, 0.1, 0.8])
 
 
 def test_encounter_rate_is_layer_rate_times_both_willingnesses():

@@ -7,8 +7,10 @@ import yaml
 from tests.conftest import SMALL_CITY, run_cli
 
 AGENT_COLUMNS = {"id", "group", "neighbourhood", "attitude", "anxiety", "trust", "distress", "language",
-                 "employed", "intergroup_contacts"}
-RUN_FILES = {"config.yaml", "overrides.yaml", "timeseries.parquet", "timeseries.csv", "agents.parquet",
+                 "employed", "intergroup_contacts", "outgroup_friends", "misperception", "education",
+                 "qualification_recognised", "legal_status", "family_pending", "belonging", "responsibility",
+                 "belief_education", "belief_employment", "belief_welfare", "household", "workplace"}
+RUN_FILES = {"config.yaml", "overrides.yaml", "timeseries.parquet", "timeseries.csv", "agents.parquet", "survey.parquet",
              "city.json", "attitude_by_group.png", "contact_by_group.png", "report.md"}
 
 

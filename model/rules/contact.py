@@ -14,13 +14,16 @@ def logistic(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def willingness(anxiety: np.ndarray, distress: np.ndarray, anxiety_weight: float, distress_weight: float,
-                floor: float) -> np.ndarray:
-    """Readiness to meet the outgroup, in [floor, 1]: w = max(floor, 1 - a_w * anxiety - d_w * distress).
+def willingness(anxiety: np.ndarray, distress: np.ndarray, responsibility: np.ndarray, anxiety_weight: float,
+                distress_weight: float, responsibility_weight: float, floor: float) -> np.ndarray:
+    """Readiness to meet the outgroup, in [floor, 1]:
+    w = clip(1 - a_w * anxiety - d_w * distress - r_w * (1 - responsibility), floor, 1).
 
-    Intergroup anxiety and distress make people avoid contact (Stephan & Stephan 1985; FOCUS).
+    Intergroup anxiety and distress make people avoid contact (Stephan & Stephan 1985); people who see
+    integration as their own task seek it (FOCUS: receiving members leave it to institutions).
     """
-    return np.maximum(floor, 1.0 - anxiety_weight * anxiety - distress_weight * distress)
+    raw = 1.0 - anxiety_weight * anxiety - distress_weight * distress - responsibility_weight * (1.0 - responsibility)
+    return np.clip(raw, floor, 1.0)
 
 
 def encounter_rate(layer_rate: np.ndarray, willingness_source: np.ndarray, willingness_target: np.ndarray) -> np.ndarray:

@@ -1,0 +1,48 @@
+"""Friendship and extended contact: pure functions over tie and person arrays.
+
+Repeated positive contact builds a tie's strength; past a threshold the tie is a friendship.
+Cross-group friendship is the strongest form of contact (Pettigrew & Tropp 2006; Davies et al. 2011);
+knowing ingroup friends who have outgroup friends improves attitudes too, less so (Wright et al. 1997;
+Zhou et al. 2019).
+"""
+
+import numpy as np
+from scipy import sparse
+
+
+def update_tie_strength(strength: np.ndarray, positive: np.ndarray, negative: np.ndarray,
+                        gain: float, loss: float, decay: float) -> np.ndarray:
+    """s' = clip(s (1 - decay) + gain * positive - loss * negative, 0, 1); counts are per tie this week."""
+    return np.clip(strength * (1.0 - decay) + gain * positive - loss * negative, 0.0, 1.0)
+
+
+def is_friendship(strength: np.ndarray, threshold: float) -> np.ndarray:
+    """A tie is a friendship once its strength reaches the threshold."""
+    return strength >= threshold
+
+
+def ties_per_person(n_people: int, source: np.ndarray, target: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """How many of the chosen ties each person is part of."""
+    return (np.bincount(source[chosen], minlength=n_people) + np.bincount(target[chosen], minlength=n_people))
+
+
+def friendship_matrix(n_people: int, source: np.ndarray, target: np.ndarray) -> sparse.csr_matrix:
+    """Symmetric 0/1 adjacency matrix of friendships."""
+    data = np.ones(2 * len(source))
+    rows = np.concatenate([source, target])
+    cols = np.concatenate([target, source])
+    matrix = sparse.csr_matrix((data, (rows, cols)), shape=(n_people, n_people))
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def extended_contacts(ingroup_friends: sparse.csr_matrix, has_outgroup_friend: np.ndarray) -> np.ndarray:
+    """Number of each person's ingroup friends who have at least one outgroup friend."""
+    return np.rint(ingroup_friends @ has_outgroup_friend.astype(float)).astype(np.int64)
+
+
+def extended_contact_update(attitude: np.ndarray, extended: np.ndarray, ingroup_friend_count: np.ndarray,
+                            step: float, top: float) -> np.ndarray:
+    """Attitude closes `step * share` of its headroom per week, share = extended / ingroup friends."""
+    share = extended / np.maximum(ingroup_friend_count, 1)
+    return attitude + step * share * (top - attitude)

@@ -1,0 +1,202 @@
+"""A virtual survey: sampled respondents answer FOCUS-style items from their state, and real survey files
+in the same schema are read and checked, so model and data can be compared item by item.
+
+The schema, the question wording and how each answer is derived are in docs/survey_schema.md.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model.errors import InputError
+from model.params import GROUPS, SurveyParams
+
+
+# ---- the schema -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ItemSpec:
+    """One survey item: FOCUS-style wording ({outgroup} = the other community), what it measures, its
+    allowed integer range, answer labels of codes low..high (empty = numeric answer) and who answers."""
+
+    question: str
+    description: str
+    low: int
+    high: int
+    labels: tuple[str, ...] = ()
+    answered_by: tuple[str, ...] = GROUPS
+    dtype: str = "Int64"
+
+
+_AGREE = ("not at all", "a little", "somewhat", "quite a lot", "very much")
+_PERCENT = "Out of every 100 refugees living in [country], how many do you think {}?"
+SURVEY_ITEMS: dict[str, ItemSpec] = {
+    "contact_frequency": ItemSpec(
+        "How often do you have contact with {outgroup}, for example talking to them?",
+        "recent intergroup encounters per week, cut at survey.frequency_cutoffs", 1, 5,
+        ("never", "less than monthly", "monthly", "weekly", "daily")),
+    "contact_quality": ItemSpec(
+        "In general, how negative or positive is your contact with {outgroup}? (asked if any contact)",
+        "1 + 4 x positive share of all intergroup encounters so far; missing if none", 1, 5,
+        ("very negative", "somewhat negative", "neither", "somewhat positive", "very positive")),
+    "thermometer": ItemSpec(
+        "On a scale from 0 (very cold) to 100 (very warm), how do you feel towards {outgroup}?",
+        "feeling thermometer: attitude toward the other community", 0, 100),
+    "anxiety": ItemSpec("How anxious or uneasy would you feel when meeting {outgroup}?",
+                        "intergroup anxiety", 1, 5, _AGREE),
+    "trust": ItemSpec("How much do you trust {outgroup}?", "outgroup trust", 1, 5, _AGREE),
+    "belonging": ItemSpec("How strongly do you feel you belong to the community where you live?",
+                          "sense of belonging", 1, 5, _AGREE),
+    "distress": ItemSpec(
+        "During the past 30 days, how often did you feel nervous, hopeless or down?",
+        "psychological distress", 1, 5,
+        ("none of the time", "a little of the time", "some of the time", "most of the time", "all of the time")),
+    "perceived_education": ItemSpec(_PERCENT.format("have a university or college education"),
+                                    "perceived share of arriving members with higher education [%]", 0, 100,
+                                    answered_by=("receiving",)),
+    "perceived_employment": ItemSpec(_PERCENT.format("are employed"),
+                                     "perceived share of arriving members in work [%]", 0, 100,
+                                     answered_by=("receiving",)),
+    "perceived_welfare": ItemSpec(_PERCENT.format("receive welfare benefits"),
+                                  "perceived share of arriving members on welfare [%]", 0, 100,
+                                  answered_by=("receiving",)),
+}
+SURVEY_COLUMNS: tuple[str, ...] = ("step", "community", "respondent", *SURVEY_ITEMS)
+DTYPES = {"step": "int64", "community": "str", "respondent": "Int64",
+          **{name: spec.dtype for name, spec in SURVEY_ITEMS.items()}}
+"""pandas dtype of every column, for model output and files read alike."""
+
+PEOPLE_KEYS = ("group", "id", "attitude", "anxiety", "trust", "distress", "belonging", "recent_encounters",
+               "positive_contacts", "negative_contacts", "belief_education", "belief_employment",
+               "belief_welfare")
+
+
+# ---- fielding the survey --------------------------------------------------------------------------
+def _answer(value: np.ndarray, sd: float, item: str, rng: np.random.Generator) -> pd.arrays.IntegerArray:
+    """Value + normal noise, rounded half up and clipped to the item's range; NaN becomes missing.
+    Noise is drawn for every respondent whatever `sd`, so the stream's use never depends on it."""
+    spec = SURVEY_ITEMS[item]
+    answer = np.floor(value + sd * rng.standard_normal(len(value)) + 0.5)
+    return pd.array(np.clip(answer, spec.low, spec.high), dtype="Int64")
+
+
+def field_survey(people: Mapping[str, np.ndarray], week: int, params: SurveyParams,
+                 rng: np.random.Generator) -> pd.DataFrame:
+    """Sample up to `params.respondents[label]` members of each community without replacement (all if
+    fewer) and return their answers: one row per respondent, columns SURVEY_COLUMNS, dtypes DTYPES."""
+    missing = [key for key in PEOPLE_KEYS if key not in people]
+    if missing:
+        raise KeyError(f"field_survey: people lacks {', '.join(missing)}")
+    group = np.asarray(people["group"])
+    chosen = []
+    for code, label in enumerate(GROUPS):
+        members = np.flatnonzero(group == code)
+        size = params.respondents.get(label, 0)
+        if size < len(members):
+            members = np.sort(rng.choice(members, size=size, replace=False))
+        chosen.append(members)
+    rows = np.concatenate(chosen).astype(np.int64)
+
+    def state(key: str) -> np.ndarray:
+        return np.asarray(people[key], dtype=np.float64)[rows]
+
+    noise, cuts = params.response_noise, params.frequency_cutoffs
+    rate = state("recent_encounters")
+    frequency = 1.0 + np.searchsorted([cuts.less_than_monthly, cuts.monthly, cuts.weekly, cuts.daily],
+                                      rate, side="right")
+    positive, total = state("positive_contacts"), state("positive_contacts") + state("negative_contacts")
+    share = np.divide(positive, total, out=np.full(len(rows), np.nan), where=total > 0)
+    arriving = group[rows] == GROUPS.index("arriving")
+    answers = {
+        "contact_frequency": pd.array(np.where(np.isnan(rate), np.nan, frequency), dtype="Int64"),
+        "contact_quality": _answer(1 + 4 * share, noise.contact_quality, "contact_quality", rng),
+        "thermometer": _answer(state("attitude"), noise.thermometer, "thermometer", rng),
+    }
+    for item in ("anxiety", "trust", "belonging", "distress"):
+        answers[item] = _answer(1 + 4 * state(item), noise.likert, item, rng)
+    for topic in ("education", "employment", "welfare"):
+        belief = np.where(arriving, np.nan, 100 * state(f"belief_{topic}"))
+        answers[f"perceived_{topic}"] = _answer(belief, noise.perceived, f"perceived_{topic}", rng)
+    frame = pd.DataFrame({
+        "step": np.full(len(rows), int(week), dtype=np.int64),
+        "community": pd.Series(np.asarray(GROUPS, dtype=object)[group[rows].astype(np.int64)], dtype="str"),
+        "respondent": pd.array(np.asarray(people["id"])[rows].astype(np.int64), dtype="Int64"),
+        **answers,
+    })
+    return frame[list(SURVEY_COLUMNS)]
+
+
+# ---- reading real survey files --------------------------------------------------------------------
+def _fail(name: str, row: int, column: str, text: str):
+    raise InputError(f"{name} row {row + 1}, column {column}: {text}")
+
+
+def _show(value) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _integers(raw: pd.Series, name: str, column: str, low, high, required: bool) -> np.ndarray:
+    """Whole numbers in [low, high] as floats (NaN = missing), or InputError at the first bad row."""
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    present = raw.notna().to_numpy()
+    limits = f"range {low}-{high}" if high is not None else f"range (must be {low} or more)"
+    for row in np.flatnonzero(present & np.isnan(values)):
+        _fail(name, row, column, f"{raw.iloc[row]!r} is not a number")
+    for row in np.flatnonzero(~present) if required else ():
+        _fail(name, row, column, "missing value (this column is required)")
+    for row in np.flatnonzero(present):
+        value = values[row]
+        if not float(value).is_integer():
+            _fail(name, row, column, f"{_show(value)} is not a whole number")
+        if (low is not None and value < low) or (high is not None and value > high):
+            _fail(name, row, column, f"{_show(value)} is out of {limits}")
+    return values
+
+
+def read_survey(path: str) -> pd.DataFrame:
+    """Read a real survey file in this schema (.csv or .parquet) and check it; rows are numbered from 1
+    at the first data row. Returns the file's schema columns in SURVEY_COLUMNS order, dtypes DTYPES."""
+    name = str(path)
+    suffix = Path(name).suffix.lower()
+    if suffix in (".sav", ".dta"):
+        raise InputError(f"{name}: reading {suffix} files needs pyreadstat, which Bridges does not install; "
+                         "export the file to .csv or .parquet")
+    if suffix not in (".csv", ".parquet"):
+        raise InputError(f"{name}: unsupported survey file type {suffix or '(none)'}; use .csv or .parquet")
+    if not Path(name).is_file():
+        raise InputError(f"{name}: no such file")
+    try:
+        raw = pd.read_csv(name, dtype=str, skipinitialspace=True) if suffix == ".csv" else pd.read_parquet(name)
+    except Exception as error:  # parser messages vary; keep their first line
+        raise InputError(f"{name}: cannot read as {suffix[1:]}: {' '.join(str(error).split())}") from None
+    raw = raw.reset_index(drop=True)
+    for column in map(str, raw.columns):
+        if column not in SURVEY_COLUMNS:
+            raise InputError(f"{name}, column {column}: unknown column (allowed: {', '.join(SURVEY_COLUMNS)})")
+    for column in ("step", "community"):
+        if column not in raw.columns:
+            raise InputError(f"{name}, column {column}: required column is missing")
+    items = [item for item in SURVEY_ITEMS if item in raw.columns]
+    if not items:
+        raise InputError(f"{name}: no item columns; need at least one of {', '.join(SURVEY_ITEMS)}")
+
+    community = raw["community"]
+    for row in np.flatnonzero(~community.isin(GROUPS).to_numpy()):
+        shown = "missing value" if pd.isna(community.iloc[row]) else f"{community.iloc[row]!r}"
+        _fail(name, row, "community", f"{shown} is not one of {', '.join(GROUPS)}")
+    out = {"step": _integers(raw["step"], name, "step", 0, None, True).astype(np.int64),
+           "community": community.astype("str")}
+    if "respondent" in raw.columns:
+        out["respondent"] = pd.array(_integers(raw["respondent"], name, "respondent", 0, None, False),
+                                     dtype="Int64")
+    for item in items:
+        spec = SURVEY_ITEMS[item]
+        values = _integers(raw[item], name, item, spec.low, spec.high, False)
+        wrong = ~community.isin(spec.answered_by).to_numpy() & ~np.isnan(values)
+        for row in np.flatnonzero(wrong):
+            _fail(name, row, item, f"{community.iloc[row]} respondents do not answer this item "
+                                   f"(only {' and '.join(spec.answered_by)} respondents do)")
+        out[item] = pd.array(values, dtype="Int64")
+    return pd.DataFrame(out)[[c for c in SURVEY_COLUMNS if c in out]]
