@@ -2,6 +2,8 @@
 
     python run.py                                   # default scenario: ~5,000 residents, 52 weeks
     python run.py city.n_agents=20000 seed=3 steps=104
+    python run.py scenario=co_creation              # one scenario (scenarios/*.yaml)
+    python run.py --config-name compare compare.scenarios=[baseline,co_creation] compare.replicates=20
     python run.py --help                            # config groups and options
 
 Bad input (unknown key, out-of-range or non-numeric value) prints one line naming the key and exits
@@ -14,10 +16,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from scenarios.compare import compare_options, run_comparison, scenario_configs
+
 from model import BridgesModel
 from model.config import compose_config, config_groups, model_params, run_options, to_plain
 from model.errors import InputError
 from model.outputs import (
+    OUTPUTS_ROOT,
     default_run_dir,
     headline,
     staged_folder,
@@ -85,12 +90,28 @@ def run_one(plain: dict, overrides: list[str]) -> Path:
         write_table(timeseries, staging, "timeseries", csv=True)
         write_table(agents, staging, "agents")
         write_table(model.survey_table(), staging, "survey")
+        model.intervention_costs().to_csv(staging / "costs.csv", index=False)
         write_json(staging / "city.json", {"requested": model.city.requested, "measured": model.city.measured})
         write_plots(timeseries, staging)
         run_info = {"seed": params.seed, "steps": params.steps, "n_agents": model.state.n, "city": params.city.name,
                     "build_seconds": build_seconds, "run_seconds": run_seconds}
-        write_report(staging, headline(timeseries, agents), model.city.measured, model.city.requested, run_info)
+        write_report(staging, headline(timeseries, agents), model.city.measured, model.city.requested, run_info,
+                     model.intervention_costs())
     return folder
+
+
+def compare(plain: dict, overrides: list[str]) -> tuple[Path, str]:
+    """Validate and run a scenario comparison into its own folder; returns it and the ranking."""
+    options = run_options(plain)
+    compare_options(plain)
+    folder = Path(options["output_dir"]) if options["output_dir"] else default_run_dir(plain["seed"], OUTPUTS_ROOT / "compare")
+    if folder.exists() and any(folder.iterdir()):
+        raise InputError(f"run.output_dir: {folder} exists and is not empty")
+    scenario_configs(overrides, plain["compare"]["scenarios"])
+    with staged_folder(folder) as staging:
+        write_config(staging, plain, overrides)
+        ranking = run_comparison(plain, overrides, staging, options["progress"])
+    return folder, ranking
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,7 +127,11 @@ def main(argv: list[str] | None = None) -> int:
 
             print(yaml.safe_dump(plain, sort_keys=False))
             return 0
-        folder = run_one(plain, overrides)
+        if "compare" in plain:
+            folder, ranking = compare(plain, overrides)
+            print(ranking.split("## Value for money")[0].strip())
+        else:
+            folder = run_one(plain, overrides)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

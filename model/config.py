@@ -13,6 +13,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
 from model.errors import InputError
+from model.interventions import build_interventions
 from model.params import Params, build
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
@@ -69,8 +70,11 @@ def to_plain(cfg: DictConfig) -> dict:
 
 
 def model_params(plain: dict) -> Params:
-    """Validated model parameters from a plain config (the `run` section is not the model's)."""
-    return build(Params, {key: value for key, value in plain.items() if key != "run"})
+    """Validated model parameters from a plain config (the `run` and `compare` sections are not the
+    model's); interventions are checked against their types' effect parameters."""
+    params = build(Params, {key: value for key, value in plain.items() if key not in ("run", "compare")})
+    build_interventions(params, 0)
+    return params
 
 
 def run_options(plain: dict) -> dict:

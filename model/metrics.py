@@ -9,6 +9,10 @@ Metric names are a public interface (timeseries.parquet, plots, report):
 - intergroup_contact_share: share with at least one intergroup encounter this week
 - positive_contact_share / negative_contact_share: share with at least one positive / negative one
 - encounters_per_person: mean intergroup encounters this week
+Group "all" (everyone): attitude_mean, distress_mean, belonging_mean, and outgroup_friendships (the
+number of cross-group friendships in the city).
+
+OUTCOMES names the outcomes scenarios are compared on (effects.csv) and where each comes from.
 """
 
 import numpy as np
@@ -29,6 +33,21 @@ def misperception_per_person(state) -> np.ndarray:
     """Each receiving member's mean absolute belief gap; NaN for arriving members."""
     beliefs = np.column_stack([state.belief(topic) for topic in BELIEFS])
     return np.where(state.group == RECEIVING, misperception(beliefs, facts_about_arriving(state)), np.nan)
+
+
+OUTCOMES = {
+    "attitude_receiving": ("receiving", "attitude_mean"),  # receiving members' thermometer (0-100)
+    "attitude_arriving": ("arriving", "attitude_mean"),  # arriving members' thermometer (0-100)
+    "contact_receiving": ("receiving", "intergroup_contact_share"),  # share with contact this week
+    "contact_arriving": ("arriving", "intergroup_contact_share"),
+    "outgroup_friends": ("all", "outgroup_friendships"),  # cross-group friendships in the city (count)
+    "misperception": ("receiving", "misperception_mean"),  # mean absolute belief gap (0-1)
+    "distress": ("all", "distress_mean"),  # everyone's mean distress (0-1)
+    "distress_arriving": ("arriving", "distress_mean"),
+    "belonging": ("all", "belonging_mean"),  # everyone's mean belonging (0-1)
+    "employment_arriving": ("arriving", "employed_share"),
+}
+"""Outcome name -> (group, metric) in the timeseries."""
 
 
 def group_metrics(state, week=None) -> list[tuple[str, str, float]]:
@@ -61,4 +80,7 @@ def group_metrics(state, week=None) -> list[tuple[str, str, float]]:
                 "encounters_per_person": np.mean(pos + neg),
             }
         rows.extend((label, metric, float(value)) for metric, value in values.items())
+    everyone = {"attitude_mean": state.attitude.mean(), "distress_mean": state.distress.mean(),
+                "belonging_mean": state.belonging.mean(), "outgroup_friendships": state.outgroup_friends.sum() / 2}
+    rows.extend(("all", metric, float(value)) for metric, value in everyone.items())
     return rows

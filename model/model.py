@@ -1,6 +1,6 @@
 """BridgesModel: a Mesa model whose state is a struct of arrays and whose step is STEP_ORDER."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
@@ -9,12 +9,14 @@ import pandas as pd
 from model.agents import Resident
 from model.city import ALLPORT_CONDITIONS, City, assign_groups, build_city, city_from_graph
 from model.custom_city import read_custom_city
+from model.interventions import build_interventions
 from model.metrics import group_metrics, misperception_per_person
 from model.params import EDUCATION_LEVELS, GROUPS, Params
 from model.rules.friendship import friendship_matrix
 from model.state import State, initial_state
 from model.step import STEP_ORDER
 from model.streams import Streams
+from model.ties import NETWORK, ContactBlock
 from model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
 
 LEGAL_STATUS = ("granted", "pending")
@@ -22,34 +24,12 @@ LEGAL_STATUS = ("granted", "pending")
 
 
 @dataclass
-class IntergroupTies:
-    """Intergroup ties, their setting's parameters (fixed) and their strength (changing)."""
-
-    source: np.ndarray
-    target: np.ndarray
-    layer: np.ndarray
-    rate: np.ndarray  # layer contact rate, encounters per week
-    conditions: np.ndarray  # (ties, 4) Allport conditions of the layer
-    needs_employment: np.ndarray  # bool, live only while both people are employed (workplace)
-    strength: np.ndarray  # float 0-1, built by positive contact
-    friend: np.ndarray  # bool, strength past the friendship threshold
-
-    @property
-    def size(self) -> int:
-        return len(self.source)
-
-
-@dataclass
 class Week:
-    """This week's scratch results, overwritten every step."""
+    """This week's per-person contact totals, overwritten every step."""
 
-    encounters: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    quality: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    tie_positive: dict = field(default_factory=dict)  # side ("source"/"target") -> positive count per tie
-    tie_negative: dict = field(default_factory=dict)
-    positive: np.ndarray | None = None  # per person, raw counts
+    positive: np.ndarray | None = None  # raw counts
     negative: np.ndarray | None = None
-    positive_weighted: np.ndarray | None = None  # per person, friend encounters weighted
+    positive_weighted: np.ndarray | None = None  # friend encounters weighted
     negative_weighted: np.ndarray | None = None
 
 
@@ -60,6 +40,15 @@ def make_city(params: Params, streams: Streams) -> City:
         graph = read_custom_city(custom.graphml, custom.edges_csv, custom.nodes_csv, tuple(params.city.layers))
         return city_from_graph(graph, params.city)
     return build_city(params.city, streams, assign_groups(params.city.n_agents, params.city.arriving_share, streams))
+
+
+def job_finding_rate(params: Params) -> float:
+    """The configured base job-finding rate, or the one that keeps receiving employment steady."""
+    employment = params.dynamics.employment
+    if employment.finding_rate is not None:
+        return employment.finding_rate
+    share = params.city.groups["receiving"].employed
+    return min(1.0, employment.loss_rate * share / max(1.0 - share, 1e-9))
 
 
 def apply_node_attributes(state: State, city: City) -> None:
@@ -88,7 +77,9 @@ class BridgesModel(mesa.Model):
         self.susceptibility = np.array([contact.susceptibility[g] for g in GROUPS])
         self.distress_baseline = np.array([params.dynamics.distress.baseline[g] for g in GROUPS])
         self.belonging_baseline = np.array([params.dynamics.belonging.baseline[g] for g in GROUPS])
+        self.job_finding_rate = job_finding_rate(params)
         self.ties = self._intergroup_ties()
+        self.interventions = build_interventions(params, self.state.n)
         self.ingroup_friends = self._ingroup_friendships()
         self.ingroup_friend_count = np.asarray(self.ingroup_friends.sum(axis=1)).ravel().astype(np.int64)
         self.week = Week()
@@ -98,15 +89,23 @@ class BridgesModel(mesa.Model):
         self.field_survey_if_due()
         Resident.create_agents(self, self.state.n, np.arange(self.state.n))
 
-    def _intergroup_ties(self) -> IntergroupTies:
+    def _intergroup_ties(self) -> ContactBlock:
+        """The city's intergroup ties as the 'network' contact block."""
         network, chosen = self.city.network, self.city.network.intergroup
         layer = network.layer[chosen]
-        return IntergroupTies(
-            source=network.source[chosen], target=network.target[chosen], layer=layer,
-            rate=self.city.layer_array("contact_rate")[layer], conditions=self.city.conditions()[layer],
-            needs_employment=self.city.needs_employment()[layer],
-            strength=np.zeros(chosen.size), friend=np.zeros(chosen.size, dtype=bool),
-        )
+        return ContactBlock.new(NETWORK, network.source[chosen], network.target[chosen],
+                                self.city.layer_array("contact_rate")[layer], self.city.conditions()[layer],
+                                self.city.needs_employment()[layer], layer=layer)
+
+    def contact_blocks(self) -> list[ContactBlock]:
+        """The city's intergroup ties, then every programme's."""
+        return [self.ties, *(block for i in self.interventions for block in i.contact_blocks())]
+
+    def intervention_costs(self) -> pd.DataFrame:
+        """Cost accounting of every intervention so far (one row each)."""
+        columns = ["intervention", "type", "currency", "participants", "participant_weeks", "weeks_run",
+                   "total_cost", "cost_per_participant"]
+        return pd.DataFrame([i.costs() for i in self.interventions], columns=columns)
 
     def _ingroup_friendships(self):
         """Fixed ingroup friendships: all household ties and a share of other ingroup ties."""

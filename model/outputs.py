@@ -116,7 +116,8 @@ def headline(timeseries: pd.DataFrame, agents: pd.DataFrame) -> dict[str, dict[s
     return figures
 
 
-def write_report(folder: Path, figures: dict, city_measured: dict, requested: dict, run_info: dict) -> None:
+def write_report(folder: Path, figures: dict, city_measured: dict, requested: dict, run_info: dict,
+                 costs: pd.DataFrame) -> None:
     """report.md: what was run and what came out, in plain words."""
     lines = ["# Bridges run report", "",
              f"City `{run_info['city']}`, seed {run_info['seed']}, {run_info['steps']} weeks, {run_info['n_agents']} residents; "
@@ -149,6 +150,15 @@ def write_report(folder: Path, figures: dict, city_measured: dict, requested: di
                   f"{receiving['attitude_end']:.1f} toward arriving members. In an average week "
                   f"{arriving['weekly_contact_share']:.0%} of arriving and {receiving['weekly_contact_share']:.0%} "
                   "of receiving members have any intergroup contact."]
+    lines += ["", "## Interventions", ""]
+    if costs.empty:
+        lines.append("None (baseline).")
+    else:
+        lines += ["| intervention | participants | participant-weeks | total cost | cost per participant |",
+                  "|---|---|---|---|---|"]
+        for row in costs.itertuples():
+            lines.append(f"| {row.intervention} ({row.type}) | {row.participants} | {row.participant_weeks} | "
+                         f"{row.total_cost:,.0f} {row.currency} | {row.cost_per_participant:,.0f} {row.currency} |")
     lines += ["", "## The city: requested and measured", "", "| quantity | requested (input) | measured |", "|---|---|---|"]
     for key, value in city_measured.items():
         lines.append(f"| {key} | {requested.get(key, '')} | {value:.3f} |")
@@ -158,6 +168,7 @@ def write_report(folder: Path, figures: dict, city_measured: dict, requested: di
               "- `config.yaml`: the resolved configuration", "- `timeseries.parquet` / `.csv`: step, group, metric, value",
               "- `agents.parquet`: one row per resident at the end", "- `city.json`: requested and measured city structure",
               "- `survey.parquet`: the virtual survey, one row per respondent (docs/survey_schema.md)",
+              "- `costs.csv`: each intervention's participants and costs",
               "- `attitude_by_group.png`, `contact_by_group.png`: plots", ""]
     (folder / "report.md").write_text("\n".join(lines))
 

@@ -220,6 +220,77 @@ class SurveyParams:
 
 
 
+# ---- interventions --------------------------------------------------------------------------------
+TARGETING = ("random", "lowest_attitude", "highest_attitude", "highest_distress", "lowest_language",
+             "highest_responsibility")
+"""How a programme picks among the eligible when it cannot take them all."""
+EMPLOYMENT_FILTER = ("any", "employed", "not_employed")
+
+
+@dataclass(frozen=True)
+class EligibilityParams:
+    """Who may take part: all conditions must hold."""
+
+    groups: list[str]
+    neighbourhoods: list[int] = field(metadata=NON_NEGATIVE)  # empty list = every neighbourhood
+    attitude: list[float] = field(metadata={"check": _range(0.0, 100.0, label="must be in [0, 100]")})
+    distress: list[float] = field(metadata=UNIT)
+    employment: str
+
+    def __post_init__(self):
+        unknown = [g for g in self.groups if g not in GROUPS]
+        if unknown or not self.groups:
+            raise InputError(f"groups: must list some of {', '.join(GROUPS)}, got {self.groups}")
+        for key in ("attitude", "distress"):
+            bounds = getattr(self, key)
+            if len(bounds) != 2 or bounds[0] > bounds[1]:
+                raise InputError(f"{key}: must be [low, high], got {bounds}")
+        if self.employment not in EMPLOYMENT_FILTER:
+            raise InputError(f"employment: must be one of {', '.join(EMPLOYMENT_FILTER)}, got {self.employment!r}")
+
+
+@dataclass(frozen=True)
+class DeliveryParams:
+    """When a programme runs, who it reaches, and how people leave it."""
+
+    start_week: int = field(metadata=POSITIVE)
+    end_week: int = field(metadata={"check": _range(-1, label="must be a week, or -1 for the last week")})
+    every_weeks: int = field(metadata=POSITIVE)
+    eligible: EligibilityParams
+    targeting: str
+    coverage: float = field(metadata=UNIT)
+    capacity: int | None = field(default=None, metadata=NON_NEGATIVE)
+    dropout: float = field(default=0.0, metadata=UNIT)
+
+    def __post_init__(self):
+        if self.targeting not in TARGETING:
+            raise InputError(f"targeting: must be one of {', '.join(TARGETING)}, got {self.targeting!r}")
+        if self.end_week != LAST_WEEK and self.end_week < self.start_week:
+            raise InputError(f"end_week: must not be before start_week ({self.start_week}), got {self.end_week}")
+
+
+@dataclass(frozen=True)
+class CostParams:
+    """What a programme costs: fixed, per week it runs, and per participant-week."""
+
+    currency: str
+    fixed: float = field(metadata=NON_NEGATIVE)
+    per_week: float = field(metadata=NON_NEGATIVE)
+    per_participant_week: float = field(metadata=NON_NEGATIVE)
+
+
+@dataclass(frozen=True)
+class InterventionParams:
+    """One intervention in a scenario: its registered type, delivery, cost and effect parameters.
+
+    `effect` is checked against the type's own effect parameters (model/interventions/)."""
+
+    type: str
+    delivery: DeliveryParams
+    cost: CostParams
+    effect: dict
+
+
 # ---- the mechanisms -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class QualityParams:
@@ -283,11 +354,11 @@ class FriendshipParams:
 class EmploymentParams:
     """Weekly job finding and loss."""
 
-    finding_rate: float = field(metadata=UNIT)
     loss_rate: float = field(metadata=UNIT)
     language_weight: float = field(metadata=NON_NEGATIVE)
     pending_factor: float = field(metadata=UNIT)
     unrecognised_factor: float = field(metadata=UNIT)
+    finding_rate: float | None = field(default=None, metadata=UNIT)  # None: derived (steady state)
 
 
 @dataclass(frozen=True)
@@ -341,6 +412,8 @@ class Params:
     contact: ContactParams
     dynamics: DynamicsParams
     survey: SurveyParams
+    scenario_name: str
+    interventions: dict[str, InterventionParams]
 
     def __post_init__(self):
         weeks = [self.steps if week == LAST_WEEK else week for week in self.survey.weeks]
@@ -385,6 +458,10 @@ def _build_value(kind, value, key: str, metadata):
         raise InputError(f"{key}: missing value")
     if is_dataclass(kind):
         return build(kind, value, key)
+    if kind is dict:
+        if not isinstance(value, dict):
+            raise InputError(f"{key}: must be a mapping, got {value!r}")
+        return dict(value)
     if get_origin(kind) is dict:
         if not isinstance(value, dict):
             raise InputError(f"{key}: must be a mapping, got {value!r}")

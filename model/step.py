@@ -1,13 +1,13 @@
 """The weekly step: one ordered list of phases, each calling the rules in `model/rules/`.
 
-    STEP_ORDER = (meet, judge_quality, judge_valence, tally_contacts, update_attitudes,
+    STEP_ORDER = (deliver_interventions, meet, judge_quality, judge_valence, tally_contacts, update_attitudes,
                   update_friendships, extended_contact, update_beliefs, update_livelihoods,
                   update_wellbeing, record, survey)
 
 A phase reads the model's arrays, calls pure rules, and writes the result to `model.week` (this
-week's scratch), `model.ties` (per-tie state) or `model.state`. Random numbers come from streams
-named after the phase, drawn at a fixed size per tie or resident, so scenarios share them (common
-random numbers).
+week's per-person scratch), the contact blocks (`model/ties.py`: the city's intergroup ties and any
+programme's) or `model.state`. Random numbers come from streams named after the phase (and block),
+drawn at a fixed size per tie or resident, so scenarios share them (common random numbers).
 """
 
 import numpy as np
@@ -29,52 +29,67 @@ from model.rules.contact import (
 from model.state import HIGHER_EDUCATION, RECEIVING, THERMOMETER_MAX
 
 
-def meet(model) -> None:
-    """Quantity: this week's encounters on every intergroup tie.
+def deliver_interventions(model) -> None:
+    """Each intervention enrols, loses drop-outs, applies its effect and counts its cost this week."""
+    model.ties.negative_reduction[:] = 0.0
+    for intervention in model.interventions:
+        intervention.deliver(model)
 
-    The layer's rate, scaled by both people's willingness, by the friendship multiplier on friend
-    ties, and zero on workplace ties unless both people are employed.
+
+def meet(model) -> None:
+    """Quantity: this week's encounters on every live intergroup tie of every contact block.
+
+    The setting's rate, zero on workplace ties unless both people are employed; on the city's ties
+    (chosen contact) also scaled by both people's willingness and by the friendship multiplier.
+    Programme meetings keep the programme's attendance.
     """
-    state, ties, p = model.state, model.ties, model.params
+    state, p = model.state, model.params
     w = p.contact.willingness
     ready = willingness(state.anxiety, state.distress, state.responsibility, w.anxiety, w.distress,
                         w.responsibility, w.floor)
-    rate = encounter_rate(ties.rate, ready[ties.source], ready[ties.target])
-    live = ~ties.needs_employment | (state.employed[ties.source] & state.employed[ties.target])
-    rate = rate * live * np.where(ties.friend, p.dynamics.friendship.rate_multiplier, 1.0)
-    model.week.encounters = draw_encounters(rate, model.streams.uniform("meet", model.steps, ties.size))
+    for block in model.contact_blocks():
+        live = block.live & (~block.needs_employment | (state.employed[block.source] & state.employed[block.target]))
+        rate = block.rate * live
+        if block.voluntary:
+            rate = encounter_rate(rate, ready[block.source], ready[block.target])
+            rate = rate * np.where(block.friend, p.dynamics.friendship.rate_multiplier, 1.0)
+        block.encounters = draw_encounters(rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
 
 
 def judge_quality(model) -> None:
-    """Quality of each intergroup tie's encounters from its setting and the two people."""
-    state, ties, q = model.state, model.ties, model.params.contact.quality
-    source, target = ties.source, ties.target
-    model.week.quality = contact_quality(
-        ties.conditions, model.condition_weights, q.intercept,
-        np.minimum(state.language[source], state.language[target]), q.shared_language,
-        0.5 * (state.anxiety[source] + state.anxiety[target]), q.anxiety,
-        0.5 * (state.distress[source] + state.distress[target]), q.distress,
-    )
+    """Quality of each tie's encounters from its setting and the two people."""
+    state, q = model.state, model.params.contact.quality
+    for block in model.contact_blocks():
+        source, target = block.source, block.target
+        block.quality = contact_quality(
+            block.conditions, model.condition_weights, q.intercept,
+            np.minimum(state.language[source], state.language[target]), q.shared_language,
+            0.5 * (state.anxiety[source] + state.anxiety[target]), q.anxiety,
+            0.5 * (state.distress[source] + state.distress[target]), q.distress,
+        )
 
 
 def judge_valence(model) -> None:
     """Each side of each encounter experiences it as positive or negative."""
-    state, ties, week = model.state, model.ties, model.week
-    for side, people in (("source", ties.source), ("target", ties.target)):
-        p_positive = positive_probability(week.quality, model.valence_offset[state.group[people]])
-        u = model.streams.uniform(f"valence.{side}", model.steps, ties.size)
-        week.tie_positive[side], week.tie_negative[side] = draw_valence(week.encounters, p_positive, u)
+    state = model.state
+    for block in model.contact_blocks():
+        for side, people in (("source", block.source), ("target", block.target)):
+            p_positive = positive_probability(block.quality, model.valence_offset[state.group[people]])
+            p_positive = 1.0 - (1.0 - p_positive) * (1.0 - block.negative_reduction)
+            u = model.streams.uniform(block.stream(f"valence.{side}"), model.steps, block.size)
+            block.positive[side], block.negative[side] = draw_valence(block.encounters, p_positive, u)
 
 
 def tally_contacts(model) -> None:
     """Per-person totals this week (raw, and with friend encounters weighted), and running counters."""
-    state, ties, week = model.state, model.ties, model.week
-    friend_weight = np.where(ties.friend, model.params.dynamics.friendship.weight, 1.0)
+    state, week = model.state, model.week
     totals = {name: np.zeros(state.n) for name in ("positive", "negative", "positive_weighted", "negative_weighted")}
-    for side, people in (("source", ties.source), ("target", ties.target)):
-        for valence, counts in (("positive", week.tie_positive[side]), ("negative", week.tie_negative[side])):
-            totals[valence] += np.bincount(people, weights=counts, minlength=state.n)
-            totals[f"{valence}_weighted"] += np.bincount(people, weights=counts * friend_weight, minlength=state.n)
+    for block in model.contact_blocks():
+        friend_weight = np.where(block.friend, model.params.dynamics.friendship.weight, 1.0)
+        for side, people in (("source", block.source), ("target", block.target)):
+            for valence, counts in (("positive", block.positive[side]), ("negative", block.negative[side])):
+                totals[valence] += np.bincount(people, weights=counts, minlength=state.n)
+                totals[f"{valence}_weighted"] += np.bincount(people, weights=counts * friend_weight, minlength=state.n)
     week.positive, week.negative = totals["positive"].astype(np.int64), totals["negative"].astype(np.int64)
     week.positive_weighted, week.negative_weighted = totals["positive_weighted"], totals["negative_weighted"]
     encounters = week.positive + week.negative
@@ -97,12 +112,14 @@ def update_attitudes(model) -> None:
 
 def update_friendships(model) -> None:
     """Tie strength follows mutual positive contact; strong ties are cross-group friendships."""
-    ties, week, f = model.ties, model.week, model.params.dynamics.friendship
-    positive = 0.5 * (week.tie_positive["source"] + week.tie_positive["target"])
-    negative = 0.5 * (week.tie_negative["source"] + week.tie_negative["target"])
-    ties.strength[:] = friendship_rules.update_tie_strength(ties.strength, positive, negative, f.gain, f.loss, f.decay)
-    ties.friend[:] = friendship_rules.is_friendship(ties.strength, f.threshold)
-    model.state.outgroup_friends[:] = friendship_rules.ties_per_person(model.state.n, ties.source, ties.target, ties.friend)
+    f, state = model.params.dynamics.friendship, model.state
+    state.outgroup_friends[:] = 0
+    for block in model.contact_blocks():
+        positive = 0.5 * (block.positive["source"] + block.positive["target"])
+        negative = 0.5 * (block.negative["source"] + block.negative["target"])
+        block.strength[:] = friendship_rules.update_tie_strength(block.strength, positive, negative, f.gain, f.loss, f.decay)
+        block.friend[:] = friendship_rules.is_friendship(block.strength, f.threshold)
+        state.outgroup_friends += friendship_rules.ties_per_person(state.n, block.source, block.target, block.friend)
 
 
 def extended_contact(model) -> None:
@@ -116,20 +133,28 @@ def extended_contact(model) -> None:
 
 def update_beliefs(model) -> None:
     """Receiving members' beliefs drift toward the media prior and toward what they see in partners."""
-    state, ties, week, d = model.state, model.ties, model.week, model.params.dynamics
-    receiving_side = state.group[ties.source] == RECEIVING
-    observer = np.where(receiving_side, ties.source, ties.target)
-    partner = np.where(receiving_side, ties.target, ties.source)
-    partner_facts = {"education": state.education[partner] == HIGHER_EDUCATION,
-             "employment": state.employed[partner], "welfare": ~state.employed[partner]}
-    receiving = state.group == RECEIVING
+    state, d = model.state, model.params.dynamics
     truth = dict(zip(BELIEFS, facts_about_arriving(state)))
+    observed = {topic: np.zeros(state.n) for topic in BELIEFS}
+    seen = np.zeros(state.n)
+    for block in model.contact_blocks():
+        receiving_side = state.group[block.source] == RECEIVING
+        observer = np.where(receiving_side, block.source, block.target)
+        partner = np.where(receiving_side, block.target, block.source)
+        partner_facts = {"education": state.education[partner] == HIGHER_EDUCATION,
+                         "employment": state.employed[partner], "welfare": ~state.employed[partner]}
+        for topic in BELIEFS:
+            shown, count = belief_rules.observations(state.n, observer, block.encounters,
+                                                     partner_facts[topic].astype(float), truth[topic],
+                                                     d.belief_personal_weight)
+            observed[topic] += shown * count
+        seen += count
+    receiving = state.group == RECEIVING
     for topic in BELIEFS:
-        observed, seen = belief_rules.observations(state.n, observer, week.encounters, partner_facts[topic].astype(float),
-                                                   truth[topic], d.belief_personal_weight)
+        mean_shown = np.divide(observed[topic], seen, out=np.zeros(state.n), where=seen > 0)
         belief = state.belief(topic)
         belief[receiving] = belief_rules.update_belief(
-            belief[receiving], observed[receiving], seen[receiving],
+            belief[receiving], mean_shown[receiving], seen[receiving],
             model.params.city.beliefs.media_prior[topic], d.belief_media_drift, d.belief_observation)
 
 
@@ -144,7 +169,8 @@ def update_livelihoods(model) -> None:
     state.studying[:] = people_rules.resolve_pending(state.studying, draw("courses"), d.course_exit_hazard)
     e = d.employment
     hazard = people_rules.job_finding_hazard(state.language, state.legal_pending, ~state.qualification_recognised,
-                                             e.finding_rate, e.language_weight, e.pending_factor, e.unrecognised_factor)
+                                             model.job_finding_rate, e.language_weight, e.pending_factor,
+                                             e.unrecognised_factor)
     state.employed[:] = people_rules.update_employment(state.employed, draw("employment"), hazard, e.loss_rate)
 
 
@@ -170,6 +196,6 @@ def survey(model) -> None:
     model.field_survey_if_due()
 
 
-STEP_ORDER = (meet, judge_quality, judge_valence, tally_contacts, update_attitudes, update_friendships,
+STEP_ORDER = (deliver_interventions, meet, judge_quality, judge_valence, tally_contacts, update_attitudes, update_friendships,
               extended_contact, update_beliefs, update_livelihoods, update_wellbeing, record, survey)
 """The phases of one week, in order."""

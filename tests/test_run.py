@@ -10,7 +10,7 @@ AGENT_COLUMNS = {"id", "group", "neighbourhood", "attitude", "anxiety", "trust",
                  "employed", "intergroup_contacts", "outgroup_friends", "misperception", "education",
                  "qualification_recognised", "legal_status", "family_pending", "belonging", "responsibility",
                  "belief_education", "belief_employment", "belief_welfare", "household", "workplace"}
-RUN_FILES = {"config.yaml", "overrides.yaml", "timeseries.parquet", "timeseries.csv", "agents.parquet", "survey.parquet",
+RUN_FILES = {"config.yaml", "overrides.yaml", "timeseries.parquet", "timeseries.csv", "agents.parquet", "survey.parquet", "costs.csv",
              "city.json", "attitude_by_group.png", "contact_by_group.png", "report.md"}
 
 
@@ -31,7 +31,7 @@ def test_run_writes_every_file(run_folder):
 def test_timeseries_is_tidy_and_complete(run_folder):
     table = pd.read_parquet(run_folder / "timeseries.parquet")
     assert list(table.columns) == ["step", "group", "metric", "value"]
-    assert set(table.group) == {"arriving", "receiving"}
+    assert set(table.group) == {"arriving", "receiving", "all"}
     assert {"attitude_mean", "intergroup_contact_share", "positive_contact_share", "negative_contact_share",
             "anxiety_mean", "trust_mean"} <= set(table.metric)
     assert table.step.max() == 8
@@ -86,3 +86,47 @@ def test_help_lists_config_groups():
     result = run_cli("--help")
     assert result.returncode == 0
     assert "city:" in result.stdout and "contact:" in result.stdout
+
+
+def write_custom_city(folder, bad_group=False):
+    """A 40-person city: 10 arriving, 30 receiving, neighbourhood and workplace ties."""
+    rng = __import__("numpy").random.default_rng(0)
+    nodes = ["id,group,neighbourhood,employed"]
+    for i in range(40):
+        group = "arriving" if i < 10 else "receiving"
+        nodes.append(f"p{i},{'refugee' if bad_group and i == 3 else group},{i % 2},{'yes' if i % 3 else 'no'}")
+    edges = ["source,target,layer"]
+    for _ in range(120):
+        i, j = rng.choice(40, size=2, replace=False)
+        edges.append(f"p{i},p{j},{'workplace' if i % 2 else 'neighbourhood'}")
+    (folder / "nodes.csv").write_text("\n".join(nodes) + "\n")
+    (folder / "edges.csv").write_text("\n".join(edges) + "\n")
+    return [f"city.custom.nodes_csv={folder / 'nodes.csv'}", f"city.custom.edges_csv={folder / 'edges.csv'}"]
+
+
+def test_custom_city_from_csv_runs_end_to_end(tmp_path):
+    out = tmp_path / "run"
+    result = run_cli(*write_custom_city(tmp_path), "steps=5", f"run.output_dir={out}")
+    assert result.returncode == 0, result.stderr
+    agents = pd.read_parquet(out / "agents.parquet")
+    assert len(agents) == 40 and (agents.group == "arriving").sum() == 10
+    assert set(agents.neighbourhood) == {0, 1}
+
+
+def test_custom_city_attributes_set_the_initial_state(tmp_path):
+    from model import BridgesModel
+    from tests.conftest import params_for
+
+    model = BridgesModel(params_for(*write_custom_city(tmp_path)))
+    assert model.state.employed.tolist() == [bool(i % 3) for i in range(40)]
+    assert model.city.graph.number_of_nodes() == 40
+    assert model.ties.size > 0
+
+
+def test_bad_custom_city_names_file_row_and_column(tmp_path):
+    overrides = write_custom_city(tmp_path, bad_group=True)
+    result = run_cli(*overrides, "steps=5", cwd=tmp_path)
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert "nodes.csv row 4, column group" in line and "\n" not in line
+    assert not (tmp_path / "outputs").exists()

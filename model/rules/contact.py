@@ -78,6 +78,6 @@ def contact_update(value: np.ndarray, positive: np.ndarray, negative: np.ndarray
         x' = x + (1 - (1 - s)^P) (good - x) + (1 - (1 - s k)^N) (bad - x)
     which stays within [min(good, bad), max(good, bad)] for any counts.
     """
-    pull_good = 1.0 - (1.0 - step) ** positive
+    pull_good = 1.0 - (1.0 - np.minimum(step, 1.0)) ** positive
     pull_bad = 1.0 - (1.0 - np.minimum(step * negativity_weight, 1.0)) ** negative
     return value + pull_good * (good_end - value) + pull_bad * (bad_end - value)

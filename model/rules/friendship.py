@@ -43,6 +43,7 @@ def extended_contacts(ingroup_friends: sparse.csr_matrix, has_outgroup_friend: n
 
 def extended_contact_update(attitude: np.ndarray, extended: np.ndarray, ingroup_friend_count: np.ndarray,
                             step: float, top: float) -> np.ndarray:
-    """Attitude closes `step * share` of its headroom per week, share = extended / ingroup friends."""
+    """Attitude closes `step * share` of its headroom per week (at most all of it),
+    share = extended / ingroup friends."""
     share = extended / np.maximum(ingroup_friend_count, 1)
-    return attitude + step * share * (top - attitude)
+    return attitude + np.minimum(step * share, 1.0) * (top - attitude)

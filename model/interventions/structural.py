@@ -1,0 +1,45 @@
+"""Structural levers: faster legal status decisions, qualification recognition, language courses and
+family reunification, each with its own size.
+
+Stands for the FOCUS barriers "delayed determination of legal status, non-recognition of
+qualifications, a lack of access to appropriate language supports and delayed or blocked family
+reunification". Each lever adds a weekly chance for participants still facing the barrier; the rest
+follows from the model's dynamics (employment: Hainmueller et al. 2016, Brücker et al.; distress).
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model.interventions.base import Intervention
+from model.params import EDUCATION_LEVELS, UNIT
+
+
+@dataclass(frozen=True)
+class StructuralEffect:
+    legal_hazard: float = field(metadata=UNIT)  # extra weekly chance a pending case is decided
+    recognition_hazard: float = field(metadata=UNIT)  # weekly chance a qualification gets recognised
+    course_uptake: float = field(metadata=UNIT)  # weekly chance a participant not in a course starts one
+    family_hazard: float = field(metadata=UNIT)  # extra weekly chance a separated family is reunited
+
+
+def lift_barrier(facing: np.ndarray, reached: np.ndarray, u: np.ndarray, hazard: float) -> np.ndarray:
+    """Those facing a barrier and reached by the lever are freed of it with the weekly hazard."""
+    return facing & ~(reached & (u < hazard))
+
+
+class Structural(Intervention):
+    Effect = StructuralEffect
+
+    def on_week(self, model, session: bool) -> None:
+        if not session:
+            return
+        state, e, reached = model.state, self.effect, self.enrolled
+        draw = lambda lever: model.streams.uniform(self.stream(lever), model.steps, state.n)  # noqa: E731
+        state.legal_pending[:] = lift_barrier(state.legal_pending, reached, draw("legal"), e.legal_hazard)
+        state.family_pending[:] = lift_barrier(state.family_pending, reached, draw("family"), e.family_hazard)
+        qualified = state.education > EDUCATION_LEVELS.index("basic")
+        unrecognised = lift_barrier(qualified & ~state.qualification_recognised, reached, draw("recognition"),
+                                    e.recognition_hazard)
+        state.qualification_recognised[:] = ~unrecognised | ~qualified | state.qualification_recognised
+        state.studying[:] = ~lift_barrier(~state.studying, reached, draw("courses"), e.course_uptake)

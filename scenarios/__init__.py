@@ -1,0 +1,1 @@
+"""Scenarios: Hydra configs (`scenarios/*.yaml`, the `scenario` config group) and their comparison."""

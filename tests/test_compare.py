@@ -1,0 +1,108 @@
+"""Scenario comparison: paired effects on common random numbers, intervals, costs, and run.py."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.errors import InputError
+from scenarios.compare import compare_options, cost_effectiveness, paired_effects, run_replicate, scenario_configs
+from tests.conftest import run_cli
+
+TINY = ["city.n_agents=800", "city.n_neighbourhoods=4", "steps=8"]
+
+
+def test_paired_effects_are_mean_differences_with_t_intervals():
+    rows = []
+    for replicate, (base, other) in enumerate([(1.0, 2.0), (2.0, 5.0), (3.0, 5.0)]):
+        for scenario, value in (("baseline", base), ("x", other)):
+            rows.append({"scenario": scenario, "replicate": replicate, "step": 8, "outcome": "o", "value": value})
+    effects = paired_effects(pd.DataFrame(rows)).set_index("scenario")
+    differences = np.array([1.0, 3.0, 2.0])
+    half = 4.302652729911275 * differences.std(ddof=1) / np.sqrt(3)  # t(0.975, 2)
+    assert effects.loc["x", "estimate"] == pytest.approx(2.0)
+    assert effects.loc["x", "ci_low"] == pytest.approx(2.0 - half)
+    assert effects.loc["x", "ci_high"] == pytest.approx(2.0 + half)
+    assert effects.loc["baseline", ["estimate", "ci_low", "ci_high"]].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_replicates_share_random_numbers_across_scenarios():
+    configs = scenario_configs(TINY, ["baseline", "coordination_only", "co_creation"])
+    rows, costs = run_replicate(configs, replicate=1)
+    wide = rows.pivot_table(index=["outcome", "step"], columns="scenario", values="value")
+    np.testing.assert_array_equal(wide["coordination_only"], wide["baseline"])  # nothing it coordinates
+    assert not np.array_equal(wide["co_creation"], wide["baseline"])
+    assert set(rows.seed) == {1}
+    assert costs.set_index("scenario").total_cost["baseline"] == 0.0
+
+
+def test_cost_effectiveness_divides_cost_by_gain_only_when_positive():
+    final = pd.DataFrame([
+        {"scenario": s, "outcome": o, "estimate": e}
+        for s, gains in (("a", (2.0, 1.0, 4.0)), ("b", (-1.0, 0.0, 0.0)))
+        for o, e in zip(("attitude_receiving", "attitude_arriving", "outgroup_friends"), gains)])
+    costs = pd.DataFrame({"scenario": ["a", "b"], "currency": ["EUR", "EUR"], "total_cost": [100.0, 50.0],
+                          "participants": [10, 0]})
+    table = cost_effectiveness(final, costs).set_index("scenario")
+    assert table.cost_per_attitude_point_receiving["a"] == 50.0
+    assert table.cost_per_new_friendship["a"] == 25.0
+    assert table.cost_per_participant["a"] == 10.0
+    assert np.isnan(table.cost_per_attitude_point_receiving["b"]) and np.isnan(table.cost_per_participant["b"])
+
+
+@pytest.mark.parametrize("compare, message", [
+    ({"scenarios": ["baseline", "nope"], "replicates": 3, "jobs": 1}, "compare.scenarios: no scenario 'nope'"),
+    ({"scenarios": ["co_creation"], "replicates": 3, "jobs": 1}, "must include 'baseline'"),
+    ({"scenarios": ["baseline"], "replicates": 1, "jobs": 1}, "compare.replicates: must be an integer 2 or more"),
+    ({"scenarios": ["baseline"], "replicates": 3, "jobs": 0}, "compare.jobs"),
+])
+def test_compare_options_are_validated(compare, message):
+    with pytest.raises(InputError, match=message):
+        compare_options({"compare": compare})
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("compare") / "out"
+    result = run_cli("--config-name", "compare", "compare.scenarios=[baseline,co_creation,coordination_only]",
+                     "compare.replicates=3", "compare.jobs=2", *TINY, f"run.output_dir={folder}")
+    assert result.returncode == 0, result.stderr
+    return folder, result.stdout
+
+
+def test_comparison_writes_its_files(comparison):
+    folder, stdout = comparison
+    assert {p.name for p in folder.iterdir()} == {
+        "config.yaml", "overrides.yaml", "replicates.parquet", "effects.csv", "effects_over_time.csv", "cost.csv",
+        "effect_over_time.png", "cost_effect.png", "report.md"}
+    assert "Ranking by effect on attitude_receiving" in stdout
+
+
+def test_effects_table_has_the_documented_columns_and_outcomes(comparison):
+    effects = pd.read_csv(comparison[0] / "effects.csv")
+    assert list(effects.columns) == ["scenario", "outcome", "estimate", "ci_low", "ci_high"]
+    assert set(effects.scenario) == {"co_creation", "coordination_only"}
+    assert {"attitude_receiving", "attitude_arriving", "contact_receiving", "outgroup_friends", "misperception",
+            "distress", "belonging"} <= set(effects.outcome)
+    alone = effects[effects.scenario == "coordination_only"]
+    assert (alone[["estimate", "ci_low", "ci_high"]] == 0).all().all()
+    assert (effects.ci_low <= effects.estimate).all() and (effects.estimate <= effects.ci_high).all()
+
+
+def test_replicates_table_is_tidy(comparison):
+    table = pd.read_parquet(comparison[0] / "replicates.parquet")
+    assert list(table.columns) == ["scenario", "replicate", "seed", "step", "outcome", "value"]
+    assert sorted(table.replicate.unique()) == [0, 1, 2] and table.step.max() == 8
+
+
+def test_cost_table_reports_cost_effectiveness(comparison):
+    cost = pd.read_csv(comparison[0] / "cost.csv").set_index("scenario")
+    assert {"total_cost", "cost_per_participant", "cost_per_attitude_point_receiving",
+            "cost_per_new_friendship", "currency"} <= set(cost.columns)
+    assert cost.total_cost["baseline"] == 0 and cost.total_cost["co_creation"] > 0
+
+
+def test_bad_comparison_input_is_one_line_and_exit_2(tmp_path):
+    result = run_cli("--config-name", "compare", "compare.scenarios=[baseline,utopia]", *TINY, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error: compare.scenarios: no scenario 'utopia'")
+    assert list(tmp_path.iterdir()) == []
