@@ -17,6 +17,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_run.py
+	$(VENV)/bin/python benchmarks/bench_compare.py
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || { py=$$(scripts/find-python) && "$$py" -m venv $(VENV); }

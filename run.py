@@ -1,4 +1,4 @@
-"""Bridges command line: run one simulation and write its run folder.
+"""Bridges command line: run one simulation, or compare scenarios, and write a run folder.
 
     python run.py                                   # default scenario: ~5,000 residents, 52 weeks
     python run.py city.n_agents=20000 seed=3 steps=104
@@ -16,10 +16,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from scenarios.compare import compare_options, run_comparison, scenario_configs
-
 from model import BridgesModel
-from model.config import compose_config, config_groups, model_params, run_options, to_plain
+from model.config import PROGRESS_DISABLE, compose_config, config_groups, model_params, run_options, to_plain
 from model.errors import InputError
 from model.outputs import (
     OUTPUTS_ROOT,
@@ -32,9 +30,9 @@ from model.outputs import (
     write_report,
     write_table,
 )
+from scenarios.compare import compare_options, run_comparison, scenario_configs
 
 USAGE = __doc__.split("\n\n")[1]
-PROGRESS_DISABLE = {"auto": None, "on": False, "off": True}  # tqdm: None = only on a terminal
 
 
 def help_text() -> str:
@@ -103,14 +101,14 @@ def run_one(plain: dict, overrides: list[str]) -> Path:
 def compare(plain: dict, overrides: list[str]) -> tuple[Path, str]:
     """Validate and run a scenario comparison into its own folder; returns it and the ranking."""
     options = run_options(plain)
-    compare_options(plain)
+    choice = compare_options(plain)
     folder = Path(options["output_dir"]) if options["output_dir"] else default_run_dir(plain["seed"], OUTPUTS_ROOT / "compare")
     if folder.exists() and any(folder.iterdir()):
         raise InputError(f"run.output_dir: {folder} exists and is not empty")
-    scenario_configs(overrides, plain["compare"]["scenarios"])
+    configs = scenario_configs(overrides, choice.scenarios)
     with staged_folder(folder) as staging:
         write_config(staging, plain, overrides)
-        ranking = run_comparison(plain, overrides, staging, options["progress"])
+        ranking = run_comparison(choice, configs, staging, options["progress"])
     return folder, ranking
 
 

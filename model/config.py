@@ -18,6 +18,8 @@ from model.params import Params, build
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 PROGRESS_CHOICES = ("auto", "on", "off")
+PROGRESS_DISABLE = {"auto": None, "on": False, "off": True}
+"""tqdm's `disable` for each progress choice (None: show only on a terminal)."""
 
 
 def config_groups(conf_dir: Path = CONF_DIR) -> dict[str, list[str]]:

@@ -49,7 +49,7 @@ PER_GROUP = {"per_group": True}
 MAX_RATE = 100.0
 """Ceiling on encounters per tie per week: far above daily contact (7), low enough for exact sampling."""
 LAST_WEEK = -1
-"""A survey week of -1 means the run's last week."""
+"""A week of -1 (survey week, programme end week) means the run's last week."""
 RATE = {"check": _range(0.0, MAX_RATE, label=f"must be in [0, {MAX_RATE:g}] encounters per tie per week")}
 
 

@@ -59,7 +59,7 @@ class State:
     intergroup_contacts: np.ndarray  # int64, intergroup encounters over the run
     positive_contacts: np.ndarray  # int64
     negative_contacts: np.ndarray  # int64
-    outgroup_friends: np.ndarray  # int64, current cross-group friendships
+    outgroup_friends: np.ndarray  # int64, current cross-group friendship ties (a pair tied in two settings counts twice)
     extended_contacts: np.ndarray  # int64, ingroup friends who have outgroup friends
 
     @property

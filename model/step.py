@@ -147,8 +147,8 @@ def update_beliefs(model) -> None:
             shown, count = belief_rules.observations(state.n, observer, block.encounters,
                                                      partner_facts[topic].astype(float), truth[topic],
                                                      d.belief_personal_weight)
-            observed[topic] += shown * count
-        seen += count
+            observed[topic] += shown * count  # summed over blocks, averaged below
+        seen += count  # encounters observed in this block (the same for every topic)
     receiving = state.group == RECEIVING
     for topic in BELIEFS:
         mean_shown = np.divide(observed[topic], seen, out=np.zeros(state.n), where=seen > 0)
@@ -196,6 +196,19 @@ def survey(model) -> None:
     model.field_survey_if_due()
 
 
-STEP_ORDER = (deliver_interventions, meet, judge_quality, judge_valence, tally_contacts, update_attitudes, update_friendships,
-              extended_contact, update_beliefs, update_livelihoods, update_wellbeing, record, survey)
+STEP_ORDER = (
+    deliver_interventions,  # programmes enrol, lose drop-outs, act and count their cost
+    meet,                   # encounters on every intergroup tie (quantity)
+    judge_quality,          # quality from the setting's Allport conditions and the two people
+    judge_valence,          # each side experiences each encounter as positive or negative
+    tally_contacts,         # per-person totals and contact history
+    update_attitudes,       # attitude, anxiety and trust after direct contact
+    update_friendships,     # tie strength and cross-group friendships
+    extended_contact,       # ingroup friends' cross-group friendships
+    update_beliefs,         # receiving members' beliefs: media drift and observation
+    update_livelihoods,     # legal status, family, courses, language, employment
+    update_wellbeing,       # distress and belonging
+    record,                 # weekly metrics
+    survey,                 # the virtual survey, in survey weeks
+)
 """The phases of one week, in order."""

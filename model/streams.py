@@ -1,7 +1,7 @@
 """Named random streams from one SeedSequence tree.
 
-Every random decision draws from a stream named after what it decides ("init.attitude",
-"meet.neighbourhood", ...). A stream's generator is derived from the run seed, the stream's name and
+Every random decision draws from a stream named after what it decides ("init.attitude", "meet",
+"co_creation.meet", "intervention.mhpss.select", ...). A stream's generator is derived from the run seed, the stream's name and
 the week, never from the order in which streams are used. Two scenarios that share a decision therefore
 share its random numbers exactly (common random numbers), and adding an intervention with its own
 streams leaves every other draw untouched.

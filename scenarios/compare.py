@@ -17,9 +17,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
 from scipy import stats  # noqa: E402
+from tqdm import tqdm  # noqa: E402
 
 from model import BridgesModel  # noqa: E402
-from model.config import compose_config, config_groups, model_params, to_plain  # noqa: E402
+from model.config import PROGRESS_DISABLE, compose_config, config_groups, model_params, to_plain  # noqa: E402
 from model.errors import InputError  # noqa: E402
 from model.metrics import OUTCOMES  # noqa: E402
 from model.model import make_city  # noqa: E402
@@ -201,13 +202,14 @@ def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOption
     return "\n".join(lines)
 
 
-def run_comparison(plain: dict, overrides: list[str], folder, progress: str = "auto") -> str:
-    """Run the comparison and write its files into `folder`; returns the ranking text."""
-    options = compare_options(plain)
-    configs = scenario_configs(overrides, options.scenarios)
+def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, progress: str = "auto") -> str:
+    """Run the comparison of the validated scenario configs and write its files into `folder`;
+    returns the ranking text."""
     start = time.perf_counter()
-    results = Parallel(n_jobs=options.jobs, verbose=0)(
+    jobs = Parallel(n_jobs=options.jobs, return_as="generator")(
         delayed(run_replicate)(configs, replicate) for replicate in range(options.replicates))
+    results = list(tqdm(jobs, total=options.replicates, desc="replicates", disable=PROGRESS_DISABLE[progress],
+                        leave=False))
     seconds = time.perf_counter() - start
     replicates = pd.concat([rows for rows, _ in results], ignore_index=True)
     costs = pd.concat([cost for _, cost in results], ignore_index=True)

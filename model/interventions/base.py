@@ -92,7 +92,7 @@ class Intervention:
         capacity = None if d.capacity is None else int(round(d.capacity * (1.0 + coordination.reach)))
         self.delivery = type(d)(**{**d.__dict__, "coverage": min(1.0, d.coverage * (1.0 + coordination.reach)),
                                    "capacity": capacity, "dropout": d.dropout * (1.0 - coordination.retention)})
-        self.support_boost = coordination.institutional_support
+        self.support_boost = min(1.0, self.support_boost + coordination.institutional_support)
 
     # ---- delivery -------------------------------------------------------------------------------
     def stream(self, decision: str) -> str:

@@ -2,7 +2,7 @@
 
 Stands for the FOCUS recommendation that "basic facts are shared" on the real situation of arriving
 members. Each exposure closes a share of the gap between beliefs and the facts, more for people who
-also have contact (FOCUS: receiving members with contact hold more differentiated views); corrections
+have had intergroup contact during the run (FOCUS: receiving members with contact hold more differentiated views); corrections
 move beliefs far more than attitudes (Hopkins, Sides & Citrin 2019; Grigorieff, Roth & Ubfal 2020).
 The effect decays as beliefs drift back toward the media prior (conf/dynamics: belief_media_drift).
 """
@@ -20,7 +20,7 @@ from model.state import THERMOMETER_MAX
 @dataclass(frozen=True)
 class InformationEffect:
     belief_shift: float = field(metadata=UNIT)  # share of the gap to the facts closed per exposure
-    contact_bonus: float = field(metadata=NON_NEGATIVE)  # relative extra shift with recent intergroup contact
+    contact_bonus: float = field(metadata=NON_NEGATIVE)  # relative extra shift for people with intergroup contact
     attitude_step: float = field(metadata=UNIT)  # share of attitude headroom closed per exposure
 
 
@@ -41,7 +41,7 @@ class Information(Intervention):
         exposed = self.enrolled & (state.group == 0) & np.isfinite(state.belief_education)
         if not exposed.any():
             return
-        has_contact = state.recent_encounters > 0
+        has_contact = state.intergroup_contacts > 0
         beliefs = np.column_stack([state.belief(topic) for topic in BELIEFS])
         corrected = correct_beliefs(beliefs, facts_about_arriving(state), exposed, has_contact,
                                     e.belief_shift, e.contact_bonus)

@@ -1,7 +1,7 @@
 """Contact rules: how often groups meet, how good a meeting is, and what it does to people.
 
 Every function is pure: arrays and numbers in, arrays out. The weekly step and every test call these
-same functions. Symbols follow docs in README.md ("Equations").
+same functions. The equations are collected in docs/model.md.
 """
 
 import numpy as np

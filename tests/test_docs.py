@@ -1,0 +1,72 @@
+"""docs/model.md keeps up with the code: every public rule and intervention function is named in it,
+and its schedule lists the phases of STEP_ORDER in the order the model runs them."""
+
+import importlib
+import inspect
+import pkgutil
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import model.interventions
+from model.step import STEP_ORDER
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "model.md"
+RULE_MODULES = ("model.rules.contact", "model.rules.people", "model.rules.friendship", "model.rules.beliefs")
+INTERVENTION_MODULES = ("model.interventions",) + tuple(
+    f"model.interventions.{info.name}" for info in pkgutil.iter_modules(model.interventions.__path__))
+EFFECT_FUNCTIONS = ("relieve_distress", "correct_beliefs", "lift_barrier", "negative_contact_cut", "match_buddies",
+                    "form_groups", "programme_block")
+
+
+@pytest.fixture(scope="module")
+def doc() -> str:
+    return DOC.read_text(encoding="utf-8")
+
+
+def public_functions(module_name: str) -> list[str]:
+    """Functions defined in the module itself (not imported into it) whose names do not start with '_'."""
+    module = importlib.import_module(module_name)
+    return [name for name, value in inspect.getmembers(module, inspect.isfunction)
+            if value.__module__ == module_name and not name.startswith("_")]
+
+
+def named_in(doc: str, name: str) -> bool:
+    """The name appears as code in the document (`name`, `name(...)` or `name,` inside backticks)."""
+    return re.search(rf"`{re.escape(name)}\b", doc) is not None
+
+
+@pytest.mark.parametrize("module_name", RULE_MODULES + INTERVENTION_MODULES)
+def test_every_public_function_is_named(doc, module_name):
+    missing = [name for name in public_functions(module_name) if not named_in(doc, name)]
+    assert not missing, f"docs/model.md does not name {module_name}: {', '.join(missing)}"
+
+
+def test_the_modules_have_functions_to_check():
+    assert all(public_functions(name) for name in RULE_MODULES)
+    found = {name for module_name in INTERVENTION_MODULES for name in public_functions(module_name)}
+    assert set(EFFECT_FUNCTIONS) <= found
+
+
+def test_effect_functions_are_named(doc):
+    assert all(named_in(doc, name) for name in EFFECT_FUNCTIONS)
+
+
+def test_schedule_lists_step_order_in_order(doc):
+    phases = [phase.__name__ for phase in STEP_ORDER]
+    assert all(named_in(doc, name) for name in phases)
+    schedule = doc.split("## 3 Process overview and scheduling", 1)[1].split("\n## 4 ", 1)[0]
+    listed = re.findall(r"^\d+\. `(\w+)`", schedule, flags=re.MULTILINE)
+    assert listed == phases, f"the numbered schedule in section 3 should list {phases}, got {listed}"
+    positions = [schedule.index(f"`{name}`") for name in phases]
+    assert positions == sorted(positions)
+
+
+def test_parameter_tables_match_conf():
+    """docs/parameters.md is regenerated from conf/ comments: `python scripts/parameter_tables.py`."""
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "parameter_tables.py"), "--check"])
+    assert result.returncode == 0, "docs/parameters.md is out of date: run python scripts/parameter_tables.py"
