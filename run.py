@@ -36,9 +36,13 @@ USAGE = __doc__.split("\n\n")[1]
 
 
 def help_text() -> str:
-    groups = "\n".join(f"  {group}: {', '.join(options)}" for group, options in config_groups().items())
+    available = config_groups()
+    types = available.pop("intervention", [])
+    groups = "\n".join(f"  {group}: {', '.join(options)}" for group, options in available.items())
     return (f"Bridges: intergroup contact between arriving and receiving communities.\n\n{USAGE}\n\n"
             f"Config groups (choose with group=option):\n{groups}\n\n"
+            f"Intervention types (listed by scenarios; tune with interventions.<name>.<key>=value):\n"
+            f"  {', '.join(types)}\n\n"
             "Any key can be overridden as key=value (e.g. city.arriving_share=0.1, "
             "contact.update.negativity_weight=3).\nPrint the composed config with --cfg. "
             "Every key is documented in conf/ with its unit and source.")
