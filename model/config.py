@@ -51,7 +51,7 @@ def compose_config(overrides: list[str] | None = None, config_name: str = "confi
     overrides = list(overrides or [])
     try:
         OverridesParser.create().parse_overrides(overrides)
-    except HydraException as error:
+    except HydraException:
         bad = next((o for o in overrides if "=" not in o), " ".join(overrides))
         raise InputError(f"{bad}: not a key=value override") from None
     if not (conf_dir / f"{config_name}.yaml").exists():

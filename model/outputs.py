@@ -87,6 +87,11 @@ def write_plots(timeseries: pd.DataFrame, folder: Path) -> None:
                  "share of group this week", "Intergroup contact", folder / "contact_by_group.png")
 
 
+def _value(rows: pd.DataFrame, metric: str, step: int) -> float:
+    """One metric's value at one step in a group's timeseries rows."""
+    return float(rows[(rows.metric == metric) & (rows.step == step)].value.iloc[0])
+
+
 def headline(timeseries: pd.DataFrame, agents: pd.DataFrame) -> dict[str, dict[str, float]]:
     """Headline figures per group: start and end attitude, weekly contact, share ever in contact."""
     last = timeseries.step.max()
@@ -95,15 +100,14 @@ def headline(timeseries: pd.DataFrame, agents: pd.DataFrame) -> dict[str, dict[s
         rows = timeseries[timeseries.group == group]
         if rows.empty:
             continue
-        metric = lambda name, step: float(rows[(rows.metric == name) & (rows.step == step)].value.iloc[0])  # noqa: E731
         weekly = rows[rows.metric == "intergroup_contact_share"].value
         members = agents[agents.group == group]
         figures[group] = {
             "residents": int(len(members)),
-            "attitude_start": metric("attitude_mean", 0),
-            "attitude_end": metric("attitude_mean", last),
-            "anxiety_end": metric("anxiety_mean", last),
-            "trust_end": metric("trust_mean", last),
+            "attitude_start": _value(rows, "attitude_mean", 0),
+            "attitude_end": _value(rows, "attitude_mean", last),
+            "anxiety_end": _value(rows, "anxiety_mean", last),
+            "trust_end": _value(rows, "trust_mean", last),
             "weekly_contact_share": float(weekly.mean()) if len(weekly) else float("nan"),
             "ever_contact_share": float((members.intergroup_contacts > 0).mean()),
             "outgroup_friend_share": float((members.outgroup_friends > 0).mean()),

@@ -5,7 +5,7 @@ The schema, the question wording and how each answer is derived are in docs/surv
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np

@@ -5,7 +5,7 @@ function, in the subclass's own file) decides what taking part does. Each interv
 random numbers from streams named after it, so adding one leaves every other draw unchanged.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -90,8 +90,8 @@ class Intervention:
         """Adopt a partnership's wider reach, better retention and stronger institutional support."""
         d = self.delivery
         capacity = None if d.capacity is None else int(round(d.capacity * (1.0 + coordination.reach)))
-        self.delivery = type(d)(**{**d.__dict__, "coverage": min(1.0, d.coverage * (1.0 + coordination.reach)),
-                                   "capacity": capacity, "dropout": d.dropout * (1.0 - coordination.retention)})
+        self.delivery = replace(d, coverage=min(1.0, d.coverage * (1.0 + coordination.reach)), capacity=capacity,
+                                dropout=d.dropout * (1.0 - coordination.retention))
         self.support_boost = min(1.0, self.support_boost + coordination.institutional_support)
 
     # ---- delivery -------------------------------------------------------------------------------

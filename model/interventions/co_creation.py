@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.errors import InputError
-from model.interventions.base import Intervention, eligible, pick, target_count
-from model.interventions.programme import SettingParams, programme_block, set_live
+from model.interventions.base import eligible, pick, target_count
+from model.interventions.programme import Programme, SettingParams
 from model.params import GROUPS, POSITIVE
 
 
@@ -39,7 +39,7 @@ def form_groups(arriving: np.ndarray, receiving: np.ndarray, arriving_per_group:
     return members.astype(np.int64), pairs.astype(np.int64)
 
 
-class CoCreation(Intervention):
+class CoCreation(Programme):
     Effect = CoCreationEffect
 
     def select(self, model) -> np.ndarray:
@@ -57,12 +57,3 @@ class CoCreation(Intervention):
         enrolled = np.zeros(state.n, dtype=bool)
         enrolled[members] = True
         return enrolled
-
-    def on_enrol(self, model) -> None:
-        self.block = programme_block(self.name, self.pairs, self.effect, self.support_boost)
-
-    def on_week(self, model, session: bool) -> None:
-        set_live(self.block, self.enrolled, session)
-
-    def contact_blocks(self):
-        return [self.block] if hasattr(self, "block") else []

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from model.interventions.base import Intervention
 from model.params import NON_NEGATIVE, UNIT
 from model.ties import ContactBlock
 
@@ -40,3 +41,22 @@ def programme_block(name: str, pairs: np.ndarray, setting: SettingParams, suppor
 def set_live(block: ContactBlock, enrolled: np.ndarray, session: bool) -> None:
     """Programme ties meet in session weeks while both people are still enrolled."""
     block.live[:] = session & enrolled[block.source] & enrolled[block.target]
+
+
+class Programme(Intervention):
+    """An intervention whose participants meet in pairs; subclasses choose them in `select` and set
+    `self.pairs` (arriving-receiving pairs), the effect parameters being a SettingParams."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pairs = np.empty((0, 2), dtype=np.int64)
+        self.block: ContactBlock | None = None
+
+    def on_enrol(self, model) -> None:
+        self.block = programme_block(self.name, self.pairs, self.effect, self.support_boost)
+
+    def on_week(self, model, session: bool) -> None:
+        set_live(self.block, self.enrolled, session)
+
+    def contact_blocks(self) -> list[ContactBlock]:
+        return [] if self.block is None else [self.block]

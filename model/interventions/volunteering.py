@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.interventions.base import Intervention, eligible, pick
-from model.interventions.programme import SettingParams, programme_block, set_live
+from model.interventions.base import eligible, pick
+from model.interventions.programme import Programme, SettingParams
 from model.params import GROUPS, TARGETING
 from model.errors import InputError
 
@@ -33,7 +33,7 @@ def match_buddies(volunteers: np.ndarray, buddies: np.ndarray) -> np.ndarray:
     return np.column_stack([volunteers[:count], buddies[:count]]).astype(np.int64)
 
 
-class Volunteering(Intervention):
+class Volunteering(Programme):
     Effect = VolunteeringEffect
 
     def select(self, model) -> np.ndarray:
@@ -47,19 +47,9 @@ class Volunteering(Intervention):
         enrolled[self.pairs.ravel()] = True
         return enrolled
 
-    def on_enrol(self, model) -> None:
-        self.block = programme_block(self.name, self.pairs, self.effect, self.support_boost)
-
     def drop_out(self, model) -> None:
         """A volunteer leaving ends the pair (the buddy leaves too)."""
         u = model.streams.uniform(self.stream("dropout"), model.steps, model.state.n)
         staying = self.enrolled[self.pairs[:, 0]] & ~(u[self.pairs[:, 0]] < self.delivery.dropout)
         self.enrolled[:] = False
         self.enrolled[self.pairs[staying].ravel()] = True
-
-    def on_week(self, model, session: bool) -> None:
-        set_live(self.block, self.enrolled, session)
-
-    def contact_blocks(self):
-        return [self.block] if hasattr(self, "block") else []
-
