@@ -53,10 +53,8 @@ def job_finding_rate(params: Params) -> float:
 
 def apply_node_attributes(state: State, city: City) -> None:
     """Attributes given in a user network (employed, language, education) replace the drawn ones."""
-    for name in ("employed", "language", "education"):
-        for node, value in city.graph.nodes(data=name):
-            if value is not None:
-                getattr(state, name)[node] = value
+    for name, (residents, values) in city.given.items():
+        getattr(state, name)[residents] = values
 
 
 class BridgesModel(mesa.Model):
@@ -87,7 +85,33 @@ class BridgesModel(mesa.Model):
         self.survey_waves: list[pd.DataFrame] = []
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
-        Resident.create_agents(self, self.state.n, np.arange(self.state.n))
+        self._residents_created = False
+
+    def _create_residents(self) -> None:
+        """Create the resident agents (views, see model/agents.py) the first time anything asks for agents.
+
+        The weekly step never needs them, so a batch run at a million residents does not pay for a
+        million Python objects; Mesa tools (AgentSet, DataCollector, the dashboard) find them as usual."""
+        if not self._residents_created:
+            self._residents_created = True
+            Resident.create_agents(self, self.state.n, np.arange(self.state.n))
+
+    @property
+    def agents(self):
+        """All agents (Mesa's AgentSet); residents are created on first use."""
+        self._create_residents()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        """Agents per type (Mesa's dict of AgentSets); residents are created on first use."""
+        self._create_residents()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self._create_residents()
+        return super().agent_types
 
     def _intergroup_ties(self) -> ContactBlock:
         """The city's intergroup ties as the 'network' contact block."""
@@ -110,7 +134,7 @@ class BridgesModel(mesa.Model):
     def _ingroup_friendships(self):
         """Fixed ingroup friendships: all household ties and a share of other ingroup ties."""
         network = self.city.network
-        ingroup = self.city.group[network.source] == self.city.group[network.target]
+        ingroup = self.state.group[network.source] == self.state.group[network.target]
         household_codes = [code for code, name in enumerate(network.layer_names)
                            if self.city.layer_params[name].kind == "household"]
         u = self.streams.uniform("init.ingroup_friends", 0, len(network.source))

@@ -21,6 +21,9 @@ SCALES = {"attitude": THERMOMETER_MAX, "language": 1.0, "anxiety": 1.0, "trust":
           "belonging": 1.0, "responsibility": 1.0}
 """Upper bound of each bounded continuous state variable drawn per group (all have lower bound 0)."""
 
+STATIC_FIELDS = ("group", "neighbourhood", "household", "workplace", "has_children")
+"""Fields the city fixes: the ties follow them, so they are read-only (the city's own arrays, not copies)."""
+
 HIGHER_EDUCATION = EDUCATION_LEVELS.index("higher")
 RECEIVING, ARRIVING = GROUPS.index("receiving"), GROUPS.index("arriving")
 
@@ -29,7 +32,7 @@ RECEIVING, ARRIVING = GROUPS.index("receiving"), GROUPS.index("arriving")
 class State:
     """All per-agent state of one model. Arrays share length n_agents."""
 
-    # where people are
+    # where people are: fixed, read-only arrays handed over by the city (see STATIC_FIELDS)
     group: np.ndarray  # int8, index into GROUPS (0 receiving, 1 arriving)
     neighbourhood: np.ndarray  # int32
     household: np.ndarray  # int64
@@ -102,7 +105,8 @@ def _bernoulli(name: str, group: np.ndarray, city: CityParams, streams: Streams)
 
 def initial_state(params: CityParams, city: City, streams: Streams) -> State:
     """Draw every resident's starting situation and views from its group's distributions."""
-    group = city.group
+    residents = city.residents
+    group = residents.group
     n = len(group)
     continuous = {}
     for name, scale in SCALES.items():
@@ -133,9 +137,7 @@ def initial_state(params: CityParams, city: City, streams: Streams) -> State:
     counters = {name: np.zeros(n, dtype=np.int64) for name in
                 ("intergroup_contacts", "positive_contacts", "negative_contacts", "outgroup_friends", "extended_contacts")}
     return State(
-        group=group.astype(np.int8), neighbourhood=city.neighbourhood.astype(np.int32),
-        household=city.household.astype(np.int64), workplace=city.workplace.astype(np.int32),
-        has_children=city.has_children.astype(bool),
+        **{name: getattr(residents, name) for name in STATIC_FIELDS},
         employed=_bernoulli("employed", group, params, streams),
         studying=_bernoulli("studying", group, params, streams),
         education=education,
