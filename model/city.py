@@ -98,11 +98,16 @@ def sorted_sites(group: np.ndarray, members: np.ndarray, site_size: int, arrival
 def unique_pairs(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:
     """Distinct undirected pairs among n residents, shape (m, 2), i < j, sorted by (i, j).
 
-    Each pair is encoded as one int64 i * n + j, so one sort of a flat array does what
+    Each pair is encoded as one int64 i * n + j, so one in-place sort of a flat array does what
     `np.unique(axis=0)` does on rows, at a fraction of the cost and in the same order.
     """
-    low, high = np.minimum(first, second).astype(np.int64), np.maximum(first, second).astype(np.int64)
-    code = np.unique(low * n + high)
+    code = np.minimum(first, second).astype(np.int64)
+    code *= n
+    code += np.maximum(first, second)
+    code.sort()
+    distinct = np.ones(len(code), dtype=bool)
+    distinct[1:] = code[1:] != code[:-1]
+    code = code[distinct]
     return np.column_stack([code // n, code % n])
 
 
