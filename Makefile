@@ -19,9 +19,9 @@ test: $(STAMP)
 baseline: $(STAMP)
 	$(VENV)/bin/python -m pytest -q tests/test_golden.py --regen-all
 
+# Whole runs at 1,000 to 1,000,000 residents (about 5 minutes on 2 cores); writes benchmarks/results.{json,md}.
 bench: $(STAMP)
-	$(VENV)/bin/python benchmarks/bench_run.py
-	$(VENV)/bin/python benchmarks/bench_compare.py
+	$(VENV)/bin/python benchmarks/bench_scale.py $(ARGS)
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || { py=$$(scripts/find-python) && "$$py" -m venv $(VENV); }

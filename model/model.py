@@ -1,10 +1,12 @@
 """BridgesModel: a Mesa model whose state is a struct of arrays and whose step is STEP_ORDER."""
 
 from dataclasses import dataclass
+from functools import cache
 
 import mesa
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from model.agents import Resident
 from model.city import ALLPORT_CONDITIONS, City, assign_groups, build_city, city_from_graph
@@ -42,6 +44,13 @@ def make_city(params: Params, streams: Streams) -> City:
     return build_city(params.city, streams, assign_groups(params.city.n_agents, params.city.arriving_share, streams))
 
 
+@cache
+def use_one_blas_thread() -> None:
+    """Limit BLAS to one thread in this process, once. The week's only matrix product is small (ties x 4
+    conditions), and idle OpenBLAS threads spin on the core a parallel replicate could use."""
+    threadpool_limits(1, user_api="blas")
+
+
 def job_finding_rate(params: Params) -> float:
     """The configured base job-finding rate, or the one that keeps receiving employment steady."""
     employment = params.dynamics.employment
@@ -61,6 +70,7 @@ class BridgesModel(mesa.Model):
     """Arriving and receiving residents of a networked city whose views change through contact."""
 
     def __init__(self, params: Params, city: City | None = None):
+        use_one_blas_thread()
         streams = Streams(params.seed)
         super().__init__(rng=streams.generator("mesa"))
         self.params = params
