@@ -131,8 +131,13 @@ def place_ties(place: np.ndarray, group: np.ndarray, degree: float, homophily: f
     same_group = rng.random(senders.size) < homophily
     sender_place = place[senders].astype(np.int64)
     keys = np.where(same_group, sender_place * len(GROUPS) + group[senders], sender_place)
-    start = np.where(same_group, np.searchsorted(block_key, keys, "left"), np.searchsorted(place_key, keys, "left"))
-    end = np.where(same_group, np.searchsorted(block_key, keys, "right"), np.searchsorted(place_key, keys, "right"))
+    # Where each place (and each place-and-group block) starts in `order`: a lookup per sender instead
+    # of a binary search (searchsorted "right" of an integer key is "left" of the next one).
+    place_start = np.searchsorted(place_key, np.arange(place_key[-1] + 2))
+    block_start = np.searchsorted(block_key, np.arange(block_key[-1] + 2))
+    start, end = np.empty_like(keys), np.empty_like(keys)
+    start[same_group], end[same_group] = block_start[keys[same_group]], block_start[keys[same_group] + 1]
+    start[~same_group], end[~same_group] = place_start[keys[~same_group]], place_start[keys[~same_group] + 1]
     receivers = order[start + np.floor(rng.random(senders.size) * (end - start)).astype(np.int64)]
 
     keep = senders != receivers
