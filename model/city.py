@@ -290,6 +290,10 @@ class Residents:
     def n(self) -> int:
         return len(self.group)
 
+    def __setstate__(self, state: dict) -> None:
+        """Unpickled arrays come back writable (e.g. a city sent to a worker process): lock them again."""
+        self.__dict__.update({name: read_only(array) for name, array in state.items()})
+
 
 @dataclass
 class City:

@@ -1,5 +1,7 @@
 """The city builder: group sizes, placement, homophily, and the measures it reports."""
 
+import pickle
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -203,9 +205,12 @@ def test_generated_city_matches_its_multigraph_and_round_trips_through_networkx(
     assert city.to_networkx().nodes[0]["group"] == GROUPS[city.residents.group[0]]
 
 
-def test_residents_are_read_only():
+def test_residents_are_read_only_also_after_pickling():
     params = params_for("city.n_agents=500")
     city = build_city(params.city, Streams(5), assign_groups(500, 0.1, Streams(5)))
-    for name in ("group", "neighbourhood", "household", "workplace", "sector", "has_children"):
-        with pytest.raises(ValueError, match="read-only"):
-            getattr(city.residents, name)[0] = 1
+    copied = pickle.loads(pickle.dumps(city))  # as sent to a worker process
+    assert np.array_equal(copied.residents.group, city.residents.group)
+    for residents in (city.residents, copied.residents):
+        for name in ("group", "neighbourhood", "household", "workplace", "sector", "has_children"):
+            with pytest.raises(ValueError, match="read-only"):
+                getattr(residents, name)[0] = 1
