@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from model.agents import Resident
+from model.agents import Resident, run_agents_week
 from model.city import ALLPORT_CONDITIONS, City, assign_groups, build_city, city_from_graph
 from model.custom_city import read_custom_city
 from model.interventions import build_interventions
@@ -69,11 +69,18 @@ def apply_node_attributes(state: State, city: City) -> None:
 class BridgesModel(mesa.Model):
     """Arriving and receiving residents of a networked city whose views change through contact."""
 
-    def __init__(self, params: Params, city: City | None = None):
+    ENGINES = ("vectorised", "agents")
+    """How a week runs: "vectorised" (model/step.py, over arrays) or "agents" (model/agents.py, the
+    idiomatic Mesa reference: residents step through AgentSet methods in random order)."""
+
+    def __init__(self, params: Params, city: City | None = None, engine: str = "vectorised"):
+        if engine not in self.ENGINES:
+            raise ValueError(f"engine: {engine!r} is not one of {', '.join(self.ENGINES)}")
         use_one_blas_thread()
         streams = Streams(params.seed)
         super().__init__(rng=streams.generator("mesa"))
         self.params = params
+        self.engine = engine
         self.streams = streams
         self.city = city if city is not None else make_city(params, streams)
         self.state = initial_state(params.city, self.city, streams)
@@ -154,8 +161,11 @@ class BridgesModel(mesa.Model):
         return friendship_matrix(self.state.n, network.source[chosen], network.target[chosen])
 
     def step(self) -> None:
-        """One week: every phase of STEP_ORDER in turn (timed in `phase_seconds`)."""
-        run_week(self)
+        """One week: every phase of STEP_ORDER in turn (timed in `phase_seconds`), by the chosen engine."""
+        if self.engine == "agents":
+            run_agents_week(self)
+        else:
+            run_week(self)
 
     def record_metrics(self, with_contact: bool) -> None:
         """Append the current metrics per group (with this week's contact shares if asked)."""
