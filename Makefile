@@ -19,7 +19,8 @@ test: $(STAMP)
 baseline: $(STAMP)
 	$(VENV)/bin/python -m pytest -q tests/test_golden.py --regen-all
 
-# Whole runs at 1,000 to 1,000,000 residents (about 5 minutes on 2 cores); writes benchmarks/results.{json,md}.
+# Whole runs at 1,000 to 1,000,000 residents, vectorised and agents engines (about 10 minutes on 2 quiet
+# cores); writes benchmarks/results.{json,md}.
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_scale.py $(ARGS)
 
