@@ -275,7 +275,7 @@ def index_ties(model) -> None:
 
 
 def open_week(model) -> None:
-    """Blank per-tie and per-person results for the residents to fill in, and this week's facts."""
+    """Index this week's ties by resident, and blank per-tie and per-person results for the residents to fill in."""
     index_ties(model)
     for block in model.contact_blocks():
         block.encounters = np.zeros(block.size, dtype=np.int64)
