@@ -259,8 +259,12 @@ class DeliveryParams:
     eligible: EligibilityParams
     targeting: str
     coverage: float = field(metadata=UNIT)
+    method: str  # how people take part (model/interventions/delivery.py checks it and its own keys below)
     capacity: int | None = field(default=None, metadata=NON_NEGATIVE)
     dropout: float = field(default=0.0, metadata=UNIT)
+    buddy_targeting: str | None = None  # buddy_pairs: how arriving buddies are chosen (a TARGETING rule)
+    group_size: int | None = field(default=None, metadata=POSITIVE)  # mixed_groups: members per group
+    arriving_per_group: int | None = field(default=None, metadata=POSITIVE)  # mixed_groups: arriving members per group
 
     def __post_init__(self):
         if self.targeting not in TARGETING:
@@ -281,9 +285,10 @@ class CostParams:
 
 @dataclass(frozen=True)
 class InterventionParams:
-    """One intervention in a scenario: its registered type, delivery, cost and effect parameters.
+    """One intervention in a scenario: its type (a label), delivery, cost and effect parameters.
 
-    `effect` is checked against the type's own effect parameters (model/interventions/)."""
+    `effect` names its kind (`effect.kind`) and is checked against that effect's own parameters
+    (model/interventions/)."""
 
     type: str
     delivery: DeliveryParams

@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from model.interventions import anti_discrimination
 from model.params import BELIEFS
 from model.rules import beliefs as belief_rules
 from model.rules import contact as contact_rules
@@ -42,7 +43,7 @@ def phase(*, reads: tuple[str, ...], writes: tuple[str, ...]):
                "state.studying"))
 def deliver_interventions(model) -> None:
     """Each intervention enrols, loses drop-outs, applies its effect and counts its cost this week."""
-    model.ties.negative_reduction[:] = 0.0
+    model.ties.negative_reduction[:] = anti_discrimination.no_cut(model.ties.size)
     for intervention in model.interventions:
         intervention.deliver(model)
 
@@ -95,7 +96,7 @@ def judge_valence(model) -> None:
     state = model.state
     for block in model.contact_blocks():
         for side, people in (("source", block.source), ("target", block.target)):
-            p_positive = contact_rules.spare_negative(
+            p_positive = anti_discrimination.spare_negative(
                 contact_rules.positive_probability(block.quality, model.valence_offset[state.group[people]]),
                 block.negative_reduction)
             u = model.streams.uniform(block.stream(f"valence.{side}"), model.steps, block.size)

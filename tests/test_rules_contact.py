@@ -15,7 +15,6 @@ from model.rules.contact import (
     pair_mean,
     positive_probability,
     shared_language,
-    spare_negative,
     tally,
     willingness,
 )
@@ -91,11 +90,6 @@ def test_positive_probability_equals_quality_without_offset_and_rises_with_it():
     q = np.array([0.2, 0.5, 0.9])
     np.testing.assert_allclose(positive_probability(q, np.zeros(3)), q)
     assert np.all(positive_probability(q, np.full(3, 0.4)) > q)
-
-
-def test_spare_negative_turns_a_share_of_negative_chance_positive():
-    p = np.array([0.8, 0.8, 0.5])
-    np.testing.assert_allclose(spare_negative(p, np.array([0.0, 0.5, 1.0])), [0.8, 0.9, 1.0])
 
 
 def test_tally_sums_counts_per_person_raw_and_weighted():

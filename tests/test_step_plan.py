@@ -52,8 +52,10 @@ def snapshot(model) -> dict:
         taken |= {(f"block.{f.name}", block.name): copy(getattr(block, f.name)) for f in fields(ContactBlock)}
     taken[("blocks", "")] = tuple(block.name for block in model.contact_blocks())
     for i, intervention in enumerate(model.interventions):
-        taken |= {("interventions", f"{i}.{key}"): copy(value) for key, value in vars(intervention).items()
-                  if isinstance(value, (np.ndarray, int, float))}
+        parts = (intervention, getattr(intervention, "delivery", None), intervention.cost)  # a partnership has no delivery
+        for part in (part for part in parts if part is not None):
+            taken |= {("interventions", f"{i}.{type(part).__name__}.{key}"): copy(value)
+                      for key, value in vars(part).items() if isinstance(value, (np.ndarray, int, float))}
     taken[("records", "")] = len(model.records)
     taken[("survey_waves", "")] = len(model.survey_waves)
     return taken

@@ -82,12 +82,6 @@ def positive_probability(quality: np.ndarray, offset: np.ndarray) -> np.ndarray:
     return logistic(np.log(q / (1.0 - q)) + offset)
 
 
-def spare_negative(p_positive: np.ndarray, negative_cut: np.ndarray) -> np.ndarray:
-    """Chance of a positive encounter when a share `negative_cut` of the negative ones is prevented
-    (and turned positive): p' = 1 - (1 - p)(1 - cut)."""
-    return 1.0 - (1.0 - p_positive) * (1.0 - negative_cut)
-
-
 def draw_valence(encounters: np.ndarray, p_positive: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Split each tie's encounters into (positive, negative) for one side, positive ~ Binomial(n, p)."""
     positive = binomial_quantile(u, encounters, p_positive)

@@ -1,4 +1,4 @@
-"""MHPSS: mental health and psychosocial support for members of both communities.
+"""Distress relief: mental health and psychosocial support (MHPSS) sessions.
 
 Stands for FOCUS pillar 1 (MHPSS "to broadly reduce distress and improve wellbeing in society as a
 whole"). Each session removes a share of a participant's distress (Turrini et al. 2019, 26 RCTs with
@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.interventions.base import Intervention
+from model.interventions.effect import Effect
 from model.params import UNIT
 
 
 @dataclass(frozen=True)
-class MhpssEffect:
+class DistressReliefParams:
     distress_reduction: float = field(metadata=UNIT)  # share of distress removed per session
 
 
@@ -24,9 +24,9 @@ def relieve_distress(distress: np.ndarray, treated: np.ndarray, reduction: float
     return np.where(treated, distress * (1.0 - reduction), distress)
 
 
-class Mhpss(Intervention):
-    Effect = MhpssEffect
+class DistressRelief(Effect):
+    Params = DistressReliefParams
 
-    def on_week(self, model, session: bool) -> None:
+    def apply(self, model, enrolled: np.ndarray, session: bool) -> None:
         if session:
-            model.state.distress[:] = relieve_distress(model.state.distress, self.enrolled, self.effect.distress_reduction)
+            model.state.distress[:] = relieve_distress(model.state.distress, enrolled, self.params.distress_reduction)
