@@ -9,10 +9,17 @@ import types
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+import numpy as np
+
 from model.errors import InputError
 
 GROUPS = ("receiving", "arriving")
 """Group labels; an agent's group code is its index here (0 = receiving, 1 = arriving)."""
+
+
+def per_group(values: dict[str, float], group: np.ndarray) -> np.ndarray:
+    """A per-group parameter ({label: value}) spread to each person by group code (index into GROUPS)."""
+    return np.array([values[label] for label in GROUPS])[group]
 
 EDUCATION_LEVELS = ("basic", "secondary", "higher")
 """Education levels; an agent's education code is its index here."""
@@ -310,6 +317,10 @@ class QualityParams:
     anxiety: float = field(metadata=ANY)
     distress: float = field(metadata=ANY)
 
+    def condition_weights(self) -> np.ndarray:
+        """Weights of the four Allport conditions, in ALLPORT_CONDITIONS order (model/city.py)."""
+        return np.array([self.equal_status, self.common_goal, self.cooperation, self.institutional_support])
+
 
 @dataclass(frozen=True)
 class WillingnessParams:
@@ -340,6 +351,14 @@ class ContactParams:
     susceptibility: dict[str, float] = field(metadata={**NON_NEGATIVE, "per_group": True})
     willingness: WillingnessParams
     update: UpdateParams
+
+    def valence_offset_for(self, group: np.ndarray) -> np.ndarray:
+        """Each person's shift of the chance to experience an encounter as positive [log-odds]."""
+        return per_group(self.valence_offset, group)
+
+    def susceptibility_for(self, group: np.ndarray) -> np.ndarray:
+        """Each person's multiplier on the per-encounter steps."""
+        return per_group(self.susceptibility, group)
 
 
 @dataclass(frozen=True)
@@ -376,6 +395,10 @@ class DistressParams:
     recovery: float = field(metadata=UNIT)
     baseline: dict[str, float] = field(metadata=PER_GROUP_UNIT)
 
+    def baseline_for(self, group: np.ndarray) -> np.ndarray:
+        """Each person's distress baseline."""
+        return per_group(self.baseline, group)
+
 
 @dataclass(frozen=True)
 class BelongingParams:
@@ -385,6 +408,10 @@ class BelongingParams:
     work: float = field(metadata=UNIT)
     decay: float = field(metadata=UNIT)
     baseline: dict[str, float] = field(metadata=PER_GROUP_UNIT)
+
+    def baseline_for(self, group: np.ndarray) -> np.ndarray:
+        """Each person's belonging baseline."""
+        return per_group(self.baseline, group)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ co-creation against mere exposure, coordination, and delivery x effect compositi
 
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,12 +10,25 @@ import yaml
 
 from model import BridgesModel
 from model.errors import InputError
-from model.interventions.anti_discrimination import combine_cuts, negative_contact_cut, no_cut, spare_negative
+from model.interventions.anti_discrimination import (
+    AntiDiscriminationParams,
+    combine_cuts,
+    negative_contact_cut,
+    no_cut,
+    spare_negative,
+)
+from model.interventions.distress_relief import DistressReliefParams, relieve_distress
 from model.interventions.contact_setting import ContactSetting
 from model.interventions.coordination import CoordinationParams, boosted_support, coordinated
 from model.interventions.cost import total_cost
 from model.interventions.delivery import BuddyPairs, MixedGroups, eligible
-from model.interventions.information import correct_beliefs, exposed_to_facts, exposure_pull, warm_attitudes
+from model.interventions.information import (
+    InformationParams,
+    correct_beliefs,
+    exposed_to_facts,
+    exposure_pull,
+    warm_attitudes,
+)
 from model.interventions.programme import Programme
 from model.interventions.structural import needs_recognition
 from model.step import deliver_interventions
@@ -284,7 +296,8 @@ def test_total_cost_is_fixed_plus_weekly_plus_per_participant_week():
 
 def test_negative_contact_cut_and_its_composition():
     trained = np.array([True, False, False])
-    cut = negative_contact_cut(trained, np.array([0, 1, 2]), np.array([1, 2, 0]), np.array([True, True, False]), 0.3)
+    cut = negative_contact_cut(trained, np.array([0, 1, 2]), np.array([1, 2, 0]), np.array([True, True, False]),
+                               AntiDiscriminationParams(negative_reduction=0.3, layers=["workplace"]))
     np.testing.assert_array_equal(cut, [0.3, 0.0, 0.0])  # tie 1-2 touches nobody trained; 2-0 is not covered
     np.testing.assert_array_equal(combine_cuts(no_cut(3), cut), cut)
     np.testing.assert_array_equal(combine_cuts(np.array([0.5, 0.1, 0.0]), cut), [0.5, 0.1, 0.0])  # largest holds
@@ -299,11 +312,17 @@ def test_information_rules():
     np.testing.assert_allclose(exposure_pull(0.3, 1.0, has_contact, exposed), [0.3, 0.0, 0.0, 0.6])
     np.testing.assert_allclose(exposure_pull(0.8, 1.0, has_contact, exposed), [0.8, 0.0, 0.0, 1.0])
     beliefs = np.full((4, 3), 0.2)
-    corrected = correct_beliefs(beliefs, np.array([0.6, 0.2, 1.0]), exposed, has_contact, 0.5, 1.0)
+    campaign = InformationParams(belief_shift=0.5, contact_bonus=1.0, attitude_step=0.1)
+    corrected = correct_beliefs(beliefs, np.array([0.6, 0.2, 1.0]), exposed, has_contact, campaign)
     np.testing.assert_allclose(corrected[0], [0.4, 0.2, 0.6])
     np.testing.assert_allclose(corrected[3], [0.6, 0.2, 1.0])
     np.testing.assert_array_equal(corrected[1:3], beliefs[1:3])
-    np.testing.assert_allclose(warm_attitudes(np.full(4, 50.0), exposed, has_contact, 0.1, 1.0), [55, 50, 50, 60])
+    np.testing.assert_allclose(warm_attitudes(np.full(4, 50.0), exposed, has_contact, campaign), [55, 50, 50, 60])
+
+
+def test_relieve_distress_for_the_treated_only():
+    after = relieve_distress(np.array([0.5, 0.5]), np.array([True, False]), DistressReliefParams(distress_reduction=0.2))
+    np.testing.assert_allclose(after, [0.4, 0.5])
 
 
 def test_needs_recognition_above_basic_education():

@@ -29,9 +29,9 @@ def no_cut(ties: int) -> np.ndarray:
 
 
 def negative_contact_cut(trained: np.ndarray, source: np.ndarray, target: np.ndarray, in_setting: np.ndarray,
-                         reduction: float) -> np.ndarray:
-    """Per tie: `reduction` where the tie is in a covered setting and touches a trained person, else 0."""
-    return np.where(in_setting & (trained[source] | trained[target]), reduction, 0.0)
+                         p: AntiDiscriminationParams) -> np.ndarray:
+    """Per tie: `negative_reduction` where the tie is in a covered setting and touches a trained person, else 0."""
+    return np.where(in_setting & (trained[source] | trained[target]), p.negative_reduction, 0.0)
 
 
 def combine_cuts(current: np.ndarray, cut: np.ndarray) -> np.ndarray:
@@ -58,5 +58,5 @@ class AntiDiscrimination(Effect):
         block = model.ties
         names = model.city.network.layer_names
         in_setting = np.isin(block.layer, [names.index(layer) for layer in self.params.layers])
-        cut = negative_contact_cut(enrolled, block.source, block.target, in_setting, self.params.negative_reduction)
+        cut = negative_contact_cut(enrolled, block.source, block.target, in_setting, self.params)
         block.negative_reduction[:] = combine_cuts(block.negative_reduction, cut)

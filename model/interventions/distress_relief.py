@@ -19,9 +19,9 @@ class DistressReliefParams:
     distress_reduction: float = field(metadata=UNIT)  # share of distress removed per session
 
 
-def relieve_distress(distress: np.ndarray, treated: np.ndarray, reduction: float) -> np.ndarray:
-    """D' = D (1 - reduction) for those treated this week, unchanged for others."""
-    return np.where(treated, distress * (1.0 - reduction), distress)
+def relieve_distress(distress: np.ndarray, treated: np.ndarray, p: DistressReliefParams) -> np.ndarray:
+    """D' = D (1 - distress_reduction) for those treated this week, unchanged for others."""
+    return np.where(treated, distress * (1.0 - p.distress_reduction), distress)
 
 
 class DistressRelief(Effect):
@@ -29,4 +29,4 @@ class DistressRelief(Effect):
 
     def apply(self, model, enrolled: np.ndarray, session: bool) -> None:
         if session:
-            model.state.distress[:] = relieve_distress(model.state.distress, enrolled, self.params.distress_reduction)
+            model.state.distress[:] = relieve_distress(model.state.distress, enrolled, self.params)

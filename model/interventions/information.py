@@ -37,16 +37,17 @@ def exposure_pull(share: float, contact_bonus: float, has_contact: np.ndarray, e
 
 
 def correct_beliefs(beliefs: np.ndarray, truth: np.ndarray, exposed: np.ndarray, has_contact: np.ndarray,
-                    shift: float, contact_bonus: float) -> np.ndarray:
-    """b' = b + min(1, shift (1 + bonus * contact)) (truth - b) for the exposed; rows people, columns topics."""
-    pull = exposure_pull(shift, contact_bonus, has_contact, exposed)
+                    p: InformationParams) -> np.ndarray:
+    """b' = b + min(1, belief_shift (1 + contact_bonus * contact)) (truth - b) for the exposed; rows people,
+    columns topics."""
+    pull = exposure_pull(p.belief_shift, p.contact_bonus, has_contact, exposed)
     return beliefs + pull[:, None] * (truth[None, :] - beliefs)
 
 
-def warm_attitudes(attitude: np.ndarray, exposed: np.ndarray, has_contact: np.ndarray, step: float,
-                   contact_bonus: float) -> np.ndarray:
-    """A' = A + min(1, step (1 + bonus * contact)) (100 - A) for the exposed."""
-    return attitude + exposure_pull(step, contact_bonus, has_contact, exposed) * (THERMOMETER_MAX - attitude)
+def warm_attitudes(attitude: np.ndarray, exposed: np.ndarray, has_contact: np.ndarray,
+                   p: InformationParams) -> np.ndarray:
+    """A' = A + min(1, attitude_step (1 + contact_bonus * contact)) (100 - A) for the exposed."""
+    return attitude + exposure_pull(p.attitude_step, p.contact_bonus, has_contact, exposed) * (THERMOMETER_MAX - attitude)
 
 
 class Information(Effect):
@@ -55,14 +56,14 @@ class Information(Effect):
     def apply(self, model, enrolled: np.ndarray, session: bool) -> None:
         if not session:
             return
-        state, e = model.state, self.params
+        state = model.state
         exposed = exposed_to_facts(enrolled, state.group)
         if not exposed.any():
             return
         has_contact = state.intergroup_contacts > 0
         beliefs = np.column_stack([state.belief(topic) for topic in BELIEFS])
         corrected = correct_beliefs(beliefs, true_shares(state.group, state.education, state.employed), exposed,
-                                    has_contact, e.belief_shift, e.contact_bonus)
+                                    has_contact, self.params)
         for column, topic in enumerate(BELIEFS):
             state.belief(topic)[exposed] = corrected[exposed, column]
-        state.attitude[:] = warm_attitudes(state.attitude, exposed, has_contact, e.attitude_step, e.contact_bonus)
+        state.attitude[:] = warm_attitudes(state.attitude, exposed, has_contact, self.params)
