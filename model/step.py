@@ -9,7 +9,7 @@ rule. Each phase declares what it reads and writes (`@phase(reads=..., writes=..
 `model.state` (`state.X`), of this week's per-person scratch `model.week` (`week.X`), of every contact
 block (`block.X`, model/ties.py: the city's intergroup ties and any programme's), and `blocks` (the
 list of blocks), `interventions` (their enrolment and counters), `records` and `survey_waves`;
-tests/test_step_plan.py checks that a phase writes nothing else. Random numbers come from streams named
+tests/test_step_plan.py checks that a phase writes and looks up nothing else. Random numbers come from streams named
 after the phase (and block), drawn at a fixed size per tie or resident, so scenarios share them
 (common random numbers).
 """
