@@ -21,6 +21,7 @@ def per_group(values: dict[str, float], group: np.ndarray) -> np.ndarray:
     """A per-group parameter ({label: value}) spread to each person by group code (index into GROUPS)."""
     return np.array([values[label] for label in GROUPS])[group]
 
+
 EDUCATION_LEVELS = ("basic", "secondary", "higher")
 """Education levels; an agent's education code is its index here."""
 
