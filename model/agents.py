@@ -22,6 +22,7 @@ import time
 import mesa
 import numpy as np
 
+from model.interventions import anti_discrimination
 from model.params import BELIEFS, GROUPS
 from model.rules import beliefs as belief_rules
 from model.rules import contact as contact_rules
@@ -84,51 +85,48 @@ class Resident(mesa.Agent):
     def meet(self) -> None:
         """Encounters on the ties this resident starts (each tie is met once, by its source end)."""
         model, state, p = self.model, self.model.state, self.model.params
-        w = p.contact.willingness
         for block in model.contact_blocks():
             mine = self.ties(block, "source")
             if not mine.size:
                 continue
             partners = block.target[mine]
-            ready = contact_rules.willingness(state.anxiety[self.me], state.distress[self.me],
-                                              state.responsibility[self.me], w.anxiety, w.distress, w.responsibility,
-                                              w.floor)
-            ready_partners = contact_rules.willingness(state.anxiety[partners], state.distress[partners],
-                                                       state.responsibility[partners], w.anxiety, w.distress,
-                                                       w.responsibility, w.floor)
             rate = contact_rules.live_rate(block.rate[mine], block.live[mine], block.needs_employment[mine],
                                            state.employed[self.me], state.employed[partners])
             if block.voluntary:
-                rate = contact_rules.encounter_rate(
-                    rate, ready, ready_partners,
-                    friendship_rules.friend_factor(block.friend[mine], p.dynamics.friendship.rate_multiplier))
+                ready = contact_rules.willingness(state.anxiety[self.me], state.distress[self.me],
+                                                  state.responsibility[self.me], p.contact.willingness)
+                ready_partners = contact_rules.willingness(state.anxiety[partners], state.distress[partners],
+                                                           state.responsibility[partners], p.contact.willingness)
+                rate = contact_rules.encounter_rate(rate, ready, ready_partners,
+                                                    friendship_rules.meeting_factor(block.friend[mine], p.dynamics.friendship))
             block.encounters[mine] = contact_rules.draw_encounters(rate, model.rng.random(mine.size))
 
     def judge_quality(self) -> None:
         """Quality of the encounters on the ties this resident starts."""
-        model, state, q = self.model, self.model.state, self.model.params.contact.quality
+        model, state = self.model, self.model.state
         for block in model.contact_blocks():
             mine = self.ties(block, "source")
             if not mine.size:
                 continue
             partners = block.target[mine]
             block.quality[mine] = contact_rules.contact_quality(
-                block.conditions[mine], model.condition_weights, q.intercept,
-                contact_rules.shared_language(state.language[self.me], state.language[partners]), q.shared_language,
-                contact_rules.pair_mean(state.anxiety[self.me], state.anxiety[partners]), q.anxiety,
-                contact_rules.pair_mean(state.distress[self.me], state.distress[partners]), q.distress)
+                block.conditions[mine],
+                contact_rules.shared_language(state.language[self.me], state.language[partners]),
+                contact_rules.pair_mean(state.anxiety[self.me], state.anxiety[partners]),
+                contact_rules.pair_mean(state.distress[self.me], state.distress[partners]),
+                model.params.contact.quality)
 
     def judge_valence(self) -> None:
         """How this resident experienced each of its encounters: positive or negative."""
         model = self.model
-        offset = model.valence_offset[model.state.group[self.me]]
+        offset = model.params.contact.valence_offset_for(model.state.group[self.me])
         for block in model.contact_blocks():
             for side in ("source", "target"):
                 mine = self.ties(block, side)
                 if not mine.size:
                     continue
-                p_positive = contact_rules.spare_negative(contact_rules.positive_probability(block.quality[mine], offset),
-                                                          block.negative_reduction[mine])
+                p_positive = anti_discrimination.spare_negative(
+                    contact_rules.positive_probability(block.quality[mine], offset), block.negative_reduction[mine])
                 block.positive[side][mine], block.negative[side][mine] = contact_rules.draw_valence(
                     block.encounters[mine], p_positive, model.rng.random(mine.size))
 
@@ -141,7 +139,7 @@ class Resident(mesa.Agent):
                 mine = self.ties(block, side)
                 if not mine.size:
                     continue
-                weight = friendship_rules.friend_factor(block.friend[mine], f.weight)
+                weight = friendship_rules.contact_weight(block.friend[mine], f)
                 for valence in ("positive", "negative"):
                     counts = getattr(block, valence)[side][mine]
                     raw, weighted = contact_rules.tally(1, np.zeros(mine.size, dtype=np.int64), counts, weight)
@@ -158,15 +156,10 @@ class Resident(mesa.Agent):
 
     def update_attitudes(self) -> None:
         """Attitude, anxiety and trust after this week's contact."""
-        model, state, week, u = self.model, self.model.state, self.model.week, self.model.params.contact.update
-        susceptibility = model.susceptibility[state.group[self.me]]
-        pos, neg, k = week.positive_weighted[self.me], week.negative_weighted[self.me], u.negativity_weight
-        state.attitude[self.me] = contact_rules.contact_update(state.attitude[self.me], pos, neg,
-                                                               u.attitude_step * susceptibility, k, THERMOMETER_MAX, 0.0)
-        state.anxiety[self.me] = contact_rules.contact_update(state.anxiety[self.me], pos, neg,
-                                                              u.anxiety_step * susceptibility, k, 0.0, 1.0)
-        state.trust[self.me] = contact_rules.contact_update(state.trust[self.me], pos, neg,
-                                                            u.trust_step * susceptibility, k, 1.0, 0.0)
+        model, state, week, contact, me = self.model, self.model.state, self.model.week, self.model.params.contact, self.me
+        state.attitude[me], state.anxiety[me], state.trust[me] = contact_rules.update_views(
+            state.attitude[me], state.anxiety[me], state.trust[me], week.positive_weighted[me],
+            week.negative_weighted[me], contact.susceptibility_for(state.group[me]), contact.update, THERMOMETER_MAX)
 
     def update_tie_strengths(self) -> None:
         """Strength of the ties this resident starts, from both sides' positive and negative contact."""
@@ -177,9 +170,8 @@ class Resident(mesa.Agent):
                 continue
             positive = contact_rules.pair_mean(block.positive["source"][mine], block.positive["target"][mine])
             negative = contact_rules.pair_mean(block.negative["source"][mine], block.negative["target"][mine])
-            block.strength[mine] = friendship_rules.update_tie_strength(block.strength[mine], positive, negative,
-                                                                        f.gain, f.loss, f.decay)
-            block.friend[mine] = friendship_rules.is_friendship(block.strength[mine], f.threshold)
+            block.strength[mine] = friendship_rules.update_tie_strength(block.strength[mine], positive, negative, f)
+            block.friend[mine] = friendship_rules.is_friendship(block.strength[mine], f)
 
     def count_outgroup_friends(self) -> None:
         """This resident's cross-group friendships, over the ties at either end."""
@@ -193,14 +185,14 @@ class Resident(mesa.Agent):
 
     def extended_contact(self) -> None:
         """Warm to the outgroup through ingroup friends who have outgroup friends."""
-        model, state = self.model, self.model.state
+        model, state, me = self.model, self.model.state, self.me
         friends = model.ingroup_friends
         mine = friends.indices[friends.indptr[self.index]:friends.indptr[self.index + 1]]
-        state.extended_contacts[self.me] = friendship_rules.extended_contacts(np.ones((1, mine.size)),
-                                                                              state.outgroup_friends[mine])
-        state.attitude[self.me] = friendship_rules.extended_contact_update(
-            state.attitude[self.me], state.extended_contacts[self.me], model.ingroup_friend_count[self.me],
-            model.params.dynamics.extended_contact_step * model.susceptibility[state.group[self.me]], THERMOMETER_MAX)
+        state.extended_contacts[me] = friendship_rules.extended_contacts(np.ones((1, mine.size)),
+                                                                         state.outgroup_friends[mine])
+        state.attitude[me] = friendship_rules.extended_contact_update(
+            state.attitude[me], state.extended_contacts[me], model.ingroup_friend_count[me],
+            model.params.contact.susceptibility_for(state.group[me]), model.params.dynamics, THERMOMETER_MAX)
 
     def update_beliefs(self) -> None:
         """A receiving resident's beliefs: media drift, and what its arriving partners showed this week."""
@@ -219,12 +211,11 @@ class Resident(mesa.Agent):
                 partner = partner[watched]
                 sightings.append((np.zeros(partner.size, dtype=np.int64), block.encounters[mine][watched],
                                   belief_rules.person_facts(state.education[partner], state.employed[partner])))
-        shown, seen = belief_rules.pooled_observations(1, sightings, model.truth, d.belief_personal_weight)
+        shown, seen = belief_rules.pooled_observations(1, sightings, model.truth, d)
         for column, topic in enumerate(BELIEFS):
             belief = state.belief(topic)
             belief[self.me] = belief_rules.update_belief(belief[self.me], shown[:, column], seen,
-                                                         model.params.city.beliefs.media_prior[topic],
-                                                         d.belief_media_drift, d.belief_observation)
+                                                         model.params.city.beliefs.media_prior[topic], d)
 
     def update_livelihoods(self) -> None:
         """Legal decision, family reunification, courses, language and employment."""
@@ -235,26 +226,20 @@ class Resident(mesa.Agent):
         state.family_pending[me] = people_rules.resolve_pending(state.family_pending[me], draw(1),
                                                                 d.family_reunification_hazard)
         state.language[me] = people_rules.improve_language(state.language[me], state.studying[me],
-                                                           week.positive[me] + week.negative[me],
-                                                           d.language_course_gain, d.language_contact_gain)
+                                                           week.positive[me] + week.negative[me], d)
         state.studying[me] = people_rules.resolve_pending(state.studying[me], draw(1), d.course_exit_hazard)
-        e = d.employment
         hazard = people_rules.job_finding_hazard(state.language[me], state.legal_pending[me],
                                                  ~state.qualification_recognised[me], model.job_finding_rate,
-                                                 e.language_weight, e.pending_factor, e.unrecognised_factor)
-        state.employed[me] = people_rules.update_employment(state.employed[me], draw(1), hazard, e.loss_rate)
+                                                 d.employment)
+        state.employed[me] = people_rules.update_employment(state.employed[me], draw(1), hazard, d.employment)
 
     def update_wellbeing(self) -> None:
         """Distress and belonging."""
-        model, state, week, d, me = self.model, self.model.state, self.model.week, self.model.params.dynamics, self.me
-        baseline = state.group[me]
-        state.distress[me] = people_rules.update_distress(
-            state.distress[me], state.legal_pending[me], state.family_pending[me], week.negative[me],
-            d.distress.legal_uncertainty, d.distress.family_separation, d.distress.negative_contact,
-            d.distress.recovery, model.distress_baseline[baseline])
-        state.belonging[me] = people_rules.update_belonging(
-            state.belonging[me], week.positive[me], state.employed[me], d.belonging.positive_contact,
-            d.belonging.work, d.belonging.decay, model.belonging_baseline[baseline])
+        state, week, d, me = self.model.state, self.model.week, self.model.params.dynamics, self.me
+        state.distress[me] = people_rules.update_distress(state.distress[me], state.group[me], state.legal_pending[me],
+                                                          state.family_pending[me], week.negative[me], d.distress)
+        state.belonging[me] = people_rules.update_belonging(state.belonging[me], state.group[me], week.positive[me],
+                                                            state.employed[me], d.belonging)
 
 
 for _name in State.field_names():
