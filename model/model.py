@@ -10,6 +10,7 @@ from model.agents import Resident
 from model.city import ALLPORT_CONDITIONS, City, assign_groups, build_city, city_from_graph
 from model.custom_city import read_custom_city
 from model.interventions import build_interventions
+from model.mesa_api import make_datacollector, model_arguments
 from model.metrics import group_metrics, misperception_per_person
 from model.params import EDUCATION_LEVELS, GROUPS, Params
 from model.rules.friendship import friendship_matrix
@@ -60,9 +61,21 @@ def apply_node_attributes(state: State, city: City) -> None:
 
 
 class BridgesModel(mesa.Model):
-    """Arriving and receiving residents of a networked city whose views change through contact."""
+    """Arriving and receiving residents of a networked city whose views change through contact.
 
-    def __init__(self, params: Params, city: City | None = None):
+    Build it from validated parameters, `BridgesModel(params)` (optionally with a prebuilt `City`), or
+    the way Mesa's tools do, with keywords: `BridgesModel(city="sweden", n_agents=2000, rng=3)` (see
+    model/mesa_api.py). `running` turns false after `params.steps` weeks, so `run_model()` and
+    `mesa.batch_run` stop there.
+    """
+
+    agent_reporters: dict = {}
+    """Agent reporters of `self.datacollector` (a subclass may set e.g. {"attitude": "attitude"});
+    none by default, so collecting stays vectorised."""
+
+    def __init__(self, params: Params | None = None, city: City | str | None = None, *, rng=None, seed=None,
+                 **settings):
+        params, city = model_arguments(params, city, rng, seed, settings)
         streams = Streams(params.seed)
         super().__init__(rng=streams.generator("mesa"))
         self.params = params
@@ -88,6 +101,8 @@ class BridgesModel(mesa.Model):
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
         Resident.create_agents(self, self.state.n, np.arange(self.state.n))
+        self.datacollector = make_datacollector(self, type(self).agent_reporters)
+        self.datacollector.collect(self)
 
     def _intergroup_ties(self) -> ContactBlock:
         """The city's intergroup ties as the 'network' contact block."""
@@ -121,6 +136,8 @@ class BridgesModel(mesa.Model):
         """One week: every phase of STEP_ORDER in turn."""
         for phase in STEP_ORDER:
             phase(self)
+        self.datacollector.collect(self)
+        self.running = self.steps < self.params.steps
 
     def record_metrics(self, with_contact: bool) -> None:
         """Append the current metrics per group (with this week's contact shares if asked)."""
