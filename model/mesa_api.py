@@ -10,8 +10,11 @@ the command line says (`city=sweden scenario=co_creation city.n_agents=2000 seed
   are then ignored, so a dashboard can send every dose whether its programme is on or off
 - named shortcuts: `n_agents`, `arriving_share`, `segregation`, `negativity_weight` (the config keys in
   NAMED), and `homophily_shift`, added to every layer's homophily and clipped to [0, 1] (0 = the preset)
+- the value "preset" for any key keeps the preset's (or scenario's) value, so a control can offer it
 - `rng` or `seed`: the run's root seed (an integer, a numpy Generator or SeedSequence, or a string of
   digits from a text box); neither = the config's seed, so a run stays reproducible
+- a Mesa `Scenario` as `scenario` (SolaraViz's Reset passes one): its parameters and rng are used as
+  keywords; a string `scenario` names a Bridges scenario
 
 Values are placed into the composed configuration as they are (no text formatting) and validated by
 `model_params`, so a bad key or value raises InputError naming it, as on the command line.
@@ -21,6 +24,7 @@ from functools import partial
 
 import mesa
 import numpy as np
+from mesa.experimental.scenarios import Scenario
 
 from model.config import compose_config, model_params, to_plain
 from model.errors import InputError
@@ -36,6 +40,8 @@ NAMED = {
 """Named keyword -> the config key it sets."""
 
 INTERVENTION_PREFIX = "interventions."
+KEEP = "preset"
+"""A keyword value meaning: keep the value the preset and scenario give."""
 
 
 def seed_value(rng, seed, config_seed: int) -> int:
@@ -116,6 +122,8 @@ def params_from_keywords(city: str = "default", scenario: str = "baseline", rng=
         name = key.removeprefix(INTERVENTION_PREFIX).split(".")[0] if key.startswith(INTERVENTION_PREFIX) else None
         if name in switches and (key == INTERVENTION_PREFIX + name or not switches[name]):
             continue  # a switch itself, or a setting of a switched-off intervention
+        if isinstance(value, str) and value == KEEP:
+            continue
         set_key(plain, key, value)
     if homophily_shift:
         shift_homophily(plain, homophily_shift)
@@ -132,6 +140,10 @@ def model_arguments(params: Params | None, city, rng, seed, settings: dict):
         return params, city
     if city is not None and not isinstance(city, str):
         raise TypeError("BridgesModel: a prebuilt City needs its params")
+    if isinstance(settings.get("scenario"), Scenario):
+        mesa_scenario = settings.pop("scenario")
+        rng = mesa_scenario.rng if rng is None and seed is None else rng
+        settings = {**{key: value for key, value in mesa_scenario if key not in ("model", "rng")}, **settings}
     return params_from_keywords(city or "default", rng=rng, seed=seed, **settings), None
 
 

@@ -1,0 +1,316 @@
+"""Bridges dashboard: run the model in the browser (Mesa SolaraViz), and read a finished comparison.
+
+    make dashboard                          # serves http://127.0.0.1:8765
+    make dashboard HOST=0.0.0.0 PORT=9000   # bind elsewhere
+    .venv/bin/solara run app.py             # the same, by hand
+
+Page "Simulation": controls on the left (city preset, population, arriving share, segregation,
+homophily, negativity asymmetry, each intervention with its main dose, seed; Reset applies them), Step
+and Play; views of the city, attitudes, contact, friendships, misperception and cost. Page "Planner":
+a comparison folder written by `python run.py --config-name compare` with its effects, intervals and
+cost-effectiveness. Plots are drawn by the run reports' functions (model/plots.py, scenarios/compare.py).
+
+The module-level model is shared by every browser session until that session presses Reset.
+"""
+
+import html
+import io
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import solara
+from matplotlib.figure import Figure
+from mesa.visualization import Slider, SolaraViz
+
+from model import BridgesModel
+from model.config import config_groups
+from model.interventions import REGISTRY
+from model.mesa_api import KEEP, params_from_keywords
+from model.metrics import OUTCOMES
+from model.plots import ATTITUDE, CONTACT, FRIENDSHIPS, MISPERCEPTION, city_sample, draw_city, draw_cost, draw_metrics, links_among
+from scenarios.compare import BASELINE, HEADLINE, plot_cost_effect, plot_effects
+
+logging.getLogger("MESA").setLevel(logging.WARNING)
+
+DRAWN_RESIDENTS = 400
+"""Most residents drawn in the city view; larger cities show a sample of this size."""
+PLAY_INTERVAL_MS = 50
+"""Pause between weeks while playing; the model steps in its own thread and the page redraws the latest week."""
+DPI = 80
+COMPARE_ROOT = Path("outputs/compare")
+
+DEFAULTS = params_from_keywords()
+DOSE_DEFAULTS = params_from_keywords(**{f"interventions.{name}": True for name in REGISTRY}).interventions
+
+DOSES = {
+    "volunteering": ("delivery.coverage", "share of receiving members who volunteer", 0.0, 0.2, 0.01),
+    "co_creation": ("effect.group_size", "members per group", 5, 16, 1),
+    "mhpss": ("delivery.end_week", "last week of sessions", 1, 52, 1),
+    "information": ("delivery.coverage", "share of receiving members reached", 0.0, 1.0, 0.05),
+    "structural": ("delivery.coverage", "share of arriving members reached", 0.0, 1.0, 0.05),
+    "anti_discrimination": ("delivery.coverage", "share of employed receiving members trained", 0.0, 1.0, 0.05),
+    "coordination": ("effect.reach", "rise in the other programmes' reach", 0.0, 1.0, 0.05),
+}
+"""Each intervention's main dose on the page: (config key under interventions.<type>, label, min, max, step)."""
+
+
+def dose_default(name: str, key: str):
+    """An intervention's configured dose (conf/intervention/<type>.yaml)."""
+    section, field = key.split(".")
+    values = getattr(DOSE_DEFAULTS[name], section)  # delivery: checked dataclass; effect: the type's mapping
+    return values[field] if isinstance(values, dict) else getattr(values, field)
+
+
+def intervention_controls() -> dict:
+    """A switch and a dose slider per intervention type; a switched-off type's dose is ignored."""
+    controls = {}
+    for name, (key, label, low, high, step) in DOSES.items():
+        title = name.replace("_", " ").capitalize()
+        controls[f"interventions.{name}"] = {"type": "Checkbox", "value": False, "label": title}
+        controls[f"interventions.{name}.{key}"] = Slider(f"{title}: {label}", dose_default(name, key), low, high, step)
+    return controls
+
+
+MODEL_PARAMS = {
+    "city": {"type": "Select", "value": "default", "values": config_groups()["city"], "label": "City preset"},
+    "n_agents": Slider("Residents", DEFAULTS.city.n_agents, 200, 20000, 100),
+    "arriving_share": {"type": "Select", "value": KEEP, "label": "Arriving share",
+                       "values": [KEEP, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]},
+    "segregation": {"type": "Select", "value": KEEP, "label": "Segregation (0 even, 1 apart)",
+                    "values": [KEEP, *np.round(np.linspace(0, 1, 11), 1).tolist()]},
+    "homophily_shift": Slider("Homophily: change in every setting", 0.0, -0.5, 0.5, 0.05),
+    "negativity_weight": Slider("Negativity asymmetry (weight of a negative encounter)",
+                                DEFAULTS.contact.update.negativity_weight, 1.0, 5.0, 0.25),
+    "steps": Slider("Weeks", DEFAULTS.steps, 4, 156, 1),
+    **intervention_controls(),
+    "seed": Slider("Seed", DEFAULTS.seed, 0, 1000, 1),
+}
+"""The page's controls: BridgesModel keywords (model/mesa_api.py); Reset builds a model from them."""
+
+
+# ---- views of the running model ---------------------------------------------------------------------
+def png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def panel(draw, figsize=(5.2, 3.4)) -> bytes:
+    """A PNG of one plot drawn by `draw(ax)`."""
+    fig = Figure(figsize=figsize)
+    draw(fig.subplots())
+    fig.tight_layout()
+    return png(fig)
+
+
+def currency(model) -> str:
+    return ",".join(sorted({i.config.cost.currency for i in model.interventions}))
+
+
+def text_block(*paragraphs: str) -> None:
+    """Paragraphs of already escaped HTML (solara.Markdown would fetch KaTeX from a CDN)."""
+    solara.HTML(tag="div", unsafe_innerHTML="".join(f"<p style='margin:0 0 8px 0'>{p}</p>" for p in paragraphs))
+
+
+def dose_text(intervention) -> str:
+    key = DOSES[intervention.config.type][0] if intervention.config.type in DOSES else None
+    if key is None:
+        return html.escape(intervention.name)
+    section, field = key.split(".")
+    values = getattr(intervention.config, section)
+    value = values[field] if isinstance(values, dict) else getattr(values, field)
+    return f"{html.escape(intervention.name)} ({field.replace('_', ' ')} {value:g})"
+
+
+def Summary(model):
+    """The week, the city as built, the interventions and their cost so far, and what the city view shows."""
+    p, state = model.params, model.state
+    cost = model.datacollector.model_vars["intervention_cost"][-1]
+    arriving = int((state.group == 1).sum())
+    homophily = {name: layer.homophily for name, layer in p.city.layers.items() if layer.homophily is not None}
+    drawn = min(state.n, DRAWN_RESIDENTS)
+    view = ("The city view draws every resident" if drawn == state.n else
+            f"{state.n:,} residents are too many to draw: the city view shows a sample of {drawn:,} "
+            "(half of them arriving, more than their share, so both groups show)")
+    text_block(
+        f"<b>Week {model.steps} of {p.steps}</b>{' (finished: Reset to run again)' if not model.running else ''}",
+        f"City <i>{html.escape(p.city.name)}</i>: {state.n:,} residents, {arriving:,} arriving "
+        f"({arriving / state.n:.1%}); segregation {p.city.segregation:g}; homophily "
+        + ", ".join(f"{html.escape(name)} {value:.2f}" for name, value in homophily.items())
+        + f"; negativity weight {p.contact.update.negativity_weight:g}; seed {p.seed}.",
+        "Interventions: " + (", ".join(dose_text(i) for i in model.interventions) or "none (baseline)")
+        + f"; cost so far <b>{cost:,.0f} {html.escape(currency(model))}</b>.",
+        f"{view}. Residents sit in their neighbourhood's square, near their household; grey lines are ties "
+        "between drawn residents, green lines cross-group friendships; darker = warmer attitude toward the "
+        "other group. Controls apply on Reset.")
+
+
+def sample_for(model):
+    city = model.city
+    return city_sample(model.state.group, city.neighbourhood, city.household, city.network.source,
+                       city.network.target, DRAWN_RESIDENTS, model.streams.generator("dashboard.sample"))
+
+
+def city_png(model, sample) -> bytes:
+    friends = [links_among(sample.people, block.source[block.friend], block.target[block.friend])
+               for block in model.contact_blocks()]
+    whole = len(sample.people) == model.state.n
+    title = "All residents" if whole else f"A sample of {len(sample.people):,} of {model.state.n:,} residents"
+    return panel(lambda ax: draw_city(ax, sample, model.state.group, model.state.attitude, np.concatenate(friends),
+                                      title), figsize=(5.6, 4.4))
+
+
+def CityView(model):
+    """The city: residents by neighbourhood, coloured by group and shaded by attitude."""
+    sample = solara.use_memo(lambda: sample_for(model), [model])
+    solara.Image(solara.use_memo(lambda: city_png(model, sample), [model, model.steps]))
+
+
+def Trend(plot):
+    """A view of one report plot (model/plots.py) over the weeks so far."""
+
+    def view(model):
+        image = solara.use_memo(lambda: panel(lambda ax: draw_metrics(ax, model.timeseries(), plot)),
+                                [model, model.steps])
+        solara.Image(image)
+
+    view.__name__ = plot.title.replace(" ", "")
+    return view
+
+
+def CostView(model):
+    """Interventions' cost so far, week by week (from the model's DataCollector)."""
+    def draw(ax):
+        table = model.datacollector.get_model_vars_dataframe()
+        draw_cost(ax, np.arange(len(table)), table.intervention_cost.to_numpy(), currency(model))
+
+    solara.Image(solara.use_memo(lambda: panel(draw), [model, model.steps]))
+
+
+model = BridgesModel()
+components = [Summary, CityView, Trend(ATTITUDE), Trend(CONTACT), Trend(FRIENDSHIPS), Trend(MISPERCEPTION), CostView]
+
+
+@solara.component
+def Simulation():
+    SolaraViz(model, components=components, model_params=MODEL_PARAMS, name="Bridges: intergroup contact in a city",
+              play_interval=PLAY_INTERVAL_MS, use_threads=True)
+
+
+# ---- the planner's page: a finished comparison --------------------------------------------------------
+COMPARISON_FILES = ("effects_over_time.csv", "cost.csv")
+
+
+def comparison_folders(root: Path = COMPARE_ROOT) -> list[str]:
+    """Comparison folders under outputs/compare/, newest first."""
+    found = [path.parent for path in root.glob("*/*/effects_over_time.csv")]
+    return [str(path) for path in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)]
+
+
+def load_comparison(folder: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(effects over time, cost) of a comparison folder; ValueError names a missing file or column."""
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        raise ValueError(f"{folder}: no such folder")
+    tables = []
+    for name, columns in zip(COMPARISON_FILES, (["scenario", "outcome", "step", "estimate", "ci_low", "ci_high"],
+                                                ["scenario", "currency", "total_cost"])):
+        if not (path / name).is_file():
+            raise ValueError(f"{path / name}: missing (write a comparison with python run.py --config-name compare)")
+        table = pd.read_csv(path / name, keep_default_na=False, na_values=[""])
+        missing = [column for column in columns if column not in table.columns]
+        if missing:
+            raise ValueError(f"{path / name}, column {missing[0]}: missing")
+        tables.append(table)
+    return tables[0], tables[1]
+
+
+def figure_png(plot, *tables) -> bytes:
+    """A comparison report's plot (scenarios/compare.py) as PNG bytes."""
+    buffer = io.BytesIO()
+    plot(*tables, buffer)
+    return buffer.getvalue()
+
+
+TABLE_STYLE = "<style>.bridges-table td, .bridges-table th {padding: 2px 10px; text-align: right}</style>"
+
+
+def html_table(frame: pd.DataFrame) -> str:
+    """A table as escaped HTML."""
+    return TABLE_STYLE + frame.to_html(index=False, escape=True, classes="bridges-table", border=0)
+
+
+def effects_table(final: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Each scenario's effect on one outcome at the final week, with its 95% interval, largest first."""
+    rows = final[(final.outcome == outcome) & (final.scenario != BASELINE)].sort_values("estimate", ascending=False)
+    verdict = np.where(rows.ci_low > 0, "raises it", np.where(rows.ci_high < 0, "lowers it", "no clear effect"))
+    return pd.DataFrame({"scenario": rows.scenario, f"effect on {outcome}": rows.estimate.map("{:+.3f}".format),
+                         "95% interval": [f"{low:+.3f} to {high:+.3f}" for low, high in zip(rows.ci_low, rows.ci_high)],
+                         "verdict": verdict})
+
+
+COST_COLUMNS = {"total_cost": "total cost", "cost_per_participant": "per participant",
+                "cost_per_attitude_point_receiving": "per attitude point (receiving)",
+                "cost_per_new_friendship": "per new cross-group friendship"}
+
+
+def cost_table(cost: pd.DataFrame) -> pd.DataFrame:
+    """Mean cost per scenario and per unit of effect ('-' where the effect is not a gain)."""
+    rows = cost[cost.scenario != BASELINE]
+    table = {"scenario": rows.scenario}
+    for column, label in COST_COLUMNS.items():
+        if column in rows:
+            table[label] = ["-" if pd.isna(value) else f"{value:,.0f} {unit}" for value, unit in zip(rows[column], rows.currency)]
+    return pd.DataFrame(table)
+
+
+def comparison_view(folder: str) -> dict:
+    """What the planner's page shows for a folder: its tables and report plots, or the problem."""
+    if not folder:
+        return {"info": "No comparison folder yet."}
+    try:
+        effects, cost = load_comparison(folder)
+    except (ValueError, pd.errors.ParserError) as error:
+        return {"error": str(error)}
+    final = effects[effects.step == effects.step.max()]
+    return {"effects": effects, "cost": cost, "final": final,
+            "cost_effect_png": figure_png(plot_cost_effect, cost, final),
+            "effects_png": figure_png(plot_effects, effects)}
+
+
+@solara.component
+def Planner():
+    """Effects against baseline with 95% intervals, and what they cost, from a comparison folder."""
+    folders = solara.use_memo(comparison_folders, [])
+    folder = solara.use_reactive(folders[0] if folders else "")
+    outcome = solara.use_reactive(HEADLINE)
+    view = solara.use_memo(lambda: comparison_view(folder.value), [folder.value])
+    with solara.Column(style={"padding": "16px", "max-width": "1200px"}):
+        solara.HTML(tag="h2", unsafe_innerHTML="Planner: a finished scenario comparison")
+        text_block("Write one with <code>python run.py --config-name compare "
+                   "compare.scenarios=[baseline,volunteering,co_creation]</code>; its folder (under "
+                   "<code>outputs/compare/</code>) holds the effects and costs shown here.")
+        solara.InputText("Comparison folder", value=folder, continuous_update=False)
+        if folders:
+            solara.Select("Recent comparisons", value=folder, values=folders)
+        if "info" in view:
+            solara.Info(view["info"])
+        elif "error" in view:
+            solara.Error(view["error"])
+        else:
+            solara.Select("Outcome", value=outcome, values=list(OUTCOMES))
+            solara.HTML(tag="h3", unsafe_innerHTML=f"Effects at the final week (week {int(view['effects'].step.max())})")
+            text_block("Difference from baseline on common random numbers: mean and 95% interval over replicates.")
+            solara.HTML(tag="div", unsafe_innerHTML=html_table(effects_table(view["final"], outcome.value)))
+            solara.Image(view["cost_effect_png"])
+            solara.HTML(tag="h3", unsafe_innerHTML="Cost-effectiveness (mean over replicates)")
+            solara.HTML(tag="div", unsafe_innerHTML=html_table(cost_table(view["cost"])))
+            solara.Image(view["effects_png"])
+
+
+routes = [
+    solara.Route(path="/", component=Simulation, label="Simulation"),
+    solara.Route(path="planner", component=Planner, label="Planner"),
+]
