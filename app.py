@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import solara
-from matplotlib.figure import Figure
 from mesa.visualization import Slider, SolaraViz
 
 from model import BridgesModel
@@ -29,15 +28,33 @@ from model.config import config_groups
 from model.interventions import REGISTRY
 from model.mesa_api import KEEP, params_from_keywords
 from model.metrics import OUTCOMES
-from model.plots import ATTITUDE, CONTACT, FRIENDSHIPS, MISPERCEPTION, city_sample, draw_city, draw_cost, draw_metrics, links_among
+from model.params import GROUPS
+from model.plots import (
+    ATTITUDE,
+    CONTACT,
+    FRIENDSHIPS,
+    GROUP_SHADES,
+    MISPERCEPTION,
+    LiveFigure,
+    MetricsPlot,
+    attitude_shade,
+    city_sample,
+    draw_city,
+    draw_cost,
+    draw_metrics,
+    links_among,
+    padded_limits,
+    within,
+)
+from model.state import ARRIVING
 from scenarios.compare import BASELINE, HEADLINE, plot_cost_effect, plot_effects
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
 DRAWN_RESIDENTS = 400
 """Most residents drawn in the city view; larger cities show a sample of this size."""
-PLAY_INTERVAL_MS = 50
-"""Pause between weeks while playing; the model steps in its own thread and the page redraws the latest week."""
+PLAY_INTERVAL_MS = 10
+"""Pause between weeks while playing [ms]; each week is drawn before the next (Mesa's Render Interval skips weeks)."""
 DPI = 80
 COMPARE_ROOT = Path("outputs/compare")
 
@@ -45,15 +62,19 @@ DEFAULTS = params_from_keywords()
 DOSE_DEFAULTS = params_from_keywords(**{f"interventions.{name}": True for name in REGISTRY}).interventions
 
 DOSES = {
-    "volunteering": ("delivery.coverage", "share of receiving members who volunteer", 0.0, 0.2, 0.01),
-    "co_creation": ("effect.group_size", "members per group", 5, 16, 1),
-    "mhpss": ("delivery.end_week", "last week of sessions", 1, 52, 1),
-    "information": ("delivery.coverage", "share of receiving members reached", 0.0, 1.0, 0.05),
-    "structural": ("delivery.coverage", "share of arriving members reached", 0.0, 1.0, 0.05),
-    "anti_discrimination": ("delivery.coverage", "share of employed receiving members trained", 0.0, 1.0, 0.05),
-    "coordination": ("effect.reach", "rise in the other programmes' reach", 0.0, 1.0, 0.05),
+    "volunteering": ("delivery.coverage", "share volunteering", 0.0, 0.2, 0.01),
+    "co_creation": ("effect.group_size", "group size", 5, 16, 1),
+    "mhpss": ("delivery.end_week", "weeks", 1, 52, 1),
+    "information": ("delivery.coverage", "reach", 0.0, 1.0, 0.05),
+    "structural": ("delivery.coverage", "reach", 0.0, 1.0, 0.05),
+    "anti_discrimination": ("delivery.coverage", "share trained", 0.0, 1.0, 0.05),
+    "coordination": ("effect.reach", "reach boost", 0.0, 1.0, 0.05),
 }
-"""Each intervention's main dose on the page: (config key under interventions.<type>, label, min, max, step)."""
+"""Each intervention's main dose on the page: (config key under interventions.<type>, label, min, max, step).
+Volunteering: share of eligible receiving members who volunteer; co-creation: members per group; MHPSS:
+last week of weekly sessions (from week 1); information, structural: share of their target group
+reached; anti-discrimination: share of employed receiving members trained; coordination: relative rise
+of the other programmes' coverage and capacity. Capacities stay as configured."""
 
 
 def dose_default(name: str, key: str):
@@ -80,9 +101,8 @@ MODEL_PARAMS = {
                        "values": [KEEP, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]},
     "segregation": {"type": "Select", "value": KEEP, "label": "Segregation (0 even, 1 apart)",
                     "values": [KEEP, *np.round(np.linspace(0, 1, 11), 1).tolist()]},
-    "homophily_shift": Slider("Homophily: change in every setting", 0.0, -0.5, 0.5, 0.05),
-    "negativity_weight": Slider("Negativity asymmetry (weight of a negative encounter)",
-                                DEFAULTS.contact.update.negativity_weight, 1.0, 5.0, 0.25),
+    "homophily_shift": Slider("Homophily change", 0.0, -0.5, 0.5, 0.05),
+    "negativity_weight": Slider("Negativity weight", DEFAULTS.contact.update.negativity_weight, 1.0, 5.0, 0.25),
     "steps": Slider("Weeks", DEFAULTS.steps, 4, 156, 1),
     **intervention_controls(),
     "seed": Slider("Seed", DEFAULTS.seed, 0, 1000, 1),
@@ -91,18 +111,8 @@ MODEL_PARAMS = {
 
 
 # ---- views of the running model ---------------------------------------------------------------------
-def png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
-
-
-def panel(draw, figsize=(5.2, 3.4)) -> bytes:
-    """A PNG of one plot drawn by `draw(ax)`."""
-    fig = Figure(figsize=figsize)
-    draw(fig.subplots())
-    fig.tight_layout()
-    return png(fig)
+PANEL_SIZE = (5.2, 3.4)
+CITY_SIZE = (5.6, 4.4)
 
 
 def currency(model) -> str:
@@ -115,9 +125,8 @@ def text_block(*paragraphs: str) -> None:
 
 
 def dose_text(intervention) -> str:
-    key = DOSES[intervention.config.type][0] if intervention.config.type in DOSES else None
-    if key is None:
-        return html.escape(intervention.name)
+    """An intervention's name and its dose as set."""
+    key = DOSES[intervention.config.type][0]
     section, field = key.split(".")
     values = getattr(intervention.config, section)
     value = values[field] if isinstance(values, dict) else getattr(values, field)
@@ -128,7 +137,7 @@ def Summary(model):
     """The week, the city as built, the interventions and their cost so far, and what the city view shows."""
     p, state = model.params, model.state
     cost = model.datacollector.model_vars["intervention_cost"][-1]
-    arriving = int((state.group == 1).sum())
+    arriving = int((state.group == ARRIVING).sum())
     homophily = {name: layer.homophily for name, layer in p.city.layers.items() if layer.homophily is not None}
     drawn = min(state.n, DRAWN_RESIDENTS)
     view = ("The city view draws every resident" if drawn == state.n else
@@ -147,56 +156,115 @@ def Summary(model):
         "other group. Controls apply on Reset.")
 
 
-def sample_for(model):
-    city = model.city
-    return city_sample(model.state.group, city.neighbourhood, city.household, city.network.source,
-                       city.network.target, DRAWN_RESIDENTS, model.streams.generator("dashboard.sample"))
+class LiveCity:
+    """The city view of one model: a fixed sample and layout, recoloured week by week."""
+
+    def __init__(self, model):
+        city = model.city
+        self.model = model
+        self.sample = city_sample(model.state.group, city.neighbourhood, city.household, city.network.source,
+                                  city.network.target, DRAWN_RESIDENTS, model.streams.generator("dashboard.sample"))
+        self.points = np.column_stack([self.sample.x, self.sample.y])
+        self.labels = np.array(GROUPS)[model.state.group[self.sample.people]]
+        self.live = LiveFigure(CITY_SIZE, DPI)
+        self.artists = None
+
+    def friendships(self) -> np.ndarray:
+        """Cross-group friendships between drawn residents, on the city's ties and in programmes."""
+        return np.concatenate([links_among(self.sample.people, block.source[block.friend], block.target[block.friend])
+                               for block in self.model.contact_blocks()])
+
+    def draw(self, ax) -> list:
+        n = self.model.state.n
+        title = "All residents" if len(self.sample.people) == n else f"A sample of {len(self.sample.people):,} of {n:,} residents"
+        self.artists = draw_city(ax, self.sample, self.model.state.group, self.model.state.attitude,
+                                 self.friendships(), title)
+        return list(self.artists.values())
+
+    def png(self) -> bytes:
+        if self.artists is None:
+            self.live.draw(self.draw)
+        else:
+            warmth = attitude_shade(self.model.state.attitude[self.sample.people])
+            for label, shades in GROUP_SHADES.items():
+                self.artists[label].set_facecolor(shades(warmth[self.labels == label]))
+            self.artists["friendships"].set_segments(self.points[self.friendships()])
+        return self.live.png()
 
 
-def city_png(model, sample) -> bytes:
-    friends = [links_among(sample.people, block.source[block.friend], block.target[block.friend])
-               for block in model.contact_blocks()]
-    whole = len(sample.people) == model.state.n
-    title = "All residents" if whole else f"A sample of {len(sample.people):,} of {model.state.n:,} residents"
-    return panel(lambda ax: draw_city(ax, sample, model.state.group, model.state.attitude, np.concatenate(friends),
-                                      title), figsize=(5.6, 4.4))
+class LiveMetrics:
+    """One report plot (model/plots.py) of a model's weekly metrics, redrawn week by week."""
+
+    def __init__(self, model, plot: MetricsPlot):
+        self.model, self.plot = model, plot
+        self.live = LiveFigure(PANEL_SIZE, DPI)
+        self.series, self.ylim = None, None
+
+    def png(self) -> bytes:
+        table = self.model.timeseries()
+        rows = table[table.metric.isin(list(self.plot.metrics))]
+        values = rows.value.to_numpy()
+        series = [(metric, group) for metric in self.plot.metrics for group in GROUPS
+                  if ((rows.metric == metric) & (rows.group == group)).any()]
+        if series != self.series or not within(values, self.ylim):
+            self.series, self.ylim = series, padded_limits(values) if len(values) else (0.0, 1.0)
+            self.live.draw(lambda ax: draw_metrics(ax, table, self.plot) or ax.get_lines(), self.limits)
+        else:
+            for line, (metric, group) in zip(self.live.moving, series):
+                mine = rows[(rows.metric == metric) & (rows.group == group)]
+                line.set_data(mine.step.to_numpy(), mine.value.to_numpy())
+        return self.live.png()
+
+    def limits(self, ax) -> None:
+        ax.set_xlim(0, self.model.params.steps)
+        ax.set_ylim(*self.ylim)
 
 
-def CityView(model):
-    """The city: residents by neighbourhood, coloured by group and shaded by attitude."""
-    sample = solara.use_memo(lambda: sample_for(model), [model])
-    solara.Image(solara.use_memo(lambda: city_png(model, sample), [model, model.steps]))
+class LiveCost:
+    """Interventions' cost so far (from the model's DataCollector), redrawn week by week."""
+
+    def __init__(self, model):
+        self.model = model
+        self.live = LiveFigure(PANEL_SIZE, DPI)
+        self.ylim = None
+
+    def png(self) -> bytes:
+        cost = np.asarray(self.model.datacollector.model_vars["intervention_cost"], dtype=float)
+        weeks = np.arange(len(cost))
+        if self.ylim is None or not within(cost, self.ylim):
+            self.ylim = (0.0, max(1.25 * cost.max(), 1.0))
+            self.live.draw(lambda ax: draw_cost(ax, weeks, cost, currency(self.model)) or ax.get_lines(), self.limits)
+        else:
+            self.live.moving[0].set_data(weeks, cost)
+        return self.live.png()
+
+    def limits(self, ax) -> None:
+        ax.set_xlim(0, self.model.params.steps)
+        ax.set_ylim(*self.ylim)
 
 
-def Trend(plot):
-    """A view of one report plot (model/plots.py) over the weeks so far."""
+def live_view(make, name: str):
+    """A page component showing `make(model).png()`, one live figure per model, redrawn each week."""
 
     def view(model):
-        image = solara.use_memo(lambda: panel(lambda ax: draw_metrics(ax, model.timeseries(), plot)),
-                                [model, model.steps])
-        solara.Image(image)
+        live = solara.use_memo(lambda: make(model), [model])
+        solara.Image(solara.use_memo(live.png, [model, model.steps]))
 
-    view.__name__ = plot.title.replace(" ", "")
+    view.__name__ = name
     return view
 
 
-def CostView(model):
-    """Interventions' cost so far, week by week (from the model's DataCollector)."""
-    def draw(ax):
-        table = model.datacollector.get_model_vars_dataframe()
-        draw_cost(ax, np.arange(len(table)), table.intervention_cost.to_numpy(), currency(model))
-
-    solara.Image(solara.use_memo(lambda: panel(draw), [model, model.steps]))
-
-
 model = BridgesModel()
-components = [Summary, CityView, Trend(ATTITUDE), Trend(CONTACT), Trend(FRIENDSHIPS), Trend(MISPERCEPTION), CostView]
+components = [Summary, live_view(LiveCity, "CityView"),
+              *(live_view(lambda model, plot=plot: LiveMetrics(model, plot), plot.title)
+                for plot in (ATTITUDE, CONTACT, FRIENDSHIPS, MISPERCEPTION)),
+              live_view(LiveCost, "CostView")]
 
 
 @solara.component
 def Simulation():
     SolaraViz(model, components=components, model_params=MODEL_PARAMS, name="Bridges: intergroup contact in a city",
-              play_interval=PLAY_INTERVAL_MS, use_threads=True)
+              play_interval=PLAY_INTERVAL_MS, use_threads=False)
 
 
 # ---- the planner's page: a finished comparison --------------------------------------------------------
@@ -219,12 +287,13 @@ def load_comparison(folder: str) -> tuple[pd.DataFrame, pd.DataFrame]:
                                                 ["scenario", "currency", "total_cost"])):
         if not (path / name).is_file():
             raise ValueError(f"{path / name}: missing (write a comparison with python run.py --config-name compare)")
-        table = pd.read_csv(path / name, keep_default_na=False, na_values=[""])
+        table = pd.read_csv(path / name)
         missing = [column for column in columns if column not in table.columns]
         if missing:
             raise ValueError(f"{path / name}, column {missing[0]}: missing")
         tables.append(table)
-    return tables[0], tables[1]
+    effects, cost = tables
+    return effects, cost.assign(currency=cost.currency.fillna(""))  # baseline spends nothing, in no currency
 
 
 def figure_png(plot, *tables) -> bytes:

@@ -4,14 +4,18 @@ Each `draw_*` function draws on a matplotlib Axes it is given, through the objec
 (no pyplot state), so the report writer and the dashboard's browser sessions can draw at once.
 """
 
+import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
-from matplotlib import colormaps
+from PIL import Image
 
 from model.params import GROUPS
 from model.state import ARRIVING, THERMOMETER_MAX
@@ -51,7 +55,8 @@ def draw_metrics(ax, timeseries: pd.DataFrame, plot: MetricsPlot) -> None:
     ax.set_xlabel("week")
     ax.set_ylabel(plot.ylabel)
     ax.set_title(plot.title)
-    ax.legend(fontsize=8)
+    if ax.lines:  # no contact is recorded before the first week
+        ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
 
 
@@ -113,22 +118,84 @@ def city_sample(group: np.ndarray, neighbourhood: np.ndarray, household: np.ndar
 
 
 def draw_city(ax, sample: CitySample, group: np.ndarray, attitude: np.ndarray, friendships: np.ndarray,
-              title: str) -> None:
+              title: str) -> dict:
     """Drawn residents coloured by group and shaded by attitude (darker = warmer), their ties in grey
-    and their cross-group friendships (`friendships`: (links, 2) positions in the sample) in green."""
+    and their cross-group friendships (`friendships`: (links, 2) positions in the sample) in green.
+    Returns the artists that change week by week: "friendships" and one point set per group."""
     points = np.column_stack([sample.x, sample.y])
     ax.add_collection(LineCollection(points[sample.ties], colors="0.6", linewidths=0.4, alpha=0.35))
-    if len(friendships):
-        ax.add_collection(LineCollection(points[friendships], colors="tab:green", linewidths=1.4, alpha=0.9))
+    artists = {"friendships": ax.add_collection(LineCollection(points[friendships], colors="tab:green",
+                                                               linewidths=1.4, alpha=0.9))}
     labels = np.array(GROUPS)[group[sample.people]]
-    warmth = 0.25 + 0.75 * attitude[sample.people] / THERMOMETER_MAX
+    warmth = attitude_shade(attitude[sample.people])
     for label, shades in GROUP_SHADES.items():
         mine = labels == label
-        ax.scatter(sample.x[mine], sample.y[mine], s=14, c=shades(warmth[mine]), edgecolors="0.3",
-                   linewidths=0.3, label=label, zorder=3)
-    ax.set_title(title, fontsize=10)
-    ax.set_xticks([])
-    ax.set_yticks([])
+        artists[label] = ax.scatter(sample.x[mine], sample.y[mine], s=14, c=shades(warmth[mine]), edgecolors="0.3",
+                                    linewidths=0.3, label=label, zorder=3)
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.set_xticks(np.arange(np.floor(sample.x.min()), np.ceil(sample.x.max()) + 1))  # neighbourhood squares
+    ax.set_yticks(np.arange(np.floor(sample.y.min()), np.ceil(sample.y.max()) + 1))
+    ax.tick_params(labelbottom=False, labelleft=False, length=0)
+    ax.grid(alpha=0.4)
     ax.set_aspect("equal")
     ax.autoscale_view()
-    ax.legend(fontsize=8, loc="upper right", markerscale=1.5)
+    ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, markerscale=1.5, frameon=False)
+    return artists
+
+
+def attitude_shade(attitude: np.ndarray) -> np.ndarray:
+    """Position in a group's colour map: light for cold (0), dark for warm (100) attitudes."""
+    return 0.25 + 0.75 * attitude / THERMOMETER_MAX
+
+
+# ---- redrawing a plot week by week (the dashboard) ------------------------------------------------
+class LiveFigure:
+    """A figure drawn in full by one of the functions above, then redrawn cheaply week by week.
+
+    `draw(ax)` draws the whole plot and returns the artists that move; those are drawn over a cached
+    image of everything else (matplotlib's blitting), so a week costs a few artists and a PNG encoding
+    instead of laying out axes, ticks and legend again. Call `draw` again when the axes must change.
+    """
+
+    def __init__(self, figsize: tuple[float, float], dpi: int):
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.moving: list = []
+        self.background = None
+        self.axes = None
+
+    def draw(self, draw: Callable, limits: Callable | None = None) -> None:
+        """Draw afresh: `draw(ax)` returns the moving artists; `limits(ax)`, if given, then fixes the axes."""
+        self.figure.clear()
+        self.axes = self.figure.subplots()
+        self.moving = list(draw(self.axes))
+        if limits is not None:
+            limits(self.axes)
+        self.figure.tight_layout()
+        for artist in self.moving:
+            artist.set_animated(True)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(self.figure.bbox)
+
+    def png(self) -> bytes:
+        """The figure with the moving artists as they are now, as PNG bytes."""
+        self.canvas.restore_region(self.background)
+        for artist in self.moving:
+            self.axes.draw_artist(artist)
+        width, height = self.canvas.get_width_height()
+        buffer = io.BytesIO()
+        Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
+            buffer, format="PNG", compress_level=1)
+        return buffer.getvalue()
+
+
+def padded_limits(values: np.ndarray) -> tuple[float, float]:
+    """Axis limits around `values` with room to grow (a quarter of their span, at least a little)."""
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    pad = max(0.25 * (high - low), 0.02 * max(abs(low), abs(high)), 1e-3)
+    return low - pad, high + pad
+
+
+def within(values: np.ndarray, limits: tuple[float, float]) -> bool:
+    finite = values[np.isfinite(values)]
+    return finite.size == 0 or (finite.min() >= limits[0] and finite.max() <= limits[1])
