@@ -112,9 +112,14 @@ def shift_homophily(plain: dict, shift: float) -> None:
             layer["homophily"] = float(np.clip(layer["homophily"] + shift, 0.0, 1.0))
 
 
-def params_from_keywords(city: str = "default", scenario: str = "baseline", rng=None, seed=None,
+def params_from_keywords(city: str = "default", scenario: str | Scenario = "baseline", rng=None, seed=None,
                          homophily_shift: float = 0.0, **settings) -> Params:
     """Validated Params from Mesa-style keyword parameters (see the module docstring)."""
+    if isinstance(scenario, Scenario):  # its parameters are keywords, below the ones given here
+        rng = scenario.rng if rng is None and seed is None else rng
+        keywords = {"city": city, "homophily_shift": homophily_shift,
+                    **{key: value for key, value in scenario if key != "rng"}, **settings}
+        return params_from_keywords(rng=rng, seed=seed, **keywords)
     switches = switched_interventions(settings)
     plain = composed(city, scenario, switches)
     for key, value in settings.items():
@@ -140,10 +145,6 @@ def model_arguments(params: Params | None, city, rng, seed, settings: dict):
         return params, city
     if city is not None and not isinstance(city, str):
         raise TypeError("BridgesModel: a prebuilt City needs its params")
-    if isinstance(settings.get("scenario"), Scenario):
-        mesa_scenario = settings.pop("scenario")
-        rng = mesa_scenario.rng if rng is None and seed is None else rng
-        settings = {**{key: value for key, value in mesa_scenario if key not in ("model", "rng")}, **settings}
     return params_from_keywords(city or "default", rng=rng, seed=seed, **settings), None
 
 

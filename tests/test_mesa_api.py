@@ -7,6 +7,7 @@ import pytest
 
 from model import BridgesModel
 from model.errors import InputError
+from model.mesa_api import params_from_keywords
 from model.metrics import OUTCOMES
 from tests.conftest import SMALL_CITY, params_for
 
@@ -23,38 +24,37 @@ def test_keywords_build_the_same_model_as_the_command_line_overrides():
 
 
 def test_named_keywords_set_their_config_keys():
-    model = BridgesModel(n_agents=300, arriving_share=0.2, segregation=0.9, negativity_weight=4.0,
-                         **{"city.n_neighbourhoods": 3})
-    city = model.params.city
+    params = params_from_keywords(n_agents=300, arriving_share=0.2, segregation=0.9, negativity_weight=4.0)
+    city = params.city
     assert (city.n_agents, city.arriving_share, city.segregation) == (300, 0.2, 0.9)
-    assert model.params.contact.update.negativity_weight == 4.0
+    assert params.contact.update.negativity_weight == 4.0
 
 
 def test_homophily_shift_moves_every_layer_within_bounds():
     preset = params_for("city.n_agents=300")
-    shifted = BridgesModel(homophily_shift=0.3, **SMALL).params
+    shifted = params_from_keywords(homophily_shift=0.3, **SMALL)
     for name, layer in preset.city.layers.items():
         if layer.homophily is not None:
             assert shifted.city.layers[name].homophily == pytest.approx(min(layer.homophily + 0.3, 1.0))
 
 
 def test_interventions_switch_on_and_off_and_a_switched_off_dose_is_ignored():
-    model = BridgesModel(scenario="focus_approach", **SMALL, **{
+    params = params_from_keywords(scenario="focus_approach", **SMALL, **{
         "interventions.information": True, "interventions.information.delivery.coverage": 0.6,
         "interventions.mhpss": False, "interventions.mhpss.delivery.coverage": 0.9})
-    chosen = model.params.interventions
+    chosen = params.interventions
     assert "mhpss" not in chosen and chosen["information"].delivery.coverage == 0.6
     assert {"volunteering", "co_creation", "coordination"} <= set(chosen)
 
 
 def test_rng_and_seed_forms_give_the_root_seed():
     assert BridgesModel(**SMALL, rng=7).params.seed == 7
-    assert BridgesModel(**SMALL, seed=7).params.seed == 7
-    assert BridgesModel(**SMALL, rng="7").params.seed == 7  # a text box sends digits
-    assert BridgesModel(**SMALL).params.seed == params_for().seed  # neither: the config's seed
-    from_generator = [BridgesModel(**SMALL, rng=np.random.default_rng(1)).params.seed for _ in range(2)]
+    assert params_from_keywords(**SMALL, seed=7).seed == 7
+    assert params_from_keywords(**SMALL, rng="7").seed == 7  # a text box sends digits
+    assert params_from_keywords(**SMALL).seed == params_for().seed  # neither: the config's seed
+    from_generator = [params_from_keywords(**SMALL, rng=np.random.default_rng(1)).seed for _ in range(2)]
     assert from_generator[0] == from_generator[1]
-    assert BridgesModel(**SMALL, rng=np.random.SeedSequence(5)).params.seed >= 0
+    assert params_from_keywords(**SMALL, rng=np.random.SeedSequence(5)).seed >= 0
 
 
 @pytest.mark.parametrize(("keywords", "message"), [
@@ -141,3 +141,23 @@ def test_batch_run_collects_agent_reporters():
     assert len(rows) == SMALL["city.n_agents"]  # the final week (data_collection_period=-1), one row per resident
     assert set(rows.Step) == {SMALL["steps"]}
     assert {"AgentID", "attitude", "group", "attitude_receiving"} <= set(rows.columns)
+
+
+def test_solaraviz_reset_rebuilds_the_model_from_its_controls():
+    """SolaraViz's Reset passes the controls' values and a Mesa Scenario; both reach the parameters."""
+    from mesa.visualization.solara_viz import _build_model_init_kwargs
+
+    model = BridgesModel(**SMALL)
+    controls = {**SMALL, "city": "sweden", "arriving_share": "preset", "seed": 5, "interventions.mhpss": True}
+    rebuilt = type(model)(**_build_model_init_kwargs(model, controls, add_scenario_when_empty=True,
+                                                     require_model_accepts_scenario=True))
+    assert (rebuilt.params.city.name, rebuilt.params.seed) == ("sweden", 5)
+    assert rebuilt.params.city.arriving_share == params_for("city=sweden").city.arriving_share
+    assert list(rebuilt.params.interventions) == ["mhpss"]
+
+
+def test_a_mesa_scenario_carries_keywords_and_rng():
+    from mesa.experimental.scenarios import Scenario
+
+    params = params_from_keywords(scenario=Scenario(rng=9, **{"city.n_agents": 300}))
+    assert (params.seed, params.city.n_agents) == (9, 300)
