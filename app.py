@@ -55,7 +55,7 @@ DRAWN_RESIDENTS = 400
 """Most residents drawn in the city view; larger cities show a sample of this size."""
 PLAY_INTERVAL_MS = 10
 """Pause between weeks while playing [ms]; each week is drawn before the next (Mesa's Render Interval skips weeks)."""
-DPI = 80
+DPI = 72
 COMPARE_ROOT = Path("outputs/compare")
 
 DEFAULTS = params_from_keywords()
@@ -202,17 +202,16 @@ class LiveMetrics:
 
     def png(self) -> bytes:
         table = self.model.timeseries()
-        rows = table[table.metric.isin(list(self.plot.metrics))]
-        values = rows.value.to_numpy()
-        series = [(metric, group) for metric in self.plot.metrics for group in GROUPS
-                  if ((rows.metric == metric) & (rows.group == group)).any()]
+        step, group, metric, value = (table[column].to_numpy() for column in ("step", "group", "metric", "value"))
+        masks = {(name, label): (metric == name) & (group == label) for name in self.plot.metrics for label in GROUPS}
+        series = [key for key, mask in masks.items() if mask.any()]  # the lines draw_metrics draws, in its order
+        values = np.concatenate([value[masks[key]] for key in series]) if series else np.empty(0)
         if series != self.series or not within(values, self.ylim):
             self.series, self.ylim = series, padded_limits(values) if len(values) else (0.0, 1.0)
             self.live.draw(lambda ax: draw_metrics(ax, table, self.plot) or ax.get_lines(), self.limits)
         else:
-            for line, (metric, group) in zip(self.live.moving, series):
-                mine = rows[(rows.metric == metric) & (rows.group == group)]
-                line.set_data(mine.step.to_numpy(), mine.value.to_numpy())
+            for line, key in zip(self.live.moving, series):
+                line.set_data(step[masks[key]], value[masks[key]])
         return self.live.png()
 
     def limits(self, ax) -> None:
@@ -232,7 +231,7 @@ class LiveCost:
         cost = np.asarray(self.model.datacollector.model_vars["intervention_cost"], dtype=float)
         weeks = np.arange(len(cost))
         if self.ylim is None or not within(cost, self.ylim):
-            self.ylim = (0.0, max(1.25 * cost.max(), 1.0))
+            self.ylim = (0.0, max(2.0 * cost.max(), 1.0))
             self.live.draw(lambda ax: draw_cost(ax, weeks, cost, currency(self.model)) or ax.get_lines(), self.limits)
         else:
             self.live.moving[0].set_data(weeks, cost)

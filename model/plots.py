@@ -184,16 +184,17 @@ class LiveFigure:
             self.axes.draw_artist(artist)
         width, height = self.canvas.get_width_height()
         buffer = io.BytesIO()
-        Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-            buffer, format="PNG", compress_level=1)
+        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        image.convert("RGB").save(buffer, format="PNG", compress_level=1)  # fast, still small
         return buffer.getvalue()
 
 
 def padded_limits(values: np.ndarray) -> tuple[float, float]:
-    """Axis limits around `values` with room to grow (a quarter of their span, at least a little)."""
+    """Axis limits around `values` with room to move (half their span, at least 5% of their size),
+    not below zero for values that cannot be negative, so that the axes are rarely drawn again."""
     low, high = float(np.nanmin(values)), float(np.nanmax(values))
-    pad = max(0.25 * (high - low), 0.02 * max(abs(low), abs(high)), 1e-3)
-    return low - pad, high + pad
+    pad = max(0.5 * (high - low), 0.05 * max(abs(low), abs(high)), 1e-3)
+    return (max(low - pad, 0.0) if low >= 0 else low - pad), high + pad
 
 
 def within(values: np.ndarray, limits: tuple[float, float]) -> bool:
