@@ -16,6 +16,7 @@ The module-level model is shared by every browser session until that session pre
 import html
 import io
 import logging
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -192,6 +193,12 @@ class LiveCity:
         return self.live.png()
 
 
+def weekly_table(model) -> pd.DataFrame:
+    """The model's timeseries (model.timeseries()) from a copy of its records, which another
+    browser's Play may be extending at this moment (the first model is shared)."""
+    return pd.DataFrame(model.records[:], columns=["step", "group", "metric", "value"])
+
+
 class LiveMetrics:
     """One report plot (model/plots.py) of a model's weekly metrics, redrawn week by week."""
 
@@ -201,7 +208,7 @@ class LiveMetrics:
         self.series, self.ylim = None, None
 
     def png(self) -> bytes:
-        table = self.model.timeseries()
+        table = weekly_table(self.model)
         step, group, metric, value = (table[column].to_numpy() for column in ("step", "group", "metric", "value"))
         masks = {(name, label): (metric == name) & (group == label) for name in self.plot.metrics for label in GROUPS}
         series = [key for key, mask in masks.items() if mask.any()]  # the lines draw_metrics draws, in its order
@@ -247,7 +254,13 @@ def live_view(make, name: str):
 
     def view(model):
         live = solara.use_memo(lambda: make(model), [model])
-        solara.Image(solara.use_memo(live.png, [model, model.steps]))
+        lock = solara.use_memo(threading.Lock, [model])  # one figure, drawn by one thread at a time
+
+        def draw() -> bytes:
+            with lock:
+                return live.png()
+
+        solara.Image(solara.use_memo(draw, [model, model.steps]))
 
     view.__name__ = name
     return view
