@@ -14,7 +14,7 @@ CHROMIUM := /usr/bin/chromium
 # Solara without telemetry or a version check: the dashboard works with no internet.
 SOLARA_ENV := SOLARA_TELEMETRY_MIXPANEL_ENABLE=False
 
-.PHONY: run test bench dashboard browser clean-venv
+.PHONY: run test bench baseline dashboard browser clean-venv
 
 run: $(STAMP)
 	$(VENV)/bin/python run.py $(ARGS)
@@ -33,6 +33,10 @@ browser:
 	    echo "error: the browser test needs Chromium: run 'sudo apt-get install -y chromium'" >&2; exit 1; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 	@test -x $(CHROMIUM)
+
+# Regenerate the golden baseline (tests/golden/) after a deliberate behaviour change; commit it with the reason.
+baseline: $(STAMP)
+	$(VENV)/bin/python -m pytest -q tests/test_golden.py --regen-all
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_run.py

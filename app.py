@@ -26,7 +26,6 @@ from mesa.visualization import Slider, SolaraViz
 
 from model import BridgesModel
 from model.config import config_groups
-from model.interventions import REGISTRY
 from model.mesa_api import KEEP, params_from_keywords
 from model.metrics import OUTCOMES
 from model.params import GROUPS
@@ -60,11 +59,12 @@ DPI = 72
 COMPARE_ROOT = Path("outputs/compare")
 
 DEFAULTS = params_from_keywords()
-DOSE_DEFAULTS = params_from_keywords(**{f"interventions.{name}": True for name in REGISTRY}).interventions
+INTERVENTION_TYPES = config_groups()["intervention"]
+DOSE_DEFAULTS = params_from_keywords(**{f"interventions.{name}": True for name in INTERVENTION_TYPES}).interventions
 
 DOSES = {
     "volunteering": ("delivery.coverage", "share volunteering", 0.0, 0.2, 0.01),
-    "co_creation": ("effect.group_size", "group size", 5, 16, 1),
+    "co_creation": ("delivery.group_size", "group size", 5, 16, 1),
     "mhpss": ("delivery.end_week", "weeks", 1, 52, 1),
     "information": ("delivery.coverage", "reach", 0.0, 1.0, 0.05),
     "structural": ("delivery.coverage", "reach", 0.0, 1.0, 0.05),
@@ -78,11 +78,16 @@ reached; anti-discrimination: share of employed receiving members trained; coord
 of the other programmes' coverage and capacity. Capacities stay as configured."""
 
 
+def dose(config, key: str):
+    """An intervention's dose `key` ("delivery.coverage", "effect.reach", ...) in its parameters."""
+    section, field = key.split(".")
+    values = getattr(config, section)  # delivery: checked dataclass; effect: the kind's mapping
+    return values[field] if isinstance(values, dict) else getattr(values, field)
+
+
 def dose_default(name: str, key: str):
     """An intervention's configured dose (conf/intervention/<type>.yaml)."""
-    section, field = key.split(".")
-    values = getattr(DOSE_DEFAULTS[name], section)  # delivery: checked dataclass; effect: the type's mapping
-    return values[field] if isinstance(values, dict) else getattr(values, field)
+    return dose(DOSE_DEFAULTS[name], key)
 
 
 def intervention_controls() -> dict:
@@ -117,7 +122,7 @@ CITY_SIZE = (5.6, 4.4)
 
 
 def currency(model) -> str:
-    return ",".join(sorted({i.config.cost.currency for i in model.interventions}))
+    return ",".join(sorted({config.cost.currency for config in model.params.interventions.values()}))
 
 
 def text_block(*paragraphs: str) -> None:
@@ -125,13 +130,10 @@ def text_block(*paragraphs: str) -> None:
     solara.HTML(tag="div", unsafe_innerHTML="".join(f"<p style='margin:0 0 8px 0'>{p}</p>" for p in paragraphs))
 
 
-def dose_text(intervention) -> str:
+def dose_text(name: str, config) -> str:
     """An intervention's name and its dose as set."""
-    key = DOSES[intervention.config.type][0]
-    section, field = key.split(".")
-    values = getattr(intervention.config, section)
-    value = values[field] if isinstance(values, dict) else getattr(values, field)
-    return f"{html.escape(intervention.name)} ({field.replace('_', ' ')} {value:g})"
+    key = DOSES[config.type][0]
+    return f"{html.escape(name)} ({key.split('.')[1].replace('_', ' ')} {dose(config, key):g})"
 
 
 def Summary(model):
@@ -150,7 +152,8 @@ def Summary(model):
         f"({arriving / state.n:.1%}); segregation {p.city.segregation:g}; homophily "
         + ", ".join(f"{html.escape(name)} {value:.2f}" for name, value in homophily.items())
         + f"; negativity weight {p.contact.update.negativity_weight:g}; seed {p.seed}.",
-        "Interventions: " + (", ".join(dose_text(i) for i in model.interventions) or "none (baseline)")
+        "Interventions: " + (", ".join(dose_text(name, config) for name, config in p.interventions.items())
+                             or "none (baseline)")
         + f"; cost so far <b>{cost:,.0f} {html.escape(currency(model))}</b>.",
         f"{view}. Residents sit in their neighbourhood's square, near their household; grey lines are ties "
         "between drawn residents, green lines cross-group friendships; darker = warmer attitude toward the "
