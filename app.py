@@ -4,7 +4,7 @@
     make dashboard HOST=0.0.0.0 PORT=9000   # bind elsewhere
     .venv/bin/solara run app.py             # the same, by hand
 
-Page "Simulation": controls on the left (city preset, population, arriving share, segregation,
+Page "Home" (the simulation): controls on the left (city preset, population, arriving share, segregation,
 homophily, negativity asymmetry, each intervention with its main dose, seed; Reset applies them), Step
 and Play; views of the city, attitudes, contact, friendships, misperception and cost. Page "Planner":
 a comparison folder written by `python run.py --config-name compare` with its effects, intervals and
@@ -56,6 +56,7 @@ DRAWN_RESIDENTS = 400
 PLAY_INTERVAL_MS = 10
 """Pause between weeks while playing [ms]; each week is drawn before the next (Mesa's Render Interval skips weeks)."""
 DPI = 72
+"""Resolution of the page's figures [dots per inch]."""
 COMPARE_ROOT = Path("outputs/compare")
 
 DEFAULTS = params_from_keywords()
@@ -145,7 +146,7 @@ def Summary(model):
     drawn = min(state.n, DRAWN_RESIDENTS)
     view = ("The city view draws every resident" if drawn == state.n else
             f"{state.n:,} residents are too many to draw: the city view shows a sample of {drawn:,} "
-            "(half of them arriving, more than their share, so both groups show)")
+            "(up to half of them arriving, more than their share, so both groups show)")
     text_block(
         f"<b>Week {model.steps} of {p.steps}</b>{' (finished: Reset to run again)' if not model.running else ''}",
         f"City <i>{html.escape(p.city.name)}</i>: {state.n:,} residents, {arriving:,} arriving "
