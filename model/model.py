@@ -12,6 +12,7 @@ from model.agents import Resident, run_agents_week
 from model.city import City, assign_groups, build_city, city_from_graph
 from model.custom_city import read_custom_city
 from model.interventions import build_interventions
+from model.mesa_api import make_datacollector, model_arguments
 from model.metrics import group_metrics, misperception_per_person
 from model.params import EDUCATION_LEVELS, GROUPS, Params
 from model.rules.friendship import friendship_matrix
@@ -67,15 +68,27 @@ def apply_node_attributes(state: State, city: City) -> None:
 
 
 class BridgesModel(mesa.Model):
-    """Arriving and receiving residents of a networked city whose views change through contact."""
+    """Arriving and receiving residents of a networked city whose views change through contact.
+
+    Build it from validated parameters, `BridgesModel(params)` (optionally with a prebuilt `City`), or
+    the way Mesa's tools do, with keywords: `BridgesModel(city="sweden", n_agents=2000, rng=3)` (see
+    model/mesa_api.py). `engine="agents"` runs the idiomatic Mesa reference engine. `running` turns
+    false after `params.steps` weeks, so `run_model()` and `mesa.batch_run` stop there.
+    """
 
     ENGINES = ("vectorised", "agents")
     """How a week runs: "vectorised" (model/step.py, over arrays) or "agents" (model/agents.py, the
     idiomatic Mesa reference: residents step through AgentSet methods in random order)."""
 
-    def __init__(self, params: Params, city: City | None = None, engine: str = "vectorised"):
+    agent_reporters: dict = {}
+    """Agent reporters of `self.datacollector` (a subclass may set e.g. {"attitude": "attitude"});
+    none by default, so collecting stays vectorised."""
+
+    def __init__(self, params: Params | None = None, city: City | str | None = None, *, engine: str = "vectorised",
+                 rng=None, seed=None, **settings):
         if engine not in self.ENGINES:
             raise ValueError(f"engine: {engine!r} is not one of {', '.join(self.ENGINES)}")
+        params, city = model_arguments(params, city, rng, seed, settings)
         use_one_blas_thread()
         streams = Streams(params.seed)
         super().__init__(rng=streams.generator("mesa"))
@@ -99,6 +112,8 @@ class BridgesModel(mesa.Model):
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
         self._residents_created = False
+        self.datacollector = make_datacollector(self, type(self).agent_reporters)
+        self.datacollector.collect(self)
 
     def _create_residents(self) -> None:
         """Create the resident agents (views, see model/agents.py) the first time anything asks for agents.
@@ -160,6 +175,8 @@ class BridgesModel(mesa.Model):
             run_agents_week(self)
         else:
             run_week(self)
+        self.datacollector.collect(self)
+        self.running = self.steps < self.params.steps
 
     def record_metrics(self, with_contact: bool) -> None:
         """Append the current metrics per group (with this week's contact shares if asked)."""
