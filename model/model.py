@@ -13,8 +13,8 @@ from model.interventions import build_interventions
 from model.metrics import group_metrics, misperception_per_person
 from model.params import EDUCATION_LEVELS, GROUPS, Params
 from model.rules.friendship import friendship_matrix
-from model.state import State, initial_state
-from model.step import STEP_ORDER
+from model.state import ARRIVING, State, initial_state
+from model.step import STEP_ORDER, initial_perceptions
 from model.streams import Streams
 from model.ties import NETWORK, ContactBlock
 from model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
@@ -59,6 +59,13 @@ def apply_node_attributes(state: State, city: City) -> None:
                 getattr(state, name)[node] = value
 
 
+def local_arriving_share(state: State) -> np.ndarray:
+    """Share of arriving members among each neighbourhood's residents (index: neighbourhood)."""
+    residents = np.bincount(state.neighbourhood)
+    arriving = np.bincount(state.neighbourhood, weights=state.group == ARRIVING, minlength=len(residents))
+    return arriving / np.maximum(residents, 1)
+
+
 class BridgesModel(mesa.Model):
     """Arriving and receiving residents of a networked city whose views change through contact."""
 
@@ -78,11 +85,17 @@ class BridgesModel(mesa.Model):
         self.distress_baseline = np.array([params.dynamics.distress.baseline[g] for g in GROUPS])
         self.belonging_baseline = np.array([params.dynamics.belonging.baseline[g] for g in GROUPS])
         self.job_finding_rate = job_finding_rate(params)
+        self.society_views = {name: np.array([getattr(params.city.groups[g], name).mean for g in GROUPS])
+                              for name in ("attitude", "anxiety", "trust")}  # each group's surveyed climate
+        self.variability_baseline = np.array([params.dynamics.variability.baseline[g] for g in GROUPS])
+        self.local_arriving_share = local_arriving_share(self.state)
+        self.public: ContactBlock | None = None  # this week's incidental encounters (model/step.py)
         self.ties = self._intergroup_ties()
         self.interventions = build_interventions(params, self.state.n)
         self.ingroup_friends = self._ingroup_friendships()
         self.ingroup_friend_count = np.asarray(self.ingroup_friends.sum(axis=1)).ravel().astype(np.int64)
         self.week = Week()
+        initial_perceptions(self)
         self.records: list[tuple[int, str, str, float]] = []
         self.survey_waves: list[pd.DataFrame] = []
         self.record_metrics(with_contact=False)
@@ -98,8 +111,9 @@ class BridgesModel(mesa.Model):
                                 self.city.needs_employment()[layer], layer=layer)
 
     def contact_blocks(self) -> list[ContactBlock]:
-        """The city's intergroup ties, then every programme's."""
-        return [self.ties, *(block for i in self.interventions for block in i.contact_blocks())]
+        """The city's intergroup ties, then every programme's, then this week's incidental encounters."""
+        public = [] if self.public is None else [self.public]
+        return [self.ties, *(block for i in self.interventions for block in i.contact_blocks()), *public]
 
     def intervention_costs(self) -> pd.DataFrame:
         """Cost accounting of every intervention so far (one row each)."""

@@ -4,7 +4,9 @@ Stands for the FOCUS recommendation that "basic facts are shared" on the real si
 members. Each exposure closes a share of the gap between beliefs and the facts, more for people who
 have had intergroup contact during the run (FOCUS: receiving members with contact hold more differentiated views); corrections
 move beliefs far more than attitudes (Hopkins, Sides & Citrin 2019; Grigorieff, Roth & Ubfal 2020).
-The effect decays as beliefs drift back toward the media prior (conf/dynamics: belief_media_drift).
+The campaign changes attitudes only through beliefs: corrected beliefs lower perceived threat, which
+warms attitudes (model/rules/threat.py, conf/dynamics threat). The effect decays as beliefs drift back
+toward the media prior (conf/dynamics: belief_media_drift).
 """
 
 from dataclasses import dataclass, field
@@ -14,14 +16,12 @@ import numpy as np
 from model.interventions.base import Intervention
 from model.metrics import facts_about_arriving
 from model.params import BELIEFS, NON_NEGATIVE, UNIT
-from model.state import THERMOMETER_MAX
 
 
 @dataclass(frozen=True)
 class InformationEffect:
     belief_shift: float = field(metadata=UNIT)  # share of the gap to the facts closed per exposure
     contact_bonus: float = field(metadata=NON_NEGATIVE)  # relative extra shift for people with intergroup contact
-    attitude_step: float = field(metadata=UNIT)  # share of attitude headroom closed per exposure
 
 
 def correct_beliefs(beliefs: np.ndarray, truth: np.ndarray, exposed: np.ndarray, has_contact: np.ndarray,
@@ -47,5 +47,3 @@ class Information(Intervention):
                                     e.belief_shift, e.contact_bonus)
         for column, topic in enumerate(BELIEFS):
             state.belief(topic)[exposed] = corrected[exposed, column]
-        step = np.minimum(1.0, e.attitude_step * (1.0 + e.contact_bonus * has_contact)) * exposed
-        state.attitude[:] = state.attitude + step * (THERMOMETER_MAX - state.attitude)
