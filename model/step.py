@@ -5,17 +5,23 @@
                   follow_norms, update_beliefs, perceive_threat, update_livelihoods, update_wellbeing,
                   feel_discrimination, record, survey)
 
-A phase reads the model's arrays, calls pure rules, and writes the result to `model.week` (this
-week's per-person scratch), the contact blocks (`model/ties.py`: the city's intergroup ties and any
-programme's) or `model.state`. Random numbers come from streams named after the phase (and block),
-drawn at a fixed size per tie or resident, so scenarios share them (common random numbers).
+A phase only gathers arrays, calls pure rules and stores their results: every modelling decision is a
+rule. Each phase declares what it reads and writes (`@phase(reads=..., writes=...)`), naming fields of
+`model.state` (`state.X`), of this week's per-person scratch `model.week` (`week.X`), of every contact
+block (`block.X`, model/ties.py: the city's intergroup ties and any programme's), and `blocks` (the
+list of blocks), `interventions` (their enrolment and counters), `records` and `survey_waves`;
+tests/test_step_plan.py checks that a phase writes nothing else. Random numbers come from streams named
+after the phase (and block), drawn at a fixed size per tie or resident, so scenarios share them
+(common random numbers).
 """
+
+import time
 
 import numpy as np
 
-from model.metrics import facts_about_arriving
 from model.params import BELIEFS
 from model.rules import beliefs as belief_rules
+from model.rules import contact as contact_rules
 from model.rules import encounters as encounter_rules
 from model.rules import friendship as friendship_rules
 from model.rules import generalisation as generalisation_rules
@@ -26,22 +32,32 @@ from model.rules import people as people_rules
 from model.rules import selection as selection_rules
 from model.rules import threat as threat_rules
 from model.rules import variability as variability_rules
-from model.rules.contact import (
-    contact_quality,
-    contact_update,
-    draw_encounters,
-    draw_valence,
-    encounter_rate,
-    positive_probability,
-    willingness,
-)
-from model.state import ARRIVING, HIGHER_EDUCATION, RECEIVING, THERMOMETER_MAX
+from model.state import ARRIVING, RECEIVING, THERMOMETER_MAX
 from model.ties import ContactBlock
 
+BELIEF_FIELDS = tuple(f"state.belief_{topic}" for topic in BELIEFS)
 PUBLIC = "public"
 """Name of the weekly block of incidental public-space encounters (its streams are prefixed with it)."""
+FRESH_BLOCK_FIELDS = tuple(f"block.{name}" for name in (
+    "source", "target", "rate", "conditions", "needs_employment", "strength", "friend", "live", "negative_reduction",
+    "met", "encounters", "quality", "positive", "negative"))
+"""Fields of the public block, which is made afresh every week."""
+VIEWS = ("attitude", "anxiety", "trust")
+"""Views of the outgroup that contact moves and norms anchor."""
 
 
+def phase(*, reads: tuple[str, ...], writes: tuple[str, ...]):
+    """Declare the fields a phase reads and writes (see the module docstring for the names)."""
+    def declare(function):
+        function.reads, function.writes = frozenset(reads), frozenset(writes)
+        return function
+    return declare
+
+
+@phase(reads=("state.*", "block.layer", "block.source", "block.target"),
+       writes=("interventions", "blocks", "block.live", "block.negative_reduction", "state.distress",
+               *BELIEF_FIELDS, "state.legal_pending", "state.family_pending", "state.qualification_recognised",
+               "state.studying"))
 def deliver_interventions(model) -> None:
     """Each intervention enrols, loses drop-outs, applies its effect and counts its cost this week."""
     model.ties.negative_reduction[:] = 0.0
@@ -49,9 +65,10 @@ def deliver_interventions(model) -> None:
         intervention.deliver(model)
 
 
+@phase(reads=("state.neighbourhood", "state.group"), writes=("blocks", *FRESH_BLOCK_FIELDS))
 def gather_public_encounters(model) -> None:
-    """Incidental encounters: this week's intergroup co-presences in public space become a contact block
-    (`model.public`) with public space's Allport conditions; none when the mechanism is off."""
+    """Incidental encounters: this week's intergroup co-presences in public space become a fresh contact block
+    (`model.public`) with public space's Allport conditions; none when `contact.incidental` is off."""
     i, state = model.params.contact.incidental, model.state
     if not i.enabled:
         model.public = None
@@ -61,12 +78,13 @@ def gather_public_encounters(model) -> None:
         state.neighbourhood, state.group, i.opportunities, i.local_share,
         model.streams.uniform(f"{PUBLIC}.where", model.steps, size), model.streams.uniform(f"{PUBLIC}.who", model.steps, size))
     conditions = np.array([i.equal_status, i.common_goal, i.cooperation, i.institutional_support])
-    model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate), np.tile(conditions, (len(source), 1)))
+    model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate),
+                                    np.tile(conditions, (len(source), 1)))
 
 
 def chosen_setting(model, block: ContactBlock) -> np.ndarray:
-    """Per tie: whether people choose to meet there (layer kinds in `contact.selection.chosen_kinds`;
-    every incidental encounter; no programme tie)."""
+    """Per tie: whether people choose to meet there (layer kinds in `contact.selection.chosen_kinds`; every
+    incidental encounter; no programme tie)."""
     if block.layer is None:
         return np.full(block.size, block.voluntary)
     kinds = model.params.contact.selection.chosen_kinds
@@ -74,48 +92,58 @@ def chosen_setting(model, block: ContactBlock) -> np.ndarray:
     return chosen_layer[block.layer]
 
 
+@phase(reads=("state.anxiety", "state.distress", "state.responsibility", "state.employed", "state.attitude",
+              "state.trust", "block.rate", "block.live", "block.needs_employment", "block.voluntary", "block.friend",
+              "block.layer", "block.source", "block.target"),
+       writes=("block.encounters",))
 def meet(model) -> None:
     """Quantity: this week's encounters on every live intergroup tie of every contact block.
 
-    The setting's rate, zero on workplace ties unless both people are employed; on the city's ties
-    (chosen contact) also scaled by both people's willingness and by the friendship multiplier.
-    Programme meetings keep the programme's attendance.
+    On the city's ties and in public space the rate follows both people's willingness and friendship, and
+    in chosen settings their attitude and trust (`contact.selection`); programme meetings keep the
+    programme's attendance.
     """
     state, p = model.state, model.params
-    w = p.contact.willingness
-    ready = willingness(state.anxiety, state.distress, state.responsibility, w.anxiety, w.distress,
-                        w.responsibility, w.floor)
-    sel = p.contact.selection
+    w, sel = p.contact.willingness, p.contact.selection
+    ready = contact_rules.willingness(state.anxiety, state.distress, state.responsibility, w.anxiety, w.distress,
+                                      w.responsibility, w.floor)
     choice = (selection_rules.choice_factor(state.attitude, state.trust, sel.attitude_weight, sel.trust_weight,
                                             THERMOMETER_MAX) if sel.enabled else None)
     for block in model.contact_blocks():
-        live = block.live & (~block.needs_employment | (state.employed[block.source] & state.employed[block.target]))
-        rate = block.rate * live
+        source, target = block.source, block.target
+        rate = contact_rules.live_rate(block.rate, block.live, block.needs_employment, state.employed[source],
+                                       state.employed[target])
         if block.voluntary:
-            rate = encounter_rate(rate, ready[block.source], ready[block.target])
-            rate = rate * np.where(block.friend, p.dynamics.friendship.rate_multiplier, 1.0)
+            rate = contact_rules.encounter_rate(
+                rate, ready[source], ready[target],
+                friendship_rules.friend_factor(block.friend, p.dynamics.friendship.rate_multiplier))
             if choice is not None:
-                rate = selection_rules.chosen_rate(rate, chosen_setting(model, block), choice[block.source],
-                                                   choice[block.target])
-        block.encounters = draw_encounters(rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
+                rate = selection_rules.chosen_rate(rate, chosen_setting(model, block), choice[source], choice[target])
+        block.encounters = contact_rules.draw_encounters(
+            rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
 
 
+@phase(reads=("state.language", "state.anxiety", "state.distress", "block.conditions", "block.source", "block.target"),
+       writes=("block.quality",))
 def judge_quality(model) -> None:
     """Quality of each tie's encounters from its setting and the two people."""
     state, q = model.state, model.params.contact.quality
     for block in model.contact_blocks():
         source, target = block.source, block.target
-        block.quality = contact_quality(
+        block.quality = contact_rules.contact_quality(
             block.conditions, model.condition_weights, q.intercept,
-            np.minimum(state.language[source], state.language[target]), q.shared_language,
-            0.5 * (state.anxiety[source] + state.anxiety[target]), q.anxiety,
-            0.5 * (state.distress[source] + state.distress[target]), q.distress,
+            contact_rules.shared_language(state.language[source], state.language[target]), q.shared_language,
+            contact_rules.pair_mean(state.anxiety[source], state.anxiety[target]), q.anxiety,
+            contact_rules.pair_mean(state.distress[source], state.distress[target]), q.distress,
         )
 
 
+@phase(reads=("state.group", "state.attitude", "block.quality", "block.encounters", "block.negative_reduction",
+              "block.source", "block.target"),
+       writes=("block.positive", "block.negative"))
 def judge_valence(model) -> None:
-    """Each side of each encounter experiences it as positive or negative (the partner's prejudice
-    counts when `contact.partner` is on)."""
+    """Each side of each encounter experiences it as positive or negative; with `contact.partner` on, the
+    other side's prejudice counts too."""
     state, partner = model.state, model.params.contact.partner
     for block in model.contact_blocks():
         for side, people, other in (("source", block.source, block.target), ("target", block.target, block.source)):
@@ -123,27 +151,33 @@ def judge_valence(model) -> None:
             if partner.enabled:
                 offset = offset + partner_rules.partner_shift(state.attitude[other], partner.prejudice_weight,
                                                               THERMOMETER_MAX)
-            p_positive = positive_probability(block.quality, offset)
-            p_positive = 1.0 - (1.0 - p_positive) * (1.0 - block.negative_reduction)
+            p_positive = contact_rules.spare_negative(contact_rules.positive_probability(block.quality, offset),
+                                                      block.negative_reduction)
             u = model.streams.uniform(block.stream(f"valence.{side}"), model.steps, block.size)
-            block.positive[side], block.negative[side] = draw_valence(block.encounters, p_positive, u)
+            block.positive[side], block.negative[side] = contact_rules.draw_valence(block.encounters, p_positive, u)
 
 
+@phase(reads=("block.positive", "block.negative", "block.friend", "block.met", "block.name", "block.source",
+              "block.target", "state.recent_encounters"),
+       writes=("week.positive", "week.negative", "week.positive_weighted", "week.negative_weighted",
+               "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
+               "state.recent_encounters"))
 def tally_contacts(model) -> None:
-    """Per-person totals this week (raw, and weighted: friend encounters count more; with
-    `contact.generalisation` on, each encounter is weighted by salience and novelty), and running counters."""
-    state, week, gen = model.state, model.week, model.params.contact.generalisation
+    """Per-person totals this week (raw, and weighted: friend encounters count more, and with
+    `contact.generalisation` on each encounter carries to the group by salience and novelty), and running
+    counters."""
+    state, week, f, gen = model.state, model.week, model.params.dynamics.friendship, model.params.contact.generalisation
     totals = {name: np.zeros(state.n) for name in ("positive", "negative", "positive_weighted", "negative_weighted")}
     for block in model.contact_blocks():
-        friend_weight = np.where(block.friend, model.params.dynamics.friendship.weight, 1.0)
+        weight = friendship_rules.friend_factor(block.friend, f.weight)
         if gen.enabled:
             salience = gen.incidental_salience if block.name == PUBLIC else gen.salience
-            friend_weight = friend_weight * generalisation_rules.generalisation_weight(salience, block.met,
-                                                                                       gen.half_familiar)
+            weight = weight * generalisation_rules.generalisation_weight(salience, block.met, gen.half_familiar)
         for side, people in (("source", block.source), ("target", block.target)):
             for valence, counts in (("positive", block.positive[side]), ("negative", block.negative[side])):
-                totals[valence] += np.bincount(people, weights=counts, minlength=state.n)
-                totals[f"{valence}_weighted"] += np.bincount(people, weights=counts * friend_weight, minlength=state.n)
+                raw, weighted = contact_rules.tally(state.n, people, counts, weight)
+                totals[valence] += raw
+                totals[f"{valence}_weighted"] += weighted
     week.positive, week.negative = totals["positive"].astype(np.int64), totals["negative"].astype(np.int64)
     week.positive_weighted, week.negative_weighted = totals["positive_weighted"], totals["negative_weighted"]
     encounters = week.positive + week.negative
@@ -154,8 +188,12 @@ def tally_contacts(model) -> None:
         state.recent_encounters, encounters, model.params.dynamics.recent_contact_weight)
 
 
+@phase(reads=("block.met", "block.encounters", "block.source", "block.target", "state.group",
+              "state.distinct_partners"),
+       writes=("block.met", "state.distinct_partners", "state.variability"))
 def remember_partners(model) -> None:
-    """Count partners met for the first time, perceived outgroup variability, and each tie's meetings so far."""
+    """Count partners met for the first time and each tie's meetings so far; perceived outgroup variability
+    follows the distinct partners met (`dynamics.variability`)."""
     state, v = model.state, model.params.dynamics.variability
     for block in model.contact_blocks():
         state.distinct_partners += variability_rules.new_partners(block.met, block.encounters, block.source,
@@ -166,13 +204,16 @@ def remember_partners(model) -> None:
             model.variability_baseline[state.group], state.distinct_partners, v.half_partners)
 
 
+@phase(reads=("state.group", "state.attitude", "state.anxiety", "state.trust", "state.positive_contacts",
+              "week.positive", "week.positive_weighted", "week.negative_weighted"),
+       writes=("state.attitude", "state.anxiety", "state.trust"))
 def update_attitudes(model) -> None:
-    """Attitude, anxiety and trust move with the week's positive and negative contact (on the log-odds,
-    with a buffered negativity weight, when `contact.negativity` is on)."""
+    """Attitude, anxiety and trust move with the week's positive and negative contact; with
+    `contact.negativity` on, on the log-odds with a negativity weight buffered by past positive contact."""
     state, week, u = model.state, model.week, model.params.contact.update
     susceptibility = model.susceptibility[state.group]
     pos, neg, k = week.positive_weighted, week.negative_weighted, u.negativity_weight
-    update = contact_update
+    update = contact_rules.contact_update
     if model.params.contact.negativity.enabled:
         update = negativity_rules.log_odds_update
         k = negativity_rules.buffered_weight(k, state.positive_contacts - week.positive,
@@ -182,38 +223,42 @@ def update_attitudes(model) -> None:
     state.trust[:] = update(state.trust, pos, neg, u.trust_step * susceptibility, k, 1.0, 0.0)
 
 
+@phase(reads=("block.positive", "block.negative", "block.strength", "block.source", "block.target"),
+       writes=("block.strength", "block.friend", "state.outgroup_friends"))
 def update_friendships(model) -> None:
     """Tie strength follows mutual positive contact; strong ties are cross-group friendships."""
     f, state = model.params.dynamics.friendship, model.state
     state.outgroup_friends[:] = 0
     for block in model.contact_blocks():
-        positive = 0.5 * (block.positive["source"] + block.positive["target"])
-        negative = 0.5 * (block.negative["source"] + block.negative["target"])
+        positive = contact_rules.pair_mean(block.positive["source"], block.positive["target"])
+        negative = contact_rules.pair_mean(block.negative["source"], block.negative["target"])
         block.strength[:] = friendship_rules.update_tie_strength(block.strength, positive, negative, f.gain, f.loss, f.decay)
         block.friend[:] = friendship_rules.is_friendship(block.strength, f.threshold)
         state.outgroup_friends += friendship_rules.ties_per_person(state.n, block.source, block.target, block.friend)
 
 
+@phase(reads=("state.outgroup_friends",), writes=("state.extended_contacts",))
 def extended_contact(model) -> None:
-    """Count ingroup friends with cross-group friendships; without `dynamics.norms` they warm attitudes by a
-    fixed weekly step (less than direct contact)."""
+    """Count each person's ingroup friends who have cross-group friendships."""
     state = model.state
-    state.extended_contacts[:] = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends > 0)
-    if model.params.dynamics.norms.enabled:
-        return  # extended contact then works through the norm and anxiety (phase follow_norms)
-    state.attitude[:] = friendship_rules.extended_contact_update(
-        state.attitude, state.extended_contacts, model.ingroup_friend_count,
-        model.params.dynamics.extended_contact_step * model.susceptibility[state.group], THERMOMETER_MAX)
+    state.extended_contacts[:] = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends)
 
 
+@phase(reads=("state.group", "state.neighbourhood", "state.extended_contacts", "state.attitude", "state.anxiety",
+              "state.trust"),
+       writes=("state.attitude", "state.anxiety", "state.trust"))
 def follow_norms(model) -> None:
-    """Attitude, anxiety and trust drift toward the perceived ingroup norm (friends, neighbourhood, wider
-    society); ingroup friends' outgroup friendships warm the attitude norm and lower anxiety (extended contact)."""
+    """With `dynamics.norms` on: attitude, anxiety and trust drift toward the perceived ingroup norm (friends,
+    neighbourhood, wider society), and ingroup friends' outgroup friendships warm the attitude norm and lower
+    anxiety (extended contact). Off: extended contact warms attitudes by a fixed weekly step."""
     state, n = model.state, model.params.dynamics.norms
     if not n.enabled:
+        state.attitude[:] = friendship_rules.extended_contact_update(
+            state.attitude, state.extended_contacts, model.ingroup_friend_count,
+            model.params.dynamics.extended_contact_step * model.susceptibility[state.group], THERMOMETER_MAX)
         return
     extended_share = state.extended_contacts / np.maximum(model.ingroup_friend_count, 1)
-    for name in ("attitude", "anxiety", "trust"):
+    for name in VIEWS:
         value = getattr(state, name)
         neighbourhood = norm_rules.neighbourhood_ingroup_mean(value, state.neighbourhood, state.group)
         friends = norm_rules.friends_mean(value, model.ingroup_friends, model.ingroup_friend_count, neighbourhood)
@@ -225,36 +270,30 @@ def follow_norms(model) -> None:
     state.anxiety[:] = norm_rules.extended_anxiety(state.anxiety, extended_share, n.extended_anxiety_relief)
 
 
+@phase(reads=("state.group", "state.education", "state.employed", *BELIEF_FIELDS, "block.encounters", "block.source",
+              "block.target"),
+       writes=BELIEF_FIELDS)
 def update_beliefs(model) -> None:
     """Receiving members' beliefs drift toward the media prior and toward what they see in partners."""
     state, d = model.state, model.params.dynamics
-    truth = dict(zip(BELIEFS, facts_about_arriving(state)))
-    observed = {topic: np.zeros(state.n) for topic in BELIEFS}
-    seen = np.zeros(state.n)
+    truth = belief_rules.true_shares(state.group, state.education, state.employed)
+    facts = belief_rules.person_facts(state.education, state.employed)
+    sightings = []
     for block in model.contact_blocks():
-        receiving_side = state.group[block.source] == RECEIVING
-        observer = np.where(receiving_side, block.source, block.target)
-        partner = np.where(receiving_side, block.target, block.source)
-        partner_facts = {"education": state.education[partner] == HIGHER_EDUCATION,
-                         "employment": state.employed[partner], "welfare": ~state.employed[partner]}
-        for topic in BELIEFS:
-            shown, count = belief_rules.observations(state.n, observer, block.encounters,
-                                                     partner_facts[topic].astype(float), truth[topic],
-                                                     d.belief_personal_weight)
-            observed[topic] += shown * count  # summed over blocks, averaged below
-        seen += count  # encounters observed in this block (the same for every topic)
+        observer, partner = belief_rules.observer_and_partner(block.source, block.target, state.group)
+        sightings.append((observer, block.encounters, facts[partner]))
+    shown, seen = belief_rules.pooled_observations(state.n, sightings, truth, d.belief_personal_weight)
     receiving = state.group == RECEIVING
-    for topic in BELIEFS:
-        mean_shown = np.divide(observed[topic], seen, out=np.zeros(state.n), where=seen > 0)
+    for column, topic in enumerate(BELIEFS):
         belief = state.belief(topic)
         belief[receiving] = belief_rules.update_belief(
-            belief[receiving], mean_shown[receiving], seen[receiving],
+            belief[receiving], shown[receiving, column], seen[receiving],
             model.params.city.beliefs.media_prior[topic], d.belief_media_drift, d.belief_observation)
 
 
 def current_threat(model) -> np.ndarray:
-    """Receiving members' perceived threat from their beliefs, the arriving share they see, their anxiety and
-    any cross-group friendship; NaN for arriving members."""
+    """Receiving members' perceived threat from their beliefs, the arriving share they see, their anxiety
+    and any cross-group friendship; NaN for arriving members."""
     state, t = model.state, model.params.dynamics.threat
     burden = threat_rules.economic_burden(state.belief_education, state.belief_employment, state.belief_welfare)
     perceived = threat_rules.perceived_outgroup_share(model.local_arriving_share[state.neighbourhood],
@@ -265,9 +304,12 @@ def current_threat(model) -> np.ndarray:
     return np.where(state.group == RECEIVING, level, np.nan)
 
 
+@phase(reads=("state.group", "state.neighbourhood", *BELIEF_FIELDS, "state.anxiety", "state.outgroup_friends",
+              "state.threat", "state.attitude"),
+       writes=("state.threat", "state.attitude"))
 def perceive_threat(model) -> None:
     """Perceived threat follows this week's beliefs, anxiety and friendships; with `dynamics.threat` on,
-    its change moves receiving members' attitudes (so information acts on attitudes only through beliefs)."""
+    its change moves receiving members' attitudes (information reaches attitudes only this way)."""
     state, t = model.state, model.params.dynamics.threat
     threat = current_threat(model)
     if t.enabled:
@@ -277,6 +319,9 @@ def perceive_threat(model) -> None:
     state.threat[:] = threat
 
 
+@phase(reads=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed",
+              "state.qualification_recognised", "week.positive", "week.negative"),
+       writes=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed"))
 def update_livelihoods(model) -> None:
     """Legal decisions, family reunification, courses, language and employment."""
     state, d, week = model.state, model.params.dynamics, model.week
@@ -293,6 +338,9 @@ def update_livelihoods(model) -> None:
     state.employed[:] = people_rules.update_employment(state.employed, draw("employment"), hazard, e.loss_rate)
 
 
+@phase(reads=("state.group", "state.distress", "state.belonging", "state.legal_pending", "state.family_pending",
+              "state.employed", "week.positive", "week.negative"),
+       writes=("state.distress", "state.belonging"))
 def update_wellbeing(model) -> None:
     """Distress and belonging."""
     state, week, d = model.state, model.week, model.params.dynamics
@@ -305,9 +353,11 @@ def update_wellbeing(model) -> None:
         d.belonging.decay, model.belonging_baseline[state.group])
 
 
+@phase(reads=("state.group", "state.discrimination", "state.distress", "state.belonging", "week.negative"),
+       writes=("state.discrimination", "state.distress", "state.belonging"))
 def feel_discrimination(model) -> None:
-    """Arriving members' negative intergroup encounters build experienced discrimination, which raises
-    distress and lowers belonging (when `dynamics.discrimination` is on)."""
+    """With `dynamics.discrimination` on: arriving members' negative intergroup encounters build experienced
+    discrimination, which raises distress and lowers belonging."""
     state, d = model.state, model.params.dynamics.discrimination
     if not d.enabled:
         return
@@ -325,11 +375,13 @@ def initial_perceptions(model) -> None:
     state.variability[:] = model.variability_baseline[state.group]
 
 
+@phase(reads=("state.*", "week.positive", "week.negative"), writes=("records",))
 def record(model) -> None:
     """Append this week's metrics per group to the model's tidy records."""
     model.record_metrics(with_contact=True)
 
 
+@phase(reads=("state.*",), writes=("survey_waves",))
 def survey(model) -> None:
     """Field the virtual survey if this is a survey week."""
     model.field_survey_if_due()
@@ -342,7 +394,7 @@ STEP_ORDER = (
     judge_quality,          # quality from the setting's Allport conditions and the two people
     judge_valence,          # each side experiences each encounter as positive or negative
     tally_contacts,         # per-person totals and contact history
-    remember_partners,      # new partners, perceived variability, meetings per tie
+    remember_partners,      # new partners, meetings per tie, perceived variability
     update_attitudes,       # attitude, anxiety and trust after direct contact
     update_friendships,     # tie strength and cross-group friendships
     extended_contact,       # ingroup friends' cross-group friendships
@@ -356,3 +408,12 @@ STEP_ORDER = (
     survey,                 # the virtual survey, in survey weeks
 )
 """The phases of one week, in order."""
+
+
+def run_week(model) -> None:
+    """One week: every phase of STEP_ORDER in turn, adding each phase's wall time to
+    `model.phase_seconds` (a profile in one line: `sorted(model.phase_seconds.items(), key=...)`)."""
+    for step_phase in STEP_ORDER:
+        started = time.perf_counter()
+        step_phase(model)
+        model.phase_seconds[step_phase.__name__] += time.perf_counter() - started
