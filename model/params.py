@@ -379,6 +379,7 @@ class NegativityParams:
 
     enabled: bool
     buffer_half: float = field(metadata=POSITIVE)
+    memory: float = field(metadata=UNIT)
 
 
 @dataclass(frozen=True)

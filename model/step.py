@@ -189,12 +189,14 @@ def tally_contacts(model) -> None:
 
 
 @phase(reads=("block.met", "block.encounters", "block.source", "block.target", "state.group",
-              "state.distinct_partners"),
-       writes=("block.met", "state.distinct_partners", "state.variability"))
+              "state.distinct_partners", "state.positive_history", "week.positive"),
+       writes=("block.met", "state.distinct_partners", "state.variability", "state.positive_history"))
 def remember_partners(model) -> None:
-    """Count partners met for the first time and each tie's meetings so far; perceived outgroup variability
-    follows the distinct partners met (`dynamics.variability`)."""
+    """Count partners met for the first time and each tie's meetings so far, and keep the running average of
+    positive encounters; perceived outgroup variability follows the distinct partners met (`dynamics.variability`)."""
     state, v = model.state, model.params.dynamics.variability
+    state.positive_history[:] = people_rules.running_average(state.positive_history, model.week.positive,
+                                                             model.params.contact.negativity.memory)
     for block in model.contact_blocks():
         state.distinct_partners += variability_rules.new_partners(block.met, block.encounters, block.source,
                                                                   block.target, state.n)
@@ -204,8 +206,8 @@ def remember_partners(model) -> None:
             model.variability_baseline[state.group], state.distinct_partners, v.half_partners)
 
 
-@phase(reads=("state.group", "state.attitude", "state.anxiety", "state.trust", "state.positive_contacts",
-              "week.positive", "week.positive_weighted", "week.negative_weighted"),
+@phase(reads=("state.group", "state.attitude", "state.anxiety", "state.trust", "state.positive_history",
+              "week.positive_weighted", "week.negative_weighted"),
        writes=("state.attitude", "state.anxiety", "state.trust"))
 def update_attitudes(model) -> None:
     """Attitude, anxiety and trust move with the week's positive and negative contact; with
@@ -216,8 +218,7 @@ def update_attitudes(model) -> None:
     update = contact_rules.contact_update
     if model.params.contact.negativity.enabled:
         update = negativity_rules.log_odds_update
-        k = negativity_rules.buffered_weight(k, state.positive_contacts - week.positive,
-                                             model.params.contact.negativity.buffer_half)
+        k = negativity_rules.buffered_weight(k, state.positive_history, model.params.contact.negativity.buffer_half)
     state.attitude[:] = update(state.attitude, pos, neg, u.attitude_step * susceptibility, k, THERMOMETER_MAX, 0.0)
     state.anxiety[:] = update(state.anxiety, pos, neg, u.anxiety_step * susceptibility, k, 0.0, 1.0)
     state.trust[:] = update(state.trust, pos, neg, u.trust_step * susceptibility, k, 1.0, 0.0)

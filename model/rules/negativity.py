@@ -4,8 +4,9 @@ A negative encounter moves attitude, anxiety and trust k times as far as a posit
 current level (Barlow et al. 2012; Graf, Paolini & Rubin 2014). The move is made on the log-odds of
 the scale's position, so the ratio of a negative to a positive step is exactly k everywhere and the
 value never leaves its scale. Extensive past positive contact buffers a new negative encounter
-(Paolini et al. 2014): the extra weight k - 1 falls with the positive encounters a person has had, down
-to parity (buffering removes the excess weight of negativity, not negativity itself).
+(Paolini et al. 2014): the extra weight k - 1 falls with the positive contact a person has had lately (a
+running weekly average with a memory of about a year), down to parity (buffering removes the excess
+weight of negativity, not negativity itself).
 """
 
 import numpy as np
@@ -14,10 +15,10 @@ EDGE = 1e-9
 """Positions closer than this to a scale end are held at it, so log-odds stay finite."""
 
 
-def buffered_weight(negativity_weight: float, past_positive: np.ndarray, buffer_half: float) -> np.ndarray:
-    """Effective weight of a negative encounter: k' = 1 + (k - 1) / (1 + P_past / b); the excess over a
-    positive encounter halves after b positive encounters."""
-    return 1.0 + (negativity_weight - 1.0) / (1.0 + past_positive / buffer_half)
+def buffered_weight(negativity_weight: float, positive_history: np.ndarray, buffer_half: float) -> np.ndarray:
+    """Effective weight of a negative encounter: k' = 1 + (k - 1) / (1 + P / b), with P the running average
+    of positive encounters per week; the excess over a positive encounter halves at b a week."""
+    return 1.0 + (negativity_weight - 1.0) / (1.0 + positive_history / buffer_half)
 
 
 def log_odds_update(value: np.ndarray, positive: np.ndarray, negative: np.ndarray, step: float | np.ndarray,
