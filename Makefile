@@ -7,7 +7,7 @@ VENV := .venv
 QUIET_PIP := { grep -v "is ignored" || true; }
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench baseline clean-venv
+.PHONY: run test bench baseline validate clean-venv
 
 run: $(STAMP)
 	$(VENV)/bin/python run.py $(ARGS)
@@ -18,6 +18,10 @@ test: $(STAMP)
 # Regenerate the golden baseline (tests/golden/) after a deliberate behaviour change; commit it with the reason.
 baseline: $(STAMP)
 	$(VENV)/bin/python -m pytest -q tests/test_golden.py --regen-all
+
+# Pattern-oriented validation: default city and presets over seeds, report next to published figures.
+validate: $(STAMP)
+	$(VENV)/bin/python run.py --config-name validate $(ARGS)
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_run.py
