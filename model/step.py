@@ -82,14 +82,12 @@ def gather_public_encounters(model) -> None:
                                     np.tile(conditions, (len(source), 1)))
 
 
-def chosen_setting(model, block: ContactBlock) -> np.ndarray:
-    """Per tie: whether people choose to meet there (layer kinds in `contact.selection.chosen_kinds`; every
-    incidental encounter; no programme tie)."""
+def setting_kind(model, block: ContactBlock) -> np.ndarray:
+    """Per tie of a voluntary block: its layer's kind, or "public" for incidental encounters."""
     if block.layer is None:
-        return np.full(block.size, block.voluntary)
-    kinds = model.params.contact.selection.chosen_kinds
-    chosen_layer = np.array([model.city.layer_params[name].kind in kinds for name in model.city.network.layer_names])
-    return chosen_layer[block.layer]
+        return np.full(block.size, PUBLIC)
+    kinds = np.array([model.city.layer_params[name].kind for name in model.city.network.layer_names])
+    return kinds[block.layer]
 
 
 @phase(reads=("state.anxiety", "state.distress", "state.responsibility", "state.employed", "state.attitude",
@@ -118,7 +116,8 @@ def meet(model) -> None:
                 rate, ready[source], ready[target],
                 friendship_rules.friend_factor(block.friend, p.dynamics.friendship.rate_multiplier))
             if choice is not None:
-                rate = selection_rules.chosen_rate(rate, chosen_setting(model, block), choice[source], choice[target])
+                chosen = selection_rules.chosen_ties(setting_kind(model, block), sel.chosen_kinds)
+                rate = selection_rules.chosen_rate(rate, chosen, choice[source], choice[target])
         block.encounters = contact_rules.draw_encounters(
             rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
 
@@ -258,7 +257,7 @@ def follow_norms(model) -> None:
             state.attitude, state.extended_contacts, model.ingroup_friend_count,
             model.params.dynamics.extended_contact_step * model.susceptibility[state.group], THERMOMETER_MAX)
         return
-    extended_share = state.extended_contacts / np.maximum(model.ingroup_friend_count, 1)
+    extended_share = norm_rules.extended_share(state.extended_contacts, model.ingroup_friend_count)
     for name in VIEWS:
         value = getattr(state, name)
         neighbourhood = norm_rules.neighbourhood_ingroup_mean(value, state.neighbourhood, state.group)

@@ -15,12 +15,13 @@ from model.rules.norms import (
     conform,
     extended_anxiety,
     extended_norm,
+    extended_share,
     friends_mean,
     neighbourhood_ingroup_mean,
     perceived_norm,
 )
 from model.rules.partner import discrimination_toll, partner_shift, update_discrimination
-from model.rules.selection import choice_factor, chosen_rate
+from model.rules.selection import choice_factor, chosen_rate, chosen_ties
 from model.rules.threat import economic_burden, perceived_outgroup_share, threat_attitude_change, threat_level
 from model.rules.variability import new_partners, perceived_variability
 
@@ -99,6 +100,12 @@ def test_discrimination_toll_exact_and_zero_without_discrimination():
 def test_choice_factor_is_one_at_the_midpoints_and_grows_with_warmth():
     factor = choice_factor(np.array([50.0, 100.0, 0.0]), np.array([0.5, 0.5, 1.0]), 1.5, 1.0, 100.0)
     np.testing.assert_allclose(factor, [1.0, np.exp(0.75), np.exp(-0.75 + 0.5)])
+
+
+def test_chosen_ties_are_the_listed_kinds_and_public_space():
+    kinds = np.array(["neighbourhood", "workplace", "venue", "public", "school"])
+    np.testing.assert_array_equal(chosen_ties(kinds, ["neighbourhood", "venue"]), [True, False, True, True, False])
+    np.testing.assert_array_equal(chosen_ties(kinds, []), [False, False, False, True, False])
 
 
 def test_chosen_rate_changes_only_chosen_settings():
@@ -198,6 +205,10 @@ def test_conforming_to_the_neighbourhood_mean_keeps_the_group_mean(values, rate)
     group = np.zeros(len(values), dtype=np.int64)
     moved = conform(attitude, neighbourhood_ingroup_mean(attitude, place, group), rate)
     assert moved.mean() == pytest.approx(attitude.mean(), abs=1e-9)
+
+
+def test_extended_share_is_zero_without_friends():
+    np.testing.assert_allclose(extended_share(np.array([1, 0, 2]), np.array([4, 0, 2])), [0.25, 0.0, 1.0])
 
 
 def test_extended_anxiety_relief():

@@ -30,6 +30,11 @@ def friends_mean(value: np.ndarray, friends: sparse.csr_matrix, friend_count: np
     return np.where(friend_count > 0, total / np.maximum(friend_count, 1), fallback)
 
 
+def extended_share(extended_contacts: np.ndarray, ingroup_friend_count: np.ndarray) -> np.ndarray:
+    """e = share of a person's ingroup friends who have an outgroup friend (0 without friends)."""
+    return extended_contacts / np.maximum(ingroup_friend_count, 1)
+
+
 def extended_norm(friends_attitude: np.ndarray, extended_share: np.ndarray, signal: float, top: float) -> np.ndarray:
     """Friends' attitude norm warmed by extended contact: F' = F + x e (top - F), e = share of ingroup
     friends with an outgroup friend, x = `signal` (their friendships signal that the ingroup approves)."""

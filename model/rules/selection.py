@@ -17,6 +17,12 @@ def choice_factor(attitude: np.ndarray, trust: np.ndarray, attitude_weight: floa
     return np.exp(attitude_weight * (attitude / top - 0.5) + trust_weight * (trust - 0.5))
 
 
+def chosen_ties(tie_kind: np.ndarray, chosen_kinds: list[str]) -> np.ndarray:
+    """Per tie: whether its setting (layer kind, or "public" for incidental encounters) is one people choose;
+    incidental encounters always are."""
+    return np.isin(tie_kind, [*chosen_kinds, "public"])
+
+
 def chosen_rate(rate: np.ndarray, chosen: np.ndarray, factor_source: np.ndarray,
                 factor_target: np.ndarray) -> np.ndarray:
     """lambda' = lambda c_i c_j on ties in chosen settings, lambda elsewhere."""
