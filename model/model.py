@@ -79,8 +79,6 @@ class BridgesModel(mesa.Model):
         apply_node_attributes(self.state, self.city)
 
         self.job_finding_rate = job_finding_rate(params)
-        self.society_views = {name: np.array([getattr(params.city.groups[g], name).mean for g in GROUPS])
-                              for name in ("attitude", "anxiety", "trust")}  # each group's surveyed climate
         self.local_arriving_share = local_arriving_share(self.state)
         self.public: ContactBlock | None = None  # this week's incidental encounters (model/step.py)
         self.ties = self._intergroup_ties()

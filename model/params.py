@@ -484,12 +484,12 @@ class NormParams:
     rate: float = field(metadata=UNIT)
     friends_weight: float = field(metadata=NON_NEGATIVE)
     neighbourhood_weight: float = field(metadata=NON_NEGATIVE)
-    society_weight: float = field(metadata=NON_NEGATIVE)
+    own_weight: float = field(metadata=NON_NEGATIVE)
     extended_signal: float = field(metadata=UNIT)
     extended_anxiety_relief: float = field(metadata=UNIT)
 
     def __post_init__(self):
-        if self.friends_weight + self.neighbourhood_weight + self.society_weight <= 0:
+        if self.friends_weight + self.neighbourhood_weight + self.own_weight <= 0:
             raise InputError("friends_weight: the three norm weights must not all be 0")
 
 

@@ -248,6 +248,14 @@ def extended_contact(model) -> None:
     state.extended_contacts[:] = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends)
 
 
+def ingroup_views(model, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's ingroup friends' mean of a view (the neighbourhood's if friendless) and their own group's
+    mean of it in their neighbourhood."""
+    state = model.state
+    neighbourhood = norm_rules.neighbourhood_ingroup_mean(value, state.neighbourhood, state.group)
+    return norm_rules.friends_mean(value, model.ingroup_friends, model.ingroup_friend_count, neighbourhood), neighbourhood
+
+
 @phase(reads=("state.group", "state.neighbourhood", "state.extended_contacts", "state.attitude", "state.anxiety",
               "state.trust"),
        writes=("state.attitude", "state.anxiety", "state.trust"))
@@ -264,12 +272,12 @@ def follow_norms(model) -> None:
     extended_share = norm_rules.extended_share(state.extended_contacts, model.ingroup_friend_count)
     for name in VIEWS:
         value = getattr(state, name)
-        neighbourhood = norm_rules.neighbourhood_ingroup_mean(value, state.neighbourhood, state.group)
-        friends = norm_rules.friends_mean(value, model.ingroup_friends, model.ingroup_friend_count, neighbourhood)
+        friends, neighbourhood = ingroup_views(model, value)
         if name == "attitude":
             friends = norm_rules.extended_norm(friends, extended_share, n.extended_signal, THERMOMETER_MAX)
-        norm = norm_rules.perceived_norm(friends, neighbourhood, model.society_views[name][state.group],
-                                         n.friends_weight, n.neighbourhood_weight, n.society_weight)
+        start, friends_start, neighbourhood_start = model.views_at_start[name]
+        norm = norm_rules.perceived_norm(start, friends, friends_start, neighbourhood, neighbourhood_start,
+                                         n.friends_weight, n.neighbourhood_weight, n.own_weight)
         value[:] = norm_rules.conform(value, norm, n.rate)
     state.anxiety[:] = norm_rules.extended_anxiety(state.anxiety, extended_share, n.extended_anxiety_relief)
 
@@ -367,8 +375,11 @@ def feel_discrimination(model) -> None:
 
 
 def initial_perceptions(model) -> None:
-    """Week 0: perceived threat and outgroup variability before anyone has met."""
+    """Week 0: perceived threat and outgroup variability before anyone has met, and each view's starting
+    value with its friends' and neighbourhood's starting means (the anchors of `follow_norms`)."""
     state = model.state
+    model.views_at_start = {name: (getattr(state, name).copy(), *ingroup_views(model, getattr(state, name)))
+                            for name in VIEWS}
     state.threat[:] = current_threat(model)
     state.variability[:] = model.params.dynamics.variability.baseline_for(state.group)
 

@@ -185,9 +185,23 @@ def test_friends_mean_and_fallback_for_the_friendless():
     np.testing.assert_allclose(mean, [60.0, 0.0, -1.0])
 
 
-def test_perceived_norm_weights_and_extended_signal():
-    norm = perceived_norm(np.array([60.0]), np.array([40.0]), np.array([50.0]), 0.4, 0.3, 0.3)
-    assert norm[0] == pytest.approx(0.4 * 60 + 0.3 * 40 + 0.3 * 50)
+def test_perceived_norm_is_the_start_shifted_by_the_ingroup():
+    # friends moved 50 -> 60, neighbourhood 45 -> 40: the norm is 30 + 0.4 * 10 - 0.3 * 5
+    norm = perceived_norm(np.array([30.0]), np.array([60.0]), np.array([50.0]), np.array([40.0]), np.array([45.0]),
+                          0.4, 0.3, 0.3)
+    assert norm[0] == pytest.approx(30.0 + 0.4 * 10.0 - 0.3 * 5.0)
+
+
+@given(st.lists(st.floats(0.0, 100.0), min_size=1, max_size=20))
+def test_without_any_change_the_norm_is_the_own_start(values):
+    """The surveyed state is a steady state: nothing has moved, so each person's norm is their own view."""
+    start = np.array(values)
+    norm = perceived_norm(start, start[::-1], start[::-1], start * 0.5, start * 0.5, 0.4, 0.3, 0.3)
+    np.testing.assert_array_equal(norm, start)
+    np.testing.assert_array_equal(conform(start, norm, 0.05), start)
+
+
+def test_extended_signal_warms_the_friends_norm():
     assert extended_norm(np.array([60.0]), np.array([0.5]), 0.2, 100.0)[0] == pytest.approx(60 + 0.1 * 40)
     assert extended_norm(np.array([60.0]), np.array([0.0]), 0.2, 100.0)[0] == 60.0
 

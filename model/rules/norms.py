@@ -1,10 +1,12 @@
 """Views of the outgroup are anchored socially: they drift toward the norm of one's ingroup.
 
-The norm a person perceives mixes (i) the mean view of their ingroup friends, (ii) the mean view of
-ingroup members in their neighbourhood (contextual norms: Christ et al. 2014) and (iii) the climate of
-their group in the wider society beyond the district (the group's surveyed mean). Each week attitude,
-intergroup anxiety and outgroup trust close a share of the gap to their norms, so contact moves people
-against a social anchor, and a programme's effect on participants can fade or spread to their friends. Extended contact works through the norm and through
+Each person is anchored to their own starting view (the surveyed state: predispositions and the wider
+network beyond the district, taken as the steady state of earlier influence), shifted by how far their
+ingroup friends' mean view and their own group's mean view in the neighbourhood have moved since
+(contextual norms: Christ et al. 2014; anchored influence as in Friedkin & Johnsen 1990). Each week
+attitude, intergroup anxiety and outgroup trust close a share of the gap to that norm. Without change
+the city is at rest by construction and individual differences persist; contact moves people against
+the anchor, and a programme's effect on participants fades or spreads to their friends. Extended contact works through the norm and through
 anxiety, not as a fixed nudge (Turner et al. 2008; Wright et al. 1997): ingroup friends who have
 outgroup friends signal that the ingroup approves of contact, and make meeting the outgroup less
 daunting.
@@ -41,11 +43,14 @@ def extended_norm(friends_attitude: np.ndarray, extended_share: np.ndarray, sign
     return friends_attitude + signal * extended_share * (top - friends_attitude)
 
 
-def perceived_norm(friends: np.ndarray, neighbourhood: np.ndarray, society: np.ndarray, friends_weight: float,
-                   neighbourhood_weight: float, society_weight: float) -> np.ndarray:
-    """N = (w_f F + w_h H + w_s S) / (w_f + w_h + w_s)."""
-    total = friends_weight + neighbourhood_weight + society_weight
-    return (friends_weight * friends + neighbourhood_weight * neighbourhood + society_weight * society) / total
+def perceived_norm(start: np.ndarray, friends: np.ndarray, friends_start: np.ndarray, neighbourhood: np.ndarray,
+                   neighbourhood_start: np.ndarray, friends_weight: float, neighbourhood_weight: float,
+                   own_weight: float) -> np.ndarray:
+    """N = x0 + (w_f (F - F0) + w_h (H - H0)) / (w_f + w_h + w_o): one's starting view x0 shifted by how far the
+    friends' mean F and the neighbourhood's ingroup mean H have moved from their starting values F0 and H0;
+    the own weight w_o is the share of the anchor nobody in the district can move."""
+    total = friends_weight + neighbourhood_weight + own_weight
+    return start + (friends_weight * (friends - friends_start) + neighbourhood_weight * (neighbourhood - neighbourhood_start)) / total
 
 
 def conform(value: np.ndarray, norm: np.ndarray, rate: float | np.ndarray) -> np.ndarray:
