@@ -13,17 +13,13 @@ import pandas as pd
 import pytest
 
 from model import BridgesModel
+from scenarios.validate import ALL_OFF
 from tests.conftest import params_for
 from tests.test_golden import GOLDEN_CITY, first_divergence, survey_summary
 
 BEFORE = Path(__file__).parent / "golden_mechanisms_off"
 SCENARIOS = ("baseline", "volunteering", "co_creation", "mhpss", "structural", "anti_discrimination",
              "volunteering_coordinated")
-ALL_OFF = ("contact.incidental.enabled=false", "contact.partner.enabled=false", "contact.selection.enabled=false",
-           "contact.generalisation.enabled=false", "contact.negativity.enabled=false",
-           "dynamics.norms.enabled=false", "dynamics.threat.enabled=false",
-           "dynamics.discrimination.enabled=false", "dynamics.variability.enabled=false")
-"""Every switch added for issue 9, off."""
 
 
 def run_all_off(scenario: str) -> BridgesModel:
