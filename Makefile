@@ -14,7 +14,7 @@ CHROMIUM := /usr/bin/chromium
 # Solara without telemetry or a version check: the dashboard works with no internet.
 SOLARA_ENV := SOLARA_TELEMETRY_MIXPANEL_ENABLE=False
 
-.PHONY: run test bench baseline dashboard browser clean-venv
+.PHONY: run test bench baseline validate dashboard browser clean-venv
 
 run: $(STAMP)
 	$(VENV)/bin/python run.py $(ARGS)
@@ -37,6 +37,10 @@ browser:
 # Regenerate the golden baseline (tests/golden/) after a deliberate behaviour change; commit it with the reason.
 baseline: $(STAMP)
 	$(VENV)/bin/python -m pytest -q tests/test_golden.py --regen-all
+
+# Pattern-oriented validation: default city and presets over seeds, report next to published figures.
+validate: $(STAMP)
+	$(VENV)/bin/python run.py --config-name validate $(ARGS)
 
 # Whole runs at 1,000 to 1,000,000 residents, vectorised and agents engines (about 10 minutes on 2 quiet
 # cores); writes benchmarks/results.{json,md}.

@@ -16,8 +16,8 @@ from model.mesa_api import make_datacollector, model_arguments
 from model.metrics import group_metrics, misperception_per_person
 from model.params import EDUCATION_LEVELS, GROUPS, Params
 from model.rules.friendship import friendship_matrix
-from model.state import State, initial_state
-from model.step import STEP_ORDER, run_week
+from model.state import ARRIVING, State, initial_state
+from model.step import STEP_ORDER, initial_perceptions, run_week
 from model.streams import Streams
 from model.ties import NETWORK, ContactBlock
 from model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
@@ -67,6 +67,13 @@ def apply_node_attributes(state: State, city: City) -> None:
         getattr(state, name)[residents] = values
 
 
+def local_arriving_share(state: State) -> np.ndarray:
+    """Share of arriving members among each neighbourhood's residents (index: neighbourhood)."""
+    residents = np.bincount(state.neighbourhood)
+    arriving = np.bincount(state.neighbourhood, weights=state.group == ARRIVING, minlength=len(residents))
+    return arriving / np.maximum(residents, 1)
+
+
 class BridgesModel(mesa.Model):
     """Arriving and receiving residents of a networked city whose views change through contact.
 
@@ -100,6 +107,8 @@ class BridgesModel(mesa.Model):
         apply_node_attributes(self.state, self.city)
 
         self.job_finding_rate = job_finding_rate(params)
+        self.local_arriving_share = local_arriving_share(self.state)
+        self.public: ContactBlock | None = None  # this week's incidental encounters (model/step.py)
         self.ties = self._intergroup_ties()
         self.interventions = build_interventions(params, self.state.n)
         self.ingroup_friends = self._ingroup_friendships()
@@ -107,6 +116,7 @@ class BridgesModel(mesa.Model):
         self.week = Week()
         self.phase_seconds = dict.fromkeys((phase.__name__ for phase in STEP_ORDER), 0.0)
         """Cumulative wall time per phase [s]: the run's profile."""
+        initial_perceptions(self)
         self.records: list[tuple[int, str, str, float]] = []
         self.survey_waves: list[pd.DataFrame] = []
         self.record_metrics(with_contact=False)
@@ -150,8 +160,9 @@ class BridgesModel(mesa.Model):
                                 self.city.needs_employment()[layer], layer=layer)
 
     def contact_blocks(self) -> list[ContactBlock]:
-        """The city's intergroup ties, then every programme's."""
-        return [self.ties, *(block for i in self.interventions for block in i.contact_blocks())]
+        """The city's intergroup ties, then every programme's, then this week's incidental encounters."""
+        public = [] if self.public is None else [self.public]
+        return [self.ties, *(block for i in self.interventions for block in i.contact_blocks()), *public]
 
     def intervention_costs(self) -> pd.DataFrame:
         """Cost accounting of every intervention so far (one row each)."""
