@@ -128,11 +128,16 @@ def test_default_survey_config_builds_and_last_week_resolves():
 
 
 @pytest.mark.parametrize("override, message", [
-    ("survey.weeks=[0,-2]", "survey.weeks[1]: must be a week 0 or more, or -1 for the last week"),
+    ("survey.weeks=[0,-2]", "survey.weeks[1]: must be in [-1, 5,200] weeks (-1 = the last week)"),
+    ("survey.weeks=[0,1e20]", "survey.weeks[1]: must be an integer"),
+    ("survey.weeks=[true]", "survey.weeks[0]: must be an integer"),
+    ("survey.weeks=[2024-01-01]", "survey.weeks[0]: must be an integer"),
     ("survey.weeks=[5,5]", "survey.weeks: a week is listed twice"),
     ("survey.weeks=[60]", "survey.weeks: week 60 is after the last step (52)"),
     ("survey.weeks=52", "survey.weeks: must be a list"),
-    ("survey.respondents.arriving=-1", "survey.respondents.arriving: must be 0 or more"),
+    ("survey.respondents.arriving=-1", "survey.respondents.arriving: must be in [0, 10,000,000] persons"),
+    ("survey.respondents.arriving=nan", "survey.respondents.arriving: must be an integer"),
+    ("survey.respondents={}", "survey.respondents: an empty mapping would change nothing"),
     ("survey.respondents.arriving=many", "survey.respondents.arriving: must be an integer"),
 ])
 def test_survey_params_name_the_bad_key(override, message):
