@@ -183,7 +183,7 @@ GOOD = "step,community,respondent,thermometer,perceived_welfare\n" + "52,receivi
     (GOOD + "52,receiving,7,warm,30\n", " row 6, column thermometer: 'warm' is not a number"),
     (GOOD + "52,receiving,7,40.5,30\n", " row 6, column thermometer: 40.5 is not a whole number"),
     (GOOD + ",receiving,7,40,30\n", " row 6, column step: missing value"),
-    (GOOD + "-1,receiving,7,40,30\n", " row 6, column step: -1 is out of range (must be 0 or more)"),
+    (GOOD + "-1,receiving,7,40,30\n", " row 6, column step: -1 is out of range 0-5200"),
     (GOOD + "52,arriving,7,40,30\n", " row 6, column perceived_welfare: arriving respondents do not answer this item (only receiving"),
     ("step,community,thermometer,mood\n52,receiving,40,3\n", ", column mood: unknown column"),
     ("community,thermometer\nreceiving,40\n", ", column step: required column is missing"),
