@@ -229,6 +229,8 @@ def _load_graphml(path: str) -> tuple[nx.MultiGraph | nx.MultiDiGraph, Counter]:
 
 def _read_graphml(path: str, layer_names: tuple[str, ...]) -> nx.MultiGraph:
     network, declared = _load_graphml(path)
+    if None in declared:
+        raise InputError(f"{path}: a node has no id attribute (every <node> needs id=\"...\")")
     for name, count in declared.items():
         if count > 1:
             raise InputError(f"{path} node '{name}': duplicate id '{name}'")

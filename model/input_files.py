@@ -27,12 +27,13 @@ def read_bytes(path: str) -> bytes:
     except (OSError, ValueError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise InputError(f"{path}: cannot read the file ({reason})") from None
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(descriptor)
         if stat.S_ISDIR(info.st_mode):
             raise InputError(f"{path}: is a folder, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{path}: not a regular file (a device, pipe or socket); give a file")
+        raise InputError(f"{path}: not a regular file (a device, pipe or socket); give a file")
+    with os.fdopen(descriptor, "rb") as handle:
         if info.st_size > MAX_FILE_BYTES:
             raise InputError(f"{path}: file is {info.st_size / 2**20:,.0f} MiB, larger than the "
                              f"{MAX_FILE_BYTES // 2**20} MiB limit for input files")
