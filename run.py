@@ -148,6 +148,12 @@ def compare(plain: dict, overrides: list[str]) -> tuple[Path, str]:
     return staged.final, ranking
 
 
+def one_line(text: str) -> str:
+    """`text` with line breaks and other unprintable characters (echoed from a bad file or value) escaped,
+    so an error is always exactly one line."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
 class Terminated(BaseException):
     """SIGTERM arrived: unwind like Ctrl-C so staging folders are removed."""
 
@@ -176,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             folder = run_one(plain, overrides)
     except InputError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: stopped, nothing written", file=sys.stderr)

@@ -3,6 +3,7 @@
     python scripts/fuzz_inputs.py               # every case (a few thousand; a few minutes)
     python scripts/fuzz_inputs.py --quick       # a sample of each kind
     python scripts/fuzz_inputs.py --show 20     # also print up to 20 cases of each bad outcome
+    python scripts/fuzz_inputs.py --jobs 2      # cases in 2 worker processes
 
 Cases: every numeric leaf of the composed config (default, every scenario's interventions, compare
 mode) set to nan, inf, -inf, 1e308, -1, 0, a huge integer, a string, null, a list or a mapping; string
@@ -19,6 +20,7 @@ files written), *hang* (over the per-case timeout).
 import argparse
 import contextlib
 import io
+import multiprocessing
 import os
 import random
 import signal
@@ -417,7 +419,12 @@ def judge_survey(path, timeout: float = 20.0) -> Outcome:
         signal.signal(signal.SIGALRM, previous)
 
 
-def campaign(quick: bool = False, show: int = 0, seed: int = 0) -> Tally:
+def _judge_case(case) -> Outcome:
+    argv, names, nonsense, label = case
+    return judge(argv, names, nonsense, label=label)
+
+
+def campaign(quick: bool = False, jobs: int = 1, seed: int = 0) -> Tally:
     tally = Tally()
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
@@ -426,8 +433,11 @@ def campaign(quick: bool = False, show: int = 0, seed: int = 0) -> Tally:
             random.Random(seed).shuffle(cases)
             cases = cases[:200]
         cases += list(file_cases(folder))
-        for argv, names, nonsense, label in cases:
-            tally.add(judge(argv, names, nonsense, label=label))
+        with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=200) as pool:
+            for done, outcome in enumerate(pool.imap_unordered(_judge_case, cases, chunksize=4), start=1):
+                tally.add(outcome)
+                if done % 250 == 0:
+                    print(f"... {done}/{len(cases)}", file=sys.stderr, flush=True)
         special = folder / "survey_special"
         special.mkdir()
         for path in [*survey_variants(folder).values(), *special_paths(special).values()]:
@@ -439,8 +449,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a sample of 200 override cases plus every file case")
     parser.add_argument("--show", type=int, default=0, help="print up to N cases of each bad outcome")
+    parser.add_argument("--jobs", type=int, default=1, help="cases run in parallel worker processes")
     options = parser.parse_args()
-    tally = campaign(options.quick)
+    tally = campaign(options.quick, options.jobs)
     total = sum(tally.counts.values())
     print(f"cases: {total}")
     for kind, words in [("clean", "clean rejections"), ("accepted", "accepted boundary values (inside the stated range)"),
