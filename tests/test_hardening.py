@@ -264,8 +264,12 @@ def _staging(folder: Path) -> list[Path]:
     return [p for p in folder.rglob(f"{STAGING_PREFIX}*") if p.is_dir()]
 
 
-def _start_and_wait_for_staging(cwd: Path) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *LONG_RUN], cwd=cwd, stdout=subprocess.PIPE,
+COMPARE_RUN = ["--config-name", "compare", "compare.scenarios=[baseline,volunteering]", "compare.replicates=8",
+               "compare.jobs=2", "city.n_agents=3000", "city.n_neighbourhoods=10", "steps=1000", "run.progress=off"]
+
+
+def _start_and_wait_for_staging(cwd: Path, argv: list[str] = LONG_RUN) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *argv], cwd=cwd, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not _staging(cwd) and time.monotonic() < deadline and process.poll() is None:
@@ -274,14 +278,32 @@ def _start_and_wait_for_staging(cwd: Path) -> subprocess.Popen:
     return process
 
 
-@pytest.mark.parametrize("sent, code, word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
-def test_interrupt_prints_one_line_and_leaves_nothing(tmp_path, sent, code, word):
+def _shared_memory_of(pid: int) -> list[str]:
+    """/dev/shm entries a process's joblib/loky workers made (their names carry the parent's pid)."""
+    return [name for name in os.listdir("/dev/shm") if f"-{pid}-" in name or f"_{pid}_" in name]
+
+
+def test_ctrl_c_prints_one_line_and_leaves_nothing(tmp_path):
     process = _start_and_wait_for_staging(tmp_path)
-    process.send_signal(sent)
+    process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == code
-    assert stderr.strip().splitlines() == [f"{word}: stopped, nothing written"]
+    assert process.returncode == 130
+    assert stderr.strip().splitlines() == ["interrupted: stopped, nothing written"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_during_a_parallel_comparison_leaves_no_folder_and_no_shared_memory(tmp_path):
+    process = _start_and_wait_for_staging(tmp_path, COMPARE_RUN)
+    time.sleep(2)  # let the workers start
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143
+    assert stderr.strip().splitlines() == ["terminated: stopped, nothing written"]
+    assert list(tmp_path.iterdir()) == []
+    deadline = time.monotonic() + 20  # loky's resource tracker removes its semaphores as it exits
+    while _shared_memory_of(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _shared_memory_of(process.pid) == []
 
 
 def test_sigkill_debris_is_cleared_by_the_next_run(capsys, tmp_path):
