@@ -34,6 +34,7 @@ from model.outputs import (
     write_report,
     write_table,
 )
+from model.params import MAX_SEED
 from model.resources import check_resources, estimate
 from scenarios.compare import compare_options, run_comparison, scenario_configs
 
@@ -138,6 +139,9 @@ def compare(plain: dict, overrides: list[str]) -> tuple[Path, str]:
     choice = compare_options(plain)
     note(choice.note)
     configs = scenario_configs(overrides, choice.scenarios)
+    if plain["seed"] + choice.replicates - 1 > MAX_SEED:
+        raise InputError(f"seed: replicates use seeds {plain['seed']} to {plain['seed'] + choice.replicates - 1} "
+                         f"(compare.replicates={choice.replicates}), past the largest seed {MAX_SEED:,}")
     folder, unique = output_folder(options, default_run_dir(plain["seed"], OUTPUTS_ROOT / "compare"))
     largest = max(configs.values(), key=lambda c: c["city"]["n_agents"] * c["steps"])
     cost = estimate(largest["city"]["n_agents"], largest["steps"], choice.replicates * len(configs), choice.jobs)

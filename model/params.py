@@ -55,17 +55,20 @@ def bounded(low, high, unit: str, why: str = "", low_open: bool = False, **extra
         label = f"must be greater than {_show(low)} and at most {_show(high)} {unit}".rstrip()
     else:
         label = f"must be in [{_show(low)}, {_show(high)}] {unit}".rstrip()
-    return {"check": _range(low, high, low_open, label, why), "unit": unit, "low": low, "high": high, **extra}
+    return {"check": _range(low, high, low_open, label, why), "unit": unit, "low": low, "high": high,
+            "low_open": low_open, "why": why, **extra}
 
 
 MAX_EXACT_INT = 2**53
 """Largest whole number taken where a number is expected (exact as a float)."""
-MAX_MAGNITUDE = 1e6
-"""Ceiling of a quantity declared only as positive or non-negative: no count, factor or weight in Bridges
-is meaningfully above a million in its own unit, and fields that need a tighter bound state their own."""
+MAX_MAGNITUDE = 100
+"""Ceiling of a quantity declared only as positive or non-negative (intervention effects: relative rises,
+encounters per session, group sizes): none is meaningfully above 100 in its own unit (a 100-fold rise,
+100 encounters per pair per session, groups of 100 meeting together), and per-session encounters above it
+make the weekly contact sampling run for hours. Fields that need a wider range state their own."""
 UNIT = bounded(0.0, 1.0, "")
-POSITIVE = bounded(0, MAX_MAGNITUDE, "", "the ceiling of an unbounded quantity", low_open=True)
-NON_NEGATIVE = bounded(0, MAX_MAGNITUDE, "", "the ceiling of an unbounded quantity")
+POSITIVE = bounded(0, MAX_MAGNITUDE, "", "the ceiling of effect factors, counts and group sizes", low_open=True)
+NON_NEGATIVE = bounded(0, MAX_MAGNITUDE, "", "the ceiling of effect factors, counts and group sizes")
 PER_GROUP_UNIT = {**UNIT, "per_group": True}
 MAX_RATE = 100.0
 """Ceiling on encounters per tie per week: far above daily contact (7), low enough for exact sampling."""

@@ -46,8 +46,9 @@ COMPARE_BASE = ["--config-name", "compare", "compare.scenarios=[baseline,volunte
 NONSENSE = {"nan": "nan", "inf": "inf", "-inf": "-inf", "1e308": "1e308", "huge_int": str(10**30),
             "string": "'abc'", "list": "[1,2]", "mapping": "{a:1}", "null": "null"}
 """Values no numeric key may accept (null only where the key is optional)."""
-BOUNDARY = {"-1": "-1", "0": "0"}
-"""Values some numeric keys accept (a boundary of their range) and others refuse."""
+BOUNDARY = {"-1": "-1", "0": "0", "100": "100"}
+"""Values some numeric keys accept (a boundary of their range: -1 = last week, 0, 100 = the ceiling of
+effect factors and rates) and others refuse; accepted, they must still finish within the timeout."""
 NOT_A_STRING = {"int": "3", "list": "[1,2]", "mapping": "{a:1}", "null": "null"}
 SYNTAX = ["=3", "bareword", "city.n_agents=", "city.n_agents=[", "city.n_agents={", "city..n_agents=3",
           "city.n_agents=1=2", "'city.n_agents'=3", "city.n_agents=${", "city.n_agents=${nope}", "steps=${city}",
@@ -155,7 +156,7 @@ def override_cases(compare: bool = False, quick: bool = False):
     for scenario in scenarios:
         plain = to_plain(compose_config([f"scenario={scenario}"], "compare" if compare else "config"))
         for key, value in leaves(plain):
-            if key in seen or key.startswith("run.") or key in ("scenario_name",):
+            if key in seen or key in ("scenario_name",):
                 continue
             if compare and not key.startswith("compare."):
                 continue

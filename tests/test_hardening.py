@@ -83,6 +83,12 @@ def test_cross_field_nonsense_names_both_keys(capsys, tmp_path, extra, names):
     assert extra[-1].split("=")[0].rsplit(".", 1)[-1] in result.error_lines[0]
 
 
+def test_comparison_seeds_stay_in_range(capsys, tmp_path):
+    result = run_main(capsys, tmp_path, "--config-name", "compare", "compare.scenarios=[baseline]",
+                      "compare.replicates=3", "seed=4294967294", *TINY)
+    assert_clean_rejection(result, "compare.replicates=3", tmp_path)
+
+
 @pytest.mark.parametrize("name", ["../conf/config", "/etc/passwd", "city/default", "..", "config.yaml", ""])
 def test_config_name_only_names_configs_in_conf(capsys, tmp_path, name):
     assert_clean_rejection(run_main(capsys, tmp_path, f"--config-name={name}", *TINY), "--config-name", tmp_path)
