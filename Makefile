@@ -7,13 +7,17 @@ VENV := .venv
 QUIET_PIP := { grep -v "is ignored" || true; }
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean-venv
+.PHONY: run test bench baseline clean-venv
 
 run: $(STAMP)
 	$(VENV)/bin/python run.py $(ARGS)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Regenerate the golden baseline (tests/golden/) after a deliberate behaviour change; commit it with the reason.
+baseline: $(STAMP)
+	$(VENV)/bin/python -m pytest -q tests/test_golden.py --regen-all
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_run.py

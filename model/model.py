@@ -7,14 +7,14 @@ import numpy as np
 import pandas as pd
 
 from model.agents import Resident
-from model.city import ALLPORT_CONDITIONS, City, assign_groups, build_city, city_from_graph
+from model.city import City, assign_groups, build_city, city_from_graph
 from model.custom_city import read_custom_city
 from model.interventions import build_interventions
 from model.metrics import group_metrics, misperception_per_person
 from model.params import EDUCATION_LEVELS, GROUPS, Params
 from model.rules.friendship import friendship_matrix
 from model.state import State, initial_state
-from model.step import STEP_ORDER
+from model.step import STEP_ORDER, run_week
 from model.streams import Streams
 from model.ties import NETWORK, ContactBlock
 from model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
@@ -71,18 +71,14 @@ class BridgesModel(mesa.Model):
         self.state = initial_state(params.city, self.city, streams)
         apply_node_attributes(self.state, self.city)
 
-        contact = params.contact
-        self.condition_weights = np.array([getattr(contact.quality, c) for c in ALLPORT_CONDITIONS])
-        self.valence_offset = np.array([contact.valence_offset[g] for g in GROUPS])
-        self.susceptibility = np.array([contact.susceptibility[g] for g in GROUPS])
-        self.distress_baseline = np.array([params.dynamics.distress.baseline[g] for g in GROUPS])
-        self.belonging_baseline = np.array([params.dynamics.belonging.baseline[g] for g in GROUPS])
         self.job_finding_rate = job_finding_rate(params)
         self.ties = self._intergroup_ties()
         self.interventions = build_interventions(params, self.state.n)
         self.ingroup_friends = self._ingroup_friendships()
         self.ingroup_friend_count = np.asarray(self.ingroup_friends.sum(axis=1)).ravel().astype(np.int64)
         self.week = Week()
+        self.phase_seconds = dict.fromkeys((phase.__name__ for phase in STEP_ORDER), 0.0)
+        """Cumulative wall time per phase [s]: the run's profile."""
         self.records: list[tuple[int, str, str, float]] = []
         self.survey_waves: list[pd.DataFrame] = []
         self.record_metrics(with_contact=False)
@@ -118,9 +114,8 @@ class BridgesModel(mesa.Model):
         return friendship_matrix(self.state.n, network.source[chosen], network.target[chosen])
 
     def step(self) -> None:
-        """One week: every phase of STEP_ORDER in turn."""
-        for phase in STEP_ORDER:
-            phase(self)
+        """One week: every phase of STEP_ORDER in turn (timed in `phase_seconds`)."""
+        run_week(self)
 
     def record_metrics(self, with_contact: bool) -> None:
         """Append the current metrics per group (with this week's contact shares if asked)."""

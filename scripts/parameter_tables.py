@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "parameters.md"
 FILES = ["conf/config.yaml", "conf/compare.yaml", "conf/city/default.yaml", "conf/city/germany.yaml",
          "conf/city/sweden.yaml", "conf/city/croatia.yaml", "conf/city/jordan.yaml", "conf/contact/default.yaml",
-         "conf/dynamics/default.yaml", "conf/survey/default.yaml",
+         "conf/dynamics/default.yaml", "conf/survey/default.yaml", "conf/intervention/shared/defaults.yaml",
          *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "conf" / "intervention").glob("*.yaml"))]
 ENTRY = re.compile(r"^(?P<key>[A-Za-z_][\w]*):\s*(?P<value>[^#]*?)\s*(#\s?(?P<comment>.*))?$")
 
@@ -67,7 +67,9 @@ def ranges() -> list[str]:
     """The allowed range of every numeric parameter, from model/params.py (and each intervention
     type's effect parameters)."""
     sys.path.insert(0, str(ROOT))
-    from model.interventions import REGISTRY
+    from model.interventions.coordination import KIND as COORDINATION
+    from model.interventions.coordination import CoordinationParams
+    from model.interventions.programme import EFFECTS
     from model.params import Params
 
     lines = ["## Allowed ranges", "",
@@ -75,8 +77,9 @@ def ranges() -> list[str]:
              "finite and inside its range; a value outside gets one error line naming the key.", "",
              "| key | range and unit | why the upper bound |", "|---|---|---|"]
     rows = list(_range_rows(Params, ""))
-    for name, cls in REGISTRY.items():
-        rows += list(_range_rows(cls.Effect, f"interventions.<name>.effect ({name}): "))
+    effects = {kind: effect.Params for kind, effect in EFFECTS.items()} | {COORDINATION: CoordinationParams}
+    for kind, params in effects.items():
+        rows += list(_range_rows(params, f"interventions.<name>.effect (kind {kind}): "))
     for key, allowed, why in rows:
         lines.append(f"| `{key}` | {allowed} | {why} |")
     return lines + [""]
