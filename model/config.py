@@ -4,10 +4,13 @@ Hydra's compose API is used (not `@hydra.main`) so that every input problem beco
 `InputError` naming the key, which run.py prints as a single line with exit code 2.
 """
 
+import copy
+import functools
 import re
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
@@ -102,17 +105,32 @@ def screen_overrides(overrides: list[str], conf_dir: Path = CONF_DIR) -> None:
                              "allowed in overrides; refer to another key instead, e.g. ${city.n_agents}")
 
 
+@functools.lru_cache(maxsize=32)
+def _composed(config_name: str, choices: tuple[str, ...], conf_dir: str) -> DictConfig:
+    """The config composed with these group choices (city=..., scenario=...), before value overrides.
+    Composition reads every YAML file (~0.1-0.3 s), so it is done once per choice of options."""
+    with initialize_config_dir(config_dir=conf_dir, version_base=None):
+        return compose(config_name=config_name, overrides=list(choices))
+
+
 def compose_config(overrides: list[str] | None = None, config_name: str = "config",
                    conf_dir: Path = CONF_DIR) -> DictConfig:
-    """The composed configuration, or InputError for a malformed override or unknown key/option."""
+    """The composed configuration, or InputError for a malformed override or unknown key/option.
+
+    As Hydra does: options of config groups choose the files composed, then value overrides are applied
+    in order (Hydra's own override code, with struct mode on); the composition per choice is cached."""
     overrides = list(overrides or [])
     if not CONFIG_NAME.fullmatch(config_name) or not (conf_dir / f"{config_name}.yaml").is_file():
         available = ", ".join(sorted(p.stem for p in conf_dir.glob("*.yaml")))
         raise InputError(f"--config-name {config_name}: not a config in conf/ (available: {available})")
     screen_overrides(overrides, conf_dir)
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    choices = tuple(o.input_line for o in parsed if (conf_dir / o.key_or_group).is_dir())
+    values = [o for o in parsed if not (conf_dir / o.key_or_group).is_dir()]
     try:
-        with initialize_config_dir(config_dir=str(conf_dir), version_base=None):
-            return compose(config_name=config_name, overrides=overrides)
+        cfg = copy.deepcopy(_composed(config_name, choices, str(conf_dir)))
+        ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
+        return cfg
     except HydraException as error:
         raise InputError(_explain(error, overrides, conf_dir)) from None
     except (ValueError, TypeError) as error:  # e.g. a value Hydra cannot merge into a node
