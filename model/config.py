@@ -90,7 +90,7 @@ def screen_overrides(overrides: list[str], conf_dir: Path = CONF_DIR) -> None:
             raise InputError(f"{text}: sweeps are not supported; run one value at a time")
         if key in groups and not override.is_delete():
             value = override.value()
-            if not isinstance(value, str) or RESOLVER_CALL.search(value):
+            if not isinstance(value, str) or value not in groups[key]:
                 raise InputError(f"{key}: must name an option in conf/{key}/ (available: {', '.join(groups[key])}), "
                                  f"got {value!r}")
         if override.is_delete() and (key in groups or key in SECTIONS or "." not in key):

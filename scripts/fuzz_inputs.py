@@ -429,16 +429,21 @@ def campaign(quick: bool = False, jobs: int = 1, seed: int = 0) -> Tally:
     tally = Tally()
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
-        cases = [*override_cases(quick=quick), *override_cases(compare=True, quick=quick)]
+        cases = list(override_cases(quick=quick))
         if quick:
             random.Random(seed).shuffle(cases)
             cases = cases[:200]
         cases += list(file_cases(folder))
+        for argv, names, nonsense, label in override_cases(compare=True, quick=quick):
+            # here, not in the pool: a comparison starts its own worker processes, which a pool's
+            # daemonic workers may not; accepted ones run whole comparisons, hence the longer timeout
+            tally.add(judge(argv, names, nonsense, timeout=600.0, label=label))
+        random.Random(seed).shuffle(cases)  # any prefix is a fair sample (progress lines show running counts)
         with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=200) as pool:
             for done, outcome in enumerate(pool.imap_unordered(_judge_case, cases, chunksize=4), start=1):
                 tally.add(outcome)
                 if done % 250 == 0:
-                    print(f"... {done}/{len(cases)}", file=sys.stderr, flush=True)
+                    print(f"... {done}/{len(cases)} {dict(tally.counts)}", file=sys.stderr, flush=True)
         special = folder / "survey_special"
         special.mkdir()
         for path in [*survey_variants(folder).values(), *special_paths(special).values()]:
