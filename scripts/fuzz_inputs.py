@@ -442,6 +442,8 @@ def campaign(quick: bool = False, jobs: int = 1, seed: int = 0) -> Tally:
         with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=200) as pool:
             for done, outcome in enumerate(pool.imap_unordered(_judge_case, cases, chunksize=4), start=1):
                 tally.add(outcome)
+                if outcome.kind not in ("clean", "accepted"):
+                    print(f"{outcome.kind}: {outcome.case} -> {outcome.detail}", file=sys.stderr, flush=True)
                 if done % 250 == 0:
                     print(f"... {done}/{len(cases)} {dict(tally.counts)}", file=sys.stderr, flush=True)
         special = folder / "survey_special"
