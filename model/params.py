@@ -620,6 +620,9 @@ def check_cross_fields(params: Params) -> None:
                 raise InputError(f"city.layers.{name}.degree: a mean of {layer.degree:g} ties per resident needs "
                                  f"more residents than city.n_agents ({city.n_agents:,})")
     for name, intervention in params.interventions.items():
+        kind = intervention.effect.get("kind")
+        if kind is not None and not isinstance(kind, str):
+            raise InputError(f"interventions.{name}.effect.kind: must be a string, got {kind!r}")
         delivery, key = intervention.delivery, f"interventions.{name}.delivery"
         if delivery.start_week > params.steps:  # an end week past the run is fine: the run cuts it short
             raise InputError(f"{key}.start_week: week {delivery.start_week} is after the last week "
