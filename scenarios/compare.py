@@ -31,6 +31,8 @@ BASELINE = "baseline"
 CONFIDENCE = 0.95
 MAX_REPLICATES = 10_000
 """Most replicates per scenario: intervals narrow as 1/sqrt(replicates), so 10,000 is beyond any need."""
+MAX_JOBS = 4_096
+"""Most workers one may ask for (more are capped at the available cores, with a note)."""
 HEADLINE = "attitude_receiving"
 """The outcome scenarios are ranked on: receiving members' attitude, FOCUS's main concern."""
 
@@ -63,8 +65,9 @@ def compare_options(plain: dict) -> CompareOptions:
     if not isinstance(replicates, int) or isinstance(replicates, bool) or not 2 <= replicates <= MAX_REPLICATES:
         raise InputError(f"compare.replicates: must be an integer 2 or more and at most {MAX_REPLICATES:,} (intervals "
                          f"narrow as 1/sqrt(replicates); more is beyond any need), got {replicates!r}")
-    if not isinstance(jobs, int) or isinstance(jobs, bool) or not (jobs == -1 or jobs >= 1):
-        raise InputError(f"compare.jobs: must be -1 (all cores) or a whole number 1 or more, got {jobs!r}")
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or not (jobs == -1 or 1 <= jobs <= MAX_JOBS):
+        raise InputError(f"compare.jobs: must be -1 (all cores) or a whole number from 1 to {MAX_JOBS:,} (more than "
+                         f"it is beyond any machine's cores), got {jobs!r}")
     cores = available_cores()
     note = None
     if jobs > cores:

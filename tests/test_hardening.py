@@ -237,7 +237,7 @@ def test_jobs_are_capped_at_the_available_cores():
     assert options.note.startswith("note: compare.jobs=10,000 capped at the") and "\n" not in options.note
 
 
-@pytest.mark.parametrize("jobs", [-2, 0, 1.5, "many", None])
+@pytest.mark.parametrize("jobs", [-2, 0, 1.5, "many", None, 10**30])
 def test_nonsense_jobs_are_refused(jobs):
     with pytest.raises(InputError, match="compare.jobs"):
         compare_options({"compare": {"scenarios": ["baseline"], "replicates": 2, "jobs": jobs}})
