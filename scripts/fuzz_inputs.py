@@ -187,7 +187,10 @@ def override_cases(compare: bool = False, quick: bool = False):
             if quick:
                 items = items[:3]
             for kind, (text, nonsense) in items:
-                names = [key, key.rsplit(".", 1)[0] + "."] if key.startswith("interventions.") else [key]
+                parts = key.split(".")  # a rule over a section (shares summing to 1) names the section
+                names = [key, *(".".join(parts[:n]) + ":" for n in range(2, len(parts)))]
+                if key.startswith("interventions."):
+                    names.append(key.rsplit(".", 1)[0] + ".")
                 yield [*prefix, f"{key}={text}"], names, nonsense, f"{key}={text}"
     if not compare:
         for text in SYNTAX:
