@@ -84,7 +84,7 @@ def screen_overrides(overrides: list[str], conf_dir: Path = CONF_DIR) -> None:
             raise InputError(f"{text}: not a key=value override (the key is missing)")
         if key == "hydra" or key.startswith(("hydra.", "hydra/")):
             raise InputError(f"{key}: Hydra's own settings cannot be changed here (the run folder is run.output_dir)")
-        if override.package is not None:
+        if override.package is not None and key not in groups:
             raise InputError(f"{text}: package overrides (@) are not supported; override keys instead")
         if override.is_sweep_override():
             raise InputError(f"{text}: sweeps are not supported; run one value at a time")
