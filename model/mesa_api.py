@@ -29,7 +29,7 @@ from mesa.experimental.scenarios import Scenario
 from model.config import compose_config, model_params, to_plain
 from model.errors import InputError
 from model.metrics import OUTCOMES
-from model.params import Params
+from model.params import MAX_SEED, Params
 
 NAMED = {
     "n_agents": "city.n_agents",
@@ -52,9 +52,9 @@ def seed_value(rng, seed, config_seed: int) -> int:
     if value is None:
         return config_seed
     if isinstance(value, np.random.Generator):
-        return int(value.integers(np.iinfo(np.int64).max))
+        return int(value.integers(MAX_SEED, endpoint=True))
     if isinstance(value, np.random.SeedSequence):
-        return int(value.generate_state(1, np.uint64)[0])
+        return int(value.generate_state(1, np.uint32)[0])
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0:

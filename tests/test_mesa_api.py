@@ -39,7 +39,7 @@ def test_homophily_shift_moves_every_layer_within_bounds():
 
 
 def test_interventions_switch_on_and_off_and_a_switched_off_dose_is_ignored():
-    params = params_from_keywords(scenario="focus_approach", **SMALL, **{
+    params = params_from_keywords(scenario="focus_approach", **{**SMALL, "steps": 5}, **{  # co-creation starts in week 4
         "interventions.information": True, "interventions.information.delivery.coverage": 0.6,
         "interventions.mhpss": False, "interventions.mhpss.delivery.coverage": 0.9})
     chosen = params.interventions
@@ -62,9 +62,9 @@ def test_rng_and_seed_forms_give_the_root_seed():
     ({"rng": -1}, "rng: must be an integer 0 or more"),
     ({"city.n_agent": 300}, "city.n_agent: unknown config key"),
     ({"cty.n_agents": 300}, "cty: unknown config key"),
-    ({"n_agents": 0}, "city.n_agents: must be greater than 0"),
+    ({"n_agents": 0}, "city.n_agents: must be in \\[1, "),
     ({"interventions.mhpss": "yes"}, "interventions.mhpss: must be true or false"),
-    ({"city": "mars"}, "city=mars: no such option"),
+    ({"city": "mars"}, "city: must name an option in conf/city/"),
 ])
 def test_bad_keywords_name_the_key(keywords, message):
     with pytest.raises(InputError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
