@@ -167,7 +167,7 @@ class LiveCity:
     def __init__(self, model):
         city = model.city
         self.model = model
-        self.sample = city_sample(model.state.group, city.neighbourhood, city.household, city.network.source,
+        self.sample = city_sample(model.state.group, model.state.neighbourhood, model.state.household, city.network.source,
                                   city.network.target, DRAWN_RESIDENTS, model.streams.generator("dashboard.sample"))
         self.points = np.column_stack([self.sample.x, self.sample.y])
         self.labels = np.array(GROUPS)[model.state.group[self.sample.people]]

@@ -170,13 +170,11 @@ def _terminate(signum, frame):
 def validate(plain: dict, overrides: list[str]) -> Path:
     """Run the pattern-oriented validation (scenarios/validate.py) into its own folder."""
     options = run_options(plain)
-    folder = Path(options["output_dir"]) if options["output_dir"] else default_run_dir(plain["seed"], OUTPUTS_ROOT / "validate")
-    if folder.exists() and any(folder.iterdir()):
-        raise InputError(f"run.output_dir: {folder} exists and is not empty")
-    with staged_folder(folder) as staging:
-        write_config(staging, plain, overrides)
-        run_validation(plain, overrides, staging)
-    return folder
+    folder, unique = output_folder(options, default_run_dir(plain["seed"], OUTPUTS_ROOT / "validate"))
+    with StagedFolder(folder, unique) as staged:
+        write_config(staged.path, plain, overrides)
+        run_validation(plain, overrides, staged.path)
+    return staged.final
 
 
 def main(argv: list[str] | None = None) -> int:
