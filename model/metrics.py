@@ -19,20 +19,14 @@ import numpy as np
 
 from model.params import BELIEFS, GROUPS
 from model.rules.beliefs import misperception, true_shares
-from model.state import ARRIVING, HIGHER_EDUCATION, RECEIVING
-
-
-def facts_about_arriving(state) -> np.ndarray:
-    """True shares of arriving members with higher education, in work, on welfare (BELIEFS order)."""
-    arriving = state.group == ARRIVING
-    truth = true_shares(state.education[arriving] == HIGHER_EDUCATION, state.employed[arriving])
-    return np.array([truth[topic] for topic in BELIEFS])
+from model.state import RECEIVING
 
 
 def misperception_per_person(state) -> np.ndarray:
     """Each receiving member's mean absolute belief gap; NaN for arriving members."""
     beliefs = np.column_stack([state.belief(topic) for topic in BELIEFS])
-    return np.where(state.group == RECEIVING, misperception(beliefs, facts_about_arriving(state)), np.nan)
+    truth = true_shares(state.group, state.education, state.employed)
+    return np.where(state.group == RECEIVING, misperception(beliefs, truth), np.nan)
 
 
 OUTCOMES = {

@@ -14,7 +14,7 @@ from model.metrics import group_metrics, misperception_per_person
 from model.params import EDUCATION_LEVELS, GROUPS, Params
 from model.rules.friendship import friendship_matrix
 from model.state import State, initial_state
-from model.step import STEP_ORDER
+from model.step import STEP_ORDER, run_week
 from model.streams import Streams
 from model.ties import NETWORK, ContactBlock
 from model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
@@ -83,6 +83,8 @@ class BridgesModel(mesa.Model):
         self.ingroup_friends = self._ingroup_friendships()
         self.ingroup_friend_count = np.asarray(self.ingroup_friends.sum(axis=1)).ravel().astype(np.int64)
         self.week = Week()
+        self.phase_seconds = dict.fromkeys((phase.__name__ for phase in STEP_ORDER), 0.0)
+        """Cumulative wall time per phase [s]: the run's profile."""
         self.records: list[tuple[int, str, str, float]] = []
         self.survey_waves: list[pd.DataFrame] = []
         self.record_metrics(with_contact=False)
@@ -118,9 +120,8 @@ class BridgesModel(mesa.Model):
         return friendship_matrix(self.state.n, network.source[chosen], network.target[chosen])
 
     def step(self) -> None:
-        """One week: every phase of STEP_ORDER in turn."""
-        for phase in STEP_ORDER:
-            phase(self)
+        """One week: every phase of STEP_ORDER in turn (timed in `phase_seconds`)."""
+        run_week(self)
 
     def record_metrics(self, with_contact: bool) -> None:
         """Append the current metrics per group (with this week's contact shares if asked)."""

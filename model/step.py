@@ -4,31 +4,42 @@
                   update_friendships, extended_contact, update_beliefs, update_livelihoods,
                   update_wellbeing, record, survey)
 
-A phase reads the model's arrays, calls pure rules, and writes the result to `model.week` (this
-week's per-person scratch), the contact blocks (`model/ties.py`: the city's intergroup ties and any
-programme's) or `model.state`. Random numbers come from streams named after the phase (and block),
-drawn at a fixed size per tie or resident, so scenarios share them (common random numbers).
+A phase only gathers arrays, calls pure rules and stores their results: every modelling decision is a
+rule. Each phase declares what it reads and writes (`@phase(reads=..., writes=...)`), naming fields of
+`model.state` (`state.X`), of this week's per-person scratch `model.week` (`week.X`), of every contact
+block (`block.X`, model/ties.py: the city's intergroup ties and any programme's), and `blocks` (the
+list of blocks), `interventions` (their enrolment and counters), `records` and `survey_waves`;
+tests/test_step_plan.py checks that a phase writes nothing else. Random numbers come from streams named
+after the phase (and block), drawn at a fixed size per tie or resident, so scenarios share them
+(common random numbers).
 """
+
+import time
 
 import numpy as np
 
-from model.metrics import facts_about_arriving
 from model.params import BELIEFS
 from model.rules import beliefs as belief_rules
+from model.rules import contact as contact_rules
 from model.rules import friendship as friendship_rules
 from model.rules import people as people_rules
-from model.rules.contact import (
-    contact_quality,
-    contact_update,
-    draw_encounters,
-    draw_valence,
-    encounter_rate,
-    positive_probability,
-    willingness,
-)
-from model.state import HIGHER_EDUCATION, RECEIVING, THERMOMETER_MAX
+from model.state import RECEIVING, THERMOMETER_MAX
+
+BELIEF_FIELDS = tuple(f"state.belief_{topic}" for topic in BELIEFS)
 
 
+def phase(*, reads: tuple[str, ...], writes: tuple[str, ...]):
+    """Declare the fields a phase reads and writes (see the module docstring for the names)."""
+    def declare(function):
+        function.reads, function.writes = frozenset(reads), frozenset(writes)
+        return function
+    return declare
+
+
+@phase(reads=("state.*", "block.layer", "block.source", "block.target"),
+       writes=("interventions", "blocks", "block.live", "block.negative_reduction", "state.distress", "state.attitude",
+               *BELIEF_FIELDS, "state.legal_pending", "state.family_pending", "state.qualification_recognised",
+               "state.studying"))
 def deliver_interventions(model) -> None:
     """Each intervention enrols, loses drop-outs, applies its effect and counts its cost this week."""
     model.ties.negative_reduction[:] = 0.0
@@ -36,60 +47,77 @@ def deliver_interventions(model) -> None:
         intervention.deliver(model)
 
 
+@phase(reads=("state.anxiety", "state.distress", "state.responsibility", "state.employed", "block.rate", "block.live",
+              "block.needs_employment", "block.voluntary", "block.friend", "block.source", "block.target"),
+       writes=("block.encounters",))
 def meet(model) -> None:
     """Quantity: this week's encounters on every live intergroup tie of every contact block.
 
-    The setting's rate, zero on workplace ties unless both people are employed; on the city's ties
-    (chosen contact) also scaled by both people's willingness and by the friendship multiplier.
-    Programme meetings keep the programme's attendance.
+    On the city's ties (chosen contact) the rate follows both people's willingness and friendship;
+    programme meetings keep the programme's attendance.
     """
     state, p = model.state, model.params
     w = p.contact.willingness
-    ready = willingness(state.anxiety, state.distress, state.responsibility, w.anxiety, w.distress,
-                        w.responsibility, w.floor)
+    ready = contact_rules.willingness(state.anxiety, state.distress, state.responsibility, w.anxiety, w.distress,
+                                      w.responsibility, w.floor)
     for block in model.contact_blocks():
-        live = block.live & (~block.needs_employment | (state.employed[block.source] & state.employed[block.target]))
-        rate = block.rate * live
+        source, target = block.source, block.target
+        rate = contact_rules.live_rate(block.rate, block.live, block.needs_employment, state.employed[source],
+                                       state.employed[target])
         if block.voluntary:
-            rate = encounter_rate(rate, ready[block.source], ready[block.target])
-            rate = rate * np.where(block.friend, p.dynamics.friendship.rate_multiplier, 1.0)
-        block.encounters = draw_encounters(rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
+            rate = contact_rules.encounter_rate(
+                rate, ready[source], ready[target],
+                friendship_rules.friend_factor(block.friend, p.dynamics.friendship.rate_multiplier))
+        block.encounters = contact_rules.draw_encounters(
+            rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
 
 
+@phase(reads=("state.language", "state.anxiety", "state.distress", "block.conditions", "block.source", "block.target"),
+       writes=("block.quality",))
 def judge_quality(model) -> None:
     """Quality of each tie's encounters from its setting and the two people."""
     state, q = model.state, model.params.contact.quality
     for block in model.contact_blocks():
         source, target = block.source, block.target
-        block.quality = contact_quality(
+        block.quality = contact_rules.contact_quality(
             block.conditions, model.condition_weights, q.intercept,
-            np.minimum(state.language[source], state.language[target]), q.shared_language,
-            0.5 * (state.anxiety[source] + state.anxiety[target]), q.anxiety,
-            0.5 * (state.distress[source] + state.distress[target]), q.distress,
+            contact_rules.shared_language(state.language[source], state.language[target]), q.shared_language,
+            contact_rules.pair_mean(state.anxiety[source], state.anxiety[target]), q.anxiety,
+            contact_rules.pair_mean(state.distress[source], state.distress[target]), q.distress,
         )
 
 
+@phase(reads=("state.group", "block.quality", "block.encounters", "block.negative_reduction", "block.source",
+              "block.target"),
+       writes=("block.positive", "block.negative"))
 def judge_valence(model) -> None:
     """Each side of each encounter experiences it as positive or negative."""
     state = model.state
     for block in model.contact_blocks():
         for side, people in (("source", block.source), ("target", block.target)):
-            p_positive = positive_probability(block.quality, model.valence_offset[state.group[people]])
-            p_positive = 1.0 - (1.0 - p_positive) * (1.0 - block.negative_reduction)
+            p_positive = contact_rules.spare_negative(
+                contact_rules.positive_probability(block.quality, model.valence_offset[state.group[people]]),
+                block.negative_reduction)
             u = model.streams.uniform(block.stream(f"valence.{side}"), model.steps, block.size)
-            block.positive[side], block.negative[side] = draw_valence(block.encounters, p_positive, u)
+            block.positive[side], block.negative[side] = contact_rules.draw_valence(block.encounters, p_positive, u)
 
 
+@phase(reads=("block.positive", "block.negative", "block.friend", "block.source", "block.target",
+              "state.recent_encounters"),
+       writes=("week.positive", "week.negative", "week.positive_weighted", "week.negative_weighted",
+               "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
+               "state.recent_encounters"))
 def tally_contacts(model) -> None:
     """Per-person totals this week (raw, and with friend encounters weighted), and running counters."""
-    state, week = model.state, model.week
+    state, week, f = model.state, model.week, model.params.dynamics.friendship
     totals = {name: np.zeros(state.n) for name in ("positive", "negative", "positive_weighted", "negative_weighted")}
     for block in model.contact_blocks():
-        friend_weight = np.where(block.friend, model.params.dynamics.friendship.weight, 1.0)
+        weight = friendship_rules.friend_factor(block.friend, f.weight)
         for side, people in (("source", block.source), ("target", block.target)):
             for valence, counts in (("positive", block.positive[side]), ("negative", block.negative[side])):
-                totals[valence] += np.bincount(people, weights=counts, minlength=state.n)
-                totals[f"{valence}_weighted"] += np.bincount(people, weights=counts * friend_weight, minlength=state.n)
+                raw, weighted = contact_rules.tally(state.n, people, counts, weight)
+                totals[valence] += raw
+                totals[f"{valence}_weighted"] += weighted
     week.positive, week.negative = totals["positive"].astype(np.int64), totals["negative"].astype(np.int64)
     week.positive_weighted, week.negative_weighted = totals["positive_weighted"], totals["negative_weighted"]
     encounters = week.positive + week.negative
@@ -100,64 +128,69 @@ def tally_contacts(model) -> None:
         state.recent_encounters, encounters, model.params.dynamics.recent_contact_weight)
 
 
+@phase(reads=("state.group", "state.attitude", "state.anxiety", "state.trust", "week.positive_weighted",
+              "week.negative_weighted"),
+       writes=("state.attitude", "state.anxiety", "state.trust"))
 def update_attitudes(model) -> None:
     """Attitude, anxiety and trust move with the week's positive and negative contact."""
     state, week, u = model.state, model.week, model.params.contact.update
     susceptibility = model.susceptibility[state.group]
     pos, neg, k = week.positive_weighted, week.negative_weighted, u.negativity_weight
-    state.attitude[:] = contact_update(state.attitude, pos, neg, u.attitude_step * susceptibility, k, THERMOMETER_MAX, 0.0)
-    state.anxiety[:] = contact_update(state.anxiety, pos, neg, u.anxiety_step * susceptibility, k, 0.0, 1.0)
-    state.trust[:] = contact_update(state.trust, pos, neg, u.trust_step * susceptibility, k, 1.0, 0.0)
+    state.attitude[:] = contact_rules.contact_update(state.attitude, pos, neg, u.attitude_step * susceptibility, k,
+                                                     THERMOMETER_MAX, 0.0)
+    state.anxiety[:] = contact_rules.contact_update(state.anxiety, pos, neg, u.anxiety_step * susceptibility, k, 0.0, 1.0)
+    state.trust[:] = contact_rules.contact_update(state.trust, pos, neg, u.trust_step * susceptibility, k, 1.0, 0.0)
 
 
+@phase(reads=("block.positive", "block.negative", "block.strength", "block.source", "block.target"),
+       writes=("block.strength", "block.friend", "state.outgroup_friends"))
 def update_friendships(model) -> None:
     """Tie strength follows mutual positive contact; strong ties are cross-group friendships."""
     f, state = model.params.dynamics.friendship, model.state
     state.outgroup_friends[:] = 0
     for block in model.contact_blocks():
-        positive = 0.5 * (block.positive["source"] + block.positive["target"])
-        negative = 0.5 * (block.negative["source"] + block.negative["target"])
+        positive = contact_rules.pair_mean(block.positive["source"], block.positive["target"])
+        negative = contact_rules.pair_mean(block.negative["source"], block.negative["target"])
         block.strength[:] = friendship_rules.update_tie_strength(block.strength, positive, negative, f.gain, f.loss, f.decay)
         block.friend[:] = friendship_rules.is_friendship(block.strength, f.threshold)
         state.outgroup_friends += friendship_rules.ties_per_person(state.n, block.source, block.target, block.friend)
 
 
+@phase(reads=("state.outgroup_friends", "state.group", "state.attitude"),
+       writes=("state.extended_contacts", "state.attitude"))
 def extended_contact(model) -> None:
     """Ingroup friends' cross-group friendships warm attitudes (less than direct contact)."""
     state = model.state
-    state.extended_contacts[:] = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends > 0)
+    state.extended_contacts[:] = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends)
     state.attitude[:] = friendship_rules.extended_contact_update(
         state.attitude, state.extended_contacts, model.ingroup_friend_count,
         model.params.dynamics.extended_contact_step * model.susceptibility[state.group], THERMOMETER_MAX)
 
 
+@phase(reads=("state.group", "state.education", "state.employed", *BELIEF_FIELDS, "block.encounters", "block.source",
+              "block.target"),
+       writes=BELIEF_FIELDS)
 def update_beliefs(model) -> None:
     """Receiving members' beliefs drift toward the media prior and toward what they see in partners."""
     state, d = model.state, model.params.dynamics
-    truth = dict(zip(BELIEFS, facts_about_arriving(state)))
-    observed = {topic: np.zeros(state.n) for topic in BELIEFS}
-    seen = np.zeros(state.n)
+    truth = belief_rules.true_shares(state.group, state.education, state.employed)
+    facts = belief_rules.person_facts(state.education, state.employed)
+    sightings = []
     for block in model.contact_blocks():
-        receiving_side = state.group[block.source] == RECEIVING
-        observer = np.where(receiving_side, block.source, block.target)
-        partner = np.where(receiving_side, block.target, block.source)
-        partner_facts = {"education": state.education[partner] == HIGHER_EDUCATION,
-                         "employment": state.employed[partner], "welfare": ~state.employed[partner]}
-        for topic in BELIEFS:
-            shown, count = belief_rules.observations(state.n, observer, block.encounters,
-                                                     partner_facts[topic].astype(float), truth[topic],
-                                                     d.belief_personal_weight)
-            observed[topic] += shown * count  # summed over blocks, averaged below
-        seen += count  # encounters observed in this block (the same for every topic)
+        observer, partner = belief_rules.observer_and_partner(block.source, block.target, state.group)
+        sightings.append((observer, block.encounters, facts[partner]))
+    shown, seen = belief_rules.pooled_observations(state.n, sightings, truth, d.belief_personal_weight)
     receiving = state.group == RECEIVING
-    for topic in BELIEFS:
-        mean_shown = np.divide(observed[topic], seen, out=np.zeros(state.n), where=seen > 0)
+    for column, topic in enumerate(BELIEFS):
         belief = state.belief(topic)
         belief[receiving] = belief_rules.update_belief(
-            belief[receiving], mean_shown[receiving], seen[receiving],
+            belief[receiving], shown[receiving, column], seen[receiving],
             model.params.city.beliefs.media_prior[topic], d.belief_media_drift, d.belief_observation)
 
 
+@phase(reads=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed",
+              "state.qualification_recognised", "week.positive", "week.negative"),
+       writes=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed"))
 def update_livelihoods(model) -> None:
     """Legal decisions, family reunification, courses, language and employment."""
     state, d, week = model.state, model.params.dynamics, model.week
@@ -174,6 +207,9 @@ def update_livelihoods(model) -> None:
     state.employed[:] = people_rules.update_employment(state.employed, draw("employment"), hazard, e.loss_rate)
 
 
+@phase(reads=("state.group", "state.distress", "state.belonging", "state.legal_pending", "state.family_pending",
+              "state.employed", "week.positive", "week.negative"),
+       writes=("state.distress", "state.belonging"))
 def update_wellbeing(model) -> None:
     """Distress and belonging."""
     state, week, d = model.state, model.week, model.params.dynamics
@@ -186,11 +222,13 @@ def update_wellbeing(model) -> None:
         d.belonging.decay, model.belonging_baseline[state.group])
 
 
+@phase(reads=("state.*", "week.positive", "week.negative"), writes=("records",))
 def record(model) -> None:
     """Append this week's metrics per group to the model's tidy records."""
     model.record_metrics(with_contact=True)
 
 
+@phase(reads=("state.*",), writes=("survey_waves",))
 def survey(model) -> None:
     """Field the virtual survey if this is a survey week."""
     model.field_survey_if_due()
@@ -212,3 +250,12 @@ STEP_ORDER = (
     survey,                 # the virtual survey, in survey weeks
 )
 """The phases of one week, in order."""
+
+
+def run_week(model) -> None:
+    """One week: every phase of STEP_ORDER in turn, adding each phase's wall time to
+    `model.phase_seconds` (a profile in one line: `sorted(model.phase_seconds.items(), key=...)`)."""
+    for step_phase in STEP_ORDER:
+        started = time.perf_counter()
+        step_phase(model)
+        model.phase_seconds[step_phase.__name__] += time.perf_counter() - started

@@ -5,7 +5,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.rules.beliefs import misperception, observations, true_shares, update_belief
+from model.rules.beliefs import (
+    facts,
+    misperception,
+    observations,
+    observer_and_partner,
+    person_facts,
+    pooled_observations,
+    true_shares,
+    update_belief,
+)
 
 unit = st.floats(0, 1)
 
@@ -14,17 +23,40 @@ def belief(b=0.3, observed=0.8, n=0, prior=0.5, drift=0.1, weight=0.1):
     return update_belief(np.array([b]), np.array([observed]), np.array([n]), prior, drift, weight)[0]
 
 
-# ---- true_shares ----------------------------------------------------------------------------------
-def test_true_shares_on_a_small_example():
-    shares = true_shares(np.array([True, False, False, True]), np.array([True, False, False, False]))
-    assert shares == pytest.approx({"education": 0.5, "employment": 0.25, "welfare": 0.75})
-    assert all(isinstance(v, float) for v in shares.values())
+# ---- facts, person_facts, true_shares -------------------------------------------------------------
+def test_facts_welfare_is_not_employed_for_people_and_shares_alike():
+    np.testing.assert_array_equal(facts(np.array([1.0, 0.0]), np.array([0.0, 1.0])), [[1, 0, 1], [0, 1, 0]])
+    np.testing.assert_allclose(facts(0.5, 0.25), [0.5, 0.25, 0.75])
+
+
+def test_person_facts_from_education_codes_and_employment():
+    education = np.array([2, 1, 0, 2], dtype=np.int8)  # higher, secondary, basic, higher
+    employed = np.array([True, False, True, False])
+    np.testing.assert_array_equal(person_facts(education, employed),
+                                  [[1, 1, 0], [0, 0, 1], [0, 1, 0], [1, 0, 1]])
+
+
+def test_true_shares_are_arriving_members_only():
+    group = np.array([1, 1, 1, 1, 0, 0])  # four arriving, two receiving (both higher-educated, employed)
+    education = np.array([2, 0, 1, 2, 2, 2])
+    employed = np.array([True, False, False, False, True, True])
+    shares = true_shares(group, education, employed)
+    np.testing.assert_allclose(shares, [0.5, 0.25, 0.75])
+    assert shares[2] == 1.0 - shares[1]  # welfare = 1 - employment share, exactly
+    np.testing.assert_allclose(shares, person_facts(education[:4], employed[:4]).mean(axis=0))
 
 
 def test_true_shares_of_nobody_are_nan():
-    shares = true_shares(np.array([], dtype=bool), np.array([], dtype=bool))
-    assert set(shares) == {"education", "employment", "welfare"}
-    assert all(np.isnan(v) for v in shares.values())
+    shares = true_shares(np.zeros(3, dtype=np.int8), np.zeros(3, dtype=np.int8), np.zeros(3, dtype=bool))
+    assert shares.shape == (3,) and np.isnan(shares).all()
+
+
+# ---- observer_and_partner -------------------------------------------------------------------------
+def test_the_receiving_side_observes_the_arriving_side():
+    group = np.array([0, 1, 0, 1])
+    observer, partner = observer_and_partner(np.array([0, 1, 3]), np.array([1, 2, 0]), group)
+    np.testing.assert_array_equal(observer, [0, 2, 0])
+    np.testing.assert_array_equal(partner, [1, 1, 3])
 
 
 # ---- observations ---------------------------------------------------------------------------------
@@ -62,6 +94,30 @@ def test_observations_stay_in_unit_interval(seed, m, community, weight):
                                   rng.random(m), community, weight)
     assert np.all((observed >= -1e-12) & (observed <= 1 + 1e-12))  # a weighted mean: rounding only
     assert np.all(seen >= 0)
+
+
+# ---- pooled_observations --------------------------------------------------------------------------
+def test_pooled_observations_weight_each_set_of_ties_by_its_encounters():
+    truth = np.array([0.4, 0.6, 0.4])
+    first = (np.array([0, 1]), np.array([1.0, 0.0]), np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+    second = (np.array([0]), np.array([3.0]), np.array([[0.0, 0.0, 1.0]]))
+    shown, seen = pooled_observations(3, [first, second], truth, 0.5)
+    np.testing.assert_array_equal(seen, [4.0, 0.0, 0.0])
+    # person 0: one encounter showing 0.5 * (1, 1, 0) + 0.5 truth, three showing 0.5 * (0, 0, 1) + 0.5 truth
+    expected = (1 * (0.5 * np.array([1, 1, 0]) + 0.5 * truth) + 3 * (0.5 * np.array([0, 0, 1]) + 0.5 * truth)) / 4
+    np.testing.assert_allclose(shown[0], expected)
+    np.testing.assert_array_equal(shown[1:], 0.0)  # nothing observed: nothing shown
+
+
+def test_pooled_observations_of_one_set_equal_its_observations():
+    observer, encounters = np.array([0, 0, 2]), np.array([2.0, 1.0, 4.0])
+    partner = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 1.0, 0.0]])
+    truth = np.array([0.2, 0.5, 0.5])
+    shown, seen = pooled_observations(3, [(observer, encounters, partner)], truth, 0.3)
+    for column in range(3):
+        alone, count = observations(3, observer, encounters, partner[:, column], truth[column], 0.3)
+        np.testing.assert_allclose(shown[:, column], alone)
+        np.testing.assert_array_equal(seen, count)
 
 
 # ---- update_belief --------------------------------------------------------------------------------

@@ -11,7 +11,12 @@ from model.rules.contact import (
     draw_encounters,
     draw_valence,
     encounter_rate,
+    live_rate,
+    pair_mean,
     positive_probability,
+    shared_language,
+    spare_negative,
+    tally,
     willingness,
 )
 
@@ -37,6 +42,21 @@ def test_encounter_rate_is_layer_rate_times_both_willingnesses():
                                [1.0, 0.1])
 
 
+def test_encounter_rate_multiplies_the_friendship_factor():
+    rate = encounter_rate(np.array([2.0, 2.0]), np.array([0.5, 0.5]), np.array([1.0, 1.0]), np.array([1.0, 3.0]))
+    np.testing.assert_allclose(rate, [1.0, 3.0])
+
+
+def test_live_rate_is_zero_off_and_on_workplace_ties_unless_both_work():
+    rate = np.full(5, 2.0)
+    live = np.array([True, False, True, True, True])
+    needs_employment = np.array([False, False, True, True, True])
+    employed_source = np.array([False, True, True, False, True])
+    employed_target = np.array([False, True, True, True, False])
+    np.testing.assert_array_equal(live_rate(rate, live, needs_employment, employed_source, employed_target),
+                                  [2.0, 0.0, 2.0, 0.0, 0.0])
+
+
 def test_draw_encounters_has_poisson_mean_and_zero_rate_gives_none():
     u = np.random.default_rng(3).random(200_000)
     counts = draw_encounters(np.full(u.size, 1.5), u)
@@ -54,6 +74,11 @@ def test_each_allport_condition_raises_quality(condition):
     assert quality(high) > quality(low)
 
 
+def test_a_pair_shares_the_lower_language_and_brings_its_mean_anxiety():
+    np.testing.assert_array_equal(shared_language(np.array([0.2, 0.9]), np.array([0.7, 0.4])), [0.2, 0.4])
+    np.testing.assert_allclose(pair_mean(np.array([0.2, 0.9]), np.array([0.6, 0.1])), [0.4, 0.5])
+
+
 def test_language_raises_and_anxiety_and_distress_lower_quality():
     assert quality(language=1.0) > quality(language=0.2)
     assert quality(anxiety=0.1) > quality(anxiety=0.8)
@@ -66,6 +91,17 @@ def test_positive_probability_equals_quality_without_offset_and_rises_with_it():
     q = np.array([0.2, 0.5, 0.9])
     np.testing.assert_allclose(positive_probability(q, np.zeros(3)), q)
     assert np.all(positive_probability(q, np.full(3, 0.4)) > q)
+
+
+def test_spare_negative_turns_a_share_of_negative_chance_positive():
+    p = np.array([0.8, 0.8, 0.5])
+    np.testing.assert_allclose(spare_negative(p, np.array([0.0, 0.5, 1.0])), [0.8, 0.9, 1.0])
+
+
+def test_tally_sums_counts_per_person_raw_and_weighted():
+    raw, weighted = tally(4, np.array([0, 2, 0]), np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 2.0]))
+    np.testing.assert_array_equal(raw, [4.0, 0.0, 2.0, 0.0])
+    np.testing.assert_array_equal(weighted, [7.0, 0.0, 4.0, 0.0])
 
 
 def test_draw_valence_splits_all_encounters_at_rate_p():

@@ -9,6 +9,7 @@ from scipy import sparse
 from model.rules.friendship import (
     extended_contact_update,
     extended_contacts,
+    friend_factor,
     friendship_matrix,
     is_friendship,
     ties_per_person,
@@ -51,6 +52,10 @@ def test_is_friendship_at_threshold_boundary():
 
 
 # ---- ties_per_person ------------------------------------------------------------------------------
+def test_friend_factor_applies_only_to_friendships():
+    np.testing.assert_array_equal(friend_factor(np.array([True, False, True]), 2.5), [2.5, 1.0, 2.5])
+
+
 def test_ties_per_person_counts_both_endpoints_of_chosen_ties():
     source, target = np.array([0, 1, 2, 0]), np.array([3, 3, 4, 4])
     chosen = np.array([True, False, True, True])
@@ -108,6 +113,7 @@ def test_extended_contacts_counts_ingroup_friends_with_outgroup_friends():
     np.testing.assert_array_equal(result, [2, 0, 0, 1, 0])
     assert result.dtype == np.int64
     np.testing.assert_array_equal(extended_contacts(ingroup, np.zeros(5, bool)), np.zeros(5))
+    np.testing.assert_array_equal(extended_contacts(ingroup, np.array([0, 2, 1, 0, 3])), result)  # counts of friends
 
 
 # ---- extended_contact_update ----------------------------------------------------------------------

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.interventions.base import Intervention
-from model.metrics import facts_about_arriving
 from model.params import BELIEFS, NON_NEGATIVE, UNIT
+from model.rules.beliefs import true_shares
 from model.state import THERMOMETER_MAX
 
 
@@ -43,7 +43,7 @@ class Information(Intervention):
             return
         has_contact = state.intergroup_contacts > 0
         beliefs = np.column_stack([state.belief(topic) for topic in BELIEFS])
-        corrected = correct_beliefs(beliefs, facts_about_arriving(state), exposed, has_contact,
+        corrected = correct_beliefs(beliefs, true_shares(state.group, state.education, state.employed), exposed, has_contact,
                                     e.belief_shift, e.contact_bonus)
         for column, topic in enumerate(BELIEFS):
             state.belief(topic)[exposed] = corrected[exposed, column]

@@ -6,19 +6,44 @@ toward a media prior, and move toward what people observe of the arriving member
 
 import numpy as np
 
+from model.params import BELIEFS, EDUCATION_LEVELS, GROUPS
 
-def true_shares(higher_education: np.ndarray, employed: np.ndarray) -> dict[str, float]:
-    """The facts about arriving members: shares with higher education, employed, and on welfare
-    (welfare = not in paid work; refugees without earnings receive benefits)."""
-    if higher_education.size == 0:
-        return {"education": np.nan, "employment": np.nan, "welfare": np.nan}
-    employment = float(np.mean(employed))
-    return {"education": float(np.mean(higher_education)), "employment": employment, "welfare": 1.0 - employment}
+HIGHER_EDUCATION = EDUCATION_LEVELS.index("higher")
+RECEIVING, ARRIVING = GROUPS.index("receiving"), GROUPS.index("arriving")
+
+
+def facts(higher_education, employed) -> np.ndarray:
+    """What is true of arriving members, one column per topic in BELIEFS order: higher education, in
+    work, on welfare. Welfare receipt = not in paid work (refugees without earnings receive benefits).
+
+    The same rule serves one person (0/1 values: what an encounter shows an observer) and a community
+    (shares: the facts beliefs are measured against), so the three topics are defined once.
+    """
+    return np.stack(np.broadcast_arrays(higher_education, employed, 1.0 - employed), axis=-1)
+
+
+def person_facts(education: np.ndarray, employed: np.ndarray) -> np.ndarray:
+    """Each person's own facts (rows: people, columns: BELIEFS) as 0/1 values."""
+    return facts((education == HIGHER_EDUCATION).astype(float), employed.astype(float))
+
+
+def true_shares(group: np.ndarray, education: np.ndarray, employed: np.ndarray) -> np.ndarray:
+    """The facts about arriving members as shares (BELIEFS order); NaN when there are none."""
+    arriving = group == ARRIVING
+    if not arriving.any():
+        return np.full(len(BELIEFS), np.nan)
+    return facts(np.mean(education[arriving] == HIGHER_EDUCATION), np.mean(employed[arriving]))
+
+
+def observer_and_partner(source: np.ndarray, target: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per intergroup tie: the receiving member, who observes, and the arriving partner, who is observed."""
+    receiving_side = group[source] == RECEIVING
+    return np.where(receiving_side, source, target), np.where(receiving_side, target, source)
 
 
 def observations(n_people: int, observer: np.ndarray, encounters: np.ndarray, partner_value: np.ndarray,
                  community_value: float, personal_weight: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per observer: what this week's encounters showed, and how many there were.
+    """Per observer: what this week's encounters on one set of ties showed, and how many there were.
 
     An encounter shows the partner's own situation (weight `personal_weight`) and what the partner
     tells of their community (the true share, the rest); the result is averaged over encounters.
@@ -27,6 +52,25 @@ def observations(n_people: int, observer: np.ndarray, encounters: np.ndarray, pa
     shown = personal_weight * partner_value + (1.0 - personal_weight) * community_value
     total = np.bincount(observer, weights=encounters * shown, minlength=n_people)
     return np.divide(total, seen, out=np.zeros(n_people), where=seen > 0), seen
+
+
+def pooled_observations(n_people: int, sightings: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                        truth: np.ndarray, personal_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """What all of this week's encounters showed each observer (rows: people, columns: BELIEFS), and
+    how many encounters they observed.
+
+    `sightings` holds one (observer, encounters, partner facts) per set of ties; each set's mean
+    (`observations`) is weighted by its encounters, so every encounter counts once.
+    """
+    shown_total = np.zeros((n_people, len(truth)))
+    seen = np.zeros(n_people)
+    for observer, encounters, partner_facts in sightings:
+        for column, community_value in enumerate(truth):
+            shown, count = observations(n_people, observer, encounters, partner_facts[:, column], community_value,
+                                        personal_weight)
+            shown_total[:, column] += shown * count
+        seen += count
+    return np.divide(shown_total, seen[:, None], out=np.zeros_like(shown_total), where=seen[:, None] > 0), seen
 
 
 def update_belief(belief: np.ndarray, observed: np.ndarray, encounters: np.ndarray, media_prior: float,

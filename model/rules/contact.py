@@ -26,14 +26,34 @@ def willingness(anxiety: np.ndarray, distress: np.ndarray, responsibility: np.nd
     return np.clip(raw, floor, 1.0)
 
 
-def encounter_rate(layer_rate: np.ndarray, willingness_source: np.ndarray, willingness_target: np.ndarray) -> np.ndarray:
-    """Expected encounters per week on each tie: lambda = layer rate * w_i * w_j (quantity)."""
-    return layer_rate * willingness_source * willingness_target
+def live_rate(rate: np.ndarray, live: np.ndarray, needs_employment: np.ndarray, employed_source: np.ndarray,
+              employed_target: np.ndarray) -> np.ndarray:
+    """A tie's rate this week: its setting's rate while the tie is live, 0 otherwise; a tie that needs
+    employment (workplace) is live only while both people are employed."""
+    return rate * (live & (~needs_employment | (employed_source & employed_target)))
+
+
+def encounter_rate(layer_rate: np.ndarray, willingness_source: np.ndarray, willingness_target: np.ndarray,
+                   friend_factor: np.ndarray | float = 1.0) -> np.ndarray:
+    """Expected encounters per week on a tie people choose to use: lambda = layer rate * w_i * w_j * m,
+    with m the friendship multiplier of the tie (`friend_factor`) (quantity)."""
+    return layer_rate * willingness_source * willingness_target * friend_factor
 
 
 def draw_encounters(rate: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Encounters this week on each tie, n ~ Poisson(lambda), from one uniform per tie."""
     return poisson_quantile(u, rate)
+
+
+def shared_language(language_source: np.ndarray, language_target: np.ndarray) -> np.ndarray:
+    """The language a pair shares: the lower of the two proficiencies."""
+    return np.minimum(language_source, language_target)
+
+
+def pair_mean(value_source: np.ndarray, value_target: np.ndarray) -> np.ndarray:
+    """What a pair brings to an encounter of a personal state (anxiety, distress) or a per-side count:
+    the mean of the two."""
+    return 0.5 * (value_source + value_target)
 
 
 def contact_quality(conditions: np.ndarray, condition_weights: np.ndarray, intercept: float,
@@ -62,10 +82,22 @@ def positive_probability(quality: np.ndarray, offset: np.ndarray) -> np.ndarray:
     return logistic(np.log(q / (1.0 - q)) + offset)
 
 
+def spare_negative(p_positive: np.ndarray, negative_cut: np.ndarray) -> np.ndarray:
+    """Chance of a positive encounter when a share `negative_cut` of the negative ones is prevented
+    (and turned positive): p' = 1 - (1 - p)(1 - cut)."""
+    return 1.0 - (1.0 - p_positive) * (1.0 - negative_cut)
+
+
 def draw_valence(encounters: np.ndarray, p_positive: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Split each tie's encounters into (positive, negative) for one side, positive ~ Binomial(n, p)."""
     positive = binomial_quantile(u, encounters, p_positive)
     return positive, encounters - positive
+
+
+def tally(n_people: int, people: np.ndarray, counts: np.ndarray, tie_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per person: the sum of one side's per-tie counts, raw and with each tie weighted by `tie_weight`."""
+    return (np.bincount(people, weights=counts, minlength=n_people),
+            np.bincount(people, weights=counts * tie_weight, minlength=n_people))
 
 
 def contact_update(value: np.ndarray, positive: np.ndarray, negative: np.ndarray, step: np.ndarray,

@@ -21,6 +21,12 @@ def is_friendship(strength: np.ndarray, threshold: float) -> np.ndarray:
     return strength >= threshold
 
 
+def friend_factor(friend: np.ndarray, factor: float) -> np.ndarray:
+    """Per tie: `factor` on a friendship, 1 otherwise. Friends meet more often (the rate multiplier) and
+    their encounters count more (the weight)."""
+    return np.where(friend, factor, 1.0)
+
+
 def ties_per_person(n_people: int, source: np.ndarray, target: np.ndarray, chosen: np.ndarray) -> np.ndarray:
     """How many of the chosen ties each person is part of."""
     return (np.bincount(source[chosen], minlength=n_people) + np.bincount(target[chosen], minlength=n_people))
@@ -36,9 +42,10 @@ def friendship_matrix(n_people: int, source: np.ndarray, target: np.ndarray) -> 
     return matrix
 
 
-def extended_contacts(ingroup_friends: sparse.csr_matrix, has_outgroup_friend: np.ndarray) -> np.ndarray:
-    """Number of each person's ingroup friends who have at least one outgroup friend."""
-    return np.rint(ingroup_friends @ has_outgroup_friend.astype(float)).astype(np.int64)
+def extended_contacts(ingroup_friends: sparse.csr_matrix, outgroup_friends: np.ndarray) -> np.ndarray:
+    """Number of each person's ingroup friends who have at least one outgroup friend (`outgroup_friends`:
+    each person's count of outgroup friendships)."""
+    return np.rint(ingroup_friends @ (outgroup_friends > 0).astype(float)).astype(np.int64)
 
 
 def extended_contact_update(attitude: np.ndarray, extended: np.ndarray, ingroup_friend_count: np.ndarray,

@@ -1,0 +1,119 @@
+"""The week as a declared plan: every phase writes only what it declares, every declared write happens
+in some week, declared names exist, and each phase's time is recorded."""
+
+import re
+from dataclasses import fields
+
+import numpy as np
+import pytest
+
+from model import BridgesModel
+from model.model import Week
+from model.state import State
+from model.step import STEP_ORDER
+from model.ties import ContactBlock
+from tests.conftest import params_for
+
+EVERY_TYPE = ["city.n_agents=600", "city.arriving_share=0.2", "city.n_neighbourhoods=6", "steps=10", "scenario=focus_approach",
+              "+intervention@interventions.information=information",
+              "+intervention@interventions.structural=structural",
+              "+intervention@interventions.anti_discrimination=anti_discrimination",
+              # make every lever and friendships act within ten weeks, so every declared write happens
+              *[f"interventions.structural.effect.{lever}=0.5"
+                for lever in ("legal_hazard", "recognition_hazard", "course_uptake", "family_hazard")],
+              "dynamics.friendship.threshold=0.05", "dynamics.family_reunification_hazard=0.3"]
+"""A small city running one intervention of every type (programme blocks exist from week 1)."""
+WHOLE = ("blocks", "interventions", "records", "survey_waves")
+
+
+def copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {key: copy(item) for key, item in value.items()}
+    return value
+
+
+def same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape:
+            return False
+        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f" and b.dtype.kind == "f"))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[key], b[key]) for key in a)
+    return a == b
+
+
+def snapshot(model) -> dict:
+    """Copies of everything a phase could change, keyed by (declared name, which block or programme)."""
+    taken = {(f"state.{name}", ""): copy(getattr(model.state, name)) for name in State.field_names()}
+    taken |= {(f"week.{f.name}", ""): copy(getattr(model.week, f.name)) for f in fields(Week)}
+    for block in model.contact_blocks():
+        taken |= {(f"block.{f.name}", block.name): copy(getattr(block, f.name)) for f in fields(ContactBlock)}
+    taken[("blocks", "")] = tuple(block.name for block in model.contact_blocks())
+    for i, intervention in enumerate(model.interventions):
+        taken |= {("interventions", f"{i}.{key}"): copy(value) for key, value in vars(intervention).items()
+                  if isinstance(value, (np.ndarray, int, float))}
+    taken[("records", "")] = len(model.records)
+    taken[("survey_waves", "")] = len(model.survey_waves)
+    return taken
+
+
+def written(before: dict, after: dict) -> set[str]:
+    """Declared names whose value changed (fields of blocks that already existed; a new block is `blocks`)."""
+    return {name for (name, where), value in before.items() if not same(value, after[(name, where)])}
+
+
+@pytest.fixture(scope="module")
+def writes_per_phase() -> dict[str, list[set[str]]]:
+    """For each phase, one set per week of the names it wrote, running the phases one at a time as
+    `BridgesModel.step` does (Mesa counts the week, then the phases run in order)."""
+    model = BridgesModel(params_for(*EVERY_TYPE))
+    seen = {phase.__name__: [] for phase in STEP_ORDER}
+    for _ in range(model.params.steps):
+        model.steps += 1
+        for phase in STEP_ORDER:
+            before = snapshot(model)
+            phase(model)
+            seen[phase.__name__].append(written(before, snapshot(model)))
+    return seen
+
+
+def declared(names: frozenset[str]) -> set[str]:
+    """Declared names with `state.*` expanded to every state field."""
+    expanded = {f"state.{field}" for field in State.field_names()} if "state.*" in names else set()
+    return expanded | {name for name in names if name != "state.*"}
+
+
+@pytest.mark.parametrize("phase", STEP_ORDER, ids=lambda phase: phase.__name__)
+def test_phase_writes_only_what_it_declares(writes_per_phase, phase):
+    for week, names in enumerate(writes_per_phase[phase.__name__], start=1):
+        undeclared = names - declared(phase.writes)
+        assert not undeclared, f"{phase.__name__} wrote {sorted(undeclared)} in week {week} without declaring it"
+
+
+@pytest.mark.parametrize("phase", STEP_ORDER, ids=lambda phase: phase.__name__)
+def test_every_declared_write_happens(writes_per_phase, phase):
+    happened = set().union(*writes_per_phase[phase.__name__])
+    missing = declared(phase.writes) - happened
+    assert not missing, f"{phase.__name__} declares {sorted(missing)} but never wrote them"
+
+
+def test_declared_names_are_fields():
+    known = ({f"state.{name}" for name in State.field_names()} | {"state.*"}
+             | {f"week.{f.name}" for f in fields(Week)} | {f"block.{f.name}" for f in fields(ContactBlock)}
+             | set(WHOLE))
+    for phase in STEP_ORDER:
+        unknown = (phase.reads | phase.writes) - known
+        assert not unknown, f"{phase.__name__} names unknown fields {sorted(unknown)}"
+        assert re.fullmatch(r"[a-z_]+", phase.__name__)
+
+
+def test_phase_seconds_accumulate_per_phase(small_params):
+    model = BridgesModel(small_params)
+    assert list(model.phase_seconds) == [phase.__name__ for phase in STEP_ORDER]
+    assert not any(model.phase_seconds.values())
+    model.step()
+    first = dict(model.phase_seconds)
+    model.step()
+    assert all(model.phase_seconds[name] >= first[name] > 0.0 for name in first)
