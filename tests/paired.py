@@ -11,8 +11,6 @@ mechanism that did nothing, or moved the other way, passes less than once in a h
 The seeds are fixed, so each test is deterministic; the bound states how much evidence it demands.
 """
 
-from functools import lru_cache
-
 import numpy as np
 
 from model import BridgesModel
@@ -24,15 +22,6 @@ REPLICATES = 8
 SEEDS = tuple(range(REPLICATES))
 STANDARD_ERRORS = 3.0
 """Required |mean| / SE of the paired differences: P(t_7 > 3) = 0.01 under no effect."""
-
-
-@lru_cache(maxsize=None)
-def _plain(overrides: tuple[str, ...]) -> dict:
-    return to_plain(compose_config(list(overrides)))
-
-
-_CITIES: dict[tuple[str, int], object] = {}
-"""Built cities by (city parameters, seed): arms that differ only outside `city` share one."""
 
 
 class Replicate:
@@ -56,27 +45,40 @@ class Replicate:
         return float(self.series.loc[(group, metric)].mean())
 
 
-@lru_cache(maxsize=None)
-def replicate(overrides: tuple[str, ...], seed: int) -> Replicate:
-    """Run the config with these overrides on `seed` (in-process; cached, runs are deterministic).
+class Replicates:
+    """Runs of configs on SEEDS, in-process, each run once per instance (runs are deterministic).
 
     Arms with the same city parameters and seed share one built city, as scenario comparison does.
+    Hold an instance in a fixture, not at module level: a cache outliving the test session would
+    hand a later session (e.g. a mutant under test) results of code it no longer runs.
     """
-    plain = _plain(overrides)
-    params = model_params({**plain, "seed": seed})
-    city_key = (repr(plain["city"]), seed)
-    if city_key not in _CITIES:
-        _CITIES[city_key] = make_city(params, Streams(seed))
-    model = BridgesModel(params, city=_CITIES[city_key])
-    programme_encounters = 0
-    for _ in range(params.steps):
-        model.step()
-        programme_encounters += sum(int(block.encounters.sum()) for block in model.contact_blocks()[1:])
-    return Replicate(model, programme_encounters)
 
+    def __init__(self, *common: str):
+        self.common = common
+        self.plains: dict[tuple[str, ...], dict] = {}
+        self.cities: dict[tuple[str, int], object] = {}
+        self.runs: dict[tuple[tuple[str, ...], int], Replicate] = {}
 
-def replicates(*overrides: str) -> list[Replicate]:
-    return [replicate(tuple(overrides), seed) for seed in SEEDS]
+    def run(self, overrides: tuple[str, ...], seed: int) -> Replicate:
+        if (overrides, seed) not in self.runs:
+            if overrides not in self.plains:
+                self.plains[overrides] = to_plain(compose_config([*self.common, *overrides]))
+            plain = self.plains[overrides]
+            params = model_params({**plain, "seed": seed})
+            city_key = (repr(plain["city"]), seed)
+            if city_key not in self.cities:
+                self.cities[city_key] = make_city(params, Streams(seed))
+            model = BridgesModel(params, city=self.cities[city_key])
+            programme_encounters = 0
+            for _ in range(params.steps):
+                model.step()
+                programme_encounters += sum(int(block.encounters.sum()) for block in model.contact_blocks()[1:])
+            self.runs[overrides, seed] = Replicate(model, programme_encounters)
+        return self.runs[overrides, seed]
+
+    def arm(self, *overrides: str) -> list[Replicate]:
+        """The common overrides plus these, on every seed of SEEDS."""
+        return [self.run(tuple(overrides), seed) for seed in SEEDS]
 
 
 def paired_differences(treatment: list[Replicate], control: list[Replicate], statistic) -> np.ndarray:

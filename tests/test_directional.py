@@ -6,15 +6,17 @@ differences (tests/paired.py: P(t_7 > 3) = 0.01 when there is no effect)."""
 import numpy as np
 import pytest
 
-from tests.paired import assert_paired_effect, paired_differences, replicates
+from tests.paired import Replicates, assert_paired_effect, paired_differences
 
 CITY = ("city.n_agents=1000", "city.n_neighbourhoods=8", "steps=30")
 """Small enough for a third of a second per run; every programme enrols people in it (as in the golden
 baseline), and 30 weeks cover co-creation (weeks 4-27) and MHPSS (weeks 1-12) from start to end."""
 
 
-def arm(*overrides: str):
-    return replicates(*CITY, *overrides)
+@pytest.fixture(scope="module")
+def arm():
+    """arm(*overrides): runs of CITY plus the overrides on seeds 0-7, each run once per module."""
+    return Replicates(*CITY).arm
 
 
 # ---- interventions against the baseline -----------------------------------------------------------
@@ -36,12 +38,12 @@ DIRECTIONS = [
 
 
 @pytest.mark.parametrize("scenario, group, metric, sign", DIRECTIONS)
-def test_intervention_moves_outcome_against_baseline(scenario, group, metric, sign):
+def test_intervention_moves_outcome_against_baseline(scenario, group, metric, sign, arm):
     differences = paired_differences(arm(f"scenario={scenario}"), arm(), lambda run: run.final(group, metric))
     assert_paired_effect(differences, sign, f"{scenario} - baseline, {group} {metric}")  # > 3 SE, 8 seeds
 
 
-def test_structural_levers_raise_employment_over_a_year():
+def test_structural_levers_raise_employment_over_a_year(arm):
     """Jobs follow the levers slowly (language, legal status, recognition): a year, and a city with enough
     arriving members (30%) that a few more in work is more than one person."""
     year = ("city.arriving_share=0.3", "steps=52")
@@ -50,12 +52,12 @@ def test_structural_levers_raise_employment_over_a_year():
     assert_paired_effect(differences, +1, "structural - baseline, arriving employed share")  # > 3 SE, 8 seeds
 
 
-def test_anti_discrimination_cuts_negative_contact():
+def test_anti_discrimination_cuts_negative_contact(arm):
     differences = paired_differences(arm("scenario=anti_discrimination"), arm(), lambda run: run.negative_contacts)
     assert_paired_effect(differences, -1, "negative encounters, trained - baseline")  # > 3 SE, 8 seeds
 
 
-def test_coordination_raises_the_effect_of_what_it_joins():
+def test_coordination_raises_the_effect_of_what_it_joins(arm):
     """Coordinated minus plain volunteering (the baseline cancels in the difference of effects)."""
     coordinated, plain = arm("scenario=volunteering_coordinated"), arm("scenario=volunteering")
     for group, metric in (("arriving", "attitude_mean"), ("all", "outgroup_friendships")):
@@ -66,7 +68,7 @@ def test_coordination_raises_the_effect_of_what_it_joins():
         assert reached > alone.costs.participants.iloc[0]
 
 
-def test_co_creation_beats_mere_exposure_with_the_same_encounters():
+def test_co_creation_beats_mere_exposure_with_the_same_encounters(arm):
     co_creation, exposure = arm("scenario=co_creation"), arm("scenario=mere_exposure")
     for with_goal, without in zip(co_creation, exposure):  # same programme encounters on every seed, exactly
         assert with_goal.programme_encounters == without.programme_encounters > 0
@@ -90,14 +92,14 @@ EVEN_CITY = ("city.segregation=0", "contact.valence_offset.arriving=0", "contact
 
 
 @pytest.mark.parametrize("group", ["receiving", "arriving"])
-def test_high_quality_settings_raise_attitudes_above_default_settings(group):
+def test_high_quality_settings_raise_attitudes_above_default_settings(group, arm):
     """The same city and draws with every setting's Allport conditions at 1: warmer attitudes."""
     differences = paired_differences(arm(*HIGH_QUALITY), arm(), lambda run: run.final(group, "attitude_mean"))
     assert_paired_effect(differences, +1, f"high quality - default, {group} attitude")  # > 3 SE, 8 seeds
 
 
 @pytest.mark.parametrize("group", ["receiving", "arriving"])
-def test_high_quality_contact_raises_attitudes_over_the_run(group):
+def test_high_quality_contact_raises_attitudes_over_the_run(group, arm):
     """Within each run, week 30 minus week 0 (the run is paired with its own start)."""
     runs = arm(*HIGH_QUALITY)
     differences = np.array([run.final(group, "attitude_mean") - run.start(group, "attitude_mean") for run in runs])
@@ -105,7 +107,7 @@ def test_high_quality_contact_raises_attitudes_over_the_run(group):
 
 
 @pytest.mark.parametrize("group", ["receiving", "arriving"])
-def test_equal_positive_and_negative_contact_lowers_attitudes(group):
+def test_equal_positive_and_negative_contact_lowers_attitudes(group, arm):
     """Coin-flip valence (quality 0.5, no offset): negative contact weighs more, so attitudes fall."""
     runs = arm(*COIN_FLIP)
     for run in runs:  # the premise, p = 0.5: as many meet positively as negatively, averaged over the weeks
@@ -116,7 +118,7 @@ def test_equal_positive_and_negative_contact_lowers_attitudes(group):
     assert_paired_effect(differences, -1, f"coin-flip contact, {group} attitude week 30 - week 0")  # > 3 SE
 
 
-def test_group_size_alone_gives_arriving_members_more_contact():
+def test_group_size_alone_gives_arriving_members_more_contact(arm):
     """With no homophily or segregation, arriving members (a minority) have most of their ties across
     groups: per seed, arriving share minus 3 x receiving share of people with intergroup contact."""
     runs = arm(*EVEN_CITY, "steps=10")

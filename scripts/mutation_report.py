@@ -1,0 +1,182 @@
+"""Summarise the last `mutmut run` (make mutation) as a short Markdown report.
+
+Reads mutmut's results under mutants/ and the committed list of equivalent mutants
+(tests/mutation_equivalent.yaml), and writes outputs/mutation/report.md (or --output): mutants, killed,
+survived, timeouts, equivalent, the kill rate, and every survivor with file:line and its mutation.
+
+An equivalent mutant is matched by function, original line and mutated line (stripped), not by
+mutmut's running number, so the list survives code moving around. Entries that match no surviving
+mutant are reported as stale. Run from the repository root: `python scripts/mutation_report.py`.
+"""
+
+import argparse
+import ast
+import subprocess
+import sys
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+from mutmut.mutation.data import SourceFileMutationData
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+from mutmut.stats import status_by_exit_code
+
+ROOT = Path(__file__).resolve().parents[1]
+EQUIVALENT = ROOT / "tests" / "mutation_equivalent.yaml"
+MUTATED = ("model/rules/*.py", "model/step.py", "model/interventions/*.py")
+"""The files `make mutation` mutates (pyproject.toml [tool.mutmut] only_mutate)."""
+TARGET = 0.85
+SNAPSHOT = ROOT / "docs" / "mutation.md"
+SNAPSHOT_INTRO = """\
+<!-- Snapshot of outputs/mutation/report.md: `python scripts/mutation_report.py --snapshot` after `make mutation`. -->
+How to read this: `make mutation` (not part of `make test`) mutates the rules, the weekly step and the
+interventions one small change at a time (an operator, a constant, a comparison, an argument) with mutmut
+and runs, for each mutant, only the tests that call the mutated function, fastest first, stopping at the
+first failure. A mutant no test notices *survives*: it gets a test that kills it, or, if it cannot change
+behaviour, an entry with its reason in tests/mutation_equivalent.yaml. Tests that exist to kill mutants
+are in tests/test_rules_mutation_kills.py; directional claims over replicates in tests/test_directional.py.
+
+"""
+
+
+def mutated_files() -> list[Path]:
+    return sorted(path.relative_to(ROOT) for pattern in MUTATED for path in ROOT.glob(pattern))
+
+
+def function_name(path: Path, mutant: str) -> str:
+    """model.rules.contact.x_willingness__mutmut_3 -> model.rules.contact.willingness (methods: Class.method)."""
+    module = ".".join(path.with_suffix("").parts).removesuffix(".__init__")
+    local = mutant[len(module) + 1:].rsplit("__mutmut_", 1)[0]
+    local = local.replace("xǁ", "").replace("ǁ", ".")  # mutmut's mangling of Class.method
+    return f"{module}.{local[2:] if local.startswith('x_') else local}"
+
+
+def changed_lines(diff: str) -> tuple[str, str]:
+    """(original, mutated) text of the mutation from mutmut's unified diff of the function."""
+    removed = [line[1:].strip() for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
+    added = [line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    return " / ".join(removed), " / ".join(added)
+
+
+def source_line(path: Path, function: str, original: str) -> int:
+    """Line of `original` (its first line) inside the function's definition in the source file."""
+    name = function.rsplit(".", 1)[-1]
+    tree = ast.parse((ROOT / path).read_text())
+    lines = (ROOT / path).read_text().splitlines()
+    first = original.split(" / ")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            for number in range(node.lineno, node.end_lineno + 1):
+                if lines[number - 1].strip() == first:
+                    return number
+            return node.lineno
+    return 0
+
+
+def load_equivalent() -> list[dict]:
+    entries = yaml.safe_load(EQUIVALENT.read_text()) if EQUIVALENT.exists() else []
+    for entry in entries or []:
+        missing = {"function", "original", "mutant", "reason"} - set(entry)
+        if missing:
+            sys.exit(f"{EQUIVALENT.relative_to(ROOT)}: an entry lacks {', '.join(sorted(missing))}: {entry}")
+    return entries or []
+
+
+def git_commit() -> str:
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "model", "tests"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return result.stdout.strip() + (" (with uncommitted changes to model/ or tests/)" if dirty else "")
+
+
+def collect() -> tuple[Counter, list[dict]]:
+    """Status counts and one record per mutant that was not killed."""
+    counts, others = Counter(), []
+    for path in mutated_files():
+        data = SourceFileMutationData(path=path)
+        data.load()
+        for mutant, exit_code in sorted(data.exit_code_by_key.items()):
+            status = status_by_exit_code[exit_code]
+            counts[status] += 1
+            if status in ("killed", "not checked"):
+                continue
+            function = function_name(path, mutant)
+            original, mutated = changed_lines(get_diff_for_mutant(mutant, path=path))
+            others.append({"mutant": mutant, "status": status, "path": str(path), "function": function,
+                           "line": source_line(path, function, original), "original": original, "mutated": mutated})
+    return counts, others
+
+
+def report(counts: Counter, others: list[dict], equivalent: list[dict], seconds: float | None) -> str:
+    reasons = {(e["function"], e["original"].strip(), e["mutant"].strip()): e["reason"] for e in equivalent}
+    used = set()
+    for record in others:
+        key = (record["function"], record["original"], record["mutated"])
+        if record["status"] == "survived" and key in reasons:
+            record["status"], record["reason"] = "equivalent", reasons[key]
+            used.add(key)
+    total = sum(counts.values())
+    n_equivalent = sum(record["status"] == "equivalent" for record in others)
+    killed, timeouts = counts["killed"], counts["timeout"]
+    survived = sum(record["status"] == "survived" for record in others)
+    unresolved = [record for record in others if record["status"] not in ("equivalent", "timeout")]
+    rate = killed / max(total - n_equivalent, 1)
+    lines = [
+        "# Mutation testing report",
+        "",
+        f"mutmut over {', '.join(MUTATED)}; code at commit {git_commit()}; "
+        f"written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC" + (f"; run took {seconds / 60:.0f} min." if seconds else "."),
+        "",
+        "| mutants | killed | survived (not equivalent) | equivalent | timeouts | other | kill rate |",
+        "|---|---|---|---|---|---|---|",
+        f"| {total} | {killed} | {survived} | {n_equivalent} | {timeouts} | "
+        f"{total - killed - survived - n_equivalent - timeouts} | {rate:.1%} |",
+        "",
+        f"Kill rate = killed / (mutants - equivalent); target {TARGET:.0%}: "
+        f"{'met' if rate >= TARGET else 'NOT met'}. A timeout (the mutant made the tests run past mutmut's "
+        "limit) is counted as not killed.",
+        "",
+    ]
+    other = {status: n for status, n in sorted(counts.items()) if status not in ("killed", "survived", "timeout")}
+    if other:
+        lines += ["Other: " + ", ".join(f"{n} {status}" for status, n in other.items())
+                  + " (\"not checked\": the run stopped before reaching them; \"no tests\": no selected test calls "
+                  "the function).", ""]
+    sections = (("Surviving mutants (need a test, or a reason in tests/mutation_equivalent.yaml)", unresolved),
+                ("Timeouts", [r for r in others if r["status"] == "timeout"]),
+                ("Equivalent mutants (tests/mutation_equivalent.yaml)", [r for r in others if r["status"] == "equivalent"]))
+    for title, records in sections:
+        lines += [f"## {title}: {len(records)}", ""]
+        for r in sorted(records, key=lambda r: (r["path"], r["line"], r["mutant"])):
+            status = "" if r["status"] in ("survived", "equivalent", "timeout") else f" [{r['status']}]"
+            lines.append(f"- `{r['path']}:{r['line']}` ({r['function'].rsplit('.', 1)[-1]}){status}: "
+                         f"`{r['original']}` -> `{r['mutated']}`" + (f" — {r['reason']}" if "reason" in r else ""))
+        lines.append("")
+    stale = [e for e in equivalent if (e["function"], e["original"].strip(), e["mutant"].strip()) not in used]
+    if stale:
+        lines += [f"## Stale entries in tests/mutation_equivalent.yaml (match no surviving mutant): {len(stale)}", ""]
+        lines += [f"- {e['function']}: `{e['original']}` -> `{e['mutant']}`" for e in stale] + [""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=ROOT / "outputs" / "mutation" / "report.md")
+    parser.add_argument("--snapshot", action="store_true", help=f"also write {SNAPSHOT.relative_to(ROOT)}")
+    parser.add_argument("--seconds", type=float, default=None, help="wall-clock time of the run, for the report")
+    args = parser.parse_args()
+    if not (ROOT / "mutants").is_dir():
+        sys.exit("mutants/: no mutmut results; run `make mutation` first")
+    counts, others = collect()
+    text = report(counts, others, load_equivalent(), args.seconds)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text + "\n")
+    if args.snapshot:
+        SNAPSHOT.write_text(SNAPSHOT_INTRO + text + "\n")
+    print(text.split("\n## ", 1)[0])
+    print(f"Report: {args.output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""Unit tests of the interventions' pure parts on hand-computed cases: each effect function, the shared
+delivery helpers (targeting, places, coordination, schedule) and cost accounting.
+
+Written to kill the mutants `make mutation` found surviving (docs/mutation.md): exact values and the
+boundaries of every comparison, so a changed operator, constant or argument shows.
+"""
+
+from dataclasses import replace
+from functools import cache
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from model.errors import InputError
+from model.interventions import build_interventions
+from model.interventions.anti_discrimination import negative_contact_cut
+from model.interventions.base import Coordination, Intervention, pick, target_count
+from model.interventions.co_creation import CoCreationEffect, form_groups
+from model.interventions.information import correct_beliefs
+from model.interventions.mhpss import relieve_distress
+from model.interventions.programme import SettingParams, programme_block, set_live
+from model.interventions.structural import lift_barrier
+from model.interventions.volunteering import VolunteeringEffect, match_buddies
+from tests.conftest import params_for
+
+SETTING = dict(equal_status=0.6, common_goal=0.5, cooperation=0.4, institutional_support=0.7,
+               encounters_per_session=2.0)
+
+
+# ---- effect functions -------------------------------------------------------------------------------
+def test_relieve_distress_scales_only_the_treated():
+    np.testing.assert_allclose(relieve_distress(np.array([0.5, 0.8]), np.array([True, False]), 0.4), [0.3, 0.8])
+
+
+def test_lift_barrier_frees_the_reached_with_u_below_the_hazard():
+    facing = np.array([True, True, True, False])
+    reached = np.array([True, True, False, True])
+    u = np.array([0.1, 0.5, 0.1, 0.1])
+    # freed; u == hazard stays (strict <); not reached stays; not facing stays free
+    np.testing.assert_array_equal(lift_barrier(facing, reached, u, 0.5), [False, True, True, False])
+
+
+def test_negative_contact_cut_needs_a_covered_setting_and_a_trained_end():
+    trained = np.array([True, False, False])
+    source, target = np.array([0, 1, 1, 2, 0]), np.array([1, 0, 2, 1, 2])
+    in_setting = np.array([True, True, True, True, False])
+    cut = negative_contact_cut(trained, source, target, in_setting, 0.3)
+    np.testing.assert_allclose(cut, [0.3, 0.3, 0.0, 0.0, 0.0])
+
+
+def test_correct_beliefs_moves_only_the_exposed_by_the_shift_with_contact_bonus():
+    beliefs = np.array([[0.2, 0.4, 0.8], [0.2, 0.4, 0.8], [0.2, 0.4, 0.8]])
+    truth = np.array([0.6, 0.6, 0.4])
+    exposed = np.array([True, True, False])
+    has_contact = np.array([False, True, True])
+    corrected = correct_beliefs(beliefs, truth, exposed, has_contact, 0.25, 1.0)
+    np.testing.assert_allclose(corrected[0], beliefs[0] + 0.25 * (truth - beliefs[0]))
+    np.testing.assert_allclose(corrected[1], beliefs[1] + 0.5 * (truth - beliefs[1]))  # shift (1 + bonus)
+    np.testing.assert_array_equal(corrected[2], beliefs[2])  # not exposed: unchanged, finite
+
+
+def test_correct_beliefs_closes_at_most_the_whole_gap():
+    beliefs = np.array([[0.2, 0.4, 0.8]])
+    truth = np.array([0.6, 0.6, 0.4])
+    corrected = correct_beliefs(beliefs, truth, np.array([True]), np.array([True]), 0.8, 1.0)  # 1.6 capped at 1
+    np.testing.assert_allclose(corrected[0], truth)
+
+
+def test_match_buddies_pairs_in_order_up_to_the_shorter_list():
+    pairs = match_buddies(np.array([5, 6, 7]), np.array([1, 2]))
+    np.testing.assert_array_equal(pairs, [[5, 1], [6, 2]])
+    assert pairs.dtype == np.int64
+    np.testing.assert_array_equal(match_buddies(np.array([5]), np.array([1, 2])), [[5, 1]])
+
+
+def test_form_groups_fills_whole_groups_in_order_and_pairs_across_groups():
+    members, pairs = form_groups(np.array([10, 11, 12, 13, 14]), np.array([20, 21, 22, 23, 24, 25, 26]), 2, 3)
+    np.testing.assert_array_equal(members, [10, 11, 12, 13, 20, 21, 22, 23, 24, 25])
+    expected = [(a, r) for group in range(2) for a in (10 + 2 * group, 11 + 2 * group)
+                for r in range(20 + 3 * group, 23 + 3 * group)]
+    np.testing.assert_array_equal(pairs, expected)
+    assert members.dtype == np.int64 and pairs.dtype == np.int64
+
+
+def test_form_groups_limited_by_the_scarcer_group():
+    members, pairs = form_groups(np.array([10, 11, 12, 13]), np.array([20, 21, 22]), 1, 2)
+    np.testing.assert_array_equal(members, [10, 20, 21])  # 3 receiving members fill one group of 2
+    np.testing.assert_array_equal(pairs, [[10, 20], [10, 21]])
+
+
+def test_programme_block_carries_the_setting_and_starts_switched_off():
+    block = programme_block("buddies", np.array([[0, 5], [1, 6]]), SettingParams(**SETTING), 0.2)
+    np.testing.assert_allclose(block.conditions, [[0.6, 0.5, 0.4, 0.9]] * 2)
+    np.testing.assert_allclose(block.rate, [2.0, 2.0])
+    np.testing.assert_array_equal(block.source, [0, 1])
+    np.testing.assert_array_equal(block.target, [5, 6])
+    assert block.name == "buddies" and block.voluntary is False and not block.live.any()
+    capped = programme_block("buddies", np.array([[0, 5]]), SettingParams(**SETTING), 0.5)
+    assert capped.conditions[0, 3] == 1.0  # institutional support 0.7 + 0.5 capped at 1
+
+
+def test_set_live_needs_a_session_and_both_people_enrolled():
+    block = programme_block("p", np.array([[0, 1], [0, 2], [3, 1]]), SettingParams(**SETTING), 0.0)
+    enrolled = np.array([True, True, False, True])
+    set_live(block, enrolled, True)
+    np.testing.assert_array_equal(block.live, [True, False, True])
+    set_live(block, enrolled, False)
+    assert not block.live.any()
+
+
+def test_effect_parameters_reject_impossible_mixes():
+    with pytest.raises(InputError, match=r"arriving_per_group: must be below group_size \(4\), got 4"):
+        CoCreationEffect(**SETTING, group_size=4, arriving_per_group=4)
+    CoCreationEffect(**SETTING, group_size=4, arriving_per_group=3)
+    with pytest.raises(InputError, match="buddy_targeting: must be one of random, .*got 'loudest'"):
+        VolunteeringEffect(**SETTING, buddy_targeting="loudest")
+
+
+# ---- delivery helpers -------------------------------------------------------------------------------
+def people(**columns):
+    return SimpleNamespace(**{name: np.array(values) for name, values in columns.items()})
+
+
+def test_pick_random_takes_the_lowest_uniforms_among_candidates():
+    candidates = np.array([True, True, False, True, True])
+    u = np.array([0.9, 0.2, 0.0, 0.5, 0.1])
+    np.testing.assert_array_equal(pick(candidates, 2, "random", None, u), [False, True, False, False, True])
+
+
+@pytest.mark.parametrize("targeting, expected", [
+    ("lowest_attitude", [True, False, False, True]),
+    ("highest_attitude", [False, True, True, False]),
+    ("highest_distress", [True, True, False, False]),
+    ("lowest_language", [False, False, True, True]),
+    ("highest_responsibility", [True, False, True, False]),
+])
+def test_pick_orders_by_the_targeting_key(targeting, expected):
+    state = people(attitude=[10.0, 90.0, 50.0, 20.0], distress=[0.9, 0.8, 0.1, 0.2],
+                   language=[0.9, 0.8, 0.1, 0.2], responsibility=[0.9, 0.1, 0.8, 0.2])
+    chosen = pick(np.ones(4, dtype=bool), 2, targeting, state, np.array([0.1, 0.2, 0.3, 0.4]))
+    np.testing.assert_array_equal(chosen, expected)
+
+
+def test_pick_breaks_key_ties_by_the_uniforms_and_caps_at_the_pool():
+    state = people(attitude=[50.0, 50.0, 50.0])
+    np.testing.assert_array_equal(pick(np.ones(3, dtype=bool), 1, "lowest_attitude", state, np.array([0.5, 0.1, 0.3])),
+                                  [False, True, False])
+    np.testing.assert_array_equal(pick(np.array([True, False, True]), 5, "random", state, np.zeros(3)),
+                                  [True, False, True])
+    assert not pick(np.ones(3, dtype=bool), 0, "random", state, np.zeros(3)).any()
+
+
+@cache
+def volunteering_params():
+    """Composed once per process: configuration is not under mutation, so reusing it hides nothing."""
+    return params_for("scenario=volunteering", "steps=20")
+
+
+def delivery(**changes):
+    return replace(volunteering_params().interventions["volunteering"].delivery, **changes)
+
+
+def test_target_count_rounds_coverage_and_caps_by_capacity():
+    assert target_count(90, delivery(coverage=0.25, capacity=None)) == 22  # round(22.5) to even
+    assert target_count(90, delivery(coverage=0.3, capacity=None)) == 27
+    assert target_count(90, delivery(coverage=0.3, capacity=27)) == 27
+    assert target_count(90, delivery(coverage=0.3, capacity=10)) == 10
+
+
+def volunteering(**delivery_changes) -> Intervention:
+    params = volunteering_params()
+    config = params.interventions["volunteering"]
+    config = replace(config, delivery=replace(config.delivery, **delivery_changes))
+    return type(build_interventions(params, 10)[0])("volunteering", config, 10, params.steps)
+
+
+def test_coordination_widens_reach_cuts_dropout_and_adds_support():
+    programme = volunteering(coverage=0.2, capacity=100, dropout=0.05)
+    programme.coordinate(Coordination(reach=0.5, retention=0.4, institutional_support=0.2))
+    assert programme.delivery.coverage == pytest.approx(0.3)
+    assert programme.delivery.capacity == 150
+    assert programme.delivery.dropout == pytest.approx(0.03)
+    assert programme.support_boost == pytest.approx(0.2)
+    programme.coordinate(Coordination(reach=0.0, retention=0.0, institutional_support=0.9))
+    assert programme.support_boost == 1.0  # 0.2 + 0.9 capped at 1
+
+
+def test_coordination_caps_coverage_and_keeps_no_capacity_unlimited():
+    programme = volunteering(coverage=0.8, capacity=None, dropout=0.0)
+    programme.coordinate(Coordination(reach=0.5, retention=0.5, institutional_support=0.0))
+    assert programme.delivery.coverage == 1.0
+    assert programme.delivery.capacity is None
+    rounded = volunteering(coverage=0.1, capacity=3)
+    rounded.coordinate(Coordination(reach=0.5, retention=0.0, institutional_support=0.0))
+    assert rounded.delivery.capacity == 4  # round(4.5) to even
+    assert isinstance(rounded.delivery.capacity, int)
+
+
+def test_build_interventions_applies_the_partnership_to_the_others_only():
+    params = params_for("scenario=volunteering_coordinated")
+    built = {i.name: i for i in build_interventions(params, 100)}
+    partnership = next(i for i in built.values() if i.coordinates)
+    programme = built["volunteering"]
+    plain = params.interventions["volunteering"].delivery
+    reach = partnership.effect.reach
+    assert programme.delivery.coverage == pytest.approx(min(1.0, plain.coverage * (1 + reach)))
+    assert programme.support_boost == pytest.approx(partnership.effect.institutional_support)
+    assert partnership.support_boost == 0.0 and partnership.delivery == params.interventions[partnership.name].delivery
+
+
+def test_active_and_session_weeks_follow_start_end_and_interval():
+    programme = volunteering(start_week=3, end_week=9, every_weeks=3)
+    assert [week for week in range(1, 12) if programme.active(week)] == [3, 4, 5, 6, 7, 8, 9]
+    assert [week for week in range(1, 12) if programme.session(week)] == [3, 6, 9]
+    assert volunteering(start_week=2, end_week=-1).end_week == 20  # -1: the run's last week
+
+
+def test_costs_add_fixed_weekly_and_participant_week_parts():
+    programme = volunteering()
+    programme.weeks_run, programme.participant_weeks = 4, 30
+    programme.ever_enrolled[[1, 3, 5]] = True
+    c = programme.config.cost
+    row = programme.costs()
+    total = c.fixed + 4 * c.per_week + 30 * c.per_participant_week
+    assert row == {"intervention": "volunteering", "type": "volunteering", "currency": c.currency,
+                   "participants": 3, "participant_weeks": 30, "weeks_run": 4, "total_cost": total,
+                   "cost_per_participant": total / 3}
+    assert np.isnan(volunteering().costs()["cost_per_participant"])  # nobody reached yet
