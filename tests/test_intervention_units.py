@@ -12,16 +12,19 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from model import BridgesModel
 from model.errors import InputError
 from model.interventions import build_interventions
 from model.interventions.anti_discrimination import negative_contact_cut
-from model.interventions.base import Coordination, Intervention, pick, target_count
+from model.interventions.base import Coordination, Intervention, eligible, pick, target_count
 from model.interventions.co_creation import CoCreationEffect, form_groups
 from model.interventions.information import correct_beliefs
 from model.interventions.mhpss import relieve_distress
 from model.interventions.programme import SettingParams, programme_block, set_live
 from model.interventions.structural import lift_barrier
 from model.interventions.volunteering import VolunteeringEffect, match_buddies
+from model.params import EDUCATION_LEVELS, GROUPS
+from model.state import THERMOMETER_MAX
 from tests.conftest import params_for
 
 SETTING = dict(equal_status=0.6, common_goal=0.5, cooperation=0.4, institutional_support=0.7,
@@ -227,3 +230,63 @@ def test_costs_add_fixed_weekly_and_participant_week_parts():
                    "participants": 3, "participant_weeks": 30, "weeks_run": 4, "total_cost": total,
                    "cost_per_participant": total / 3}
     assert np.isnan(volunteering().costs()["cost_per_participant"])  # nobody reached yet
+
+
+# ---- who a programme picks --------------------------------------------------------------------------
+def test_co_creation_fills_each_side_of_its_groups_by_the_targeting_rule():
+    """With targeting by lowest attitude, the arriving and the receiving members of the groups are the
+    lowest-attitude eligible members of each group, as many as the groups hold."""
+    model = BridgesModel(params_for("city.n_agents=1000", "city.n_neighbourhoods=8", "steps=6", "scenario=co_creation",
+                                    "interventions.co_creation.delivery.targeting=lowest_attitude"))
+    programme = model.interventions[0]
+    for _ in range(programme.delivery.start_week - 1):
+        model.step()
+    candidates = eligible(model.state, programme.delivery)  # the state the programme enrols from next week
+    attitude = model.state.attitude.copy()
+    model.step()
+    effect = programme.effect
+    n_groups = target_count(int(candidates.sum()), programme.delivery) // effect.group_size
+    assert n_groups > 0
+    for label, per_group in (("arriving", effect.arriving_per_group),
+                             ("receiving", effect.group_size - effect.arriving_per_group)):
+        members = candidates & (model.state.group == GROUPS.index(label))
+        pool = np.flatnonzero(members)
+        expected = pool[np.argsort(attitude[pool], kind="stable")][: n_groups * per_group]
+        enrolled = np.flatnonzero(programme.ever_enrolled & (model.state.group == GROUPS.index(label)))
+        np.testing.assert_array_equal(enrolled, np.sort(expected))
+
+
+# ---- effects inside a running model -----------------------------------------------------------------
+SMALL = ("city.n_agents=600", "city.n_neighbourhoods=6")
+
+
+def test_structural_recognition_at_hazard_one_recognises_every_reached_qualified_member():
+    model = BridgesModel(params_for(*SMALL, "steps=2", "scenario=structural",
+                                    "interventions.structural.effect.recognition_hazard=1.0"))
+    state = model.state
+    facing = (state.education > EDUCATION_LEVELS.index("basic")) & ~state.qualification_recognised
+    model.step()  # week 1: the policy reaches every arriving member and meets
+    reached = model.interventions[0].enrolled
+    assert (facing & reached).any()
+    assert state.qualification_recognised[reached].all()
+
+
+def test_information_campaign_never_pushes_attitudes_past_the_top():
+    """attitude_step 0.8 with contact bonus 1: people with contact close all their headroom (capped at
+    1), exactly reaching the top, never beyond it (sessions in weeks 1 and 5)."""
+    model = BridgesModel(params_for(*SMALL, "steps=5", "scenario=information",
+                                    "interventions.information.effect.attitude_step=0.8",
+                                    "interventions.information.effect.contact_bonus=1.0"))
+    for _ in range(5):
+        model.step()
+    assert (model.interventions[0].ever_enrolled & (model.state.intergroup_contacts > 0)).any()
+    assert model.state.attitude.max() <= THERMOMETER_MAX
+
+
+def test_unknown_anti_discrimination_layer_lists_the_known_ones():
+    params = params_for("scenario=anti_discrimination")
+    known = ", ".join(params.city.layers)
+    with pytest.raises(InputError) as error:
+        params_for("scenario=anti_discrimination", "interventions.anti_discrimination.effect.layers=[gym]")
+    assert str(error.value) == (f"interventions.anti_discrimination.effect.layers: 'gym' is not a city layer "
+                                f"(known: {known})")
