@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from model.agents import Resident
-from model.city import ALLPORT_CONDITIONS, City, assign_groups, build_city, city_from_graph
+from model.city import City, assign_groups, build_city, city_from_graph
 from model.custom_city import read_custom_city
 from model.interventions import build_interventions
 from model.metrics import group_metrics, misperception_per_person
@@ -71,12 +71,6 @@ class BridgesModel(mesa.Model):
         self.state = initial_state(params.city, self.city, streams)
         apply_node_attributes(self.state, self.city)
 
-        contact = params.contact
-        self.condition_weights = np.array([getattr(contact.quality, c) for c in ALLPORT_CONDITIONS])
-        self.valence_offset = np.array([contact.valence_offset[g] for g in GROUPS])
-        self.susceptibility = np.array([contact.susceptibility[g] for g in GROUPS])
-        self.distress_baseline = np.array([params.dynamics.distress.baseline[g] for g in GROUPS])
-        self.belonging_baseline = np.array([params.dynamics.belonging.baseline[g] for g in GROUPS])
         self.job_finding_rate = job_finding_rate(params)
         self.ties = self._intergroup_ties()
         self.interventions = build_interventions(params, self.state.n)

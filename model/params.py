@@ -9,10 +9,18 @@ import types
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+import numpy as np
+
 from model.errors import InputError
 
 GROUPS = ("receiving", "arriving")
 """Group labels; an agent's group code is its index here (0 = receiving, 1 = arriving)."""
+
+
+def per_group(values: dict[str, float], group: np.ndarray) -> np.ndarray:
+    """A per-group parameter ({label: value}) spread to each person by group code (index into GROUPS)."""
+    return np.array([values[label] for label in GROUPS])[group]
+
 
 EDUCATION_LEVELS = ("basic", "secondary", "higher")
 """Education levels; an agent's education code is its index here."""
@@ -259,8 +267,12 @@ class DeliveryParams:
     eligible: EligibilityParams
     targeting: str
     coverage: float = field(metadata=UNIT)
+    method: str  # how people take part (model/interventions/delivery.py checks it and its own keys below)
     capacity: int | None = field(default=None, metadata=NON_NEGATIVE)
     dropout: float = field(default=0.0, metadata=UNIT)
+    buddy_targeting: str | None = None  # buddy_pairs: how arriving buddies are chosen (a TARGETING rule)
+    group_size: int | None = field(default=None, metadata=POSITIVE)  # mixed_groups: members per group
+    arriving_per_group: int | None = field(default=None, metadata=POSITIVE)  # mixed_groups: arriving members per group
 
     def __post_init__(self):
         if self.targeting not in TARGETING:
@@ -281,9 +293,10 @@ class CostParams:
 
 @dataclass(frozen=True)
 class InterventionParams:
-    """One intervention in a scenario: its registered type, delivery, cost and effect parameters.
+    """One intervention in a scenario: its type (a label), delivery, cost and effect parameters.
 
-    `effect` is checked against the type's own effect parameters (model/interventions/)."""
+    `effect` names its kind (`effect.kind`) and is checked against that effect's own parameters
+    (model/interventions/)."""
 
     type: str
     delivery: DeliveryParams
@@ -304,6 +317,10 @@ class QualityParams:
     shared_language: float = field(metadata=ANY)
     anxiety: float = field(metadata=ANY)
     distress: float = field(metadata=ANY)
+
+    def condition_weights(self) -> np.ndarray:
+        """Weights of the four Allport conditions, in ALLPORT_CONDITIONS order (model/city.py)."""
+        return np.array([self.equal_status, self.common_goal, self.cooperation, self.institutional_support])
 
 
 @dataclass(frozen=True)
@@ -335,6 +352,14 @@ class ContactParams:
     susceptibility: dict[str, float] = field(metadata={**NON_NEGATIVE, "per_group": True})
     willingness: WillingnessParams
     update: UpdateParams
+
+    def valence_offset_for(self, group: np.ndarray) -> np.ndarray:
+        """Each person's shift of the chance to experience an encounter as positive [log-odds]."""
+        return per_group(self.valence_offset, group)
+
+    def susceptibility_for(self, group: np.ndarray) -> np.ndarray:
+        """Each person's multiplier on the per-encounter steps."""
+        return per_group(self.susceptibility, group)
 
 
 @dataclass(frozen=True)
@@ -371,6 +396,10 @@ class DistressParams:
     recovery: float = field(metadata=UNIT)
     baseline: dict[str, float] = field(metadata=PER_GROUP_UNIT)
 
+    def baseline_for(self, group: np.ndarray) -> np.ndarray:
+        """Each person's distress baseline."""
+        return per_group(self.baseline, group)
+
 
 @dataclass(frozen=True)
 class BelongingParams:
@@ -380,6 +409,10 @@ class BelongingParams:
     work: float = field(metadata=UNIT)
     decay: float = field(metadata=UNIT)
     baseline: dict[str, float] = field(metadata=PER_GROUP_UNIT)
+
+    def baseline_for(self, group: np.ndarray) -> np.ndarray:
+        """Each person's belonging baseline."""
+        return per_group(self.baseline, group)
 
 
 @dataclass(frozen=True)

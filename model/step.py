@@ -9,7 +9,7 @@ rule. Each phase declares what it reads and writes (`@phase(reads=..., writes=..
 `model.state` (`state.X`), of this week's per-person scratch `model.week` (`week.X`), of every contact
 block (`block.X`, model/ties.py: the city's intergroup ties and any programme's), and `blocks` (the
 list of blocks), `interventions` (their enrolment and counters), `records` and `survey_waves`;
-tests/test_step_plan.py checks that a phase writes nothing else. Random numbers come from streams named
+tests/test_step_plan.py checks that a phase writes and looks up nothing else. Random numbers come from streams named
 after the phase (and block), drawn at a fixed size per tie or resident, so scenarios share them
 (common random numbers).
 """
@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from model.interventions import anti_discrimination
 from model.params import BELIEFS
 from model.rules import beliefs as belief_rules
 from model.rules import contact as contact_rules
@@ -42,7 +43,7 @@ def phase(*, reads: tuple[str, ...], writes: tuple[str, ...]):
                "state.studying"))
 def deliver_interventions(model) -> None:
     """Each intervention enrols, loses drop-outs, applies its effect and counts its cost this week."""
-    model.ties.negative_reduction[:] = 0.0
+    model.ties.negative_reduction[:] = anti_discrimination.no_cut(model.ties.size)
     for intervention in model.interventions:
         intervention.deliver(model)
 
@@ -57,9 +58,7 @@ def meet(model) -> None:
     programme meetings keep the programme's attendance.
     """
     state, p = model.state, model.params
-    w = p.contact.willingness
-    ready = contact_rules.willingness(state.anxiety, state.distress, state.responsibility, w.anxiety, w.distress,
-                                      w.responsibility, w.floor)
+    ready = contact_rules.willingness(state.anxiety, state.distress, state.responsibility, p.contact.willingness)
     for block in model.contact_blocks():
         source, target = block.source, block.target
         rate = contact_rules.live_rate(block.rate, block.live, block.needs_employment, state.employed[source],
@@ -67,7 +66,7 @@ def meet(model) -> None:
         if block.voluntary:
             rate = contact_rules.encounter_rate(
                 rate, ready[source], ready[target],
-                friendship_rules.friend_factor(block.friend, p.dynamics.friendship.rate_multiplier))
+                friendship_rules.meeting_factor(block.friend, p.dynamics.friendship))
         block.encounters = contact_rules.draw_encounters(
             rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
 
@@ -80,11 +79,11 @@ def judge_quality(model) -> None:
     for block in model.contact_blocks():
         source, target = block.source, block.target
         block.quality = contact_rules.contact_quality(
-            block.conditions, model.condition_weights, q.intercept,
-            contact_rules.shared_language(state.language[source], state.language[target]), q.shared_language,
-            contact_rules.pair_mean(state.anxiety[source], state.anxiety[target]), q.anxiety,
-            contact_rules.pair_mean(state.distress[source], state.distress[target]), q.distress,
-        )
+            block.conditions,
+            contact_rules.shared_language(state.language[source], state.language[target]),
+            contact_rules.pair_mean(state.anxiety[source], state.anxiety[target]),
+            contact_rules.pair_mean(state.distress[source], state.distress[target]),
+            q)
 
 
 @phase(reads=("state.group", "block.quality", "block.encounters", "block.negative_reduction", "block.source",
@@ -95,14 +94,15 @@ def judge_valence(model) -> None:
     state = model.state
     for block in model.contact_blocks():
         for side, people in (("source", block.source), ("target", block.target)):
-            p_positive = contact_rules.spare_negative(
-                contact_rules.positive_probability(block.quality, model.valence_offset[state.group[people]]),
+            p_positive = anti_discrimination.spare_negative(
+                contact_rules.positive_probability(block.quality, model.params.contact.valence_offset_for(state.group[people])),
                 block.negative_reduction)
             u = model.streams.uniform(block.stream(f"valence.{side}"), model.steps, block.size)
             block.positive[side], block.negative[side] = contact_rules.draw_valence(block.encounters, p_positive, u)
 
 
 @phase(reads=("block.positive", "block.negative", "block.friend", "block.source", "block.target",
+              "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
               "state.recent_encounters"),
        writes=("week.positive", "week.negative", "week.positive_weighted", "week.negative_weighted",
                "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
@@ -112,7 +112,7 @@ def tally_contacts(model) -> None:
     state, week, f = model.state, model.week, model.params.dynamics.friendship
     totals = {name: np.zeros(state.n) for name in ("positive", "negative", "positive_weighted", "negative_weighted")}
     for block in model.contact_blocks():
-        weight = friendship_rules.friend_factor(block.friend, f.weight)
+        weight = friendship_rules.contact_weight(block.friend, f)
         for side, people in (("source", block.source), ("target", block.target)):
             for valence, counts in (("positive", block.positive[side]), ("negative", block.negative[side])):
                 raw, weighted = contact_rules.tally(state.n, people, counts, weight)
@@ -133,13 +133,10 @@ def tally_contacts(model) -> None:
        writes=("state.attitude", "state.anxiety", "state.trust"))
 def update_attitudes(model) -> None:
     """Attitude, anxiety and trust move with the week's positive and negative contact."""
-    state, week, u = model.state, model.week, model.params.contact.update
-    susceptibility = model.susceptibility[state.group]
-    pos, neg, k = week.positive_weighted, week.negative_weighted, u.negativity_weight
-    state.attitude[:] = contact_rules.contact_update(state.attitude, pos, neg, u.attitude_step * susceptibility, k,
-                                                     THERMOMETER_MAX, 0.0)
-    state.anxiety[:] = contact_rules.contact_update(state.anxiety, pos, neg, u.anxiety_step * susceptibility, k, 0.0, 1.0)
-    state.trust[:] = contact_rules.contact_update(state.trust, pos, neg, u.trust_step * susceptibility, k, 1.0, 0.0)
+    state, week, contact = model.state, model.week, model.params.contact
+    state.attitude[:], state.anxiety[:], state.trust[:] = contact_rules.update_views(
+        state.attitude, state.anxiety, state.trust, week.positive_weighted, week.negative_weighted,
+        contact.susceptibility_for(state.group), contact.update, THERMOMETER_MAX)
 
 
 @phase(reads=("block.positive", "block.negative", "block.strength", "block.source", "block.target"),
@@ -151,8 +148,8 @@ def update_friendships(model) -> None:
     for block in model.contact_blocks():
         positive = contact_rules.pair_mean(block.positive["source"], block.positive["target"])
         negative = contact_rules.pair_mean(block.negative["source"], block.negative["target"])
-        block.strength[:] = friendship_rules.update_tie_strength(block.strength, positive, negative, f.gain, f.loss, f.decay)
-        block.friend[:] = friendship_rules.is_friendship(block.strength, f.threshold)
+        block.strength[:] = friendship_rules.update_tie_strength(block.strength, positive, negative, f)
+        block.friend[:] = friendship_rules.is_friendship(block.strength, f)
         state.outgroup_friends += friendship_rules.ties_per_person(state.n, block.source, block.target, block.friend)
 
 
@@ -164,7 +161,7 @@ def extended_contact(model) -> None:
     state.extended_contacts[:] = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends)
     state.attitude[:] = friendship_rules.extended_contact_update(
         state.attitude, state.extended_contacts, model.ingroup_friend_count,
-        model.params.dynamics.extended_contact_step * model.susceptibility[state.group], THERMOMETER_MAX)
+        model.params.contact.susceptibility_for(state.group), model.params.dynamics, THERMOMETER_MAX)
 
 
 @phase(reads=("state.group", "state.education", "state.employed", *BELIEF_FIELDS, "block.encounters", "block.source",
@@ -179,13 +176,13 @@ def update_beliefs(model) -> None:
     for block in model.contact_blocks():
         observer, partner = belief_rules.observer_and_partner(block.source, block.target, state.group)
         sightings.append((observer, block.encounters, facts[partner]))
-    shown, seen = belief_rules.pooled_observations(state.n, sightings, truth, d.belief_personal_weight)
+    shown, seen = belief_rules.pooled_observations(state.n, sightings, truth, d)
     receiving = state.group == RECEIVING
     for column, topic in enumerate(BELIEFS):
         belief = state.belief(topic)
         belief[receiving] = belief_rules.update_belief(
             belief[receiving], shown[receiving, column], seen[receiving],
-            model.params.city.beliefs.media_prior[topic], d.belief_media_drift, d.belief_observation)
+            model.params.city.beliefs.media_prior[topic], d)
 
 
 @phase(reads=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed",
@@ -197,14 +194,11 @@ def update_livelihoods(model) -> None:
     draw = lambda name: model.streams.uniform(name, model.steps, state.n)  # noqa: E731
     state.legal_pending[:] = people_rules.resolve_pending(state.legal_pending, draw("legal"), d.legal_determination_hazard)
     state.family_pending[:] = people_rules.resolve_pending(state.family_pending, draw("family"), d.family_reunification_hazard)
-    state.language[:] = people_rules.improve_language(state.language, state.studying, week.positive + week.negative,
-                                                      d.language_course_gain, d.language_contact_gain)
+    state.language[:] = people_rules.improve_language(state.language, state.studying, week.positive + week.negative, d)
     state.studying[:] = people_rules.resolve_pending(state.studying, draw("courses"), d.course_exit_hazard)
-    e = d.employment
     hazard = people_rules.job_finding_hazard(state.language, state.legal_pending, ~state.qualification_recognised,
-                                             model.job_finding_rate, e.language_weight, e.pending_factor,
-                                             e.unrecognised_factor)
-    state.employed[:] = people_rules.update_employment(state.employed, draw("employment"), hazard, e.loss_rate)
+                                             model.job_finding_rate, d.employment)
+    state.employed[:] = people_rules.update_employment(state.employed, draw("employment"), hazard, d.employment)
 
 
 @phase(reads=("state.group", "state.distress", "state.belonging", "state.legal_pending", "state.family_pending",
@@ -213,13 +207,10 @@ def update_livelihoods(model) -> None:
 def update_wellbeing(model) -> None:
     """Distress and belonging."""
     state, week, d = model.state, model.week, model.params.dynamics
-    state.distress[:] = people_rules.update_distress(
-        state.distress, state.legal_pending, state.family_pending, week.negative,
-        d.distress.legal_uncertainty, d.distress.family_separation, d.distress.negative_contact, d.distress.recovery,
-        model.distress_baseline[state.group])
-    state.belonging[:] = people_rules.update_belonging(
-        state.belonging, week.positive, state.employed, d.belonging.positive_contact, d.belonging.work,
-        d.belonging.decay, model.belonging_baseline[state.group])
+    state.distress[:] = people_rules.update_distress(state.distress, state.group, state.legal_pending,
+                                                     state.family_pending, week.negative, d.distress)
+    state.belonging[:] = people_rules.update_belonging(state.belonging, state.group, week.positive, state.employed,
+                                                       d.belonging)
 
 
 @phase(reads=("state.*", "week.positive", "week.negative"), writes=("records",))

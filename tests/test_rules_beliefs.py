@@ -1,5 +1,7 @@
 """Unit tests, one group per rule in model/rules/beliefs.py (facts, observations, belief updating)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -15,12 +17,16 @@ from model.rules.beliefs import (
     true_shares,
     update_belief,
 )
+from tests.conftest import params_for
+
+DYNAMICS = params_for().dynamics  # the defaults; each test sets the values it checks
 
 unit = st.floats(0, 1)
 
 
 def belief(b=0.3, observed=0.8, n=0, prior=0.5, drift=0.1, weight=0.1):
-    return update_belief(np.array([b]), np.array([observed]), np.array([n]), prior, drift, weight)[0]
+    return update_belief(np.array([b]), np.array([observed]), np.array([n]), prior,
+                         replace(DYNAMICS, belief_media_drift=drift, belief_observation=weight))[0]
 
 
 # ---- facts, person_facts, true_shares -------------------------------------------------------------
@@ -101,7 +107,7 @@ def test_pooled_observations_weight_each_set_of_ties_by_its_encounters():
     truth = np.array([0.4, 0.6, 0.4])
     first = (np.array([0, 1]), np.array([1.0, 0.0]), np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
     second = (np.array([0]), np.array([3.0]), np.array([[0.0, 0.0, 1.0]]))
-    shown, seen = pooled_observations(3, [first, second], truth, 0.5)
+    shown, seen = pooled_observations(3, [first, second], truth, replace(DYNAMICS, belief_personal_weight=0.5))
     np.testing.assert_array_equal(seen, [4.0, 0.0, 0.0])
     # person 0: one encounter showing 0.5 * (1, 1, 0) + 0.5 truth, three showing 0.5 * (0, 0, 1) + 0.5 truth
     expected = (1 * (0.5 * np.array([1, 1, 0]) + 0.5 * truth) + 3 * (0.5 * np.array([0, 0, 1]) + 0.5 * truth)) / 4
@@ -113,7 +119,8 @@ def test_pooled_observations_of_one_set_equal_its_observations():
     observer, encounters = np.array([0, 0, 2]), np.array([2.0, 1.0, 4.0])
     partner = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 1.0, 0.0]])
     truth = np.array([0.2, 0.5, 0.5])
-    shown, seen = pooled_observations(3, [(observer, encounters, partner)], truth, 0.3)
+    shown, seen = pooled_observations(3, [(observer, encounters, partner)], truth,
+                                      replace(DYNAMICS, belief_personal_weight=0.3))
     for column in range(3):
         alone, count = observations(3, observer, encounters, partner[:, column], truth[column], 0.3)
         np.testing.assert_allclose(shown[:, column], alone)

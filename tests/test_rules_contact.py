@@ -1,5 +1,7 @@
 """Unit tests, one group per contact rule in model/rules/contact.py."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -15,17 +17,20 @@ from model.rules.contact import (
     pair_mean,
     positive_probability,
     shared_language,
-    spare_negative,
     tally,
+    update_views,
     willingness,
 )
+from tests.conftest import params_for
 
-WEIGHTS = np.ones(4)
+CONTACT = params_for().contact  # the defaults; each test sets the values it checks
+QUALITY = replace(CONTACT.quality, intercept=0.5, equal_status=1.0, common_goal=1.0, cooperation=1.0,
+                  institutional_support=1.0, shared_language=1.5, anxiety=2.0, distress=1.0)
 
 
 def quality(conditions=(0.3, 0.3, 0.3, 0.3), language=1.0, anxiety=0.3, distress=0.3):
-    return contact_quality(np.atleast_2d(conditions), WEIGHTS, 0.5, np.array([language]), 1.5,
-                           np.array([anxiety]), 2.0, np.array([distress]), 1.0)[0]
+    return contact_quality(np.atleast_2d(conditions), np.array([language]), np.array([anxiety]),
+                           np.array([distress]), QUALITY)[0]
 
 
 # ---- willingness and quantity ---------------------------------------------------------------------
@@ -33,7 +38,8 @@ def test_willingness_falls_with_anxiety_distress_and_low_responsibility_within_b
     anxiety = np.array([0.0, 0.5, 1.0, 1.0, 0.0])
     distress = np.array([0.0, 0.0, 0.0, 1.0, 0.0])
     responsibility = np.array([1.0, 1.0, 1.0, 1.0, 0.5])
-    w = willingness(anxiety, distress, responsibility, 0.6, 0.4, 0.4, 0.1)
+    w = willingness(anxiety, distress, responsibility,
+                    replace(CONTACT.willingness, anxiety=0.6, distress=0.4, responsibility=0.4, floor=0.1))
     np.testing.assert_allclose(w, [1.0, 0.7, 0.4, 0.1, 0.8])
 
 
@@ -93,11 +99,6 @@ def test_positive_probability_equals_quality_without_offset_and_rises_with_it():
     assert np.all(positive_probability(q, np.full(3, 0.4)) > q)
 
 
-def test_spare_negative_turns_a_share_of_negative_chance_positive():
-    p = np.array([0.8, 0.8, 0.5])
-    np.testing.assert_allclose(spare_negative(p, np.array([0.0, 0.5, 1.0])), [0.8, 0.9, 1.0])
-
-
 def test_tally_sums_counts_per_person_raw_and_weighted():
     raw, weighted = tally(4, np.array([0, 2, 0]), np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 2.0]))
     np.testing.assert_array_equal(raw, [4.0, 0.0, 2.0, 0.0])
@@ -142,3 +143,23 @@ def test_update_toward_zero_end_for_anxiety():
 def test_update_stays_in_range(x, pos, neg, step, weight):
     after = contact_update(np.array([x]), np.array([pos]), np.array([neg]), step, weight, 100.0, 0.0)[0]
     assert -1e-9 <= after <= 100.0 + 1e-9
+
+
+def test_quality_equation_with_unequal_condition_weights():
+    q = replace(QUALITY, equal_status=0.5, common_goal=1.0, cooperation=2.0, institutional_support=4.0)
+    conditions = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
+    got = contact_quality(conditions, np.array([0.4, 0.4]), np.array([0.2, 0.2]), np.array([0.1, 0.1]), q)
+    score = 0.5 + np.array([0.5, 4.0]) + 1.5 * 0.4 - 2.0 * 0.2 - 1.0 * 0.1
+    np.testing.assert_allclose(got, 1.0 / (1.0 + np.exp(-score)))
+
+
+def test_update_views_moves_attitude_anxiety_and_trust_with_susceptibility():
+    u = replace(CONTACT.update, attitude_step=0.1, anxiety_step=0.2, trust_step=0.05, negativity_weight=2.0)
+    attitude, anxiety, trust = np.array([50.0, 50.0]), np.array([0.5, 0.5]), np.array([0.5, 0.5])
+    positive, negative, susceptibility = np.array([2.0, 0.0]), np.array([0.0, 1.0]), np.array([1.0, 0.5])
+    a, x, t = update_views(attitude, anxiety, trust, positive, negative, susceptibility, u, 100.0)
+    np.testing.assert_allclose(a, [contact_update(attitude, positive, negative, 0.1 * susceptibility, 2.0, 100.0, 0.0)[0],
+                                   50.0 - 0.1 * 50.0])  # one negative, step 0.1 * 0.5 * 2
+    np.testing.assert_allclose(x, contact_update(anxiety, positive, negative, 0.2 * susceptibility, 2.0, 0.0, 1.0))
+    np.testing.assert_allclose(t, contact_update(trust, positive, negative, 0.05 * susceptibility, 2.0, 1.0, 0.0))
+    assert a[0] > 50.0 and x[0] < 0.5 and t[0] > 0.5  # positive contact warms, calms, builds trust

@@ -1,5 +1,7 @@
 """Unit tests, one group per rule in model/rules/friendship.py (tie strength, friendship, extended contact)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -8,19 +10,32 @@ from scipy import sparse
 
 from model.rules.friendship import (
     extended_contact_update,
+    contact_weight,
     extended_contacts,
-    friend_factor,
     friendship_matrix,
     is_friendship,
+    meeting_factor,
     ties_per_person,
     update_tie_strength,
 )
 
+from tests.conftest import params_for
+
+DYNAMICS = params_for().dynamics  # the defaults; each test sets the values it checks
 unit = st.floats(0, 1)
 
 
+def friendship(**values):
+    return replace(DYNAMICS.friendship, **values)
+
+
+def extended_step(step: float):
+    return replace(DYNAMICS, extended_contact_step=step)
+
+
 def strength(s=0.5, positive=0.0, negative=0.0, gain=0.1, loss=0.15, decay=0.02):
-    return update_tie_strength(np.array([s]), np.array([positive]), np.array([negative]), gain, loss, decay)[0]
+    return update_tie_strength(np.array([s]), np.array([positive]), np.array([negative]),
+                               friendship(gain=gain, loss=loss, decay=decay))[0]
 
 
 # ---- update_tie_strength --------------------------------------------------------------------------
@@ -47,13 +62,16 @@ def test_tie_strength_stays_in_unit_interval(s, positive, negative, gain, loss, 
 
 # ---- is_friendship --------------------------------------------------------------------------------
 def test_is_friendship_at_threshold_boundary():
-    np.testing.assert_array_equal(is_friendship(np.array([0.0, 0.4999, 0.5, 0.6, 1.0]), 0.5),
+    np.testing.assert_array_equal(is_friendship(np.array([0.0, 0.4999, 0.5, 0.6, 1.0]), friendship(threshold=0.5)),
                                   [False, False, True, True, True])
 
 
 # ---- ties_per_person ------------------------------------------------------------------------------
-def test_friend_factor_applies_only_to_friendships():
-    np.testing.assert_array_equal(friend_factor(np.array([True, False, True]), 2.5), [2.5, 1.0, 2.5])
+def test_friends_meet_more_often_and_their_encounters_count_more():
+    friend = np.array([True, False, True])
+    f = friendship(rate_multiplier=2.5, weight=3.0)
+    np.testing.assert_array_equal(meeting_factor(friend, f), [2.5, 1.0, 2.5])
+    np.testing.assert_array_equal(contact_weight(friend, f), [3.0, 1.0, 3.0])
 
 
 def test_ties_per_person_counts_both_endpoints_of_chosen_ties():
@@ -119,13 +137,13 @@ def test_extended_contacts_counts_ingroup_friends_with_outgroup_friends():
 # ---- extended_contact_update ----------------------------------------------------------------------
 def test_extended_contact_update_no_change_without_friends_who_have_outgroup_friends():
     attitude = np.array([40.0, 60.0, 10.0])
-    after = extended_contact_update(attitude, np.array([0, 0, 0]), np.array([0, 3, 1]), 0.2, 100.0)
+    after = extended_contact_update(attitude, np.array([0, 0, 0]), np.array([0, 3, 1]), np.ones(3), extended_step(0.2), 100.0)
     np.testing.assert_array_equal(after, attitude)  # also: no friends at all divides by max(0, 1)
 
 
 def test_extended_contact_update_moves_toward_top_in_proportion_to_the_share():
     attitude = np.full(3, 40.0)
-    after = extended_contact_update(attitude, np.array([1, 2, 4]), np.array([4, 4, 4]), 0.2, 100.0)
+    after = extended_contact_update(attitude, np.array([1, 2, 4]), np.array([4, 4, 4]), np.ones(3), extended_step(0.2), 100.0)
     np.testing.assert_allclose(after, [40 + 0.2 * 0.25 * 60, 40 + 0.2 * 0.5 * 60, 40 + 0.2 * 60])
     gains = after - 40.0
     assert gains[1] == pytest.approx(2 * gains[0]) and gains[2] == pytest.approx(4 * gains[0])
@@ -135,5 +153,12 @@ def test_extended_contact_update_moves_toward_top_in_proportion_to_the_share():
 @given(attitude=st.floats(0, 100), friends=st.integers(0, 50), frac=unit, step=unit)
 def test_extended_contact_update_never_exceeds_top(attitude, friends, frac, step):
     extended = int(np.floor(frac * friends))
-    after = extended_contact_update(np.array([attitude]), np.array([extended]), np.array([friends]), step, 100.0)[0]
+    after = extended_contact_update(np.array([attitude]), np.array([extended]), np.array([friends]), np.ones(1), extended_step(step), 100.0)[0]
     assert attitude <= after <= 100.0
+
+
+def test_extended_contact_update_scales_the_step_by_susceptibility():
+    attitude = np.full(2, 40.0)
+    after = extended_contact_update(attitude, np.array([2, 2]), np.array([4, 4]), np.array([1.0, 0.5]),
+                                    extended_step(0.2), 100.0)
+    np.testing.assert_allclose(after - 40.0, [0.2 * 0.5 * 60, 0.1 * 0.5 * 60])

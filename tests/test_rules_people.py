@@ -1,5 +1,7 @@
 """Unit tests, one group per rule in model/rules/people.py (livelihoods and wellbeing)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,24 +16,40 @@ from model.rules.people import (
     update_distress,
     update_employment,
 )
+from tests.conftest import params_for
+
+DYNAMICS = params_for().dynamics  # the defaults; each test sets the values it checks
 
 unit = st.floats(0, 1)
 counts = st.integers(0, 500)
 
 
+def gains(course: float, contact: float):
+    return replace(DYNAMICS, language_course_gain=course, language_contact_gain=contact)
+
+
+def employment(weight=2.0, f_pending=0.2, f_unrec=0.6, loss_rate=0.005):
+    return replace(DYNAMICS.employment, language_weight=weight, pending_factor=f_pending,
+                   unrecognised_factor=f_unrec, loss_rate=loss_rate)
+
+
 def hazard(language=1.0, pending=False, unrecognised=False, base=0.1, weight=2.0, f_pending=0.2, f_unrec=0.6):
     return job_finding_hazard(np.array([language]), np.array([pending]), np.array([unrecognised]),
-                              base, weight, f_pending, f_unrec)[0]
+                              base, employment(weight, f_pending, f_unrec))[0]
 
 
-def distress(d=0.4, legal=False, family=False, negative=0, rises=(0.1, 0.2, 0.05), recovery=0.1, baseline=0.3):
-    return update_distress(np.array([d]), np.array([legal]), np.array([family]), np.array([negative]),
-                           *rises, recovery, np.array([baseline]))[0]
+def distress(d=0.4, legal=False, family=False, negative=0, rises=(0.1, 0.2, 0.05), recovery=0.1, baseline=0.3,
+             group=0):
+    params = replace(DYNAMICS.distress, legal_uncertainty=rises[0], family_separation=rises[1],
+                     negative_contact=rises[2], recovery=recovery, baseline={"receiving": baseline, "arriving": baseline})
+    return update_distress(np.array([d]), np.array([group]), np.array([legal]), np.array([family]),
+                           np.array([negative]), params)[0]
 
 
 def belonging(b=0.4, positive=0, employed=False, gains=(0.1, 0.05), decay=0.02, baseline=0.5):
-    return update_belonging(np.array([b]), np.array([positive]), np.array([employed]), *gains, decay,
-                            np.array([baseline]))[0]
+    params = replace(DYNAMICS.belonging, positive_contact=gains[0], work=gains[1], decay=decay,
+                     baseline={"receiving": baseline, "arriving": baseline})
+    return update_belonging(np.array([b]), np.array([0]), np.array([positive]), np.array([employed]), params)[0]
 
 
 # ---- resolve_pending ------------------------------------------------------------------------------
@@ -67,21 +85,21 @@ def test_improve_language_equation():
     encounters = np.array([2, 0, 0, 5, 1])
     # kept = 0.9^s 0.8^n: [0.576, 0.9, 1, 0.9*0.8^5, 0.8]
     expected = [0.5 + 0.5 * 0.424, 0.1, 0.2, 1.0, 0.3 + 0.7 * 0.2]
-    np.testing.assert_allclose(improve_language(language, studying, encounters, 0.1, 0.2), expected)
+    np.testing.assert_allclose(improve_language(language, studying, encounters, gains(0.1, 0.2)), expected)
 
 
 def test_improve_language_unchanged_without_course_or_contact_and_rises_with_each():
     language = np.full(3, 0.4)
-    same = improve_language(language, np.zeros(3, dtype=bool), np.zeros(3, dtype=np.int64), 0.3, 0.3)
+    same = improve_language(language, np.zeros(3, dtype=bool), np.zeros(3, dtype=np.int64), gains(0.3, 0.3))
     np.testing.assert_array_equal(same, language)
-    course, one, two = improve_language(language, np.array([True, False, False]), np.array([0, 1, 2]), 0.1, 0.05)
+    course, one, two = improve_language(language, np.array([True, False, False]), np.array([0, 1, 2]), gains(0.1, 0.05))
     assert course > 0.4 and two > one > 0.4
 
 
 @settings(max_examples=150, deadline=None)
 @given(language=unit, studying=st.booleans(), encounters=counts, c=unit, k=unit)
 def test_improve_language_stays_between_old_value_and_one(language, studying, encounters, c, k):
-    after = improve_language(np.array([language]), np.array([studying]), np.array([encounters]), c, k)[0]
+    after = improve_language(np.array([language]), np.array([studying]), np.array([encounters]), gains(c, k))[0]
     assert language <= after <= 1.0
 
 
@@ -96,7 +114,7 @@ def test_job_finding_hazard_equation():
 
 def test_job_finding_hazard_rises_with_language_and_barriers_lower_it():
     languages = np.linspace(0, 1, 11)
-    h = job_finding_hazard(languages, np.zeros(11, bool), np.zeros(11, bool), 0.1, 2.0, 0.2, 0.6)
+    h = job_finding_hazard(languages, np.zeros(11, bool), np.zeros(11, bool), 0.1, employment())
     assert np.all(np.diff(h) > 0)
     assert hazard(pending=True) < hazard() and hazard(unrecognised=True) < hazard()
     assert hazard(weight=0.0, language=0.0) == pytest.approx(0.1)  # no language effect without the weight
@@ -120,7 +138,7 @@ def test_update_employment_uses_one_uniform_each():
     u = np.array([0.004, 0.005, 0.9, 0.1, 0.2, 0.3])
     h = np.array([0.0, 0.0, 0.0, 0.2, 0.2, 0.2])
     # employed: lose iff u < loss_rate (u == loss_rate keeps the job); others: find iff u < hazard
-    np.testing.assert_array_equal(update_employment(employed, u, h, 0.005), [False, True, True, True, False, False])
+    np.testing.assert_array_equal(update_employment(employed, u, h, employment(loss_rate=0.005)), [False, True, True, True, False, False])
 
 
 def test_update_employment_rates_match_loss_rate_and_hazard():
@@ -128,7 +146,7 @@ def test_update_employment_rates_match_loss_rate_and_hazard():
     n = 200_000
     employed = np.arange(n) % 2 == 0
     h = np.where(np.arange(n) % 4 == 1, 0.1, 0.3)  # two hazards among the non-employed
-    after = update_employment(employed, rng.random(n), h, 0.05)
+    after = update_employment(employed, rng.random(n), h, employment(loss_rate=0.05))
     # 100k employed: sd of the loss share ~0.0007; 50k per hazard: sd ~0.0013 / 0.002
     assert abs(1.0 - after[employed].mean() - 0.05) < 0.004
     assert abs(after[~employed & (h == 0.1)].mean() - 0.1) < 0.008

@@ -1,5 +1,5 @@
-"""The week as a declared plan: every phase writes only what it declares, every declared write happens
-in some week, declared names exist, and each phase's time is recorded."""
+"""The week as a declared plan: every phase writes and looks up only what it declares, every declared
+write and read happens in some week, declared names exist, and each phase's time is recorded."""
 
 import re
 from dataclasses import fields
@@ -52,8 +52,10 @@ def snapshot(model) -> dict:
         taken |= {(f"block.{f.name}", block.name): copy(getattr(block, f.name)) for f in fields(ContactBlock)}
     taken[("blocks", "")] = tuple(block.name for block in model.contact_blocks())
     for i, intervention in enumerate(model.interventions):
-        taken |= {("interventions", f"{i}.{key}"): copy(value) for key, value in vars(intervention).items()
-                  if isinstance(value, (np.ndarray, int, float))}
+        parts = (intervention, getattr(intervention, "delivery", None), intervention.cost)  # a partnership has no delivery
+        for part in (part for part in parts if part is not None):
+            taken |= {("interventions", f"{i}.{type(part).__name__}.{key}"): copy(value)
+                      for key, value in vars(part).items() if isinstance(value, (np.ndarray, int, float))}
     taken[("records", "")] = len(model.records)
     taken[("survey_waves", "")] = len(model.survey_waves)
     return taken
@@ -64,19 +66,59 @@ def written(before: dict, after: dict) -> set[str]:
     return {name for (name, where), value in before.items() if not same(value, after[(name, where)])}
 
 
+class Watched:
+    """A view of the state, the week or a contact block that notes which of its fields a phase looks up
+    (to read them, or to write into them in place); assignments pass through."""
+
+    def __init__(self, target, prefix: str, names: set[str], log: set[str]):
+        vars(self).update(_target=target, _prefix=prefix, _names=names, _log=log)
+
+    def __getattr__(self, name):
+        if name in self._names:
+            self._log.add(f"{self._prefix}.{name}")
+        if name == "belief":  # State.belief(topic) looks up the field belief_<topic>
+            return lambda topic: getattr(self, f"belief_{topic}")
+        return getattr(self._target, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._target, name, value)
+
+
+def run_watched(model, phase) -> set[str]:
+    """Run one phase on watched views of the model's state, week and blocks; the fields it looked up."""
+    looked_up: set[str] = set()
+    state, week, ties, blocks = model.state, model.week, model.ties, model.contact_blocks
+    model.state = Watched(state, "state", set(State.field_names()), looked_up)
+    model.week = Watched(week, "week", {f.name for f in fields(Week)}, looked_up)
+    block_fields = {f.name for f in fields(ContactBlock)}
+    model.ties = Watched(ties, "block", block_fields, looked_up)
+    model.contact_blocks = lambda: [Watched(block, "block", block_fields, looked_up) for block in blocks()]
+    try:
+        phase(model)
+    finally:
+        model.state, model.week, model.ties = state, week, ties
+        del model.contact_blocks
+    return looked_up
+
+
 @pytest.fixture(scope="module")
-def writes_per_phase() -> dict[str, list[set[str]]]:
-    """For each phase, one set per week of the names it wrote, running the phases one at a time as
-    `BridgesModel.step` does (Mesa counts the week, then the phases run in order)."""
+def phase_effects() -> dict[str, list[tuple[set[str], set[str]]]]:
+    """For each phase, one (names written, fields looked up) per week, running the phases one at a time
+    as `BridgesModel.step` does (Mesa counts the week, then the phases run in order)."""
     model = BridgesModel(params_for(*EVERY_TYPE))
     seen = {phase.__name__: [] for phase in STEP_ORDER}
     for _ in range(model.params.steps):
         model.steps += 1
         for phase in STEP_ORDER:
             before = snapshot(model)
-            phase(model)
-            seen[phase.__name__].append(written(before, snapshot(model)))
+            looked_up = run_watched(model, phase)
+            seen[phase.__name__].append((written(before, snapshot(model)), looked_up))
     return seen
+
+
+@pytest.fixture(scope="module")
+def writes_per_phase(phase_effects) -> dict[str, list[set[str]]]:
+    return {name: [names for names, _ in weeks] for name, weeks in phase_effects.items()}
 
 
 def declared(names: frozenset[str]) -> set[str]:
@@ -97,6 +139,20 @@ def test_every_declared_write_happens(writes_per_phase, phase):
     happened = set().union(*writes_per_phase[phase.__name__])
     missing = declared(phase.writes) - happened
     assert not missing, f"{phase.__name__} declares {sorted(missing)} but never wrote them"
+
+
+@pytest.mark.parametrize("phase", STEP_ORDER, ids=lambda phase: phase.__name__)
+def test_phase_looks_up_only_what_it_declares(phase_effects, phase):
+    looked_up = set().union(*(names for _, names in phase_effects[phase.__name__]))
+    undeclared = looked_up - declared(phase.reads) - declared(phase.writes)
+    assert not undeclared, f"{phase.__name__} looked up {sorted(undeclared)} without declaring them"
+
+
+@pytest.mark.parametrize("phase", STEP_ORDER, ids=lambda phase: phase.__name__)
+def test_every_declared_read_happens(phase_effects, phase):
+    looked_up = set().union(*(names for _, names in phase_effects[phase.__name__]))
+    missing = {name for name in phase.reads if name != "state.*"} - looked_up
+    assert not missing, f"{phase.__name__} declares reading {sorted(missing)} but never looked them up"
 
 
 def test_declared_names_are_fields():

@@ -1,43 +1,30 @@
-"""Interventions, registered by name. One file per intervention; shared delivery in base.py.
+"""Interventions as delivery x effect x cost.
 
-A scenario lists interventions under `interventions:` (conf/intervention/*.yaml give each type's
-defaults); `build_interventions` turns them into objects the model delivers every week.
+A scenario lists interventions under `interventions:`; conf/intervention/<type>.yaml gives each type's
+defaults on top of the delivery and cost defaults all types share (conf/intervention/shared/defaults.yaml).
+Each entry names its delivery method (`delivery.method`, model/interventions/delivery.py) and its effect
+(`effect.kind`, one file per effect); `build_interventions` composes them into programmes
+(model/interventions/programme.py). An entry whose effect kind is `coordination` is a partnership
+(model/interventions/coordination.py): it modifies the other programmes' deliveries.
 """
 
-from model.errors import InputError
-from model.interventions.anti_discrimination import AntiDiscrimination
-from model.interventions.base import Intervention
-from model.interventions.co_creation import CoCreation
-from model.interventions.coordination import CoordinationPartnership
-from model.interventions.information import Information
-from model.interventions.mhpss import Mhpss
-from model.interventions.structural import Structural
-from model.interventions.volunteering import Volunteering
-
-REGISTRY: dict[str, type[Intervention]] = {
-    "volunteering": Volunteering,
-    "co_creation": CoCreation,
-    "mhpss": Mhpss,
-    "information": Information,
-    "coordination": CoordinationPartnership,
-    "structural": Structural,
-    "anti_discrimination": AntiDiscrimination,
-}
-"""Intervention types by the name used in `type:`."""
+from model.interventions.coordination import KIND as COORDINATION
+from model.interventions.coordination import Partnership
+from model.interventions.programme import Programme
 
 
-def build_interventions(params, n_people: int) -> list[Intervention]:
-    """The scenario's interventions, with any coordination applied to the others."""
+def build_interventions(params, n_people: int) -> list[Programme | Partnership]:
+    """The scenario's programmes and partnerships in the order listed, each partnership applied to every
+    programme's delivery."""
     built = []
     for name, config in params.interventions.items():
-        if config.type not in REGISTRY:
-            raise InputError(f"interventions.{name}.type: unknown intervention {config.type!r} "
-                             f"(known: {', '.join(REGISTRY)})")
-        intervention = REGISTRY[config.type](name, config, n_people, params.steps)
-        intervention.check(params)
-        built.append(intervention)
-    for partnership in (i for i in built if i.coordinates):
-        for other in built:
-            if not other.coordinates:
-                other.coordinate(partnership.coordination())
+        if config.effect.get("kind") == COORDINATION:
+            built.append(Partnership(name, config, params.steps))
+        else:
+            programme = Programme(name, config, n_people, params.steps)
+            programme.check(params)
+            built.append(programme)
+    for partnership in (i for i in built if isinstance(i, Partnership)):
+        for programme in (i for i in built if isinstance(i, Programme)):
+            partnership.modify(programme.delivery)
     return built

@@ -3,7 +3,9 @@
 Stands for the FOCUS recommendation that "the impact of racism and discrimination on integration
 should be recognised ... throughout integration practice" (e.g. staff workshops on racism and
 unconscious bias, a FOCUS case study). Trained receiving members working in the chosen settings have
-a lower chance of negative contact on their intergroup ties there; the size is an assumption.
+a lower chance of negative contact on their intergroup ties there; the size is an assumption. The
+cut on each city tie is rebuilt every week from the trainings then active (`no_cut`, the largest
+`negative_contact_cut`), and valence applies it (`spare_negative`, in the phase `judge_valence`).
 """
 
 from dataclasses import dataclass, field
@@ -11,34 +13,50 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.errors import InputError
-from model.interventions.base import Intervention
+from model.interventions.effect import Effect
 from model.params import UNIT
 
 
 @dataclass(frozen=True)
-class AntiDiscriminationEffect:
+class AntiDiscriminationParams:
     negative_reduction: float = field(metadata=UNIT)  # share of negative encounters prevented
     layers: list[str]  # settings (city layers) the training covers
 
 
+def no_cut(ties: int) -> np.ndarray:
+    """The weekly starting point: no tie has a cut until a training active this week gives one."""
+    return np.zeros(ties)
+
+
 def negative_contact_cut(trained: np.ndarray, source: np.ndarray, target: np.ndarray, in_setting: np.ndarray,
-                         reduction: float) -> np.ndarray:
-    """Per tie: `reduction` where the tie is in a covered setting and touches a trained person, else 0."""
-    return np.where(in_setting & (trained[source] | trained[target]), reduction, 0.0)
+                         p: AntiDiscriminationParams) -> np.ndarray:
+    """Per tie: `negative_reduction` where the tie is in a covered setting and touches a trained person, else 0."""
+    return np.where(in_setting & (trained[source] | trained[target]), p.negative_reduction, 0.0)
 
 
-class AntiDiscrimination(Intervention):
-    Effect = AntiDiscriminationEffect
+def combine_cuts(current: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """Several trainings on one tie: the largest cut holds (they do not add up)."""
+    return np.maximum(current, cut)
+
+
+def spare_negative(p_positive: np.ndarray, negative_cut: np.ndarray) -> np.ndarray:
+    """Chance of a positive encounter when a share `negative_cut` of the negative ones is prevented
+    (and turned positive): p' = 1 - (1 - p)(1 - cut)."""
+    return 1.0 - (1.0 - p_positive) * (1.0 - negative_cut)
+
+
+class AntiDiscrimination(Effect):
+    Params = AntiDiscriminationParams
 
     def check(self, params) -> None:
-        unknown = [layer for layer in self.effect.layers if layer not in params.city.layers]
+        unknown = [layer for layer in self.params.layers if layer not in params.city.layers]
         if unknown:
             raise InputError(f"interventions.{self.name}.effect.layers: {unknown[0]!r} is not a city layer "
                              f"(known: {', '.join(params.city.layers)})")
 
-    def on_week(self, model, session: bool) -> None:
+    def apply(self, model, enrolled: np.ndarray, session: bool) -> None:
         block = model.ties
         names = model.city.network.layer_names
-        in_setting = np.isin(block.layer, [names.index(layer) for layer in self.effect.layers])
-        cut = negative_contact_cut(self.enrolled, block.source, block.target, in_setting, self.effect.negative_reduction)
-        block.negative_reduction[:] = np.maximum(block.negative_reduction, cut)
+        in_setting = np.isin(block.layer, [names.index(layer) for layer in self.params.layers])
+        cut = negative_contact_cut(enrolled, block.source, block.target, in_setting, self.params)
+        block.negative_reduction[:] = combine_cuts(block.negative_reduction, cut)

@@ -2,50 +2,68 @@
 
 Stands for the FOCUS recommendation that "basic facts are shared" on the real situation of arriving
 members. Each exposure closes a share of the gap between beliefs and the facts, more for people who
-have had intergroup contact during the run (FOCUS: receiving members with contact hold more differentiated views); corrections
-move beliefs far more than attitudes (Hopkins, Sides & Citrin 2019; Grigorieff, Roth & Ubfal 2020).
-The effect decays as beliefs drift back toward the media prior (conf/dynamics: belief_media_drift).
+have had intergroup contact during the run (FOCUS: receiving members with contact hold more
+differentiated views); corrections move beliefs far more than attitudes (Hopkins, Sides & Citrin 2019;
+Grigorieff, Roth & Ubfal 2020). The effect decays as beliefs drift back toward the media prior
+(conf/dynamics: belief_media_drift). The facts are the ones beliefs are measured against
+(`true_shares`, model/rules/beliefs.py).
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.interventions.base import Intervention
-from model.params import BELIEFS, NON_NEGATIVE, UNIT
+from model.interventions.effect import Effect
+from model.params import BELIEFS, GROUPS, NON_NEGATIVE, UNIT
 from model.rules.beliefs import true_shares
 from model.state import THERMOMETER_MAX
 
 
 @dataclass(frozen=True)
-class InformationEffect:
+class InformationParams:
     belief_shift: float = field(metadata=UNIT)  # share of the gap to the facts closed per exposure
     contact_bonus: float = field(metadata=NON_NEGATIVE)  # relative extra shift for people with intergroup contact
     attitude_step: float = field(metadata=UNIT)  # share of attitude headroom closed per exposure
 
 
+def exposed_to_facts(enrolled: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Who a session reaches: enrolled receiving members (the only ones holding beliefs about the others)."""
+    return enrolled & (group == GROUPS.index("receiving"))
+
+
+def exposure_pull(share: float, contact_bonus: float, has_contact: np.ndarray, exposed: np.ndarray) -> np.ndarray:
+    """Share of a gap one exposure closes: min(1, share (1 + bonus * contact)) for the exposed, 0 for others."""
+    return np.minimum(1.0, share * (1.0 + contact_bonus * has_contact)) * exposed
+
+
 def correct_beliefs(beliefs: np.ndarray, truth: np.ndarray, exposed: np.ndarray, has_contact: np.ndarray,
-                    shift: float, contact_bonus: float) -> np.ndarray:
-    """b' = b + min(1, shift (1 + bonus * contact)) (truth - b) for the exposed; rows people, columns topics."""
-    pull = np.minimum(1.0, shift * (1.0 + contact_bonus * has_contact)) * exposed
+                    p: InformationParams) -> np.ndarray:
+    """b' = b + min(1, belief_shift (1 + contact_bonus * contact)) (truth - b) for the exposed; rows people,
+    columns topics."""
+    pull = exposure_pull(p.belief_shift, p.contact_bonus, has_contact, exposed)
     return beliefs + pull[:, None] * (truth[None, :] - beliefs)
 
 
-class Information(Intervention):
-    Effect = InformationEffect
+def warm_attitudes(attitude: np.ndarray, exposed: np.ndarray, has_contact: np.ndarray,
+                   p: InformationParams) -> np.ndarray:
+    """A' = A + min(1, attitude_step (1 + contact_bonus * contact)) (100 - A) for the exposed."""
+    return attitude + exposure_pull(p.attitude_step, p.contact_bonus, has_contact, exposed) * (THERMOMETER_MAX - attitude)
 
-    def on_week(self, model, session: bool) -> None:
+
+class Information(Effect):
+    Params = InformationParams
+
+    def apply(self, model, enrolled: np.ndarray, session: bool) -> None:
         if not session:
             return
-        state, e = model.state, self.effect
-        exposed = self.enrolled & (state.group == 0) & np.isfinite(state.belief_education)
+        state = model.state
+        exposed = exposed_to_facts(enrolled, state.group)
         if not exposed.any():
             return
         has_contact = state.intergroup_contacts > 0
         beliefs = np.column_stack([state.belief(topic) for topic in BELIEFS])
-        corrected = correct_beliefs(beliefs, true_shares(state.group, state.education, state.employed), exposed, has_contact,
-                                    e.belief_shift, e.contact_bonus)
+        corrected = correct_beliefs(beliefs, true_shares(state.group, state.education, state.employed), exposed,
+                                    has_contact, self.params)
         for column, topic in enumerate(BELIEFS):
             state.belief(topic)[exposed] = corrected[exposed, column]
-        step = np.minimum(1.0, e.attitude_step * (1.0 + e.contact_bonus * has_contact)) * exposed
-        state.attitude[:] = state.attitude + step * (THERMOMETER_MAX - state.attitude)
+        state.attitude[:] = warm_attitudes(state.attitude, exposed, has_contact, self.params)

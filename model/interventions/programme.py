@@ -1,62 +1,93 @@
-"""Programmes that bring arriving and receiving members together: the contact block they create.
+"""A programme: a delivery x an effect x a cost account, composed from one scenario entry.
 
-Shared by `volunteering` (pairs) and `co_creation` (mixed groups). The programme's meetings have
-their own Allport conditions, and a tie meets only in session weeks while both people are enrolled.
-Attendance is set by the programme, not by willingness, so two programmes with the same
-participants and rate produce the same encounters whatever their quality.
+The delivery (model/interventions/delivery.py) decides who takes part and when; the effect (one file
+per kind) what taking part does; the cost account what it costs. Any effect rides on any delivery,
+except that an effect acting on pairs (a contact setting) needs a delivery that brings people together.
 """
-
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.interventions.base import Intervention
-from model.params import NON_NEGATIVE, UNIT
+from model.errors import InputError
+from model.interventions.anti_discrimination import AntiDiscrimination
+from model.interventions.contact_setting import ContactSetting
+from model.interventions.coordination import KIND as COORDINATION
+from model.interventions.cost import CostAccount
+from model.interventions.delivery import make_delivery
+from model.interventions.distress_relief import DistressRelief
+from model.interventions.effect import Effect
+from model.interventions.information import Information
+from model.interventions.structural import StructuralLevers
+from model.params import InterventionParams
 from model.ties import ContactBlock
 
-
-@dataclass(frozen=True)
-class SettingParams:
-    """The Allport conditions of a programme's meetings [0-1] and encounters per tie per session."""
-
-    equal_status: float = field(metadata=UNIT)
-    common_goal: float = field(metadata=UNIT)
-    cooperation: float = field(metadata=UNIT)
-    institutional_support: float = field(metadata=UNIT)
-    encounters_per_session: float = field(metadata=NON_NEGATIVE)
+EFFECTS: dict[str, type[Effect]] = {
+    "contact_setting": ContactSetting,
+    "distress_relief": DistressRelief,
+    "information": Information,
+    "structural": StructuralLevers,
+    "anti_discrimination": AntiDiscrimination,
+}
+"""Effects by the name used in `effect.kind` (`coordination` makes a partnership instead)."""
 
 
-def programme_block(name: str, pairs: np.ndarray, setting: SettingParams, support_boost: float) -> ContactBlock:
-    """A contact block for programme pairs, with the setting's conditions (plus any coordination boost)."""
-    conditions = np.array([setting.equal_status, setting.common_goal, setting.cooperation,
-                           min(1.0, setting.institutional_support + support_boost)])
-    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    block = ContactBlock.new(name, pairs[:, 0], pairs[:, 1], np.full(len(pairs), setting.encounters_per_session),
-                             np.tile(conditions, (len(pairs), 1)))
-    block.voluntary = False
-    block.live[:] = False
-    return block
+def make_effect(name: str, effect: dict) -> Effect:
+    """The effect a scenario entry asks for, its parameters checked."""
+    key = f"interventions.{name}.effect.kind"
+    kind = effect.get("kind")
+    if kind is None:
+        raise InputError(f"{key}: missing value")
+    if kind not in EFFECTS:
+        raise InputError(f"{key}: unknown effect {kind!r} (known: {', '.join([*EFFECTS, COORDINATION])})")
+    return EFFECTS[kind](name, {k: v for k, v in effect.items() if k != "kind"})
 
 
-def set_live(block: ContactBlock, enrolled: np.ndarray, session: bool) -> None:
-    """Programme ties meet in session weeks while both people are still enrolled."""
-    block.live[:] = session & enrolled[block.source] & enrolled[block.target]
+class Programme:
+    """One intervention that reaches residents: enrol at the start week, lose drop-outs, apply the
+    effect every active week, count the cost; the week after the end everyone leaves."""
 
+    def __init__(self, name: str, config: InterventionParams, n_people: int, last_week: int):
+        self.name, self.type = name, config.type
+        self.delivery = make_delivery(name, config.delivery, n_people, last_week)
+        self.effect = make_effect(name, config.effect)
+        self.cost = CostAccount(config.cost)
+        if self.effect.needs_pairs and not self.delivery.brings_together:
+            raise InputError(f"interventions.{name}.delivery.method: effect {config.effect['kind']!r} needs a "
+                             f"delivery that brings people together (buddy_pairs or mixed_groups), "
+                             f"got {config.delivery.method!r}")
 
-class Programme(Intervention):
-    """An intervention whose participants meet in pairs; subclasses choose them in `select` and set
-    `self.pairs` (arriving-receiving pairs), the effect parameters being a SettingParams."""
+    def check(self, params) -> None:
+        """Raise InputError if the effect does not fit the rest of the configuration."""
+        self.effect.check(params)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.pairs = np.empty((0, 2), dtype=np.int64)
-        self.block: ContactBlock | None = None
+    def deliver(self, model) -> None:
+        """This week's delivery: enrol at the start, drop-outs, the effect, cost accounting, the end."""
+        week, delivery = model.steps, self.delivery
+        if week == delivery.params.start_week:
+            delivery.enrol(model)
+            self.effect.start(model, delivery)
+        if delivery.active(week):
+            if week > delivery.params.start_week:
+                delivery.drop_out(model)
+            self.cost.count_week(int(delivery.enrolled.sum()))
+            self.effect.apply(model, delivery.enrolled, delivery.session(week))
+        elif week == delivery.end_week + 1:
+            delivery.end()
+            self.effect.apply(model, delivery.enrolled, False)
 
-    def on_enrol(self, model) -> None:
-        self.block = programme_block(self.name, self.pairs, self.effect, self.support_boost)
+    def active(self, week: int) -> bool:
+        return self.delivery.active(week)
 
-    def on_week(self, model, session: bool) -> None:
-        set_live(self.block, self.enrolled, session)
+    @property
+    def enrolled(self) -> np.ndarray:
+        return self.delivery.enrolled
+
+    @property
+    def ever_enrolled(self) -> np.ndarray:
+        return self.delivery.ever_enrolled
 
     def contact_blocks(self) -> list[ContactBlock]:
-        return [] if self.block is None else [self.block]
+        return self.effect.contact_blocks()
+
+    def costs(self) -> dict:
+        """Cost so far (model/interventions/cost.py) and residents ever reached."""
+        return self.cost.row(self.name, self.type, int(self.delivery.ever_enrolled.sum()))

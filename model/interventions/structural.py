@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.interventions.base import Intervention
+from model.interventions.effect import Effect
 from model.params import EDUCATION_LEVELS, UNIT
 
 
 @dataclass(frozen=True)
-class StructuralEffect:
+class StructuralParams:
     legal_hazard: float = field(metadata=UNIT)  # extra weekly chance a pending case is decided
     recognition_hazard: float = field(metadata=UNIT)  # weekly chance a qualification gets recognised
     course_uptake: float = field(metadata=UNIT)  # weekly chance a participant not in a course starts one
@@ -28,17 +28,22 @@ def lift_barrier(facing: np.ndarray, reached: np.ndarray, u: np.ndarray, hazard:
     return facing & ~(reached & (u < hazard))
 
 
-class Structural(Intervention):
-    Effect = StructuralEffect
+def needs_recognition(education: np.ndarray) -> np.ndarray:
+    """Whose qualification needs recognising: everyone above basic education."""
+    return education > EDUCATION_LEVELS.index("basic")
 
-    def on_week(self, model, session: bool) -> None:
+
+class StructuralLevers(Effect):
+    Params = StructuralParams
+
+    def apply(self, model, enrolled: np.ndarray, session: bool) -> None:
         if not session:
             return
-        state, e, reached = model.state, self.effect, self.enrolled
+        state, e, reached = model.state, self.params, enrolled
         draw = lambda lever: model.streams.uniform(self.stream(lever), model.steps, state.n)  # noqa: E731
         state.legal_pending[:] = lift_barrier(state.legal_pending, reached, draw("legal"), e.legal_hazard)
         state.family_pending[:] = lift_barrier(state.family_pending, reached, draw("family"), e.family_hazard)
-        qualified = state.education > EDUCATION_LEVELS.index("basic")
+        qualified = needs_recognition(state.education)
         unrecognised = lift_barrier(qualified & ~state.qualification_recognised, reached, draw("recognition"),
                                     e.recognition_hazard)
         state.qualification_recognised[:] = ~unrecognised | ~qualified | state.qualification_recognised

@@ -6,7 +6,7 @@ toward a media prior, and move toward what people observe of the arriving member
 
 import numpy as np
 
-from model.params import BELIEFS, EDUCATION_LEVELS, GROUPS
+from model.params import BELIEFS, EDUCATION_LEVELS, GROUPS, DynamicsParams
 
 HIGHER_EDUCATION = EDUCATION_LEVELS.index("higher")
 RECEIVING, ARRIVING = GROUPS.index("receiving"), GROUPS.index("arriving")
@@ -55,29 +55,31 @@ def observations(n_people: int, observer: np.ndarray, encounters: np.ndarray, pa
 
 
 def pooled_observations(n_people: int, sightings: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-                        truth: np.ndarray, personal_weight: float) -> tuple[np.ndarray, np.ndarray]:
+                        truth: np.ndarray, d: DynamicsParams) -> tuple[np.ndarray, np.ndarray]:
     """What all of this week's encounters showed each observer (rows: people, columns: BELIEFS), and
     how many encounters they observed.
 
     `sightings` holds one (observer, encounters, partner facts) per set of ties; each set's mean
-    (`observations`) is weighted by its encounters, so every encounter counts once.
+    (`observations`, with `belief_personal_weight`) is weighted by its encounters, so every encounter
+    counts once.
     """
     shown_total = np.zeros((n_people, len(truth)))
     seen = np.zeros(n_people)
     for observer, encounters, partner_facts in sightings:
         for column, community_value in enumerate(truth):
             shown, count = observations(n_people, observer, encounters, partner_facts[:, column], community_value,
-                                        personal_weight)
+                                        d.belief_personal_weight)
             shown_total[:, column] += shown * count
         seen += count
     return np.divide(shown_total, seen[:, None], out=np.zeros_like(shown_total), where=seen[:, None] > 0), seen
 
 
 def update_belief(belief: np.ndarray, observed: np.ndarray, encounters: np.ndarray, media_prior: float,
-                  media_drift: float, observation_weight: float) -> np.ndarray:
-    """b' = b + m (prior - b) + (1 - (1 - o)^n) (observed - b), n = encounters observed this week."""
-    learned = 1.0 - (1.0 - observation_weight) ** encounters
-    return np.clip(belief + media_drift * (media_prior - belief) + learned * (observed - belief), 0.0, 1.0)
+                  d: DynamicsParams) -> np.ndarray:
+    """b' = b + m (prior - b) + (1 - (1 - o)^n) (observed - b), n = encounters observed this week,
+    m = belief_media_drift, o = belief_observation."""
+    learned = 1.0 - (1.0 - d.belief_observation) ** encounters
+    return np.clip(belief + d.belief_media_drift * (media_prior - belief) + learned * (observed - belief), 0.0, 1.0)
 
 
 def misperception(beliefs: np.ndarray, truth: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ same functions. The equations are collected in docs/model.md.
 
 import numpy as np
 
+from model.params import QualityParams, UpdateParams, WillingnessParams
 from model.sampling import binomial_quantile, poisson_quantile
 
 
@@ -14,16 +15,16 @@ def logistic(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def willingness(anxiety: np.ndarray, distress: np.ndarray, responsibility: np.ndarray, anxiety_weight: float,
-                distress_weight: float, responsibility_weight: float, floor: float) -> np.ndarray:
+def willingness(anxiety: np.ndarray, distress: np.ndarray, responsibility: np.ndarray,
+                w: WillingnessParams) -> np.ndarray:
     """Readiness to meet the outgroup, in [floor, 1]:
     w = clip(1 - a_w * anxiety - d_w * distress - r_w * (1 - responsibility), floor, 1).
 
     Intergroup anxiety and distress make people avoid contact (Stephan & Stephan 1985); people who see
     integration as their own task seek it (FOCUS: receiving members leave it to institutions).
     """
-    raw = 1.0 - anxiety_weight * anxiety - distress_weight * distress - responsibility_weight * (1.0 - responsibility)
-    return np.clip(raw, floor, 1.0)
+    raw = 1.0 - w.anxiety * anxiety - w.distress * distress - w.responsibility * (1.0 - responsibility)
+    return np.clip(raw, w.floor, 1.0)
 
 
 def live_rate(rate: np.ndarray, live: np.ndarray, needs_employment: np.ndarray, employed_source: np.ndarray,
@@ -56,10 +57,8 @@ def pair_mean(value_source: np.ndarray, value_target: np.ndarray) -> np.ndarray:
     return 0.5 * (value_source + value_target)
 
 
-def contact_quality(conditions: np.ndarray, condition_weights: np.ndarray, intercept: float,
-                    shared_language: np.ndarray, language_weight: float,
-                    anxiety: np.ndarray, anxiety_weight: float,
-                    distress: np.ndarray, distress_weight: float) -> np.ndarray:
+def contact_quality(conditions: np.ndarray, shared_language: np.ndarray, anxiety: np.ndarray, distress: np.ndarray,
+                    q: QualityParams) -> np.ndarray:
     """Quality of an intergroup encounter in [0, 1].
 
     q = logistic(b0 + sum_c beta_c * C_c + beta_L * L - beta_A * A - beta_D * D), where C are the
@@ -67,8 +66,8 @@ def contact_quality(conditions: np.ndarray, condition_weights: np.ndarray, inter
     institutional support), L the two people's shared language (the lower proficiency), and A and D
     the pair's mean anxiety and distress (Allport 1954; Pettigrew & Tropp 2006).
     """
-    score = (intercept + conditions @ condition_weights + language_weight * shared_language
-             - anxiety_weight * anxiety - distress_weight * distress)
+    score = (q.intercept + conditions @ q.condition_weights() + q.shared_language * shared_language
+             - q.anxiety * anxiety - q.distress * distress)
     return logistic(score)
 
 
@@ -80,12 +79,6 @@ def positive_probability(quality: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """
     q = np.clip(quality, 1e-12, 1.0 - 1e-12)
     return logistic(np.log(q / (1.0 - q)) + offset)
-
-
-def spare_negative(p_positive: np.ndarray, negative_cut: np.ndarray) -> np.ndarray:
-    """Chance of a positive encounter when a share `negative_cut` of the negative ones is prevented
-    (and turned positive): p' = 1 - (1 - p)(1 - cut)."""
-    return 1.0 - (1.0 - p_positive) * (1.0 - negative_cut)
 
 
 def draw_valence(encounters: np.ndarray, p_positive: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -113,3 +106,13 @@ def contact_update(value: np.ndarray, positive: np.ndarray, negative: np.ndarray
     pull_good = 1.0 - (1.0 - np.minimum(step, 1.0)) ** positive
     pull_bad = 1.0 - (1.0 - np.minimum(step * negativity_weight, 1.0)) ** negative
     return value + pull_good * (good_end - value) + pull_bad * (bad_end - value)
+
+
+def update_views(attitude: np.ndarray, anxiety: np.ndarray, trust: np.ndarray, positive: np.ndarray,
+                 negative: np.ndarray, susceptibility: np.ndarray, u: UpdateParams, top: float):
+    """Attitude (toward `top`), anxiety (toward 0) and trust (toward 1) after a week's positive and
+    negative contact (`contact_update`), each step scaled by the person's susceptibility."""
+    k = u.negativity_weight
+    return (contact_update(attitude, positive, negative, u.attitude_step * susceptibility, k, top, 0.0),
+            contact_update(anxiety, positive, negative, u.anxiety_step * susceptibility, k, 0.0, 1.0),
+            contact_update(trust, positive, negative, u.trust_step * susceptibility, k, 1.0, 0.0))

@@ -9,22 +9,28 @@ Zhou et al. 2019).
 import numpy as np
 from scipy import sparse
 
+from model.params import DynamicsParams, FriendshipParams
+
 
 def update_tie_strength(strength: np.ndarray, positive: np.ndarray, negative: np.ndarray,
-                        gain: float, loss: float, decay: float) -> np.ndarray:
+                        f: FriendshipParams) -> np.ndarray:
     """s' = clip(s (1 - decay) + gain * positive - loss * negative, 0, 1); counts are per tie this week."""
-    return np.clip(strength * (1.0 - decay) + gain * positive - loss * negative, 0.0, 1.0)
+    return np.clip(strength * (1.0 - f.decay) + f.gain * positive - f.loss * negative, 0.0, 1.0)
 
 
-def is_friendship(strength: np.ndarray, threshold: float) -> np.ndarray:
+def is_friendship(strength: np.ndarray, f: FriendshipParams) -> np.ndarray:
     """A tie is a friendship once its strength reaches the threshold."""
-    return strength >= threshold
+    return strength >= f.threshold
 
 
-def friend_factor(friend: np.ndarray, factor: float) -> np.ndarray:
-    """Per tie: `factor` on a friendship, 1 otherwise. Friends meet more often (the rate multiplier) and
-    their encounters count more (the weight)."""
-    return np.where(friend, factor, 1.0)
+def meeting_factor(friend: np.ndarray, f: FriendshipParams) -> np.ndarray:
+    """Per tie: friends meet `rate_multiplier` times as often as acquaintances."""
+    return np.where(friend, f.rate_multiplier, 1.0)
+
+
+def contact_weight(friend: np.ndarray, f: FriendshipParams) -> np.ndarray:
+    """Per tie: a friend's encounter counts `weight` times in the attitude, anxiety and trust updates."""
+    return np.where(friend, f.weight, 1.0)
 
 
 def ties_per_person(n_people: int, source: np.ndarray, target: np.ndarray, chosen: np.ndarray) -> np.ndarray:
@@ -49,8 +55,9 @@ def extended_contacts(ingroup_friends: sparse.csr_matrix, outgroup_friends: np.n
 
 
 def extended_contact_update(attitude: np.ndarray, extended: np.ndarray, ingroup_friend_count: np.ndarray,
-                            step: float, top: float) -> np.ndarray:
-    """Attitude closes `step * share` of its headroom per week (at most all of it),
-    share = extended / ingroup friends."""
+                            susceptibility: np.ndarray, d: DynamicsParams, top: float) -> np.ndarray:
+    """Attitude closes `step * share` of its headroom per week (at most all of it), with
+    step = extended_contact_step * susceptibility and share = extended / ingroup friends."""
+    step = d.extended_contact_step * susceptibility
     share = extended / np.maximum(ingroup_friend_count, 1)
     return attitude + np.minimum(step * share, 1.0) * (top - attitude)

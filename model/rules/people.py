@@ -7,6 +7,8 @@ resident, so scenarios share random numbers.
 
 import numpy as np
 
+from model.params import BelongingParams, DistressParams, DynamicsParams, EmploymentParams
+
 
 def resolve_pending(pending: np.ndarray, u: np.ndarray, hazard: float | np.ndarray) -> np.ndarray:
     """A pending condition (asylum decision, family reunification, a course) ends with weekly `hazard`."""
@@ -14,46 +16,48 @@ def resolve_pending(pending: np.ndarray, u: np.ndarray, hazard: float | np.ndarr
 
 
 def improve_language(language: np.ndarray, studying: np.ndarray, encounters: np.ndarray,
-                     course_gain: float, contact_gain: float) -> np.ndarray:
+                     d: DynamicsParams) -> np.ndarray:
     """Language closes a share of its headroom per course week and per intergroup encounter:
-    L' = L + (1 - L) (1 - (1 - c)^studying (1 - k)^encounters)."""
-    kept = (1.0 - course_gain) ** studying * (1.0 - contact_gain) ** encounters
+    L' = L + (1 - L) (1 - (1 - c)^studying (1 - k)^encounters), c = language_course_gain,
+    k = language_contact_gain."""
+    kept = (1.0 - d.language_course_gain) ** studying * (1.0 - d.language_contact_gain) ** encounters
     return language + (1.0 - language) * (1.0 - kept)
 
 
 def job_finding_hazard(language: np.ndarray, legal_pending: np.ndarray, unrecognised: np.ndarray,
-                       base_rate: float, language_weight: float, pending_factor: float,
-                       unrecognised_factor: float) -> np.ndarray:
+                       base_rate: float, e: EmploymentParams) -> np.ndarray:
     """Weekly chance a job seeker finds work:
     h = base * exp(beta_L (L - 1)) * (pending ? f_pending : 1) * (unrecognised ? f_unrecognised : 1).
 
     Language, legal status and recognised qualifications are the FOCUS structural barriers to work.
     """
-    hazard = base_rate * np.exp(language_weight * (language - 1.0))
-    hazard = hazard * np.where(legal_pending, pending_factor, 1.0) * np.where(unrecognised, unrecognised_factor, 1.0)
+    hazard = base_rate * np.exp(e.language_weight * (language - 1.0))
+    hazard = hazard * np.where(legal_pending, e.pending_factor, 1.0) * np.where(unrecognised, e.unrecognised_factor, 1.0)
     return np.minimum(hazard, 1.0)
 
 
-def update_employment(employed: np.ndarray, u: np.ndarray, finding_hazard: np.ndarray, loss_rate: float) -> np.ndarray:
+def update_employment(employed: np.ndarray, u: np.ndarray, finding_hazard: np.ndarray,
+                      e: EmploymentParams) -> np.ndarray:
     """The employed lose their job with `loss_rate`; others find one with their hazard (one uniform each)."""
-    return np.where(employed, u >= loss_rate, u < finding_hazard)
+    return np.where(employed, u >= e.loss_rate, u < finding_hazard)
 
 
-def update_distress(distress: np.ndarray, legal_pending: np.ndarray, family_pending: np.ndarray,
-                    negative: np.ndarray, legal_rise: float, family_rise: float, negative_rise: float,
-                    recovery: float, baseline: np.ndarray) -> np.ndarray:
+def update_distress(distress: np.ndarray, group: np.ndarray, legal_pending: np.ndarray, family_pending: np.ndarray,
+                    negative: np.ndarray, p: DistressParams) -> np.ndarray:
     """Distress rises with legal uncertainty, family separation and negative contact, and recovers
-    toward a baseline: D' = D + (1 - D) (1 - (1 - l)^pending (1 - f)^separated (1 - n)^negative) - r (D - D0)."""
-    kept = (1.0 - legal_rise) ** legal_pending * (1.0 - family_rise) ** family_pending * (1.0 - negative_rise) ** negative
-    return np.clip(distress + (1.0 - distress) * (1.0 - kept) - recovery * (distress - baseline), 0.0, 1.0)
+    toward the group's baseline D0:
+    D' = D + (1 - D) (1 - (1 - l)^pending (1 - f)^separated (1 - n)^negative) - r (D - D0)."""
+    kept = ((1.0 - p.legal_uncertainty) ** legal_pending * (1.0 - p.family_separation) ** family_pending
+            * (1.0 - p.negative_contact) ** negative)
+    return np.clip(distress + (1.0 - distress) * (1.0 - kept) - p.recovery * (distress - p.baseline_for(group)), 0.0, 1.0)
 
 
-def update_belonging(belonging: np.ndarray, positive: np.ndarray, employed: np.ndarray,
-                     contact_gain: float, work_gain: float, decay: float, baseline: np.ndarray) -> np.ndarray:
-    """Belonging grows with positive intergroup contact and with work, and returns toward a baseline:
-    B' = B + (1 - B) (1 - (1 - c)^positive (1 - w)^employed) - d (B - B0)."""
-    kept = (1.0 - contact_gain) ** positive * (1.0 - work_gain) ** employed
-    return np.clip(belonging + (1.0 - belonging) * (1.0 - kept) - decay * (belonging - baseline), 0.0, 1.0)
+def update_belonging(belonging: np.ndarray, group: np.ndarray, positive: np.ndarray, employed: np.ndarray,
+                     p: BelongingParams) -> np.ndarray:
+    """Belonging grows with positive intergroup contact and with work, and returns toward the group's
+    baseline B0: B' = B + (1 - B) (1 - (1 - c)^positive (1 - w)^employed) - d (B - B0)."""
+    kept = (1.0 - p.positive_contact) ** positive * (1.0 - p.work) ** employed
+    return np.clip(belonging + (1.0 - belonging) * (1.0 - kept) - p.decay * (belonging - p.baseline_for(group)), 0.0, 1.0)
 
 
 def running_average(previous: np.ndarray, current: np.ndarray, weight: float) -> np.ndarray:

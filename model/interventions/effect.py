@@ -1,0 +1,39 @@
+"""What every effect shares: its parameters, the streams it draws from, and the hooks a programme calls.
+
+An effect is what taking part does; it knows nothing of how people were enrolled, so any effect can
+ride on any delivery (model/interventions/delivery.py). Each effect's arithmetic is a pure function in
+the effect's own file.
+"""
+
+import numpy as np
+
+from model.params import build
+from model.ties import ContactBlock
+
+
+class Effect:
+    """Hooks: `check` (against the rest of the configuration), `start` (once, after enrolment),
+    `apply` (every active week, and once more the week after the end with nobody enrolled) and
+    `contact_blocks` (ties it creates)."""
+
+    Params = None  # dataclass of the effect's parameters
+    needs_pairs = False  # True if the effect acts on the pairs a delivery brings together
+
+    def __init__(self, name: str, params: dict):
+        self.name = name
+        self.params = build(self.Params, params, f"interventions.{name}.effect")
+
+    def stream(self, decision: str) -> str:
+        return f"intervention.{self.name}.{decision}"
+
+    def check(self, params) -> None:
+        """Raise InputError if the effect does not fit the rest of the configuration."""
+
+    def start(self, model, delivery) -> None:
+        """Set up after enrolment (e.g. the ties between the delivery's pairs)."""
+
+    def apply(self, model, enrolled: np.ndarray, session: bool) -> None:
+        """This week's effect on those enrolled."""
+
+    def contact_blocks(self) -> list[ContactBlock]:
+        return []
