@@ -1,5 +1,5 @@
-"""Unit tests of the interventions' pure parts on hand-computed cases: each effect function, the shared
-delivery helpers (targeting, places, coordination, schedule) and cost accounting.
+"""Unit tests of the interventions' pure parts on hand-computed cases: each effect function, the
+delivery helpers (targeting, places, pairs, groups, schedule), coordination and cost accounting.
 
 Written to kill the mutants `make mutation` found surviving (docs/mutation.md): exact values and the
 boundaries of every comparison, so a changed operator, constant or argument shows.
@@ -15,14 +15,15 @@ import pytest
 from model import BridgesModel
 from model.errors import InputError
 from model.interventions import build_interventions
-from model.interventions.anti_discrimination import negative_contact_cut
-from model.interventions.base import Coordination, Intervention, eligible, pick, target_count
-from model.interventions.co_creation import CoCreationEffect, form_groups
-from model.interventions.information import correct_beliefs
-from model.interventions.mhpss import relieve_distress
-from model.interventions.programme import SettingParams, programme_block, set_live
-from model.interventions.structural import lift_barrier
-from model.interventions.volunteering import VolunteeringEffect, match_buddies
+from model.interventions.anti_discrimination import AntiDiscriminationParams, combine_cuts, negative_contact_cut, no_cut
+from model.interventions.contact_setting import SettingParams, programme_block, set_live
+from model.interventions.coordination import CoordinationParams, boosted_support, coordinated
+from model.interventions.cost import CostAccount
+from model.interventions.delivery import (eligible, form_groups, in_draw_order, make_delivery, match_buddies, pick,
+                                          target_count)
+from model.interventions.distress_relief import DistressReliefParams, relieve_distress
+from model.interventions.information import InformationParams, correct_beliefs, exposed_to_facts, warm_attitudes
+from model.interventions.structural import lift_barrier, needs_recognition
 from model.params import EDUCATION_LEVELS, GROUPS
 from model.state import THERMOMETER_MAX
 from tests.conftest import params_for
@@ -33,7 +34,8 @@ SETTING = dict(equal_status=0.6, common_goal=0.5, cooperation=0.4, institutional
 
 # ---- effect functions -------------------------------------------------------------------------------
 def test_relieve_distress_scales_only_the_treated():
-    np.testing.assert_allclose(relieve_distress(np.array([0.5, 0.8]), np.array([True, False]), 0.4), [0.3, 0.8])
+    p = DistressReliefParams(distress_reduction=0.4)
+    np.testing.assert_allclose(relieve_distress(np.array([0.5, 0.8]), np.array([True, False]), p), [0.3, 0.8])
 
 
 def test_lift_barrier_frees_the_reached_with_u_below_the_hazard():
@@ -48,8 +50,11 @@ def test_negative_contact_cut_needs_a_covered_setting_and_a_trained_end():
     trained = np.array([True, False, False])
     source, target = np.array([0, 1, 1, 2, 0]), np.array([1, 0, 2, 1, 2])
     in_setting = np.array([True, True, True, True, False])
-    cut = negative_contact_cut(trained, source, target, in_setting, 0.3)
+    cut = negative_contact_cut(trained, source, target, in_setting,
+                               AntiDiscriminationParams(negative_reduction=0.3, layers=["workplace"]))
     np.testing.assert_allclose(cut, [0.3, 0.3, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(no_cut(3), [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(combine_cuts(np.array([0.2, 0.5, 0.0]), np.array([0.3, 0.1, 0.0])), [0.3, 0.5, 0.0])
 
 
 def test_correct_beliefs_moves_only_the_exposed_by_the_shift_with_contact_bonus():
@@ -57,7 +62,7 @@ def test_correct_beliefs_moves_only_the_exposed_by_the_shift_with_contact_bonus(
     truth = np.array([0.6, 0.6, 0.4])
     exposed = np.array([True, True, False])
     has_contact = np.array([False, True, True])
-    corrected = correct_beliefs(beliefs, truth, exposed, has_contact, 0.25, 1.0)
+    corrected = correct_beliefs(beliefs, truth, exposed, has_contact, information(belief_shift=0.25))
     np.testing.assert_allclose(corrected[0], beliefs[0] + 0.25 * (truth - beliefs[0]))
     np.testing.assert_allclose(corrected[1], beliefs[1] + 0.5 * (truth - beliefs[1]))  # shift (1 + bonus)
     np.testing.assert_array_equal(corrected[2], beliefs[2])  # not exposed: unchanged, finite
@@ -66,8 +71,27 @@ def test_correct_beliefs_moves_only_the_exposed_by_the_shift_with_contact_bonus(
 def test_correct_beliefs_closes_at_most_the_whole_gap():
     beliefs = np.array([[0.2, 0.4, 0.8]])
     truth = np.array([0.6, 0.6, 0.4])
-    corrected = correct_beliefs(beliefs, truth, np.array([True]), np.array([True]), 0.8, 1.0)  # 1.6 capped at 1
-    np.testing.assert_allclose(corrected[0], truth)
+    corrected = correct_beliefs(beliefs, truth, np.array([True]), np.array([True]), information(belief_shift=0.8))
+    np.testing.assert_allclose(corrected[0], truth)  # 0.8 (1 + 1) capped at 1
+
+
+def test_warm_attitudes_closes_a_share_of_the_headroom_at_most_all():
+    exposed, has_contact = np.array([True, True, False]), np.array([False, True, True])
+    warmed = warm_attitudes(np.array([40.0, 40.0, 40.0]), exposed, has_contact, information(attitude_step=0.25))
+    np.testing.assert_allclose(warmed, [55.0, 70.0, 40.0])  # 0.25 and 0.25 (1 + 1) of 60; not exposed
+    capped = warm_attitudes(np.array([40.0]), np.array([True]), np.array([True]), information(attitude_step=0.8))
+    np.testing.assert_allclose(capped, [100.0])  # 1.6 capped at 1: the top, not beyond
+
+
+def test_only_enrolled_receiving_members_are_exposed_to_facts():
+    exposed = exposed_to_facts(np.array([True, True, False]), np.array([GROUPS.index("receiving"),
+                                                                         GROUPS.index("arriving"),
+                                                                         GROUPS.index("receiving")]))
+    np.testing.assert_array_equal(exposed, [True, False, False])
+
+
+def test_recognition_is_needed_above_basic_education_only():
+    np.testing.assert_array_equal(needs_recognition(np.arange(len(EDUCATION_LEVELS))), [False, True, True])
 
 
 def test_match_buddies_pairs_in_order_up_to_the_shorter_list():
@@ -112,12 +136,17 @@ def test_set_live_needs_a_session_and_both_people_enrolled():
     assert not block.live.any()
 
 
-def test_effect_parameters_reject_impossible_mixes():
-    with pytest.raises(InputError, match=r"arriving_per_group: must be below group_size \(4\), got 4"):
-        CoCreationEffect(**SETTING, group_size=4, arriving_per_group=4)
-    CoCreationEffect(**SETTING, group_size=4, arriving_per_group=3)
-    with pytest.raises(InputError, match="buddy_targeting: must be one of random, .*got 'loudest'"):
-        VolunteeringEffect(**SETTING, buddy_targeting="loudest")
+def information(**values) -> InformationParams:
+    return InformationParams(**{**dict(belief_shift=0.25, contact_bonus=1.0, attitude_step=0.25), **values})
+
+
+def test_mixed_groups_need_fewer_arriving_than_the_group_holds():
+    groups = delivery(method="mixed_groups", buddy_targeting=None, group_size=4, arriving_per_group=4)
+    with pytest.raises(InputError, match=r"\.delivery\.arriving_per_group: must be below group_size \(4\), got 4"):
+        make_delivery("p", groups, 10, 20)
+    make_delivery("p", replace(groups, arriving_per_group=3), 10, 20)
+    with pytest.raises(InputError, match=r"\.delivery\.buddy_targeting: must be one of random, .*got 'loudest'"):
+        make_delivery("p", delivery(buddy_targeting="loudest"), 10, 20)
 
 
 # ---- delivery helpers -------------------------------------------------------------------------------
@@ -164,6 +193,11 @@ def delivery(**changes):
     return replace(volunteering_params().interventions["volunteering"].delivery, **changes)
 
 
+def test_in_draw_order_orders_the_chosen_by_their_uniforms():
+    chosen = np.array([True, False, True, True])
+    np.testing.assert_array_equal(in_draw_order(chosen, np.array([0.5, 0.0, 0.9, 0.1])), [3, 0, 2])
+
+
 def test_target_count_rounds_coverage_and_caps_by_capacity():
     assert target_count(90, delivery(coverage=0.25, capacity=None)) == 22  # round(22.5) to even
     assert target_count(90, delivery(coverage=0.3, capacity=None)) == 27
@@ -171,65 +205,52 @@ def test_target_count_rounds_coverage_and_caps_by_capacity():
     assert target_count(90, delivery(coverage=0.3, capacity=10)) == 10
 
 
-def volunteering(**delivery_changes) -> Intervention:
-    params = volunteering_params()
-    config = params.interventions["volunteering"]
-    config = replace(config, delivery=replace(config.delivery, **delivery_changes))
-    return type(build_interventions(params, 10)[0])("volunteering", config, 10, params.steps)
-
-
 def test_coordination_widens_reach_cuts_dropout_and_adds_support():
-    programme = volunteering(coverage=0.2, capacity=100, dropout=0.05)
-    programme.coordinate(Coordination(reach=0.5, retention=0.4, institutional_support=0.2))
-    assert programme.delivery.coverage == pytest.approx(0.3)
-    assert programme.delivery.capacity == 150
-    assert programme.delivery.dropout == pytest.approx(0.03)
-    assert programme.support_boost == pytest.approx(0.2)
-    programme.coordinate(Coordination(reach=0.0, retention=0.0, institutional_support=0.9))
-    assert programme.support_boost == 1.0  # 0.2 + 0.9 capped at 1
+    partnership = CoordinationParams(reach=0.5, retention=0.4, institutional_support=0.2)
+    widened = coordinated(delivery(coverage=0.2, capacity=100, dropout=0.05), partnership)
+    assert widened.coverage == pytest.approx(0.3)
+    assert widened.capacity == 150
+    assert widened.dropout == pytest.approx(0.03)
+    assert boosted_support(0.0, partnership) == pytest.approx(0.2)
+    assert boosted_support(0.9, partnership) == 1.0  # 0.9 + 0.2 capped at 1
 
 
 def test_coordination_caps_coverage_and_keeps_no_capacity_unlimited():
-    programme = volunteering(coverage=0.8, capacity=None, dropout=0.0)
-    programme.coordinate(Coordination(reach=0.5, retention=0.5, institutional_support=0.0))
-    assert programme.delivery.coverage == 1.0
-    assert programme.delivery.capacity is None
-    rounded = volunteering(coverage=0.1, capacity=3)
-    rounded.coordinate(Coordination(reach=0.5, retention=0.0, institutional_support=0.0))
-    assert rounded.delivery.capacity == 4  # round(4.5) to even
-    assert isinstance(rounded.delivery.capacity, int)
+    partnership = CoordinationParams(reach=0.5, retention=0.5, institutional_support=0.0)
+    widened = coordinated(delivery(coverage=0.8, capacity=None, dropout=0.0), partnership)
+    assert widened.coverage == 1.0
+    assert widened.capacity is None
+    rounded = coordinated(delivery(coverage=0.1, capacity=3), partnership)
+    assert rounded.capacity == 4 and isinstance(rounded.capacity, int)  # round(4.5) to even
 
 
 def test_build_interventions_applies_the_partnership_to_the_others_only():
     params = params_for("scenario=volunteering_coordinated")
     built = {i.name: i for i in build_interventions(params, 100)}
-    partnership = next(i for i in built.values() if i.coordinates)
     programme = built["volunteering"]
+    partnership = next(i for name, i in built.items() if name != "volunteering")
     plain = params.interventions["volunteering"].delivery
-    reach = partnership.effect.reach
-    assert programme.delivery.coverage == pytest.approx(min(1.0, plain.coverage * (1 + reach)))
-    assert programme.support_boost == pytest.approx(partnership.effect.institutional_support)
-    assert partnership.support_boost == 0.0 and partnership.delivery == params.interventions[partnership.name].delivery
+    assert programme.delivery.params == coordinated(plain, partnership.params)
+    assert programme.delivery.support_boost == pytest.approx(partnership.params.institutional_support)
 
 
 def test_active_and_session_weeks_follow_start_end_and_interval():
-    programme = volunteering(start_week=3, end_week=9, every_weeks=3)
+    programme = make_delivery("p", delivery(start_week=3, end_week=9, every_weeks=3), 10, 20)
     assert [week for week in range(1, 12) if programme.active(week)] == [3, 4, 5, 6, 7, 8, 9]
     assert [week for week in range(1, 12) if programme.session(week)] == [3, 6, 9]
-    assert volunteering(start_week=2, end_week=-1).end_week == 20  # -1: the run's last week
+    assert make_delivery("p", delivery(start_week=2, end_week=-1), 10, 20).end_week == 20  # -1: the last week
 
 
-def test_costs_add_fixed_weekly_and_participant_week_parts():
-    programme = volunteering()
-    programme.weeks_run, programme.participant_weeks = 4, 30
-    programme.ever_enrolled[[1, 3, 5]] = True
-    c = programme.config.cost
-    row = programme.costs()
-    total = c.fixed + 4 * c.per_week + 30 * c.per_participant_week
-    assert row == {"intervention": "volunteering", "type": "volunteering", "currency": c.currency,
-                   "participants": 3, "participant_weeks": 30, "weeks_run": 4, "total_cost": total,
-                   "cost_per_participant": total / 3}
-    assert np.isnan(volunteering().costs()["cost_per_participant"])  # nobody reached yet
+def test_cost_account_adds_fixed_weekly_and_participant_week_parts():
+    c = volunteering_params().interventions["volunteering"].cost
+    account = CostAccount(c)
+    for participants in (10, 12, 8):
+        account.count_week(participants)
+    total = c.fixed + 3 * c.per_week + 30 * c.per_participant_week
+    assert account.row("buddies", "volunteering", 3) == {
+        "intervention": "buddies", "type": "volunteering", "currency": c.currency, "participants": 3,
+        "participant_weeks": 30, "weeks_run": 3, "total_cost": total, "cost_per_participant": total / 3}
+    assert np.isnan(CostAccount(c).row("buddies", "volunteering", 0)["cost_per_participant"])  # nobody reached
 
 
 # ---- who a programme picks --------------------------------------------------------------------------
@@ -239,16 +260,16 @@ def test_co_creation_fills_each_side_of_its_groups_by_the_targeting_rule():
     model = BridgesModel(params_for("city.n_agents=1000", "city.n_neighbourhoods=8", "steps=6", "scenario=co_creation",
                                     "interventions.co_creation.delivery.targeting=lowest_attitude"))
     programme = model.interventions[0]
-    for _ in range(programme.delivery.start_week - 1):
+    groups = programme.delivery.params
+    for _ in range(groups.start_week - 1):
         model.step()
-    candidates = eligible(model.state, programme.delivery)  # the state the programme enrols from next week
+    candidates = eligible(model.state, groups)  # the state the programme enrols from next week
     attitude = model.state.attitude.copy()
     model.step()
-    effect = programme.effect
-    n_groups = target_count(int(candidates.sum()), programme.delivery) // effect.group_size
+    n_groups = target_count(int(candidates.sum()), groups) // groups.group_size
     assert n_groups > 0
-    for label, per_group in (("arriving", effect.arriving_per_group),
-                             ("receiving", effect.group_size - effect.arriving_per_group)):
+    for label, per_group in (("arriving", groups.arriving_per_group),
+                             ("receiving", groups.group_size - groups.arriving_per_group)):
         members = candidates & (model.state.group == GROUPS.index(label))
         pool = np.flatnonzero(members)
         expected = pool[np.argsort(attitude[pool], kind="stable")][: n_groups * per_group]

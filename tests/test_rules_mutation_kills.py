@@ -6,14 +6,33 @@ its arithmetic, so that a changed operator, constant or argument (the mutants `m
 docs/mutation.md) fails a test. Expected values are worked out by hand in the comments.
 """
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from scipy import sparse
 
-from model.params import BELIEFS
+from model.interventions.anti_discrimination import spare_negative
+from model.params import (BELIEFS, BelongingParams, DistressParams, EmploymentParams, FriendshipParams, QualityParams,
+                          UpdateParams, WillingnessParams)
 from model.rules import beliefs, contact, friendship, people
 
 A = np.array
+
+
+def friendship_params(**values) -> FriendshipParams:
+    defaults = dict(gain=0.1, loss=0.15, decay=0.1, threshold=0.5, rate_multiplier=1.5, weight=2.0, ingroup_share=0.5)
+    return FriendshipParams(**{**defaults, **values})
+
+
+def employment(**values) -> EmploymentParams:
+    return EmploymentParams(**{**dict(loss_rate=0.1, language_weight=2.0, pending_factor=0.5, unrecognised_factor=0.4),
+                               **values})
+
+
+def dynamics(**values):
+    """The fields of DynamicsParams a rule reads, and nothing else (rules take the group whole)."""
+    return SimpleNamespace(**values)
 
 
 # ---- contact ----------------------------------------------------------------------------------------
@@ -23,7 +42,8 @@ def test_logistic_values():
 
 def test_willingness_equation_and_floor():
     # 1 - 0.5*0.2 - 0.4*0.1 - 0.6*(1 - 0.5) = 0.56; second person: 1 - 0.5 - 0.4 - 0.6 < floor 0.05
-    w = contact.willingness(A([0.2, 1.0]), A([0.1, 1.0]), A([0.5, 0.0]), 0.5, 0.4, 0.6, 0.05)
+    w = contact.willingness(A([0.2, 1.0]), A([0.1, 1.0]), A([0.5, 0.0]),
+                            WillingnessParams(anxiety=0.5, distress=0.4, responsibility=0.6, floor=0.05))
     np.testing.assert_allclose(w, [0.56, 0.05])
 
 
@@ -49,8 +69,9 @@ def test_shared_language_is_the_lower_and_pair_mean_the_mean():
 
 def test_contact_quality_equation():
     # score = -0.2 + (0.3*1 + 0.4*0 + 0.5*0.5 + 0.6*0.2) + 1.2*0.5 - 0.7*0.4 - 0.9*0.3 = 0.52
-    q = contact.contact_quality(A([[1.0, 0.0, 0.5, 0.2]]), A([0.3, 0.4, 0.5, 0.6]), -0.2, A([0.5]), 1.2,
-                                A([0.4]), 0.7, A([0.3]), 0.9)
+    weights = QualityParams(intercept=-0.2, equal_status=0.3, common_goal=0.4, cooperation=0.5,
+                            institutional_support=0.6, shared_language=1.2, anxiety=0.7, distress=0.9)
+    q = contact.contact_quality(A([[1.0, 0.0, 0.5, 0.2]]), A([0.5]), A([0.4]), A([0.3]), weights)
     assert q[0] == pytest.approx(1.0 / (1.0 + np.exp(-0.52)))
 
 
@@ -63,7 +84,7 @@ def test_positive_probability_shifts_the_logit_and_stays_inside_zero_one():
 
 
 def test_spare_negative_turns_the_cut_share_of_negative_chance_positive():
-    np.testing.assert_allclose(contact.spare_negative(A([0.6, 0.6, 0.2]), A([0.5, 0.0, 1.0])), [0.8, 0.6, 1.0])
+    np.testing.assert_allclose(spare_negative(A([0.6, 0.6, 0.2]), A([0.5, 0.0, 1.0])), [0.8, 0.6, 1.0])
 
 
 def test_draw_valence_exact_split():
@@ -91,6 +112,16 @@ def test_contact_update_caps_each_pull_at_the_whole_distance():
     assert contact.contact_update(A([50.0]), A([1]), A([0]), A([1.5]), 0.5, 100.0, 0.0)[0] == pytest.approx(100.0)
 
 
+def test_update_views_moves_attitude_anxiety_and_trust_by_their_own_steps():
+    u = UpdateParams(attitude_step=0.05, anxiety_step=0.1, trust_step=0.15, negativity_weight=2.0)
+    views = (A([50.0, 50.0]), A([0.5, 0.5]), A([0.5, 0.5]))
+    # susceptibility 2: steps 0.1, 0.2, 0.3 (negative: 0.2, 0.4, 0.6); one positive, then one negative encounter
+    attitude, anxiety, trust = contact.update_views(*views, A([1, 0]), A([0, 1]), A([2.0, 2.0]), u, 100.0)
+    np.testing.assert_allclose(attitude, [55.0, 40.0])
+    np.testing.assert_allclose(anxiety, [0.4, 0.7])
+    np.testing.assert_allclose(trust, [0.65, 0.2])
+
+
 # ---- people -----------------------------------------------------------------------------------------
 def test_resolve_pending_boundary_is_strict():
     np.testing.assert_array_equal(people.resolve_pending(A([True, True, True, False]), A([0.1, 0.5, 0.6, 0.1]), 0.5),
@@ -99,7 +130,8 @@ def test_resolve_pending_boundary_is_strict():
 
 def test_improve_language_equation_with_course_and_contact():
     # kept = 0.8^1 * 0.9^2 = 0.648: 0.5 + 0.5 * (1 - 0.648) = 0.676
-    assert people.improve_language(A([0.5]), A([1]), A([2]), 0.2, 0.1)[0] == pytest.approx(0.676)
+    d = dynamics(language_course_gain=0.2, language_contact_gain=0.1)
+    assert people.improve_language(A([0.5]), A([1]), A([2]), d)[0] == pytest.approx(0.676)
 
 
 def test_job_finding_hazard_equation_each_barrier_and_cap():
@@ -107,33 +139,39 @@ def test_job_finding_hazard_equation_each_barrier_and_cap():
     pending = A([True, False, True, False, False])
     unrecognised = A([True, True, False, False, False])
     base = 0.1 * np.exp(2.0 * (0.5 - 1.0))
-    hazard = people.job_finding_hazard(language, pending, unrecognised, 0.1, 2.0, 0.5, 0.4)
+    hazard = people.job_finding_hazard(language, pending, unrecognised, 0.1, employment())
     np.testing.assert_allclose(hazard[:4], [base * 0.5 * 0.4, base * 0.4, base * 0.5, base])
     assert hazard[4] == pytest.approx(0.1)
-    assert people.job_finding_hazard(A([1.0]), A([False]), A([False]), 5.0, 2.0, 0.5, 0.4)[0] == 1.0
+    assert people.job_finding_hazard(A([1.0]), A([False]), A([False]), 5.0, employment())[0] == 1.0
 
 
 def test_update_employment_boundaries():
     employed = A([True, True, False, False])
     u = A([0.05, 0.1, 0.2, 0.3])
     # employed keep the job when u >= loss rate; others find one when u < their hazard
-    np.testing.assert_array_equal(people.update_employment(employed, u, A([0.9, 0.9, 0.3, 0.3]), 0.1),
+    np.testing.assert_array_equal(people.update_employment(employed, u, A([0.9, 0.9, 0.3, 0.3]), employment()),
                                   [False, True, True, False])
 
 
 def test_update_distress_equation():
     # kept = 0.9 * 1 * 0.95^2 = 0.81225: 0.4 + 0.6 * 0.18775 - 0.1 * (0.4 - 0.2) = 0.49265
-    after = people.update_distress(A([0.4]), A([True]), A([False]), A([2]), 0.1, 0.2, 0.05, 0.1, A([0.2]))
+    p = DistressParams(legal_uncertainty=0.1, family_separation=0.2, negative_contact=0.05, recovery=0.1,
+                       baseline={"receiving": 0.0, "arriving": 0.2})
+    after = people.update_distress(A([0.4]), A([1]), A([True]), A([False]), A([2]), p)
     assert after[0] == pytest.approx(0.49265)
     # family separation alone: kept = 0.8: 0.4 + 0.6 * 0.2 - 0.1 * 0.2 = 0.5
-    after = people.update_distress(A([0.4]), A([False]), A([True]), A([0]), 0.1, 0.2, 0.05, 0.1, A([0.2]))
+    after = people.update_distress(A([0.4]), A([1]), A([False]), A([True]), A([0]), p)
     assert after[0] == pytest.approx(0.5)
+    # a receiving member recovers toward the receiving baseline 0: 0.4 + 0.6 * 0.2 - 0.1 * 0.4 = 0.48
+    assert people.update_distress(A([0.4]), A([0]), A([False]), A([True]), A([0]), p)[0] == pytest.approx(0.48)
 
 
 def test_update_belonging_equation():
     # kept = 0.9^2 * 0.8 = 0.648: 0.3 + 0.7 * 0.352 - 0.1 * (0.3 - 0.5) = 0.5664
-    after = people.update_belonging(A([0.3]), A([2]), A([True]), 0.1, 0.2, 0.1, A([0.5]))
-    assert after[0] == pytest.approx(0.5664)
+    p = BelongingParams(positive_contact=0.1, work=0.2, decay=0.1, baseline={"receiving": 0.5, "arriving": 0.1})
+    assert people.update_belonging(A([0.3]), A([0]), A([2]), A([True]), p)[0] == pytest.approx(0.5664)
+    # arriving baseline 0.1: 0.3 + 0.7 * 0.352 - 0.1 * (0.3 - 0.1) = 0.5264
+    assert people.update_belonging(A([0.3]), A([1]), A([2]), A([True]), p)[0] == pytest.approx(0.5264)
 
 
 def test_running_average_value():
@@ -141,13 +179,21 @@ def test_running_average_value():
 
 
 # ---- friendship -------------------------------------------------------------------------------------
-def test_friend_factor():
-    np.testing.assert_array_equal(friendship.friend_factor(A([True, False]), 1.5), [1.5, 1.0])
+def test_meeting_factor_and_contact_weight_apply_to_friendships_only():
+    f = friendship_params(rate_multiplier=1.5, weight=2.0)
+    np.testing.assert_array_equal(friendship.meeting_factor(A([True, False]), f), [1.5, 1.0])
+    np.testing.assert_array_equal(friendship.contact_weight(A([True, False]), f), [2.0, 1.0])
+
+
+def test_is_friendship_at_the_threshold():
+    np.testing.assert_array_equal(friendship.is_friendship(A([0.49, 0.5, 0.6]), friendship_params(threshold=0.5)),
+                                  [False, True, True])
 
 
 def test_update_tie_strength_equation_and_both_clips():
     # 0.5 * 0.9 + 0.1 * 2 - 0.15 * 1 = 0.5
-    after = friendship.update_tie_strength(A([0.5, 0.9, 0.1]), A([2.0, 3.0, 0.0]), A([1.0, 0.0, 2.0]), 0.1, 0.15, 0.1)
+    after = friendship.update_tie_strength(A([0.5, 0.9, 0.1]), A([2.0, 3.0, 0.0]), A([1.0, 0.0, 2.0]),
+                                           friendship_params(gain=0.1, loss=0.15, decay=0.1))
     np.testing.assert_allclose(after, [0.5, 1.0, 0.0])
 
 
@@ -169,11 +215,14 @@ def test_extended_contacts_count_friends_with_any_outgroup_friend():
 
 
 def test_extended_contact_update_equation_no_friends_and_cap():
-    # share 1/4, step 0.4: 40 + 0.1 * 60 = 46; no ingroup friends counts as one; 3 * 1 capped at 1
+    # step 0.2 x susceptibility 2 = 0.4, share 1/4: 40 + 0.1 * 60 = 46; no extended contact: unchanged;
+    # susceptibility 15: 3 * 1 capped at 1
+    d = dynamics(extended_contact_step=0.2)
     after = friendship.extended_contact_update(A([40.0, 40.0, 40.0]), A([1, 0, 1]), A([4, 0, 1]),
-                                               A([0.4, 0.4, 3.0]), 100.0)
+                                               A([2.0, 2.0, 15.0]), d, 100.0)
     np.testing.assert_allclose(after, [46.0, 40.0, 100.0])
-    assert friendship.extended_contact_update(A([40.0]), A([1]), A([0]), 0.5, 100.0)[0] == pytest.approx(70.0)
+    # no ingroup friends counts as one: share 1, step 0.2 x 2.5 = 0.5: 40 + 0.5 * 60 = 70
+    assert friendship.extended_contact_update(A([40.0]), A([1]), A([0]), A([2.5]), d, 100.0)[0] == pytest.approx(70.0)
 
 
 # ---- beliefs ----------------------------------------------------------------------------------------
@@ -206,7 +255,7 @@ def test_pooled_observations_weight_each_set_by_its_encounters():
     # personal weight 0.5 mixes each with the truth [0.5, 0.5, 0.5]
     truth = A([0.5, 0.5, 0.5])
     sightings = [(A([0]), A([2.0]), A([[1.0, 0.0, 1.0]])), (A([0, 1]), A([1.0, 0.0]), A([[0.0, 1.0, 0.0]] * 2))]
-    shown, seen = beliefs.pooled_observations(3, sightings, truth, 0.5)
+    shown, seen = beliefs.pooled_observations(3, sightings, truth, dynamics(belief_personal_weight=0.5))
     first, second = 0.5 * A([1.0, 0.0, 1.0]) + 0.25, 0.5 * A([0.0, 1.0, 0.0]) + 0.25
     np.testing.assert_allclose(shown[0], (2 * first + second) / 3)
     np.testing.assert_array_equal(shown[1:], np.zeros((2, 3)))
@@ -215,7 +264,8 @@ def test_pooled_observations_weight_each_set_by_its_encounters():
 
 def test_update_belief_equation():
     # learned = 1 - 0.8^2 = 0.36: 0.5 + 0.1 * (0.2 - 0.5) + 0.36 * (0.9 - 0.5) = 0.614
-    assert beliefs.update_belief(A([0.5]), A([0.9]), A([2]), 0.2, 0.1, 0.2)[0] == pytest.approx(0.614)
+    d = dynamics(belief_media_drift=0.1, belief_observation=0.2)
+    assert beliefs.update_belief(A([0.5]), A([0.9]), A([2]), 0.2, d)[0] == pytest.approx(0.614)
 
 
 def test_misperception_exact():
