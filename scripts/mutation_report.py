@@ -34,8 +34,10 @@ How to read this: `make mutation` (not part of `make test`) mutates the rules, t
 interventions one small change at a time (an operator, a constant, a comparison, an argument) with mutmut
 and runs, for each mutant, only the tests that call the mutated function, fastest first, stopping at the
 first failure. A mutant no test notices *survives*: it gets a test that kills it, or, if it cannot change
-behaviour, an entry with its reason in tests/mutation_equivalent.yaml. Tests that exist to kill mutants
-are in tests/test_rules_mutation_kills.py; directional claims over replicates in tests/test_directional.py.
+behaviour, an entry with its reason in tests/mutation_equivalent.yaml. Tests written to kill mutants are
+tests/test_rules_mutation_kills.py and tests/test_intervention_units.py. Mutants run against the fast
+exact tests only (pyproject.toml [tool.mutmut] says which and why): the statistical tests over replicates
+(tests/test_directional.py) and the end-to-end tests are left out, so the kill rate is a lower bound.
 
 """
 
@@ -84,10 +86,12 @@ def load_equivalent() -> list[dict]:
 
 
 def git_commit() -> str:
-    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "model", "tests"], cwd=ROOT,
-                           capture_output=True, text=True).stdout.strip()
-    return result.stdout.strip() + (" (with uncommitted changes to model/ or tests/)" if dirty else "")
+    """HEAD, and the last commit that changed model/ (the code mutated), flagging uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    head, model = git("rev-parse", "--short", "HEAD"), git("log", "-1", "--format=%h", "--", "model")
+    dirty = git("status", "--porcelain", "--", "model", "tests")
+    return f"{head} (model/ as of {model})" + (" with uncommitted changes to model/ or tests/" if dirty else "")
 
 
 def collect() -> tuple[Counter, list[dict]]:
