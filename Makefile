@@ -20,7 +20,8 @@ baseline: $(STAMP)
 	$(VENV)/bin/python -m pytest -q tests/test_golden.py --regen-all
 
 # Mutation testing (docs/mutation.md): mutmut over model/rules/, model/step.py and model/interventions/,
-# then a report in outputs/mutation/report.md. Not part of `make test`: about 30-40 min on 2 shared cores.
+# then a report in outputs/mutation/report.md. Not part of `make test`: about an hour on 2 cores at load 6-8,
+# about 3 hours when other work loads them to 11 (docs/mutation.md: how to check a seeded sample instead).
 # mutmut rather than cosmic-ray: it records which tests call each function and runs a mutant only against
 # those, fastest first, stopping at the first failure (-x), in workers forked from one warmed-up process;
 # cosmic-ray starts a fresh interpreter and runs the configured test command for every mutant.
