@@ -82,17 +82,20 @@ def changed_lines(diff: str) -> tuple[str, str]:
 
 def source_line(path: Path, function: str, original: str) -> int:
     """Line of `original` (its first line) inside the function's definition in the source file."""
-    name = function.rsplit(".", 1)[-1]
-    tree = ast.parse((ROOT / path).read_text())
+    module = ".".join(path.with_suffix("").parts).removesuffix(".__init__")
+    parts = function[len(module) + 1:].split(".")
     lines = (ROOT / path).read_text().splitlines()
+    scope = ast.parse("\n".join(lines))
+    for name in parts:
+        scope = next((node for node in scope.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))
+                      and node.name == name), None)
+        if scope is None:
+            return 0
     first = original.split(" / ")[0]
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-            for number in range(node.lineno, node.end_lineno + 1):
-                if lines[number - 1].strip() == first:
-                    return number
-            return node.lineno
-    return 0
+    for number in range(scope.lineno, scope.end_lineno + 1):
+        if lines[number - 1].strip() == first:
+            return number
+    return scope.lineno
 
 
 def load_equivalent() -> list[dict]:
@@ -113,25 +116,29 @@ def git_commit() -> str:
     return f"{head} (model/ as of {model})" + (" with uncommitted changes to model/ or tests/" if dirty else "")
 
 
-def collect() -> tuple[Counter, list[dict]]:
-    """Status counts and one record per mutant that was not killed."""
+def collect(names: set[str] | None = None) -> tuple[Counter, list[dict]]:
+    """Status counts and one record per mutant that was not killed (only `names`, if given)."""
     counts, others = Counter(), []
     for path in mutated_files():
         data = SourceFileMutationData(path=path)
         data.load()
         for mutant, exit_code in sorted(data.exit_code_by_key.items()):
+            if names is not None and mutant not in names:
+                continue
             status = status_by_exit_code[exit_code]
             counts[status] += 1
             if status in ("killed", "not checked"):
                 continue
             function = function_name(path, mutant)
             original, mutated = changed_lines(get_diff_for_mutant(mutant, path=path))
-            others.append({"mutant": mutant, "status": status, "path": str(path), "function": function,
+            local = function[len(".".join(path.with_suffix("").parts).removesuffix(".__init__")) + 1:]
+            others.append({"mutant": mutant, "status": status, "path": str(path), "function": function, "local": local,
                            "line": source_line(path, function, original), "original": original, "mutated": mutated})
     return counts, others
 
 
-def report(counts: Counter, others: list[dict], equivalent: list[dict], seconds: float | None) -> str:
+def report(counts: Counter, others: list[dict], equivalent: list[dict], seconds: float | None,
+           sampled: bool = False) -> str:
     reasons = {(e["function"], e["original"].strip(), e["mutant"].strip()): e["reason"] for e in equivalent}
     used = set()
     for record in others:
@@ -178,11 +185,11 @@ def report(counts: Counter, others: list[dict], equivalent: list[dict], seconds:
         lines += [f"## {title}: {len(records)}", ""]
         for r in sorted(records, key=lambda r: (r["path"], r["line"], r["mutant"])):
             status = "" if r["status"] in ("survived", "equivalent", "timeout") else f" [{r['status']}]"
-            lines.append(f"- `{r['path']}:{r['line']}` ({r['function'].rsplit('.', 1)[-1]}){status}: "
+            lines.append(f"- `{r['path']}:{r['line']}` ({r['local']}){status}: "
                          f"`{r['original']}` -> `{r['mutated']}`" + (f" — {r['reason']}" if "reason" in r else ""))
         lines.append("")
     stale = [e for e in equivalent if (e["function"], e["original"].strip(), e["mutant"].strip()) not in used]
-    if stale:
+    if stale and not sampled:
         lines += [f"## Stale entries in tests/mutation_equivalent.yaml (match no surviving mutant): {len(stale)}", ""]
         lines += [f"- {e['function']}: `{e['original']}` -> `{e['mutant']}`" for e in stale] + [""]
     return "\n".join(lines)
@@ -207,14 +214,19 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=None,
                         help="print this many unchecked mutant names (seeded random sample) and exit")
     parser.add_argument("--seed", type=int, default=0, help="seed of --sample")
+    parser.add_argument("--names", type=Path, default=None, help="report only the mutants named in this file")
     args = parser.parse_args()
     if not (ROOT / "mutants").is_dir():
         sys.exit("mutants/: no mutmut results; run `make mutation` first")
     if args.sample is not None:
         print("\n".join(sample_unchecked(args.sample, args.seed)))
         return
-    counts, others = collect()
-    text = report(counts, others, load_equivalent(), args.seconds)
+    names = set(args.names.read_text().split()) if args.names else None
+    counts, others = collect(names)
+    text = report(counts, others, load_equivalent(), args.seconds, sampled=names is not None)
+    if names is not None:
+        text = text.replace("\n\n| mutants", f"\n\nOnly the {sum(counts.values())} mutants named in {args.names.name} "
+                            "(a seeded random sample, `--sample`).\n\n| mutants", 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text + "\n")
     if args.snapshot:
