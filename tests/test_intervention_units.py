@@ -311,3 +311,9 @@ def test_unknown_anti_discrimination_layer_lists_the_known_ones():
         params_for("scenario=anti_discrimination", "interventions.anti_discrimination.effect.layers=[gym]")
     assert str(error.value) == (f"interventions.anti_discrimination.effect.layers: 'gym' is not a city layer "
                                 f"(known: {known})")
+
+
+def test_bad_partnership_effect_key_is_named_in_full():
+    with pytest.raises(InputError) as error:
+        params_for("scenario=volunteering_coordinated", "+interventions.coordination.effect.dose=2")
+    assert str(error.value) == "interventions.coordination.effect.dose: unknown config key"
