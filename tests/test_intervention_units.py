@@ -317,3 +317,11 @@ def test_bad_partnership_effect_key_is_named_in_full():
     with pytest.raises(InputError) as error:
         params_for("scenario=volunteering_coordinated", "+interventions.coordination.effect.dose=2")
     assert str(error.value) == "interventions.coordination.effect.dose: unknown config key"
+
+
+def test_eligibility_bounds_are_inclusive_on_both_ends():
+    rules = replace(delivery().eligible, groups=["receiving"], neighbourhoods=[], attitude=[20.0, 50.0],
+                    distress=[0.2, 0.6], employment="any")
+    state = people(group=[0, 0, 0, 0, 0, 0], neighbourhood=[0] * 6, employed=[True] * 6,
+                   attitude=[20.0, 50.0, 50.5, 19.5, 30.0, 30.0], distress=[0.3, 0.3, 0.3, 0.3, 0.2, 0.6])
+    np.testing.assert_array_equal(eligible(state, delivery(eligible=rules)), [True, True, False, False, True, True])
