@@ -325,3 +325,10 @@ def test_eligibility_bounds_are_inclusive_on_both_ends():
     state = people(group=[0, 0, 0, 0, 0, 0], neighbourhood=[0] * 6, employed=[True] * 6,
                    attitude=[20.0, 50.0, 50.5, 19.5, 30.0, 30.0], distress=[0.3, 0.3, 0.3, 0.3, 0.2, 0.6])
     np.testing.assert_array_equal(eligible(state, delivery(eligible=rules)), [True, True, False, False, True, True])
+
+
+def test_missing_delivery_option_is_named_with_its_method():
+    groups = delivery(method="mixed_groups", buddy_targeting=None, group_size=None, arriving_per_group=2)
+    with pytest.raises(InputError) as error:
+        make_delivery("p", groups, 10, 20)
+    assert str(error.value) == "interventions.p.delivery.group_size: missing value (needed by delivery method 'mixed_groups')"
