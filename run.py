@@ -31,6 +31,7 @@ from model.outputs import (
     write_table,
 )
 from scenarios.compare import compare_options, run_comparison, scenario_configs
+from scenarios.validate import run_validation
 
 USAGE = __doc__.split("\n\n")[1]
 
@@ -116,6 +117,18 @@ def compare(plain: dict, overrides: list[str]) -> tuple[Path, str]:
     return folder, ranking
 
 
+def validate(plain: dict, overrides: list[str]) -> Path:
+    """Run the pattern-oriented validation (scenarios/validate.py) into its own folder."""
+    options = run_options(plain)
+    folder = Path(options["output_dir"]) if options["output_dir"] else default_run_dir(plain["seed"], OUTPUTS_ROOT / "validate")
+    if folder.exists() and any(folder.iterdir()):
+        raise InputError(f"run.output_dir: {folder} exists and is not empty")
+    with staged_folder(folder) as staging:
+        write_config(staging, plain, overrides)
+        run_validation(plain, overrides, staging)
+    return folder
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if any(arg in ("-h", "--help") for arg in argv):
@@ -129,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
 
             print(yaml.safe_dump(plain, sort_keys=False))
             return 0
-        if "compare" in plain:
+        if "validate" in plain:
+            folder = validate(plain, overrides)
+        elif "compare" in plain:
             folder, ranking = compare(plain, overrides)
             print(ranking.split("## Value for money")[0].strip())
         else:

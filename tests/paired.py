@@ -72,7 +72,8 @@ class Replicates:
             programme_encounters = 0
             for _ in range(params.steps):
                 model.step()
-                programme_encounters += sum(int(block.encounters.sum()) for block in model.contact_blocks()[1:])
+                programme_encounters += sum(int(block.encounters.sum()) for block in model.contact_blocks()
+                                            if block.name not in ("network", "public"))  # programmes' own blocks
             self.runs[overrides, seed] = Replicate(model, programme_encounters)
         return self.runs[overrides, seed]
 

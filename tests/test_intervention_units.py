@@ -22,10 +22,9 @@ from model.interventions.cost import CostAccount
 from model.interventions.delivery import (eligible, form_groups, in_draw_order, make_delivery, match_buddies, pick,
                                           target_count)
 from model.interventions.distress_relief import DistressReliefParams, relieve_distress
-from model.interventions.information import InformationParams, correct_beliefs, exposed_to_facts, warm_attitudes
+from model.interventions.information import InformationParams, correct_beliefs, exposed_to_facts
 from model.interventions.structural import lift_barrier, needs_recognition
 from model.params import EDUCATION_LEVELS, GROUPS
-from model.state import THERMOMETER_MAX
 from tests.conftest import params_for
 
 SETTING = dict(equal_status=0.6, common_goal=0.5, cooperation=0.4, institutional_support=0.7,
@@ -73,14 +72,6 @@ def test_correct_beliefs_closes_at_most_the_whole_gap():
     truth = np.array([0.6, 0.6, 0.4])
     corrected = correct_beliefs(beliefs, truth, np.array([True]), np.array([True]), information(belief_shift=0.8))
     np.testing.assert_allclose(corrected[0], truth)  # 0.8 (1 + 1) capped at 1
-
-
-def test_warm_attitudes_closes_a_share_of_the_headroom_at_most_all():
-    exposed, has_contact = np.array([True, True, False]), np.array([False, True, True])
-    warmed = warm_attitudes(np.array([40.0, 40.0, 40.0]), exposed, has_contact, information(attitude_step=0.25))
-    np.testing.assert_allclose(warmed, [55.0, 70.0, 40.0])  # 0.25 and 0.25 (1 + 1) of 60; not exposed
-    capped = warm_attitudes(np.array([40.0]), np.array([True]), np.array([True]), information(attitude_step=0.8))
-    np.testing.assert_allclose(capped, [100.0])  # 1.6 capped at 1: the top, not beyond
 
 
 def test_only_enrolled_receiving_members_are_exposed_to_facts():
@@ -137,7 +128,7 @@ def test_set_live_needs_a_session_and_both_people_enrolled():
 
 
 def information(**values) -> InformationParams:
-    return InformationParams(**{**dict(belief_shift=0.25, contact_bonus=1.0, attitude_step=0.25), **values})
+    return InformationParams(**{**dict(belief_shift=0.25, contact_bonus=1.0), **values})
 
 
 def test_mixed_groups_need_fewer_arriving_than_the_group_holds():
@@ -290,18 +281,6 @@ def test_structural_recognition_at_hazard_one_recognises_every_reached_qualified
     reached = model.interventions[0].enrolled
     assert (facing & reached).any()
     assert state.qualification_recognised[reached].all()
-
-
-def test_information_campaign_never_pushes_attitudes_past_the_top():
-    """attitude_step 0.8 with contact bonus 1: people with contact close all their headroom (capped at
-    1), exactly reaching the top, never beyond it (sessions in weeks 1 and 5)."""
-    model = BridgesModel(params_for(*SMALL, "steps=5", "scenario=information",
-                                    "interventions.information.effect.attitude_step=0.8",
-                                    "interventions.information.effect.contact_bonus=1.0"))
-    for _ in range(5):
-        model.step()
-    assert (model.interventions[0].ever_enrolled & (model.state.intergroup_contacts > 0)).any()
-    assert model.state.attitude.max() <= THERMOMETER_MAX
 
 
 def test_unknown_anti_discrimination_layer_lists_the_known_ones():

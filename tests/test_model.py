@@ -58,10 +58,14 @@ def test_mesa_agentset_and_datacollector_work(small_params):
 
 # ---- behaviour on fixed seeds (directional claims over replicates: tests/test_directional.py) -----
 LAYERS = ("household", "neighbourhood", "workplace", "school", "sports_club", "religious_centre", "community_centre")
+WITHOUT_SOCIAL_INFLUENCES = ["contact.incidental.enabled=false", "dynamics.norms.enabled=false",
+                             "dynamics.threat.enabled=false"]
+"""Switches that leave direct contact along ties as the only influence on attitudes."""
 
 
 def test_city_without_intergroup_ties_leaves_attitudes_unchanged():
-    params = params_for(*SMALL_CITY, *[f"city.layers.{layer}.homophily=1" for layer in LAYERS if layer != "household"])
+    params = params_for(*SMALL_CITY, *[f"city.layers.{layer}.homophily=1" for layer in LAYERS if layer != "household"],
+                        *WITHOUT_SOCIAL_INFLUENCES)
     model = BridgesModel(params)
     assert model.ties.size == 0
     before = model.state.attitude.copy()

@@ -119,7 +119,7 @@ def test_custom_city_attributes_set_the_initial_state(tmp_path):
 
     model = BridgesModel(params_for(*write_custom_city(tmp_path)))
     assert model.state.employed.tolist() == [bool(i % 3) for i in range(40)]
-    assert model.city.graph.number_of_nodes() == 40
+    assert model.city.to_networkx().number_of_nodes() == 40
     assert model.ties.size > 0
 
 
