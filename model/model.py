@@ -12,6 +12,7 @@ from model.agents import Resident, run_agents_week
 from model.city import City, assign_groups, build_city, city_from_graph
 from model.custom_city import read_custom_city
 from model.interventions import build_interventions
+from model.interventions.programme import Programme
 from model.metrics import group_metrics, misperception_per_person
 from model.params import EDUCATION_LEVELS, GROUPS, Params
 from model.rules.friendship import friendship_matrix
@@ -144,6 +145,10 @@ class BridgesModel(mesa.Model):
                    "total_cost", "cost_per_participant"]
         return pd.DataFrame([i.costs() for i in self.interventions], columns=columns)
 
+    def participation(self) -> dict[str, np.ndarray]:
+        """Who ever took part in each programme: `took_part_<name>` -> one boolean per resident."""
+        return {f"took_part_{i.name}": i.ever_enrolled.copy() for i in self.interventions if isinstance(i, Programme)}
+
     def _ingroup_friendships(self):
         """Fixed ingroup friendships: all household ties and a share of other ingroup ties."""
         network = self.city.network
@@ -218,4 +223,4 @@ class BridgesModel(mesa.Model):
             "outgroup_friends": s.outgroup_friends,
             "extended_contacts": s.extended_contacts,
             "intergroup_ties": np.bincount(np.concatenate([self.ties.source, self.ties.target]), minlength=s.n),
-        })
+        } | self.participation())
