@@ -4,6 +4,8 @@
     python run.py city.n_agents=20000 seed=3 steps=104
     python run.py scenario=co_creation              # one scenario (scenarios/*.yaml)
     python run.py --config-name compare compare.scenarios=[baseline,co_creation] compare.replicates=20
+    python run.py --config-name compare compare.scenarios=[baseline,volunteering] \\
+        compare.variants.vol_low=[volunteering,interventions.volunteering.delivery.coverage=0.01]
     python run.py --help                            # config groups and options
 
 Bad input (unknown key, out-of-range or non-numeric value) prints one line naming the key and exits
@@ -30,7 +32,7 @@ from model.outputs import (
     write_report,
     write_table,
 )
-from scenarios.compare import compare_options, run_comparison, scenario_configs
+from scenarios.compare import VARIANT_PREFIX, compare_options, parse_variant, run_comparison, scenario_configs
 
 USAGE = __doc__.split("\n\n")[1]
 
@@ -48,9 +50,9 @@ def help_text() -> str:
             "Every key is documented in conf/ with its unit and source.")
 
 
-def parse_args(argv: list[str]) -> tuple[str, list[str], bool]:
-    """(config name, overrides, print-config flag) from the command line."""
-    config_name, overrides, show = "config", [], False
+def parse_args(argv: list[str]) -> tuple[str, list[str], bool, dict[str, list[str]]]:
+    """(config name, overrides, print-config flag, comparison variants) from the command line."""
+    config_name, overrides, show, variants = "config", [], False, {}
     args = iter(argv)
     for arg in args:
         if arg == "--config-name":
@@ -61,11 +63,16 @@ def parse_args(argv: list[str]) -> tuple[str, list[str], bool]:
             show = True
         elif arg.startswith("-"):
             raise InputError(f"{arg}: unknown option (see python run.py --help)")
+        elif arg.startswith(VARIANT_PREFIX):
+            name, items = parse_variant(arg)
+            variants[name] = items
         else:
             overrides.append(arg)
     if not config_name:
         raise InputError("--config-name: needs a name")
-    return config_name, overrides, show
+    if variants and config_name != "compare":
+        raise InputError(f"{VARIANT_PREFIX}{next(iter(variants))}: variants need --config-name compare")
+    return config_name, overrides, show, variants
 
 
 def simulate(params, progress: str = "auto") -> tuple[BridgesModel, float, float]:
@@ -102,16 +109,18 @@ def run_one(plain: dict, overrides: list[str]) -> Path:
     return folder
 
 
-def compare(plain: dict, overrides: list[str]) -> tuple[Path, str]:
-    """Validate and run a scenario comparison into its own folder; returns it and the ranking."""
+def compare(plain: dict, overrides: list[str], variants: dict[str, list[str]] | None = None) -> tuple[Path, str]:
+    """Validate and run a scenario comparison into its own folder; returns it and the report."""
     options = run_options(plain)
-    choice = compare_options(plain)
+    choice = compare_options(plain, variants)
     folder = Path(options["output_dir"]) if options["output_dir"] else default_run_dir(plain["seed"], OUTPUTS_ROOT / "compare")
     if folder.exists() and any(folder.iterdir()):
         raise InputError(f"run.output_dir: {folder} exists and is not empty")
-    configs = scenario_configs(overrides, choice.scenarios)
+    configs = scenario_configs(overrides, choice.scenarios, choice.variants)
+    plain = {**plain, "compare": {**plain["compare"], "variants": choice.variants}}
     with staged_folder(folder) as staging:
-        write_config(staging, plain, overrides)
+        write_config(staging, plain, [*overrides, *(f"{VARIANT_PREFIX}{name}=[{','.join(items)}]"
+                                                    for name, items in choice.variants.items())])
         ranking = run_comparison(choice, configs, staging, options["progress"])
     return folder, ranking
 
@@ -122,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         print(help_text())
         return 0
     try:
-        config_name, overrides, show = parse_args(argv)
+        config_name, overrides, show, variants = parse_args(argv)
         plain = to_plain(compose_config(overrides, config_name))
         if show:
             import yaml
@@ -130,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             print(yaml.safe_dump(plain, sort_keys=False))
             return 0
         if "compare" in plain:
-            folder, ranking = compare(plain, overrides)
+            folder, ranking = compare(plain, overrides, variants)
             print(ranking.split("## Value for money")[0].strip())
         else:
             folder = run_one(plain, overrides)

@@ -79,10 +79,12 @@ class CompareOptions:
     uncertainty as well as chance (read by `intervals_sentence`)."""
     budget: float | None = None
     budget_outcome: str = HEADLINE
+    variants: dict[str, list[str]] | None = None
+    """Variant name -> [scenario, KEY=VALUE, ...]: compared next to the scenarios."""
 
 
-def compare_options(plain: dict) -> CompareOptions:
-    """Validated `compare:` section."""
+def compare_options(plain: dict, variants: dict[str, list[str]] | None = None) -> CompareOptions:
+    """Validated `compare:` section, with variants given on the command line (parse_variant)."""
     section = plain.get("compare") or {}
     unknown = sorted(set(section) - {"scenarios", "replicates", "jobs", "size_thresholds", "budget",
                                      "budget_outcome", "variants"})
@@ -115,16 +117,98 @@ def compare_options(plain: dict) -> CompareOptions:
     if budget_outcome not in PERSON_OUTCOMES:
         raise InputError(f"compare.budget_outcome: no outcome {budget_outcome!r} "
                          f"(available: {', '.join(PERSON_OUTCOMES)})")
+    chosen = variant_options({**(section.get("variants") or {}), **(variants or {})}, scenarios)
     return CompareOptions(list(scenarios), replicates, jobs, tuple(float(t) for t in thresholds), False,
-                          None if budget is None else float(budget), budget_outcome)
+                          None if budget is None else float(budget), budget_outcome, chosen)
 
 
-def scenario_configs(overrides: list[str], scenarios: list[str]) -> dict[str, dict]:
-    """Each scenario's plain config: the user's overrides (not compare.*) plus scenario=NAME."""
+VARIANT_PREFIX = "compare.variants."
+
+
+def split_top_level(text: str) -> list[str]:
+    """Split on commas that are not inside brackets or quotes."""
+    parts, depth, quote, current = [], 0, "", ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[{(":
+            depth += 1
+        elif char in "]})":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+            continue
+        current += char
+    return [*parts, current.strip()] if current.strip() else parts
+
+
+def parse_variant(arg: str) -> tuple[str, list[str]]:
+    """`compare.variants.NAME=[SCENARIO,KEY=VALUE,...]` -> (NAME, [SCENARIO, KEY=VALUE, ...]).
+
+    Read here rather than by Hydra, whose list syntax does not allow `=` inside an element."""
+    key, _, value = arg.partition("=")
+    name = key[len(VARIANT_PREFIX):]
+    value = value.strip()
+    if not name.isidentifier() or not (value.startswith("[") and value.endswith("]")):
+        raise InputError(f"{key}: write a variant as compare.variants.NAME=[SCENARIO,KEY=VALUE,...], got {arg!r}")
+    items = [item.strip("'\"") for item in split_top_level(value[1:-1])]
+    if not items or "=" in items[0]:
+        raise InputError(f"{key}: the first item must be the scenario the variant starts from, got {value!r}")
+    if any("=" not in item for item in items[1:]):
+        raise InputError(f"{key}: every item after the scenario must be KEY=VALUE, got {value!r}")
+    return name, items
+
+
+def variant_options(section: dict | None, scenarios: list[str]) -> dict[str, list[str]]:
+    """Validated variants (name -> [scenario, overrides...]) from the config file and the command line."""
+    variants = dict(section or {})
+    available = config_groups().get("scenario", [])
+    for name, items in variants.items():
+        key = f"{VARIANT_PREFIX}{name}"
+        if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+            raise InputError(f"{key}: must be a list [SCENARIO, KEY=VALUE, ...], got {items!r}")
+        if items[0] not in available:
+            raise InputError(f"{key}: no scenario {items[0]!r} (available: {', '.join(available)})")
+        if name in scenarios or name in available:
+            raise InputError(f"{key}: {name!r} is already a scenario's name; give the variant its own name")
+    return variants
+
+
+def intervention_names(scenario: str) -> set[str]:
+    """The interventions a scenario lists (its file alone, no overrides)."""
+    return set((to_plain(compose_config([f"scenario={scenario}"])).get("interventions") or {}))
+
+
+def check_intervention_overrides(overrides: list[str], scenario: str, label: str) -> None:
+    """An override of interventions.NAME.* needs NAME in the scenario: say what to do if it is not."""
+    keys = [o.lstrip("~").split("=", 1)[0] for o in overrides if not o.startswith("+")]
+    wanted = [(key, key.split(".")[1]) for key in keys if key.startswith("interventions.") and key.count(".") >= 2]
+    if not wanted:
+        return
+    present = intervention_names(scenario)
+    for key, name in wanted:
+        if name not in present:
+            raise InputError(
+                f"{key}: scenario {label!r} has no intervention {name!r}; an override outside compare.variants "
+                f"applies to every scenario, so tune it in one scenario only with "
+                f"compare.variants.{name}_tuned=[SCENARIO_WITH_{name.upper()},{key}=VALUE]")
+
+
+def scenario_configs(overrides: list[str], scenarios: list[str],
+                     variants: dict[str, list[str]] | None = None) -> dict[str, dict]:
+    """Each scenario's plain config: the user's overrides (not compare.*) plus scenario=NAME; then each
+    variant: its scenario with the common overrides and its own."""
     base = [o for o in overrides if not o.lstrip("+~").startswith("compare.")]
+    runs = {name: (name, []) for name in scenarios} | {
+        name: (items[0], items[1:]) for name, items in (variants or {}).items()}
     configs = {}
-    for name in scenarios:
-        plain = to_plain(compose_config([*base, f"scenario={name}"]))
+    for name, (scenario, own) in runs.items():
+        check_intervention_overrides(base, scenario, scenario)
+        check_intervention_overrides(own, scenario, scenario)
+        plain = to_plain(compose_config([*base, f"scenario={scenario}", *own]))
         model_params(plain)  # validate now, before any work
         configs[name] = plain
     return configs
@@ -462,7 +546,7 @@ def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOption
     """report.md: for whom, how big, how sure, for how long and at what cost, in plain words."""
     head = final[(final.outcome == HEADLINE) & (final.scenario != BASELINE)].sort_values("estimate", ascending=False)
     lines = ["# Scenario comparison", "",
-             f"{len(options.scenarios)} scenarios x {options.replicates} replicates on common random numbers, "
+             f"{len(configs or options.scenarios)} scenarios x {options.replicates} replicates on common random numbers, "
              f"{seconds:.0f} s. Effects are differences from `{BASELINE}` (same residents, same random draws).", ""]
     if groups is not None and len(groups):
         lines += ["## Headline: each scenario on its own goal, at the last week", "",
