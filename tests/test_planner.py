@@ -1,10 +1,14 @@
 """The planner's comparison: effects for participants, non-participants and everyone, and value for money
 that carries over between city sizes."""
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from model.config import CONF_DIR, compose_config, model_params, to_plain
 from model.errors import InputError
 from scenarios.compare import (
     budget_mix,
@@ -115,3 +119,13 @@ def test_intervention_override_for_every_scenario_says_to_use_a_variant():
     with pytest.raises(InputError, match=r"interventions.volunteering.delivery.coverage: scenario 'baseline' has no "
                                          r"intervention 'volunteering'.*compare.variants"):
         scenario_configs(["interventions.volunteering.delivery.coverage=0.5"], ["baseline", "volunteering"])
+
+
+def test_scenario_template_composes_into_a_valid_scenario(tmp_path):
+    """docs/scenario_template.yaml, copied into scenarios/ as the recipe says, is a valid two-programme scenario."""
+    root = Path(__file__).resolve().parents[1]
+    conf = shutil.copytree(CONF_DIR, tmp_path / "conf")
+    shutil.copy(root / "docs" / "scenario_template.yaml", conf / "scenario" / "my_mix.yaml")
+    params = model_params(to_plain(compose_config(["scenario=my_mix"], conf_dir=conf)))
+    assert list(params.interventions) == ["buddies", "counselling"]
+    assert params.interventions["buddies"].delivery.coverage == 0.05
