@@ -25,6 +25,8 @@ from model.outputs import (
     OUTPUTS_ROOT,
     default_run_dir,
     headline,
+    headline_lines,
+    run_label,
     staged_folder,
     write_config,
     write_json,
@@ -85,8 +87,8 @@ def simulate(params, progress: str = "auto") -> tuple[BridgesModel, float, float
     return model, built - start, time.perf_counter() - built
 
 
-def run_one(plain: dict, overrides: list[str]) -> Path:
-    """Validate, simulate and write one run folder; returns its path."""
+def run_one(plain: dict, overrides: list[str]) -> tuple[Path, list[str]]:
+    """Validate, simulate and write one run folder; returns its path and a five-line headline."""
     params = model_params(plain)
     options = run_options(plain)
     folder = Path(options["output_dir"]) if options["output_dir"] else default_run_dir(params.seed)
@@ -101,16 +103,18 @@ def run_one(plain: dict, overrides: list[str]) -> Path:
         write_table(model.survey_table(), staging, "survey")
         model.intervention_costs().to_csv(staging / "costs.csv", index=False)
         write_json(staging / "city.json", {"requested": model.city.requested, "measured": model.city.measured})
-        write_plots(timeseries, staging)
+        label = run_label(params.scenario_name, overrides)
+        write_plots(timeseries, staging, label)
         run_info = {"seed": params.seed, "steps": params.steps, "n_agents": model.state.n, "city": params.city.name,
-                    "build_seconds": build_seconds, "run_seconds": run_seconds}
-        write_report(staging, headline(timeseries, agents), model.city.measured, model.city.requested, run_info,
+                    "build_seconds": build_seconds, "run_seconds": run_seconds, "label": label}
+        figures = headline(timeseries, agents)
+        write_report(staging, figures, model.city.measured, model.city.requested, run_info,
                      model.intervention_costs())
-    return folder
+    return folder, headline_lines(figures, run_info, model.intervention_costs())
 
 
-def compare(plain: dict, overrides: list[str], variants: dict[str, list[str]] | None = None) -> tuple[Path, str]:
-    """Validate and run a scenario comparison into its own folder; returns it and the report."""
+def compare(plain: dict, overrides: list[str], variants: dict[str, list[str]] | None = None) -> tuple[Path, list[str]]:
+    """Validate and run a scenario comparison into its own folder; returns it and its five-line headline."""
     options = run_options(plain)
     choice = compare_options(plain, variants)
     folder = Path(options["output_dir"]) if options["output_dir"] else default_run_dir(plain["seed"], OUTPUTS_ROOT / "compare")
@@ -121,8 +125,8 @@ def compare(plain: dict, overrides: list[str], variants: dict[str, list[str]] | 
     with staged_folder(folder) as staging:
         write_config(staging, plain, [*overrides, *(f"{VARIANT_PREFIX}{name}=[{','.join(items)}]"
                                                     for name, items in choice.variants.items())])
-        ranking = run_comparison(choice, configs, staging, options["progress"])
-    return folder, ranking
+        summary = run_comparison(choice, configs, staging, options["progress"])
+    return folder, summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,13 +143,14 @@ def main(argv: list[str] | None = None) -> int:
             print(yaml.safe_dump(plain, sort_keys=False))
             return 0
         if "compare" in plain:
-            folder, ranking = compare(plain, overrides, variants)
-            print(ranking.split("## Value for money")[0].strip())
+            folder, summary = compare(plain, overrides, variants)
         else:
-            folder = run_one(plain, overrides)
+            folder, summary = run_one(plain, overrides)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    print("\n".join(summary))
+    print(f"report: {folder / 'report.md'}")
     print(f"wrote {folder}")
     return 0
 

@@ -60,6 +60,28 @@ def write_table(frame: pd.DataFrame, folder: Path, name: str, csv: bool = False)
         frame.to_csv(folder / f"{name}.csv", index=False)
 
 
+def run_label(scenario: str, overrides: list[str]) -> str:
+    """Scenario and command-line overrides, for titles: 'scenario co_creation (steps=20, seed=3)'."""
+    shown = [o for o in overrides if not o.startswith("run.")]
+    return f"scenario {scenario}" + (f" ({', '.join(shown)})" if shown else "")
+
+
+def headline_lines(figures: dict, run_info: dict, costs: pd.DataFrame) -> list[str]:
+    """Five lines for the terminal: what ran, attitude start to end per group, contact, programmes."""
+    lines = [f"Bridges run: {run_info['label']}, city {run_info['city']}, {run_info['n_agents']:,} residents, "
+             f"{run_info['steps']} weeks, seed {run_info['seed']}."]
+    for group in ("receiving", "arriving"):
+        f = figures.get(group)
+        lines.append(f"{group.capitalize()} members' attitude (0-100): {f['attitude_start']:.1f} at week 0, "
+                     f"{f['attitude_end']:.1f} at the last week." if f else f"No {group} members.")
+    contact = [f"{g} {figures[g]['weekly_contact_share']:.0%}" for g in GROUPS if g in figures]
+    lines.append(f"Share with intergroup contact in an average week: {', '.join(contact)}.")
+    lines.append("Programmes: none (baseline)." if costs.empty else "Programmes: " + "; ".join(
+        f"{row.intervention} {row.participants:,} participants, {row.total_cost:,.0f} {row.currency}"
+        for row in costs.itertuples()) + ".")
+    return lines
+
+
 def plot_metrics(timeseries: pd.DataFrame, metrics: dict[str, str], ylabel: str, title: str, path: Path) -> None:
     """One line per group and metric over weeks."""
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -79,12 +101,14 @@ def plot_metrics(timeseries: pd.DataFrame, metrics: dict[str, str], ylabel: str,
     plt.close(fig)
 
 
-def write_plots(timeseries: pd.DataFrame, folder: Path) -> None:
+def write_plots(timeseries: pd.DataFrame, folder: Path, label: str = "") -> None:
+    """The run's plots, titled with the scenario and overrides."""
+    suffix = f"\n{label}" if label else ""
     plot_metrics(timeseries, {"attitude_mean": "mean attitude"}, "feeling thermometer (0-100)",
-                 "Attitude toward the outgroup", folder / "attitude_by_group.png")
+                 f"Attitude toward the outgroup{suffix}", folder / "attitude_by_group.png")
     plot_metrics(timeseries, {"intergroup_contact_share": "any contact", "positive_contact_share": "positive",
                               "negative_contact_share": "negative"},
-                 "share of group this week", "Intergroup contact", folder / "contact_by_group.png")
+                 "share of group this week", f"Intergroup contact{suffix}", folder / "contact_by_group.png")
 
 
 def _value(rows: pd.DataFrame, metric: str, step: int) -> float:
@@ -123,7 +147,7 @@ def headline(timeseries: pd.DataFrame, agents: pd.DataFrame) -> dict[str, dict[s
 def write_report(folder: Path, figures: dict, city_measured: dict, requested: dict, run_info: dict,
                  costs: pd.DataFrame) -> None:
     """report.md: what was run and what came out, in plain words."""
-    lines = ["# Bridges run report", "",
+    lines = ["# Bridges run report", "", f"Run: {run_info.get('label', '')}.", "",
              f"City `{run_info['city']}`, seed {run_info['seed']}, {run_info['steps']} weeks, {run_info['n_agents']} residents; "
              f"built in {run_info['build_seconds']:.2f} s, simulated in {run_info['run_seconds']:.2f} s.", "",
              "## Headline figures", "",

@@ -598,6 +598,33 @@ def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOption
     return "\n".join(lines)
 
 
+def terminal_headline(groups: pd.DataFrame, value: pd.DataFrame, configs: dict, options: CompareOptions,
+                      last_week: int) -> list[str]:
+    """Five lines for the terminal: what ran, the largest effects for participants and for everyone on
+    the scenarios' own goals, the cheapest person-point, and what the intervals cover."""
+    final = groups[groups.when == "last_week"]
+    own = final[[goal_outcome(configs, s) == o for s, o in zip(final.scenario, final.outcome)]]
+    lines = [f"Compared {len(configs)} scenarios x {options.replicates} replicates against {BASELINE}, "
+             f"effects at week {last_week} on each scenario's own goal."]
+    for who, label in (("participants", "participants"), ("population", "everyone")):
+        rows = own[(own.who == who) & own.d.notna()]
+        if rows.empty:
+            lines.append(f"Largest effect for {label}: none.")
+            continue
+        best = rows.loc[rows.d.abs().idxmax()]
+        lines.append(f"Largest effect for {label}: {best.scenario} on {best.outcome}, {best.estimate:+.2f} "
+                     f"{best.unit} (d {best.d:+.2f}, {best['size']}; {best.certainty}; n {best.n:,.0f}).")
+    priced = value[value.cost_per_person_point.notna()]
+    if priced.empty:
+        lines.append("Cheapest person-point: no programme gains on its goal.")
+    else:
+        best = priced.loc[priced.cost_per_person_point.idxmin()]
+        lines.append(f"Cheapest person-point: {best.programme} in {best.scenario} on {best.outcome}, "
+                     f"{best.cost_per_person_point:,.0f} {best.currency} per point.")
+    lines.append(intervals_sentence(options.parameter_uncertainty).split(":")[0] + ".")
+    return lines
+
+
 def money(value: float, low: float, high: float) -> str:
     if not np.isfinite(value):
         return "- (no gain)"
@@ -605,9 +632,9 @@ def money(value: float, low: float, high: float) -> str:
     return f"{value:,.0f} ({low:,.0f} to {upper})"
 
 
-def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, progress: str = "auto") -> str:
+def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, progress: str = "auto") -> list[str]:
     """Run the comparison of the validated scenario configs and write its files into `folder`;
-    returns the report text."""
+    returns the five-line headline for the terminal."""
     start = time.perf_counter()
     jobs = Parallel(n_jobs=options.jobs, return_as="generator")(
         delayed(run_replicate)(configs, replicate) for replicate in range(options.replicates))
@@ -633,4 +660,4 @@ def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, pr
     plot_cost_effect(cost, final, folder / "cost_effect.png")
     text = ranking_text(final, cost, options, seconds, by_group, value, configs, replicates, budget)
     (folder / "report.md").write_text(text)
-    return text
+    return terminal_headline(by_group, value, configs, options, int(effects.step.max()))

@@ -76,7 +76,8 @@ def test_comparison_writes_its_files(comparison):
     assert {p.name for p in folder.iterdir()} == {
         "config.yaml", "overrides.yaml", "replicates.parquet", "effects.csv", "effects_over_time.csv", "cost.csv",
         "effect_over_time.png", "cost_effect.png", "report.md", "effects_by_group.csv", "programme_value.csv"}
-    assert "Ranking by effect on attitude_receiving" in stdout
+    assert "Compared 3 scenarios x 3 replicates" in stdout and f"report: {folder / 'report.md'}" in stdout
+    assert len(stdout.strip().splitlines()) == 7  # five-line headline, the report, the folder
     report = (folder / "report.md").read_text()
     assert "intervals cover chance only" in report and "| co_creation | attitude_receiving [points (0-100)] |" in report
 

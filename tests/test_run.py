@@ -4,6 +4,8 @@ import pandas as pd
 import pytest
 import yaml
 
+import run
+
 from tests.conftest import SMALL_CITY, run_cli
 
 AGENT_COLUMNS = {"id", "group", "neighbourhood", "attitude", "anxiety", "trust", "distress", "language",
@@ -130,3 +132,14 @@ def test_bad_custom_city_names_file_row_and_column(tmp_path):
     line = result.stderr.strip()
     assert "nodes.csv row 4, column group" in line and "\n" not in line
     assert not (tmp_path / "outputs").exists()
+
+
+def test_scenario_run_prints_a_five_line_headline_and_names_scenario_and_overrides(tmp_path, capsys):
+    folder = tmp_path / "co"
+    assert run.main([*SMALL_CITY, "scenario=co_creation", "run.progress=off", f"run.output_dir={folder}"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 7 and lines[0].startswith("Bridges run: scenario co_creation (")
+    assert lines[5] == f"report: {folder / 'report.md'}"
+    assert "Run: scenario co_creation (" in (folder / "report.md").read_text()
+    agents = pd.read_parquet(folder / "agents.parquet")
+    assert agents.took_part_co_creation.dtype == bool and 0 < agents.took_part_co_creation.sum() < len(agents)
