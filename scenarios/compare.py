@@ -448,45 +448,87 @@ def cost_effectiveness(effects_final: pd.DataFrame, costs: pd.DataFrame) -> pd.D
                                  "outgroup_friends": "effect_outgroup_friends"})
 
 
-def plot_effects(effects: pd.DataFrame, path) -> None:
-    """Effect against baseline over weeks, with 95% bands, one panel per outcome."""
+OUTCOME_TITLES = {
+    "attitude_receiving": "Receiving members' attitude [points, 0-100]",
+    "attitude_arriving": "Arriving members' attitude [points, 0-100]",
+    "contact_receiving": "Receiving with contact this week [share, 0-1]",
+    "contact_arriving": "Arriving with contact this week [share, 0-1]",
+    "outgroup_friends": "Cross-group friendships [count]",
+    "misperception": "Receiving members' misperception [gap, 0-1]",
+    "distress": "Everyone's distress [0-1]",
+    "distress_arriving": "Arriving members' distress [0-1]",
+    "belonging": "Everyone's belonging [0-1]",
+    "employment_arriving": "Arriving members employed [share, 0-1]",
+}
+"""Plot titles with units for the group-level outcomes (OUTCOMES)."""
+
+
+def scenario_colours(scenarios: list[str]) -> dict[str, tuple]:
+    """One colour per scenario, the same in every figure of a comparison."""
+    palette = plt.get_cmap("tab10" if len(scenarios) <= 10 else "tab20").colors
+    return {name: palette[i % len(palette)] for i, name in enumerate(scenarios)}
+
+
+def programme_period(configs: dict[str, dict]) -> tuple[int, int] | None:
+    """Weeks from the earliest programme start to the latest programme end over the scenarios (None if none)."""
+    starts, ends = [], []
+    for plain in configs.values():
+        params = model_params(plain)
+        for entry in params.interventions.values():
+            if entry.effect.get("kind") != COORDINATION:
+                starts.append(entry.delivery.start_week)
+                ends.append(params.steps if entry.delivery.end_week == LAST_WEEK
+                            else min(entry.delivery.end_week, params.steps))
+    return (min(starts), max(ends)) if starts else None
+
+
+def plot_effects(effects: pd.DataFrame, path, colours: dict | None = None, period: tuple[int, int] | None = None) -> None:
+    """Effect against baseline over weeks, with 95% bands, one panel per outcome; programme weeks shaded."""
     outcomes = list(OUTCOMES)
     columns = 3
     rows = int(np.ceil(len(outcomes) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 3.2 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(5.5 * columns, 3.4 * rows), squeeze=False)
     scenarios = [s for s in effects.scenario.unique() if s != BASELINE]
-    colours = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(scenarios), 1)))
+    colours = colours or scenario_colours(scenarios)
     for ax, outcome in zip(axes.flat, outcomes):
-        for colour, scenario in zip(colours, scenarios):
+        if period:
+            ax.axvspan(*period, color="0.9", zorder=0, label="programme weeks")
+        for scenario in scenarios:
             rows_ = effects[(effects.scenario == scenario) & (effects.outcome == outcome)].sort_values("step")
-            ax.plot(rows_.step, rows_.estimate, color=colour, label=scenario)
-            ax.fill_between(rows_.step, rows_.ci_low, rows_.ci_high, color=colour, alpha=0.15)
+            ax.plot(rows_.step, rows_.estimate, color=colours[scenario], label=scenario)
+            ax.fill_between(rows_.step, rows_.ci_low, rows_.ci_high, color=colours[scenario], alpha=0.15)
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_title(outcome, fontsize=10)
+        ax.set_title(OUTCOME_TITLES.get(outcome, outcome), fontsize=10)
         ax.set_xlabel("week")
+        ax.set_ylabel("difference from baseline")
     for ax in list(axes.flat)[len(outcomes):]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7, ncol=2)
-    fig.suptitle("Effect against baseline (mean and 95% interval over replicates)")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower right", fontsize=8, ncol=2, frameon=False)
+    fig.suptitle("Effect against baseline over time (mean and 95% interval over replicates; "
+                 "grey = weeks any programme runs)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
-def plot_cost_effect(cost: pd.DataFrame, final: pd.DataFrame, path) -> None:
-    """Each scenario's mean cost against its effect on the headline outcome, with 95% intervals."""
+def plot_cost_effect(cost: pd.DataFrame, final: pd.DataFrame, path, colours: dict | None = None) -> None:
+    """Each scenario's mean cost against its effect on the headline outcome, with 95% intervals; scenarios
+    named in a legend (labels cannot overlap)."""
     head = final[final.outcome == HEADLINE].set_index("scenario")
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for _, row in cost.iterrows():
+    colours = colours or scenario_colours(list(cost.scenario))
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for _, row in cost[cost.scenario != BASELINE].iterrows():
         e = head.loc[row.scenario]
-        ax.errorbar(row.total_cost, e.estimate, yerr=[[e.estimate - e.ci_low], [e.ci_high - e.estimate]], fmt="o")
-        ax.annotate(row.scenario, (row.total_cost, e.estimate), fontsize=7, xytext=(4, 4), textcoords="offset points")
+        ax.errorbar(row.total_cost, e.estimate, yerr=[[e.estimate - e.ci_low], [e.ci_high - e.estimate]], fmt="o",
+                    color=colours[row.scenario], label=row.scenario)
     ax.axhline(0, color="black", lw=0.8)
     currency = next((c for c in cost.currency if c), "")
     ax.set_xlabel(f"total cost per run [{currency}]")
-    ax.set_ylabel(f"effect on {HEADLINE} (thermometer points)")
-    ax.set_title("Cost against effect")
+    ax.set_ylabel("effect on receiving members' attitude\n[points, 0-100, whole population]")
+    ax.set_title("Cost against effect on receiving members' attitude")
     ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -653,11 +695,12 @@ def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, pr
     replicates.to_parquet(folder / "replicates.parquet", index=False)
     final[final.scenario != BASELINE][columns].to_csv(folder / "effects.csv", index=False)
     effects[columns[:2] + ["step"] + columns[2:]].to_csv(folder / "effects_over_time.csv", index=False)
-    cost.to_csv(folder / "cost.csv", index=False)
+    cost.round(4).to_csv(folder / "cost.csv", index=False)
     by_group.round(4).to_csv(folder / "effects_by_group.csv", index=False)
     value.round(4).to_csv(folder / "programme_value.csv", index=False)
-    plot_effects(effects, folder / "effect_over_time.png")
-    plot_cost_effect(cost, final, folder / "cost_effect.png")
+    colours = scenario_colours([name for name in configs if name != BASELINE])
+    plot_effects(effects, folder / "effect_over_time.png", colours, programme_period(configs))
+    plot_cost_effect(cost, final, folder / "cost_effect.png", colours)
     text = ranking_text(final, cost, options, seconds, by_group, value, configs, replicates, budget)
     (folder / "report.md").write_text(text)
     return terminal_headline(by_group, value, configs, options, int(effects.step.max()))

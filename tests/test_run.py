@@ -5,7 +5,6 @@ import pytest
 import yaml
 
 import run
-
 from tests.conftest import SMALL_CITY, run_cli
 
 AGENT_COLUMNS = {"id", "group", "neighbourhood", "attitude", "anxiety", "trust", "distress", "language",
