@@ -102,6 +102,8 @@ def run_one(plain: dict, overrides: list[str]) -> tuple[Path, list[str]]:
         write_table(agents, staging, "agents")
         write_table(model.survey_table(), staging, "survey")
         model.intervention_costs().to_csv(staging / "costs.csv", index=False)
+        settings = model.contact_by_setting()
+        settings.to_csv(staging / "contact_by_setting.csv", index=False)
         write_json(staging / "city.json", {"requested": model.city.requested, "measured": model.city.measured})
         label = run_label(params.scenario_name, overrides)
         write_plots(timeseries, staging, label)
@@ -109,7 +111,7 @@ def run_one(plain: dict, overrides: list[str]) -> tuple[Path, list[str]]:
                     "build_seconds": build_seconds, "run_seconds": run_seconds, "label": label}
         figures = headline(timeseries, agents)
         write_report(staging, figures, model.city.measured, model.city.requested, run_info,
-                     model.intervention_costs())
+                     model.intervention_costs(), settings)
     return folder, headline_lines(figures, run_info, model.intervention_costs())
 
 

@@ -97,6 +97,8 @@ class BridgesModel(mesa.Model):
         """Cumulative wall time per phase [s]: the run's profile."""
         self.records: list[tuple[int, str, str, float]] = []
         self.survey_waves: list[pd.DataFrame] = []
+        self.setting_counts: dict[tuple[str, str], np.ndarray] = {}
+        """(kind, setting) -> [encounters, positive, negative] summed over the run (see tally_settings)."""
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
         self._residents_created = False
@@ -165,6 +167,33 @@ class BridgesModel(mesa.Model):
             run_agents_week(self)
         else:
             run_week(self)
+        self.tally_settings()
+
+    def tally_settings(self) -> None:
+        """Add this week's intergroup encounters and their positive and negative experiences (both sides
+        counted) to each setting: a city layer, or a programme's meetings."""
+        names = self.city.network.layer_names
+        for block in self.contact_blocks():
+            if block.encounters is None:
+                continue
+            counts = [block.encounters, block.positive["source"] + block.positive["target"],
+                      block.negative["source"] + block.negative["target"]]
+            if block.layer is None:
+                keyed = {("programme", block.name): np.array([c.sum() for c in counts], dtype=np.int64)}
+            else:
+                per_layer = np.array([np.bincount(block.layer, weights=c, minlength=len(names)) for c in counts])
+                keyed = {("layer", name): per_layer[:, code].astype(np.int64) for code, name in enumerate(names)}
+            for key, values in keyed.items():
+                self.setting_counts[key] = self.setting_counts.get(key, 0) + values
+
+    def contact_by_setting(self) -> pd.DataFrame:
+        """Where intergroup contact happened over the run: encounters, positive and negative experiences per
+        city layer and programme."""
+        rows = [{"kind": kind, "setting": name, "encounters": int(v[0]), "positive": int(v[1]), "negative": int(v[2])}
+                for (kind, name), v in self.setting_counts.items()]
+        table = pd.DataFrame(rows, columns=["kind", "setting", "encounters", "positive", "negative"])
+        experiences = (table.positive + table.negative).where(lambda x: x > 0)
+        return table.assign(negative_share=(table.negative / experiences).round(4))
 
     def record_metrics(self, with_contact: bool) -> None:
         """Append the current metrics per group (with this week's contact shares if asked)."""

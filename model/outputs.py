@@ -145,7 +145,7 @@ def headline(timeseries: pd.DataFrame, agents: pd.DataFrame) -> dict[str, dict[s
 
 
 def write_report(folder: Path, figures: dict, city_measured: dict, requested: dict, run_info: dict,
-                 costs: pd.DataFrame) -> None:
+                 costs: pd.DataFrame, settings: pd.DataFrame | None = None) -> None:
     """report.md: what was run and what came out, in plain words."""
     lines = ["# Bridges run report", "", f"Run: {run_info.get('label', '')}.", "",
              f"City `{run_info['city']}`, seed {run_info['seed']}, {run_info['steps']} weeks, {run_info['n_agents']} residents; "
@@ -187,6 +187,13 @@ def write_report(folder: Path, figures: dict, city_measured: dict, requested: di
         for row in costs.itertuples():
             lines.append(f"| {row.intervention} ({row.type}) | {row.participants} | {row.participant_weeks} | "
                          f"{row.total_cost:,.0f} {row.currency} | {row.cost_per_participant:,.0f} {row.currency} |")
+    if settings is not None:
+        lines += ["", "## Contact by setting", "",
+                  "Intergroup encounters over the run, and how they were experienced (each encounter has two sides).",
+                  "", "| setting | kind | encounters | positive | negative | negative share |", "|---|---|---|---|---|---|"]
+        for row in settings.itertuples():
+            share = f"{row.negative_share:.1%}" if row.negative_share == row.negative_share else "-"
+            lines.append(f"| {row.setting} | {row.kind} | {row.encounters:,} | {row.positive:,} | {row.negative:,} | {share} |")
     lines += ["", "## The city: requested and measured", "", "| quantity | requested (input) | measured |", "|---|---|---|"]
     for key, value in city_measured.items():
         lines.append(f"| {key} | {requested.get(key, '')} | {value:.3f} |")
@@ -197,6 +204,7 @@ def write_report(folder: Path, figures: dict, city_measured: dict, requested: di
               "- `agents.parquet`: one row per resident at the end", "- `city.json`: requested and measured city structure",
               "- `survey.parquet`: the virtual survey, one row per respondent (docs/survey_schema.md)",
               "- `costs.csv`: each intervention's participants and costs",
+              "- `contact_by_setting.csv`: encounters, positive and negative experiences per city layer and programme",
               "- `attitude_by_group.png`, `contact_by_group.png`: plots", ""]
     (folder / "report.md").write_text("\n".join(lines))
 

@@ -12,6 +12,7 @@ AGENT_COLUMNS = {"id", "group", "neighbourhood", "attitude", "anxiety", "trust",
                  "qualification_recognised", "legal_status", "family_pending", "belonging", "responsibility",
                  "belief_education", "belief_employment", "belief_welfare", "household", "workplace"}
 RUN_FILES = {"config.yaml", "overrides.yaml", "timeseries.parquet", "timeseries.csv", "agents.parquet", "survey.parquet", "costs.csv",
+             "contact_by_setting.csv",
              "city.json", "attitude_by_group.png", "contact_by_group.png", "report.md"}
 
 
@@ -142,3 +143,17 @@ def test_scenario_run_prints_a_five_line_headline_and_names_scenario_and_overrid
     assert "Run: scenario co_creation (" in (folder / "report.md").read_text()
     agents = pd.read_parquet(folder / "agents.parquet")
     assert agents.took_part_co_creation.dtype == bool and 0 < agents.took_part_co_creation.sum() < len(agents)
+
+
+def test_contact_by_setting_adds_up_to_the_residents_encounters(tmp_path):
+    """Every intergroup encounter happens in one setting, so the settings' encounters sum to the run's
+    total; the residents' positive and negative counts sum to the settings' (both sides counted)."""
+    folder = tmp_path / "vol"
+    assert run.main([*SMALL_CITY, "scenario=volunteering", "run.progress=off", f"run.output_dir={folder}"]) == 0
+    settings = pd.read_csv(folder / "contact_by_setting.csv")
+    agents = pd.read_parquet(folder / "agents.parquet")
+    assert "volunteering" in set(settings.setting[settings.kind == "programme"])
+    assert settings.positive.sum() == agents.positive_contacts.sum()
+    assert settings.negative.sum() == agents.negative_contacts.sum()
+    assert 2 * settings.encounters.sum() == agents.intergroup_contacts.sum()
+    assert "## Contact by setting" in (folder / "report.md").read_text()
