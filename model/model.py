@@ -22,6 +22,10 @@ from model.streams import Streams
 from model.ties import NETWORK, ContactBlock
 from model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
 
+WARMUP_WEEK_OFFSET = 1_000_000
+"""Warm-up weeks are numbered from here (offset + 1, ...), so their random draws, keyed by week, are
+none of the run's."""
+
 LEGAL_STATUS = ("granted", "pending")
 """Labels of `legal_pending` (False, True) in output tables."""
 
@@ -99,9 +103,28 @@ class BridgesModel(mesa.Model):
         self.survey_waves: list[pd.DataFrame] = []
         self.setting_counts: dict[tuple[str, str], np.ndarray] = {}
         """(kind, setting) -> [encounters, positive, negative] summed over the run (see tally_settings)."""
+        self.warm_up(params.warmup_weeks)
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
         self._residents_created = False
+
+    def warm_up(self, weeks: int) -> None:
+        """Run the city `weeks` weeks before week 0 without programmes, then restart the clock, the records
+        and the residents' contact counts: week 0 carries a contact history, programmes and outputs start
+        after it."""
+        if weeks <= 0:
+            return
+        programmes, self.interventions = self.interventions, []
+        self.steps = WARMUP_WEEK_OFFSET  # Mesa's `time` (its event clock) keeps counting; the model reads `steps`
+        for _ in range(weeks):
+            self.step()
+        self.interventions = programmes
+        self.steps = 0
+        self.records.clear()
+        self.survey_waves.clear()
+        self.setting_counts.clear()
+        for counts in (self.state.intergroup_contacts, self.state.positive_contacts, self.state.negative_contacts):
+            counts[:] = 0
 
     def _create_residents(self) -> None:
         """Create the resident agents (views, see model/agents.py) the first time anything asks for agents.

@@ -557,8 +557,8 @@ def headline_table(groups: pd.DataFrame, configs: dict, thresholds) -> list[str]
         outcome = goal_outcome(configs, scenario)
         part, non, pop = (indexed.loc[(scenario, "last_week", outcome, who)] for who in WHO)
         end = indexed.loc[(scenario, "programme_end", outcome, "population")]
-        part_cell = f"{part.n:,.0f}, {effect_cell(part)}" if part.n else "0, -"
-        lines.append(f"| {scenario} | {outcome} [{pop.unit}] | {part_cell} | {non.n:,.0f}, {effect_cell(non)} | "
+        part_cell, non_cell = (f"{row.n:,.0f}, {effect_cell(row)}" if row.n else "0, -" for row in (part, non))
+        lines.append(f"| {scenario} | {outcome} [{pop.unit}] | {part_cell} | {non_cell} | "
                      f"{pop.n:,.0f}, {effect_cell(pop)} | {part['size']} ({part.d:+.2f}) / {pop['size']} "
                      f"({pop.d:+.2f}) | {pop.certainty} | week {end.step}: {end.estimate:+.2f} |")
     low, mid, high = thresholds

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from model import BridgesModel
 from model.config import CONF_DIR, compose_config, model_params, to_plain
 from model.errors import InputError
 from scenarios.compare import (
@@ -129,3 +130,29 @@ def test_scenario_template_composes_into_a_valid_scenario(tmp_path):
     params = model_params(to_plain(compose_config(["scenario=my_mix"], conf_dir=conf)))
     assert list(params.interventions) == ["buddies", "counselling"]
     assert params.interventions["buddies"].delivery.coverage == 0.05
+
+
+def test_warmup_runs_the_city_before_week_zero_and_programmes_start_after():
+    def run(warmup: int) -> BridgesModel:
+        plain = to_plain(compose_config(["city.n_agents=800", "city.n_neighbourhoods=4", "steps=6",
+                                         "scenario=volunteering", f"warmup_weeks={warmup}"]))
+        model = BridgesModel(model_params(plain))
+        for _ in range(model.params.steps):
+            model.step()
+        return model
+
+    cold, warm = run(0), run(8)
+    assert warm.steps == cold.steps == 6
+    series = warm.timeseries()
+    assert sorted(series.step.unique()) == list(range(7))
+    # Week 0 carries a contact history: attitudes at week 0 have moved from the drawn ones.
+    first = series[(series.step == 0) & (series.metric == "attitude_mean")].value.to_numpy()
+    assert not np.array_equal(first, cold.timeseries().query("step == 0 and metric == 'attitude_mean'").value)
+    # The residents' contact counts cover the run's weeks only: they equal the weekly encounters recorded
+    # from week 1 (per person, both sides), up to float rounding of the recorded means.
+    agents = warm.agent_table()
+    sizes = agents.group.value_counts()
+    weekly = series[(series.metric == "encounters_per_person") & series.group.isin(sizes.index)]
+    assert agents.intergroup_contacts.sum() == pytest.approx((weekly.value * weekly.group.map(sizes)).sum(), rel=1e-9)
+    assert warm.intervention_costs().weeks_run.iloc[0] == cold.intervention_costs().weeks_run.iloc[0]
+    assert warm.participation()["took_part_volunteering"].any()
