@@ -35,6 +35,7 @@ from model.outputs import (
     write_table,
 )
 from scenarios.compare import VARIANT_PREFIX, compare_options, parse_variant, run_comparison, scenario_configs
+from scenarios.validate import run_validation
 
 USAGE = __doc__.split("\n\n")[1]
 
@@ -131,6 +132,18 @@ def compare(plain: dict, overrides: list[str], variants: dict[str, list[str]] | 
     return folder, summary
 
 
+def validate(plain: dict, overrides: list[str]) -> Path:
+    """Run the pattern-oriented validation (scenarios/validate.py) into its own folder."""
+    options = run_options(plain)
+    folder = Path(options["output_dir"]) if options["output_dir"] else default_run_dir(plain["seed"], OUTPUTS_ROOT / "validate")
+    if folder.exists() and any(folder.iterdir()):
+        raise InputError(f"run.output_dir: {folder} exists and is not empty")
+    with staged_folder(folder) as staging:
+        write_config(staging, plain, overrides)
+        run_validation(plain, overrides, staging)
+    return folder
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if any(arg in ("-h", "--help") for arg in argv):
@@ -144,15 +157,19 @@ def main(argv: list[str] | None = None) -> int:
 
             print(yaml.safe_dump(plain, sort_keys=False))
             return 0
-        if "compare" in plain:
+        if "validate" in plain:
+            folder, summary = validate(plain, overrides), []
+        elif "compare" in plain:
             folder, summary = compare(plain, overrides, variants)
         else:
             folder, summary = run_one(plain, overrides)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print("\n".join(summary))
-    print(f"report: {folder / 'report.md'}")
+    if summary:
+        print("\n".join(summary))
+    if (folder / "report.md").exists():
+        print(f"report: {folder / 'report.md'}")
     print(f"wrote {folder}")
     return 0
 

@@ -13,11 +13,12 @@ from model.city import City, assign_groups, build_city, city_from_graph
 from model.custom_city import read_custom_city
 from model.interventions import build_interventions
 from model.interventions.programme import Programme
+from model.mesa_api import make_datacollector, model_arguments
 from model.metrics import group_metrics, misperception_per_person
 from model.params import EDUCATION_LEVELS, GROUPS, Params
 from model.rules.friendship import friendship_matrix
-from model.state import State, initial_state
-from model.step import STEP_ORDER, run_week
+from model.state import ARRIVING, State, initial_state
+from model.step import STEP_ORDER, initial_perceptions, run_week
 from model.streams import Streams
 from model.ties import NETWORK, ContactBlock
 from model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
@@ -71,16 +72,35 @@ def apply_node_attributes(state: State, city: City) -> None:
         getattr(state, name)[residents] = values
 
 
+def local_arriving_share(state: State) -> np.ndarray:
+    """Share of arriving members among each neighbourhood's residents (index: neighbourhood)."""
+    residents = np.bincount(state.neighbourhood)
+    arriving = np.bincount(state.neighbourhood, weights=state.group == ARRIVING, minlength=len(residents))
+    return arriving / np.maximum(residents, 1)
+
+
 class BridgesModel(mesa.Model):
-    """Arriving and receiving residents of a networked city whose views change through contact."""
+    """Arriving and receiving residents of a networked city whose views change through contact.
+
+    Build it from validated parameters, `BridgesModel(params)` (optionally with a prebuilt `City`), or
+    the way Mesa's tools do, with keywords: `BridgesModel(city="sweden", n_agents=2000, rng=3)` (see
+    model/mesa_api.py). `engine="agents"` runs the idiomatic Mesa reference engine. `running` turns
+    false after `params.steps` weeks, so `run_model()` and `mesa.batch_run` stop there.
+    """
 
     ENGINES = ("vectorised", "agents")
     """How a week runs: "vectorised" (model/step.py, over arrays) or "agents" (model/agents.py, the
     idiomatic Mesa reference: residents step through AgentSet methods in random order)."""
 
-    def __init__(self, params: Params, city: City | None = None, engine: str = "vectorised"):
+    agent_reporters: dict = {}
+    """Agent reporters of `self.datacollector` (a subclass may set e.g. {"attitude": "attitude"});
+    none by default, so collecting stays vectorised."""
+
+    def __init__(self, params: Params | None = None, city: City | str | None = None, *, engine: str = "vectorised",
+                 rng=None, seed=None, **settings):
         if engine not in self.ENGINES:
             raise ValueError(f"engine: {engine!r} is not one of {', '.join(self.ENGINES)}")
+        params, city = model_arguments(params, city, rng, seed, settings)
         use_one_blas_thread()
         streams = Streams(params.seed)
         super().__init__(rng=streams.generator("mesa"))
@@ -92,6 +112,8 @@ class BridgesModel(mesa.Model):
         apply_node_attributes(self.state, self.city)
 
         self.job_finding_rate = job_finding_rate(params)
+        self.local_arriving_share = local_arriving_share(self.state)
+        self.public: ContactBlock | None = None  # this week's incidental encounters (model/step.py)
         self.ties = self._intergroup_ties()
         self.interventions = build_interventions(params, self.state.n)
         self.ingroup_friends = self._ingroup_friendships()
@@ -99,6 +121,7 @@ class BridgesModel(mesa.Model):
         self.week = Week()
         self.phase_seconds = dict.fromkeys((phase.__name__ for phase in STEP_ORDER), 0.0)
         """Cumulative wall time per phase [s]: the run's profile."""
+        initial_perceptions(self)
         self.records: list[tuple[int, str, str, float]] = []
         self.survey_waves: list[pd.DataFrame] = []
         self.setting_counts: dict[tuple[str, str], np.ndarray] = {}
@@ -107,6 +130,8 @@ class BridgesModel(mesa.Model):
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
         self._residents_created = False
+        self.datacollector = make_datacollector(self, type(self).agent_reporters)
+        self.datacollector.collect(self)
 
     def warm_up(self, weeks: int) -> None:
         """Run the city `weeks` weeks before week 0 without programmes, then restart the clock, the records
@@ -115,9 +140,9 @@ class BridgesModel(mesa.Model):
         if weeks <= 0:
             return
         programmes, self.interventions = self.interventions, []
-        self.steps = WARMUP_WEEK_OFFSET  # Mesa's `time` (its event clock) keeps counting; the model reads `steps`
-        for _ in range(weeks):
-            self.step()
+        for week in range(1, weeks + 1):
+            self.steps = WARMUP_WEEK_OFFSET + week  # Mesa's own clock (`time`) is left alone
+            self.simulate_week()
         self.interventions = programmes
         self.steps = 0
         self.records.clear()
@@ -161,8 +186,9 @@ class BridgesModel(mesa.Model):
                                 self.city.needs_employment()[layer], layer=layer)
 
     def contact_blocks(self) -> list[ContactBlock]:
-        """The city's intergroup ties, then every programme's."""
-        return [self.ties, *(block for i in self.interventions for block in i.contact_blocks())]
+        """The city's intergroup ties, then every programme's, then this week's incidental encounters."""
+        public = [] if self.public is None else [self.public]
+        return [self.ties, *(block for i in self.interventions for block in i.contact_blocks()), *public]
 
     def intervention_costs(self) -> pd.DataFrame:
         """Cost accounting of every intervention so far (one row each)."""
@@ -186,6 +212,12 @@ class BridgesModel(mesa.Model):
 
     def step(self) -> None:
         """One week: every phase of STEP_ORDER in turn (timed in `phase_seconds`), by the chosen engine."""
+        self.simulate_week()
+        self.datacollector.collect(self)
+        self.running = self.steps < self.params.steps
+
+    def simulate_week(self) -> None:
+        """The week's phases by the chosen engine, and the contact tally by setting."""
         if self.engine == "agents":
             run_agents_week(self)
         else:

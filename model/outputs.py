@@ -7,20 +7,19 @@ failed run leaves no partial output behind.
 import json
 import shutil
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
+import yaml
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
-
-from model.params import GROUPS  # noqa: E402
+from model.params import GROUPS
+from model.plots import ATTITUDE, CONTACT, MetricsPlot, metrics_figure
 
 OUTPUTS_ROOT = Path("outputs")
-GROUP_COLOURS = {"arriving": "tab:orange", "receiving": "tab:blue"}
+REPORT_PLOTS = {"attitude_by_group.png": ATTITUDE, "contact_by_group.png": CONTACT}
+"""The run folder's plots (model/plots.py draws them, the dashboard too)."""
 
 
 def default_run_dir(seed: int, root: Path = OUTPUTS_ROOT, now: datetime | None = None) -> Path:
@@ -82,33 +81,16 @@ def headline_lines(figures: dict, run_info: dict, costs: pd.DataFrame) -> list[s
     return lines
 
 
-def plot_metrics(timeseries: pd.DataFrame, metrics: dict[str, str], ylabel: str, title: str, path: Path) -> None:
-    """One line per group and metric over weeks."""
-    fig, ax = plt.subplots(figsize=(7, 4))
-    styles = ["-", "--", ":", "-."]
-    for style, (metric, label) in zip(styles, metrics.items()):
-        for group in GROUPS:
-            rows = timeseries[(timeseries.metric == metric) & (timeseries.group == group)]
-            if len(rows):
-                ax.plot(rows.step, rows.value, style, color=GROUP_COLOURS[group], label=f"{group}: {label}")
-    ax.set_xlabel("week")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+def plot_metrics(timeseries: pd.DataFrame, plot: MetricsPlot, path: Path) -> None:
+    """One line per group and metric over weeks, saved as a PNG."""
+    metrics_figure(timeseries, plot).savefig(path, dpi=110)
 
 
 def write_plots(timeseries: pd.DataFrame, folder: Path, label: str = "") -> None:
-    """The run's plots, titled with the scenario and overrides."""
-    suffix = f"\n{label}" if label else ""
-    plot_metrics(timeseries, {"attitude_mean": "mean attitude"}, "feeling thermometer (0-100)",
-                 f"Attitude toward the outgroup{suffix}", folder / "attitude_by_group.png")
-    plot_metrics(timeseries, {"intergroup_contact_share": "any contact", "positive_contact_share": "positive",
-                              "negative_contact_share": "negative"},
-                 "share of group this week", f"Intergroup contact{suffix}", folder / "contact_by_group.png")
+    """The run's plots, titled with the scenario and overrides (`run_label`)."""
+    for name, plot in REPORT_PLOTS.items():
+        titled = replace(plot, title=f"{plot.title}\n{label}") if label else plot
+        plot_metrics(timeseries, titled, folder / name)
 
 
 def _value(rows: pd.DataFrame, metric: str, step: int) -> float:

@@ -344,6 +344,62 @@ class UpdateParams:
 
 
 @dataclass(frozen=True)
+class IncidentalParams:
+    """Brief encounters in shared public space, whose rate follows outgroup exposure (Blau 1977)."""
+
+    enabled: bool
+    opportunities: int = field(metadata=NON_NEGATIVE)
+    local_share: float = field(metadata=UNIT)
+    rate: float = field(metadata=RATE)
+    equal_status: float = field(metadata=UNIT)
+    common_goal: float = field(metadata=UNIT)
+    cooperation: float = field(metadata=UNIT)
+    institutional_support: float = field(metadata=UNIT)
+
+
+@dataclass(frozen=True)
+class PartnerParams:
+    """How the partner's prejudice shifts one's chance of a positive experience."""
+
+    enabled: bool
+    prejudice_weight: float = field(metadata=NON_NEGATIVE)
+
+
+@dataclass(frozen=True)
+class SelectionParams:
+    """Attitude and trust scaling encounter rates in settings people choose."""
+
+    enabled: bool
+    attitude_weight: float = field(metadata=NON_NEGATIVE)
+    trust_weight: float = field(metadata=NON_NEGATIVE)
+    chosen_kinds: list[str]
+
+    def __post_init__(self):
+        unknown = [kind for kind in self.chosen_kinds if kind not in LAYER_KINDS]
+        if unknown:
+            raise InputError(f"chosen_kinds: unknown layer kind {unknown[0]!r} (known: {', '.join(LAYER_KINDS)})")
+
+
+@dataclass(frozen=True)
+class GeneralisationParams:
+    """Group salience and novelty: how far an encounter carries to the group."""
+
+    enabled: bool
+    salience: float = field(metadata=UNIT)
+    incidental_salience: float = field(metadata=UNIT)
+    half_familiar: float = field(metadata=POSITIVE)
+
+
+@dataclass(frozen=True)
+class NegativityParams:
+    """Consistent negativity asymmetry, buffered by past positive contact."""
+
+    enabled: bool
+    buffer_half: float = field(metadata=POSITIVE)
+    memory: float = field(metadata=UNIT)
+
+
+@dataclass(frozen=True)
 class ContactParams:
     """The contact mechanism, shared by every city."""
 
@@ -352,6 +408,11 @@ class ContactParams:
     susceptibility: dict[str, float] = field(metadata={**NON_NEGATIVE, "per_group": True})
     willingness: WillingnessParams
     update: UpdateParams
+    incidental: IncidentalParams
+    partner: PartnerParams
+    selection: SelectionParams
+    generalisation: GeneralisationParams
+    negativity: NegativityParams
 
     def valence_offset_for(self, group: np.ndarray) -> np.ndarray:
         """Each person's shift of the chance to experience an encounter as positive [log-odds]."""
@@ -416,6 +477,62 @@ class BelongingParams:
 
 
 @dataclass(frozen=True)
+class NormParams:
+    """Drift toward the perceived ingroup norm; extended contact through norm and anxiety."""
+
+    enabled: bool
+    rate: float = field(metadata=UNIT)
+    friends_weight: float = field(metadata=NON_NEGATIVE)
+    neighbourhood_weight: float = field(metadata=NON_NEGATIVE)
+    own_weight: float = field(metadata=NON_NEGATIVE)
+    extended_signal: float = field(metadata=UNIT)
+    extended_anxiety_relief: float = field(metadata=UNIT)
+
+    def __post_init__(self):
+        if self.friends_weight + self.neighbourhood_weight + self.own_weight <= 0:
+            raise InputError("friends_weight: the three norm weights must not all be 0")
+
+
+@dataclass(frozen=True)
+class ThreatParams:
+    """Receiving members' perceived threat from beliefs, perceived group size and anxiety."""
+
+    enabled: bool
+    local_weight: float = field(metadata=UNIT)
+    overestimation: float = field(metadata=NON_NEGATIVE)
+    intercept: float = field(metadata=ANY)
+    burden_weight: float = field(metadata=NON_NEGATIVE)
+    size_weight: float = field(metadata=NON_NEGATIVE)
+    anxiety_weight: float = field(metadata=NON_NEGATIVE)
+    friend_weight: float = field(metadata=NON_NEGATIVE)
+    attitude_weight: float = field(metadata=NON_NEGATIVE)
+
+
+@dataclass(frozen=True)
+class DiscriminationParams:
+    """Arriving members' experienced discrimination and its toll."""
+
+    enabled: bool
+    gain: float = field(metadata=UNIT)
+    decay: float = field(metadata=UNIT)
+    distress_rise: float = field(metadata=UNIT)
+    belonging_loss: float = field(metadata=UNIT)
+
+
+@dataclass(frozen=True)
+class VariabilityParams:
+    """Perceived outgroup variability growing with distinct partners met."""
+
+    enabled: bool
+    baseline: dict[str, float] = field(metadata=PER_GROUP_UNIT)
+    half_partners: float = field(metadata=POSITIVE)
+
+    def baseline_for(self, group: np.ndarray) -> np.ndarray:
+        """Each person's perceived variability before meeting anyone."""
+        return per_group(self.baseline, group)
+
+
+@dataclass(frozen=True)
 class DynamicsParams:
     """Socio-economic and psycho-social dynamics, friendship, extended contact and beliefs."""
 
@@ -433,6 +550,10 @@ class DynamicsParams:
     belief_media_drift: float = field(metadata=UNIT)
     belief_observation: float = field(metadata=UNIT)
     belief_personal_weight: float = field(metadata=UNIT)
+    norms: NormParams
+    threat: ThreatParams
+    discrimination: DiscriminationParams
+    variability: VariabilityParams
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,12 @@ class State:
     negative_contacts: np.ndarray  # int64
     outgroup_friends: np.ndarray  # int64, current cross-group friendship ties (a pair tied in two settings counts twice)
     extended_contacts: np.ndarray  # int64, ingroup friends who have outgroup friends
+    # mechanisms of issue 9 (model/rules/partner.py, threat.py, variability.py)
+    distinct_partners: np.ndarray  # int64, distinct outgroup partners met over the run (a tie or a passer-by)
+    positive_history: np.ndarray  # float, exponentially weighted positive intergroup encounters per week
+    discrimination: np.ndarray  # float, experienced discrimination 0-1 (arriving members; 0 for receiving)
+    threat: np.ndarray  # float, perceived threat 0-1 (receiving members; NaN for arriving)
+    variability: np.ndarray  # float, perceived outgroup variability 0-1
 
     @property
     def n(self) -> int:
@@ -196,4 +202,6 @@ def initial_state(params: CityParams, city: City, streams: Streams) -> State:
         **continuous, **beliefs,
         recent_encounters=np.zeros(n),
         **counters,
+        distinct_partners=np.zeros(n, dtype=np.int64), positive_history=np.zeros(n), discrimination=np.zeros(n),
+        threat=np.full(n, np.nan), variability=np.full(n, np.nan),  # set by model.step.initial_perceptions
     )

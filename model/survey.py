@@ -62,6 +62,14 @@ SURVEY_ITEMS: dict[str, ItemSpec] = {
     "perceived_welfare": ItemSpec(_PERCENT.format("receive welfare benefits"),
                                   "perceived share of arriving members on welfare [%]", 0, 100,
                                   answered_by=("receiving",)),
+    "experienced_discrimination": ItemSpec(
+        "In the past 12 months, how often have you been treated unfairly because of your origin?",
+        "1 + 4 x experienced discrimination (dynamics.discrimination)", 1, 5,
+        ("never", "rarely", "sometimes", "often", "very often"), answered_by=("arriving",)),
+    "perceived_variability": ItemSpec(
+        "How different from one another are {outgroup}, in your view?",
+        "1 + 4 x perceived outgroup variability (dynamics.variability)", 1, 5,
+        ("all alike", "a little different", "somewhat different", "quite different", "very different")),
 }
 SURVEY_COLUMNS: tuple[str, ...] = ("step", "community", "respondent", *SURVEY_ITEMS)
 DTYPES = {"step": "int64", "community": "str", "respondent": "Int64",
@@ -70,7 +78,7 @@ DTYPES = {"step": "int64", "community": "str", "respondent": "Int64",
 
 PEOPLE_KEYS = ("group", "id", "attitude", "anxiety", "trust", "distress", "belonging", "recent_encounters",
                "positive_contacts", "negative_contacts", "belief_education", "belief_employment",
-               "belief_welfare")
+               "belief_welfare", "discrimination", "variability")
 
 
 # ---- fielding the survey --------------------------------------------------------------------------
@@ -119,6 +127,9 @@ def field_survey(people: Mapping[str, np.ndarray], week: int, params: SurveyPara
     for topic in ("education", "employment", "welfare"):
         belief = np.where(arriving, np.nan, 100 * state(f"belief_{topic}"))
         answers[f"perceived_{topic}"] = _answer(belief, noise.perceived, f"perceived_{topic}", rng)
+    discrimination = np.where(arriving, 1 + 4 * state("discrimination"), np.nan)
+    answers["experienced_discrimination"] = _answer(discrimination, noise.likert, "experienced_discrimination", rng)
+    answers["perceived_variability"] = _answer(1 + 4 * state("variability"), noise.likert, "perceived_variability", rng)
     frame = pd.DataFrame({
         "step": np.full(len(rows), int(week), dtype=np.int64),
         "community": pd.Series(np.asarray(GROUPS, dtype=object)[group[rows].astype(np.int64)], dtype="str"),

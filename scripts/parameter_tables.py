@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "parameters.md"
-FILES = ["conf/config.yaml", "conf/compare.yaml", "conf/city/default.yaml", "conf/city/germany.yaml",
+FILES = ["conf/config.yaml", "conf/compare.yaml", "conf/validate.yaml", "conf/city/default.yaml", "conf/city/germany.yaml",
          "conf/city/sweden.yaml", "conf/city/croatia.yaml", "conf/city/jordan.yaml", "conf/contact/default.yaml",
          "conf/dynamics/default.yaml", "conf/survey/default.yaml", "conf/intervention/shared/defaults.yaml",
          *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "conf" / "intervention").glob("*.yaml"))]

@@ -14,11 +14,14 @@ import pytest
 
 from model import BridgesModel
 from model.metrics import OUTCOMES
+from scenarios.validate import ALL_OFF
 from tests.conftest import params_for
 
-CITY = ("city.n_agents=160", "city.arriving_share=0.3", "city.n_neighbourhoods=4", "steps=5")
+CITY = ("city.n_agents=160", "city.arriving_share=0.3", "city.n_neighbourhoods=4", "steps=5", *ALL_OFF)
 """Small enough for the per-resident engine to run many seeds in a few seconds; 30% arriving members so
-that intergroup contact, friendships and observations happen in every run."""
+that intergroup contact, friendships and observations happen in every run. The reference engine does not
+implement the issue-9 mechanisms (incidental encounters, partner, selection, generalisation, negativity,
+norms, threat, discrimination, variability), so both engines run with them switched off."""
 SEEDS = range(8)
 
 

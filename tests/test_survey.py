@@ -30,8 +30,9 @@ def make_people(n_receiving=40, n_arriving=20, seed=0) -> dict[str, np.ndarray]:
     people = {"group": group, "id": np.arange(1000, 1000 + n), "attitude": rng.uniform(0, 100, n),
               "recent_encounters": rng.exponential(1.0, n),
               "positive_contacts": rng.integers(0, 20, n), "negative_contacts": rng.integers(0, 5, n)}
-    for key in ("anxiety", "trust", "distress", "belonging"):
+    for key in ("anxiety", "trust", "distress", "belonging", "variability"):
         people[key] = rng.random(n)
+    people["discrimination"] = np.where(group == 1, rng.random(n), 0.0)
     for key in ("belief_education", "belief_employment", "belief_welfare"):
         people[key] = np.where(group == 1, np.nan, rng.random(n))
     return people
@@ -44,7 +45,7 @@ def one_receiving(**state) -> dict[str, np.ndarray]:
               "recent_encounters": np.zeros(n), "positive_contacts": np.ones(n, int),
               "negative_contacts": np.zeros(n, int)}
     for key in ("anxiety", "trust", "distress", "belonging", "belief_education", "belief_employment",
-                "belief_welfare"):
+                "belief_welfare", "discrimination", "variability"):
         people[key] = np.full(n, 0.5)
     people.update({key: np.asarray(value) for key, value in state.items()})
     return people
