@@ -609,8 +609,9 @@ def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOption
         for row in value.itertuples():
             lines.append(
                 f"| {row.scenario} | {row.programme} | {row.outcome} [{row.unit}] | {row.participants:,.0f} | "
-                f"{row.cost_per_participant:,.0f} {row.currency} | {row.gain_per_participant:+.2f} "
-                f"({row.gain_per_participant_low:+.2f} to {row.gain_per_participant_high:+.2f}) | "
+                + (f"{row.cost_per_participant:,.0f} {row.currency} | {row.gain_per_participant:+.2f} "
+                   f"({row.gain_per_participant_low:+.2f} to {row.gain_per_participant_high:+.2f}) | "
+                   if row.participants else "- | - | ") +
                 f"{money(row.cost_per_participant_point, row.cost_per_participant_point_low, row.cost_per_participant_point_high)} | "
                 f"{row.person_points:,.0f} ({row.person_points_low:,.0f} to {row.person_points_high:,.0f}) | "
                 f"{money(row.cost_per_person_point, row.cost_per_person_point_low, row.cost_per_person_point_high)} |")
