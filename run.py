@@ -4,6 +4,8 @@
     python run.py city.n_agents=20000 seed=3 steps=104
     python run.py scenario=co_creation              # one scenario (scenarios/*.yaml)
     python run.py --config-name compare compare.scenarios=[baseline,co_creation] compare.replicates=20
+    python run.py --config-name compare compare.scenarios=[baseline,volunteering] \\
+        compare.variants.vol_low=[volunteering,interventions.volunteering.delivery.coverage=0.01]
     python run.py --help                            # config groups and options
 
 Bad input (unknown key, out-of-range or non-numeric value, malformed file) prints one line naming the
@@ -27,7 +29,9 @@ from model.outputs import (
     check_output_folder,
     default_run_dir,
     headline,
+    headline_lines,
     remove_stale_staging,
+    run_label,
     write_config,
     write_json,
     write_plots,
@@ -36,7 +40,7 @@ from model.outputs import (
 )
 from model.params import MAX_SEED
 from model.resources import check_resources, estimate
-from scenarios.compare import compare_options, run_comparison, scenario_configs
+from scenarios.compare import VARIANT_PREFIX, compare_options, parse_variant, run_comparison, scenario_configs
 from scenarios.validate import run_validation
 
 USAGE = __doc__.split("\n\n")[1]
@@ -55,9 +59,9 @@ def help_text() -> str:
             "Every key is documented in conf/ with its unit and source.")
 
 
-def parse_args(argv: list[str]) -> tuple[str, list[str], bool]:
-    """(config name, overrides, print-config flag) from the command line."""
-    config_name, overrides, show = "config", [], False
+def parse_args(argv: list[str]) -> tuple[str, list[str], bool, dict[str, list[str]]]:
+    """(config name, overrides, print-config flag, comparison variants) from the command line."""
+    config_name, overrides, show, variants = "config", [], False, {}
     args = iter(argv)
     for arg in args:
         if arg == "--config-name":
@@ -68,11 +72,16 @@ def parse_args(argv: list[str]) -> tuple[str, list[str], bool]:
             show = True
         elif arg.startswith("-"):
             raise InputError(f"{arg}: unknown option (see python run.py --help)")
+        elif arg.startswith(VARIANT_PREFIX):
+            name, items = parse_variant(arg)
+            variants[name] = items
         else:
             overrides.append(arg)
     if not config_name:
         raise InputError("--config-name: needs a name")
-    return config_name, overrides, show
+    if variants and config_name != "compare":
+        raise InputError(f"{VARIANT_PREFIX}{next(iter(variants))}: variants need --config-name compare")
+    return config_name, overrides, show, variants
 
 
 def build_model(params) -> tuple[BridgesModel, float]:
@@ -109,8 +118,8 @@ def note(line: str | None) -> None:
         print(line, file=sys.stderr)
 
 
-def run_one(plain: dict, overrides: list[str]) -> Path:
-    """Validate, simulate and write one run folder; returns its path."""
+def run_one(plain: dict, overrides: list[str]) -> tuple[Path, list[str]]:
+    """Validate, simulate and write one run folder; returns its path and a five-line headline."""
     params = model_params(plain)
     options = run_options(plain)
     folder, unique = output_folder(options, default_run_dir(params.seed))
@@ -125,21 +134,25 @@ def run_one(plain: dict, overrides: list[str]) -> Path:
         write_table(agents, staging, "agents")
         write_table(model.survey_table(), staging, "survey")
         model.intervention_costs().to_csv(staging / "costs.csv", index=False)
+        settings = model.contact_by_setting()
+        settings.to_csv(staging / "contact_by_setting.csv", index=False)
         write_json(staging / "city.json", {"requested": model.city.requested, "measured": model.city.measured})
-        write_plots(timeseries, staging)
+        label = run_label(params.scenario_name, overrides)
+        write_plots(timeseries, staging, label)
         run_info = {"seed": params.seed, "steps": params.steps, "n_agents": model.state.n, "city": params.city.name,
-                    "build_seconds": build_seconds, "run_seconds": run_seconds}
-        write_report(staging, headline(timeseries, agents), model.city.measured, model.city.requested, run_info,
-                     model.intervention_costs())
-    return staged.final
+                    "build_seconds": build_seconds, "run_seconds": run_seconds, "label": label}
+        figures = headline(timeseries, agents)
+        write_report(staging, figures, model.city.measured, model.city.requested, run_info,
+                     model.intervention_costs(), settings)
+    return staged.final, headline_lines(figures, run_info, model.intervention_costs())
 
 
-def compare(plain: dict, overrides: list[str]) -> tuple[Path, str]:
-    """Validate and run a scenario comparison into its own folder; returns it and the ranking."""
+def compare(plain: dict, overrides: list[str], variants: dict[str, list[str]] | None = None) -> tuple[Path, list[str]]:
+    """Validate and run a scenario comparison into its own folder; returns it and its five-line headline."""
     options = run_options(plain)
-    choice = compare_options(plain)
+    choice = compare_options(plain, variants)
     note(choice.note)
-    configs = scenario_configs(overrides, choice.scenarios)
+    configs = scenario_configs(overrides, choice.scenarios, choice.variants)
     if plain["seed"] + choice.replicates - 1 > MAX_SEED:
         raise InputError(f"seed: replicates use seeds {plain['seed']} to {plain['seed'] + choice.replicates - 1} "
                          f"(compare.replicates={choice.replicates}), past the largest seed {MAX_SEED:,}")
@@ -147,10 +160,12 @@ def compare(plain: dict, overrides: list[str]) -> tuple[Path, str]:
     largest = max(configs.values(), key=lambda c: c["city"]["n_agents"] * c["steps"])
     cost = estimate(largest["city"]["n_agents"], largest["steps"], choice.replicates * len(configs), choice.jobs)
     note(check_resources(cost, "this comparison", "compare.jobs"))
+    plain = {**plain, "compare": {**plain["compare"], "variants": choice.variants}}
     with StagedFolder(folder, unique) as staged:
-        write_config(staged.path, plain, overrides)
-        ranking = run_comparison(choice, configs, staged.path, options["progress"])
-    return staged.final, ranking
+        write_config(staged.path, plain, [*overrides, *(f"{VARIANT_PREFIX}{name}=[{','.join(items)}]"
+                                                       for name, items in choice.variants.items())])
+        summary = run_comparison(choice, configs, staged.path, options["progress"])
+    return staged.final, summary
 
 
 def one_line(text: str) -> str:
@@ -184,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        config_name, overrides, show = parse_args(argv)
+        config_name, overrides, show, variants = parse_args(argv)
         plain = to_plain(compose_config(overrides, config_name))
         if show:
             import yaml
@@ -192,12 +207,11 @@ def main(argv: list[str] | None = None) -> int:
             print(yaml.safe_dump(plain, sort_keys=False))
             return 0
         if "validate" in plain:
-            folder = validate(plain, overrides)
+            folder, summary = validate(plain, overrides), []
         elif "compare" in plain:
-            folder, ranking = compare(plain, overrides)
-            print(ranking.split("## Value for money")[0].strip())
+            folder, summary = compare(plain, overrides, variants)
         else:
-            folder = run_one(plain, overrides)
+            folder, summary = run_one(plain, overrides)
     except InputError as error:
         print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 2
@@ -209,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
         return 143
     finally:
         signal.signal(signal.SIGTERM, previous)
+    if summary:
+        print("\n".join(summary))
+    if (folder / "report.md").exists():
+        print(f"report: {folder / 'report.md'}")
     print(f"wrote {folder}")
     return 0
 

@@ -12,6 +12,7 @@ from model.agents import Resident, run_agents_week
 from model.city import City, assign_groups, build_city, city_from_graph
 from model.custom_city import read_custom_city
 from model.interventions import build_interventions
+from model.interventions.programme import Programme
 from model.mesa_api import make_datacollector, model_arguments
 from model.metrics import group_metrics, misperception_per_person
 from model.params import EDUCATION_LEVELS, GROUPS, Params
@@ -21,6 +22,10 @@ from model.step import STEP_ORDER, initial_perceptions, run_week
 from model.streams import Streams
 from model.ties import NETWORK, ContactBlock
 from model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
+
+WARMUP_WEEK_OFFSET = 1_000_000
+"""Warm-up weeks are numbered from here (offset + 1, ...), so their random draws, keyed by week, are
+none of the run's."""
 
 LEGAL_STATUS = ("granted", "pending")
 """Labels of `legal_pending` (False, True) in output tables."""
@@ -119,11 +124,32 @@ class BridgesModel(mesa.Model):
         initial_perceptions(self)
         self.records: list[tuple[int, str, str, float]] = []
         self.survey_waves: list[pd.DataFrame] = []
+        self.setting_counts: dict[tuple[str, str], np.ndarray] = {}
+        """(kind, setting) -> [encounters, positive, negative] summed over the run (see tally_settings)."""
+        self.warm_up(params.warmup_weeks)
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
         self._residents_created = False
         self.datacollector = make_datacollector(self, type(self).agent_reporters)
         self.datacollector.collect(self)
+
+    def warm_up(self, weeks: int) -> None:
+        """Run the city `weeks` weeks before week 0 without programmes, then restart the clock, the records
+        and the residents' contact counts: week 0 carries a contact history, programmes and outputs start
+        after it."""
+        if weeks <= 0:
+            return
+        programmes, self.interventions = self.interventions, []
+        for week in range(1, weeks + 1):
+            self.steps = WARMUP_WEEK_OFFSET + week  # Mesa's own clock (`time`) is left alone
+            self.simulate_week()
+        self.interventions = programmes
+        self.steps = 0
+        self.records.clear()
+        self.survey_waves.clear()
+        self.setting_counts.clear()
+        for counts in (self.state.intergroup_contacts, self.state.positive_contacts, self.state.negative_contacts):
+            counts[:] = 0
 
     def _create_residents(self) -> None:
         """Create the resident agents (views, see model/agents.py) the first time anything asks for agents.
@@ -170,6 +196,10 @@ class BridgesModel(mesa.Model):
                    "total_cost", "cost_per_participant"]
         return pd.DataFrame([i.costs() for i in self.interventions], columns=columns)
 
+    def participation(self) -> dict[str, np.ndarray]:
+        """Who ever took part in each programme: `took_part_<name>` -> one boolean per resident."""
+        return {f"took_part_{i.name}": i.ever_enrolled.copy() for i in self.interventions if isinstance(i, Programme)}
+
     def _ingroup_friendships(self):
         """Fixed ingroup friendships: all household ties and a share of other ingroup ties."""
         network = self.city.network
@@ -182,12 +212,43 @@ class BridgesModel(mesa.Model):
 
     def step(self) -> None:
         """One week: every phase of STEP_ORDER in turn (timed in `phase_seconds`), by the chosen engine."""
+        self.simulate_week()
+        self.datacollector.collect(self)
+        self.running = self.steps < self.params.steps
+
+    def simulate_week(self) -> None:
+        """The week's phases by the chosen engine, and the contact tally by setting."""
         if self.engine == "agents":
             run_agents_week(self)
         else:
             run_week(self)
-        self.datacollector.collect(self)
-        self.running = self.steps < self.params.steps
+        self.tally_settings()
+
+    def tally_settings(self) -> None:
+        """Add this week's intergroup encounters and their positive and negative experiences (both sides
+        counted) to each setting: a city layer, or a programme's meetings."""
+        names = self.city.network.layer_names
+        for block in self.contact_blocks():
+            if block.encounters is None:
+                continue
+            counts = [block.encounters, block.positive["source"] + block.positive["target"],
+                      block.negative["source"] + block.negative["target"]]
+            if block.layer is None:
+                keyed = {("programme", block.name): np.array([c.sum() for c in counts], dtype=np.int64)}
+            else:
+                per_layer = np.array([np.bincount(block.layer, weights=c, minlength=len(names)) for c in counts])
+                keyed = {("layer", name): per_layer[:, code].astype(np.int64) for code, name in enumerate(names)}
+            for key, values in keyed.items():
+                self.setting_counts[key] = self.setting_counts.get(key, 0) + values
+
+    def contact_by_setting(self) -> pd.DataFrame:
+        """Where intergroup contact happened over the run: encounters, positive and negative experiences per
+        city layer and programme."""
+        rows = [{"kind": kind, "setting": name, "encounters": int(v[0]), "positive": int(v[1]), "negative": int(v[2])}
+                for (kind, name), v in self.setting_counts.items()]
+        table = pd.DataFrame(rows, columns=["kind", "setting", "encounters", "positive", "negative"])
+        experiences = (table.positive + table.negative).where(lambda x: x > 0)
+        return table.assign(negative_share=(table.negative / experiences).round(4))
 
     def record_metrics(self, with_contact: bool) -> None:
         """Append the current metrics per group (with this week's contact shares if asked)."""
@@ -246,4 +307,4 @@ class BridgesModel(mesa.Model):
             "outgroup_friends": s.outgroup_friends,
             "extended_contacts": s.extended_contacts,
             "intergroup_ties": np.bincount(np.concatenate([self.ties.source, self.ties.target]), minlength=s.n),
-        })
+        } | self.participation())

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -158,14 +159,38 @@ def write_table(frame: pd.DataFrame, folder: Path, name: str, csv: bool = False)
         frame.to_csv(folder / f"{name}.csv", index=False)
 
 
+def run_label(scenario: str, overrides: list[str]) -> str:
+    """Scenario and command-line overrides, for titles: 'scenario co_creation (steps=20, seed=3)'."""
+    shown = [o for o in overrides if not o.startswith("run.")]
+    return f"scenario {scenario}" + (f" ({', '.join(shown)})" if shown else "")
+
+
+def headline_lines(figures: dict, run_info: dict, costs: pd.DataFrame) -> list[str]:
+    """Five lines for the terminal: what ran, attitude start to end per group, contact, programmes."""
+    lines = [f"Bridges run: {run_info['label']}, city {run_info['city']}, {run_info['n_agents']:,} residents, "
+             f"{run_info['steps']} weeks, seed {run_info['seed']}."]
+    for group in ("receiving", "arriving"):
+        f = figures.get(group)
+        lines.append(f"{group.capitalize()} members' attitude (0-100): {f['attitude_start']:.1f} at week 0, "
+                     f"{f['attitude_end']:.1f} at the last week." if f else f"No {group} members.")
+    contact = [f"{g} {figures[g]['weekly_contact_share']:.0%}" for g in GROUPS if g in figures]
+    lines.append(f"Share with intergroup contact in an average week: {', '.join(contact)}.")
+    lines.append("Programmes: none (baseline)." if costs.empty else "Programmes: " + "; ".join(
+        f"{row.intervention} {row.participants:,} participants, {row.total_cost:,.0f} {row.currency}"
+        for row in costs.itertuples()) + ".")
+    return lines
+
+
 def plot_metrics(timeseries: pd.DataFrame, plot: MetricsPlot, path: Path) -> None:
     """One line per group and metric over weeks, saved as a PNG."""
     metrics_figure(timeseries, plot).savefig(path, dpi=110)
 
 
-def write_plots(timeseries: pd.DataFrame, folder: Path) -> None:
+def write_plots(timeseries: pd.DataFrame, folder: Path, label: str = "") -> None:
+    """The run's plots, titled with the scenario and overrides (`run_label`)."""
     for name, plot in REPORT_PLOTS.items():
-        plot_metrics(timeseries, plot, folder / name)
+        titled = replace(plot, title=f"{plot.title}\n{label}") if label else plot
+        plot_metrics(timeseries, titled, folder / name)
 
 
 def _value(rows: pd.DataFrame, metric: str, step: int) -> float:
@@ -202,9 +227,9 @@ def headline(timeseries: pd.DataFrame, agents: pd.DataFrame) -> dict[str, dict[s
 
 
 def write_report(folder: Path, figures: dict, city_measured: dict, requested: dict, run_info: dict,
-                 costs: pd.DataFrame) -> None:
+                 costs: pd.DataFrame, settings: pd.DataFrame | None = None) -> None:
     """report.md: what was run and what came out, in plain words."""
-    lines = ["# Bridges run report", "",
+    lines = ["# Bridges run report", "", f"Run: {run_info.get('label', '')}.", "",
              f"City `{run_info['city']}`, seed {run_info['seed']}, {run_info['steps']} weeks, {run_info['n_agents']} residents; "
              f"built in {run_info['build_seconds']:.2f} s, simulated in {run_info['run_seconds']:.2f} s.", "",
              "## Headline figures", "",
@@ -244,6 +269,13 @@ def write_report(folder: Path, figures: dict, city_measured: dict, requested: di
         for row in costs.itertuples():
             lines.append(f"| {row.intervention} ({row.type}) | {row.participants} | {row.participant_weeks} | "
                          f"{row.total_cost:,.0f} {row.currency} | {row.cost_per_participant:,.0f} {row.currency} |")
+    if settings is not None:
+        lines += ["", "## Contact by setting", "",
+                  "Intergroup encounters over the run, and how they were experienced (each encounter has two sides).",
+                  "", "| setting | kind | encounters | positive | negative | negative share |", "|---|---|---|---|---|---|"]
+        for row in settings.itertuples():
+            share = f"{row.negative_share:.1%}" if row.negative_share == row.negative_share else "-"
+            lines.append(f"| {row.setting} | {row.kind} | {row.encounters:,} | {row.positive:,} | {row.negative:,} | {share} |")
     lines += ["", "## The city: requested and measured", "", "| quantity | requested (input) | measured |", "|---|---|---|"]
     for key, value in city_measured.items():
         lines.append(f"| {key} | {requested.get(key, '')} | {value:.3f} |")
@@ -254,6 +286,7 @@ def write_report(folder: Path, figures: dict, city_measured: dict, requested: di
               "- `agents.parquet`: one row per resident at the end", "- `city.json`: requested and measured city structure",
               "- `survey.parquet`: the virtual survey, one row per respondent (docs/survey_schema.md)",
               "- `costs.csv`: each intervention's participants and costs",
+              "- `contact_by_setting.csv`: encounters, positive and negative experiences per city layer and programme",
               "- `attitude_by_group.png`, `contact_by_group.png`: plots", ""]
     (folder / "report.md").write_text("\n".join(lines))
 

@@ -623,6 +623,7 @@ class Params:
     survey: SurveyParams
     scenario_name: str
     interventions: dict[str, InterventionParams]
+    warmup_weeks: int = field(default=0, metadata=NON_NEGATIVE)  # weeks run before week 0 (model.py warm_up)
 
     def __post_init__(self):
         weeks = [self.steps if week == LAST_WEEK else week for week in self.survey.weeks]

@@ -2,8 +2,11 @@
 
 Replicate r runs every scenario with seed `seed + r`; scenarios share the city and every random draw
 they have in common, so a difference is the scenario's effect, not noise (baseline - baseline = 0
-exactly). Replicates run in parallel (joblib). Effects are paired differences at the final step with
-95% t-intervals over replicates.
+exactly). Replicates run in parallel (joblib). Effects are paired differences with 95% t-intervals
+over replicates: over time for each group's mean, and per resident (same resident, scenario minus
+baseline) for participants, non-participants and the whole population, at the programme's end and at
+the last week. Sizes are also given in standard deviations of the baseline distribution, and each
+programme's cost per participant, per participant-point and per person-point on its own goal.
 """
 
 import time
@@ -22,9 +25,11 @@ from tqdm import tqdm  # noqa: E402
 from model import BridgesModel  # noqa: E402
 from model.config import PROGRESS_DISABLE, compose_config, config_groups, model_params, to_plain  # noqa: E402
 from model.errors import InputError  # noqa: E402
-from model.metrics import OUTCOMES  # noqa: E402
+from model.interventions.coordination import KIND as COORDINATION  # noqa: E402
+from model.metrics import OUTCOMES, misperception_per_person  # noqa: E402
 from model.model import make_city  # noqa: E402
 from model.resources import available_cores  # noqa: E402
+from model.params import GROUPS, LAST_WEEK, MAX_COST  # noqa: E402
 from model.streams import Streams  # noqa: E402
 
 BASELINE = "baseline"
@@ -33,8 +38,40 @@ MAX_REPLICATES = 10_000
 """Most replicates per scenario: intervals narrow as 1/sqrt(replicates), so 10,000 is beyond any need."""
 MAX_JOBS = 4_096
 """Most workers one may ask for (more are capped at the available cores, with a note)."""
+MAX_SIZE_THRESHOLD = 10.0
+"""Largest effect-size threshold [baseline SDs]: ten SDs is beyond any social-science effect."""
 HEADLINE = "attitude_receiving"
 """The outcome scenarios are ranked on: receiving members' attitude, FOCUS's main concern."""
+
+
+PERSON_OUTCOMES = {
+    "attitude_receiving": ("receiving", lambda s: s.attitude, +1, "points (0-100)"),
+    "attitude_arriving": ("arriving", lambda s: s.attitude, +1, "points (0-100)"),
+    "outgroup_friends": (None, lambda s: s.outgroup_friends.astype(float), +1, "friendships per person"),
+    "misperception": ("receiving", lambda s: 100 * misperception_per_person(s), -1, "points (0-100)"),
+    "distress": (None, lambda s: 100 * s.distress, -1, "points (0-100)"),
+    "distress_arriving": ("arriving", lambda s: 100 * s.distress, -1, "points (0-100)"),
+    "belonging": (None, lambda s: 100 * s.belonging, +1, "points (0-100)"),
+    "employment_arriving": ("arriving", lambda s: 100.0 * s.employed, +1, "percentage points"),
+    "legal_status_arriving": ("arriving", lambda s: 100.0 * ~s.legal_pending, +1, "percentage points"),
+}
+"""Per-resident outcomes: name -> (group, or None for everyone; value per resident; +1 if higher is
+better, -1 if lower; unit). Shares and 0-1 scales are scaled to 0-100 points, so every 'point' is one
+point on a 0-100 scale (a percentage point for employment and legal status)."""
+
+GOALS = {
+    "mhpss": ["distress"],
+    "information": ["misperception"],
+    "structural": ["employment_arriving", "legal_status_arriving"],
+    "volunteering": ["attitude_receiving", "attitude_arriving"],
+    "co_creation": ["attitude_receiving", "attitude_arriving"],
+    "anti_discrimination": ["attitude_arriving", "attitude_receiving"],
+}
+"""Each programme type's own aim, the outcome its value for money is judged on (FOCUS pillars)."""
+
+WHO = ("participants", "non_participants", "population")
+
+SIZE_WORDS = ("negligible", "small", "moderate", "large")
 
 
 @dataclass(frozen=True)
@@ -43,12 +80,22 @@ class CompareOptions:
     replicates: int
     jobs: int  # worker processes, at most the available cores
     note: str | None = None  # one line to show the user (jobs capped)
+    size_thresholds: tuple[float, float, float] = (0.1, 0.3, 0.5)
+    """|effect| / baseline SD at which an effect is small, moderate, large (conf/compare.yaml)."""
+    parameter_uncertainty: bool = False
+    """True when replicates draw parameters from a posterior: intervals then cover parameter
+    uncertainty as well as chance (read by `intervals_sentence`)."""
+    budget: float | None = None
+    budget_outcome: str = HEADLINE
+    variants: dict[str, list[str]] | None = None
+    """Variant name -> [scenario, KEY=VALUE, ...]: compared next to the scenarios."""
 
 
-def compare_options(plain: dict) -> CompareOptions:
-    """Validated `compare:` section."""
+def compare_options(plain: dict, variants: dict[str, list[str]] | None = None) -> CompareOptions:
+    """Validated `compare:` section, with variants given on the command line (parse_variant)."""
     section = plain.get("compare") or {}
-    unknown = sorted(set(section) - {"scenarios", "replicates", "jobs"})
+    unknown = sorted(set(section) - {"scenarios", "replicates", "jobs", "size_thresholds", "budget",
+                                     "budget_outcome", "variants"})
     if unknown:
         raise InputError(f"compare.{unknown[0]}: unknown config key")
     scenarios, replicates, jobs = section.get("scenarios"), section.get("replicates"), section.get("jobs")
@@ -72,31 +119,208 @@ def compare_options(plain: dict) -> CompareOptions:
     note = None
     if jobs > cores:
         note = f"note: compare.jobs={jobs:,} capped at the {cores} available cores"
-    return CompareOptions(list(scenarios), replicates, cores if jobs == -1 or jobs > cores else jobs, note)
+    thresholds = section.get("size_thresholds", [0.1, 0.3, 0.5])
+    if (not isinstance(thresholds, list) or len(thresholds) != 3
+            or not all(isinstance(t, (int, float)) and not isinstance(t, bool) and 0 < t <= MAX_SIZE_THRESHOLD
+                       for t in thresholds)
+            or sorted(thresholds) != thresholds):
+        raise InputError(f"compare.size_thresholds: must be three increasing numbers in (0, {MAX_SIZE_THRESHOLD:g}] "
+                         f"baseline SDs, got {thresholds!r}")
+    budget = section.get("budget")
+    if budget is not None and (not isinstance(budget, (int, float)) or isinstance(budget, bool)
+                               or not 0 < budget <= MAX_COST):
+        raise InputError(f"compare.budget: must be a positive number of at most {MAX_COST:g} (beyond any programme "
+                         f"budget) or null, got {budget!r}")
+    budget_outcome = section.get("budget_outcome", HEADLINE)
+    if budget_outcome not in PERSON_OUTCOMES:
+        raise InputError(f"compare.budget_outcome: no outcome {budget_outcome!r} "
+                         f"(available: {', '.join(PERSON_OUTCOMES)})")
+    chosen = variant_options({**(section.get("variants") or {}), **(variants or {})}, scenarios)
+    return CompareOptions(list(scenarios), replicates, cores if jobs == -1 or jobs > cores else jobs, note,
+                          size_thresholds=tuple(float(t) for t in thresholds), parameter_uncertainty=False,
+                          budget=None if budget is None else float(budget), budget_outcome=budget_outcome,
+                          variants=chosen)
 
 
-def scenario_configs(overrides: list[str], scenarios: list[str]) -> dict[str, dict]:
-    """Each scenario's plain config: the user's overrides (not compare.*) plus scenario=NAME."""
+VARIANT_PREFIX = "compare.variants."
+
+
+def split_top_level(text: str) -> list[str]:
+    """Split on commas that are not inside brackets or quotes."""
+    parts, depth, quote, current = [], 0, "", ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[{(":
+            depth += 1
+        elif char in "]})":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+            continue
+        current += char
+    return [*parts, current.strip()] if current.strip() else parts
+
+
+def parse_variant(arg: str) -> tuple[str, list[str]]:
+    """`compare.variants.NAME=[SCENARIO,KEY=VALUE,...]` -> (NAME, [SCENARIO, KEY=VALUE, ...]).
+
+    Read here rather than by Hydra, whose list syntax does not allow `=` inside an element."""
+    key, _, value = arg.partition("=")
+    name = key[len(VARIANT_PREFIX):]
+    value = value.strip()
+    if not name.isidentifier() or not (value.startswith("[") and value.endswith("]")):
+        raise InputError(f"{key}: write a variant as compare.variants.NAME=[SCENARIO,KEY=VALUE,...], got {arg!r}")
+    items = [item.strip("'\"") for item in split_top_level(value[1:-1])]
+    if not items or "=" in items[0]:
+        raise InputError(f"{key}: the first item must be the scenario the variant starts from, got {value!r}")
+    if any("=" not in item for item in items[1:]):
+        raise InputError(f"{key}: every item after the scenario must be KEY=VALUE, got {value!r}")
+    return name, items
+
+
+def variant_options(section: dict | None, scenarios: list[str]) -> dict[str, list[str]]:
+    """Validated variants (name -> [scenario, overrides...]) from the config file and the command line."""
+    variants = dict(section or {})
+    available = config_groups().get("scenario", [])
+    for name, items in variants.items():
+        key = f"{VARIANT_PREFIX}{name}"
+        if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+            raise InputError(f"{key}: must be a list [SCENARIO, KEY=VALUE, ...], got {items!r}")
+        if items[0] not in available:
+            raise InputError(f"{key}: no scenario {items[0]!r} (available: {', '.join(available)})")
+        if name in scenarios or name in available:
+            raise InputError(f"{key}: {name!r} is already a scenario's name; give the variant its own name")
+    return variants
+
+
+def intervention_names(scenario: str) -> set[str]:
+    """The interventions a scenario lists (its file alone, no overrides)."""
+    return set((to_plain(compose_config([f"scenario={scenario}"])).get("interventions") or {}))
+
+
+def check_intervention_overrides(overrides: list[str], scenario: str, label: str) -> None:
+    """An override of interventions.NAME.* needs NAME in the scenario: say what to do if it is not."""
+    keys = [o.lstrip("~").split("=", 1)[0] for o in overrides if not o.startswith("+")]
+    wanted = [(key, key.split(".")[1]) for key in keys if key.startswith("interventions.") and key.count(".") >= 2]
+    if not wanted:
+        return
+    present = intervention_names(scenario)
+    for key, name in wanted:
+        if name not in present:
+            raise InputError(
+                f"{key}: scenario {label!r} has no intervention {name!r}; an override outside compare.variants "
+                f"applies to every scenario, so tune it in one scenario only with "
+                f"compare.variants.{name}_tuned=[SCENARIO_WITH_{name.upper()},{key}=VALUE]")
+
+
+def scenario_configs(overrides: list[str], scenarios: list[str],
+                     variants: dict[str, list[str]] | None = None) -> dict[str, dict]:
+    """Each scenario's plain config: the user's overrides (not compare.*) plus scenario=NAME; then each
+    variant: its scenario with the common overrides and its own."""
     base = [o for o in overrides if not o.lstrip("+~").startswith("compare.")]
+    runs = {name: (name, []) for name in scenarios} | {
+        name: (items[0], items[1:]) for name, items in (variants or {}).items()}
     configs = {}
-    for name in scenarios:
-        plain = to_plain(compose_config([*base, f"scenario={name}"]))
+    for name, (scenario, own) in runs.items():
+        check_intervention_overrides(base, scenario, scenario)
+        check_intervention_overrides(own, scenario, scenario)
+        plain = to_plain(compose_config([*base, f"scenario={scenario}", *own]))
         model_params(plain)  # validate now, before any work
         configs[name] = plain
     return configs
 
 
-def run_replicate(configs: dict[str, dict], replicate: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every scenario with seed + replicate; returns (outcome rows, cost rows)."""
-    rows, costs, cities = [], [], {}
-    for name, plain in configs.items():
-        params = model_params({**plain, "seed": plain["seed"] + replicate})
+def programme_end(params) -> int:
+    """The last week any of the scenario's programmes runs (the run's last week if none)."""
+    ends = [params.steps if c.delivery.end_week == LAST_WEEK else min(c.delivery.end_week, params.steps)
+            for c in params.interventions.values() if c.effect.get("kind") != COORDINATION]
+    return max(ends, default=params.steps)
+
+
+def person_values(state) -> dict[str, np.ndarray]:
+    """Every per-resident outcome (PERSON_OUTCOMES) now."""
+    return {name: np.asarray(value(state), dtype=float) for name, (_, value, _, _) in PERSON_OUTCOMES.items()}
+
+
+def in_population(group: np.ndarray, outcome: str, values: np.ndarray) -> np.ndarray:
+    """Residents an outcome is measured on (its group; defined values only)."""
+    label = PERSON_OUTCOMES[outcome][0]
+    members = np.ones(len(group), dtype=bool) if label is None else group == GROUPS.index(label)
+    return members & np.isfinite(values)
+
+
+def group_rows(name: str, replicate: int, took_part: np.ndarray, group: np.ndarray, shots: dict, base: dict,
+               when: dict[str, int]) -> list[dict]:
+    """Per-resident paired effects of one scenario for participants, non-participants and everyone."""
+    rows = []
+    for label, step in when.items():
+        for outcome in PERSON_OUTCOMES:
+            reference, values = base[step][outcome], shots[step][outcome]
+            population = in_population(group, outcome, reference)
+            difference = values - reference
+            sd = float(reference[population].std())
+            for who, mask in (("participants", population & took_part), ("non_participants", population & ~took_part),
+                              ("population", population)):
+                n = int(mask.sum())
+                rows.append({"scenario": name, "replicate": replicate, "when": label, "step": step,
+                             "outcome": outcome, "who": who, "n": n,
+                             "effect": float(difference[mask].mean()) if n else np.nan,
+                             "baseline_mean": float(reference[mask].mean()) if n else np.nan,
+                             "baseline_sd": sd})
+    return rows
+
+
+def value_rows(name: str, replicate: int, model, group: np.ndarray, shots: dict, base: dict) -> list[dict]:
+    """Each programme on its own goal at the last week: its cost, its participants, and the points they
+    and everyone gained (positive = better, whatever the outcome's direction)."""
+    rows, last = [], model.params.steps
+    spent = model.intervention_costs().set_index("intervention")
+    took = model.participation()
+    for programme in spent.index:
+        kind = spent.type[programme]
+        for outcome in GOALS.get(kind, []):
+            reference = base[last][outcome]
+            population = in_population(group, outcome, reference)
+            gain = PERSON_OUTCOMES[outcome][2] * (shots[last][outcome] - reference)
+            participants = population & took[f"took_part_{programme}"]
+            rows.append({"scenario": name, "replicate": replicate, "programme": programme, "type": kind,
+                         "outcome": outcome, "currency": spent.currency[programme],
+                         "cost": float(spent.total_cost[programme]), "participants": int(participants.sum()),
+                         "participant_points": float(gain[participants].sum()),
+                         "person_points": float(gain[population].sum())})
+    return rows
+
+
+def run_replicate(configs: dict[str, dict], replicate: int) -> tuple[pd.DataFrame, ...]:
+    """Every scenario with seed + replicate; returns (outcome rows, cost rows, participant-group rows,
+    programme value rows). The baseline runs first; others are compared with it resident by resident."""
+    rows, costs, by_group, by_programme, cities = [], [], [], [], {}
+    all_params = {name: model_params({**plain, "seed": plain["seed"] + replicate}) for name, plain in configs.items()}
+    checkpoints = {programme_end(params) for params in all_params.values()} | {p.steps for p in all_params.values()}
+    base = None
+    for name in sorted(configs, key=lambda n: n != BASELINE):
+        plain, params = configs[name], all_params[name]
         city_key = repr(plain["city"])
         if city_key not in cities:
             cities[city_key] = make_city(params, Streams(params.seed))
         model = BridgesModel(params, city=cities[city_key])
+        shots = {}
         for _ in range(params.steps):
             model.step()
+            if model.steps in checkpoints:
+                shots[model.steps] = person_values(model.state)
+        if name == BASELINE:
+            base = shots
+        else:
+            took = model.participation()
+            took_part = np.logical_or.reduce(list(took.values())) if took else np.zeros(model.state.n, dtype=bool)
+            when = {"programme_end": programme_end(params), "last_week": params.steps}
+            by_group += group_rows(name, replicate, took_part, model.state.group, shots, base, when)
+            by_programme += value_rows(name, replicate, model, model.state.group, shots, base)
         series = model.timeseries().set_index(["group", "metric", "step"]).value.sort_index()
         for outcome, (group, metric) in OUTCOMES.items():
             values = series.loc[(group, metric)]
@@ -106,7 +330,111 @@ def run_replicate(configs: dict[str, dict], replicate: int) -> tuple[pd.DataFram
         costs.append({"scenario": name, "replicate": replicate,
                       "currency": ",".join(sorted(set(spent.currency))) or "",
                       "total_cost": float(spent.total_cost.sum()), "participants": int(spent.participants.sum())})
-    return pd.concat(rows, ignore_index=True), pd.DataFrame(costs)
+    return (pd.concat(rows, ignore_index=True), pd.DataFrame(costs), pd.DataFrame(by_group, columns=GROUP_COLUMNS),
+            pd.DataFrame(by_programme, columns=VALUE_COLUMNS))
+
+
+GROUP_COLUMNS = ["scenario", "replicate", "when", "step", "outcome", "who", "n", "effect", "baseline_mean",
+                 "baseline_sd"]
+VALUE_COLUMNS = ["scenario", "replicate", "programme", "type", "outcome", "currency", "cost", "participants",
+                 "participant_points", "person_points"]
+
+
+def t_interval(values: pd.Series) -> tuple[float, float, float]:
+    """Mean and 95% t-interval of replicate values (NaN dropped)."""
+    values = values.dropna()
+    mean = float(values.mean()) if len(values) else np.nan
+    if len(values) < 2:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, len(values) - 1) * values.std() / np.sqrt(len(values)))
+    return mean, mean - half, mean + half
+
+
+def size_word(d: float, thresholds) -> str:
+    """negligible / small / moderate / large for an effect of |d| baseline SDs."""
+    if not np.isfinite(d):
+        return "-"
+    return SIZE_WORDS[int(np.searchsorted(np.asarray(thresholds), abs(d), side="right"))]
+
+
+def certainty_word(low: float, high: float) -> str:
+    """Whether the interval excludes zero, in words."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "-"
+    return "interval excludes zero" if low > 0 or high < 0 else "interval includes zero"
+
+
+def intervals_sentence(parameter_uncertainty: bool) -> str:
+    """What the intervals cover, in one plain sentence."""
+    if parameter_uncertainty:
+        return (f"The {CONFIDENCE:.0%} intervals cover chance and parameter uncertainty: each replicate draws its "
+                "parameters from the calibration posterior.")
+    return (f"The {CONFIDENCE:.0%} intervals cover chance only (which residents meet, who takes part): the "
+            "parameters are fixed, and most programme magnitudes are assumptions, so the true uncertainty is larger.")
+
+
+def group_effects(groups: pd.DataFrame, thresholds) -> pd.DataFrame:
+    """Per scenario, time point, outcome and group: n, effect with interval, baseline level and SD,
+    effect in baseline SDs (d), relative change, size word and whether the interval excludes zero."""
+    records = []
+    for key, rows in groups.groupby(["scenario", "when", "step", "outcome", "who"], sort=False):
+        estimate, low, high = t_interval(rows.effect)
+        level, sd = float(rows.baseline_mean.mean()), float(rows.baseline_sd.mean())
+        d = estimate / sd if sd > 0 else np.nan
+        records.append(dict(zip(["scenario", "when", "step", "outcome", "who"], key)) | {
+            "unit": PERSON_OUTCOMES[key[3]][3], "n": float(rows.n.mean()), "estimate": estimate, "ci_low": low,
+            "ci_high": high, "baseline_mean": level, "baseline_sd": sd, "d": d,
+            "d_low": low / sd if sd > 0 else np.nan, "d_high": high / sd if sd > 0 else np.nan,
+            "relative_change": estimate / level if level else np.nan,
+            "size": size_word(d, thresholds), "certainty": certainty_word(low, high)})
+    return pd.DataFrame(records)
+
+
+def per_point(cost: float, gain: float, low: float, high: float) -> tuple[float, float, float]:
+    """Cost per point gained with its interval (cost over the gain's interval ends); NaN where the gain
+    is not positive, and an open upper end (inf) when the gain interval reaches zero."""
+    if not gain > 0:
+        return np.nan, np.nan, np.nan
+    return cost / gain, cost / high if high > 0 else np.nan, cost / low if low > 0 else np.inf
+
+
+def programme_value(values: pd.DataFrame) -> pd.DataFrame:
+    """Each programme on its own goal: cost per participant, per participant-point and per person-point
+    (with intervals), which do not depend on the city's size while capacity does not bind."""
+    records = []
+    for key, rows in values.groupby(["scenario", "programme", "type", "outcome"], sort=False):
+        cost = float(rows.cost.mean())
+        participants = float(rows.participants.mean())
+        per_participant = rows.participant_points / rows.participants.where(rows.participants > 0)
+        gain, gain_low, gain_high = t_interval(per_participant)
+        points, points_low, points_high = t_interval(rows.person_points)
+        cpp = per_point(cost / participants if participants else np.nan, gain, gain_low, gain_high)
+        cpe = per_point(cost, points, points_low, points_high)
+        records.append(dict(zip(["scenario", "programme", "type", "outcome"], key)) | {
+            "unit": PERSON_OUTCOMES[key[3]][3], "currency": rows.currency.iloc[0], "cost": cost,
+            "participants": participants, "cost_per_participant": cost / participants if participants else np.nan,
+            "gain_per_participant": gain, "gain_per_participant_low": gain_low, "gain_per_participant_high": gain_high,
+            "person_points": points, "person_points_low": points_low, "person_points_high": points_high,
+            "cost_per_participant_point": cpp[0], "cost_per_participant_point_low": cpp[1],
+            "cost_per_participant_point_high": cpp[2], "cost_per_person_point": cpe[0],
+            "cost_per_person_point_low": cpe[1], "cost_per_person_point_high": cpe[2]})
+    return pd.DataFrame(records)
+
+
+def budget_mix(value: pd.DataFrame, single: set[str], budget: float, outcome: str) -> pd.DataFrame:
+    """For a budget, the mix of single-programme scenarios that buys the most person-points of one
+    outcome: greedily the cheapest per person-point first, each at the size it ran (whole programmes),
+    assuming their effects add up and repeat at the same price."""
+    offers = value[(value.outcome == outcome) & value.scenario.isin(single) & (value.person_points > 0)]
+    offers = offers.sort_values("cost_per_person_point")
+    chosen, left = [], budget
+    for row in offers.itertuples():
+        copies = int(left // row.cost) if row.cost > 0 else 0
+        if copies:
+            chosen.append({"scenario": row.scenario, "copies": copies, "cost": copies * row.cost,
+                           "person_points": copies * row.person_points, "currency": row.currency})
+            left -= copies * row.cost
+    return pd.DataFrame(chosen, columns=["scenario", "copies", "cost", "person_points", "currency"])
 
 
 def paired_effects(replicates: pd.DataFrame) -> pd.DataFrame:
@@ -140,101 +468,260 @@ def cost_effectiveness(effects_final: pd.DataFrame, costs: pd.DataFrame) -> pd.D
                                  "outgroup_friends": "effect_outgroup_friends"})
 
 
-def plot_effects(effects: pd.DataFrame, path) -> None:
-    """Effect against baseline over weeks, with 95% bands, one panel per outcome."""
+OUTCOME_TITLES = {
+    "attitude_receiving": "Receiving members' attitude [points, 0-100]",
+    "attitude_arriving": "Arriving members' attitude [points, 0-100]",
+    "contact_receiving": "Receiving with contact this week [share, 0-1]",
+    "contact_arriving": "Arriving with contact this week [share, 0-1]",
+    "outgroup_friends": "Cross-group friendships [count]",
+    "misperception": "Receiving members' misperception [gap, 0-1]",
+    "distress": "Everyone's distress [0-1]",
+    "distress_arriving": "Arriving members' distress [0-1]",
+    "belonging": "Everyone's belonging [0-1]",
+    "employment_arriving": "Arriving members employed [share, 0-1]",
+}
+"""Plot titles with units for the group-level outcomes (OUTCOMES)."""
+
+
+def scenario_colours(scenarios: list[str]) -> dict[str, tuple]:
+    """One colour per scenario, the same in every figure of a comparison."""
+    palette = plt.get_cmap("tab10" if len(scenarios) <= 10 else "tab20").colors
+    return {name: palette[i % len(palette)] for i, name in enumerate(scenarios)}
+
+
+def programme_period(configs: dict[str, dict]) -> tuple[int, int] | None:
+    """Weeks from the earliest programme start to the latest programme end over the scenarios (None if none)."""
+    starts, ends = [], []
+    for plain in configs.values():
+        params = model_params(plain)
+        for entry in params.interventions.values():
+            if entry.effect.get("kind") != COORDINATION:
+                starts.append(entry.delivery.start_week)
+                ends.append(params.steps if entry.delivery.end_week == LAST_WEEK
+                            else min(entry.delivery.end_week, params.steps))
+    return (min(starts), max(ends)) if starts else None
+
+
+def plot_effects(effects: pd.DataFrame, path, colours: dict | None = None, period: tuple[int, int] | None = None) -> None:
+    """Effect against baseline over weeks, with 95% bands, one panel per outcome; programme weeks shaded."""
     outcomes = list(OUTCOMES)
     columns = 3
     rows = int(np.ceil(len(outcomes) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 3.2 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(5.5 * columns, 3.4 * rows), squeeze=False)
     scenarios = [s for s in effects.scenario.unique() if s != BASELINE]
-    colours = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(scenarios), 1)))
+    colours = colours or scenario_colours(scenarios)
     for ax, outcome in zip(axes.flat, outcomes):
-        for colour, scenario in zip(colours, scenarios):
+        if period:
+            ax.axvspan(*period, color="0.9", zorder=0, label="programme weeks")
+        for scenario in scenarios:
             rows_ = effects[(effects.scenario == scenario) & (effects.outcome == outcome)].sort_values("step")
-            ax.plot(rows_.step, rows_.estimate, color=colour, label=scenario)
-            ax.fill_between(rows_.step, rows_.ci_low, rows_.ci_high, color=colour, alpha=0.15)
+            ax.plot(rows_.step, rows_.estimate, color=colours[scenario], label=scenario)
+            ax.fill_between(rows_.step, rows_.ci_low, rows_.ci_high, color=colours[scenario], alpha=0.15)
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_title(outcome, fontsize=10)
+        ax.set_title(OUTCOME_TITLES.get(outcome, outcome), fontsize=10)
         ax.set_xlabel("week")
+        ax.set_ylabel("difference from baseline")
     for ax in list(axes.flat)[len(outcomes):]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7, ncol=2)
-    fig.suptitle("Effect against baseline (mean and 95% interval over replicates)")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower right", fontsize=8, ncol=2, frameon=False)
+    fig.suptitle("Effect against baseline over time (mean and 95% interval over replicates; "
+                 "grey = weeks any programme runs)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
-def plot_cost_effect(cost: pd.DataFrame, final: pd.DataFrame, path) -> None:
-    """Each scenario's mean cost against its effect on the headline outcome, with 95% intervals."""
+def plot_cost_effect(cost: pd.DataFrame, final: pd.DataFrame, path, colours: dict | None = None) -> None:
+    """Each scenario's mean cost against its effect on the headline outcome, with 95% intervals; scenarios
+    named in a legend (labels cannot overlap)."""
     head = final[final.outcome == HEADLINE].set_index("scenario")
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for _, row in cost.iterrows():
+    colours = colours or scenario_colours(list(cost.scenario))
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for _, row in cost[cost.scenario != BASELINE].iterrows():
         e = head.loc[row.scenario]
-        ax.errorbar(row.total_cost, e.estimate, yerr=[[e.estimate - e.ci_low], [e.ci_high - e.estimate]], fmt="o")
-        ax.annotate(row.scenario, (row.total_cost, e.estimate), fontsize=7, xytext=(4, 4), textcoords="offset points")
+        ax.errorbar(row.total_cost, e.estimate, yerr=[[e.estimate - e.ci_low], [e.ci_high - e.estimate]], fmt="o",
+                    color=colours[row.scenario], label=row.scenario)
     ax.axhline(0, color="black", lw=0.8)
     currency = next((c for c in cost.currency if c), "")
     ax.set_xlabel(f"total cost per run [{currency}]")
-    ax.set_ylabel(f"effect on {HEADLINE} (thermometer points)")
-    ax.set_title("Cost against effect")
+    ax.set_ylabel("effect on receiving members' attitude\n[points, 0-100, whole population]")
+    ax.set_title("Cost against effect on receiving members' attitude")
     ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
-def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOptions, seconds: float) -> str:
-    """report.md: the scenarios ranked in plain words."""
+def goal_outcome(configs: dict, scenario: str) -> str:
+    """The outcome a scenario is judged on first: its first programme's goal (the headline if none)."""
+    for entry in (configs[scenario].get("interventions") or {}).values():
+        if entry.get("type") in GOALS:
+            return GOALS[entry["type"]][0]
+    return HEADLINE
+
+
+def effect_cell(row) -> str:
+    return f"{row.estimate:+.2f} ({row.ci_low:+.2f} to {row.ci_high:+.2f})"
+
+
+def headline_table(groups: pd.DataFrame, configs: dict, thresholds) -> list[str]:
+    """The report's headline: each scenario on its own goal, for participants, non-participants and
+    everyone, with counts, size in baseline SDs and whether the interval excludes zero."""
+    lines = ["| scenario | outcome [unit] | participants: n, effect (95%) | non-participants: n, effect (95%) | "
+             "everyone: n, effect (95%) | size, participants / everyone (d) | everyone's interval | "
+             "everyone at programme end |", "|---|---|---|---|---|---|---|---|"]
+    indexed = groups.set_index(["scenario", "when", "outcome", "who"])
+    for scenario in groups.scenario.unique():
+        outcome = goal_outcome(configs, scenario)
+        part, non, pop = (indexed.loc[(scenario, "last_week", outcome, who)] for who in WHO)
+        end = indexed.loc[(scenario, "programme_end", outcome, "population")]
+        part_cell, non_cell = (f"{row.n:,.0f}, {effect_cell(row)}" if row.n else "0, -" for row in (part, non))
+        lines.append(f"| {scenario} | {outcome} [{pop.unit}] | {part_cell} | {non_cell} | "
+                     f"{pop.n:,.0f}, {effect_cell(pop)} | {part['size']} ({part.d:+.2f}) / {pop['size']} "
+                     f"({pop.d:+.2f}) | {pop.certainty} | week {end.step}: {end.estimate:+.2f} |")
+    low, mid, high = thresholds
+    return lines + ["", f"Size words follow |d| = |effect| / SD of the outcome across residents in the baseline: "
+                    f"negligible below {low:g}, small {low:g}-{mid:g}, moderate {mid:g}-{high:g}, large {high:g} "
+                    "or more (after Cohen 1988; Funder & Ozer 2019 argue such small effects can matter "
+                    "when summed over many people). Whether an interval excludes zero is a separate matter "
+                    "from size."]
+
+
+def baseline_drift(replicates: pd.DataFrame) -> list[str]:
+    """How much the baseline itself moves from its first to its last recorded week (mean over replicates)."""
+    base = replicates[replicates.scenario == BASELINE].groupby(["outcome", "step"]).value.mean()
+    lines = ["| outcome | baseline, first week | baseline, last week | drift |", "|---|---|---|---|"]
+    for outcome in OUTCOMES:
+        series = base[outcome]
+        first, last = series.iloc[0], series.iloc[-1]
+        lines.append(f"| {outcome} (week {series.index[0]} to {series.index[-1]}) | {first:.3f} | {last:.3f} | "
+                     f"{last - first:+.3f} |")
+    return lines
+
+
+def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOptions, seconds: float,
+                 groups: pd.DataFrame | None = None, value: pd.DataFrame | None = None,
+                 configs: dict | None = None, replicates: pd.DataFrame | None = None,
+                 budget: pd.DataFrame | None = None) -> str:
+    """report.md: for whom, how big, how sure, for how long and at what cost, in plain words."""
     head = final[(final.outcome == HEADLINE) & (final.scenario != BASELINE)].sort_values("estimate", ascending=False)
     lines = ["# Scenario comparison", "",
-             f"{len(options.scenarios)} scenarios x {options.replicates} replicates on common random numbers, "
-             f"{seconds:.0f} s. Effects are differences from `{BASELINE}` at the final week, mean and "
-             f"{CONFIDENCE:.0%} interval over replicates.", "",
-             f"## Ranking by effect on {HEADLINE} (receiving members' attitude, 0-100)", ""]
+             f"{len(configs or options.scenarios)} scenarios x {options.replicates} replicates on common random numbers, "
+             f"{seconds:.0f} s. Effects are differences from `{BASELINE}` (same residents, same random draws).", ""]
+    if groups is not None and len(groups):
+        lines += ["## Headline: each scenario on its own goal, at the last week", "",
+                  intervals_sentence(options.parameter_uncertainty), "",
+                  *headline_table(groups, configs, options.size_thresholds), "",
+                  "Participants: residents who took part in any of the scenario's programmes; non-participants: "
+                  "the rest of the outcome's group (spillover); everyone: the whole group. Every outcome and "
+                  "group is in `effects_by_group.csv`.", ""]
+    lines += [f"## Ranking by effect on {HEADLINE} (receiving members' attitude, 0-100), whole population", ""]
     for rank, row in enumerate(head.itertuples(), start=1):
-        verdict = ("clearly raises it" if row.ci_low > 0 else "clearly lowers it" if row.ci_high < 0
-                   else "has no clear effect" if row.ci_low < 0 < row.ci_high else "does not change it")
-        lines.append(f"{rank}. **{row.scenario}** {verdict}: {row.estimate:+.2f} points "
-                     f"({row.ci_low:+.2f} to {row.ci_high:+.2f}).")
-    effective = cost[(cost.scenario != BASELINE) & cost.cost_per_attitude_point_receiving.notna()]
-    effective = effective.sort_values("cost_per_attitude_point_receiving")
-    lines += ["", "## Value for money", ""]
-    for row in effective.itertuples():
-        friendship = (f", {row.cost_per_new_friendship:,.0f} per new cross-group friendship"
-                      if np.isfinite(row.cost_per_new_friendship) else "")
-        lines.append(f"- **{row.scenario}**: {row.total_cost:,.0f} {row.currency} in all, "
-                     f"{row.cost_per_attitude_point_receiving:,.0f} per attitude point{friendship}.")
-    lines += ["", "## All effects at the final week", "", "| scenario | outcome | estimate | 95% interval |",
-              "|---|---|---|---|"]
+        lines.append(f"{rank}. **{row.scenario}**: {row.estimate:+.2f} points "
+                     f"({row.ci_low:+.2f} to {row.ci_high:+.2f}), {certainty_word(row.ci_low, row.ci_high)}.")
+    if value is not None and len(value):
+        lines += ["", "## Value for money: each programme on its own goal, at the last week", "",
+                  "| scenario | programme | goal [unit] | participants | cost per participant | points per "
+                  "participant (95%) | cost per participant-point (95%) | person-points, everyone (95%) | "
+                  "cost per person-point (95%) |", "|---|---|---|---|---|---|---|---|---|"]
+        for row in value.itertuples():
+            lines.append(
+                f"| {row.scenario} | {row.programme} | {row.outcome} [{row.unit}] | {row.participants:,.0f} | "
+                + (f"{row.cost_per_participant:,.0f} {row.currency} | {row.gain_per_participant:+.2f} "
+                   f"({row.gain_per_participant_low:+.2f} to {row.gain_per_participant_high:+.2f}) | "
+                   if row.participants else "- | - | ") +
+                f"{money(row.cost_per_participant_point, row.cost_per_participant_point_low, row.cost_per_participant_point_high)} | "
+                f"{row.person_points:,.0f} ({row.person_points_low:,.0f} to {row.person_points_high:,.0f}) | "
+                f"{money(row.cost_per_person_point, row.cost_per_person_point_low, row.cost_per_person_point_high)} |")
+        lines += ["", "Points are gains toward the goal (lower distress and misperception count as gains). "
+                  "Cost per participant-point and per person-point do not depend on the city's size while "
+                  "capacity does not bind, apart from fixed and weekly costs spread over more participants. "
+                  "In a mix, person-points include every programme's effect on that outcome."]
+    if budget is not None:
+        lines += ["", f"## Budget view: {options.budget:,.0f} on {options.budget_outcome}", ""]
+        if budget.empty:
+            lines.append("No single-programme scenario gains on this outcome within the budget.")
+        else:
+            lines += ["Greedy mix of single-programme scenarios, cheapest per person-point first, each bought whole "
+                      "at the size it ran (assumes effects add up and repeat at the same price):", ""]
+            lines += [f"- {row.copies} x **{row.scenario}**: {row.cost:,.0f} {row.currency}, "
+                      f"{row.person_points:,.0f} person-points" for row in budget.itertuples()]
+            lines.append(f"- in all: {budget.cost.sum():,.0f} spent, {budget.person_points.sum():,.0f} person-points")
+    if replicates is not None:
+        lines += ["", "## How much the baseline drifts over the run", "", *baseline_drift(replicates)]
+    lines += ["", "## All population effects at the final week", "",
+              "| scenario | outcome | estimate | 95% interval |", "|---|---|---|---|"]
     for row in final[final.scenario != BASELINE].itertuples():
         lines.append(f"| {row.scenario} | {row.outcome} | {row.estimate:+.4f} | {row.ci_low:+.4f} to {row.ci_high:+.4f} |")
     lines += ["", "Files: `replicates.parquet` (every replicate, scenario, step and outcome), `effects.csv`, "
-              "`effects_over_time.csv`, `cost.csv`, `effect_over_time.png`, `cost_effect.png`.", ""]
+              "`effects_over_time.csv`, `effects_by_group.csv` (participants, non-participants, everyone), "
+              "`programme_value.csv`, `cost.csv`, `effect_over_time.png`, `cost_effect.png`.", ""]
     return "\n".join(lines)
 
 
-def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, progress: str = "auto") -> str:
+def terminal_headline(groups: pd.DataFrame, value: pd.DataFrame, configs: dict, options: CompareOptions,
+                      last_week: int) -> list[str]:
+    """Five lines for the terminal: what ran, the largest effects for participants and for everyone on
+    the scenarios' own goals, the cheapest person-point, and what the intervals cover."""
+    final = groups[groups.when == "last_week"]
+    own = final[[goal_outcome(configs, s) == o for s, o in zip(final.scenario, final.outcome)]]
+    lines = [f"Compared {len(configs)} scenarios x {options.replicates} replicates against {BASELINE}, "
+             f"effects at week {last_week} on each scenario's own goal."]
+    for who, label in (("participants", "participants"), ("population", "everyone")):
+        rows = own[(own.who == who) & own.d.notna()]
+        if rows.empty:
+            lines.append(f"Largest effect for {label}: none.")
+            continue
+        best = rows.loc[rows.d.abs().idxmax()]
+        lines.append(f"Largest effect for {label}: {best.scenario} on {best.outcome}, {best.estimate:+.2f} "
+                     f"{best.unit} (d {best.d:+.2f}, {best['size']}; {best.certainty}; n {best.n:,.0f}).")
+    priced = value[value.cost_per_person_point.notna()]
+    if priced.empty:
+        lines.append("Cheapest person-point: no programme gains on its goal.")
+    else:
+        best = priced.loc[priced.cost_per_person_point.idxmin()]
+        lines.append(f"Cheapest person-point: {best.programme} in {best.scenario} on {best.outcome}, "
+                     f"{best.cost_per_person_point:,.0f} {best.currency} per point.")
+    lines.append(intervals_sentence(options.parameter_uncertainty).split(":")[0] + ".")
+    return lines
+
+
+def money(value: float, low: float, high: float) -> str:
+    if not np.isfinite(value):
+        return "- (no gain)"
+    upper = "no upper bound" if not np.isfinite(high) else f"{high:,.0f}"
+    return f"{value:,.0f} ({low:,.0f} to {upper})"
+
+
+def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, progress: str = "auto") -> list[str]:
     """Run the comparison of the validated scenario configs and write its files into `folder`;
-    returns the ranking text."""
+    returns the five-line headline for the terminal."""
     start = time.perf_counter()
     jobs = Parallel(n_jobs=options.jobs, return_as="generator", max_nbytes=None)(  # no memmaps: no /dev/shm debris
         delayed(run_replicate)(configs, replicate) for replicate in range(options.replicates))
     results = list(tqdm(jobs, total=options.replicates, desc="replicates", disable=PROGRESS_DISABLE[progress],
                         leave=False))
     seconds = time.perf_counter() - start
-    replicates = pd.concat([rows for rows, _ in results], ignore_index=True)
-    costs = pd.concat([cost for _, cost in results], ignore_index=True)
+    replicates, costs, groups, values = (pd.concat(parts, ignore_index=True) for parts in zip(*results))
     effects = paired_effects(replicates)
     final = effects[effects.step == effects.step.max()]
     columns = ["scenario", "outcome", "estimate", "ci_low", "ci_high"]
     cost = cost_effectiveness(final, costs)
+    by_group = group_effects(groups, options.size_thresholds)
+    value = programme_value(values)
+    single = {name for name, plain in configs.items() if len(plain.get("interventions") or {}) == 1}
+    budget = None if options.budget is None else budget_mix(value, single, options.budget, options.budget_outcome)
     replicates.to_parquet(folder / "replicates.parquet", index=False)
     final[final.scenario != BASELINE][columns].to_csv(folder / "effects.csv", index=False)
     effects[columns[:2] + ["step"] + columns[2:]].to_csv(folder / "effects_over_time.csv", index=False)
-    cost.to_csv(folder / "cost.csv", index=False)
-    plot_effects(effects, folder / "effect_over_time.png")
-    plot_cost_effect(cost, final, folder / "cost_effect.png")
-    text = ranking_text(final, cost, options, seconds)
+    cost.round(4).to_csv(folder / "cost.csv", index=False)
+    by_group.round(4).to_csv(folder / "effects_by_group.csv", index=False)
+    value.round(4).to_csv(folder / "programme_value.csv", index=False)
+    colours = scenario_colours([name for name in configs if name != BASELINE])
+    plot_effects(effects, folder / "effect_over_time.png", colours, programme_period(configs))
+    plot_cost_effect(cost, final, folder / "cost_effect.png", colours)
+    text = ranking_text(final, cost, options, seconds, by_group, value, configs, replicates, budget)
     (folder / "report.md").write_text(text)
-    return text
+    return terminal_headline(by_group, value, configs, options, int(effects.step.max()))

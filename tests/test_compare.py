@@ -27,12 +27,14 @@ def test_paired_effects_are_mean_differences_with_t_intervals():
 
 def test_replicates_share_random_numbers_across_scenarios():
     configs = scenario_configs(TINY, ["baseline", "coordination_only", "co_creation"])
-    rows, costs = run_replicate(configs, replicate=1)
+    rows, costs, groups, _ = run_replicate(configs, replicate=1)
     wide = rows.pivot_table(index=["outcome", "step"], columns="scenario", values="value")
     np.testing.assert_array_equal(wide["coordination_only"], wide["baseline"])  # nothing it coordinates
     assert not np.array_equal(wide["co_creation"], wide["baseline"])
     assert set(rows.seed) == {1}
     assert costs.set_index("scenario").total_cost["baseline"] == 0.0
+    alone = groups[groups.scenario == "coordination_only"]
+    assert (alone.effect.fillna(0.0) == 0).all() and (alone[alone.who == "participants"].n == 0).all()
 
 
 def test_cost_effectiveness_divides_cost_by_gain_only_when_positive():
@@ -73,8 +75,11 @@ def test_comparison_writes_its_files(comparison):
     folder, stdout = comparison
     assert {p.name for p in folder.iterdir()} == {
         "config.yaml", "overrides.yaml", "replicates.parquet", "effects.csv", "effects_over_time.csv", "cost.csv",
-        "effect_over_time.png", "cost_effect.png", "report.md"}
-    assert "Ranking by effect on attitude_receiving" in stdout
+        "effect_over_time.png", "cost_effect.png", "report.md", "effects_by_group.csv", "programme_value.csv"}
+    assert "Compared 3 scenarios x 3 replicates" in stdout and f"report: {folder / 'report.md'}" in stdout
+    assert len(stdout.strip().splitlines()) == 7  # five-line headline, the report, the folder
+    report = (folder / "report.md").read_text()
+    assert "intervals cover chance only" in report and "| co_creation | attitude_receiving [points (0-100)] |" in report
 
 
 def test_effects_table_has_the_documented_columns_and_outcomes(comparison):

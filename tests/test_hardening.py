@@ -332,7 +332,8 @@ def test_three_identical_runs_at_once_write_three_complete_distinct_folders(tmp_
     folders = [tmp_path / out.strip().split("wrote ", 1)[1] for out, _ in outputs]
     assert len(set(folders)) == 3
     expected = {"config.yaml", "overrides.yaml", "timeseries.parquet", "timeseries.csv", "agents.parquet",
-                "survey.parquet", "costs.csv", "city.json", "attitude_by_group.png", "contact_by_group.png", "report.md"}
+                "survey.parquet", "costs.csv", "contact_by_setting.csv", "city.json", "attitude_by_group.png",
+                "contact_by_group.png", "report.md"}
     for folder in folders:
         assert {p.name for p in folder.iterdir()} == expected
     data = [(folder / "timeseries.parquet").read_bytes() for folder in folders]

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import yaml
 
+import run
 from tests.conftest import SMALL_CITY, run_cli
 from tests.inprocess import assert_clean_rejection, run_main
 
@@ -13,6 +14,7 @@ AGENT_COLUMNS = {"id", "group", "neighbourhood", "attitude", "anxiety", "trust",
                  "qualification_recognised", "legal_status", "family_pending", "belonging", "responsibility",
                  "belief_education", "belief_employment", "belief_welfare", "household", "workplace"}
 RUN_FILES = {"config.yaml", "overrides.yaml", "timeseries.parquet", "timeseries.csv", "agents.parquet", "survey.parquet", "costs.csv",
+             "contact_by_setting.csv",
              "city.json", "attitude_by_group.png", "contact_by_group.png", "report.md"}
 
 
@@ -134,3 +136,28 @@ def test_bad_custom_city_names_file_row_and_column(tmp_path, capsys):
     before = set(tmp_path.rglob("*"))
     result = run_main(capsys, tmp_path, *overrides, "steps=5")
     assert_clean_rejection(result, "nodes.csv row 4, column group", tmp_path, before)
+
+
+def test_scenario_run_prints_a_five_line_headline_and_names_scenario_and_overrides(tmp_path, capsys):
+    folder = tmp_path / "co"
+    assert run.main([*SMALL_CITY, "scenario=co_creation", "run.progress=off", f"run.output_dir={folder}"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 7 and lines[0].startswith("Bridges run: scenario co_creation (")
+    assert lines[5] == f"report: {folder / 'report.md'}"
+    assert "Run: scenario co_creation (" in (folder / "report.md").read_text()
+    agents = pd.read_parquet(folder / "agents.parquet")
+    assert agents.took_part_co_creation.dtype == bool and 0 < agents.took_part_co_creation.sum() < len(agents)
+
+
+def test_contact_by_setting_adds_up_to_the_residents_encounters(tmp_path):
+    """Every intergroup encounter happens in one setting, so the settings' encounters sum to the run's
+    total; the residents' positive and negative counts sum to the settings' (both sides counted)."""
+    folder = tmp_path / "vol"
+    assert run.main([*SMALL_CITY, "scenario=volunteering", "run.progress=off", f"run.output_dir={folder}"]) == 0
+    settings = pd.read_csv(folder / "contact_by_setting.csv")
+    agents = pd.read_parquet(folder / "agents.parquet")
+    assert "volunteering" in set(settings.setting[settings.kind == "programme"])
+    assert settings.positive.sum() == agents.positive_contacts.sum()
+    assert settings.negative.sum() == agents.negative_contacts.sum()
+    assert 2 * settings.encounters.sum() == agents.intergroup_contacts.sum()
+    assert "## Contact by setting" in (folder / "report.md").read_text()
