@@ -77,10 +77,20 @@ def gather_public_encounters(model) -> None:
     size = state.n * i.opportunities
     source, target = encounter_rules.public_encounter_pairs(
         state.neighbourhood, state.group, i.opportunities, i.local_share,
-        model.streams.uniform(f"{PUBLIC}.where", model.steps, size), model.streams.uniform(f"{PUBLIC}.who", model.steps, size))
+        model.streams.uniform(f"{PUBLIC}.where", model.steps, size), model.streams.uniform(f"{PUBLIC}.who", model.steps, size),
+        static_index(model, "places", lambda: encounter_rules.residents_by_place(state.neighbourhood)))
     conditions = np.array([i.equal_status, i.common_goal, i.cooperation, i.institutional_support])
     model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate),
                                     np.tile(conditions, (len(source), 1)))
+
+
+def static_index(model, name: str, compute):
+    """`compute()` once per model and kept in `model.static_index[name]`: for indices of fields fixed when the
+    city is built (group, neighbourhood), so weekly phases do not recompute them."""
+    cache = model.__dict__.setdefault("static_index", {})
+    if name not in cache:
+        cache[name] = compute()
+    return cache[name]
 
 
 def setting_kind(model, block: ContactBlock) -> np.ndarray:
