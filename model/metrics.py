@@ -53,8 +53,8 @@ def group_metrics(state, week=None) -> list[tuple[str, str, float]]:
     rows = []
     gaps = misperception_per_person(state)
     for code, label in enumerate(GROUPS):
-        members = state.group == code
-        if not members.any():
+        members = np.flatnonzero(state.group == code)  # indexed once per group, then gathered per metric
+        if not members.size:
             continue
         values = {
             "attitude_mean": state.attitude[members].mean(),

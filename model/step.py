@@ -126,7 +126,10 @@ def meet(model) -> None:
                 rate, ready[source], ready[target],
                 friendship_rules.meeting_factor(block.friend, p.dynamics.friendship))
             if choice is not None:
-                chosen = selection_rules.chosen_ties(setting_kind(model, block), sel.chosen_kinds)
+                chosen = (static_index(model, "chosen_city_ties",
+                                       lambda: selection_rules.chosen_ties(setting_kind(model, block), sel.chosen_kinds))
+                          if block is model.ties else selection_rules.chosen_ties(setting_kind(model, block),
+                                                                                  sel.chosen_kinds))
                 rate = selection_rules.chosen_rate(rate, chosen, choice[source], choice[target])
         block.encounters = contact_rules.draw_encounters(
             rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
@@ -305,7 +308,7 @@ def update_beliefs(model) -> None:
         observer, partner = belief_rules.observer_and_partner(block.source, block.target, state.group)
         sightings.append((observer, block.encounters, facts[partner]))
     shown, seen = belief_rules.pooled_observations(state.n, sightings, truth, d)
-    receiving = state.group == RECEIVING
+    receiving = static_index(model, "receiving", lambda: np.flatnonzero(state.group == RECEIVING))
     for column, topic in enumerate(BELIEFS):
         belief = state.belief(topic)
         belief[receiving] = belief_rules.update_belief(
@@ -335,7 +338,7 @@ def perceive_threat(model) -> None:
     state, t = model.state, model.params.dynamics.threat
     threat = current_threat(model)
     if t.enabled:
-        receiving = state.group == RECEIVING
+        receiving = static_index(model, "receiving", lambda: np.flatnonzero(state.group == RECEIVING))
         state.attitude[receiving] = threat_rules.threat_attitude_change(
             state.attitude[receiving], state.threat[receiving], threat[receiving], t.attitude_weight, THERMOMETER_MAX)
     state.threat[:] = threat
