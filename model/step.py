@@ -265,7 +265,9 @@ def ingroup_views(model, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each person's ingroup friends' mean of a view (the neighbourhood's if friendless) and their own group's
     mean of it in their neighbourhood."""
     state = model.state
-    neighbourhood = norm_rules.neighbourhood_ingroup_mean(value, state.neighbourhood, state.group)
+    neighbourhood = norm_rules.neighbourhood_ingroup_mean(
+        value, state.neighbourhood, state.group,
+        static_index(model, "ingroup_places", lambda: norm_rules.ingroup_places(state.neighbourhood, state.group)))
     return norm_rules.friends_mean(value, model.ingroup_friends, model.ingroup_friend_count, neighbourhood), neighbourhood
 
 
