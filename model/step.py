@@ -258,7 +258,14 @@ def update_friendships(model) -> None:
 def extended_contact(model) -> None:
     """Count each person's ingroup friends who have cross-group friendships."""
     state = model.state
-    state.extended_contacts[:] = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends)
+    has_friend = state.outgroup_friends > 0
+    last = model.__dict__.get("extended_memo")  # (who had an outgroup friend, extended contacts) last week
+    if last is None:
+        extended = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends)
+    else:
+        extended = last[1] + friendship_rules.extended_contacts_change(model.ingroup_friends, last[0], has_friend)
+    model.extended_memo = (has_friend, extended)
+    state.extended_contacts[:] = extended
 
 
 def ingroup_views(model, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
