@@ -186,9 +186,12 @@ def tally_contacts(model) -> None:
         if gen.enabled:
             salience = gen.incidental_salience if block.name == PUBLIC else gen.salience
             weight = weight * generalisation_rules.generalisation_weight(salience, block.met, gen.half_familiar)
+        weight = np.broadcast_to(weight, block.size)
         for side, people in (("source", block.source), ("target", block.target)):
             for valence, counts in (("positive", block.positive[side]), ("negative", block.negative[side])):
-                raw, weighted = contact_rules.tally(state.n, people, counts, weight)
+                # Only ties with such encounters count (the others would add exact zeros to the sums).
+                hit = np.flatnonzero(counts)
+                raw, weighted = contact_rules.tally(state.n, people[hit], counts[hit], weight[hit])
                 totals[valence] += raw
                 totals[f"{valence}_weighted"] += weighted
     week.positive, week.negative = totals["positive"].astype(np.int64), totals["negative"].astype(np.int64)
@@ -314,8 +317,10 @@ def update_beliefs(model) -> None:
     facts = belief_rules.person_facts(state.education, state.employed)
     sightings = []
     for block in model.contact_blocks():
-        observer, partner = belief_rules.observer_and_partner(block.source, block.target, state.group)
-        sightings.append((observer, block.encounters, facts[partner]))
+        # Only ties with encounters this week show anything (the others would add exact zeros to the sums).
+        met = np.flatnonzero(block.encounters)
+        observer, partner = belief_rules.observer_and_partner(block.source[met], block.target[met], state.group)
+        sightings.append((observer, block.encounters[met], facts[partner]))
     shown, seen = belief_rules.pooled_observations(state.n, sightings, truth, d)
     receiving = static_index(model, "receiving", lambda: np.flatnonzero(state.group == RECEIVING))
     for column, topic in enumerate(BELIEFS):
