@@ -48,11 +48,10 @@ def public_encounter_pairs(neighbourhood: np.ndarray, group: np.ndarray, opportu
     """
     n = len(group)
     order, size, start = residents_by_place(neighbourhood) if places is None else places
-    person = np.repeat(np.arange(n, dtype=np.int64), opportunities)
     local = u_where < local_share
     # Uniforms are in [0, 1), so truncating (astype) is flooring.
     partner = np.minimum((u_who * n).astype(np.int64), n - 1)
     home = np.repeat(neighbourhood, opportunities)[local]
     partner[local] = order[np.minimum(start[home] + (u_who[local] * size[home]).astype(np.int64), n - 1)]
-    across = np.repeat(group, opportunities) != group[partner]
-    return person[across], partner[across]
+    across = np.flatnonzero(np.repeat(group, opportunities) != group[partner])
+    return across // max(opportunities, 1), partner[across]
