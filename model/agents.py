@@ -12,8 +12,10 @@ The reference engine (`BridgesModel(params, engine="agents")`) runs the same wee
 each phase is an `AgentSet.shuffle_do` over the residents in random order, and each resident calls the
 same rules (model/rules/) on its own small arrays: its ties, its partners, itself. Phases stay
 synchronous (every resident finishes one before any starts the next), so the order of residents changes
-only who draws which random number. Programmes, metrics and the survey act on the whole model, as in the
-vectorised week. It is the readable version for students and the yardstick for speed; random numbers
+only who draws which random number. Programmes, the week's public co-presences (the incidental-encounter
+block, drawn from the same named streams as the vectorised week), metrics and the survey act on the whole
+model, as in the vectorised week; so do the few facts everyone perceives about the whole population (the
+neighbourhood's mean views, the city's arriving share, what arriving members are really like). It is the readable version for students and the yardstick for speed; random numbers
 come from the model's generator, so the two engines agree in distribution, not number for number.
 """
 
@@ -27,9 +29,16 @@ from model.params import BELIEFS, GROUPS
 from model.rules import beliefs as belief_rules
 from model.rules import contact as contact_rules
 from model.rules import friendship as friendship_rules
+from model.rules import generalisation as generalisation_rules
+from model.rules import negativity as negativity_rules
+from model.rules import norms as norm_rules
+from model.rules import partner as partner_rules
 from model.rules import people as people_rules
-from model.state import RECEIVING, STATIC_FIELDS, THERMOMETER_MAX, State
-from model.step import deliver_interventions, record, survey
+from model.rules import selection as selection_rules
+from model.rules import threat as threat_rules
+from model.rules import variability as variability_rules
+from model.state import ARRIVING, RECEIVING, STATIC_FIELDS, THERMOMETER_MAX, State
+from model.step import PUBLIC, VIEWS, deliver_interventions, gather_public_encounters, record, setting_kind, survey
 
 
 class StateField:
@@ -82,23 +91,40 @@ class Resident(mesa.Agent):
         order, start = self.model.tie_index[block.name][side]
         return order[start[self.index]:start[self.index + 1]]
 
+    def both_ends(self, block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """This resident's ties in `block` at either end, numbered locally for the per-person rules: the
+        resident is person 0 and every partner person 1. Returns (ties, local source, local target)."""
+        started, ended = self.ties(block, "source"), self.ties(block, "target")
+        ends = np.concatenate([np.zeros(started.size, dtype=np.int64), np.ones(ended.size, dtype=np.int64)])
+        return np.concatenate([started, ended]), ends, 1 - ends
+
     def meet(self) -> None:
-        """Encounters on the ties this resident starts (each tie is met once, by its source end)."""
-        model, state, p = self.model, self.model.state, self.model.params
+        """Encounters on the ties this resident starts (each tie is met once, by its source end); in chosen
+        settings both people's attitude and trust scale the rate (`contact.selection`)."""
+        model, state, p, me = self.model, self.model.state, self.model.params, self.me
+        sel = p.contact.selection
         for block in model.contact_blocks():
             mine = self.ties(block, "source")
             if not mine.size:
                 continue
             partners = block.target[mine]
             rate = contact_rules.live_rate(block.rate[mine], block.live[mine], block.needs_employment[mine],
-                                           state.employed[self.me], state.employed[partners])
+                                           state.employed[me], state.employed[partners])
             if block.voluntary:
-                ready = contact_rules.willingness(state.anxiety[self.me], state.distress[self.me],
-                                                  state.responsibility[self.me], p.contact.willingness)
+                ready = contact_rules.willingness(state.anxiety[me], state.distress[me],
+                                                  state.responsibility[me], p.contact.willingness)
                 ready_partners = contact_rules.willingness(state.anxiety[partners], state.distress[partners],
                                                            state.responsibility[partners], p.contact.willingness)
                 rate = contact_rules.encounter_rate(rate, ready, ready_partners,
                                                     friendship_rules.meeting_factor(block.friend[mine], p.dynamics.friendship))
+                if sel.enabled:
+                    choice = selection_rules.choice_factor(state.attitude[me], state.trust[me], sel.attitude_weight,
+                                                           sel.trust_weight, THERMOMETER_MAX)
+                    choice_partners = selection_rules.choice_factor(state.attitude[partners], state.trust[partners],
+                                                                    sel.attitude_weight, sel.trust_weight,
+                                                                    THERMOMETER_MAX)
+                    chosen = selection_rules.chosen_ties(setting_kind(model, block)[mine], sel.chosen_kinds)
+                    rate = selection_rules.chosen_rate(rate, chosen, choice, choice_partners)
             block.encounters[mine] = contact_rules.draw_encounters(rate, model.rng.random(mine.size))
 
     def judge_quality(self) -> None:
@@ -117,22 +143,29 @@ class Resident(mesa.Agent):
                 model.params.contact.quality)
 
     def judge_valence(self) -> None:
-        """How this resident experienced each of its encounters: positive or negative."""
-        model = self.model
-        offset = model.params.contact.valence_offset_for(model.state.group[self.me])
+        """How this resident experienced each of its encounters: positive or negative; with `contact.partner`
+        on, the partner's prejudice counts too."""
+        model, state, partner = self.model, self.model.state, self.model.params.contact.partner
+        own_offset = model.params.contact.valence_offset_for(state.group[self.me])
         for block in model.contact_blocks():
-            for side in ("source", "target"):
+            for side, other in (("source", block.target), ("target", block.source)):
                 mine = self.ties(block, side)
                 if not mine.size:
                     continue
+                offset = own_offset
+                if partner.enabled:
+                    offset = offset + partner_rules.partner_shift(state.attitude[other[mine]],
+                                                                  partner.prejudice_weight, THERMOMETER_MAX)
                 p_positive = anti_discrimination.spare_negative(
                     contact_rules.positive_probability(block.quality[mine], offset), block.negative_reduction[mine])
                 block.positive[side][mine], block.negative[side][mine] = contact_rules.draw_valence(
                     block.encounters[mine], p_positive, model.rng.random(mine.size))
 
     def tally_contacts(self) -> None:
-        """This resident's contact this week (raw, and with friend encounters weighted) and its history."""
-        model, state, week, f = self.model, self.model.state, self.model.week, self.model.params.dynamics.friendship
+        """This resident's contact this week (raw, and weighted: friend encounters count more, and with
+        `contact.generalisation` on each carries to the group by salience and novelty) and its history."""
+        model, state, week = self.model, self.model.state, self.model.week
+        f, gen = model.params.dynamics.friendship, model.params.contact.generalisation
         totals = {name: np.zeros(1) for name in ("positive", "negative", "positive_weighted", "negative_weighted")}
         for block in model.contact_blocks():
             for side in ("source", "target"):
@@ -140,6 +173,10 @@ class Resident(mesa.Agent):
                 if not mine.size:
                     continue
                 weight = friendship_rules.contact_weight(block.friend[mine], f)
+                if gen.enabled:
+                    salience = gen.incidental_salience if block.name == PUBLIC else gen.salience
+                    weight = weight * generalisation_rules.generalisation_weight(salience, block.met[mine],
+                                                                                 gen.half_familiar)
                 for valence in ("positive", "negative"):
                     counts = getattr(block, valence)[side][mine]
                     raw, weighted = contact_rules.tally(1, np.zeros(mine.size, dtype=np.int64), counts, weight)
@@ -154,12 +191,41 @@ class Resident(mesa.Agent):
         state.recent_encounters[self.me] = people_rules.running_average(
             state.recent_encounters[self.me], encounters, model.params.dynamics.recent_contact_weight)
 
+    def count_new_partners(self) -> None:
+        """Partners this resident met for the first time this week, the running average of its positive
+        encounters, and (with `dynamics.variability` on) how varied the outgroup now seems."""
+        model, state, me, v = self.model, self.model.state, self.me, self.model.params.dynamics.variability
+        state.positive_history[me] = people_rules.running_average(state.positive_history[me], model.week.positive[me],
+                                                                  model.params.contact.negativity.memory)
+        for block in model.contact_blocks():
+            mine, source, target = self.both_ends(block)
+            state.distinct_partners[me] += variability_rules.new_partners(block.met[mine], block.encounters[mine],
+                                                                          source, target, 2)[0]
+        if v.enabled:
+            state.variability[me] = variability_rules.perceived_variability(
+                v.baseline_for(state.group[me]), state.distinct_partners[me], v.half_partners)
+
+    def remember_meetings(self) -> None:
+        """Meetings so far on the ties this resident starts (after everyone has counted new partners)."""
+        for block in self.model.contact_blocks():
+            mine = self.ties(block, "source")
+            block.met[mine] += block.encounters[mine]
+
     def update_attitudes(self) -> None:
-        """Attitude, anxiety and trust after this week's contact."""
+        """Attitude, anxiety and trust after this week's contact; with `contact.negativity` on, on the log-odds
+        with a negativity weight buffered by recent positive contact."""
         model, state, week, contact, me = self.model, self.model.state, self.model.week, self.model.params.contact, self.me
-        state.attitude[me], state.anxiety[me], state.trust[me] = contact_rules.update_views(
-            state.attitude[me], state.anxiety[me], state.trust[me], week.positive_weighted[me],
-            week.negative_weighted[me], contact.susceptibility_for(state.group[me]), contact.update, THERMOMETER_MAX)
+        susceptibility = contact.susceptibility_for(state.group[me])
+        pos, neg, u = week.positive_weighted[me], week.negative_weighted[me], contact.update
+        if not contact.negativity.enabled:
+            state.attitude[me], state.anxiety[me], state.trust[me] = contact_rules.update_views(
+                state.attitude[me], state.anxiety[me], state.trust[me], pos, neg, susceptibility, u, THERMOMETER_MAX)
+            return
+        k = negativity_rules.buffered_weight(u.negativity_weight, state.positive_history[me], contact.negativity.buffer_half)
+        update = negativity_rules.log_odds_update
+        state.attitude[me] = update(state.attitude[me], pos, neg, u.attitude_step * susceptibility, k, THERMOMETER_MAX, 0.0)
+        state.anxiety[me] = update(state.anxiety[me], pos, neg, u.anxiety_step * susceptibility, k, 0.0, 1.0)
+        state.trust[me] = update(state.trust[me], pos, neg, u.trust_step * susceptibility, k, 1.0, 0.0)
 
     def update_tie_strengths(self) -> None:
         """Strength of the ties this resident starts, from both sides' positive and negative contact."""
@@ -177,22 +243,54 @@ class Resident(mesa.Agent):
         """This resident's cross-group friendships, over the ties at either end."""
         count = 0
         for block in self.model.contact_blocks():
-            started, ended = self.ties(block, "source"), self.ties(block, "target")
-            # Local numbering: this resident is 0, any partner 1.
-            ends = np.concatenate([np.zeros(started.size, dtype=np.int64), np.ones(ended.size, dtype=np.int64)])
-            count += friendship_rules.ties_per_person(2, ends, 1 - ends, block.friend[np.concatenate([started, ended])])[0]
+            mine, source, target = self.both_ends(block)
+            count += friendship_rules.ties_per_person(2, source, target, block.friend[mine])[0]
         self.model.state.outgroup_friends[self.me] = count
 
+    def ingroup_friends(self) -> np.ndarray:
+        """Indices of this resident's ingroup friends."""
+        friends = self.model.ingroup_friends
+        return friends.indices[friends.indptr[self.index]:friends.indptr[self.index + 1]]
+
     def extended_contact(self) -> None:
-        """Warm to the outgroup through ingroup friends who have outgroup friends."""
-        model, state, me = self.model, self.model.state, self.me
-        friends = model.ingroup_friends
-        mine = friends.indices[friends.indptr[self.index]:friends.indptr[self.index + 1]]
-        state.extended_contacts[me] = friendship_rules.extended_contacts(np.ones((1, mine.size)),
-                                                                         state.outgroup_friends[mine])
-        state.attitude[me] = friendship_rules.extended_contact_update(
-            state.attitude[me], state.extended_contacts[me], model.ingroup_friend_count[me],
-            model.params.contact.susceptibility_for(state.group[me]), model.params.dynamics, THERMOMETER_MAX)
+        """Count this resident's ingroup friends who have cross-group friendships."""
+        state, mine = self.model.state, self.ingroup_friends()
+        state.extended_contacts[self.me] = friendship_rules.extended_contacts(np.ones((1, mine.size)),
+                                                                              state.outgroup_friends[mine])
+
+    def perceive_norms(self) -> None:
+        """With `dynamics.norms` on: the ingroup norm this resident perceives for each view (its friends', its
+        neighbourhood's, its own start), before anyone moves toward theirs."""
+        model, state, me, n = self.model, self.model.state, self.me, self.model.params.dynamics.norms
+        if not n.enabled:
+            return
+        mine = self.ingroup_friends()
+        extended_share = norm_rules.extended_share(state.extended_contacts[me], model.ingroup_friend_count[me])
+        for name in VIEWS:
+            neighbourhood = model.neighbourhood_views[name][me]
+            friends = norm_rules.friends_mean(getattr(state, name)[mine], np.ones((1, mine.size)),
+                                              model.ingroup_friend_count[me], neighbourhood)
+            if name == "attitude":
+                friends = norm_rules.extended_norm(friends, extended_share, n.extended_signal, THERMOMETER_MAX)
+            start, friends_start, neighbourhood_start = (values[me] for values in model.views_at_start[name])
+            model.perceived_norms[name][me] = norm_rules.perceived_norm(
+                start, friends, friends_start, neighbourhood, neighbourhood_start, n.friends_weight,
+                n.neighbourhood_weight, n.own_weight)
+
+    def follow_norms(self) -> None:
+        """With `dynamics.norms` on: each view drifts toward its perceived norm, and ingroup friends'
+        outgroup friendships ease anxiety. Off: extended contact warms the attitude by a fixed weekly step."""
+        model, state, me, n = self.model, self.model.state, self.me, self.model.params.dynamics.norms
+        if not n.enabled:
+            state.attitude[me] = friendship_rules.extended_contact_update(
+                state.attitude[me], state.extended_contacts[me], model.ingroup_friend_count[me],
+                model.params.contact.susceptibility_for(state.group[me]), model.params.dynamics, THERMOMETER_MAX)
+            return
+        for name in VIEWS:
+            value = getattr(state, name)
+            value[me] = norm_rules.conform(value[me], model.perceived_norms[name][me], n.rate)
+        extended_share = norm_rules.extended_share(state.extended_contacts[me], model.ingroup_friend_count[me])
+        state.anxiety[me] = norm_rules.extended_anxiety(state.anxiety[me], extended_share, n.extended_anxiety_relief)
 
     def update_beliefs(self) -> None:
         """A receiving resident's beliefs: media drift, and what its arriving partners showed this week."""
@@ -217,6 +315,25 @@ class Resident(mesa.Agent):
             belief[self.me] = belief_rules.update_belief(belief[self.me], shown[:, column], seen,
                                                          model.params.city.beliefs.media_prior[topic], d)
 
+    def perceive_threat(self) -> None:
+        """A receiving resident's perceived threat from its beliefs, the arriving share it sees, its anxiety
+        and any cross-group friendship; with `dynamics.threat` on, its change moves the attitude."""
+        model, state, me, t = self.model, self.model.state, self.me, self.model.params.dynamics.threat
+        if state.group[self.index] != RECEIVING:
+            state.threat[me] = np.nan
+            return
+        burden = threat_rules.economic_burden(state.belief_education[me], state.belief_employment[me],
+                                              state.belief_welfare[me])
+        perceived = threat_rules.perceived_outgroup_share(model.local_arriving_share[state.neighbourhood[me]],
+                                                          model.city_arriving_share, t.local_weight, t.overestimation)
+        threat = threat_rules.threat_level(burden, perceived, state.anxiety[me], state.outgroup_friends[me] > 0,
+                                           t.intercept, t.burden_weight, t.size_weight, t.anxiety_weight,
+                                           t.friend_weight)
+        if t.enabled:
+            state.attitude[me] = threat_rules.threat_attitude_change(state.attitude[me], state.threat[me], threat,
+                                                                     t.attitude_weight, THERMOMETER_MAX)
+        state.threat[me] = threat
+
     def update_livelihoods(self) -> None:
         """Legal decision, family reunification, courses, language and employment."""
         model, state, d, week, me = self.model, self.model.state, self.model.params.dynamics, self.model.week, self.me
@@ -240,6 +357,18 @@ class Resident(mesa.Agent):
                                                           state.family_pending[me], week.negative[me], d.distress)
         state.belonging[me] = people_rules.update_belonging(state.belonging[me], state.group[me], week.positive[me],
                                                             state.employed[me], d.belonging)
+
+    def feel_discrimination(self) -> None:
+        """With `dynamics.discrimination` on: an arriving resident's negative intergroup encounters build
+        experienced discrimination, which raises distress and lowers belonging."""
+        model, state, me, d = self.model, self.model.state, self.me, self.model.params.dynamics.discrimination
+        if not d.enabled:
+            return
+        if state.group[self.index] == ARRIVING:
+            state.discrimination[me] = partner_rules.update_discrimination(state.discrimination[me],
+                                                                           model.week.negative[me], d.gain, d.decay)
+        state.distress[me], state.belonging[me] = partner_rules.discrimination_toll(
+            state.distress[me], state.belonging[me], state.discrimination[me], d.distress_rise, d.belonging_loss)
 
 
 for _name in State.field_names():
@@ -278,18 +407,37 @@ def observe_truth(model) -> None:
     model.truth = belief_rules.true_shares(state.group, state.education, state.employed)
 
 
+def observe_neighbourhoods(model) -> None:
+    """Each group's mean view in each neighbourhood this week (the neighbourhood part of the norm everyone
+    perceives), and blank norms for the residents to fill in."""
+    state = model.state
+    model.neighbourhood_views = {name: norm_rules.neighbourhood_ingroup_mean(getattr(state, name), state.neighbourhood,
+                                                                            state.group) for name in VIEWS}
+    model.perceived_norms = {name: np.zeros(state.n) for name in VIEWS}
+
+
+def observe_city(model) -> None:
+    """The arriving share of the whole city (the city-wide part of the group size everyone perceives)."""
+    model.city_arriving_share = float(np.mean(model.state.group == ARRIVING))
+
+
 AGENTS_WEEK = (
     ("deliver_interventions", deliver_interventions),  # programmes act on the whole model, as in STEP_ORDER
+    ("gather_public_encounters", gather_public_encounters),  # the week's public co-presences, as in STEP_ORDER
     ("meet", (open_week, "meet")),
     ("judge_quality", "judge_quality"),
     ("judge_valence", "judge_valence"),
     ("tally_contacts", "tally_contacts"),
+    ("remember_partners", ("count_new_partners", "remember_meetings")),
     ("update_attitudes", "update_attitudes"),
     ("update_friendships", ("update_tie_strengths", "count_outgroup_friends")),
     ("extended_contact", "extended_contact"),
+    ("follow_norms", (observe_neighbourhoods, "perceive_norms", "follow_norms")),
     ("update_beliefs", (observe_truth, "update_beliefs")),
+    ("perceive_threat", (observe_city, "perceive_threat")),
     ("update_livelihoods", "update_livelihoods"),
     ("update_wellbeing", "update_wellbeing"),
+    ("feel_discrimination", "feel_discrimination"),
     ("record", record),
     ("survey", survey),
 )

@@ -51,10 +51,9 @@ OUTCOMES = {
 def group_metrics(state, week=None) -> list[tuple[str, str, float]]:
     """Metrics of each group; contact metrics only when a week's contact counts are given."""
     rows = []
-    gaps = misperception_per_person(state)
     for code, label in enumerate(GROUPS):
-        members = state.group == code
-        if not members.any():
+        members = np.flatnonzero(state.group == code)  # indexed once per group, then gathered per metric
+        if not members.size:
             continue
         values = {
             "attitude_mean": state.attitude[members].mean(),
@@ -68,7 +67,9 @@ def group_metrics(state, week=None) -> list[tuple[str, str, float]]:
             "outgroup_friend_share": np.mean(state.outgroup_friends[members] > 0),
         }
         if code == RECEIVING:
-            values["misperception_mean"] = gaps[members].mean()
+            beliefs = np.column_stack([state.belief(topic)[members] for topic in BELIEFS])
+            truth = true_shares(state.group, state.education, state.employed)
+            values["misperception_mean"] = misperception(beliefs, truth).mean()
         values |= {"variability_mean": state.variability[members].mean(),
                    "distinct_partners_mean": state.distinct_partners[members].mean()}
         values |= ({"threat_mean": state.threat[members].mean()} if code == RECEIVING

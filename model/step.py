@@ -77,10 +77,20 @@ def gather_public_encounters(model) -> None:
     size = state.n * i.opportunities
     source, target = encounter_rules.public_encounter_pairs(
         state.neighbourhood, state.group, i.opportunities, i.local_share,
-        model.streams.uniform(f"{PUBLIC}.where", model.steps, size), model.streams.uniform(f"{PUBLIC}.who", model.steps, size))
+        model.streams.uniform(f"{PUBLIC}.where", model.steps, size), model.streams.uniform(f"{PUBLIC}.who", model.steps, size),
+        static_index(model, "places", lambda: encounter_rules.residents_by_place(state.neighbourhood)))
     conditions = np.array([i.equal_status, i.common_goal, i.cooperation, i.institutional_support])
     model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate),
                                     np.tile(conditions, (len(source), 1)))
+
+
+def static_index(model, name: str, compute):
+    """`compute()` once per model and kept in `model.static_index[name]`: for indices of fields fixed when the
+    city is built (group, neighbourhood), so weekly phases do not recompute them."""
+    cache = model.__dict__.setdefault("static_index", {})
+    if name not in cache:
+        cache[name] = compute()
+    return cache[name]
 
 
 def setting_kind(model, block: ContactBlock) -> np.ndarray:
@@ -116,7 +126,10 @@ def meet(model) -> None:
                 rate, ready[source], ready[target],
                 friendship_rules.meeting_factor(block.friend, p.dynamics.friendship))
             if choice is not None:
-                chosen = selection_rules.chosen_ties(setting_kind(model, block), sel.chosen_kinds)
+                chosen = (static_index(model, "chosen_city_ties",
+                                       lambda: selection_rules.chosen_ties(setting_kind(model, block), sel.chosen_kinds))
+                          if block is model.ties else selection_rules.chosen_ties(setting_kind(model, block),
+                                                                                  sel.chosen_kinds))
                 rate = selection_rules.chosen_rate(rate, chosen, choice[source], choice[target])
         block.encounters = contact_rules.draw_encounters(
             rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
@@ -173,9 +186,12 @@ def tally_contacts(model) -> None:
         if gen.enabled:
             salience = gen.incidental_salience if block.name == PUBLIC else gen.salience
             weight = weight * generalisation_rules.generalisation_weight(salience, block.met, gen.half_familiar)
+        weight = np.broadcast_to(weight, block.size)
         for side, people in (("source", block.source), ("target", block.target)):
             for valence, counts in (("positive", block.positive[side]), ("negative", block.negative[side])):
-                raw, weighted = contact_rules.tally(state.n, people, counts, weight)
+                # Only ties with such encounters count (the others would add exact zeros to the sums).
+                hit = np.flatnonzero(counts)
+                raw, weighted = contact_rules.tally(state.n, people[hit], counts[hit], weight[hit])
                 totals[valence] += raw
                 totals[f"{valence}_weighted"] += weighted
     week.positive, week.negative = totals["positive"].astype(np.int64), totals["negative"].astype(np.int64)
@@ -245,14 +261,23 @@ def update_friendships(model) -> None:
 def extended_contact(model) -> None:
     """Count each person's ingroup friends who have cross-group friendships."""
     state = model.state
-    state.extended_contacts[:] = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends)
+    has_friend = state.outgroup_friends > 0
+    last = model.__dict__.get("extended_memo")  # (who had an outgroup friend, extended contacts) last week
+    if last is None:
+        extended = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends)
+    else:
+        extended = last[1] + friendship_rules.extended_contacts_change(model.ingroup_friends, last[0], has_friend)
+    model.extended_memo = (has_friend, extended)
+    state.extended_contacts[:] = extended
 
 
 def ingroup_views(model, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each person's ingroup friends' mean of a view (the neighbourhood's if friendless) and their own group's
     mean of it in their neighbourhood."""
     state = model.state
-    neighbourhood = norm_rules.neighbourhood_ingroup_mean(value, state.neighbourhood, state.group)
+    neighbourhood = norm_rules.neighbourhood_ingroup_mean(
+        value, state.neighbourhood, state.group,
+        static_index(model, "ingroup_places", lambda: norm_rules.ingroup_places(state.neighbourhood, state.group)))
     return norm_rules.friends_mean(value, model.ingroup_friends, model.ingroup_friend_count, neighbourhood), neighbourhood
 
 
@@ -292,10 +317,12 @@ def update_beliefs(model) -> None:
     facts = belief_rules.person_facts(state.education, state.employed)
     sightings = []
     for block in model.contact_blocks():
-        observer, partner = belief_rules.observer_and_partner(block.source, block.target, state.group)
-        sightings.append((observer, block.encounters, facts[partner]))
+        # Only ties with encounters this week show anything (the others would add exact zeros to the sums).
+        met = np.flatnonzero(block.encounters)
+        observer, partner = belief_rules.observer_and_partner(block.source[met], block.target[met], state.group)
+        sightings.append((observer, block.encounters[met], facts[partner]))
     shown, seen = belief_rules.pooled_observations(state.n, sightings, truth, d)
-    receiving = state.group == RECEIVING
+    receiving = static_index(model, "receiving", lambda: np.flatnonzero(state.group == RECEIVING))
     for column, topic in enumerate(BELIEFS):
         belief = state.belief(topic)
         belief[receiving] = belief_rules.update_belief(
@@ -325,7 +352,7 @@ def perceive_threat(model) -> None:
     state, t = model.state, model.params.dynamics.threat
     threat = current_threat(model)
     if t.enabled:
-        receiving = state.group == RECEIVING
+        receiving = static_index(model, "receiving", lambda: np.flatnonzero(state.group == RECEIVING))
         state.attitude[receiving] = threat_rules.threat_attitude_change(
             state.attitude[receiving], state.threat[receiving], threat[receiving], t.attitude_weight, THERMOMETER_MAX)
     state.threat[:] = threat

@@ -12,6 +12,7 @@ from model.rules.friendship import (
     extended_contact_update,
     contact_weight,
     extended_contacts,
+    extended_contacts_change,
     friendship_matrix,
     is_friendship,
     meeting_factor,
@@ -132,6 +133,18 @@ def test_extended_contacts_counts_ingroup_friends_with_outgroup_friends():
     assert result.dtype == np.int64
     np.testing.assert_array_equal(extended_contacts(ingroup, np.zeros(5, bool)), np.zeros(5))
     np.testing.assert_array_equal(extended_contacts(ingroup, np.array([0, 2, 1, 0, 3])), result)  # counts of friends
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 12), seed=st.integers(0, 10_000))
+def test_extended_contacts_change_is_the_difference_of_the_counts(n, seed):
+    rng = np.random.default_rng(seed)
+    pairs = rng.integers(0, n, size=(2, 3 * n))
+    ingroup = friendship_matrix(n, pairs[0], pairs[1])
+    before, after = rng.random(n) < 0.5, rng.random(n) < 0.5
+    change = extended_contacts_change(ingroup, before, after)
+    np.testing.assert_array_equal(change, extended_contacts(ingroup, after) - extended_contacts(ingroup, before))
+    assert change.dtype == np.int64
 
 
 # ---- extended_contact_update ----------------------------------------------------------------------

@@ -49,9 +49,15 @@ def observations(n_people: int, observer: np.ndarray, encounters: np.ndarray, pa
     tells of their community (the true share, the rest); the result is averaged over encounters.
     """
     seen = np.bincount(observer, weights=encounters, minlength=n_people)
+    return observed_mean(n_people, observer, encounters, partner_value, community_value, personal_weight, seen), seen
+
+
+def observed_mean(n_people: int, observer: np.ndarray, encounters: np.ndarray, partner_value: np.ndarray,
+                  community_value: float, personal_weight: float, seen: np.ndarray) -> np.ndarray:
+    """The mean of `observations`, given each observer's encounter count `seen` (shared by every topic)."""
     shown = personal_weight * partner_value + (1.0 - personal_weight) * community_value
     total = np.bincount(observer, weights=encounters * shown, minlength=n_people)
-    return np.divide(total, seen, out=np.zeros(n_people), where=seen > 0), seen
+    return np.divide(total, seen, out=np.zeros(n_people), where=seen > 0)
 
 
 def pooled_observations(n_people: int, sightings: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
@@ -66,9 +72,10 @@ def pooled_observations(n_people: int, sightings: list[tuple[np.ndarray, np.ndar
     shown_total = np.zeros((n_people, len(truth)))
     seen = np.zeros(n_people)
     for observer, encounters, partner_facts in sightings:
+        count = np.bincount(observer, weights=encounters, minlength=n_people)
         for column, community_value in enumerate(truth):
-            shown, count = observations(n_people, observer, encounters, partner_facts[:, column], community_value,
-                                        d.belief_personal_weight)
+            shown = observed_mean(n_people, observer, encounters, partner_facts[:, column], community_value,
+                                  d.belief_personal_weight, count)
             shown_total[:, column] += shown * count
         seen += count
     return np.divide(shown_total, seen[:, None], out=np.zeros_like(shown_total), where=seen[:, None] > 0), seen

@@ -25,24 +25,33 @@ def outgroup_exposure(neighbourhood: np.ndarray, group: np.ndarray, local_share:
     return local_share * local + (1.0 - local_share) * city
 
 
+def residents_by_place(neighbourhood: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Residents sorted by neighbourhood (stable), each neighbourhood's size and its first place in that order.
+    Fixed once the city is built, so a caller may compute it once and pass it to `public_encounter_pairs`."""
+    order = np.argsort(neighbourhood, kind="stable")
+    n_places = int(neighbourhood.max()) + 1 if neighbourhood.size else 0
+    size = np.bincount(neighbourhood, minlength=n_places)
+    return order, size, np.concatenate([[0], np.cumsum(size)[:-1]])
+
+
 def public_encounter_pairs(neighbourhood: np.ndarray, group: np.ndarray, opportunities: int, local_share: float,
-                           u_where: np.ndarray, u_who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                           u_where: np.ndarray, u_who: np.ndarray,
+                           places: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                           ) -> tuple[np.ndarray, np.ndarray]:
     """This week's intergroup co-presences as (source, target) pairs; source is the person passing.
 
     Person i's k-th opportunity uses uniforms number i * opportunities + k: `u_where < local_share`
     picks a random resident of i's neighbourhood (index from `u_who`), otherwise a random resident of
     the city. Only pairs across the groups are kept. The uniforms have a fixed size
     (n * opportunities), so the pairs depend on the city and the seed only: scenarios share them.
+    `places` is `residents_by_place(neighbourhood)`, computed here when not given.
     """
     n = len(group)
-    person = np.repeat(np.arange(n, dtype=np.int64), opportunities)
-    order = np.argsort(neighbourhood, kind="stable")
-    n_places = int(neighbourhood.max()) + 1 if n else 0
-    size = np.bincount(neighbourhood, minlength=n_places)
-    start = np.concatenate([[0], np.cumsum(size)[:-1]])
-    home = neighbourhood[person]
-    local_pick = order[np.minimum(start[home] + np.floor(u_who * size[home]).astype(np.int64), n - 1)]
-    city_pick = np.minimum(np.floor(u_who * n).astype(np.int64), n - 1)
-    partner = np.where(u_where < local_share, local_pick, city_pick)
-    across = group[person] != group[partner]
-    return person[across], partner[across]
+    order, size, start = residents_by_place(neighbourhood) if places is None else places
+    local = u_where < local_share
+    # Uniforms are in [0, 1), so truncating (astype) is flooring.
+    partner = np.minimum((u_who * n).astype(np.int64), n - 1)
+    home = np.repeat(neighbourhood, opportunities)[local]
+    partner[local] = order[np.minimum(start[home] + (u_who[local] * size[home]).astype(np.int64), n - 1)]
+    across = np.flatnonzero(np.repeat(group, opportunities) != group[partner])
+    return across // max(opportunities, 1), partner[across]

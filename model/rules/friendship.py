@@ -54,6 +54,19 @@ def extended_contacts(ingroup_friends: sparse.csr_matrix, outgroup_friends: np.n
     return np.rint(ingroup_friends @ (outgroup_friends > 0).astype(float)).astype(np.int64)
 
 
+def extended_contacts_change(ingroup_friends: sparse.csr_matrix, had_friend: np.ndarray,
+                             has_friend: np.ndarray) -> np.ndarray:
+    """Change in `extended_contacts` when the people with an outgroup friend change from `had_friend` to
+    `has_friend` (booleans): each person who gained (lost) one adds (removes) one for each of their
+    ingroup friends (the matrix is symmetric 0/1, so counts stay exact integers). Touches only the people
+    who changed, so a week without new or lost cross-group friendships costs no sparse product."""
+    changed = np.flatnonzero(had_friend != has_friend)
+    rows = ingroup_friends[changed]
+    step = np.where(has_friend[changed], 1, -1)
+    return np.bincount(rows.indices, weights=np.repeat(step, np.diff(rows.indptr)),
+                       minlength=len(has_friend)).astype(np.int64)
+
+
 def extended_contact_update(attitude: np.ndarray, extended: np.ndarray, ingroup_friend_count: np.ndarray,
                             susceptibility: np.ndarray, d: DynamicsParams, top: float) -> np.ndarray:
     """Attitude closes `step * share` of its headroom per week (at most all of it), with

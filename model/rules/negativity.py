@@ -28,8 +28,13 @@ def log_odds_update(value: np.ndarray, positive: np.ndarray, negative: np.ndarra
     so each positive encounter moves it by 2 s x (1 - x) on the 0-1 position, a negative one k times
     that, at any level. 2 s makes the first move at the scale's midpoint equal that of the
     proportional rule with step s (`contact_update`). P and N may be weighted counts; without any
-    contact the value is returned unchanged (no rounding through the log-odds)."""
-    x = np.clip((value - bad_end) / (good_end - bad_end), EDGE, 1.0 - EDGE)
-    logit = np.log(x / (1.0 - x)) + 2.0 * step * (positive - negativity_weight * negative)
-    moved = bad_end + (good_end - bad_end) / (1.0 + np.exp(-logit))
-    return np.where((positive == 0) & (negative == 0), value, moved)
+    contact the value is returned unchanged (no rounding through the log-odds), and only those with contact
+    are computed."""
+    value, positive, negative, step, negativity_weight = np.broadcast_arrays(
+        np.asarray(value, dtype=float), positive, negative, step, negativity_weight)
+    moving = np.flatnonzero((positive != 0) | (negative != 0))
+    x = np.clip((value[moving] - bad_end) / (good_end - bad_end), EDGE, 1.0 - EDGE)
+    logit = np.log(x / (1.0 - x)) + 2.0 * step[moving] * (positive[moving] - negativity_weight[moving] * negative[moving])
+    updated = value.copy()
+    updated[moving] = bad_end + (good_end - bad_end) / (1.0 + np.exp(-logit))
+    return updated

@@ -16,13 +16,20 @@ import numpy as np
 from scipy import sparse
 
 
-def neighbourhood_ingroup_mean(value: np.ndarray, neighbourhood: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Mean of a view among the resident's own group in the resident's neighbourhood (the resident included)."""
+def ingroup_places(neighbourhood: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each resident's (neighbourhood, group) cell, the number of residents in that cell, and the number of
+    cells. Fixed once the city is built, so a caller may compute it once for `neighbourhood_ingroup_mean`."""
     n_places = int(neighbourhood.max()) + 1 if neighbourhood.size else 0
     key = neighbourhood.astype(np.int64) * 2 + group
-    total = np.bincount(key, weights=value, minlength=2 * n_places)
-    count = np.bincount(key, minlength=2 * n_places)
-    return total[key] / count[key]
+    return key, np.bincount(key, minlength=2 * n_places)[key], 2 * n_places
+
+
+def neighbourhood_ingroup_mean(value: np.ndarray, neighbourhood: np.ndarray, group: np.ndarray,
+                               cells: tuple[np.ndarray, np.ndarray, int] | None = None) -> np.ndarray:
+    """Mean of a view among the resident's own group in the resident's neighbourhood (the resident included).
+    `cells` is `ingroup_places(neighbourhood, group)`, computed here when not given."""
+    key, cell_size, n_cells = ingroup_places(neighbourhood, group) if cells is None else cells
+    return np.bincount(key, weights=value, minlength=n_cells)[key] / cell_size
 
 
 def friends_mean(value: np.ndarray, friends: sparse.csr_matrix, friend_count: np.ndarray,
