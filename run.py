@@ -4,6 +4,7 @@
     python run.py city.n_agents=20000 seed=3 steps=104
     python run.py scenario=co_creation              # one scenario (scenarios/*.yaml)
     python run.py --config-name compare compare.scenarios=[baseline,co_creation] compare.replicates=20
+    python run.py --config-name calibrate calibration.data=survey.csv calibration.site=germany
     python run.py --help                            # config groups and options
 
 Bad input (unknown key, out-of-range or non-numeric value) prints one line naming the key and exits
@@ -129,7 +130,12 @@ def main(argv: list[str] | None = None) -> int:
 
             print(yaml.safe_dump(plain, sort_keys=False))
             return 0
-        if "compare" in plain:
+        if "calibration" in plain:
+            from calibration.cli import calibrate
+
+            folder, text = calibrate(plain, overrides)
+            print(text.split("## Progress")[0].strip())
+        elif "compare" in plain:
             folder, ranking = compare(plain, overrides)
             print(ranking.split("## Value for money")[0].strip())
         else:
