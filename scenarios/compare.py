@@ -8,6 +8,7 @@ exactly). Replicates run in parallel (joblib). Effects are paired differences at
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib
 
@@ -19,6 +20,7 @@ from joblib import Parallel, delayed  # noqa: E402
 from scipy import stats  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from calibration.posterior_draws import posterior_draws, uncertainty_sentence  # noqa: E402
 from model import BridgesModel  # noqa: E402
 from model.config import PROGRESS_DISABLE, compose_config, config_groups, model_params, to_plain  # noqa: E402
 from model.errors import InputError  # noqa: E402
@@ -37,12 +39,13 @@ class CompareOptions:
     scenarios: list[str]
     replicates: int
     jobs: int
+    posterior: str | None = None
 
 
 def compare_options(plain: dict) -> CompareOptions:
     """Validated `compare:` section."""
     section = plain.get("compare") or {}
-    unknown = sorted(set(section) - {"scenarios", "replicates", "jobs"})
+    unknown = sorted(set(section) - {"scenarios", "replicates", "jobs", "posterior"})
     if unknown:
         raise InputError(f"compare.{unknown[0]}: unknown config key")
     scenarios, replicates, jobs = section.get("scenarios"), section.get("replicates"), section.get("jobs")
@@ -60,7 +63,10 @@ def compare_options(plain: dict) -> CompareOptions:
         raise InputError(f"compare.replicates: must be an integer 2 or more, got {replicates!r}")
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs == 0:
         raise InputError(f"compare.jobs: must be a non-zero integer (-1 = all cores), got {jobs!r}")
-    return CompareOptions(list(scenarios), replicates, jobs)
+    posterior = section.get("posterior")
+    if posterior is not None and not (isinstance(posterior, str) and Path(posterior).is_file()):
+        raise InputError(f"compare.posterior: {posterior!r} is not a posterior.parquet file")
+    return CompareOptions(list(scenarios), replicates, jobs, posterior)
 
 
 def scenario_configs(overrides: list[str], scenarios: list[str]) -> dict[str, dict]:
@@ -74,10 +80,12 @@ def scenario_configs(overrides: list[str], scenarios: list[str]) -> dict[str, di
     return configs
 
 
-def run_replicate(configs: dict[str, dict], replicate: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every scenario with seed + replicate; returns (outcome rows, cost rows)."""
+def run_replicate(configs: dict[str, dict], replicate: int, draw=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every scenario with seed + replicate, and with `draw` (posterior parameter values, or None) applied
+    to every scenario alike; returns (outcome rows, cost rows)."""
     rows, costs, cities = [], [], {}
     for name, plain in configs.items():
+        plain = draw(plain) if draw else plain
         params = model_params({**plain, "seed": plain["seed"] + replicate})
         city_key = repr(plain["city"])
         if city_key not in cities:
@@ -178,7 +186,7 @@ def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOption
     lines = ["# Scenario comparison", "",
              f"{len(options.scenarios)} scenarios x {options.replicates} replicates on common random numbers, "
              f"{seconds:.0f} s. Effects are differences from `{BASELINE}` at the final week, mean and "
-             f"{CONFIDENCE:.0%} interval over replicates.", "",
+             f"{CONFIDENCE:.0%} interval over replicates.", "", uncertainty_sentence(options), "",
              f"## Ranking by effect on {HEADLINE} (receiving members' attitude, 0-100)", ""]
     for rank, row in enumerate(head.itertuples(), start=1):
         verdict = ("clearly raises it" if row.ci_low > 0 else "clearly lowers it" if row.ci_high < 0
@@ -206,8 +214,11 @@ def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, pr
     """Run the comparison of the validated scenario configs and write its files into `folder`;
     returns the ranking text."""
     start = time.perf_counter()
+    seed = next(iter(configs.values()))["seed"]
+    draws = (posterior_draws(options.posterior, options.replicates, seed) if options.posterior
+             else [None] * options.replicates)
     jobs = Parallel(n_jobs=options.jobs, return_as="generator")(
-        delayed(run_replicate)(configs, replicate) for replicate in range(options.replicates))
+        delayed(run_replicate)(configs, replicate, draws[replicate]) for replicate in range(options.replicates))
     results = list(tqdm(jobs, total=options.replicates, desc="replicates", disable=PROGRESS_DISABLE[progress],
                         leave=False))
     seconds = time.perf_counter() - start
