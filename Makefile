@@ -7,7 +7,7 @@ VENV := .venv
 QUIET_PIP := { grep -v "is ignored" || true; }
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench baseline clean-venv
+.PHONY: run test bench baseline coverage clean-venv
 
 run: $(STAMP)
 	$(VENV)/bin/python run.py $(ARGS)
@@ -18,6 +18,12 @@ test: $(STAMP)
 # Regenerate the golden baseline (tests/golden/) after a deliberate behaviour change; commit it with the reason.
 baseline: $(STAMP)
 	$(VENV)/bin/python -m pytest -q tests/test_golden.py --regen-all
+
+# Recovery study of calibration: 90% credible-interval coverage over synthetic datasets from known
+# parameters (docs/calibration.md). Long: about 10 minutes per dataset on 2 cores. A small version runs in
+# `make test` (tests/test_calibration_coverage.py).
+coverage: $(STAMP)
+	nice $(VENV)/bin/python -m calibration.coverage $(COVERAGE_ARGS)
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_run.py
