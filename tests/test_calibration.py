@@ -50,14 +50,15 @@ def test_misperception_gap_against_the_true_share():
 
 
 def test_summarise_reads_the_virtual_survey():
-    plain = site_config("germany", seed=1, overrides=("city.n_agents=300", "steps=52"))
+    plain = site_config("germany", seed=1, overrides=("city.n_agents=300", "steps=8"))
+    plain["survey"]["weeks"] = [8]
     survey = field(plain, np.random.default_rng(0))
     stats = summarise(survey, true_shares(plain["city"]))
     for community in ("receiving", "arriving"):
-        assert 0 <= stats[f"w52.{community}.thermometer_mean"] <= 100
-        shares = stats[[f"w52.{community}.frequency_{code}" for code in range(1, 6)]]
+        assert 0 <= stats[f"w8.{community}.thermometer_mean"] <= 100
+        shares = stats[[f"w8.{community}.frequency_{code}" for code in range(1, 6)]]
         assert shares.sum() == pytest.approx(1.0)
-    assert "w52.receiving.gap_education" in stats and "w52.arriving.gap_education" not in stats
+    assert "w8.receiving.gap_education" in stats and "w8.arriving.gap_education" not in stats
 
 
 # ---- parameters and example data --------------------------------------------------------------------
@@ -111,6 +112,27 @@ def test_weighted_quantile_and_predictive_percentile():
     simulated = pd.DataFrame({"s": np.arange(100.0)})
     row = predictive_table({"s": 24.5}, simulated).iloc[0]
     assert row.data_percentile == pytest.approx(25.0) and row.predictive_mean == pytest.approx(49.5)
+
+
+def test_calibrated_config_loads_with_plus_calibrated(tmp_path):
+    import shutil
+
+    from calibration.report import calibrated_config
+    from model.config import CONF_DIR
+
+    parameters = load_priors("default")
+    plain = to_plain(compose_config(["city=germany"]))
+    summary = pd.DataFrame({"parameter": [p.name for p in parameters], "median": [0.02, 3.0, 1.0, 60.0, 2.0]})
+    conf = tmp_path / "conf"
+    shutil.copytree(CONF_DIR, conf)
+    (conf / "calibrated").mkdir(exist_ok=True)
+    (conf / "calibrated" / "germany.yaml").write_text(calibrated_config(plain, summary, parameters, "germany", "x.csv"))
+    loaded = to_plain(compose_config(["city=germany", "+calibrated=germany"], conf_dir=conf))
+    assert loaded["contact"]["update"]["attitude_step"] == 0.02
+    assert loaded["city"]["groups"]["receiving"]["attitude"]["mean"] == 60.0
+    rate = plain["city"]["layers"]["workplace"]["contact_rate"]
+    assert loaded["city"]["layers"]["workplace"]["contact_rate"] == pytest.approx(2 * rate)
+    assert loaded["city"]["groups"]["arriving"] == plain["city"]["groups"]["arriving"]
 
 
 # ---- the command end to end ------------------------------------------------------------------------
