@@ -70,10 +70,11 @@ def run_study(site: str, datasets: int, options: AbcOptions, out: Path, n_agents
             rows.append({"dataset": index, "parameter": p.name, "truth": truth[p.name], "ci_low": low,
                          "ci_high": high, "covered": bool(low <= truth[p.name] <= high),
                          "simulations": posterior.simulations})
-    table = pd.DataFrame(rows)
-    table.to_csv(out / "coverage.csv", index=False)
-    text = summary_text(table, site, datasets, time.perf_counter() - start)
-    (out / "coverage.md").write_text(text)
+        # written after every dataset, so an interrupted study keeps what it has done
+        table = pd.DataFrame(rows)
+        table.to_csv(out / "coverage.csv", index=False)
+        text = summary_text(table, site, index + 1, time.perf_counter() - start)
+        (out / "coverage.md").write_text(text)
     return table, text
 
 
