@@ -1,19 +1,38 @@
-# Bridges: `make run` runs the default scenario, `make test` runs the test suite.
-# Both create .venv with Python >= 3.12 if missing and (re)install when pyproject.toml changes.
+# Bridges: `make run` runs the default scenario, `make test` runs the test suite, `make dashboard`
+# serves the browser dashboard on http://127.0.0.1:8765 (make dashboard HOST=0.0.0.0 PORT=9000 binds elsewhere).
+# All create .venv with Python >= 3.12 if missing and (re)install when pyproject.toml changes; `make test`
+# also installs Debian's chromium for the browser test when /usr/bin/chromium is missing.
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 VENV := .venv
 # pip on this machine kind warns about absent local package indexes; hide only that noise.
 QUIET_PIP := { grep -v "is ignored" || true; }
 STAMP := $(VENV)/.installed
+HOST = 127.0.0.1
+PORT = 8765
+CHROMIUM := /usr/bin/chromium
+# Solara without telemetry or a version check: the dashboard works with no internet.
+SOLARA_ENV := SOLARA_TELEMETRY_MIXPANEL_ENABLE=False
 
-.PHONY: run test bench baseline coverage clean-venv
+.PHONY: run test bench baseline validate coverage dashboard browser clean-venv
 
 run: $(STAMP)
 	$(VENV)/bin/python run.py $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+dashboard: $(STAMP)
+	@echo "Bridges dashboard: http://$(HOST):$(PORT) (Ctrl-C stops it; HOST=... PORT=... bind elsewhere)"
+	$(SOLARA_ENV) $(VENV)/bin/solara run app.py --host $(HOST) --port $(PORT) --production --no-open --no-check-version
+
+# The browser test drives Debian's chromium (never `playwright install`, which downloads from a CDN).
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else \
+	    echo "error: the browser test needs Chromium: run 'sudo apt-get install -y chromium'" >&2; exit 1; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM)
 
 # Regenerate the golden baseline (tests/golden/) after a deliberate behaviour change; commit it with the reason.
 baseline: $(STAMP)
@@ -25,9 +44,14 @@ baseline: $(STAMP)
 coverage: $(STAMP)
 	nice $(VENV)/bin/python -m calibration.coverage $(COVERAGE_ARGS)
 
+# Pattern-oriented validation: default city and presets over seeds, report next to published figures.
+validate: $(STAMP)
+	$(VENV)/bin/python run.py --config-name validate $(ARGS)
+
+# Whole runs at 1,000 to 1,000,000 residents, vectorised and agents engines (about 10 minutes on 2 quiet
+# cores); writes benchmarks/results.{json,md}.
 bench: $(STAMP)
-	$(VENV)/bin/python benchmarks/bench_run.py
-	$(VENV)/bin/python benchmarks/bench_compare.py
+	$(VENV)/bin/python benchmarks/bench_scale.py $(ARGS)
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || { py=$$(scripts/find-python) && "$$py" -m venv $(VENV); }

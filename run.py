@@ -7,10 +7,12 @@
     python run.py --config-name calibrate calibration.data=survey.csv calibration.site=germany
     python run.py --help                            # config groups and options
 
-Bad input (unknown key, out-of-range or non-numeric value) prints one line naming the key and exits
-with code 2, leaving no run folder behind.
+Bad input (unknown key, out-of-range or non-numeric value, malformed file) prints one line naming the
+key, file, row or column and exits with code 2, leaving no run folder behind. Ctrl-C prints one line
+and exits with code 130 (SIGTERM: 143), also leaving nothing behind.
 """
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -22,16 +24,21 @@ from model.config import PROGRESS_DISABLE, compose_config, config_groups, model_
 from model.errors import InputError
 from model.outputs import (
     OUTPUTS_ROOT,
+    StagedFolder,
+    check_output_folder,
     default_run_dir,
     headline,
-    staged_folder,
+    remove_stale_staging,
     write_config,
     write_json,
     write_plots,
     write_report,
     write_table,
 )
+from model.params import MAX_SEED
+from model.resources import check_resources, estimate
 from scenarios.compare import compare_options, run_comparison, scenario_configs
+from scenarios.validate import run_validation
 
 USAGE = __doc__.split("\n\n")[1]
 
@@ -69,26 +76,51 @@ def parse_args(argv: list[str]) -> tuple[str, list[str], bool]:
     return config_name, overrides, show
 
 
-def simulate(params, progress: str = "auto") -> tuple[BridgesModel, float, float]:
-    """Build and run a model; returns it with build and run seconds."""
+def build_model(params) -> tuple[BridgesModel, float]:
+    """The model (its city read or generated, so file errors come before any folder); with build seconds."""
     start = time.perf_counter()
-    model = BridgesModel(params)
-    built = time.perf_counter()
-    for _ in tqdm(range(params.steps), desc="weeks", unit="wk", disable=PROGRESS_DISABLE[progress], leave=False):
+    return BridgesModel(params), time.perf_counter() - start
+
+
+def simulate(model: BridgesModel, steps: int, progress: str = "auto") -> float:
+    """Run the model for `steps` weeks; returns the seconds taken."""
+    start = time.perf_counter()
+    for _ in tqdm(range(steps), desc="weeks", unit="wk", disable=PROGRESS_DISABLE[progress], leave=False):
         model.step()
-    return model, built - start, time.perf_counter() - built
+    return time.perf_counter() - start
+
+
+def output_folder(options: dict, default: Path) -> tuple[Path, bool]:
+    """The run folder asked for and whether its name may get a suffix (default folders only); refused
+    before any work if it cannot be a fresh folder. Stale staging folders of killed runs are removed."""
+    if options["output_dir"]:
+        folder, unique = Path(options["output_dir"]), False
+    else:
+        folder, unique = default, True
+    check_output_folder(folder)
+    if unique and OUTPUTS_ROOT.is_dir() and not OUTPUTS_ROOT.is_symlink():
+        for day in OUTPUTS_ROOT.iterdir():
+            if day.is_dir() and not day.is_symlink():
+                remove_stale_staging(day)
+    return folder, unique
+
+
+def note(line: str | None) -> None:
+    if line:
+        print(line, file=sys.stderr)
 
 
 def run_one(plain: dict, overrides: list[str]) -> Path:
     """Validate, simulate and write one run folder; returns its path."""
     params = model_params(plain)
     options = run_options(plain)
-    folder = Path(options["output_dir"]) if options["output_dir"] else default_run_dir(params.seed)
-    if folder.exists() and any(folder.iterdir()):
-        raise InputError(f"run.output_dir: {folder} exists and is not empty")
-    model, build_seconds, run_seconds = simulate(params, options["progress"])
-    timeseries, agents = model.timeseries(), model.agent_table()
-    with staged_folder(folder) as staging:
+    folder, unique = output_folder(options, default_run_dir(params.seed))
+    note(check_resources(estimate(params.city.n_agents, params.steps), "this run"))
+    model, build_seconds = build_model(params)
+    with StagedFolder(folder, unique) as staged:
+        staging = staged.path
+        run_seconds = simulate(model, params.steps, options["progress"])
+        timeseries, agents = model.timeseries(), model.agent_table()
         write_config(staging, plain, overrides)
         write_table(timeseries, staging, "timeseries", csv=True)
         write_table(agents, staging, "agents")
@@ -100,21 +132,52 @@ def run_one(plain: dict, overrides: list[str]) -> Path:
                     "build_seconds": build_seconds, "run_seconds": run_seconds}
         write_report(staging, headline(timeseries, agents), model.city.measured, model.city.requested, run_info,
                      model.intervention_costs())
-    return folder
+    return staged.final
 
 
 def compare(plain: dict, overrides: list[str]) -> tuple[Path, str]:
     """Validate and run a scenario comparison into its own folder; returns it and the ranking."""
     options = run_options(plain)
     choice = compare_options(plain)
-    folder = Path(options["output_dir"]) if options["output_dir"] else default_run_dir(plain["seed"], OUTPUTS_ROOT / "compare")
+    note(choice.note)
+    configs = scenario_configs(overrides, choice.scenarios)
+    if plain["seed"] + choice.replicates - 1 > MAX_SEED:
+        raise InputError(f"seed: replicates use seeds {plain['seed']} to {plain['seed'] + choice.replicates - 1} "
+                         f"(compare.replicates={choice.replicates}), past the largest seed {MAX_SEED:,}")
+    folder, unique = output_folder(options, default_run_dir(plain["seed"], OUTPUTS_ROOT / "compare"))
+    largest = max(configs.values(), key=lambda c: c["city"]["n_agents"] * c["steps"])
+    cost = estimate(largest["city"]["n_agents"], largest["steps"], choice.replicates * len(configs), choice.jobs)
+    note(check_resources(cost, "this comparison", "compare.jobs"))
+    with StagedFolder(folder, unique) as staged:
+        write_config(staged.path, plain, overrides)
+        ranking = run_comparison(choice, configs, staged.path, options["progress"])
+    return staged.final, ranking
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other unprintable characters (echoed from a bad file or value) escaped,
+    so an error is always exactly one line."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C so staging folders are removed."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
+def validate(plain: dict, overrides: list[str]) -> Path:
+    """Run the pattern-oriented validation (scenarios/validate.py) into its own folder."""
+    options = run_options(plain)
+    folder = Path(options["output_dir"]) if options["output_dir"] else default_run_dir(plain["seed"], OUTPUTS_ROOT / "validate")
     if folder.exists() and any(folder.iterdir()):
         raise InputError(f"run.output_dir: {folder} exists and is not empty")
-    configs = scenario_configs(overrides, choice.scenarios)
     with staged_folder(folder) as staging:
         write_config(staging, plain, overrides)
-        ranking = run_comparison(choice, configs, staging, options["progress"])
-    return folder, ranking
+        run_validation(plain, overrides, staging)
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(arg in ("-h", "--help") for arg in argv):
         print(help_text())
         return 0
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         config_name, overrides, show = parse_args(argv)
         plain = to_plain(compose_config(overrides, config_name))
@@ -130,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
 
             print(yaml.safe_dump(plain, sort_keys=False))
             return 0
-        if "calibration" in plain:
+        if "validate" in plain:
+            folder = validate(plain, overrides)
+        elif "calibration" in plain:
             from calibration.cli import calibrate
 
             folder, text = calibrate(plain, overrides)
@@ -141,8 +207,16 @@ def main(argv: list[str] | None = None) -> int:
         else:
             folder = run_one(plain, overrides)
     except InputError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: stopped, nothing written", file=sys.stderr)
+        return 130
+    except Terminated:
+        print("terminated: stopped, nothing written", file=sys.stderr)
+        return 143
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(f"wrote {folder}")
     return 0
 

@@ -16,11 +16,9 @@ import pandas as pd
 import yaml
 
 from model.errors import InputError
+from model.input_files import csv_text, read_bytes
 from model.params import GROUPS
 from model.survey import SURVEY_COLUMNS, check_survey
-
-MAX_BYTES = 200 * 1024 * 1024
-"""Largest survey file read [bytes]; a national survey wave is a few MB."""
 
 SUFFIXES = (".csv", ".parquet", ".sav", ".dta")
 EXTRA_COLUMNS = ("site", "weight")
@@ -39,37 +37,12 @@ class Survey:
 
 
 # ---- files ------------------------------------------------------------------------------------------
-def check_file(path: str) -> Path:
-    """A local regular file of at most MAX_BYTES that is not empty, or InputError."""
-    file = Path(path)
-    if not file.exists():
-        raise InputError(f"{path}: file not found")
-    if not file.is_file():
-        raise InputError(f"{path}: not a regular file")
-    size = file.stat().st_size
-    if size == 0:
-        raise InputError(f"{path}: file is empty")
-    if size > MAX_BYTES:
-        raise InputError(f"{path}: file is {size / 2**20:.0f} MB, more than the {MAX_BYTES / 2**20:.0f} MB limit")
-    return file
-
-
-def _read_csv(path: str) -> pd.DataFrame:
-    """All cells as text; every row must have as many fields as the header."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    rows = list(csv.reader(io.StringIO(text)))
-    rows = [row for row in rows if row]
-    if not rows:
-        raise InputError(f"{path}: file is empty")
+def _read_csv(path: str, content: bytes) -> pd.DataFrame:
+    """All cells as text (blank or NA = missing); the shared checks make every row as wide as the header."""
+    rows = [row for row in csv.reader(io.StringIO(csv_text(path, content), newline="")) if row]
     header = [name.strip() for name in rows[0]]
     if len(set(header)) != len(header) or "" in header:
         raise InputError(f"{path}, header: empty or repeated column name")
-    for number, row in enumerate(rows[1:], start=1):
-        if len(row) != len(header):
-            raise InputError(f"{path} row {number}: {len(row)} fields, the header has {len(header)}")
     frame = pd.DataFrame([[cell.strip() for cell in row] for row in rows[1:]], columns=header, dtype=object)
     return frame.replace({"": None, "NA": None})
 
@@ -77,15 +50,15 @@ def _read_csv(path: str) -> pd.DataFrame:
 def read_raw(path: str) -> pd.DataFrame:
     """The file's table as read, without any checking of its values. SPSS and Stata value labels replace
     the codes they label, so a mapping can name either."""
-    check_file(path)
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
         raise InputError(f"{path}: unsupported survey file type {suffix or '(none)'}; use {', '.join(SUFFIXES)}")
+    content = read_bytes(path)  # a local regular file of bounded size, checked before any parser runs
     if suffix == ".csv":
-        return _read_csv(path)
+        return _read_csv(path, content)
     try:
         if suffix == ".parquet":
-            frame = pd.read_parquet(path)
+            frame = pd.read_parquet(io.BytesIO(content))
         else:
             import pyreadstat
 
@@ -130,9 +103,8 @@ def load_mapping(path: str | None) -> Mapping:
     """The mapping file's content, checked; no file = the data file already uses the schema's names."""
     if path is None:
         return IDENTITY
-    check_file(path)
     try:
-        content = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        content = yaml.safe_load(read_bytes(path).decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise InputError(f"{path}: not valid YAML: {' '.join(str(error).split())[:200]}") from None
     if not isinstance(content, dict):

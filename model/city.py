@@ -1,9 +1,10 @@
 """The networked city: households, neighbourhoods, workplaces, schools and venues, tied in layers.
 
-The city is built as a networkx MultiGraph (one edge per tie, keyed by layer name) so users can
-inspect, export or replace it; `ContactNetwork.from_graph` then converts it once into the edge arrays
-the weekly step uses. The built city also reports what it got (segregation, homophily) next to what
-was asked for.
+The city is generated directly as edge arrays per layer (pairs i < j), with no graph object on the
+way: `ContactNetwork.from_layers` merges the layers into the arrays the weekly step uses. networkx
+stays at the edges: a user's own network (model/custom_city.py) is read from a graph once, and
+`City.to_networkx()` gives a graph to users who want one. The built city also reports what it got
+(segregation, homophily, mean degree, measured on the arrays) next to what was asked for.
 
 Layer kinds (see `conf/city/default.yaml`):
 - household: everyone in a household (single-community, in one neighbourhood) is tied to everyone else;
@@ -13,7 +14,7 @@ Layer kinds (see `conf/city/default.yaml`):
 - venue: members of clubs or centres, sorted into sites with group-biased membership.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
@@ -94,6 +95,22 @@ def sorted_sites(group: np.ndarray, members: np.ndarray, site_size: int, arrival
     return site
 
 
+def unique_pairs(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:
+    """Distinct undirected pairs among n residents, shape (m, 2), i < j, sorted by (i, j).
+
+    Each pair is encoded as one int64 i * n + j, so one in-place sort of a flat array does what
+    `np.unique(axis=0)` does on rows, at a fraction of the cost and in the same order.
+    """
+    code = np.minimum(first, second).astype(np.int64)
+    code *= n
+    code += np.maximum(first, second)
+    code.sort()
+    distinct = np.ones(len(code), dtype=bool)
+    distinct[1:] = code[1:] != code[:-1]
+    code = code[distinct]
+    return np.column_stack([code // n, code % n])
+
+
 def place_ties(place: np.ndarray, group: np.ndarray, degree: float, homophily: float,
                rng: np.random.Generator) -> np.ndarray:
     """Random ties among residents who share a place, biased toward the own group.
@@ -114,30 +131,35 @@ def place_ties(place: np.ndarray, group: np.ndarray, degree: float, homophily: f
     same_group = rng.random(senders.size) < homophily
     sender_place = place[senders].astype(np.int64)
     keys = np.where(same_group, sender_place * len(GROUPS) + group[senders], sender_place)
-    start = np.where(same_group, np.searchsorted(block_key, keys, "left"), np.searchsorted(place_key, keys, "left"))
-    end = np.where(same_group, np.searchsorted(block_key, keys, "right"), np.searchsorted(place_key, keys, "right"))
+    # Where each place (and each place-and-group block) starts in `order`: a lookup per sender instead
+    # of a binary search (searchsorted "right" of an integer key is "left" of the next one).
+    place_start = np.searchsorted(place_key, np.arange(place_key[-1] + 2))
+    block_start = np.searchsorted(block_key, np.arange(block_key[-1] + 2))
+    start, end = np.empty_like(keys), np.empty_like(keys)
+    start[same_group], end[same_group] = block_start[keys[same_group]], block_start[keys[same_group] + 1]
+    start[~same_group], end[~same_group] = place_start[keys[~same_group]], place_start[keys[~same_group] + 1]
     receivers = order[start + np.floor(rng.random(senders.size) * (end - start)).astype(np.int64)]
 
     keep = senders != receivers
-    pairs = np.sort(np.column_stack([senders[keep], receivers[keep]]), axis=1)
-    return np.unique(pairs, axis=0)
+    return unique_pairs(senders[keep], receivers[keep], len(place))
 
 
 def clique_ties(unit: np.ndarray) -> np.ndarray:
     """Every pair of residents who share a unit (a household): unique pairs, shape (m, 2), i < j."""
     order = np.argsort(unit, kind="stable")
     sorted_unit = unit[order]
-    pairs = []
+    first, second = [], []
     offset = 1
     while offset < len(order):
         same = sorted_unit[offset:] == sorted_unit[:-offset]
         if not same.any():
             break
-        pairs.append(np.column_stack([order[:-offset][same], order[offset:][same]]))
+        first.append(order[:-offset][same])
+        second.append(order[offset:][same])
         offset += 1
-    if not pairs:
+    if not first:
         return np.empty((0, 2), dtype=np.int64)
-    return np.unique(np.sort(np.concatenate(pairs), axis=1), axis=0)
+    return unique_pairs(np.concatenate(first), np.concatenate(second), len(unit))
 
 
 # ---- what the city got ----------------------------------------------------------------------------
@@ -173,12 +195,42 @@ def tie_mixing(group: np.ndarray, pairs: np.ndarray) -> dict[str, float]:
 
 
 # ---- the city -------------------------------------------------------------------------------------
+def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Source, target and layer code of every tie, in the order a networkx MultiGraph reports them.
+
+    The order is that of a MultiGraph built layer by layer from each layer's sorted pairs (how the city
+    was once built, and what every per-tie random stream follows): by source; then by when the
+    neighbour first joined the source's adjacency (the first layer holding the pair, then the target);
+    then by layer. Each key packs into one int64, so two flat sorts replace the graph round trip.
+    """
+    n_layers = max(len(layer_pairs), 1)
+    code = np.concatenate([(pairs[:, 0].astype(np.int64) * n + pairs[:, 1]) * n_layers + layer
+                           for layer, pairs in enumerate(layer_pairs)] or [np.empty(0, dtype=np.int64)])
+    code.sort()  # by pair, then layer
+    pair, layer = code // n_layers, code % n_layers
+    del code
+    run_start = np.ones(len(pair), dtype=bool)
+    run_start[1:] = pair[1:] != pair[:-1]
+    first_layer = layer[np.maximum.accumulate(np.where(run_start, np.arange(len(pair)), 0))]
+    del run_start
+    source, target = pair // n, pair % n
+    del pair
+    key = ((source * n_layers + first_layer) * n + target) * n_layers + layer
+    del source, target, first_layer, layer
+    key.sort()
+    layer = (key % n_layers).astype(np.int16)
+    key //= n_layers
+    target = key % n
+    key //= n
+    return key // n_layers, target, layer
+
+
 @dataclass
 class ContactNetwork:
-    """Edge arrays of every layer, built once from the graph.
+    """Edge arrays of every layer.
 
-    `source`, `target` and `layer` hold all ties; `intergroup` indexes the ties that join the two
-    groups, the only ones intergroup contact runs along.
+    `source`, `target` and `layer` hold all ties (source < target for a generated city); `intergroup`
+    indexes the ties that join the two groups, the only ones intergroup contact runs along.
     """
 
     layer_names: tuple[str, ...]
@@ -188,7 +240,14 @@ class ContactNetwork:
     intergroup: np.ndarray
 
     @classmethod
+    def from_layers(cls, layer_pairs: dict[str, np.ndarray], group: np.ndarray) -> "ContactNetwork":
+        """The network of each layer's unique pairs (i < j), ties in MultiGraph order (`multigraph_order`)."""
+        source, target, layer = multigraph_order(list(layer_pairs.values()), len(group))
+        return cls(tuple(layer_pairs), source, target, layer, np.flatnonzero(group[source] != group[target]))
+
+    @classmethod
     def from_graph(cls, graph: nx.MultiGraph, group: np.ndarray, layer_names: tuple[str, ...]) -> "ContactNetwork":
+        """The network of a user's graph, ties in the graph's own edge order."""
         code = {name: i for i, name in enumerate(layer_names)}
         array = np.array([(u, v, code[key]) for u, v, key in graph.edges(keys=True)], dtype=np.int64).reshape(-1, 3)
         source, target, layer = array[:, 0], array[:, 1], array[:, 2].astype(np.int16)
@@ -200,21 +259,53 @@ class ContactNetwork:
         return np.column_stack([self.source[mask], self.target[mask]])
 
 
+def read_only(array: np.ndarray) -> np.ndarray:
+    """The array, locked against writes (numpy raises 'assignment destination is read-only')."""
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True)
+class Residents:
+    """Where each resident lives and works: fixed once the city is built, because the ties follow it.
+
+    The city hands these arrays to the model's State (`model.state.group` is the same array); they are
+    read-only, so no one can move a resident without the ties, and there is only ever one copy.
+    """
+
+    group: np.ndarray  # int8, index into GROUPS
+    neighbourhood: np.ndarray  # int32
+    household: np.ndarray  # int64
+    workplace: np.ndarray  # int32, potential workplace (live only while employed); NO_PLACE if unknown
+    sector: np.ndarray  # int32, index into the workplace layer's sectors; NO_PLACE if unknown
+    has_children: np.ndarray  # bool, parent of school-age children (joins the school layer)
+
+    @classmethod
+    def of(cls, group, neighbourhood, household, workplace, sector, has_children) -> "Residents":
+        return cls(read_only(np.asarray(group, dtype=np.int8)), read_only(np.asarray(neighbourhood, dtype=np.int32)),
+                   read_only(np.asarray(household, dtype=np.int64)), read_only(np.asarray(workplace, dtype=np.int32)),
+                   read_only(np.asarray(sector, dtype=np.int32)), read_only(np.asarray(has_children, dtype=bool)))
+
+    @property
+    def n(self) -> int:
+        return len(self.group)
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickled arrays come back writable (e.g. a city sent to a worker process): lock them again."""
+        self.__dict__.update({name: read_only(array) for name, array in state.items()})
+
+
 @dataclass
 class City:
-    """A built city: who lives where, the tie graph, its edge arrays and what was measured."""
+    """A built city: its ties and what was measured, plus the residents' placement it hands to State."""
 
-    group: np.ndarray
-    neighbourhood: np.ndarray
-    household: np.ndarray
-    workplace: np.ndarray  # potential workplace (live only while employed); NO_PLACE if unknown
-    sector: np.ndarray  # index into the workplace layer's sectors; NO_PLACE if unknown
-    has_children: np.ndarray  # parent of school-age children (joins the school layer)
-    graph: nx.MultiGraph
+    residents: Residents
     network: ContactNetwork
     layer_params: dict[str, LayerParams]
     measured: dict[str, float]
     requested: dict[str, str]
+    given: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    """Initial values a user network sets (employed, language, education): name -> (residents, values)."""
 
     def layer_array(self, attribute: str) -> np.ndarray:
         """One parameter of every layer as an array indexed by layer code."""
@@ -228,13 +319,26 @@ class City:
         """Per layer code: whether its ties are live only while both people are employed."""
         return np.array([self.layer_params[name].kind == "workplace" for name in self.network.layer_names])
 
+    def to_networkx(self) -> nx.MultiGraph:
+        """The city as a networkx MultiGraph (nodes 0..n-1 with group, neighbourhood and household; one
+        edge per tie keyed by layer name), for users who want a graph. Built on request: at a million
+        residents it takes minutes and gigabytes, which is why the model itself never builds it."""
+        r = self.residents
+        graph = nx.MultiGraph()
+        graph.add_nodes_from((i, {"group": GROUPS[g], "neighbourhood": h, "household": u}) for i, (g, h, u) in
+                             enumerate(zip(r.group.tolist(), r.neighbourhood.tolist(), r.household.tolist())))
+        names = self.network.layer_names
+        graph.add_edges_from((i, j, names[k]) for i, j, k in
+                             zip(self.network.source.tolist(), self.network.target.tolist(), self.network.layer.tolist()))
+        return graph
 
-def measure(group: np.ndarray, graph_pairs: dict[str, np.ndarray], places: dict[str, np.ndarray]) -> dict[str, float]:
+
+def measure(group: np.ndarray, layer_pairs: dict[str, np.ndarray], places: dict[str, np.ndarray]) -> dict[str, float]:
     """Segregation across places and mixing of ties, per layer."""
     measured = {}
     for name, place in places.items():
         measured[f"dissimilarity_{name}"] = dissimilarity_index(group, place)
-    for name, pairs in graph_pairs.items():
+    for name, pairs in layer_pairs.items():
         for metric, value in tie_mixing(group, pairs).items():
             measured[f"{metric}_{name}"] = value
         participants = places.get(name)
@@ -314,7 +418,6 @@ def build_city(params: CityParams, streams: Streams, group: np.ndarray) -> City:
              "has_children": _draw_parents(params, group, streams), "sector": _draw_sectors(params, group, streams),
              "workplace": np.full(len(group), NO_PLACE, dtype=np.int32)}
 
-    graph = _empty_graph(group, parts["neighbourhood"])
     layer_pairs, places = {}, {"neighbourhood": parts["neighbourhood"]}
     for name, layer in params.layers.items():
         place = _layer_places(name, layer, params, group, parts, streams)
@@ -323,22 +426,21 @@ def build_city(params: CityParams, streams: Streams, group: np.ndarray) -> City:
         else:
             pairs = place_ties(place, group, layer.degree, layer.homophily, streams.generator(f"city.ties.{name}"))
             places[name] = place
-        graph.add_edges_from((int(i), int(j), name) for i, j in pairs)
         layer_pairs[name] = pairs
-    network = ContactNetwork.from_graph(graph, group, tuple(params.layers))
-    return City(group, parts["neighbourhood"], household, parts["workplace"], parts["sector"], parts["has_children"],
-                graph, network, dict(params.layers), measure(group, layer_pairs, places), requested_structure(params))
+    residents = Residents.of(group, parts["neighbourhood"], household, parts["workplace"], parts["sector"],
+                             parts["has_children"])
+    return City(residents, ContactNetwork.from_layers(layer_pairs, group), dict(params.layers),
+                measure(group, layer_pairs, places), requested_structure(params))
 
 
-def _empty_graph(group: np.ndarray, neighbourhood: np.ndarray) -> nx.MultiGraph:
-    graph = nx.MultiGraph()
-    graph.add_nodes_from((i, {"group": GROUPS[g], "neighbourhood": int(h)})
-                         for i, (g, h) in enumerate(zip(group.tolist(), neighbourhood.tolist())))
-    return graph
+GIVEN_ATTRIBUTES = ("employed", "language", "education")
+"""Node attributes of a user network that set a resident's initial state instead of a draw."""
 
 
 def city_from_graph(graph: nx.MultiGraph, params: CityParams) -> City:
-    """A City from a user network (see model/custom_city.py): groups, neighbourhoods and ties as given."""
+    """A City from a user network (see model/custom_city.py): groups, neighbourhoods and ties as given.
+
+    The graph is read into arrays once here and not kept."""
     n = graph.number_of_nodes()
     group = np.array([GROUPS.index(graph.nodes[i]["group"]) for i in range(n)], dtype=np.int8)
     neighbourhood = np.array([graph.nodes[i].get("neighbourhood", 0) for i in range(n)], dtype=np.int32)
@@ -353,5 +455,12 @@ def city_from_graph(graph: nx.MultiGraph, params: CityParams) -> City:
     has_children = np.zeros(n, dtype=bool)
     has_children[network.source[at_school]] = has_children[network.target[at_school]] = True
     no_place = np.full(n, NO_PLACE, dtype=np.int32)
-    return City(group, neighbourhood, household, no_place, no_place.copy(), has_children, graph, network,
-                dict(params.layers), measure(group, layer_pairs, {"neighbourhood": neighbourhood}), {})
+    given = {}
+    for name in GIVEN_ATTRIBUTES:
+        nodes = [(node, value) for node, value in graph.nodes(data=name) if value is not None]
+        if nodes:
+            index, values = zip(*nodes)
+            given[name] = (np.array(index, dtype=np.int64), np.array(values))
+    residents = Residents.of(group, neighbourhood, household, no_place, no_place.copy(), has_children)
+    return City(residents, network, dict(params.layers), measure(group, layer_pairs, {"neighbourhood": neighbourhood}),
+                {}, given)

@@ -4,17 +4,20 @@ Hydra's compose API is used (not `@hydra.main`) so that every input problem beco
 `InputError` naming the key, which run.py prints as a single line with exit code 2.
 """
 
+import copy
+import functools
 import re
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
 from model.errors import InputError
 from model.interventions import build_interventions
-from model.params import Params, build
+from model.params import Params, build, check_cross_fields
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 PROGRESS_CHOICES = ("auto", "on", "off")
@@ -45,22 +48,93 @@ def _explain(error: Exception, overrides: list[str], conf_dir: Path) -> str:
     return text.split(". ")[0]
 
 
+CONFIG_NAME = re.compile(r"[A-Za-z0-9_]+")
+"""A --config-name is a bare name of a file in conf/: no folders, no paths climbing out of conf/."""
+SECTIONS = ("run", "compare")
+"""Top-level mappings of config.yaml / compare.yaml that are not config groups."""
+RESOLVER_CALL = re.compile(r"\$\{\s*[A-Za-z_][\w.]*\s*:")
+"""An interpolation that calls a resolver, e.g. ${oc.env:HOME}: it could read the environment."""
+
+
+def _nested_strings(value):
+    """Every string inside an override value (lists and mappings included)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nested_strings(key)
+            yield from _nested_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _nested_strings(item)
+
+
+def screen_overrides(overrides: list[str], conf_dir: Path = CONF_DIR) -> None:
+    """Refuse, with one line, overrides that Hydra would reject with a traceback, ignore silently, or
+    resolve from the environment."""
+    parser = OverridesParser.create()
+    groups = config_groups(conf_dir)
+    for text in overrides:
+        try:
+            (override,) = parser.parse_overrides([text])
+        except HydraException:
+            raise InputError(f"{text}: not a key=value override") from None
+        key = override.key_or_group
+        if not key:
+            raise InputError(f"{text}: not a key=value override (the key is missing)")
+        if key == "hydra" or key.startswith(("hydra.", "hydra/")):
+            raise InputError(f"{key}: Hydra's own settings cannot be changed here (the run folder is run.output_dir)")
+        if override.package is not None and key not in groups:
+            raise InputError(f"{text}: package overrides (@) are not supported; override keys instead")
+        if override.is_sweep_override():
+            raise InputError(f"{text}: sweeps are not supported; run one value at a time")
+        if key in groups and not override.is_delete():
+            value = override.value()
+            if not isinstance(value, str) or value not in groups[key]:
+                raise InputError(f"{key}: must name an option in conf/{key}/ (available: {', '.join(groups[key])}), "
+                                 f"got {value!r}")
+        if override.is_delete() and (key in groups or key in SECTIONS or "." not in key):
+            raise InputError(f"{text}: a whole section or config group cannot be deleted")
+        value = override.value()
+        if value == {}:
+            raise InputError(f"{key}: an empty mapping would change nothing; set keys as {key}.NAME=VALUE")
+        if key in SECTIONS and not isinstance(value, dict):
+            raise InputError(f"{key}: must be a mapping, got {value!r}")
+        if any(RESOLVER_CALL.search(item) for item in _nested_strings(value)):
+            raise InputError(f"{key}: interpolations that call resolvers (such as ${{oc.env:...}}) are not "
+                             "allowed in overrides; refer to another key instead, e.g. ${city.n_agents}")
+
+
+@functools.lru_cache(maxsize=32)
+def _composed(config_name: str, choices: tuple[str, ...], conf_dir: str) -> DictConfig:
+    """The config composed with these group choices (city=..., scenario=...), before value overrides.
+    Composition reads every YAML file (~0.1-0.3 s), so it is done once per choice of options."""
+    with initialize_config_dir(config_dir=conf_dir, version_base=None):
+        return compose(config_name=config_name, overrides=list(choices))
+
+
 def compose_config(overrides: list[str] | None = None, config_name: str = "config",
                    conf_dir: Path = CONF_DIR) -> DictConfig:
-    """The composed configuration, or InputError for a malformed override or unknown key/option."""
+    """The composed configuration, or InputError for a malformed override or unknown key/option.
+
+    As Hydra does: options of config groups choose the files composed, then value overrides are applied
+    in order (Hydra's own override code, with struct mode on); the composition per choice is cached."""
     overrides = list(overrides or [])
+    if not CONFIG_NAME.fullmatch(config_name) or not (conf_dir / f"{config_name}.yaml").is_file():
+        available = ", ".join(sorted(p.stem for p in conf_dir.glob("*.yaml")))
+        raise InputError(f"--config-name {config_name}: not a config in conf/ (available: {available})")
+    screen_overrides(overrides, conf_dir)
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    choices = tuple(o.input_line for o in parsed if (conf_dir / o.key_or_group).is_dir())
+    values = [o for o in parsed if not (conf_dir / o.key_or_group).is_dir()]
     try:
-        OverridesParser.create().parse_overrides(overrides)
-    except HydraException:
-        bad = next((o for o in overrides if "=" not in o), " ".join(overrides))
-        raise InputError(f"{bad}: not a key=value override") from None
-    if not (conf_dir / f"{config_name}.yaml").exists():
-        raise InputError(f"--config-name {config_name}: no file conf/{config_name}.yaml")
-    try:
-        with initialize_config_dir(config_dir=str(conf_dir), version_base=None):
-            return compose(config_name=config_name, overrides=overrides)
+        cfg = copy.deepcopy(_composed(config_name, choices, str(conf_dir)))
+        ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
+        return cfg
     except HydraException as error:
         raise InputError(_explain(error, overrides, conf_dir)) from None
+    except (ValueError, TypeError) as error:  # e.g. a value Hydra cannot merge into a node
+        raise InputError(f"{' '.join(overrides)}: {' '.join(str(error).split())}") from None
 
 
 def to_plain(cfg: DictConfig) -> dict:
@@ -73,15 +147,19 @@ def to_plain(cfg: DictConfig) -> dict:
 
 def model_params(plain: dict) -> Params:
     """Validated model parameters from a plain config (the `run` and `compare` sections are not the
-    model's); interventions are checked against their types' effect parameters."""
-    params = build(Params, {key: value for key, value in plain.items() if key not in ("run", "compare")})
+    model's); cross-field rules are checked and interventions against their types' effect parameters."""
+    params = build(Params, {key: value for key, value in plain.items() if key not in SECTIONS})
+    check_cross_fields(params)
     build_interventions(params, 0)
     return params
 
 
 def run_options(plain: dict) -> dict:
     """Validated run options: output_dir (str or None) and progress (auto/on/off)."""
-    options = dict(plain.get("run") or {})
+    section = plain.get("run", {})
+    if not isinstance(section, dict):
+        raise InputError(f"run: must be a mapping, got {section!r}")
+    options = dict(section)
     unknown = sorted(set(options) - {"output_dir", "progress"})
     if unknown:
         raise InputError(f"run.{unknown[0]}: unknown config key")

@@ -15,7 +15,8 @@ import networkx as nx
 import pandas as pd
 
 from model.errors import InputError
-from model.params import GROUPS
+from model.input_files import csv_text, read_bytes
+from model.params import GROUPS, MAX_AGENTS
 
 DEFAULT_LAYER = "neighbourhood"
 """Layer of an edge whose layer is not given."""
@@ -116,20 +117,6 @@ def _parse_layer(text: str, where: str, layer_names: tuple[str, ...]) -> str:
 
 
 # ---- files, names and places ----------------------------------------------------------------------
-def _read_file(path: str) -> bytes:
-    """The bytes of a local file (never a URL), which must not be empty."""
-    try:
-        with open(path, "rb") as handle:
-            content = handle.read()
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read the file ({error.strerror})") from None
-    if not content.strip():
-        raise InputError(f"{path}: file is empty")
-    return content
-
-
 def _reject_unknown(names, known, place: str, what: str) -> None:
     """Refuse any name not in `known`, so a misspelt column or attribute is not silently dropped."""
     unknown = [name for name in names if name not in known]
@@ -146,6 +133,11 @@ def _graphml_place(path: str, item: str, attribute: str) -> str:
 
 
 # ---- nodes and the graph --------------------------------------------------------------------------
+INDEX_COLUMNS = ("neighbourhood", "household")
+"""Index columns arrays are sized from: each must be below MAX_AGENTS (no run has more neighbourhoods
+or households than residents), checked before any array is made."""
+
+
 def _node(name: str, values: dict, where, index_of: dict[str, int]) -> dict:
     """Bridges' attributes of one node from its raw values; registers `name` in `index_of`."""
     if not name:
@@ -158,6 +150,9 @@ def _node(name: str, values: dict, where, index_of: dict[str, int]) -> dict:
         text = _text(values.get(column))
         if text:
             attributes[column] = _PARSERS[kind](text, where(column))
+            if column in INDEX_COLUMNS and attributes[column] >= MAX_AGENTS:
+                raise InputError(f"{where(column)}: '{text}' is too large (must be below {MAX_AGENTS:,}, the most "
+                                 f"residents a run may have)")
         elif required:
             raise InputError(f"{where(column)}: value is missing")
     return attributes
@@ -180,12 +175,9 @@ def _graph(path: str, nodes: list[dict], edges: list[tuple[int, int, str]]) -> n
 # ---- CSV ------------------------------------------------------------------------------------------
 def _read_csv(path: str, columns: dict) -> list[dict[str, str]]:
     """Data rows of a CSV file as {column: trimmed text}, after checking its header against `columns`."""
-    content = _read_file(path)
+    text = csv_text(path, read_bytes(path))
     try:
-        text = io.StringIO(content.decode("utf-8-sig"), newline="")
-        table = pd.read_csv(text, header=None, dtype=str, keep_default_na=False)
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a valid CSV file (not UTF-8 text)") from None
+        table = pd.read_csv(io.StringIO(text, newline=""), header=None, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise InputError(f"{path}: not a valid CSV file ({str(error).strip().splitlines()[0]})") from None
     header = [cell.strip() for cell in table.iloc[0]]
@@ -222,7 +214,7 @@ def _read_csv_pair(edges_csv: str, nodes_csv: str, layer_names: tuple[str, ...])
 def _load_graphml(path: str) -> tuple[nx.MultiGraph | nx.MultiDiGraph, Counter]:
     """The raw network in a GraphML file, and how often each node id is declared (networkx silently
     merges repeats and adds nodes only edges name). xml.etree runs no code and fetches no entity."""
-    content = _read_file(path)
+    content = read_bytes(path)
     try:
         network = nx.read_graphml(io.BytesIO(content), node_type=str, force_multigraph=True)
     except KeyError as error:  # a typed value networkx cannot convert, e.g. boolean 'maybe'
@@ -237,6 +229,8 @@ def _load_graphml(path: str) -> tuple[nx.MultiGraph | nx.MultiDiGraph, Counter]:
 
 def _read_graphml(path: str, layer_names: tuple[str, ...]) -> nx.MultiGraph:
     network, declared = _load_graphml(path)
+    if None in declared:
+        raise InputError(f"{path}: a node has no id attribute (every <node> needs id=\"...\")")
     for name, count in declared.items():
         if count > 1:
             raise InputError(f"{path} node '{name}': duplicate id '{name}'")

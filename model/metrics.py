@@ -9,6 +9,10 @@ Metric names are a public interface (timeseries.parquet, plots, report):
 - intergroup_contact_share: share with at least one intergroup encounter this week
 - positive_contact_share / negative_contact_share: share with at least one positive / negative one
 - encounters_per_person: mean intergroup encounters this week
+- variability_mean: mean perceived outgroup variability (0-1)
+- distinct_partners_mean: mean number of distinct outgroup partners met so far
+- threat_mean: receiving members' mean perceived threat (0-1; receiving only)
+- discrimination_mean: arriving members' mean experienced discrimination (0-1; arriving only)
 Group "all" (everyone): attitude_mean, distress_mean, belonging_mean, and outgroup_friendships (the
 number of cross-group friendships in the city).
 
@@ -65,6 +69,10 @@ def group_metrics(state, week=None) -> list[tuple[str, str, float]]:
         }
         if code == RECEIVING:
             values["misperception_mean"] = gaps[members].mean()
+        values |= {"variability_mean": state.variability[members].mean(),
+                   "distinct_partners_mean": state.distinct_partners[members].mean()}
+        values |= ({"threat_mean": state.threat[members].mean()} if code == RECEIVING
+                   else {"discrimination_mean": state.discrimination[members].mean()})
         if week is not None:
             pos, neg = week.positive[members], week.negative[members]
             values |= {

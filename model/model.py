@@ -1,20 +1,23 @@
 """BridgesModel: a Mesa model whose state is a struct of arrays and whose step is STEP_ORDER."""
 
 from dataclasses import dataclass
+from functools import cache
 
 import mesa
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
-from model.agents import Resident
+from model.agents import Resident, run_agents_week
 from model.city import City, assign_groups, build_city, city_from_graph
 from model.custom_city import read_custom_city
 from model.interventions import build_interventions
+from model.mesa_api import make_datacollector, model_arguments
 from model.metrics import group_metrics, misperception_per_person
 from model.params import EDUCATION_LEVELS, GROUPS, Params
 from model.rules.friendship import friendship_matrix
-from model.state import State, initial_state
-from model.step import STEP_ORDER, run_week
+from model.state import ARRIVING, State, initial_state
+from model.step import STEP_ORDER, initial_perceptions, run_week
 from model.streams import Streams
 from model.ties import NETWORK, ContactBlock
 from model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
@@ -42,6 +45,13 @@ def make_city(params: Params, streams: Streams) -> City:
     return build_city(params.city, streams, assign_groups(params.city.n_agents, params.city.arriving_share, streams))
 
 
+@cache
+def use_one_blas_thread() -> None:
+    """Limit BLAS to one thread in this process, once. The week's only matrix product is small (ties x 4
+    conditions), and idle OpenBLAS threads spin on the core a parallel replicate could use."""
+    threadpool_limits(1, user_api="blas")
+
+
 def job_finding_rate(params: Params) -> float:
     """The configured base job-finding rate, or the one that keeps receiving employment steady."""
     employment = params.dynamics.employment
@@ -53,25 +63,52 @@ def job_finding_rate(params: Params) -> float:
 
 def apply_node_attributes(state: State, city: City) -> None:
     """Attributes given in a user network (employed, language, education) replace the drawn ones."""
-    for name in ("employed", "language", "education"):
-        for node, value in city.graph.nodes(data=name):
-            if value is not None:
-                getattr(state, name)[node] = value
+    for name, (residents, values) in city.given.items():
+        getattr(state, name)[residents] = values
+
+
+def local_arriving_share(state: State) -> np.ndarray:
+    """Share of arriving members among each neighbourhood's residents (index: neighbourhood)."""
+    residents = np.bincount(state.neighbourhood)
+    arriving = np.bincount(state.neighbourhood, weights=state.group == ARRIVING, minlength=len(residents))
+    return arriving / np.maximum(residents, 1)
 
 
 class BridgesModel(mesa.Model):
-    """Arriving and receiving residents of a networked city whose views change through contact."""
+    """Arriving and receiving residents of a networked city whose views change through contact.
 
-    def __init__(self, params: Params, city: City | None = None):
+    Build it from validated parameters, `BridgesModel(params)` (optionally with a prebuilt `City`), or
+    the way Mesa's tools do, with keywords: `BridgesModel(city="sweden", n_agents=2000, rng=3)` (see
+    model/mesa_api.py). `engine="agents"` runs the idiomatic Mesa reference engine. `running` turns
+    false after `params.steps` weeks, so `run_model()` and `mesa.batch_run` stop there.
+    """
+
+    ENGINES = ("vectorised", "agents")
+    """How a week runs: "vectorised" (model/step.py, over arrays) or "agents" (model/agents.py, the
+    idiomatic Mesa reference: residents step through AgentSet methods in random order)."""
+
+    agent_reporters: dict = {}
+    """Agent reporters of `self.datacollector` (a subclass may set e.g. {"attitude": "attitude"});
+    none by default, so collecting stays vectorised."""
+
+    def __init__(self, params: Params | None = None, city: City | str | None = None, *, engine: str = "vectorised",
+                 rng=None, seed=None, **settings):
+        if engine not in self.ENGINES:
+            raise ValueError(f"engine: {engine!r} is not one of {', '.join(self.ENGINES)}")
+        params, city = model_arguments(params, city, rng, seed, settings)
+        use_one_blas_thread()
         streams = Streams(params.seed)
         super().__init__(rng=streams.generator("mesa"))
         self.params = params
+        self.engine = engine
         self.streams = streams
         self.city = city if city is not None else make_city(params, streams)
         self.state = initial_state(params.city, self.city, streams)
         apply_node_attributes(self.state, self.city)
 
         self.job_finding_rate = job_finding_rate(params)
+        self.local_arriving_share = local_arriving_share(self.state)
+        self.public: ContactBlock | None = None  # this week's incidental encounters (model/step.py)
         self.ties = self._intergroup_ties()
         self.interventions = build_interventions(params, self.state.n)
         self.ingroup_friends = self._ingroup_friendships()
@@ -79,11 +116,40 @@ class BridgesModel(mesa.Model):
         self.week = Week()
         self.phase_seconds = dict.fromkeys((phase.__name__ for phase in STEP_ORDER), 0.0)
         """Cumulative wall time per phase [s]: the run's profile."""
+        initial_perceptions(self)
         self.records: list[tuple[int, str, str, float]] = []
         self.survey_waves: list[pd.DataFrame] = []
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
-        Resident.create_agents(self, self.state.n, np.arange(self.state.n))
+        self._residents_created = False
+        self.datacollector = make_datacollector(self, type(self).agent_reporters)
+        self.datacollector.collect(self)
+
+    def _create_residents(self) -> None:
+        """Create the resident agents (views, see model/agents.py) the first time anything asks for agents.
+
+        The weekly step never needs them, so a batch run at a million residents does not pay for a
+        million Python objects; Mesa tools (AgentSet, DataCollector, the dashboard) find them as usual."""
+        if not self._residents_created:
+            self._residents_created = True
+            Resident.create_agents(self, self.state.n, np.arange(self.state.n))
+
+    @property
+    def agents(self):
+        """All agents (Mesa's AgentSet); residents are created on first use."""
+        self._create_residents()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        """Agents per type (Mesa's dict of AgentSets); residents are created on first use."""
+        self._create_residents()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self._create_residents()
+        return super().agent_types
 
     def _intergroup_ties(self) -> ContactBlock:
         """The city's intergroup ties as the 'network' contact block."""
@@ -94,8 +160,9 @@ class BridgesModel(mesa.Model):
                                 self.city.needs_employment()[layer], layer=layer)
 
     def contact_blocks(self) -> list[ContactBlock]:
-        """The city's intergroup ties, then every programme's."""
-        return [self.ties, *(block for i in self.interventions for block in i.contact_blocks())]
+        """The city's intergroup ties, then every programme's, then this week's incidental encounters."""
+        public = [] if self.public is None else [self.public]
+        return [self.ties, *(block for i in self.interventions for block in i.contact_blocks()), *public]
 
     def intervention_costs(self) -> pd.DataFrame:
         """Cost accounting of every intervention so far (one row each)."""
@@ -106,7 +173,7 @@ class BridgesModel(mesa.Model):
     def _ingroup_friendships(self):
         """Fixed ingroup friendships: all household ties and a share of other ingroup ties."""
         network = self.city.network
-        ingroup = self.city.group[network.source] == self.city.group[network.target]
+        ingroup = self.state.group[network.source] == self.state.group[network.target]
         household_codes = [code for code, name in enumerate(network.layer_names)
                            if self.city.layer_params[name].kind == "household"]
         u = self.streams.uniform("init.ingroup_friends", 0, len(network.source))
@@ -114,8 +181,13 @@ class BridgesModel(mesa.Model):
         return friendship_matrix(self.state.n, network.source[chosen], network.target[chosen])
 
     def step(self) -> None:
-        """One week: every phase of STEP_ORDER in turn (timed in `phase_seconds`)."""
-        run_week(self)
+        """One week: every phase of STEP_ORDER in turn (timed in `phase_seconds`), by the chosen engine."""
+        if self.engine == "agents":
+            run_agents_week(self)
+        else:
+            run_week(self)
+        self.datacollector.collect(self)
+        self.running = self.steps < self.params.steps
 
     def record_metrics(self, with_contact: bool) -> None:
         """Append the current metrics per group (with this week's contact shares if asked)."""

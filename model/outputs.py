@@ -1,56 +1,154 @@
 """Write a run folder: config, tidy tables, plots and a plain-words report.
 
-Everything is written into a hidden sibling folder first and renamed into place at the end, so a
-failed run leaves no partial output behind.
+Everything is written into a hidden staging folder beside the run folder and renamed into place at
+the end, so a failed or interrupted run leaves no partial output behind, and parallel runs never share
+a folder.
 """
 
 import json
+import os
+import re
 import shutil
-from contextlib import contextmanager
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
+import yaml
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
-
-from model.params import GROUPS  # noqa: E402
+from model.errors import InputError
+from model.params import GROUPS
+from model.plots import ATTITUDE, CONTACT, MetricsPlot, metrics_figure
 
 OUTPUTS_ROOT = Path("outputs")
-GROUP_COLOURS = {"arriving": "tab:orange", "receiving": "tab:blue"}
+REPORT_PLOTS = {"attitude_by_group.png": ATTITUDE, "contact_by_group.png": CONTACT}
+"""The run folder's plots (model/plots.py draws them, the dashboard too)."""
+
+
+STAGING_PREFIX = ".bridges-staging-"
+STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"(\d+)-")
+"""Staging folders are named .bridges-staging-<pid>-<random>, so a later run can tell a dead process's
+staging (removed) from a live one's (left alone)."""
 
 
 def default_run_dir(seed: int, root: Path = OUTPUTS_ROOT, now: datetime | None = None) -> Path:
-    """outputs/<date>/<time>-seed<seed>, with a numeric suffix if that folder exists."""
+    """outputs/<date>/<time>-seed<seed>: the name a run asks for. The folder itself is claimed only when
+    the run succeeds, with a numeric suffix if another run took the name first (see StagedFolder)."""
     now = now or datetime.now()
-    base = root / now.strftime("%Y-%m-%d") / f"{now.strftime('%H-%M-%S')}-seed{seed}"
-    candidate, suffix = base, 1
-    while candidate.exists():
-        suffix += 1
-        candidate = base.with_name(f"{base.name}-{suffix}")
-    return candidate
+    return root / now.strftime("%Y-%m-%d") / f"{now.strftime('%H-%M-%S')}-seed{seed}"
 
 
-@contextmanager
-def staged_folder(final: Path):
-    """Yield a temporary folder that becomes `final` only if the block finishes without error."""
-    final = Path(final)
-    if final.exists() and any(final.iterdir()):
-        raise FileExistsError(f"{final} exists and is not empty")
-    staging = final.with_name(f".{final.name}.partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+def check_output_folder(folder: Path, key: str = "run.output_dir") -> None:
+    """Refuse, before any work, an output folder that is a symbolic link (dangling or not), a file or a
+    device, a folder that is not empty, or a place that cannot hold a folder."""
+    folder = Path(folder)
+    if folder.is_symlink():
+        raise InputError(f"{key}: {folder} is a symbolic link; give a real folder")
+    if folder.exists():
+        if not folder.is_dir():
+            raise InputError(f"{key}: {folder} exists and is not a folder")
+        if any(folder.iterdir()):
+            raise InputError(f"{key}: {folder} exists and is not empty")
+    ancestor = folder.parent
+    while not ancestor.exists() and not ancestor.is_symlink() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(f"{key}: {folder} cannot be created: {ancestor} is not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise InputError(f"{key}: {folder} cannot be created: no permission to write in {ancestor}")
+
+
+def _alive(pid: int) -> bool:
     try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if final.exists():
-        final.rmdir()
-    staging.rename(final)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_staging(parent: Path) -> list[Path]:
+    """Remove staging folders in `parent` left by processes that no longer run (killed runs); returns
+    them. Only folders named by STAGING_NAME are touched, never a user's own."""
+    removed = []
+    if not Path(parent).is_dir():
+        return removed
+    for entry in Path(parent).iterdir():
+        match = STAGING_NAME.match(entry.name)
+        if match and entry.is_dir() and not entry.is_symlink() and not _alive(int(match.group(1))):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class StagedFolder:
+    """A fresh staging folder beside `final`, created exclusively; it becomes the run folder only if the
+    block finishes without error, and is removed otherwise (Ctrl-C included).
+
+    With `unique` (default run folders) the run takes the first free name of `final`, `final-2`, ...,
+    claimed with an exclusive mkdir, so runs started at the same second never share a folder. Without it
+    (a folder the user named) the staging folder replaces `final` only if that is absent or still empty;
+    a user's folder is never deleted or filled by two runs. `self.final` is the folder written.
+    """
+
+    def __init__(self, final: Path, unique: bool = False):
+        self.final, self.unique, self.path, self.created = Path(final), unique, None, []
+
+    def __enter__(self) -> "StagedFolder":
+        parent = self.final.parent
+        self.created = [folder for folder in (parent, *parent.parents) if not folder.exists()]
+        parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(parent)
+        self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=parent))
+        self.path.chmod(0o777 & ~_umask())
+        return self
+
+    def __exit__(self, kind, error, trace) -> bool:
+        if kind is None:
+            try:
+                self.final = self._publish()
+            except BaseException:
+                shutil.rmtree(self.path, ignore_errors=True)
+                raise
+        else:
+            shutil.rmtree(self.path, ignore_errors=True)
+            for folder in self.created:  # the parents this run made (deepest first), if still empty
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+        return False
+
+    def _publish(self) -> Path:
+        if self.unique:
+            for suffix in range(1, 10_000):
+                candidate = self.final if suffix == 1 else self.final.with_name(f"{self.final.name}-{suffix}")
+                try:
+                    candidate.mkdir()
+                except FileExistsError:
+                    continue
+                self.path.rename(candidate)  # replaces the empty folder this process just claimed
+                return candidate
+            raise InputError(f"run.output_dir: no free folder name next to {self.final}")
+        if self.final.is_symlink() or (self.final.exists() and not self.final.is_dir()):
+            raise InputError(f"run.output_dir: {self.final} was replaced by something that is not a folder; "
+                             "nothing written")
+        try:
+            self.final.mkdir()
+        except FileExistsError:
+            pass
+        try:
+            self.path.rename(self.final)  # atomic; fails if another run filled the folder meanwhile
+        except OSError:
+            raise InputError(f"run.output_dir: {self.final} was filled by another run meanwhile; nothing written") from None
+        return self.final
 
 
 def write_table(frame: pd.DataFrame, folder: Path, name: str, csv: bool = False) -> None:
@@ -60,31 +158,14 @@ def write_table(frame: pd.DataFrame, folder: Path, name: str, csv: bool = False)
         frame.to_csv(folder / f"{name}.csv", index=False)
 
 
-def plot_metrics(timeseries: pd.DataFrame, metrics: dict[str, str], ylabel: str, title: str, path: Path) -> None:
-    """One line per group and metric over weeks."""
-    fig, ax = plt.subplots(figsize=(7, 4))
-    styles = ["-", "--", ":", "-."]
-    for style, (metric, label) in zip(styles, metrics.items()):
-        for group in GROUPS:
-            rows = timeseries[(timeseries.metric == metric) & (timeseries.group == group)]
-            if len(rows):
-                ax.plot(rows.step, rows.value, style, color=GROUP_COLOURS[group], label=f"{group}: {label}")
-    ax.set_xlabel("week")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+def plot_metrics(timeseries: pd.DataFrame, plot: MetricsPlot, path: Path) -> None:
+    """One line per group and metric over weeks, saved as a PNG."""
+    metrics_figure(timeseries, plot).savefig(path, dpi=110)
 
 
 def write_plots(timeseries: pd.DataFrame, folder: Path) -> None:
-    plot_metrics(timeseries, {"attitude_mean": "mean attitude"}, "feeling thermometer (0-100)",
-                 "Attitude toward the outgroup", folder / "attitude_by_group.png")
-    plot_metrics(timeseries, {"intergroup_contact_share": "any contact", "positive_contact_share": "positive",
-                              "negative_contact_share": "negative"},
-                 "share of group this week", "Intergroup contact", folder / "contact_by_group.png")
+    for name, plot in REPORT_PLOTS.items():
+        plot_metrics(timeseries, plot, folder / name)
 
 
 def _value(rows: pd.DataFrame, metric: str, step: int) -> float:

@@ -5,6 +5,7 @@ their allowed ranges. `build(Params, cfg)` checks everything and raises `InputEr
 offending key, so the model never sees a malformed value.
 """
 
+import math
 import types
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -36,29 +37,83 @@ LAYER_KINDS = {
 
 
 # ---- range checks ---------------------------------------------------------------------------------
-def _range(low=None, high=None, low_open=False, label=""):
+def _show(number) -> str:
+    return f"{number:,}" if isinstance(number, int) else f"{number:g}"
+
+
+def _range(low=None, high=None, low_open=False, label="", why=""):
+    """A check for a finite number in [low, high] (or (low, high] if `low_open`); returns the problem or None.
+    `why` (the reason for the upper bound) is added when a value is too large."""
     def check(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{label} (a finite number)"
         if low is not None and (value < low or (low_open and value == low)):
             return label
         if high is not None and value > high:
-            return label
+            return f"{label}: {why}" if why else label
         return None
 
     return check
 
 
-UNIT = {"check": _range(0.0, 1.0, label="must be in [0, 1]")}
-POSITIVE = {"check": _range(0, low_open=True, label="must be greater than 0")}
-NON_NEGATIVE = {"check": _range(0, label="must be 0 or more")}
-AT_LEAST_ONE = {"check": _range(1.0, label="must be 1 or more")}
-ANY = {}
-PER_GROUP_UNIT = {"check": UNIT["check"], "per_group": True}
-PER_GROUP = {"per_group": True}
+def bounded(low, high, unit: str, why: str = "", low_open: bool = False, **extra) -> dict:
+    """Field metadata: a finite number in [low, high] (or (low, high]) measured in `unit`; `why` says
+    where the upper bound comes from."""
+    if low_open:
+        label = f"must be greater than {_show(low)} and at most {_show(high)} {unit}".rstrip()
+    else:
+        label = f"must be in [{_show(low)}, {_show(high)}] {unit}".rstrip()
+    return {"check": _range(low, high, low_open, label, why), "unit": unit, "low": low, "high": high,
+            "low_open": low_open, "why": why, **extra}
+
+
+MAX_EXACT_INT = 2**53
+"""Largest whole number taken where a number is expected (exact as a float)."""
+MAX_MAGNITUDE = 100
+"""Ceiling of a quantity declared only as positive or non-negative (intervention effects: relative rises,
+encounters per session, group sizes): none is meaningfully above 100 in its own unit (a 100-fold rise,
+100 encounters per pair per session, groups of 100 meeting together), and per-session encounters above it
+make the weekly contact sampling run for hours. Fields that need a wider range state their own."""
+UNIT = bounded(0.0, 1.0, "")
+POSITIVE = bounded(0, MAX_MAGNITUDE, "", "the ceiling of effect factors, counts and group sizes", low_open=True)
+NON_NEGATIVE = bounded(0, MAX_MAGNITUDE, "", "the ceiling of effect factors, counts and group sizes")
+PER_GROUP_UNIT = {**UNIT, "per_group": True}
 MAX_RATE = 100.0
 """Ceiling on encounters per tie per week: far above daily contact (7), low enough for exact sampling."""
 LAST_WEEK = -1
 """A week of -1 (survey week, programme end week) means the run's last week."""
-RATE = {"check": _range(0.0, MAX_RATE, label=f"must be in [0, {MAX_RATE:g}] encounters per tie per week")}
+RATE = bounded(0.0, MAX_RATE, "encounters per tie per week", "far above daily contact (7 a week)")
+MAX_AGENTS = 10_000_000
+"""Most residents in one run: memory grows about 8 kB per resident (state, ties, network; see
+model/resources.py), so ten million need about 80 GB; larger populations are beyond a single machine."""
+MAX_STEPS = 5_200
+"""Most weeks in one run: a hundred years, far beyond any integration horizon."""
+MAX_SEED = 2**32 - 1
+"""Largest seed: seeds are stored as 64-bit integers (seed + replicate in comparisons), and 32 bits is the
+convention every RNG seeding interface accepts."""
+MAX_DEGREE = 1_000
+"""Most mean ties per resident in one layer: far above any personal network (~150 people known by
+name); also checked to stay below the population."""
+MAX_SITE = 100_000
+"""Most people per workplace or venue site: larger than any single workplace or club."""
+MAX_HOUSEHOLD = 50.0
+"""Largest mean adults per household: beyond it a 'household' is an institution."""
+MAX_COST = 1e12
+"""Ceiling of any cost figure in its currency: beyond the budget of any national programme."""
+MAX_WEIGHT = 100.0
+"""Ceiling of a logistic weight or multiplier: at 100 the logistic is already 0 or 1 to machine precision."""
+COST = bounded(0.0, MAX_COST, "in the cost currency", "beyond the budget of any national programme")
+WEEK = bounded(-1, MAX_STEPS, "weeks (-1 = the last week)", "the most weeks a run may have")
+PERSONS = bounded(0, MAX_AGENTS, "persons", "the largest population a run may have")
+WEIGHT = bounded(-MAX_WEIGHT, MAX_WEIGHT, "(logit)", "the logistic is saturated far below this")
+NON_NEGATIVE_WEIGHT = bounded(0.0, MAX_WEIGHT, "(logit)", "the logistic is saturated far below this")
+MULTIPLIER = bounded(0.0, MAX_WEIGHT, "x", "a hundredfold is far beyond any plausible effect", low_open=True)
+STATE_SCALE = bounded(0.0, 100.0, "(the variable's own units: 0-100 for attitude, 0-1 otherwise)",
+                      "no state variable's range is wider than 100")
+STATE_SPREAD = bounded(0.0, 100.0, "(the variable's own units)", "no state variable's range is wider than 100",
+                       low_open=True)
+ENCOUNTER_RATE = bounded(0.0, 7 * 24.0, "encounters per week", "a week holds 168 hours")
+NOISE = bounded(0.0, 100.0, "(the item's own units)", "wider than any item's whole scale")
 
 
 # ---- the city and its people ----------------------------------------------------------------------
@@ -67,8 +122,8 @@ class Distribution:
     """Initial distribution of a bounded state variable: a Beta with this mean and standard deviation,
     scaled to the variable's range."""
 
-    mean: float = field(metadata=NON_NEGATIVE)
-    sd: float = field(metadata=POSITIVE)
+    mean: float = field(metadata=STATE_SCALE)
+    sd: float = field(metadata=STATE_SPREAD)
 
 
 @dataclass(frozen=True)
@@ -112,9 +167,9 @@ class LayerParams:
     common_goal: float = field(metadata=UNIT)
     cooperation: float = field(metadata=UNIT)
     institutional_support: float = field(metadata=UNIT)
-    degree: float | None = field(default=None, metadata=NON_NEGATIVE)
+    degree: float | None = field(default=None, metadata=bounded(0.0, MAX_DEGREE, 'ties per resident', 'far above any personal network'))
     homophily: float | None = field(default=None, metadata=UNIT)
-    site_size: int | None = field(default=None, metadata=POSITIVE)
+    site_size: int | None = field(default=None, metadata=bounded(1, MAX_SITE, 'persons per site', 'larger than any single workplace or club'))
     segregation: float | None = field(default=None, metadata=UNIT)
     participation: dict[str, float] | None = field(default=None, metadata=PER_GROUP_UNIT)
     sectors: dict[str, SectorParams] | None = None
@@ -165,12 +220,12 @@ class CityParams:
     """The city: its size, its neighbourhoods, its contact layers and its people."""
 
     name: str
-    n_agents: int = field(metadata=POSITIVE)
+    n_agents: int = field(metadata=bounded(1, MAX_AGENTS, 'persons', 'memory: about 8 kB per resident'))
     arriving_share: float = field(metadata=UNIT)
-    n_neighbourhoods: int = field(metadata=POSITIVE)
+    n_neighbourhoods: int = field(metadata=bounded(1, MAX_AGENTS, 'neighbourhoods', 'also checked against city.n_agents'))
     arrival_area_share: float = field(metadata=UNIT)
     segregation: float = field(metadata=UNIT)
-    household_size: dict[str, float] = field(metadata={**AT_LEAST_ONE, "per_group": True})
+    household_size: dict[str, float] = field(metadata=bounded(1.0, MAX_HOUSEHOLD, 'adults per household', 'beyond it a household is an institution', per_group=True))
     layers: dict[str, LayerParams]
     groups: dict[str, GroupParams]
     beliefs: BeliefParams
@@ -196,10 +251,10 @@ class FrequencyCutoffs:
     """Lowest recent-encounter rate [encounters/week] giving each contact-frequency answer (below the
     first: "never")."""
 
-    less_than_monthly: float = field(metadata=NON_NEGATIVE)
-    monthly: float = field(metadata=NON_NEGATIVE)
-    weekly: float = field(metadata=NON_NEGATIVE)
-    daily: float = field(metadata=NON_NEGATIVE)
+    less_than_monthly: float = field(metadata=ENCOUNTER_RATE)
+    monthly: float = field(metadata=ENCOUNTER_RATE)
+    weekly: float = field(metadata=ENCOUNTER_RATE)
+    daily: float = field(metadata=ENCOUNTER_RATE)
 
     def __post_init__(self):
         cuts = [self.less_than_monthly, self.monthly, self.weekly, self.daily]
@@ -211,18 +266,18 @@ class FrequencyCutoffs:
 class ResponseNoise:
     """Standard deviation of normal answer noise per item family, in the item's own units."""
 
-    contact_quality: float = field(metadata=NON_NEGATIVE)  # points on 1-5
-    thermometer: float = field(metadata=NON_NEGATIVE)  # points on 0-100
-    likert: float = field(metadata=NON_NEGATIVE)  # points on 1-5: anxiety, trust, belonging, distress
-    perceived: float = field(metadata=NON_NEGATIVE)  # percentage points: perceived_*
+    contact_quality: float = field(metadata=NOISE)  # points on 1-5
+    thermometer: float = field(metadata=NOISE)  # points on 0-100
+    likert: float = field(metadata=NOISE)  # points on 1-5: anxiety, trust, belonging, distress
+    perceived: float = field(metadata=NOISE)  # percentage points: perceived_*
 
 
 @dataclass(frozen=True)
 class SurveyParams:
     """When the survey is fielded, how many answer per community, and how state becomes answers."""
 
-    weeks: list[int] = field(metadata={"check": _range(-1, label="must be a week 0 or more, or -1 for the last week")})
-    respondents: dict[str, int] = field(metadata={**NON_NEGATIVE, "per_group": True})
+    weeks: list[int] = field(metadata=WEEK)
+    respondents: dict[str, int] = field(metadata={**PERSONS, 'per_group': True})
     frequency_cutoffs: FrequencyCutoffs
     response_noise: ResponseNoise
 
@@ -240,8 +295,8 @@ class EligibilityParams:
     """Who may take part: all conditions must hold."""
 
     groups: list[str]
-    neighbourhoods: list[int] = field(metadata=NON_NEGATIVE)  # empty list = every neighbourhood
-    attitude: list[float] = field(metadata={"check": _range(0.0, 100.0, label="must be in [0, 100]")})
+    neighbourhoods: list[int] = field(metadata=bounded(0, MAX_AGENTS, 'neighbourhood index', 'also checked against city.n_neighbourhoods'))  # empty list = every neighbourhood
+    attitude: list[float] = field(metadata=bounded(0.0, 100.0, 'thermometer points'))
     distress: list[float] = field(metadata=UNIT)
     employment: str
 
@@ -261,14 +316,14 @@ class EligibilityParams:
 class DeliveryParams:
     """When a programme runs, who it reaches, and how people leave it."""
 
-    start_week: int = field(metadata=POSITIVE)
-    end_week: int = field(metadata={"check": _range(-1, label="must be a week, or -1 for the last week")})
-    every_weeks: int = field(metadata=POSITIVE)
+    start_week: int = field(metadata=bounded(1, MAX_STEPS, 'week', 'the most weeks a run may have'))
+    end_week: int = field(metadata=WEEK)
+    every_weeks: int = field(metadata=bounded(1, MAX_STEPS, 'weeks', 'the most weeks a run may have'))
     eligible: EligibilityParams
     targeting: str
     coverage: float = field(metadata=UNIT)
     method: str  # how people take part (model/interventions/delivery.py checks it and its own keys below)
-    capacity: int | None = field(default=None, metadata=NON_NEGATIVE)
+    capacity: int | None = field(default=None, metadata=PERSONS)
     dropout: float = field(default=0.0, metadata=UNIT)
     buddy_targeting: str | None = None  # buddy_pairs: how arriving buddies are chosen (a TARGETING rule)
     group_size: int | None = field(default=None, metadata=POSITIVE)  # mixed_groups: members per group
@@ -286,9 +341,9 @@ class CostParams:
     """What a programme costs: fixed, per week it runs, and per participant-week."""
 
     currency: str
-    fixed: float = field(metadata=NON_NEGATIVE)
-    per_week: float = field(metadata=NON_NEGATIVE)
-    per_participant_week: float = field(metadata=NON_NEGATIVE)
+    fixed: float = field(metadata=COST)
+    per_week: float = field(metadata=COST)
+    per_participant_week: float = field(metadata=COST)
 
 
 @dataclass(frozen=True)
@@ -309,14 +364,14 @@ class InterventionParams:
 class QualityParams:
     """Logistic weights turning setting and people into the quality of an intergroup encounter."""
 
-    intercept: float = field(metadata=ANY)
-    equal_status: float = field(metadata=ANY)
-    common_goal: float = field(metadata=ANY)
-    cooperation: float = field(metadata=ANY)
-    institutional_support: float = field(metadata=ANY)
-    shared_language: float = field(metadata=ANY)
-    anxiety: float = field(metadata=ANY)
-    distress: float = field(metadata=ANY)
+    intercept: float = field(metadata=WEIGHT)
+    equal_status: float = field(metadata=WEIGHT)
+    common_goal: float = field(metadata=WEIGHT)
+    cooperation: float = field(metadata=WEIGHT)
+    institutional_support: float = field(metadata=WEIGHT)
+    shared_language: float = field(metadata=WEIGHT)
+    anxiety: float = field(metadata=WEIGHT)
+    distress: float = field(metadata=WEIGHT)
 
     def condition_weights(self) -> np.ndarray:
         """Weights of the four Allport conditions, in ALLPORT_CONDITIONS order (model/city.py)."""
@@ -327,9 +382,9 @@ class QualityParams:
 class WillingnessParams:
     """How anxiety and distress lower, and responsibility raises, a person's readiness to meet."""
 
-    anxiety: float = field(metadata=NON_NEGATIVE)
-    distress: float = field(metadata=NON_NEGATIVE)
-    responsibility: float = field(metadata=NON_NEGATIVE)
+    anxiety: float = field(metadata=NON_NEGATIVE_WEIGHT)
+    distress: float = field(metadata=NON_NEGATIVE_WEIGHT)
+    responsibility: float = field(metadata=NON_NEGATIVE_WEIGHT)
     floor: float = field(metadata=UNIT)
 
 
@@ -340,7 +395,63 @@ class UpdateParams:
     attitude_step: float = field(metadata=UNIT)
     anxiety_step: float = field(metadata=UNIT)
     trust_step: float = field(metadata=UNIT)
-    negativity_weight: float = field(metadata=POSITIVE)
+    negativity_weight: float = field(metadata=MULTIPLIER)
+
+
+@dataclass(frozen=True)
+class IncidentalParams:
+    """Brief encounters in shared public space, whose rate follows outgroup exposure (Blau 1977)."""
+
+    enabled: bool
+    opportunities: int = field(metadata=NON_NEGATIVE)
+    local_share: float = field(metadata=UNIT)
+    rate: float = field(metadata=RATE)
+    equal_status: float = field(metadata=UNIT)
+    common_goal: float = field(metadata=UNIT)
+    cooperation: float = field(metadata=UNIT)
+    institutional_support: float = field(metadata=UNIT)
+
+
+@dataclass(frozen=True)
+class PartnerParams:
+    """How the partner's prejudice shifts one's chance of a positive experience."""
+
+    enabled: bool
+    prejudice_weight: float = field(metadata=NON_NEGATIVE)
+
+
+@dataclass(frozen=True)
+class SelectionParams:
+    """Attitude and trust scaling encounter rates in settings people choose."""
+
+    enabled: bool
+    attitude_weight: float = field(metadata=NON_NEGATIVE)
+    trust_weight: float = field(metadata=NON_NEGATIVE)
+    chosen_kinds: list[str]
+
+    def __post_init__(self):
+        unknown = [kind for kind in self.chosen_kinds if kind not in LAYER_KINDS]
+        if unknown:
+            raise InputError(f"chosen_kinds: unknown layer kind {unknown[0]!r} (known: {', '.join(LAYER_KINDS)})")
+
+
+@dataclass(frozen=True)
+class GeneralisationParams:
+    """Group salience and novelty: how far an encounter carries to the group."""
+
+    enabled: bool
+    salience: float = field(metadata=UNIT)
+    incidental_salience: float = field(metadata=UNIT)
+    half_familiar: float = field(metadata=POSITIVE)
+
+
+@dataclass(frozen=True)
+class NegativityParams:
+    """Consistent negativity asymmetry, buffered by past positive contact."""
+
+    enabled: bool
+    buffer_half: float = field(metadata=POSITIVE)
+    memory: float = field(metadata=UNIT)
 
 
 @dataclass(frozen=True)
@@ -348,10 +459,15 @@ class ContactParams:
     """The contact mechanism, shared by every city."""
 
     quality: QualityParams
-    valence_offset: dict[str, float] = field(metadata=PER_GROUP)
-    susceptibility: dict[str, float] = field(metadata={**NON_NEGATIVE, "per_group": True})
+    valence_offset: dict[str, float] = field(metadata={**WEIGHT, 'per_group': True})
+    susceptibility: dict[str, float] = field(metadata={**bounded(0.0, MAX_WEIGHT, 'x', 'a hundredfold is far beyond any plausible effect'), 'per_group': True})
     willingness: WillingnessParams
     update: UpdateParams
+    incidental: IncidentalParams
+    partner: PartnerParams
+    selection: SelectionParams
+    generalisation: GeneralisationParams
+    negativity: NegativityParams
 
     def valence_offset_for(self, group: np.ndarray) -> np.ndarray:
         """Each person's shift of the chance to experience an encounter as positive [log-odds]."""
@@ -370,8 +486,8 @@ class FriendshipParams:
     loss: float = field(metadata=UNIT)
     decay: float = field(metadata=UNIT)
     threshold: float = field(metadata=UNIT)
-    rate_multiplier: float = field(metadata=POSITIVE)
-    weight: float = field(metadata=POSITIVE)
+    rate_multiplier: float = field(metadata=MULTIPLIER)
+    weight: float = field(metadata=MULTIPLIER)
     ingroup_share: float = field(metadata=UNIT)
 
 
@@ -380,7 +496,7 @@ class EmploymentParams:
     """Weekly job finding and loss."""
 
     loss_rate: float = field(metadata=UNIT)
-    language_weight: float = field(metadata=NON_NEGATIVE)
+    language_weight: float = field(metadata=NON_NEGATIVE_WEIGHT)
     pending_factor: float = field(metadata=UNIT)
     unrecognised_factor: float = field(metadata=UNIT)
     finding_rate: float | None = field(default=None, metadata=UNIT)  # None: derived (steady state)
@@ -416,6 +532,62 @@ class BelongingParams:
 
 
 @dataclass(frozen=True)
+class NormParams:
+    """Drift toward the perceived ingroup norm; extended contact through norm and anxiety."""
+
+    enabled: bool
+    rate: float = field(metadata=UNIT)
+    friends_weight: float = field(metadata=NON_NEGATIVE)
+    neighbourhood_weight: float = field(metadata=NON_NEGATIVE)
+    own_weight: float = field(metadata=NON_NEGATIVE)
+    extended_signal: float = field(metadata=UNIT)
+    extended_anxiety_relief: float = field(metadata=UNIT)
+
+    def __post_init__(self):
+        if self.friends_weight + self.neighbourhood_weight + self.own_weight <= 0:
+            raise InputError("friends_weight: the three norm weights must not all be 0")
+
+
+@dataclass(frozen=True)
+class ThreatParams:
+    """Receiving members' perceived threat from beliefs, perceived group size and anxiety."""
+
+    enabled: bool
+    local_weight: float = field(metadata=UNIT)
+    overestimation: float = field(metadata=NON_NEGATIVE)
+    intercept: float = field(metadata=WEIGHT)
+    burden_weight: float = field(metadata=NON_NEGATIVE)
+    size_weight: float = field(metadata=NON_NEGATIVE)
+    anxiety_weight: float = field(metadata=NON_NEGATIVE)
+    friend_weight: float = field(metadata=NON_NEGATIVE)
+    attitude_weight: float = field(metadata=NON_NEGATIVE)
+
+
+@dataclass(frozen=True)
+class DiscriminationParams:
+    """Arriving members' experienced discrimination and its toll."""
+
+    enabled: bool
+    gain: float = field(metadata=UNIT)
+    decay: float = field(metadata=UNIT)
+    distress_rise: float = field(metadata=UNIT)
+    belonging_loss: float = field(metadata=UNIT)
+
+
+@dataclass(frozen=True)
+class VariabilityParams:
+    """Perceived outgroup variability growing with distinct partners met."""
+
+    enabled: bool
+    baseline: dict[str, float] = field(metadata=PER_GROUP_UNIT)
+    half_partners: float = field(metadata=POSITIVE)
+
+    def baseline_for(self, group: np.ndarray) -> np.ndarray:
+        """Each person's perceived variability before meeting anyone."""
+        return per_group(self.baseline, group)
+
+
+@dataclass(frozen=True)
 class DynamicsParams:
     """Socio-economic and psycho-social dynamics, friendship, extended contact and beliefs."""
 
@@ -433,14 +605,18 @@ class DynamicsParams:
     belief_media_drift: float = field(metadata=UNIT)
     belief_observation: float = field(metadata=UNIT)
     belief_personal_weight: float = field(metadata=UNIT)
+    norms: NormParams
+    threat: ThreatParams
+    discrimination: DiscriminationParams
+    variability: VariabilityParams
 
 
 @dataclass(frozen=True)
 class Params:
     """Everything one simulation needs."""
 
-    seed: int = field(metadata=NON_NEGATIVE)
-    steps: int = field(metadata=POSITIVE)
+    seed: int = field(metadata=bounded(0, MAX_SEED, '', 'seeds are 32-bit'))
+    steps: int = field(metadata=bounded(1, MAX_STEPS, 'weeks', 'a hundred years'))
     city: CityParams
     contact: ContactParams
     dynamics: DynamicsParams
@@ -466,6 +642,8 @@ def _type_name(kind) -> str:
 def _coerce(kind, value, key: str):
     """Check `value` against a scalar type; ints are accepted where numbers are expected."""
     if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, int) and abs(value) > MAX_EXACT_INT:
+            raise InputError(f"{key}: {value} is far too large (must be a finite number)")
         return float(value)
     if kind is int and isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -541,3 +719,37 @@ def build(cls, mapping: Any, prefix: str = ""):
     except InputError as error:
         message = str(error)
         raise InputError(message if message.startswith(prefix or "\0") else f"{where}.{message}") from None
+
+
+
+def check_cross_fields(params: Params) -> None:
+    """Rules that tie two keys together, checked once on the built parameters; each failure is one
+    InputError naming both keys."""
+    city = params.city
+    if not city.layers:
+        raise InputError("city.layers: must define at least one contact layer")
+    if not city.custom.used:
+        if city.n_neighbourhoods > city.n_agents:
+            raise InputError(f"city.n_neighbourhoods: {city.n_neighbourhoods:,} neighbourhoods is more than "
+                             f"city.n_agents ({city.n_agents:,} residents)")
+        for group, size in city.household_size.items():
+            if size > city.n_agents:
+                raise InputError(f"city.household_size.{group}: {size:g} adults per household is more than "
+                                 f"city.n_agents ({city.n_agents:,})")
+        for name, layer in city.layers.items():
+            if layer.degree is not None and layer.degree >= city.n_agents:
+                raise InputError(f"city.layers.{name}.degree: a mean of {layer.degree:g} ties per resident needs "
+                                 f"more residents than city.n_agents ({city.n_agents:,})")
+    for name, intervention in params.interventions.items():
+        kind = intervention.effect.get("kind")
+        if kind is not None and not isinstance(kind, str):
+            raise InputError(f"interventions.{name}.effect.kind: must be a string, got {kind!r}")
+        delivery, key = intervention.delivery, f"interventions.{name}.delivery"
+        if delivery.start_week > params.steps:  # an end week past the run is fine: the run cuts it short
+            raise InputError(f"{key}.start_week: week {delivery.start_week} is after the last week "
+                             f"(steps={params.steps}), so the programme would never run")
+        if not city.custom.used:
+            missing = [index for index in delivery.eligible.neighbourhoods if index >= city.n_neighbourhoods]
+            if missing:
+                raise InputError(f"{key}.eligible.neighbourhoods: neighbourhood {missing[0]} does not exist "
+                                 f"(city.n_neighbourhoods={city.n_neighbourhoods}: indices 0-{city.n_neighbourhoods - 1})")

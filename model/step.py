@@ -1,8 +1,9 @@
 """The weekly step: one ordered list of phases, each calling the rules in `model/rules/`.
 
-    STEP_ORDER = (deliver_interventions, meet, judge_quality, judge_valence, tally_contacts, update_attitudes,
-                  update_friendships, extended_contact, update_beliefs, update_livelihoods,
-                  update_wellbeing, record, survey)
+    STEP_ORDER = (deliver_interventions, gather_public_encounters, meet, judge_quality, judge_valence,
+                  tally_contacts, remember_partners, update_attitudes, update_friendships, extended_contact,
+                  follow_norms, update_beliefs, perceive_threat, update_livelihoods, update_wellbeing,
+                  feel_discrimination, record, survey)
 
 A phase only gathers arrays, calls pure rules and stores their results: every modelling decision is a
 rule. Each phase declares what it reads and writes (`@phase(reads=..., writes=...)`), naming fields of
@@ -22,11 +23,28 @@ from model.interventions import anti_discrimination
 from model.params import BELIEFS
 from model.rules import beliefs as belief_rules
 from model.rules import contact as contact_rules
+from model.rules import encounters as encounter_rules
 from model.rules import friendship as friendship_rules
+from model.rules import generalisation as generalisation_rules
+from model.rules import negativity as negativity_rules
+from model.rules import norms as norm_rules
+from model.rules import partner as partner_rules
 from model.rules import people as people_rules
-from model.state import RECEIVING, THERMOMETER_MAX
+from model.rules import selection as selection_rules
+from model.rules import threat as threat_rules
+from model.rules import variability as variability_rules
+from model.state import ARRIVING, RECEIVING, THERMOMETER_MAX
+from model.ties import ContactBlock
 
 BELIEF_FIELDS = tuple(f"state.belief_{topic}" for topic in BELIEFS)
+PUBLIC = "public"
+"""Name of the weekly block of incidental public-space encounters (its streams are prefixed with it)."""
+FRESH_BLOCK_FIELDS = tuple(f"block.{name}" for name in (
+    "source", "target", "rate", "conditions", "needs_employment", "strength", "friend", "live", "negative_reduction",
+    "met", "encounters", "quality", "positive", "negative"))
+"""Fields of the public block, which is made afresh every week."""
+VIEWS = ("attitude", "anxiety", "trust")
+"""Views of the outgroup that contact moves and norms anchor."""
 
 
 def phase(*, reads: tuple[str, ...], writes: tuple[str, ...]):
@@ -38,7 +56,7 @@ def phase(*, reads: tuple[str, ...], writes: tuple[str, ...]):
 
 
 @phase(reads=("state.*", "block.layer", "block.source", "block.target"),
-       writes=("interventions", "blocks", "block.live", "block.negative_reduction", "state.distress", "state.attitude",
+       writes=("interventions", "blocks", "block.live", "block.negative_reduction", "state.distress",
                *BELIEF_FIELDS, "state.legal_pending", "state.family_pending", "state.qualification_recognised",
                "state.studying"))
 def deliver_interventions(model) -> None:
@@ -48,17 +66,47 @@ def deliver_interventions(model) -> None:
         intervention.deliver(model)
 
 
-@phase(reads=("state.anxiety", "state.distress", "state.responsibility", "state.employed", "block.rate", "block.live",
-              "block.needs_employment", "block.voluntary", "block.friend", "block.source", "block.target"),
+@phase(reads=("state.neighbourhood", "state.group"), writes=("blocks", *FRESH_BLOCK_FIELDS))
+def gather_public_encounters(model) -> None:
+    """Incidental encounters: this week's intergroup co-presences in public space become a fresh contact block
+    (`model.public`) with public space's Allport conditions; none when `contact.incidental` is off."""
+    i, state = model.params.contact.incidental, model.state
+    if not i.enabled:
+        model.public = None
+        return
+    size = state.n * i.opportunities
+    source, target = encounter_rules.public_encounter_pairs(
+        state.neighbourhood, state.group, i.opportunities, i.local_share,
+        model.streams.uniform(f"{PUBLIC}.where", model.steps, size), model.streams.uniform(f"{PUBLIC}.who", model.steps, size))
+    conditions = np.array([i.equal_status, i.common_goal, i.cooperation, i.institutional_support])
+    model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate),
+                                    np.tile(conditions, (len(source), 1)))
+
+
+def setting_kind(model, block: ContactBlock) -> np.ndarray:
+    """Per tie of a voluntary block: its layer's kind, or "public" for incidental encounters."""
+    if block.layer is None:
+        return np.full(block.size, PUBLIC)
+    kinds = np.array([model.city.layer_params[name].kind for name in model.city.network.layer_names])
+    return kinds[block.layer]
+
+
+@phase(reads=("state.anxiety", "state.distress", "state.responsibility", "state.employed", "state.attitude",
+              "state.trust", "block.rate", "block.live", "block.needs_employment", "block.voluntary", "block.friend",
+              "block.layer", "block.source", "block.target"),
        writes=("block.encounters",))
 def meet(model) -> None:
     """Quantity: this week's encounters on every live intergroup tie of every contact block.
 
-    On the city's ties (chosen contact) the rate follows both people's willingness and friendship;
-    programme meetings keep the programme's attendance.
+    On the city's ties and in public space the rate follows both people's willingness and friendship, and
+    in chosen settings their attitude and trust (`contact.selection`); programme meetings keep the
+    programme's attendance.
     """
     state, p = model.state, model.params
+    sel = p.contact.selection
     ready = contact_rules.willingness(state.anxiety, state.distress, state.responsibility, p.contact.willingness)
+    choice = (selection_rules.choice_factor(state.attitude, state.trust, sel.attitude_weight, sel.trust_weight,
+                                            THERMOMETER_MAX) if sel.enabled else None)
     for block in model.contact_blocks():
         source, target = block.source, block.target
         rate = contact_rules.live_rate(block.rate, block.live, block.needs_employment, state.employed[source],
@@ -67,6 +115,9 @@ def meet(model) -> None:
             rate = contact_rules.encounter_rate(
                 rate, ready[source], ready[target],
                 friendship_rules.meeting_factor(block.friend, p.dynamics.friendship))
+            if choice is not None:
+                chosen = selection_rules.chosen_ties(setting_kind(model, block), sel.chosen_kinds)
+                rate = selection_rules.chosen_rate(rate, chosen, choice[source], choice[target])
         block.encounters = contact_rules.draw_encounters(
             rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
 
@@ -86,33 +137,42 @@ def judge_quality(model) -> None:
             q)
 
 
-@phase(reads=("state.group", "block.quality", "block.encounters", "block.negative_reduction", "block.source",
-              "block.target"),
+@phase(reads=("state.group", "state.attitude", "block.quality", "block.encounters", "block.negative_reduction",
+              "block.source", "block.target"),
        writes=("block.positive", "block.negative"))
 def judge_valence(model) -> None:
-    """Each side of each encounter experiences it as positive or negative."""
-    state = model.state
+    """Each side of each encounter experiences it as positive or negative; with `contact.partner` on, the
+    other side's prejudice counts too."""
+    state, partner = model.state, model.params.contact.partner
     for block in model.contact_blocks():
-        for side, people in (("source", block.source), ("target", block.target)):
-            p_positive = anti_discrimination.spare_negative(
-                contact_rules.positive_probability(block.quality, model.params.contact.valence_offset_for(state.group[people])),
-                block.negative_reduction)
+        for side, people, other in (("source", block.source, block.target), ("target", block.target, block.source)):
+            offset = model.params.contact.valence_offset_for(state.group[people])
+            if partner.enabled:
+                offset = offset + partner_rules.partner_shift(state.attitude[other], partner.prejudice_weight,
+                                                              THERMOMETER_MAX)
+            p_positive = anti_discrimination.spare_negative(contact_rules.positive_probability(block.quality, offset),
+                                                            block.negative_reduction)
             u = model.streams.uniform(block.stream(f"valence.{side}"), model.steps, block.size)
             block.positive[side], block.negative[side] = contact_rules.draw_valence(block.encounters, p_positive, u)
 
 
-@phase(reads=("block.positive", "block.negative", "block.friend", "block.source", "block.target",
-              "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
+@phase(reads=("block.positive", "block.negative", "block.friend", "block.met", "block.name", "block.source",
+              "block.target", "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
               "state.recent_encounters"),
        writes=("week.positive", "week.negative", "week.positive_weighted", "week.negative_weighted",
                "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
                "state.recent_encounters"))
 def tally_contacts(model) -> None:
-    """Per-person totals this week (raw, and with friend encounters weighted), and running counters."""
-    state, week, f = model.state, model.week, model.params.dynamics.friendship
+    """Per-person totals this week (raw, and weighted: friend encounters count more, and with
+    `contact.generalisation` on each encounter carries to the group by salience and novelty), and running
+    counters."""
+    state, week, f, gen = model.state, model.week, model.params.dynamics.friendship, model.params.contact.generalisation
     totals = {name: np.zeros(state.n) for name in ("positive", "negative", "positive_weighted", "negative_weighted")}
     for block in model.contact_blocks():
         weight = friendship_rules.contact_weight(block.friend, f)
+        if gen.enabled:
+            salience = gen.incidental_salience if block.name == PUBLIC else gen.salience
+            weight = weight * generalisation_rules.generalisation_weight(salience, block.met, gen.half_familiar)
         for side, people in (("source", block.source), ("target", block.target)):
             for valence, counts in (("positive", block.positive[side]), ("negative", block.negative[side])):
                 raw, weighted = contact_rules.tally(state.n, people, counts, weight)
@@ -128,15 +188,43 @@ def tally_contacts(model) -> None:
         state.recent_encounters, encounters, model.params.dynamics.recent_contact_weight)
 
 
-@phase(reads=("state.group", "state.attitude", "state.anxiety", "state.trust", "week.positive_weighted",
-              "week.negative_weighted"),
+@phase(reads=("block.met", "block.encounters", "block.source", "block.target", "state.group",
+              "state.distinct_partners", "state.positive_history", "week.positive"),
+       writes=("block.met", "state.distinct_partners", "state.variability", "state.positive_history"))
+def remember_partners(model) -> None:
+    """Count partners met for the first time and each tie's meetings so far, and keep the running average of
+    positive encounters; perceived outgroup variability follows the distinct partners met (`dynamics.variability`)."""
+    state, v = model.state, model.params.dynamics.variability
+    state.positive_history[:] = people_rules.running_average(state.positive_history, model.week.positive,
+                                                             model.params.contact.negativity.memory)
+    for block in model.contact_blocks():
+        state.distinct_partners += variability_rules.new_partners(block.met, block.encounters, block.source,
+                                                                  block.target, state.n)
+        block.met += block.encounters
+    if v.enabled:
+        state.variability[:] = variability_rules.perceived_variability(
+            v.baseline_for(state.group), state.distinct_partners, v.half_partners)
+
+
+@phase(reads=("state.group", "state.attitude", "state.anxiety", "state.trust", "state.positive_history",
+              "week.positive_weighted", "week.negative_weighted"),
        writes=("state.attitude", "state.anxiety", "state.trust"))
 def update_attitudes(model) -> None:
-    """Attitude, anxiety and trust move with the week's positive and negative contact."""
+    """Attitude, anxiety and trust move with the week's positive and negative contact; with
+    `contact.negativity` on, on the log-odds with a negativity weight buffered by recent positive contact."""
     state, week, contact = model.state, model.week, model.params.contact
-    state.attitude[:], state.anxiety[:], state.trust[:] = contact_rules.update_views(
-        state.attitude, state.anxiety, state.trust, week.positive_weighted, week.negative_weighted,
-        contact.susceptibility_for(state.group), contact.update, THERMOMETER_MAX)
+    susceptibility = contact.susceptibility_for(state.group)
+    if not contact.negativity.enabled:
+        state.attitude[:], state.anxiety[:], state.trust[:] = contact_rules.update_views(
+            state.attitude, state.anxiety, state.trust, week.positive_weighted, week.negative_weighted,
+            susceptibility, contact.update, THERMOMETER_MAX)
+        return
+    u, pos, neg = contact.update, week.positive_weighted, week.negative_weighted
+    k = negativity_rules.buffered_weight(u.negativity_weight, state.positive_history, contact.negativity.buffer_half)
+    update = negativity_rules.log_odds_update
+    state.attitude[:] = update(state.attitude, pos, neg, u.attitude_step * susceptibility, k, THERMOMETER_MAX, 0.0)
+    state.anxiety[:] = update(state.anxiety, pos, neg, u.anxiety_step * susceptibility, k, 0.0, 1.0)
+    state.trust[:] = update(state.trust, pos, neg, u.trust_step * susceptibility, k, 1.0, 0.0)
 
 
 @phase(reads=("block.positive", "block.negative", "block.strength", "block.source", "block.target"),
@@ -153,15 +241,45 @@ def update_friendships(model) -> None:
         state.outgroup_friends += friendship_rules.ties_per_person(state.n, block.source, block.target, block.friend)
 
 
-@phase(reads=("state.outgroup_friends", "state.group", "state.attitude"),
-       writes=("state.extended_contacts", "state.attitude"))
+@phase(reads=("state.outgroup_friends",), writes=("state.extended_contacts",))
 def extended_contact(model) -> None:
-    """Ingroup friends' cross-group friendships warm attitudes (less than direct contact)."""
+    """Count each person's ingroup friends who have cross-group friendships."""
     state = model.state
     state.extended_contacts[:] = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends)
-    state.attitude[:] = friendship_rules.extended_contact_update(
-        state.attitude, state.extended_contacts, model.ingroup_friend_count,
-        model.params.contact.susceptibility_for(state.group), model.params.dynamics, THERMOMETER_MAX)
+
+
+def ingroup_views(model, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's ingroup friends' mean of a view (the neighbourhood's if friendless) and their own group's
+    mean of it in their neighbourhood."""
+    state = model.state
+    neighbourhood = norm_rules.neighbourhood_ingroup_mean(value, state.neighbourhood, state.group)
+    return norm_rules.friends_mean(value, model.ingroup_friends, model.ingroup_friend_count, neighbourhood), neighbourhood
+
+
+@phase(reads=("state.group", "state.neighbourhood", "state.extended_contacts", "state.attitude", "state.anxiety",
+              "state.trust"),
+       writes=("state.attitude", "state.anxiety", "state.trust"))
+def follow_norms(model) -> None:
+    """With `dynamics.norms` on: attitude, anxiety and trust drift toward the perceived ingroup norm (friends,
+    neighbourhood, wider society), and ingroup friends' outgroup friendships warm the attitude norm and lower
+    anxiety (extended contact). Off: extended contact warms attitudes by a fixed weekly step."""
+    state, n = model.state, model.params.dynamics.norms
+    if not n.enabled:
+        state.attitude[:] = friendship_rules.extended_contact_update(
+            state.attitude, state.extended_contacts, model.ingroup_friend_count,
+            model.params.contact.susceptibility_for(state.group), model.params.dynamics, THERMOMETER_MAX)
+        return
+    extended_share = norm_rules.extended_share(state.extended_contacts, model.ingroup_friend_count)
+    for name in VIEWS:
+        value = getattr(state, name)
+        friends, neighbourhood = ingroup_views(model, value)
+        if name == "attitude":
+            friends = norm_rules.extended_norm(friends, extended_share, n.extended_signal, THERMOMETER_MAX)
+        start, friends_start, neighbourhood_start = model.views_at_start[name]
+        norm = norm_rules.perceived_norm(start, friends, friends_start, neighbourhood, neighbourhood_start,
+                                         n.friends_weight, n.neighbourhood_weight, n.own_weight)
+        value[:] = norm_rules.conform(value, norm, n.rate)
+    state.anxiety[:] = norm_rules.extended_anxiety(state.anxiety, extended_share, n.extended_anxiety_relief)
 
 
 @phase(reads=("state.group", "state.education", "state.employed", *BELIEF_FIELDS, "block.encounters", "block.source",
@@ -183,6 +301,34 @@ def update_beliefs(model) -> None:
         belief[receiving] = belief_rules.update_belief(
             belief[receiving], shown[receiving, column], seen[receiving],
             model.params.city.beliefs.media_prior[topic], d)
+
+
+def current_threat(model) -> np.ndarray:
+    """Receiving members' perceived threat from their beliefs, the arriving share they see, their anxiety
+    and any cross-group friendship; NaN for arriving members."""
+    state, t = model.state, model.params.dynamics.threat
+    burden = threat_rules.economic_burden(state.belief_education, state.belief_employment, state.belief_welfare)
+    perceived = threat_rules.perceived_outgroup_share(model.local_arriving_share[state.neighbourhood],
+                                                      float(np.mean(state.group == ARRIVING)), t.local_weight,
+                                                      t.overestimation)
+    level = threat_rules.threat_level(burden, perceived, state.anxiety, state.outgroup_friends > 0, t.intercept,
+                                      t.burden_weight, t.size_weight, t.anxiety_weight, t.friend_weight)
+    return np.where(state.group == RECEIVING, level, np.nan)
+
+
+@phase(reads=("state.group", "state.neighbourhood", *BELIEF_FIELDS, "state.anxiety", "state.outgroup_friends",
+              "state.threat", "state.attitude"),
+       writes=("state.threat", "state.attitude"))
+def perceive_threat(model) -> None:
+    """Perceived threat follows this week's beliefs, anxiety and friendships; with `dynamics.threat` on,
+    its change moves receiving members' attitudes (information reaches attitudes only this way)."""
+    state, t = model.state, model.params.dynamics.threat
+    threat = current_threat(model)
+    if t.enabled:
+        receiving = state.group == RECEIVING
+        state.attitude[receiving] = threat_rules.threat_attitude_change(
+            state.attitude[receiving], state.threat[receiving], threat[receiving], t.attitude_weight, THERMOMETER_MAX)
+    state.threat[:] = threat
 
 
 @phase(reads=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed",
@@ -213,6 +359,31 @@ def update_wellbeing(model) -> None:
                                                        d.belonging)
 
 
+@phase(reads=("state.group", "state.discrimination", "state.distress", "state.belonging", "week.negative"),
+       writes=("state.discrimination", "state.distress", "state.belonging"))
+def feel_discrimination(model) -> None:
+    """With `dynamics.discrimination` on: arriving members' negative intergroup encounters build experienced
+    discrimination, which raises distress and lowers belonging."""
+    state, d = model.state, model.params.dynamics.discrimination
+    if not d.enabled:
+        return
+    arriving = state.group == ARRIVING
+    state.discrimination[arriving] = partner_rules.update_discrimination(
+        state.discrimination[arriving], model.week.negative[arriving], d.gain, d.decay)
+    state.distress[:], state.belonging[:] = partner_rules.discrimination_toll(
+        state.distress, state.belonging, state.discrimination, d.distress_rise, d.belonging_loss)
+
+
+def initial_perceptions(model) -> None:
+    """Week 0: perceived threat and outgroup variability before anyone has met, and each view's starting
+    value with its friends' and neighbourhood's starting means (the anchors of `follow_norms`)."""
+    state = model.state
+    model.views_at_start = {name: (getattr(state, name).copy(), *ingroup_views(model, getattr(state, name)))
+                            for name in VIEWS}
+    state.threat[:] = current_threat(model)
+    state.variability[:] = model.params.dynamics.variability.baseline_for(state.group)
+
+
 @phase(reads=("state.*", "week.positive", "week.negative"), writes=("records",))
 def record(model) -> None:
     """Append this week's metrics per group to the model's tidy records."""
@@ -227,16 +398,21 @@ def survey(model) -> None:
 
 STEP_ORDER = (
     deliver_interventions,  # programmes enrol, lose drop-outs, act and count their cost
+    gather_public_encounters,  # this week's intergroup co-presences in public space (incidental encounters)
     meet,                   # encounters on every intergroup tie (quantity)
     judge_quality,          # quality from the setting's Allport conditions and the two people
     judge_valence,          # each side experiences each encounter as positive or negative
     tally_contacts,         # per-person totals and contact history
+    remember_partners,      # new partners, meetings per tie, perceived variability
     update_attitudes,       # attitude, anxiety and trust after direct contact
     update_friendships,     # tie strength and cross-group friendships
     extended_contact,       # ingroup friends' cross-group friendships
+    follow_norms,           # drift toward the perceived ingroup norm; extended contact via norm and anxiety
     update_beliefs,         # receiving members' beliefs: media drift and observation
+    perceive_threat,        # receiving members' perceived threat, and its change's pull on attitudes
     update_livelihoods,     # legal status, family, courses, language, employment
     update_wellbeing,       # distress and belonging
+    feel_discrimination,    # arriving members' experienced discrimination and its toll
     record,                 # weekly metrics
     survey,                 # the virtual survey, in survey weeks
 )

@@ -4,6 +4,7 @@ in the same schema are read and checked, so model and data can be compared item 
 The schema, the question wording and how each answer is derived are in docs/survey_schema.md.
 """
 
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from model.errors import InputError
-from model.params import GROUPS, SurveyParams
+from model.input_files import csv_text, read_bytes
+from model.params import GROUPS, MAX_STEPS, SurveyParams
 
 
 # ---- the schema -----------------------------------------------------------------------------------
@@ -62,15 +64,26 @@ SURVEY_ITEMS: dict[str, ItemSpec] = {
     "perceived_welfare": ItemSpec(_PERCENT.format("receive welfare benefits"),
                                   "perceived share of arriving members on welfare [%]", 0, 100,
                                   answered_by=("receiving",)),
+    "experienced_discrimination": ItemSpec(
+        "In the past 12 months, how often have you been treated unfairly because of your origin?",
+        "1 + 4 x experienced discrimination (dynamics.discrimination)", 1, 5,
+        ("never", "rarely", "sometimes", "often", "very often"), answered_by=("arriving",)),
+    "perceived_variability": ItemSpec(
+        "How different from one another are {outgroup}, in your view?",
+        "1 + 4 x perceived outgroup variability (dynamics.variability)", 1, 5,
+        ("all alike", "a little different", "somewhat different", "quite different", "very different")),
 }
 SURVEY_COLUMNS: tuple[str, ...] = ("step", "community", "respondent", *SURVEY_ITEMS)
 DTYPES = {"step": "int64", "community": "str", "respondent": "Int64",
           **{name: spec.dtype for name, spec in SURVEY_ITEMS.items()}}
 """pandas dtype of every column, for model output and files read alike."""
 
+MAX_RESPONDENT_ID = 2**53 - 1
+"""Largest respondent id read from a file: whole numbers beyond it are not exact as floats."""
+
 PEOPLE_KEYS = ("group", "id", "attitude", "anxiety", "trust", "distress", "belonging", "recent_encounters",
                "positive_contacts", "negative_contacts", "belief_education", "belief_employment",
-               "belief_welfare")
+               "belief_welfare", "discrimination", "variability")
 
 
 # ---- fielding the survey --------------------------------------------------------------------------
@@ -119,6 +132,9 @@ def field_survey(people: Mapping[str, np.ndarray], week: int, params: SurveyPara
     for topic in ("education", "employment", "welfare"):
         belief = np.where(arriving, np.nan, 100 * state(f"belief_{topic}"))
         answers[f"perceived_{topic}"] = _answer(belief, noise.perceived, f"perceived_{topic}", rng)
+    discrimination = np.where(arriving, 1 + 4 * state("discrimination"), np.nan)
+    answers["experienced_discrimination"] = _answer(discrimination, noise.likert, "experienced_discrimination", rng)
+    answers["perceived_variability"] = _answer(1 + 4 * state("variability"), noise.likert, "perceived_variability", rng)
     frame = pd.DataFrame({
         "step": np.full(len(rows), int(week), dtype=np.int64),
         "community": pd.Series(np.asarray(GROUPS, dtype=object)[group[rows].astype(np.int64)], dtype="str"),
@@ -138,7 +154,16 @@ def _show(value) -> str:
 
 
 def _integers(raw: pd.Series, name: str, column: str, low, high, required: bool) -> np.ndarray:
-    """Whole numbers in [low, high] as floats (NaN = missing), or InputError at the first bad row."""
+    """Whole numbers in [low, high] as floats (NaN = missing), or InputError at the first bad row.
+    True/false and date columns (possible in parquet) are refused, not read as 1/0 or nanoseconds."""
+    if pd.api.types.is_bool_dtype(raw.dtype) or not (pd.api.types.is_numeric_dtype(raw.dtype)
+                                                      or pd.api.types.is_string_dtype(raw.dtype)
+                                                      or pd.api.types.is_object_dtype(raw.dtype)):
+        raise InputError(f"{name}, column {column}: holds {raw.dtype} values, not whole numbers")
+    kinds = {type(value) for value in raw.dropna()}
+    if not kinds <= {str, int, float} and not pd.api.types.is_numeric_dtype(raw.dtype):
+        raise InputError(f"{name}, column {column}: holds {', '.join(sorted(k.__name__ for k in kinds))} values, "
+                         "not whole numbers")
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     present = raw.notna().to_numpy()
     limits = f"range {low}-{high}" if high is not None else f"range (must be {low} or more)"
@@ -165,10 +190,17 @@ def read_survey(path: str) -> pd.DataFrame:
                          "export the file to .csv or .parquet")
     if suffix not in (".csv", ".parquet"):
         raise InputError(f"{name}: unsupported survey file type {suffix or '(none)'}; use .csv or .parquet")
-    if not Path(name).is_file():
+    if not Path(name).exists() and not Path(name).is_symlink():
         raise InputError(f"{name}: no such file")
+    content = read_bytes(name)
     try:
-        raw = pd.read_csv(name, dtype=str, skipinitialspace=True) if suffix == ".csv" else pd.read_parquet(name)
+        if suffix == ".csv":
+            raw = pd.read_csv(io.StringIO(csv_text(name, content), newline=""), dtype=str, skipinitialspace=True,
+                              index_col=False)
+        else:
+            raw = pd.read_parquet(io.BytesIO(content))
+    except InputError:
+        raise
     except Exception as error:  # parser messages vary; keep their first line
         raise InputError(f"{name}: cannot read as {suffix[1:]}: {' '.join(str(error).split())}") from None
     return check_survey(raw, name)
@@ -198,10 +230,10 @@ def check_survey(raw: pd.DataFrame, name: str, shown: Mapping[str, str] | None =
     for row in np.flatnonzero(~community.isin(GROUPS).to_numpy()):
         value = "missing value" if pd.isna(community.iloc[row]) else f"{community.iloc[row]!r}"
         _fail(name, row, label("community"), f"{value} is not one of {', '.join(GROUPS)}")
-    out = {"step": _integers(raw["step"], name, label("step"), 0, None, True).astype(np.int64),
+    out = {"step": _integers(raw["step"], name, label("step"), 0, MAX_STEPS, True).astype(np.int64),
            "community": community.astype("str")}
     if "respondent" in raw.columns:
-        out["respondent"] = pd.array(_integers(raw["respondent"], name, label("respondent"), 0, None, False),
+        out["respondent"] = pd.array(_integers(raw["respondent"], name, label("respondent"), 0, MAX_RESPONDENT_ID, False),
                                      dtype="Int64")
     for item in items:
         spec = SURVEY_ITEMS[item]

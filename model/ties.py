@@ -30,6 +30,7 @@ class ContactBlock:
     negative_reduction: np.ndarray  # 0-1, this week's cut in the chance of negative contact
     layer: np.ndarray | None = None  # city layer code per tie (None for a programme's ties)
     voluntary: bool = True  # rate follows people's choices (willingness, friendship); False: a programme's attendance
+    met: np.ndarray | None = None  # encounters on each tie before this week (novelty, distinct partners)
     encounters: np.ndarray = field(default=None)
     quality: np.ndarray = field(default=None)
     positive: dict = field(default_factory=dict)  # side ("source"/"target") -> positive count per tie
@@ -43,7 +44,7 @@ class ContactBlock:
                    np.asarray(rate, dtype=float), np.asarray(conditions, dtype=float).reshape(size, 4),
                    np.zeros(size, dtype=bool) if needs_employment is None else needs_employment,
                    np.zeros(size), np.zeros(size, dtype=bool), np.ones(size, dtype=bool), np.zeros(size),
-                   layer=layer)
+                   layer=layer, met=np.zeros(size, dtype=np.int64))
 
     @property
     def size(self) -> int:

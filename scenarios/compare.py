@@ -26,10 +26,15 @@ from model.config import PROGRESS_DISABLE, compose_config, config_groups, model_
 from model.errors import InputError  # noqa: E402
 from model.metrics import OUTCOMES  # noqa: E402
 from model.model import make_city  # noqa: E402
+from model.resources import available_cores  # noqa: E402
 from model.streams import Streams  # noqa: E402
 
 BASELINE = "baseline"
 CONFIDENCE = 0.95
+MAX_REPLICATES = 10_000
+"""Most replicates per scenario: intervals narrow as 1/sqrt(replicates), so 10,000 is beyond any need."""
+MAX_JOBS = 4_096
+"""Most workers one may ask for (more are capped at the available cores, with a note)."""
 HEADLINE = "attitude_receiving"
 """The outcome scenarios are ranked on: receiving members' attitude, FOCUS's main concern."""
 
@@ -38,8 +43,9 @@ HEADLINE = "attitude_receiving"
 class CompareOptions:
     scenarios: list[str]
     replicates: int
-    jobs: int
-    posterior: str | None = None
+    jobs: int  # worker processes, at most the available cores
+    note: str | None = None  # one line to show the user (jobs capped)
+    posterior: str | None = None  # posterior.parquet: each replicate draws its parameters from it
 
 
 def compare_options(plain: dict) -> CompareOptions:
@@ -59,14 +65,20 @@ def compare_options(plain: dict) -> CompareOptions:
         raise InputError("compare.scenarios: a scenario is listed twice")
     if BASELINE not in scenarios:
         raise InputError(f"compare.scenarios: must include {BASELINE!r}, the reference for every effect")
-    if not isinstance(replicates, int) or isinstance(replicates, bool) or replicates < 2:
-        raise InputError(f"compare.replicates: must be an integer 2 or more, got {replicates!r}")
-    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs == 0:
-        raise InputError(f"compare.jobs: must be a non-zero integer (-1 = all cores), got {jobs!r}")
+    if not isinstance(replicates, int) or isinstance(replicates, bool) or not 2 <= replicates <= MAX_REPLICATES:
+        raise InputError(f"compare.replicates: must be an integer 2 or more and at most {MAX_REPLICATES:,} (intervals "
+                         f"narrow as 1/sqrt(replicates); more is beyond any need), got {replicates!r}")
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or not (jobs == -1 or 1 <= jobs <= MAX_JOBS):
+        raise InputError(f"compare.jobs: must be -1 (all cores) or a whole number from 1 to {MAX_JOBS:,} (more than "
+                         f"it is beyond any machine's cores), got {jobs!r}")
+    cores = available_cores()
+    note = None
+    if jobs > cores:
+        note = f"note: compare.jobs={jobs:,} capped at the {cores} available cores"
     posterior = section.get("posterior")
     if posterior is not None and not (isinstance(posterior, str) and Path(posterior).is_file()):
         raise InputError(f"compare.posterior: {posterior!r} is not a posterior.parquet file")
-    return CompareOptions(list(scenarios), replicates, jobs, posterior)
+    return CompareOptions(list(scenarios), replicates, cores if jobs == -1 or jobs > cores else jobs, note, posterior)
 
 
 def scenario_configs(overrides: list[str], scenarios: list[str]) -> dict[str, dict]:
@@ -217,7 +229,7 @@ def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, pr
     seed = next(iter(configs.values()))["seed"]
     draws = (posterior_draws(options.posterior, options.replicates, seed) if options.posterior
              else [None] * options.replicates)
-    jobs = Parallel(n_jobs=options.jobs, return_as="generator")(
+    jobs = Parallel(n_jobs=options.jobs, return_as="generator", max_nbytes=None)(  # no memmaps: no /dev/shm debris
         delayed(run_replicate)(configs, replicate, draws[replicate]) for replicate in range(options.replicates))
     results = list(tqdm(jobs, total=options.replicates, desc="replicates", disable=PROGRESS_DISABLE[progress],
                         leave=False))

@@ -44,7 +44,7 @@ def test_replicate_applies_one_draw_to_every_scenario(tmp_path):
 
 def test_report_says_intervals_include_parameter_uncertainty(tmp_path):
     configs = scenario_configs(TINY, ["baseline", "co_creation"])
-    options = CompareOptions(["baseline", "co_creation"], 2, 1, posterior_file(tmp_path))
+    options = CompareOptions(["baseline", "co_creation"], 2, 1, posterior=posterior_file(tmp_path))
     text = run_comparison(options, configs, tmp_path, "off")
     assert "Intervals include parameter uncertainty" in text
     plain = run_comparison(CompareOptions(["baseline", "co_creation"], 2, 1), configs, tmp_path, "off")

@@ -5,7 +5,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from calibration.survey_io import MAX_BYTES, load_mapping, load_survey
+from calibration.survey_io import load_mapping, load_survey
 from model.errors import InputError
 
 GOOD = ("step,community,contact_frequency,thermometer,perceived_employment,weight\n"
@@ -103,8 +103,8 @@ BAD = [
     ("step,community,thermometer,colour\n0,receiving,50,red\n0,arriving,40,blue\n",
      "survey.csv, column colour: unknown column"),
     ("step,community,thermometer\n0,receiving,50,7\n0,arriving,40\n",
-     "survey.csv row 1: 4 fields, the header has 3"),
-    ("step,community,thermometer\n0,receiving\n0,arriving,40\n", "survey.csv row 1: 2 fields, the header has 3"),
+     "survey.csv row 1: 4 fields, but the header has 3"),
+    ("step,community,thermometer\n0,receiving\n0,arriving,40\n", "survey.csv row 1: 2 fields, but the header has 3"),
     ("site,step,community,thermometer\ngermany,0,receiving,50\n,0,arriving,40\n",
      "survey.csv row 2, column site: missing site"),
 ]
@@ -163,16 +163,16 @@ def test_malformed_mapping_names_file_and_key(tmp_path, text, message):
 def test_file_checks(tmp_path, monkeypatch):
     with pytest.raises(InputError, match="nowhere.csv: file not found"):
         load_survey(str(tmp_path / "nowhere.csv"))
-    with pytest.raises(InputError, match="not a regular file"):
-        load_survey(str(tmp_path))
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(InputError, match="folder.csv: is a folder, not a file"):
+        load_survey(str(tmp_path / "folder.csv"))
     with pytest.raises(InputError, match="file is empty"):
         load_survey(write(tmp_path, ""))
     with pytest.raises(InputError, match="unsupported survey file type .xlsx"):
         load_survey(write(tmp_path, "x", "survey.xlsx"))
-    monkeypatch.setattr("calibration.survey_io.MAX_BYTES", 10)
-    with pytest.raises(InputError, match="more than the"):
+    monkeypatch.setattr("model.input_files.MAX_FILE_BYTES", 10)
+    with pytest.raises(InputError, match="larger than the"):
         load_survey(write(tmp_path, GOOD))
-    assert MAX_BYTES > 10
 
 
 def test_unreadable_parquet_and_sav(tmp_path):

@@ -1,5 +1,7 @@
 """The city builder: group sizes, placement, homophily, and the measures it reports."""
 
+import pickle
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from model.city import (
     form_households,
     place_ties,
     tie_mixing,
+    unique_pairs,
 )
 from model.params import GROUPS
 from model.streams import Streams
@@ -96,8 +99,9 @@ def test_build_city_reports_what_it_built():
     params = params_for("city.n_agents=2000")
     g = assign_groups(2000, params.city.arriving_share, Streams(0))
     city = build_city(params.city, Streams(0), g)
-    assert city.graph.number_of_nodes() == 2000
-    assert city.graph.number_of_edges() == len(city.network.source)
+    graph = city.to_networkx()
+    assert graph.number_of_nodes() == 2000
+    assert graph.number_of_edges() == len(city.network.source)
     for name in params.city.layers:
         assert f"mean_degree_{name}" in city.measured and f"ei_index_{name}" in city.measured
     assert city.measured["mean_degree_neighbourhood"] == pytest.approx(params.city.layers["neighbourhood"].degree, rel=0.1)
@@ -128,21 +132,21 @@ def test_households_share_a_neighbourhood_and_have_no_intergroup_ties():
     city = build_city(params.city, Streams(1), assign_groups(2000, 0.1, Streams(1)))
     pairs = city.network.pairs("household")
     assert len(pairs) > 0
-    assert np.all(city.neighbourhood[pairs[:, 0]] == city.neighbourhood[pairs[:, 1]])
-    assert np.all(city.group[pairs[:, 0]] == city.group[pairs[:, 1]])
+    assert np.all(city.residents.neighbourhood[pairs[:, 0]] == city.residents.neighbourhood[pairs[:, 1]])
+    assert np.all(city.residents.group[pairs[:, 0]] == city.residents.group[pairs[:, 1]])
 
 
 def test_workplace_sectors_follow_group_shares_and_segregation():
     params = params_for("city.n_agents=6000", "city.arriving_share=0.2")
     city = build_city(params.city, Streams(2), assign_groups(6000, 0.2, Streams(2)))
-    arriving = city.group == 1
+    arriving = city.residents.group == 1
     services = list(params.city.layers["workplace"].sectors).index("services")
-    assert np.mean(city.sector[arriving] == services) == pytest.approx(0.5, abs=0.05)
-    assert np.mean(city.sector[~arriving] == services) == pytest.approx(0.3, abs=0.03)
-    assert np.all(city.workplace >= 0)  # everyone has a potential workplace
+    assert np.mean(city.residents.sector[arriving] == services) == pytest.approx(0.5, abs=0.05)
+    assert np.mean(city.residents.sector[~arriving] == services) == pytest.approx(0.3, abs=0.03)
+    assert np.all(city.residents.workplace >= 0)  # everyone has a potential workplace
     # The most sorted sector puts arriving workers in fewer sites than the least sorted one.
     professional = list(params.city.layers["workplace"].sectors).index("professional")
-    d = {code: dissimilarity_index(city.group[city.sector == code], city.workplace[city.sector == code])
+    d = {code: dissimilarity_index(city.residents.group[city.residents.sector == code], city.residents.workplace[city.residents.sector == code])
          for code in (services, professional)}
     assert d[professional] > d[services]
 
@@ -152,4 +156,61 @@ def test_venue_membership_is_group_biased():
     city = build_city(params.city, Streams(3), assign_groups(6000, 0.1, Streams(3)))
     assert city.measured["dissimilarity_religious_centre"] > city.measured["dissimilarity_community_centre"]
     members = np.unique(city.network.pairs("religious_centre"))
-    assert np.mean(city.group[members] == 1) > 0.1  # over-represented against 10% of residents
+    assert np.mean(city.residents.group[members] == 1) > 0.1  # over-represented against 10% of residents
+
+
+# ---- arrays end to end ----------------------------------------------------------------------------
+def test_unique_pairs_match_numpy_unique_rows():
+    rng = np.random.default_rng(12)
+    first, second = rng.integers(0, 50, 400), rng.integers(0, 50, 400)
+    keep = first != second
+    rows = np.unique(np.sort(np.column_stack([first[keep], second[keep]]), axis=1), axis=0)
+    assert unique_pairs(first[keep], second[keep], 50).tolist() == rows.tolist()
+
+
+def graph_built_layer_by_layer(layer_pairs: dict[str, np.ndarray], n: int) -> nx.MultiGraph:
+    """The way the city was built before arrays end to end: one MultiGraph, layer after layer."""
+    graph = nx.MultiGraph()
+    graph.add_nodes_from(range(n))
+    for name, pairs in layer_pairs.items():
+        graph.add_edges_from((int(i), int(j), name) for i, j in pairs)
+    return graph
+
+
+def test_tie_order_is_the_multigraph_edge_order():
+    # Every per-tie random stream follows this order, so it must equal networkx's edge iteration of the
+    # graph the city used to be built as (pairs shared by several layers and unsorted adjacency included).
+    rng = np.random.default_rng(13)
+    n = 60
+    layer_pairs = {name: unique_pairs(rng.integers(0, n, size), rng.integers(0, n, size) + 1, n + 1)
+                   for name, size in (("a", 150), ("b", 200), ("c", 90))}
+    group = rng.integers(0, 2, n + 1).astype(np.int8)
+    ours = ContactNetwork.from_layers(layer_pairs, group)
+    reference = ContactNetwork.from_graph(graph_built_layer_by_layer(layer_pairs, n + 1), group, ("a", "b", "c"))
+    for field in ("source", "target", "layer", "intergroup"):
+        assert getattr(ours, field).tolist() == getattr(reference, field).tolist()
+
+
+def test_generated_city_matches_its_multigraph_and_round_trips_through_networkx():
+    params = params_for("city.n_agents=1500")
+    city = build_city(params.city, Streams(4), assign_groups(1500, 0.1, Streams(4)))
+    names = tuple(params.city.layers)
+    by_layer = {name: np.unique(city.network.pairs(name), axis=0) for name in names}
+    reference = ContactNetwork.from_graph(graph_built_layer_by_layer(by_layer, 1500), city.residents.group, names)
+    again = ContactNetwork.from_graph(city.to_networkx(), city.residents.group, names)
+    for network in (reference, again):
+        assert np.array_equal(network.source, city.network.source)
+        assert np.array_equal(network.target, city.network.target)
+        assert np.array_equal(network.layer, city.network.layer)
+    assert city.to_networkx().nodes[0]["group"] == GROUPS[city.residents.group[0]]
+
+
+def test_residents_are_read_only_also_after_pickling():
+    params = params_for("city.n_agents=500")
+    city = build_city(params.city, Streams(5), assign_groups(500, 0.1, Streams(5)))
+    copied = pickle.loads(pickle.dumps(city))  # as sent to a worker process
+    assert np.array_equal(copied.residents.group, city.residents.group)
+    for residents in (city.residents, copied.residents):
+        for name in ("group", "neighbourhood", "household", "workplace", "sector", "has_children"):
+            with pytest.raises(ValueError, match="read-only"):
+                getattr(residents, name)[0] = 1

@@ -122,7 +122,7 @@ def test_network_needs_both_groups(tmp_path):
 
 
 @pytest.mark.parametrize("name, text, reason", [
-    ("nodes.csv", "id,group\na,arriving\nb,receiving,extra\n", "not a valid CSV file (Error tokenizing data"),
+    ("nodes.csv", "id,group\na,arriving\nb,receiving,extra\n", "row 2: 3 fields, but the header has 2"),
     ("nodes.csv", "id,group\na,arriving\n\udcff\n", "not a valid CSV file (not UTF-8 text)"),
     ("city.graphml", "<graphml><graph><node id='a'></graph>", "not a valid GraphML file (mismatched tag"),
     ("city.graphml", "<html>not a graph</html>", "not a valid GraphML file (file not successfully read as graphml)"),

@@ -16,7 +16,9 @@ from model.step import STEP_ORDER
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "model.md"
-RULE_MODULES = ("model.rules.contact", "model.rules.people", "model.rules.friendship", "model.rules.beliefs")
+RULE_MODULES = ("model.rules.contact", "model.rules.people", "model.rules.friendship", "model.rules.beliefs",
+                "model.rules.encounters", "model.rules.partner", "model.rules.selection", "model.rules.generalisation",
+                "model.rules.negativity", "model.rules.norms", "model.rules.threat", "model.rules.variability")
 INTERVENTION_MODULES = ("model.interventions",) + tuple(
     f"model.interventions.{info.name}" for info in pkgutil.iter_modules(model.interventions.__path__))
 EFFECT_FUNCTIONS = ("relieve_distress", "correct_beliefs", "lift_barrier", "negative_contact_cut", "match_buddies",

@@ -64,8 +64,11 @@ HIGH_QUALITY = [f"city.layers.{layer}.{c}=1.0" for layer in LAYERS
 COIN_FLIP = ["contact.quality.intercept=0", "contact.quality.equal_status=0", "contact.quality.common_goal=0",
              "contact.quality.cooperation=0", "contact.quality.institutional_support=0",
              "contact.quality.shared_language=0", "contact.quality.anxiety=0", "contact.quality.distress=0",
-             "contact.valence_offset.arriving=0"]
+             "contact.valence_offset.arriving=0", "contact.partner.enabled=false"]
 YEAR = ["city.n_agents=3000", "steps=52"]
+WITHOUT_SOCIAL_INFLUENCES = ["contact.incidental.enabled=false", "dynamics.norms.enabled=false",
+                             "dynamics.threat.enabled=false"]
+"""Switches that leave direct contact along ties as the only influence on attitudes."""
 
 
 def test_high_quality_contact_raises_mean_attitude():
@@ -77,7 +80,7 @@ def test_high_quality_contact_raises_mean_attitude():
 
 
 def test_equal_positive_and_negative_contact_lowers_mean_attitude():
-    model = run(BridgesModel(params_for(*YEAR, *COIN_FLIP)))
+    model = run(BridgesModel(params_for(*YEAR, *COIN_FLIP, *WITHOUT_SOCIAL_INFLUENCES, "contact.generalisation.enabled=false")))
     assert final(model, "positive_contact_share", "arriving") == pytest.approx(
         final(model, "negative_contact_share", "arriving"), abs=0.1)
     for group in ("receiving", "arriving"):
@@ -86,7 +89,8 @@ def test_equal_positive_and_negative_contact_lowers_mean_attitude():
 
 
 def test_city_without_intergroup_ties_leaves_attitudes_unchanged():
-    params = params_for(*SMALL_CITY, *[f"city.layers.{layer}.homophily=1" for layer in LAYERS if layer != "household"])
+    params = params_for(*SMALL_CITY, *[f"city.layers.{layer}.homophily=1" for layer in LAYERS if layer != "household"],
+                        *WITHOUT_SOCIAL_INFLUENCES)
     model = BridgesModel(params)
     assert model.ties.size == 0
     before = model.state.attitude.copy()

@@ -1,10 +1,12 @@
-"""End-to-end: run.py as a user runs it, its run folder, reproducibility and bad input."""
+"""End-to-end: run.py as a user runs it, its run folder, reproducibility and bad input. One run and
+--help go through a real process; the rest call run.main in-process (same code path, no start-up cost)."""
 
 import pandas as pd
 import pytest
 import yaml
 
 from tests.conftest import SMALL_CITY, run_cli
+from tests.inprocess import assert_clean_rejection, run_main
 
 AGENT_COLUMNS = {"id", "group", "neighbourhood", "attitude", "anxiety", "trust", "distress", "language",
                  "employed", "intergroup_contacts", "outgroup_friends", "misperception", "education",
@@ -54,10 +56,10 @@ def test_config_and_report_describe_the_run(run_folder):
     assert "mean attitude, last week" in report and "dissimilarity_neighbourhood" in report
 
 
-def test_same_seed_is_byte_identical_and_other_seed_differs(run_folder, tmp_path):
+def test_same_seed_is_byte_identical_and_other_seed_differs(run_folder, tmp_path, capsys):
     again, other = tmp_path / "again", tmp_path / "other"
-    assert run_cli(*SMALL_CITY, f"run.output_dir={again}").returncode == 0
-    assert run_cli(*SMALL_CITY, "seed=1", f"run.output_dir={other}").returncode == 0
+    assert run_main(capsys, tmp_path, *SMALL_CITY, f"run.output_dir={again}").code == 0
+    assert run_main(capsys, tmp_path, *SMALL_CITY, "seed=1", f"run.output_dir={other}").code == 0
     original = (run_folder / "timeseries.parquet").read_bytes()
     assert (again / "timeseries.parquet").read_bytes() == original
     assert (other / "timeseries.parquet").read_bytes() != original
@@ -73,18 +75,21 @@ def test_same_seed_is_byte_identical_and_other_seed_differs(run_folder, tmp_path
     ("steps=abc", "steps"),
     ("city=atlantis", "city"),
 ])
-def test_bad_input_is_one_line_exit_2_and_leaves_nothing(tmp_path, override, names):
-    result = run_cli(*SMALL_CITY, override, cwd=tmp_path)
+def test_bad_input_is_one_line_exit_2_and_leaves_nothing(capsys, tmp_path, override, names):
+    assert_clean_rejection(run_main(capsys, tmp_path, *SMALL_CITY, override), names, tmp_path)
+
+
+def test_bad_input_through_the_real_command_line(tmp_path):
+    result = run_cli(*SMALL_CITY, "city.n_agents=nan", cwd=tmp_path)
     assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and names in lines[0]
-    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("error: city.n_agents") and "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
-def test_help_lists_config_groups():
-    result = run_cli("--help")
-    assert result.returncode == 0
+def test_help_lists_config_groups(capsys, tmp_path):
+    result = run_main(capsys, tmp_path, "--help")
+    assert result.code == 0
     assert "city:" in result.stdout and "contact:" in result.stdout
 
 
@@ -104,10 +109,11 @@ def write_custom_city(folder, bad_group=False):
     return [f"city.custom.nodes_csv={folder / 'nodes.csv'}", f"city.custom.edges_csv={folder / 'edges.csv'}"]
 
 
-def test_custom_city_from_csv_runs_end_to_end(tmp_path):
+def test_custom_city_from_csv_runs_end_to_end(tmp_path, capsys):
     out = tmp_path / "run"
-    result = run_cli(*write_custom_city(tmp_path), "steps=5", f"run.output_dir={out}")
-    assert result.returncode == 0, result.stderr
+    result = run_main(capsys, tmp_path, *write_custom_city(tmp_path), "steps=5", "run.progress=off",
+                      f"run.output_dir={out}")
+    assert result.code == 0, result.stderr
     agents = pd.read_parquet(out / "agents.parquet")
     assert len(agents) == 40 and (agents.group == "arriving").sum() == 10
     assert set(agents.neighbourhood) == {0, 1}
@@ -119,14 +125,12 @@ def test_custom_city_attributes_set_the_initial_state(tmp_path):
 
     model = BridgesModel(params_for(*write_custom_city(tmp_path)))
     assert model.state.employed.tolist() == [bool(i % 3) for i in range(40)]
-    assert model.city.graph.number_of_nodes() == 40
+    assert model.city.to_networkx().number_of_nodes() == 40
     assert model.ties.size > 0
 
 
-def test_bad_custom_city_names_file_row_and_column(tmp_path):
+def test_bad_custom_city_names_file_row_and_column(tmp_path, capsys):
     overrides = write_custom_city(tmp_path, bad_group=True)
-    result = run_cli(*overrides, "steps=5", cwd=tmp_path)
-    assert result.returncode == 2
-    line = result.stderr.strip()
-    assert "nodes.csv row 4, column group" in line and "\n" not in line
-    assert not (tmp_path / "outputs").exists()
+    before = set(tmp_path.rglob("*"))
+    result = run_main(capsys, tmp_path, *overrides, "steps=5")
+    assert_clean_rejection(result, "nodes.csv row 4, column group", tmp_path, before)

@@ -1,5 +1,6 @@
 """The virtual survey: sampling, item derivation, and reading real survey files in the same schema."""
 
+import os
 import re
 from pathlib import Path
 
@@ -30,8 +31,9 @@ def make_people(n_receiving=40, n_arriving=20, seed=0) -> dict[str, np.ndarray]:
     people = {"group": group, "id": np.arange(1000, 1000 + n), "attitude": rng.uniform(0, 100, n),
               "recent_encounters": rng.exponential(1.0, n),
               "positive_contacts": rng.integers(0, 20, n), "negative_contacts": rng.integers(0, 5, n)}
-    for key in ("anxiety", "trust", "distress", "belonging"):
+    for key in ("anxiety", "trust", "distress", "belonging", "variability"):
         people[key] = rng.random(n)
+    people["discrimination"] = np.where(group == 1, rng.random(n), 0.0)
     for key in ("belief_education", "belief_employment", "belief_welfare"):
         people[key] = np.where(group == 1, np.nan, rng.random(n))
     return people
@@ -44,7 +46,7 @@ def one_receiving(**state) -> dict[str, np.ndarray]:
               "recent_encounters": np.zeros(n), "positive_contacts": np.ones(n, int),
               "negative_contacts": np.zeros(n, int)}
     for key in ("anxiety", "trust", "distress", "belonging", "belief_education", "belief_employment",
-                "belief_welfare"):
+                "belief_welfare", "discrimination", "variability"):
         people[key] = np.full(n, 0.5)
     people.update({key: np.asarray(value) for key, value in state.items()})
     return people
@@ -128,11 +130,16 @@ def test_default_survey_config_builds_and_last_week_resolves():
 
 
 @pytest.mark.parametrize("override, message", [
-    ("survey.weeks=[0,-2]", "survey.weeks[1]: must be a week 0 or more, or -1 for the last week"),
+    ("survey.weeks=[0,-2]", "survey.weeks[1]: must be in [-1, 5,200] weeks (-1 = the last week)"),
+    ("survey.weeks=[0,1e20]", "survey.weeks[1]: must be an integer"),
+    ("survey.weeks=[true]", "survey.weeks[0]: must be an integer"),
+    ("survey.weeks=[2024-01-01]", "survey.weeks[0]: must be an integer"),
     ("survey.weeks=[5,5]", "survey.weeks: a week is listed twice"),
     ("survey.weeks=[60]", "survey.weeks: week 60 is after the last step (52)"),
     ("survey.weeks=52", "survey.weeks: must be a list"),
-    ("survey.respondents.arriving=-1", "survey.respondents.arriving: must be 0 or more"),
+    ("survey.respondents.arriving=-1", "survey.respondents.arriving: must be in [0, 10,000,000] persons"),
+    ("survey.respondents.arriving=nan", "survey.respondents.arriving: must be an integer"),
+    ("survey.respondents={}", "survey.respondents: an empty mapping would change nothing"),
     ("survey.respondents.arriving=many", "survey.respondents.arriving: must be an integer"),
 ])
 def test_survey_params_name_the_bad_key(override, message):
@@ -178,11 +185,16 @@ GOOD = "step,community,respondent,thermometer,perceived_welfare\n" + "52,receivi
     (GOOD + "52,receiving,7,warm,30\n", " row 6, column thermometer: 'warm' is not a number"),
     (GOOD + "52,receiving,7,40.5,30\n", " row 6, column thermometer: 40.5 is not a whole number"),
     (GOOD + ",receiving,7,40,30\n", " row 6, column step: missing value"),
-    (GOOD + "-1,receiving,7,40,30\n", " row 6, column step: -1 is out of range (must be 0 or more)"),
+    (GOOD + "-1,receiving,7,40,30\n", " row 6, column step: -1 is out of range 0-5200"),
     (GOOD + "52,arriving,7,40,30\n", " row 6, column perceived_welfare: arriving respondents do not answer this item (only receiving"),
     ("step,community,thermometer,mood\n52,receiving,40,3\n", ", column mood: unknown column"),
     ("community,thermometer\nreceiving,40\n", ", column step: required column is missing"),
     ("step,community,respondent\n52,receiving,1\n", ": no item columns"),
+    ("step,community,thermometer\n" + "52,receiving,1,50\n", " row 1: 4 fields, but the header has 3"),
+    (GOOD + "True,receiving,7,40,30\n", " row 6, column step: 'True' is not a number"),
+    (GOOD + "2024-01-01,receiving,7,40,30\n", " row 6, column step: '2024-01-01' is not a number"),
+    (GOOD + "1e20,receiving,7,40,30\n", " row 6, column step: 100000000000000000000 is out of range 0-5200"),
+    (GOOD + "52,receiving,1e300,40,30\n", " row 6, column respondent: "),
 ])
 def test_read_survey_rejects_bad_csv_naming_file_row_and_column(tmp_path, text, message):
     path = tmp_path / "survey.csv"
@@ -197,6 +209,24 @@ def test_read_survey_checks_parquet_values(tmp_path):
     pd.DataFrame({"step": [0, 0], "community": ["arriving", "receiving"], "trust": [3, 9]}).to_parquet(path)
     with pytest.raises(InputError, match=r"survey\.parquet row 2, column trust: 9 is out of range 1-5"):
         read_survey(str(path))
+
+
+@pytest.mark.parametrize("step", [[True, False], pd.to_datetime(["2024-01-01", "2024-02-01"])])
+def test_read_survey_refuses_boolean_and_date_weeks_in_parquet(tmp_path, step):
+    path = tmp_path / "survey.parquet"
+    pd.DataFrame({"step": step, "community": ["receiving", "receiving"], "trust": [3, 4]}).to_parquet(path)
+    with pytest.raises(InputError, match=r"survey\.parquet, column step: holds (bool|datetime64\[.s\]) values"):
+        read_survey(str(path))
+
+
+def test_read_survey_refuses_special_files_without_hanging(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    for path, reason in [(fifo, "not a regular file"), (tmp_path / "folder.csv", "is a folder")]:
+        if reason == "is a folder":
+            path.mkdir()
+        with pytest.raises(InputError, match=re.escape(f"{path}: {reason}")):
+            read_survey(str(path))
 
 
 @pytest.mark.parametrize("name, message", [

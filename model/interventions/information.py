@@ -4,9 +4,10 @@ Stands for the FOCUS recommendation that "basic facts are shared" on the real si
 members. Each exposure closes a share of the gap between beliefs and the facts, more for people who
 have had intergroup contact during the run (FOCUS: receiving members with contact hold more
 differentiated views); corrections move beliefs far more than attitudes (Hopkins, Sides & Citrin 2019;
-Grigorieff, Roth & Ubfal 2020). The effect decays as beliefs drift back toward the media prior
-(conf/dynamics: belief_media_drift). The facts are the ones beliefs are measured against
-(`true_shares`, model/rules/beliefs.py).
+Grigorieff, Roth & Ubfal 2020). The campaign changes attitudes only through beliefs: corrected beliefs
+lower perceived threat, which warms attitudes (model/rules/threat.py, conf/dynamics threat). The effect
+decays as beliefs drift back toward the media prior (conf/dynamics: belief_media_drift). The facts are the
+ones beliefs are measured against (`true_shares`, model/rules/beliefs.py).
 """
 
 from dataclasses import dataclass, field
@@ -16,14 +17,12 @@ import numpy as np
 from model.interventions.effect import Effect
 from model.params import BELIEFS, GROUPS, NON_NEGATIVE, UNIT
 from model.rules.beliefs import true_shares
-from model.state import THERMOMETER_MAX
 
 
 @dataclass(frozen=True)
 class InformationParams:
     belief_shift: float = field(metadata=UNIT)  # share of the gap to the facts closed per exposure
     contact_bonus: float = field(metadata=NON_NEGATIVE)  # relative extra shift for people with intergroup contact
-    attitude_step: float = field(metadata=UNIT)  # share of attitude headroom closed per exposure
 
 
 def exposed_to_facts(enrolled: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -44,12 +43,6 @@ def correct_beliefs(beliefs: np.ndarray, truth: np.ndarray, exposed: np.ndarray,
     return beliefs + pull[:, None] * (truth[None, :] - beliefs)
 
 
-def warm_attitudes(attitude: np.ndarray, exposed: np.ndarray, has_contact: np.ndarray,
-                   p: InformationParams) -> np.ndarray:
-    """A' = A + min(1, attitude_step (1 + contact_bonus * contact)) (100 - A) for the exposed."""
-    return attitude + exposure_pull(p.attitude_step, p.contact_bonus, has_contact, exposed) * (THERMOMETER_MAX - attitude)
-
-
 class Information(Effect):
     Params = InformationParams
 
@@ -66,4 +59,3 @@ class Information(Effect):
                                     has_contact, self.params)
         for column, topic in enumerate(BELIEFS):
             state.belief(topic)[exposed] = corrected[exposed, column]
-        state.attitude[:] = warm_attitudes(state.attitude, exposed, has_contact, self.params)

@@ -1,0 +1,401 @@
+"""Bridges dashboard: run the model in the browser (Mesa SolaraViz), and read a finished comparison.
+
+    make dashboard                          # serves http://127.0.0.1:8765
+    make dashboard HOST=0.0.0.0 PORT=9000   # bind elsewhere
+    .venv/bin/solara run app.py             # the same, by hand
+
+Page "Home" (the simulation): controls on the left (city preset, population, arriving share, segregation,
+homophily, negativity asymmetry, each intervention with its main dose, seed; Reset applies them), Step
+and Play; views of the city, attitudes, contact, friendships, misperception and cost. Page "Planner":
+a comparison folder written by `python run.py --config-name compare` with its effects, intervals and
+cost-effectiveness. Plots are drawn by the run reports' functions (model/plots.py, scenarios/compare.py).
+
+The module-level model is shared by every browser session until that session presses Reset.
+"""
+
+import html
+import io
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import solara
+from mesa.visualization import Slider, SolaraViz
+
+from model import BridgesModel
+from model.config import config_groups
+from model.mesa_api import KEEP, params_from_keywords
+from model.metrics import OUTCOMES
+from model.params import GROUPS
+from model.plots import (
+    ATTITUDE,
+    CONTACT,
+    FRIENDSHIPS,
+    GROUP_SHADES,
+    MISPERCEPTION,
+    LiveFigure,
+    MetricsPlot,
+    attitude_shade,
+    city_sample,
+    draw_city,
+    draw_cost,
+    draw_metrics,
+    links_among,
+    padded_limits,
+    within,
+)
+from model.state import ARRIVING
+from scenarios.compare import BASELINE, HEADLINE, plot_cost_effect, plot_effects
+
+logging.getLogger("MESA").setLevel(logging.WARNING)
+
+DRAWN_RESIDENTS = 400
+"""Most residents drawn in the city view; larger cities show a sample of this size."""
+PLAY_INTERVAL_MS = 10
+"""Pause between weeks while playing [ms]; each week is drawn before the next (Mesa's Render Interval skips weeks)."""
+DPI = 72
+"""Resolution of the page's figures [dots per inch]."""
+COMPARE_ROOT = Path("outputs/compare")
+
+DEFAULTS = params_from_keywords()
+INTERVENTION_TYPES = config_groups()["intervention"]
+DOSE_DEFAULTS = params_from_keywords(**{f"interventions.{name}": True for name in INTERVENTION_TYPES}).interventions
+
+DOSES = {
+    "volunteering": ("delivery.coverage", "share volunteering", 0.0, 0.2, 0.01),
+    "co_creation": ("delivery.group_size", "group size", 5, 16, 1),
+    "mhpss": ("delivery.end_week", "weeks", 1, 52, 1),
+    "information": ("delivery.coverage", "reach", 0.0, 1.0, 0.05),
+    "structural": ("delivery.coverage", "reach", 0.0, 1.0, 0.05),
+    "anti_discrimination": ("delivery.coverage", "share trained", 0.0, 1.0, 0.05),
+    "coordination": ("effect.reach", "reach boost", 0.0, 1.0, 0.05),
+}
+"""Each intervention's main dose on the page: (config key under interventions.<type>, label, min, max, step).
+Volunteering: share of eligible receiving members who volunteer; co-creation: members per group; MHPSS:
+last week of weekly sessions (from week 1); information, structural: share of their target group
+reached; anti-discrimination: share of employed receiving members trained; coordination: relative rise
+of the other programmes' coverage and capacity. Capacities stay as configured."""
+
+
+def dose(config, key: str):
+    """An intervention's dose `key` ("delivery.coverage", "effect.reach", ...) in its parameters."""
+    section, field = key.split(".")
+    values = getattr(config, section)  # delivery: checked dataclass; effect: the kind's mapping
+    return values[field] if isinstance(values, dict) else getattr(values, field)
+
+
+def dose_default(name: str, key: str):
+    """An intervention's configured dose (conf/intervention/<type>.yaml)."""
+    return dose(DOSE_DEFAULTS[name], key)
+
+
+def intervention_controls() -> dict:
+    """A switch and a dose slider per intervention type; a switched-off type's dose is ignored."""
+    controls = {}
+    for name, (key, label, low, high, step) in DOSES.items():
+        title = name.replace("_", " ").capitalize()
+        controls[f"interventions.{name}"] = {"type": "Checkbox", "value": False, "label": title}
+        controls[f"interventions.{name}.{key}"] = Slider(f"{title}: {label}", dose_default(name, key), low, high, step)
+    return controls
+
+
+MODEL_PARAMS = {
+    "city": {"type": "Select", "value": "default", "values": config_groups()["city"], "label": "City preset"},
+    "n_agents": Slider("Residents", DEFAULTS.city.n_agents, 200, 20000, 100),
+    "arriving_share": {"type": "Select", "value": KEEP, "label": "Arriving share",
+                       "values": [KEEP, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]},
+    "segregation": {"type": "Select", "value": KEEP, "label": "Segregation (0 even, 1 apart)",
+                    "values": [KEEP, *np.round(np.linspace(0, 1, 11), 1).tolist()]},
+    "homophily_shift": Slider("Homophily change", 0.0, -0.5, 0.5, 0.05),
+    "negativity_weight": Slider("Negativity weight", DEFAULTS.contact.update.negativity_weight, 1.0, 5.0, 0.25),
+    "steps": Slider("Weeks", DEFAULTS.steps, 4, 156, 1),
+    **intervention_controls(),
+    "seed": Slider("Seed", DEFAULTS.seed, 0, 1000, 1),
+}
+"""The page's controls: BridgesModel keywords (model/mesa_api.py); Reset builds a model from them."""
+
+
+# ---- views of the running model ---------------------------------------------------------------------
+PANEL_SIZE = (5.2, 3.4)
+CITY_SIZE = (5.6, 4.4)
+
+
+def currency(model) -> str:
+    return ",".join(sorted({config.cost.currency for config in model.params.interventions.values()}))
+
+
+def text_block(*paragraphs: str) -> None:
+    """Paragraphs of already escaped HTML (solara.Markdown would fetch KaTeX from a CDN)."""
+    solara.HTML(tag="div", unsafe_innerHTML="".join(f"<p style='margin:0 0 8px 0'>{p}</p>" for p in paragraphs))
+
+
+def dose_text(name: str, config) -> str:
+    """An intervention's name and its dose as set."""
+    key = DOSES[config.type][0]
+    return f"{html.escape(name)} ({key.split('.')[1].replace('_', ' ')} {dose(config, key):g})"
+
+
+def Summary(model):
+    """The week, the city as built, the interventions and their cost so far, and what the city view shows."""
+    p, state = model.params, model.state
+    cost = model.datacollector.model_vars["intervention_cost"][-1]
+    arriving = int((state.group == ARRIVING).sum())
+    homophily = {name: layer.homophily for name, layer in p.city.layers.items() if layer.homophily is not None}
+    drawn = min(state.n, DRAWN_RESIDENTS)
+    view = ("The city view draws every resident" if drawn == state.n else
+            f"{state.n:,} residents are too many to draw: the city view shows a sample of {drawn:,} "
+            "(up to half of them arriving, more than their share, so both groups show)")
+    text_block(
+        f"<b>Week {model.steps} of {p.steps}</b>{' (finished: Reset to run again)' if not model.running else ''}",
+        f"City <i>{html.escape(p.city.name)}</i>: {state.n:,} residents, {arriving:,} arriving "
+        f"({arriving / state.n:.1%}); segregation {p.city.segregation:g}; homophily "
+        + ", ".join(f"{html.escape(name)} {value:.2f}" for name, value in homophily.items())
+        + f"; negativity weight {p.contact.update.negativity_weight:g}; seed {p.seed}.",
+        "Interventions: " + (", ".join(dose_text(name, config) for name, config in p.interventions.items())
+                             or "none (baseline)")
+        + f"; cost so far <b>{cost:,.0f} {html.escape(currency(model))}</b>.",
+        f"{view}. Residents sit in their neighbourhood's square, near their household; grey lines are ties "
+        "between drawn residents, green lines cross-group friendships; darker = warmer attitude toward the "
+        "other group. Controls apply on Reset.")
+
+
+class LiveCity:
+    """The city view of one model: a fixed sample and layout, recoloured week by week."""
+
+    def __init__(self, model):
+        city = model.city
+        self.model = model
+        self.sample = city_sample(model.state.group, city.neighbourhood, city.household, city.network.source,
+                                  city.network.target, DRAWN_RESIDENTS, model.streams.generator("dashboard.sample"))
+        self.points = np.column_stack([self.sample.x, self.sample.y])
+        self.labels = np.array(GROUPS)[model.state.group[self.sample.people]]
+        self.live = LiveFigure(CITY_SIZE, DPI)
+        self.artists = None
+
+    def friendships(self) -> np.ndarray:
+        """Cross-group friendships between drawn residents, on the city's ties and in programmes."""
+        return np.concatenate([links_among(self.sample.people, block.source[block.friend], block.target[block.friend])
+                               for block in self.model.contact_blocks()])
+
+    def draw(self, ax) -> list:
+        n = self.model.state.n
+        title = "All residents" if len(self.sample.people) == n else f"A sample of {len(self.sample.people):,} of {n:,} residents"
+        self.artists = draw_city(ax, self.sample, self.model.state.group, self.model.state.attitude,
+                                 self.friendships(), title)
+        return list(self.artists.values())
+
+    def png(self) -> bytes:
+        if self.artists is None:
+            self.live.draw(self.draw)
+        else:
+            warmth = attitude_shade(self.model.state.attitude[self.sample.people])
+            for label, shades in GROUP_SHADES.items():
+                self.artists[label].set_facecolor(shades(warmth[self.labels == label]))
+            self.artists["friendships"].set_segments(self.points[self.friendships()])
+        return self.live.png()
+
+
+def weekly_table(model) -> pd.DataFrame:
+    """The model's timeseries (model.timeseries()) from a copy of its records, which another
+    browser's Play may be extending at this moment (the first model is shared)."""
+    return pd.DataFrame(model.records[:], columns=["step", "group", "metric", "value"])
+
+
+class LiveMetrics:
+    """One report plot (model/plots.py) of a model's weekly metrics, redrawn week by week."""
+
+    def __init__(self, model, plot: MetricsPlot):
+        self.model, self.plot = model, plot
+        self.live = LiveFigure(PANEL_SIZE, DPI)
+        self.series, self.ylim = None, None
+
+    def png(self) -> bytes:
+        table = weekly_table(self.model)
+        step, group, metric, value = (table[column].to_numpy() for column in ("step", "group", "metric", "value"))
+        masks = {(name, label): (metric == name) & (group == label) for name in self.plot.metrics for label in GROUPS}
+        series = [key for key, mask in masks.items() if mask.any()]  # the lines draw_metrics draws, in its order
+        values = np.concatenate([value[masks[key]] for key in series]) if series else np.empty(0)
+        if series != self.series or not within(values, self.ylim):
+            self.series, self.ylim = series, padded_limits(values) if len(values) else (0.0, 1.0)
+            self.live.draw(lambda ax: draw_metrics(ax, table, self.plot) or ax.get_lines(), self.limits)
+        else:
+            for line, key in zip(self.live.moving, series):
+                line.set_data(step[masks[key]], value[masks[key]])
+        return self.live.png()
+
+    def limits(self, ax) -> None:
+        ax.set_xlim(0, self.model.params.steps)
+        ax.set_ylim(*self.ylim)
+
+
+class LiveCost:
+    """Interventions' cost so far (from the model's DataCollector), redrawn week by week."""
+
+    def __init__(self, model):
+        self.model = model
+        self.live = LiveFigure(PANEL_SIZE, DPI)
+        self.ylim = None
+
+    def png(self) -> bytes:
+        cost = np.asarray(self.model.datacollector.model_vars["intervention_cost"], dtype=float)
+        weeks = np.arange(len(cost))
+        if self.ylim is None or not within(cost, self.ylim):
+            self.ylim = (0.0, max(2.0 * cost.max(), 1.0))
+            self.live.draw(lambda ax: draw_cost(ax, weeks, cost, currency(self.model)) or ax.get_lines(), self.limits)
+        else:
+            self.live.moving[0].set_data(weeks, cost)
+        return self.live.png()
+
+    def limits(self, ax) -> None:
+        ax.set_xlim(0, self.model.params.steps)
+        ax.set_ylim(*self.ylim)
+
+
+def live_view(make, name: str):
+    """A page component showing `make(model).png()`, one live figure per model, redrawn each week."""
+
+    def view(model):
+        live = solara.use_memo(lambda: make(model), [model])
+        lock = solara.use_memo(threading.Lock, [model])  # one figure, drawn by one thread at a time
+
+        def draw() -> bytes:
+            with lock:
+                return live.png()
+
+        solara.Image(solara.use_memo(draw, [model, model.steps]))
+
+    view.__name__ = name
+    return view
+
+
+model = BridgesModel()
+components = [Summary, live_view(LiveCity, "CityView"),
+              *(live_view(lambda model, plot=plot: LiveMetrics(model, plot), plot.title)
+                for plot in (ATTITUDE, CONTACT, FRIENDSHIPS, MISPERCEPTION)),
+              live_view(LiveCost, "CostView")]
+
+
+@solara.component
+def Simulation():
+    SolaraViz(model, components=components, model_params=MODEL_PARAMS, name="Bridges: intergroup contact in a city",
+              play_interval=PLAY_INTERVAL_MS, use_threads=False)
+
+
+# ---- the planner's page: a finished comparison --------------------------------------------------------
+COMPARISON_FILES = ("effects_over_time.csv", "cost.csv")
+
+
+def comparison_folders(root: Path = COMPARE_ROOT) -> list[str]:
+    """Comparison folders under outputs/compare/, newest first."""
+    found = [path.parent for path in root.glob("*/*/effects_over_time.csv")]
+    return [str(path) for path in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)]
+
+
+def load_comparison(folder: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(effects over time, cost) of a comparison folder; ValueError names a missing file or column."""
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        raise ValueError(f"{folder}: no such folder")
+    tables = []
+    for name, columns in zip(COMPARISON_FILES, (["scenario", "outcome", "step", "estimate", "ci_low", "ci_high"],
+                                                ["scenario", "currency", "total_cost"])):
+        if not (path / name).is_file():
+            raise ValueError(f"{path / name}: missing (write a comparison with python run.py --config-name compare)")
+        table = pd.read_csv(path / name)
+        missing = [column for column in columns if column not in table.columns]
+        if missing:
+            raise ValueError(f"{path / name}, column {missing[0]}: missing")
+        tables.append(table)
+    effects, cost = tables
+    return effects, cost.assign(currency=cost.currency.fillna(""))  # baseline spends nothing, in no currency
+
+
+def figure_png(plot, *tables) -> bytes:
+    """A comparison report's plot (scenarios/compare.py) as PNG bytes."""
+    buffer = io.BytesIO()
+    plot(*tables, buffer)
+    return buffer.getvalue()
+
+
+TABLE_STYLE = "<style>.bridges-table td, .bridges-table th {padding: 2px 10px; text-align: right}</style>"
+
+
+def html_table(frame: pd.DataFrame) -> str:
+    """A table as escaped HTML."""
+    return TABLE_STYLE + frame.to_html(index=False, escape=True, classes="bridges-table", border=0)
+
+
+def effects_table(final: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Each scenario's effect on one outcome at the final week, with its 95% interval, largest first."""
+    rows = final[(final.outcome == outcome) & (final.scenario != BASELINE)].sort_values("estimate", ascending=False)
+    verdict = np.where(rows.ci_low > 0, "raises it", np.where(rows.ci_high < 0, "lowers it", "no clear effect"))
+    return pd.DataFrame({"scenario": rows.scenario, f"effect on {outcome}": rows.estimate.map("{:+.3f}".format),
+                         "95% interval": [f"{low:+.3f} to {high:+.3f}" for low, high in zip(rows.ci_low, rows.ci_high)],
+                         "verdict": verdict})
+
+
+COST_COLUMNS = {"total_cost": "total cost", "cost_per_participant": "per participant",
+                "cost_per_attitude_point_receiving": "per attitude point (receiving)",
+                "cost_per_new_friendship": "per new cross-group friendship"}
+
+
+def cost_table(cost: pd.DataFrame) -> pd.DataFrame:
+    """Mean cost per scenario and per unit of effect ('-' where the effect is not a gain)."""
+    rows = cost[cost.scenario != BASELINE]
+    table = {"scenario": rows.scenario}
+    for column, label in COST_COLUMNS.items():
+        if column in rows:
+            table[label] = ["-" if pd.isna(value) else f"{value:,.0f} {unit}" for value, unit in zip(rows[column], rows.currency)]
+    return pd.DataFrame(table)
+
+
+def comparison_view(folder: str) -> dict:
+    """What the planner's page shows for a folder: its tables and report plots, or the problem."""
+    if not folder:
+        return {"info": "No comparison folder yet."}
+    try:
+        effects, cost = load_comparison(folder)
+    except (ValueError, pd.errors.ParserError) as error:
+        return {"error": str(error)}
+    final = effects[effects.step == effects.step.max()]
+    return {"effects": effects, "cost": cost, "final": final,
+            "cost_effect_png": figure_png(plot_cost_effect, cost, final),
+            "effects_png": figure_png(plot_effects, effects)}
+
+
+@solara.component
+def Planner():
+    """Effects against baseline with 95% intervals, and what they cost, from a comparison folder."""
+    folders = solara.use_memo(comparison_folders, [])
+    folder = solara.use_reactive(folders[0] if folders else "")
+    outcome = solara.use_reactive(HEADLINE)
+    view = solara.use_memo(lambda: comparison_view(folder.value), [folder.value])
+    with solara.Column(style={"padding": "16px", "max-width": "1200px"}):
+        solara.HTML(tag="h2", unsafe_innerHTML="Planner: a finished scenario comparison")
+        text_block("Write one with <code>python run.py --config-name compare "
+                   "compare.scenarios=[baseline,volunteering,co_creation]</code>; its folder (under "
+                   "<code>outputs/compare/</code>) holds the effects and costs shown here.")
+        solara.InputText("Comparison folder", value=folder, continuous_update=False)
+        if folders:
+            solara.Select("Recent comparisons", value=folder, values=folders)
+        if "info" in view:
+            solara.Info(view["info"])
+        elif "error" in view:
+            solara.Error(view["error"])
+        else:
+            solara.Select("Outcome", value=outcome, values=list(OUTCOMES))
+            solara.HTML(tag="h3", unsafe_innerHTML=f"Effects at the final week (week {int(view['effects'].step.max())})")
+            text_block("Difference from baseline on common random numbers: mean and 95% interval over replicates.")
+            solara.HTML(tag="div", unsafe_innerHTML=html_table(effects_table(view["final"], outcome.value)))
+            solara.Image(view["cost_effect_png"])
+            solara.HTML(tag="h3", unsafe_innerHTML="Cost-effectiveness (mean over replicates)")
+            solara.HTML(tag="div", unsafe_innerHTML=html_table(cost_table(view["cost"])))
+            solara.Image(view["effects_png"])
+
+
+routes = [
+    solara.Route(path="/", component=Simulation, label="Simulation"),
+    solara.Route(path="planner", component=Planner, label="Planner"),
+]

@@ -1,0 +1,153 @@
+"""Time and memory of whole runs across city sizes: city construction plus 52 weeks, per scenario and engine.
+
+    python benchmarks/bench_scale.py [--sizes 1000 10000 100000 1000000] [--scenarios baseline focus_approach]
+                                     [--steps 52] [--agents-limit 60] [--out benchmarks]
+
+The vectorised engine runs at every size; the reference engine (`engine="agents"`, idiomatic Mesa) runs
+from the smallest size up while its next run is expected to stay under `--agents-limit` seconds.
+
+Each configuration runs in a fresh Python process, so its peak memory (the process's maximum resident
+set size, imports included) is its own; this process shows progress and collects the records. Writes
+`results.json` (a list of records: engine, n_agents, scenario, steps, build_seconds, step_seconds,
+seconds, peak_mb, plus cpu_seconds and the machine's load when the configuration started) and
+`results.md` (a Markdown table with ns per resident-week and the fitted exponent of time in
+population). Asserts nothing: speed is reported, not tested. Run it on a quiet machine (`nice` it on a
+shared one); the load average is recorded next to every figure.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+ENGINES = ("vectorised", "agents")
+"""The weekly step over arrays (model/step.py) and the idiomatic Mesa reference (model/agents.py)."""
+
+SMALL = 10_000
+"""Vectorised runs up to this many residents are run three times in their process and the fastest
+is kept: a run takes well under a second, so a single one is at the mercy of the scheduler."""
+
+FIT_FROM = 10_000
+"""The exponent of time in population is fitted over sizes from this one up (smaller runs are
+dominated by fixed per-week costs, which is not what the exponent is about)."""
+
+
+# ---- one configuration, in its own process ---------------------------------------------------------
+def run_one(engine: str, n_agents: int, scenario: str, steps: int) -> dict:
+    """Build the city and run `steps` weeks; report seconds and this process's peak memory."""
+    from model import BridgesModel
+    from model.config import compose_config, model_params, to_plain
+
+    params = model_params(to_plain(compose_config(
+        [f"city.n_agents={n_agents}", f"steps={steps}", f"scenario={scenario}"])))
+    best = None
+    long_run = engine == "agents" or n_agents > SMALL
+    for _ in range(1 if long_run else 3):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        model = BridgesModel(params, engine=engine)
+        built = time.perf_counter()
+        for week in range(steps):
+            model.step()
+            if long_run and (week + 1) % 13 == 0:
+                print(f"    week {week + 1}/{steps} ({time.perf_counter() - built:.1f} s)", file=sys.stderr, flush=True)
+        done, cpu = time.perf_counter(), time.process_time() - start_cpu
+        if best is None or done - start < best[0] + best[1]:
+            best = (built - start, done - built, cpu)
+        del model
+    return {"engine": engine, "n_agents": n_agents, "scenario": scenario, "steps": steps,
+            "build_seconds": round(best[0], 4), "step_seconds": round(best[1], 4),
+            "seconds": round(best[0] + best[1], 4), "cpu_seconds": round(best[2], 4),
+            "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+# ---- the table -------------------------------------------------------------------------------------
+def fitted_exponent(records: list[dict], key: str) -> float:
+    """Slope of log(time) on log(population) over sizes from FIT_FROM up (NaN with fewer than two)."""
+    chosen = [r for r in records if r["n_agents"] >= FIT_FROM]
+    if len({r["n_agents"] for r in chosen}) < 2:
+        return float("nan")
+    return float(np.polyfit(np.log([r["n_agents"] for r in chosen]), np.log([r[key] for r in chosen]), 1)[0])
+
+
+def markdown(records: list[dict]) -> str:
+    """The results as a Markdown table per scenario, with the fitted exponents below each."""
+    lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. Seconds "
+             "are wall time; `CPU s` is the process's own CPU time, which a busy machine inflates far less; "
+             "`load` is the 1-minute load average when the configuration started.", ""]
+    for scenario in dict.fromkeys(r["scenario"] for r in records):
+        rows = sorted((r for r in records if r["scenario"] == scenario), key=lambda r: (r["n_agents"], r["engine"]))
+        agents = {r["n_agents"]: r for r in rows if r["engine"] == "agents"}
+        lines += [f"### {scenario} ({rows[0]['steps']} weeks)", "",
+                  "| engine | residents | city + setup s | weeks s | total s | CPU s | ns per resident-week (weeks) | "
+                  "ns per resident-week (total) | agents / vectorised (CPU) | peak MB | load |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in rows:
+            resident_weeks = r["n_agents"] * r["steps"]
+            reference = agents.get(r["n_agents"])
+            ratio = (f"{reference['cpu_seconds'] / r['cpu_seconds']:.0f}x"
+                     if reference and r["engine"] == "vectorised" else "")
+            lines.append(f"| {r['engine']} | {r['n_agents']:,} | {r['build_seconds']:.2f} | {r['step_seconds']:.2f} | "
+                         f"{r['seconds']:.2f} | {r['cpu_seconds']:.2f} | {1e9 * r['step_seconds'] / resident_weeks:.0f} | "
+                         f"{1e9 * r['seconds'] / resident_weeks:.0f} | {ratio} | {r['peak_mb']:.0f} | {r['load_1min']:.1f} |")
+        vectorised = [r for r in rows if r["engine"] == "vectorised"]
+        exponents = {key: fitted_exponent(vectorised, key) for key in ("seconds", "cpu_seconds", "step_seconds",
+                                                                         "build_seconds")}
+        lines += ["", f"Fitted exponent of the vectorised engine's time in population ({FIT_FROM:,} residents and up): total "
+                      f"{exponents['seconds']:.2f} (CPU {exponents['cpu_seconds']:.2f}), weeks "
+                      f"{exponents['step_seconds']:.2f}, city + setup {exponents['build_seconds']:.2f}.", ""]
+    return "\n".join(lines)
+
+
+# ---- driver ----------------------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
+    parser.add_argument("--scenarios", nargs="+", default=["baseline", "focus_approach"])
+    parser.add_argument("--steps", type=int, default=52)
+    parser.add_argument("--agents-limit", type=float, default=60.0,
+                        help="largest expected seconds of one reference-engine run (default 60)")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
+    parser.add_argument("--one", nargs=4, metavar=("ENGINE", "N_AGENTS", "SCENARIO", "STEPS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one[0], int(args.one[1]), args.one[2], int(args.one[3]))))
+        return
+
+    configurations = [(n, s) for s in args.scenarios for n in sorted(args.sizes)]
+    records, agents_seconds = [], {}
+    for number, (n_agents, scenario) in enumerate(configurations, start=1):
+        for engine in ENGINES:
+            if engine == "agents":
+                # Expected time grows with population from the last agents run of this scenario.
+                last = agents_seconds.get(scenario)
+                if last is not None and last[1] * n_agents / last[0] > args.agents_limit:
+                    continue
+            load = os.getloadavg()[0]
+            print(f"[{number}/{len(configurations)}] {engine} {n_agents:,} residents, {scenario}, {args.steps} weeks "
+                  f"(load {load:.1f}) ...", flush=True)
+            done = subprocess.run([sys.executable, __file__, "--one", engine, str(n_agents), scenario, str(args.steps)],
+                                  stdout=subprocess.PIPE, text=True, check=True)
+            record = json.loads(done.stdout.strip().splitlines()[-1]) | {"load_1min": round(load, 2)}
+            records.append(record)
+            if engine == "agents":
+                agents_seconds[scenario] = (n_agents, record["seconds"])
+            print(f"    {record['seconds']:.2f} s (city + setup {record['build_seconds']:.2f} s, weeks "
+                  f"{record['step_seconds']:.2f} s), peak {record['peak_mb']:.0f} MB", flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(records, indent=1) + "\n")
+    (args.out / "results.md").write_text(markdown(records))
+    print(markdown(records))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Plots shared by the run reports (model/outputs.py) and the dashboard (app.py).
+
+Each `draw_*` function draws on a matplotlib Axes it is given, through the object-oriented API only
+(no pyplot state), so the report writer and the dashboard's browser sessions can draw at once.
+"""
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Colormap
+from matplotlib.figure import Figure
+from PIL import Image
+
+from model.params import GROUPS
+from model.state import ARRIVING, THERMOMETER_MAX
+
+GROUP_COLOURS = {"arriving": "tab:orange", "receiving": "tab:blue"}
+GROUP_SHADES: dict[str, Colormap] = {"arriving": colormaps["Oranges"], "receiving": colormaps["Blues"]}
+"""Each group's colour map for the city view: the darker, the warmer the attitude."""
+LINE_STYLES = ["-", "--", ":", "-."]
+REPORT_FIGSIZE = (7, 4)
+
+
+@dataclass(frozen=True)
+class MetricsPlot:
+    """Which timeseries metrics one plot shows (metric -> legend label), with its axis label and title."""
+
+    metrics: dict[str, str]
+    ylabel: str
+    title: str
+
+
+ATTITUDE = MetricsPlot({"attitude_mean": "mean attitude"}, "feeling thermometer (0-100)", "Attitude toward the outgroup")
+CONTACT = MetricsPlot({"intergroup_contact_share": "any contact", "positive_contact_share": "positive",
+                       "negative_contact_share": "negative"}, "share of group this week", "Intergroup contact")
+FRIENDSHIPS = MetricsPlot({"outgroup_friend_share": "with a cross-group friend"}, "share of group",
+                          "Cross-group friendships")
+MISPERCEPTION = MetricsPlot({"misperception_mean": "belief gap"}, "mean absolute gap (0-1)",
+                            "Misperception of arriving members")
+
+
+def draw_metrics(ax, timeseries: pd.DataFrame, plot: MetricsPlot) -> None:
+    """One line per group and metric over weeks."""
+    for style, (metric, label) in zip(LINE_STYLES, plot.metrics.items()):
+        for group in GROUPS:
+            rows = timeseries[(timeseries.metric == metric) & (timeseries.group == group)]
+            if len(rows):
+                ax.plot(rows.step, rows.value, style, color=GROUP_COLOURS[group], label=f"{group}: {label}")
+    ax.set_xlabel("week")
+    ax.set_ylabel(plot.ylabel)
+    ax.set_title(plot.title)
+    if ax.lines:  # no contact is recorded before the first week
+        ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+
+
+def metrics_figure(timeseries: pd.DataFrame, plot: MetricsPlot, figsize=REPORT_FIGSIZE) -> Figure:
+    """A figure with one metrics plot, as in the run report."""
+    fig = Figure(figsize=figsize)
+    draw_metrics(fig.subplots(), timeseries, plot)
+    fig.tight_layout()
+    return fig
+
+
+def draw_cost(ax, weeks: np.ndarray, cost: np.ndarray, currency: str) -> None:
+    """Interventions' cost so far over weeks."""
+    ax.plot(weeks, cost, color="tab:green")
+    ax.set_xlabel("week")
+    ax.set_ylabel(f"cost so far [{currency}]" if currency else "cost so far")
+    ax.set_title("Intervention cost so far")
+    ax.grid(alpha=0.3)
+
+
+def links_among(people: np.ndarray, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """(links, 2) positions in `people` of the ties (source[i], target[i]) that join two of them."""
+    where = np.full(max(people.max(initial=0), source.max(initial=0), target.max(initial=0)) + 1, -1)
+    where[people] = np.arange(len(people))
+    a, b = where[source], where[target]
+    return np.column_stack([a, b])[(a >= 0) & (b >= 0)]
+
+
+@dataclass(frozen=True)
+class CitySample:
+    """Residents drawn in the city view: their indices and positions, and the city's ties among them."""
+
+    people: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    ties: np.ndarray  # (ties, 2) positions in `people`
+
+
+def city_sample(group: np.ndarray, neighbourhood: np.ndarray, household: np.ndarray, source: np.ndarray,
+                target: np.ndarray, most: int, rng: np.random.Generator) -> CitySample:
+    """Up to `most` residents (every one if the city is that small; else half arriving when there are
+    enough) placed by neighbourhood: neighbourhoods on a grid, households at random points within
+    their cell, members close to their household. `source`, `target`: the city's ties."""
+    n = len(group)
+    if n <= most:
+        people = np.arange(n)
+    else:
+        arriving, receiving = np.flatnonzero(group == ARRIVING), np.flatnonzero(group != ARRIVING)
+        take_arriving = min(len(arriving), most // 2)
+        people = np.sort(np.concatenate([rng.choice(arriving, take_arriving, replace=False),
+                                         rng.choice(receiving, most - take_arriving, replace=False)]))
+    places = np.unique(neighbourhood[people], return_inverse=True)[1]
+    columns = int(np.ceil(np.sqrt(places.max() + 1)))
+    homes, home_of = np.unique(household[people], return_inverse=True)
+    home_x, home_y = rng.uniform(0.1, 0.9, len(homes)), rng.uniform(0.1, 0.9, len(homes))
+    x = places % columns + home_x[home_of] + rng.normal(0, 0.02, len(people))
+    y = places // columns + home_y[home_of] + rng.normal(0, 0.02, len(people))
+    return CitySample(people, x, y, links_among(people, source, target))
+
+
+def draw_city(ax, sample: CitySample, group: np.ndarray, attitude: np.ndarray, friendships: np.ndarray,
+              title: str) -> dict:
+    """Drawn residents coloured by group and shaded by attitude (darker = warmer), their ties in grey
+    and their cross-group friendships (`friendships`: (links, 2) positions in the sample) in green.
+    Returns the artists that change week by week: "friendships" and one point set per group."""
+    points = np.column_stack([sample.x, sample.y])
+    ax.add_collection(LineCollection(points[sample.ties], colors="0.6", linewidths=0.4, alpha=0.35))
+    artists = {"friendships": ax.add_collection(LineCollection(points[friendships], colors="tab:green",
+                                                               linewidths=1.4, alpha=0.9))}
+    labels = np.array(GROUPS)[group[sample.people]]
+    warmth = attitude_shade(attitude[sample.people])
+    for label, shades in GROUP_SHADES.items():
+        mine = labels == label
+        artists[label] = ax.scatter(sample.x[mine], sample.y[mine], s=14, c=shades(warmth[mine]), edgecolors="0.3",
+                                    linewidths=0.3, label=label, zorder=3)
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.set_xticks(np.arange(np.floor(sample.x.min()), np.ceil(sample.x.max()) + 1))  # neighbourhood squares
+    ax.set_yticks(np.arange(np.floor(sample.y.min()), np.ceil(sample.y.max()) + 1))
+    ax.tick_params(labelbottom=False, labelleft=False, length=0)
+    ax.grid(alpha=0.4)
+    ax.set_aspect("equal")
+    ax.autoscale_view()
+    ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, markerscale=1.5, frameon=False)
+    return artists
+
+
+def attitude_shade(attitude: np.ndarray) -> np.ndarray:
+    """Position in a group's colour map: light for cold (0), dark for warm (100) attitudes."""
+    return 0.25 + 0.75 * attitude / THERMOMETER_MAX
+
+
+# ---- redrawing a plot week by week (the dashboard) ------------------------------------------------
+class LiveFigure:
+    """A figure drawn in full by one of the functions above, then redrawn cheaply week by week.
+
+    `draw(ax)` draws the whole plot and returns the artists that move; those are drawn over a cached
+    image of everything else (matplotlib's blitting), so a week costs a few artists and a PNG encoding
+    instead of laying out axes, ticks and legend again. Call `draw` again when the axes must change.
+    """
+
+    def __init__(self, figsize: tuple[float, float], dpi: int):
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.moving: list = []
+        self.background = None
+        self.axes = None
+
+    def draw(self, draw: Callable, limits: Callable | None = None) -> None:
+        """Draw afresh: `draw(ax)` returns the moving artists; `limits(ax)`, if given, then fixes the axes."""
+        self.figure.clear()
+        self.axes = self.figure.subplots()
+        self.moving = list(draw(self.axes))
+        if limits is not None:
+            limits(self.axes)
+        self.figure.tight_layout()
+        for artist in self.moving:
+            artist.set_animated(True)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(self.figure.bbox)
+
+    def png(self) -> bytes:
+        """The figure with the moving artists as they are now, as PNG bytes."""
+        self.canvas.restore_region(self.background)
+        for artist in self.moving:
+            self.axes.draw_artist(artist)
+        width, height = self.canvas.get_width_height()
+        buffer = io.BytesIO()
+        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        image.convert("RGB").save(buffer, format="PNG", compress_level=1)  # fast, still small
+        return buffer.getvalue()
+
+
+def padded_limits(values: np.ndarray) -> tuple[float, float]:
+    """Axis limits around `values` with room to move (half their span, at least 5% of their size),
+    not below zero for values that cannot be negative, so that the axes are rarely drawn again."""
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    pad = max(0.5 * (high - low), 0.05 * max(abs(low), abs(high)), 1e-3)
+    return (max(low - pad, 0.0) if low >= 0 else low - pad), high + pad
+
+
+def within(values: np.ndarray, limits: tuple[float, float]) -> bool:
+    finite = values[np.isfinite(values)]
+    return finite.size == 0 or (finite.min() >= limits[0] and finite.max() <= limits[1])

@@ -1,0 +1,63 @@
+"""Views of the outgroup are anchored socially: they drift toward the norm of one's ingroup.
+
+Each person is anchored to their own starting view (the surveyed state: predispositions and the wider
+network beyond the district, taken as the steady state of earlier influence), shifted by how far their
+ingroup friends' mean view and their own group's mean view in the neighbourhood have moved since
+(contextual norms: Christ et al. 2014; anchored influence as in Friedkin & Johnsen 1990). Each week
+attitude, intergroup anxiety and outgroup trust close a share of the gap to that norm. Without change
+the city is at rest by construction and individual differences persist; contact moves people against
+the anchor, and a programme's effect on participants fades or spreads to their friends. Extended contact works through the norm and through
+anxiety, not as a fixed nudge (Turner et al. 2008; Wright et al. 1997): ingroup friends who have
+outgroup friends signal that the ingroup approves of contact, and make meeting the outgroup less
+daunting.
+"""
+
+import numpy as np
+from scipy import sparse
+
+
+def neighbourhood_ingroup_mean(value: np.ndarray, neighbourhood: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Mean of a view among the resident's own group in the resident's neighbourhood (the resident included)."""
+    n_places = int(neighbourhood.max()) + 1 if neighbourhood.size else 0
+    key = neighbourhood.astype(np.int64) * 2 + group
+    total = np.bincount(key, weights=value, minlength=2 * n_places)
+    count = np.bincount(key, minlength=2 * n_places)
+    return total[key] / count[key]
+
+
+def friends_mean(value: np.ndarray, friends: sparse.csr_matrix, friend_count: np.ndarray,
+                 fallback: np.ndarray) -> np.ndarray:
+    """Mean of a view among each person's ingroup friends; `fallback` for people without friends."""
+    total = friends @ value
+    return np.where(friend_count > 0, total / np.maximum(friend_count, 1), fallback)
+
+
+def extended_share(extended_contacts: np.ndarray, ingroup_friend_count: np.ndarray) -> np.ndarray:
+    """e = share of a person's ingroup friends who have an outgroup friend (0 without friends)."""
+    return extended_contacts / np.maximum(ingroup_friend_count, 1)
+
+
+def extended_norm(friends_attitude: np.ndarray, extended_share: np.ndarray, signal: float, top: float) -> np.ndarray:
+    """Friends' attitude norm warmed by extended contact: F' = F + x e (top - F), e = share of ingroup
+    friends with an outgroup friend, x = `signal` (their friendships signal that the ingroup approves)."""
+    return friends_attitude + signal * extended_share * (top - friends_attitude)
+
+
+def perceived_norm(start: np.ndarray, friends: np.ndarray, friends_start: np.ndarray, neighbourhood: np.ndarray,
+                   neighbourhood_start: np.ndarray, friends_weight: float, neighbourhood_weight: float,
+                   own_weight: float) -> np.ndarray:
+    """N = x0 + (w_f (F - F0) + w_h (H - H0)) / (w_f + w_h + w_o): one's starting view x0 shifted by how far the
+    friends' mean F and the neighbourhood's ingroup mean H have moved from their starting values F0 and H0;
+    the own weight w_o is the share of the anchor nobody in the district can move."""
+    total = friends_weight + neighbourhood_weight + own_weight
+    return start + (friends_weight * (friends - friends_start) + neighbourhood_weight * (neighbourhood - neighbourhood_start)) / total
+
+
+def conform(value: np.ndarray, norm: np.ndarray, rate: float | np.ndarray) -> np.ndarray:
+    """x' = x + r (N - x): a view closes a share r of the gap to its perceived norm each week."""
+    return value + rate * (norm - value)
+
+
+def extended_anxiety(anxiety: np.ndarray, extended_share: np.ndarray, relief: float) -> np.ndarray:
+    """X' = X (1 - a e): ingroup friends' outgroup friendships make meeting the outgroup less daunting."""
+    return anxiety * (1.0 - np.minimum(relief * extended_share, 1.0))

@@ -1,0 +1,33 @@
+"""The partner matters: how an encounter feels to one side depends on how the other behaves.
+
+A prejudiced partner makes a negative experience likely whatever the setting and one's own state
+(the setting and both people's anxiety, language and distress already enter the encounter's quality).
+For arriving members a negative encounter with a receiving member is experienced discrimination, a
+state that raises distress and lowers belonging (Pascoe & Richman 2009 and Schmitt et al. 2014,
+meta-analyses: perceived discrimination harms wellbeing; Branscombe, Schmitt & Harvey 1999).
+"""
+
+import numpy as np
+
+
+def partner_shift(partner_attitude: np.ndarray, prejudice_weight: float, top: float) -> np.ndarray:
+    """Shift of one side's log-odds of a positive experience from the partner's prejudice:
+    delta = -w_p (1 - A_partner / top), 0 for a partner at the top of the thermometer."""
+    return -prejudice_weight * (1.0 - partner_attitude / top)
+
+
+def update_discrimination(discrimination: np.ndarray, negative: np.ndarray, gain: float,
+                          decay: float) -> np.ndarray:
+    """Experienced discrimination in [0, 1]: each negative intergroup encounter closes a share `gain`
+    of the headroom, and the level fades by `decay` a week:
+        d' = d + (1 - (1 - g)^N)(1 - d) - decay * d."""
+    rise = (1.0 - (1.0 - gain) ** negative) * (1.0 - discrimination)
+    return np.clip(discrimination + rise - decay * discrimination, 0.0, 1.0)
+
+
+def discrimination_toll(distress: np.ndarray, belonging: np.ndarray, discrimination: np.ndarray,
+                        distress_rise: float, belonging_loss: float) -> tuple[np.ndarray, np.ndarray]:
+    """Weekly toll of experienced discrimination d:
+        D' = D + r d (1 - D),   B' = B - l d B   (both stay in [0, 1])."""
+    return (distress + distress_rise * discrimination * (1.0 - distress),
+            belonging - belonging_loss * discrimination * belonging)

@@ -1,0 +1,29 @@
+"""Selection: warmer, more trusting people seek contact where they can choose.
+
+In voluntary settings (neighbourhood, clubs and centres, public space) a person's attitude and trust
+scale how often they meet the outgroup; where they cannot choose (household, workplace, school) they do
+not. Contact and attitude then correlate partly because warmer people seek contact: prejudice predicts
+later contact as well as contact predicting later prejudice (Binder et al. 2009); contact effects hold
+where participants had no choice, so selection is not the whole story (Pettigrew & Tropp 2006).
+"""
+
+import numpy as np
+
+
+def choice_factor(attitude: np.ndarray, trust: np.ndarray, attitude_weight: float, trust_weight: float,
+                  top: float) -> np.ndarray:
+    """Multiplier on one person's encounter rate in chosen settings:
+        c = exp(w_A (A / top - 1/2) + w_T (T - 1/2)),  1 at the scales' midpoints."""
+    return np.exp(attitude_weight * (attitude / top - 0.5) + trust_weight * (trust - 0.5))
+
+
+def chosen_ties(tie_kind: np.ndarray, chosen_kinds: list[str]) -> np.ndarray:
+    """Per tie: whether its setting (layer kind, or "public" for incidental encounters) is one people choose;
+    incidental encounters always are."""
+    return np.isin(tie_kind, [*chosen_kinds, "public"])
+
+
+def chosen_rate(rate: np.ndarray, chosen: np.ndarray, factor_source: np.ndarray,
+                factor_target: np.ndarray) -> np.ndarray:
+    """lambda' = lambda c_i c_j on ties in chosen settings, lambda elsewhere."""
+    return np.where(chosen, rate * factor_source * factor_target, rate)

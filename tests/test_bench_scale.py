@@ -1,0 +1,29 @@
+"""The benchmark's arithmetic: fitted exponent and the Markdown table (speed itself is never tested)."""
+
+import importlib.util
+
+import pytest
+
+from tests.conftest import ROOT
+
+spec = importlib.util.spec_from_file_location("bench_scale", ROOT / "benchmarks" / "bench_scale.py")
+bench_scale = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench_scale)
+
+
+def record(engine, n, seconds):
+    return {"engine": engine, "n_agents": n, "scenario": "baseline", "steps": 52, "build_seconds": 0.1 * seconds,
+            "step_seconds": 0.9 * seconds, "seconds": seconds, "cpu_seconds": seconds, "peak_mb": 200.0,
+            "load_1min": 1.0}
+
+
+def test_fitted_exponent_recovers_a_power_law_from_ten_thousand_up():
+    records = [record("vectorised", n, 3e-6 * n**1.2) for n in (1_000, 10_000, 100_000, 1_000_000)]
+    records[0]["seconds"] = 50.0  # below FIT_FROM: ignored
+    assert bench_scale.fitted_exponent(records, "seconds") == pytest.approx(1.2)
+
+
+def test_markdown_gives_ns_per_resident_week_and_the_engine_ratio():
+    table = bench_scale.markdown([record("vectorised", 1_000, 0.52), record("agents", 1_000, 52.0)])
+    vectorised_row = next(line for line in table.splitlines() if line.startswith("| vectorised | 1,000 |"))
+    assert "| 9000 | 10000 | 100x |" in vectorised_row  # 0.468 s / 52,000 resident-weeks; CPU 52 / 0.52

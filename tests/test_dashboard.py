@@ -1,0 +1,169 @@
+"""The dashboard (app.py) served by Solara and driven in headless Chromium with Playwright.
+
+One server (on a free port) and one browser serve both tests. The first page load compiles the
+front-end assets, so waits are generous; no assertion is about speed (benchmarks/bench_dashboard.py
+measures steps per second).
+"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+import run
+from tests.conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+FIRST_LOAD_MS = 180_000
+"""Waits for the first page (asset compilation, a 5,000-resident model) [ms]."""
+UPDATE_MS = 90_000
+"""Waits for one update of the page (a Reset builds a 5,000-resident model) [ms]."""
+WEEK = re.compile(r"Week (\d+) of (\d+)")
+IMAGE_DIGEST = """async img => {
+    const bytes = await (await fetch(img.src)).arrayBuffer();
+    const digest = await crypto.subtle.digest('SHA-256', bytes);
+    return Array.from(new Uint8Array(digest)).map(b => b.toString(16).padStart(2, '0')).join('');
+}"""
+"""SHA-256 of the PNG an <img> shows (its src is a blob URL that changes with every update)."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve(port: int, log) -> subprocess.Popen:
+    """`solara run app.py` as `make dashboard` starts it, on 127.0.0.1:port."""
+    command = [sys.executable, "-m", "solara", "run", "app.py", "--host", "127.0.0.1", "--port", str(port),
+               "--production", "--no-open", "--no-check-version"]
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+
+def wait_until_served(url: str, server: subprocess.Popen, log_path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the dashboard server exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"the dashboard did not answer at {url} within {seconds:.0f} s:\n{log_path.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def output(tmp_path_factory):
+    return tmp_path_factory.mktemp("dashboard")
+
+
+@pytest.fixture(scope="module")
+def url(output):
+    port = free_port()
+    log_path = output / "server.log"
+    with open(log_path, "w") as log:
+        server = serve(port, log)
+        try:
+            address = f"http://127.0.0.1:{port}/"
+            wait_until_served(address, server, log_path, FIRST_LOAD_MS / 1000)
+            yield address
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Page:
+    context = browser.new_context(viewport={"width": 1400, "height": 2100})  # every view in the screenshot
+    page = context.new_page()
+    page.set_default_timeout(UPDATE_MS)
+    yield page
+    context.close()
+
+
+def week(page: Page) -> int:
+    return int(WEEK.search(page.get_by_text(WEEK).first.inner_text()).group(1))
+
+
+def image_digests(page: Page) -> list[str]:
+    images = page.locator("img")
+    return [images.nth(i).evaluate(IMAGE_DIGEST) for i in range(images.count())]
+
+
+def images_changed(page: Page, before: list[str]) -> list[bool]:
+    """Which images differ from `before`, waiting (up to UPDATE_MS) for all of them to arrive."""
+    deadline = time.monotonic() + UPDATE_MS / 1000
+    while True:
+        changed = [old != new for old, new in zip(before, image_digests(page))]
+        if all(changed) or time.monotonic() > deadline:
+            return changed
+        page.wait_for_timeout(250)
+
+
+def test_controls_step_and_plots_change_in_the_browser(page, url, output):
+    failed = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(url, timeout=FIRST_LOAD_MS)
+    page.get_by_text(WEEK).first.wait_for(timeout=FIRST_LOAD_MS)
+
+    # change controls: another city preset and a programme, then Reset builds this session's own model
+    page.get_by_role("button", name=re.compile("^City preset")).click()
+    page.get_by_role("option", name="sweden").click()
+    page.get_by_text("Volunteering", exact=True).click()
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.get_by_text("City sweden").wait_for()
+    page.get_by_text(re.compile(r"Interventions: volunteering \(coverage")).wait_for()
+    page.get_by_text("Week 0 of 52").wait_for()
+    assert page.get_by_text(re.compile("too many to draw: the city view shows a sample of 400")).count() == 1
+    before = image_digests(page)
+    assert len(before) == 6  # city, attitude, contact, friendships, misperception, cost
+
+    for expected in (1, 2, 3):
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.get_by_text(f"Week {expected} of 52").wait_for()
+    changed = images_changed(page, before)
+    assert changed[0], "the city view did not change"
+    assert all(changed[1:]), f"plots unchanged after three weeks: {changed}"
+    assert week(page) == 3
+    page.screenshot(path=output / "dashboard.png", full_page=True)
+    assert not failed, f"requests failed (the page must work offline): {failed}"
+
+
+def test_planner_page_shows_a_finished_comparison(page, url, output):
+    folder = output / "comparison"
+    assert run.main(["--config-name", "compare", "compare.scenarios=[baseline,volunteering]", "compare.replicates=2",
+                     "compare.jobs=1", "city.n_agents=300", "city.n_neighbourhoods=3", "steps=3",
+                     f"run.output_dir={folder}", "run.progress=off"]) == 0
+    page.goto(url + "planner", timeout=FIRST_LOAD_MS)
+    box = page.get_by_label("Comparison folder")
+    box.fill(str(output / "nowhere"))
+    box.press("Enter")
+    page.get_by_text(re.compile("nowhere: no such folder")).wait_for()
+    box.fill(str(folder))
+    box.press("Enter")
+    page.get_by_text("Effects at the final week (week 3)").wait_for()
+    table = page.locator("table.bridges-table").first
+    assert "volunteering" in table.inner_text() and "95% interval" in table.inner_text()
+    page.get_by_text("Cost-effectiveness (mean over replicates)").wait_for()
+    assert "EUR" in page.locator("table.bridges-table").nth(1).inner_text()
+    assert page.locator("img").count() == 2  # cost against effect, effects over time
+    page.screenshot(path=output / "planner.png", full_page=True)

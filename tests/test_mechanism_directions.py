@@ -1,0 +1,142 @@
+"""Each mechanism of issue 9 moves the model in the direction the literature gives, over replicates on
+common random numbers: replicate r runs both arms with seed r, so their difference is the mechanism's.
+
+Tolerance: a direction holds when the one-sided 99% lower bound of the mean paired difference is above
+zero, mean - t(0.99, R - 1) * sd / sqrt(R) > 0 (R = REPLICATES). With 5 replicates t = 3.75, so a chance
+pass of a null mechanism happens less than 1% of the time; exact zeros are asserted exactly.
+"""
+
+import functools
+
+import numpy as np
+from scipy import stats
+
+from model import BridgesModel
+from tests.conftest import params_for
+
+REPLICATES = 5
+T99 = stats.t.ppf(0.99, REPLICATES - 1)
+CITY = ("city.n_agents=800", "city.n_neighbourhoods=5", "city.arriving_share=0.2", "steps=20")
+"""Small, with enough arriving members (160) for per-group statistics, a fraction of a second per run."""
+
+
+TWO_YEARS = (*CITY[:-1], "steps=104")
+
+
+@functools.cache
+def run(*overrides, seed: int, city: tuple[str, ...] = CITY) -> BridgesModel:
+    """One run (cached: several tests share the all-on arm); callers only read it."""
+    model = BridgesModel(params_for(*city, f"seed={seed}", *overrides))
+    for _ in range(model.params.steps):
+        model.step()
+    return model
+
+
+def paired(measure, on: tuple[str, ...], off: tuple[str, ...], city: tuple[str, ...] = CITY) -> np.ndarray:
+    """measure(model with `on`) - measure(model with `off`), one difference per replicate (same seed)."""
+    return np.array([measure(run(*on, seed=seed, city=city)) - measure(run(*off, seed=seed, city=city))
+                     for seed in range(REPLICATES)])
+
+
+def assert_positive(differences: np.ndarray) -> None:
+    bound = differences.mean() - T99 * differences.std(ddof=1) / np.sqrt(len(differences))
+    assert bound > 0, f"99% lower bound {bound:.4g} (differences {np.round(differences, 4)})"
+
+
+def final(model, group: str, metric: str) -> float:
+    series = model.timeseries()
+    return float(series[(series.group == group) & (series.metric == metric)].value.iloc[-1])
+
+
+def members(model, group: int) -> np.ndarray:
+    return model.state.group == group
+
+
+def start_attitude(model) -> np.ndarray:
+    """Everyone's attitude at week 0 (the initial state is fixed by the parameters and seed)."""
+    return BridgesModel(model.params).state.attitude
+
+
+def test_incidental_encounters_reach_receiving_members_beyond_their_ties():
+    """Blau: contact follows exposure, so public space brings contact to people without intergroup ties."""
+    ever = lambda m: np.mean(m.state.intergroup_contacts[members(m, 0)] > 0)  # noqa: E731
+    assert_positive(paired(ever, (), ("contact.incidental.enabled=false",)))
+
+
+def test_a_prejudiced_partner_makes_negative_experiences_likelier():
+    def negative_share(model):
+        arriving = members(model, 1)
+        return model.state.negative_contacts[arriving].sum() / model.state.intergroup_contacts[arriving].sum()
+    assert_positive(paired(negative_share, (), ("contact.partner.enabled=false",)))
+
+
+def test_selection_makes_warmer_people_meet_more():
+    """Attitude at the start predicts later contact more strongly when people choose whom they meet."""
+    def link(model):
+        receiving = members(model, 0)
+        start = start_attitude(model)[receiving]
+        return stats.spearmanr(start, model.state.intergroup_contacts[receiving]).statistic
+    assert_positive(paired(link, (), ("contact.selection.enabled=false",)))
+
+
+def test_generalisation_shrinks_what_a_buddy_programme_does_to_group_attitudes():
+    """The same encounters with one buddy carry less to the group once salience and novelty count."""
+    def programme_effect(generalisation: str):
+        def effect(seed):
+            on = run("scenario=volunteering", generalisation, seed=seed)
+            off = run("scenario=baseline", generalisation, seed=seed)
+            return final(on, "arriving", "attitude_mean") - final(off, "arriving", "attitude_mean")
+        return np.array([effect(seed) for seed in range(REPLICATES)])
+    assert_positive(programme_effect("contact.generalisation.enabled=false")
+                    - programme_effect("contact.generalisation.enabled=true"))
+
+
+def test_buffering_softens_negative_contact():
+    """With past positive contact buffering (Paolini et al. 2014) attitudes end warmer than without."""
+    warmth = lambda m: final(m, "arriving", "attitude_mean")  # noqa: E731
+    assert_positive(paired(warmth, (), ("contact.negativity.buffer_half=1e9",)))
+
+
+def test_norms_hold_a_group_near_its_climate():
+    """Drift toward the group's norm keeps arriving members' mean closer to where it started (two years)."""
+    drift = lambda m: abs(final(m, "arriving", "attitude_mean") - start_attitude(m)[members(m, 1)].mean())  # noqa: E731
+    assert_positive(-paired(drift, (), ("dynamics.norms.enabled=false",), city=TWO_YEARS))
+
+
+def test_norms_keep_individual_differences():
+    """Anchored to their own starting views, people keep their differences: the receiving members' spread
+    of attitudes stays within 10% of where it started (it would collapse under pure averaging)."""
+    for seed in range(REPLICATES):
+        model = run(seed=seed)
+        receiving = members(model, 0)
+        start = start_attitude(model)[receiving].std()
+        assert abs(model.state.attitude[receiving].std() / start - 1.0) < 0.1
+
+
+def test_information_warms_attitudes_only_through_threat():
+    effect = lambda m: final(m, "receiving", "attitude_mean")  # noqa: E731
+    assert_positive(paired(effect, ("scenario=information",), ("scenario=baseline",)))
+    without_threat = paired(effect, ("scenario=information", "dynamics.threat.enabled=false"),
+                            ("scenario=baseline", "dynamics.threat.enabled=false"))
+    np.testing.assert_array_equal(without_threat, 0.0)
+
+
+def test_a_larger_local_arriving_share_raises_threat():
+    """Group threat: receiving members who see more arriving neighbours feel more threatened (rank
+    correlation between the neighbourhood's arriving share and threat at week 0, before any contact)."""
+    def link(seed):
+        model = BridgesModel(params_for(*CITY, f"seed={seed}"))
+        receiving = members(model, 0)
+        local = model.local_arriving_share[model.state.neighbourhood[receiving]]
+        return stats.spearmanr(local, model.state.threat[receiving]).statistic
+    assert_positive(np.array([link(seed) for seed in range(REPLICATES)]))
+
+
+def test_discrimination_raises_arriving_members_distress():
+    distress = lambda m: final(m, "arriving", "distress_mean")  # noqa: E731
+    assert_positive(paired(distress, (), ("dynamics.discrimination.enabled=false",)))
+
+
+def test_more_distinct_partners_more_perceived_variability():
+    variability = lambda m: final(m, "receiving", "variability_mean")  # noqa: E731
+    assert_positive(paired(variability, (), ("contact.incidental.enabled=false",)))

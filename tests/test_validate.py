@@ -1,0 +1,45 @@
+"""`python run.py --config-name validate`: runs, writes the report next to published figures, and rejects
+bad options with one line naming the key."""
+
+import pandas as pd
+import pytest
+
+import run
+from model.config import compose_config, to_plain
+from model.errors import InputError
+from scenarios.validate import PUBLISHED, validate_options
+
+TINY = ["validate.cities=[default,croatia]", "validate.seeds=1", "validate.weeks=6", "validate.programme_end=3",
+        "validate.drift_weeks=4", "validate.jobs=1", "city.n_agents=600", "city.n_neighbourhoods=4"]
+
+
+def test_validate_writes_every_pattern_with_its_source(tmp_path, capsys):
+    folder = tmp_path / "validation"
+    assert run.main(["--config-name", "validate", *TINY, f"run.output_dir={folder}"]) == 0
+    assert f"wrote {folder}" in capsys.readouterr().out
+    summary = pd.read_csv(folder / "summary.csv")
+    assert set(summary.city) == {"default", "croatia"}
+    assert set(PUBLISHED) <= set(summary.pattern)
+    report = (folder / "report.md").read_text()
+    assert "## croatia (mechanisms on)" in report and "Pettigrew & Tropp 2006" in report
+    patterns = pd.read_csv(folder / "patterns.csv")
+    ratio = patterns[patterns.pattern == "per_capita_ratio_vs_size_ratio"].value
+    assert ratio.to_numpy() == pytest.approx(1.0)  # every intergroup encounter has one member of each group
+
+
+@pytest.mark.parametrize("override, message", [
+    ("validate.seeds=0", "validate.seeds: must be an integer 1 or more"),
+    ("validate.cities=[atlantis]", "validate.cities: must list cities"),
+    ("validate.programme_end=60", "validate.programme_end: must be before validate.weeks"),
+])
+def test_bad_validate_options_name_the_key(override, message):
+    plain = to_plain(compose_config([override], "validate"))
+    with pytest.raises(InputError, match=message):
+        validate_options(plain)
+
+
+def test_bad_validate_option_exits_2_without_output(tmp_path, capsys):
+    folder = tmp_path / "never"
+    assert run.main(["--config-name", "validate", "validate.seeds=0", f"run.output_dir={folder}"]) == 2
+    assert "validate.seeds" in capsys.readouterr().err
+    assert not folder.exists()
