@@ -18,7 +18,7 @@ from calibration.statistics import summarise, true_shares
 from calibration.survey_io import load_survey
 from model.config import CONF_DIR, compose_config, config_groups, model_params, run_options, to_plain
 from model.errors import InputError
-from model.outputs import OUTPUTS_ROOT, staged_folder, write_config
+from model.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, write_config
 
 ROOT = OUTPUTS_ROOT / "calibrate"
 OPTION_KEYS = {"data", "mapping", "site", "priors", "population", "generations", "max_simulations",
@@ -111,8 +111,7 @@ def calibrate(plain: dict, overrides: list[str]) -> tuple[Path, str]:
     simulator = Simulator(base, tuple(parameters), tuple(observed.index), truth)
     stamp = time.strftime("%Y-%m-%d/%H-%M-%S")
     folder = Path(folder_option) if folder_option else ROOT / f"{stamp}-{options.site}"
-    if folder.exists() and any(folder.iterdir()):
-        raise InputError(f"run.output_dir: {folder} exists and is not empty")
+    check_output_folder(folder)
     start = time.perf_counter()
     if options.analyse:
         run_id = latest_run(options.database)
@@ -123,9 +122,10 @@ def calibrate(plain: dict, overrides: list[str]) -> tuple[Path, str]:
     abc_seconds = time.perf_counter() - start
     posterior = read_posterior(options.database, run_id, parameters)
     predictive = _predictive(simulator, posterior.sample, options, run_id)
-    with staged_folder(folder) as staging:
-        write_config(staging, plain, overrides)
-        text = _write(staging, options, parameters, posterior, predictive, base, run_id, abc_seconds)
+    with StagedFolder(folder, unique=not folder_option) as staged:
+        write_config(staged.path, plain, overrides)
+        text = _write(staged.path, options, parameters, posterior, predictive, base, run_id, abc_seconds)
+    folder = staged.final
     if options.install:
         target = CONF_DIR / "calibrated" / f"{options.site}.yaml"
         target.parent.mkdir(exist_ok=True)
