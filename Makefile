@@ -14,7 +14,7 @@ CHROMIUM := /usr/bin/chromium
 # Solara without telemetry or a version check: the dashboard works with no internet.
 SOLARA_ENV := SOLARA_TELEMETRY_MIXPANEL_ENABLE=False
 
-.PHONY: run test bench baseline mutation validate dashboard browser clean-venv
+.PHONY: run test bench baseline mutation validate coverage dashboard browser clean-venv
 
 run: $(STAMP)
 	$(VENV)/bin/python run.py $(ARGS)
@@ -54,6 +54,12 @@ mutation: $(MUTATION_STAMP)
 $(MUTATION_STAMP): $(STAMP)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,mutation]' 2>&1 | $(QUIET_PIP)
 	@touch $(MUTATION_STAMP)
+
+# Recovery study of calibration: 90% credible-interval coverage over synthetic datasets from known
+# parameters (docs/calibration.md). Long: about 10 minutes per dataset on 2 cores. A small version runs in
+# `make test` (tests/test_calibration_coverage.py).
+coverage: $(STAMP)
+	nice $(VENV)/bin/python -m calibration.coverage $(COVERAGE_ARGS)
 
 # Pattern-oriented validation: default city and presets over seeds, report next to published figures.
 validate: $(STAMP)

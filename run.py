@@ -6,6 +6,7 @@
     python run.py --config-name compare compare.scenarios=[baseline,co_creation] compare.replicates=20
     python run.py --config-name compare compare.scenarios=[baseline,volunteering] \\
         compare.variants.vol_low=[volunteering,interventions.volunteering.delivery.coverage=0.01]
+    python run.py --config-name calibrate calibration.data=survey.csv calibration.site=germany
     python run.py --help                            # config groups and options
 
 Bad input (unknown key, out-of-range or non-numeric value, malformed file) prints one line naming the
@@ -208,6 +209,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if "validate" in plain:
             folder, summary = validate(plain, overrides), []
+        elif "calibration" in plain:
+            from calibration.cli import calibrate
+
+            folder, text = calibrate(plain, overrides)
+            summary = [text.split("## Progress")[0].strip()]
         elif "compare" in plain:
             folder, summary = compare(plain, overrides, variants)
         else:

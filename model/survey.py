@@ -203,32 +203,44 @@ def read_survey(path: str) -> pd.DataFrame:
         raise
     except Exception as error:  # parser messages vary; keep their first line
         raise InputError(f"{name}: cannot read as {suffix[1:]}: {' '.join(str(error).split())}") from None
+    return check_survey(raw, name)
+
+
+def check_survey(raw: pd.DataFrame, name: str, shown: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Check a table in this schema read from file `name` (rows numbered from 1 at the first data row);
+    `shown` names a schema column as the user's file calls it in messages. Returns the schema columns in
+    SURVEY_COLUMNS order, dtypes DTYPES, or raises InputError at the first problem."""
+    shown = dict(shown or {})
+
+    def label(column: str) -> str:
+        return shown.get(column, column)
+
     raw = raw.reset_index(drop=True)
     for column in map(str, raw.columns):
         if column not in SURVEY_COLUMNS:
             raise InputError(f"{name}, column {column}: unknown column (allowed: {', '.join(SURVEY_COLUMNS)})")
     for column in ("step", "community"):
         if column not in raw.columns:
-            raise InputError(f"{name}, column {column}: required column is missing")
+            raise InputError(f"{name}, column {label(column)}: required column is missing")
     items = [item for item in SURVEY_ITEMS if item in raw.columns]
     if not items:
         raise InputError(f"{name}: no item columns; need at least one of {', '.join(SURVEY_ITEMS)}")
 
     community = raw["community"]
     for row in np.flatnonzero(~community.isin(GROUPS).to_numpy()):
-        shown = "missing value" if pd.isna(community.iloc[row]) else f"{community.iloc[row]!r}"
-        _fail(name, row, "community", f"{shown} is not one of {', '.join(GROUPS)}")
-    out = {"step": _integers(raw["step"], name, "step", 0, MAX_STEPS, True).astype(np.int64),
+        value = "missing value" if pd.isna(community.iloc[row]) else f"{community.iloc[row]!r}"
+        _fail(name, row, label("community"), f"{value} is not one of {', '.join(GROUPS)}")
+    out = {"step": _integers(raw["step"], name, label("step"), 0, MAX_STEPS, True).astype(np.int64),
            "community": community.astype("str")}
     if "respondent" in raw.columns:
-        out["respondent"] = pd.array(_integers(raw["respondent"], name, "respondent", 0, MAX_RESPONDENT_ID, False),
+        out["respondent"] = pd.array(_integers(raw["respondent"], name, label("respondent"), 0, MAX_RESPONDENT_ID, False),
                                      dtype="Int64")
     for item in items:
         spec = SURVEY_ITEMS[item]
-        values = _integers(raw[item], name, item, spec.low, spec.high, False)
+        values = _integers(raw[item], name, label(item), spec.low, spec.high, False)
         wrong = ~community.isin(spec.answered_by).to_numpy() & ~np.isnan(values)
         for row in np.flatnonzero(wrong):
-            _fail(name, row, item, f"{community.iloc[row]} respondents do not answer this item "
+            _fail(name, row, label(item), f"{community.iloc[row]} respondents do not answer this item "
                                    f"(only {' and '.join(spec.answered_by)} respondents do)")
         out[item] = pd.array(values, dtype="Int64")
     return pd.DataFrame(out)[[c for c in SURVEY_COLUMNS if c in out]]

@@ -10,6 +10,7 @@ programme's cost per participant, per participant-point and per person-point on 
 """
 
 import time
+from pathlib import Path
 from dataclasses import dataclass
 
 import matplotlib
@@ -22,6 +23,7 @@ from joblib import Parallel, delayed  # noqa: E402
 from scipy import stats  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from calibration.posterior_draws import posterior_draws  # noqa: E402
 from model import BridgesModel  # noqa: E402
 from model.config import PROGRESS_DISABLE, compose_config, config_groups, model_params, to_plain  # noqa: E402
 from model.errors import InputError  # noqa: E402
@@ -82,20 +84,25 @@ class CompareOptions:
     note: str | None = None  # one line to show the user (jobs capped)
     size_thresholds: tuple[float, float, float] = (0.1, 0.3, 0.5)
     """|effect| / baseline SD at which an effect is small, moderate, large (conf/compare.yaml)."""
-    parameter_uncertainty: bool = False
-    """True when replicates draw parameters from a posterior: intervals then cover parameter
-    uncertainty as well as chance (read by `intervals_sentence`)."""
     budget: float | None = None
     budget_outcome: str = HEADLINE
     variants: dict[str, list[str]] | None = None
     """Variant name -> [scenario, KEY=VALUE, ...]: compared next to the scenarios."""
+    posterior: str | None = None
+    """posterior.parquet of a calibration: each replicate draws its parameters from it (None: fixed)."""
+
+    @property
+    def parameter_uncertainty(self) -> bool:
+        """True when replicates draw parameters from a posterior: intervals then cover parameter
+        uncertainty as well as chance (read by `intervals_sentence`)."""
+        return self.posterior is not None
 
 
 def compare_options(plain: dict, variants: dict[str, list[str]] | None = None) -> CompareOptions:
     """Validated `compare:` section, with variants given on the command line (parse_variant)."""
     section = plain.get("compare") or {}
     unknown = sorted(set(section) - {"scenarios", "replicates", "jobs", "size_thresholds", "budget",
-                                     "budget_outcome", "variants"})
+                                     "budget_outcome", "variants", "posterior"})
     if unknown:
         raise InputError(f"compare.{unknown[0]}: unknown config key")
     scenarios, replicates, jobs = section.get("scenarios"), section.get("replicates"), section.get("jobs")
@@ -136,10 +143,13 @@ def compare_options(plain: dict, variants: dict[str, list[str]] | None = None) -
         raise InputError(f"compare.budget_outcome: no outcome {budget_outcome!r} "
                          f"(available: {', '.join(PERSON_OUTCOMES)})")
     chosen = variant_options({**(section.get("variants") or {}), **(variants or {})}, scenarios)
+    posterior = section.get("posterior")
+    if posterior is not None and not (isinstance(posterior, str) and Path(posterior).is_file()):
+        raise InputError(f"compare.posterior: {posterior!r} is not a posterior.parquet file")
     return CompareOptions(list(scenarios), replicates, cores if jobs == -1 or jobs > cores else jobs, note,
-                          size_thresholds=tuple(float(t) for t in thresholds), parameter_uncertainty=False,
+                          size_thresholds=tuple(float(t) for t in thresholds),
                           budget=None if budget is None else float(budget), budget_outcome=budget_outcome,
-                          variants=chosen)
+                          variants=chosen, posterior=posterior)
 
 
 VARIANT_PREFIX = "compare.variants."
@@ -295,10 +305,11 @@ def value_rows(name: str, replicate: int, model, group: np.ndarray, shots: dict,
     return rows
 
 
-def run_replicate(configs: dict[str, dict], replicate: int) -> tuple[pd.DataFrame, ...]:
+def run_replicate(configs: dict[str, dict], replicate: int, draw=None) -> tuple[pd.DataFrame, ...]:
     """Every scenario with seed + replicate; returns (outcome rows, cost rows, participant-group rows,
     programme value rows). The baseline runs first; others are compared with it resident by resident."""
     rows, costs, by_group, by_programme, cities = [], [], [], [], {}
+    configs = {name: draw(plain) for name, plain in configs.items()} if draw else configs  # the same draw for all
     all_params = {name: model_params({**plain, "seed": plain["seed"] + replicate}) for name, plain in configs.items()}
     checkpoints = {programme_end(params) for params in all_params.values()} | {p.steps for p in all_params.values()}
     base = None
@@ -368,7 +379,7 @@ def intervals_sentence(parameter_uncertainty: bool) -> str:
     """What the intervals cover, in one plain sentence."""
     if parameter_uncertainty:
         return (f"The {CONFIDENCE:.0%} intervals cover chance and parameter uncertainty: each replicate draws its "
-                "parameters from the calibration posterior.")
+                "parameters from the calibration posterior (the same draw for every scenario).")
     return (f"The {CONFIDENCE:.0%} intervals cover chance only (which residents meet, who takes part): the "
             "parameters are fixed, and most programme magnitudes are assumptions, so the true uncertainty is larger.")
 
@@ -699,8 +710,11 @@ def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, pr
     """Run the comparison of the validated scenario configs and write its files into `folder`;
     returns the five-line headline for the terminal."""
     start = time.perf_counter()
+    seed = next(iter(configs.values()))["seed"]
+    draws = (posterior_draws(options.posterior, options.replicates, seed) if options.posterior
+             else [None] * options.replicates)
     jobs = Parallel(n_jobs=options.jobs, return_as="generator", max_nbytes=None)(  # no memmaps: no /dev/shm debris
-        delayed(run_replicate)(configs, replicate) for replicate in range(options.replicates))
+        delayed(run_replicate)(configs, replicate, draws[replicate]) for replicate in range(options.replicates))
     results = list(tqdm(jobs, total=options.replicates, desc="replicates", disable=PROGRESS_DISABLE[progress],
                         leave=False))
     seconds = time.perf_counter() - start

@@ -1,0 +1,187 @@
+"""`python run.py --config-name calibrate calibration.data=PATH calibration.site=SITE`: read and check
+the survey, fit the free parameters by ABC-SMC, and write the posterior, its checks and the calibrated
+config into a run folder (only aggregates)."""
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calibration.abc import SAMPLERS, AbcOptions, latest_run, read_posterior, run_abc
+from calibration.parameters import FreeParameter, check_keys, load_priors
+from calibration.report import (calibrated_config, plot_posterior, plot_predictive, posterior_summary,
+                                predictive_table, write_posterior)
+from calibration.simulate import Simulator
+from calibration.statistics import summarise, true_shares
+from calibration.survey_io import load_survey
+from model.config import CONF_DIR, compose_config, config_groups, model_params, run_options, to_plain
+from model.errors import InputError
+from model.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, write_config
+
+ROOT = OUTPUTS_ROOT / "calibrate"
+OPTION_KEYS = {"data", "mapping", "site", "priors", "population", "generations", "max_simulations",
+               "min_acceptance", "predictive", "sampler", "workers", "dask_address", "database", "resume",
+               "analyse", "install"}
+
+
+@dataclass(frozen=True)
+class CalibrationOptions:
+    data: str
+    mapping: str | None
+    site: str
+    priors: str
+    predictive: int
+    database: Path
+    resume: bool
+    analyse: bool
+    install: bool
+    abc: AbcOptions
+
+
+def _count(section: dict, key: str, least: int) -> int:
+    value = section.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < least:
+        raise InputError(f"calibration.{key}: must be a whole number {least} or more, got {value!r}")
+    return value
+
+
+def calibration_options(plain: dict) -> CalibrationOptions:
+    """The validated `calibration:` section."""
+    section = plain.get("calibration") or {}
+    unknown = sorted(set(section) - OPTION_KEYS)
+    if unknown:
+        raise InputError(f"calibration.{unknown[0]}: unknown config key")
+    sites = [s for s in config_groups().get("city", []) if s != "default"]
+    if section.get("site") not in sites:
+        raise InputError(f"calibration.site: must be one of {', '.join(sites)}, got {section.get('site')!r}")
+    if not isinstance(section.get("data"), str):
+        raise InputError("calibration.data: give the survey file, e.g. calibration.data=survey.csv")
+    for key in ("mapping", "dask_address", "database"):
+        if section.get(key) is not None and not isinstance(section.get(key), str):
+            raise InputError(f"calibration.{key}: must be a path or address, got {section.get(key)!r}")
+    for key in ("resume", "analyse", "install"):
+        if not isinstance(section.get(key), bool):
+            raise InputError(f"calibration.{key}: must be true or false, got {section.get(key)!r}")
+    if section.get("sampler") not in SAMPLERS:
+        raise InputError(f"calibration.sampler: must be one of {', '.join(SAMPLERS)}, got {section.get('sampler')!r}")
+    acceptance = section.get("min_acceptance")
+    if not isinstance(acceptance, (int, float)) or isinstance(acceptance, bool) or not 0 <= acceptance < 1:
+        raise InputError(f"calibration.min_acceptance: must be a share in [0, 1), got {acceptance!r}")
+    site = section["site"]
+    abc = AbcOptions(_count(section, "population", 2), _count(section, "generations", 1),
+                     _count(section, "max_simulations", 1), float(acceptance), section["sampler"],
+                     _count(section, "workers", 1), section.get("dask_address"))
+    database = Path(section["database"]) if section.get("database") else ROOT / f"{site}.db"
+    return CalibrationOptions(section["data"], section.get("mapping"), site, str(section["priors"]),
+                              _count(section, "predictive", 2), database, section["resume"], section["analyse"],
+                              section["install"], abc)
+
+
+def model_config(site: str, overrides: list[str], survey: pd.DataFrame) -> dict:
+    """The simulated city's plain config: the site preset, the user's model overrides, and a virtual
+    survey fielded at the data's weeks with as many respondents per community as the data has."""
+    model_overrides = [o for o in overrides if not o.lstrip("+~").startswith(("calibration.", "run."))]
+    plain = to_plain(compose_config([f"city={site}", *model_overrides], "calibrate"))
+    plain = {key: value for key, value in plain.items() if key not in ("calibration", "run")}
+    counts = survey.groupby(["step", "community"]).size().groupby("community").max()
+    plain["survey"]["weeks"] = sorted(int(step) for step in survey.step.unique())
+    plain["survey"]["respondents"] = {community: int(n) for community, n in counts.items()}
+    model_params(plain)  # checked before any work
+    return plain
+
+
+def simulate_many(simulator: Simulator, draws: list[dict], workers: int) -> pd.DataFrame:
+    from joblib import Parallel, delayed
+
+    return pd.DataFrame(Parallel(n_jobs=workers, backend="multiprocessing")(delayed(simulator)(values) for values in draws))
+
+
+def calibrate(plain: dict, overrides: list[str]) -> tuple[Path, str]:
+    """Run or re-analyse a calibration into its own folder; returns the folder and a short summary."""
+    options = calibration_options(plain)
+    folder_option = run_options(plain)["output_dir"]
+    survey = load_survey(options.data, options.mapping, options.site)
+    base = model_config(options.site, overrides, survey.table)
+    truth = true_shares(base["city"])
+    observed = summarise(survey.table, truth).dropna()
+    parameters = load_priors(options.priors)
+    check_keys(base, parameters)
+    simulator = Simulator(base, tuple(parameters), tuple(observed.index), truth)
+    stamp = time.strftime("%Y-%m-%d/%H-%M-%S")
+    folder = Path(folder_option) if folder_option else ROOT / f"{stamp}-{options.site}"
+    check_output_folder(folder)
+    start = time.perf_counter()
+    if options.analyse:
+        run_id = latest_run(options.database)
+    else:
+        if options.resume:
+            latest_run(options.database)
+        run_id = run_abc(simulator, observed.to_dict(), options.abc, options.database, options.resume)
+    abc_seconds = time.perf_counter() - start
+    posterior = read_posterior(options.database, run_id, parameters)
+    predictive = _predictive(simulator, posterior.sample, options, run_id)
+    with StagedFolder(folder, unique=not folder_option) as staged:
+        write_config(staged.path, plain, overrides)
+        text = _write(staged.path, options, parameters, posterior, predictive, base, run_id, abc_seconds)
+    folder = staged.final
+    if options.install:
+        target = CONF_DIR / "calibrated" / f"{options.site}.yaml"
+        target.parent.mkdir(exist_ok=True)
+        target.write_text((folder / "calibrated.yaml").read_text())
+    return folder, text
+
+
+def _predictive(simulator: Simulator, sample: pd.DataFrame, options: CalibrationOptions, run_id: int) -> pd.DataFrame:
+    """Posterior predictive statistics: `predictive` draws from the posterior, each simulated with a fresh
+    seed; kept beside the database so a re-analysis reuses them instead of simulating again."""
+    store = options.database.with_name(f"{options.database.stem}-run{run_id}-predictive.parquet")
+    if store.is_file() and options.analyse:
+        return pd.read_parquet(store)
+    rng = np.random.default_rng()
+    rows = rng.choice(len(sample), size=options.predictive, p=sample.weight.to_numpy())
+    names = [p.name for p in simulator.parameters]
+    draws = [sample.iloc[row][names].to_dict() for row in rows]
+    simulated = simulate_many(simulator, draws, options.abc.workers)
+    simulated.to_parquet(store)
+    return simulated
+
+
+def _write(folder: Path, options: CalibrationOptions, parameters: list[FreeParameter], posterior, predictive,
+           base: dict, run_id: int, abc_seconds: float) -> str:
+    write_posterior(posterior.sample, parameters, folder / "posterior.parquet")
+    summary = posterior_summary(posterior.sample, parameters)
+    summary.to_csv(folder / "posterior_summary.csv", index=False)
+    plot_posterior(posterior.sample, parameters, folder)
+    table = predictive_table(posterior.observed, predictive)
+    table.to_csv(folder / "predictive_check.csv", index=False)
+    plot_predictive(posterior.observed, predictive, folder / "predictive_check.png")
+    posterior.progress.to_csv(folder / "progress.csv", index=False)
+    (folder / "calibrated.yaml").write_text(calibrated_config(base, summary, parameters, options.site,
+                                                                     Path(options.data).name))
+    outside = table[(table.data_percentile < 5) | (table.data_percentile > 95)]
+    lines = [f"# Calibration: {options.site}", "",
+             f"Data: `{Path(options.data).name}` (only its summary statistics are stored here). Database "
+             f"`{options.database}`, run {run_id}. ABC-SMC: {len(posterior.progress)} generations, "
+             f"{posterior.simulations} simulations ({'re-analysed, none new' if options.analyse else f'{abc_seconds:.0f} s'}), "
+             f"{len(predictive)} posterior predictive simulations.", "",
+             "## Posterior (weighted; 90% credible interval)", "",
+             "| parameter | key | prior | median | 90% interval |", "|---|---|---|---|---|"]
+    lines += [f"| {r.parameter} | `{r.key}` | {r.prior} | {r.median:.4g} | {r.ci_low:.4g} to {r.ci_high:.4g} |"
+              for r in summary.itertuples()]
+    lines += ["", "## Progress", "", "| generation | tolerance | simulations | acceptance rate |", "|---|---|---|---|"]
+    lines += [f"| {r.generation} | {r.tolerance:.4g} | {r.simulations} | {r.acceptance_rate:.3f} |"
+              for r in posterior.progress.itertuples()]
+    lines += ["", "## Posterior predictive check", "",
+              f"{len(outside)} of {len(table)} statistics have the data outside the central 90% of the "
+              "posterior's simulations (percentile below 5 or above 95).", "",
+              "| statistic | data | predictive mean | 90% predictive interval | data percentile |", "|---|---|---|---|---|"]
+    lines += [f"| {r.statistic} | {r.data:.3g} | {r.predictive_mean:.3g} | {r.predictive_low:.3g} to "
+              f"{r.predictive_high:.3g} | {r.data_percentile:.0f} |" for r in table.itertuples()]
+    lines += ["", "Files: `posterior.parquet` (one column per free parameter plus `weight`), `posterior_summary.csv`, "
+              "`marginals.png`, `pairs.png`, `predictive_check.csv`/`.png`, `progress.csv`, `calibrated.yaml` "
+              f"(load with `python run.py city={options.site} +calibrated={options.site}`).", ""]
+    text = "\n".join(lines)
+    (folder / "report.md").write_text(text)
+    return text

@@ -1,0 +1,128 @@
+"""Free parameters of a calibration: their priors (conf/calibration/*.yaml) and how a value reaches the
+model, through the plain config every run is built from (so new model mechanisms need no change here)."""
+
+import copy
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from scipy import stats
+
+from model.config import CONF_DIR
+from model.errors import InputError
+
+DISTRIBUTIONS = ("uniform", "loguniform")
+PARAMETER_KEYS = {"key", "prior", "unit", "meaning", "source", "scale"}
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    """One calibrated magnitude: `key` in the config (a `*` matches one level); with `scale`, the value
+    multiplies every matched key instead of replacing it."""
+
+    name: str
+    key: str
+    distribution: str
+    low: float
+    high: float
+    scale: bool = False
+    unit: str = ""
+    meaning: str = ""
+    source: str = ""
+
+    def frozen(self):
+        """The prior as a frozen scipy distribution."""
+        if self.distribution == "uniform":
+            return stats.uniform(self.low, self.high - self.low)
+        return stats.loguniform(self.low, self.high)
+
+    def quantile(self, q: float) -> float:
+        return float(self.frozen().ppf(q))
+
+
+def priors_path(choice: str) -> Path:
+    """conf/calibration/<choice>.yaml, or `choice` itself if it is a path to a .yaml file."""
+    path = Path(choice) if choice.endswith((".yaml", ".yml")) else CONF_DIR / "calibration" / f"{choice}.yaml"
+    if not path.is_file():
+        options = ", ".join(sorted(p.stem for p in (CONF_DIR / "calibration").glob("*.yaml")))
+        raise InputError(f"calibration.priors: no file {path} (available: {options})")
+    return path
+
+
+def load_priors(choice: str) -> list[FreeParameter]:
+    """The declared free parameters, checked; InputError names the file and key."""
+    path = priors_path(choice)
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise InputError(f"{path}: not valid YAML: {' '.join(str(error).split())[:200]}") from None
+    declared = (content or {}).get("parameters") if isinstance(content, dict) else None
+    if not isinstance(declared, dict) or not declared:
+        raise InputError(f"{path}, key parameters: must map each free parameter's name to its declaration")
+    parameters = []
+    for name, spec in declared.items():
+        where = f"{path}, key parameters.{name}"
+        if not isinstance(spec, dict):
+            raise InputError(f"{where}: must be a mapping with key and prior")
+        unknown = sorted(set(spec) - PARAMETER_KEYS)
+        if unknown:
+            raise InputError(f"{where}.{unknown[0]}: unknown key (known: {', '.join(sorted(PARAMETER_KEYS))})")
+        prior = spec.get("prior")
+        if not isinstance(spec.get("key"), str) or not isinstance(prior, dict):
+            raise InputError(f"{where}: needs key (a config key) and prior")
+        if prior.get("distribution") not in DISTRIBUTIONS:
+            raise InputError(f"{where}.prior.distribution: must be one of {', '.join(DISTRIBUTIONS)}")
+        low, high = prior.get("low"), prior.get("high")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)) or not low < high:
+            raise InputError(f"{where}.prior: low and high must be numbers with low < high")
+        if prior["distribution"] == "loguniform" and low <= 0:
+            raise InputError(f"{where}.prior.low: a loguniform prior needs low > 0")
+        parameters.append(FreeParameter(name, spec["key"], prior["distribution"], float(low), float(high),
+                                        bool(spec.get("scale", False)), str(spec.get("unit", "")),
+                                        str(spec.get("meaning", "")), str(spec.get("source", ""))))
+    return parameters
+
+
+def _matches(plain: dict, pattern: list[str], trail: tuple = ()) -> list[tuple]:
+    """Paths in the nested config matching the dotted pattern (`*` = any one key)."""
+    if not pattern:
+        return [trail]
+    head, rest = pattern[0], pattern[1:]
+    if not isinstance(plain, dict):
+        return []
+    keys = [k for k in plain if fnmatch.fnmatchcase(str(k), head)] if "*" in head else [head] if head in plain else []
+    return [path for k in keys for path in _matches(plain[k], rest, (*trail, k))]
+
+
+def check_keys(plain: dict, parameters: list[FreeParameter]) -> None:
+    """Every free parameter's key must exist in the model's config."""
+    for parameter in parameters:
+        paths = _matches(plain, parameter.key.split("."))
+        if not paths or any(not isinstance(_get(plain, p), (int, float)) for p in paths):
+            raise InputError(f"calibration priors, parameter {parameter.name}: {parameter.key} is not a "
+                             "numeric key of the model's config")
+
+
+def _get(plain: dict, path: tuple):
+    for key in path:
+        plain = plain[key]
+    return plain
+
+
+def apply_parameters(plain: dict, values: dict[str, float], parameters: list[FreeParameter]) -> dict:
+    """A copy of the plain config with each free parameter set (or its matched keys scaled)."""
+    out = copy.deepcopy(plain)
+    for parameter in parameters:
+        value = float(values[parameter.name])
+        for path in _matches(out, parameter.key.split(".")):
+            parent = _get(out, path[:-1])
+            parent[path[-1]] = parent[path[-1]] * value if parameter.scale else value
+    return out
+
+
+def prior_draws(parameters: list[FreeParameter], count: int, rng: np.random.Generator) -> list[dict[str, float]]:
+    """Independent draws from the joint prior."""
+    columns = {p.name: p.frozen().rvs(size=count, random_state=rng) for p in parameters}
+    return [{name: float(column[i]) for name, column in columns.items()} for i in range(count)]

@@ -1,0 +1,145 @@
+"""What a calibration writes: the posterior sample, its plots, the posterior predictive check and the
+calibrated parameter set as a loadable config. Only aggregates: no survey row is written."""
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+import yaml  # noqa: E402
+
+from calibration.parameters import FreeParameter, _get, _matches, apply_parameters  # noqa: E402
+
+METADATA_KEY = b"bridges_parameters"
+"""posterior.parquet's schema metadata: each parameter's config key and whether it scales (JSON)."""
+INTERVAL = 0.9
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order]) / np.sum(weights)
+    return float(values[order][min(np.searchsorted(cumulative, q), len(values) - 1)])
+
+
+def write_posterior(sample: pd.DataFrame, parameters: list[FreeParameter], path: Path) -> None:
+    """One column per free parameter plus `weight`; the parameters' keys go in the file's metadata so a
+    comparison can apply draws without the priors file."""
+    table = pa.Table.from_pandas(sample, preserve_index=False)
+    keys = {p.name: {"key": p.key, "scale": p.scale} for p in parameters}
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), METADATA_KEY: json.dumps(keys).encode()})
+    pq.write_table(table, path)
+
+
+def read_posterior_file(path: str) -> tuple[pd.DataFrame, list[FreeParameter]]:
+    """A posterior.parquet and the parameters it sets (their priors are not needed to apply draws)."""
+    table = pq.read_table(path)
+    keys = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"{}"))
+    parameters = [FreeParameter(name, spec["key"], "uniform", 0.0, 1.0, bool(spec["scale"])) for name, spec in keys.items()]
+    return table.to_pandas(), parameters
+
+
+def posterior_summary(sample: pd.DataFrame, parameters: list[FreeParameter]) -> pd.DataFrame:
+    """Weighted mean, sd, median and 90% interval of each parameter, next to its prior range."""
+    w = sample.weight.to_numpy()
+    rows = []
+    for p in parameters:
+        x = sample[p.name].to_numpy()
+        mean = float(np.sum(w * x))
+        rows.append({"parameter": p.name, "key": p.key, "unit": p.unit, "prior": f"{p.distribution}({p.low:g}, {p.high:g})",
+                     "mean": mean, "sd": float(np.sqrt(np.sum(w * (x - mean) ** 2))),
+                     "median": weighted_quantile(x, w, 0.5), "ci_low": weighted_quantile(x, w, (1 - INTERVAL) / 2),
+                     "ci_high": weighted_quantile(x, w, (1 + INTERVAL) / 2)})
+    return pd.DataFrame(rows)
+
+
+def plot_posterior(sample: pd.DataFrame, parameters: list[FreeParameter], folder: Path) -> None:
+    """marginals.png (weighted histograms over the prior range) and pairs.png (weighted scatter)."""
+    names, w = [p.name for p in parameters], sample.weight.to_numpy()
+    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 2.8), squeeze=False)
+    for ax, p in zip(axes[0], parameters):
+        ax.hist(sample[p.name], bins=20, range=(p.low, p.high), weights=w, density=True, color="tab:blue", alpha=0.7)
+        ax.set_xlim(p.low, p.high)
+        ax.set_title(p.name, fontsize=9)
+        ax.set_yticks([])
+    fig.suptitle("Posterior marginals (x axis = prior range)")
+    fig.tight_layout()
+    fig.savefig(folder / "marginals.png", dpi=90)
+    plt.close(fig)
+    n = len(names)
+    fig, axes = plt.subplots(n, n, figsize=(2.2 * n, 2.2 * n), squeeze=False)
+    for i, pi in enumerate(parameters):
+        for j, pj in enumerate(parameters):
+            ax = axes[i, j]
+            if i == j:
+                ax.hist(sample[pi.name], bins=15, range=(pi.low, pi.high), weights=w, color="tab:blue", alpha=0.7)
+            else:
+                ax.scatter(sample[pj.name], sample[pi.name], s=6 + 300 * w, alpha=0.5)
+                ax.set_xlim(pj.low, pj.high)
+                ax.set_ylim(pi.low, pi.high)
+            ax.tick_params(labelsize=6)
+            if i == n - 1:
+                ax.set_xlabel(pj.name, fontsize=7)
+            if j == 0:
+                ax.set_ylabel(pi.name, fontsize=7)
+    fig.tight_layout()
+    fig.savefig(folder / "pairs.png", dpi=80)
+    plt.close(fig)
+
+
+def predictive_table(observed: dict[str, float], simulated: pd.DataFrame) -> pd.DataFrame:
+    """Each statistic: the data's value, the posterior predictive mean and 90% interval, and the data's
+    percentile among the simulated values (ties count half), so 50 is central and near 0 or 100 a misfit."""
+    rows = []
+    for name, value in observed.items():
+        values = simulated[name].to_numpy()
+        percentile = 100 * (np.mean(values < value) + 0.5 * np.mean(values == value))
+        rows.append({"statistic": name, "data": value, "predictive_mean": float(values.mean()),
+                     "predictive_low": float(np.quantile(values, 0.05)), "predictive_high": float(np.quantile(values, 0.95)),
+                     "data_percentile": float(percentile)})
+    return pd.DataFrame(rows)
+
+
+def plot_predictive(observed: dict[str, float], simulated: pd.DataFrame, path: Path) -> None:
+    """One panel per statistic: the posterior predictive distribution with the data as a red line."""
+    names = list(observed)
+    columns = 6
+    rows = int(np.ceil(len(names) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 2.0 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        ax.hist(simulated[name], bins=15, color="tab:grey", alpha=0.7)
+        ax.axvline(observed[name], color="tab:red", lw=1.5)
+        ax.set_title(name, fontsize=6)
+        ax.tick_params(labelsize=6)
+        ax.set_yticks([])
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    fig.suptitle("Posterior predictive check: simulated (grey) vs data (red)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def calibrated_config(base: dict, summary: pd.DataFrame, parameters: list[FreeParameter], site: str,
+                      data: str) -> str:
+    """A Hydra config (package _global_) setting every free parameter's key to its posterior median;
+    a scaled key gets the site's value times the median multiplier. Load it with
+    `python run.py city=<site> +calibrated=<site>`."""
+    medians = dict(zip(summary.parameter, summary["median"]))
+    applied = apply_parameters(base, medians, parameters)
+    nested: dict = {}
+    for p in parameters:
+        for path in _matches(applied, p.key.split(".")):
+            node = nested
+            for key in path[:-1]:
+                node = node.setdefault(key, {})
+            node[path[-1]] = round(float(_get(applied, path)), 6)
+    header = (f"# @package _global_\n# Calibrated parameters for site {site}: posterior medians of an ABC-SMC\n"
+              f"# calibration (docs/calibration.md) to the survey file {data}.\n"
+              f"# Use with the same city: python run.py city={site} +calibrated={site}\n")
+    return header + yaml.safe_dump(nested, sort_keys=False)

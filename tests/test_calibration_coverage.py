@@ -1,0 +1,22 @@
+"""The recovery study in small: two synthetic datasets from prior draws, a tiny city, few particles.
+It checks the study's bookkeeping (each dataset's truth against its 90% interval), not the coverage
+level, which needs the full study (`make coverage`)."""
+
+import pandas as pd
+
+from calibration.abc import AbcOptions
+from calibration.coverage import run_study
+from calibration.parameters import load_priors
+
+
+def test_small_recovery_study(tmp_path):
+    options = AbcOptions(population=5, generations=1, max_simulations=100, min_acceptance=0.0,
+                         sampler="multicore", workers=2, dask_address=None)
+    table, text = run_study("germany", 2, options, tmp_path, n_agents=300, steps=8, seed=1)
+    names = [p.name for p in load_priors("default")]
+    assert list(table.parameter.unique()) == names and len(table) == 2 * len(names)
+    assert (table.ci_low <= table.ci_high).all()
+    assert (table.covered == ((table.ci_low <= table.truth) & (table.truth <= table.ci_high))).all()
+    assert (table.simulations > 0).all()
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "coverage.csv"), table, check_dtype=False)
+    assert "2 synthetic datasets" in text and all(f"| {name} |" in text for name in names)
