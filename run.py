@@ -41,7 +41,14 @@ from model.outputs import (
 )
 from model.params import MAX_SEED
 from model.resources import check_resources, estimate
-from scenarios.compare import VARIANT_PREFIX, compare_options, parse_variant, run_comparison, scenario_configs
+from scenarios.compare import (
+    VARIANT_PREFIX,
+    compare_options,
+    parse_variant,
+    programme_weeks,
+    run_comparison,
+    scenario_configs,
+)
 from scenarios.validate import run_validation
 
 USAGE = __doc__.split("\n\n")[1]
@@ -139,7 +146,7 @@ def run_one(plain: dict, overrides: list[str]) -> tuple[Path, list[str]]:
         settings.to_csv(staging / "contact_by_setting.csv", index=False)
         write_json(staging / "city.json", {"requested": model.city.requested, "measured": model.city.measured})
         label = run_label(params.scenario_name, overrides)
-        write_plots(timeseries, staging, label)
+        write_plots(timeseries, staging, label, programme_weeks(params))
         run_info = {"seed": params.seed, "steps": params.steps, "n_agents": model.state.n, "city": params.city.name,
                     "build_seconds": build_seconds, "run_seconds": run_seconds, "label": label}
         figures = headline(timeseries, agents)

@@ -15,13 +15,12 @@ import pandas as pd
 from scipy import stats
 
 from calibration.abc import AbcOptions, read_posterior, run_abc
-from calibration.make_example_data import RESPONDENTS, degrade
+from calibration.make_example_data import RESPONDENTS, synthetic_survey
 from calibration.parameters import apply_parameters, load_priors, prior_draws
 from calibration.report import INTERVAL, weighted_quantile
 from calibration.simulate import Simulator
 from calibration.statistics import summarise, true_shares
-from model import BridgesModel
-from model.config import compose_config, model_params, to_plain
+from model.config import compose_config, to_plain
 
 
 def study_config(site: str, n_agents: int, steps: int) -> dict:
@@ -31,14 +30,6 @@ def study_config(site: str, n_agents: int, steps: int) -> dict:
     plain["survey"]["weeks"] = [steps]
     plain["survey"]["respondents"] = dict(RESPONDENTS)
     return plain
-
-
-def synthetic_survey(plain: dict, rng: np.random.Generator) -> pd.DataFrame:
-    params = model_params(plain)
-    model = BridgesModel(params)
-    for _ in range(params.steps):
-        model.step()
-    return degrade(model.survey_table(), plain["city"]["name"], rng)
 
 
 def run_study(site: str, datasets: int, options: AbcOptions, out: Path, n_agents: int, steps: int,

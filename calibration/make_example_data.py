@@ -64,7 +64,8 @@ def degrade(survey: pd.DataFrame, site: str, rng: np.random.Generator) -> pd.Dat
     return out
 
 
-def field(plain: dict, rng: np.random.Generator) -> pd.DataFrame:
+def synthetic_survey(plain: dict, rng: np.random.Generator) -> pd.DataFrame:
+    """Run the model the config describes and field its survey, degraded like real data (`degrade`)."""
     params = model_params(plain)
     model = BridgesModel(params)
     for _ in range(params.steps):
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     truth = {}
     for offset, site in enumerate(args.sites):
         plain = site_config(site, args.seed + offset)
-        survey = field(plain, np.random.default_rng(args.seed + offset))
+        survey = synthetic_survey(plain, np.random.default_rng(args.seed + offset))
         survey.to_csv(args.out / f"{site}_synthetic.csv", index=False)
         truth[site] = {"seed": args.seed + offset, "n_agents": plain["city"]["n_agents"], "week": WEEK,
                        "parameters": true_values(plain, parameters)}

@@ -214,7 +214,7 @@ class Resident(mesa.Agent):
     def update_attitudes(self) -> None:
         """Attitude, anxiety and trust after this week's contact; with `contact.negativity` on, on the log-odds
         with a negativity weight buffered by recent positive contact."""
-        model, state, week, contact, me = self.model, self.model.state, self.model.week, self.model.params.contact, self.me
+        state, week, contact, me = self.model.state, self.model.week, self.model.params.contact, self.me
         susceptibility = contact.susceptibility_for(state.group[me])
         pos, neg, u = week.positive_weighted[me], week.negative_weighted[me], contact.update
         if not contact.negativity.enabled:

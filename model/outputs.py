@@ -181,16 +181,16 @@ def headline_lines(figures: dict, run_info: dict, costs: pd.DataFrame) -> list[s
     return lines
 
 
-def plot_metrics(timeseries: pd.DataFrame, plot: MetricsPlot, path: Path) -> None:
-    """One line per group and metric over weeks, saved as a PNG."""
-    metrics_figure(timeseries, plot).savefig(path, dpi=110)
+def plot_metrics(timeseries: pd.DataFrame, plot: MetricsPlot, path: Path, period: tuple[int, int] | None = None) -> None:
+    """One line per group and metric over weeks (programme weeks shaded), saved as a PNG."""
+    metrics_figure(timeseries, plot, period=period).savefig(path, dpi=110)
 
 
-def write_plots(timeseries: pd.DataFrame, folder: Path, label: str = "") -> None:
-    """The run's plots, titled with the scenario and overrides (`run_label`)."""
+def write_plots(timeseries: pd.DataFrame, folder: Path, label: str = "", period: tuple[int, int] | None = None) -> None:
+    """The run's plots, titled with the scenario and overrides (`run_label`), programme weeks shaded."""
     for name, plot in REPORT_PLOTS.items():
         titled = replace(plot, title=f"{plot.title}\n{label}") if label else plot
-        plot_metrics(timeseries, titled, folder / name)
+        plot_metrics(timeseries, titled, folder / name, period)
 
 
 def _value(rows: pd.DataFrame, metric: str, step: int) -> float:

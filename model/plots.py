@@ -45,8 +45,10 @@ MISPERCEPTION = MetricsPlot({"misperception_mean": "belief gap"}, "mean absolute
                             "Misperception of arriving members")
 
 
-def draw_metrics(ax, timeseries: pd.DataFrame, plot: MetricsPlot) -> None:
-    """One line per group and metric over weeks."""
+def draw_metrics(ax, timeseries: pd.DataFrame, plot: MetricsPlot, period: tuple[int, int] | None = None) -> None:
+    """One line per group and metric over weeks; the weeks programmes run (`period`) shaded."""
+    if period:
+        ax.axvspan(*period, color="0.9", zorder=0, label="programme weeks")
     for style, (metric, label) in zip(LINE_STYLES, plot.metrics.items()):
         for group in GROUPS:
             rows = timeseries[(timeseries.metric == metric) & (timeseries.group == group)]
@@ -55,15 +57,16 @@ def draw_metrics(ax, timeseries: pd.DataFrame, plot: MetricsPlot) -> None:
     ax.set_xlabel("week")
     ax.set_ylabel(plot.ylabel)
     ax.set_title(plot.title)
-    if ax.lines:  # no contact is recorded before the first week
+    if ax.lines or period:  # no contact is recorded before the first week
         ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
 
 
-def metrics_figure(timeseries: pd.DataFrame, plot: MetricsPlot, figsize=REPORT_FIGSIZE) -> Figure:
+def metrics_figure(timeseries: pd.DataFrame, plot: MetricsPlot, figsize=REPORT_FIGSIZE,
+                   period: tuple[int, int] | None = None) -> Figure:
     """A figure with one metrics plot, as in the run report."""
     fig = Figure(figsize=figsize)
-    draw_metrics(fig.subplots(), timeseries, plot)
+    draw_metrics(fig.subplots(), timeseries, plot, period)
     fig.tight_layout()
     return fig
 

@@ -500,17 +500,21 @@ def scenario_colours(scenarios: list[str]) -> dict[str, tuple]:
     return {name: palette[i % len(palette)] for i, name in enumerate(scenarios)}
 
 
+def programme_weeks(params) -> tuple[int, int] | None:
+    """Weeks from a scenario's earliest programme start to its latest programme end (None if it has none)."""
+    starts, ends = [], []
+    for entry in params.interventions.values():
+        if entry.effect.get("kind") != COORDINATION:
+            starts.append(entry.delivery.start_week)
+            ends.append(params.steps if entry.delivery.end_week == LAST_WEEK
+                        else min(entry.delivery.end_week, params.steps))
+    return (min(starts), max(ends)) if starts else None
+
+
 def programme_period(configs: dict[str, dict]) -> tuple[int, int] | None:
     """Weeks from the earliest programme start to the latest programme end over the scenarios (None if none)."""
-    starts, ends = [], []
-    for plain in configs.values():
-        params = model_params(plain)
-        for entry in params.interventions.values():
-            if entry.effect.get("kind") != COORDINATION:
-                starts.append(entry.delivery.start_week)
-                ends.append(params.steps if entry.delivery.end_week == LAST_WEEK
-                            else min(entry.delivery.end_week, params.steps))
-    return (min(starts), max(ends)) if starts else None
+    periods = [period for plain in configs.values() if (period := programme_weeks(model_params(plain)))]
+    return (min(p[0] for p in periods), max(p[1] for p in periods)) if periods else None
 
 
 def plot_effects(effects: pd.DataFrame, path, colours: dict | None = None, period: tuple[int, int] | None = None) -> None:

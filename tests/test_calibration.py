@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import run
-from calibration.make_example_data import degrade, field, site_config, true_values
+from calibration.make_example_data import degrade, site_config, synthetic_survey, true_values
 from calibration.parameters import apply_parameters, check_keys, load_priors
 from calibration.report import predictive_table, read_posterior_file, weighted_quantile
 from calibration.statistics import summarise, true_shares
@@ -52,7 +52,7 @@ def test_misperception_gap_against_the_true_share():
 def test_summarise_reads_the_virtual_survey():
     plain = site_config("germany", seed=1, overrides=("city.n_agents=300", "steps=8"))
     plain["survey"]["weeks"] = [8]
-    survey = field(plain, np.random.default_rng(0))
+    survey = synthetic_survey(plain, np.random.default_rng(0))
     stats = summarise(survey, true_shares(plain["city"]))
     for community in ("receiving", "arriving"):
         assert 0 <= stats[f"w8.{community}.thermometer_mean"] <= 100
@@ -145,7 +145,7 @@ def tiny_data(tmp_path_factory):
     folder = tmp_path_factory.mktemp("calibration")
     plain = site_config("germany", seed=5, overrides=("city.n_agents=300", "steps=8"))
     plain["survey"]["weeks"] = [8]
-    survey = field(plain, np.random.default_rng(5))
+    survey = synthetic_survey(plain, np.random.default_rng(5))
     survey.to_csv(folder / "survey.csv", index=False)
     return folder, len(survey)
 
