@@ -12,7 +12,7 @@ from calibration.parameters import FreeParameter
 from calibration.simulate import Simulator
 from model.errors import InputError
 
-SAMPLERS = ("multicore", "dask")
+SAMPLERS = ("multicore", "dask", "single")
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,14 @@ def _prior(parameters: list[FreeParameter]):
 
 
 def _sampler(options: AbcOptions):
-    """pyabc's multicore sampler, or its Dask sampler on the cluster at `dask_address` (None = a local
-    cluster of `workers` single-threaded processes), with the client to close afterwards."""
-    from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler
+    """pyabc's multicore sampler (forked worker processes), its Dask sampler on the cluster at
+    `dask_address` (None = a local cluster of `workers` single-threaded processes), or its single-core
+    sampler (no worker processes: for a process that already runs threads, such as a test runner, where
+    a fork can deadlock), with the client to close afterwards."""
+    from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
 
+    if options.sampler == "single":
+        return SingleCoreSampler(), None
     if options.sampler == "multicore":
         return MulticoreEvalParallelSampler(n_procs=options.workers), None
     from distributed import Client, LocalCluster
