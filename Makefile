@@ -59,7 +59,7 @@ $(MUTATION_STAMP): $(STAMP)
 # parameters (docs/calibration.md). Long: about 10 minutes per dataset on 2 cores. A small version runs in
 # `make test` (tests/test_calibration_coverage.py).
 coverage: $(STAMP)
-	nice $(VENV)/bin/python -m calibration.coverage $(COVERAGE_ARGS)
+	nice $(VENV)/bin/python -m bridges.calibration.coverage $(COVERAGE_ARGS)
 
 # Pattern-oriented validation: default city and presets over seeds, report next to published figures.
 validate: $(STAMP)
@@ -74,7 +74,7 @@ $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || { py=$$(scripts/find-python) && "$$py" -m venv $(VENV); }
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | $(QUIET_PIP)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' 2>&1 | $(QUIET_PIP)
-	$(VENV)/bin/python -c "import mesa, hydra, model" 
+	$(VENV)/bin/python -c "import mesa, hydra, bridges.model"
 	@touch $(STAMP)
 
 clean-venv:

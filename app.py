@@ -24,12 +24,12 @@ import pandas as pd
 import solara
 from mesa.visualization import Slider, SolaraViz
 
-from model import BridgesModel
-from model.config import config_groups
-from model.mesa_api import KEEP, params_from_keywords
-from model.metrics import OUTCOMES
-from model.params import GROUPS
-from model.plots import (
+from bridges.model import BridgesModel
+from bridges.model.config import config_groups
+from bridges.model.mesa_api import KEEP, params_from_keywords
+from bridges.model.metrics import OUTCOMES
+from bridges.model.params import GROUPS
+from bridges.model.plots import (
     ATTITUDE,
     CONTACT,
     FRIENDSHIPS,
@@ -46,8 +46,8 @@ from model.plots import (
     padded_limits,
     within,
 )
-from model.state import ARRIVING
-from scenarios.compare import BASELINE, HEADLINE, plot_cost_effect, plot_effects
+from bridges.model.state import ARRIVING
+from bridges.scenarios.compare import BASELINE, HEADLINE, plot_cost_effect, plot_effects
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 

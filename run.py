@@ -2,7 +2,7 @@
 
     python run.py                                   # default scenario: ~5,000 residents, 52 weeks
     python run.py city.n_agents=20000 seed=3 steps=104
-    python run.py scenario=co_creation              # one scenario (scenarios/*.yaml)
+    python run.py scenario=co_creation              # one scenario (conf/scenario/*.yaml)
     python run.py --config-name compare compare.scenarios=[baseline,co_creation] compare.replicates=20
     python run.py --config-name compare compare.scenarios=[baseline,volunteering] \\
         compare.variants.vol_low=[volunteering,interventions.volunteering.delivery.coverage=0.01]
@@ -21,10 +21,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from model import BridgesModel
-from model.config import PROGRESS_DISABLE, compose_config, config_groups, model_params, run_options, to_plain
-from model.errors import InputError
-from model.outputs import (
+from bridges.model import BridgesModel
+from bridges.model.config import PROGRESS_DISABLE, compose_config, config_groups, model_params, run_options, to_plain
+from bridges.model.errors import InputError
+from bridges.model.outputs import (
     OUTPUTS_ROOT,
     StagedFolder,
     check_output_folder,
@@ -39,9 +39,9 @@ from model.outputs import (
     write_report,
     write_table,
 )
-from model.params import MAX_SEED
-from model.resources import check_resources, estimate
-from scenarios.compare import (
+from bridges.model.params import MAX_SEED
+from bridges.model.resources import check_resources, estimate
+from bridges.scenarios.compare import (
     VARIANT_PREFIX,
     compare_options,
     parse_variant,
@@ -49,7 +49,7 @@ from scenarios.compare import (
     run_comparison,
     scenario_configs,
 )
-from scenarios.validate import run_validation
+from bridges.scenarios.validate import run_validation
 
 USAGE = __doc__.split("\n\n")[1]
 
@@ -113,7 +113,7 @@ def output_folder(options: dict, default: Path) -> tuple[Path, bool]:
         folder, unique = Path(options["output_dir"]), False
     else:
         folder, unique = default, True
-    check_output_folder(folder)
+    check_output_folder(folder, taken_is_fine=unique)
     if unique and OUTPUTS_ROOT.is_dir() and not OUTPUTS_ROOT.is_symlink():
         for day in OUTPUTS_ROOT.iterdir():
             if day.is_dir() and not day.is_symlink():
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         if "validate" in plain:
             folder, summary = validate(plain, overrides), []
         elif "calibration" in plain:
-            from calibration.cli import calibrate
+            from bridges.calibration.cli import calibrate
 
             folder, text = calibrate(plain, overrides)
             summary = [text.split("## Progress")[0].strip()]

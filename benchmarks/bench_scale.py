@@ -45,8 +45,8 @@ dominated by fixed per-week costs, which is not what the exponent is about)."""
 # ---- one configuration, in its own process ---------------------------------------------------------
 def run_one(engine: str, n_agents: int, scenario: str, steps: int) -> dict:
     """Build the city and run `steps` weeks; report seconds and this process's peak memory."""
-    from model import BridgesModel
-    from model.config import compose_config, model_params, to_plain
+    from bridges.model import BridgesModel
+    from bridges.model.config import compose_config, model_params, to_plain
 
     params = model_params(to_plain(compose_config(
         [f"city.n_agents={n_agents}", f"steps={steps}", f"scenario={scenario}"])))

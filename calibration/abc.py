@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.parameters import FreeParameter
-from calibration.simulate import Simulator
-from model.errors import InputError
+from bridges.calibration.parameters import FreeParameter
+from bridges.calibration.simulate import Simulator
+from bridges.model.errors import InputError
 
 SAMPLERS = ("multicore", "dask", "single")
 

@@ -9,16 +9,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.abc import SAMPLERS, AbcOptions, latest_run, read_posterior, run_abc
-from calibration.parameters import FreeParameter, check_keys, load_priors
-from calibration.report import (calibrated_config, plot_posterior, plot_predictive, posterior_summary,
+from bridges.calibration.abc import SAMPLERS, AbcOptions, latest_run, read_posterior, run_abc
+from bridges.calibration.parameters import FreeParameter, check_keys, load_priors
+from bridges.calibration.report import (calibrated_config, plot_posterior, plot_predictive, posterior_summary,
                                 predictive_table, write_posterior)
-from calibration.simulate import Simulator
-from calibration.statistics import summarise, true_shares
-from calibration.survey_io import load_survey
-from model.config import CONF_DIR, compose_config, config_groups, model_params, run_options, to_plain
-from model.errors import InputError
-from model.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, write_config
+from bridges.calibration.simulate import Simulator
+from bridges.calibration.statistics import summarise, true_shares
+from bridges.calibration.survey_io import load_survey
+from bridges.model.config import CONF_DIR, compose_config, config_groups, model_params, run_options, to_plain
+from bridges.model.errors import InputError
+from bridges.model.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, write_config
 
 ROOT = OUTPUTS_ROOT / "calibrate"
 OPTION_KEYS = {"data", "mapping", "site", "priors", "population", "generations", "max_simulations",

@@ -3,7 +3,7 @@ with the model (sampling noise, response noise, nonresponse, weights), calibrate
 count how often each parameter's 90% credible interval contains the truth (about 90% if the posterior
 is calibrated). `make coverage` runs the full study; tests run a tiny one.
 
-    python -m calibration.coverage --site germany --datasets 10 --out outputs/coverage
+    python -m bridges.calibration.coverage --site germany --datasets 10 --out outputs/coverage
 """
 
 import argparse
@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from calibration.abc import AbcOptions, read_posterior, run_abc
-from calibration.make_example_data import RESPONDENTS, synthetic_survey
-from calibration.parameters import apply_parameters, load_priors, prior_draws
-from calibration.report import INTERVAL, weighted_quantile
-from calibration.simulate import Simulator
-from calibration.statistics import summarise, true_shares
-from model.config import compose_config, to_plain
+from bridges.calibration.abc import AbcOptions, read_posterior, run_abc
+from bridges.calibration.make_example_data import RESPONDENTS, synthetic_survey
+from bridges.calibration.parameters import apply_parameters, load_priors, prior_draws
+from bridges.calibration.report import INTERVAL, weighted_quantile
+from bridges.calibration.simulate import Simulator
+from bridges.calibration.statistics import summarise, true_shares
+from bridges.model.config import compose_config, to_plain
 
 
 def study_config(site: str, n_agents: int, steps: int) -> dict:

@@ -3,8 +3,8 @@ from known parameters (the site preset's own values, recorded in truth.yaml), wi
 random sample of respondents), response noise (survey.response_noise), item nonresponse and design
 weights. They are not FOCUS data: FOCUS microdata are not public.
 
-    python -m calibration.make_example_data            # all sites into calibration/data/
-    python -m calibration.make_example_data --sites germany --out /tmp/x --seed 3
+    python -m bridges.calibration.make_example_data            # all sites into calibration/data/
+    python -m bridges.calibration.make_example_data --sites germany --out /tmp/x --seed 3
 """
 
 import argparse
@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from calibration.parameters import FreeParameter, _get, _matches, load_priors
-from model import BridgesModel
-from model.config import compose_config, model_params, to_plain
+from bridges.calibration.parameters import FreeParameter, _get, _matches, load_priors
+from bridges.model import BridgesModel
+from bridges.model.config import compose_config, model_params, to_plain
 
 SITES = ("germany", "sweden", "croatia", "jordan")
 DATA_DIR = Path(__file__).resolve().parent / "data"

@@ -10,8 +10,8 @@ import numpy as np
 import yaml
 from scipy import stats
 
-from model.config import CONF_DIR
-from model.errors import InputError
+from bridges.model.config import CONF_DIR
+from bridges.model.errors import InputError
 
 DISTRIBUTIONS = ("uniform", "loguniform")
 PARAMETER_KEYS = {"key", "prior", "unit", "meaning", "source", "scale"}

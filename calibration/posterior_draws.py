@@ -6,8 +6,8 @@ from functools import partial
 
 import numpy as np
 
-from calibration.parameters import apply_parameters
-from calibration.report import read_posterior_file
+from bridges.calibration.parameters import apply_parameters
+from bridges.calibration.report import read_posterior_file
 
 
 def _with(values: dict[str, float], parameters, plain: dict) -> dict:

@@ -14,7 +14,7 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import yaml  # noqa: E402
 
-from calibration.parameters import FreeParameter, _get, _matches, apply_parameters  # noqa: E402
+from bridges.calibration.parameters import FreeParameter, _get, _matches, apply_parameters  # noqa: E402
 
 METADATA_KEY = b"bridges_parameters"
 """posterior.parquet's schema metadata: each parameter's config key and whether it scales (JSON)."""

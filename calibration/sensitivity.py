@@ -1,17 +1,17 @@
 """Which survey statistics constrain which free parameters: a quick one-at-a-time sensitivity on a
 site's city, written as a Markdown table (docs/calibration.md quotes it).
 
-    python -m calibration.sensitivity --site germany --replicates 3 --out outputs/sensitivity.md
+    python -m bridges.calibration.sensitivity --site germany --replicates 3 --out outputs/sensitivity.md
 """
 
 import argparse
 from pathlib import Path
 
-from calibration.make_example_data import RESPONDENTS
-from calibration.parameters import load_priors
-from calibration.simulate import Simulator, sensitivity
-from calibration.statistics import summarise, true_shares
-from model.config import compose_config, to_plain
+from bridges.calibration.make_example_data import RESPONDENTS
+from bridges.calibration.parameters import load_priors
+from bridges.calibration.simulate import Simulator, sensitivity
+from bridges.calibration.statistics import summarise, true_shares
+from bridges.model.config import compose_config, to_plain
 
 CLEAR = 2.0
 """|standardised effect| from which a statistic counts as constraining a parameter (beyond 2 noise sd)."""
@@ -39,8 +39,8 @@ def main(argv: list[str] | None = None) -> None:
     plain["survey"]["respondents"] = dict(RESPONDENTS)
     truth = true_shares(plain["city"])
     parameters = load_priors("default")
-    from model import BridgesModel
-    from model.config import model_params
+    from bridges.model import BridgesModel
+    from bridges.model.config import model_params
 
     model = BridgesModel(model_params(plain))
     for _ in range(plain["steps"]):

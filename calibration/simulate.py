@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from calibration.parameters import FreeParameter, apply_parameters
-from calibration.statistics import summarise
-from model import BridgesModel
-from model.config import model_params
+from bridges.calibration.parameters import FreeParameter, apply_parameters
+from bridges.calibration.statistics import summarise
+from bridges.model import BridgesModel
+from bridges.model.config import model_params
 
 SEED_LIMIT = 2**31
 """Fresh seeds are drawn below this bound (any non-negative integer is a valid model seed)."""

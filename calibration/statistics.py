@@ -8,7 +8,7 @@ only these reach an output folder.
 import numpy as np
 import pandas as pd
 
-from model.survey import SURVEY_ITEMS
+from bridges.model.survey import SURVEY_ITEMS
 
 FREQUENCY_CODES = range(SURVEY_ITEMS["contact_frequency"].low, SURVEY_ITEMS["contact_frequency"].high + 1)
 LEVEL_ITEMS = ("contact_quality", "anxiety", "trust", "belonging", "distress")

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from model.errors import InputError
-from model.input_files import csv_text, read_bytes
-from model.params import GROUPS
-from model.survey import SURVEY_COLUMNS, check_survey
+from bridges.model.errors import InputError
+from bridges.model.input_files import csv_text, read_bytes
+from bridges.model.params import GROUPS
+from bridges.model.survey import SURVEY_COLUMNS, check_survey
 
 SUFFIXES = (".csv", ".parquet", ".sav", ".dta")
 EXTRA_COLUMNS = ("site", "weight")

@@ -24,21 +24,21 @@ import time
 import mesa
 import numpy as np
 
-from model.interventions import anti_discrimination
-from model.params import BELIEFS, GROUPS
-from model.rules import beliefs as belief_rules
-from model.rules import contact as contact_rules
-from model.rules import friendship as friendship_rules
-from model.rules import generalisation as generalisation_rules
-from model.rules import negativity as negativity_rules
-from model.rules import norms as norm_rules
-from model.rules import partner as partner_rules
-from model.rules import people as people_rules
-from model.rules import selection as selection_rules
-from model.rules import threat as threat_rules
-from model.rules import variability as variability_rules
-from model.state import ARRIVING, RECEIVING, STATIC_FIELDS, THERMOMETER_MAX, State
-from model.step import PUBLIC, VIEWS, deliver_interventions, gather_public_encounters, record, setting_kind, survey
+from bridges.model.interventions import anti_discrimination
+from bridges.model.params import BELIEFS, GROUPS
+from bridges.model.rules import beliefs as belief_rules
+from bridges.model.rules import contact as contact_rules
+from bridges.model.rules import friendship as friendship_rules
+from bridges.model.rules import generalisation as generalisation_rules
+from bridges.model.rules import negativity as negativity_rules
+from bridges.model.rules import norms as norm_rules
+from bridges.model.rules import partner as partner_rules
+from bridges.model.rules import people as people_rules
+from bridges.model.rules import selection as selection_rules
+from bridges.model.rules import threat as threat_rules
+from bridges.model.rules import variability as variability_rules
+from bridges.model.state import ARRIVING, RECEIVING, STATIC_FIELDS, THERMOMETER_MAX, State
+from bridges.model.step import PUBLIC, VIEWS, deliver_interventions, gather_public_encounters, record, setting_kind, survey
 
 
 class StateField:

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from model.errors import InputError
-from model.params import GROUPS, CityParams, LayerParams
-from model.streams import Streams
+from bridges.model.errors import InputError
+from bridges.model.params import GROUPS, CityParams, LayerParams
+from bridges.model.streams import Streams
 
 ALLPORT_CONDITIONS = ("equal_status", "common_goal", "cooperation", "institutional_support")
 """Allport's four conditions of optimal contact, each a per-layer setting parameter in [0, 1]."""

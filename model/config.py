@@ -15,9 +15,9 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
-from model.errors import InputError
-from model.interventions import build_interventions
-from model.params import Params, build, check_cross_fields
+from bridges.model.errors import InputError
+from bridges.model.interventions import build_interventions
+from bridges.model.params import Params, build, check_cross_fields
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 PROGRESS_CHOICES = ("auto", "on", "off")

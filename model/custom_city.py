@@ -14,9 +14,9 @@ from functools import partial
 import networkx as nx
 import pandas as pd
 
-from model.errors import InputError
-from model.input_files import csv_text, read_bytes
-from model.params import GROUPS, MAX_AGENTS
+from bridges.model.errors import InputError
+from bridges.model.input_files import csv_text, read_bytes
+from bridges.model.params import GROUPS, MAX_AGENTS
 
 DEFAULT_LAYER = "neighbourhood"
 """Layer of an edge whose layer is not given."""

@@ -11,7 +11,7 @@ import io
 import os
 import stat
 
-from model.errors import InputError
+from bridges.model.errors import InputError
 
 MAX_FILE_BYTES = 256 * 2**20
 """Largest input file read (256 MiB): an edge list of a million residents with 30 ties each is about

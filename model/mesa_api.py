@@ -3,7 +3,7 @@
 `mesa.batch_run`, SolaraViz's Reset and scripts call `BridgesModel(**keywords)`. The keywords say what
 the command line says (`city=sweden scenario=co_creation city.n_agents=2000 seed=3`):
 
-- `city`: a preset in conf/city/ (default "default"); `scenario`: a scenario in scenarios/ (default "baseline")
+- `city`: a preset in conf/city/ (default "default"); `scenario`: a scenario in conf/scenario/ (default "baseline")
 - dotted config keys, e.g. `**{"city.n_agents": 2000, "contact.update.negativity_weight": 3}`
 - `interventions.<type>`: True adds that intervention (conf/intervention/<type>.yaml) to the scenario,
   False removes it; the keys of a removed intervention (`interventions.<type>.delivery.coverage`, ...)
@@ -26,10 +26,10 @@ import mesa
 import numpy as np
 from mesa.experimental.scenarios import Scenario
 
-from model.config import compose_config, model_params, to_plain
-from model.errors import InputError
-from model.metrics import OUTCOMES
-from model.params import MAX_SEED, Params
+from bridges.model.config import compose_config, model_params, to_plain
+from bridges.model.errors import InputError
+from bridges.model.metrics import OUTCOMES
+from bridges.model.params import MAX_SEED, Params
 
 NAMED = {
     "n_agents": "city.n_agents",

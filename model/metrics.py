@@ -21,9 +21,9 @@ OUTCOMES names the outcomes scenarios are compared on (effects.csv) and where ea
 
 import numpy as np
 
-from model.params import BELIEFS, GROUPS
-from model.rules.beliefs import misperception, true_shares
-from model.state import RECEIVING
+from bridges.model.params import BELIEFS, GROUPS
+from bridges.model.rules.beliefs import misperception, true_shares
+from bridges.model.state import RECEIVING
 
 
 def misperception_per_person(state) -> np.ndarray:

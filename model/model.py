@@ -8,20 +8,20 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from model.agents import Resident, run_agents_week
-from model.city import City, assign_groups, build_city, city_from_graph
-from model.custom_city import read_custom_city
-from model.interventions import build_interventions
-from model.interventions.programme import Programme
-from model.mesa_api import make_datacollector, model_arguments
-from model.metrics import group_metrics, misperception_per_person
-from model.params import EDUCATION_LEVELS, GROUPS, Params
-from model.rules.friendship import friendship_matrix
-from model.state import ARRIVING, State, initial_state
-from model.step import STEP_ORDER, initial_perceptions, run_week
-from model.streams import Streams
-from model.ties import NETWORK, ContactBlock
-from model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
+from bridges.model.agents import Resident, run_agents_week
+from bridges.model.city import City, assign_groups, build_city, city_from_graph
+from bridges.model.custom_city import read_custom_city
+from bridges.model.interventions import build_interventions
+from bridges.model.interventions.programme import Programme
+from bridges.model.mesa_api import make_datacollector, model_arguments
+from bridges.model.metrics import group_metrics, misperception_per_person
+from bridges.model.params import EDUCATION_LEVELS, GROUPS, Params
+from bridges.model.rules.friendship import friendship_matrix
+from bridges.model.state import ARRIVING, State, initial_state
+from bridges.model.step import STEP_ORDER, initial_perceptions, run_week
+from bridges.model.streams import Streams
+from bridges.model.ties import NETWORK, ContactBlock
+from bridges.model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
 
 WARMUP_WEEK_OFFSET = 1_000_000
 """Warm-up weeks are numbered from here (offset + 1, ...), so their random draws, keyed by week, are

@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from model.errors import InputError
-from model.params import GROUPS
-from model.plots import ATTITUDE, CONTACT, MetricsPlot, metrics_figure
+from bridges.model.errors import InputError
+from bridges.model.params import GROUPS
+from bridges.model.plots import ATTITUDE, CONTACT, MetricsPlot, metrics_figure
 
 OUTPUTS_ROOT = Path("outputs")
 REPORT_PLOTS = {"attitude_by_group.png": ATTITUDE, "contact_by_group.png": CONTACT}
@@ -39,16 +39,18 @@ def default_run_dir(seed: int, root: Path = OUTPUTS_ROOT, now: datetime | None =
     return root / now.strftime("%Y-%m-%d") / f"{now.strftime('%H-%M-%S')}-seed{seed}"
 
 
-def check_output_folder(folder: Path, key: str = "run.output_dir") -> None:
+def check_output_folder(folder: Path, key: str = "run.output_dir", taken_is_fine: bool = False) -> None:
     """Refuse, before any work, an output folder that is a symbolic link (dangling or not), a file or a
-    device, a folder that is not empty, or a place that cannot hold a folder."""
+    device, a folder that is not empty, or a place that cannot hold a folder. With `taken_is_fine` (a
+    default run folder, which gets a numeric suffix when taken) another run's folder of that name is no
+    reason to refuse."""
     folder = Path(folder)
     if folder.is_symlink():
         raise InputError(f"{key}: {folder} is a symbolic link; give a real folder")
     if folder.exists():
         if not folder.is_dir():
             raise InputError(f"{key}: {folder} exists and is not a folder")
-        if any(folder.iterdir()):
+        if not taken_is_fine and any(folder.iterdir()):
             raise InputError(f"{key}: {folder} exists and is not empty")
     ancestor = folder.parent
     while not ancestor.exists() and not ancestor.is_symlink() and ancestor != ancestor.parent:

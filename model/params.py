@@ -12,7 +12,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import numpy as np
 
-from model.errors import InputError
+from bridges.model.errors import InputError
 
 GROUPS = ("receiving", "arriving")
 """Group labels; an agent's group code is its index here (0 = receiving, 1 = arriving)."""

@@ -17,8 +17,8 @@ from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 from PIL import Image
 
-from model.params import GROUPS
-from model.state import ARRIVING, THERMOMETER_MAX
+from bridges.model.params import GROUPS
+from bridges.model.state import ARRIVING, THERMOMETER_MAX
 
 GROUP_COLOURS = {"arriving": "tab:orange", "receiving": "tab:blue"}
 GROUP_SHADES: dict[str, Colormap] = {"arriving": colormaps["Oranges"], "receiving": colormaps["Blues"]}

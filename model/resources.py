@@ -8,7 +8,7 @@ machine (hours of work, more memory than it has), not to predict precisely.
 import os
 from dataclasses import dataclass
 
-from model.errors import InputError
+from bridges.model.errors import InputError
 
 SECONDS_PER_RESIDENT_WEEK = 1e-6
 """Simulated time per resident and week on one core (measured 0.6 us: 5,000 residents x 52 weeks in 0.16 s)."""

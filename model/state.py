@@ -9,10 +9,10 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy import special
 
-from model.city import City
-from model.errors import InputError
-from model.params import BELIEFS, EDUCATION_LEVELS, GROUPS, CityParams, Distribution
-from model.streams import Streams
+from bridges.model.city import City
+from bridges.model.errors import InputError
+from bridges.model.params import BELIEFS, EDUCATION_LEVELS, GROUPS, CityParams, Distribution
+from bridges.model.streams import Streams
 
 THERMOMETER_MAX = 100.0
 """Top of the feeling-thermometer scale on which attitudes are measured (0 = cold, 100 = warm)."""

@@ -19,22 +19,22 @@ import time
 
 import numpy as np
 
-from model.interventions import anti_discrimination
-from model.params import BELIEFS
-from model.rules import beliefs as belief_rules
-from model.rules import contact as contact_rules
-from model.rules import encounters as encounter_rules
-from model.rules import friendship as friendship_rules
-from model.rules import generalisation as generalisation_rules
-from model.rules import negativity as negativity_rules
-from model.rules import norms as norm_rules
-from model.rules import partner as partner_rules
-from model.rules import people as people_rules
-from model.rules import selection as selection_rules
-from model.rules import threat as threat_rules
-from model.rules import variability as variability_rules
-from model.state import ARRIVING, RECEIVING, THERMOMETER_MAX
-from model.ties import ContactBlock
+from bridges.model.interventions import anti_discrimination
+from bridges.model.params import BELIEFS
+from bridges.model.rules import beliefs as belief_rules
+from bridges.model.rules import contact as contact_rules
+from bridges.model.rules import encounters as encounter_rules
+from bridges.model.rules import friendship as friendship_rules
+from bridges.model.rules import generalisation as generalisation_rules
+from bridges.model.rules import negativity as negativity_rules
+from bridges.model.rules import norms as norm_rules
+from bridges.model.rules import partner as partner_rules
+from bridges.model.rules import people as people_rules
+from bridges.model.rules import selection as selection_rules
+from bridges.model.rules import threat as threat_rules
+from bridges.model.rules import variability as variability_rules
+from bridges.model.state import ARRIVING, RECEIVING, THERMOMETER_MAX
+from bridges.model.ties import ContactBlock
 
 BELIEF_FIELDS = tuple(f"state.belief_{topic}" for topic in BELIEFS)
 PUBLIC = "public"

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.errors import InputError
-from model.input_files import csv_text, read_bytes
-from model.params import GROUPS, MAX_STEPS, SurveyParams
+from bridges.model.errors import InputError
+from bridges.model.input_files import csv_text, read_bytes
+from bridges.model.params import GROUPS, MAX_STEPS, SurveyParams
 
 
 # ---- the schema -----------------------------------------------------------------------------------

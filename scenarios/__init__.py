@@ -1,1 +1,1 @@
-"""Scenarios: Hydra configs (`scenarios/*.yaml`, the `scenario` config group) and their comparison."""
+"""Scenarios: Hydra configs (the `scenario` config group, `conf/scenario/*.yaml`) and their comparison."""

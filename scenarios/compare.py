@@ -23,16 +23,16 @@ from joblib import Parallel, delayed  # noqa: E402
 from scipy import stats  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from calibration.posterior_draws import posterior_draws  # noqa: E402
-from model import BridgesModel  # noqa: E402
-from model.config import PROGRESS_DISABLE, compose_config, config_groups, model_params, to_plain  # noqa: E402
-from model.errors import InputError  # noqa: E402
-from model.interventions.coordination import KIND as COORDINATION  # noqa: E402
-from model.metrics import OUTCOMES, misperception_per_person  # noqa: E402
-from model.model import make_city  # noqa: E402
-from model.resources import available_cores  # noqa: E402
-from model.params import GROUPS, LAST_WEEK, MAX_COST  # noqa: E402
-from model.streams import Streams  # noqa: E402
+from bridges.calibration.posterior_draws import posterior_draws  # noqa: E402
+from bridges.model import BridgesModel  # noqa: E402
+from bridges.model.config import PROGRESS_DISABLE, compose_config, config_groups, model_params, to_plain  # noqa: E402
+from bridges.model.errors import InputError  # noqa: E402
+from bridges.model.interventions.coordination import KIND as COORDINATION  # noqa: E402
+from bridges.model.metrics import OUTCOMES, misperception_per_person  # noqa: E402
+from bridges.model.model import make_city  # noqa: E402
+from bridges.model.resources import available_cores  # noqa: E402
+from bridges.model.params import GROUPS, LAST_WEEK, MAX_COST  # noqa: E402
+from bridges.model.streams import Streams  # noqa: E402
 
 BASELINE = "baseline"
 CONFIDENCE = 0.95

@@ -15,11 +15,11 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
 
-from model import BridgesModel
-from model.config import compose_config, config_groups, model_params, to_plain
-from model.errors import InputError
-from model.metrics import misperception_per_person
-from model.params import GROUPS
+from bridges.model import BridgesModel
+from bridges.model.config import compose_config, config_groups, model_params, to_plain
+from bridges.model.errors import InputError
+from bridges.model.metrics import misperception_per_person
+from bridges.model.params import GROUPS
 
 ALL_OFF = ("contact.incidental.enabled=false", "contact.partner.enabled=false", "contact.selection.enabled=false",
            "contact.generalisation.enabled=false", "contact.negativity.enabled=false",

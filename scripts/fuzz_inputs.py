@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import run  # noqa: E402
-from model.config import compose_config, config_groups, to_plain  # noqa: E402
-from model.errors import InputError  # noqa: E402
-from model.survey import read_survey  # noqa: E402
+from bridges.model.config import compose_config, config_groups, to_plain  # noqa: E402
+from bridges.model.errors import InputError  # noqa: E402
+from bridges.model.survey import read_survey  # noqa: E402
 
 BASE = ["city.n_agents=300", "city.n_neighbourhoods=6", "steps=6", "run.progress=off",
         "survey.respondents.receiving=50", "survey.respondents.arriving=20"]

@@ -47,7 +47,7 @@ def _range_rows(cls, prefix: str):
     from dataclasses import fields, is_dataclass
     from typing import get_args, get_origin, get_type_hints
 
-    from model.params import _optional_inner, _show
+    from bridges.model.params import _optional_inner, _show
 
     hints = get_type_hints(cls)
     for item in fields(cls):
@@ -67,10 +67,10 @@ def ranges() -> list[str]:
     """The allowed range of every numeric parameter, from model/params.py (and each intervention
     type's effect parameters)."""
     sys.path.insert(0, str(ROOT))
-    from model.interventions.coordination import KIND as COORDINATION
-    from model.interventions.coordination import CoordinationParams
-    from model.interventions.programme import EFFECTS
-    from model.params import Params
+    from bridges.model.interventions.coordination import KIND as COORDINATION
+    from bridges.model.interventions.coordination import CoordinationParams
+    from bridges.model.interventions.programme import EFFECTS
+    from bridges.model.params import Params
 
     lines = ["## Allowed ranges", "",
              "Generated from the field metadata in `model/params.py` and `model/interventions/`: every number must be",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from model.config import compose_config, model_params, to_plain
+from bridges.model.config import compose_config, model_params, to_plain
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL_CITY = ["city.n_agents=600", "city.n_neighbourhoods=6", "steps=8"]

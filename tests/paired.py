@@ -13,10 +13,10 @@ The seeds are fixed, so each test is deterministic; the bound states how much ev
 
 import numpy as np
 
-from model import BridgesModel
-from model.config import compose_config, model_params, to_plain
-from model.model import make_city
-from model.streams import Streams
+from bridges.model import BridgesModel
+from bridges.model.config import compose_config, model_params, to_plain
+from bridges.model.model import make_city
+from bridges.model.streams import Streams
 
 REPLICATES = 8
 SEEDS = tuple(range(REPLICATES))

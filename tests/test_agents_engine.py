@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import BridgesModel
-from model.metrics import OUTCOMES
+from bridges.model import BridgesModel
+from bridges.model.metrics import OUTCOMES
 from tests.conftest import params_for
 
 CITY = ("city.n_agents=160", "city.arriving_share=0.3", "city.n_neighbourhoods=4", "steps=5")

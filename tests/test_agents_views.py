@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from mesa import DataCollector
 
-from model import BridgesModel
-from model.agents import Resident
-from model.state import STATIC_FIELDS
+from bridges.model import BridgesModel
+from bridges.model.agents import Resident
+from bridges.model.state import STATIC_FIELDS
 
 
 def registered(model: BridgesModel) -> int:

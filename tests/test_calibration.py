@@ -6,12 +6,12 @@ import pandas as pd
 import pytest
 
 import run
-from calibration.make_example_data import degrade, site_config, synthetic_survey, true_values
-from calibration.parameters import apply_parameters, check_keys, load_priors
-from calibration.report import predictive_table, read_posterior_file, weighted_quantile
-from calibration.statistics import summarise, true_shares
-from model.config import compose_config, to_plain
-from model.errors import InputError
+from bridges.calibration.make_example_data import degrade, site_config, synthetic_survey, true_values
+from bridges.calibration.parameters import apply_parameters, check_keys, load_priors
+from bridges.calibration.report import predictive_table, read_posterior_file, weighted_quantile
+from bridges.calibration.statistics import summarise, true_shares
+from bridges.model.config import compose_config, to_plain
+from bridges.model.errors import InputError
 
 
 # ---- statistics ---------------------------------------------------------------------------------------
@@ -117,8 +117,8 @@ def test_weighted_quantile_and_predictive_percentile():
 def test_calibrated_config_loads_with_plus_calibrated(tmp_path):
     import shutil
 
-    from calibration.report import calibrated_config
-    from model.config import CONF_DIR
+    from bridges.calibration.report import calibrated_config
+    from bridges.model.config import CONF_DIR
 
     parameters = load_priors("default")
     plain = to_plain(compose_config(["city=germany"]))

@@ -2,10 +2,10 @@
 
 import pandas as pd
 
-from calibration.parameters import load_priors
-from calibration.posterior_draws import posterior_draws
-from calibration.report import write_posterior
-from scenarios.compare import CompareOptions, run_comparison, run_replicate, scenario_configs
+from bridges.calibration.parameters import load_priors
+from bridges.calibration.posterior_draws import posterior_draws
+from bridges.calibration.report import write_posterior
+from bridges.scenarios.compare import CompareOptions, run_comparison, run_replicate, scenario_configs
 
 TINY = ["city.n_agents=300", "city.n_neighbourhoods=4", "steps=4"]
 

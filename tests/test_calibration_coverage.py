@@ -4,9 +4,9 @@ level, which needs the full study (`make coverage`)."""
 
 import pandas as pd
 
-from calibration.abc import AbcOptions
-from calibration.coverage import run_study
-from calibration.parameters import load_priors
+from bridges.calibration.abc import AbcOptions
+from bridges.calibration.coverage import run_study
+from bridges.calibration.parameters import load_priors
 
 
 def test_small_recovery_study(tmp_path):

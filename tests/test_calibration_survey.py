@@ -5,8 +5,8 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from calibration.survey_io import load_mapping, load_survey
-from model.errors import InputError
+from bridges.calibration.survey_io import load_mapping, load_survey
+from bridges.model.errors import InputError
 
 GOOD = ("step,community,contact_frequency,thermometer,perceived_employment,weight\n"
         "52,receiving,4,60,30,1.5\n"
@@ -170,7 +170,7 @@ def test_file_checks(tmp_path, monkeypatch):
         load_survey(write(tmp_path, ""))
     with pytest.raises(InputError, match="unsupported survey file type .xlsx"):
         load_survey(write(tmp_path, "x", "survey.xlsx"))
-    monkeypatch.setattr("model.input_files.MAX_FILE_BYTES", 10)
+    monkeypatch.setattr("bridges.model.input_files.MAX_FILE_BYTES", 10)
     with pytest.raises(InputError, match="larger than the"):
         load_survey(write(tmp_path, GOOD))
 

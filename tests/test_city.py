@@ -6,7 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from model.city import (
+from bridges.model.city import (
     ContactNetwork,
     assign_groups,
     assign_places,
@@ -18,8 +18,8 @@ from model.city import (
     tie_mixing,
     unique_pairs,
 )
-from model.params import GROUPS
-from model.streams import Streams
+from bridges.model.params import GROUPS
+from bridges.model.streams import Streams
 from tests.conftest import params_for
 
 

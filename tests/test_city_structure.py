@@ -4,8 +4,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from model.city import assign_groups, build_city
-from model.streams import Streams
+from bridges.model.city import assign_groups, build_city
+from bridges.model.streams import Streams
 from tests.conftest import params_for
 
 

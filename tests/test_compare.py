@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.errors import InputError
-from scenarios.compare import compare_options, cost_effectiveness, paired_effects, run_replicate, scenario_configs
+from bridges.model.errors import InputError
+from bridges.scenarios.compare import compare_options, cost_effectiveness, paired_effects, run_replicate, scenario_configs
 from tests.conftest import run_cli
 
 TINY = ["city.n_agents=800", "city.n_neighbourhoods=4", "steps=8"]

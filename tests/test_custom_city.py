@@ -5,8 +5,8 @@ import re
 import networkx as nx
 import pytest
 
-from model.custom_city import read_custom_city
-from model.errors import InputError
+from bridges.model.custom_city import read_custom_city
+from bridges.model.errors import InputError
 
 LAYERS = ("household", "neighbourhood", "workplace")
 NODES = "id,group,neighbourhood\na,arriving,1\nb, Receiving ,0\nc,receiving,2\n"

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-import model.interventions
-from model.step import STEP_ORDER
+import bridges.model.interventions
+from bridges.model.step import STEP_ORDER
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "model.md"
-RULE_MODULES = ("model.rules.contact", "model.rules.people", "model.rules.friendship", "model.rules.beliefs",
-                "model.rules.encounters", "model.rules.partner", "model.rules.selection", "model.rules.generalisation",
-                "model.rules.negativity", "model.rules.norms", "model.rules.threat", "model.rules.variability")
-INTERVENTION_MODULES = ("model.interventions",) + tuple(
-    f"model.interventions.{info.name}" for info in pkgutil.iter_modules(model.interventions.__path__))
+RULE_MODULES = ("bridges.model.rules.contact", "bridges.model.rules.people", "bridges.model.rules.friendship", "bridges.model.rules.beliefs",
+                "bridges.model.rules.encounters", "bridges.model.rules.partner", "bridges.model.rules.selection", "bridges.model.rules.generalisation",
+                "bridges.model.rules.negativity", "bridges.model.rules.norms", "bridges.model.rules.threat", "bridges.model.rules.variability")
+INTERVENTION_MODULES = ("bridges.model.interventions",) + tuple(
+    f"bridges.model.interventions.{info.name}" for info in pkgutil.iter_modules(bridges.model.interventions.__path__))
 EFFECT_FUNCTIONS = ("relieve_distress", "correct_beliefs", "lift_barrier", "negative_contact_cut", "match_buddies",
                     "form_groups", "programme_block")
 

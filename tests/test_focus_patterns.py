@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model import BridgesModel
+from bridges.model import BridgesModel
 from tests.conftest import params_for
 
 

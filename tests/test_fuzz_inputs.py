@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.config import compose_config, config_groups, to_plain
-from model.errors import InputError
-from model.survey import read_survey
+from bridges.model.config import compose_config, config_groups, to_plain
+from bridges.model.errors import InputError
+from bridges.model.survey import read_survey
 from scripts.fuzz_inputs import BASE, COMPARE_BASE, GOOD_EDGES, GOOD_NODES, leaves
 from tests.inprocess import assert_clean_rejection, run_main
 

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import BridgesModel
-from model.survey import SURVEY_ITEMS
+from bridges.model import BridgesModel
+from bridges.model.survey import SURVEY_ITEMS
 from tests.conftest import params_for
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model.errors import InputError
-from model.outputs import STAGING_PREFIX, StagedFolder, check_output_folder, remove_stale_staging
-from model.resources import Estimate, check_resources, estimate
-from scenarios.compare import compare_options
+from bridges.model.errors import InputError
+from bridges.model.outputs import STAGING_PREFIX, StagedFolder, check_output_folder, remove_stale_staging
+from bridges.model.resources import Estimate, check_resources, estimate
+from bridges.scenarios.compare import compare_options
 from tests.conftest import ROOT, SMALL_CITY
 from tests.inprocess import assert_clean_rejection, run_main
 
@@ -244,7 +244,7 @@ def test_nonsense_jobs_are_refused(jobs):
 
 
 def test_a_run_beyond_the_machines_memory_is_refused_before_it_starts(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr("model.resources.available_memory", lambda: 2 * 10**9)  # a machine with 2 GB free
+    monkeypatch.setattr("bridges.model.resources.available_memory", lambda: 2 * 10**9)  # a machine with 2 GB free
     result = run_main(capsys, tmp_path, "city.n_agents=1000000", "city.n_neighbourhoods=20", "run.progress=off")
     assert_clean_rejection(result, "city.n_agents: this run would need about 8.3 GB", tmp_path)
 

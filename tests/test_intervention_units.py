@@ -12,19 +12,19 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from model import BridgesModel
-from model.errors import InputError
-from model.interventions import build_interventions
-from model.interventions.anti_discrimination import AntiDiscriminationParams, combine_cuts, negative_contact_cut, no_cut
-from model.interventions.contact_setting import SettingParams, programme_block, set_live
-from model.interventions.coordination import CoordinationParams, boosted_support, coordinated
-from model.interventions.cost import CostAccount
-from model.interventions.delivery import (eligible, form_groups, in_draw_order, make_delivery, match_buddies, pick,
+from bridges.model import BridgesModel
+from bridges.model.errors import InputError
+from bridges.model.interventions import build_interventions
+from bridges.model.interventions.anti_discrimination import AntiDiscriminationParams, combine_cuts, negative_contact_cut, no_cut
+from bridges.model.interventions.contact_setting import SettingParams, programme_block, set_live
+from bridges.model.interventions.coordination import CoordinationParams, boosted_support, coordinated
+from bridges.model.interventions.cost import CostAccount
+from bridges.model.interventions.delivery import (eligible, form_groups, in_draw_order, make_delivery, match_buddies, pick,
                                           target_count)
-from model.interventions.distress_relief import DistressReliefParams, relieve_distress
-from model.interventions.information import InformationParams, correct_beliefs, exposed_to_facts
-from model.interventions.structural import lift_barrier, needs_recognition
-from model.params import EDUCATION_LEVELS, GROUPS
+from bridges.model.interventions.distress_relief import DistressReliefParams, relieve_distress
+from bridges.model.interventions.information import InformationParams, correct_beliefs, exposed_to_facts
+from bridges.model.interventions.structural import lift_barrier, needs_recognition
+from bridges.model.params import EDUCATION_LEVELS, GROUPS
 from tests.conftest import params_for
 
 SETTING = dict(equal_status=0.6, common_goal=0.5, cooperation=0.4, institutional_support=0.7,

@@ -10,29 +10,29 @@ import numpy as np
 import pytest
 import yaml
 
-from model import BridgesModel
-from model.errors import InputError
-from model.interventions.anti_discrimination import (
+from bridges.model import BridgesModel
+from bridges.model.errors import InputError
+from bridges.model.interventions.anti_discrimination import (
     AntiDiscriminationParams,
     combine_cuts,
     negative_contact_cut,
     no_cut,
     spare_negative,
 )
-from model.interventions.distress_relief import DistressReliefParams, relieve_distress
-from model.interventions.contact_setting import ContactSetting
-from model.interventions.coordination import CoordinationParams, boosted_support, coordinated
-from model.interventions.cost import total_cost
-from model.interventions.delivery import BuddyPairs, MixedGroups, eligible
-from model.interventions.information import (
+from bridges.model.interventions.distress_relief import DistressReliefParams, relieve_distress
+from bridges.model.interventions.contact_setting import ContactSetting
+from bridges.model.interventions.coordination import CoordinationParams, boosted_support, coordinated
+from bridges.model.interventions.cost import total_cost
+from bridges.model.interventions.delivery import BuddyPairs, MixedGroups, eligible
+from bridges.model.interventions.information import (
     InformationParams,
     correct_beliefs,
     exposed_to_facts,
     exposure_pull,
 )
-from model.interventions.programme import Programme
-from model.interventions.structural import needs_recognition
-from model.step import deliver_interventions
+from bridges.model.interventions.programme import Programme
+from bridges.model.interventions.structural import needs_recognition
+from bridges.model.step import deliver_interventions
 from tests.conftest import ROOT, params_for
 
 CITY = ["city.n_agents=3000", "steps=30"]

@@ -11,7 +11,7 @@ import functools
 import numpy as np
 from scipy import stats
 
-from model import BridgesModel
+from bridges.model import BridgesModel
 from tests.conftest import params_for
 
 REPLICATES = 5

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model import BridgesModel
-from scenarios.validate import ALL_OFF
+from bridges.model import BridgesModel
+from bridges.scenarios.validate import ALL_OFF
 from tests.conftest import params_for
 from tests.test_golden import GOLDEN_CITY, first_divergence, survey_summary
 

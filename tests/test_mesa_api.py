@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import BridgesModel
-from model.errors import InputError
-from model.mesa_api import params_from_keywords
-from model.metrics import OUTCOMES
+from bridges.model import BridgesModel
+from bridges.model.errors import InputError
+from bridges.model.mesa_api import params_from_keywords
+from bridges.model.metrics import OUTCOMES
 from tests.conftest import SMALL_CITY, params_for
 
 SMALL = {"city.n_agents": 300, "city.n_neighbourhoods": 3, "steps": 3}

@@ -3,7 +3,7 @@
 import numpy as np
 from mesa import DataCollector
 
-from model import BridgesModel
+from bridges.model import BridgesModel
 from tests.conftest import SMALL_CITY, params_for
 
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from model.config import compose_config, model_params, run_options, to_plain
-from model.errors import InputError
-from model.params import Distribution, build
-from model.state import beta_quantile
-from model.streams import Streams
+from bridges.model.config import compose_config, model_params, run_options, to_plain
+from bridges.model.errors import InputError
+from bridges.model.params import Distribution, build
+from bridges.model.state import beta_quantile
+from bridges.model.streams import Streams
 
 
 def plain(*overrides):

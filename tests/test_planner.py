@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import BridgesModel
-from model.config import CONF_DIR, compose_config, model_params, to_plain
-from model.errors import InputError
-from scenarios.compare import (
+from bridges.model import BridgesModel
+from bridges.model.config import CONF_DIR, compose_config, model_params, to_plain
+from bridges.model.errors import InputError
+from bridges.scenarios.compare import (
     budget_mix,
     parse_variant,
     group_effects,
@@ -123,7 +123,7 @@ def test_intervention_override_for_every_scenario_says_to_use_a_variant():
 
 
 def test_scenario_template_composes_into_a_valid_scenario(tmp_path):
-    """docs/scenario_template.yaml, copied into scenarios/ as the recipe says, is a valid two-programme scenario."""
+    """docs/scenario_template.yaml, copied into conf/scenario/ as the recipe says, is a valid two-programme scenario."""
     root = Path(__file__).resolve().parents[1]
     conf = shutil.copytree(CONF_DIR, tmp_path / "conf")
     shutil.copy(root / "docs" / "scenario_template.yaml", conf / "scenario" / "my_mix.yaml")

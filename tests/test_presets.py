@@ -4,8 +4,8 @@ validate, differ from one another where the evidence says they should, and run e
 import numpy as np
 import pytest
 
-from model import BridgesModel
-from model.params import GROUPS
+from bridges.model import BridgesModel
+from bridges.model.params import GROUPS
 from tests.conftest import params_for, run_cli
 
 PRESETS = ("germany", "sweden", "croatia", "jordan")

@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from model.plots import ATTITUDE, metrics_figure
-from scenarios.compare import programme_period, programme_weeks, scenario_configs
+from bridges.model.plots import ATTITUDE, metrics_figure
+from bridges.scenarios.compare import programme_period, programme_weeks, scenario_configs
 from tests.conftest import params_for
 
 

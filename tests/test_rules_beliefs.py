@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.rules.beliefs import (
+from bridges.model.rules.beliefs import (
     facts,
     misperception,
     observations,

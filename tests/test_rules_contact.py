@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.rules.contact import (
+from bridges.model.rules.contact import (
     contact_quality,
     contact_update,
     draw_encounters,

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from model.rules.friendship import (
+from bridges.model.rules.friendship import (
     extended_contact_update,
     contact_weight,
     extended_contacts,

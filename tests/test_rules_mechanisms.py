@@ -7,11 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from model.rules.contact import contact_update
-from model.rules.encounters import outgroup_exposure, public_encounter_pairs
-from model.rules.generalisation import generalisation_weight, novelty
-from model.rules.negativity import buffered_weight, log_odds_update
-from model.rules.norms import (
+from bridges.model.rules.contact import contact_update
+from bridges.model.rules.encounters import outgroup_exposure, public_encounter_pairs
+from bridges.model.rules.generalisation import generalisation_weight, novelty
+from bridges.model.rules.negativity import buffered_weight, log_odds_update
+from bridges.model.rules.norms import (
     conform,
     extended_anxiety,
     extended_norm,
@@ -20,10 +20,10 @@ from model.rules.norms import (
     neighbourhood_ingroup_mean,
     perceived_norm,
 )
-from model.rules.partner import discrimination_toll, partner_shift, update_discrimination
-from model.rules.selection import choice_factor, chosen_rate, chosen_ties
-from model.rules.threat import economic_burden, perceived_outgroup_share, threat_attitude_change, threat_level
-from model.rules.variability import new_partners, perceived_variability
+from bridges.model.rules.partner import discrimination_toll, partner_shift, update_discrimination
+from bridges.model.rules.selection import choice_factor, chosen_rate, chosen_ties
+from bridges.model.rules.threat import economic_burden, perceived_outgroup_share, threat_attitude_change, threat_level
+from bridges.model.rules.variability import new_partners, perceived_variability
 
 UNIT = st.floats(0.0, 1.0)
 COUNTS = st.integers(0, 50)

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from model.interventions.anti_discrimination import spare_negative
-from model.params import (BELIEFS, BelongingParams, DistressParams, EmploymentParams, FriendshipParams, QualityParams,
+from bridges.model.interventions.anti_discrimination import spare_negative
+from bridges.model.params import (BELIEFS, BelongingParams, DistressParams, EmploymentParams, FriendshipParams, QualityParams,
                           UpdateParams, WillingnessParams)
-from model.rules import beliefs, contact, friendship, people
+from bridges.model.rules import beliefs, contact, friendship, people
 
 A = np.array
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from model.city import ALLPORT_CONDITIONS
-from model.params import GROUPS, per_group
+from bridges.model.city import ALLPORT_CONDITIONS
+from bridges.model.params import GROUPS, per_group
 from tests.conftest import params_for
 
 PARAMS = params_for("contact.valence_offset.arriving=0.4", "contact.susceptibility.arriving=0.78",

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.rules.people import (
+from bridges.model.rules.people import (
     improve_language,
     job_finding_hazard,
     resolve_pending,

@@ -122,7 +122,7 @@ def test_custom_city_from_csv_runs_end_to_end(tmp_path, capsys):
 
 
 def test_custom_city_attributes_set_the_initial_state(tmp_path):
-    from model import BridgesModel
+    from bridges.model import BridgesModel
     from tests.conftest import params_for
 
     model = BridgesModel(params_for(*write_custom_city(tmp_path)))

@@ -3,7 +3,7 @@
 import numpy as np
 from scipy import stats
 
-from model.sampling import binomial_quantile, poisson_quantile
+from bridges.model.sampling import binomial_quantile, poisson_quantile
 
 
 def test_poisson_quantile_matches_scipy():

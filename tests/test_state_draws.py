@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model.state import QUANTILE_INTERVALS, QUANTILE_TOLERANCE, beta_ppf
+from bridges.model.state import QUANTILE_INTERVALS, QUANTILE_TOLERANCE, beta_ppf
 
 SHAPES = [(2.3, 5.1), (20.0, 3.0), (0.7, 0.9), (0.3, 8.0), (50.0, 60.0), (400.0, 30.0), (1.0, 1.0)]
 """Beta shapes from U-shaped (a, b < 1) through skewed to very concentrated (a + b = 430)."""

@@ -7,11 +7,11 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from model import BridgesModel
-from model.model import Week
-from model.state import State
-from model.step import STEP_ORDER
-from model.ties import ContactBlock
+from bridges.model import BridgesModel
+from bridges.model.model import Week
+from bridges.model.state import State
+from bridges.model.step import STEP_ORDER
+from bridges.model.ties import ContactBlock
 from tests.conftest import params_for
 
 EVERY_TYPE = ["city.n_agents=600", "city.arriving_share=0.2", "city.n_neighbourhoods=6", "steps=10", "scenario=focus_approach",

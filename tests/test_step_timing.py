@@ -3,7 +3,7 @@ a week adds no more than the week took. Consistency of the accounting, not a spe
 
 import time
 
-from model import BridgesModel
+from bridges.model import BridgesModel
 from tests.conftest import SMALL_CITY, params_for
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.errors import InputError
-from model.params import FrequencyCutoffs, ResponseNoise, SurveyParams
-from model.survey import DTYPES, SURVEY_COLUMNS, SURVEY_ITEMS, field_survey, read_survey
+from bridges.model.errors import InputError
+from bridges.model.params import FrequencyCutoffs, ResponseNoise, SurveyParams
+from bridges.model.survey import DTYPES, SURVEY_COLUMNS, SURVEY_ITEMS, field_survey, read_survey
 from tests.conftest import params_for
 
 ROOT = Path(__file__).resolve().parents[1]

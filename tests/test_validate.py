@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 import run
-from model.config import compose_config, to_plain
-from model.errors import InputError
-from scenarios.validate import PUBLISHED, validate_options
+from bridges.model.config import compose_config, to_plain
+from bridges.model.errors import InputError
+from bridges.scenarios.validate import PUBLISHED, validate_options
 
 TINY = ["validate.cities=[default,croatia]", "validate.seeds=1", "validate.weeks=6", "validate.programme_end=3",
         "validate.drift_weeks=4", "validate.jobs=1", "city.n_agents=600", "city.n_neighbourhoods=4"]

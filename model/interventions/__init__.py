@@ -8,9 +8,9 @@ Each entry names its delivery method (`delivery.method`, model/interventions/del
 (model/interventions/coordination.py): it modifies the other programmes' deliveries.
 """
 
-from model.interventions.coordination import KIND as COORDINATION
-from model.interventions.coordination import Partnership
-from model.interventions.programme import Programme
+from bridges.model.interventions.coordination import KIND as COORDINATION
+from bridges.model.interventions.coordination import Partnership
+from bridges.model.interventions.programme import Programme
 
 
 def build_interventions(params, n_people: int) -> list[Programme | Partnership]:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.errors import InputError
-from model.interventions.effect import Effect
-from model.params import UNIT
+from bridges.model.errors import InputError
+from bridges.model.interventions.effect import Effect
+from bridges.model.params import UNIT
 
 
 @dataclass(frozen=True)

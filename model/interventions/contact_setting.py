@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.interventions.effect import Effect
-from model.params import NON_NEGATIVE, UNIT
-from model.ties import ContactBlock
+from bridges.model.interventions.effect import Effect
+from bridges.model.params import NON_NEGATIVE, UNIT
+from bridges.model.ties import ContactBlock
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ sensitivity analysis.
 
 from dataclasses import dataclass, field, replace
 
-from model.errors import InputError
-from model.interventions.cost import CostAccount
-from model.interventions.delivery import Delivery
-from model.params import LAST_WEEK, NON_NEGATIVE, UNIT, DeliveryParams, InterventionParams, build
-from model.ties import ContactBlock
+from bridges.model.errors import InputError
+from bridges.model.interventions.cost import CostAccount
+from bridges.model.interventions.delivery import Delivery
+from bridges.model.params import LAST_WEEK, NON_NEGATIVE, UNIT, DeliveryParams, InterventionParams, build
+from bridges.model.ties import ContactBlock
 
 KIND = "coordination"
 """The `effect.kind` that makes a scenario entry a partnership."""

@@ -11,8 +11,8 @@ from streams named after its intervention, so adding one leaves every other draw
 
 import numpy as np
 
-from model.errors import InputError
-from model.params import GROUPS, LAST_WEEK, TARGETING, DeliveryParams
+from bridges.model.errors import InputError
+from bridges.model.params import GROUPS, LAST_WEEK, TARGETING, DeliveryParams
 
 TARGETING_KEYS = {
     "lowest_attitude": lambda state: state.attitude,

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.interventions.effect import Effect
-from model.params import UNIT
+from bridges.model.interventions.effect import Effect
+from bridges.model.params import UNIT
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ the effect's own file.
 
 import numpy as np
 
-from model.params import build
-from model.ties import ContactBlock
+from bridges.model.params import build
+from bridges.model.ties import ContactBlock
 
 
 class Effect:

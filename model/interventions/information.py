@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.interventions.effect import Effect
-from model.params import BELIEFS, GROUPS, NON_NEGATIVE, UNIT
-from model.rules.beliefs import true_shares
+from bridges.model.interventions.effect import Effect
+from bridges.model.params import BELIEFS, GROUPS, NON_NEGATIVE, UNIT
+from bridges.model.rules.beliefs import true_shares
 
 
 @dataclass(frozen=True)

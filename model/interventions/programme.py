@@ -7,18 +7,18 @@ except that an effect acting on pairs (a contact setting) needs a delivery that 
 
 import numpy as np
 
-from model.errors import InputError
-from model.interventions.anti_discrimination import AntiDiscrimination
-from model.interventions.contact_setting import ContactSetting
-from model.interventions.coordination import KIND as COORDINATION
-from model.interventions.cost import CostAccount
-from model.interventions.delivery import make_delivery
-from model.interventions.distress_relief import DistressRelief
-from model.interventions.effect import Effect
-from model.interventions.information import Information
-from model.interventions.structural import StructuralLevers
-from model.params import InterventionParams
-from model.ties import ContactBlock
+from bridges.model.errors import InputError
+from bridges.model.interventions.anti_discrimination import AntiDiscrimination
+from bridges.model.interventions.contact_setting import ContactSetting
+from bridges.model.interventions.coordination import KIND as COORDINATION
+from bridges.model.interventions.cost import CostAccount
+from bridges.model.interventions.delivery import make_delivery
+from bridges.model.interventions.distress_relief import DistressRelief
+from bridges.model.interventions.effect import Effect
+from bridges.model.interventions.information import Information
+from bridges.model.interventions.structural import StructuralLevers
+from bridges.model.params import InterventionParams
+from bridges.model.ties import ContactBlock
 
 EFFECTS: dict[str, type[Effect]] = {
     "contact_setting": ContactSetting,

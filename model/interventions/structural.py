@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.interventions.effect import Effect
-from model.params import EDUCATION_LEVELS, UNIT
+from bridges.model.interventions.effect import Effect
+from bridges.model.params import EDUCATION_LEVELS, UNIT
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ toward a media prior, and move toward what people observe of the arriving member
 
 import numpy as np
 
-from model.params import BELIEFS, EDUCATION_LEVELS, GROUPS, DynamicsParams
+from bridges.model.params import BELIEFS, EDUCATION_LEVELS, GROUPS, DynamicsParams
 
 HIGHER_EDUCATION = EDUCATION_LEVELS.index("higher")
 RECEIVING, ARRIVING = GROUPS.index("receiving"), GROUPS.index("arriving")

@@ -6,8 +6,8 @@ same functions. The equations are collected in docs/model.md.
 
 import numpy as np
 
-from model.params import QualityParams, UpdateParams, WillingnessParams
-from model.sampling import binomial_quantile, poisson_quantile
+from bridges.model.params import QualityParams, UpdateParams, WillingnessParams
+from bridges.model.sampling import binomial_quantile, poisson_quantile
 
 
 def logistic(x: np.ndarray) -> np.ndarray:

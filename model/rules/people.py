@@ -7,7 +7,7 @@ resident, so scenarios share random numbers.
 
 import numpy as np
 
-from model.params import BelongingParams, DistressParams, DynamicsParams, EmploymentParams
+from bridges.model.params import BelongingParams, DistressParams, DynamicsParams, EmploymentParams
 
 
 def resolve_pending(pending: np.ndarray, u: np.ndarray, hazard: float | np.ndarray) -> np.ndarray:

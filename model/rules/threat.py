@@ -11,7 +11,7 @@ correlations about 0.4-0.5), so information reaches attitudes only through belie
 
 import numpy as np
 
-from model.rules.contact import logistic
+from bridges.model.rules.contact import logistic
 
 
 def perceived_outgroup_share(local_share: np.ndarray, city_share: float, local_weight: float,
