@@ -7,6 +7,7 @@
     python run.py --config-name compare compare.scenarios=[baseline,volunteering] \\
         compare.variants.vol_low=[volunteering,interventions.volunteering.delivery.coverage=0.01]
     python run.py --config-name calibrate calibration.data=survey.csv calibration.site=germany
+    python run.py --config-name sensitivity sensitivity.study=default   # Morris screening (conf/sensitivity/)
     python run.py --help                            # config groups and options
 
 Bad input (unknown key, out-of-range or non-numeric value, malformed file) prints one line naming the
@@ -216,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if "validate" in plain:
             folder, summary = validate(plain, overrides), []
+        elif "sensitivity" in plain:
+            from bridges.scenarios.sensitivity import sensitivity_cli
+
+            folder, summary = sensitivity_cli(plain, overrides)
         elif "calibration" in plain:
             from bridges.calibration.cli import calibrate
 

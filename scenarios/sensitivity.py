@@ -1,0 +1,632 @@
+"""Global sensitivity analysis with SALib: Morris screening and Sobol indices of any declared outcome to
+any parameters with ranges declared in a study (conf/sensitivity/<study>.yaml).
+
+    python run.py --config-name sensitivity                                  # Morris, default study
+    python run.py --config-name sensitivity sensitivity.method=sobol sensitivity.samples=256
+    python run.py --config-name sensitivity sensitivity.study=volunteering_effect
+
+Each parameter varies over [low, high] (uniformly, or uniformly in its logarithm); SALib's design lives in
+the unit cube and each unit coordinate is mapped onto its range, so a Morris mu* is the outcome's change
+over a parameter's whole range (on average, across the other parameters' values). Every design point
+runs with the same seeds (seed, seed + 1, ...: common random numbers), so two points differ by their
+parameters, not by chance, and the same study twice gives identical indices. An outcome with
+`effect_of: SCENARIO` in the study is that scenario minus baseline on the same seeds.
+
+The evaluation step is pluggable (`Launcher`): a function that maps `evaluate_point` over a list of
+points and returns the results in order; joblib with a progress bar is the local default.
+
+Not to be confused with calibration/sensitivity.py: a one-at-a-time check of which survey statistics
+constrain which calibration parameters.
+"""
+
+import copy
+import fnmatch
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
+from joblib import Parallel, delayed  # noqa: E402
+from SALib.analyze import morris as morris_analyze  # noqa: E402
+from SALib.analyze import sobol as sobol_analyze  # noqa: E402
+from SALib.sample import morris as morris_sample  # noqa: E402
+from SALib.sample import sobol as sobol_sample  # noqa: E402
+from scipy import stats  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from bridges.model import BridgesModel  # noqa: E402
+from bridges.model.config import (CONF_DIR, PROGRESS_DISABLE, compose_config, config_groups, model_params,  # noqa: E402
+                                  run_options, to_plain)
+from bridges.model.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, default_run_dir, write_config  # noqa: E402
+from bridges.model.errors import InputError  # noqa: E402
+from bridges.model.params import MAX_SEED  # noqa: E402
+from bridges.model.resources import available_cores  # noqa: E402
+
+METHODS = ("morris", "sobol")
+MEASURES = ("change", "final", "mean")
+"""How an outcome reads a metric's weekly series: last week minus week 0, last week, or the mean over
+the weeks it is recorded (contact metrics are recorded from week 1)."""
+GROUPS = ("arriving", "receiving", "all")
+BASELINE = "baseline"
+OPTION_KEYS = {"study", "method", "trajectories", "levels", "samples", "second_order", "replicates",
+               "resamples", "confidence", "jobs", "launcher"}
+PARAMETER_KEYS = {"key", "low", "high", "log", "multiply", "unit", "meaning", "source"}
+OUTCOME_KEYS = {"group", "metric", "measure", "effect_of", "unit", "meaning"}
+MAX_POINTS = 1_000_000
+"""Most design points a study may ask for (a million simulations is beyond any laptop or cluster budget)."""
+TOP = 3
+"""Parameters named in the summary sentence of each outcome."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One uncertain input: `key` in the config (a `*` matches one level); with `multiply`, the value
+    multiplies every matched key instead of replacing it; with `log`, it is uniform in its logarithm."""
+
+    name: str
+    key: str
+    low: float
+    high: float
+    log: bool = False
+    multiply: bool = False
+    unit: str = ""
+    meaning: str = ""
+    source: str = ""
+
+    def value(self, unit: float) -> float:
+        """The parameter's value at `unit` in [0, 1] along its range."""
+        if self.log:
+            return float(math.exp(math.log(self.low) + unit * (math.log(self.high) - math.log(self.low))))
+        return float(self.low + unit * (self.high - self.low))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One quantity read from a run's weekly metrics; with `effect_of`, that scenario minus baseline."""
+
+    name: str
+    group: str
+    metric: str
+    measure: str
+    effect_of: str | None = None
+    unit: str = ""
+    meaning: str = ""
+
+    def read(self, timeseries: pd.DataFrame) -> float:
+        series = timeseries[(timeseries.group == self.group) & (timeseries.metric == self.metric)]
+        values = series.sort_values("step").value.to_numpy()
+        if self.measure == "change":
+            return float(values[-1] - values[0])
+        if self.measure == "final":
+            return float(values[-1])
+        return float(values.mean())
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    outcomes: tuple[Outcome, ...]
+
+    def problem(self) -> dict:
+        """SALib's problem: the unit cube, one axis per parameter (Parameter.value maps it onto the range)."""
+        return {"num_vars": len(self.parameters), "names": [p.name for p in self.parameters],
+                "bounds": [[0.0, 1.0]] * len(self.parameters)}
+
+
+@dataclass(frozen=True)
+class SensitivityOptions:
+    study: str
+    method: str
+    trajectories: int  # Morris r
+    levels: int  # Morris p (grid levels per axis)
+    samples: int  # Sobol base sample N (a power of two)
+    second_order: bool
+    replicates: int  # seeds per design point, averaged
+    resamples: int  # bootstrap resamples for confidence intervals
+    confidence: float
+    jobs: int
+    launcher: str
+
+
+def _whole(section: dict, key: str, least: int, most: int = MAX_POINTS) -> int:
+    value = section.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
+        raise InputError(f"sensitivity.{key}: must be a whole number from {least} to {most:,}, got {value!r}")
+    return value
+
+
+def sensitivity_options(plain: dict) -> SensitivityOptions:
+    """The validated `sensitivity:` section."""
+    section = plain.get("sensitivity") or {}
+    unknown = sorted(set(section) - OPTION_KEYS)
+    if unknown:
+        raise InputError(f"sensitivity.{unknown[0]}: unknown config key (known: {', '.join(sorted(OPTION_KEYS))})")
+    missing = sorted(OPTION_KEYS - set(section))
+    if missing:
+        raise InputError(f"sensitivity.{missing[0]}: missing value")
+    if not isinstance(section["study"], str) or not section["study"]:
+        raise InputError(f"sensitivity.study: must name a study in conf/sensitivity/ or a .yaml path, got "
+                         f"{section['study']!r}")
+    if section["method"] not in METHODS:
+        raise InputError(f"sensitivity.method: must be one of {', '.join(METHODS)}, got {section['method']!r}")
+    samples = _whole(section, "samples", 2)
+    if samples & (samples - 1):
+        raise InputError(f"sensitivity.samples: must be a power of two (Sobol sequences balance only then), "
+                         f"got {samples}")
+    if not isinstance(section["second_order"], bool):
+        raise InputError(f"sensitivity.second_order: must be true or false, got {section['second_order']!r}")
+    levels = _whole(section, "levels", 2, 100)
+    if levels % 2:
+        raise InputError(f"sensitivity.levels: must be even (Morris steps of p / (2 (p - 1)) then reach every "
+                         f"level equally often), got {levels}")
+    confidence = section["confidence"]
+    if not isinstance(confidence, float) or not 0.5 <= confidence < 1:
+        raise InputError(f"sensitivity.confidence: must be a number from 0.5 to below 1, got {confidence!r}")
+    jobs = section["jobs"]
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or not (jobs == -1 or 1 <= jobs <= 4096):
+        raise InputError(f"sensitivity.jobs: must be -1 (all cores) or a whole number from 1 to 4,096, got {jobs!r}")
+    if section["launcher"] not in LAUNCHERS:
+        raise InputError(f"sensitivity.launcher: must be one of {', '.join(LAUNCHERS)}, got {section['launcher']!r}")
+    return SensitivityOptions(section["study"], section["method"], _whole(section, "trajectories", 2), levels,
+                              samples, section["second_order"], _whole(section, "replicates", 1, 10_000),
+                              _whole(section, "resamples", 10, 100_000), confidence,
+                              min(jobs, available_cores()) if jobs > 0 else jobs, section["launcher"])
+
+
+def study_path(choice: str) -> Path:
+    """conf/sensitivity/<choice>.yaml, or `choice` itself if it is a path to a .yaml file."""
+    path = Path(choice) if choice.endswith((".yaml", ".yml")) else CONF_DIR / "sensitivity" / f"{choice}.yaml"
+    if not path.is_file():
+        options = ", ".join(sorted(p.stem for p in (CONF_DIR / "sensitivity").glob("*.yaml")))
+        raise InputError(f"sensitivity.study: no file {path} (available: {options})")
+    return path
+
+
+def _number(spec: dict, key: str, where: str) -> float:
+    value = spec.get(key)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise InputError(f"{where}.{key}: must be a number, got {value!r}")
+    return float(value)
+
+
+def _documented(spec: dict, keys: tuple[str, ...], where: str) -> None:
+    for key in keys:
+        if not isinstance(spec.get(key), str) or not spec[key].strip():
+            raise InputError(f"{where}.{key}: say it in words (every range states its meaning, unit and source, "
+                             f"or 'assumption')")
+
+
+def _parameter(name: str, spec, where: str) -> Parameter:
+    if not isinstance(spec, dict):
+        raise InputError(f"{where}: must be a mapping with key, low, high, unit, meaning and source")
+    unknown = sorted(set(spec) - PARAMETER_KEYS)
+    if unknown:
+        raise InputError(f"{where}.{unknown[0]}: unknown key (known: {', '.join(sorted(PARAMETER_KEYS))})")
+    if not isinstance(spec.get("key"), str) or not spec["key"]:
+        raise InputError(f"{where}.key: must be a config key such as contact.update.attitude_step")
+    low, high = _number(spec, "low", where), _number(spec, "high", where)
+    if not low < high:
+        raise InputError(f"{where}: low ({low:g}) must be below high ({high:g})")
+    for flag in ("log", "multiply"):
+        if not isinstance(spec.get(flag, False), bool):
+            raise InputError(f"{where}.{flag}: must be true or false, got {spec[flag]!r}")
+    if spec.get("log", False) and low <= 0:
+        raise InputError(f"{where}.low: a log range needs low > 0, got {low:g}")
+    _documented(spec, ("unit", "meaning", "source"), where)
+    return Parameter(name, spec["key"], low, high, spec.get("log", False), spec.get("multiply", False),
+                     spec["unit"], spec["meaning"], spec["source"])
+
+
+def _outcome(name: str, spec, where: str) -> Outcome:
+    if not isinstance(spec, dict):
+        raise InputError(f"{where}: must be a mapping with group, metric and measure")
+    unknown = sorted(set(spec) - OUTCOME_KEYS)
+    if unknown:
+        raise InputError(f"{where}.{unknown[0]}: unknown key (known: {', '.join(sorted(OUTCOME_KEYS))})")
+    if spec.get("group") not in GROUPS:
+        raise InputError(f"{where}.group: must be one of {', '.join(GROUPS)}, got {spec.get('group')!r}")
+    if not isinstance(spec.get("metric"), str):
+        raise InputError(f"{where}.metric: must name a metric of timeseries.parquet (model/metrics.py)")
+    if spec.get("measure") not in MEASURES:
+        raise InputError(f"{where}.measure: must be one of {', '.join(MEASURES)}, got {spec.get('measure')!r}")
+    scenario = spec.get("effect_of")
+    if scenario is not None and scenario not in config_groups().get("scenario", []):
+        raise InputError(f"{where}.effect_of: no scenario {scenario!r} in conf/scenario/")
+    _documented(spec, ("unit", "meaning"), where)
+    return Outcome(name, spec["group"], spec["metric"], spec["measure"], scenario, spec["unit"], spec["meaning"])
+
+
+def load_study(choice: str) -> Study:
+    """The declared parameters and outcomes of a study, checked; InputError names the file and key."""
+    path = study_path(choice)
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: not valid YAML: {' '.join(str(error).split())[:200]}") from None
+    if not isinstance(content, dict):
+        raise InputError(f"{path}: must be a mapping with description, parameters and outcomes")
+    unknown = sorted(set(content) - {"description", "parameters", "outcomes"})
+    if unknown:
+        raise InputError(f"{path}, key {unknown[0]}: unknown key (known: description, parameters, outcomes)")
+    sections = {}
+    for section in ("parameters", "outcomes"):
+        declared = content.get(section)
+        if not isinstance(declared, dict) or not declared:
+            raise InputError(f"{path}, key {section}: must map each name to its declaration")
+        sections[section] = declared
+    parameters = tuple(_parameter(str(name), spec, f"{path}, key parameters.{name}")
+                       for name, spec in sections["parameters"].items())
+    if len(parameters) < 2:
+        raise InputError(f"{path}, key parameters: a sensitivity analysis needs two parameters or more")
+    outcomes = tuple(_outcome(str(name), spec, f"{path}, key outcomes.{name}")
+                     for name, spec in sections["outcomes"].items())
+    return Study(path.stem, str(content.get("description") or ""), parameters, outcomes)
+
+
+def _matches(plain: dict, pattern: list[str], trail: tuple = ()) -> list[tuple]:
+    """Paths in the nested config matching the dotted pattern (`*` = any one key)."""
+    if not pattern:
+        return [trail]
+    head, rest = pattern[0], pattern[1:]
+    if not isinstance(plain, dict):
+        return []
+    keys = [k for k in plain if fnmatch.fnmatchcase(str(k), head)] if "*" in head else [head] if head in plain else []
+    return [path for k in keys for path in _matches(plain[k], rest, (*trail, k))]
+
+
+def _get(plain: dict, path: tuple):
+    for key in path:
+        plain = plain[key]
+    return plain
+
+
+def apply_point(plain: dict, parameters: tuple[Parameter, ...], values: dict[str, float]) -> dict:
+    """A copy of the plain config with each parameter set (or its matched keys multiplied). A key absent
+    from this config (an intervention's, in the baseline) is left out: that scenario does not use it."""
+    out = copy.deepcopy(plain)
+    for parameter in parameters:
+        for path in _matches(out, parameter.key.split(".")):
+            parent = _get(out, path[:-1])
+            parent[path[-1]] = parent[path[-1]] * values[parameter.name] if parameter.multiply else values[parameter.name]
+    return out
+
+
+def scenario_configs(plain: dict, overrides: list[str], study: Study) -> dict[str, dict]:
+    """Each scenario's plain model config: the chosen scenario (scenario=..., baseline by default) for
+    plain outcomes, and baseline plus each scenario an effect outcome needs. The user's overrides apply
+    to all; sensitivity.* are not the model's."""
+    base = [o for o in overrides if not o.lstrip("+~").startswith("sensitivity.")]
+    model_plain = {key: value for key, value in plain.items() if key != "sensitivity"}
+    effects = sorted({o.effect_of for o in study.outcomes if o.effect_of})
+    needed = ([plain["scenario_name"]] if any(not o.effect_of for o in study.outcomes) else []) + (
+        [BASELINE, *effects] if effects else [])
+    configs = {}
+    for scenario in dict.fromkeys(needed):
+        configs[scenario] = model_plain if scenario == plain["scenario_name"] else {
+            key: value for key, value in to_plain(compose_config([*base, f"scenario={scenario}"])).items()
+            if key != "sensitivity"}
+    return configs
+
+
+def check_study(configs: dict[str, dict], study: Study) -> None:
+    """Before any work: every key exists and is numeric in some scenario, the model accepts every
+    parameter at both ends of its range, and every outcome's metric is recorded for its group."""
+    for parameter in study.parameters:
+        paths = [(name, p) for name, plain in configs.items() for p in _matches(plain, parameter.key.split("."))]
+        if not paths or any(not isinstance(_get(configs[name], p), (int, float)) or isinstance(_get(configs[name], p), bool)
+                            for name, p in paths):
+            raise InputError(f"study {study.name}, parameter {parameter.name}: {parameter.key} is not a numeric key "
+                             f"of the model's config (scenarios {', '.join(configs)})")
+    for corner in (0.0, 1.0):
+        values = {p.name: p.value(corner) for p in study.parameters}
+        for name, plain in configs.items():
+            try:
+                model_params(apply_point(plain, study.parameters, values))
+            except InputError as error:
+                end = "low" if corner == 0.0 else "high"
+                raise InputError(f"study {study.name}: with every parameter at its {end} end, {error}") from None
+    probe = {**next(iter(configs.values())), "steps": 1}
+    model = BridgesModel(model_params(probe))
+    model.step()
+    recorded = set(zip(model.timeseries().group, model.timeseries().metric))
+    for outcome in study.outcomes:
+        if (outcome.group, outcome.metric) not in recorded:
+            known = ", ".join(sorted({m for g, m in recorded if g == outcome.group}))
+            raise InputError(f"study {study.name}, outcome {outcome.name}: metric {outcome.metric!r} is not recorded "
+                             f"for group {outcome.group} (recorded: {known})")
+
+
+def simulate(plain: dict) -> pd.DataFrame:
+    """One run's weekly metrics."""
+    params = model_params(plain)
+    model = BridgesModel(params)
+    for _ in range(params.steps):
+        model.step()
+    return model.timeseries()
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    """Design point (unit coordinates) -> outcome values, each the mean over the same seeds, and the CPU
+    seconds it took. Picklable, so any launcher can ship it to worker processes or cluster jobs."""
+
+    configs: dict
+    reference: str  # the scenario plain outcomes are read from
+    parameters: tuple[Parameter, ...]
+    outcomes: tuple[Outcome, ...]
+    seeds: tuple[int, ...]
+
+    def __call__(self, unit_point) -> dict:
+        cpu = time.process_time()
+        values = {p.name: p.value(float(u)) for p, u in zip(self.parameters, unit_point)}
+        sums = np.zeros(len(self.outcomes))
+        for seed in self.seeds:
+            series = {name: simulate({**apply_point(plain, self.parameters, values), "seed": seed})
+                      for name, plain in self.configs.items()}
+            sums += [outcome.read(series[outcome.effect_of]) - outcome.read(series[BASELINE]) if outcome.effect_of
+                     else outcome.read(series[self.reference]) for outcome in self.outcomes]
+        return {"outcomes": (sums / len(self.seeds)).tolist(), "cpu_seconds": time.process_time() - cpu}
+
+
+Launcher = Callable[[Callable, list, int, str], list]
+"""(function, items, jobs, progress) -> [function(item) for item in items], in order; any parallelism."""
+
+
+def joblib_launcher(function: Callable, items: list, jobs: int, progress: str) -> list:
+    """Local worker processes (joblib), with a tqdm progress bar over the points."""
+    runs = Parallel(n_jobs=jobs, return_as="generator", max_nbytes=None)(delayed(function)(item) for item in items)
+    return list(tqdm(runs, total=len(items), desc="design points", unit="pt", disable=PROGRESS_DISABLE[progress],
+                     leave=False))
+
+
+def serial_launcher(function: Callable, items: list, jobs: int, progress: str) -> list:
+    """In this process, one point after the other (debugging, profiling)."""
+    return [function(item) for item in tqdm(items, desc="design points", unit="pt",
+                                            disable=PROGRESS_DISABLE[progress], leave=False)]
+
+
+LAUNCHERS: dict[str, Launcher] = {"joblib": joblib_launcher, "serial": serial_launcher}
+
+
+def design(study: Study, options: SensitivityOptions, seed: int) -> np.ndarray:
+    """SALib's seeded design in the unit cube: Morris trajectories, or Sobol's Saltelli-style sample."""
+    problem = study.problem()
+    if options.method == "morris":
+        return morris_sample.sample(problem, options.trajectories, num_levels=options.levels, seed=seed)
+    return sobol_sample.sample(problem, options.samples, calc_second_order=options.second_order, seed=seed)
+
+
+def design_size(study: Study, options: SensitivityOptions) -> int:
+    k = len(study.parameters)
+    if options.method == "morris":
+        return options.trajectories * (k + 1)
+    return options.samples * (2 * k + 2 if options.second_order else k + 2)
+
+
+def morris_indices(study: Study, unit: np.ndarray, outputs: np.ndarray, options: SensitivityOptions,
+                   seed: int) -> pd.DataFrame:
+    """mu* (with its bootstrap interval), mu and sigma per outcome and parameter, ranked by mu*."""
+    rows = []
+    for j, outcome in enumerate(study.outcomes):
+        result = morris_analyze.analyze(study.problem(), unit, outputs[:, j], num_resamples=options.resamples,
+                                        conf_level=options.confidence, num_levels=options.levels, seed=seed)
+        for i, parameter in enumerate(study.parameters):
+            half = float(result["mu_star_conf"][i])
+            rows += [(outcome.name, parameter.name, "mu_star", float(result["mu_star"][i]),
+                      float(result["mu_star"][i]) - half, float(result["mu_star"][i]) + half),
+                     (outcome.name, parameter.name, "mu", float(result["mu"][i]), np.nan, np.nan),
+                     (outcome.name, parameter.name, "sigma", float(result["sigma"][i]), np.nan, np.nan)]
+    return _tidy(rows, "mu_star", options)
+
+
+def sobol_indices(study: Study, outputs: np.ndarray, options: SensitivityOptions, seed: int) -> pd.DataFrame:
+    """First-order (S1) and total (ST) indices, and S2 if asked, with bootstrap intervals, ranked by ST."""
+    rows = []
+    names = [p.name for p in study.parameters]
+    for j, outcome in enumerate(study.outcomes):
+        y = outputs[:, j]
+        if np.var(y) == 0:  # SALib divides by the variance: an outcome no parameter moves has all indices 0
+            rows += [(outcome.name, name, index, 0.0, 0.0, 0.0) for name in names for index in ("S1", "ST")]
+            continue
+        result = sobol_analyze.analyze(study.problem(), y, calc_second_order=options.second_order,
+                                       num_resamples=options.resamples, conf_level=options.confidence, seed=seed)
+        for i, name in enumerate(names):
+            for index in ("S1", "ST"):
+                value, half = float(result[index][i]), float(result[f"{index}_conf"][i])
+                rows.append((outcome.name, name, index, value, value - half, value + half))
+        if options.second_order:
+            for a in range(len(names)):
+                for b in range(a + 1, len(names)):
+                    value, half = float(result["S2"][a, b]), float(result["S2_conf"][a, b])
+                    rows.append((outcome.name, f"{names[a]}:{names[b]}", "S2", value, value - half, value + half))
+    return _tidy(rows, "ST", options)
+
+
+def _tidy(rows: list[tuple], ranked_by: str, options: SensitivityOptions) -> pd.DataFrame:
+    """One row per outcome, parameter and index, with its interval and the parameter's rank on `ranked_by`
+    within the outcome (1 = most influential)."""
+    table = pd.DataFrame(rows, columns=["outcome", "parameter", "index", "value", "ci_low", "ci_high"])
+    table.insert(0, "method", options.method)
+    table["confidence"] = options.confidence
+    main = table[table["index"] == ranked_by]
+    ranks = main.groupby("outcome")["value"].rank(ascending=False, method="first").astype(int)
+    table["rank"] = pd.Series(ranks, index=main.index).reindex(table.index).astype("Int64")
+    return table
+
+
+def morris_convergence(study: Study, unit: np.ndarray, outputs: np.ndarray, options: SensitivityOptions,
+                       seed: int) -> pd.DataFrame:
+    """mu* ranks from the first r trajectories, r = 2, 4, ... up to all: the design's first r trajectories
+    are themselves a Morris design, so this shows whether more trajectories would change the ranking.
+    Spearman correlation and top-3 agreement of each r's ranking with the full design's."""
+    per_trajectory = len(study.parameters) + 1
+    counts = sorted({r for r in (2, 4, 5, 10, 20, 40, 80, 160) if r < options.trajectories} | {options.trajectories})
+    rows = []
+    for j, outcome in enumerate(study.outcomes):
+        ranks = {}
+        for r in counts:
+            rows_used = r * per_trajectory
+            result = morris_analyze.analyze(study.problem(), unit[:rows_used], outputs[:rows_used, j],
+                                            num_resamples=10, num_levels=options.levels, seed=seed)
+            ranks[r] = stats.rankdata(-np.asarray(result["mu_star"]), method="ordinal")
+        full = ranks[options.trajectories]
+        top_full = set(np.flatnonzero(full <= TOP))
+        for r in counts:
+            rho = stats.spearmanr(ranks[r], full).statistic if len(full) > 2 else np.nan
+            rows.append({"outcome": outcome.name, "trajectories": r, "spearman_vs_all": float(rho),
+                         "top3_shared": len(top_full & set(np.flatnonzero(ranks[r] <= TOP)))})
+    return pd.DataFrame(rows)
+
+
+def sentences(indices: pd.DataFrame, study: Study, method: str) -> list[str]:
+    """Per outcome, one sentence naming the most influential parameters (and how much they do)."""
+    index = "mu_star" if method == "morris" else "ST"
+    lines = []
+    for outcome in study.outcomes:
+        rows = indices[(indices.outcome == outcome.name) & (indices["index"] == index)].sort_values("rank")
+        top = rows.head(TOP)
+        if method == "morris":
+            named = ", ".join(f"{r.parameter} (mu* {r.value:.3g} {outcome.unit})" for r in top.itertuples())
+        else:
+            named = ", ".join(f"{r.parameter} (ST {r.value:.2f})" for r in top.itertuples())
+        if (rows.value <= 0).all():
+            lines.append(f"{outcome.name}: no parameter moves it over these ranges.")
+        else:
+            lines.append(f"{outcome.name} ({outcome.meaning}) depends most on {named}.")
+    return lines
+
+
+def plot_indices(indices: pd.DataFrame, study: Study, method: str, folder: Path) -> list[Path]:
+    """One horizontal bar chart per outcome: mu* (Morris) or S1 and ST (Sobol), with interval whiskers."""
+    shown = ("mu_star",) if method == "morris" else ("S1", "ST")
+    paths = []
+    for outcome in study.outcomes:
+        rows = indices[(indices.outcome == outcome.name) & indices["index"].isin(shown)]
+        order = rows[rows["index"] == shown[-1]].sort_values("value").parameter.tolist()
+        fig, ax = plt.subplots(figsize=(7, 0.35 * len(order) + 1.5))
+        height = 0.8 / len(shown)
+        for k, index in enumerate(shown):
+            part = rows[rows["index"] == index].set_index("parameter").loc[order]
+            positions = np.arange(len(order)) + (k - (len(shown) - 1) / 2) * height
+            errors = np.vstack([(part.value - part.ci_low).clip(lower=0), (part.ci_high - part.value).clip(lower=0)])
+            ax.barh(positions, part.value, height=height, xerr=errors, label=index, capsize=2)
+        ax.set_yticks(np.arange(len(order)), order)
+        unit = f" [{outcome.unit}]" if method == "morris" else ""
+        ax.set_xlabel(("mu* (mean |elementary effect| over the whole range)" if method == "morris"
+                       else "Sobol index (share of variance)") + unit)
+        ax.set_title(f"{outcome.name}: {method}", fontsize=10)
+        if len(shown) > 1:
+            ax.legend(loc="lower right")
+        fig.tight_layout()
+        path = folder / f"indices_{outcome.name}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def report(study: Study, options: SensitivityOptions, lines: list[str], convergence: pd.DataFrame | None,
+           runs: int, seconds: float, cpu_seconds: float) -> str:
+    """The run's report.md: what was varied, over what, how, and the sentences."""
+    ranges = "\n".join(f"| {p.name} | `{p.key}`{' (x)' if p.multiply else ''} | {p.low:g} - {p.high:g}"
+                       f"{' (log)' if p.log else ''} | {p.unit} | {p.source} |" for p in study.parameters)
+    how = (f"Morris screening, r = {options.trajectories} trajectories on a {options.levels}-level grid"
+           if options.method == "morris" else
+           f"Sobol indices, N = {options.samples} base samples{' with second order' if options.second_order else ''}")
+    text = (f"# Sensitivity: {study.name}\n\n{study.description}\n\n{how}; {runs:,} simulations "
+            f"({options.replicates} seed(s) per point, common random numbers) in {seconds:.0f} s wall, "
+            f"{cpu_seconds:.0f} s CPU in the simulations; intervals {options.confidence:.0%} bootstrap "
+            f"({options.resamples} resamples).\n\n## Most influential\n\n" + "\n".join(f"- {line}" for line in lines)
+            + "\n\n## Ranges\n\n| parameter | key | range | unit | source |\n|---|---|---|---|---|\n" + ranges + "\n")
+    if convergence is not None:
+        last = convergence[convergence.trajectories < options.trajectories].groupby("trajectories")
+        summary = last.agg(spearman=("spearman_vs_all", "min"), top3=("top3_shared", "min"))
+        rows = "\n".join(f"| {r} | {row.spearman:.2f} | {row.top3} of {TOP} |" for r, row in summary.iterrows())
+        text += ("\n## Convergence of the ranking\n\nmu* ranks from the first r trajectories against all of them "
+                 "(worst outcome shown):\n\n| r | Spearman rho | top 3 shared |\n|---|---|---|\n" + rows + "\n")
+    return text
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated sensitivity run, ready to evaluate: nothing is written before this exists."""
+
+    study: Study
+    options: SensitivityOptions
+    evaluator: Evaluator
+    seed: int
+
+
+def prepare(plain: dict, overrides: list[str]) -> Prepared:
+    """Validate the options, the study and every scenario's config at both ends of every range."""
+    options = sensitivity_options(plain)
+    study = load_study(options.study)
+    if plain["seed"] + options.replicates - 1 > MAX_SEED:
+        raise InputError(f"seed: replicates use seeds {plain['seed']} to {plain['seed'] + options.replicates - 1}, "
+                         f"past the largest seed {MAX_SEED:,}")
+    configs = scenario_configs(plain, overrides, study)
+    if design_size(study, options) * options.replicates * len(configs) > MAX_POINTS:
+        raise InputError(f"sensitivity: {design_size(study, options):,} points x {options.replicates} seeds x "
+                         f"{len(configs)} scenarios is over {MAX_POINTS:,} simulations; lower "
+                         f"sensitivity.trajectories or sensitivity.samples")
+    check_study(configs, study)
+    evaluator = Evaluator(configs, plain["scenario_name"], study.parameters, study.outcomes,
+                          tuple(range(plain["seed"], plain["seed"] + options.replicates)))
+    return Prepared(study, options, evaluator, plain["seed"])
+
+
+def sensitivity_cli(plain: dict, overrides: list[str], launcher: Launcher | None = None) -> tuple[Path, list[str]]:
+    """`python run.py --config-name sensitivity`: validate, then evaluate and write into a run folder
+    (outputs/sensitivity/<date>/<time>-seed<seed>, or run.output_dir) that exists only if all succeeds."""
+    run = run_options(plain)
+    prepared = prepare(plain, overrides)
+    unique = not run["output_dir"]
+    folder = default_run_dir(plain["seed"], OUTPUTS_ROOT / "sensitivity") if unique else Path(run["output_dir"])
+    check_output_folder(folder, taken_is_fine=unique)
+    with StagedFolder(folder, unique) as staged:
+        write_config(staged.path, plain, overrides)
+        lines = evaluate_and_write(prepared, staged.path, run["progress"],
+                                   launcher or LAUNCHERS[prepared.options.launcher])
+    return staged.final, lines
+
+
+def evaluate_and_write(prepared: Prepared, folder: Path, progress: str, launcher: Launcher) -> list[str]:
+    """Draw the seeded design, evaluate it through the launcher, and write indices.parquet/.csv,
+    design.parquet, convergence.csv (Morris), the bar plots and report.md into `folder`; returns the
+    sentences naming the most influential parameters."""
+    study, options, evaluator, seed = prepared.study, prepared.options, prepared.evaluator, prepared.seed
+    start = time.perf_counter()
+    unit = design(study, options, seed)
+    results = launcher(evaluator, [row.tolist() for row in unit], options.jobs, progress)
+    outputs = np.array([result["outcomes"] for result in results], dtype=float)
+    seconds, cpu_seconds = time.perf_counter() - start, sum(result["cpu_seconds"] for result in results)
+    if options.method == "morris":
+        indices = morris_indices(study, unit, outputs, options, seed)
+        convergence = morris_convergence(study, unit, outputs, options, seed)
+        convergence.to_csv(folder / "convergence.csv", index=False)
+    else:
+        indices, convergence = sobol_indices(study, outputs, options, seed), None
+    indices.to_parquet(folder / "indices.parquet", index=False)
+    indices.to_csv(folder / "indices.csv", index=False)
+    values = pd.DataFrame([[p.value(u) for p, u in zip(study.parameters, row)] for row in unit],
+                          columns=[p.name for p in study.parameters])
+    points = pd.concat([values, pd.DataFrame(outputs, columns=[o.name for o in study.outcomes])], axis=1)
+    points.insert(0, "point", np.arange(len(points)))
+    points.to_parquet(folder / "design.parquet", index=False)
+    lines = sentences(indices, study, options.method)
+    plot_indices(indices, study, options.method, folder)
+    runs = len(unit) * options.replicates * len(evaluator.configs)
+    (folder / "report.md").write_text(report(study, options, lines, convergence, runs, seconds, cpu_seconds),
+                                      encoding="utf-8")
+    return lines
+
