@@ -58,7 +58,7 @@ GROUPS = ("arriving", "receiving", "all")
 BASELINE = "baseline"
 OPTION_KEYS = {"study", "method", "trajectories", "levels", "samples", "second_order", "replicates",
                "resamples", "confidence", "jobs", "launcher"}
-PARAMETER_KEYS = {"key", "low", "high", "log", "multiply", "unit", "meaning", "source"}
+PARAMETER_KEYS = {"key", "low", "high", "log", "multiply", "integer", "unit", "meaning", "source"}
 OUTCOME_KEYS = {"group", "metric", "measure", "effect_of", "unit", "meaning"}
 MAX_POINTS = 1_000_000
 """Most design points a study may ask for (a million simulations is beyond any laptop or cluster budget)."""
@@ -69,7 +69,8 @@ TOP = 3
 @dataclass(frozen=True)
 class Parameter:
     """One uncertain input: `key` in the config (a `*` matches one level); with `multiply`, the value
-    multiplies every matched key instead of replacing it; with `log`, it is uniform in its logarithm."""
+    multiplies every matched key instead of replacing it; with `log`, it is uniform in its logarithm;
+    with `integer`, it is rounded (counts such as a programme's capacity)."""
 
     name: str
     key: str
@@ -80,12 +81,15 @@ class Parameter:
     unit: str = ""
     meaning: str = ""
     source: str = ""
+    integer: bool = False
 
-    def value(self, unit: float) -> float:
-        """The parameter's value at `unit` in [0, 1] along its range."""
+    def value(self, unit: float) -> float | int:
+        """The parameter's value at `unit` in [0, 1] along its range (rounded to a whole number if integer)."""
         if self.log:
-            return float(math.exp(math.log(self.low) + unit * (math.log(self.high) - math.log(self.low))))
-        return float(self.low + unit * (self.high - self.low))
+            value = math.exp(math.log(self.low) + unit * (math.log(self.high) - math.log(self.low)))
+        else:
+            value = self.low + unit * (self.high - self.low)
+        return round(value) if self.integer else float(value)
 
 
 @dataclass(frozen=True)
@@ -100,9 +104,9 @@ class Outcome:
     unit: str = ""
     meaning: str = ""
 
-    def read(self, timeseries: pd.DataFrame) -> float:
-        series = timeseries[(timeseries.group == self.group) & (timeseries.metric == self.metric)]
-        values = series.sort_values("step").value.to_numpy()
+    def read(self, series: dict[tuple[str, str], np.ndarray]) -> float:
+        """The outcome from a run's weekly series (`weekly_series`)."""
+        values = series[(self.group, self.metric)]
         if self.measure == "change":
             return float(values[-1] - values[0])
         if self.measure == "final":
@@ -217,14 +221,14 @@ def _parameter(name: str, spec, where: str) -> Parameter:
     low, high = _number(spec, "low", where), _number(spec, "high", where)
     if not low < high:
         raise InputError(f"{where}: low ({low:g}) must be below high ({high:g})")
-    for flag in ("log", "multiply"):
+    for flag in ("log", "multiply", "integer"):
         if not isinstance(spec.get(flag, False), bool):
             raise InputError(f"{where}.{flag}: must be true or false, got {spec[flag]!r}")
     if spec.get("log", False) and low <= 0:
         raise InputError(f"{where}.low: a log range needs low > 0, got {low:g}")
     _documented(spec, ("unit", "meaning", "source"), where)
     return Parameter(name, spec["key"], low, high, spec.get("log", False), spec.get("multiply", False),
-                     spec["unit"], spec["meaning"], spec["source"])
+                     spec["unit"], spec["meaning"], spec["source"], spec.get("integer", False))
 
 
 def _outcome(name: str, spec, where: str) -> Outcome:
@@ -338,7 +342,7 @@ def check_study(configs: dict[str, dict], study: Study) -> None:
     probe = {**next(iter(configs.values())), "steps": 1}
     model = BridgesModel(model_params(probe))
     model.step()
-    recorded = set(zip(model.timeseries().group, model.timeseries().metric))
+    recorded = set(weekly_series(model.timeseries()))
     for outcome in study.outcomes:
         if (outcome.group, outcome.metric) not in recorded:
             known = ", ".join(sorted({m for g, m in recorded if g == outcome.group}))
@@ -346,13 +350,19 @@ def check_study(configs: dict[str, dict], study: Study) -> None:
                              f"for group {outcome.group} (recorded: {known})")
 
 
-def simulate(plain: dict) -> pd.DataFrame:
-    """One run's weekly metrics."""
+def simulate(plain: dict) -> dict[tuple[str, str], np.ndarray]:
+    """One run's weekly metrics: (group, metric) -> values in week order."""
     params = model_params(plain)
     model = BridgesModel(params)
     for _ in range(params.steps):
         model.step()
-    return model.timeseries()
+    return weekly_series(model.timeseries())
+
+
+def weekly_series(timeseries: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
+    """(group, metric) -> values in week order, from a tidy timeseries table."""
+    ordered = timeseries.sort_values("step", kind="stable")
+    return {key: part.value.to_numpy() for key, part in ordered.groupby(["group", "metric"], sort=False)}
 
 
 @dataclass(frozen=True)
