@@ -305,11 +305,16 @@ def apply_point(plain: dict, parameters: tuple[Parameter, ...], values: dict[str
     return out
 
 
+def model_overrides(overrides: list[str]) -> list[str]:
+    """The user's overrides that reach the model (sensitivity.* choose the analysis)."""
+    return [o for o in overrides if not o.lstrip("+~").startswith("sensitivity.")]
+
+
 def scenario_configs(plain: dict, overrides: list[str], study: Study) -> dict[str, dict]:
     """Each scenario's plain model config: the chosen scenario (scenario=..., baseline by default) for
     plain outcomes, and baseline plus each scenario an effect outcome needs. The user's overrides apply
     to all; sensitivity.* are not the model's."""
-    base = [o for o in overrides if not o.lstrip("+~").startswith("sensitivity.")]
+    base = model_overrides(overrides)
     model_plain = {key: value for key, value in plain.items() if key != "sensitivity"}
     effects = sorted({o.effect_of for o in study.outcomes if o.effect_of})
     needed = ([plain["scenario_name"]] if any(not o.effect_of for o in study.outcomes) else []) + (
@@ -368,24 +373,47 @@ def weekly_series(timeseries: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]
 @dataclass(frozen=True)
 class Evaluator:
     """Design point (unit coordinates) -> outcome values, each the mean over the same seeds, and the CPU
-    seconds it took. Picklable, so any launcher can ship it to worker processes or cluster jobs."""
+    seconds it took. Picklable, so any launcher can ship it to worker processes or cluster jobs. A
+    launcher that runs command lines instead (a sweep) uses `overrides` and `combine`."""
 
     configs: dict
     reference: str  # the scenario plain outcomes are read from
     parameters: tuple[Parameter, ...]
     outcomes: tuple[Outcome, ...]
     seeds: tuple[int, ...]
+    base_overrides: tuple[str, ...] = ()  # the user's overrides, shared by every run
+
+    def values(self, unit_point) -> dict[str, float | int]:
+        return {p.name: p.value(float(u)) for p, u in zip(self.parameters, unit_point)}
 
     def __call__(self, unit_point) -> dict:
         cpu = time.process_time()
-        values = {p.name: p.value(float(u)) for p, u in zip(self.parameters, unit_point)}
+        values = self.values(unit_point)
+        series = {(name, seed): simulate({**apply_point(plain, self.parameters, values), "seed": seed})
+                  for seed in self.seeds for name, plain in self.configs.items()}
+        return {"outcomes": self.combine(series), "cpu_seconds": time.process_time() - cpu}
+
+    def combine(self, series: dict[tuple[str, int], dict]) -> list[float]:
+        """Outcomes of one point from its runs' weekly series, keyed (scenario, seed): effects are
+        paired differences on each seed, everything is averaged over the seeds."""
         sums = np.zeros(len(self.outcomes))
         for seed in self.seeds:
-            series = {name: simulate({**apply_point(plain, self.parameters, values), "seed": seed})
-                      for name, plain in self.configs.items()}
-            sums += [outcome.read(series[outcome.effect_of]) - outcome.read(series[BASELINE]) if outcome.effect_of
-                     else outcome.read(series[self.reference]) for outcome in self.outcomes]
-        return {"outcomes": (sums / len(self.seeds)).tolist(), "cpu_seconds": time.process_time() - cpu}
+            sums += [outcome.read(series[outcome.effect_of, seed]) - outcome.read(series[BASELINE, seed])
+                     if outcome.effect_of else outcome.read(series[self.reference, seed]) for outcome in self.outcomes]
+        return (sums / len(self.seeds)).tolist()
+
+    def overrides(self, unit_point) -> dict[tuple[str, int], list[str]]:
+        """The command-line overrides of every run a point needs, keyed (scenario, seed): composing them
+        gives exactly the config `__call__` simulates."""
+        values = self.values(unit_point)
+        runs = {}
+        for name, plain in self.configs.items():
+            changed = apply_point(plain, self.parameters, values)
+            keys = [f"{'.'.join(path)}={_get(changed, path)!r}" for parameter in self.parameters
+                    for path in _matches(plain, parameter.key.split("."))]
+            for seed in self.seeds:
+                runs[name, seed] = [*self.base_overrides, f"scenario={name}", *keys, f"seed={seed}"]
+        return runs
 
 
 Launcher = Callable[[Callable, list, int, str], list]
@@ -591,7 +619,8 @@ def prepare(plain: dict, overrides: list[str]) -> Prepared:
                          f"sensitivity.trajectories or sensitivity.samples")
     check_study(configs, study)
     evaluator = Evaluator(configs, plain["scenario_name"], study.parameters, study.outcomes,
-                          tuple(range(plain["seed"], plain["seed"] + options.replicates)))
+                          tuple(range(plain["seed"], plain["seed"] + options.replicates)),
+                          tuple(model_overrides(overrides)))
     return Prepared(study, options, evaluator, plain["seed"])
 
 

@@ -134,6 +134,19 @@ def test_an_effect_outcome_is_the_scenario_minus_baseline_on_the_same_seeds():
     assert any(value != 0 for value in result["outcomes"])  # 8 weeks of buddy pairs move someone
 
 
+def test_a_points_overrides_compose_to_the_config_it_simulates():
+    """A sweep launcher runs command lines: composing a point's overrides (user overrides, scenario,
+    every matched key, seed) must give exactly the config the evaluator simulates in-process."""
+    overrides = [*TINY, "sensitivity.study=volunteering_effect", "city.n_agents=400"]
+    evaluator = prepare(to_plain(compose_config(overrides, "sensitivity")), overrides).evaluator
+    point = [0.3, 0.8, 0.1, 0.55, 0.9, 0.2, 0.7, 0.45]
+    values = evaluator.values(point)
+    for (scenario, seed), items in evaluator.overrides(point).items():
+        composed = to_plain(compose_config(items))
+        expected = {**apply_point(evaluator.configs[scenario], evaluator.parameters, values), "seed": seed}
+        assert {k: v for k, v in composed.items() if k != "run"} == {k: v for k, v in expected.items() if k != "run"}
+
+
 def write_study(tmp_path: Path, change) -> Path:
     content = yaml.safe_load((ROOT / "conf" / "sensitivity" / "default.yaml").read_text())
     change(content)
