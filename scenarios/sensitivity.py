@@ -589,7 +589,7 @@ def report(study: Study, options: SensitivityOptions, lines: list[str], converge
     if convergence is not None:
         last = convergence[convergence.trajectories < options.trajectories].groupby("trajectories")
         summary = last.agg(spearman=("spearman_vs_all", "min"), top3=("top3_shared", "min"))
-        rows = "\n".join(f"| {r} | {row.spearman:.2f} | {row.top3} of {TOP} |" for r, row in summary.iterrows())
+        rows = "\n".join(f"| {r} | {row.spearman:.2f} | {int(row.top3)} of {TOP} |" for r, row in summary.iterrows())
         text += ("\n## Convergence of the ranking\n\nmu* ranks from the first r trajectories against all of them "
                  "(worst outcome shown):\n\n| r | Spearman rho | top 3 shared |\n|---|---|---|\n" + rows + "\n")
     return text

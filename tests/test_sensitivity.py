@@ -93,6 +93,17 @@ def test_the_shipped_studies_declare_every_range_with_meaning_unit_and_source():
     assert len(load_study("default").parameters) >= 12
 
 
+def small_study(tmp_path: Path) -> Path:
+    """Four parameters and two outcomes of the default study: 10 simulations per Morris run of r = 2."""
+    content = yaml.safe_load((ROOT / "conf" / "sensitivity" / "default.yaml").read_text())
+    keep = ("quality_intercept", "contact_rate_scale", "arriving_share", "attitude_step")
+    content["parameters"] = {name: content["parameters"][name] for name in keep}
+    content["outcomes"] = {name: content["outcomes"][name] for name in ("attitude_change_receiving", "contact_arriving")}
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(content))
+    return path
+
+
 def sensitivity_run(tmp_path: Path, name: str, extra: list[str]) -> tuple[Path, list[str]]:
     overrides = [*TINY, *extra]
     prepared = prepare(to_plain(compose_config(overrides, "sensitivity")), overrides)
@@ -103,16 +114,18 @@ def sensitivity_run(tmp_path: Path, name: str, extra: list[str]) -> tuple[Path, 
 
 def test_the_same_sensitivity_run_twice_gives_identical_indices(tmp_path):
     """Seeded design and seeded simulations (the same seeds at every point): byte-identical tables."""
-    first, lines = sensitivity_run(tmp_path, "a", ["seed=5"])
-    second, _ = sensitivity_run(tmp_path, "b", ["seed=5"])
+    study = small_study(tmp_path)
+    first, lines = sensitivity_run(tmp_path, "a", ["seed=5", f"sensitivity.study={study}"])
+    second, _ = sensitivity_run(tmp_path, "b", ["seed=5", f"sensitivity.study={study}"])
     for table in ("indices.parquet", "design.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(first / table), pd.read_parquet(second / table))
     assert (first / "indices.csv").read_bytes() == (second / "indices.csv").read_bytes()
     indices = pd.read_parquet(first / "indices.parquet")
-    study = load_study("default")
-    assert set(indices.outcome) == {o.name for o in study.outcomes}
-    assert set(indices.parameter) == {p.name for p in study.parameters}
-    assert len(lines) == len(study.outcomes) and all("depends most on" in line for line in lines)
+    assert set(indices.outcome) == {"attitude_change_receiving", "contact_arriving"}
+    assert len(indices) == 2 * 4 * 3  # outcomes x parameters x (mu_star, mu, sigma)
+    assert len(lines) == 2 and all("depends most on" in line for line in lines)
+    other, _ = sensitivity_run(tmp_path, "c", ["seed=6", f"sensitivity.study={study}"])
+    assert not pd.read_parquet(other / "design.parquet").equals(pd.read_parquet(first / "design.parquet"))
 
 
 def test_an_effect_outcome_is_the_scenario_minus_baseline_on_the_same_seeds():
@@ -189,12 +202,24 @@ def test_bad_options_are_refused_in_one_line(tmp_path, capsys, override, word):
 def test_a_small_sensitivity_run_through_the_command_line(tmp_path):
     out = tmp_path / "screening"
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "--config-name", "sensitivity", *TINY,
-                           "sensitivity.launcher=joblib", "sensitivity.jobs=2", f"run.output_dir={out}"],
+                           f"sensitivity.study={small_study(tmp_path)}", "sensitivity.launcher=joblib",
+                           "sensitivity.jobs=2", f"run.output_dir={out}"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "depends most on" in done.stdout and f"wrote {out}" in done.stdout
     for name in ("indices.parquet", "indices.csv", "design.parquet", "convergence.csv", "report.md",
-                 "config.yaml", "indices_attitude_change_receiving.png"):
+                 "config.yaml", "indices_attitude_change_receiving.png", "indices_contact_arriving.png"):
         assert (out / name).is_file(), name
     table = pd.read_csv(out / "indices.csv")
     assert {"method", "outcome", "parameter", "index", "value", "ci_low", "ci_high", "confidence", "rank"} <= set(table)
+
+
+def test_a_sobol_run_writes_first_order_and_total_indices_with_intervals(tmp_path):
+    study = small_study(tmp_path)
+    folder, lines = sensitivity_run(tmp_path, "sobol", [f"sensitivity.study={study}", "sensitivity.method=sobol",
+                                                        "sensitivity.samples=4"])
+    indices = pd.read_parquet(folder / "indices.parquet")
+    assert len(pd.read_parquet(folder / "design.parquet")) == 4 * (4 + 2)
+    assert set(indices["index"]) == {"S1", "ST"} and len(indices) == 2 * 4 * 2
+    assert (indices.ci_low <= indices.ci_high).all() and not (folder / "convergence.csv").exists()
+    assert all("ST" in line for line in lines)
