@@ -52,9 +52,10 @@ from bridges.model.resources import available_cores  # noqa: E402
 
 METHODS = ("morris", "sobol")
 MEASURES = ("change", "final", "mean")
-"""How an outcome reads a metric's weekly series: last week minus week 0, last week, or the mean over
-the weeks it is recorded (contact metrics are recorded from week 1)."""
-GROUPS = ("arriving", "receiving", "all")
+"""How an outcome reads a metric's weekly series: last week minus the first recorded week (week 0; week 1
+for contact metrics), last week, or the mean over the weeks it is recorded."""
+OUTCOME_GROUPS = ("arriving", "receiving", "all")
+"""Groups an outcome can read: either community, or everyone ("all")."""
 BASELINE = "baseline"
 OPTION_KEYS = {"study", "method", "trajectories", "levels", "samples", "second_order", "replicates",
                "resamples", "confidence", "jobs", "launcher"}
@@ -237,8 +238,8 @@ def _outcome(name: str, spec, where: str) -> Outcome:
     unknown = sorted(set(spec) - OUTCOME_KEYS)
     if unknown:
         raise InputError(f"{where}.{unknown[0]}: unknown key (known: {', '.join(sorted(OUTCOME_KEYS))})")
-    if spec.get("group") not in GROUPS:
-        raise InputError(f"{where}.group: must be one of {', '.join(GROUPS)}, got {spec.get('group')!r}")
+    if spec.get("group") not in OUTCOME_GROUPS:
+        raise InputError(f"{where}.group: must be one of {', '.join(OUTCOME_GROUPS)}, got {spec.get('group')!r}")
     if not isinstance(spec.get("metric"), str):
         raise InputError(f"{where}.metric: must name a metric of timeseries.parquet (model/metrics.py)")
     if spec.get("measure") not in MEASURES:
@@ -544,10 +545,9 @@ def sentences(indices: pd.DataFrame, study: Study, method: str) -> list[str]:
     return lines
 
 
-def plot_indices(indices: pd.DataFrame, study: Study, method: str, folder: Path) -> list[Path]:
+def plot_indices(indices: pd.DataFrame, study: Study, method: str, folder: Path) -> None:
     """One horizontal bar chart per outcome: mu* (Morris) or S1 and ST (Sobol), with interval whiskers."""
     shown = ("mu_star",) if method == "morris" else ("S1", "ST")
-    paths = []
     for outcome in study.outcomes:
         rows = indices[(indices.outcome == outcome.name) & indices["index"].isin(shown)]
         order = rows[rows["index"] == shown[-1]].sort_values("value").parameter.tolist()
@@ -566,17 +566,14 @@ def plot_indices(indices: pd.DataFrame, study: Study, method: str, folder: Path)
         if len(shown) > 1:
             ax.legend(loc="lower right")
         fig.tight_layout()
-        path = folder / f"indices_{outcome.name}.png"
-        fig.savefig(path, dpi=110)
+        fig.savefig(folder / f"indices_{outcome.name}.png", dpi=110)
         plt.close(fig)
-        paths.append(path)
-    return paths
 
 
 def report(study: Study, options: SensitivityOptions, lines: list[str], convergence: pd.DataFrame | None,
            runs: int, seconds: float, cpu_seconds: float) -> str:
     """The run's report.md: what was varied, over what, how, and the sentences."""
-    ranges = "\n".join(f"| {p.name} | `{p.key}`{' (x)' if p.multiply else ''} | {p.low:g} - {p.high:g}"
+    ranges = "\n".join(f"| {p.name} | `{p.key}`{' (multiplier)' if p.multiply else ''} | {p.low:g} - {p.high:g}"
                        f"{' (log)' if p.log else ''} | {p.unit} | {p.source} |" for p in study.parameters)
     how = (f"Morris screening, r = {options.trajectories} trajectories on a {options.levels}-level grid"
            if options.method == "morris" else
@@ -586,7 +583,7 @@ def report(study: Study, options: SensitivityOptions, lines: list[str], converge
             f"{cpu_seconds:.0f} s CPU in the simulations; intervals {options.confidence:.0%} bootstrap "
             f"({options.resamples} resamples).\n\n## Most influential\n\n" + "\n".join(f"- {line}" for line in lines)
             + "\n\n## Ranges\n\n| parameter | key | range | unit | source |\n|---|---|---|---|---|\n" + ranges + "\n")
-    if convergence is not None:
+    if convergence is not None and (convergence.trajectories < options.trajectories).any():
         last = convergence[convergence.trajectories < options.trajectories].groupby("trajectories")
         summary = last.agg(spearman=("spearman_vs_all", "min"), top3=("top3_shared", "min"))
         rows = "\n".join(f"| {r} | {row.spearman:.2f} | {int(row.top3)} of {TOP} |" for r, row in summary.iterrows())
