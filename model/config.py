@@ -164,8 +164,9 @@ def run_options(plain: dict) -> dict:
     if unknown:
         raise InputError(f"run.{unknown[0]}: unknown config key")
     progress = options.get("progress", "auto")
-    progress = {True: "on", False: "off"}.get(progress, progress)
-    if progress not in PROGRESS_CHOICES:
+    if isinstance(progress, bool):
+        progress = "on" if progress else "off"
+    if not isinstance(progress, str) or progress not in PROGRESS_CHOICES:
         raise InputError(f"run.progress: must be one of {', '.join(PROGRESS_CHOICES)}, got {progress!r}")
     output_dir = options.get("output_dir")
     if output_dir is not None and not isinstance(output_dir, str):
