@@ -25,9 +25,17 @@ from hydra.core.plugins import Plugins
 from hydra.core.utils import JobStatus
 from hydra.errors import HydraException
 from hydra.types import HydraContext, RunMode
-from omegaconf import OmegaConf
 
-from bridges.model.config import CONF_PACKAGE, _explain, compose_config, config_groups, model_params, run_options, to_plain
+from bridges.model.config import (
+    CONF_DIR,
+    CONF_PACKAGE,
+    _explain,
+    compose_config,
+    config_groups,
+    model_params,
+    run_options,
+    to_plain,
+)
 from bridges.model.errors import InputError
 from bridges.model.outputs import OUTPUTS_ROOT
 from bridges.model.resources import check_resources, estimate
@@ -157,8 +165,7 @@ def run_point(overrides: list[str], sweep_dir: Path, config_name: str = "config"
     """One run of a sweep into `sweep_dir/runs/<hash>`, unless that folder is already complete."""
     from bridges.cli import run_one
 
-    plain = to_plain(compose_config(overrides, config_name))
-    point, _ = plan([overrides], config_name)[0]
+    point, plain = plan([overrides], config_name)[0]
     folder = Path(sweep_dir) / RUNS / point.config_hash
     if is_complete(folder, point.config_hash):
         return folder
@@ -201,7 +208,7 @@ def _launcher(sweep_dir: Path, launcher: str, settings: list[str], config_name: 
             cfg = hydra.compose_config(config_name, overrides, run_mode=RunMode.MULTIRUN,
                                        with_log_configuration=False)
         except HydraException as error:
-            raise InputError(_explain(error, overrides, Path())) from None
+            raise InputError(_explain(error, overrides, CONF_DIR)) from None
         context = HydraContext(config_loader=hydra.config_loader, callbacks=Callbacks(cfg))
         return Plugins.instance().instantiate_launcher(hydra_context=context, task_function=_job, config=cfg)
 

@@ -77,7 +77,8 @@ def test_sweep_runs_every_point_once_and_aggregates(tmp_path, capsys):
 
 def test_identical_configurations_are_computed_once(tmp_path, capsys):
     sweep = tmp_path / "sweep"
-    result = run_main(capsys, tmp_path, "-m", *TINY, "seed=3,3", "scenario=baseline", *SERIAL, f"run.output_dir={sweep}")
+    result = run_main(capsys, tmp_path, "-m", *TINY, "seed=3,3", "scenario=baseline", *SERIAL,
+                      f"run.output_dir={sweep}")
     assert result.code == 0 and "2 points, 1 distinct runs" in result.stdout, result.stdout
     # the default scenario spelled out, or not: the same configuration, the same folder
     folders = run_points([["city.n_agents=300", "steps=2"], ["steps=2", "city.n_agents=300", "scenario=baseline"]],
