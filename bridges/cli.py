@@ -243,6 +243,13 @@ def dispatch(argv: list[str]) -> tuple[Path, list[str]] | None:
     return run_one(plain, overrides)
 
 
+def stopped_note(argv: list[str]) -> str:
+    """What a stopped command leaves: a sweep keeps its complete runs (rerunning it finishes the rest)."""
+    if any(arg in MULTIRUN_FLAGS for arg in argv):
+        return "complete runs of the sweep are kept; rerun the same command to finish it"
+    return "nothing written"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if any(arg in ("-h", "--help") for arg in argv):
@@ -260,10 +267,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted: stopped, nothing written", file=sys.stderr)
+        print(f"interrupted: stopped, {stopped_note(argv)}", file=sys.stderr)
         return 130
     except Terminated:
-        print("terminated: stopped, nothing written", file=sys.stderr)
+        print(f"terminated: stopped, {stopped_note(argv)}", file=sys.stderr)
         return 143
     finally:
         signal.signal(signal.SIGTERM, previous)
