@@ -36,6 +36,7 @@ from bridges.model.config import (
     run_options,
     to_plain,
 )
+from bridges.model.custom_city import read_custom_city
 from bridges.model.errors import InputError
 from bridges.model.outputs import OUTPUTS_ROOT
 from bridges.model.resources import check_resources, estimate
@@ -136,11 +137,16 @@ def plan(points: list[list[str]], config_name: str = "config") -> list[tuple[Poi
         raise InputError(f"--config-name {config_name}: a sweep runs single simulations (config); "
                          "sweep a comparison's scenarios with scenario=a,b and the same seeds")
     groups = config_groups()
-    planned = []
+    planned, networks_read = [], set()
     for overrides in points:
         plain = to_plain(compose_config(overrides, config_name))
-        model_params(plain)
+        params = model_params(plain)
         run_options(plain)
+        custom = params.city.custom
+        network = (custom.graphml, custom.edges_csv, custom.nodes_csv, tuple(params.city.layers))
+        if custom.used and network not in networks_read:  # a run reads its files first; so does the sweep
+            read_custom_city(*network)
+            networks_read.add(network)
         parsed = [_parse(text) for text in overrides]
         parameters = {o.key_or_group: _swept_value(plain, o, groups) for o in parsed
                       if not o.key_or_group.startswith("run.")}
@@ -220,8 +226,10 @@ def _write_manifest(sweep_dir: Path, config_name: str, sweep: list[str], points:
     if sweep not in known["sweeps"]:
         known["sweeps"].append(sweep)
     hashes = {entry["config_hash"] for entry in known["points"]}
-    known["points"] += [{"config_hash": p.config_hash, "overrides": list(p.overrides)} for p in points
-                        if p.config_hash not in hashes and not hashes.add(p.config_hash)]
+    for point in points:
+        if point.config_hash not in hashes:
+            hashes.add(point.config_hash)
+            known["points"].append({"config_hash": point.config_hash, "overrides": list(point.overrides)})
     partial = path.with_name(f".{MANIFEST}.{os.getpid()}")
     partial.write_text(json.dumps(known, indent=2))
     partial.replace(path)
@@ -264,14 +272,27 @@ def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT
     print(f"sweep: {len(planned)} points, {distinct} distinct runs, {distinct - len(todo)} already complete; "
           f"launching {len(todo)} with {launcher} into {sweep_dir}", flush=True)
     if todo:
-        returns = hydra_launcher.launch([list(point.overrides) for point in todo.values()], initial_job_idx=0)
-        failed = [(point, ret._return_value) for point, ret in zip(todo.values(), returns)
+        try:
+            returns = hydra_launcher.launch([list(point.overrides) for point in todo.values()], initial_job_idx=0)
+        except Exception as error:  # the launcher's own failure: a worker or a scheduler's job killed
+            raise SweepError(f"the {launcher} launcher failed (complete runs are kept; rerun the sweep to redo the "
+                             f"others): {type(error).__name__}: {' '.join(str(error).split())}") from None
+        failed = [(point, _failure(ret)) for point, ret in zip(todo.values(), returns)
                   if ret.status != JobStatus.COMPLETED]
         if failed:
             point, error = failed[0]
             raise SweepError(f"{len(failed)} of {len(todo)} runs failed (rerun the sweep to redo them); first: "
-                             f"{' '.join(point.overrides)}: {' '.join(str(error).split())}")
+                             f"{' '.join(point.overrides)}: {error}")
     return [sweep_dir / RUNS / point.config_hash for point, _ in planned]
+
+
+def _failure(job_return) -> str:
+    """A failed job's error in one line (Hydra's JobReturn re-raises it when its value is read)."""
+    try:
+        job_return.return_value
+    except Exception as error:
+        return f"{type(error).__name__}: {' '.join(str(error).split())}"
+    return "failed"
 
 
 def default_sweep_dir(overrides: list[str]) -> Path:

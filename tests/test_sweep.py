@@ -107,6 +107,14 @@ def test_bad_sweeps_are_one_line_and_write_nothing(tmp_path, capsys, argv, names
     assert_clean_rejection(result, names, tmp_path)
 
 
+def test_a_bad_network_file_is_found_before_launching(tmp_path, capsys):
+    """A run reads a user network before anything else; a sweep reads each distinct one before launching."""
+    (tmp_path / "bad.graphml").write_text("<graphml>broken")
+    before = set(tmp_path.rglob("*"))
+    result = run_main(capsys, tmp_path, "-m", *TINY, "seed=1,2", "city.custom.graphml=bad.graphml", *SERIAL)
+    assert_clean_rejection(result, "bad.graphml", tmp_path, before)
+
+
 def test_aggregate_needs_a_sweep_folder(tmp_path, capsys):
     (tmp_path / "other").mkdir()
     for argv in (["aggregate"], ["aggregate", str(tmp_path / "other")], ["aggregate", "a", "b"]):
