@@ -192,7 +192,10 @@ def _job(cfg) -> str:
     """The task each launcher runs: the run named by this job's overrides (composed by Bridges itself,
     exactly as a single run would be)."""
     hydra = HydraConfig.get()
-    return str(run_point(list(hydra.overrides.task), Path(hydra.sweep.dir), hydra.job.config_name))
+    overrides = list(hydra.overrides.task)
+    folder = run_point(overrides, Path(hydra.sweep.dir), hydra.job.config_name)
+    print(f"run complete: {folder.name} ({' '.join(overrides)})", flush=True)  # progress, as runs finish
+    return str(folder)
 
 
 def _quoted(path: Path) -> str:
