@@ -358,7 +358,7 @@ def plot_sweep(table, columns: list[str], folder: Path) -> list[Path]:
     varying = [c for c in columns if table[c].astype(str).nunique() > 1]
     if table.empty:
         return []
-    x = next((c for c in varying if c != "seed"), "run")
+    x = next((c for c in varying if c != "seed"), varying[0] if varying else "run")
     lines = [c for c in varying if c not in (x, "seed")]
     folder.mkdir(exist_ok=True)
     written = []
