@@ -377,7 +377,8 @@ def plot_sweep(table, columns: list[str], folder: Path) -> list[Path]:
                 chosen = part[labels == label]
                 means = chosen.groupby(x, sort=True).value.mean()
                 positions = means.index if numeric else [str(v) for v in means.index]
-                (line,) = axis.plot(positions, means.values, marker="o", label=label if lines else None)
+                (line,) = axis.plot(positions, means.values, marker="o", label=label if lines else None,
+                                    linestyle="none" if x == "seed" else "-")  # seeds: points, not a trend
                 axis.scatter(chosen[x] if numeric else chosen[x].astype(str), chosen.value, s=8, alpha=0.4,
                              color=line.get_color())
             axis.set(title=group, xlabel=x, ylabel=outcome.replace("_", " "))
