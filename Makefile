@@ -14,7 +14,7 @@ CHROMIUM := /usr/bin/chromium
 # Solara without telemetry or a version check: the dashboard works with no internet.
 SOLARA_ENV := SOLARA_TELEMETRY_MIXPANEL_ENABLE=False
 
-.PHONY: run test bench baseline mutation validate coverage dashboard browser clean-venv
+.PHONY: run test bench baseline mutation validate coverage dashboard browser clean-venv sweep aggregate
 
 run: $(STAMP)
 	$(VENV)/bin/python run.py $(ARGS)
@@ -64,6 +64,14 @@ coverage: $(STAMP)
 # Pattern-oriented validation: default city and presets over seeds, report next to published figures.
 validate: $(STAMP)
 	$(VENV)/bin/python run.py --config-name validate $(ARGS)
+
+# A sweep (README "Sweeps, aggregate and clusters"): make sweep ARGS="city.arriving_share=0.02,0.1 seed=0,1"
+sweep: $(STAMP)
+	$(VENV)/bin/python run.py -m $(ARGS)
+
+# A sweep folder's runs in one table with plots: make aggregate DIR=outputs/sweeps/<id>
+aggregate: $(STAMP)
+	$(VENV)/bin/python run.py aggregate $(DIR)
 
 # Whole runs at 1,000 to 1,000,000 residents, vectorised and agents engines (about 10 minutes on 2 quiet
 # cores); writes benchmarks/results.{json,md}.

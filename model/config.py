@@ -1,15 +1,19 @@
 """Compose the Hydra configuration from `conf/` plus command-line overrides, and validate it.
 
+The configs are the package `bridges.conf` (conf/ in a checkout, package data in a wheel), found through
+Hydra's `pkg://bridges.conf` search path, so an installed Bridges runs from any folder.
+
 Hydra's compose API is used (not `@hydra.main`) so that every input problem becomes one
 `InputError` naming the key, which run.py prints as a single line with exit code 2.
 """
 
 import copy
 import functools
+import importlib.resources
 import re
 from pathlib import Path
 
-from hydra import compose, initialize_config_dir
+from hydra import compose, initialize_config_dir, initialize_config_module
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
@@ -19,7 +23,10 @@ from bridges.model.errors import InputError
 from bridges.model.interventions import build_interventions
 from bridges.model.params import Params, build, check_cross_fields
 
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+CONF_PACKAGE = "bridges.conf"
+CONF_DIR = Path(str(importlib.resources.files(CONF_PACKAGE)))
+"""Where the configs are on disk (listing options, naming files in messages); composition goes through
+Hydra's pkg:// search path."""
 PROGRESS_CHOICES = ("auto", "on", "off")
 PROGRESS_DISABLE = {"auto": None, "on": False, "off": True}
 """tqdm's `disable` for each progress choice (None: show only on a terminal)."""
@@ -109,7 +116,10 @@ def screen_overrides(overrides: list[str], conf_dir: Path = CONF_DIR) -> None:
 def _composed(config_name: str, choices: tuple[str, ...], conf_dir: str) -> DictConfig:
     """The config composed with these group choices (city=..., scenario=...), before value overrides.
     Composition reads every YAML file (~0.1-0.3 s), so it is done once per choice of options."""
-    with initialize_config_dir(config_dir=conf_dir, version_base=None):
+    if Path(conf_dir) == CONF_DIR:
+        with initialize_config_module(config_module=CONF_PACKAGE, version_base=None):
+            return compose(config_name=config_name, overrides=list(choices))
+    with initialize_config_dir(config_dir=conf_dir, version_base=None):  # a copy of conf/ (tests, planners)
         return compose(config_name=config_name, overrides=list(choices))
 
 
@@ -164,8 +174,9 @@ def run_options(plain: dict) -> dict:
     if unknown:
         raise InputError(f"run.{unknown[0]}: unknown config key")
     progress = options.get("progress", "auto")
-    progress = {True: "on", False: "off"}.get(progress, progress)
-    if progress not in PROGRESS_CHOICES:
+    if isinstance(progress, bool):
+        progress = "on" if progress else "off"
+    if not isinstance(progress, str) or progress not in PROGRESS_CHOICES:
         raise InputError(f"run.progress: must be one of {', '.join(PROGRESS_CHOICES)}, got {progress!r}")
     output_dir = options.get("output_dir")
     if output_dir is not None and not isinstance(output_dir, str):

@@ -112,6 +112,10 @@ STATE_SCALE = bounded(0.0, 100.0, "(the variable's own units: 0-100 for attitude
                       "no state variable's range is wider than 100")
 STATE_SPREAD = bounded(0.0, 100.0, "(the variable's own units)", "no state variable's range is wider than 100",
                        low_open=True)
+SELECTION_WEIGHT = bounded(0.0, 3.0, "(log rate ratio per unit of attitude / 100 or trust)",
+                           "at 3 the warmest pair meets e^3 = 20 times as often as a pair at the midpoints, beyond "
+                           "any reported self-selection into contact; weights near 5 make one year's sampling run "
+                           "for a minute, 100 for hours")
 ENCOUNTER_RATE = bounded(0.0, 7 * 24.0, "encounters per week", "a week holds 168 hours")
 NOISE = bounded(0.0, 100.0, "(the item's own units)", "wider than any item's whole scale")
 
@@ -425,8 +429,8 @@ class SelectionParams:
     """Attitude and trust scaling encounter rates in settings people choose."""
 
     enabled: bool
-    attitude_weight: float = field(metadata=NON_NEGATIVE)
-    trust_weight: float = field(metadata=NON_NEGATIVE)
+    attitude_weight: float = field(metadata=SELECTION_WEIGHT)
+    trust_weight: float = field(metadata=SELECTION_WEIGHT)
     chosen_kinds: list[str]
 
     def __post_init__(self):

@@ -139,7 +139,7 @@ def compare_options(plain: dict, variants: dict[str, list[str]] | None = None) -
         raise InputError(f"compare.budget: must be a positive number of at most {MAX_COST:g} (beyond any programme "
                          f"budget) or null, got {budget!r}")
     budget_outcome = section.get("budget_outcome", HEADLINE)
-    if budget_outcome not in PERSON_OUTCOMES:
+    if not isinstance(budget_outcome, str) or budget_outcome not in PERSON_OUTCOMES:
         raise InputError(f"compare.budget_outcome: no outcome {budget_outcome!r} "
                          f"(available: {', '.join(PERSON_OUTCOMES)})")
     chosen = variant_options({**(section.get("variants") or {}), **(variants or {})}, scenarios)

@@ -145,7 +145,8 @@ def judge(argv: list[str], names: list[str], nonsense: bool, timeout: float = 60
 # ---- override cases -------------------------------------------------------------------------------
 def _optional(key: str, value) -> bool:
     """Keys where null is a documented choice."""
-    return value is None or key.startswith("city.custom.") or key.endswith((".capacity", ".finding_rate"))
+    return (value is None or key.startswith("city.custom.") or key.endswith((".capacity", ".finding_rate"))
+            or key == "compare.budget")  # conf/compare.yaml: null = no budget view
 
 
 def override_cases(compare: bool = False, quick: bool = False):

@@ -57,6 +57,16 @@ ISSUE_OVERRIDES = [
 ]
 """(override, what the error line must name): every override example of the issue, plus neighbours."""
 
+CAMPAIGN_FINDINGS = [
+    ("run.progress=[1,2]", "run.progress"),
+    ("run.progress={a:1}", "run.progress"),
+    ("contact.selection.attitude_weight=100", "contact.selection.attitude_weight"),
+    ("contact.selection.trust_weight=100", "contact.selection.trust_weight"),
+]
+"""What scripts/fuzz_inputs.py found on 2026-11-26 (4,568 cases): two tracebacks (a list or mapping
+where run.progress wants a word) and two hangs (selection weights of 100 make one year's sampling run for
+hours)."""
+
 SCENARIO_OF = {"interventions.structural": "structural", "interventions.volunteering": "volunteering"}
 
 
@@ -68,6 +78,18 @@ def _argv(override: str) -> list[str]:
 @pytest.mark.parametrize("override, names", ISSUE_OVERRIDES)
 def test_issue_overrides_are_refused_in_one_line(capsys, tmp_path, override, names):
     assert_clean_rejection(run_main(capsys, tmp_path, *_argv(override)), names, tmp_path)
+
+
+@pytest.mark.parametrize("override, names", CAMPAIGN_FINDINGS)
+def test_fuzz_campaign_findings_are_refused_in_one_line(capsys, tmp_path, override, names):
+    assert_clean_rejection(run_main(capsys, tmp_path, *TINY, override), names, tmp_path)
+
+
+@pytest.mark.parametrize("text", ["[1,2]", "{a:1}"])
+def test_budget_outcome_that_is_not_a_word_is_refused_in_one_line(capsys, tmp_path, text):
+    """Found by the fuzz campaign: a list or mapping as compare.budget_outcome raised a TypeError."""
+    argv = ["--config-name", "compare", *TINY, "compare.replicates=2", f"compare.budget_outcome={text}"]
+    assert_clean_rejection(run_main(capsys, tmp_path, *argv), "compare.budget_outcome", tmp_path)
 
 
 @pytest.mark.parametrize("extra, names", [

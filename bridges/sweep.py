@@ -1,0 +1,401 @@
+"""Sweeps: many single runs through Hydra's launchers, resumable, one folder per distinct configuration.
+
+    bridges -m city.arriving_share=0.02,0.1,0.2 scenario=baseline,volunteering      # joblib, local cores
+    bridges -m seed=0,1,2 hydra/launcher=submitit_slurm hydra.launcher.partition=short  # a Slurm cluster
+    bridges aggregate outputs/sweeps/<id>                                            # one tidy table + plots
+
+Every point of the sweep is composed and validated before anything is launched, so bad input is one line
+and nothing is written. A run goes to `SWEEP/runs/<config hash>`: written in a staging folder and renamed
+when complete, with `complete.json` (its hash, overrides and headline figures) inside. Rerunning a sweep
+skips complete runs and redoes the others; identical configurations share one folder, computed once.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from hydra import initialize_config_module
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.plugins import Plugins
+from hydra.core.utils import JobStatus
+from hydra.errors import HydraException
+from hydra.types import HydraContext, RunMode
+
+from bridges.model.config import (
+    CONF_DIR,
+    CONF_PACKAGE,
+    _explain,
+    compose_config,
+    config_groups,
+    model_params,
+    run_options,
+    to_plain,
+)
+from bridges.model.custom_city import read_custom_city
+from bridges.model.errors import InputError
+from bridges.model.outputs import OUTPUTS_ROOT
+from bridges.model.resources import check_resources, estimate
+
+RUNS = "runs"
+MARKER = "complete.json"
+MANIFEST = "sweep.json"
+TABLE = "aggregate.csv"
+SWEEPS_ROOT = OUTPUTS_ROOT / "sweeps"
+LAUNCHERS = ("joblib", "basic", "submitit_local", "submitit_slurm")
+DEFAULT_LAUNCHER = "joblib"
+HYDRA_QUIET = ("hydra.sweep.subdir=.", "hydra.output_subdir=null", "hydra/job_logging=none",
+               "hydra/hydra_logging=none", "hydra.job.chdir=false", "hydra.job.name=bridges")
+"""The runs write their own folders: Hydra adds no per-job folders, .hydra copies or log files."""
+PLOTTED = ("attitude_end", "weekly_contact_share", "outgroup_friend_share", "trust_end")
+"""The outcomes drawn by `aggregate` (every headline figure is in the table)."""
+
+
+class SweepError(Exception):
+    """Some runs of a sweep failed (the others are complete and kept); rerun to redo the failed ones."""
+
+
+@dataclass(frozen=True)
+class Point:
+    """One run of a sweep: its overrides, its configuration's hash and the swept values it sets."""
+
+    overrides: tuple[str, ...]
+    config_hash: str
+    parameters: dict
+
+
+def config_hash(plain: dict) -> str:
+    """Hash of a resolved configuration without its `run` section (folder and progress bar change no
+    result): two runs with the same hash produce the same outputs."""
+    body = json.dumps({key: value for key, value in plain.items() if key != "run"}, sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def _parse(text: str):
+    try:
+        (override,) = OverridesParser.create().parse_overrides([text])
+    except HydraException:
+        raise InputError(f"{text}: not a key=value override") from None
+    return override
+
+
+def split_launcher(overrides: list[str]) -> tuple[list[str], str, list[str]]:
+    """(model overrides, launcher name, hydra.launcher.* overrides): the only Hydra settings a sweep takes."""
+    model, launcher, settings = [], DEFAULT_LAUNCHER, []
+    for text in overrides:
+        override = _parse(text)
+        key = override.key_or_group or ""
+        if not (key == "hydra" or key.startswith(("hydra.", "hydra/"))):
+            model.append(text)
+        elif override.is_sweep_override():
+            raise InputError(f"{key}: Hydra's settings cannot be swept")
+        elif key == "hydra/launcher":
+            launcher = override.value()
+            if launcher not in LAUNCHERS:
+                raise InputError(f"hydra/launcher: must be one of {', '.join(LAUNCHERS)}, got {launcher!r}")
+        elif key.startswith("hydra.launcher."):
+            settings.append(text)
+        else:
+            raise InputError(f"{key}: a sweep takes only hydra/launcher=NAME and hydra.launcher.KEY=VALUE "
+                             "(its folder is run.output_dir)")
+    return model, launcher, settings
+
+
+def expand(overrides: list[str]) -> list[list[str]]:
+    """Every point of a sweep (Hydra's basic sweeper: the product of the comma-separated choices)."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    parsed = [_parse(text) for text in overrides]
+    for override in parsed:
+        if override.is_sweep_override() and not override.is_discrete_sweep():
+            raise InputError(f"{override.input_line}: only lists of values (a,b,c), range() and choice() "
+                             "can be swept")
+    (points,) = BasicSweeper.split_arguments(parsed, None)
+    return [list(point) for point in points]
+
+
+def _swept_value(plain: dict, override, groups: dict):
+    """The value a point gives a key: the option chosen for a config group, the resolved value otherwise."""
+    key = override.key_or_group
+    if key in groups:
+        return override.value()
+    node = plain
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node if isinstance(node, (int, float, str, bool)) or node is None else json.dumps(node)
+
+
+def plan(points: list[list[str]], config_name: str = "config") -> list[tuple[Point, dict]]:
+    """Compose and validate every point (InputError names the first bad one); (point, config) each."""
+    if config_name != "config":
+        raise InputError(f"--config-name {config_name}: a sweep runs single simulations (config); "
+                         "sweep a comparison's scenarios with scenario=a,b and the same seeds")
+    groups = config_groups()
+    planned, networks_read = [], set()
+    for overrides in points:
+        plain = to_plain(compose_config(overrides, config_name))
+        params = model_params(plain)
+        run_options(plain)
+        custom = params.city.custom
+        network = (custom.graphml, custom.edges_csv, custom.nodes_csv, tuple(params.city.layers))
+        if custom.used and network not in networks_read:  # a run reads its files first; so does the sweep
+            read_custom_city(*network)
+            networks_read.add(network)
+        parsed = [_parse(text) for text in overrides]
+        parameters = {o.key_or_group: _swept_value(plain, o, groups) for o in parsed
+                      if not o.key_or_group.startswith("run.")}
+        planned.append((Point(tuple(overrides), config_hash(plain), parameters), plain))
+    return planned
+
+
+def is_complete(folder: Path, digest: str) -> bool:
+    """A run folder renamed into place holds a marker naming its configuration's hash."""
+    try:
+        return json.loads((folder / MARKER).read_text())["config_hash"] == digest
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def read_outcomes(folder: Path) -> dict[str, dict[str, float]]:
+    """A complete run's headline figures per group (arriving, receiving)."""
+    return json.loads((Path(folder) / MARKER).read_text())["outcomes"]
+
+
+def run_point(overrides: list[str], sweep_dir: Path, config_name: str = "config") -> Path:
+    """One run of a sweep into `sweep_dir/runs/<hash>`, unless that folder is already complete."""
+    from bridges.cli import run_one
+
+    point, plain = plan([overrides], config_name)[0]
+    folder = Path(sweep_dir) / RUNS / point.config_hash
+    if is_complete(folder, point.config_hash):
+        return folder
+    if folder.exists():  # left incomplete by a killed run (not renamed by one): redo it
+        shutil.rmtree(folder)
+    plain = {**plain, "run": {**plain.get("run", {}), "output_dir": str(folder), "progress": "off"}}
+    marker = {"config_hash": point.config_hash, "overrides": list(overrides), "parameters": point.parameters}
+    try:
+        final, _ = run_one(plain, list(overrides), marker=(MARKER, marker))
+    except InputError:
+        if is_complete(folder, point.config_hash):  # another process completed it meanwhile
+            return folder
+        raise
+    return final
+
+
+def _job(cfg) -> str:
+    """The task each launcher runs: the run named by this job's overrides (composed by Bridges itself,
+    exactly as a single run would be)."""
+    hydra = HydraConfig.get()
+    overrides = list(hydra.overrides.task)
+    folder = run_point(overrides, Path(hydra.sweep.dir), hydra.job.config_name)
+    print(f"run complete: {folder.name} ({' '.join(overrides)})", flush=True)  # progress, as runs finish
+    return str(folder)
+
+
+def _quoted(path: Path) -> str:
+    text = str(path)
+    if "${" in text:
+        raise InputError(f"run.output_dir: {text}: a sweep folder cannot contain '${{'")
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _launcher(sweep_dir: Path, launcher: str, settings: list[str], config_name: str):
+    """Hydra's launcher plugin set up for this sweep folder; InputError for a bad launcher setting."""
+    overrides = [f"hydra/launcher={launcher}", *settings, f"hydra.sweep.dir={_quoted(sweep_dir)}", *HYDRA_QUIET]
+    from hydra._internal.callbacks import Callbacks
+
+    GlobalHydra.instance().clear()
+    with initialize_config_module(config_module=CONF_PACKAGE, version_base=None):
+        hydra = GlobalHydra.instance().hydra
+        try:
+            cfg = hydra.compose_config(config_name, overrides, run_mode=RunMode.MULTIRUN,
+                                       with_log_configuration=False)
+        except HydraException as error:
+            raise InputError(_explain(error, overrides, CONF_DIR)) from None
+        context = HydraContext(config_loader=hydra.config_loader, callbacks=Callbacks(cfg))
+        return Plugins.instance().instantiate_launcher(hydra_context=context, task_function=_job, config=cfg)
+
+
+def _write_manifest(sweep_dir: Path, config_name: str, sweep: list[str], points: list[Point]) -> None:
+    """sweep.json: the sweep's command-line overrides and every point ever asked of this folder."""
+    path = sweep_dir / MANIFEST
+    known = json.loads(path.read_text()) if path.is_file() else {"config_name": config_name, "sweeps": [], "points": []}
+    if sweep not in known["sweeps"]:
+        known["sweeps"].append(sweep)
+    hashes = {entry["config_hash"] for entry in known["points"]}
+    for point in points:
+        if point.config_hash not in hashes:
+            hashes.add(point.config_hash)
+            known["points"].append({"config_hash": point.config_hash, "overrides": list(point.overrides)})
+    partial = path.with_name(f".{MANIFEST}.{os.getpid()}")
+    partial.write_text(json.dumps(known, indent=2))
+    partial.replace(path)
+
+
+def check_sweep_dir(sweep_dir: Path) -> None:
+    """A sweep folder is new, or one written by a sweep (resumed): never a user's other folder."""
+    if sweep_dir.is_symlink() or (sweep_dir.exists() and not sweep_dir.is_dir()):
+        raise InputError(f"run.output_dir: {sweep_dir} is not a folder")
+    if sweep_dir.is_dir() and any(sweep_dir.iterdir()) and not (sweep_dir / MANIFEST).is_file():
+        raise InputError(f"run.output_dir: {sweep_dir} holds files but no {MANIFEST}: not a sweep folder")
+
+
+def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT_LAUNCHER,
+               launcher_overrides: list[str] | tuple = (), config_name: str = "config",
+               sweep: list[str] | None = None) -> list[Path]:
+    """Run every point (a list of overrides each) into `sweep_dir` with a Hydra launcher; one folder per
+    point, in order. All points are validated first; complete runs are skipped, identical
+    configurations run once. SweepError after the others finished if some runs failed."""
+    sweep_dir = Path(sweep_dir).absolute()
+    for overrides in points:
+        if any(_parse(text).is_sweep_override() for text in overrides):
+            raise InputError(f"{' '.join(overrides)}: a point cannot hold a sweep (a,b); expand it first")
+    planned = plan(points, config_name)
+    if launcher not in LAUNCHERS:
+        raise InputError(f"hydra/launcher: must be one of {', '.join(LAUNCHERS)}, got {launcher!r}")
+    check_sweep_dir(sweep_dir)
+    hydra_launcher = _launcher(sweep_dir, launcher, list(launcher_overrides), config_name)
+    largest = max((plain for _, plain in planned), key=lambda c: c["city"]["n_agents"] * c["steps"])
+    note = check_resources(estimate(largest["city"]["n_agents"], largest["steps"]), "each run of this sweep")
+    if note:
+        print(note, flush=True)
+    todo = {}
+    for point, _ in planned:
+        if point.config_hash not in todo and not is_complete(sweep_dir / RUNS / point.config_hash, point.config_hash):
+            todo[point.config_hash] = point
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    _write_manifest(sweep_dir, config_name, list(sweep or []), [point for point, _ in planned])
+    distinct = len({point.config_hash for point, _ in planned})
+    print(f"sweep: {len(planned)} points, {distinct} distinct runs, {distinct - len(todo)} already complete; "
+          f"launching {len(todo)} with {launcher} into {sweep_dir}", flush=True)
+    if todo:
+        try:
+            returns = hydra_launcher.launch([list(point.overrides) for point in todo.values()], initial_job_idx=0)
+        except Exception as error:  # the launcher's own failure: a worker or a scheduler's job killed
+            raise SweepError(f"the {launcher} launcher failed (complete runs are kept; rerun the sweep to redo the "
+                             f"others): {type(error).__name__}: {' '.join(str(error).split())}") from None
+        failed = [(point, _failure(ret)) for point, ret in zip(todo.values(), returns)
+                  if ret.status != JobStatus.COMPLETED]
+        if failed:
+            point, error = failed[0]
+            raise SweepError(f"{len(failed)} of {len(todo)} runs failed (rerun the sweep to redo them); first: "
+                             f"{' '.join(point.overrides)}: {error}")
+    return [sweep_dir / RUNS / point.config_hash for point, _ in planned]
+
+
+def _failure(job_return) -> str:
+    """A failed job's error in one line (Hydra's JobReturn re-raises it when its value is read)."""
+    try:
+        job_return.return_value
+    except Exception as error:
+        return f"{type(error).__name__}: {' '.join(str(error).split())}"
+    return "failed"
+
+
+def default_sweep_dir(overrides: list[str]) -> Path:
+    """outputs/sweeps/<id>: the same sweep command gets the same folder, so rerunning it resumes it."""
+    return SWEEPS_ROOT / hashlib.sha256(json.dumps(overrides).encode()).hexdigest()[:10]
+
+
+def sweep_command(overrides: list[str], config_name: str = "config") -> tuple[Path, list[str]]:
+    """`bridges -m ...`: expand, validate, launch; returns the sweep folder and summary lines."""
+    model, launcher, settings = split_launcher(overrides)
+    points = expand(model)
+    folders = {run_options(to_plain(compose_config(point, config_name)))["output_dir"] for point in points}
+    if len(folders) > 1:
+        raise InputError("run.output_dir: a sweep has one folder; it cannot be swept")
+    chosen = folders.pop()
+    sweep_dir = Path(chosen) if chosen else default_sweep_dir([text for text in model if not text.startswith("run.")])
+    finished = run_points(points, sweep_dir, launcher, settings, config_name, sweep=list(overrides))
+    table, plots = aggregate(sweep_dir)
+    return sweep_dir, [f"sweep: {len(set(finished))} runs complete; {len(table)} rows in {sweep_dir / TABLE}, "
+                       f"{len(plots)} plots in {sweep_dir / 'plots'}"]
+
+
+def _number(value):
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def aggregate(sweep_dir: Path):
+    """Gather a sweep's complete runs into aggregate.csv (one row per run, group and outcome; the swept
+    parameters as columns) and plots/<outcome>.png; returns the table and the plot paths."""
+    import pandas as pd
+
+    sweep_dir = Path(sweep_dir)
+    if not (sweep_dir / MANIFEST).is_file():
+        raise InputError(f"{sweep_dir}: not a sweep folder (no {MANIFEST}; sweeps are written by bridges -m ...)")
+    manifest = json.loads((sweep_dir / MANIFEST).read_text())
+    rows, columns = [], []
+    for entry in manifest["points"]:
+        folder = sweep_dir / RUNS / entry["config_hash"]
+        if not is_complete(folder, entry["config_hash"]):
+            continue
+        marker = json.loads((folder / MARKER).read_text())
+        columns += [key for key in marker["parameters"] if key not in columns]
+        for group, figures in marker["outcomes"].items():
+            for outcome, value in figures.items():
+                rows.append({"run": entry["config_hash"], **marker["parameters"], "group": group,
+                             "outcome": outcome, "value": value})
+    table = pd.DataFrame(rows, columns=["run", *columns, "group", "outcome", "value"])
+    partial = sweep_dir / f".{TABLE}.{os.getpid()}"
+    table.to_csv(partial, index=False)
+    partial.replace(sweep_dir / TABLE)
+    return table, plot_sweep(table, columns, sweep_dir / "plots")
+
+
+def plot_sweep(table, columns: list[str], folder: Path) -> list[Path]:
+    """One figure per plotted outcome, a panel per group: the outcome against the first swept parameter
+    that varies, a line per combination of the other varying ones (mean over runs sharing them, e.g. seeds)."""
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    varying = [c for c in columns if table[c].astype(str).nunique() > 1]
+    if table.empty:
+        return []
+    x = next((c for c in varying if c != "seed"), varying[0] if varying else "run")
+    lines = [c for c in varying if c not in (x, "seed")]
+    folder.mkdir(exist_ok=True)
+    written = []
+    for outcome in PLOTTED:
+        rows = table[table.outcome == outcome]
+        if rows.empty:
+            continue
+        groups = sorted(rows.group.unique())
+        figure = Figure(figsize=(5 * len(groups), 3.6))
+        axes = figure.subplots(1, len(groups), squeeze=False)
+        for axis, group in zip(axes[0], groups):
+            part = rows[rows.group == group]
+            numeric = all(_number(v) is not None for v in part[x])
+            labels = part[lines].astype(str).agg(", ".join, axis=1) if lines else pd.Series("", index=part.index)
+            for label in sorted(labels.unique()):
+                chosen = part[labels == label]
+                means = chosen.groupby(x, sort=True).value.mean()
+                positions = means.index if numeric else [str(v) for v in means.index]
+                (line,) = axis.plot(positions, means.values, marker="o", label=label if lines else None,
+                                    linestyle="none" if x == "seed" else "-")  # seeds: points, not a trend
+                axis.scatter(chosen[x] if numeric else chosen[x].astype(str), chosen.value, s=8, alpha=0.4,
+                             color=line.get_color())
+            axis.set(title=group, xlabel=x, ylabel=outcome.replace("_", " "))
+            if lines:
+                axis.legend(title=", ".join(lines), fontsize=7)
+        figure.tight_layout()
+        path = folder / f"{outcome}.png"
+        figure.savefig(path, dpi=100)
+        written.append(path)
+    return written
+
+
+def aggregate_command(args: list[str]) -> tuple[Path, list[str]]:
+    """`bridges aggregate SWEEP_DIR`."""
+    if len(args) != 1 or args[0].startswith("-"):
+        raise InputError("aggregate: needs one sweep folder (bridges aggregate outputs/sweeps/<id>)")
+    table, plots = aggregate(Path(args[0]))
+    runs = table.run.nunique()
+    return Path(args[0]), [f"aggregate: {runs} runs, {len(table)} rows in {Path(args[0]) / TABLE}, "
+                           f"{len(plots)} plots in {Path(args[0]) / 'plots'}"]
