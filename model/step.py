@@ -311,23 +311,39 @@ def follow_norms(model) -> None:
               "block.target"),
        writes=BELIEF_FIELDS)
 def update_beliefs(model) -> None:
-    """Receiving members' beliefs drift toward the media prior and toward what they see in partners."""
+    """Receiving members' beliefs drift toward the media prior and toward what they see in partners.
+
+    Only this week's observers are pooled (numbered 0..m-1 in id order, so every sum adds the same terms in
+    the same order as over everyone); everyone else is the rule with no encounters. Arriving members'
+    beliefs are NaN and stay NaN, so the drift runs over whole arrays."""
     state, d = model.state, model.params.dynamics
     truth = belief_rules.true_shares(state.group, state.education, state.employed)
-    facts = belief_rules.person_facts(state.education, state.employed)
     sightings = []
     for block in model.contact_blocks():
         # Only ties with encounters this week show anything (the others would add exact zeros to the sums).
         met = np.flatnonzero(block.encounters)
         observer, partner = belief_rules.observer_and_partner(block.source[met], block.target[met], state.group)
-        sightings.append((observer, block.encounters[met], facts[partner]))
-    shown, seen = belief_rules.pooled_observations(state.n, sightings, truth, d)
-    receiving = static_index(model, "receiving", lambda: np.flatnonzero(state.group == RECEIVING))
+        sightings.append((observer, block.encounters[met],
+                          belief_rules.person_facts(state.education[partner], state.employed[partner])))
+    observers, number = observer_numbers(state.n, [observer for observer, _, _ in sightings])
+    shown, seen = belief_rules.pooled_observations(
+        len(observers), [(number[observer], encounters, facts) for observer, encounters, facts in sightings], truth, d)
     for column, topic in enumerate(BELIEFS):
-        belief = state.belief(topic)
-        belief[receiving] = belief_rules.update_belief(
-            belief[receiving], shown[receiving, column], seen[receiving],
-            model.params.city.beliefs.media_prior[topic], d)
+        belief, prior = state.belief(topic), model.params.city.beliefs.media_prior[topic]
+        observed = belief_rules.update_belief(belief[observers], shown[:, column], seen, prior, d)
+        belief[:] = belief_rules.update_belief(belief, 0.0, 0, prior, d)
+        belief[observers] = observed
+
+
+def observer_numbers(n_people: int, observers: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct people in `observers` in id order, and a lookup from person id to their place in it."""
+    seen = np.zeros(n_people, dtype=bool)
+    for people in observers:
+        seen[people] = True
+    distinct = np.flatnonzero(seen)
+    number = np.empty(n_people, dtype=np.int64)
+    number[distinct] = np.arange(len(distinct))
+    return distinct, number
 
 
 def current_threat(model) -> np.ndarray:
