@@ -78,7 +78,8 @@ def gather_public_encounters(model) -> None:
     source, target = encounter_rules.public_encounter_pairs(
         state.neighbourhood, state.group, i.opportunities, i.local_share,
         model.streams.uniform(f"{PUBLIC}.where", model.steps, size), model.streams.uniform(f"{PUBLIC}.who", model.steps, size),
-        static_index(model, "places", lambda: encounter_rules.residents_by_place(state.neighbourhood)))
+        static_index(model, "passing", lambda: encounter_rules.passing_index(state.neighbourhood, state.group,
+                                                                             i.opportunities)))
     conditions = np.array([i.equal_status, i.common_goal, i.cooperation, i.institutional_support])
     model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate),
                                     np.tile(conditions, (len(source), 1)))
