@@ -127,10 +127,10 @@ def meet(model) -> None:
                 rate, ready[source], ready[target],
                 friendship_rules.meeting_factor(block.friend, p.dynamics.friendship))
             if choice is not None:
-                chosen = (static_index(model, "chosen_city_ties",
-                                       lambda: selection_rules.chosen_ties(setting_kind(model, block), sel.chosen_kinds))
-                          if block is model.ties else selection_rules.chosen_ties(setting_kind(model, block),
-                                                                                  sel.chosen_kinds))
+                # Only the city's ties have layers; a voluntary block without them is public space (one kind).
+                chosen = (selection_rules.chosen_ties(np.array([PUBLIC]), sel.chosen_kinds) if block.layer is None
+                          else static_index(model, "chosen_city_ties", lambda: selection_rules.chosen_ties(
+                              setting_kind(model, block), sel.chosen_kinds)))
                 rate = selection_rules.chosen_rate(rate, chosen, choice[source], choice[target])
         block.encounters = contact_rules.draw_encounters(
             rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
@@ -156,18 +156,23 @@ def judge_quality(model) -> None:
        writes=("block.positive", "block.negative"))
 def judge_valence(model) -> None:
     """Each side of each encounter experiences it as positive or negative; with `contact.partner` on, the
-    other side's prejudice counts too."""
+    other side's prejudice counts too. Ties without encounters have nothing to judge (zero positive and
+    negative): only ties with encounters are computed, from the same full-size draw."""
     state, partner = model.state, model.params.contact.partner
     for block in model.contact_blocks():
+        met = np.flatnonzero(block.encounters)
+        encounters, quality, reduction = block.encounters[met], block.quality[met], block.negative_reduction[met]
         for side, people, other in (("source", block.source, block.target), ("target", block.target, block.source)):
-            offset = model.params.contact.valence_offset_for(state.group[people])
+            offset = model.params.contact.valence_offset_for(state.group[people[met]])
             if partner.enabled:
-                offset = offset + partner_rules.partner_shift(state.attitude[other], partner.prejudice_weight,
+                offset = offset + partner_rules.partner_shift(state.attitude[other[met]], partner.prejudice_weight,
                                                               THERMOMETER_MAX)
-            p_positive = anti_discrimination.spare_negative(contact_rules.positive_probability(block.quality, offset),
-                                                            block.negative_reduction)
+            p_positive = anti_discrimination.spare_negative(contact_rules.positive_probability(quality, offset),
+                                                            reduction)
             u = model.streams.uniform(block.stream(f"valence.{side}"), model.steps, block.size)
-            block.positive[side], block.negative[side] = contact_rules.draw_valence(block.encounters, p_positive, u)
+            block.positive[side], block.negative[side] = (np.zeros(block.size, dtype=np.int64) for _ in range(2))
+            block.positive[side][met], block.negative[side][met] = contact_rules.draw_valence(encounters, p_positive,
+                                                                                              u[met])
 
 
 @phase(reads=("block.positive", "block.negative", "block.friend", "block.met", "block.name", "block.source",
