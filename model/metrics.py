@@ -51,13 +51,9 @@ OUTCOMES = {
 def group_metrics(state, week=None) -> list[tuple[str, str, float]]:
     """Metrics of each group; contact metrics only when a week's contact counts are given.
 
-    Each group's per-person values are gathered once into the rows of one table and averaged row by row
-    (a row's mean sums its values exactly as the mean of that array alone)."""
+    A mean is the sum over the group's members divided by their number: bitwise `ndarray.mean` (the same
+    pairwise sum; sums of counts and flags are exact), without its per-call overhead."""
     rows = []
-    if week is not None:
-        encounters = week.positive + week.negative
-        contact = {"intergroup_contact_share": encounters > 0, "positive_contact_share": week.positive > 0,
-                   "negative_contact_share": week.negative > 0, "encounters_per_person": encounters}
     for code, label in enumerate(GROUPS):
         members = np.flatnonzero(state.group == code)  # indexed once per group, then gathered per metric
         if not members.size:
@@ -82,9 +78,10 @@ def group_metrics(state, week=None) -> list[tuple[str, str, float]]:
         per_person |= ({"threat_mean": state.threat[members]} if code == RECEIVING
                        else {"discrimination_mean": state.discrimination[members]})
         if week is not None:
-            per_person |= {metric: values[members] for metric, values in contact.items()}
-        means = np.stack(list(per_person.values()), dtype=float).mean(axis=1)
-        rows.extend((label, metric, float(value)) for metric, value in zip(per_person, means))
+            pos, neg = week.positive[members], week.negative[members]
+            per_person |= {"intergroup_contact_share": pos + neg > 0, "positive_contact_share": pos > 0,
+                           "negative_contact_share": neg > 0, "encounters_per_person": pos + neg}
+        rows.extend((label, metric, float(np.add.reduce(values) / members.size)) for metric, values in per_person.items())
     everyone = {"attitude_mean": state.attitude.mean(), "distress_mean": state.distress.mean(),
                 "belonging_mean": state.belonging.mean(), "outgroup_friendships": state.outgroup_friends.sum() / 2}
     rows.extend(("all", metric, float(value)) for metric, value in everyone.items())
