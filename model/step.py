@@ -136,15 +136,19 @@ def meet(model) -> None:
             rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
 
 
-@phase(reads=("state.language", "state.anxiety", "state.distress", "block.conditions", "block.source", "block.target"),
+@phase(reads=("state.language", "state.anxiety", "state.distress", "block.conditions", "block.encounters",
+              "block.source", "block.target"),
        writes=("block.quality",))
 def judge_quality(model) -> None:
-    """Quality of each tie's encounters from its setting and the two people."""
+    """Quality of each tie's encounters this week from its setting and the two people; NaN on ties without
+    encounters (nothing to judge, so nothing is computed there)."""
     state, q = model.state, model.params.contact.quality
     for block in model.contact_blocks():
-        source, target = block.source, block.target
-        block.quality = contact_rules.contact_quality(
-            block.conditions,
+        met = np.flatnonzero(block.encounters)
+        source, target = block.source[met], block.target[met]
+        block.quality = np.full(block.size, np.nan)
+        block.quality[met] = contact_rules.contact_quality(
+            block.conditions[met],
             contact_rules.shared_language(state.language[source], state.language[target]),
             contact_rules.pair_mean(state.anxiety[source], state.anxiety[target]),
             contact_rules.pair_mean(state.distress[source], state.distress[target]),
