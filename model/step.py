@@ -179,8 +179,8 @@ def judge_valence(model) -> None:
                                                                                               u[met])
 
 
-@phase(reads=("block.positive", "block.negative", "block.friend", "block.met", "block.name", "block.source",
-              "block.target", "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
+@phase(reads=("block.encounters", "block.positive", "block.negative", "block.friend", "block.met", "block.name",
+              "block.source", "block.target", "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
               "state.recent_encounters"),
        writes=("week.positive", "week.negative", "week.positive_weighted", "week.negative_weighted",
                "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
@@ -192,16 +192,16 @@ def tally_contacts(model) -> None:
     state, week, f, gen = model.state, model.week, model.params.dynamics.friendship, model.params.contact.generalisation
     totals = {name: np.zeros(state.n) for name in ("positive", "negative", "positive_weighted", "negative_weighted")}
     for block in model.contact_blocks():
-        weight = friendship_rules.contact_weight(block.friend, f)
+        # Only ties with encounters count (the others would add exact zeros to the sums).
+        met = np.flatnonzero(block.encounters)
+        weight = friendship_rules.contact_weight(block.friend[met], f)
         if gen.enabled:
             salience = gen.incidental_salience if block.name == PUBLIC else gen.salience
-            weight = weight * generalisation_rules.generalisation_weight(salience, block.met, gen.half_familiar)
-        weight = np.broadcast_to(weight, block.size)
-        for side, people in (("source", block.source), ("target", block.target)):
-            for valence, counts in (("positive", block.positive[side]), ("negative", block.negative[side])):
-                # Only ties with such encounters count (the others would add exact zeros to the sums).
-                hit = np.flatnonzero(counts)
-                raw, weighted = contact_rules.tally(state.n, people[hit], counts[hit], weight[hit])
+            weight = weight * generalisation_rules.generalisation_weight(salience, block.met[met], gen.half_familiar)
+        weight = np.broadcast_to(weight, met.size)
+        for side, people in (("source", block.source[met]), ("target", block.target[met])):
+            for valence, counts in (("positive", block.positive[side][met]), ("negative", block.negative[side][met])):
+                raw, weighted = contact_rules.tally(state.n, people, counts, weight)
                 totals[valence] += raw
                 totals[f"{valence}_weighted"] += weighted
     week.positive, week.negative = totals["positive"].astype(np.int64), totals["negative"].astype(np.int64)
