@@ -155,28 +155,42 @@ def judge_quality(model) -> None:
             q)
 
 
+def joined(arrays: list[np.ndarray], dtype=float) -> np.ndarray:
+    """The arrays end to end (an empty array of `dtype` when there are none)."""
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
+
+
 @phase(reads=("state.group", "state.attitude", "block.quality", "block.encounters", "block.negative_reduction",
               "block.source", "block.target"),
        writes=("block.positive", "block.negative"))
 def judge_valence(model) -> None:
     """Each side of each encounter experiences it as positive or negative; with `contact.partner` on, the
-    other side's prejudice counts too. Ties without encounters have nothing to judge (zero positive and
-    negative): only ties with encounters are computed, from the same full-size draw."""
+    other side's prejudice counts too.
+
+    Ties without encounters have nothing to judge (zero positive and negative), so only ties with encounters
+    are computed, from each side's full-size draw; the rules are elementwise, so every block's and side's
+    ties go through them together, in one call each."""
     state, partner = model.state, model.params.contact.partner
+    sides = []  # (block, side, ties with encounters, the person on this side, the other person)
     for block in model.contact_blocks():
         met = np.flatnonzero(block.encounters)
-        encounters, quality, reduction = block.encounters[met], block.quality[met], block.negative_reduction[met]
-        for side, people, other in (("source", block.source, block.target), ("target", block.target, block.source)):
-            offset = model.params.contact.valence_offset_for(state.group[people[met]])
-            if partner.enabled:
-                offset = offset + partner_rules.partner_shift(state.attitude[other[met]], partner.prejudice_weight,
-                                                              THERMOMETER_MAX)
-            p_positive = anti_discrimination.spare_negative(contact_rules.positive_probability(quality, offset),
-                                                            reduction)
-            u = model.streams.uniform(block.stream(f"valence.{side}"), model.steps, block.size)
-            block.positive[side], block.negative[side] = (np.zeros(block.size, dtype=np.int64) for _ in range(2))
-            block.positive[side][met], block.negative[side][met] = contact_rules.draw_valence(encounters, p_positive,
-                                                                                              u[met])
+        sides += [(block, "source", met, block.source[met], block.target[met]),
+                  (block, "target", met, block.target[met], block.source[met])]
+    people, other = joined([side[3] for side in sides], np.int64), joined([side[4] for side in sides], np.int64)
+    offset = model.params.contact.valence_offset_for(state.group[people])
+    if partner.enabled:
+        offset = offset + partner_rules.partner_shift(state.attitude[other], partner.prejudice_weight, THERMOMETER_MAX)
+    quality = joined([block.quality[met] for block, _, met, _, _ in sides])
+    p_positive = anti_discrimination.spare_negative(contact_rules.positive_probability(quality, offset),
+                                                    joined([block.negative_reduction[met] for block, _, met, _, _ in sides]))
+    u = joined([model.streams.uniform(block.stream(f"valence.{side}"), model.steps, block.size)[met]
+                for block, side, met, _, _ in sides])
+    encounters = joined([block.encounters[met] for block, _, met, _, _ in sides], np.int64)
+    positive, negative = contact_rules.draw_valence(encounters, p_positive, u)
+    ends = np.cumsum([met.size for _, _, met, _, _ in sides])
+    for (block, side, met, _, _), end in zip(sides, ends):
+        block.positive[side], block.negative[side] = (np.zeros(block.size, dtype=np.int64) for _ in range(2))
+        block.positive[side][met], block.negative[side][met] = positive[end - met.size:end], negative[end - met.size:end]
 
 
 @phase(reads=("block.encounters", "block.positive", "block.negative", "block.friend", "block.met", "block.name",
