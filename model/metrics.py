@@ -49,40 +49,39 @@ OUTCOMES = {
 
 
 def group_metrics(state, week=None) -> list[tuple[str, str, float]]:
-    """Metrics of each group; contact metrics only when a week's contact counts are given."""
+    """Metrics of each group; contact metrics only when a week's contact counts are given.
+
+    A mean is the sum over the group's members divided by their number: bitwise `ndarray.mean` (the same
+    pairwise sum; sums of counts and flags are exact), without its per-call overhead."""
     rows = []
     for code, label in enumerate(GROUPS):
         members = np.flatnonzero(state.group == code)  # indexed once per group, then gathered per metric
         if not members.size:
             continue
-        values = {
-            "attitude_mean": state.attitude[members].mean(),
-            "anxiety_mean": state.anxiety[members].mean(),
-            "trust_mean": state.trust[members].mean(),
-            "distress_mean": state.distress[members].mean(),
-            "belonging_mean": state.belonging[members].mean(),
-            "language_mean": state.language[members].mean(),
-            "employed_share": state.employed[members].mean(),
-            "legal_pending_share": state.legal_pending[members].mean(),
-            "outgroup_friend_share": np.mean(state.outgroup_friends[members] > 0),
+        per_person = {
+            "attitude_mean": state.attitude[members],
+            "anxiety_mean": state.anxiety[members],
+            "trust_mean": state.trust[members],
+            "distress_mean": state.distress[members],
+            "belonging_mean": state.belonging[members],
+            "language_mean": state.language[members],
+            "employed_share": state.employed[members],
+            "legal_pending_share": state.legal_pending[members],
+            "outgroup_friend_share": state.outgroup_friends[members] > 0,
         }
         if code == RECEIVING:
-            beliefs = np.column_stack([state.belief(topic)[members] for topic in BELIEFS])
-            truth = true_shares(state.group, state.education, state.employed)
-            values["misperception_mean"] = misperception(beliefs, truth).mean()
-        values |= {"variability_mean": state.variability[members].mean(),
-                   "distinct_partners_mean": state.distinct_partners[members].mean()}
-        values |= ({"threat_mean": state.threat[members].mean()} if code == RECEIVING
-                   else {"discrimination_mean": state.discrimination[members].mean()})
+            beliefs = np.stack([state.belief(topic)[members] for topic in BELIEFS]).T  # rows people, columns topics
+            per_person["misperception_mean"] = misperception(beliefs, true_shares(state.group, state.education,
+                                                                                  state.employed))
+        per_person |= {"variability_mean": state.variability[members],
+                       "distinct_partners_mean": state.distinct_partners[members]}
+        per_person |= ({"threat_mean": state.threat[members]} if code == RECEIVING
+                       else {"discrimination_mean": state.discrimination[members]})
         if week is not None:
             pos, neg = week.positive[members], week.negative[members]
-            values |= {
-                "intergroup_contact_share": np.mean(pos + neg > 0),
-                "positive_contact_share": np.mean(pos > 0),
-                "negative_contact_share": np.mean(neg > 0),
-                "encounters_per_person": np.mean(pos + neg),
-            }
-        rows.extend((label, metric, float(value)) for metric, value in values.items())
+            per_person |= {"intergroup_contact_share": pos + neg > 0, "positive_contact_share": pos > 0,
+                           "negative_contact_share": neg > 0, "encounters_per_person": pos + neg}
+        rows.extend((label, metric, float(np.add.reduce(values) / members.size)) for metric, values in per_person.items())
     everyone = {"attitude_mean": state.attitude.mean(), "distress_mean": state.distress.mean(),
                 "belonging_mean": state.belonging.mean(), "outgroup_friendships": state.outgroup_friends.sum() / 2}
     rows.extend(("all", metric, float(value)) for metric, value in everyone.items())

@@ -5,6 +5,7 @@ Mesa agents are thin views onto them (see `model.agents`).
 """
 
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
 import numpy as np
 from scipy import special
@@ -122,6 +123,26 @@ def beta_ppf(u: np.ndarray, a: float, b: float) -> np.ndarray:
     u = np.asarray(u, dtype=float)
     if u.size <= 2 * QUANTILE_INTERVALS:
         return special.betaincinv(a, b, u)
+    nodes, slope, accurate = quantile_table(a, b)
+    position = np.arctan2(np.sqrt(u), np.sqrt(1.0 - u)) * (2.0 * QUANTILE_INTERVALS / np.pi)  # s, well-conditioned
+    interval = np.minimum(position.astype(np.int64), QUANTILE_INTERVALS - 1)
+    t = position - interval
+    t2 = t * t
+    t3 = t2 * t
+    low, high = nodes[interval], nodes[interval + 1]
+    with np.errstate(invalid="ignore"):  # infinite slopes at the ends: those intervals are recomputed below
+        values = (low + (3.0 * t2 - 2.0 * t3) * (high - low) + (t3 - 2.0 * t2 + t) * slope[interval]
+                  + (t3 - t2) * slope[interval + 1])
+    steep = ~accurate[interval]
+    values[steep] = special.betaincinv(a, b, u[steep])
+    return values
+
+
+@lru_cache(maxsize=256)
+def quantile_table(a: float, b: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`beta_ppf`'s table for Beta(a, b): the quantile function at its nodes, its slope in s, and whether each
+    interval interpolates within QUANTILE_TOLERANCE. Kept per (a, b): models built from the same parameters
+    (replicates, calibration) compute it once."""
     s = np.linspace(0.0, 1.0, QUANTILE_INTERVALS + 1)
     nodes = special.betaincinv(a, b, np.sin(0.5 * np.pi * s) ** 2)
     log_norm = special.betaln(a, b)
@@ -135,18 +156,9 @@ def beta_ppf(u: np.ndarray, a: float, b: float) -> np.ndarray:
         u_middle = np.sin(0.5 * np.pi * (s[:-1] + 0.5 / QUANTILE_INTERVALS)) ** 2
         error = np.abs(special.betainc(a, b, middle) - u_middle) / density(middle)
         accurate = error <= QUANTILE_TOLERANCE
-    position = np.arctan2(np.sqrt(u), np.sqrt(1.0 - u)) * (2.0 * QUANTILE_INTERVALS / np.pi)  # s, well-conditioned
-    interval = np.minimum(position.astype(np.int64), QUANTILE_INTERVALS - 1)
-    t = position - interval
-    t2 = t * t
-    t3 = t2 * t
-    low, high = nodes[interval], nodes[interval + 1]
-    with np.errstate(invalid="ignore"):  # infinite slopes at the ends: those intervals are recomputed below
-        values = (low + (3.0 * t2 - 2.0 * t3) * (high - low) + (t3 - 2.0 * t2 + t) * slope[interval]
-                  + (t3 - t2) * slope[interval + 1])
-    steep = ~accurate[interval]
-    values[steep] = special.betaincinv(a, b, u[steep])
-    return values
+    for table in (nodes, slope, accurate):
+        table.flags.writeable = False
+    return nodes, slope, accurate
 
 
 def _per_group(group: np.ndarray, city: CityParams, attribute: str) -> np.ndarray:

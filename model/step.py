@@ -78,7 +78,8 @@ def gather_public_encounters(model) -> None:
     source, target = encounter_rules.public_encounter_pairs(
         state.neighbourhood, state.group, i.opportunities, i.local_share,
         model.streams.uniform(f"{PUBLIC}.where", model.steps, size), model.streams.uniform(f"{PUBLIC}.who", model.steps, size),
-        static_index(model, "places", lambda: encounter_rules.residents_by_place(state.neighbourhood)))
+        static_index(model, "passing", lambda: encounter_rules.passing_index(state.neighbourhood, state.group,
+                                                                             i.opportunities)))
     conditions = np.array([i.equal_status, i.common_goal, i.cooperation, i.institutional_support])
     model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate),
                                     np.tile(conditions, (len(source), 1)))
@@ -126,28 +127,37 @@ def meet(model) -> None:
                 rate, ready[source], ready[target],
                 friendship_rules.meeting_factor(block.friend, p.dynamics.friendship))
             if choice is not None:
-                chosen = (static_index(model, "chosen_city_ties",
-                                       lambda: selection_rules.chosen_ties(setting_kind(model, block), sel.chosen_kinds))
-                          if block is model.ties else selection_rules.chosen_ties(setting_kind(model, block),
-                                                                                  sel.chosen_kinds))
+                # Only the city's ties have layers; a voluntary block without them is public space (one kind).
+                chosen = (selection_rules.chosen_ties(np.array([PUBLIC]), sel.chosen_kinds) if block.layer is None
+                          else static_index(model, "chosen_city_ties", lambda: selection_rules.chosen_ties(
+                              setting_kind(model, block), sel.chosen_kinds)))
                 rate = selection_rules.chosen_rate(rate, chosen, choice[source], choice[target])
         block.encounters = contact_rules.draw_encounters(
             rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
 
 
-@phase(reads=("state.language", "state.anxiety", "state.distress", "block.conditions", "block.source", "block.target"),
+@phase(reads=("state.language", "state.anxiety", "state.distress", "block.conditions", "block.encounters",
+              "block.source", "block.target"),
        writes=("block.quality",))
 def judge_quality(model) -> None:
-    """Quality of each tie's encounters from its setting and the two people."""
+    """Quality of each tie's encounters this week from its setting and the two people; NaN on ties without
+    encounters (nothing to judge, so nothing is computed there)."""
     state, q = model.state, model.params.contact.quality
     for block in model.contact_blocks():
-        source, target = block.source, block.target
-        block.quality = contact_rules.contact_quality(
-            block.conditions,
+        met = np.flatnonzero(block.encounters)
+        source, target = block.source[met], block.target[met]
+        block.quality = np.full(block.size, np.nan)
+        block.quality[met] = contact_rules.contact_quality(
+            block.conditions[met],
             contact_rules.shared_language(state.language[source], state.language[target]),
             contact_rules.pair_mean(state.anxiety[source], state.anxiety[target]),
             contact_rules.pair_mean(state.distress[source], state.distress[target]),
             q)
+
+
+def joined(arrays: list[np.ndarray], dtype=float) -> np.ndarray:
+    """The arrays end to end (an empty array of `dtype` when there are none)."""
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
 
 
 @phase(reads=("state.group", "state.attitude", "block.quality", "block.encounters", "block.negative_reduction",
@@ -155,22 +165,36 @@ def judge_quality(model) -> None:
        writes=("block.positive", "block.negative"))
 def judge_valence(model) -> None:
     """Each side of each encounter experiences it as positive or negative; with `contact.partner` on, the
-    other side's prejudice counts too."""
+    other side's prejudice counts too.
+
+    Ties without encounters have nothing to judge (zero positive and negative), so only ties with encounters
+    are computed, from each side's full-size draw; the rules are elementwise, so every block's and side's
+    ties go through them together, in one call each."""
     state, partner = model.state, model.params.contact.partner
+    sides = []  # (block, side, ties with encounters, the person on this side, the other person)
     for block in model.contact_blocks():
-        for side, people, other in (("source", block.source, block.target), ("target", block.target, block.source)):
-            offset = model.params.contact.valence_offset_for(state.group[people])
-            if partner.enabled:
-                offset = offset + partner_rules.partner_shift(state.attitude[other], partner.prejudice_weight,
-                                                              THERMOMETER_MAX)
-            p_positive = anti_discrimination.spare_negative(contact_rules.positive_probability(block.quality, offset),
-                                                            block.negative_reduction)
-            u = model.streams.uniform(block.stream(f"valence.{side}"), model.steps, block.size)
-            block.positive[side], block.negative[side] = contact_rules.draw_valence(block.encounters, p_positive, u)
+        met = np.flatnonzero(block.encounters)
+        sides += [(block, "source", met, block.source[met], block.target[met]),
+                  (block, "target", met, block.target[met], block.source[met])]
+    people, other = joined([side[3] for side in sides], np.int64), joined([side[4] for side in sides], np.int64)
+    offset = model.params.contact.valence_offset_for(state.group[people])
+    if partner.enabled:
+        offset = offset + partner_rules.partner_shift(state.attitude[other], partner.prejudice_weight, THERMOMETER_MAX)
+    quality = joined([block.quality[met] for block, _, met, _, _ in sides])
+    p_positive = anti_discrimination.spare_negative(contact_rules.positive_probability(quality, offset),
+                                                    joined([block.negative_reduction[met] for block, _, met, _, _ in sides]))
+    u = joined([model.streams.uniform(block.stream(f"valence.{side}"), model.steps, block.size)[met]
+                for block, side, met, _, _ in sides])
+    encounters = joined([block.encounters[met] for block, _, met, _, _ in sides], np.int64)
+    positive, negative = contact_rules.draw_valence(encounters, p_positive, u)
+    ends = np.cumsum([met.size for _, _, met, _, _ in sides])
+    for (block, side, met, _, _), end in zip(sides, ends):
+        block.positive[side], block.negative[side] = (np.zeros(block.size, dtype=np.int64) for _ in range(2))
+        block.positive[side][met], block.negative[side][met] = positive[end - met.size:end], negative[end - met.size:end]
 
 
-@phase(reads=("block.positive", "block.negative", "block.friend", "block.met", "block.name", "block.source",
-              "block.target", "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
+@phase(reads=("block.encounters", "block.positive", "block.negative", "block.friend", "block.met", "block.name",
+              "block.source", "block.target", "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
               "state.recent_encounters"),
        writes=("week.positive", "week.negative", "week.positive_weighted", "week.negative_weighted",
                "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
@@ -182,16 +206,16 @@ def tally_contacts(model) -> None:
     state, week, f, gen = model.state, model.week, model.params.dynamics.friendship, model.params.contact.generalisation
     totals = {name: np.zeros(state.n) for name in ("positive", "negative", "positive_weighted", "negative_weighted")}
     for block in model.contact_blocks():
-        weight = friendship_rules.contact_weight(block.friend, f)
+        # Only ties with encounters count (the others would add exact zeros to the sums).
+        met = np.flatnonzero(block.encounters)
+        weight = friendship_rules.contact_weight(block.friend[met], f)
         if gen.enabled:
             salience = gen.incidental_salience if block.name == PUBLIC else gen.salience
-            weight = weight * generalisation_rules.generalisation_weight(salience, block.met, gen.half_familiar)
-        weight = np.broadcast_to(weight, block.size)
-        for side, people in (("source", block.source), ("target", block.target)):
-            for valence, counts in (("positive", block.positive[side]), ("negative", block.negative[side])):
-                # Only ties with such encounters count (the others would add exact zeros to the sums).
-                hit = np.flatnonzero(counts)
-                raw, weighted = contact_rules.tally(state.n, people[hit], counts[hit], weight[hit])
+            weight = weight * generalisation_rules.generalisation_weight(salience, block.met[met], gen.half_familiar)
+        weight = np.broadcast_to(weight, met.size)
+        for side, people in (("source", block.source[met]), ("target", block.target[met])):
+            for valence, counts in (("positive", block.positive[side][met]), ("negative", block.negative[side][met])):
+                raw, weighted = contact_rules.tally(state.n, people, counts, weight)
                 totals[valence] += raw
                 totals[f"{valence}_weighted"] += weighted
     week.positive, week.negative = totals["positive"].astype(np.int64), totals["negative"].astype(np.int64)
@@ -311,23 +335,39 @@ def follow_norms(model) -> None:
               "block.target"),
        writes=BELIEF_FIELDS)
 def update_beliefs(model) -> None:
-    """Receiving members' beliefs drift toward the media prior and toward what they see in partners."""
+    """Receiving members' beliefs drift toward the media prior and toward what they see in partners.
+
+    Only this week's observers are pooled (numbered 0..m-1 in id order, so every sum adds the same terms in
+    the same order as over everyone); everyone else is the rule with no encounters. Arriving members'
+    beliefs are NaN and stay NaN, so the drift runs over whole arrays."""
     state, d = model.state, model.params.dynamics
     truth = belief_rules.true_shares(state.group, state.education, state.employed)
-    facts = belief_rules.person_facts(state.education, state.employed)
     sightings = []
     for block in model.contact_blocks():
         # Only ties with encounters this week show anything (the others would add exact zeros to the sums).
         met = np.flatnonzero(block.encounters)
         observer, partner = belief_rules.observer_and_partner(block.source[met], block.target[met], state.group)
-        sightings.append((observer, block.encounters[met], facts[partner]))
-    shown, seen = belief_rules.pooled_observations(state.n, sightings, truth, d)
-    receiving = static_index(model, "receiving", lambda: np.flatnonzero(state.group == RECEIVING))
+        sightings.append((observer, block.encounters[met],
+                          belief_rules.person_facts(state.education[partner], state.employed[partner])))
+    observers, number = observer_numbers(state.n, [observer for observer, _, _ in sightings])
+    shown, seen = belief_rules.pooled_observations(
+        len(observers), [(number[observer], encounters, facts) for observer, encounters, facts in sightings], truth, d)
     for column, topic in enumerate(BELIEFS):
-        belief = state.belief(topic)
-        belief[receiving] = belief_rules.update_belief(
-            belief[receiving], shown[receiving, column], seen[receiving],
-            model.params.city.beliefs.media_prior[topic], d)
+        belief, prior = state.belief(topic), model.params.city.beliefs.media_prior[topic]
+        observed = belief_rules.update_belief(belief[observers], shown[:, column], seen, prior, d)
+        belief[:] = belief_rules.update_belief(belief, 0.0, 0, prior, d)
+        belief[observers] = observed
+
+
+def observer_numbers(n_people: int, observers: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct people in `observers` in id order, and a lookup from person id to their place in it."""
+    seen = np.zeros(n_people, dtype=bool)
+    for people in observers:
+        seen[people] = True
+    distinct = np.flatnonzero(seen)
+    number = np.empty(n_people, dtype=np.int64)
+    number[distinct] = np.arange(len(distinct))
+    return distinct, number
 
 
 def current_threat(model) -> np.ndarray:

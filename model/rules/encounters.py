@@ -26,17 +26,30 @@ def outgroup_exposure(neighbourhood: np.ndarray, group: np.ndarray, local_share:
 
 
 def residents_by_place(neighbourhood: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Residents sorted by neighbourhood (stable), each neighbourhood's size and its first place in that order.
-    Fixed once the city is built, so a caller may compute it once and pass it to `public_encounter_pairs`."""
+    """Residents sorted by neighbourhood (stable), each neighbourhood's size and its first place in that order."""
     order = np.argsort(neighbourhood, kind="stable")
     n_places = int(neighbourhood.max()) + 1 if neighbourhood.size else 0
     size = np.bincount(neighbourhood, minlength=n_places)
     return order, size, np.concatenate([[0], np.cumsum(size)[:-1]])
 
 
+def passing_index(neighbourhood: np.ndarray, group: np.ndarray, opportunities: int) -> tuple[np.ndarray, ...]:
+    """Per opportunity and per pick, the lookups `public_encounter_pairs` needs. Fixed once the city is built,
+    so a caller may compute them once and pass them on.
+
+    A pick is a number in [0, 2n): below n a resident's id (a city-wide draw), from n on n plus a place in
+    the residents sorted by neighbourhood (a local draw). Returns each opportunity's first place of its
+    home neighbourhood and that neighbourhood's size minus n (a local draw's scale relative to the city's),
+    each pick's resident id and group, and each opportunity's own group."""
+    n = len(group)
+    order, size, start = residents_by_place(neighbourhood)
+    home = np.repeat(neighbourhood, opportunities)
+    return (start[home], size[home] - float(n), np.concatenate([np.arange(n), order]),
+            np.concatenate([group, group[order]]), np.repeat(group, opportunities))
+
+
 def public_encounter_pairs(neighbourhood: np.ndarray, group: np.ndarray, opportunities: int, local_share: float,
-                           u_where: np.ndarray, u_who: np.ndarray,
-                           places: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                           u_where: np.ndarray, u_who: np.ndarray, index: tuple[np.ndarray, ...] | None = None
                            ) -> tuple[np.ndarray, np.ndarray]:
     """This week's intergroup co-presences as (source, target) pairs; source is the person passing.
 
@@ -44,14 +57,20 @@ def public_encounter_pairs(neighbourhood: np.ndarray, group: np.ndarray, opportu
     picks a random resident of i's neighbourhood (index from `u_who`), otherwise a random resident of
     the city. Only pairs across the groups are kept. The uniforms have a fixed size
     (n * opportunities), so the pairs depend on the city and the seed only: scenarios share them.
-    `places` is `residents_by_place(neighbourhood)`, computed here when not given.
+    `index` is `passing_index(neighbourhood, group, opportunities)`, computed here when not given.
     """
     n = len(group)
-    order, size, start = residents_by_place(neighbourhood) if places is None else places
+    first_local, local_extra, resident, resident_group, own_group = (
+        passing_index(neighbourhood, group, opportunities) if index is None else index)
     local = u_where < local_share
-    # Uniforms are in [0, 1), so truncating (astype) is flooring.
-    partner = np.minimum((u_who * n).astype(np.int64), n - 1)
-    home = np.repeat(neighbourhood, opportunities)[local]
-    partner[local] = order[np.minimum(start[home] + (u_who[local] * size[home]).astype(np.int64), n - 1)]
-    across = np.flatnonzero(np.repeat(group, opportunities) != group[partner])
-    return across // max(opportunities, 1), partner[across]
+    # The k-th of a place's residents, k = floor(u * size), or resident floor(u * n) of the city: one
+    # product with a scale of n + (size - n) or n + 0, exact in floating point. (Uniforms are in [0, 1),
+    # so truncating (astype) is flooring.)
+    scale = local * local_extra
+    scale += n
+    pick = (u_who * scale).astype(np.int64)
+    pick += local * first_local
+    np.minimum(pick, n - 1, out=pick)
+    pick += local * n
+    across = np.flatnonzero(own_group != resident_group[pick])
+    return across // max(opportunities, 1), resident[pick[across]]

@@ -61,10 +61,12 @@ def extended_contacts_change(ingroup_friends: sparse.csr_matrix, had_friend: np.
     ingroup friends (the matrix is symmetric 0/1, so counts stay exact integers). Touches only the people
     who changed, so a week without new or lost cross-group friendships costs no sparse product."""
     changed = np.flatnonzero(had_friend != has_friend)
-    rows = ingroup_friends[changed]
+    # The changed people's rows of the CSR matrix, read straight from its arrays (as `matrix[changed]` would).
+    first, length = ingroup_friends.indptr[changed], np.diff(ingroup_friends.indptr)[changed]
+    ends = np.cumsum(length)
+    friends = ingroup_friends.indices[np.arange(ends[-1] if ends.size else 0) + np.repeat(first - (ends - length), length)]
     step = np.where(has_friend[changed], 1, -1)
-    return np.bincount(rows.indices, weights=np.repeat(step, np.diff(rows.indptr)),
-                       minlength=len(has_friend)).astype(np.int64)
+    return np.bincount(friends, weights=np.repeat(step, length), minlength=len(has_friend)).astype(np.int64)
 
 
 def extended_contact_update(attitude: np.ndarray, extended: np.ndarray, ingroup_friend_count: np.ndarray,

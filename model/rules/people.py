@@ -10,6 +10,16 @@ import numpy as np
 from bridges.model.params import BelongingParams, DistressParams, DynamicsParams, EmploymentParams
 
 
+def power(base: float, count: np.ndarray) -> np.ndarray:
+    """base ** count for whole-number counts (flags, encounters): looked up in a table of base ** 0..max, which
+    holds the same numbers as the power itself, without a power per person."""
+    count = np.asarray(count)
+    if count.dtype.kind not in "biu" or count.size == 0:
+        return base ** count
+    index = count.view(np.uint8) if count.dtype == bool else count
+    return (base ** np.arange(int(index.max()) + 1, dtype=float))[index]
+
+
 def resolve_pending(pending: np.ndarray, u: np.ndarray, hazard: float | np.ndarray) -> np.ndarray:
     """A pending condition (asylum decision, family reunification, a course) ends with weekly `hazard`."""
     return pending & ~(u < hazard)
@@ -20,7 +30,7 @@ def improve_language(language: np.ndarray, studying: np.ndarray, encounters: np.
     """Language closes a share of its headroom per course week and per intergroup encounter:
     L' = L + (1 - L) (1 - (1 - c)^studying (1 - k)^encounters), c = language_course_gain,
     k = language_contact_gain."""
-    kept = (1.0 - d.language_course_gain) ** studying * (1.0 - d.language_contact_gain) ** encounters
+    kept = power(1.0 - d.language_course_gain, studying) * power(1.0 - d.language_contact_gain, encounters)
     return language + (1.0 - language) * (1.0 - kept)
 
 
@@ -47,8 +57,8 @@ def update_distress(distress: np.ndarray, group: np.ndarray, legal_pending: np.n
     """Distress rises with legal uncertainty, family separation and negative contact, and recovers
     toward the group's baseline D0:
     D' = D + (1 - D) (1 - (1 - l)^pending (1 - f)^separated (1 - n)^negative) - r (D - D0)."""
-    kept = ((1.0 - p.legal_uncertainty) ** legal_pending * (1.0 - p.family_separation) ** family_pending
-            * (1.0 - p.negative_contact) ** negative)
+    kept = (power(1.0 - p.legal_uncertainty, legal_pending) * power(1.0 - p.family_separation, family_pending)
+            * power(1.0 - p.negative_contact, negative))
     return np.clip(distress + (1.0 - distress) * (1.0 - kept) - p.recovery * (distress - p.baseline_for(group)), 0.0, 1.0)
 
 
@@ -56,7 +66,7 @@ def update_belonging(belonging: np.ndarray, group: np.ndarray, positive: np.ndar
                      p: BelongingParams) -> np.ndarray:
     """Belonging grows with positive intergroup contact and with work, and returns toward the group's
     baseline B0: B' = B + (1 - B) (1 - (1 - c)^positive (1 - w)^employed) - d (B - B0)."""
-    kept = (1.0 - p.positive_contact) ** positive * (1.0 - p.work) ** employed
+    kept = power(1.0 - p.positive_contact, positive) * power(1.0 - p.work, employed)
     return np.clip(belonging + (1.0 - belonging) * (1.0 - kept) - p.decay * (belonging - p.baseline_for(group)), 0.0, 1.0)
 
 
