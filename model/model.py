@@ -169,6 +169,7 @@ class BridgesModel(mesa.Model):
             anchor = norm_disposition(surveyed[name], usual, norms.rate, low, high)
             self.views_at_start[name] = (anchor, friends_start, neighbourhood_start)
         self.interventions = programmes
+        self.public = None  # week 0 has no incidental encounters of its own
         self.restart_clock()
 
     def restart_clock(self) -> None:
