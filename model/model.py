@@ -18,7 +18,9 @@ from bridges.model.metrics import group_metrics, misperception_per_person
 from bridges.model.params import EDUCATION_LEVELS, GROUPS, Params
 from bridges.model.rules.friendship import friendship_matrix
 from bridges.model.state import ARRIVING, State, initial_state
-from bridges.model.step import STEP_ORDER, initial_perceptions, run_week
+from bridges.model.rules.norms import disposition as norm_disposition
+from bridges.model.rules.norms import group_mean
+from bridges.model.step import STEP_ORDER, VIEW_RANGES, VIEWS, initial_perceptions, run_history_week, run_week
 from bridges.model.streams import Streams
 from bridges.model.ties import NETWORK, ContactBlock
 from bridges.model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
@@ -26,6 +28,12 @@ from bridges.model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_surv
 WARMUP_WEEK_OFFSET = 1_000_000
 """Warm-up weeks are numbered from here (offset + 1, ...), so their random draws, keyed by week, are
 none of the run's."""
+
+SETTLE_WEEK_OFFSET = 2_000_000
+"""Weeks of the contact history before the survey (`settle_dispositions`) are numbered from here."""
+SURVEYED_FIELDS = ("attitude", "anxiety", "trust", "distress", "belonging", "language", "employed", "studying",
+                   "legal_pending", "family_pending", "belief_education", "belief_employment", "belief_welfare")
+"""Person-level states the survey measures: held at their surveyed values while the contact history builds."""
 
 LEGAL_STATUS = ("granted", "pending")
 """Labels of `legal_pending` (False, True) in output tables."""
@@ -126,12 +134,52 @@ class BridgesModel(mesa.Model):
         self.survey_waves: list[pd.DataFrame] = []
         self.setting_counts: dict[tuple[str, str], np.ndarray] = {}
         """(kind, setting) -> [encounters, positive, negative] summed over the run (see tally_settings)."""
+        self._residents_created = False
+        self.settle_dispositions()
         self.warm_up(params.warmup_weeks)
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
-        self._residents_created = False
         self.datacollector = make_datacollector(self, type(self).agent_reporters)
         self.datacollector.collect(self)
+
+    def settle_dispositions(self) -> None:
+        """With `dynamics.disposition` (and norms) on: run the city's usual contact for `history_weeks` weeks
+        before week 0, without programmes, holding every surveyed state at its surveyed value, so tie
+        strengths, friendships, meetings, partners, recent contact, discrimination and threat carry a history;
+        then anchor each view to the disposition that makes the surveyed view the stationary state of that
+        contact (rules/norms.py `disposition`). Clock, records and contact counts restart afterwards."""
+        d, norms = self.params.dynamics.disposition, self.params.dynamics.norms
+        if not (d.enabled and norms.enabled):
+            return
+        state = self.state
+        surveyed = {name: getattr(state, name).copy() for name in SURVEYED_FIELDS}
+        change = {name: np.zeros(state.n) for name in VIEWS}
+        programmes, self.interventions = self.interventions, []
+        for week in range(1, d.history_weeks + 1):
+            self.steps = SETTLE_WEEK_OFFSET + week
+            run_history_week(self)  # the vectorised phases whatever the engine: both start from one history
+            for name in VIEWS:
+                change[name] += getattr(state, name) - surveyed[name]
+            for name, value in surveyed.items():
+                getattr(state, name)[:] = value
+        for name in VIEWS:
+            low, high = VIEW_RANGES[name]
+            _, friends_start, neighbourhood_start = self.views_at_start[name]
+            usual = group_mean(change[name] / d.history_weeks, state.group)
+            anchor = norm_disposition(surveyed[name], usual, norms.rate, low, high)
+            self.views_at_start[name] = (anchor, friends_start, neighbourhood_start)
+        self.interventions = programmes
+        self.public = None  # week 0 has no incidental encounters of its own
+        self.restart_clock()
+
+    def restart_clock(self) -> None:
+        """Week 0 again: no records, survey waves, setting tallies or run contact counts."""
+        self.steps = 0
+        self.records.clear()
+        self.survey_waves.clear()
+        self.setting_counts.clear()
+        for counts in (self.state.intergroup_contacts, self.state.positive_contacts, self.state.negative_contacts):
+            counts[:] = 0
 
     def warm_up(self, weeks: int) -> None:
         """Run the city `weeks` weeks before week 0 without programmes, then restart the clock, the records
@@ -144,12 +192,7 @@ class BridgesModel(mesa.Model):
             self.steps = WARMUP_WEEK_OFFSET + week  # Mesa's own clock (`time`) is left alone
             self.simulate_week()
         self.interventions = programmes
-        self.steps = 0
-        self.records.clear()
-        self.survey_waves.clear()
-        self.setting_counts.clear()
-        for counts in (self.state.intergroup_contacts, self.state.positive_contacts, self.state.negative_contacts):
-            counts[:] = 0
+        self.restart_clock()
 
     def _create_residents(self) -> None:
         """Create the resident agents (views, see model/agents.py) the first time anything asks for agents.

@@ -553,6 +553,14 @@ class NormParams:
 
 
 @dataclass(frozen=True)
+class DispositionParams:
+    """Views as dispositions: the surveyed views are the stationary state of each person's usual contact."""
+
+    enabled: bool
+    history_weeks: int = field(metadata=bounded(1, 1040, "weeks", "twenty years"))
+
+
+@dataclass(frozen=True)
 class ThreatParams:
     """Receiving members' perceived threat from beliefs, perceived group size and anxiety."""
 
@@ -610,6 +618,7 @@ class DynamicsParams:
     belief_observation: float = field(metadata=UNIT)
     belief_personal_weight: float = field(metadata=UNIT)
     norms: NormParams
+    disposition: DispositionParams
     threat: ThreatParams
     discrimination: DiscriminationParams
     variability: VariabilityParams

@@ -45,6 +45,8 @@ FRESH_BLOCK_FIELDS = tuple(f"block.{name}" for name in (
 """Fields of the public block, which is made afresh every week."""
 VIEWS = ("attitude", "anxiety", "trust")
 """Views of the outgroup that contact moves and norms anchor."""
+VIEW_RANGES = {"attitude": (0.0, THERMOMETER_MAX), "anxiety": (0.0, 1.0), "trust": (0.0, 1.0)}
+"""Each view's scale."""
 
 
 def phase(*, reads: tuple[str, ...], writes: tuple[str, ...]):
@@ -484,6 +486,19 @@ STEP_ORDER = (
     survey,                 # the virtual survey, in survey weeks
 )
 """The phases of one week, in order."""
+
+
+HISTORY_ORDER = tuple(step_phase for step_phase in STEP_ORDER if step_phase not in (
+    update_beliefs, update_livelihoods, update_wellbeing, record, survey))
+"""A week of the contact history before week 0 (model.py `settle_dispositions`): STEP_ORDER without the
+phases whose results are thrown away there (beliefs, livelihoods and wellbeing are held at their surveyed
+values; nothing is recorded or surveyed)."""
+
+
+def run_history_week(model) -> None:
+    """One week of the contact history: the phases of HISTORY_ORDER in turn."""
+    for step_phase in HISTORY_ORDER:
+        step_phase(model)
 
 
 def run_week(model) -> None:

@@ -8,6 +8,7 @@ programme that ends half-way, the same year with the information campaign, and a
 
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,8 @@ from bridges.model.params import GROUPS
 ALL_OFF = ("contact.incidental.enabled=false", "contact.partner.enabled=false", "contact.selection.enabled=false",
            "contact.generalisation.enabled=false", "contact.negativity.enabled=false",
            "dynamics.norms.enabled=false", "dynamics.threat.enabled=false",
-           "dynamics.discrimination.enabled=false", "dynamics.variability.enabled=false")
+           "dynamics.discrimination.enabled=false", "dynamics.variability.enabled=false",
+           "dynamics.disposition.enabled=false")
 """Every switch added for issue 9, off: the model as it was before those mechanisms."""
 
 PUBLISHED = {
@@ -43,11 +45,18 @@ PUBLISHED = {
     "programme_effect_sd_end": ("about 0.1 SD (preregistered trials); d about 0.4 (older RCTs)",
                                 "preregistered contact meta-analysis 2025; Paluck, Green & Green 2019"),
     "programme_effect_sd_later": ("persists a month or more, with decay", "Lemmer & Wagner 2015"),
+    "programme_effect_sd_year_after": ("smaller than at the end, still above 0 at follow-ups of months to a year",
+                                       "Lemmer & Wagner 2015"),
     "information_belief_sd": ("beliefs move markedly", "Grigorieff, Roth & Ubfal 2020; Hopkins, Sides & Citrin 2019"),
     "information_attitude_sd": ("attitudes barely move (near 0)", "Hopkins, Sides & Citrin 2019; Grigorieff et al. 2020"),
     "drift_points": ("near 0: a city without change should be near a steady state", "issue 9 (design requirement)"),
+    "drift_points_se": ("(standard error of the drift over seeds' people: its sampling noise)", ""),
 }
 """Pattern -> (published figure, source)."""
+YEAR_FIELDS = ("group", "attitude", "intergroup_contacts", "positive_contacts", "negative_contacts",
+               "extended_contacts", "outgroup_friends")
+"""Baseline states the year's patterns read at the end of the year (both runs then go on to a one-year follow-up
+of the programme)."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,7 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
     advance(information, options.weeks)
     effect_later = programme.state.attitude - baseline.state.attitude
     participants = programme.interventions[0].ever_enrolled
+    baseline_state_at_end = {name: getattr(baseline.state, name).copy() for name in YEAR_FIELDS}
     exposed = information.interventions[0].ever_enrolled
 
     rows = []
@@ -146,7 +156,11 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
         rows.append({"city": city, "variant": variant_name, "seed": seed, "pattern": pattern, "group": group,
                      "value": float(value)})
 
-    s = baseline.state
+    s = SimpleNamespace(**baseline_state_at_end, misperception=misperception_per_person(baseline.state))
+    year_after = options.programme_end + 52 - options.weeks  # weeks still to run for the one-year follow-up
+    advance(baseline, year_after)
+    advance(programme, year_after)
+    effect_year_after = programme.state.attitude - baseline.state.attitude
     sizes = {code: int(np.sum(s.group == code)) for code in range(len(GROUPS))}
     per_capita = {}
     for code, label in enumerate(GROUPS):
@@ -166,22 +180,25 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
         add("programme_participants", label, took_part.sum())
         add("programme_effect_sd_end", label, standardised(effect_end[took_part], sd_start[code]))
         add("programme_effect_sd_later", label, standardised(effect_later[took_part], sd_start[code]))
+        add("programme_effect_sd_year_after", label, standardised(effect_year_after[took_part], sd_start[code]))
     receiving, arriving = GROUPS.index("receiving"), GROUPS.index("arriving")
     add("per_capita_ratio_vs_size_ratio", "arriving/receiving",
         (per_capita[arriving] / per_capita[receiving]) / (sizes[receiving] / sizes[arriving])
         if per_capita[receiving] > 0 and sizes[arriving] else np.nan)
     reached = exposed & (information.state.group == receiving)
-    belief_change = misperception_per_person(information.state) - misperception_per_person(s)
+    belief_change = misperception_per_person(information.state) - s.misperception
     add("information_belief_sd", "receiving", standardised(-belief_change[reached], belief_sd))
     add("information_attitude_sd", "receiving",
         standardised(information.state.attitude[reached] - s.attitude[reached], sd_start[receiving]))
 
     drift = BridgesModel(city_params(overrides, city, variant, seed_key, f"steps={options.drift_weeks}",
                                      "scenario=baseline"))
-    start = {code: drift.state.attitude[drift.state.group == code].mean() for code in range(len(GROUPS))}
+    start_views = drift.state.attitude.copy()
     advance(drift, options.drift_weeks)
     for code, label in enumerate(GROUPS):
-        add("drift_points", label, drift.state.attitude[drift.state.group == code].mean() - start[code])
+        change = drift.state.attitude[drift.state.group == code] - start_views[drift.state.group == code]
+        add("drift_points", label, change.mean())
+        add("drift_points_se", label, change.std(ddof=1) / np.sqrt(change.size))
     return rows
 
 

@@ -68,3 +68,19 @@ def conform(value: np.ndarray, norm: np.ndarray, rate: float | np.ndarray) -> np
 def extended_anxiety(anxiety: np.ndarray, extended_share: np.ndarray, relief: float) -> np.ndarray:
     """X' = X (1 - a e): ingroup friends' outgroup friendships make meeting the outgroup less daunting."""
     return anxiety * (1.0 - np.minimum(relief * extended_share, 1.0))
+
+
+def disposition(surveyed: np.ndarray, usual_change: np.ndarray, rate: float, low: float, high: float) -> np.ndarray:
+    """The view a person returns to without their usual contact: D = clip(x0 - c / r, low, high), with x0 the
+    surveyed view, c the mean weekly change the usual contact causes while views are held at x0 (pooled over
+    the person's group: `group_mean`), and r the pull toward the norm (`conform`). The norm N = D + ... then
+    makes the surveyed state stationary: c + r (D - x0) = 0. Contact above the usual lifts a view, and the lift
+    fades without reinforcement."""
+    return np.clip(surveyed - usual_change / rate, low, high)
+
+
+def group_mean(value: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Each person's group mean of a value. The usual weekly change is pooled within the group: a person's own
+    few weeks of history are mostly Poisson noise, the stationarity claim is about each group's mean, and
+    individual differences in contact are left to show in individual views (the contact-attitude link)."""
+    return (np.bincount(group, weights=value) / np.bincount(group))[group]
