@@ -18,6 +18,10 @@ from bridges.model.config import compose_config, model_params, to_plain
 from bridges.model.model import make_city
 from bridges.model.streams import Streams
 
+CITY = ("city.n_agents=1000", "city.n_neighbourhoods=8", "steps=30")
+"""The city of the golden baseline and the directional tests (they share its runs, conftest `city_runs`):
+small enough for a third of a second per run, big enough that every programme enrols people; 30 weeks
+cover co-creation (weeks 4-27) and MHPSS (weeks 1-12) from start to end."""
 REPLICATES = 8
 SEEDS = tuple(range(REPLICATES))
 STANDARD_ERRORS = 3.0
@@ -25,10 +29,12 @@ STANDARD_ERRORS = 3.0
 
 
 class Replicate:
-    """One finished run: final and first week values, weekly means and a few totals."""
+    """One finished run: its timeseries, survey and cost tables, final and first week values, weekly means
+    and a few totals."""
 
     def __init__(self, model: BridgesModel, programme_encounters: int):
-        table = model.timeseries()
+        self.timeseries = table = model.timeseries()
+        self.survey = model.survey_table()
         self.series = table.set_index(["group", "metric", "step"]).value.sort_index()
         self.last_step = int(table.step.max())
         self.negative_contacts = int(model.state.negative_contacts.sum())
