@@ -45,23 +45,29 @@ the first failure, in workers forked from one warmed-up process. Then scripts/mu
 outputs/mutation/report.md. A mutant no test notices *survives*: it gets a test that kills it, or, if it
 cannot change behaviour, an entry with its one-line reason in tests/mutation_equivalent.yaml.
 
+- Where it runs: in build/mutation, a copy of the checkout with the package laid out as in a wheel
+  (bridges/model/, bridges/conf/, ...). mutmut names a mutant after its file's path and switches it on
+  only inside the module of that name, so model/rules/contact.py must sit at bridges/model/rules/contact.py
+  to be the module `bridges.model.rules.contact` the code imports; from the checkout's model/ it would be
+  `model.rules.contact`, and no mutant would ever be switched on. Checked by hand: under
+  `MUTANT_UNDER_TEST=bridges.model.rules.contact.x_pair_mean__mutmut_2` (0.5 -> 1.5) the golden test fails
+  at mutants/bridges/model/rules/contact.py ("week 1, group all, metric attitude_mean moved first"), and
+  passes with no mutant.
+- The phases of model/step.py are mutated too: they declare what they read and write in a table next to
+  STEP_ORDER (`ACCESS`), not in a decorator (mutmut leaves decorated functions alone).
 - Tests written to kill mutants: tests/test_rules_mutation_kills.py (exact values of every rule) and
   tests/test_intervention_units.py (effects, delivery helpers, coordination, cost, and a few whole-model
-  checks of what the golden city is too small to show).
+  checks of what the golden city is too small to show), tests/test_step_timing.py (the phase profile).
 - Mutants run against the fast exact tests only (pyproject.toml `[tool.mutmut]` says which and why): the
-  statistical tests over replicates (tests/test_directional.py) and the end-to-end tests are left out, so
-  the kill rate is a lower bound.
-- mutmut does not mutate decorated functions (decorators run at definition time): every phase of
-  model/step.py carries `@phase(reads=..., writes=...)`, so the phase bodies are not mutated; only the
-  `phase` decorator itself is, and it runs at import, before any mutant is switched on. The modelling
-  decisions the phases used to hold are rules in model/rules/ (mutated). Declaring the reads and writes
-  outside the function (a table next to STEP_ORDER) would bring the phase bodies back into reach.
-- How long: about 1,450 mutants. A killed mutant takes 1-3 s, a survivor 15-50 s (it runs every selected
-  test that calls its function). Measured on this 2-core machine shared with other engineers: 20-28
-  mutants a minute at load 6-8 (a full run about an hour), 8 a minute at load 11 (about 3 hours). When a
-  full run does not fit, check a seeded random sample: after the stats phase of `make mutation`,
-  `mutmut run $(python scripts/mutation_report.py --sample 230 --seed 0)`, then the report; its kill rate
-  estimates the full one (binomial standard error about 2 points at 230 mutants and 90%).
+  statistical tests over replicates and the long end-to-end tests are left out, so the kill rate is a
+  lower bound.
+- How long: about 2,770 mutants (1,450 before the phase bodies were mutated). A killed mutant takes 1-3 s,
+  a survivor 15-60 s (it runs every selected test that calls its function). On this 2-core machine shared
+  with other engineers: 8-28 mutants a minute depending on load, so a full run takes 2-6 hours. When a
+  full run does not fit, check a seeded random sample: after the stats phase of `make mutation`, in
+  build/mutation, `mutmut run $(python ../../scripts/mutation_report.py --sample 230 --seed 0)`, then the
+  report; its kill rate estimates the full one (binomial standard error about 2 points at 230 mutants
+  and 90%).
 
 """
 
