@@ -51,8 +51,8 @@ baseline: $(STAMP)
 MUTATION_STAMP := $(VENV)/.installed-mutation
 MUTATION_TREE := build/mutation
 mutation: $(MUTATION_STAMP)
-	rm -rf $(MUTATION_TREE) && mkdir -p $(MUTATION_TREE)/bridges
-	cp bridges/__init__.py $(MUTATION_TREE)/bridges/
+	rm -rf $(MUTATION_TREE) && mkdir -p $(MUTATION_TREE)
+	cp -r bridges $(MUTATION_TREE)/
 	for folder in model scenarios calibration conf; do cp -r $$folder $(MUTATION_TREE)/bridges/; done
 	cp -r pyproject.toml run.py README.md conf tests docs scripts benchmarks $(MUTATION_TREE)/
 	start=$$(date +%s); cd $(MUTATION_TREE) && nice -n 10 $(CURDIR)/$(VENV)/bin/mutmut run --max-children 2 | tail -n 3; \
