@@ -25,9 +25,9 @@ def small_params():
 
 @pytest.fixture(scope="session")
 def city_runs() -> Replicates:
-    """Runs of tests/paired.py's CITY, each made once per session (per worker under xdist): the golden
-    baseline and the directional tests ask for many of the same (scenario, seed) runs. Their files carry
-    the same xdist group (`SHARED_CITY`), so they run in one worker and share them."""
+    """Runs of tests/paired.py's CITY, each made once per session (per worker under xdist), on one built
+    city per seed: the golden baseline, mechanisms-off and directional tests run many arms of it. Their
+    files carry the same xdist group (`SHARED_CITY`), so they run in one worker and share them."""
     return Replicates(*CITY)
 
 

@@ -29,12 +29,10 @@ STANDARD_ERRORS = 3.0
 
 
 class Replicate:
-    """One finished run: its timeseries, survey and cost tables, final and first week values, weekly means
-    and a few totals."""
+    """One finished run: final and first week values, weekly means and a few totals."""
 
     def __init__(self, model: BridgesModel, programme_encounters: int):
-        self.timeseries = table = model.timeseries()
-        self.survey = model.survey_table()
+        table = model.timeseries()
         self.series = table.set_index(["group", "metric", "step"]).value.sort_index()
         self.last_step = int(table.step.max())
         self.negative_contacts = int(model.state.negative_contacts.sum())
@@ -64,24 +62,38 @@ class Replicates:
         self.plains: dict[tuple[str, ...], dict] = {}
         self.cities: dict[tuple[str, int], object] = {}
         self.runs: dict[tuple[tuple[str, ...], int], Replicate] = {}
+        self.models: dict[tuple[tuple[str, ...], int], tuple[BridgesModel, int]] = {}
+
+    def finished(self, overrides: tuple[str, ...], seed: int) -> tuple[BridgesModel, int]:
+        """A finished run's model and its programme encounters; kept only when asked for by `model`."""
+        if (overrides, seed) in self.models:
+            return self.models[overrides, seed]
+        if overrides not in self.plains:
+            self.plains[overrides] = to_plain(compose_config([*self.common, *overrides]))
+        plain = self.plains[overrides]
+        params = model_params({**plain, "seed": seed})
+        city_key = (repr(plain["city"]), seed)
+        if city_key not in self.cities:
+            self.cities[city_key] = make_city(params, Streams(seed))
+        model = BridgesModel(params, city=self.cities[city_key])
+        programme_encounters = 0
+        for _ in range(params.steps):
+            model.step()
+            programme_encounters += sum(int(block.encounters.sum()) for block in model.contact_blocks()
+                                        if block.name not in ("network", "public"))  # programmes' own blocks
+        return model, programme_encounters
 
     def run(self, overrides: tuple[str, ...], seed: int) -> Replicate:
         if (overrides, seed) not in self.runs:
-            if overrides not in self.plains:
-                self.plains[overrides] = to_plain(compose_config([*self.common, *overrides]))
-            plain = self.plains[overrides]
-            params = model_params({**plain, "seed": seed})
-            city_key = (repr(plain["city"]), seed)
-            if city_key not in self.cities:
-                self.cities[city_key] = make_city(params, Streams(seed))
-            model = BridgesModel(params, city=self.cities[city_key])
-            programme_encounters = 0
-            for _ in range(params.steps):
-                model.step()
-                programme_encounters += sum(int(block.encounters.sum()) for block in model.contact_blocks()
-                                            if block.name not in ("network", "public"))  # programmes' own blocks
-            self.runs[overrides, seed] = Replicate(model, programme_encounters)
+            self.runs[overrides, seed] = Replicate(*self.finished(overrides, seed))
         return self.runs[overrides, seed]
+
+    def model(self, overrides: tuple[str, ...], seed: int) -> BridgesModel:
+        """The finished model itself, kept (about 8 MB at 1,000 residents), for tests that compute their
+        own tables from it: under mutmut, a test is credited only with the code it calls itself."""
+        if (overrides, seed) not in self.models:
+            self.models[overrides, seed] = self.finished(overrides, seed)
+        return self.models[overrides, seed][0]
 
     def arm(self, *overrides: str) -> list[Replicate]:
         """The common overrides plus these, on every seed of SEEDS."""

@@ -6,8 +6,10 @@ timeseries, a summary of the virtual survey and the cost table must equal the fi
 bit for bit (runs are byte-reproducible, so no tolerance is needed). When a timeseries differs, the
 failure names the first week, group and metric that moved.
 
-The runs come from the session's `city_runs` (tests/conftest.py), shared with the directional tests:
-each arm builds the city of a seed once and runs on it, as scenario comparison does.
+The runs come from the session's `city_runs` (tests/conftest.py), shared with the mechanisms-off and
+directional tests: the city of a seed is built once and every arm runs on it, as scenario comparison
+does. Each test computes its table from the finished model itself (mutmut credits a test only with the
+code it calls, not with what a shared fixture computed for it).
 
 A deliberate behaviour change regenerates the files (`make baseline`) in the same commit, and the
 commit message says why. Files are stored and compared by pytest-regressions.
@@ -71,12 +73,12 @@ def first_divergence(expected: pd.DataFrame, obtained: pd.DataFrame) -> str | No
                 ids=lambda case: f"{case[0]}-seed{case[1]}")
 def golden_case(request, city_runs):
     scenario, seed = request.param
-    return f"{scenario}-seed{seed}", city_runs.run(golden_overrides(scenario), seed)
+    return f"{scenario}-seed{seed}", city_runs.model(golden_overrides(scenario), seed)
 
 
 def test_timeseries_matches_the_golden_baseline(golden_case, dataframe_regression, request):
-    name, run = golden_case
-    obtained = run.timeseries
+    name, model = golden_case
+    obtained = model.timeseries()
     stored = GOLDEN / f"{name}-timeseries.csv"
     if stored.exists() and not request.config.getoption("force_regen") and not request.config.getoption("regen_all"):
         moved = first_divergence(pd.read_csv(stored, index_col=0), obtained)
@@ -85,14 +87,14 @@ def test_timeseries_matches_the_golden_baseline(golden_case, dataframe_regressio
 
 
 def test_survey_summary_matches_the_golden_baseline(golden_case, dataframe_regression):
-    name, run = golden_case
-    dataframe_regression.check(survey_summary(run.survey), fullpath=GOLDEN / f"{name}-survey.csv",
+    name, model = golden_case
+    dataframe_regression.check(survey_summary(model.survey_table()), fullpath=GOLDEN / f"{name}-survey.csv",
                                default_tolerance=EXACT)
 
 
 def test_costs_match_the_golden_baseline(golden_case, dataframe_regression):
-    name, run = golden_case
-    costs = run.costs
+    name, model = golden_case
+    costs = model.intervention_costs()
     if costs.empty:  # the baseline has no programme: pin that as one explicit row
         costs = pd.DataFrame({"intervention": ["none"], "total_cost": [0.0]})
     dataframe_regression.check(costs, fullpath=GOLDEN / f"{name}-costs.csv", default_tolerance=EXACT)
@@ -101,7 +103,7 @@ def test_costs_match_the_golden_baseline(golden_case, dataframe_regression):
 def test_every_programme_in_the_golden_cases_enrols_people(city_runs):
     """Guard the golden cases themselves: a programme nobody joins would pin nothing."""
     for scenario in SCENARIOS[1:]:
-        costs = city_runs.run(golden_overrides(scenario), SEEDS[0]).costs
+        costs = city_runs.model(golden_overrides(scenario), SEEDS[0]).intervention_costs()
         reached = costs[costs.type != "coordination"]
         assert (reached.participants > 0).all(), f"{scenario}: a programme enrolled nobody in the golden city"
 

@@ -25,11 +25,11 @@ SCENARIOS = ("baseline", "volunteering", "co_creation", "mhpss", "structural", "
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_all_switches_off_reproduce_the_baseline_before_the_mechanisms(scenario, city_runs):
-    run = city_runs.run((*golden_overrides(scenario), *ALL_OFF), 0)  # the golden city (and its seed-0 build)
+    model = city_runs.model((*golden_overrides(scenario), *ALL_OFF), 0)  # the golden city, its seed-0 build
     stored = pd.read_csv(BEFORE / f"{scenario}-seed0-timeseries.csv", index_col=0)
-    obtained = run.timeseries.merge(stored[["step", "group", "metric"]], on=["step", "group", "metric"])
+    obtained = model.timeseries().merge(stored[["step", "group", "metric"]], on=["step", "group", "metric"])
     assert first_divergence(stored, obtained) is None, f"{scenario}: {first_divergence(stored, obtained)}"
     stored_survey = pd.read_csv(BEFORE / f"{scenario}-seed0-survey.csv", index_col=0)
-    obtained_survey = survey_summary(run.survey)[stored_survey.columns]
+    obtained_survey = survey_summary(model.survey_table())[stored_survey.columns]
     pd.testing.assert_frame_equal(obtained_survey.reset_index(drop=True), stored_survey.reset_index(drop=True),
                                   check_dtype=False, check_exact=True)
