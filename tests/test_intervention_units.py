@@ -311,3 +311,15 @@ def test_missing_delivery_option_is_named_with_its_method():
     with pytest.raises(InputError) as error:
         make_delivery("p", groups, 10, 20)
     assert str(error.value) == "interventions.p.delivery.group_size: missing value (needed by delivery method 'mixed_groups')"
+
+
+def test_partnership_runs_from_its_start_week_to_its_end_week_inclusive():
+    """A partnership ending before the run does (weeks 3-6 of 10) is active in exactly those weeks, ends
+    included; its weeks run count them."""
+    params = params_for("city.n_agents=300", "steps=10", "scenario=volunteering_coordinated",
+                        "interventions.coordination.delivery.start_week=3", "interventions.coordination.delivery.end_week=6")
+    partnership = next(i for i in build_interventions(params, 300) if type(i).__name__ == "Partnership")
+    assert [week for week in range(12) if partnership.active(week)] == [3, 4, 5, 6]
+    for week in range(1, 11):
+        partnership.deliver(SimpleNamespace(steps=week))
+    assert partnership.costs()["weeks_run"] == 4
