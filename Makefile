@@ -39,17 +39,24 @@ baseline: $(STAMP)
 	$(VENV)/bin/python -m pytest -q tests/test_golden.py --regen-all
 
 # Mutation testing (docs/mutation.md): mutmut over model/rules/, model/step.py and model/interventions/,
-# then a report in outputs/mutation/report.md. Not part of `make test`: about an hour on 2 cores at load 6-8,
-# about 3 hours when other work loads them to 11 (docs/mutation.md: how to check a seeded sample instead).
+# then a report in outputs/mutation/report.md. Not part of `make test`: 1-3 hours on 2 shared cores
+# (docs/mutation.md: how to check a seeded sample instead).
 # mutmut rather than cosmic-ray: it records which tests call each function and runs a mutant only against
 # those, fastest first, stopping at the first failure (-x), in workers forked from one warmed-up process;
 # cosmic-ray starts a fresh interpreter and runs the configured test command for every mutant.
-# A fresh run every time (rm -rf mutants): cached verdicts could outlive a changed test.
+# mutmut runs in $(MUTATION_TREE), the package laid out as in a wheel (bridges/model/, bridges/conf/, ...):
+# it names a mutant after its file's path and switches it on only in the module of that name, so the file
+# must sit where its import name says (bridges/model/rules/contact.py for bridges.model.rules.contact).
+# A fresh tree every time: cached verdicts could outlive a changed test.
 MUTATION_STAMP := $(VENV)/.installed-mutation
+MUTATION_TREE := build/mutation
 mutation: $(MUTATION_STAMP)
-	rm -rf mutants
-	start=$$(date +%s); nice -n 10 $(VENV)/bin/mutmut run --max-children 2 | tail -n 3; \
-	  $(VENV)/bin/python scripts/mutation_report.py --seconds $$(( $$(date +%s) - start ))
+	rm -rf $(MUTATION_TREE) && mkdir -p $(MUTATION_TREE)
+	cp -r bridges $(MUTATION_TREE)/
+	for folder in model scenarios calibration conf; do cp -r $$folder $(MUTATION_TREE)/bridges/; done
+	cp -r pyproject.toml run.py README.md conf tests docs scripts benchmarks $(MUTATION_TREE)/
+	start=$$(date +%s); cd $(MUTATION_TREE) && nice -n 10 $(CURDIR)/$(VENV)/bin/mutmut run --max-children 2 | tail -n 3; \
+	  $(CURDIR)/$(VENV)/bin/python $(CURDIR)/scripts/mutation_report.py --seconds $$(( $$(date +%s) - start ))
 
 $(MUTATION_STAMP): $(STAMP)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,mutation]' 2>&1 | $(QUIET_PIP)

@@ -6,7 +6,7 @@
                   feel_discrimination, record, survey)
 
 A phase only gathers arrays, calls pure rules and stores their results: every modelling decision is a
-rule. Each phase declares what it reads and writes (`@phase(reads=..., writes=...)`), naming fields of
+rule. Each phase declares what it reads and writes (`ACCESS`, a table next to STEP_ORDER), naming fields of
 `model.state` (`state.X`), of this week's per-person scratch `model.week` (`week.X`), of every contact
 block (`block.X`, model/ties.py: the city's intergroup ties and any programme's), and `blocks` (the
 list of blocks), `interventions` (their enrolment and counters), `records` and `survey_waves`;
@@ -16,6 +16,7 @@ after the phase (and block), drawn at a fixed size per tie or resident, so scena
 """
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -49,18 +50,6 @@ VIEW_RANGES = {"attitude": (0.0, THERMOMETER_MAX), "anxiety": (0.0, 1.0), "trust
 """Each view's scale."""
 
 
-def phase(*, reads: tuple[str, ...], writes: tuple[str, ...]):
-    """Declare the fields a phase reads and writes (see the module docstring for the names)."""
-    def declare(function):
-        function.reads, function.writes = frozenset(reads), frozenset(writes)
-        return function
-    return declare
-
-
-@phase(reads=("state.*", "block.layer", "block.source", "block.target"),
-       writes=("interventions", "blocks", "block.live", "block.negative_reduction", "state.distress",
-               *BELIEF_FIELDS, "state.legal_pending", "state.family_pending", "state.qualification_recognised",
-               "state.studying"))
 def deliver_interventions(model) -> None:
     """Each intervention enrols, loses drop-outs, applies its effect and counts its cost this week."""
     model.ties.negative_reduction[:] = anti_discrimination.no_cut(model.ties.size)
@@ -68,7 +57,6 @@ def deliver_interventions(model) -> None:
         intervention.deliver(model)
 
 
-@phase(reads=("state.neighbourhood", "state.group"), writes=("blocks", *FRESH_BLOCK_FIELDS))
 def gather_public_encounters(model) -> None:
     """Incidental encounters: this week's intergroup co-presences in public space become a fresh contact block
     (`model.public`) with public space's Allport conditions; none when `contact.incidental` is off."""
@@ -104,10 +92,6 @@ def setting_kind(model, block: ContactBlock) -> np.ndarray:
     return kinds[block.layer]
 
 
-@phase(reads=("state.anxiety", "state.distress", "state.responsibility", "state.employed", "state.attitude",
-              "state.trust", "block.rate", "block.live", "block.needs_employment", "block.voluntary", "block.friend",
-              "block.layer", "block.source", "block.target"),
-       writes=("block.encounters",))
 def meet(model) -> None:
     """Quantity: this week's encounters on every live intergroup tie of every contact block.
 
@@ -138,9 +122,6 @@ def meet(model) -> None:
             rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
 
 
-@phase(reads=("state.language", "state.anxiety", "state.distress", "block.conditions", "block.encounters",
-              "block.source", "block.target"),
-       writes=("block.quality",))
 def judge_quality(model) -> None:
     """Quality of each tie's encounters this week from its setting and the two people; NaN on ties without
     encounters (nothing to judge, so nothing is computed there)."""
@@ -162,9 +143,6 @@ def joined(arrays: list[np.ndarray], dtype=float) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
 
 
-@phase(reads=("state.group", "state.attitude", "block.quality", "block.encounters", "block.negative_reduction",
-              "block.source", "block.target"),
-       writes=("block.positive", "block.negative"))
 def judge_valence(model) -> None:
     """Each side of each encounter experiences it as positive or negative; with `contact.partner` on, the
     other side's prejudice counts too.
@@ -195,12 +173,6 @@ def judge_valence(model) -> None:
         block.positive[side][met], block.negative[side][met] = positive[end - met.size:end], negative[end - met.size:end]
 
 
-@phase(reads=("block.encounters", "block.positive", "block.negative", "block.friend", "block.met", "block.name",
-              "block.source", "block.target", "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
-              "state.recent_encounters"),
-       writes=("week.positive", "week.negative", "week.positive_weighted", "week.negative_weighted",
-               "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
-               "state.recent_encounters"))
 def tally_contacts(model) -> None:
     """Per-person totals this week (raw, and weighted: friend encounters count more, and with
     `contact.generalisation` on each encounter carries to the group by salience and novelty), and running
@@ -230,9 +202,6 @@ def tally_contacts(model) -> None:
         state.recent_encounters, encounters, model.params.dynamics.recent_contact_weight)
 
 
-@phase(reads=("block.met", "block.encounters", "block.source", "block.target", "state.group",
-              "state.distinct_partners", "state.positive_history", "week.positive"),
-       writes=("block.met", "state.distinct_partners", "state.variability", "state.positive_history"))
 def remember_partners(model) -> None:
     """Count partners met for the first time and each tie's meetings so far, and keep the running average of
     positive encounters; perceived outgroup variability follows the distinct partners met (`dynamics.variability`)."""
@@ -248,9 +217,6 @@ def remember_partners(model) -> None:
             v.baseline_for(state.group), state.distinct_partners, v.half_partners)
 
 
-@phase(reads=("state.group", "state.attitude", "state.anxiety", "state.trust", "state.positive_history",
-              "week.positive_weighted", "week.negative_weighted"),
-       writes=("state.attitude", "state.anxiety", "state.trust"))
 def update_attitudes(model) -> None:
     """Attitude, anxiety and trust move with the week's positive and negative contact; with
     `contact.negativity` on, on the log-odds with a negativity weight buffered by recent positive contact."""
@@ -269,8 +235,6 @@ def update_attitudes(model) -> None:
     state.trust[:] = update(state.trust, pos, neg, u.trust_step * susceptibility, k, 1.0, 0.0)
 
 
-@phase(reads=("block.positive", "block.negative", "block.strength", "block.source", "block.target"),
-       writes=("block.strength", "block.friend", "state.outgroup_friends"))
 def update_friendships(model) -> None:
     """Tie strength follows mutual positive contact; strong ties are cross-group friendships."""
     f, state = model.params.dynamics.friendship, model.state
@@ -283,7 +247,6 @@ def update_friendships(model) -> None:
         state.outgroup_friends += friendship_rules.ties_per_person(state.n, block.source, block.target, block.friend)
 
 
-@phase(reads=("state.outgroup_friends",), writes=("state.extended_contacts",))
 def extended_contact(model) -> None:
     """Count each person's ingroup friends who have cross-group friendships."""
     state = model.state
@@ -307,9 +270,6 @@ def ingroup_views(model, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return norm_rules.friends_mean(value, model.ingroup_friends, model.ingroup_friend_count, neighbourhood), neighbourhood
 
 
-@phase(reads=("state.group", "state.neighbourhood", "state.extended_contacts", "state.attitude", "state.anxiety",
-              "state.trust"),
-       writes=("state.attitude", "state.anxiety", "state.trust"))
 def follow_norms(model) -> None:
     """With `dynamics.norms` on: attitude, anxiety and trust drift toward the perceived ingroup norm (friends,
     neighbourhood, wider society), and ingroup friends' outgroup friendships warm the attitude norm and lower
@@ -333,9 +293,6 @@ def follow_norms(model) -> None:
     state.anxiety[:] = norm_rules.extended_anxiety(state.anxiety, extended_share, n.extended_anxiety_relief)
 
 
-@phase(reads=("state.group", "state.education", "state.employed", *BELIEF_FIELDS, "block.encounters", "block.source",
-              "block.target"),
-       writes=BELIEF_FIELDS)
 def update_beliefs(model) -> None:
     """Receiving members' beliefs drift toward the media prior and toward what they see in partners.
 
@@ -385,9 +342,6 @@ def current_threat(model) -> np.ndarray:
     return np.where(state.group == RECEIVING, level, np.nan)
 
 
-@phase(reads=("state.group", "state.neighbourhood", *BELIEF_FIELDS, "state.anxiety", "state.outgroup_friends",
-              "state.threat", "state.attitude"),
-       writes=("state.threat", "state.attitude"))
 def perceive_threat(model) -> None:
     """Perceived threat follows this week's beliefs, anxiety and friendships; with `dynamics.threat` on,
     its change moves receiving members' attitudes (information reaches attitudes only this way)."""
@@ -400,9 +354,6 @@ def perceive_threat(model) -> None:
     state.threat[:] = threat
 
 
-@phase(reads=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed",
-              "state.qualification_recognised", "week.positive", "week.negative"),
-       writes=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed"))
 def update_livelihoods(model) -> None:
     """Legal decisions, family reunification, courses, language and employment."""
     state, d, week = model.state, model.params.dynamics, model.week
@@ -416,9 +367,6 @@ def update_livelihoods(model) -> None:
     state.employed[:] = people_rules.update_employment(state.employed, draw("employment"), hazard, d.employment)
 
 
-@phase(reads=("state.group", "state.distress", "state.belonging", "state.legal_pending", "state.family_pending",
-              "state.employed", "week.positive", "week.negative"),
-       writes=("state.distress", "state.belonging"))
 def update_wellbeing(model) -> None:
     """Distress and belonging."""
     state, week, d = model.state, model.week, model.params.dynamics
@@ -428,8 +376,6 @@ def update_wellbeing(model) -> None:
                                                        d.belonging)
 
 
-@phase(reads=("state.group", "state.discrimination", "state.distress", "state.belonging", "week.negative"),
-       writes=("state.discrimination", "state.distress", "state.belonging"))
 def feel_discrimination(model) -> None:
     """With `dynamics.discrimination` on: arriving members' negative intergroup encounters build experienced
     discrimination, which raises distress and lowers belonging."""
@@ -453,16 +399,98 @@ def initial_perceptions(model) -> None:
     state.variability[:] = model.params.dynamics.variability.baseline_for(state.group)
 
 
-@phase(reads=("state.*", "week.positive", "week.negative"), writes=("records",))
 def record(model) -> None:
     """Append this week's metrics per group to the model's tidy records."""
     model.record_metrics(with_contact=True)
 
 
-@phase(reads=("state.*",), writes=("survey_waves",))
 def survey(model) -> None:
     """Field the virtual survey if this is a survey week."""
     model.field_survey_if_due()
+
+
+class Access(NamedTuple):
+    """What a phase reads and writes (see the module docstring for the names)."""
+
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+
+
+ACCESS = {
+    "deliver_interventions": Access(
+        reads=("state.*", "block.layer", "block.source", "block.target"),
+        writes=("interventions", "blocks", "block.live", "block.negative_reduction", "state.distress",
+                *BELIEF_FIELDS, "state.legal_pending", "state.family_pending", "state.qualification_recognised",
+                "state.studying")),
+    "gather_public_encounters": Access(
+        reads=("state.neighbourhood", "state.group"),
+        writes=("blocks", *FRESH_BLOCK_FIELDS)),
+    "meet": Access(
+        reads=("state.anxiety", "state.distress", "state.responsibility", "state.employed", "state.attitude",
+               "state.trust", "block.rate", "block.live", "block.needs_employment", "block.voluntary",
+               "block.friend", "block.layer", "block.source", "block.target"),
+        writes=("block.encounters",)),
+    "judge_quality": Access(
+        reads=("state.language", "state.anxiety", "state.distress", "block.conditions", "block.encounters",
+               "block.source", "block.target"),
+        writes=("block.quality",)),
+    "judge_valence": Access(
+        reads=("state.group", "state.attitude", "block.quality", "block.encounters", "block.negative_reduction",
+               "block.source", "block.target"),
+        writes=("block.positive", "block.negative")),
+    "tally_contacts": Access(
+        reads=("block.encounters", "block.positive", "block.negative", "block.friend", "block.met", "block.name", "block.source",
+               "block.target", "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
+               "state.recent_encounters"),
+        writes=("week.positive", "week.negative", "week.positive_weighted", "week.negative_weighted",
+                "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
+                "state.recent_encounters")),
+    "remember_partners": Access(
+        reads=("block.met", "block.encounters", "block.source", "block.target", "state.group",
+               "state.distinct_partners", "state.positive_history", "week.positive"),
+        writes=("block.met", "state.distinct_partners", "state.variability", "state.positive_history")),
+    "update_attitudes": Access(
+        reads=("state.group", "state.attitude", "state.anxiety", "state.trust", "state.positive_history",
+               "week.positive_weighted", "week.negative_weighted"),
+        writes=("state.attitude", "state.anxiety", "state.trust")),
+    "update_friendships": Access(
+        reads=("block.positive", "block.negative", "block.strength", "block.source", "block.target"),
+        writes=("block.strength", "block.friend", "state.outgroup_friends")),
+    "extended_contact": Access(
+        reads=("state.outgroup_friends",),
+        writes=("state.extended_contacts",)),
+    "follow_norms": Access(
+        reads=("state.group", "state.neighbourhood", "state.extended_contacts", "state.attitude", "state.anxiety",
+               "state.trust"),
+        writes=("state.attitude", "state.anxiety", "state.trust")),
+    "update_beliefs": Access(
+        reads=("state.group", "state.education", "state.employed", *BELIEF_FIELDS, "block.encounters",
+               "block.source", "block.target"),
+        writes=BELIEF_FIELDS),
+    "perceive_threat": Access(
+        reads=("state.group", "state.neighbourhood", *BELIEF_FIELDS, "state.anxiety", "state.outgroup_friends",
+               "state.threat", "state.attitude"),
+        writes=("state.threat", "state.attitude")),
+    "update_livelihoods": Access(
+        reads=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed",
+               "state.qualification_recognised", "week.positive", "week.negative"),
+        writes=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed")),
+    "update_wellbeing": Access(
+        reads=("state.group", "state.distress", "state.belonging", "state.legal_pending", "state.family_pending",
+               "state.employed", "week.positive", "week.negative"),
+        writes=("state.distress", "state.belonging")),
+    "feel_discrimination": Access(
+        reads=("state.group", "state.discrimination", "state.distress", "state.belonging", "week.negative"),
+        writes=("state.discrimination", "state.distress", "state.belonging")),
+    "record": Access(
+        reads=("state.*", "week.positive", "week.negative"),
+        writes=("records",)),
+    "survey": Access(
+        reads=("state.*",),
+        writes=("survey_waves",)),
+}
+"""What each phase of STEP_ORDER reads and writes, by name: a table rather than a decorator, so that
+mutmut (which skips decorated functions) mutates the phase bodies; tests/test_step_plan.py checks it."""
 
 
 STEP_ORDER = (

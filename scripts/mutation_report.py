@@ -6,10 +6,13 @@ survived, timeouts, equivalent, the kill rate, and every survivor with file:line
 
 An equivalent mutant is matched by function, original line and mutated line (stripped), not by
 mutmut's running number, so the list survives code moving around. Entries that match no surviving
-mutant are reported as stale. Run from the repository root: `python scripts/mutation_report.py`.
+mutant are reported as stale. mutmut runs in build/mutation (the package laid out as in a wheel, see the
+Makefile), so its results are under build/mutation/mutants/; the report names files and functions as in the
+checkout (model/rules/contact.py, model.rules.contact.willingness). `python scripts/mutation_report.py`.
 """
 
 import argparse
+import os
 import ast
 import random
 import subprocess
@@ -24,8 +27,10 @@ from mutmut.mutation.diff_apply import get_diff_for_mutant
 from mutmut.stats import status_by_exit_code
 
 ROOT = Path(__file__).resolve().parents[1]
+TREE = ROOT / "build" / "mutation"
+"""Where `make mutation` runs mutmut: bridges/model/... there is model/... here."""
 EQUIVALENT = ROOT / "tests" / "mutation_equivalent.yaml"
-MUTATED = ("model/rules/*.py", "model/step.py", "model/interventions/*.py")
+MUTATED = ("bridges/model/rules/*.py", "bridges/model/step.py", "bridges/model/interventions/*.py")
 """The files `make mutation` mutates (pyproject.toml [tool.mutmut] only_mutate)."""
 TARGET = 0.85
 SNAPSHOT = ROOT / "docs" / "mutation.md"
@@ -40,34 +45,51 @@ the first failure, in workers forked from one warmed-up process. Then scripts/mu
 outputs/mutation/report.md. A mutant no test notices *survives*: it gets a test that kills it, or, if it
 cannot change behaviour, an entry with its one-line reason in tests/mutation_equivalent.yaml.
 
+- Where it runs: in build/mutation, a copy of the checkout with the package laid out as in a wheel
+  (bridges/model/, bridges/conf/, ...). mutmut names a mutant after its file's path and switches it on
+  only inside the module of that name, so model/rules/contact.py must sit at bridges/model/rules/contact.py
+  to be the module `bridges.model.rules.contact` the code imports; from the checkout's model/ it would be
+  `model.rules.contact`, and no mutant would ever be switched on. Checked by hand: under
+  `MUTANT_UNDER_TEST=bridges.model.rules.contact.x_pair_mean__mutmut_2` (0.5 -> 1.5) the golden test fails
+  at mutants/bridges/model/rules/contact.py ("week 1, group all, metric attitude_mean moved first"), and
+  passes with no mutant.
+- The phases of model/step.py are mutated too: they declare what they read and write in a table next to
+  STEP_ORDER (`ACCESS`), not in a decorator (mutmut leaves decorated functions alone).
 - Tests written to kill mutants: tests/test_rules_mutation_kills.py (exact values of every rule) and
   tests/test_intervention_units.py (effects, delivery helpers, coordination, cost, and a few whole-model
-  checks of what the golden city is too small to show).
+  checks of what the golden city is too small to show), tests/test_step_timing.py (the phase profile).
 - Mutants run against the fast exact tests only (pyproject.toml `[tool.mutmut]` says which and why): the
-  statistical tests over replicates (tests/test_directional.py) and the end-to-end tests are left out, so
-  the kill rate is a lower bound.
-- mutmut does not mutate decorated functions (decorators run at definition time): every phase of
-  model/step.py carries `@phase(reads=..., writes=...)`, so the phase bodies are not mutated; only the
-  `phase` decorator itself is, and it runs at import, before any mutant is switched on. The modelling
-  decisions the phases used to hold are rules in model/rules/ (mutated). Declaring the reads and writes
-  outside the function (a table next to STEP_ORDER) would bring the phase bodies back into reach.
-- How long: about 1,450 mutants. A killed mutant takes 1-3 s, a survivor 15-50 s (it runs every selected
-  test that calls its function). Measured on this 2-core machine shared with other engineers: 20-28
-  mutants a minute at load 6-8 (a full run about an hour), 8 a minute at load 11 (about 3 hours). When a
-  full run does not fit, check a seeded random sample: after the stats phase of `make mutation`,
-  `mutmut run $(python scripts/mutation_report.py --sample 230 --seed 0)`, then the report; its kill rate
-  estimates the full one (binomial standard error about 2 points at 230 mutants and 90%).
+  statistical tests over replicates and the long end-to-end tests are left out, so the kill rate is a
+  lower bound.
+- How long: about 2,770 mutants (1,450 before the phase bodies were mutated). A killed mutant takes 1-3 s,
+  a survivor 15-60 s (it runs every selected test that calls its function). On this 2-core machine shared
+  with other engineers: 8-28 mutants a minute depending on load, so a full run takes 2-6 hours. When a
+  full run does not fit, check a seeded random sample: after the stats phase of `make mutation`, in
+  build/mutation, `mutmut run $(python ../../scripts/mutation_report.py --sample 230 --seed 0)`, then the
+  report; its kill rate estimates the full one (binomial standard error about 2 points at 230 mutants
+  and 90%).
 
 """
 
 
 def mutated_files() -> list[Path]:
-    return sorted(path.relative_to(ROOT) for pattern in MUTATED for path in ROOT.glob(pattern))
+    return sorted(path.relative_to(TREE) for pattern in MUTATED for path in TREE.glob(pattern))
+
+
+def module_of(path: Path) -> str:
+    """bridges/model/rules/contact.py -> bridges.model.rules.contact (mutmut's prefix of the mutant names)."""
+    return ".".join(path.with_suffix("").parts).removesuffix(".__init__")
+
+
+def as_in_checkout(name: str) -> str:
+    """bridges/model/step.py -> model/step.py, bridges.model.step.run_week -> model.step.run_week."""
+    return name.removeprefix("bridges/").removeprefix("bridges.")
 
 
 def function_name(path: Path, mutant: str) -> str:
-    """model.rules.contact.x_willingness__mutmut_3 -> model.rules.contact.willingness (methods: Class.method)."""
-    module = ".".join(path.with_suffix("").parts).removesuffix(".__init__")
+    """bridges.model.rules.contact.x_willingness__mutmut_3 -> bridges.model.rules.contact.willingness
+    (methods: Class.method)."""
+    module = module_of(path)
     local = mutant[len(module) + 1:].rsplit("__mutmut_", 1)[0]
     local = local.replace("xǁ", "").replace("ǁ", ".")  # mutmut's mangling of Class.method
     return f"{module}.{local[2:] if local.startswith('x_') else local}"
@@ -82,9 +104,8 @@ def changed_lines(diff: str) -> tuple[str, str]:
 
 def source_line(path: Path, function: str, original: str) -> int:
     """Line of `original` (its first line) inside the function's definition in the source file."""
-    module = ".".join(path.with_suffix("").parts).removesuffix(".__init__")
-    parts = function[len(module) + 1:].split(".")
-    lines = (ROOT / path).read_text().splitlines()
+    parts = function[len(module_of(path)) + 1:].split(".")
+    lines = (TREE / path).read_text().splitlines()
     scope = ast.parse("\n".join(lines))
     for name in parts:
         scope = next((node for node in scope.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))
@@ -131,8 +152,8 @@ def collect(names: set[str] | None = None) -> tuple[Counter, list[dict]]:
                 continue
             function = function_name(path, mutant)
             original, mutated = changed_lines(get_diff_for_mutant(mutant, path=path))
-            local = function[len(".".join(path.with_suffix("").parts).removesuffix(".__init__")) + 1:]
-            others.append({"mutant": mutant, "status": status, "path": str(path), "function": function, "local": local,
+            others.append({"mutant": mutant, "status": status, "path": as_in_checkout(str(path)),
+                           "function": as_in_checkout(function), "local": function[len(module_of(path)) + 1:],
                            "line": source_line(path, function, original), "original": original, "mutated": mutated})
     return counts, others
 
@@ -155,7 +176,7 @@ def report(counts: Counter, others: list[dict], equivalent: list[dict], seconds:
     lines = [
         "# Mutation testing report",
         "",
-        f"mutmut over {', '.join(MUTATED)}; code at commit {git_commit()}; "
+        f"mutmut over {', '.join(map(as_in_checkout, MUTATED))}; code at commit {git_commit()}; "
         f"written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC" + (f"; run took {seconds / 60:.0f} min." if seconds else "."),
         "",
         "| mutants | killed | survived (not equivalent) | equivalent | timeouts | other | kill rate |",
@@ -216,8 +237,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of --sample")
     parser.add_argument("--names", type=Path, default=None, help="report only the mutants named in this file")
     args = parser.parse_args()
-    if not (ROOT / "mutants").is_dir():
-        sys.exit("mutants/: no mutmut results; run `make mutation` first")
+    if not (TREE / "mutants").is_dir():
+        sys.exit(f"{(TREE / 'mutants').relative_to(ROOT)}/: no mutmut results; run `make mutation` first")
+    args.output, args.names = (path and path.resolve() for path in (args.output, args.names))
+    os.chdir(TREE)  # mutmut's result files are found relative to the working directory
     if args.sample is not None:
         print("\n".join(sample_unchecked(args.sample, args.seed)))
         return

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bridges.model.config import compose_config, model_params, to_plain
+from tests.paired import CITY, Replicates
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL_CITY = ["city.n_agents=600", "city.n_neighbourhoods=6", "steps=8"]
@@ -20,6 +21,18 @@ def params_for(*overrides: str):
 @pytest.fixture
 def small_params():
     return params_for(*SMALL_CITY)
+
+
+@pytest.fixture(scope="session")
+def city_runs() -> Replicates:
+    """Runs of tests/paired.py's CITY, each made once per session (per worker under xdist), on one built
+    city per seed: the golden baseline, mechanisms-off and directional tests run many arms of it. Their
+    files carry the same xdist group (`SHARED_CITY`), so they run in one worker and share them."""
+    return Replicates(*CITY)
+
+
+SHARED_CITY = pytest.mark.xdist_group("city_runs")
+"""Mark of the test files using `city_runs` (pytest-xdist's --dist loadgroup sends them to one worker)."""
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:

@@ -18,6 +18,10 @@ from bridges.model.config import compose_config, model_params, to_plain
 from bridges.model.model import make_city
 from bridges.model.streams import Streams
 
+CITY = ("city.n_agents=1000", "city.n_neighbourhoods=8", "steps=30")
+"""The city of the golden baseline and the directional tests (they share its runs, conftest `city_runs`):
+small enough for a third of a second per run, big enough that every programme enrols people; 30 weeks
+cover co-creation (weeks 4-27) and MHPSS (weeks 1-12) from start to end."""
 REPLICATES = 8
 SEEDS = tuple(range(REPLICATES))
 STANDARD_ERRORS = 3.0
@@ -58,24 +62,38 @@ class Replicates:
         self.plains: dict[tuple[str, ...], dict] = {}
         self.cities: dict[tuple[str, int], object] = {}
         self.runs: dict[tuple[tuple[str, ...], int], Replicate] = {}
+        self.models: dict[tuple[tuple[str, ...], int], tuple[BridgesModel, int]] = {}
+
+    def finished(self, overrides: tuple[str, ...], seed: int) -> tuple[BridgesModel, int]:
+        """A finished run's model and its programme encounters; kept only when asked for by `model`."""
+        if (overrides, seed) in self.models:
+            return self.models[overrides, seed]
+        if overrides not in self.plains:
+            self.plains[overrides] = to_plain(compose_config([*self.common, *overrides]))
+        plain = self.plains[overrides]
+        params = model_params({**plain, "seed": seed})
+        city_key = (repr(plain["city"]), seed)
+        if city_key not in self.cities:
+            self.cities[city_key] = make_city(params, Streams(seed))
+        model = BridgesModel(params, city=self.cities[city_key])
+        programme_encounters = 0
+        for _ in range(params.steps):
+            model.step()
+            programme_encounters += sum(int(block.encounters.sum()) for block in model.contact_blocks()
+                                        if block.name not in ("network", "public"))  # programmes' own blocks
+        return model, programme_encounters
 
     def run(self, overrides: tuple[str, ...], seed: int) -> Replicate:
         if (overrides, seed) not in self.runs:
-            if overrides not in self.plains:
-                self.plains[overrides] = to_plain(compose_config([*self.common, *overrides]))
-            plain = self.plains[overrides]
-            params = model_params({**plain, "seed": seed})
-            city_key = (repr(plain["city"]), seed)
-            if city_key not in self.cities:
-                self.cities[city_key] = make_city(params, Streams(seed))
-            model = BridgesModel(params, city=self.cities[city_key])
-            programme_encounters = 0
-            for _ in range(params.steps):
-                model.step()
-                programme_encounters += sum(int(block.encounters.sum()) for block in model.contact_blocks()
-                                            if block.name not in ("network", "public"))  # programmes' own blocks
-            self.runs[overrides, seed] = Replicate(model, programme_encounters)
+            self.runs[overrides, seed] = Replicate(*self.finished(overrides, seed))
         return self.runs[overrides, seed]
+
+    def model(self, overrides: tuple[str, ...], seed: int) -> BridgesModel:
+        """The finished model itself, kept (about 8 MB at 1,000 residents), for tests that compute their
+        own tables from it: under mutmut, a test is credited only with the code it calls itself."""
+        if (overrides, seed) not in self.models:
+            self.models[overrides, seed] = self.finished(overrides, seed)
+        return self.models[overrides, seed][0]
 
     def arm(self, *overrides: str) -> list[Replicate]:
         """The common overrides plus these, on every seed of SEEDS."""

@@ -1,12 +1,16 @@
 """Scenario comparison: paired effects on common random numbers, intervals, costs, and run.py."""
 
+import contextlib
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
 
+import run
 from bridges.model.errors import InputError
 from bridges.scenarios.compare import compare_options, cost_effectiveness, paired_effects, run_replicate, scenario_configs
-from tests.conftest import run_cli
+from tests.inprocess import assert_clean_rejection, run_main
 
 TINY = ["city.n_agents=800", "city.n_neighbourhoods=4", "steps=8"]
 
@@ -64,11 +68,15 @@ def test_compare_options_are_validated(compare, message):
 
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory):
+    """A comparison through run.main in this process, one replicate after another (no worker processes to
+    start; replicates in parallel worker processes run in tests/test_hardening.py)."""
     folder = tmp_path_factory.mktemp("compare") / "out"
-    result = run_cli("--config-name", "compare", "compare.scenarios=[baseline,co_creation,coordination_only]",
-                     "compare.replicates=3", "compare.jobs=2", *TINY, f"run.output_dir={folder}")
-    assert result.returncode == 0, result.stderr
-    return folder, result.stdout
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = run.main(["--config-name", "compare", "compare.scenarios=[baseline,co_creation,coordination_only]",
+                         "compare.replicates=3", "compare.jobs=1", *TINY, f"run.output_dir={folder}"])
+    assert code == 0, stderr.getvalue()
+    return folder, stdout.getvalue()
 
 
 def test_comparison_writes_its_files(comparison):
@@ -106,8 +114,6 @@ def test_cost_table_reports_cost_effectiveness(comparison):
     assert cost.total_cost["baseline"] == 0 and cost.total_cost["co_creation"] > 0
 
 
-def test_bad_comparison_input_is_one_line_and_exit_2(tmp_path):
-    result = run_cli("--config-name", "compare", "compare.scenarios=[baseline,utopia]", *TINY, cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stderr.strip().startswith("error: compare.scenarios: no scenario 'utopia'")
-    assert list(tmp_path.iterdir()) == []
+def test_bad_comparison_input_is_one_line_and_exit_2(tmp_path, capsys):
+    result = run_main(capsys, tmp_path, "--config-name", "compare", "compare.scenarios=[baseline,utopia]", *TINY)
+    assert_clean_rejection(result, "compare.scenarios: no scenario 'utopia'", tmp_path)

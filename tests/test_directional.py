@@ -6,17 +6,17 @@ differences (tests/paired.py: P(t_7 > 3) = 0.01 when there is no effect)."""
 import numpy as np
 import pytest
 
-from tests.paired import Replicates, assert_paired_effect, paired_differences
+from tests.conftest import SHARED_CITY
+from tests.paired import assert_paired_effect, paired_differences
 
-CITY = ("city.n_agents=1000", "city.n_neighbourhoods=8", "steps=30")
-"""Small enough for a third of a second per run; every programme enrols people in it (as in the golden
-baseline), and 30 weeks cover co-creation (weeks 4-27) and MHPSS (weeks 1-12) from start to end."""
+pytestmark = SHARED_CITY
 
 
 @pytest.fixture(scope="module")
-def arm():
-    """arm(*overrides): runs of CITY plus the overrides on seeds 0-7, each run once per module."""
-    return Replicates(*CITY).arm
+def arm(city_runs):
+    """arm(*overrides): runs of tests/paired.py's CITY plus the overrides on seeds 0-7, each run once per
+    session (shared with the golden baseline)."""
+    return city_runs.arm
 
 
 # ---- interventions against the baseline -----------------------------------------------------------

@@ -1,9 +1,15 @@
 """Golden baseline: stored reference results that pin the model's behaviour exactly.
 
-For a small city, the baseline and one scenario per intervention type are run on two seeds; the full
+For a small city (tests/paired.py's CITY, 1,000 residents, 30 weeks: every programme enrols people and
+runs from start to end), the baseline and one scenario per intervention type are run on two seeds; the full
 timeseries, a summary of the virtual survey and the cost table must equal the files in tests/golden/
 bit for bit (runs are byte-reproducible, so no tolerance is needed). When a timeseries differs, the
 failure names the first week, group and metric that moved.
+
+The runs come from the session's `city_runs` (tests/conftest.py), shared with the mechanisms-off and
+directional tests: the city of a seed is built once and every arm runs on it, as scenario comparison
+does. Each test computes its table from the finished model itself (mutmut credits a test only with the
+code it calls, not with what a shared fixture computed for it).
 
 A deliberate behaviour change regenerates the files (`make baseline`) in the same commit, and the
 commit message says why. Files are stored and compared by pytest-regressions.
@@ -15,14 +21,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bridges.model import BridgesModel
 from bridges.model.survey import SURVEY_ITEMS
-from tests.conftest import params_for
+from tests.conftest import SHARED_CITY
 
+pytestmark = SHARED_CITY
 GOLDEN = Path(__file__).parent / "golden"
-GOLDEN_CITY = ("city.n_agents=1000", "city.n_neighbourhoods=8", "steps=30")
-"""Small enough to run in a second, big enough that every programme enrols people; 30 weeks cover
-co-creation (weeks 4-27) and MHPSS (weeks 1-12) from start to end."""
 SCENARIOS = ("baseline", "volunteering", "co_creation", "mhpss", "information", "structural",
              "anti_discrimination", "volunteering_coordinated")
 """The baseline and one scenario per intervention type (coordination rides on volunteering)."""
@@ -30,11 +33,10 @@ SEEDS = (0, 1)
 EXACT = {"rtol": 0.0, "atol": 0.0}
 
 
-def golden_run(scenario: str, seed: int) -> BridgesModel:
-    model = BridgesModel(params_for(*GOLDEN_CITY, f"scenario={scenario}", f"seed={seed}"))
-    for _ in range(model.params.steps):
-        model.step()
-    return model
+def golden_overrides(scenario: str) -> tuple[str, ...]:
+    """The overrides of a golden case on top of tests/paired.py's CITY (the baseline is the default
+    scenario: no override, so the case is the directional tests' baseline arm)."""
+    return () if scenario == "baseline" else (f"scenario={scenario}",)
 
 
 def survey_summary(survey: pd.DataFrame) -> pd.DataFrame:
@@ -69,9 +71,9 @@ def first_divergence(expected: pd.DataFrame, obtained: pd.DataFrame) -> str | No
 
 @pytest.fixture(scope="module", params=[(s, seed) for s in SCENARIOS for seed in SEEDS],
                 ids=lambda case: f"{case[0]}-seed{case[1]}")
-def golden_case(request):
+def golden_case(request, city_runs):
     scenario, seed = request.param
-    return f"{scenario}-seed{seed}", golden_run(scenario, seed)
+    return f"{scenario}-seed{seed}", city_runs.model(golden_overrides(scenario), seed)
 
 
 def test_timeseries_matches_the_golden_baseline(golden_case, dataframe_regression, request):
@@ -98,10 +100,10 @@ def test_costs_match_the_golden_baseline(golden_case, dataframe_regression):
     dataframe_regression.check(costs, fullpath=GOLDEN / f"{name}-costs.csv", default_tolerance=EXACT)
 
 
-def test_every_programme_in_the_golden_cases_enrols_people():
+def test_every_programme_in_the_golden_cases_enrols_people(city_runs):
     """Guard the golden cases themselves: a programme nobody joins would pin nothing."""
     for scenario in SCENARIOS[1:]:
-        costs = golden_run(scenario, SEEDS[0]).intervention_costs()
+        costs = city_runs.model(golden_overrides(scenario), SEEDS[0]).intervention_costs()
         reached = costs[costs.type != "coordination"]
         assert (reached.participants > 0).all(), f"{scenario}: a programme enrolled nobody in the golden city"
 

@@ -17,7 +17,7 @@ from bridges.model.errors import InputError
 from bridges.model.interventions import build_interventions
 from bridges.model.interventions.anti_discrimination import AntiDiscriminationParams, combine_cuts, negative_contact_cut, no_cut
 from bridges.model.interventions.contact_setting import SettingParams, programme_block, set_live
-from bridges.model.interventions.coordination import CoordinationParams, boosted_support, coordinated
+from bridges.model.interventions.coordination import CoordinationParams, Partnership, boosted_support, coordinated
 from bridges.model.interventions.cost import CostAccount
 from bridges.model.interventions.delivery import (eligible, form_groups, in_draw_order, make_delivery, match_buddies, pick,
                                           target_count)
@@ -311,3 +311,29 @@ def test_missing_delivery_option_is_named_with_its_method():
     with pytest.raises(InputError) as error:
         make_delivery("p", groups, 10, 20)
     assert str(error.value) == "interventions.p.delivery.group_size: missing value (needed by delivery method 'mixed_groups')"
+
+
+def test_partnership_runs_from_its_start_week_to_its_end_week_inclusive():
+    """A partnership ending before the run does (weeks 3-6 of 10) is active in exactly those weeks, ends
+    included; its weeks run count them."""
+    params = params_for("city.n_agents=300", "steps=10", "scenario=volunteering_coordinated",
+                        "interventions.coordination.delivery.start_week=3", "interventions.coordination.delivery.end_week=6")
+    partnership = next(i for i in build_interventions(params, 300) if isinstance(i, Partnership))
+    assert [week for week in range(12) if partnership.active(week)] == [3, 4, 5, 6]
+    for week in range(1, 11):
+        partnership.deliver(SimpleNamespace(steps=week))
+    assert partnership.costs()["weeks_run"] == 4
+
+
+def test_missing_buddy_option_is_named_with_its_key():
+    pairs = delivery(method="buddy_pairs", buddy_targeting=None, group_size=None, arriving_per_group=None)
+    with pytest.raises(InputError) as error:
+        make_delivery("p", pairs, 10, 20)
+    assert str(error.value) == "interventions.p.delivery.buddy_targeting: missing value (needed by delivery method 'buddy_pairs')"
+
+
+def test_partnership_refuses_an_entry_of_another_effect_kind():
+    params = params_for("city.n_agents=300", "scenario=volunteering")
+    with pytest.raises(InputError) as error:
+        Partnership("volunteering", params.interventions["volunteering"], 10)
+    assert str(error.value) == "interventions.volunteering.effect.kind: a partnership's effect kind is 'coordination'"

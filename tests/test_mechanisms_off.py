@@ -12,26 +12,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bridges.model import BridgesModel
 from bridges.scenarios.validate import ALL_OFF
-from tests.conftest import params_for
-from tests.test_golden import GOLDEN_CITY, first_divergence, survey_summary
+from tests.conftest import SHARED_CITY
+from tests.test_golden import first_divergence, golden_overrides, survey_summary
+
+pytestmark = SHARED_CITY
 
 BEFORE = Path(__file__).parent / "golden_mechanisms_off"
 SCENARIOS = ("baseline", "volunteering", "co_creation", "mhpss", "structural", "anti_discrimination",
              "volunteering_coordinated")
 
 
-def run_all_off(scenario: str) -> BridgesModel:
-    model = BridgesModel(params_for(*GOLDEN_CITY, f"scenario={scenario}", "seed=0", *ALL_OFF))
-    for _ in range(model.params.steps):
-        model.step()
-    return model
-
-
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_all_switches_off_reproduce_the_baseline_before_the_mechanisms(scenario):
-    model = run_all_off(scenario)
+def test_all_switches_off_reproduce_the_baseline_before_the_mechanisms(scenario, city_runs):
+    model = city_runs.model((*golden_overrides(scenario), *ALL_OFF), 0)  # the golden city, its seed-0 build
     stored = pd.read_csv(BEFORE / f"{scenario}-seed0-timeseries.csv", index_col=0)
     obtained = model.timeseries().merge(stored[["step", "group", "metric"]], on=["step", "group", "metric"])
     assert first_divergence(stored, obtained) is None, f"{scenario}: {first_divergence(stored, obtained)}"

@@ -6,7 +6,8 @@ import pytest
 
 from bridges.model import BridgesModel
 from bridges.model.params import GROUPS
-from tests.conftest import params_for, run_cli
+from tests.conftest import params_for
+from tests.inprocess import run_main
 
 PRESETS = ("germany", "sweden", "croatia", "jordan")
 EUROPE = ("germany", "sweden", "croatia")
@@ -73,10 +74,10 @@ def test_small_preset_city_builds_with_both_groups(preset):
     assert set(np.unique(model.state.group)) == set(range(len(GROUPS)))
 
 
-def test_jordan_runs_end_to_end_and_reports_segregation(tmp_path):
+def test_jordan_runs_end_to_end_and_reports_segregation(tmp_path, capsys):
     folder = tmp_path / "jordan"
-    result = run_cli("city=jordan", *SMALL, "run.progress=off", f"run.output_dir={folder}")
-    assert result.returncode == 0, result.stderr
+    result = run_main(capsys, tmp_path, "city=jordan", *SMALL, "run.progress=off", f"run.output_dir={folder}")
+    assert result.code == 0, result.stderr
     requested = params_for("city=jordan").city.segregation
     lines = [line for line in (folder / "report.md").read_text().splitlines()
              if line.startswith("| dissimilarity_neighbourhood | segregation=")]

@@ -1,6 +1,8 @@
 """Unit tests of the issue-9 mechanism rules (model/rules/encounters, partner, selection, generalisation,
 negativity, norms, threat, variability): exact hand-computed values, boundaries and properties."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -38,6 +40,15 @@ def test_outgroup_exposure_mixes_neighbourhood_and_city_shares():
     assert exposure[0] == pytest.approx(0.6 * 1 / 4 + 0.4 * 1 / 8)  # receiving in 0
     assert exposure[3] == pytest.approx(0.6 * 3 / 4 + 0.4 * 7 / 8)  # arriving in 0
     assert exposure[4] == pytest.approx(0.4 * 1 / 8)  # receiving in 1: only the city share
+
+
+def test_outgroup_exposure_of_an_empty_city_is_empty_and_silent():
+    """No residents: an empty result, without numpy's "mean of an empty slice" warning or an error."""
+    empty = np.zeros(0, dtype=np.int64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exposure = outgroup_exposure(empty, empty, local_share=0.6)
+    assert exposure.shape == (0,)
 
 
 def test_public_pairs_follow_the_uniforms_exactly():

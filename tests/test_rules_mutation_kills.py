@@ -270,3 +270,24 @@ def test_update_belief_equation():
 
 def test_misperception_exact():
     np.testing.assert_allclose(beliefs.misperception(A([[0.2, 0.5, 0.9]]), A([0.5, 0.5, 0.3])), [0.3])
+
+
+# ---- survivors of the full mutation run (2026-11-26): exact values where the earlier tests' numbers hid them
+def test_buffered_weight_divides_the_history_by_the_half_buffer():
+    from bridges.model.rules.negativity import buffered_weight
+    # k = 1 + (3 - 1) / (1 + 2 / 4) = 1 + 2 / 1.5
+    assert buffered_weight(3.0, np.array([2.0]), 4.0)[0] == pytest.approx(1.0 + 2.0 / 1.5)
+
+
+def test_perceived_norm_divides_by_the_total_weight():
+    from bridges.model.rules.norms import perceived_norm
+    # N = 10 + (2 (30 - 20) + 1 (50 - 40)) / (2 + 1 + 2) = 10 + 30 / 5
+    norm = perceived_norm(np.array([10.0]), np.array([30.0]), np.array([20.0]), np.array([50.0]), np.array([40.0]),
+                          2.0, 1.0, 2.0)
+    assert norm[0] == pytest.approx(16.0)
+
+
+def test_extended_anxiety_relief_is_capped_at_all_of_it():
+    from bridges.model.rules.norms import extended_anxiety
+    # relief x share = 1.5 > 1: the relief takes all of the anxiety, never below zero
+    assert extended_anxiety(np.array([0.4]), np.array([0.75]), 2.0)[0] == 0.0

@@ -10,7 +10,7 @@ import pytest
 from bridges.model import BridgesModel
 from bridges.model.model import Week
 from bridges.model.state import State
-from bridges.model.step import STEP_ORDER
+from bridges.model.step import ACCESS, STEP_ORDER
 from bridges.model.ties import ContactBlock
 from tests.conftest import params_for
 
@@ -121,6 +121,18 @@ def writes_per_phase(phase_effects) -> dict[str, list[set[str]]]:
     return {name: [names for names, _ in weeks] for name, weeks in phase_effects.items()}
 
 
+def reads(phase) -> frozenset[str]:
+    return frozenset(ACCESS[phase.__name__].reads)
+
+
+def writes(phase) -> frozenset[str]:
+    return frozenset(ACCESS[phase.__name__].writes)
+
+
+def test_every_phase_and_only_phases_declare_access():
+    assert list(ACCESS) == [phase.__name__ for phase in STEP_ORDER]
+
+
 def declared(names: frozenset[str]) -> set[str]:
     """Declared names with `state.*` expanded to every state field."""
     expanded = {f"state.{field}" for field in State.field_names()} if "state.*" in names else set()
@@ -130,28 +142,28 @@ def declared(names: frozenset[str]) -> set[str]:
 @pytest.mark.parametrize("phase", STEP_ORDER, ids=lambda phase: phase.__name__)
 def test_phase_writes_only_what_it_declares(writes_per_phase, phase):
     for week, names in enumerate(writes_per_phase[phase.__name__], start=1):
-        undeclared = names - declared(phase.writes)
+        undeclared = names - declared(writes(phase))
         assert not undeclared, f"{phase.__name__} wrote {sorted(undeclared)} in week {week} without declaring it"
 
 
 @pytest.mark.parametrize("phase", STEP_ORDER, ids=lambda phase: phase.__name__)
 def test_every_declared_write_happens(writes_per_phase, phase):
     happened = set().union(*writes_per_phase[phase.__name__])
-    missing = declared(phase.writes) - happened
+    missing = declared(writes(phase)) - happened
     assert not missing, f"{phase.__name__} declares {sorted(missing)} but never wrote them"
 
 
 @pytest.mark.parametrize("phase", STEP_ORDER, ids=lambda phase: phase.__name__)
 def test_phase_looks_up_only_what_it_declares(phase_effects, phase):
     looked_up = set().union(*(names for _, names in phase_effects[phase.__name__]))
-    undeclared = looked_up - declared(phase.reads) - declared(phase.writes)
+    undeclared = looked_up - declared(reads(phase)) - declared(writes(phase))
     assert not undeclared, f"{phase.__name__} looked up {sorted(undeclared)} without declaring them"
 
 
 @pytest.mark.parametrize("phase", STEP_ORDER, ids=lambda phase: phase.__name__)
 def test_every_declared_read_happens(phase_effects, phase):
     looked_up = set().union(*(names for _, names in phase_effects[phase.__name__]))
-    missing = {name for name in phase.reads if name != "state.*"} - looked_up
+    missing = {name for name in reads(phase) if name != "state.*"} - looked_up
     assert not missing, f"{phase.__name__} declares reading {sorted(missing)} but never looked them up"
 
 
@@ -160,7 +172,7 @@ def test_declared_names_are_fields():
              | {f"week.{f.name}" for f in fields(Week)} | {f"block.{f.name}" for f in fields(ContactBlock)}
              | set(WHOLE))
     for phase in STEP_ORDER:
-        unknown = (phase.reads | phase.writes) - known
+        unknown = (reads(phase) | writes(phase)) - known
         assert not unknown, f"{phase.__name__} names unknown fields {sorted(unknown)}"
         assert re.fullmatch(r"[a-z_]+", phase.__name__)
 
