@@ -21,6 +21,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bridges.calibration.calibrated_file import expand_calibrated_files
 from bridges.model import BridgesModel
 from bridges.model.config import PROGRESS_DISABLE, compose_config, config_groups, model_params, run_options, to_plain
 from bridges.model.errors import InputError
@@ -208,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         config_name, overrides, show, variants = parse_args(argv)
+        overrides = expand_calibrated_files(overrides)  # +calibrated=PATH: a calibrated.yaml anywhere
         plain = to_plain(compose_config(overrides, config_name))
         if show:
             import yaml
