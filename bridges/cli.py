@@ -26,6 +26,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bridges.calibration.calibrated_file import expand_calibrated_files
 from bridges.model import BridgesModel
 from bridges.model.config import PROGRESS_DISABLE, compose_config, config_groups, model_params, run_options, to_plain
 from bridges.model.errors import InputError
@@ -220,6 +221,7 @@ def dispatch(argv: list[str]) -> tuple[Path, list[str]] | None:
         return aggregate_command(argv[1:])
     multirun = [arg for arg in argv if arg in MULTIRUN_FLAGS]
     config_name, overrides, show, variants = parse_args([arg for arg in argv if arg not in MULTIRUN_FLAGS])
+    overrides = expand_calibrated_files(overrides)  # +calibrated=PATH: a calibrated.yaml anywhere
     if multirun:
         from bridges.sweep import sweep_command
 

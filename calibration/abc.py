@@ -1,5 +1,6 @@
-"""ABC-SMC over the declared free parameters with pyabc: local worker processes or a Dask cluster, a
-database to stop, resume and re-analyse, and the posterior read back as a weighted sample."""
+"""ABC-SMC over the declared free parameters with pyabc: on a local or remote Dask cluster (or pyabc's
+single-core or forking multicore sampler), a database to stop, resume and re-analyse, and the posterior
+read back as a weighted sample."""
 
 import logging
 from dataclasses import dataclass
@@ -12,8 +13,10 @@ from bridges.calibration.parameters import FreeParameter
 from bridges.calibration.simulate import Simulator
 from bridges.model.errors import InputError
 
-SAMPLERS = ("multicore", "dask", "single")
-
+SAMPLERS = ("dask", "multicore", "single")
+"""dask: a Dask cluster (`dask_address`, or a local one of spawned processes: the default, safe from any
+parent); multicore: pyabc's forked workers (least overhead, but only from a process without threads);
+single: one process (debugging)."""
 
 @dataclass(frozen=True)
 class AbcOptions:
@@ -35,25 +38,29 @@ def _prior(parameters: list[FreeParameter]):
 
 
 def _sampler(options: AbcOptions):
-    """pyabc's multicore sampler (forked worker processes), its Dask sampler on the cluster at
-    `dask_address` (None = a local cluster of `workers` single-threaded processes), or its single-core
-    sampler (no worker processes: for a process that already runs threads, such as a test runner, where
-    a fork can deadlock), with the client to close afterwards."""
+    """The ABC sampler and the Dask client to close afterwards (None for the other samplers).
+
+    The default local Dask cluster starts its workers as fresh interpreters (start method 'spawn', set
+    here whatever the user's Dask config says), so it is safe from a parent that already runs threads
+    (a test runner, a notebook, BLAS or progress-bar threads). pyabc's multicore sampler always forks
+    (pyabc.sampler.util.get_mp_context), and a fork of a threaded process can deadlock: it is an
+    explicit choice for a plain single-threaded command line only."""
     from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
 
     if options.sampler == "single":
         return SingleCoreSampler(), None
     if options.sampler == "multicore":
         return MulticoreEvalParallelSampler(n_procs=options.workers), None
+    import dask
     from distributed import Client, LocalCluster
 
     if options.dask_address:
         client = Client(options.dask_address)
     else:
-        client = Client(LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
-                                     dashboard_address=None))
+        with dask.config.set({"distributed.worker.multiprocessing-method": "spawn"}):
+            client = Client(LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=None))
     return DaskDistributedSampler(dask_client=client, batch_size=1), client
-
 
 PROGRESS_LINES = ("t: ", "Accepted:", "Stop", "Calibration sample")
 """pyabc log lines shown as progress: each generation's tolerance (eps), its acceptance rate, the stop."""

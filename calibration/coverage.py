@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bridges.calibration.abc import AbcOptions, read_posterior, run_abc
+from bridges.calibration.abc import SAMPLERS, AbcOptions, read_posterior, run_abc
 from bridges.calibration.make_example_data import RESPONDENTS, synthetic_survey
 from bridges.calibration.parameters import apply_parameters, load_priors, prior_draws
 from bridges.calibration.report import INTERVAL, weighted_quantile
@@ -91,12 +91,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--generations", type=int, default=6)
     parser.add_argument("--max-simulations", type=int, default=700)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sampler", default="dask", choices=SAMPLERS,
+                        help="dask (default: a local cluster of spawned processes), multicore (forks), single")
     parser.add_argument("--n-agents", type=int, default=2000)
     parser.add_argument("--steps", type=int, default=52)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--out", type=Path, default=Path("outputs/coverage"))
     args = parser.parse_args(argv)
-    options = AbcOptions(args.population, args.generations, args.max_simulations, 0.05, "multicore",
+    options = AbcOptions(args.population, args.generations, args.max_simulations, 0.05, args.sampler,
                          args.workers, None)
     _, text = run_study(args.site, args.datasets, options, args.out, args.n_agents, args.steps, args.seed)
     print(text)

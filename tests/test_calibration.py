@@ -150,12 +150,13 @@ def tiny_data(tmp_path_factory):
     return folder, len(survey)
 
 
-def calibrate(folder, name, *extra):
-    """A tiny calibration in this process. The single-core sampler by default: pyabc's multicore sampler
-    forks, and a fork of the threaded test runner can deadlock (it did once in a fresh-clone run)."""
+def calibrate(folder, name, *extra, sampler="single"):
+    """A tiny calibration in this process; pyabc's single-core sampler unless told otherwise (None: the
+    configured default)."""
+    chosen = [f"calibration.sampler={sampler}"] if sampler else []
     return run.main(["--config-name", "calibrate", f"calibration.data={folder / 'survey.csv'}",
                      "calibration.site=germany", f"calibration.database={folder / 'abc.db'}",
-                     f"run.output_dir={folder / name}", "calibration.sampler=single", *TINY, *extra])
+                     f"run.output_dir={folder / name}", *chosen, *TINY, *extra])
 
 
 def test_calibrate_resume_and_reanalyse(tiny_data, capsys):
@@ -187,18 +188,41 @@ def test_calibrate_resume_and_reanalyse(tiny_data, capsys):
     assert list(resumed.generation) == [0, 1]
 
 
-def test_calibrate_on_a_local_dask_cluster(tiny_data):
+def test_default_sampler_runs_inside_the_threaded_test_runner(tiny_data):
+    """The default sampler (a local Dask cluster of spawned workers) calibrates from a process that runs
+    threads, here the test runner plus a thread kept busy with a lock, as pytest, Dask, BLAS or tqdm
+    threads can be: a forked worker could inherit that lock held and deadlock. Hang guard, not a timing
+    assertion: faulthandler dumps every thread's stack and ends the test process after 15 minutes."""
+    import faulthandler
+    import threading
+
+    assert to_plain(compose_config([], "calibrate"))["calibration"]["sampler"] == "dask"
     folder, _ = tiny_data
-    assert calibrate(folder, "dask", "calibration.sampler=dask", "calibration.workers=2",
-                     f"calibration.database={folder / 'dask.db'}") == 0
-    assert len(pd.read_parquet(folder / "dask" / "posterior.parquet")) == 6
+    stop, lock = threading.Event(), threading.Lock()
+
+    def busy():
+        while not stop.is_set():
+            with lock:
+                stop.wait(0.001)
+
+    thread = threading.Thread(target=busy, daemon=True)
+    thread.start()
+    faulthandler.dump_traceback_later(900, exit=True)
+    try:
+        assert calibrate(folder, "default", "calibration.workers=2", f"calibration.database={folder / 'dask.db'}",
+                         sampler=None) == 0
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        stop.set()
+        thread.join()
+    assert len(pd.read_parquet(folder / "default" / "posterior.parquet")) == 6
 
 
 @pytest.mark.parametrize("extra, message", [
     (["calibration.site=atlantis"], "calibration.site: must be one of"),
     (["calibration.data=nowhere.csv"], "nowhere.csv: file not found"),
     (["calibration.population=1"], "calibration.population: must be a whole number 2 or more"),
-    (["calibration.sampler=ray"], "calibration.sampler: must be one of multicore, dask, single"),
+    (["calibration.sampler=ray"], "calibration.sampler: must be one of dask, multicore, single"),
     (["calibration.analyse=true", "calibration.database=none.db"], "none.db does not exist"),
 ])
 def test_bad_calibration_input_is_one_line_and_writes_nothing(tiny_data, capsys, extra, message):

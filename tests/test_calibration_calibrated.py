@@ -1,0 +1,71 @@
+"""`+calibrated=PATH`: a calibrated.yaml anywhere on disk loads into runs and comparisons like
+`+calibrated=<name>` does from conf/calibrated/."""
+
+import pytest
+import yaml
+
+import run
+from bridges.calibration.calibrated_file import expand_calibrated_files
+from bridges.model.config import compose_config, to_plain
+from bridges.model.errors import InputError
+
+CALIBRATED = """# @package _global_
+# Calibrated parameters for site germany (a file a calibration run wrote)
+contact:
+  update:
+    attitude_step: 0.0175
+  quality:
+    intercept: -0.25
+city:
+  layers:
+    workplace:
+      contact_rate: 2
+"""
+
+
+@pytest.fixture
+def calibrated(tmp_path):
+    path = tmp_path / "elsewhere" / "calibrated.yaml"
+    path.parent.mkdir()
+    path.write_text(CALIBRATED)
+    return path
+
+
+def test_file_values_come_first_so_later_overrides_win(calibrated):
+    expanded = expand_calibrated_files(["city=germany", f"+calibrated={calibrated}", "contact.quality.intercept=1.5"])
+    assert expanded == ["contact.update.attitude_step=0.0175", "contact.quality.intercept=-0.25",
+                        "city.layers.workplace.contact_rate=2", "city=germany", "contact.quality.intercept=1.5"]
+    plain = to_plain(compose_config(expanded))
+    assert plain["contact"]["update"]["attitude_step"] == 0.0175
+    assert plain["city"]["layers"]["workplace"]["contact_rate"] == 2
+    assert plain["contact"]["quality"]["intercept"] == 1.5  # the user's own override wins, as over a group file
+    assert expand_calibrated_files(["+calibrated=germany"]) == ["+calibrated=germany"]  # an option name stays
+
+
+@pytest.mark.parametrize("text, message", [
+    ("contact: {update: {attitude_step: fast}}\n", "contact.update.attitude_step: a calibrated value must be a number"),
+    ("- 1\n- 2\n", "a calibrated config must map keys to values"),
+    ("defaults: [config]\n", "defaults: a calibrated config sets values only"),
+    ("contact: {update: [\n", "not valid YAML"),
+])
+def test_malformed_calibrated_file(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
+        expand_calibrated_files([f"+calibrated={path}"])
+
+
+def test_run_and_comparison_load_a_calibrated_file(calibrated, tmp_path, capsys):
+    tiny = ["city=germany", "city.n_agents=200", "city.n_neighbourhoods=4", "steps=4", "run.progress=off"]
+    assert run.main([*tiny, f"+calibrated={calibrated}", f"run.output_dir={tmp_path / 'run'}"]) == 0
+    config = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+    assert config["contact"]["update"]["attitude_step"] == 0.0175
+    # the run records the values, not the path: it stays reproducible if the file moves
+    assert "contact.update.attitude_step=0.0175" in yaml.safe_load((tmp_path / "run" / "overrides.yaml").read_text())
+    assert run.main(["--config-name", "compare", *tiny, f"+calibrated={calibrated}", "compare.replicates=2",
+                     "compare.scenarios=[baseline,co_creation]", f"run.output_dir={tmp_path / 'compare'}"]) == 0
+    overrides = yaml.safe_load((tmp_path / "compare" / "overrides.yaml").read_text())
+    assert "contact.quality.intercept=-0.25" in overrides
+    assert run.main([*tiny, f"+calibrated={tmp_path / 'missing.yaml'}", f"run.output_dir={tmp_path / 'no'}"]) == 2
+    assert "missing.yaml: file not found" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
