@@ -734,7 +734,8 @@ def sensitivity_cli(plain: dict, overrides: list[str], launcher: Launcher | None
         check_sweep_folder(prepared.options.sweep_dir, folder)
     with StagedFolder(folder, unique) as staged:
         write_config(staged.path, plain, overrides)
-        lines = evaluate_and_write(prepared, staged.path, run["progress"], launcher or choose_launcher(prepared.options))
+        lines = evaluate_and_write(prepared, staged.path, run["progress"],
+                                   launcher or choose_launcher(prepared.options))
     return staged.final, lines
 
 
@@ -760,7 +761,7 @@ def evaluate_and_write(prepared: Prepared, folder: Path, progress: str, launcher
     seconds = time.perf_counter() - start
     swept = all("runs" in result for result in results)
     cpu_seconds = None if swept else sum(result["cpu_seconds"] for result in results)
-    sweep_dir = next(iter(results[0]["runs"].values())).parent.parent if swept else None
+    sweep_dir = next(iter(results[0]["runs"].values())).parent.parent if swept else None  # SWEEP/runs/<hash>
     if swept:
         pd.DataFrame([(point, scenario, seed, run.name, str(run)) for point, result in enumerate(results)
                       for (scenario, seed), run in result["runs"].items()],
