@@ -238,12 +238,13 @@ def _write_manifest(sweep_dir: Path, config_name: str, sweep: list[str], points:
     partial.replace(path)
 
 
-def check_sweep_dir(sweep_dir: Path) -> None:
-    """A sweep folder is new, or one written by a sweep (resumed): never a user's other folder."""
+def check_sweep_dir(sweep_dir: Path, key: str = "run.output_dir") -> None:
+    """A sweep folder is new, or one written by a sweep (resumed): never a user's other folder. `key`
+    names the setting that chose it."""
     if sweep_dir.is_symlink() or (sweep_dir.exists() and not sweep_dir.is_dir()):
-        raise InputError(f"run.output_dir: {sweep_dir} is not a folder")
+        raise InputError(f"{key}: {sweep_dir} is not a folder")
     if sweep_dir.is_dir() and any(sweep_dir.iterdir()) and not (sweep_dir / MANIFEST).is_file():
-        raise InputError(f"run.output_dir: {sweep_dir} holds files but no {MANIFEST}: not a sweep folder")
+        raise InputError(f"{key}: {sweep_dir} holds files but no {MANIFEST}: not a sweep folder")
 
 
 def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT_LAUNCHER,
@@ -256,11 +257,11 @@ def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT
     for overrides in points:
         if any(_parse(text).is_sweep_override() for text in overrides):
             raise InputError(f"{' '.join(overrides)}: a point cannot hold a sweep (a,b); expand it first")
-    planned = plan(points, config_name)
     if launcher not in LAUNCHERS:
         raise InputError(f"hydra/launcher: must be one of {', '.join(LAUNCHERS)}, got {launcher!r}")
     check_sweep_dir(sweep_dir)
     hydra_launcher = _launcher(sweep_dir, launcher, list(launcher_overrides), config_name)
+    planned = plan(points, config_name)  # after the launcher: composing thousands of points takes a while
     largest = max((plain for _, plain in planned), key=lambda c: c["city"]["n_agents"] * c["steps"])
     note = check_resources(estimate(largest["city"]["n_agents"], largest["steps"]), "each run of this sweep")
     if note:

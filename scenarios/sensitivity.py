@@ -12,8 +12,11 @@ runs with the same seeds (seed, seed + 1, ...: common random numbers), so two po
 parameters, not by chance, and the same study twice gives identical indices. An outcome with
 `effect_of: SCENARIO` in the study is that scenario minus baseline on the same seeds.
 
-The evaluation step is pluggable (`Launcher`): a function that maps `evaluate_point` over a list of
-points and returns the results in order; joblib with a progress bar is the local default.
+The evaluation step is pluggable (`Launcher`): a function that maps the evaluator over a list of
+points and returns the results in order; joblib with a progress bar is the local default. With
+`sensitivity.launcher=sweep` every simulation is instead a run of a resumable sweep (bridges.sweep), through
+the same Hydra launchers as `bridges -m` (joblib, submitit_local, submitit_slurm): complete runs survive a
+failed analysis and are reused by the next one.
 
 Not to be confused with calibration/sensitivity.py: a one-at-a-time check of which survey statistics
 constrain which calibration parameters.
@@ -22,6 +25,7 @@ constrain which calibration parameters.
 import copy
 import fnmatch
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +53,8 @@ from bridges.model.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folde
 from bridges.model.errors import InputError  # noqa: E402
 from bridges.model.params import MAX_SEED  # noqa: E402
 from bridges.model.resources import available_cores  # noqa: E402
+from bridges.sweep import LAUNCHERS as SWEEP_LAUNCHERS  # noqa: E402
+from bridges.sweep import check_sweep_dir, run_points  # noqa: E402
 
 METHODS = ("morris", "sobol")
 MEASURES = ("change", "final", "mean")
@@ -58,13 +64,18 @@ OUTCOME_GROUPS = ("arriving", "receiving", "all")
 """Groups an outcome can read: either community, or everyone ("all")."""
 BASELINE = "baseline"
 OPTION_KEYS = {"study", "method", "trajectories", "levels", "samples", "second_order", "replicates",
-               "resamples", "confidence", "jobs", "launcher"}
+               "resamples", "confidence", "jobs", "launcher", "sweep_launcher", "sweep_settings", "sweep_dir"}
 PARAMETER_KEYS = {"key", "low", "high", "log", "multiply", "integer", "unit", "meaning", "source"}
 OUTCOME_KEYS = {"group", "metric", "measure", "effect_of", "unit", "meaning"}
 MAX_POINTS = 1_000_000
 """Most design points a study may ask for (a million simulations is beyond any laptop or cluster budget)."""
 TOP = 3
 """Parameters named in the summary sentence of each outcome."""
+SWEEP = "sweep"
+"""The launcher that runs every simulation as a run of a resumable sweep (SweepLauncher)."""
+DEFAULT_SWEEP_DIR = OUTPUTS_ROOT / "sensitivity" / "sweep"
+"""Where sweep runs go unless sensitivity.sweep_dir says: one pool for every analysis, each run in
+runs/<config hash>, so a rerun, or another study sharing configurations, computes nothing twice."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +152,9 @@ class SensitivityOptions:
     confidence: float
     jobs: int
     launcher: str
+    sweep_launcher: str  # with launcher=sweep: the sweep's Hydra launcher
+    sweep_settings: tuple[str, ...]  # with launcher=sweep: hydra.launcher.KEY=VALUE overrides
+    sweep_dir: Path  # with launcher=sweep: the sweep folder
 
 
 def _whole(section: dict, key: str, least: int, most: int = MAX_POINTS) -> int:
@@ -180,12 +194,55 @@ def sensitivity_options(plain: dict) -> SensitivityOptions:
     jobs = section["jobs"]
     if not isinstance(jobs, int) or isinstance(jobs, bool) or not (jobs == -1 or 1 <= jobs <= 4096):
         raise InputError(f"sensitivity.jobs: must be -1 (all cores) or a whole number from 1 to 4,096, got {jobs!r}")
-    if section["launcher"] not in LAUNCHERS:
-        raise InputError(f"sensitivity.launcher: must be one of {', '.join(LAUNCHERS)}, got {section['launcher']!r}")
+    if section["launcher"] not in (*LAUNCHERS, SWEEP):
+        raise InputError(f"sensitivity.launcher: must be one of {', '.join((*LAUNCHERS, SWEEP))}, got "
+                         f"{section['launcher']!r}")
+    if section["sweep_launcher"] not in SWEEP_LAUNCHERS:
+        raise InputError(f"sensitivity.sweep_launcher: must be one of {', '.join(SWEEP_LAUNCHERS)}, got "
+                         f"{section['sweep_launcher']!r}")
+    sweep_dir = section["sweep_dir"]
+    if sweep_dir is not None and (not isinstance(sweep_dir, str) or not sweep_dir):
+        raise InputError(f"sensitivity.sweep_dir: must be a folder or null, got {sweep_dir!r}")
     return SensitivityOptions(section["study"], section["method"], _whole(section, "trajectories", 2), levels,
                               samples, section["second_order"], _whole(section, "replicates", 1, 10_000),
                               _whole(section, "resamples", 10, 100_000), confidence,
-                              min(jobs, available_cores()) if jobs > 0 else jobs, section["launcher"])
+                              min(jobs, available_cores()) if jobs > 0 else jobs, section["launcher"],
+                              section["sweep_launcher"], launcher_settings(section["sweep_settings"]),
+                              Path(sweep_dir) if sweep_dir else DEFAULT_SWEEP_DIR)
+
+
+def _hydra_value(value, where: str) -> str:
+    """A setting's value in Hydra's override grammar (strings quoted, so any text stays one value)."""
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        if "${" in value:
+            raise InputError(f"{where}: {value!r}: a launcher setting cannot contain '${{'")
+        # In Hydra's quoted strings a backslash is literal unless it precedes a quote (or the closing one)
+        escaped = re.sub(r"(\\*)'", lambda m: m.group(1) * 2 + "\\'", value)
+        return "'" + re.sub(r"(\\+)$", lambda m: m.group(1) * 2, escaped) + "'"
+    if isinstance(value, list):
+        return "[" + ",".join(_hydra_value(item, where) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{key}:{_hydra_value(item, f'{where}.{key}')}" for key, item in value.items()) + "}"
+    raise InputError(f"{where}: must be a number, text, true/false, a list or a mapping, got {value!r}")
+
+
+def launcher_settings(settings) -> tuple[str, ...]:
+    """sensitivity.sweep_settings ({KEY: VALUE}, or null: none) as the sweep launcher's hydra.launcher.KEY=VALUE
+    overrides (the launcher itself checks that it knows each KEY)."""
+    if settings is None:
+        return ()
+    if not isinstance(settings, dict):
+        raise InputError(f"sensitivity.sweep_settings: must be a mapping such as {{partition:short,timeout_min:60}}, "
+                         f"got {settings!r}")
+    for key in settings:
+        if not isinstance(key, str) or not key.isidentifier():
+            raise InputError(f"sensitivity.sweep_settings.{key}: not a launcher setting's name")
+    return tuple(f"hydra.launcher.{key}={_hydra_value(value, f'sensitivity.sweep_settings.{key}')}"
+                 for key, value in settings.items())
 
 
 def study_path(choice: str) -> Path:
@@ -309,6 +366,12 @@ def apply_point(plain: dict, parameters: tuple[Parameter, ...], values: dict[str
 def model_overrides(overrides: list[str]) -> list[str]:
     """The user's overrides that reach the model (sensitivity.* choose the analysis)."""
     return [o for o in overrides if not o.lstrip("+~").startswith("sensitivity.")]
+
+
+def simulation_overrides(overrides: list[str]) -> list[str]:
+    """The user's overrides every simulation shares: the model's, without run.* (the analysis's folder and
+    progress bar are no simulation's)."""
+    return [o for o in model_overrides(overrides) if not o.lstrip("+~").startswith("run.")]
 
 
 def scenario_configs(plain: dict, overrides: list[str], study: Study) -> dict[str, dict]:
@@ -435,6 +498,41 @@ def serial_launcher(function: Callable, items: list, jobs: int, progress: str) -
 
 
 LAUNCHERS: dict[str, Launcher] = {"joblib": joblib_launcher, "serial": serial_launcher}
+
+
+@dataclass(frozen=True)
+class SweepLauncher:
+    """A Launcher that runs every simulation of every point as a run of a resumable sweep
+    (bridges.sweep.run_points: `sweep_dir/runs/<config hash>`, validated before launch, complete runs
+    skipped, identical configurations run once) with one of the sweep's Hydra launchers, then reads each
+    run's weekly series (timeseries.parquet, exact floats) and combines them into the point's outcomes.
+    Each result also names the point's run folders, keyed (scenario, seed)."""
+
+    sweep_dir: Path
+    launcher: str = "joblib"
+    settings: tuple[str, ...] = ()  # hydra.launcher.KEY=VALUE
+
+    def __call__(self, evaluator: Evaluator, items: list, jobs: int, progress: str) -> list:
+        runs = [evaluator.overrides(item) for item in items]
+        settings = list(self.settings)
+        if self.launcher == "joblib" and not any(s.startswith("hydra.launcher.n_jobs=") for s in settings):
+            settings.append(f"hydra.launcher.n_jobs={jobs}")
+        folders = iter(run_points([overrides for point in runs for overrides in point.values()], self.sweep_dir,
+                                  self.launcher, settings))
+        results = []
+        for point in runs:
+            located = {key: next(folders) for key in point}
+            series = {key: weekly_series(pd.read_parquet(folder / "timeseries.parquet"))
+                      for key, folder in located.items()}
+            results.append({"outcomes": evaluator.combine(series), "runs": located})
+        return results
+
+
+def choose_launcher(options: SensitivityOptions) -> Launcher:
+    """The launcher sensitivity.launcher names (with launcher=sweep, set up by the sweep_* options)."""
+    if options.launcher == SWEEP:
+        return SweepLauncher(options.sweep_dir.absolute(), options.sweep_launcher, options.sweep_settings)
+    return LAUNCHERS[options.launcher]
 
 
 def design(study: Study, options: SensitivityOptions, seed: int) -> np.ndarray:
@@ -571,8 +669,9 @@ def plot_indices(indices: pd.DataFrame, study: Study, method: str, folder: Path)
 
 
 def report(study: Study, options: SensitivityOptions, lines: list[str], convergence: pd.DataFrame | None,
-           runs: int, seconds: float, cpu_seconds: float) -> str:
-    """The run's report.md: what was varied, over what, how, and the sentences."""
+           runs: int, seconds: float, cpu_seconds: float | None, sweep_dir: Path | None = None) -> str:
+    """The run's report.md: what was varied, over what, how, and the sentences. With `sweep_dir` the
+    simulations ran as that sweep's runs (complete ones reused, so their CPU time is not this analysis's)."""
     ranges = "\n".join(f"| {p.name} | `{p.key}`{' (multiplier)' if p.multiply else ''} | {p.low:g} - {p.high:g}"
                        f"{' (log)' if p.log else ''} | {p.unit} | {p.source} |" for p in study.parameters)
     how = (f"Morris screening, r = {options.trajectories} trajectories on a {options.levels}-level grid"
@@ -580,7 +679,9 @@ def report(study: Study, options: SensitivityOptions, lines: list[str], converge
            f"Sobol indices, N = {options.samples} base samples{' with second order' if options.second_order else ''}")
     text = (f"# Sensitivity: {study.name}\n\n{study.description}\n\n{how}; {runs:,} simulations "
             f"({options.replicates} seed(s) per point, common random numbers) in {seconds:.0f} s wall, "
-            f"{cpu_seconds:.0f} s CPU in the simulations; intervals {options.confidence:.0%} bootstrap "
+            + (f"as runs of the sweep {sweep_dir} (complete runs reused; runs.csv names each point's run folders)"
+               if sweep_dir else f"{cpu_seconds:.0f} s CPU in the simulations")
+            + f"; intervals {options.confidence:.0%} bootstrap "
             f"({options.resamples} resamples).\n\n## Most influential\n\n" + "\n".join(f"- {line}" for line in lines)
             + "\n\n## Ranges\n\n| parameter | key | range | unit | source |\n|---|---|---|---|---|\n" + ranges + "\n")
     if convergence is not None and (convergence.trajectories < options.trajectories).any():
@@ -617,7 +718,7 @@ def prepare(plain: dict, overrides: list[str]) -> Prepared:
     check_study(configs, study)
     evaluator = Evaluator(configs, plain["scenario_name"], study.parameters, study.outcomes,
                           tuple(range(plain["seed"], plain["seed"] + options.replicates)),
-                          tuple(model_overrides(overrides)))
+                          tuple(simulation_overrides(overrides)))
     return Prepared(study, options, evaluator, plain["seed"])
 
 
@@ -629,23 +730,43 @@ def sensitivity_cli(plain: dict, overrides: list[str], launcher: Launcher | None
     unique = not run["output_dir"]
     folder = default_run_dir(plain["seed"], OUTPUTS_ROOT / "sensitivity") if unique else Path(run["output_dir"])
     check_output_folder(folder, taken_is_fine=unique)
+    if prepared.options.launcher == SWEEP and launcher is None:
+        check_sweep_folder(prepared.options.sweep_dir, folder)
     with StagedFolder(folder, unique) as staged:
         write_config(staged.path, plain, overrides)
         lines = evaluate_and_write(prepared, staged.path, run["progress"],
-                                   launcher or LAUNCHERS[prepared.options.launcher])
+                                   launcher or choose_launcher(prepared.options))
     return staged.final, lines
+
+
+def check_sweep_folder(sweep_dir: Path, output: Path) -> None:
+    """The sweep folder is new or a sweep's, and outside the analysis's folder (which exists only if the
+    analysis succeeds, while the runs outlive a failure)."""
+    check_sweep_dir(sweep_dir, "sensitivity.sweep_dir")
+    inner, outer = sweep_dir.absolute(), output.absolute()
+    if inner == outer or outer in inner.parents:
+        raise InputError(f"sensitivity.sweep_dir: {sweep_dir} is inside the analysis's folder {output}; its runs "
+                         f"must outlive a failed analysis: choose a folder outside it")
 
 
 def evaluate_and_write(prepared: Prepared, folder: Path, progress: str, launcher: Launcher) -> list[str]:
     """Draw the seeded design, evaluate it through the launcher, and write indices.parquet/.csv,
-    design.parquet, convergence.csv (Morris), the bar plots and report.md into `folder`; returns the
-    sentences naming the most influential parameters."""
+    design.parquet, convergence.csv (Morris), runs.csv (a sweep's run folders), the bar plots and report.md
+    into `folder`; returns the sentences naming the most influential parameters."""
     study, options, evaluator, seed = prepared.study, prepared.options, prepared.evaluator, prepared.seed
     start = time.perf_counter()
     unit = design(study, options, seed)
     results = launcher(evaluator, [row.tolist() for row in unit], options.jobs, progress)
     outputs = np.array([result["outcomes"] for result in results], dtype=float)
-    seconds, cpu_seconds = time.perf_counter() - start, sum(result["cpu_seconds"] for result in results)
+    seconds = time.perf_counter() - start
+    swept = all("runs" in result for result in results)
+    cpu_seconds = None if swept else sum(result["cpu_seconds"] for result in results)
+    sweep_dir = next(iter(results[0]["runs"].values())).parent.parent if swept else None  # SWEEP/runs/<hash>
+    if swept:
+        pd.DataFrame([(point, scenario, seed, run.name, str(run)) for point, result in enumerate(results)
+                      for (scenario, seed), run in result["runs"].items()],
+                     columns=["point", "scenario", "seed", "config_hash", "folder"]).to_csv(folder / "runs.csv",
+                                                                                            index=False)
     if options.method == "morris":
         indices = morris_indices(study, unit, outputs, options, seed)
         convergence = morris_convergence(study, unit, outputs, options, seed)
@@ -662,7 +783,7 @@ def evaluate_and_write(prepared: Prepared, folder: Path, progress: str, launcher
     lines = sentences(indices, study, options.method)
     plot_indices(indices, study, options.method, folder)
     runs = len(unit) * options.replicates * len(evaluator.configs)
-    (folder / "report.md").write_text(report(study, options, lines, convergence, runs, seconds, cpu_seconds),
-                                      encoding="utf-8")
+    (folder / "report.md").write_text(report(study, options, lines, convergence, runs, seconds, cpu_seconds,
+                                             sweep_dir), encoding="utf-8")
     return lines
 

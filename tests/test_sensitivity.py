@@ -93,10 +93,11 @@ def test_the_shipped_studies_declare_every_range_with_meaning_unit_and_source():
     assert len(load_study("default").parameters) >= 12
 
 
-def small_study(tmp_path: Path) -> Path:
-    """Four parameters and two outcomes of the default study: 10 simulations per Morris run of r = 2."""
+def small_study(tmp_path: Path, keep: tuple[str, ...] = ("quality_intercept", "contact_rate_scale", "arriving_share",
+                                                         "attitude_step")) -> Path:
+    """Four parameters (or those in `keep`) and two outcomes of the default study: 10 simulations per
+    Morris run of r = 2 (k + 1 per trajectory)."""
     content = yaml.safe_load((ROOT / "conf" / "sensitivity" / "default.yaml").read_text())
-    keep = ("quality_intercept", "contact_rate_scale", "arriving_share", "attitude_step")
     content["parameters"] = {name: content["parameters"][name] for name in keep}
     content["outcomes"] = {name: content["outcomes"][name] for name in ("attitude_change_receiving", "contact_arriving")}
     path = tmp_path / "small.yaml"
@@ -193,7 +194,9 @@ def test_a_bad_study_is_refused_in_one_line_before_anything_is_written(tmp_path,
                                             ("sensitivity.samples=100", "power of two"),
                                             ("sensitivity.levels=3", "sensitivity.levels"),
                                             ("sensitivity.study=nothing", "sensitivity.study"),
-                                            ("sensitivity.trajectories=1", "sensitivity.trajectories")])
+                                            ("sensitivity.trajectories=1", "sensitivity.trajectories"),
+                                            ("sensitivity.sweep_launcher=slurm", "sensitivity.sweep_launcher"),
+                                            ("sensitivity.sweep_settings=[a]", "sensitivity.sweep_settings")])
 def test_bad_options_are_refused_in_one_line(tmp_path, capsys, override, word):
     result = run_main(capsys, tmp_path, "--config-name", "sensitivity", *TINY, override)
     assert_clean_rejection(result, word, tmp_path)
@@ -223,3 +226,44 @@ def test_a_sobol_run_writes_first_order_and_total_indices_with_intervals(tmp_pat
     assert set(indices["index"]) == {"S1", "ST"} and len(indices) == 2 * 4 * 2
     assert (indices.ci_low <= indices.ci_high).all() and not (folder / "convergence.csv").exists()
     assert all("ST" in line for line in lines)
+
+
+SWEEP = ["sensitivity.launcher=sweep", "sensitivity.sweep_launcher=basic"]
+"""The sweep path with the sweep's in-process launcher (the sweep's own tests cover joblib and submitit)."""
+
+
+def test_the_sweep_launcher_gives_the_in_process_indices_and_a_rerun_reuses_every_run(tmp_path, capsys):
+    """Every simulation as a run of a resumable sweep (run folders read back from timeseries.parquet):
+    the same design and seeds give exactly the in-process indices. The runs outlive the analysis, so a
+    second analysis over the same sweep folder launches nothing and gives the same indices again."""
+    study = small_study(tmp_path, keep=("quality_intercept", "contact_rate_scale"))  # 6 points at r = 2
+    extra = ["seed=3", f"sensitivity.study={study}"]
+    in_process, _ = sensitivity_run(tmp_path, "in_process", extra)
+    sweep_dir = tmp_path / "pool"
+    outputs = []
+    for name in ("swept", "again"):
+        outputs.append(tmp_path / name)
+        result = run_main(capsys, tmp_path, "--config-name", "sensitivity", *TINY, *extra, *SWEEP,
+                          f"sensitivity.sweep_dir={sweep_dir}", f"run.output_dir={outputs[-1]}")
+        assert result.code == 0, result.stderr
+        for table in ("indices.parquet", "design.parquet"):
+            pd.testing.assert_frame_equal(pd.read_parquet(outputs[-1] / table), pd.read_parquet(in_process / table))
+    first, second = (pd.read_csv(folder / "runs.csv") for folder in outputs)
+    assert len(first) == 6 and first.folder.map(lambda f: Path(f).parent.parent == sweep_dir).all()
+    pd.testing.assert_frame_equal(first, second)
+    distinct = sorted(set(first.config_hash))  # Morris trajectories may share a point: that runs once
+    assert f"{len(distinct)} distinct runs, {len(distinct)} already complete; launching 0" in result.stdout
+    assert sorted(p.name for p in (sweep_dir / "runs").iterdir()) == distinct
+
+
+@pytest.mark.parametrize("override, word", [("sensitivity.sweep_settings={no_such_setting:1}", "no_such_setting"),
+                                            ("sensitivity.sweep_dir=taken", "sensitivity.sweep_dir"),
+                                            ("sensitivity.sweep_dir=out/runs", "sensitivity.sweep_dir")])
+def test_a_bad_sweep_set_up_is_refused_in_one_line_before_anything_is_written(tmp_path, capsys, override, word):
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("a user's folder, not a sweep's")
+    before = set(tmp_path.rglob("*"))
+    result = run_main(capsys, tmp_path, "--config-name", "sensitivity", *TINY, *SWEEP, override,
+                      f"sensitivity.study={small_study(tmp_path, keep=('quality_intercept', 'attitude_step'))}",
+                      f"run.output_dir={tmp_path / 'out'}")
+    assert_clean_rejection(result, word, tmp_path, before | {tmp_path / "small.yaml"})
