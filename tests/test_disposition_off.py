@@ -9,7 +9,8 @@ import pytest
 
 from bridges.model import BridgesModel
 from tests.conftest import params_for
-from tests.test_golden import GOLDEN_CITY, first_divergence, survey_summary
+from tests.paired import CITY
+from tests.test_golden import first_divergence, survey_summary
 
 BEFORE = Path(__file__).parent / "golden_disposition_off"
 SCENARIOS = ("baseline", "volunteering", "information")
@@ -17,7 +18,7 @@ SCENARIOS = ("baseline", "volunteering", "information")
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_dispositions_off_reproduce_the_baseline_before_them(scenario):
-    model = BridgesModel(params_for(*GOLDEN_CITY, f"scenario={scenario}", "seed=0",
+    model = BridgesModel(params_for(*CITY, f"scenario={scenario}", "seed=0",
                                     "dynamics.disposition.enabled=false"))
     for _ in range(model.params.steps):
         model.step()
