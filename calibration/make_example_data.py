@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from bridges.calibration.parameters import FreeParameter, _get, _matches, load_priors
+from bridges.calibration.parameters import FreeParameter, _get, load_priors
+from bridges.model.config import matching_paths
 from bridges.model import BridgesModel
 from bridges.model.config import compose_config, model_params, to_plain
 
@@ -38,7 +39,7 @@ WEIGHT_SD = 0.3
 def true_values(plain: dict, parameters: list[FreeParameter]) -> dict[str, float]:
     """Each free parameter's value in a plain config: the truth the example data are made from
     (a scaled parameter's truth is 1, the config's own rates)."""
-    return {p.name: 1.0 if p.scale else float(_get(plain, _matches(plain, p.key.split("."))[0])) for p in parameters}
+    return {p.name: 1.0 if p.scale else float(_get(plain, matching_paths(plain, p.key.split("."))[0])) for p in parameters}
 
 
 def site_config(site: str, seed: int, overrides: tuple[str, ...] = ()) -> dict:

@@ -2,7 +2,6 @@
 model, through the plain config every run is built from (so new model mechanisms need no change here)."""
 
 import copy
-import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import numpy as np
 import yaml
 from scipy import stats
 
-from bridges.model.config import CONF_DIR
+from bridges.model.config import CONF_DIR, matching_paths
 from bridges.model.errors import InputError
 
 DISTRIBUTIONS = ("uniform", "loguniform")
@@ -85,21 +84,12 @@ def load_priors(choice: str) -> list[FreeParameter]:
     return parameters
 
 
-def _matches(plain: dict, pattern: list[str], trail: tuple = ()) -> list[tuple]:
-    """Paths in the nested config matching the dotted pattern (`*` = any one key)."""
-    if not pattern:
-        return [trail]
-    head, rest = pattern[0], pattern[1:]
-    if not isinstance(plain, dict):
-        return []
-    keys = [k for k in plain if fnmatch.fnmatchcase(str(k), head)] if "*" in head else [head] if head in plain else []
-    return [path for k in keys for path in _matches(plain[k], rest, (*trail, k))]
 
 
 def check_keys(plain: dict, parameters: list[FreeParameter]) -> None:
     """Every free parameter's key must exist in the model's config."""
     for parameter in parameters:
-        paths = _matches(plain, parameter.key.split("."))
+        paths = matching_paths(plain, parameter.key.split("."))
         if not paths or any(not isinstance(_get(plain, p), (int, float)) for p in paths):
             raise InputError(f"calibration priors, parameter {parameter.name}: {parameter.key} is not a "
                              "numeric key of the model's config")
@@ -116,7 +106,7 @@ def apply_parameters(plain: dict, values: dict[str, float], parameters: list[Fre
     out = copy.deepcopy(plain)
     for parameter in parameters:
         value = float(values[parameter.name])
-        for path in _matches(out, parameter.key.split(".")):
+        for path in matching_paths(out, parameter.key.split(".")):
             parent = _get(out, path[:-1])
             parent[path[-1]] = parent[path[-1]] * value if parameter.scale else value
     return out

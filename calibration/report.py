@@ -14,7 +14,8 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import yaml  # noqa: E402
 
-from bridges.calibration.parameters import FreeParameter, _get, _matches, apply_parameters  # noqa: E402
+from bridges.calibration.parameters import FreeParameter, _get, apply_parameters  # noqa: E402
+from bridges.model.config import matching_paths  # noqa: E402
 
 METADATA_KEY = b"bridges_parameters"
 """posterior.parquet's schema metadata: each parameter's config key and whether it scales (JSON)."""
@@ -134,7 +135,7 @@ def calibrated_config(base: dict, summary: pd.DataFrame, parameters: list[FreePa
     applied = apply_parameters(base, medians, parameters)
     nested: dict = {}
     for p in parameters:
-        for path in _matches(applied, p.key.split(".")):
+        for path in matching_paths(applied, p.key.split(".")):
             node = nested
             for key in path[:-1]:
                 node = node.setdefault(key, {})

@@ -8,6 +8,7 @@ Hydra's compose API is used (not `@hydra.main`) so that every input problem beco
 """
 
 import copy
+import fnmatch
 import functools
 import importlib.resources
 import re
@@ -182,3 +183,15 @@ def run_options(plain: dict) -> dict:
     if output_dir is not None and not isinstance(output_dir, str):
         raise InputError(f"run.output_dir: must be a path, got {output_dir!r}")
     return {"output_dir": output_dir, "progress": progress}
+
+
+def matching_paths(plain: dict, pattern: list[str], trail: tuple = ()) -> list[tuple]:
+    """Paths in the nested config matching the dotted pattern (`*` = any one key): the keys a calibration
+    prior or a sensitivity range like `city.layers.*.contact_rate` sets."""
+    if not pattern:
+        return [trail]
+    head, rest = pattern[0], pattern[1:]
+    if not isinstance(plain, dict):
+        return []
+    keys = [k for k in plain if fnmatch.fnmatchcase(str(k), head)] if "*" in head else [head] if head in plain else []
+    return [path for k in keys for path in matching_paths(plain[k], rest, (*trail, k))]

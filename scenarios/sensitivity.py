@@ -23,7 +23,6 @@ constrain which calibration parameters.
 """
 
 import copy
-import fnmatch
 import math
 import re
 import time
@@ -48,7 +47,7 @@ from tqdm import tqdm  # noqa: E402
 
 from bridges.model import BridgesModel  # noqa: E402
 from bridges.model.config import (CONF_DIR, PROGRESS_DISABLE, compose_config, config_groups, model_params,  # noqa: E402
-                                  run_options, to_plain)
+                                  matching_paths, run_options, to_plain)
 from bridges.model.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, default_run_dir, write_config  # noqa: E402
 from bridges.model.errors import InputError  # noqa: E402
 from bridges.model.params import MAX_SEED  # noqa: E402
@@ -335,15 +334,6 @@ def load_study(choice: str) -> Study:
     return Study(path.stem, str(content.get("description") or ""), parameters, outcomes)
 
 
-def _matches(plain: dict, pattern: list[str], trail: tuple = ()) -> list[tuple]:
-    """Paths in the nested config matching the dotted pattern (`*` = any one key)."""
-    if not pattern:
-        return [trail]
-    head, rest = pattern[0], pattern[1:]
-    if not isinstance(plain, dict):
-        return []
-    keys = [k for k in plain if fnmatch.fnmatchcase(str(k), head)] if "*" in head else [head] if head in plain else []
-    return [path for k in keys for path in _matches(plain[k], rest, (*trail, k))]
 
 
 def _get(plain: dict, path: tuple):
@@ -357,7 +347,7 @@ def apply_point(plain: dict, parameters: tuple[Parameter, ...], values: dict[str
     from this config (an intervention's, in the baseline) is left out: that scenario does not use it."""
     out = copy.deepcopy(plain)
     for parameter in parameters:
-        for path in _matches(out, parameter.key.split(".")):
+        for path in matching_paths(out, parameter.key.split(".")):
             parent = _get(out, path[:-1])
             parent[path[-1]] = parent[path[-1]] * values[parameter.name] if parameter.multiply else values[parameter.name]
     return out
@@ -395,7 +385,7 @@ def check_study(configs: dict[str, dict], study: Study) -> None:
     """Before any work: every key exists and is numeric in some scenario, the model accepts every
     parameter at both ends of its range, and every outcome's metric is recorded for its group."""
     for parameter in study.parameters:
-        paths = [(name, p) for name, plain in configs.items() for p in _matches(plain, parameter.key.split("."))]
+        paths = [(name, p) for name, plain in configs.items() for p in matching_paths(plain, parameter.key.split("."))]
         if not paths or any(not isinstance(_get(configs[name], p), (int, float)) or isinstance(_get(configs[name], p), bool)
                             for name, p in paths):
             raise InputError(f"study {study.name}, parameter {parameter.name}: {parameter.key} is not a numeric key "
@@ -474,7 +464,7 @@ class Evaluator:
         for name, plain in self.configs.items():
             changed = apply_point(plain, self.parameters, values)
             keys = [f"{'.'.join(path)}={_get(changed, path)!r}" for parameter in self.parameters
-                    for path in _matches(plain, parameter.key.split("."))]
+                    for path in matching_paths(plain, parameter.key.split("."))]
             for seed in self.seeds:
                 runs[name, seed] = [*self.base_overrides, f"scenario={name}", *keys, f"seed={seed}"]
         return runs
