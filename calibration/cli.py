@@ -16,7 +16,8 @@ from bridges.calibration.report import (calibrated_config, plot_posterior, plot_
 from bridges.calibration.simulate import Simulator
 from bridges.calibration.statistics import summarise, true_shares
 from bridges.calibration.survey_io import load_survey
-from bridges.model.config import CONF_DIR, compose_config, config_groups, model_params, run_options, to_plain
+from bridges.model.config import (CONF_DIR, compose_config, config_groups, model_params, run_options, to_plain,
+                                  whole_number)
 from bridges.model.errors import InputError
 from bridges.model.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, write_config
 
@@ -41,10 +42,7 @@ class CalibrationOptions:
 
 
 def _count(section: dict, key: str, least: int) -> int:
-    value = section.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value < least:
-        raise InputError(f"calibration.{key}: must be a whole number {least} or more, got {value!r}")
-    return value
+    return whole_number(section.get(key), f"calibration.{key}", least)
 
 
 def calibration_options(plain: dict) -> CalibrationOptions:

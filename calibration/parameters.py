@@ -3,13 +3,12 @@ model, through the plain config every run is built from (so new model mechanisms
 
 import copy
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import yaml
 from scipy import stats
 
-from bridges.model.config import CONF_DIR, matching_paths
+from bridges.model.config import group_file, matching_paths
 from bridges.model.errors import InputError
 
 DISTRIBUTIONS = ("uniform", "loguniform")
@@ -41,18 +40,9 @@ class FreeParameter:
         return float(self.frozen().ppf(q))
 
 
-def priors_path(choice: str) -> Path:
-    """conf/calibration/<choice>.yaml, or `choice` itself if it is a path to a .yaml file."""
-    path = Path(choice) if choice.endswith((".yaml", ".yml")) else CONF_DIR / "calibration" / f"{choice}.yaml"
-    if not path.is_file():
-        options = ", ".join(sorted(p.stem for p in (CONF_DIR / "calibration").glob("*.yaml")))
-        raise InputError(f"calibration.priors: no file {path} (available: {options})")
-    return path
-
-
 def load_priors(choice: str) -> list[FreeParameter]:
     """The declared free parameters, checked; InputError names the file and key."""
-    path = priors_path(choice)
+    path = group_file("calibration", choice, "calibration.priors")
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:

@@ -195,3 +195,23 @@ def matching_paths(plain: dict, pattern: list[str], trail: tuple = ()) -> list[t
         return []
     keys = [k for k in plain if fnmatch.fnmatchcase(str(k), head)] if "*" in head else [head] if head in plain else []
     return [path for k in keys for path in matching_paths(plain[k], rest, (*trail, k))]
+
+
+def whole_number(value, key: str, least: int, most: int | None = None) -> int:
+    """`value` if it is a whole number from `least` to `most` (no upper end when None); otherwise one line naming
+    `key`. Shared by the option sections of calibration and sensitivity."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < least or (most is not None and value > most):
+        span = f"{least} or more" if most is None else f"from {least} to {most:,}"
+        raise InputError(f"{key}: must be a whole number {span}, got {value!r}")
+    return value
+
+
+def group_file(group: str, choice: str, key: str) -> Path:
+    """conf/<group>/<choice>.yaml, or `choice` itself if it is a path to a .yaml file (calibration priors,
+    sensitivity studies); one line naming `key` and the available names when there is no such file."""
+    folder = CONF_DIR / group
+    path = Path(choice) if choice.endswith((".yaml", ".yml")) else folder / f"{choice}.yaml"
+    if not path.is_file():
+        options = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+        raise InputError(f"{key}: no file {path} (available: {options})")
+    return path

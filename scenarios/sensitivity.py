@@ -46,8 +46,9 @@ from scipy import stats  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from bridges.model import BridgesModel  # noqa: E402
-from bridges.model.config import (CONF_DIR, PROGRESS_DISABLE, compose_config, config_groups, model_params,  # noqa: E402
-                                  matching_paths, run_options, to_plain)
+from bridges.model.config import (PROGRESS_DISABLE, compose_config, config_groups, model_params,  # noqa: E402
+                                  group_file, matching_paths, run_options, to_plain,
+                                  whole_number)
 from bridges.model.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, default_run_dir, write_config  # noqa: E402
 from bridges.model.errors import InputError  # noqa: E402
 from bridges.model.params import MAX_SEED  # noqa: E402
@@ -157,10 +158,7 @@ class SensitivityOptions:
 
 
 def _whole(section: dict, key: str, least: int, most: int = MAX_POINTS) -> int:
-    value = section.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
-        raise InputError(f"sensitivity.{key}: must be a whole number from {least} to {most:,}, got {value!r}")
-    return value
+    return whole_number(section.get(key), f"sensitivity.{key}", least, most)
 
 
 def sensitivity_options(plain: dict) -> SensitivityOptions:
@@ -244,15 +242,6 @@ def launcher_settings(settings) -> tuple[str, ...]:
                  for key, value in settings.items())
 
 
-def study_path(choice: str) -> Path:
-    """conf/sensitivity/<choice>.yaml, or `choice` itself if it is a path to a .yaml file."""
-    path = Path(choice) if choice.endswith((".yaml", ".yml")) else CONF_DIR / "sensitivity" / f"{choice}.yaml"
-    if not path.is_file():
-        options = ", ".join(sorted(p.stem for p in (CONF_DIR / "sensitivity").glob("*.yaml")))
-        raise InputError(f"sensitivity.study: no file {path} (available: {options})")
-    return path
-
-
 def _number(spec: dict, key: str, where: str) -> float:
     value = spec.get(key)
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
@@ -309,7 +298,7 @@ def _outcome(name: str, spec, where: str) -> Outcome:
 
 def load_study(choice: str) -> Study:
     """The declared parameters and outcomes of a study, checked; InputError names the file and key."""
-    path = study_path(choice)
+    path = group_file("sensitivity", choice, "sensitivity.study")
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
