@@ -9,6 +9,7 @@ the last week. Sizes are also given in standard deviations of the baseline distr
 programme's cost per participant, per participant-point and per person-point on its own goal.
 """
 
+import os
 import time
 from pathlib import Path
 from dataclasses import dataclass
@@ -710,6 +711,16 @@ def money(value: float, low: float, high: float) -> str:
     return f"{value:,.0f} ({low:,.0f} to {upper})"
 
 
+def quiet_resource_tracker() -> None:
+    """Keep loky's resource tracker (a child process sharing stderr, started with the workers) from printing
+    its "leaked semlock objects to clean up" warning when Ctrl-C or SIGTERM stops a comparison: it cleans them
+    up all the same, and the user is owed one line. Read from the environment when the tracker starts."""
+    quiet = "ignore:resource_tracker:UserWarning"
+    current = os.environ.get("PYTHONWARNINGS", "")
+    if quiet not in current.split(","):
+        os.environ["PYTHONWARNINGS"] = ",".join(filter(None, (current, quiet)))
+
+
 def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, progress: str = "auto") -> list[str]:
     """Run the comparison of the validated scenario configs and write its files into `folder`;
     returns the five-line headline for the terminal."""
@@ -717,6 +728,7 @@ def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, pr
     seed = next(iter(configs.values()))["seed"]
     draws = (posterior_draws(options.posterior, options.replicates, seed) if options.posterior
              else [None] * options.replicates)
+    quiet_resource_tracker()
     jobs = Parallel(n_jobs=options.jobs, return_as="generator", max_nbytes=None)(  # no memmaps: no /dev/shm debris
         delayed(run_replicate)(configs, replicate, draws[replicate]) for replicate in range(options.replicates))
     results = list(tqdm(jobs, total=options.replicates, desc="replicates", disable=PROGRESS_DISABLE[progress],
