@@ -200,8 +200,8 @@ class Resident(mesa.Agent):
             state.distinct_partners[me] += variability_rules.new_partners(block.met[mine], block.encounters[mine],
                                                                           source, target, 2)[0]
         if v.enabled:
-            state.variability[me] = variability_rules.perceived_variability(
-                v.baseline_for(state.group[me]), state.distinct_partners[me], v.half_partners)
+            state.variability[me] = variability_rules.perceived_variability(state.group[me], state.distinct_partners[me],
+                                                                            v)
 
     def remember_meetings(self) -> None:
         """Meetings so far on the ties this resident starts (after everyone has counted new partners)."""

@@ -209,8 +209,7 @@ def remember_partners(model) -> None:
                                                                   block.target, state.n)
         block.met += block.encounters
     if v.enabled:
-        state.variability[:] = variability_rules.perceived_variability(
-            v.baseline_for(state.group), state.distinct_partners, v.half_partners)
+        state.variability[:] = variability_rules.perceived_variability(state.group, state.distinct_partners, v)
 
 
 def update_attitudes(model) -> None:

@@ -20,6 +20,7 @@ from bridges.model.params import (
     SelectionParams,
     ThreatParams,
     UpdateParams,
+    VariabilityParams,
 )
 from bridges.model.rules.contact import contact_update
 from bridges.model.rules.encounters import outgroup_exposure, public_encounter_pairs
@@ -83,6 +84,10 @@ def norms(**values) -> NormParams:
 
 def threat(**values) -> ThreatParams:
     return replace(DEFAULTS.dynamics.threat, **values)
+
+
+def variability(**values) -> VariabilityParams:
+    return replace(DEFAULTS.dynamics.variability, **values)
 
 
 # ---- encounters ---------------------------------------------------------------------------------
@@ -369,13 +374,17 @@ def test_threat_change_moves_attitude_and_clips():
 
 # ---- variability ----------------------------------------------------------------------------------
 def test_variability_halfway_after_half_partners():
-    np.testing.assert_allclose(perceived_variability(0.3, np.array([0, 10, 30]), 10.0), [0.3, 0.65, 0.3 + 0.7 * 0.75])
+    v = variability(baseline={"receiving": 0.3, "arriving": 0.6}, half_partners=10.0)
+    receiving, arriving = np.zeros(3, dtype=np.int8), np.ones(3, dtype=np.int8)
+    np.testing.assert_allclose(perceived_variability(receiving, np.array([0, 10, 30]), v), [0.3, 0.65, 0.3 + 0.7 * 0.75])
+    np.testing.assert_allclose(perceived_variability(arriving, np.array([0, 10, 30]), v), [0.6, 0.8, 0.6 + 0.4 * 0.75])
 
 
 @given(UNIT, st.integers(0, 10_000), st.floats(0.1, 100.0))
 def test_variability_rises_with_partners_and_stays_below_one(baseline, partners, half):
-    now = perceived_variability(baseline, np.array([partners]), half)[0]
-    later = perceived_variability(baseline, np.array([partners + 1]), half)[0]
+    v, group = variability(baseline={"receiving": baseline, "arriving": baseline}, half_partners=half), np.zeros(1, int)
+    now = perceived_variability(group, np.array([partners]), v)[0]
+    later = perceived_variability(group, np.array([partners + 1]), v)[0]
     assert baseline <= now <= later <= 1.0
 
 
