@@ -177,7 +177,7 @@ class BridgesModel(mesa.Model):
                 low, high = VIEW_RANGES[name]
                 _, friends_start, neighbourhood_start = self.views_at_start[name]
                 usual = group_mean(change[name] / d.history_weeks, state.group)
-                anchor = norm_disposition(surveyed[name], usual, norms.rate, low, high)
+                anchor = norm_disposition(surveyed[name], usual, norms, low, high)
                 self.views_at_start[name] = (anchor, friends_start, neighbourhood_start)
         if self.params.dynamics.turnover.enabled:
             self.settle_turnover(encounters / d.history_weeks)
