@@ -36,6 +36,7 @@ from bridges.model.rules import partner as partner_rules
 from bridges.model.rules import people as people_rules
 from bridges.model.rules import selection as selection_rules
 from bridges.model.rules import threat as threat_rules
+from bridges.model.rules import turnover as turnover_rules
 from bridges.model.rules import variability as variability_rules
 from bridges.model.state import ARRIVING, RECEIVING, STATIC_FIELDS, THERMOMETER_MAX, State
 from bridges.model.step import PUBLIC, VIEWS, deliver_interventions, gather_public_encounters, record, setting_kind, survey
@@ -343,6 +344,20 @@ class Resident(mesa.Agent):
                                                  d.employment)
         state.employed[me] = people_rules.update_employment(state.employed[me], draw(1), hazard, d.employment)
 
+    def renew_arriving(self) -> None:
+        """With turnover on: an arriving resident who moves on is replaced by a newcomer in their place, with
+        the newcomer's legal, family, course, work and language state (model/rules/turnover.py)."""
+        model, state, me = self.model, self.model.state, self.me
+        if model.turnover_rate <= 0.0 or state.group[self.index] != ARRIVING:
+            return
+        if not turnover_rules.leaving(model.rng.random(1), model.turnover_rate)[0]:
+            return
+        flags = turnover_rules.LIVELIHOODS[:-1]
+        drawn = turnover_rules.newcomer_flags(model.rng.random(len(flags)), np.array([model.newcomer[name] for name in flags]))
+        for name, value in zip(flags, drawn):
+            getattr(state, name)[me] = value
+        state.language[me] = model.newcomer["language"]
+
     def update_wellbeing(self) -> None:
         """Distress and belonging."""
         state, week, d, me = self.model.state, self.model.week, self.model.params.dynamics, self.me
@@ -429,6 +444,7 @@ AGENTS_WEEK = (
     ("update_beliefs", (observe_truth, "update_beliefs")),
     ("perceive_threat", (observe_city, "perceive_threat")),
     ("update_livelihoods", "update_livelihoods"),
+    ("renew_arriving", "renew_arriving"),
     ("update_wellbeing", "update_wellbeing"),
     ("feel_discrimination", "feel_discrimination"),
     ("record", record),

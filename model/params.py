@@ -569,6 +569,14 @@ class DispositionParams:
 
 
 @dataclass(frozen=True)
+class TurnoverParams:
+    """Turnover of the arriving community: newcomers replace members who move on (model/rules/turnover.py)."""
+
+    enabled: bool
+    rate: float | None = field(default=None, metadata=UNIT)  # None: derived, the slowest steady rate
+
+
+@dataclass(frozen=True)
 class ThreatParams:
     """Receiving members' perceived threat from beliefs, perceived group size and anxiety."""
 
@@ -627,6 +635,7 @@ class DynamicsParams:
     belief_personal_weight: float = field(metadata=UNIT)
     norms: NormParams
     disposition: DispositionParams
+    turnover: TurnoverParams
     threat: ThreatParams
     discrimination: DiscriminationParams
     variability: VariabilityParams

@@ -33,6 +33,7 @@ from bridges.model.rules import partner as partner_rules
 from bridges.model.rules import people as people_rules
 from bridges.model.rules import selection as selection_rules
 from bridges.model.rules import threat as threat_rules
+from bridges.model.rules import turnover as turnover_rules
 from bridges.model.rules import variability as variability_rules
 from bridges.model.state import ARRIVING, RECEIVING, THERMOMETER_MAX
 from bridges.model.ties import ContactBlock
@@ -356,6 +357,26 @@ def update_livelihoods(model) -> None:
     state.employed[:] = people_rules.update_employment(state.employed, draw("employment"), hazard, d.employment)
 
 
+def renew_arriving(model) -> None:
+    """With `dynamics.turnover` on: arriving members who move on are replaced by newcomers in their place, who
+    bring the legal, family, course, work and language state derived at construction (model.py
+    `settle_turnover`) that holds the arriving community's make-up steady."""
+    if model.turnover_rate <= 0.0:
+        return
+    state = model.state
+    arriving = static_index(model, "arriving", lambda: np.flatnonzero(state.group == ARRIVING))
+    newcomers = arriving[turnover_rules.leaving(model.streams.uniform("turnover", model.steps, arriving.size),
+                                                model.turnover_rate)]
+    if newcomers.size == 0:
+        return
+    flags = turnover_rules.LIVELIHOODS[:-1]
+    u = model.streams.generator("turnover.newcomers", model.steps).random((newcomers.size, len(flags)))
+    drawn = turnover_rules.newcomer_flags(u, np.array([model.newcomer[name] for name in flags]))
+    for column, name in enumerate(flags):
+        getattr(state, name)[newcomers] = drawn[:, column]
+    state.language[newcomers] = model.newcomer["language"]
+
+
 def update_wellbeing(model) -> None:
     """Distress and belonging."""
     state, week, d = model.state, model.week, model.params.dynamics
@@ -464,6 +485,9 @@ ACCESS = {
         reads=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed",
                "state.qualification_recognised", "week.positive", "week.negative"),
         writes=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed")),
+    "renew_arriving": Access(
+        reads=("state.group",),
+        writes=("state.legal_pending", "state.family_pending", "state.studying", "state.employed", "state.language")),
     "update_wellbeing": Access(
         reads=("state.group", "state.distress", "state.belonging", "state.legal_pending", "state.family_pending",
                "state.employed", "week.positive", "week.negative"),
@@ -497,6 +521,7 @@ STEP_ORDER = (
     update_beliefs,         # receiving members' beliefs: media drift and observation
     perceive_threat,        # receiving members' perceived threat, and its change's pull on attitudes
     update_livelihoods,     # legal status, family, courses, language, employment
+    renew_arriving,         # newcomers take the places of arriving members who move on (turnover)
     update_wellbeing,       # distress and belonging
     feel_discrimination,    # arriving members' experienced discrimination and its toll
     record,                 # weekly metrics
@@ -506,8 +531,8 @@ STEP_ORDER = (
 
 
 HISTORY_ORDER = tuple(step_phase for step_phase in STEP_ORDER if step_phase not in (
-    update_beliefs, update_livelihoods, update_wellbeing, record, survey))
-"""A week of the contact history before week 0 (model.py `settle_dispositions`): STEP_ORDER without the
+    update_beliefs, update_livelihoods, renew_arriving, update_wellbeing, record, survey))
+"""A week of the contact history before week 0 (model.py `settle_history`): STEP_ORDER without the
 phases whose results are thrown away there (beliefs, livelihoods and wellbeing are held at their surveyed
 values; nothing is recorded or surveyed)."""
 
