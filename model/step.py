@@ -429,7 +429,7 @@ class Access(NamedTuple):
 ACCESS = {
     "deliver_interventions": Access(
         reads=("state.*", "block.layer", "block.source", "block.target"),
-        writes=("interventions", "blocks", "block.live", "block.negative_reduction", "state.distress",
+        writes=("interventions", "blocks", "block.live", "block.rate", "block.negative_reduction", "state.distress",
                 *BELIEF_FIELDS, "state.legal_pending", "state.family_pending", "state.qualification_recognised",
                 "state.studying")),
     "gather_public_encounters": Access(
