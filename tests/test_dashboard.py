@@ -19,6 +19,8 @@ from playwright.sync_api import Page, sync_playwright
 import run
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # a Solara server process and headless Chromium
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
