@@ -35,6 +35,13 @@ SHARED_CITY = pytest.mark.xdist_group("city_runs")
 """Mark of the test files using `city_runs` (pytest-xdist's --dist loadgroup sends them to one worker)."""
 
 
+def in_one_worker(module: str) -> pytest.MarkDecorator:
+    """Mark of a test file whose module-scoped fixtures cost seconds (`pytestmark = in_one_worker(__name__)`):
+    pytest-xdist (--dist loadgroup) runs all its tests in one worker, so each fixture is made once, not
+    once in each worker that receives one of its tests."""
+    return pytest.mark.xdist_group(module)
+
+
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """Run `python run.py ARGS` as a user would; returns the completed process."""
     return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd, capture_output=True,

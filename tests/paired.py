@@ -63,6 +63,7 @@ class Replicates:
         self.cities: dict[tuple[str, int], object] = {}
         self.runs: dict[tuple[tuple[str, ...], int], Replicate] = {}
         self.models: dict[tuple[tuple[str, ...], int], tuple[BridgesModel, int]] = {}
+        self.starts: dict[tuple[tuple[str, ...], int], np.ndarray] = {}
 
     def finished(self, overrides: tuple[str, ...], seed: int) -> tuple[BridgesModel, int]:
         """A finished run's model and its programme encounters; kept only when asked for by `model`."""
@@ -76,6 +77,7 @@ class Replicates:
         if city_key not in self.cities:
             self.cities[city_key] = make_city(params, Streams(seed))
         model = BridgesModel(params, city=self.cities[city_key])
+        self.starts[overrides, seed] = model.state.attitude.copy()
         programme_encounters = 0
         for _ in range(params.steps):
             model.step()
@@ -94,6 +96,12 @@ class Replicates:
         if (overrides, seed) not in self.models:
             self.models[overrides, seed] = self.finished(overrides, seed)
         return self.models[overrides, seed][0]
+
+    def start_attitude(self, overrides: tuple[str, ...], seed: int) -> np.ndarray:
+        """Everyone's attitude at week 0 of a run (the built model, before its first step)."""
+        if (overrides, seed) not in self.starts:
+            self.finished(overrides, seed)
+        return self.starts[overrides, seed]
 
     def arm(self, *overrides: str) -> list[Replicate]:
         """The common overrides plus these, on every seed of SEEDS."""
