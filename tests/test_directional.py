@@ -19,6 +19,13 @@ def arm(city_runs):
     return city_runs.arm
 
 
+def test_the_shared_city_reaches_the_xdist_scheduler_as_one_group(request):
+    """Under --dist loadgroup the scheduler reads a test's group from the `@group` suffix of its node id
+    (tests/conftest.py puts it there): without it these runs would be made again in the other worker."""
+    grouped = bool(getattr(request.config.option, "loadgroup", False))
+    assert request.node.nodeid.endswith("@city_runs") == grouped, request.node.nodeid
+
+
 # ---- interventions against the baseline -----------------------------------------------------------
 # Each row: scenario, group, metric, expected sign of (scenario - baseline) at week 30.
 DIRECTIONS = [

@@ -202,6 +202,7 @@ def test_bad_options_are_refused_in_one_line(tmp_path, capsys, override, word):
     assert_clean_rejection(result, word, tmp_path)
 
 
+@pytest.mark.slow  # a real run.py process with two joblib worker processes
 def test_a_small_sensitivity_run_through_the_command_line(tmp_path):
     out = tmp_path / "screening"
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "--config-name", "sensitivity", *TINY,

@@ -122,6 +122,7 @@ def test_aggregate_needs_a_sweep_folder(tmp_path, capsys):
                                tmp_path, {tmp_path / "other"})
 
 
+@pytest.mark.slow  # SIGKILL to a real sweep process and its joblib workers, then the resume
 def test_sweep_killed_mid_way_resumes_with_every_run_once(tmp_path, capsys):
     """SIGKILL to the sweep and its workers after the first run is complete; the same command again
     skips that run, redoes the rest, and leaves each run once, complete, with no staging folder."""
