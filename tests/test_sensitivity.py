@@ -113,6 +113,7 @@ def sensitivity_run(tmp_path: Path, name: str, extra: list[str]) -> tuple[Path, 
     return folder, evaluate_and_write(prepared, folder, "off", LAUNCHERS["serial"])
 
 
+@pytest.mark.slow  # two whole sensitivity studies, end to end
 def test_the_same_sensitivity_run_twice_gives_identical_indices(tmp_path):
     """Seeded design and seeded simulations (the same seeds at every point): byte-identical tables."""
     study = small_study(tmp_path)
@@ -233,6 +234,7 @@ SWEEP = ["sensitivity.launcher=sweep", "sensitivity.sweep_launcher=basic"]
 """The sweep path with the sweep's in-process launcher (the sweep's own tests cover joblib and submitit)."""
 
 
+@pytest.mark.slow  # a sensitivity study through the sweep launcher, twice, end to end
 def test_the_sweep_launcher_gives_the_in_process_indices_and_a_rerun_reuses_every_run(tmp_path, capsys):
     """Every simulation as a run of a resumable sweep (run folders read back from timeseries.parquet):
     the same design and seeds give exactly the in-process indices. The runs outlive the analysis, so a

@@ -36,6 +36,7 @@ def assert_no_corrupt_file(sweep: Path) -> None:
     assert not [path for path in sweep.rglob(f"{STAGING_PREFIX}*")]
 
 
+@pytest.mark.slow  # a whole multi-run sweep and its aggregate, end to end
 def test_sweep_runs_every_point_once_and_aggregates(tmp_path, capsys):
     sweep = tmp_path / "sweep"
     result = run_main(capsys, tmp_path, "-m", *TINY, "city.arriving_share=0.1,0.2", "scenario=baseline,volunteering",
