@@ -26,7 +26,7 @@ ALL_OFF = ("contact.incidental.enabled=false", "contact.partner.enabled=false", 
            "contact.generalisation.enabled=false", "contact.negativity.enabled=false",
            "dynamics.norms.enabled=false", "dynamics.threat.enabled=false",
            "dynamics.discrimination.enabled=false", "dynamics.variability.enabled=false",
-           "dynamics.disposition.enabled=false")
+           "dynamics.disposition.enabled=false", "dynamics.turnover.enabled=false")
 """Every switch added for issue 9, off: the model as it was before those mechanisms."""
 
 PUBLISHED = {
