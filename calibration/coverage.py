@@ -17,7 +17,7 @@ from scipy import stats
 from bridges.calibration.abc import SAMPLERS, AbcOptions, read_posterior, run_abc
 from bridges.calibration.make_example_data import RESPONDENTS, synthetic_survey
 from bridges.calibration.parameters import apply_parameters, load_priors, prior_draws
-from bridges.calibration.report import INTERVAL, weighted_quantile
+from bridges.calibration.report import INTERVAL, effective_sample_size, weighted_quantile
 from bridges.calibration.simulate import Simulator
 from bridges.calibration.statistics import summarise, true_shares
 from bridges.model.config import compose_config, to_plain
@@ -55,7 +55,7 @@ def run_study(site: str, datasets: int, options: AbcOptions, out: Path, n_agents
         run_id = run_abc(simulator, observed.to_dict(), options, database, resume=False)
         posterior = read_posterior(database, run_id, parameters)
         w = posterior.sample.weight.to_numpy()
-        ess = float(1.0 / np.sum(w ** 2))  # effective sample size of the weighted last generation
+        ess = effective_sample_size(w)
         for p in parameters:
             x = posterior.sample[p.name].to_numpy()
             low, high = weighted_quantile(x, w, (1 - INTERVAL) / 2), weighted_quantile(x, w, (1 + INTERVAL) / 2)
