@@ -11,8 +11,8 @@ import pandas as pd
 
 from bridges.calibration.abc import SAMPLERS, AbcOptions, latest_run, read_posterior, run_abc
 from bridges.calibration.parameters import FreeParameter, check_keys, load_priors
-from bridges.calibration.report import (calibrated_config, plot_posterior, plot_predictive, posterior_summary,
-                                predictive_table, write_posterior)
+from bridges.calibration.report import (ROUGH_BELOW, calibrated_config, effective_sample_size, plot_posterior,
+                                        plot_predictive, posterior_summary, predictive_table, write_posterior)
 from bridges.calibration.simulate import Simulator
 from bridges.calibration.statistics import summarise, true_shares
 from bridges.calibration.survey_io import load_survey
@@ -161,12 +161,16 @@ def _write(folder: Path, options: CalibrationOptions, parameters: list[FreeParam
     (folder / "calibrated.yaml").write_text(calibrated_config(base, summary, parameters, options.site,
                                                                      Path(options.data).name))
     outside = table[(table.data_percentile < 5) | (table.data_percentile > 95)]
+    ess = effective_sample_size(posterior.sample.weight.to_numpy())
     lines = [f"# Calibration: {options.site}", "",
              f"Data: `{Path(options.data).name}` (only its summary statistics are stored here). Database "
              f"`{options.database}`, run {run_id}. ABC-SMC: {len(posterior.progress)} generations, "
              f"{posterior.simulations} simulations ({'re-analysed, none new' if options.analyse else f'{abc_seconds:.0f} s'}), "
              f"{len(predictive)} posterior predictive simulations.", "",
              "## Posterior (weighted; 90% credible interval)", "",
+             f"{len(posterior.sample)} particles worth {ess:.0f} equally weighted draws (effective sample size)"
+             + (f": below {ROUGH_BELOW} the interval ends are rough Monte Carlo estimates and the intervals "
+                "tend to be too narrow; raise `calibration.population`." if ess < ROUGH_BELOW else "."), "",
              "| parameter | key | prior | median | 90% interval |", "|---|---|---|---|---|"]
     lines += [f"| {r.parameter} | `{r.key}` | {r.prior} | {r.median:.4g} | {r.ci_low:.4g} to {r.ci_high:.4g} |"
               for r in summary.itertuples()]

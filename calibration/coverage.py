@@ -17,7 +17,7 @@ from scipy import stats
 from bridges.calibration.abc import SAMPLERS, AbcOptions, read_posterior, run_abc
 from bridges.calibration.make_example_data import RESPONDENTS, synthetic_survey
 from bridges.calibration.parameters import apply_parameters, load_priors, prior_draws
-from bridges.calibration.report import INTERVAL, weighted_quantile
+from bridges.calibration.report import INTERVAL, effective_sample_size, weighted_quantile
 from bridges.calibration.simulate import Simulator
 from bridges.calibration.statistics import summarise, true_shares
 from bridges.model.config import compose_config, to_plain
@@ -55,12 +55,13 @@ def run_study(site: str, datasets: int, options: AbcOptions, out: Path, n_agents
         run_id = run_abc(simulator, observed.to_dict(), options, database, resume=False)
         posterior = read_posterior(database, run_id, parameters)
         w = posterior.sample.weight.to_numpy()
+        ess = effective_sample_size(w)
         for p in parameters:
             x = posterior.sample[p.name].to_numpy()
             low, high = weighted_quantile(x, w, (1 - INTERVAL) / 2), weighted_quantile(x, w, (1 + INTERVAL) / 2)
             rows.append({"dataset": index, "parameter": p.name, "truth": truth[p.name], "ci_low": low,
                          "ci_high": high, "covered": bool(low <= truth[p.name] <= high),
-                         "simulations": posterior.simulations})
+                         "simulations": posterior.simulations, "particles": len(w), "ess": ess})
         # written after every dataset, so an interrupted study keeps what it has done
         table = pd.DataFrame(rows)
         table.to_csv(out / "coverage.csv", index=False)
@@ -71,10 +72,13 @@ def run_study(site: str, datasets: int, options: AbcOptions, out: Path, n_agents
 
 def summary_text(table: pd.DataFrame, site: str, datasets: int, seconds: float) -> str:
     """Coverage per parameter with a 95% Clopper-Pearson interval for the coverage rate itself."""
-    simulations = int(table.drop_duplicates("dataset").simulations.sum())
+    per_dataset = table.drop_duplicates("dataset")
+    simulations = int(per_dataset.simulations.sum())
     lines = [f"# Coverage of {INTERVAL:.0%} credible intervals: {site}", "",
              f"{datasets} synthetic datasets (truths drawn from the prior), {simulations} ABC simulations in all, "
-             f"{seconds:.0f} s.", "", "| parameter | covered | coverage | 95% interval of coverage |", "|---|---|---|---|"]
+             f"{seconds:.0f} s. Effective sample size of each posterior (last generation, {int(per_dataset.particles.iloc[0])} "
+             f"particles): median {per_dataset.ess.median():.0f}, least {per_dataset.ess.min():.0f}.", "",
+             "| parameter | covered | coverage | 95% interval of coverage |", "|---|---|---|---|"]
     for name, part in table.groupby("parameter", sort=False):
         k, n = int(part.covered.sum()), len(part)
         low = stats.beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0

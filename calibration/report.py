@@ -20,6 +20,16 @@ from bridges.model.config import matching_paths  # noqa: E402
 METADATA_KEY = b"bridges_parameters"
 """posterior.parquet's schema metadata: each parameter's config key and whether it scales (JSON)."""
 INTERVAL = 0.9
+ROUGH_BELOW = 50
+"""Effective sample size under which a posterior's 90% interval is a rough Monte Carlo estimate: measured
+in the reduced recovery study, posteriors of 40 particles with a median effective size of 14 give 90%
+intervals that contain a draw of the same distribution only ~83% of the time (docs/calibration.md)."""
+
+
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size (sum w)^2 / sum w^2: how many equally weighted draws a weighted
+    sample is worth. ABC-SMC importance weights can make 40 particles worth a handful."""
+    return float(np.sum(weights) ** 2 / np.sum(np.square(weights)))
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:

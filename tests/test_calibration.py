@@ -8,7 +8,7 @@ import pytest
 import run
 from bridges.calibration.make_example_data import degrade, site_config, synthetic_survey, true_values
 from bridges.calibration.parameters import apply_parameters, check_keys, load_priors
-from bridges.calibration.report import predictive_table, read_posterior_file, weighted_quantile
+from bridges.calibration.report import effective_sample_size, predictive_table, read_posterior_file, weighted_quantile
 from bridges.calibration.statistics import summarise, true_shares
 from bridges.model.config import compose_config, to_plain
 from bridges.model.errors import InputError
@@ -105,6 +105,13 @@ def test_example_data_have_missingness_weights_and_no_agent_ids():
     # 15% nonresponse on 2,000 rows: sd of the share = sqrt(.15 * .85 / 2000) = 0.008; allow 4 sd
     assert abs(out.perceived_education.isna().mean() - 0.15) < 4 * 0.008
     assert out.weight.mean() == pytest.approx(1.0, abs=1e-3) and (out.weight > 0).all()
+
+
+def test_effective_sample_size_of_equal_and_uneven_weights():
+    assert effective_sample_size(np.full(40, 0.025)) == pytest.approx(40.0)
+    # one particle carrying half the weight, 10 sharing the rest: 1 / (0.5^2 + 10 * 0.05^2) = 1 / 0.275
+    assert effective_sample_size(np.array([0.5] + [0.05] * 10)) == pytest.approx(1 / 0.275)
+    assert effective_sample_size(np.array([2.0, 2.0])) == pytest.approx(2.0)  # unnormalised weights alike
 
 
 def test_weighted_quantile_and_predictive_percentile():

@@ -20,5 +20,7 @@ def test_small_recovery_study(tmp_path):
     assert (table.ci_low <= table.ci_high).all()
     assert (table.covered == ((table.ci_low <= table.truth) & (table.truth <= table.ci_high))).all()
     assert (table.simulations > 0).all()
+    # the effective sample size of a weighted sample lies between 1 and the number of particles
+    assert ((table.ess >= 1 - 1e-9) & (table.ess <= table.particles + 1e-9)).all()
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "coverage.csv"), table, check_dtype=False)
     assert "2 synthetic datasets" in text and all(f"| {name} |" in text for name in names)
