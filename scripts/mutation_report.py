@@ -57,7 +57,8 @@ cannot change behaviour, an entry with its one-line reason in tests/mutation_equ
   STEP_ORDER (`ACCESS`), not in a decorator (mutmut leaves decorated functions alone).
 - Tests written to kill mutants: tests/test_rules_mutation_kills.py (exact values of every rule) and
   tests/test_intervention_units.py (effects, delivery helpers, coordination, cost, and a few whole-model
-  checks of what the golden city is too small to show), tests/test_step_timing.py (the phase profile).
+  checks of what the golden city is too small to show), tests/test_step_timing.py (the phase profile),
+  tests/test_mutation_survivors.py (the mechanism rules' tables and boundaries, two phases on a tiny model).
 - Mutants run against the fast exact tests only (pyproject.toml `[tool.mutmut]` says which and why): the
   statistical tests over replicates and the long end-to-end tests are left out, so the kill rate is a
   lower bound.
