@@ -341,11 +341,14 @@ def test_partnership_refuses_an_entry_of_another_effect_kind():
 
 
 # ---- survivors of the full mutation run (docs/mutation.md, "revisited") --------------------------------
+def entry(**changes):
+    """The volunteering scenario's entry with these changes (the delivery's through `delivery(...)`)."""
+    return replace(volunteering_params().interventions["volunteering"], **changes)
+
+
 def test_partnership_with_the_last_week_as_its_end_runs_to_the_end_of_the_run():
-    params = params_for("city.n_agents=300", "scenario=volunteering_coordinated",
-                        "interventions.coordination.delivery.start_week=3")
-    config = next(entry for entry in params.interventions.values() if entry.effect.get("kind") == "coordination")
-    assert config.delivery.end_week == LAST_WEEK
+    config = entry(type="coordination", delivery=delivery(start_week=3, end_week=LAST_WEEK),
+                   effect={"kind": "coordination", "reach": 0.5, "retention": 0.5, "institutional_support": 0.1})
     partnership = Partnership("coordination", config, 10)
     assert partnership.end_week == 10
     assert [week for week in range(12) if partnership.active(week)] == [3, 4, 5, 6, 7, 8, 9, 10]
@@ -390,13 +393,14 @@ def test_effect_kind_missing_or_unknown_is_named_with_the_known_ones():
 def test_the_week_after_its_end_a_programme_applies_its_effect_to_nobody():
     """Anti-discrimination training ending in week 3: in week 4 everyone has left and the effect runs once more
     on the model with nobody enrolled, so no tie's negative encounters are cut."""
-    params = params_for("scenario=anti_discrimination", "interventions.anti_discrimination.delivery.end_week=3")
-    programme = Programme("anti_discrimination", params.interventions["anti_discrimination"], 3, 10)
+    config = entry(type="anti_discrimination", delivery=delivery(method="individual", buddy_targeting=None, end_week=3),
+                   effect={"kind": "anti_discrimination", "negative_reduction": 0.3, "layers": ["workplace"]})
+    programme = Programme("anti_discrimination", config, 3, 10)
     programme.delivery.enrolled = np.array([True, True, False])
-    workplace = list(params.city.layers).index("workplace")
-    ties = SimpleNamespace(layer=np.array([workplace, workplace]), source=np.array([0, 2]), target=np.array([2, 1]),
+    layers = list(volunteering_params().city.layers)
+    ties = SimpleNamespace(layer=np.array([layers.index("workplace")] * 2), source=np.array([0, 2]), target=np.array([2, 1]),
                            negative_reduction=np.zeros(2))
-    model = SimpleNamespace(steps=4, ties=ties, city=SimpleNamespace(network=SimpleNamespace(layer_names=list(params.city.layers))))
+    model = SimpleNamespace(steps=4, ties=ties, city=SimpleNamespace(network=SimpleNamespace(layer_names=layers)))
     programme.deliver(model)
     assert not programme.enrolled.any()
     np.testing.assert_array_equal(ties.negative_reduction, [0.0, 0.0])

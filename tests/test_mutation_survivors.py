@@ -110,15 +110,16 @@ def test_neighbourhood_ingroup_mean_with_precomputed_cells():
 
 # ---- phases of the weekly step on a tiny model -------------------------------------------------------
 @cache
-def tiny_params(*overrides: str):
-    """Composed once per process: configuration is not under mutation, so reusing it hides nothing."""
-    return params_for("city.n_agents=60", "city.n_neighbourhoods=2", "steps=2", *overrides)
+def tiny_params():
+    """A 60-resident city whose pending asylum decisions stop job finding (pending factor 0). Composed once per
+    process: configuration is not under mutation, so reusing it hides nothing."""
+    return params_for("city.n_agents=60", "city.n_neighbourhoods=2", "steps=2", "dynamics.employment.pending_factor=0.0")
 
 
 def test_a_pending_asylum_decision_lowers_the_job_finding_hazard():
     """With the pending factor 0 and every other barrier lifted (hazard 1), this week's job seekers find work
     exactly when no decision is pending."""
-    model = BridgesModel(tiny_params("dynamics.employment.pending_factor=0.0"))
+    model = BridgesModel(tiny_params())
     state = model.state
     state.employed[:] = False
     state.studying[:] = False
