@@ -36,6 +36,7 @@ from bridges.model.rules import partner as partner_rules
 from bridges.model.rules import people as people_rules
 from bridges.model.rules import selection as selection_rules
 from bridges.model.rules import threat as threat_rules
+from bridges.model.rules import turnover as turnover_rules
 from bridges.model.rules import variability as variability_rules
 from bridges.model.state import ARRIVING, RECEIVING, STATIC_FIELDS, THERMOMETER_MAX, State
 from bridges.model.step import PUBLIC, VIEWS, deliver_interventions, gather_public_encounters, record, setting_kind, survey
@@ -118,12 +119,10 @@ class Resident(mesa.Agent):
                 rate = contact_rules.encounter_rate(rate, ready, ready_partners,
                                                     friendship_rules.meeting_factor(block.friend[mine], p.dynamics.friendship))
                 if sel.enabled:
-                    choice = selection_rules.choice_factor(state.attitude[me], state.trust[me], sel.attitude_weight,
-                                                           sel.trust_weight, THERMOMETER_MAX)
+                    choice = selection_rules.choice_factor(state.attitude[me], state.trust[me], sel, THERMOMETER_MAX)
                     choice_partners = selection_rules.choice_factor(state.attitude[partners], state.trust[partners],
-                                                                    sel.attitude_weight, sel.trust_weight,
-                                                                    THERMOMETER_MAX)
-                    chosen = selection_rules.chosen_ties(setting_kind(model, block)[mine], sel.chosen_kinds)
+                                                                    sel, THERMOMETER_MAX)
+                    chosen = selection_rules.chosen_ties(setting_kind(model, block)[mine], sel)
                     rate = selection_rules.chosen_rate(rate, chosen, choice, choice_partners)
             block.encounters[mine] = contact_rules.draw_encounters(rate, model.rng.random(mine.size))
 
@@ -154,8 +153,8 @@ class Resident(mesa.Agent):
                     continue
                 offset = own_offset
                 if partner.enabled:
-                    offset = offset + partner_rules.partner_shift(state.attitude[other[mine]],
-                                                                  partner.prejudice_weight, THERMOMETER_MAX)
+                    offset = offset + partner_rules.partner_shift(state.attitude[other[mine]], partner,
+                                                                  THERMOMETER_MAX)
                 p_positive = anti_discrimination.spare_negative(
                     contact_rules.positive_probability(block.quality[mine], offset), block.negative_reduction[mine])
                 block.positive[side][mine], block.negative[side][mine] = contact_rules.draw_valence(
@@ -174,9 +173,8 @@ class Resident(mesa.Agent):
                     continue
                 weight = friendship_rules.contact_weight(block.friend[mine], f)
                 if gen.enabled:
-                    salience = gen.incidental_salience if block.name == PUBLIC else gen.salience
-                    weight = weight * generalisation_rules.generalisation_weight(salience, block.met[mine],
-                                                                                 gen.half_familiar)
+                    weight = weight * generalisation_rules.generalisation_weight(block.met[mine],
+                                                                                 block.name == PUBLIC, gen)
                 for valence in ("positive", "negative"):
                     counts = getattr(block, valence)[side][mine]
                     raw, weighted = contact_rules.tally(1, np.zeros(mine.size, dtype=np.int64), counts, weight)
@@ -195,15 +193,16 @@ class Resident(mesa.Agent):
         """Partners this resident met for the first time this week, the running average of its positive
         encounters, and (with `dynamics.variability` on) how varied the outgroup now seems."""
         model, state, me, v = self.model, self.model.state, self.me, self.model.params.dynamics.variability
-        state.positive_history[me] = people_rules.running_average(state.positive_history[me], model.week.positive[me],
-                                                                  model.params.contact.negativity.memory)
+        state.positive_history[me] = negativity_rules.remember_positive(state.positive_history[me],
+                                                                        model.week.positive[me],
+                                                                        model.params.contact.negativity)
         for block in model.contact_blocks():
             mine, source, target = self.both_ends(block)
             state.distinct_partners[me] += variability_rules.new_partners(block.met[mine], block.encounters[mine],
                                                                           source, target, 2)[0]
         if v.enabled:
-            state.variability[me] = variability_rules.perceived_variability(
-                v.baseline_for(state.group[me]), state.distinct_partners[me], v.half_partners)
+            state.variability[me] = variability_rules.perceived_variability(state.group[me], state.distinct_partners[me],
+                                                                            v)
 
     def remember_meetings(self) -> None:
         """Meetings so far on the ties this resident starts (after everyone has counted new partners)."""
@@ -221,11 +220,9 @@ class Resident(mesa.Agent):
             state.attitude[me], state.anxiety[me], state.trust[me] = contact_rules.update_views(
                 state.attitude[me], state.anxiety[me], state.trust[me], pos, neg, susceptibility, u, THERMOMETER_MAX)
             return
-        k = negativity_rules.buffered_weight(u.negativity_weight, state.positive_history[me], contact.negativity.buffer_half)
-        update = negativity_rules.log_odds_update
-        state.attitude[me] = update(state.attitude[me], pos, neg, u.attitude_step * susceptibility, k, THERMOMETER_MAX, 0.0)
-        state.anxiety[me] = update(state.anxiety[me], pos, neg, u.anxiety_step * susceptibility, k, 0.0, 1.0)
-        state.trust[me] = update(state.trust[me], pos, neg, u.trust_step * susceptibility, k, 1.0, 0.0)
+        state.attitude[me], state.anxiety[me], state.trust[me] = negativity_rules.log_odds_views(
+            state.attitude[me], state.anxiety[me], state.trust[me], pos, neg, susceptibility,
+            state.positive_history[me], u, contact.negativity, THERMOMETER_MAX)
 
     def update_tie_strengths(self) -> None:
         """Strength of the ties this resident starts, from both sides' positive and negative contact."""
@@ -271,11 +268,10 @@ class Resident(mesa.Agent):
             friends = norm_rules.friends_mean(getattr(state, name)[mine], np.ones((1, mine.size)),
                                               model.ingroup_friend_count[me], neighbourhood)
             if name == "attitude":
-                friends = norm_rules.extended_norm(friends, extended_share, n.extended_signal, THERMOMETER_MAX)
+                friends = norm_rules.extended_norm(friends, extended_share, n, THERMOMETER_MAX)
             start, friends_start, neighbourhood_start = (values[me] for values in model.views_at_start[name])
             model.perceived_norms[name][me] = norm_rules.perceived_norm(
-                start, friends, friends_start, neighbourhood, neighbourhood_start, n.friends_weight,
-                n.neighbourhood_weight, n.own_weight)
+                start, friends, friends_start, neighbourhood, neighbourhood_start, n)
 
     def follow_norms(self) -> None:
         """With `dynamics.norms` on: each view drifts toward its perceived norm, and ingroup friends'
@@ -288,9 +284,9 @@ class Resident(mesa.Agent):
             return
         for name in VIEWS:
             value = getattr(state, name)
-            value[me] = norm_rules.conform(value[me], model.perceived_norms[name][me], n.rate)
+            value[me] = norm_rules.conform(value[me], model.perceived_norms[name][me], n)
         extended_share = norm_rules.extended_share(state.extended_contacts[me], model.ingroup_friend_count[me])
-        state.anxiety[me] = norm_rules.extended_anxiety(state.anxiety[me], extended_share, n.extended_anxiety_relief)
+        state.anxiety[me] = norm_rules.extended_anxiety(state.anxiety[me], extended_share, n)
 
     def update_beliefs(self) -> None:
         """A receiving resident's beliefs: media drift, and what its arriving partners showed this week."""
@@ -325,13 +321,11 @@ class Resident(mesa.Agent):
         burden = threat_rules.economic_burden(state.belief_education[me], state.belief_employment[me],
                                               state.belief_welfare[me])
         perceived = threat_rules.perceived_outgroup_share(model.local_arriving_share[state.neighbourhood[me]],
-                                                          model.city_arriving_share, t.local_weight, t.overestimation)
-        threat = threat_rules.threat_level(burden, perceived, state.anxiety[me], state.outgroup_friends[me] > 0,
-                                           t.intercept, t.burden_weight, t.size_weight, t.anxiety_weight,
-                                           t.friend_weight)
+                                                          model.city_arriving_share, t)
+        threat = threat_rules.threat_level(burden, perceived, state.anxiety[me], state.outgroup_friends[me] > 0, t)
         if t.enabled:
-            state.attitude[me] = threat_rules.threat_attitude_change(state.attitude[me], state.threat[me], threat,
-                                                                     t.attitude_weight, THERMOMETER_MAX)
+            state.attitude[me] = threat_rules.threat_attitude_change(state.attitude[me], state.threat[me], threat, t,
+                                                                     THERMOMETER_MAX)
         state.threat[me] = threat
 
     def update_livelihoods(self) -> None:
@@ -350,6 +344,20 @@ class Resident(mesa.Agent):
                                                  d.employment)
         state.employed[me] = people_rules.update_employment(state.employed[me], draw(1), hazard, d.employment)
 
+    def renew_arriving(self) -> None:
+        """With turnover on: an arriving resident who moves on is replaced by a newcomer in their place, with
+        the newcomer's legal, family, course, work and language state (model/rules/turnover.py)."""
+        model, state, me = self.model, self.model.state, self.me
+        if model.turnover_rate <= 0.0 or state.group[self.index] != ARRIVING:
+            return
+        if not turnover_rules.leaving(model.rng.random(1), model.turnover_rate)[0]:
+            return
+        flags = turnover_rules.LIVELIHOODS[:-1]
+        drawn = turnover_rules.newcomer_flags(model.rng.random(len(flags)), np.array([model.newcomer[name] for name in flags]))
+        for name, value in zip(flags, drawn):
+            getattr(state, name)[me] = value
+        state.language[me] = model.newcomer["language"]
+
     def update_wellbeing(self) -> None:
         """Distress and belonging."""
         state, week, d, me = self.model.state, self.model.week, self.model.params.dynamics, self.me
@@ -366,9 +374,9 @@ class Resident(mesa.Agent):
             return
         if state.group[self.index] == ARRIVING:
             state.discrimination[me] = partner_rules.update_discrimination(state.discrimination[me],
-                                                                           model.week.negative[me], d.gain, d.decay)
+                                                                           model.week.negative[me], d)
         state.distress[me], state.belonging[me] = partner_rules.discrimination_toll(
-            state.distress[me], state.belonging[me], state.discrimination[me], d.distress_rise, d.belonging_loss)
+            state.distress[me], state.belonging[me], state.discrimination[me], d)
 
 
 for _name in State.field_names():
@@ -436,6 +444,7 @@ AGENTS_WEEK = (
     ("update_beliefs", (observe_truth, "update_beliefs")),
     ("perceive_threat", (observe_city, "perceive_threat")),
     ("update_livelihoods", "update_livelihoods"),
+    ("renew_arriving", "renew_arriving"),
     ("update_wellbeing", "update_wellbeing"),
     ("feel_discrimination", "feel_discrimination"),
     ("record", record),

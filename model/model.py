@@ -20,6 +20,8 @@ from bridges.model.rules.friendship import friendship_matrix
 from bridges.model.state import ARRIVING, State, initial_state
 from bridges.model.rules.norms import disposition as norm_disposition
 from bridges.model.rules.norms import group_mean
+from bridges.model.rules import people as people_rules
+from bridges.model.rules import turnover as turnover_rules
 from bridges.model.step import STEP_ORDER, VIEW_RANGES, VIEWS, initial_perceptions, run_history_week, run_week
 from bridges.model.streams import Streams
 from bridges.model.ties import NETWORK, ContactBlock
@@ -30,7 +32,7 @@ WARMUP_WEEK_OFFSET = 1_000_000
 none of the run's."""
 
 SETTLE_WEEK_OFFSET = 2_000_000
-"""Weeks of the contact history before the survey (`settle_dispositions`) are numbered from here."""
+"""Weeks of the contact history before the survey (`settle_history`) are numbered from here."""
 SURVEYED_FIELDS = ("attitude", "anxiety", "trust", "distress", "belonging", "language", "employed", "studying",
                    "legal_pending", "family_pending", "belief_education", "belief_employment", "belief_welfare")
 """Person-level states the survey measures: held at their surveyed values while the contact history builds."""
@@ -135,42 +137,71 @@ class BridgesModel(mesa.Model):
         self.setting_counts: dict[tuple[str, str], np.ndarray] = {}
         """(kind, setting) -> [encounters, positive, negative] summed over the run (see tally_settings)."""
         self._residents_created = False
-        self.settle_dispositions()
+        self.turnover_rate = 0.0
+        """Weekly chance an arriving member moves on (dynamics.turnover; 0 when off): see `settle_turnover`."""
+        self.newcomer: dict[str, float] = {}
+        """What a newcomer brings (legal, family, course and work shares, language level): `settle_turnover`."""
+        self.settle_history()
         self.warm_up(params.warmup_weeks)
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
         self.datacollector = make_datacollector(self, type(self).agent_reporters)
         self.datacollector.collect(self)
 
-    def settle_dispositions(self) -> None:
-        """With `dynamics.disposition` (and norms) on: run the city's usual contact for `history_weeks` weeks
-        before week 0, without programmes, holding every surveyed state at its surveyed value, so tie
-        strengths, friendships, meetings, partners, recent contact, discrimination and threat carry a history;
-        then anchor each view to the disposition that makes the surveyed view the stationary state of that
-        contact (rules/norms.py `disposition`). Clock, records and contact counts restart afterwards."""
+    def settle_history(self) -> None:
+        """Run the city's usual contact for `dynamics.disposition.history_weeks` weeks before week 0, without
+        programmes, holding every surveyed state at its surveyed value, so tie strengths, friendships,
+        meetings, partners, recent contact, discrimination and threat carry a history. Two mechanisms need it:
+        dispositions (with norms on), which anchor each view where that contact holds the surveyed view
+        (rules/norms.py `disposition`), and turnover, whose newcomers hold the arriving community's surveyed
+        livelihoods against their usual change (`settle_turnover`). Clock, records and counts restart after."""
         d, norms = self.params.dynamics.disposition, self.params.dynamics.norms
-        if not (d.enabled and norms.enabled):
+        anchoring = d.enabled and norms.enabled
+        if not (anchoring or self.params.dynamics.turnover.enabled):
             return
         state = self.state
         surveyed = {name: getattr(state, name).copy() for name in SURVEYED_FIELDS}
         change = {name: np.zeros(state.n) for name in VIEWS}
+        encounters = np.zeros(state.n)
         programmes, self.interventions = self.interventions, []
         for week in range(1, d.history_weeks + 1):
             self.steps = SETTLE_WEEK_OFFSET + week
             run_history_week(self)  # the vectorised phases whatever the engine: both start from one history
+            encounters += self.week.positive + self.week.negative
             for name in VIEWS:
                 change[name] += getattr(state, name) - surveyed[name]
             for name, value in surveyed.items():
                 getattr(state, name)[:] = value
-        for name in VIEWS:
-            low, high = VIEW_RANGES[name]
-            _, friends_start, neighbourhood_start = self.views_at_start[name]
-            usual = group_mean(change[name] / d.history_weeks, state.group)
-            anchor = norm_disposition(surveyed[name], usual, norms.rate, low, high)
-            self.views_at_start[name] = (anchor, friends_start, neighbourhood_start)
+        if anchoring:
+            for name in VIEWS:
+                low, high = VIEW_RANGES[name]
+                _, friends_start, neighbourhood_start = self.views_at_start[name]
+                usual = group_mean(change[name] / d.history_weeks, state.group)
+                anchor = norm_disposition(surveyed[name], usual, norms, low, high)
+                self.views_at_start[name] = (anchor, friends_start, neighbourhood_start)
+        if self.params.dynamics.turnover.enabled:
+            self.settle_turnover(encounters / d.history_weeks)
         self.interventions = programmes
         self.public = None  # week 0 has no incidental encounters of its own
         self.restart_clock()
+
+    def settle_turnover(self, usual_encounters: np.ndarray) -> None:
+        """The turnover rate and what newcomers bring (rules/turnover.py): each livelihood's expected weekly
+        change at the surveyed state, with `usual_encounters` a week (the history's mean), averaged over the
+        arriving community, sets the newcomer value that holds its mean steady."""
+        state, d = self.state, self.params.dynamics
+        arriving = state.group == ARRIVING
+        if not arriving.any():
+            return
+        hazard = people_rules.job_finding_hazard(state.language, state.legal_pending, ~state.qualification_recognised,
+                                                 self.job_finding_rate, d.employment)
+        change = turnover_rules.expected_change(state.legal_pending, state.family_pending, state.studying,
+                                                state.employed, state.language, usual_encounters, hazard, d)
+        share = np.array([np.mean(getattr(state, name)[arriving]) for name in turnover_rules.LIVELIHOODS])
+        usual = np.array([np.mean(change[name][arriving]) for name in turnover_rules.LIVELIHOODS])
+        self.turnover_rate = turnover_rules.turnover_rate(d.turnover, share, usual)
+        self.newcomer = dict(zip(turnover_rules.LIVELIHOODS,
+                                 turnover_rules.newcomer_value(share, usual, self.turnover_rate).tolist()))
 
     def restart_clock(self) -> None:
         """Week 0 again: no records, survey waves, setting tallies or run contact counts."""

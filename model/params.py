@@ -415,6 +415,10 @@ class IncidentalParams:
     cooperation: float = field(metadata=UNIT)
     institutional_support: float = field(metadata=UNIT)
 
+    def conditions(self) -> np.ndarray:
+        """Public space's Allport conditions, in ALLPORT_CONDITIONS order (model/city.py)."""
+        return np.array([self.equal_status, self.common_goal, self.cooperation, self.institutional_support])
+
 
 @dataclass(frozen=True)
 class PartnerParams:
@@ -447,6 +451,10 @@ class GeneralisationParams:
     salience: float = field(metadata=UNIT)
     incidental_salience: float = field(metadata=UNIT)
     half_familiar: float = field(metadata=POSITIVE)
+
+    def salience_for(self, incidental: bool) -> float:
+        """Group salience of a setting: brief public encounters (`incidental`) or ties."""
+        return self.incidental_salience if incidental else self.salience
 
 
 @dataclass(frozen=True)
@@ -561,6 +569,14 @@ class DispositionParams:
 
 
 @dataclass(frozen=True)
+class TurnoverParams:
+    """Turnover of the arriving community: newcomers replace members who move on (model/rules/turnover.py)."""
+
+    enabled: bool
+    rate: float | None = field(default=None, metadata=UNIT)  # None: derived, the slowest steady rate
+
+
+@dataclass(frozen=True)
 class ThreatParams:
     """Receiving members' perceived threat from beliefs, perceived group size and anxiety."""
 
@@ -619,6 +635,7 @@ class DynamicsParams:
     belief_personal_weight: float = field(metadata=UNIT)
     norms: NormParams
     disposition: DispositionParams
+    turnover: TurnoverParams
     threat: ThreatParams
     discrimination: DiscriminationParams
     variability: VariabilityParams

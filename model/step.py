@@ -33,6 +33,7 @@ from bridges.model.rules import partner as partner_rules
 from bridges.model.rules import people as people_rules
 from bridges.model.rules import selection as selection_rules
 from bridges.model.rules import threat as threat_rules
+from bridges.model.rules import turnover as turnover_rules
 from bridges.model.rules import variability as variability_rules
 from bridges.model.state import ARRIVING, RECEIVING, THERMOMETER_MAX
 from bridges.model.ties import ContactBlock
@@ -66,13 +67,11 @@ def gather_public_encounters(model) -> None:
         return
     size = state.n * i.opportunities
     source, target = encounter_rules.public_encounter_pairs(
-        state.neighbourhood, state.group, i.opportunities, i.local_share,
+        state.neighbourhood, state.group, i,
         model.streams.uniform(f"{PUBLIC}.where", model.steps, size), model.streams.uniform(f"{PUBLIC}.who", model.steps, size),
-        static_index(model, "passing", lambda: encounter_rules.passing_index(state.neighbourhood, state.group,
-                                                                             i.opportunities)))
-    conditions = np.array([i.equal_status, i.common_goal, i.cooperation, i.institutional_support])
+        static_index(model, "passing", lambda: encounter_rules.passing_index(state.neighbourhood, state.group, i)))
     model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate),
-                                    np.tile(conditions, (len(source), 1)))
+                                    np.tile(i.conditions(), (len(source), 1)))
 
 
 def static_index(model, name: str, compute):
@@ -102,8 +101,7 @@ def meet(model) -> None:
     state, p = model.state, model.params
     sel = p.contact.selection
     ready = contact_rules.willingness(state.anxiety, state.distress, state.responsibility, p.contact.willingness)
-    choice = (selection_rules.choice_factor(state.attitude, state.trust, sel.attitude_weight, sel.trust_weight,
-                                            THERMOMETER_MAX) if sel.enabled else None)
+    choice = selection_rules.choice_factor(state.attitude, state.trust, sel, THERMOMETER_MAX) if sel.enabled else None
     for block in model.contact_blocks():
         source, target = block.source, block.target
         rate = contact_rules.live_rate(block.rate, block.live, block.needs_employment, state.employed[source],
@@ -114,9 +112,9 @@ def meet(model) -> None:
                 friendship_rules.meeting_factor(block.friend, p.dynamics.friendship))
             if choice is not None:
                 # Only the city's ties have layers; a voluntary block without them is public space (one kind).
-                chosen = (selection_rules.chosen_ties(np.array([PUBLIC]), sel.chosen_kinds) if block.layer is None
+                chosen = (selection_rules.chosen_ties(np.array([PUBLIC]), sel) if block.layer is None
                           else static_index(model, "chosen_city_ties", lambda: selection_rules.chosen_ties(
-                              setting_kind(model, block), sel.chosen_kinds)))
+                              setting_kind(model, block), sel)))
                 rate = selection_rules.chosen_rate(rate, chosen, choice[source], choice[target])
         block.encounters = contact_rules.draw_encounters(
             rate, model.streams.uniform(block.stream("meet"), model.steps, block.size))
@@ -159,7 +157,7 @@ def judge_valence(model) -> None:
     people, other = joined([side[3] for side in sides], np.int64), joined([side[4] for side in sides], np.int64)
     offset = model.params.contact.valence_offset_for(state.group[people])
     if partner.enabled:
-        offset = offset + partner_rules.partner_shift(state.attitude[other], partner.prejudice_weight, THERMOMETER_MAX)
+        offset = offset + partner_rules.partner_shift(state.attitude[other], partner, THERMOMETER_MAX)
     quality = joined([block.quality[met] for block, _, met, _, _ in sides])
     p_positive = anti_discrimination.spare_negative(contact_rules.positive_probability(quality, offset),
                                                     joined([block.negative_reduction[met] for block, _, met, _, _ in sides]))
@@ -184,8 +182,7 @@ def tally_contacts(model) -> None:
         met = np.flatnonzero(block.encounters)
         weight = friendship_rules.contact_weight(block.friend[met], f)
         if gen.enabled:
-            salience = gen.incidental_salience if block.name == PUBLIC else gen.salience
-            weight = weight * generalisation_rules.generalisation_weight(salience, block.met[met], gen.half_familiar)
+            weight = weight * generalisation_rules.generalisation_weight(block.met[met], block.name == PUBLIC, gen)
         weight = np.broadcast_to(weight, met.size)
         for side, people in (("source", block.source[met]), ("target", block.target[met])):
             for valence, counts in (("positive", block.positive[side][met]), ("negative", block.negative[side][met])):
@@ -206,15 +203,14 @@ def remember_partners(model) -> None:
     """Count partners met for the first time and each tie's meetings so far, and keep the running average of
     positive encounters; perceived outgroup variability follows the distinct partners met (`dynamics.variability`)."""
     state, v = model.state, model.params.dynamics.variability
-    state.positive_history[:] = people_rules.running_average(state.positive_history, model.week.positive,
-                                                             model.params.contact.negativity.memory)
+    state.positive_history[:] = negativity_rules.remember_positive(state.positive_history, model.week.positive,
+                                                                   model.params.contact.negativity)
     for block in model.contact_blocks():
         state.distinct_partners += variability_rules.new_partners(block.met, block.encounters, block.source,
                                                                   block.target, state.n)
         block.met += block.encounters
     if v.enabled:
-        state.variability[:] = variability_rules.perceived_variability(
-            v.baseline_for(state.group), state.distinct_partners, v.half_partners)
+        state.variability[:] = variability_rules.perceived_variability(state.group, state.distinct_partners, v)
 
 
 def update_attitudes(model) -> None:
@@ -227,12 +223,9 @@ def update_attitudes(model) -> None:
             state.attitude, state.anxiety, state.trust, week.positive_weighted, week.negative_weighted,
             susceptibility, contact.update, THERMOMETER_MAX)
         return
-    u, pos, neg = contact.update, week.positive_weighted, week.negative_weighted
-    k = negativity_rules.buffered_weight(u.negativity_weight, state.positive_history, contact.negativity.buffer_half)
-    update = negativity_rules.log_odds_update
-    state.attitude[:] = update(state.attitude, pos, neg, u.attitude_step * susceptibility, k, THERMOMETER_MAX, 0.0)
-    state.anxiety[:] = update(state.anxiety, pos, neg, u.anxiety_step * susceptibility, k, 0.0, 1.0)
-    state.trust[:] = update(state.trust, pos, neg, u.trust_step * susceptibility, k, 1.0, 0.0)
+    state.attitude[:], state.anxiety[:], state.trust[:] = negativity_rules.log_odds_views(
+        state.attitude, state.anxiety, state.trust, week.positive_weighted, week.negative_weighted, susceptibility,
+        state.positive_history, contact.update, contact.negativity, THERMOMETER_MAX)
 
 
 def update_friendships(model) -> None:
@@ -285,12 +278,11 @@ def follow_norms(model) -> None:
         value = getattr(state, name)
         friends, neighbourhood = ingroup_views(model, value)
         if name == "attitude":
-            friends = norm_rules.extended_norm(friends, extended_share, n.extended_signal, THERMOMETER_MAX)
+            friends = norm_rules.extended_norm(friends, extended_share, n, THERMOMETER_MAX)
         start, friends_start, neighbourhood_start = model.views_at_start[name]
-        norm = norm_rules.perceived_norm(start, friends, friends_start, neighbourhood, neighbourhood_start,
-                                         n.friends_weight, n.neighbourhood_weight, n.own_weight)
-        value[:] = norm_rules.conform(value, norm, n.rate)
-    state.anxiety[:] = norm_rules.extended_anxiety(state.anxiety, extended_share, n.extended_anxiety_relief)
+        norm = norm_rules.perceived_norm(start, friends, friends_start, neighbourhood, neighbourhood_start, n)
+        value[:] = norm_rules.conform(value, norm, n)
+    state.anxiety[:] = norm_rules.extended_anxiety(state.anxiety, extended_share, n)
 
 
 def update_beliefs(model) -> None:
@@ -335,10 +327,8 @@ def current_threat(model) -> np.ndarray:
     state, t = model.state, model.params.dynamics.threat
     burden = threat_rules.economic_burden(state.belief_education, state.belief_employment, state.belief_welfare)
     perceived = threat_rules.perceived_outgroup_share(model.local_arriving_share[state.neighbourhood],
-                                                      float(np.mean(state.group == ARRIVING)), t.local_weight,
-                                                      t.overestimation)
-    level = threat_rules.threat_level(burden, perceived, state.anxiety, state.outgroup_friends > 0, t.intercept,
-                                      t.burden_weight, t.size_weight, t.anxiety_weight, t.friend_weight)
+                                                      float(np.mean(state.group == ARRIVING)), t)
+    level = threat_rules.threat_level(burden, perceived, state.anxiety, state.outgroup_friends > 0, t)
     return np.where(state.group == RECEIVING, level, np.nan)
 
 
@@ -350,7 +340,7 @@ def perceive_threat(model) -> None:
     if t.enabled:
         receiving = static_index(model, "receiving", lambda: np.flatnonzero(state.group == RECEIVING))
         state.attitude[receiving] = threat_rules.threat_attitude_change(
-            state.attitude[receiving], state.threat[receiving], threat[receiving], t.attitude_weight, THERMOMETER_MAX)
+            state.attitude[receiving], state.threat[receiving], threat[receiving], t, THERMOMETER_MAX)
     state.threat[:] = threat
 
 
@@ -365,6 +355,26 @@ def update_livelihoods(model) -> None:
     hazard = people_rules.job_finding_hazard(state.language, state.legal_pending, ~state.qualification_recognised,
                                              model.job_finding_rate, d.employment)
     state.employed[:] = people_rules.update_employment(state.employed, draw("employment"), hazard, d.employment)
+
+
+def renew_arriving(model) -> None:
+    """With `dynamics.turnover` on: arriving members who move on are replaced by newcomers in their place, who
+    bring the legal, family, course, work and language state derived at construction (model.py
+    `settle_turnover`) that holds the arriving community's make-up steady."""
+    if model.turnover_rate <= 0.0:
+        return
+    state = model.state
+    arriving = static_index(model, "arriving", lambda: np.flatnonzero(state.group == ARRIVING))
+    newcomers = arriving[turnover_rules.leaving(model.streams.uniform("turnover", model.steps, arriving.size),
+                                                model.turnover_rate)]
+    if newcomers.size == 0:
+        return
+    flags = turnover_rules.LIVELIHOODS[:-1]
+    u = model.streams.generator("turnover.newcomers", model.steps).random((newcomers.size, len(flags)))
+    drawn = turnover_rules.newcomer_flags(u, np.array([model.newcomer[name] for name in flags]))
+    for column, name in enumerate(flags):
+        getattr(state, name)[newcomers] = drawn[:, column]
+    state.language[newcomers] = model.newcomer["language"]
 
 
 def update_wellbeing(model) -> None:
@@ -384,9 +394,9 @@ def feel_discrimination(model) -> None:
         return
     arriving = state.group == ARRIVING
     state.discrimination[arriving] = partner_rules.update_discrimination(
-        state.discrimination[arriving], model.week.negative[arriving], d.gain, d.decay)
+        state.discrimination[arriving], model.week.negative[arriving], d)
     state.distress[:], state.belonging[:] = partner_rules.discrimination_toll(
-        state.distress, state.belonging, state.discrimination, d.distress_rise, d.belonging_loss)
+        state.distress, state.belonging, state.discrimination, d)
 
 
 def initial_perceptions(model) -> None:
@@ -419,7 +429,7 @@ class Access(NamedTuple):
 ACCESS = {
     "deliver_interventions": Access(
         reads=("state.*", "block.layer", "block.source", "block.target"),
-        writes=("interventions", "blocks", "block.live", "block.negative_reduction", "state.distress",
+        writes=("interventions", "blocks", "block.live", "block.rate", "block.negative_reduction", "state.distress",
                 *BELIEF_FIELDS, "state.legal_pending", "state.family_pending", "state.qualification_recognised",
                 "state.studying")),
     "gather_public_encounters": Access(
@@ -475,6 +485,9 @@ ACCESS = {
         reads=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed",
                "state.qualification_recognised", "week.positive", "week.negative"),
         writes=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed")),
+    "renew_arriving": Access(
+        reads=("state.group",),
+        writes=("state.legal_pending", "state.family_pending", "state.studying", "state.employed", "state.language")),
     "update_wellbeing": Access(
         reads=("state.group", "state.distress", "state.belonging", "state.legal_pending", "state.family_pending",
                "state.employed", "week.positive", "week.negative"),
@@ -508,6 +521,7 @@ STEP_ORDER = (
     update_beliefs,         # receiving members' beliefs: media drift and observation
     perceive_threat,        # receiving members' perceived threat, and its change's pull on attitudes
     update_livelihoods,     # legal status, family, courses, language, employment
+    renew_arriving,         # newcomers take the places of arriving members who move on (turnover)
     update_wellbeing,       # distress and belonging
     feel_discrimination,    # arriving members' experienced discrimination and its toll
     record,                 # weekly metrics
@@ -517,8 +531,8 @@ STEP_ORDER = (
 
 
 HISTORY_ORDER = tuple(step_phase for step_phase in STEP_ORDER if step_phase not in (
-    update_beliefs, update_livelihoods, update_wellbeing, record, survey))
-"""A week of the contact history before week 0 (model.py `settle_dispositions`): STEP_ORDER without the
+    update_beliefs, update_livelihoods, renew_arriving, update_wellbeing, record, survey))
+"""A week of the contact history before week 0 (model.py `settle_history`): STEP_ORDER without the
 phases whose results are thrown away there (beliefs, livelihoods and wellbeing are held at their surveyed
 values; nothing is recorded or surveyed)."""
 

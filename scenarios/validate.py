@@ -26,7 +26,7 @@ ALL_OFF = ("contact.incidental.enabled=false", "contact.partner.enabled=false", 
            "contact.generalisation.enabled=false", "contact.negativity.enabled=false",
            "dynamics.norms.enabled=false", "dynamics.threat.enabled=false",
            "dynamics.discrimination.enabled=false", "dynamics.variability.enabled=false",
-           "dynamics.disposition.enabled=false")
+           "dynamics.disposition.enabled=false", "dynamics.turnover.enabled=false")
 """Every switch added for issue 9, off: the model as it was before those mechanisms."""
 
 PUBLISHED = {
@@ -34,7 +34,9 @@ PUBLISHED = {
                            "Pettigrew & Tropp 2006; Tropp & Pettigrew 2005"),
     "positive_to_negative": ("about 3 : 1 (positive contact reported three times as often)",
                              "Graf, Paolini & Rubin 2014; Barlow et al. 2012"),
-    "share_without_contact": ("about half of residents have no contact with refugees",
+    "share_without_contact": ("no survey counterpart: no encounter of any kind over the run, brief passing ones "
+                              "in public space included (compare share_never_in_survey)", "definition"),
+    "share_never_in_survey": ("about half of residents have no contact with refugees (a survey answer)",
                               "Irastorza et al. (FOCUS-related survey, 16,000 people in 4 countries)"),
     "encounters_per_person": ("minority members have more contact per head; totals balance (Blau)",
                               "Blau 1977; FOCUS: arriving members report more contact"),
@@ -162,6 +164,8 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
     advance(programme, year_after)
     effect_year_after = programme.state.attitude - baseline.state.attitude
     sizes = {code: int(np.sum(s.group == code)) for code in range(len(GROUPS))}
+    survey = baseline.survey_table()
+    last_wave = survey[survey.step == options.weeks]
     per_capita = {}
     for code, label in enumerate(GROUPS):
         members = s.group == code
@@ -171,6 +175,8 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
         negative = s.negative_contacts[members].sum()
         add("positive_to_negative", label, s.positive_contacts[members].sum() / negative if negative else np.nan)
         add("share_without_contact", label, np.mean(contacts == 0))
+        answers = last_wave.contact_frequency[last_wave.community == label].dropna()
+        add("share_never_in_survey", label, np.mean(answers == 1) if len(answers) else np.nan)
         per_capita[code] = contacts.mean() / options.weeks
         add("encounters_per_person", label, per_capita[code])
         add("extended_contact_partial_r", label,
@@ -217,6 +223,9 @@ def report(summary: pd.DataFrame, options: ValidateOptions, seconds: float) -> s
              "Model values are means over seeds (min-max in brackets). The published column gives the figure the "
              "literature reports and its source; nothing in the model was fitted to it (Grimm et al. 2005). "
              "Contact-attitude r: Pearson r of log(1 + encounters over the run) with the final thermometer. "
+             "Share never in survey: respondents of the last survey wave answering 'never' to the contact item "
+             "(recent encounters below the lowest cut point, as a survey asks); share without contact: no "
+             "encounter at all over the run. "
              "Extended contact: partial r of attitude change with having an ingroup friend who has an outgroup "
              "friend, direct cross-group friendship partialled out. Programme and information effects: paired "
              "differences from the same seed without the programme, on participants, in SD of the group's "

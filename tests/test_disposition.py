@@ -1,6 +1,8 @@
 """Views as dispositions (dynamics.disposition): the surveyed views are the stationary state of each person's
 usual contact, so a city without programmes or other change stays near rest."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -24,15 +26,17 @@ SEEDS = (0, 1)
 
 def test_the_disposition_makes_the_surveyed_view_stationary():
     surveyed, change, rate = np.array([40.0, 60.0, 90.0]), np.array([0.5, -0.2, 0.0]), 0.05
-    anchor = disposition(surveyed, change, rate, 0.0, 100.0)
+    norms = replace(params_for().dynamics.norms, rate=rate)
+    anchor = disposition(surveyed, change, norms, 0.0, 100.0)
     np.testing.assert_allclose(anchor, [30.0, 64.0, 90.0])
     # one week: the usual change, then the pull toward the anchor (the norm with nobody else moving)
-    np.testing.assert_allclose(conform(surveyed + change, anchor, rate), surveyed + change * (1 - rate) - change)
-    np.testing.assert_allclose(conform(surveyed, anchor, rate) + change, surveyed)
+    np.testing.assert_allclose(conform(surveyed + change, anchor, norms), surveyed + change * (1 - rate) - change)
+    np.testing.assert_allclose(conform(surveyed, anchor, norms) + change, surveyed)
 
 
 def test_the_disposition_stays_on_the_scale():
-    anchor = disposition(np.array([2.0, 99.0]), np.array([1.0, -1.0]), 0.05, 0.0, 100.0)
+    anchor = disposition(np.array([2.0, 99.0]), np.array([1.0, -1.0]), replace(params_for().dynamics.norms, rate=0.05),
+                         0.0, 100.0)
     np.testing.assert_array_equal(anchor, [0.0, 100.0])
 
 

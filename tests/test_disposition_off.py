@@ -19,7 +19,7 @@ SCENARIOS = ("baseline", "volunteering", "information")
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_dispositions_off_reproduce_the_baseline_before_them(scenario):
     model = BridgesModel(params_for(*CITY, f"scenario={scenario}", "seed=0",
-                                    "dynamics.disposition.enabled=false"))
+                                    "dynamics.disposition.enabled=false", "dynamics.turnover.enabled=false"))
     for _ in range(model.params.steps):
         model.step()
     stored = pd.read_csv(BEFORE / f"{scenario}-seed0-timeseries.csv", index_col=0)

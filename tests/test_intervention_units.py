@@ -29,7 +29,7 @@ from bridges.model.params import EDUCATION_LEVELS, GROUPS, LAST_WEEK
 from tests.conftest import params_for
 
 SETTING = dict(equal_status=0.6, common_goal=0.5, cooperation=0.4, institutional_support=0.7,
-               encounters_per_session=2.0)
+               encounters_per_session=2.0, friends_keep_meeting=0.25)
 
 
 # ---- effect functions -------------------------------------------------------------------------------
@@ -120,11 +120,29 @@ def test_programme_block_carries_the_setting_and_starts_switched_off():
 
 
 def test_set_live_needs_a_session_and_both_people_enrolled():
-    block = programme_block("p", np.array([[0, 1], [0, 2], [3, 1]]), SettingParams(**SETTING), 0.0)
+    setting = SettingParams(**SETTING)
+    block = programme_block("p", np.array([[0, 1], [0, 2], [3, 1]]), setting, 0.0)
     enrolled = np.array([True, True, False, True])
-    set_live(block, enrolled, True)
+    set_live(block, enrolled, True, setting)
     np.testing.assert_array_equal(block.live, [True, False, True])
-    set_live(block, enrolled, False)
+    np.testing.assert_allclose(block.rate, [2.0, 0.25, 2.0])  # session rate; the idle tie would meet as friends
+    set_live(block, enrolled, False, setting)
+    assert not block.live.any()
+
+
+def test_friends_keep_meeting_outside_the_sessions():
+    setting = SettingParams(**SETTING)
+    block = programme_block("p", np.array([[0, 1], [0, 2], [3, 1]]), setting, 0.0)
+    block.friend[:] = [True, True, False]
+    enrolled = np.array([True, True, False, True])
+    set_live(block, enrolled, True, setting)  # in session: enrolled pairs at the session rate, friends at theirs
+    np.testing.assert_array_equal(block.live, [True, True, True])
+    np.testing.assert_allclose(block.rate, [2.0, 0.25, 2.0])
+    set_live(block, np.zeros(4, dtype=bool), False, setting)  # after the programme: friends only
+    np.testing.assert_array_equal(block.live, [True, True, False])
+    np.testing.assert_allclose(block.rate, [0.25, 0.25, 0.25])
+    stopped = SettingParams(**{**SETTING, "friends_keep_meeting": 0.0})
+    set_live(block, np.zeros(4, dtype=bool), False, stopped)  # 0: programme ties stop with the programme
     assert not block.live.any()
 
 

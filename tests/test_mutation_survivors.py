@@ -5,6 +5,7 @@ The mechanism rules are called through the small helpers below (one line each), 
 signature touches one line here. Expected values are worked out by hand in the comments.
 """
 
+from dataclasses import replace
 from functools import cache
 from math import e
 
@@ -26,7 +27,8 @@ def residents_by_place(neighbourhood):
 
 def public_pairs(neighbourhood, group, local_share, u_where, u_who):
     """One opportunity a week each."""
-    return encounters.public_encounter_pairs(neighbourhood, group, 1, local_share, u_where, u_who)
+    incidental = replace(tiny_params().contact.incidental, opportunities=1, local_share=local_share)
+    return encounters.public_encounter_pairs(neighbourhood, group, incidental, u_where, u_who)
 
 
 def log_odds_update(value, positive, negative, step_size, negativity_weight, good_end, bad_end):

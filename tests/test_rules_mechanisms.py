@@ -2,6 +2,7 @@
 negativity, norms, threat, variability): exact hand-computed values, boundaries and properties."""
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -9,10 +10,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
+from bridges.model.params import (
+    DiscriminationParams,
+    GeneralisationParams,
+    IncidentalParams,
+    NegativityParams,
+    NormParams,
+    PartnerParams,
+    SelectionParams,
+    ThreatParams,
+    UpdateParams,
+    VariabilityParams,
+)
 from bridges.model.rules.contact import contact_update
 from bridges.model.rules.encounters import outgroup_exposure, public_encounter_pairs
 from bridges.model.rules.generalisation import generalisation_weight, novelty
-from bridges.model.rules.negativity import buffered_weight, log_odds_update
+from bridges.model.rules.negativity import buffered_weight, log_odds_update, log_odds_views, remember_positive
 from bridges.model.rules.norms import (
     conform,
     extended_anxiety,
@@ -26,9 +39,55 @@ from bridges.model.rules.partner import discrimination_toll, partner_shift, upda
 from bridges.model.rules.selection import choice_factor, chosen_rate, chosen_ties
 from bridges.model.rules.threat import economic_burden, perceived_outgroup_share, threat_attitude_change, threat_level
 from bridges.model.rules.variability import new_partners, perceived_variability
+from tests.conftest import params_for
 
 UNIT = st.floats(0.0, 1.0)
 COUNTS = st.integers(0, 50)
+
+
+DEFAULTS = params_for()
+"""The default configuration: each test below sets the fields of a parameter group its rule reads (a rule takes
+its group whole), the others keep their defaults, so adding a field to a group changes no test here."""
+
+
+def incidental(**values) -> IncidentalParams:
+    return replace(DEFAULTS.contact.incidental, **values)
+
+
+def partner(prejudice_weight: float) -> PartnerParams:
+    return replace(DEFAULTS.contact.partner, prejudice_weight=prejudice_weight)
+
+
+def discrimination(**values) -> DiscriminationParams:
+    return replace(DEFAULTS.dynamics.discrimination, **values)
+
+
+def selection(**values) -> SelectionParams:
+    return replace(DEFAULTS.contact.selection, **values)
+
+
+def generalisation(**values) -> GeneralisationParams:
+    return replace(DEFAULTS.contact.generalisation, **values)
+
+
+def update(**values) -> UpdateParams:
+    return replace(DEFAULTS.contact.update, **values)
+
+
+def negativity(**values) -> NegativityParams:
+    return replace(DEFAULTS.contact.negativity, **values)
+
+
+def norms(**values) -> NormParams:
+    return replace(DEFAULTS.dynamics.norms, **values)
+
+
+def threat(**values) -> ThreatParams:
+    return replace(DEFAULTS.dynamics.threat, **values)
+
+
+def variability(**values) -> VariabilityParams:
+    return replace(DEFAULTS.dynamics.variability, **values)
 
 
 # ---- encounters ---------------------------------------------------------------------------------
@@ -36,7 +95,7 @@ def test_outgroup_exposure_mixes_neighbourhood_and_city_shares():
     # neighbourhood 0: 3 receiving, 1 arriving; neighbourhood 1: 4 receiving. City: 1 arriving of 8.
     neighbourhood = np.array([0, 0, 0, 0, 1, 1, 1, 1])
     group = np.array([0, 0, 0, 1, 0, 0, 0, 0])
-    exposure = outgroup_exposure(neighbourhood, group, local_share=0.6)
+    exposure = outgroup_exposure(neighbourhood, group, incidental(local_share=0.6))
     assert exposure[0] == pytest.approx(0.6 * 1 / 4 + 0.4 * 1 / 8)  # receiving in 0
     assert exposure[3] == pytest.approx(0.6 * 3 / 4 + 0.4 * 7 / 8)  # arriving in 0
     assert exposure[4] == pytest.approx(0.4 * 1 / 8)  # receiving in 1: only the city share
@@ -47,7 +106,7 @@ def test_outgroup_exposure_of_an_empty_city_is_empty_and_silent():
     empty = np.zeros(0, dtype=np.int64)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        exposure = outgroup_exposure(empty, empty, local_share=0.6)
+        exposure = outgroup_exposure(empty, empty, incidental(local_share=0.6))
     assert exposure.shape == (0,)
 
 
@@ -57,7 +116,8 @@ def test_public_pairs_follow_the_uniforms_exactly():
     # one opportunity each; u_where < 0.5 -> own neighbourhood, index floor(u_who * size)
     u_where = np.array([0.1, 0.1, 0.9, 0.9])
     u_who = np.array([0.75, 0.75, 0.9, 0.1])  # 0 -> local index 1 (resident 1); 1 -> local index 1 (itself)
-    source, target = public_encounter_pairs(neighbourhood, group, 1, 0.5, u_where, u_who)
+    source, target = public_encounter_pairs(neighbourhood, group, incidental(opportunities=1, local_share=0.5),
+                                            u_where, u_who)
     # person 2: city index floor(0.9*4)=3 (arriving) -> kept; person 3: city index 0 (receiving) -> kept
     assert list(zip(source, target)) == [(0, 1), (2, 3), (3, 0)]
 
@@ -67,8 +127,9 @@ def test_public_pairs_only_cross_groups_and_rate_follows_group_size():
     n, opportunities = 4000, 5
     group = (np.arange(n) < 200).astype(np.int8)  # 5% arriving
     neighbourhood = rng.integers(0, 10, n)
-    source, target = public_encounter_pairs(neighbourhood, group, opportunities, 0.6, rng.random(n * opportunities),
-                                            rng.random(n * opportunities))
+    source, target = public_encounter_pairs(neighbourhood, group,
+                                            incidental(opportunities=opportunities, local_share=0.6),
+                                            rng.random(n * opportunities), rng.random(n * opportunities))
     assert np.all(group[source] != group[target])
     per_arriving = np.sum(group[source] == 1) / 200
     per_receiving = np.sum(group[source] == 0) / 3800
@@ -78,45 +139,48 @@ def test_public_pairs_only_cross_groups_and_rate_follows_group_size():
 
 
 def test_public_pairs_with_no_opportunities_are_empty():
-    source, target = public_encounter_pairs(np.zeros(3, int), np.array([0, 1, 0]), 0, 0.5, np.zeros(0), np.zeros(0))
+    source, target = public_encounter_pairs(np.zeros(3, int), np.array([0, 1, 0]), incidental(opportunities=0),
+                                            np.zeros(0), np.zeros(0))
     assert source.size == target.size == 0
 
 
 # ---- partner and discrimination -----------------------------------------------------------------
 def test_partner_shift_is_zero_for_a_warm_partner_and_proportional_to_prejudice():
-    assert partner_shift(np.array([100.0]), 2.0, 100.0)[0] == 0.0
-    assert partner_shift(np.array([25.0]), 2.0, 100.0)[0] == pytest.approx(-1.5)
-    assert partner_shift(np.array([0.0]), 2.0, 100.0)[0] == pytest.approx(-2.0)
+    assert partner_shift(np.array([100.0]), partner(2.0), 100.0)[0] == 0.0
+    assert partner_shift(np.array([25.0]), partner(2.0), 100.0)[0] == pytest.approx(-1.5)
+    assert partner_shift(np.array([0.0]), partner(2.0), 100.0)[0] == pytest.approx(-2.0)
 
 
 def test_discrimination_rises_with_negative_encounters_and_fades():
-    d = update_discrimination(np.array([0.0, 0.5, 0.5]), np.array([2, 0, 1]), gain=0.1, decay=0.02)
+    d = update_discrimination(np.array([0.0, 0.5, 0.5]), np.array([2, 0, 1]), discrimination(gain=0.1, decay=0.02))
     np.testing.assert_allclose(d, [1 - 0.9**2, 0.5 - 0.01, 0.5 + 0.1 * 0.5 - 0.01])
 
 
 @given(UNIT, COUNTS, UNIT, UNIT)
 def test_discrimination_stays_in_unit_interval(d, negative, gain, decay):
-    value = update_discrimination(np.array([d]), np.array([negative]), gain, decay)[0]
+    value = update_discrimination(np.array([d]), np.array([negative]), discrimination(gain=gain, decay=decay))[0]
     assert 0.0 <= value <= 1.0
 
 
 def test_discrimination_toll_exact_and_zero_without_discrimination():
     distress, belonging = discrimination_toll(np.array([0.2, 0.2]), np.array([0.5, 0.5]), np.array([0.5, 0.0]),
-                                              0.1, 0.2)
+                                              discrimination(distress_rise=0.1, belonging_loss=0.2))
     np.testing.assert_allclose(distress, [0.2 + 0.1 * 0.5 * 0.8, 0.2])
     np.testing.assert_allclose(belonging, [0.5 - 0.2 * 0.5 * 0.5, 0.5])
 
 
 # ---- selection ------------------------------------------------------------------------------------
 def test_choice_factor_is_one_at_the_midpoints_and_grows_with_warmth():
-    factor = choice_factor(np.array([50.0, 100.0, 0.0]), np.array([0.5, 0.5, 1.0]), 1.5, 1.0, 100.0)
+    factor = choice_factor(np.array([50.0, 100.0, 0.0]), np.array([0.5, 0.5, 1.0]),
+                           selection(attitude_weight=1.5, trust_weight=1.0), 100.0)
     np.testing.assert_allclose(factor, [1.0, np.exp(0.75), np.exp(-0.75 + 0.5)])
 
 
 def test_chosen_ties_are_the_listed_kinds_and_public_space():
     kinds = np.array(["neighbourhood", "workplace", "venue", "public", "school"])
-    np.testing.assert_array_equal(chosen_ties(kinds, ["neighbourhood", "venue"]), [True, False, True, True, False])
-    np.testing.assert_array_equal(chosen_ties(kinds, []), [False, False, False, True, False])
+    np.testing.assert_array_equal(chosen_ties(kinds, selection(chosen_kinds=["neighbourhood", "venue"])),
+                                  [True, False, True, True, False])
+    np.testing.assert_array_equal(chosen_ties(kinds, selection(chosen_kinds=[])), [False, False, False, True, False])
 
 
 def test_chosen_rate_changes_only_chosen_settings():
@@ -126,13 +190,20 @@ def test_chosen_rate_changes_only_chosen_settings():
 
 # ---- generalisation -------------------------------------------------------------------------------
 def test_novelty_halves_after_half_familiar_meetings():
-    np.testing.assert_allclose(novelty(np.array([0, 10, 90]), 10.0), [1.0, 0.5, 0.1])
-    np.testing.assert_allclose(generalisation_weight(0.5, np.array([0, 10]), 10.0), [0.5, 0.25])
+    g = generalisation(salience=0.5, incidental_salience=0.8, half_familiar=10.0)
+    np.testing.assert_allclose(novelty(np.array([0, 10, 90]), g), [1.0, 0.5, 0.1])
+    np.testing.assert_allclose(generalisation_weight(np.array([0, 10]), False, g), [0.5, 0.25])
+
+
+def test_brief_public_encounters_carry_their_own_salience():
+    g = generalisation(salience=0.5, incidental_salience=0.8, half_familiar=10.0)
+    np.testing.assert_allclose(generalisation_weight(np.array([0, 10]), True, g), [0.8, 0.4])
 
 
 @given(st.integers(0, 10_000), st.floats(0.1, 100.0))
 def test_novelty_never_rises_with_familiarity(met, half):
-    assert 0.0 < novelty(np.array([met + 1]), half)[0] <= novelty(np.array([met]), half)[0] <= 1.0
+    g = generalisation(half_familiar=half)
+    assert 0.0 < novelty(np.array([met + 1]), g)[0] <= novelty(np.array([met]), g)[0] <= 1.0
 
 
 # ---- negativity -----------------------------------------------------------------------------------
@@ -179,8 +250,35 @@ def test_log_odds_update_stays_on_the_scale(value, positive, negative, step, k):
 
 
 def test_buffered_weight_falls_from_k_toward_parity():
-    np.testing.assert_allclose(buffered_weight(2.0, np.array([0.0, 1.0, 3.0, 1e9]), 1.0), [2.0, 1.5, 1.25, 1.0])
-    assert buffered_weight(1.0, np.array([5.0]), 1.0)[0] == 1.0
+    np.testing.assert_allclose(buffered_weight(np.array([0.0, 1.0, 3.0, 1e9]), update(negativity_weight=2.0),
+                                               negativity(buffer_half=1.0)), [2.0, 1.5, 1.25, 1.0])
+    assert buffered_weight(np.array([5.0]), update(negativity_weight=1.0), negativity(buffer_half=1.0))[0] == 1.0
+
+
+def test_positive_history_is_a_running_average_with_the_memory_as_weight():
+    np.testing.assert_allclose(remember_positive(np.array([1.0, 0.0]), np.array([3, 0]), negativity(memory=0.25)),
+                               [0.75 * 1.0 + 0.25 * 3, 0.0])
+
+
+def test_log_odds_views_move_each_view_by_its_own_step_toward_its_own_end():
+    """Attitude toward `top`, anxiety toward 0, trust toward 1, each with its step x susceptibility and the
+    buffered weight: the views are `log_odds_update` with those arguments exactly."""
+    u = update(attitude_step=0.01, anxiety_step=0.02, trust_step=0.03, negativity_weight=3.0)
+    n = negativity(buffer_half=2.0)
+    attitude, anxiety, trust = np.array([50.0, 20.0]), np.array([0.5, 0.3]), np.array([0.4, 0.7])
+    positive, negative = np.array([2.0, 0.0]), np.array([1.0, 3.0])
+    susceptibility, history = np.array([1.0, 0.5]), np.array([2.0, 0.0])
+    k = np.array([1.0 + 2.0 / 2.0, 3.0])  # 1 + (3 - 1) / (1 + P / 2)
+    moved = log_odds_views(attitude, anxiety, trust, positive, negative, susceptibility, history, u, n, 100.0)
+    expected = (log_odds_update(attitude, positive, negative, 0.01 * susceptibility, k, 100.0, 0.0),
+                log_odds_update(anxiety, positive, negative, 0.02 * susceptibility, k, 0.0, 1.0),
+                log_odds_update(trust, positive, negative, 0.03 * susceptibility, k, 1.0, 0.0))
+    for view, reference in zip(moved, expected):
+        np.testing.assert_array_equal(view, reference)
+    # first person, attitude at the midpoint: logit 0 + 2 * 0.01 * (2 - 2 * 1) = 0, unchanged
+    assert moved[0][0] == pytest.approx(50.0)
+    # second person, trust 0.7: logit(0.7) - 2 * 0.015 * 3 * 3
+    assert moved[2][1] == pytest.approx(1.0 / (1.0 + np.exp(-(np.log(0.7 / 0.3) - 0.27))))
 
 
 # ---- norms ----------------------------------------------------------------------------------------
@@ -199,7 +297,7 @@ def test_friends_mean_and_fallback_for_the_friendless():
 def test_perceived_norm_is_the_start_shifted_by_the_ingroup():
     # friends moved 50 -> 60, neighbourhood 45 -> 40: the norm is 30 + 0.4 * 10 - 0.3 * 5
     norm = perceived_norm(np.array([30.0]), np.array([60.0]), np.array([50.0]), np.array([40.0]), np.array([45.0]),
-                          0.4, 0.3, 0.3)
+                          norms(friends_weight=0.4, neighbourhood_weight=0.3, own_weight=0.3))
     assert norm[0] == pytest.approx(30.0 + 0.4 * 10.0 - 0.3 * 5.0)
 
 
@@ -207,19 +305,21 @@ def test_perceived_norm_is_the_start_shifted_by_the_ingroup():
 def test_without_any_change_the_norm_is_the_own_start(values):
     """The surveyed state is a steady state: nothing has moved, so each person's norm is their own view."""
     start = np.array(values)
-    norm = perceived_norm(start, start[::-1], start[::-1], start * 0.5, start * 0.5, 0.4, 0.3, 0.3)
+    n = norms(friends_weight=0.4, neighbourhood_weight=0.3, own_weight=0.3, rate=0.05)
+    norm = perceived_norm(start, start[::-1], start[::-1], start * 0.5, start * 0.5, n)
     np.testing.assert_array_equal(norm, start)
-    np.testing.assert_array_equal(conform(start, norm, 0.05), start)
+    np.testing.assert_array_equal(conform(start, norm, n), start)
 
 
 def test_extended_signal_warms_the_friends_norm():
-    assert extended_norm(np.array([60.0]), np.array([0.5]), 0.2, 100.0)[0] == pytest.approx(60 + 0.1 * 40)
-    assert extended_norm(np.array([60.0]), np.array([0.0]), 0.2, 100.0)[0] == 60.0
+    n = norms(extended_signal=0.2)
+    assert extended_norm(np.array([60.0]), np.array([0.5]), n, 100.0)[0] == pytest.approx(60 + 0.1 * 40)
+    assert extended_norm(np.array([60.0]), np.array([0.0]), n, 100.0)[0] == 60.0
 
 
 def test_conform_closes_a_share_of_the_gap():
-    assert conform(np.array([40.0]), np.array([60.0]), 0.05)[0] == pytest.approx(41.0)
-    np.testing.assert_array_equal(conform(np.array([40.0]), np.array([40.0]), 0.05), [40.0])
+    assert conform(np.array([40.0]), np.array([60.0]), norms(rate=0.05))[0] == pytest.approx(41.0)
+    np.testing.assert_array_equal(conform(np.array([40.0]), np.array([40.0]), norms(rate=0.05)), [40.0])
 
 
 @given(st.lists(st.floats(0.0, 100.0), min_size=2, max_size=30), st.floats(0.0, 1.0))
@@ -228,7 +328,7 @@ def test_conforming_to_the_neighbourhood_mean_keeps_the_group_mean(values, rate)
     attitude = np.array(values)
     place = np.arange(len(values)) % 3
     group = np.zeros(len(values), dtype=np.int64)
-    moved = conform(attitude, neighbourhood_ingroup_mean(attitude, place, group), rate)
+    moved = conform(attitude, neighbourhood_ingroup_mean(attitude, place, group), norms(rate=rate))
     assert moved.mean() == pytest.approx(attitude.mean(), abs=1e-9)
 
 
@@ -237,12 +337,13 @@ def test_extended_share_is_zero_without_friends():
 
 
 def test_extended_anxiety_relief():
-    np.testing.assert_allclose(extended_anxiety(np.array([0.4, 0.4]), np.array([0.5, 0.0]), 0.01), [0.4 * 0.995, 0.4])
+    relieved = extended_anxiety(np.array([0.4, 0.4]), np.array([0.5, 0.0]), norms(extended_anxiety_relief=0.01))
+    np.testing.assert_allclose(relieved, [0.4 * 0.995, 0.4])
 
 
 # ---- threat ---------------------------------------------------------------------------------------
 def test_perceived_share_is_inflated_and_capped():
-    share = perceived_outgroup_share(np.array([0.1, 0.99]), 0.05, 0.5, 2.0)
+    share = perceived_outgroup_share(np.array([0.1, 0.99]), 0.05, threat(local_weight=0.5, overestimation=2.0))
     np.testing.assert_allclose(share, [2.0 * (0.05 + 0.025), 1.0])
 
 
@@ -252,32 +353,38 @@ def test_economic_burden_from_beliefs():
 
 
 def test_threat_level_exact_and_directions():
-    level = threat_level(np.array([0.5]), np.array([0.1]), np.array([0.3]), np.array([False]), -2.0, 2.0, 2.0, 2.0, 0.5)
-    assert level[0] == pytest.approx(1.0 / (1.0 + np.exp(-(-2.0 + 1.0 + 0.2 + 0.6))))
+    t = threat(intercept=-2.0, burden_weight=2.0, size_weight=3.0, anxiety_weight=1.5, friend_weight=0.5)
+    level = threat_level(np.array([0.5, 0.5]), np.array([0.1, 0.1]), np.array([0.3, 0.3]), np.array([False, True]), t)
+    # each weight distinct, so a rule reading the wrong field of the group fails
+    score = -2.0 + 2.0 * 0.5 + 3.0 * 0.1 + 1.5 * 0.3 - np.array([0.0, 0.5])
+    np.testing.assert_allclose(level, 1.0 / (1.0 + np.exp(-score)))
     base = dict(burden=np.array([0.5]), perceived_share=np.array([0.1]), anxiety=np.array([0.3]),
                 has_friend=np.array([False]))
-    weights = dict(intercept=-2.0, burden_weight=2.0, size_weight=2.0, anxiety_weight=2.0, friend_weight=0.5)
-    reference = threat_level(**base, **weights)
+    reference = threat_level(**base, t=t)
     for key, value in (("burden", 0.8), ("perceived_share", 0.3), ("anxiety", 0.6)):
-        assert threat_level(**(base | {key: np.array([value])}), **weights) > reference
-    assert threat_level(**(base | {"has_friend": np.array([True])}), **weights) < reference
+        assert threat_level(**(base | {key: np.array([value])}), t=t) > reference
+    assert threat_level(**(base | {"has_friend": np.array([True])}), t=t) < reference
 
 
 def test_threat_change_moves_attitude_and_clips():
     moved = threat_attitude_change(np.array([50.0, 50.0, 1.0]), np.array([0.5, 0.5, 0.0]), np.array([0.6, 0.4, 1.0]),
-                                   0.6, 100.0)
+                                   threat(attitude_weight=0.6), 100.0)
     np.testing.assert_allclose(moved, [44.0, 56.0, 0.0])
 
 
 # ---- variability ----------------------------------------------------------------------------------
 def test_variability_halfway_after_half_partners():
-    np.testing.assert_allclose(perceived_variability(0.3, np.array([0, 10, 30]), 10.0), [0.3, 0.65, 0.3 + 0.7 * 0.75])
+    v = variability(baseline={"receiving": 0.3, "arriving": 0.6}, half_partners=10.0)
+    receiving, arriving = np.zeros(3, dtype=np.int8), np.ones(3, dtype=np.int8)
+    np.testing.assert_allclose(perceived_variability(receiving, np.array([0, 10, 30]), v), [0.3, 0.65, 0.3 + 0.7 * 0.75])
+    np.testing.assert_allclose(perceived_variability(arriving, np.array([0, 10, 30]), v), [0.6, 0.8, 0.6 + 0.4 * 0.75])
 
 
 @given(UNIT, st.integers(0, 10_000), st.floats(0.1, 100.0))
 def test_variability_rises_with_partners_and_stays_below_one(baseline, partners, half):
-    now = perceived_variability(baseline, np.array([partners]), half)[0]
-    later = perceived_variability(baseline, np.array([partners + 1]), half)[0]
+    v, group = variability(baseline={"receiving": baseline, "arriving": baseline}, half_partners=half), np.zeros(1, int)
+    now = perceived_variability(group, np.array([partners]), v)[0]
+    later = perceived_variability(group, np.array([partners + 1]), v)[0]
     assert baseline <= now <= later <= 1.0
 
 

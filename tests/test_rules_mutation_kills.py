@@ -6,6 +6,7 @@ its arithmetic, so that a changed operator, constant or argument (the mutants `m
 docs/mutation.md) fails a test. Expected values are worked out by hand in the comments.
 """
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -13,9 +14,10 @@ import pytest
 from scipy import sparse
 
 from bridges.model.interventions.anti_discrimination import spare_negative
-from bridges.model.params import (BELIEFS, BelongingParams, DistressParams, EmploymentParams, FriendshipParams, QualityParams,
-                          UpdateParams, WillingnessParams)
+from bridges.model.params import (BELIEFS, BelongingParams, DistressParams, EmploymentParams, FriendshipParams, NormParams,
+                          QualityParams, UpdateParams, WillingnessParams)
 from bridges.model.rules import beliefs, contact, friendship, people
+from tests.conftest import params_for
 
 A = np.array
 
@@ -28,6 +30,11 @@ def friendship_params(**values) -> FriendshipParams:
 def employment(**values) -> EmploymentParams:
     return EmploymentParams(**{**dict(loss_rate=0.1, language_weight=2.0, pending_factor=0.5, unrecognised_factor=0.4),
                                **values})
+
+
+def norm_params(**values) -> NormParams:
+    """NormParams with these fields, the others at their defaults in conf/ (unread by the rule tested)."""
+    return replace(params_for().dynamics.norms, **values)
 
 
 def dynamics(**values):
@@ -284,18 +291,21 @@ def test_misperception_exact():
 def test_buffered_weight_divides_the_history_by_the_half_buffer():
     from bridges.model.rules.negativity import buffered_weight
     # k = 1 + (3 - 1) / (1 + 2 / 4) = 1 + 2 / 1.5
-    assert buffered_weight(3.0, np.array([2.0]), 4.0)[0] == pytest.approx(1.0 + 2.0 / 1.5)
+    contact = params_for().contact
+    u, n = replace(contact.update, negativity_weight=3.0), replace(contact.negativity, buffer_half=4.0)
+    assert buffered_weight(A([2.0]), u, n)[0] == pytest.approx(1.0 + 2.0 / 1.5)
 
 
 def test_perceived_norm_divides_by_the_total_weight():
     from bridges.model.rules.norms import perceived_norm
     # N = 10 + (2 (30 - 20) + 1 (50 - 40)) / (2 + 1 + 2) = 10 + 30 / 5
     norm = perceived_norm(np.array([10.0]), np.array([30.0]), np.array([20.0]), np.array([50.0]), np.array([40.0]),
-                          2.0, 1.0, 2.0)
+                          norm_params(friends_weight=2.0, neighbourhood_weight=1.0, own_weight=2.0))
     assert norm[0] == pytest.approx(16.0)
 
 
 def test_extended_anxiety_relief_is_capped_at_all_of_it():
     from bridges.model.rules.norms import extended_anxiety
-    # relief x share = 1.5 > 1: the relief takes all of the anxiety, never below zero
-    assert extended_anxiety(np.array([0.4]), np.array([0.75]), 2.0)[0] == 0.0
+    # relief x share = 1.5 > 1: the relief takes all of the anxiety, never below zero (the schema caps the relief
+    # at 1, which the rule does not rely on)
+    assert extended_anxiety(np.array([0.4]), np.array([0.75]), norm_params(extended_anxiety_relief=2.0))[0] == 0.0

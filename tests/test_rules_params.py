@@ -32,3 +32,17 @@ def test_condition_weights_follow_the_order_of_the_block_conditions():
                    "contact.quality.cooperation=0.3", "contact.quality.institutional_support=0.4").contact.quality
     np.testing.assert_array_equal(q.condition_weights(), [getattr(q, c) for c in ALLPORT_CONDITIONS])
     np.testing.assert_array_equal(q.condition_weights(), [0.1, 0.2, 0.3, 0.4])
+
+
+def test_public_space_conditions_follow_the_order_of_the_block_conditions():
+    i = params_for("contact.incidental.equal_status=0.1", "contact.incidental.common_goal=0.2",
+                   "contact.incidental.cooperation=0.3",
+                   "contact.incidental.institutional_support=0.4").contact.incidental
+    np.testing.assert_array_equal(i.conditions(), [getattr(i, c) for c in ALLPORT_CONDITIONS])
+    np.testing.assert_array_equal(i.conditions(), [0.1, 0.2, 0.3, 0.4])
+
+
+def test_salience_lookup_by_setting():
+    g = params_for("contact.generalisation.salience=0.3",
+                   "contact.generalisation.incidental_salience=0.9").contact.generalisation
+    assert (g.salience_for(incidental=True), g.salience_for(incidental=False)) == (0.9, 0.3)

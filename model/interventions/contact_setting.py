@@ -1,9 +1,12 @@
 """Contact setting: the pairs a delivery brings together meet, in a setting of the programme's own.
 
 Carried by `volunteering` (buddy pairs) and `co_creation` (mixed groups). The meetings have their own
-Allport conditions, and a tie meets only in session weeks while both people are enrolled. Attendance
-is set by the programme, not by willingness, so two programmes with the same participants and rate
-produce the same encounters whatever their quality (co-creation against mere exposure).
+Allport conditions, and a tie meets in session weeks while both people are enrolled. Attendance is set
+by the programme, not by willingness, so two programmes with the same participants and rate produce the
+same encounters whatever their quality (co-creation against mere exposure). A tie that has become a
+friendship outlives the programme: outside the programme's sessions (after a drop-out or the end) friends
+keep meeting at `friends_keep_meeting` a week, as long as they stay friends (the friendship then needs
+enough positive meetings to last: model/rules/friendship.py).
 """
 
 from dataclasses import dataclass, field
@@ -11,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridges.model.interventions.effect import Effect
-from bridges.model.params import NON_NEGATIVE, UNIT
+from bridges.model.params import NON_NEGATIVE, RATE, UNIT
 from bridges.model.ties import ContactBlock
 
 
@@ -24,6 +27,7 @@ class SettingParams:
     cooperation: float = field(metadata=UNIT)
     institutional_support: float = field(metadata=UNIT)
     encounters_per_session: float = field(metadata=NON_NEGATIVE)
+    friends_keep_meeting: float = field(metadata=RATE)
 
 
 def programme_block(name: str, pairs: np.ndarray, setting: SettingParams, support_boost: float) -> ContactBlock:
@@ -38,9 +42,12 @@ def programme_block(name: str, pairs: np.ndarray, setting: SettingParams, suppor
     return block
 
 
-def set_live(block: ContactBlock, enrolled: np.ndarray, session: bool) -> None:
-    """Programme ties meet in session weeks while both people are still enrolled."""
-    block.live[:] = session & enrolled[block.source] & enrolled[block.target]
+def set_live(block: ContactBlock, enrolled: np.ndarray, session: bool, setting: SettingParams) -> None:
+    """Programme ties meet in session weeks while both people are still enrolled, at `encounters_per_session`;
+    outside that, ties that are friendships meet at `friends_keep_meeting` (0: not at all)."""
+    in_session = session & enrolled[block.source] & enrolled[block.target]
+    block.live[:] = in_session | (block.friend & (setting.friends_keep_meeting > 0.0))
+    block.rate[:] = np.where(in_session, setting.encounters_per_session, setting.friends_keep_meeting)
 
 
 class ContactSetting(Effect):
@@ -55,7 +62,10 @@ class ContactSetting(Effect):
         self.block = programme_block(self.name, delivery.pairs, self.params, delivery.support_boost)
 
     def apply(self, model, enrolled: np.ndarray, session: bool) -> None:
-        set_live(self.block, enrolled, session)
+        set_live(self.block, enrolled, session, self.params)
+
+    def after_end(self, model) -> None:
+        set_live(self.block, np.zeros(model.state.n, dtype=bool), False, self.params)
 
     def contact_blocks(self) -> list[ContactBlock]:
         return [] if self.block is None else [self.block]

@@ -13,8 +13,8 @@ from bridges.model.ties import ContactBlock
 
 class Effect:
     """Hooks: `check` (against the rest of the configuration), `start` (once, after enrolment),
-    `apply` (every active week, and once more the week after the end with nobody enrolled) and
-    `contact_blocks` (ties it creates)."""
+    `apply` (every active week, and once more the week after the end with nobody enrolled), `after_end`
+    (every later week) and `contact_blocks` (ties it creates)."""
 
     Params = None  # dataclass of the effect's parameters
     needs_pairs = False  # True if the effect acts on the pairs a delivery brings together
@@ -34,6 +34,9 @@ class Effect:
 
     def apply(self, model, enrolled: np.ndarray, session: bool) -> None:
         """This week's effect on those enrolled."""
+
+    def after_end(self, model) -> None:
+        """Every week after the programme's last (the week after the end is `apply`'s): what outlives it."""
 
     def contact_blocks(self) -> list[ContactBlock]:
         return []

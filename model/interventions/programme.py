@@ -73,6 +73,8 @@ class Programme:
         elif week == delivery.end_week + 1:
             delivery.end()
             self.effect.apply(model, delivery.enrolled, False)
+        elif week > delivery.end_week + 1:
+            self.effect.after_end(model)
 
     def active(self, week: int) -> bool:
         return self.delivery.active(week)

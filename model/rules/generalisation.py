@@ -10,12 +10,16 @@ first meeting with someone new.
 
 import numpy as np
 
-
-def novelty(met_before: np.ndarray, half_familiar: float) -> np.ndarray:
-    """Weight of a meeting after `met_before` earlier ones with the same partner: 1 / (1 + k / h)."""
-    return 1.0 / (1.0 + met_before / half_familiar)
+from bridges.model.params import GeneralisationParams
 
 
-def generalisation_weight(salience: float | np.ndarray, met_before: np.ndarray, half_familiar: float) -> np.ndarray:
-    """How far one encounter on a tie carries to the group: g = s / (1 + k / h)."""
-    return salience * novelty(met_before, half_familiar)
+def novelty(met_before: np.ndarray, g: GeneralisationParams) -> np.ndarray:
+    """Weight of a meeting after `met_before` earlier ones with the same partner: 1 / (1 + k / h),
+    h = `half_familiar`."""
+    return 1.0 / (1.0 + met_before / g.half_familiar)
+
+
+def generalisation_weight(met_before: np.ndarray, incidental: bool, g: GeneralisationParams) -> np.ndarray:
+    """How far one encounter on a tie carries to the group: g = s / (1 + k / h), with s the salience of
+    the setting (`salience_for`: brief public encounters or ties)."""
+    return g.salience_for(incidental) * novelty(met_before, g)

@@ -11,14 +11,24 @@ weight of negativity, not negativity itself).
 
 import numpy as np
 
+from bridges.model.params import NegativityParams, UpdateParams
+from bridges.model.rules.people import running_average
+
 EDGE = 1e-9
 """Positions closer than this to a scale end are held at it, so log-odds stay finite."""
 
 
-def buffered_weight(negativity_weight: float, positive_history: np.ndarray, buffer_half: float) -> np.ndarray:
-    """Effective weight of a negative encounter: k' = 1 + (k - 1) / (1 + P / b), with P the running average
-    of positive encounters per week; the excess over a positive encounter halves at b a week."""
-    return 1.0 + (negativity_weight - 1.0) / (1.0 + positive_history / buffer_half)
+def remember_positive(positive_history: np.ndarray, positive: np.ndarray, n: NegativityParams) -> np.ndarray:
+    """The running weekly average of positive encounters that buffers negativity:
+    P' = (1 - m) P + m positive, m = `memory` (`running_average`)."""
+    return running_average(positive_history, positive, n.memory)
+
+
+def buffered_weight(positive_history: np.ndarray, u: UpdateParams, n: NegativityParams) -> np.ndarray:
+    """Effective weight of a negative encounter: k' = 1 + (k - 1) / (1 + P / b), with k = `negativity_weight`,
+    P the running average of positive encounters per week and b = `buffer_half`: the excess over a positive
+    encounter halves at b a week."""
+    return 1.0 + (u.negativity_weight - 1.0) / (1.0 + positive_history / n.buffer_half)
 
 
 def log_odds_update(value: np.ndarray, positive: np.ndarray, negative: np.ndarray, step: float | np.ndarray,
@@ -38,3 +48,15 @@ def log_odds_update(value: np.ndarray, positive: np.ndarray, negative: np.ndarra
     updated = value.copy()
     updated[moving] = bad_end + (good_end - bad_end) / (1.0 + np.exp(-logit))
     return updated
+
+
+def log_odds_views(attitude: np.ndarray, anxiety: np.ndarray, trust: np.ndarray, positive: np.ndarray,
+                   negative: np.ndarray, susceptibility: np.ndarray, positive_history: np.ndarray, u: UpdateParams,
+                   n: NegativityParams, top: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Attitude (toward `top`), anxiety (toward 0) and trust (toward 1) after a week's positive and negative
+    contact, each on the log-odds (`log_odds_update`) with its step scaled by the person's susceptibility and
+    the negativity weight buffered by recent positive contact (`buffered_weight`)."""
+    k = buffered_weight(positive_history, u, n)
+    return (log_odds_update(attitude, positive, negative, u.attitude_step * susceptibility, k, top, 0.0),
+            log_odds_update(anxiety, positive, negative, u.anxiety_step * susceptibility, k, 0.0, 1.0),
+            log_odds_update(trust, positive, negative, u.trust_step * susceptibility, k, 1.0, 0.0))

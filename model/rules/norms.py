@@ -15,6 +15,8 @@ daunting.
 import numpy as np
 from scipy import sparse
 
+from bridges.model.params import NormParams
+
 
 def ingroup_places(neighbourhood: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Each resident's (neighbourhood, group) cell, the number of residents in that cell, and the number of
@@ -44,39 +46,41 @@ def extended_share(extended_contacts: np.ndarray, ingroup_friend_count: np.ndarr
     return extended_contacts / np.maximum(ingroup_friend_count, 1)
 
 
-def extended_norm(friends_attitude: np.ndarray, extended_share: np.ndarray, signal: float, top: float) -> np.ndarray:
+def extended_norm(friends_attitude: np.ndarray, extended_share: np.ndarray, n: NormParams, top: float) -> np.ndarray:
     """Friends' attitude norm warmed by extended contact: F' = F + x e (top - F), e = share of ingroup
-    friends with an outgroup friend, x = `signal` (their friendships signal that the ingroup approves)."""
-    return friends_attitude + signal * extended_share * (top - friends_attitude)
+    friends with an outgroup friend, x = `extended_signal` (their friendships signal that the ingroup approves)."""
+    return friends_attitude + n.extended_signal * extended_share * (top - friends_attitude)
 
 
 def perceived_norm(start: np.ndarray, friends: np.ndarray, friends_start: np.ndarray, neighbourhood: np.ndarray,
-                   neighbourhood_start: np.ndarray, friends_weight: float, neighbourhood_weight: float,
-                   own_weight: float) -> np.ndarray:
+                   neighbourhood_start: np.ndarray, n: NormParams) -> np.ndarray:
     """N = x0 + (w_f (F - F0) + w_h (H - H0)) / (w_f + w_h + w_o): one's starting view x0 shifted by how far the
     friends' mean F and the neighbourhood's ingroup mean H have moved from their starting values F0 and H0;
-    the own weight w_o is the share of the anchor nobody in the district can move."""
-    total = friends_weight + neighbourhood_weight + own_weight
-    return start + (friends_weight * (friends - friends_start) + neighbourhood_weight * (neighbourhood - neighbourhood_start)) / total
+    the own weight w_o is the share of the anchor nobody in the district can move (`friends_weight`,
+    `neighbourhood_weight`, `own_weight`)."""
+    total = n.friends_weight + n.neighbourhood_weight + n.own_weight
+    return start + (n.friends_weight * (friends - friends_start)
+                    + n.neighbourhood_weight * (neighbourhood - neighbourhood_start)) / total
 
 
-def conform(value: np.ndarray, norm: np.ndarray, rate: float | np.ndarray) -> np.ndarray:
-    """x' = x + r (N - x): a view closes a share r of the gap to its perceived norm each week."""
-    return value + rate * (norm - value)
+def conform(value: np.ndarray, norm: np.ndarray, n: NormParams) -> np.ndarray:
+    """x' = x + r (N - x): a view closes a share r = `rate` of the gap to its perceived norm each week."""
+    return value + n.rate * (norm - value)
 
 
-def extended_anxiety(anxiety: np.ndarray, extended_share: np.ndarray, relief: float) -> np.ndarray:
-    """X' = X (1 - a e): ingroup friends' outgroup friendships make meeting the outgroup less daunting."""
-    return anxiety * (1.0 - np.minimum(relief * extended_share, 1.0))
+def extended_anxiety(anxiety: np.ndarray, extended_share: np.ndarray, n: NormParams) -> np.ndarray:
+    """X' = X (1 - a e), a = `extended_anxiety_relief`: ingroup friends' outgroup friendships make meeting the
+    outgroup less daunting."""
+    return anxiety * (1.0 - np.minimum(n.extended_anxiety_relief * extended_share, 1.0))
 
 
-def disposition(surveyed: np.ndarray, usual_change: np.ndarray, rate: float, low: float, high: float) -> np.ndarray:
+def disposition(surveyed: np.ndarray, usual_change: np.ndarray, n: NormParams, low: float, high: float) -> np.ndarray:
     """The view a person returns to without their usual contact: D = clip(x0 - c / r, low, high), with x0 the
     surveyed view, c the mean weekly change the usual contact causes while views are held at x0 (pooled over
-    the person's group: `group_mean`), and r the pull toward the norm (`conform`). The norm N = D + ... then
+    the person's group: `group_mean`), and r = `rate` the pull toward the norm (`conform`). The norm N = D + ... then
     makes the surveyed state stationary: c + r (D - x0) = 0. Contact above the usual lifts a view, and the lift
     fades without reinforcement."""
-    return np.clip(surveyed - usual_change / rate, low, high)
+    return np.clip(surveyed - usual_change / n.rate, low, high)
 
 
 def group_mean(value: np.ndarray, group: np.ndarray) -> np.ndarray:

@@ -9,25 +9,26 @@ meta-analyses: perceived discrimination harms wellbeing; Branscombe, Schmitt & H
 
 import numpy as np
 
+from bridges.model.params import DiscriminationParams, PartnerParams
 
-def partner_shift(partner_attitude: np.ndarray, prejudice_weight: float, top: float) -> np.ndarray:
+
+def partner_shift(partner_attitude: np.ndarray, p: PartnerParams, top: float) -> np.ndarray:
     """Shift of one side's log-odds of a positive experience from the partner's prejudice:
-    delta = -w_p (1 - A_partner / top), 0 for a partner at the top of the thermometer."""
-    return -prejudice_weight * (1.0 - partner_attitude / top)
+    delta = -w_p (1 - A_partner / top), w_p = `prejudice_weight`; 0 for a partner at the top of the thermometer."""
+    return -p.prejudice_weight * (1.0 - partner_attitude / top)
 
 
-def update_discrimination(discrimination: np.ndarray, negative: np.ndarray, gain: float,
-                          decay: float) -> np.ndarray:
+def update_discrimination(discrimination: np.ndarray, negative: np.ndarray, d: DiscriminationParams) -> np.ndarray:
     """Experienced discrimination in [0, 1]: each negative intergroup encounter closes a share `gain`
     of the headroom, and the level fades by `decay` a week:
         d' = d + (1 - (1 - g)^N)(1 - d) - decay * d."""
-    rise = (1.0 - (1.0 - gain) ** negative) * (1.0 - discrimination)
-    return np.clip(discrimination + rise - decay * discrimination, 0.0, 1.0)
+    rise = (1.0 - (1.0 - d.gain) ** negative) * (1.0 - discrimination)
+    return np.clip(discrimination + rise - d.decay * discrimination, 0.0, 1.0)
 
 
 def discrimination_toll(distress: np.ndarray, belonging: np.ndarray, discrimination: np.ndarray,
-                        distress_rise: float, belonging_loss: float) -> tuple[np.ndarray, np.ndarray]:
-    """Weekly toll of experienced discrimination d:
+                        d: DiscriminationParams) -> tuple[np.ndarray, np.ndarray]:
+    """Weekly toll of experienced discrimination d, with r = `distress_rise` and l = `belonging_loss`:
         D' = D + r d (1 - D),   B' = B - l d B   (both stay in [0, 1])."""
-    return (distress + distress_rise * discrimination * (1.0 - distress),
-            belonging - belonging_loss * discrimination * belonging)
+    return (distress + d.distress_rise * discrimination * (1.0 - distress),
+            belonging - d.belonging_loss * discrimination * belonging)

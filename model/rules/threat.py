@@ -11,14 +11,14 @@ correlations about 0.4-0.5), so information reaches attitudes only through belie
 
 import numpy as np
 
+from bridges.model.params import ThreatParams
 from bridges.model.rules.contact import logistic
 
 
-def perceived_outgroup_share(local_share: np.ndarray, city_share: float, local_weight: float,
-                             overestimation: float) -> np.ndarray:
-    """p = min(1, f (l s_local + (1 - l) s_city)): what people see around them and in the city, inflated
-    by the usual overestimation factor f."""
-    return np.minimum(1.0, overestimation * (local_weight * local_share + (1.0 - local_weight) * city_share))
+def perceived_outgroup_share(local_share: np.ndarray, city_share: float, t: ThreatParams) -> np.ndarray:
+    """p = min(1, f (l s_local + (1 - l) s_city)): what people see around them and in the city (l =
+    `local_weight`), inflated by the usual overestimation factor f = `overestimation`."""
+    return np.minimum(1.0, t.overestimation * (t.local_weight * local_share + (1.0 - t.local_weight) * city_share))
 
 
 def economic_burden(belief_education: np.ndarray, belief_employment: np.ndarray,
@@ -28,14 +28,15 @@ def economic_burden(belief_education: np.ndarray, belief_employment: np.ndarray,
 
 
 def threat_level(burden: np.ndarray, perceived_share: np.ndarray, anxiety: np.ndarray, has_friend: np.ndarray,
-                 intercept: float, burden_weight: float, size_weight: float, anxiety_weight: float,
-                 friend_weight: float) -> np.ndarray:
-    """tau = logistic(b0 + w_B burden + w_S p + w_X anxiety - w_F friend), in [0, 1]."""
-    return logistic(intercept + burden_weight * burden + size_weight * perceived_share + anxiety_weight * anxiety
-                    - friend_weight * has_friend)
+                 t: ThreatParams) -> np.ndarray:
+    """tau = logistic(b0 + w_B burden + w_S p + w_X anxiety - w_F friend), in [0, 1] (b0 = `intercept`, w_B =
+    `burden_weight`, w_S = `size_weight`, w_X = `anxiety_weight`, w_F = `friend_weight`)."""
+    return logistic(t.intercept + t.burden_weight * burden + t.size_weight * perceived_share
+                    + t.anxiety_weight * anxiety - t.friend_weight * has_friend)
 
 
-def threat_attitude_change(attitude: np.ndarray, old_threat: np.ndarray, new_threat: np.ndarray, weight: float,
+def threat_attitude_change(attitude: np.ndarray, old_threat: np.ndarray, new_threat: np.ndarray, t: ThreatParams,
                            top: float) -> np.ndarray:
-    """A' = clip(A - w top (tau' - tau), 0, top): rising threat cools attitudes, falling threat warms them."""
-    return np.clip(attitude - weight * top * (new_threat - old_threat), 0.0, top)
+    """A' = clip(A - w top (tau' - tau), 0, top), w = `attitude_weight`: rising threat cools attitudes, falling
+    threat warms them."""
+    return np.clip(attitude - t.attitude_weight * top * (new_threat - old_threat), 0.0, top)

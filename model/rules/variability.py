@@ -7,10 +7,14 @@ with more contact hold more differentiated opinions about arriving members.
 
 import numpy as np
 
+from bridges.model.params import VariabilityParams
 
-def perceived_variability(baseline: float | np.ndarray, distinct_partners: np.ndarray, half_partners: float) -> np.ndarray:
-    """V = V0 + (1 - V0) n / (n + h): from the baseline V0 toward 1, halfway after h distinct partners."""
-    return baseline + (1.0 - baseline) * distinct_partners / (distinct_partners + half_partners)
+
+def perceived_variability(group: np.ndarray, distinct_partners: np.ndarray, v: VariabilityParams) -> np.ndarray:
+    """V = V0 + (1 - V0) n / (n + h): from the group's baseline V0 (`baseline_for`) toward 1, halfway after
+    h = `half_partners` distinct partners."""
+    baseline = v.baseline_for(group)
+    return baseline + (1.0 - baseline) * distinct_partners / (distinct_partners + v.half_partners)
 
 
 def new_partners(met_before: np.ndarray, encounters: np.ndarray, source: np.ndarray, target: np.ndarray,
