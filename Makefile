@@ -19,8 +19,9 @@ SOLARA_ENV := SOLARA_TELEMETRY_MIXPANEL_ENABLE=False
 run: $(STAMP)
 	$(VENV)/bin/python run.py $(ARGS)
 
+# Every test: -m "" clears pyproject's `-m 'not slow'`, which keeps plain `pytest` to the fast tier.
 test: $(STAMP) browser
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -m "" $(PYTEST_ARGS)
 
 dashboard: $(STAMP)
 	@echo "Bridges dashboard: http://$(HOST):$(PORT) (Ctrl-C stops it; HOST=... PORT=... bind elsewhere)"

@@ -35,6 +35,30 @@ SHARED_CITY = pytest.mark.xdist_group("city_runs")
 """Mark of the test files using `city_runs` (pytest-xdist's --dist loadgroup sends them to one worker)."""
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Make --dist loadgroup group again. pytest-xdist 3.8 sends a test's xdist_group to the scheduler by
+    appending `@group` to `item._nodeid`, which pytest 9 no longer reads (a node id is now `item._id`), so
+    every test was scheduled alone: files sharing runs (SHARED_CITY, in_one_worker) made them in both
+    workers. Same suffix, set where pytest 9 keeps the id; a no-op once xdist sets it itself."""
+    if not getattr(config.option, "loadgroup", False):  # set in xdist workers under --dist loadgroup
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        groups = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                         for mark in item.iter_markers("xdist_group")})
+        if groups and not item.nodeid.endswith(f"@{'_'.join(groups)}"):
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")
+
+
+def in_one_worker(module: str) -> pytest.MarkDecorator:
+    """Mark of a test file whose module-scoped fixtures cost seconds (`pytestmark = in_one_worker(__name__)`):
+    pytest-xdist (--dist loadgroup) runs all its tests in one worker, so each fixture is made once, not
+    once in each worker that receives one of its tests."""
+    return pytest.mark.xdist_group(module)
+
+
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """Run `python run.py ARGS` as a user would; returns the completed process."""
     return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd, capture_output=True,

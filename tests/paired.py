@@ -11,6 +11,8 @@ mechanism that did nothing, or moved the other way, passes less than once in a h
 The seeds are fixed, so each test is deterministic; the bound states how much evidence it demands.
 """
 
+import json
+
 import numpy as np
 
 from bridges.model import BridgesModel
@@ -52,7 +54,8 @@ class Replicate:
 class Replicates:
     """Runs of configs on SEEDS, in-process, each run once per instance (runs are deterministic).
 
-    Arms with the same city parameters and seed share one built city, as scenario comparison does.
+    Arms with the same city parameters and seed share one built city, as scenario comparison does;
+    override lists that compose the same config (e.g. none and `scenario=baseline`) share their runs.
     Hold an instance in a fixture, not at module level: a cache outliving the test session would
     hand a later session (e.g. a mutant under test) results of code it no longer runs.
     """
@@ -61,21 +64,28 @@ class Replicates:
         self.common = common
         self.plains: dict[tuple[str, ...], dict] = {}
         self.cities: dict[tuple[str, int], object] = {}
-        self.runs: dict[tuple[tuple[str, ...], int], Replicate] = {}
-        self.models: dict[tuple[tuple[str, ...], int], tuple[BridgesModel, int]] = {}
+        self.runs: dict[tuple[str, int], Replicate] = {}
+        self.models: dict[tuple[str, int], tuple[BridgesModel, int]] = {}
+        self.starts: dict[tuple[str, int], np.ndarray] = {}
+
+    def key(self, overrides: tuple[str, ...], seed: int) -> tuple[str, int]:
+        """(the composed config as sorted JSON, seed): what a run is a function of."""
+        if overrides not in self.plains:
+            self.plains[overrides] = to_plain(compose_config([*self.common, *overrides]))
+        return json.dumps(self.plains[overrides], sort_keys=True), seed
 
     def finished(self, overrides: tuple[str, ...], seed: int) -> tuple[BridgesModel, int]:
         """A finished run's model and its programme encounters; kept only when asked for by `model`."""
-        if (overrides, seed) in self.models:
-            return self.models[overrides, seed]
-        if overrides not in self.plains:
-            self.plains[overrides] = to_plain(compose_config([*self.common, *overrides]))
+        key = self.key(overrides, seed)
+        if key in self.models:
+            return self.models[key]
         plain = self.plains[overrides]
         params = model_params({**plain, "seed": seed})
         city_key = (repr(plain["city"]), seed)
         if city_key not in self.cities:
             self.cities[city_key] = make_city(params, Streams(seed))
         model = BridgesModel(params, city=self.cities[city_key])
+        self.starts[key] = model.state.attitude.copy()
         programme_encounters = 0
         for _ in range(params.steps):
             model.step()
@@ -84,16 +94,25 @@ class Replicates:
         return model, programme_encounters
 
     def run(self, overrides: tuple[str, ...], seed: int) -> Replicate:
-        if (overrides, seed) not in self.runs:
-            self.runs[overrides, seed] = Replicate(*self.finished(overrides, seed))
-        return self.runs[overrides, seed]
+        key = self.key(overrides, seed)
+        if key not in self.runs:
+            self.runs[key] = Replicate(*self.finished(overrides, seed))
+        return self.runs[key]
 
     def model(self, overrides: tuple[str, ...], seed: int) -> BridgesModel:
         """The finished model itself, kept (about 8 MB at 1,000 residents), for tests that compute their
         own tables from it: under mutmut, a test is credited only with the code it calls itself."""
-        if (overrides, seed) not in self.models:
-            self.models[overrides, seed] = self.finished(overrides, seed)
-        return self.models[overrides, seed][0]
+        key = self.key(overrides, seed)
+        if key not in self.models:
+            self.models[key] = self.finished(overrides, seed)
+        return self.models[key][0]
+
+    def start_attitude(self, overrides: tuple[str, ...], seed: int) -> np.ndarray:
+        """Everyone's attitude at week 0 of a run (the built model, before its first step)."""
+        key = self.key(overrides, seed)
+        if key not in self.starts:
+            self.finished(overrides, seed)
+        return self.starts[key]
 
     def arm(self, *overrides: str) -> list[Replicate]:
         """The common overrides plus these, on every seed of SEEDS."""

@@ -159,6 +159,7 @@ def calibrate(folder, name, *extra, sampler="single"):
                      f"run.output_dir={folder / name}", *chosen, *TINY, *extra])
 
 
+@pytest.mark.slow  # three whole ABC-SMC calibrations, predictive checks on loky worker processes
 def test_calibrate_resume_and_reanalyse(tiny_data, capsys):
     import pyabc
 
@@ -188,6 +189,7 @@ def test_calibrate_resume_and_reanalyse(tiny_data, capsys):
     assert list(resumed.generation) == [0, 1]
 
 
+@pytest.mark.slow  # a local Dask cluster of spawned worker processes
 def test_default_sampler_runs_inside_the_threaded_test_runner(tiny_data):
     """The default sampler (a local Dask cluster of spawned workers) calibrates from a process that runs
     threads, here the test runner plus a thread kept busy with a lock, as pytest, Dask, BLAS or tqdm

@@ -55,6 +55,7 @@ def test_malformed_calibrated_file(tmp_path, text, message):
         expand_calibrated_files([f"+calibrated={path}"])
 
 
+@pytest.mark.slow  # a whole calibration, then a run and a comparison that load its result
 def test_run_and_comparison_load_a_calibrated_file(calibrated, tmp_path, capsys):
     tiny = ["city=germany", "city.n_agents=200", "city.n_neighbourhoods=4", "steps=4", "run.progress=off"]
     assert run.main([*tiny, f"+calibrated={calibrated}", f"run.output_dir={tmp_path / 'run'}"]) == 0

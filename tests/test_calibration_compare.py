@@ -1,6 +1,7 @@
 """Scenario comparison drawing each replicate's parameters from a calibration posterior."""
 
 import pandas as pd
+import pytest
 
 from bridges.calibration.parameters import load_priors
 from bridges.calibration.posterior_draws import posterior_draws
@@ -42,6 +43,7 @@ def test_replicate_applies_one_draw_to_every_scenario(tmp_path):
     pd.testing.assert_series_equal(wide["coordination_only"], wide["baseline"], check_names=False)
 
 
+@pytest.mark.slow  # a comparison whose replicates draw parameters from a posterior, end to end
 def test_report_says_intervals_include_parameter_uncertainty(tmp_path):
     configs = scenario_configs(TINY, ["baseline", "co_creation"])
     options = CompareOptions(["baseline", "co_creation"], 2, 1, posterior=posterior_file(tmp_path))

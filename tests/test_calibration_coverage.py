@@ -3,12 +3,14 @@ It checks the study's bookkeeping (each dataset's truth against its 90% interval
 level, which needs the full study (`make coverage`)."""
 
 import pandas as pd
+import pytest
 
 from bridges.calibration.abc import AbcOptions
 from bridges.calibration.coverage import run_study
 from bridges.calibration.parameters import load_priors
 
 
+@pytest.mark.slow  # the recovery study: two whole calibrations on synthetic data
 def test_small_recovery_study(tmp_path):
     options = AbcOptions(population=5, generations=1, max_simulations=100, min_acceptance=0.0,
                          sampler="single", workers=1, dask_address=None)  # no fork of the threaded test runner

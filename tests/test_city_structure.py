@@ -6,7 +6,9 @@ import pytest
 
 from bridges.model.city import assign_groups, build_city
 from bridges.model.streams import Streams
-from tests.conftest import params_for
+from tests.conftest import in_one_worker, params_for
+
+pytestmark = in_one_worker(__name__)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,10 @@ import pytest
 import run
 from bridges.model.errors import InputError
 from bridges.scenarios.compare import compare_options, cost_effectiveness, paired_effects, run_replicate, scenario_configs
+from tests.conftest import in_one_worker
 from tests.inprocess import assert_clean_rejection, run_main
+
+pytestmark = in_one_worker(__name__)
 
 TINY = ["city.n_agents=800", "city.n_neighbourhoods=4", "steps=8"]
 

@@ -17,7 +17,10 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 import run
-from tests.conftest import ROOT
+from tests.conftest import ROOT, in_one_worker
+
+pytestmark = [pytest.mark.slow,  # a Solara server process and headless Chromium
+              in_one_worker(__name__)]  # one server and one browser (module fixtures) for both tests
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -9,7 +9,9 @@ import pytest
 from bridges.model import BridgesModel
 from bridges.model.params import GROUPS
 from bridges.model.rules.norms import conform, disposition
-from tests.conftest import params_for
+from tests.conftest import in_one_worker, params_for
+
+pytestmark = in_one_worker(__name__)
 
 UNCHANGING_CITY = ("city.n_agents=600", "city.n_neighbourhoods=6", "dynamics.legal_determination_hazard=0",
                    "dynamics.family_reunification_hazard=0", "dynamics.course_exit_hazard=0",

@@ -8,7 +8,9 @@ import pytest
 from scipy import stats
 
 from bridges.model import BridgesModel
-from tests.conftest import params_for
+from tests.conftest import in_one_worker, params_for
+
+pytestmark = in_one_worker(__name__)
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,8 @@ Example counts are bounded so the whole file runs in seconds; scripts/fuzz_input
 campaign (every leaf x every bad value, and more files).
 """
 
+import functools
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +17,10 @@ from bridges.model.config import compose_config, config_groups, to_plain
 from bridges.model.errors import InputError
 from bridges.model.survey import read_survey
 from scripts.fuzz_inputs import BASE, COMPARE_BASE, GOOD_EDGES, GOOD_NODES, leaves
+from tests.conftest import in_one_worker
 from tests.inprocess import assert_clean_rejection, run_main
+
+pytestmark = in_one_worker(__name__)  # the composed leaves (leaves_by_kind) are made once
 
 FUZZ_SETTINGS = {"deadline": None, "derandomize": True, "database": None,
                  "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]}
@@ -26,9 +31,11 @@ def fuzz(examples: int):
     return settings(max_examples=examples, **FUZZ_SETTINGS)
 
 
-def _leaves_by_kind() -> tuple[dict[str, str], dict[str, str]]:
+@functools.cache
+def leaves_by_kind() -> tuple[dict[str, str], dict[str, str]]:
     """key -> a scenario (or "compare") defining it, for every numeric and every string leaf of every
-    scenario's composed config and of compare mode."""
+    scenario's composed config and of compare mode. Composed on first use, not at import: an xdist worker
+    collects every file, but only the one running these tests needs them."""
     numeric, strings = {}, {}
     for scenario in config_groups()["scenario"]:
         for key, value in leaves(to_plain(compose_config([f"scenario={scenario}"]))):
@@ -44,8 +51,14 @@ def _leaves_by_kind() -> tuple[dict[str, str], dict[str, str]]:
     return numeric, strings
 
 
-NUMERIC, STRING_LEAVES = _leaves_by_kind()
-NUMERIC_LEAVES = sorted(NUMERIC.items())
+def numeric_leaves() -> list[tuple[str, str]]:
+    return sorted(leaves_by_kind()[0].items())
+
+
+def string_leaves() -> dict[str, str]:
+    return leaves_by_kind()[1]
+
+
 never_a_number = st.one_of(
     st.sampled_from(["nan", "inf", "-inf", "1e308", "-1e308", "null", "[1,2]", "{a:1}", "'abc'", "true", "[]"]),
     st.integers(min_value=10**20, max_value=10**40).map(str),
@@ -63,14 +76,14 @@ def _argv(key: str, scenario: str, text: str) -> list[str]:
 
 
 def test_every_numeric_leaf_is_covered():
-    keys = {key for key, _ in NUMERIC_LEAVES}
+    keys = {key for key, _ in numeric_leaves()}
     assert {"seed", "steps", "city.n_agents", "compare.replicates", "compare.jobs",
             "interventions.volunteering.effect.encounters_per_session", "contact.quality.common_goal"} <= keys
     assert len(keys) > 150
 
 
 @fuzz(15)
-@given(leaf=st.sampled_from(NUMERIC_LEAVES), text=never_a_number)
+@given(leaf=st.deferred(lambda: st.sampled_from(numeric_leaves())), text=never_a_number)
 def test_numeric_leaves_refuse_nonsense(capsys, tmp_path_factory, leaf, text):
     key, scenario = leaf
     cwd = tmp_path_factory.mktemp("case")
@@ -78,10 +91,11 @@ def test_numeric_leaves_refuse_nonsense(capsys, tmp_path_factory, leaf, text):
 
 
 @fuzz(6)
-@given(key=st.sampled_from(sorted(STRING_LEAVES)), text=st.sampled_from(["3", "[1,2]", "{a:1}", "null", "1e308"]))
+@given(key=st.deferred(lambda: st.sampled_from(sorted(string_leaves()))),
+       text=st.sampled_from(["3", "[1,2]", "{a:1}", "null", "1e308"]))
 def test_string_leaves_refuse_non_strings(capsys, tmp_path_factory, key, text):
     cwd = tmp_path_factory.mktemp("case")
-    result = run_main(capsys, cwd, *_argv(key, STRING_LEAVES[key], text))
+    result = run_main(capsys, cwd, *_argv(key, string_leaves()[key], text))
     if text == "null" and key.startswith("city.custom."):
         return  # null is the documented "not given"
     assert_clean_rejection(result, key.rsplit(".", 1)[0], cwd)

@@ -311,6 +311,7 @@ def _shared_memory_of(pid: int) -> list[str]:
     return [name for name in os.listdir("/dev/shm") if f"-{pid}-" in name or f"_{pid}_" in name]
 
 
+@pytest.mark.slow  # SIGINT to a real run.py process
 def test_ctrl_c_prints_one_line_and_leaves_nothing(tmp_path):
     process = _start_and_wait_for_staging(tmp_path)
     process.send_signal(signal.SIGINT)
@@ -320,6 +321,7 @@ def test_ctrl_c_prints_one_line_and_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # SIGTERM to a real comparison and its worker processes
 def test_sigterm_during_a_parallel_comparison_leaves_no_folder_and_no_shared_memory(tmp_path):
     process = _start_and_wait_for_staging(tmp_path, COMPARE_RUN)
     time.sleep(2)  # let the workers start
@@ -334,6 +336,7 @@ def test_sigterm_during_a_parallel_comparison_leaves_no_folder_and_no_shared_mem
     assert _shared_memory_of(process.pid) == []
 
 
+@pytest.mark.slow  # SIGKILL to a real run.py process
 def test_sigkill_debris_is_cleared_by_the_next_run(capsys, tmp_path):
     process = _start_and_wait_for_staging(tmp_path)
     process.kill()
@@ -346,6 +349,7 @@ def test_sigkill_debris_is_cleared_by_the_next_run(capsys, tmp_path):
     assert (tmp_path / written / "report.md").exists()
 
 
+@pytest.mark.slow  # three real run.py processes at once
 def test_three_identical_runs_at_once_write_three_complete_distinct_folders(tmp_path):
     processes = [subprocess.Popen([sys.executable, str(ROOT / "run.py"), *SMALL_CITY, "run.progress=off"], cwd=tmp_path,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]

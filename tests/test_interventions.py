@@ -33,7 +33,9 @@ from bridges.model.interventions.information import (
 from bridges.model.interventions.programme import Programme
 from bridges.model.interventions.structural import needs_recognition
 from bridges.model.step import deliver_interventions
-from tests.conftest import ROOT, params_for
+from tests.conftest import ROOT, in_one_worker, params_for
+
+pytestmark = in_one_worker(__name__)
 
 CITY = ["city.n_agents=3000", "steps=30"]
 

@@ -6,13 +6,17 @@ zero, mean - t(0.99, R - 1) * sd / sqrt(R) > 0 (R = REPLICATES). With 5 replicat
 pass of a null mechanism happens less than 1% of the time; exact zeros are asserted exactly.
 """
 
-import functools
+from dataclasses import dataclass
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from bridges.model import BridgesModel
-from tests.conftest import params_for
+from tests.conftest import in_one_worker, params_for
+from tests.paired import Replicates
+
+pytestmark = in_one_worker(__name__)
 
 REPLICATES = 5
 T99 = stats.t.ppf(0.99, REPLICATES - 1)
@@ -23,19 +27,38 @@ CITY = ("city.n_agents=800", "city.n_neighbourhoods=5", "city.arriving_share=0.2
 TWO_YEARS = (*CITY[:-1], "steps=104")
 
 
-@functools.cache
-def run(*overrides, seed: int, city: tuple[str, ...] = CITY) -> BridgesModel:
-    """One run (cached: several tests share the all-on arm); callers only read it."""
-    model = BridgesModel(params_for(*city, f"seed={seed}", *overrides))
-    for _ in range(model.params.steps):
-        model.step()
-    return model
+@dataclass
+class Run:
+    """A finished run (callers only read it) and everyone's attitude at its week 0."""
+
+    model: BridgesModel
+    start_attitude: np.ndarray
 
 
-def paired(measure, on: tuple[str, ...], off: tuple[str, ...], city: tuple[str, ...] = CITY) -> np.ndarray:
-    """measure(model with `on`) - measure(model with `off`), one difference per replicate (same seed)."""
-    return np.array([measure(run(*on, seed=seed, city=city)) - measure(run(*off, seed=seed, city=city))
-                     for seed in range(REPLICATES)])
+@pytest.fixture(scope="module")
+def cities() -> dict[tuple[str, ...], Replicates]:
+    """Runs of CITY and TWO_YEARS plus overrides, each made once for this file (several tests share the
+    all-on arm); every arm of a seed runs on that seed's one built city, as scenario comparison does."""
+    return {CITY: Replicates(*CITY), TWO_YEARS: Replicates(*TWO_YEARS)}
+
+
+@pytest.fixture(scope="module")
+def run(cities):
+    """run(*overrides, seed=, city=CITY): the finished Run of the city plus the overrides on that seed."""
+    def finished(*overrides: str, seed: int, city: tuple[str, ...] = CITY) -> Run:
+        runs = cities[city]
+        return Run(runs.model(overrides, seed), runs.start_attitude(overrides, seed))
+    return finished
+
+
+@pytest.fixture(scope="module")
+def paired(run):
+    """paired(measure, on, off, city=CITY): measure(Run with `on`) - measure(Run with `off`), one difference
+    per replicate (same seed)."""
+    def differences(measure, on: tuple[str, ...], off: tuple[str, ...], city: tuple[str, ...] = CITY) -> np.ndarray:
+        return np.array([measure(run(*on, seed=seed, city=city)) - measure(run(*off, seed=seed, city=city))
+                         for seed in range(REPLICATES)])
+    return differences
 
 
 def assert_positive(differences: np.ndarray) -> None:
@@ -43,8 +66,8 @@ def assert_positive(differences: np.ndarray) -> None:
     assert bound > 0, f"99% lower bound {bound:.4g} (differences {np.round(differences, 4)})"
 
 
-def final(model, group: str, metric: str) -> float:
-    series = model.timeseries()
+def final(run: Run, group: str, metric: str) -> float:
+    series = run.model.timeseries()
     return float(series[(series.group == group) & (series.metric == metric)].value.iloc[-1])
 
 
@@ -52,69 +75,60 @@ def members(model, group: int) -> np.ndarray:
     return model.state.group == group
 
 
-def start_attitude(model) -> np.ndarray:
-    """Everyone's attitude at week 0 (the initial state is fixed by the parameters and seed)."""
-    return BridgesModel(model.params).state.attitude
-
-
-def test_incidental_encounters_reach_receiving_members_beyond_their_ties():
+def test_incidental_encounters_reach_receiving_members_beyond_their_ties(paired):
     """Blau: contact follows exposure, so public space brings contact to people without intergroup ties."""
-    ever = lambda m: np.mean(m.state.intergroup_contacts[members(m, 0)] > 0)  # noqa: E731
+    ever = lambda r: np.mean(r.model.state.intergroup_contacts[members(r.model, 0)] > 0)  # noqa: E731
     assert_positive(paired(ever, (), ("contact.incidental.enabled=false",)))
 
 
-def test_a_prejudiced_partner_makes_negative_experiences_likelier():
-    def negative_share(model):
-        arriving = members(model, 1)
-        return model.state.negative_contacts[arriving].sum() / model.state.intergroup_contacts[arriving].sum()
+def test_a_prejudiced_partner_makes_negative_experiences_likelier(paired):
+    def negative_share(run):
+        arriving, state = members(run.model, 1), run.model.state
+        return state.negative_contacts[arriving].sum() / state.intergroup_contacts[arriving].sum()
     assert_positive(paired(negative_share, (), ("contact.partner.enabled=false",)))
 
 
-def test_selection_makes_warmer_people_meet_more():
+def test_selection_makes_warmer_people_meet_more(paired):
     """Attitude at the start predicts later contact more strongly when people choose whom they meet."""
-    def link(model):
-        receiving = members(model, 0)
-        start = start_attitude(model)[receiving]
-        return stats.spearmanr(start, model.state.intergroup_contacts[receiving]).statistic
+    def link(run):
+        receiving = members(run.model, 0)
+        return stats.spearmanr(run.start_attitude[receiving], run.model.state.intergroup_contacts[receiving]).statistic
     assert_positive(paired(link, (), ("contact.selection.enabled=false",)))
 
 
-def test_generalisation_shrinks_what_a_buddy_programme_does_to_group_attitudes():
+def test_generalisation_shrinks_what_a_buddy_programme_does_to_group_attitudes(paired):
     """The same encounters with one buddy carry less to the group once salience and novelty count."""
     def programme_effect(generalisation: str):
-        def effect(seed):
-            on = run("scenario=volunteering", generalisation, seed=seed)
-            off = run("scenario=baseline", generalisation, seed=seed)
-            return final(on, "arriving", "attitude_mean") - final(off, "arriving", "attitude_mean")
-        return np.array([effect(seed) for seed in range(REPLICATES)])
+        return paired(lambda r: final(r, "arriving", "attitude_mean"), ("scenario=volunteering", generalisation),
+                      ("scenario=baseline", generalisation))
     assert_positive(programme_effect("contact.generalisation.enabled=false")
                     - programme_effect("contact.generalisation.enabled=true"))
 
 
-def test_buffering_softens_negative_contact():
+def test_buffering_softens_negative_contact(paired):
     """With past positive contact buffering (Paolini et al. 2014) attitudes end warmer than without."""
-    warmth = lambda m: final(m, "arriving", "attitude_mean")  # noqa: E731
+    warmth = lambda r: final(r, "arriving", "attitude_mean")  # noqa: E731
     assert_positive(paired(warmth, (), ("contact.negativity.buffer_half=100",)))  # 100/week: practically unbuffered
 
 
-def test_norms_hold_a_group_near_its_climate():
+def test_norms_hold_a_group_near_its_climate(paired):
     """Drift toward the group's norm keeps arriving members' mean closer to where it started (two years)."""
-    drift = lambda m: abs(final(m, "arriving", "attitude_mean") - start_attitude(m)[members(m, 1)].mean())  # noqa: E731
+    drift = lambda r: abs(final(r, "arriving", "attitude_mean") - r.start_attitude[members(r.model, 1)].mean())  # noqa: E731
     assert_positive(-paired(drift, (), ("dynamics.norms.enabled=false",), city=TWO_YEARS))
 
 
-def test_norms_keep_individual_differences():
+def test_norms_keep_individual_differences(run):
     """Anchored to their own starting views, people keep their differences: the receiving members' spread
     of attitudes stays within 10% of where it started (it would collapse under pure averaging)."""
     for seed in range(REPLICATES):
-        model = run(seed=seed)
-        receiving = members(model, 0)
-        start = start_attitude(model)[receiving].std()
-        assert abs(model.state.attitude[receiving].std() / start - 1.0) < 0.1
+        finished = run(seed=seed)
+        receiving = members(finished.model, 0)
+        start = finished.start_attitude[receiving].std()
+        assert abs(finished.model.state.attitude[receiving].std() / start - 1.0) < 0.1
 
 
-def test_information_warms_attitudes_only_through_threat():
-    effect = lambda m: final(m, "receiving", "attitude_mean")  # noqa: E731
+def test_information_warms_attitudes_only_through_threat(paired):
+    effect = lambda r: final(r, "receiving", "attitude_mean")  # noqa: E731
     assert_positive(paired(effect, ("scenario=information",), ("scenario=baseline",)))
     without_threat = paired(effect, ("scenario=information", "dynamics.threat.enabled=false"),
                             ("scenario=baseline", "dynamics.threat.enabled=false"))
@@ -132,11 +146,11 @@ def test_a_larger_local_arriving_share_raises_threat():
     assert_positive(np.array([link(seed) for seed in range(REPLICATES)]))
 
 
-def test_discrimination_raises_arriving_members_distress():
-    distress = lambda m: final(m, "arriving", "distress_mean")  # noqa: E731
+def test_discrimination_raises_arriving_members_distress(paired):
+    distress = lambda r: final(r, "arriving", "distress_mean")  # noqa: E731
     assert_positive(paired(distress, (), ("dynamics.discrimination.enabled=false",)))
 
 
-def test_more_distinct_partners_more_perceived_variability():
-    variability = lambda m: final(m, "receiving", "variability_mean")  # noqa: E731
+def test_more_distinct_partners_more_perceived_variability(paired):
+    variability = lambda r: final(r, "receiving", "variability_mean")  # noqa: E731
     assert_positive(paired(variability, (), ("contact.incidental.enabled=false",)))

@@ -14,9 +14,12 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from bridges.sweep import RUNS, TABLE, is_complete
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # builds a wheel and installs it into a new virtual environment
 
 LEFT_OUT = shutil.ignore_patterns(".venv", ".git", "outputs", "build", "*.egg-info", "mutants", "__pycache__",
                                   ".pytest_cache", ".hypothesis", "node_modules", ".submitit")

@@ -20,6 +20,9 @@ from bridges.scenarios.compare import (
     scenario_configs,
     size_word,
 )
+from tests.conftest import in_one_worker
+
+pytestmark = in_one_worker(__name__)
 
 SMALL = ["city.n_neighbourhoods=4", "steps=12"]
 UNCAPPED_MHPSS = {"mhpss_open": ["mhpss", "interventions.mhpss.delivery.capacity=null",

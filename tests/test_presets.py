@@ -6,8 +6,10 @@ import pytest
 
 from bridges.model import BridgesModel
 from bridges.model.params import GROUPS
-from tests.conftest import params_for
+from tests.conftest import in_one_worker, params_for
 from tests.inprocess import run_main
+
+pytestmark = in_one_worker(__name__)
 
 PRESETS = ("germany", "sweden", "croatia", "jordan")
 EUROPE = ("germany", "sweden", "croatia")

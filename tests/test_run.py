@@ -6,8 +6,10 @@ import pytest
 import yaml
 
 import run
-from tests.conftest import SMALL_CITY, run_cli
+from tests.conftest import SMALL_CITY, in_one_worker, run_cli
 from tests.inprocess import assert_clean_rejection, run_main
+
+pytestmark = in_one_worker(__name__)
 
 AGENT_COLUMNS = {"id", "group", "neighbourhood", "attitude", "anxiety", "trust", "distress", "language",
                  "employed", "intergroup_contacts", "outgroup_friends", "misperception", "education",

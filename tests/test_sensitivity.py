@@ -113,6 +113,7 @@ def sensitivity_run(tmp_path: Path, name: str, extra: list[str]) -> tuple[Path, 
     return folder, evaluate_and_write(prepared, folder, "off", LAUNCHERS["serial"])
 
 
+@pytest.mark.slow  # two whole sensitivity studies, end to end
 def test_the_same_sensitivity_run_twice_gives_identical_indices(tmp_path):
     """Seeded design and seeded simulations (the same seeds at every point): byte-identical tables."""
     study = small_study(tmp_path)
@@ -202,6 +203,7 @@ def test_bad_options_are_refused_in_one_line(tmp_path, capsys, override, word):
     assert_clean_rejection(result, word, tmp_path)
 
 
+@pytest.mark.slow  # a real run.py process with two joblib worker processes
 def test_a_small_sensitivity_run_through_the_command_line(tmp_path):
     out = tmp_path / "screening"
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "--config-name", "sensitivity", *TINY,
@@ -232,6 +234,7 @@ SWEEP = ["sensitivity.launcher=sweep", "sensitivity.sweep_launcher=basic"]
 """The sweep path with the sweep's in-process launcher (the sweep's own tests cover joblib and submitit)."""
 
 
+@pytest.mark.slow  # a sensitivity study through the sweep launcher, twice, end to end
 def test_the_sweep_launcher_gives_the_in_process_indices_and_a_rerun_reuses_every_run(tmp_path, capsys):
     """Every simulation as a run of a resumable sweep (run folders read back from timeseries.parquet):
     the same design and seeds give exactly the in-process indices. The runs outlive the analysis, so a

@@ -12,7 +12,9 @@ from bridges.model.model import Week
 from bridges.model.state import State
 from bridges.model.step import ACCESS, STEP_ORDER
 from bridges.model.ties import ContactBlock
-from tests.conftest import params_for
+from tests.conftest import in_one_worker, params_for
+
+pytestmark = in_one_worker(__name__)
 
 EVERY_TYPE = ["city.n_agents=600", "city.arriving_share=0.2", "city.n_neighbourhoods=6", "steps=10", "scenario=focus_approach",
               "+intervention@interventions.information=information",

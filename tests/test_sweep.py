@@ -36,6 +36,7 @@ def assert_no_corrupt_file(sweep: Path) -> None:
     assert not [path for path in sweep.rglob(f"{STAGING_PREFIX}*")]
 
 
+@pytest.mark.slow  # a whole multi-run sweep and its aggregate, end to end
 def test_sweep_runs_every_point_once_and_aggregates(tmp_path, capsys):
     sweep = tmp_path / "sweep"
     result = run_main(capsys, tmp_path, "-m", *TINY, "city.arriving_share=0.1,0.2", "scenario=baseline,volunteering",
@@ -122,6 +123,7 @@ def test_aggregate_needs_a_sweep_folder(tmp_path, capsys):
                                tmp_path, {tmp_path / "other"})
 
 
+@pytest.mark.slow  # SIGKILL to a real sweep process and its joblib workers, then the resume
 def test_sweep_killed_mid_way_resumes_with_every_run_once(tmp_path, capsys):
     """SIGKILL to the sweep and its workers after the first run is complete; the same command again
     skips that run, redoes the rest, and leaves each run once, complete, with no staging folder."""

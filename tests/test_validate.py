@@ -13,6 +13,7 @@ TINY = ["validate.cities=[default,croatia]", "validate.seeds=1", "validate.weeks
         "validate.drift_weeks=4", "validate.jobs=1", "city.n_agents=600", "city.n_neighbourhoods=4"]
 
 
+@pytest.mark.slow  # the validation report: every pattern run for two cities, end to end
 def test_validate_writes_every_pattern_with_its_source(tmp_path, capsys):
     folder = tmp_path / "validation"
     assert run.main(["--config-name", "validate", *TINY, f"run.output_dir={folder}"]) == 0
