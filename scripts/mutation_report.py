@@ -57,7 +57,8 @@ cannot change behaviour, an entry with its one-line reason in tests/mutation_equ
   STEP_ORDER (`ACCESS`), not in a decorator (mutmut leaves decorated functions alone).
 - Tests written to kill mutants: tests/test_rules_mutation_kills.py (exact values of every rule) and
   tests/test_intervention_units.py (effects, delivery helpers, coordination, cost, and a few whole-model
-  checks of what the golden city is too small to show), tests/test_step_timing.py (the phase profile).
+  checks of what the golden city is too small to show), tests/test_step_timing.py (the phase profile),
+  tests/test_mutation_survivors.py (the mechanism rules' tables and boundaries, two phases on a tiny model).
 - Mutants run against the fast exact tests only (pyproject.toml `[tool.mutmut]` says which and why): the
   statistical tests over replicates and the long end-to-end tests are left out, so the kill rate is a
   lower bound.
@@ -236,6 +237,8 @@ def main() -> None:
                         help="print this many unchecked mutant names (seeded random sample) and exit")
     parser.add_argument("--seed", type=int, default=0, help="seed of --sample")
     parser.add_argument("--names", type=Path, default=None, help="report only the mutants named in this file")
+    parser.add_argument("--names-are", default="a seeded random sample, `--sample`",
+                        help="what the --names file lists, for the report's first line")
     args = parser.parse_args()
     if not (TREE / "mutants").is_dir():
         sys.exit(f"{(TREE / 'mutants').relative_to(ROOT)}/: no mutmut results; run `make mutation` first")
@@ -249,7 +252,7 @@ def main() -> None:
     text = report(counts, others, load_equivalent(), args.seconds, sampled=names is not None)
     if names is not None:
         text = text.replace("\n\n| mutants", f"\n\nOnly the {sum(counts.values())} mutants named in {args.names.name} "
-                            "(a seeded random sample, `--sample`).\n\n| mutants", 1)
+                            f"({args.names_are}).\n\n| mutants", 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text + "\n")
     if args.snapshot:

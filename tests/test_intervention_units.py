@@ -23,8 +23,9 @@ from bridges.model.interventions.delivery import (eligible, form_groups, in_draw
                                           target_count)
 from bridges.model.interventions.distress_relief import DistressReliefParams, relieve_distress
 from bridges.model.interventions.information import InformationParams, correct_beliefs, exposed_to_facts
+from bridges.model.interventions.programme import Programme, make_effect
 from bridges.model.interventions.structural import lift_barrier, needs_recognition
-from bridges.model.params import EDUCATION_LEVELS, GROUPS
+from bridges.model.params import EDUCATION_LEVELS, GROUPS, LAST_WEEK
 from tests.conftest import params_for
 
 SETTING = dict(equal_status=0.6, common_goal=0.5, cooperation=0.4, institutional_support=0.7,
@@ -355,3 +356,69 @@ def test_partnership_refuses_an_entry_of_another_effect_kind():
     with pytest.raises(InputError) as error:
         Partnership("volunteering", params.interventions["volunteering"], 10)
     assert str(error.value) == "interventions.volunteering.effect.kind: a partnership's effect kind is 'coordination'"
+
+
+# ---- survivors of the full mutation run (docs/mutation.md, "revisited") --------------------------------
+def entry(**changes):
+    """The volunteering scenario's entry with these changes (the delivery's through `delivery(...)`)."""
+    return replace(volunteering_params().interventions["volunteering"], **changes)
+
+
+def test_partnership_with_the_last_week_as_its_end_runs_to_the_end_of_the_run():
+    config = entry(type="coordination", delivery=delivery(start_week=3, end_week=LAST_WEEK),
+                   effect={"kind": "coordination", "reach": 0.5, "retention": 0.5, "institutional_support": 0.1})
+    partnership = Partnership("coordination", config, 10)
+    assert partnership.end_week == 10
+    assert [week for week in range(12) if partnership.active(week)] == [3, 4, 5, 6, 7, 8, 9, 10]
+
+
+@pytest.mark.parametrize("employment, expected", [
+    ("employed", [True, False, True, False]),
+    ("not_employed", [False, True, False, True]),
+    ("any", [True, True, True, True]),
+])
+def test_eligibility_by_employment(employment, expected):
+    rules = replace(delivery().eligible, groups=["receiving"], neighbourhoods=[], attitude=[0.0, 100.0],
+                    distress=[0.0, 1.0], employment=employment)
+    state = people(group=[0, 0, 0, 0], neighbourhood=[0] * 4, employed=[True, False, True, False],
+                   attitude=[50.0] * 4, distress=[0.5] * 4)
+    np.testing.assert_array_equal(eligible(state, delivery(eligible=rules)), expected)
+
+
+def test_a_delivery_before_its_start_has_nobody_enrolled_and_individual_enrolment_no_pairs():
+    individual = make_delivery("p", delivery(method="individual", buddy_targeting=None), 5, 20)
+    assert individual.enrolled.dtype == bool and individual.enrolled.shape == (5,) and not individual.enrolled.any()
+    assert individual.pairs.dtype == np.int64 and individual.pairs.shape == (0, 2)
+
+
+def test_unknown_delivery_method_lists_the_known_ones():
+    with pytest.raises(InputError) as error:
+        make_delivery("p", delivery(method="by_post"), 10, 20)
+    assert str(error.value) == ("interventions.p.delivery.method: unknown delivery method 'by_post' "
+                                "(known: individual, buddy_pairs, mixed_groups)")
+
+
+def test_effect_kind_missing_or_unknown_is_named_with_the_known_ones():
+    with pytest.raises(InputError) as error:
+        make_effect("p", {"belief_shift": 0.2})
+    assert str(error.value) == "interventions.p.effect.kind: missing value"
+    with pytest.raises(InputError) as error:
+        make_effect("p", {"kind": "magic"})
+    assert str(error.value) == ("interventions.p.effect.kind: unknown effect 'magic' (known: contact_setting, "
+                                "distress_relief, information, structural, anti_discrimination, coordination)")
+
+
+def test_the_week_after_its_end_a_programme_applies_its_effect_to_nobody():
+    """Anti-discrimination training ending in week 3: in week 4 everyone has left and the effect runs once more
+    on the model with nobody enrolled, so no tie's negative encounters are cut."""
+    config = entry(type="anti_discrimination", delivery=delivery(method="individual", buddy_targeting=None, end_week=3),
+                   effect={"kind": "anti_discrimination", "negative_reduction": 0.3, "layers": ["workplace"]})
+    programme = Programme("anti_discrimination", config, 3, 10)
+    programme.delivery.enrolled = np.array([True, True, False])
+    layers = list(volunteering_params().city.layers)
+    ties = SimpleNamespace(layer=np.array([layers.index("workplace")] * 2), source=np.array([0, 2]), target=np.array([2, 1]),
+                           negative_reduction=np.zeros(2))
+    model = SimpleNamespace(steps=4, ties=ties, city=SimpleNamespace(network=SimpleNamespace(layer_names=layers)))
+    programme.deliver(model)
+    assert not programme.enrolled.any()
+    np.testing.assert_array_equal(ties.negative_reduction, [0.0, 0.0])

@@ -54,6 +54,14 @@ def test_willingness_equation_and_floor():
     np.testing.assert_allclose(w, [0.56, 0.05])
 
 
+def test_willingness_is_at_most_one():
+    # The norm anchoring views has no floor or ceiling, so a view can pass its scale's end (attitudes above 100
+    # are seen in default runs). Anxiety -0.2: 1 + 0.5*0.2 - 0.4*0.0 - 0.6*(1 - 1) = 1.1, held at 1.
+    w = contact.willingness(A([-0.2]), A([0.0]), A([1.0]),
+                            WillingnessParams(anxiety=0.5, distress=0.4, responsibility=0.6, floor=0.05))
+    np.testing.assert_array_equal(w, [1.0])
+
+
 def test_live_rate_needs_a_live_tie_and_employment_where_required():
     rate = A([2.0, 2.0, 2.0, 2.0, 2.0])
     live = A([True, True, True, True, False])
