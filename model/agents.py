@@ -39,7 +39,7 @@ from bridges.model.rules import threat as threat_rules
 from bridges.model.rules import turnover as turnover_rules
 from bridges.model.rules import variability as variability_rules
 from bridges.model.state import ARRIVING, RECEIVING, STATIC_FIELDS, THERMOMETER_MAX, State
-from bridges.model.step import PUBLIC, VIEWS, deliver_interventions, gather_public_encounters, record, setting_kind, survey
+from bridges.model.step import PUBLIC, VIEW_RANGES, VIEWS, deliver_interventions, gather_public_encounters, record, setting_kind, survey
 
 
 class StateField:
@@ -271,7 +271,7 @@ class Resident(mesa.Agent):
                 friends = norm_rules.extended_norm(friends, extended_share, n, THERMOMETER_MAX)
             start, friends_start, neighbourhood_start = (values[me] for values in model.views_at_start[name])
             model.perceived_norms[name][me] = norm_rules.perceived_norm(
-                start, friends, friends_start, neighbourhood, neighbourhood_start, n)
+                start, friends, friends_start, neighbourhood, neighbourhood_start, n, *VIEW_RANGES[name])
 
     def follow_norms(self) -> None:
         """With `dynamics.norms` on: each view drifts toward its perceived norm, and ingroup friends'

@@ -280,7 +280,8 @@ def follow_norms(model) -> None:
         if name == "attitude":
             friends = norm_rules.extended_norm(friends, extended_share, n, THERMOMETER_MAX)
         start, friends_start, neighbourhood_start = model.views_at_start[name]
-        norm = norm_rules.perceived_norm(start, friends, friends_start, neighbourhood, neighbourhood_start, n)
+        norm = norm_rules.perceived_norm(start, friends, friends_start, neighbourhood, neighbourhood_start, n,
+                                         *VIEW_RANGES[name])
         value[:] = norm_rules.conform(value, norm, n)
     state.anxiety[:] = norm_rules.extended_anxiety(state.anxiety, extended_share, n)
 

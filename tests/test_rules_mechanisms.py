@@ -296,9 +296,14 @@ def test_friends_mean_and_fallback_for_the_friendless():
 
 def test_perceived_norm_is_the_start_shifted_by_the_ingroup():
     # friends moved 50 -> 60, neighbourhood 45 -> 40: the norm is 30 + 0.4 * 10 - 0.3 * 5
+    weights = norms(friends_weight=0.4, neighbourhood_weight=0.3, own_weight=0.3)
     norm = perceived_norm(np.array([30.0]), np.array([60.0]), np.array([50.0]), np.array([40.0]), np.array([45.0]),
-                          norms(friends_weight=0.4, neighbourhood_weight=0.3, own_weight=0.3))
+                          weights, 0.0, 100.0)
     assert norm[0] == pytest.approx(30.0 + 0.4 * 10.0 - 0.3 * 5.0)
+    # a norm stays on the scale: an anchor at 99 with friends 10 points warmer is a norm of 100, not 103
+    at_top = perceived_norm(np.array([99.0, 1.0]), np.array([60.0, 40.0]), np.array([50.0, 50.0]),
+                            np.array([45.0, 45.0]), np.array([45.0, 45.0]), weights, 0.0, 100.0)
+    np.testing.assert_array_equal(at_top, [100.0, 0.0])
 
 
 @given(st.lists(st.floats(0.0, 100.0), min_size=1, max_size=20))
@@ -306,7 +311,7 @@ def test_without_any_change_the_norm_is_the_own_start(values):
     """The surveyed state is a steady state: nothing has moved, so each person's norm is their own view."""
     start = np.array(values)
     n = norms(friends_weight=0.4, neighbourhood_weight=0.3, own_weight=0.3, rate=0.05)
-    norm = perceived_norm(start, start[::-1], start[::-1], start * 0.5, start * 0.5, n)
+    norm = perceived_norm(start, start[::-1], start[::-1], start * 0.5, start * 0.5, n, 0.0, 100.0)
     np.testing.assert_array_equal(norm, start)
     np.testing.assert_array_equal(conform(start, norm, n), start)
 

@@ -300,7 +300,7 @@ def test_perceived_norm_divides_by_the_total_weight():
     from bridges.model.rules.norms import perceived_norm
     # N = 10 + (2 (30 - 20) + 1 (50 - 40)) / (2 + 1 + 2) = 10 + 30 / 5
     norm = perceived_norm(np.array([10.0]), np.array([30.0]), np.array([20.0]), np.array([50.0]), np.array([40.0]),
-                          norm_params(friends_weight=2.0, neighbourhood_weight=1.0, own_weight=2.0))
+                          norm_params(friends_weight=2.0, neighbourhood_weight=1.0, own_weight=2.0), 0.0, 100.0)
     assert norm[0] == pytest.approx(16.0)
 
 

@@ -53,14 +53,15 @@ def extended_norm(friends_attitude: np.ndarray, extended_share: np.ndarray, n: N
 
 
 def perceived_norm(start: np.ndarray, friends: np.ndarray, friends_start: np.ndarray, neighbourhood: np.ndarray,
-                   neighbourhood_start: np.ndarray, n: NormParams) -> np.ndarray:
-    """N = x0 + (w_f (F - F0) + w_h (H - H0)) / (w_f + w_h + w_o): one's starting view x0 shifted by how far the
-    friends' mean F and the neighbourhood's ingroup mean H have moved from their starting values F0 and H0;
-    the own weight w_o is the share of the anchor nobody in the district can move (`friends_weight`,
-    `neighbourhood_weight`, `own_weight`)."""
+                   neighbourhood_start: np.ndarray, n: NormParams, low: float, high: float) -> np.ndarray:
+    """N = clip(x0 + (w_f (F - F0) + w_h (H - H0)) / (w_f + w_h + w_o), low, high): one's starting view x0
+    shifted by how far the friends' mean F and the neighbourhood's ingroup mean H have moved from their
+    starting values F0 and H0; the own weight w_o is the share of the anchor nobody in the district can move
+    (`friends_weight`, `neighbourhood_weight`, `own_weight`). A norm is a view, so it stays on the view's scale
+    (an anchor near the top shifted up by warming friends would otherwise pull the view past it)."""
     total = n.friends_weight + n.neighbourhood_weight + n.own_weight
-    return start + (n.friends_weight * (friends - friends_start)
-                    + n.neighbourhood_weight * (neighbourhood - neighbourhood_start)) / total
+    return np.clip(start + (n.friends_weight * (friends - friends_start)
+                            + n.neighbourhood_weight * (neighbourhood - neighbourhood_start)) / total, low, high)
 
 
 def conform(value: np.ndarray, norm: np.ndarray, n: NormParams) -> np.ndarray:
