@@ -95,7 +95,7 @@ def test_renewal_changes_only_the_livelihoods_of_arriving_newcomers():
 
 
 SEEDS = (0, 1, 2)
-MIXED_CITY = ("city.n_agents=600", "city.n_neighbourhoods=6", "city.arriving_share=0.3", "steps=156")
+MIXED_CITY = ("city.n_agents=400", "city.n_neighbourhoods=4", "city.arriving_share=0.45", "steps=156")
 
 
 def make_up_change(*overrides: str) -> np.ndarray:
@@ -122,6 +122,6 @@ def test_turnover_holds_the_arriving_make_up(make_up):
     # sqrt(0.25 / 180) = 0.037 (language's sd is smaller), and over 3 seeds the mean change has sd ~0.037 *
     # sqrt(2 / 3) ~ 0.03 (start and end both noisy): 3 of those, 0.09, is the allowed drift of the mean.
     assert np.all(np.abs(with_turnover.mean(axis=0)) < 0.09), with_turnover.mean(axis=0)
-    # Power: one cohort integrates; its language climbs about twice that tolerance in three years (0.18),
-    # its employment (+0.06) more slowly, as language and decisions feed job finding.
+    # Power: one cohort integrates; its language climbs well past that tolerance in three years (+0.13 over
+    # seeds 0-2), its employment (+0.06) more slowly, as language and decisions feed job finding.
     assert cohort.mean(axis=0)[1] > 0.09 and cohort.mean(axis=0)[0] > 0.0, cohort.mean(axis=0)
