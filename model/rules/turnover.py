@@ -40,7 +40,7 @@ def steady_rate(share: np.ndarray, change: np.ndarray) -> float:
     """The slowest weekly turnover at which newcomers can hold every mean `share` against its weekly `change`:
     v = s - d / r must lie in [0, 1], so r >= d / s for a rising mean and r >= -d / (1 - s) for a falling
     one. At most 1 (every member replaced each week); 0 when nothing changes."""
-    share, change = np.asarray(share, dtype=float), np.asarray(change, dtype=float)
+    share, change = np.asarray(share), np.asarray(change)
     with np.errstate(divide="ignore", invalid="ignore"):
         rising = np.where(change > 0, change / share, 0.0)
         falling = np.where(change < 0, -change / (1.0 - share), 0.0)
