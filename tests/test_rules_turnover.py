@@ -1,6 +1,7 @@
 """Turnover of the arriving community (model/rules/turnover.py, phase `renew_arriving`): exact values of each
 rule, and over replicates that turnover holds the arriving community's make-up where one cohort drifts."""
 
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -39,6 +40,16 @@ def test_steady_rate_is_the_slowest_rate_holding_every_mean():
     assert turnover.steady_rate(np.array([0.0]), np.array([0.01])) == 1.0
     assert turnover.steady_rate(np.array([1.0]), np.array([-0.01])) == 1.0
     assert turnover.steady_rate(np.array([0.9]), np.array([0.95])) == 1.0  # capped at 1
+
+
+def test_a_mean_that_does_not_change_needs_no_turnover_even_at_the_ends_of_its_range():
+    """Nobody awaiting a decision who nobody decides (0 of 0), everyone employed who nobody dismisses: no
+    rate needed, and no 0 / 0 along the way (warnings are errors here)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert turnover.steady_rate(np.array([0.0, 1.0]), np.array([0.0, 0.0])) == 0.0
+        assert turnover.steady_rate(np.array([0.0, 0.5]), np.array([0.0, 0.01])) == pytest.approx(0.02)
+        assert turnover.steady_rate(np.array([1.0, 0.5]), np.array([0.0, -0.01])) == pytest.approx(0.02)
 
 
 def test_newcomers_hold_the_mean_at_the_steady_rate():
