@@ -44,16 +44,15 @@ def steady_rate(share: np.ndarray, change: np.ndarray) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         rising = np.where(change > 0, change / share, 0.0)
         falling = np.where(change < 0, -change / (1.0 - share), 0.0)
-    need = np.nan_to_num(np.maximum(rising, falling), nan=np.inf, posinf=np.inf)
-    return float(min(need.max(initial=0.0), 1.0))
+    return float(min(np.maximum(rising, falling).max(), 1.0))  # a share at 0 or 1 that must move: inf, so 1
 
 
 def newcomer_value(share: np.ndarray, change: np.ndarray, rate: float) -> np.ndarray:
     """The value newcomers bring so that the mean stays at `share`: v = s - d / r, clipped to [0, 1] (where it
     is clipped the rate is too slow to hold that mean, and it drifts)."""
     if rate <= 0.0:
-        return np.asarray(share, dtype=float)
-    return np.clip(np.asarray(share, dtype=float) - np.asarray(change, dtype=float) / rate, 0.0, 1.0)
+        return np.asarray(share)
+    return np.clip(np.asarray(share) - np.asarray(change) / rate, 0.0, 1.0)
 
 
 def turnover_rate(t: TurnoverParams, share: np.ndarray, change: np.ndarray) -> float:
