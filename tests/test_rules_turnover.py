@@ -50,6 +50,8 @@ def test_a_mean_that_does_not_change_needs_no_turnover_even_at_the_ends_of_its_r
         assert turnover.steady_rate(np.array([0.0, 1.0]), np.array([0.0, 0.0])) == 0.0
         assert turnover.steady_rate(np.array([0.0, 0.5]), np.array([0.0, 0.01])) == pytest.approx(0.02)
         assert turnover.steady_rate(np.array([1.0, 0.5]), np.array([0.0, -0.01])) == pytest.approx(0.02)
+        # and a share at 0 that rises (or at 1 that falls) gives the cap without a division warning
+        assert turnover.steady_rate(np.array([0.0, 1.0]), np.array([0.01, -0.01])) == 1.0
 
 
 def test_newcomers_hold_the_mean_at_the_steady_rate():
