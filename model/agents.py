@@ -352,7 +352,7 @@ class Resident(mesa.Agent):
             return
         if not turnover_rules.leaving(model.rng.random(1), model.turnover_rate)[0]:
             return
-        flags = turnover_rules.LIVELIHOODS[:-1]
+        flags = turnover_rules.FLAGS
         drawn = turnover_rules.newcomer_flags(model.rng.random(len(flags)), np.array([model.newcomer[name] for name in flags]))
         for name, value in zip(flags, drawn):
             getattr(state, name)[me] = value

@@ -156,19 +156,20 @@ class BridgesModel(mesa.Model):
         (rules/norms.py `disposition`), and turnover, whose newcomers hold the arriving community's surveyed
         livelihoods against their usual change (`settle_turnover`). Clock, records and counts restart after."""
         d, norms = self.params.dynamics.disposition, self.params.dynamics.norms
-        anchoring = d.enabled and norms.enabled
-        if not (anchoring or self.params.dynamics.turnover.enabled):
+        anchoring, renewing = d.enabled and norms.enabled, self.params.dynamics.turnover.enabled
+        if not (anchoring or renewing):
             return
         state = self.state
         surveyed = {name: getattr(state, name).copy() for name in SURVEYED_FIELDS}
-        change = {name: np.zeros(state.n) for name in VIEWS}
+        change = {name: np.zeros(state.n) for name in (VIEWS if anchoring else ())}  # only what is used below
         encounters = np.zeros(state.n)
         programmes, self.interventions = self.interventions, []
         for week in range(1, d.history_weeks + 1):
             self.steps = SETTLE_WEEK_OFFSET + week
             run_history_week(self)  # the vectorised phases whatever the engine: both start from one history
-            encounters += self.week.positive + self.week.negative
-            for name in VIEWS:
+            if renewing:
+                encounters += self.week.positive + self.week.negative
+            for name in change:
                 change[name] += getattr(state, name) - surveyed[name]
             for name, value in surveyed.items():
                 getattr(state, name)[:] = value
@@ -179,7 +180,7 @@ class BridgesModel(mesa.Model):
                 usual = group_mean(change[name] / d.history_weeks, state.group)
                 anchor = norm_disposition(surveyed[name], usual, norms, low, high)
                 self.views_at_start[name] = (anchor, friends_start, neighbourhood_start)
-        if self.params.dynamics.turnover.enabled:
+        if renewing:
             self.settle_turnover(encounters / d.history_weeks)
         self.interventions = programmes
         self.public = None  # week 0 has no incidental encounters of its own

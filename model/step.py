@@ -370,7 +370,7 @@ def renew_arriving(model) -> None:
                                                 model.turnover_rate)]
     if newcomers.size == 0:
         return
-    flags = turnover_rules.LIVELIHOODS[:-1]
+    flags = turnover_rules.FLAGS
     u = model.streams.generator("turnover.newcomers", model.steps).random((newcomers.size, len(flags)))
     drawn = turnover_rules.newcomer_flags(u, np.array([model.newcomer[name] for name in flags]))
     for column, name in enumerate(flags):

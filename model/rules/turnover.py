@@ -17,8 +17,10 @@ import numpy as np
 from bridges.model.params import DynamicsParams, TurnoverParams
 from bridges.model.rules.people import improve_language
 
-LIVELIHOODS = ("legal_pending", "family_pending", "studying", "employed", "language")
-"""The states a newcomer brings anew; all in [0, 1] (flags as 0/1, language as proficiency)."""
+FLAGS = ("legal_pending", "family_pending", "studying", "employed")
+"""The yes/no states a newcomer brings anew, each drawn with the newcomers' share."""
+LIVELIHOODS = (*FLAGS, "language")
+"""Every state a newcomer brings anew; all in [0, 1] (flags as 0/1, language as proficiency)."""
 
 
 def expected_change(legal_pending: np.ndarray, family_pending: np.ndarray, studying: np.ndarray,
