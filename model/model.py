@@ -255,6 +255,13 @@ class BridgesModel(mesa.Model):
         self.newcomer = dict(zip(turnover_rules.LIVELIHOODS,
                                  turnover_rules.newcomer_value(share, usual, self.turnover_rate).tolist()))
 
+    def reference_summary(self) -> dict:
+        """Which reference the spin-up came from, for reports: `reference` ("site": the site's world, "self":
+        the run's own), the reference configuration's `hash`, and the world keys the run changes from it."""
+        own = self.reference is self.params
+        return {"reference": "self" if own else "site", "hash": reference_world.digest(self.reference),
+                "world_changes": [] if own else reference_world.world_differences(self.params, self.reference)}
+
     def restart_clock(self) -> None:
         """Week 0 again: no records, survey waves, setting tallies or run contact counts."""
         self.steps = 0
