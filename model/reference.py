@@ -14,10 +14,14 @@ the run; "programme" keys are the scenario, absent from the reference; every oth
 taken from the site. A run whose world keys all equal the site's is its own reference, byte for byte.
 """
 
+import functools
 import hashlib
 import json
+import os
+import zipfile
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, fields, is_dataclass, replace
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -153,16 +157,92 @@ class Settled:
 MEMORY_SLOTS = 8
 """Spin-ups kept in this process (a 5,000-resident one is about 1 MB)."""
 _memory: OrderedDict[str, Settled] = OrderedDict()
+CACHE_ENV = "BRIDGES_CACHE_DIR"
+"""Environment variable naming the folder of cached spin-ups; default ~/.cache/bridges (XDG_CACHE_HOME);
+"off" keeps them in memory only."""
+
+
+@functools.cache
+def code_digest() -> str:
+    """A hash of the model's source (model/**/*.py): a spin-up cached on disk by other code is not reused."""
+    root = Path(__file__).parent
+    text = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        text.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return text.hexdigest()[:16]
+
+
+def cache_folder() -> Path | None:
+    """Where spin-ups are cached on disk, or None when caching on disk is off."""
+    chosen = os.environ.get(CACHE_ENV)
+    if chosen == "off":
+        return None
+    if chosen:
+        return Path(chosen) / "reference"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bridges" / "reference"
+
+
+def _to_arrays(settled: Settled, key: str) -> dict[str, np.ndarray]:
+    arrays = {"key": np.array(key), "norm_rate": np.array(settled.norm_rate),
+              "turnover_rate": np.array(settled.turnover_rate)}
+    for part in ("usual_change", "newcomer", "state", "ties"):
+        arrays |= {f"{part}.{name}": np.asarray(value) for name, value in getattr(settled, part).items()}
+    return arrays
+
+
+def _from_arrays(arrays, key: str) -> Settled:
+    """A cached spin-up, checked: its key, and one length for every state field (ValueError if not)."""
+    if str(arrays["key"]) != key:
+        raise ValueError("another configuration's spin-up")
+    parts = {part: {} for part in ("usual_change", "newcomer", "state", "ties")}
+    for name in arrays.files:
+        part, _, field = name.partition(".")
+        if part in parts:
+            parts[part][field] = arrays[name]
+    if len({len(value) for value in parts["state"].values()}) > 1:
+        raise ValueError("state fields of different sizes")
+    return Settled(parts["usual_change"], float(arrays["norm_rate"]), float(arrays["turnover_rate"]),
+                   {name: float(value) for name, value in parts["newcomer"].items()}, parts["state"], parts["ties"])
+
+
+def _read(path: Path, key: str) -> Settled | None:
+    """The spin-up cached in `path`, or None if there is none or it cannot be trusted (unreadable,
+    truncated, another key or size): it is then computed again."""
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            return _from_arrays(arrays, key)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+
+
+def _write(path: Path, settled: Settled, key: str) -> None:
+    """Cache a spin-up: written to a private file and renamed into place (readers never see half a file);
+    a folder that cannot be written only means no cache."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        with open(partial, "wb") as handle:
+            np.savez(handle, **_to_arrays(settled, key))
+        os.replace(partial, path)
+    except OSError:
+        return
 
 
 def settled_once(params: Params, compute: Callable[[Params], Settled]) -> Settled:
-    """`compute(params)` once per configuration (its `digest`, which includes the seed) in this process:
-    replicates of a scenario, a comparison's arms, sweep points and dashboard resets share it."""
-    key = digest(params)
+    """`compute(params)` once per configuration (its `digest`, which includes the seed): kept in this process
+    (replicates of a scenario, a comparison's arms, dashboard resets) and on disk, as numpy arrays (never
+    pickles), so sweep points and parallel workers in other processes share it too."""
+    key = f"{digest(params)}-{code_digest()}"
     if key in _memory:
         _memory.move_to_end(key)
         return _memory[key]
-    result = compute(params)
+    folder = cache_folder()
+    path = folder / f"{key}.npz" if folder is not None else None
+    result = _read(path, key) if path is not None and path.is_file() else None
+    if result is None:
+        result = compute(params)
+        if path is not None:
+            _write(path, result, key)
     _memory[key] = result
     while len(_memory) > MEMORY_SLOTS:
         _memory.popitem(last=False)

@@ -58,18 +58,42 @@ def test_a_changed_network_keeps_the_sites_usual_change_and_turnover():
     assert apart.ties.strength.max() > 0  # the run's own ties carry a contact history (the site's contact on them)
 
 
-def test_each_spin_up_is_computed_once_per_configuration(monkeypatch):
+def counting_spin_ups(monkeypatch) -> list[str]:
+    """Digests of the spin-ups computed from now on (a fresh in-process cache)."""
     calls = []
     real = reference_world.settled_once
-
-    def counting(params, compute):
-        return real(params, lambda p: calls.append(reference_world.digest(p)) or compute(p))
-
-    monkeypatch.setattr(reference_world, "settled_once", counting)
+    monkeypatch.setattr(reference_world, "settled_once",
+                        lambda params, compute: real(params, lambda p: calls.append(reference_world.digest(p)) or compute(p)))
     monkeypatch.setattr(reference_world, "_memory", type(reference_world._memory)())
+    return calls
+
+
+def test_each_spin_up_is_computed_once_per_configuration(monkeypatch, tmp_path):
+    monkeypatch.setenv(reference_world.CACHE_ENV, str(tmp_path))
+    calls = counting_spin_ups(monkeypatch)
     for seed in (0, 0, 1):
         BridgesModel(params_for("contact.quality.intercept=-1", f"seed={seed}"))
     assert len(calls) == len(set(calls)) == 2  # one per seed, reused by the repeat
+    assert len(list((tmp_path / "reference").glob("*.npz"))) == 2
+
+
+def test_the_disk_cache_is_reused_by_another_process_and_a_corrupt_entry_recomputed(monkeypatch, tmp_path):
+    monkeypatch.setenv(reference_world.CACHE_ENV, str(tmp_path))
+    harsh = params_for("contact.quality.intercept=-1")
+    counting_spin_ups(monkeypatch)
+    first = BridgesModel(harsh)
+    calls = counting_spin_ups(monkeypatch)  # as a fresh process: nothing in memory
+    again = BridgesModel(harsh)
+    assert calls == []
+    np.testing.assert_array_equal(again.ties.strength, first.ties.strength)
+    np.testing.assert_array_equal(anchors(again)["attitude"], anchors(first)["attitude"])
+    (entry,) = (tmp_path / "reference").glob("*.npz")
+    entry.write_bytes(entry.read_bytes()[:200])  # truncated
+    calls = counting_spin_ups(monkeypatch)
+    recomputed = BridgesModel(harsh)
+    assert calls == [reference_world.digest(first.reference)]
+    np.testing.assert_array_equal(anchors(recomputed)["trust"], anchors(first)["trust"])
+    assert np.load(entry, allow_pickle=False)["turnover_rate"] == first.turnover_rate  # rewritten whole
 
 
 @pytest.mark.parametrize("key, role", [
