@@ -228,15 +228,15 @@ def _write(path: Path, settled: Settled, key: str) -> None:
         return
 
 
-def settled_once(params: Params, compute: Callable[[Params], Settled]) -> Settled:
+def settled_once(params: Params, compute: Callable[[Params], Settled], on_disk: bool = True) -> Settled:
     """`compute(params)` once per configuration (its `digest`, which includes the seed): kept in this process
-    (replicates of a scenario, a comparison's arms, dashboard resets) and on disk, as numpy arrays (never
-    pickles), so sweep points and parallel workers in other processes share it too."""
+    (replicates of a scenario, a comparison's arms, dashboard resets) and, `on_disk`, in the cache folder as
+    numpy arrays (never pickles), so sweep points and parallel workers in other processes share it too."""
     key = f"{digest(params)}-{code_digest()}"
     if key in _memory:
         _memory.move_to_end(key)
         return _memory[key]
-    folder = cache_folder()
+    folder = cache_folder() if on_disk else None
     path = folder / f"{key}.npz" if folder is not None else None
     result = _read(path, key) if path is not None and path.is_file() else None
     if result is None:
