@@ -215,16 +215,24 @@ def _read(path: Path, key: str) -> Settled | None:
         return None
 
 
+DISK_SLOTS = 64
+"""Spin-ups kept in the cache folder; the least recently written beyond these are removed (a study varying
+a shape key, such as the surveyed attitude, makes one per point)."""
+
+
 def _write(path: Path, settled: Settled, key: str) -> None:
-    """Cache a spin-up: written to a private file and renamed into place (readers never see half a file);
-    a folder that cannot be written only means no cache."""
+    """Cache a spin-up: written to a private file and renamed into place (readers never see half a file), then
+    the oldest entries beyond DISK_SLOTS removed; a folder that cannot be written only means no cache."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
         with open(partial, "wb") as handle:
             np.savez(handle, **_to_arrays(settled, key))
         os.replace(partial, path)
-    except OSError:
+        entries = sorted(path.parent.glob("*.npz"), key=lambda entry: entry.stat().st_mtime, reverse=True)
+        for old in entries[DISK_SLOTS:]:
+            old.unlink(missing_ok=True)
+    except OSError:  # includes an entry another process removed meanwhile
         return
 
 

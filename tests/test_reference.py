@@ -113,3 +113,12 @@ def test_key_roles(key, role):
 def test_bad_reference_input_is_one_line(override, message):
     with pytest.raises(InputError, match=message):
         params_for(override)
+
+
+def test_the_disk_cache_keeps_only_the_newest_entries(monkeypatch, tmp_path):
+    monkeypatch.setenv(reference_world.CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(reference_world, "DISK_SLOTS", 2)
+    counting_spin_ups(monkeypatch)
+    for seed in (0, 1, 2):
+        BridgesModel(params_for("contact.quality.intercept=-1", f"seed={seed}"))
+    assert len(list((tmp_path / "reference").glob("*.npz"))) == 2
