@@ -125,8 +125,10 @@ def world_differences(run: Params, reference: Params) -> list[str]:
 
 def reference_params(params: Params) -> Params:
     """The run's reference configuration, or `params` itself when the run is its own reference:
-    `dynamics.reference: self`, no site recorded (parameters built by hand), or a world equal to the site's."""
-    if params.dynamics.reference == "self" or params.site is None:
+    `dynamics.reference: self`, no site recorded (parameters built by hand), no spin-up at all (dispositions
+    and turnover off, shape keys the reference shares), or a world equal to the site's."""
+    d = params.dynamics
+    if d.reference == "self" or params.site is None or not (d.disposition.enabled or d.turnover.enabled):
         return params
     reference = with_shape(params.site, params)
     return params if not world_differences(params, reference) else reference
