@@ -532,7 +532,9 @@ def design_size(study: Study, options: SensitivityOptions) -> int:
 
 def morris_indices(study: Study, unit: np.ndarray, outputs: np.ndarray, options: SensitivityOptions,
                    seed: int) -> pd.DataFrame:
-    """mu* (with its bootstrap interval), mu and sigma per outcome and parameter, ranked by mu*."""
+    """mu* (with its bootstrap interval), mu and sigma per outcome and parameter, ranked by mu*; each
+    parameter's direction is the sign of mu where mu differs from 0 at the confidence level (|mu| > z sigma /
+    sqrt(r), the r elementary effects' standard error), else 0: an effect that goes both ways has none."""
     rows = []
     for j, outcome in enumerate(study.outcomes):
         result = morris_analyze.analyze(study.problem(), unit, outputs[:, j], num_resamples=options.resamples,
@@ -543,9 +545,12 @@ def morris_indices(study: Study, unit: np.ndarray, outputs: np.ndarray, options:
                       float(result["mu_star"][i]) - half, float(result["mu_star"][i]) + half),
                      (outcome.name, parameter.name, "mu", float(result["mu"][i]), np.nan, np.nan),
                      (outcome.name, parameter.name, "sigma", float(result["sigma"][i]), np.nan, np.nan)]
-    signed = {(outcome_name, parameter_name): value for outcome_name, parameter_name, index, value, _, _ in rows
-              if index == "mu"}
-    return with_directions(_tidy(rows, "mu_star", options), study, signed)
+    values = {(o, p, index): value for o, p, index, value, _, _ in rows}
+    signed = {(o, p): value for (o, p, index), value in values.items() if index == "mu"}
+    z = stats.norm.ppf(0.5 + options.confidence / 2)
+    directions = {key: int(np.sign(mu)) if abs(mu) > z * values[(*key, "sigma")] / math.sqrt(options.trajectories)
+                  else 0 for key, mu in signed.items()}
+    return with_directions(_tidy(rows, "mu_star", options), study, signed, directions)
 
 
 def sobol_indices(study: Study, unit: np.ndarray, outputs: np.ndarray, options: SensitivityOptions,
@@ -608,13 +613,13 @@ def with_directions(table: pd.DataFrame, study: Study, signed: dict[tuple[str, s
     its direction (+1, -1, 0; the sign of the signed effect unless `directions` says), the directions table's
     sign for it (scenarios/directions.yaml; empty where the table has no such parameter or outcome) and
     whether the direction differs from the table (a table sign of 0 claims no direction, so it never differs)."""
-    directions = load_directions()
+    entries = load_directions()
     outcomes = {o.name: o for o in study.outcomes}
     keys = {p.name: p.key for p in study.parameters}
     pairs = list(zip(table.outcome, table.parameter))
     effect = [signed.get(pair, np.nan) for pair in pairs]
     expected = [None if outcomes[o].effect_of or p not in keys else table_sign(keys[p], outcomes[o].group,
-                                                                                 outcomes[o].metric, directions)
+                                                                                 outcomes[o].metric, entries)
                 for o, p in pairs]
     direction = [directions[pair] if directions is not None and pair in directions
                  else int(np.sign(value)) if value == value else pd.NA for pair, value in zip(pairs, effect)]

@@ -68,6 +68,17 @@ def test_morris_mu_and_the_sobol_slope_give_the_sign_of_a_linear_effect():
     assert first.direction.tolist() == [1, -1, 1, 0, -1]
 
 
+def test_a_morris_effect_that_goes_both_ways_has_no_direction():
+    """y = |x0 - 1/2| + x1: on Morris's grid x0's elementary effects are +-1 (y falls toward the middle and
+    rises beyond it), so mu is within its standard error of 0 and x0 has no direction; x1's are all +1."""
+    study = toy_study(2)
+    chosen = options(["sensitivity.trajectories=20"])
+    unit = design(study, chosen, seed=4)
+    indices = morris_indices(study, unit, (np.abs(unit[:, 0] - 0.5) + unit[:, 1])[:, None], chosen, seed=4)
+    mu = indices[indices["index"] == "mu"].set_index("parameter")
+    assert mu.direction.tolist() == [0, 1]
+
+
 @pytest.mark.parametrize("slope, flagged", [(+1.0, True), (-1.0, False)])
 def test_a_direction_against_the_directions_table_is_flagged(slope, flagged):
     """The table says raising the negativity weight lowers receiving members' attitudes: an outcome that rises
