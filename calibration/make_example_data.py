@@ -18,7 +18,7 @@ from bridges.calibration.parameters import FreeParameter, _get, load_priors
 from bridges.calibration.simulate import own_world_params
 from bridges.model.config import matching_paths
 from bridges.model import BridgesModel
-from bridges.model.config import compose_config, model_params, to_plain
+from bridges.model.config import compose_config, to_plain
 
 SITES = ("germany", "sweden", "croatia", "jordan")
 DATA_DIR = Path(__file__).resolve().parent / "data"

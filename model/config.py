@@ -24,6 +24,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from bridges.model.errors import InputError
 from bridges.model.interventions import build_interventions
 from bridges.model.params import Params, build, check_cross_fields
+from bridges.model.reference import SECTIONS, SITE_GROUPS
 
 CONF_PACKAGE = "bridges.conf"
 CONF_DIR = Path(str(importlib.resources.files(CONF_PACKAGE)))
@@ -59,11 +60,6 @@ def _explain(error: Exception, overrides: list[str], conf_dir: Path) -> str:
 
 CONFIG_NAME = re.compile(r"[A-Za-z0-9_]+")
 """A --config-name is a bare name of a file in conf/: no folders, no paths climbing out of conf/."""
-SECTIONS = ("run", "compare", "site")
-"""Top-level mappings of config.yaml / compare.yaml that are not the model's (`site` is recorded by
-`compose_config`, not set by users)."""
-SITE_GROUPS = ("city", "calibrated")
-"""Config groups that choose the surveyed site: the reference world is composed from them (model/reference.py)."""
 RESOLVER_CALL = re.compile(r"\$\{\s*[A-Za-z_][\w.]*\s*:")
 """An interpolation that calls a resolver, e.g. ${oc.env:HOME}: it could read the environment."""
 

@@ -223,9 +223,10 @@ class BridgesModel(mesa.Model):
         history its contact and dynamics leave on this run's network, the view anchors its usual contact
         gives these people, and its turnover rate and newcomer values. The run's own world acts from week 0."""
         reference = reference_world.settled_once(self.reference, settle)
-        on_site = reference_world.history_params(self.reference, self.params)
-        history = reference if on_site == self.reference else reference_world.settled_once(on_site, settle, on_disk=False)
+        on_this_network = reference_world.history_params(self.reference, self.params)
         # another network's history is this run's alone (a sensitivity point, a segregation variant): memory only
+        history = (reference if on_this_network == self.reference
+                   else reference_world.settled_once(on_this_network, settle, on_disk=False))
         state = self.state
         for name, value in history.state.items():
             if name in SURVEYED_FIELDS and not np.array_equal(getattr(state, name), value, equal_nan=True):

@@ -26,10 +26,8 @@ from typing import Callable
 
 import numpy as np
 
-from bridges.model.params import LayerParams, Params
+from bridges.model.params import Params
 
-REFERENCES = ("site", "self")
-"""Values of `dynamics.reference`."""
 SHAPE_KEYS = ("seed", "steps", "warmup_weeks", "survey", "city.name", "city.n_agents", "city.n_neighbourhoods",
               "city.custom", "city.groups", "city.beliefs.education", "city.beliefs.employment",
               "city.beliefs.welfare", "dynamics.disposition", "dynamics.turnover", "dynamics.reference")
@@ -42,11 +40,11 @@ PROGRAMME_KEYS = ("scenario", "scenario_name", "interventions")
 SITE_GROUPS = ("city", "calibrated")
 """Config groups that choose the site (and with it the people): changing one changes the reference too."""
 SECTIONS = ("run", "compare", "site")
-"""Top-level sections that configure the tool, not the model."""
+"""Top-level sections of a composed config that are not the model's: run options, comparison settings, and the
+site (recorded by config.py `compose_config`, never set by users)."""
 LAYER_SETTINGS = ("contact_rate", "equal_status", "common_goal", "cooperation", "institutional_support")
 """A layer's keys that set how its ties are used; the others (kind, degree, homophily, sizes, segregation,
 participation, sectors) build the network."""
-ROLES = ("world", "shape", "programme", "tool")
 
 
 def _under(path: str, prefixes) -> bool:
