@@ -533,8 +533,9 @@ def design_size(study: Study, options: SensitivityOptions) -> int:
 def morris_indices(study: Study, unit: np.ndarray, outputs: np.ndarray, options: SensitivityOptions,
                    seed: int) -> pd.DataFrame:
     """mu* (with its bootstrap interval), mu and sigma per outcome and parameter, ranked by mu*; each
-    parameter's direction is the sign of mu where mu differs from 0 at the confidence level (|mu| > z sigma /
-    sqrt(r), the r elementary effects' standard error), else 0: an effect that goes both ways has none."""
+    parameter's direction is the sign of mu where every elementary effect has that sign (|mu| = mu*) or mu
+    differs from 0 at the confidence level (|mu| > z sigma / sqrt(r), the r effects' standard error), else 0:
+    an effect that goes both ways has none."""
     rows = []
     for j, outcome in enumerate(study.outcomes):
         result = morris_analyze.analyze(study.problem(), unit, outputs[:, j], num_resamples=options.resamples,
@@ -549,7 +550,8 @@ def morris_indices(study: Study, unit: np.ndarray, outputs: np.ndarray, options:
     signed = {(o, p): value for (o, p, index), value in values.items() if index == "mu"}
     z = stats.norm.ppf(0.5 + options.confidence / 2)
     directions = {key: int(np.sign(mu)) if abs(mu) > z * values[(*key, "sigma")] / math.sqrt(options.trajectories)
-                  else 0 for key, mu in signed.items()}
+                  or np.isclose(abs(mu), values[(*key, "mu_star")], rtol=1e-9, atol=0.0) else 0
+                  for key, mu in signed.items()}
     return with_directions(_tidy(rows, "mu_star", options), study, signed, directions)
 
 
@@ -612,7 +614,8 @@ def with_directions(table: pd.DataFrame, study: Study, signed: dict[tuple[str, s
     """The indices with each parameter's signed effect on each outcome (Morris mu, or the Sobol design's slope),
     its direction (+1, -1, 0; the sign of the signed effect unless `directions` says), the directions table's
     sign for it (scenarios/directions.yaml; empty where the table has no such parameter or outcome) and
-    whether the direction differs from the table (a table sign of 0 claims no direction, so it never differs)."""
+    whether the direction differs from the table: the opposite sign (a table sign of 0 claims no direction, and
+    an effect without a clear direction contradicts none)."""
     entries = load_directions()
     outcomes = {o.name: o for o in study.outcomes}
     keys = {p.name: p.key for p in study.parameters}
@@ -626,7 +629,7 @@ def with_directions(table: pd.DataFrame, study: Study, signed: dict[tuple[str, s
     return table.assign(
         signed_effect=effect, direction=pd.array(direction, dtype="Int64"),
         table_direction=pd.array(expected, dtype="Int64"),
-        differs_from_table=[bool(e) and d is not pd.NA and d != e for d, e in zip(direction, expected)])
+        differs_from_table=[bool(e) and d is not pd.NA and d == -e for d, e in zip(direction, expected)])
 
 
 def _tidy(rows: list[tuple], ranked_by: str, options: SensitivityOptions) -> pd.DataFrame:
@@ -665,8 +668,9 @@ def morris_convergence(study: Study, unit: np.ndarray, outputs: np.ndarray, opti
     return pd.DataFrame(rows)
 
 
-WORDS = {1: "raises", -1: "lowers", 0: "leaves"}
-"""How a direction reads in a sentence: raising the parameter raises / lowers / leaves the outcome."""
+WORDS = {1: "raises", -1: "lowers", 0: "no clear direction"}
+"""How a direction reads: raising the parameter raises or lowers the outcome, or moves it no clear way."""
+EFFECTS = {1: "raising it raises it", -1: "raising it lowers it", 0: "no clear direction"}
 SIGN_COLOURS = {1: "tab:blue", -1: "tab:red", 0: "tab:gray"}
 """Bar and point colours by the direction of a parameter's effect."""
 
@@ -684,11 +688,11 @@ def sentences(indices: pd.DataFrame, study: Study, method: str) -> list[str]:
         rows = indices[(indices.outcome == outcome.name) & (indices["index"] == index)].sort_values("rank")
         top = rows.head(TOP)
         if method == "morris":
-            named = ", ".join(f"{r.parameter} (mu* {r.value:.3g} {outcome.unit}, mu {r.signed_effect:+.3g}: raising it "
-                              f"{WORDS[_direction_of(r)]} it)" for r in top.itertuples())
+            named = ", ".join(f"{r.parameter} (mu* {r.value:.3g} {outcome.unit}, mu {r.signed_effect:+.3g}: "
+                              f"{EFFECTS[_direction_of(r)]})" for r in top.itertuples())
         else:
-            named = ", ".join(f"{r.parameter} (ST {r.value:.2f}, slope {r.signed_effect:+.3g} {outcome.unit}: raising it "
-                              f"{WORDS[_direction_of(r)]} it)" for r in top.itertuples())
+            named = ", ".join(f"{r.parameter} (ST {r.value:.2f}, slope {r.signed_effect:+.3g} {outcome.unit}: "
+                              f"{EFFECTS[_direction_of(r)]})" for r in top.itertuples())
         if (rows.value <= 0).all():
             line = f"{outcome.name}: no parameter moves it over these ranges."
         else:

@@ -95,6 +95,7 @@ def test_a_direction_against_the_directions_table_is_flagged(slope, flagged):
     assert bool(rows.differs_from_table["negativity"]) is flagged and not rows.differs_from_table["toy"]
     (line,) = sentences(indices, study, "morris")
     assert ("Direction differs from the table: negativity (table lowers, here raises)" in line) is flagged
+    assert ("mu -1: raising it lowers it" in line) is not flagged
 
 
 def test_sobol_total_indices_rank_the_g_function_by_its_importance():
