@@ -5,7 +5,8 @@
     .venv/bin/solara run app.py             # the same, by hand
 
 Page "Home" (the simulation): controls on the left (city preset, population, arriving share, segregation,
-homophily, negativity asymmetry, each intervention with its main dose, seed; Reset applies them), Step
+homophily, negativity asymmetry, each intervention with its main dose, seed; Reset applies them: the
+sliders change the preset's world from week 0 for people formed in it, model/reference.py), Step
 and Play; views of the city, attitudes, contact, friendships, misperception and cost. Page "Planner":
 a comparison folder written by `python run.py --config-name compare` with its effects, intervals and
 cost-effectiveness. Plots are drawn by the run reports' functions (model/plots.py, scenarios/compare.py).
@@ -158,7 +159,18 @@ def Summary(model):
         + f"; cost so far <b>{cost:,.0f} {html.escape(currency(model))}</b>.",
         f"{view}. Residents sit in their neighbourhood's square, near their household; grey lines are ties "
         "between drawn residents, green lines cross-group friendships; darker = warmer attitude toward the "
-        "other group. Controls apply on Reset.")
+        "other group.",
+        controls_text(model))
+
+
+def controls_text(model) -> str:
+    """What the controls do: the city preset picks the surveyed site and its people; the other sliders change
+    that world from week 0 for people whose views formed in the site as surveyed (model/reference.py)."""
+    changes = model.reference_summary()["world_changes"]
+    changed = (", ".join(html.escape(key) for key in changes) if changes else "nothing (the site as surveyed)")
+    return ("Controls apply on Reset. The city preset is the surveyed site; residents' views were formed there. "
+            "The other sliders change the world from week 0 for these same people, so a worse setting lowers "
+            f"attitudes from the surveyed level (changed from the site now: {changed}).")
 
 
 class LiveCity:

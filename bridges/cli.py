@@ -145,7 +145,8 @@ def run_one(plain: dict, overrides: list[str], marker: tuple[str, dict] | None =
         staging = staged.path
         run_seconds = simulate(model, params.steps, options["progress"])
         timeseries, agents = model.timeseries(), model.agent_table()
-        write_config(staging, plain, overrides)
+        reference = model.reference_summary()
+        write_config(staging, {**plain, "site": {**plain.get("site", {}), **reference}}, overrides)
         write_table(timeseries, staging, "timeseries", csv=True)
         write_table(agents, staging, "agents")
         write_table(model.survey_table(), staging, "survey")
@@ -156,7 +157,7 @@ def run_one(plain: dict, overrides: list[str], marker: tuple[str, dict] | None =
         label = run_label(params.scenario_name, overrides)
         write_plots(timeseries, staging, label, programme_weeks(params))
         run_info = {"seed": params.seed, "steps": params.steps, "n_agents": model.state.n, "city": params.city.name,
-                    "build_seconds": build_seconds, "run_seconds": run_seconds, "label": label}
+                    "build_seconds": build_seconds, "run_seconds": run_seconds, "label": label, "reference": reference}
         figures = headline(timeseries, agents)
         write_report(staging, figures, model.city.measured, model.city.requested, run_info,
                      model.intervention_costs(), settings)

@@ -8,6 +8,7 @@ Hydra's compose API is used (not `@hydra.main`) so that every input problem beco
 """
 
 import copy
+from dataclasses import replace
 import fnmatch
 import functools
 import importlib.resources
@@ -18,11 +19,12 @@ from hydra import compose, initialize_config_dir, initialize_config_module
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from bridges.model.errors import InputError
 from bridges.model.interventions import build_interventions
 from bridges.model.params import Params, build, check_cross_fields
+from bridges.model.reference import SECTIONS, SITE_GROUPS
 
 CONF_PACKAGE = "bridges.conf"
 CONF_DIR = Path(str(importlib.resources.files(CONF_PACKAGE)))
@@ -58,8 +60,6 @@ def _explain(error: Exception, overrides: list[str], conf_dir: Path) -> str:
 
 CONFIG_NAME = re.compile(r"[A-Za-z0-9_]+")
 """A --config-name is a bare name of a file in conf/: no folders, no paths climbing out of conf/."""
-SECTIONS = ("run", "compare")
-"""Top-level mappings of config.yaml / compare.yaml that are not config groups."""
 RESOLVER_CALL = re.compile(r"\$\{\s*[A-Za-z_][\w.]*\s*:")
 """An interpolation that calls a resolver, e.g. ${oc.env:HOME}: it could read the environment."""
 
@@ -141,11 +141,15 @@ def compose_config(overrides: list[str] | None = None, config_name: str = "confi
     try:
         cfg = copy.deepcopy(_composed(config_name, choices, str(conf_dir)))
         ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
-        return cfg
     except HydraException as error:
         raise InputError(_explain(error, overrides, conf_dir)) from None
     except (ValueError, TypeError) as error:  # e.g. a value Hydra cannot merge into a node
         raise InputError(f"{' '.join(overrides)}: {' '.join(str(error).split())}") from None
+    site = {group: None for group in SITE_GROUPS} | {o.key_or_group: o.value() for o in parsed
+                                                      if o.key_or_group in SITE_GROUPS and not o.is_delete()}
+    with open_dict(cfg):
+        cfg.site = site if conf_dir == CONF_DIR else site | {"conf_dir": str(conf_dir)}
+    return cfg
 
 
 def to_plain(cfg: DictConfig) -> dict:
@@ -157,12 +161,27 @@ def to_plain(cfg: DictConfig) -> dict:
 
 
 def model_params(plain: dict) -> Params:
-    """Validated model parameters from a plain config (the `run` and `compare` sections are not the
-    model's); cross-field rules are checked and interventions against their types' effect parameters."""
+    """Validated model parameters from a plain config (the `run`, `compare` and `site` sections are not the
+    model's); cross-field rules are checked and interventions against their types' effect parameters. With
+    `dynamics.reference: site` and the site recorded (`compose_config`), the site's parameters come along
+    for the reference world (model/reference.py)."""
     params = build(Params, {key: value for key, value in plain.items() if key not in SECTIONS})
     check_cross_fields(params)
     build_interventions(params, 0)
+    site = plain.get("site")
+    if params.dynamics.reference == "site" and isinstance(site, dict):
+        params = replace(params, site=site_params(site.get("city"), site.get("calibrated"),
+                                                  site.get("conf_dir", str(CONF_DIR))))
     return params
+
+
+@functools.lru_cache(maxsize=16)
+def site_params(city: str | None, calibrated: str | None, conf_dir: str) -> Params:
+    """The surveyed site's parameters: its city preset and calibrated set (when chosen), every other key at
+    its default, no programme (`city` None: the default preset)."""
+    choices = [f"city={city}"] * (city is not None) + [f"+calibrated={calibrated}"] * (calibrated is not None)
+    plain = to_plain(compose_config(choices, conf_dir=Path(conf_dir)))
+    return build(Params, {key: value for key, value in plain.items() if key not in SECTIONS})
 
 
 def run_options(plain: dict) -> dict:

@@ -228,12 +228,25 @@ def headline(timeseries: pd.DataFrame, agents: pd.DataFrame) -> dict[str, dict[s
     return figures
 
 
+def reference_lines(reference: dict | None) -> list[str]:
+    """The report's sentence on where the people's views were formed (model/reference.py)."""
+    if not reference:
+        return []
+    if reference["reference"] == "self":
+        return [f"Reference world: the run's own (hash `{reference['hash']}`): views were formed before week 0 in "
+                "the configuration being run.", ""]
+    changes = ", ".join(f"`{key}`" for key in reference["world_changes"])
+    return [f"Reference world: the surveyed site (hash `{reference['hash']}`): views were formed before week 0 in "
+            f"the site as surveyed; this run's changes to the world act from week 0: {changes}.", ""]
+
+
 def write_report(folder: Path, figures: dict, city_measured: dict, requested: dict, run_info: dict,
                  costs: pd.DataFrame, settings: pd.DataFrame | None = None) -> None:
     """report.md: what was run and what came out, in plain words."""
     lines = ["# Bridges run report", "", f"Run: {run_info.get('label', '')}.", "",
              f"City `{run_info['city']}`, seed {run_info['seed']}, {run_info['steps']} weeks, {run_info['n_agents']} residents; "
              f"built in {run_info['build_seconds']:.2f} s, simulated in {run_info['run_seconds']:.2f} s.", "",
+             *reference_lines(run_info.get("reference")),
              "## Headline figures", "",
              "| figure | arriving | receiving |", "|---|---|---|"]
     rows = [("residents", "{:d}"), ("attitude_start", "{:.1f}"), ("attitude_end", "{:.1f}"),

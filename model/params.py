@@ -639,6 +639,8 @@ class DynamicsParams:
     threat: ThreatParams
     discrimination: DiscriminationParams
     variability: VariabilityParams
+    reference: str = field(metadata={"check": lambda value: None if value in ("site", "self")
+                                     else "must be site or self (model/reference.py)"})
 
 
 @dataclass(frozen=True)
@@ -654,6 +656,9 @@ class Params:
     scenario_name: str
     interventions: dict[str, InterventionParams]
     warmup_weeks: int = field(default=0, metadata=NON_NEGATIVE)  # weeks run before week 0 (model.py warm_up)
+    site: "Params | None" = field(default=None, repr=False, compare=False, metadata={"internal": True})
+    """The surveyed site's configuration (set by config.py `model_params`, never by a config file): the world
+    the reference takes (model/reference.py). None: the run is its own site."""
 
     def __post_init__(self):
         weeks = [self.steps if week == LAST_WEEK else week for week in self.survey.weeks]
@@ -733,7 +738,7 @@ def build(cls, mapping: Any, prefix: str = ""):
     if not isinstance(mapping, dict):
         raise InputError(f"{where}: must be a mapping, got {mapping!r}")
     hints = get_type_hints(cls)
-    known = {f.name for f in fields(cls)}
+    known = {f.name for f in fields(cls) if not f.metadata.get("internal")}
     for name in mapping:
         if name not in known:
             raise InputError(f"{prefix + '.' if prefix else ''}{name}: unknown config key")
