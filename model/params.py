@@ -641,6 +641,11 @@ class DynamicsParams:
     variability: VariabilityParams
 
 
+ENGINES = ("vectorised", "agents")
+"""How a week runs: "vectorised" (model/step.py, over arrays) or "agents" (model/agents.py, the idiomatic
+Mesa reference: residents step through AgentSet methods in random order)."""
+
+
 @dataclass(frozen=True)
 class Params:
     """Everything one simulation needs."""
@@ -654,8 +659,11 @@ class Params:
     scenario_name: str
     interventions: dict[str, InterventionParams]
     warmup_weeks: int = field(default=0, metadata=NON_NEGATIVE)  # weeks run before week 0 (model.py warm_up)
+    engine: str = "vectorised"  # how a week runs: one of ENGINES (above)
 
     def __post_init__(self):
+        if self.engine not in ENGINES:
+            raise InputError(f"engine: must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         weeks = [self.steps if week == LAST_WEEK else week for week in self.survey.weeks]
         late = [week for week in weeks if week > self.steps]
         if late:
