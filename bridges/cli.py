@@ -49,6 +49,7 @@ from bridges.model.outputs import (
     run_label,
     write_config,
     write_json,
+    write_pictures,
     write_plots,
     write_report,
     write_table,
@@ -181,6 +182,7 @@ def run_one(plain: dict, overrides: list[str], marker: tuple[str, dict] | None =
         write_json(staging / "city.json", {"requested": model.city.requested, "measured": model.city.measured})
         label = run_label(params.scenario_name, overrides)
         write_plots(timeseries, staging, label, programme_weeks(params))
+        write_pictures(model, staging)
         run_info = {"seed": params.seed, "steps": params.steps, "n_agents": model.state.n, "city": params.city.name,
                     "build_seconds": build_seconds, "run_seconds": run_seconds, "label": label}
         figures = headline(timeseries, agents)

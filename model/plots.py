@@ -43,6 +43,31 @@ FRIENDSHIPS = MetricsPlot({"outgroup_friend_share": "with a cross-group friend"}
                           "Cross-group friendships")
 MISPERCEPTION = MetricsPlot({"misperception_mean": "belief gap"}, "mean absolute gap (0-1)",
                             "Misperception of arriving members")
+TRUST = MetricsPlot({"trust_mean": "mean trust"}, "outgroup trust (0-1)", "Trust in the other group")
+ANXIETY = MetricsPlot({"anxiety_mean": "mean anxiety"}, "intergroup anxiety (0-1)", "Intergroup anxiety")
+DISTRESS = MetricsPlot({"distress_mean": "mean distress"}, "psychological distress (0-1)", "Distress")
+BELONGING = MetricsPlot({"belonging_mean": "mean belonging"}, "sense of belonging (0-1)", "Belonging")
+EMPLOYMENT = MetricsPlot({"employed_share": "employed"}, "share of group", "Employment")
+
+
+def draw_survey(ax, survey: pd.DataFrame, items: dict) -> None:
+    """The last survey wave's mean answer to each item per community, as a share of the item's scale
+    (0 = its lowest answer, 1 = its highest), so items on 1-5 and 0-100 scales share one axis."""
+    wave = survey[survey.step == survey.step.max()]
+    names = [name for name in items if name in wave and wave[name].notna().any()]
+    rows = np.arange(len(names))
+    for offset, group in zip((-0.2, 0.2), GROUPS):
+        answers = wave[wave.community == group]
+        means = [(answers[name].dropna().astype(float).mean() - items[name].low) / (items[name].high - items[name].low)
+                 for name in names]
+        ax.barh(rows + offset, means, height=0.4, color=GROUP_COLOURS[group], label=group)
+    ax.set_yticks(rows, [name.replace("_", " ") for name in names], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("mean answer, as a share of the item's scale (lowest 0, highest 1)")
+    ax.set_title(f"The virtual survey, week {int(wave.step.max())}" if len(wave) else "The virtual survey (no wave)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="x")
 
 
 def draw_metrics(ax, timeseries: pd.DataFrame, plot: MetricsPlot, period: tuple[int, int] | None = None) -> None:
