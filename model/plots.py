@@ -4,6 +4,7 @@ Each `draw_*` function draws on a matplotlib Axes it is given, through the objec
 (no pyplot state), so the report writer and the dashboard's browser sessions can draw at once.
 """
 
+import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,34 @@ GROUP_COLOURS = {"arriving": "tab:orange", "receiving": "tab:blue"}
 GROUP_SHADES: dict[str, Colormap] = {"arriving": colormaps["Oranges"], "receiving": colormaps["Blues"]}
 """Each group's colour map for the city view: the darker, the warmer the attitude."""
 LINE_STYLES = ["-", "--", ":", "-."]
+SCENARIOS = ("volunteering", "co_creation", "mere_exposure", "mhpss", "information", "structural",
+             "anti_discrimination", "coordination_only", "volunteering_coordinated", "focus_approach")
+"""The scenarios in conf/scenario/ besides the baseline, each with a fixed colour (scenario_colours)."""
+BASELINE_COLOUR = "0.25"
+
+
+def scenario_colours(names) -> dict[str, tuple | str]:
+    """One colour per scenario name, the same in every figure and on every page (run and comparison reports,
+    the dashboard): the baseline dark grey, each scenario of conf/scenario/ its own strong colour (tab20's
+    even entries), any other name (a variant, your own scenario) a light one (tab20's odd entries) picked
+    by a hash of the name, the next free one if two names in `names` would share it."""
+    palette = colormaps["tab20"].colors
+    colours, taken = {}, set()
+    for name in names:
+        if name == "baseline":
+            colours[name] = BASELINE_COLOUR
+        elif name in SCENARIOS:
+            colours[name] = palette[2 * SCENARIOS.index(name) % len(palette)]
+    light = list(range(1, len(palette), 2))
+    for name in names:
+        if name in colours:
+            continue
+        start = int(hashlib.sha256(name.encode()).hexdigest(), 16) % len(light)
+        free = [light[(start + step) % len(light)] for step in range(len(light))]
+        choice = next((i for i in free if i not in taken), free[0])
+        taken.add(choice)
+        colours[name] = palette[choice]
+    return colours
 REPORT_FIGSIZE = (7, 4)
 
 

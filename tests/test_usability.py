@@ -141,3 +141,26 @@ def test_a_run_folder_has_every_picture(capsys, tmp_path):
     for name in pictures:
         assert (tmp_path / "out" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert name in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_a_scenario_has_one_colour_whatever_else_is_in_the_figure():
+    from bridges.model.plots import SCENARIOS, scenario_colours
+
+    alone = scenario_colours(["mhpss"])
+    crowded = scenario_colours(["baseline", "volunteering", "my_mix", "vol_low", "mhpss"])
+    assert alone["mhpss"] == crowded["mhpss"]
+    assert scenario_colours(["vol_low"])["vol_low"] == crowded["vol_low"]
+    assert len(set(crowded.values())) == len(crowded)  # no two scenarios of one figure share a colour
+    assert len(set(scenario_colours(["baseline", *SCENARIOS]).values())) == len(SCENARIOS) + 1
+    assert (ROOT / "conf" / "scenario").is_dir() and {p.stem for p in (ROOT / "conf" / "scenario").glob("*.yaml")} \
+        == {"baseline", *SCENARIOS}  # every shipped scenario has its fixed colour
+
+
+def test_distress_is_on_its_0_1_scale_in_the_comparison_as_everywhere(small_params):
+    from bridges.model import BridgesModel
+    from bridges.scenarios.compare import PERSON_OUTCOMES, person_values
+
+    model = BridgesModel(small_params)
+    values = person_values(model.state)
+    assert (values["distress"] == model.state.distress).all() and values["distress"].max() <= 1.0
+    assert PERSON_OUTCOMES["distress"][3] == PERSON_OUTCOMES["distress_arriving"][3] == "distress (0-1)"
