@@ -35,8 +35,8 @@ from tqdm import tqdm
 from bridges.calibration.calibrated_file import expand_calibrated_files
 from bridges.extras import require
 from bridges.model import BridgesModel
-from bridges.model.config import (PROGRESS_DISABLE, compose_config, config_groups, model_params, run_options, to_plain,
-                                  user_overrides)
+from bridges.model.config import (PROGRESS_DISABLE, SEARCHPATH, compose_config, config_groups, model_params, run_options,
+                                  to_plain, user_overrides)
 from bridges.model.errors import InputError
 from bridges.model.outputs import (
     OUTPUTS_ROOT,
@@ -180,7 +180,7 @@ def run_one(plain: dict, overrides: list[str], marker: tuple[str, dict] | None =
         settings = model.contact_by_setting()
         settings.to_csv(staging / "contact_by_setting.csv", index=False)
         write_json(staging / "city.json", {"requested": model.city.requested, "measured": model.city.measured})
-        label = run_label(params.scenario_name, overrides)
+        label = run_label(params.scenario_name, [o for o in overrides if not o.startswith(SEARCHPATH)])
         write_plots(timeseries, staging, label, programme_weeks(params))
         write_pictures(model, staging)
         run_info = {"seed": params.seed, "steps": params.steps, "n_agents": model.state.n, "city": params.city.name,
@@ -283,16 +283,20 @@ def variant_hint(message: str, overrides: list[str], config_name: str) -> str:
             f"compare.variants.{parts[1]}_tuned=[SCENARIO,{key}={value}] (docs/scenarios.md)")
 
 
+COMMAND_SECTIONS = ("calibration", "sensitivity", "validate")
+"""Sections of --config-name calibrate, sensitivity and validate: each command's own options, not the model's."""
+
+
 def check(plain: dict, overrides: list[str], variants: dict[str, list[str]]) -> None:
     """Everything a command checks before it runs (`--cfg` stops at the first problem, in one line, as the
     command would): the run options and model parameters, and for a comparison every scenario and variant.
-    Calibration, sensitivity and validation options are checked when those commands start."""
+    The options of calibration, sensitivity and validation are checked when those commands start."""
     run_options(plain)
     if "compare" in plain:
         choice = compare_options(plain, variants)
         scenario_configs(overrides, choice.scenarios, choice.variants)
     else:
-        model_params(plain)
+        model_params({key: value for key, value in plain.items() if key not in COMMAND_SECTIONS})
 
 
 def dispatch(argv: list[str]) -> tuple[Path, list[str]] | None:

@@ -78,13 +78,17 @@ def use_config_dirs(overrides: list[str]) -> list[str]:
     """The overrides without `hydra.searchpath=[DIR, ...]`, whose folders are checked and added to USER_DIRS."""
     rest = []
     for text in overrides:
-        key, _, value = text.partition("=")
-        if key.lstrip("+") != SEARCHPATH:
+        if text.partition("=")[0].lstrip("+") != SEARCHPATH:
             rest.append(text)
             continue
-        for item in (part.strip() for part in value.strip().removeprefix("[").removesuffix("]").split(",")):
-            folder = checked_config_dir(item, SEARCHPATH)
-            if item and folder not in USER_DIRS:
+        try:
+            (override,) = OverridesParser.create().parse_overrides([text])
+        except HydraException:
+            raise InputError(f"{text}: not a key=value override") from None
+        value = override.value()
+        for item in value if isinstance(value, list) else [value]:
+            folder = checked_config_dir(str(item), SEARCHPATH)
+            if folder not in USER_DIRS:
                 USER_DIRS.append(folder)
     return rest
 

@@ -33,6 +33,8 @@ REPORT_PLOTS = {"attitude_by_group.png": ATTITUDE, "contact_by_group.png": CONTA
                 "friendships_by_group.png": FRIENDSHIPS}
 """The run folder's plots of weekly metrics (model/plots.py draws them, the dashboard too); with
 survey_answers.png and city_network.png (write_pictures)."""
+PICTURES = (*REPORT_PLOTS, "survey_answers.png", "city_network.png")
+"""Every picture a run folder holds."""
 NETWORK_RESIDENTS = 400
 """Most residents drawn in city_network.png (a larger city shows a sample, half of it arriving)."""
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from bridges.model.errors import InputError
-from bridges.model.outputs import STAGING_PREFIX, StagedFolder, check_output_folder, remove_stale_staging
+from bridges.model.outputs import PICTURES, STAGING_PREFIX, StagedFolder, check_output_folder, remove_stale_staging
 from bridges.model.resources import Estimate, check_resources, estimate
 from bridges.scenarios.compare import compare_options
 from tests.conftest import ROOT, SMALL_CITY
@@ -358,8 +358,7 @@ def test_three_identical_runs_at_once_write_three_complete_distinct_folders(tmp_
     folders = [tmp_path / out.strip().split("wrote ", 1)[1] for out, _ in outputs]
     assert len(set(folders)) == 3
     expected = {"config.yaml", "overrides.yaml", "timeseries.parquet", "timeseries.csv", "agents.parquet",
-                "survey.parquet", "costs.csv", "contact_by_setting.csv", "city.json", "attitude_by_group.png",
-                "contact_by_group.png", "report.md"}
+                "survey.parquet", "costs.csv", "contact_by_setting.csv", "city.json", *PICTURES, "report.md"}
     for folder in folders:
         assert {p.name for p in folder.iterdir()} == expected
     data = [(folder / "timeseries.parquet").read_bytes() for folder in folders]

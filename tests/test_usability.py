@@ -11,7 +11,7 @@ import pytest
 from bridges import extras
 from bridges.dashboard import solara_command
 from bridges.model import config
-from bridges.model.outputs import REPORT_PLOTS, write_json
+from bridges.model.outputs import PICTURES, write_json
 from tests.conftest import ROOT
 from tests.inprocess import assert_clean_rejection, run_main
 
@@ -54,6 +54,10 @@ def test_cfg_checks_values_and_every_scenario_of_a_comparison(capsys, tmp_path):
     result = run_main(capsys, tmp_path, "--config-name", "compare", "compare.scenarios=[baseline,mhpss]",
                       "compare.variants.short=[mhpss,interventions.mhpss.delivery.coverage=2]", "--cfg")
     assert_clean_rejection(result, "interventions.mhpss.delivery.coverage: must be in [0, 1]", tmp_path)
+    for name in ("calibrate", "sensitivity", "validate"):  # their own sections are not model keys
+        assert run_main(capsys, tmp_path, "--config-name", name, "--cfg").code == 0
+    assert_clean_rejection(run_main(capsys, tmp_path, "--config-name", "calibrate", "steps=0", "--cfg"),
+                           "steps: must be in", tmp_path)
 
 
 def test_a_scenario_without_its_package_line_says_what_is_missing(capsys, tmp_path):
@@ -137,7 +141,7 @@ def test_a_run_folder_has_every_picture(capsys, tmp_path):
     result = run_main(capsys, tmp_path, *SMALL, "scenario=volunteering", "run.output_dir=out")
     assert result.code == 0, result.stderr
     pictures = {path.name for path in (tmp_path / "out").glob("*.png")}
-    assert pictures == {*REPORT_PLOTS, "survey_answers.png", "city_network.png"}
+    assert pictures == set(PICTURES)
     for name in pictures:
         assert (tmp_path / "out" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert name in (tmp_path / "out" / "report.md").read_text()
