@@ -193,8 +193,9 @@ def _job(cfg) -> str:
     """The task each launcher runs: the run named by this job's overrides (composed by Bridges itself,
     exactly as a single run would be)."""
     hydra = HydraConfig.get()
-    overrides = list(hydra.overrides.task)
-    folder = run_point(overrides, Path(hydra.sweep.dir), hydra.job.config_name)
+    overrides = list(hydra.overrides.task)  # without hydra.* keys: your config folders come from hydra.searchpath
+    searched = [f"{SEARCHPATH}=[{','.join(hydra.searchpath)}]"] if hydra.searchpath else []
+    folder = run_point([*searched, *overrides], Path(hydra.sweep.dir), hydra.job.config_name)
     print(f"run complete: {folder.name} ({' '.join(overrides)})", flush=True)  # progress, as runs finish
     return str(folder)
 

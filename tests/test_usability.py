@@ -168,3 +168,14 @@ def test_distress_is_on_its_0_1_scale_in_the_comparison_as_everywhere(small_para
     values = person_values(model.state)
     assert (values["distress"] == model.state.distress).all() and values["distress"].max() <= 1.0
     assert PERSON_OUTCOMES["distress"][3] == PERSON_OUTCOMES["distress_arriving"][3] == "distress (0-1)"
+
+
+@pytest.mark.slow  # a sweep through Hydra's joblib launcher: a worker process
+def test_a_config_folder_reaches_the_workers_of_a_sweep(capsys, tmp_path):
+    (tmp_path / "mine" / "scenario").mkdir(parents=True)
+    scenario_file(tmp_path / "mine" / "scenario")
+    result = run_main(capsys, tmp_path, "-m", "--config-dir", "mine", "scenario=my_mix,baseline", *SMALL,
+                      "hydra.launcher.n_jobs=1", "run.output_dir=sweep")
+    assert result.code == 0, result.stderr
+    table = (tmp_path / "sweep" / "aggregate.csv").read_text()
+    assert ",my_mix," in table and ",baseline," in table and "searchpath" not in table
