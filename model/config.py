@@ -46,12 +46,12 @@ SEARCHPATH = "hydra.searchpath"
 """The override that carries user config folders, so it travels with the overrides into sweep workers."""
 
 
-def config_groups(conf_dir: Path = CONF_DIR) -> dict[str, list[str]]:
+def config_groups(conf_dir: Path = CONF_DIR, with_user_dirs: bool = True) -> dict[str, list[str]]:
     """Config groups (sub-folders of conf/) and the options in each, with the user's own options in the
-    folders of the same names (USER_DIRS)."""
+    folders of the same names (USER_DIRS) unless `with_user_dirs` is False."""
     groups = {folder.name: sorted(p.stem for p in folder.glob("*.yaml"))
               for folder in sorted(conf_dir.iterdir()) if folder.is_dir() and any(folder.glob("*.yaml"))}
-    for user in USER_DIRS if conf_dir == CONF_DIR else ():
+    for user in USER_DIRS if conf_dir == CONF_DIR and with_user_dirs else ():
         for group in groups:
             if (user / group).is_dir():
                 groups[group] = sorted({*groups[group], *(p.stem for p in (user / group).glob("*.yaml"))})
@@ -59,18 +59,20 @@ def config_groups(conf_dir: Path = CONF_DIR) -> dict[str, list[str]]:
 
 
 def checked_config_dir(text: str, key: str) -> Path:
-    """A user's config folder: an existing folder whose YAML files are regular files under the input size
-    limit that call no resolvers (the same guards as every input file and override); one line otherwise."""
-    folder = Path(text.removeprefix("file://")).expanduser().resolve()
+    """A user's config folder: an existing folder whose YAML files in folders named like conf/'s groups
+    (scenario/, city/, ...: what Hydra may read) are regular files under the input size limit that call no
+    resolvers (the guards of every input file and override); one line otherwise."""
     if "://" in text and not text.startswith("file://"):
         raise InputError(f"{key}: {text}: only local folders (file://DIR or DIR) can hold your configs")
+    folder = Path(text.removeprefix("file://")).expanduser().resolve()
     if not folder.is_dir():
         raise InputError(f"{key}: {text}: no such folder")
-    for path in sorted(folder.rglob("*.y*ml")):
-        content = read_bytes(str(path)).decode("utf-8", errors="replace")
-        if RESOLVER_CALL.search(content):
-            raise InputError(f"{path}: interpolations that call resolvers (such as ${{oc.env:...}}) are not allowed "
-                             "in config files; refer to another key instead, e.g. ${city.n_agents}")
+    for group in config_groups(CONF_DIR, with_user_dirs=False):
+        for path in sorted((folder / group).rglob("*.yaml")) if (folder / group).is_dir() else ():
+            content = read_bytes(str(path)).decode("utf-8", errors="replace")
+            if RESOLVER_CALL.search(content):
+                raise InputError(f"{path}: interpolations that call resolvers (such as ${{oc.env:...}}) are not "
+                                 "allowed in config files; refer to another key instead, e.g. ${city.n_agents}")
     return folder
 
 
