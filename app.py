@@ -8,7 +8,8 @@ Page "Home" (the simulation): controls on the left (city preset, population, arr
 homophily, negativity asymmetry, each intervention with its main dose, seed; Reset applies them), Step
 and Play; views of the city, attitudes, contact, friendships, misperception and cost. Page "Planner":
 a comparison folder written by `python run.py --config-name compare` with its effects, intervals and
-cost-effectiveness. Plots are drawn by the run reports' functions (model/plots.py, scenarios/compare.py).
+cost-effectiveness. Plots are drawn by the run reports' functions (model/plots.py, scenarios/compare.py);
+the city view and weekly plots are components in bridges/components.py, for pages of your own too.
 
 The module-level model is shared by every browser session until that session presses Reset.
 """
@@ -23,10 +24,6 @@ import pandas as pd
 import solara
 from mesa.visualization import Slider, SolaraViz
 
-from bridges.model import BridgesModel
-from bridges.model.config import config_groups
-from bridges.model.mesa_api import KEEP, params_from_keywords
-from bridges.model.metrics import OUTCOMES
 from bridges.components import (
     DRAWN_RESIDENTS,
     AttitudePlot,
@@ -37,6 +34,10 @@ from bridges.components import (
     MisperceptionPlot,
     currency,
 )
+from bridges.model import BridgesModel
+from bridges.model.config import config_groups
+from bridges.model.mesa_api import KEEP, params_from_keywords
+from bridges.model.metrics import OUTCOMES
 from bridges.model.state import ARRIVING
 from bridges.scenarios.compare import BASELINE, HEADLINE, plot_cost_effect, plot_effects
 
