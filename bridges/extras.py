@@ -7,7 +7,7 @@ from bridges.model.errors import InputError
 
 EXTRAS = {
     "calibration": ("pyabc", "pyreadstat", "distributed"),
-    "dashboard": ("solara", "ipyvuetify"),
+    "dashboard": ("solara", "ipyvuetify", "altair"),
     "cluster": ("hydra_plugins.hydra_submitit_launcher",),
 }
 """Each extra of pyproject.toml and modules it installs (checked without importing them)."""
