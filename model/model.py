@@ -15,7 +15,7 @@ from bridges.model.interventions import build_interventions
 from bridges.model.interventions.programme import Programme
 from bridges.model.mesa_api import make_datacollector, model_arguments
 from bridges.model.metrics import group_metrics, misperception_per_person
-from bridges.model.params import EDUCATION_LEVELS, GROUPS, Params
+from bridges.model.params import EDUCATION_LEVELS, ENGINES, GROUPS, Params
 from bridges.model import reference as reference_world
 from bridges.model.rules.friendship import friendship_matrix
 from bridges.model.state import ARRIVING, STATIC_FIELDS, State, initial_state
@@ -40,6 +40,10 @@ SURVEYED_FIELDS = ("attitude", "anxiety", "trust", "distress", "belonging", "lan
 
 LEGAL_STATUS = ("granted", "pending")
 """Labels of `legal_pending` (False, True) in output tables."""
+
+
+class RunFinished(RuntimeError):
+    """`step()` was called after the configured weeks (`params.steps`)."""
 
 
 @dataclass
@@ -113,26 +117,30 @@ class BridgesModel(mesa.Model):
 
     Build it from validated parameters, `BridgesModel(params)` (optionally with a prebuilt `City`), or
     the way Mesa's tools do, with keywords: `BridgesModel(city="sweden", n_agents=2000, rng=3)` (see
-    model/mesa_api.py). `engine="agents"` runs the idiomatic Mesa reference engine. `running` turns
-    false after `params.steps` weeks, so `run_model()` and `mesa.batch_run` stop there.
+    model/mesa_api.py; without `rng` or `seed` a fresh seed, recorded in `params.seed`). `engine="agents"`
+    (or the config key `engine: agents`) runs the idiomatic Mesa reference engine. `running` turns false
+    after `params.steps` weeks, so `run_model()` and `mesa.batch_run` stop there; a `step()` after that
+    raises RunFinished rather than stepping past the configured run.
     """
 
-    ENGINES = ("vectorised", "agents")
-    """How a week runs: "vectorised" (model/step.py, over arrays) or "agents" (model/agents.py, the
-    idiomatic Mesa reference: residents step through AgentSet methods in random order)."""
+    ENGINES = ENGINES
+    """How a week runs (the config key `engine`): "vectorised" (model/step.py, over arrays) or "agents"
+    (model/agents.py, the idiomatic Mesa reference: residents step through AgentSet methods in random order)."""
 
     agent_reporters: dict = {}
     """Agent reporters of `self.datacollector` (a subclass may set e.g. {"attitude": "attitude"});
     none by default, so collecting stays vectorised."""
 
-    def __init__(self, params: Params | None = None, city: City | str | None = None, *, engine: str = "vectorised",
-                 rng=None, seed=None, **settings):
+    def __init__(self, params: Params | None = None, city: City | str | None = None, *, engine: str | None = None,
+                 rng=None, **settings):
+        params, city = model_arguments(params, city, rng, settings)
+        engine = params.engine if engine is None else engine
         if engine not in self.ENGINES:
             raise ValueError(f"engine: {engine!r} is not one of {', '.join(self.ENGINES)}")
-        params, city = model_arguments(params, city, rng, seed, settings)
         use_one_blas_thread()
         streams = Streams(params.seed)
         super().__init__(rng=streams.generator("mesa"))
+        self.step = self.finished_guard(self.step)
         self.params = params
         self.engine = engine
         self.streams = streams
@@ -347,10 +355,25 @@ class BridgesModel(mesa.Model):
         return friendship_matrix(self.state.n, network.source[chosen], network.target[chosen])
 
     def step(self) -> None:
-        """One week: every phase of STEP_ORDER in turn (timed in `phase_seconds`), by the chosen engine."""
+        """One week: every phase of STEP_ORDER in turn (timed in `phase_seconds`), by the chosen engine.
+        Called through Mesa's clock, which `finished_guard` checks first."""
         self.simulate_week()
         self.datacollector.collect(self)
         self.running = self.steps < self.params.steps
+
+    def finished_guard(self, mesa_step):
+        """Mesa's `step` (which advances its clock, then calls `BridgesModel.step`), refusing to run past the
+        configured weeks: programmes, survey waves and the outputs are planned for `params.steps` weeks, so
+        a week after them is a run nobody configured. It raises RunFinished before the clock moves."""
+
+        def step() -> None:
+            if self.steps >= self.params.steps:
+                raise RunFinished(f"the run has finished: week {self.steps} of steps={self.params.steps} "
+                                  "(model.running is False); build the model with more steps (steps=...) to "
+                                  "run longer")
+            mesa_step()
+
+        return step
 
     def simulate_week(self) -> None:
         """The week's phases by the chosen engine, and the contact tally by setting."""

@@ -643,6 +643,11 @@ class DynamicsParams:
                                      else "must be site or self (model/reference.py)"})
 
 
+ENGINES = ("vectorised", "agents")
+"""How a week runs: "vectorised" (model/step.py, over arrays) or "agents" (model/agents.py, the idiomatic
+Mesa reference: residents step through AgentSet methods in random order)."""
+
+
 @dataclass(frozen=True)
 class Params:
     """Everything one simulation needs."""
@@ -659,8 +664,11 @@ class Params:
     site: "Params | None" = field(default=None, repr=False, compare=False, metadata={"internal": True})
     """The surveyed site's configuration (set by config.py `model_params`, never by a config file): the world
     the reference takes (model/reference.py). None: the run is its own site."""
+    engine: str = "vectorised"  # how a week runs: one of ENGINES (above)
 
     def __post_init__(self):
+        if self.engine not in ENGINES:
+            raise InputError(f"engine: must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         weeks = [self.steps if week == LAST_WEEK else week for week in self.survey.weeks]
         late = [week for week in weeks if week > self.steps]
         if late:
