@@ -2,6 +2,6 @@
 
 import sys
 
-from bridges.cli import main
+from bridges.start import main
 
 sys.exit(main())

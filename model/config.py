@@ -148,8 +148,25 @@ def compose_config(overrides: list[str] | None = None, config_name: str = "confi
         raise InputError(f"{' '.join(overrides)}: {' '.join(str(error).split())}") from None
 
 
+def _resolver_calls(node, trail: str = ""):
+    """Dotted keys of the unresolved config whose value calls a resolver (`${oc.env:...}`, ...)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _resolver_calls(value, f"{trail}.{key}" if trail else str(key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _resolver_calls(value, f"{trail}[{index}]")
+    elif isinstance(node, str) and RESOLVER_CALL.search(node):
+        yield trail
+
+
 def to_plain(cfg: DictConfig) -> dict:
-    """A resolved plain-dict copy of a config."""
+    """A resolved plain-dict copy of a config. Interpolations that call resolvers are refused wherever
+    they come from (an override, a scenario or city file): the environment never reaches a value."""
+    called = next(_resolver_calls(OmegaConf.to_container(cfg, resolve=False)), None)
+    if called:
+        raise InputError(f"{called}: calls a resolver (such as ${{oc.env:...}}), which Bridges does not allow in "
+                         "configs; write the value, or refer to another key as ${city.n_agents}")
     try:
         return OmegaConf.to_container(cfg, resolve=True)
     except Exception as error:  # interpolation errors name their key in the message

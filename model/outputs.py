@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import tempfile
 from dataclasses import replace
 from datetime import datetime
@@ -27,9 +28,18 @@ REPORT_PLOTS = {"attitude_by_group.png": ATTITUDE, "contact_by_group.png": CONTA
 
 
 STAGING_PREFIX = ".bridges-staging-"
-STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"(\d+)-")
-"""Staging folders are named .bridges-staging-<pid>-<random>, so a later run can tell a dead process's
-staging (removed) from a live one's (left alone)."""
+STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"([A-Za-z0-9._]+)-(\d+)-")
+"""Staging folders are named .bridges-staging-<host>-<pid>-<random>, so a later run on the same host can
+tell a dead process's staging (removed) from a live one's (left alone). A folder of another host (a
+cluster node sharing the file system) is never touched: its pid says nothing here."""
+HOST_VARIABLE = "BRIDGES_HOST"
+"""Names this machine in staging folders instead of its host name (tests simulate two hosts with it)."""
+
+
+def host_name() -> str:
+    """This machine's name as used in staging folders: letters, digits, dots and underscores only."""
+    name = os.environ.get(HOST_VARIABLE) or socket.gethostname() or "localhost"
+    return re.sub(r"[^A-Za-z0-9.]", "_", name)[:64]
 
 
 def default_run_dir(seed: int, root: Path = OUTPUTS_ROOT, now: datetime | None = None) -> Path:
@@ -72,14 +82,17 @@ def _alive(pid: int) -> bool:
 
 
 def remove_stale_staging(parent: Path) -> list[Path]:
-    """Remove staging folders in `parent` left by processes that no longer run (killed runs); returns
-    them. Only folders named by STAGING_NAME are touched, never a user's own."""
+    """Remove staging folders in `parent` left by processes of this host that no longer run (killed runs);
+    returns them. Only folders named by STAGING_NAME with this host's name are touched, never a user's own
+    nor another node's."""
     removed = []
     if not Path(parent).is_dir():
         return removed
+    here = host_name()
     for entry in Path(parent).iterdir():
         match = STAGING_NAME.match(entry.name)
-        if match and entry.is_dir() and not entry.is_symlink() and not _alive(int(match.group(1))):
+        if (match and match.group(1) == here and entry.is_dir() and not entry.is_symlink()
+                and not _alive(int(match.group(2)))):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
@@ -109,7 +122,7 @@ class StagedFolder:
         self.created = [folder for folder in (parent, *parent.parents) if not folder.exists()]
         parent.mkdir(parents=True, exist_ok=True)
         remove_stale_staging(parent)
-        self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=parent))
+        self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{host_name()}-{os.getpid()}-", dir=parent))
         self.path.chmod(0o777 & ~_umask())
         return self
 

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from bridges.model.errors import InputError
-from bridges.model.outputs import STAGING_PREFIX, StagedFolder, check_output_folder, remove_stale_staging
+from bridges.model.outputs import (HOST_VARIABLE, STAGING_PREFIX, StagedFolder, check_output_folder,
+                                   remove_stale_staging)
 from bridges.model.resources import Estimate, check_resources, estimate
 from bridges.scenarios.compare import compare_options
 from tests.conftest import ROOT, SMALL_CITY
@@ -235,17 +236,30 @@ def test_failed_block_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_stale_staging_of_dead_processes_is_removed_and_live_ones_kept(tmp_path):
+def test_stale_staging_of_dead_processes_is_removed_and_live_ones_kept(tmp_path, monkeypatch):
+    """Only this host's dead runs are cleaned up: another node sharing the folder (a Slurm sweep's runs/)
+    may run a live process with the same pid, and a folder of the old pid-only naming names no host."""
+    monkeypatch.setenv(HOST_VARIABLE, "node-a")
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(dead.stdout)
-    stale = tmp_path / f"{STAGING_PREFIX}{dead_pid}-abc"
-    live = tmp_path / f"{STAGING_PREFIX}{os.getpid()}-def"
+    stale = tmp_path / f"{STAGING_PREFIX}node_a-{dead_pid}-abc"
+    live = tmp_path / f"{STAGING_PREFIX}node_a-{os.getpid()}-def"
+    other_host = tmp_path / f"{STAGING_PREFIX}node_b-{dead_pid}-abc"
+    no_host = tmp_path / f"{STAGING_PREFIX}{dead_pid}-abc"
     users = tmp_path / ".bridges-staging-mine"
-    for folder in (stale, live, users):
+    for folder in (stale, live, other_host, no_host, users):
         folder.mkdir()
         (folder / "f").write_text("x")
     assert remove_stale_staging(tmp_path) == [stale]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, users.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (live, other_host, no_host, users))
+    monkeypatch.setenv(HOST_VARIABLE, "node-b")  # the other node cleans up its own dead run
+    assert remove_stale_staging(tmp_path) == [other_host]
+
+
+def test_staging_folders_carry_the_host_name(tmp_path, monkeypatch):
+    monkeypatch.setenv(HOST_VARIABLE, "cn-17.cluster")
+    with StagedFolder(tmp_path / "out") as staged:
+        assert staged.path.name.startswith(f"{STAGING_PREFIX}cn_17.cluster-{os.getpid()}-")
 
 
 def test_check_output_folder_accepts_a_fresh_path(tmp_path):

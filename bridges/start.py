@@ -1,0 +1,42 @@
+"""The `bridges` command's entry (`python run.py`, `python -m bridges`, the `bridges` script): signals are
+handled from the first line, before the heavy libraries load, and after the work is done.
+
+Ctrl-C (or SIGTERM) while numpy, pandas, Hydra and Mesa are still importing (a second or more) prints one
+line and exits with 130 (143) instead of a traceback; nothing can have been written yet. Once the command
+has finished (its folder renamed into place and `wrote ...` printed), a signal during the interpreter's
+shutdown exits at once with the command's own exit code: the folder is complete and stays.
+"""
+
+import os
+import signal
+import sys
+
+
+def _stopped_while_starting(signum, frame):
+    os.write(2, b"interrupted: stopped while starting, nothing written\n" if signum == signal.SIGINT
+             else b"terminated: stopped while starting, nothing written\n")
+    os._exit(130 if signum == signal.SIGINT else 143)
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGINT, _stopped_while_starting)
+    signal.signal(signal.SIGTERM, _stopped_while_starting)
+    from bridges.cli import main as run_command
+
+    try:
+        code = run_command(argv)
+    except KeyboardInterrupt:  # in the instant between the command's own handling and its return
+        os.write(2, b"interrupted: stopped\n")
+        return 130
+
+    def finished(signum, frame):
+        os._exit(code)
+
+    signal.signal(signal.SIGINT, finished)
+    signal.signal(signal.SIGTERM, finished)
+    sys.stdout.flush()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
