@@ -47,7 +47,7 @@ from bridges.model.outputs import (
     write_report,
     write_table,
 )
-from bridges.model.params import MAX_SEED
+from bridges.model.params import GROUPS, MAX_SEED
 from bridges.model.resources import check_resources, estimate
 from bridges.scenarios.compare import (
     VARIANT_PREFIX,
@@ -143,6 +143,8 @@ def run_one(plain: dict, overrides: list[str], marker: tuple[str, dict] | None =
     folder, unique = output_folder(options, default_run_dir(params.seed))
     note(check_resources(estimate(params.city.n_agents, params.steps), "this run"))
     model, build_seconds = build_model(params)
+    if params.city.custom.used:
+        plain = with_custom_city_size(plain, model)
     with StagedFolder(folder, unique) as staged:
         staging = staged.path
         run_seconds = simulate(model, params.steps, options["progress"])
@@ -165,6 +167,12 @@ def run_one(plain: dict, overrides: list[str], marker: tuple[str, dict] | None =
         if marker:
             write_json(staging / marker[0], {**marker[1], "outcomes": figures})
     return staged.final, headline_lines(figures, run_info, model.intervention_costs())
+
+
+def with_custom_city_size(plain: dict, model: BridgesModel) -> dict:
+    """The config as run on a custom city: its size and arriving share are the file's, not the defaults'."""
+    arriving = float((model.state.group == GROUPS.index("arriving")).mean()) if model.state.n else 0.0
+    return {**plain, "city": {**plain["city"], "n_agents": int(model.state.n), "arriving_share": arriving}}
 
 
 def compare(plain: dict, overrides: list[str], variants: dict[str, list[str]] | None = None) -> tuple[Path, list[str]]:

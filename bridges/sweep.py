@@ -27,7 +27,6 @@ from pathlib import Path
 from hydra import initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.plugins import Plugins
 from hydra.core.utils import JobStatus
 from hydra.errors import HydraException
@@ -40,6 +39,7 @@ from bridges.model.config import (
     compose_config,
     config_groups,
     model_params,
+    parse_override,
     run_options,
     to_plain,
 )
@@ -84,11 +84,7 @@ def config_hash(plain: dict) -> str:
 
 
 def _parse(text: str):
-    try:
-        (override,) = OverridesParser.create().parse_overrides([text])
-    except HydraException:
-        raise InputError(f"{text}: not a key=value override") from None
-    return override
+    return parse_override(text)
 
 
 def split_launcher(overrides: list[str]) -> tuple[list[str], str, list[str]]:
