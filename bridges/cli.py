@@ -29,7 +29,7 @@ from tqdm import tqdm
 from bridges.calibration.calibrated_file import PREFIXES as CALIBRATED_PREFIXES
 from bridges.calibration.calibrated_file import expand_calibrated_files, names_a_file
 from bridges.model import BridgesModel
-from bridges.model.config import PROGRESS_DISABLE, compose_config, config_groups, model_params, run_options, to_plain
+from bridges.model.config import NOT_PARAMETERS, PROGRESS_DISABLE, compose_config, config_groups, model_params, run_options, to_plain
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_yaml
 from bridges.model.outputs import (
@@ -196,15 +196,9 @@ def compare(plain: dict, overrides: list[str], variants: dict[str, list[str]] | 
     return staged.final, summary
 
 
-NOT_CALIBRATED = ("seed", "steps", "warmup_weeks", "run", "compare", "scenario", "interventions", "survey",
-                  "city.name", "city.n_agents", "city.arriving_share", "city.n_neighbourhoods", "city.custom")
-"""Keys a calibrated file may not set: the seed, the run's length, the people and what is run and written
-are chosen on the command line; a calibrated set holds the model's parameter values only."""
-
-
 def guard_calibrated_files(overrides: list[str]) -> None:
     """Every `+calibrated=PATH` file read through the guarded YAML loader first (no alias bombs, UTF-8,
-    unambiguous numbers), and refused if it sets a key that is not a model parameter (NOT_CALIBRATED)."""
+    unambiguous numbers), and refused if it sets a key that is not a model parameter (NOT_PARAMETERS)."""
     for override in overrides:
         prefix = next((p for p in CALIBRATED_PREFIXES if override.startswith(p)), None)
         if not prefix or not names_a_file(override[len(prefix):]):
@@ -212,7 +206,7 @@ def guard_calibrated_files(overrides: list[str]) -> None:
         path = Path(override[len(prefix):]).expanduser()
         content = read_yaml(path)
         for key in _leaf_keys(content):
-            if any(key == name or key.startswith(f"{name}.") for name in NOT_CALIBRATED):
+            if any(key == name or key.startswith(f"{name}.") for name in NOT_PARAMETERS):
                 raise InputError(f"{path}: {key}: a calibrated file sets model parameters only, not the seed, the "
                                  "run's length or the people; give it on the command line")
 

@@ -19,15 +19,21 @@ def _stopped_while_starting(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGINT, _stopped_while_starting)
-    signal.signal(signal.SIGTERM, _stopped_while_starting)
+    """The command itself (bridges.cli.main), imported only when called: what tests call in-process."""
     from bridges.cli import main as run_command
 
+    return run_command(argv)
+
+
+def entry() -> None:
+    """The process entry: signal handlers first, then the command, then a quiet exit on a late signal."""
+    signal.signal(signal.SIGINT, _stopped_while_starting)
+    signal.signal(signal.SIGTERM, _stopped_while_starting)
     try:
-        code = run_command(argv)
+        code = main()
     except KeyboardInterrupt:  # in the instant between the command's own handling and its return
         os.write(2, b"interrupted: stopped\n")
-        return 130
+        code = 130
 
     def finished(signum, frame):
         os._exit(code)
@@ -35,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, finished)
     signal.signal(signal.SIGTERM, finished)
     sys.stdout.flush()
-    return code
+    sys.exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

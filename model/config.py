@@ -200,6 +200,12 @@ def _resolver_calls(node, trail: str = ""):
         yield trail
 
 
+NOT_PARAMETERS = ("seed", "steps", "warmup_weeks", "run", "compare", "scenario", "interventions", "survey",
+                  "city.name", "city.n_agents", "city.arriving_share", "city.n_neighbourhoods", "city.custom")
+"""Keys a calibrated set or a posterior may not set: the seed, the run's length, the people and what is run
+and written are chosen on the command line; calibrated values are the model's parameters only."""
+
+
 def to_plain(cfg: DictConfig) -> dict:
     """A resolved plain-dict copy of a config. Interpolations that call resolvers are refused wherever
     they come from (an override, a scenario or city file): the environment never reaches a value."""
