@@ -29,7 +29,8 @@ from tqdm import tqdm
 from bridges.calibration.calibrated_file import PREFIXES as CALIBRATED_PREFIXES
 from bridges.calibration.calibrated_file import expand_calibrated_files, names_a_file
 from bridges.model import BridgesModel
-from bridges.model.config import NOT_PARAMETERS, PROGRESS_DISABLE, compose_config, config_groups, model_params, run_options, to_plain
+from bridges.model.config import (NOT_PARAMETERS, PROGRESS_DISABLE, compose_config, config_groups, model_params,
+                                  run_options, to_plain)
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_yaml
 from bridges.model.outputs import (

@@ -78,7 +78,9 @@ MAX_YAML_BYTES = 2**20
 megabyte of keys already takes a second to parse, and more is a mistake or an attack."""
 MAX_YAML_DEPTH = 32
 """Deepest nesting of mappings and lists in a YAML file: Bridges' deepest config is 6 levels."""
-AMBIGUOUS_NUMBER = re.compile(r"[-+]?(0[0-9_]+|0[bB][01_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|[0-9][0-9_]*_[0-9_]*)")
+AMBIGUOUS_NUMBER = re.compile(r"[-+]?(0[0-9_]+|0[bB][01_]+"  # octal 010, binary 0b11
+                              r"|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?"  # sexagesimal 1:30, 1:30.5
+                              r"|[0-9][0-9_]*_[0-9_]*)")  # underscores 1_000
 """Plain scalars that YAML 1.1 (PyYAML) and YAML 1.2 read differently: `010` (8 or 10), `1:30` (90 or a
 string), `0b11`, `1_000`. Refused, so no reader of the file can take a value other than the one meant."""
 

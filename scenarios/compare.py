@@ -151,6 +151,8 @@ def compare_options(plain: dict, variants: dict[str, list[str]] | None = None) -
         if not isinstance(posterior, str) or not posterior:
             raise InputError(f"compare.posterior: must be the path of a posterior.parquet file, got {posterior!r}")
         check_posterior_file(posterior, plain)
+    if len(scenarios) + len(chosen) < 2:
+        raise InputError(f"compare.scenarios: {BASELINE} alone compares nothing; add a scenario or a variant")
     return CompareOptions(list(scenarios), replicates, cores if jobs == -1 or jobs > cores else jobs, note,
                           size_thresholds=tuple(float(t) for t in thresholds),
                           budget=None if budget is None else float(budget), budget_outcome=budget_outcome,
@@ -377,8 +379,6 @@ def scenario_configs(overrides: list[str], scenarios: list[str],
         plain = to_plain(compose_config([*base, f"scenario={scenario}", *own]))
         model_params(plain)  # validate now, before any work
         configs[name] = plain
-    if len(configs) < 2:
-        raise InputError(f"compare.scenarios: {BASELINE} alone compares nothing; add a scenario or a variant")
     check_both_groups(configs[BASELINE])
     check_same_people(configs)
     return configs

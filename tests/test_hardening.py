@@ -22,6 +22,8 @@ from tests.conftest import ROOT, SMALL_CITY
 from tests.inprocess import assert_clean_rejection, run_main
 
 TINY = ["city.n_agents=300", "city.n_neighbourhoods=6", "steps=6", "run.progress=off"]
+CUSTOM = ["steps=6", "run.progress=off"]
+"""With a custom city: the file gives the residents (city.n_agents and the like are refused)."""
 
 # ---- the issue's own examples, kept as regressions ------------------------------------------------
 ISSUE_OVERRIDES = [
@@ -107,7 +109,7 @@ def test_cross_field_nonsense_names_both_keys(capsys, tmp_path, extra, names):
 
 
 def test_comparison_seeds_stay_in_range(capsys, tmp_path):
-    result = run_main(capsys, tmp_path, "--config-name", "compare", "compare.scenarios=[baseline]",
+    result = run_main(capsys, tmp_path, "--config-name", "compare", "compare.scenarios=[baseline,volunteering]",
                       "compare.replicates=3", "seed=4294967294", *TINY)
     assert_clean_rejection(result, "compare.replicates=3", tmp_path)
 
@@ -147,7 +149,7 @@ def test_bad_node_csv_is_refused_before_any_array(capsys, tmp_path, nodes, names
     inputs.mkdir()
     overrides = _city(inputs, nodes)
     before = set(tmp_path.rglob("*"))
-    assert_clean_rejection(run_main(capsys, tmp_path, *TINY, *overrides), names, tmp_path, before)
+    assert_clean_rejection(run_main(capsys, tmp_path, *CUSTOM, *overrides), names, tmp_path, before)
 
 
 def test_special_files_are_refused_without_hanging(capsys, tmp_path):
@@ -156,7 +158,7 @@ def test_special_files_are_refused_without_hanging(capsys, tmp_path):
     before = set(tmp_path.rglob("*"))
     for path, reason in [("/dev/zero", "not a regular file"), (str(fifo), "not a regular file"),
                          (str(tmp_path), "is a folder")]:
-        result = run_main(capsys, tmp_path, *TINY, f"city.custom.graphml={path}")
+        result = run_main(capsys, tmp_path, *CUSTOM, f"city.custom.graphml={path}")
         assert_clean_rejection(result, f"{path}: {reason}", tmp_path, before)
 
 
@@ -167,7 +169,8 @@ def test_graphml_node_without_id_is_refused(capsys, tmp_path):
                     '<node id="b"><data key="g">receiving</data></node><node id="c"><data key="g">arriving</data>'
                     '</node></graph></graphml>')
     before = set(tmp_path.rglob("*"))
-    assert_clean_rejection(run_main(capsys, tmp_path, *TINY, f"city.custom.graphml={path}"), "no id", tmp_path, before)
+    assert_clean_rejection(run_main(capsys, tmp_path, *CUSTOM, f"city.custom.graphml={path}"), "no id", tmp_path,
+                           before)
 
 
 # ---- output folders -------------------------------------------------------------------------------
@@ -268,7 +271,7 @@ def test_check_output_folder_accepts_a_fresh_path(tmp_path):
 
 # ---- resources and jobs ---------------------------------------------------------------------------
 def test_jobs_are_capped_at_the_available_cores():
-    options = compare_options({"compare": {"scenarios": ["baseline"], "replicates": 2, "jobs": 4_000}})
+    options = compare_options({"compare": {"scenarios": ["baseline", "volunteering"], "replicates": 2, "jobs": 4_000}})
     assert options.jobs == len(os.sched_getaffinity(0))
     assert options.note.startswith("note: compare.jobs=4,000 capped at the") and "\n" not in options.note
 

@@ -26,7 +26,8 @@ from bridges.model.custom_city import read_custom_city
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_yaml
 from bridges.model.outputs import check_output_folder
-from bridges.scenarios.compare import (budget_mix, check_posterior_file, people_fingerprint, scenario_configs)
+from bridges.scenarios.compare import (budget_mix, check_posterior_file, compare_options, people_fingerprint,
+                                       scenario_configs)
 from bridges.sweep import Point, _write_manifest, aggregate, read_manifest, read_marker, split_launcher
 from tests.inprocess import assert_clean_rejection, run_main
 
@@ -266,8 +267,14 @@ def test_variants_that_would_pair_different_residents_are_refused(variant, words
         scenario_configs(TINY, ["baseline", "volunteering"], {"v": variant})
 
 
+def test_baseline_alone_compares_nothing():
+    with pytest.raises(InputError, match="baseline alone compares nothing"):
+        compare_options({"compare": {"scenarios": ["baseline"], "replicates": 2, "jobs": 1}})
+    compare_options({"compare": {"scenarios": ["baseline"], "replicates": 2, "jobs": 1}},
+                    {"v": ["volunteering", "interventions.volunteering.delivery.coverage=0.5"]})
+
+
 @pytest.mark.parametrize("scenarios, extra, words", [
-    (["baseline"], [], "baseline alone compares nothing"),
     (["baseline", "volunteering"], ["city.arriving_share=0"], "leaves no arriving members"),
     (["baseline", "volunteering"], ["city.arriving_share=1"], "leaves no receiving members"),
 ])
