@@ -349,3 +349,40 @@ def test_issue_examples_are_clean_rejections(tmp_path, capsys, monkeypatch, argv
 def test_screen_overrides_refuses_resolvers_anywhere_in_a_value():
     with pytest.raises(InputError, match="resolvers"):
         screen_overrides(["city.name=[a,{b: '${oc.env:HOME}'}]"])
+
+
+# ---- point 10: the planner reads only the project's comparisons, and shows no traceback ---------------
+@pytest.fixture(scope="module")
+def app():
+    import app as dashboard  # Solara and Mesa's visualisation: seconds to import, so once per module
+
+    return dashboard
+
+
+def _comparison(folder: Path, step="3") -> Path:
+    folder.mkdir(parents=True)
+    (folder / "effects_over_time.csv").write_text(
+        "scenario,outcome,step,estimate,ci_low,ci_high\n" f"volunteering,attitude_receiving,{step},0.1,0.0,0.2\n")
+    (folder / "cost.csv").write_text("scenario,currency,total_cost\nbaseline,,0\nvolunteering,EUR,100\n")
+    return folder
+
+
+def test_planner_refuses_folders_outside_its_root_alike(app, tmp_path):
+    root = tmp_path / "outputs" / "compare"
+    root.mkdir(parents=True)
+    (tmp_path / "private").mkdir()
+    answers = [app.comparison_view(str(tmp_path / name), root)["error"] for name in ("private", "absent")]
+    assert [a.split(": ", 1)[1] for a in answers] == [f"not a comparison folder under {root}/ (the planner reads "
+                                                      "only those)"] * 2
+    (root / "link").symlink_to(tmp_path / "private")  # a link out of the root is outside too
+    assert "not a comparison folder under" in app.comparison_view(str(root / "link"), root)["error"]
+
+
+def test_planner_shows_a_malformed_comparison_as_one_line_and_starts_on_a_readable_one(app, tmp_path):
+    root = tmp_path / "outputs" / "compare"
+    good = _comparison(root / "day" / "good")
+    bad = _comparison(root / "day" / "bad", step="week three")
+    view = app.comparison_view(str(bad), root)
+    assert set(view) == {"error"} and "not a readable comparison" in view["error"]
+    assert "effects_png" in app.comparison_view(str(good), root)
+    assert app.default_folder([str(bad), str(good)], root) == str(good)
