@@ -96,8 +96,11 @@ def classify(case: Case, result: Result) -> tuple[str, str]:
         return "hang", f"over {case.timeout:.0f} s"
     if "Traceback (most recent call last)" in text:
         return "traceback", last_line(result.stderr or result.stdout)
-    problem = "the secret leaked" if leaks(result) else (case.check(result) if case.check else None)
+    leaked = leaks(result)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
+    refused = result.code == 2 and len(lines) == 1 and lines[0].startswith("error:")
+    checked = case.check(result) if case.check and not refused else None  # checks judge what ran or stopped
+    problem = "the secret leaked" if leaked else checked
     if result.code == 0:
         if case.expect == "reject":
             return "silent_acceptance", "exit 0 on input that must be refused"
@@ -107,7 +110,7 @@ def classify(case: Case, result: Result) -> tuple[str, str]:
     if case.expect == "accept" and result.code == 2:
         return "messy_rejection", f"valid input refused: {last_line(result.stderr)}"
     left = written(result.folder, set(case.files))
-    if result.code == 2 and len(lines) == 1 and lines[0].startswith("error:") and not left and not problem:
+    if refused and not left and not problem:
         return "clean_rejection", lines[0][:160]
     if case.check and not problem and result.code not in (2,) and case.expect != "reject":
         return "valid_acceptance", ""  # a signal case whose check accepts its exit code
@@ -526,12 +529,16 @@ def with_scenario(text: str):
 # ---- signals and concurrency --------------------------------------------------------------------
 
 def interrupt_at(delay: float, sig: int = signal.SIGINT, args: list[str] | None = None):
-    """Send `sig` `delay` seconds after start: the process must stop with one line, or finish normally."""
+    """Send `sig` `delay` seconds after start: the process must stop with one line, or finish normally.
+    SIGINT goes to the whole process group, as a terminal's Ctrl-C does (workers included)."""
     def drive(case: Case, folder: Path, env: dict, tree: Path) -> Result:
         process = start(tree, folder, args or case.args, env)
         time.sleep(delay)
         if process.poll() is None:
-            os.kill(process.pid, sig)
+            if sig == signal.SIGINT:
+                os.killpg(process.pid, sig)
+            else:
+                os.kill(process.pid, sig)
         code, out, err, hung = finish(process, case.timeout)
         return Result(code, out, err, folder, 0.0, hung)
     return drive
