@@ -18,7 +18,6 @@ import math
 import os
 import re
 import shutil
-import signal
 import socket
 import threading
 import time
@@ -49,6 +48,7 @@ from bridges.model.errors import InputError
 from bridges.model.input_files import read_bytes
 from bridges.model.outputs import OUTPUTS_ROOT
 from bridges.model.resources import check_resources, estimate
+from bridges.start import interrupts_for_this_process_only
 
 RUNS = "runs"
 MARKER = "complete.json"
@@ -361,7 +361,7 @@ def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT
           f"launching {len(todo)} with {launcher} into {sweep_dir}", flush=True)
     if todo:
         try:
-            with _interrupts_for_the_driver_only():
+            with interrupts_for_this_process_only():
                 returns = hydra_launcher.launch([list(point.overrides) for point in todo.values()], initial_job_idx=0)
         except Exception as error:  # the launcher's own failure: a worker or a scheduler's job killed
             raise SweepError(f"the {launcher} launcher failed (complete runs are kept; rerun the sweep to redo the "
@@ -373,26 +373,6 @@ def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT
             raise SweepError(f"{len(failed)} of {len(todo)} runs failed (rerun the sweep to redo them); first: "
                              f"{' '.join(point.overrides)}: {error}")
     return [sweep_dir / RUNS / point.config_hash for point, _ in planned]
-
-
-@contextlib.contextmanager
-def _interrupts_for_the_driver_only():
-    """Ctrl-C reaches the driver, not the workers it starts. A terminal sends SIGINT to every process of the
-    foreground group, so a worker still importing its libraries printed a 40-line traceback beside the
-    driver's one line. A blocked signal stays blocked across fork and exec, so workers started while the
-    main thread blocks SIGINT never see it (the driver stops them); the driver still gets it through a
-    thread that leaves it unblocked, and Python raises KeyboardInterrupt in the main thread as usual."""
-    threading.Thread(target=_hold_interrupts, daemon=True, name="bridges-interrupts").start()
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-def _hold_interrupts() -> None:
-    """A thread with SIGINT unblocked (created before the main thread blocks it) that only waits."""
-    threading.Event().wait()
 
 
 def _failure(job_return) -> str:

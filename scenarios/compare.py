@@ -36,6 +36,7 @@ from bridges.model.model import make_city  # noqa: E402
 from bridges.model.resources import available_cores  # noqa: E402
 from bridges.model.params import GROUPS, LAST_WEEK, MAX_COST  # noqa: E402
 from bridges.model.streams import Streams  # noqa: E402
+from bridges.start import interrupts_for_this_process_only  # noqa: E402
 
 BASELINE = "baseline"
 CONFIDENCE = 0.95
@@ -902,10 +903,11 @@ def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, pr
     draws = (posterior_draws(options.posterior, options.replicates, seed) if options.posterior
              else [None] * options.replicates)
     quiet_resource_tracker()
-    jobs = Parallel(n_jobs=options.jobs, return_as="generator", max_nbytes=None)(  # no memmaps: no /dev/shm debris
-        delayed(run_replicate)(configs, replicate, draws[replicate]) for replicate in range(options.replicates))
-    results = list(tqdm(jobs, total=options.replicates, desc="replicates", disable=PROGRESS_DISABLE[progress],
-                        leave=False))
+    with interrupts_for_this_process_only():
+        jobs = Parallel(n_jobs=options.jobs, return_as="generator", max_nbytes=None)(  # no memmaps: no /dev/shm
+            delayed(run_replicate)(configs, replicate, draws[replicate]) for replicate in range(options.replicates))
+        results = list(tqdm(jobs, total=options.replicates, desc="replicates", disable=PROGRESS_DISABLE[progress],
+                            leave=False))
     seconds = time.perf_counter() - start
     replicates, costs, groups, values = (pd.concat(parts, ignore_index=True) for parts in zip(*results))
     effects = paired_effects(replicates)

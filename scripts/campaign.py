@@ -670,6 +670,11 @@ def signals_and_concurrency() -> list[Case]:
         delay = rng.uniform(0.05, 4.0)
         cases.append(Case(f"signals:sigterm-{delay:.2f}s", "signals", run, "either", check=stopped_cleanly,
                           driver=interrupt_at(delay, signal.SIGTERM)))
+    parallel = [*COMPARE[:4], "compare.replicates=4", "compare.jobs=2", "steps=20", "city.n_agents=2000",
+                "run.progress=off"]
+    for delay in (3.0, 6.0, 9.0):
+        cases.append(Case(f"signals:sigint-compare-2-jobs-{delay:.0f}s", "signals", parallel, "either",
+                          check=stopped_cleanly, driver=interrupt_at(delay), timeout=180))
     sweep = ["-m", "seed=0,1,2,3", *SMALL[:1], "city.n_agents=2000", "run.progress=off", "run.output_dir=sw"]
     cases += [
         Case("signals:sigint-after-wrote", "signals", run, "either", check=after_wrote_check,
