@@ -187,10 +187,10 @@ def read_marker(path: Path) -> dict:
             isinstance(value, (str, int, float, bool)) or value is None for value in parameters.values()):
         raise InputError(f"{path}, key parameters: must map swept keys to values")
     if not isinstance(outcomes, dict) or not all(
-            isinstance(figures, dict) and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                              and math.isfinite(v) for v in figures.values())
+            isinstance(figures, dict) and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                            and not math.isinf(v)) for v in figures.values())
             for figures in outcomes.values()):
-        raise InputError(f"{path}, key outcomes: must map each group to outcome: number")
+        raise InputError(f"{path}, key outcomes: must map each group to outcome: number (or NaN where undefined)")
     return marker
 
 

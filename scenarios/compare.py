@@ -329,7 +329,7 @@ def people_fingerprint(model) -> str:
     """SHA-256 of the residents at week 0 (every state array, their groups, places and ties' history, and
     the seed, length and size): two arms may be paired resident by resident only if these agree."""
     digest = hashlib.sha256(repr((model.params.seed, model.params.steps, model.state.n)).encode())
-    for owner in (model.state, model):
+    for owner in (model.state, model, model.city.network):
         for attribute, value in sorted(vars(owner).items()):
             if isinstance(value, np.ndarray):
                 digest.update(attribute.encode())

@@ -239,7 +239,7 @@ MARKER = {"config_hash": "0123456789abcdef", "parameters": {"seed": 1}, "outcome
 
 
 @pytest.mark.parametrize("change", [{"outcomes": []}, {"parameters": [1]}, {"outcomes": {"receiving": "x"}},
-                                    {"outcomes": {"receiving": {"a": float("nan")}}}, {"parameters": {"k": [1]}}])
+                                    {"outcomes": {"receiving": {"a": float("inf")}}}, {"parameters": {"k": [1]}}])
 def test_aggregate_on_a_malformed_complete_json_is_one_line(tmp_path, change):
     (tmp_path / "sweep.json").write_text(json.dumps(
         {"points": [{"config_hash": "0123456789abcdef", "overrides": ["seed=1"]}]}))
