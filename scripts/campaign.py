@@ -461,7 +461,7 @@ def sweep_files() -> list[Case]:
 
 def csv_cases() -> list[Case]:
     """Node and edge files drawn from the CSV grammar (rows, fields, quotes, odd values); the same grammar as
-    a hypothesis strategy is in tests/test_campaign.py, which tries thousands of files in-process."""
+    a hypothesis strategy is in tests/test_hardening_two.py, which tries hundreds of files in-process."""
     values = ["arriving", "receiving", "0", "1", "-1", "1e400", "nan", "", '"', '"a,b"', "\u00e9", "9" * 30, " 3 ",
               "neighbourhood", "nope", "\x00", "\r"]
     rng = random.Random(5)

@@ -386,3 +386,42 @@ def test_planner_shows_a_malformed_comparison_as_one_line_and_starts_on_a_readab
     assert set(view) == {"error"} and "not a readable comparison" in view["error"]
     assert "effects_png" in app.comparison_view(str(good), root)
     assert app.default_folder([str(bad), str(good)], root) == str(good)
+
+
+# ---- hypothesis: the grammars of the files the tool reads ----------------------------------------------
+CSV_FIELDS = st.one_of(st.sampled_from(["arriving", "receiving", "0", "1", "-1", "1e400", "nan", "", '"', '"a,b"',
+                                        "9" * 30, " 3 ", "neighbourhood", "nope", "\r", "true"]),
+                       st.text(max_size=5))
+CSV_ROWS = st.lists(st.lists(CSV_FIELDS, min_size=1, max_size=4), min_size=1, max_size=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.sampled_from([["id", "group"], ["id", "group", "neighbourhood"], ["id", "group", "household"]]),
+       rows=CSV_ROWS, edges=CSV_ROWS)
+def test_custom_city_files_are_read_or_refused_in_one_line(tmp_path, header, rows, edges):
+    """Node and edge files drawn from the CSV grammar: a network, or one InputError naming a file."""
+    (tmp_path / "n.csv").write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n")
+    (tmp_path / "e.csv").write_text("\n".join(",".join(r) for r in [["source", "target"], *edges]) + "\n")
+    try:
+        read_custom_city(None, str(tmp_path / "e.csv"), str(tmp_path / "n.csv"), ("neighbourhood",))
+    except InputError as error:
+        assert str(error).startswith((str(tmp_path), "city.custom")), str(error)
+
+
+JSON = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20)),
+                    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                            st.dictionaries(st.sampled_from(["points", "sweeps", "config_hash",
+                                                                             "overrides", "x"]), inner, max_size=4)),
+                    max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(manifest=JSON)
+def test_any_sweep_json_is_read_or_refused_in_one_line(tmp_path, manifest):
+    (tmp_path / "sweep.json").write_text(json.dumps(manifest))
+    try:
+        points = read_manifest(tmp_path)["points"]
+    except InputError as error:
+        assert str(error).startswith(str(tmp_path / "sweep.json"))
+    else:
+        assert all(len(point["config_hash"]) == 16 for point in points)
