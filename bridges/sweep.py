@@ -420,9 +420,12 @@ def aggregate(sweep_dir: Path):
     rows, columns = [], []
     for entry in manifest["points"]:
         folder = sweep_dir / RUNS / entry["config_hash"]
-        if not is_complete(folder, entry["config_hash"]):
+        if not (folder / MARKER).is_file():  # not run yet, or stopped before it was complete
             continue
-        marker = read_marker(folder / MARKER)
+        marker = read_marker(folder / MARKER)  # a complete run's marker that cannot be read is an error
+        if marker.get("config_hash") != entry["config_hash"]:
+            raise InputError(f"{folder / MARKER}: names configuration {str(marker.get('config_hash'))[:20]!r}, not "
+                             f"{entry['config_hash']} (the folder's name); rerun the sweep to redo it")
         columns += [key for key in marker["parameters"] if key not in columns]
         for group, figures in marker["outcomes"].items():
             for outcome, value in figures.items():

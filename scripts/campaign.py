@@ -484,8 +484,9 @@ def csv_cases() -> list[Case]:
 
 def security() -> list[Case]:
     """Secrets from the environment must never reach a message, a traceback or a file."""
-    scenario = ("# @package _global_\ninterventions:\n  volunteering:\n    type: volunteering\n"
-                "    cost:\n      currency: ${oc.env:BRIDGES_SECRET}\n")
+    scenario = ("# @package _global_\ndefaults:\n  - /intervention@interventions.volunteering: volunteering\n"
+                "  - _self_\nscenario_name: leaky\ninterventions:\n  volunteering:\n    cost:\n"
+                "      currency: ${oc.env:BRIDGES_SECRET}\n")
     return [
         Case("secret:launcher-pre-dispatch", "security",
              ["-m", "seed=0,1", *SMALL, "hydra.launcher.pre_dispatch=${oc.env:BRIDGES_SECRET}", "run.output_dir=sw"]),
