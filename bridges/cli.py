@@ -320,8 +320,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from bridges.sweep import SweepError
 
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    previous_interrupt = signal.signal(signal.SIGINT, signal.default_int_handler)
+    ignored = {signum for signum in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(signum) is signal.SIG_IGN}
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN if signal.SIGTERM in ignored else _terminate)
+    previous_interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN if signal.SIGINT in ignored
+                                       else signal.default_int_handler)
     try:
         try:
             done = dispatch(argv)

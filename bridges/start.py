@@ -36,6 +36,12 @@ def interrupts_for_this_process_only():
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
+def _handle(signum: int, handler) -> None:
+    """Install `handler` unless the signal is ignored (inherited SIG_IGN is the caller's choice)."""
+    if signal.getsignal(signum) is not signal.SIG_IGN:
+        signal.signal(signum, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command itself (bridges.cli.main), imported only when called: what tests call in-process."""
     from bridges.cli import main as run_command
@@ -44,9 +50,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """The process entry: signal handlers first, then the command, then a quiet exit on a late signal."""
-    signal.signal(signal.SIGINT, _stopped_while_starting)
-    signal.signal(signal.SIGTERM, _stopped_while_starting)
+    """The process entry: signal handlers first, then the command, then a quiet exit on a late signal. A
+    signal the process was started ignoring (`nohup`, a background job of a script) stays ignored."""
+    _handle(signal.SIGINT, _stopped_while_starting)
+    _handle(signal.SIGTERM, _stopped_while_starting)
     try:
         code = main()
     except KeyboardInterrupt:  # in the instant between the command's own handling and its return
@@ -56,8 +63,8 @@ def entry() -> None:
     def finished(signum, frame):
         os._exit(code)
 
-    signal.signal(signal.SIGINT, finished)
-    signal.signal(signal.SIGTERM, finished)
+    _handle(signal.SIGINT, finished)
+    _handle(signal.SIGTERM, finished)
     sys.stdout.flush()
     sys.exit(code)
 

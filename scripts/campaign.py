@@ -135,9 +135,15 @@ def environment(pythonpath: str | None, extra: dict[str, str]) -> dict[str, str]
 
 
 def start(tree: Path, folder: Path, args: list[str], env: dict) -> subprocess.Popen:
+    """`python run.py ARGS` in `folder`, in its own process group, with SIGINT at its default (a campaign
+    started as a background job would otherwise pass on an ignored SIGINT, and Ctrl-C cases test nothing)."""
     return subprocess.Popen([sys.executable, str(tree / "run.py"), *args], cwd=folder, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_default_interrupt)
+
+
+def _default_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def finish(process: subprocess.Popen, timeout: float) -> tuple[int | None, str, str, bool]:
@@ -750,6 +756,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--match", help="only cases whose name contains this")
     options = parser.parse_args(argv)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # not ignored: the cases' processes must get it
     cases = all_cases(set(options.only.split(",")) if options.only else None)
     if options.match:
         cases = [c for c in cases if options.match in c.name]
