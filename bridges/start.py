@@ -59,6 +59,9 @@ def entry() -> None:
     except KeyboardInterrupt:  # in the instant between the command's own handling and its return
         os.write(2, b"interrupted: stopped\n")
         code = 130
+    except BrokenPipeError:  # output piped into a reader that stopped early (`| head`): nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 141  # 128 + SIGPIPE, as a shell reports a command stopped by a closed pipe
 
     def finished(signum, frame):
         os._exit(code)
