@@ -2,7 +2,8 @@
 
     make dashboard                          # serves http://127.0.0.1:8765
     make dashboard HOST=0.0.0.0 PORT=9000   # bind elsewhere
-    .venv/bin/solara run app.py             # the same, by hand
+    .venv/bin/solara run app.py --host 127.0.0.1 --port 8765   # the same, by hand (without --host,
+                                            # solara binds $HOST, which may be every interface)
 
 Page "Home" (the simulation): controls on the left (city preset, population, arriving share, segregation,
 homophily, negativity asymmetry, each intervention with its main dose, seed; Reset applies them: the
@@ -177,20 +178,35 @@ def comparison_folders(root: Path = COMPARE_ROOT) -> list[str]:
     return [str(path) for path in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)]
 
 
-def load_comparison(folder: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(effects over time, cost) of a comparison folder; ValueError names a missing file or column."""
-    path = Path(folder).expanduser()
+def planner_folder(folder: str, root: Path = COMPARE_ROOT) -> Path:
+    """The comparison folder asked for, if it lies under the project's outputs/compare/ (symbolic links
+    resolved); anything else is refused with the same words whether or not it exists, so the page tells
+    no visitor which private folders the server has."""
+    allowed = root.resolve()
+    try:
+        path = (Path.cwd() / folder).resolve() if not Path(folder).is_absolute() else Path(folder).resolve()
+    except (OSError, RuntimeError, ValueError):
+        path = None
+    if path is None or (path != allowed and allowed not in path.parents):
+        raise ValueError(f"{folder[:200]}: not a comparison folder under {root}/ (the planner reads only those)")
     if not path.is_dir():
-        raise ValueError(f"{folder}: no such folder")
+        raise ValueError(f"{folder[:200]}: no such folder under {root}/")
+    return path
+
+
+def load_comparison(folder: str, root: Path = COMPARE_ROOT) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(effects over time, cost) of a comparison folder under `root`; ValueError names a missing file or
+    column."""
+    path = planner_folder(folder, root)
     tables = []
     for name, columns in zip(COMPARISON_FILES, (["scenario", "outcome", "step", "estimate", "ci_low", "ci_high"],
                                                 ["scenario", "currency", "total_cost"])):
         if not (path / name).is_file():
-            raise ValueError(f"{path / name}: missing (write a comparison with python run.py --config-name compare)")
+            raise ValueError(f"{folder}/{name}: missing (write a comparison with python run.py --config-name compare)")
         table = pd.read_csv(path / name)
         missing = [column for column in columns if column not in table.columns]
         if missing:
-            raise ValueError(f"{path / name}, column {missing[0]}: missing")
+            raise ValueError(f"{folder}/{name}, column {missing[0]}: missing")
         tables.append(table)
     effects, cost = tables
     return effects, cost.assign(currency=cost.currency.fillna(""))  # baseline spends nothing, in no currency
@@ -235,25 +251,33 @@ def cost_table(cost: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
-def comparison_view(folder: str) -> dict:
+def comparison_view(folder: str, root: Path = COMPARE_ROOT) -> dict:
     """What the planner's page shows for a folder: its tables and report plots, or the problem."""
     if not folder:
         return {"info": "No comparison folder yet."}
     try:
-        effects, cost = load_comparison(folder)
-    except (ValueError, pd.errors.ParserError) as error:
+        effects, cost = load_comparison(folder, root)
+        final = effects[effects.step == effects.step.max()]
+        return {"effects": effects, "cost": cost, "final": final,
+                "cost_effect_png": figure_png(plot_cost_effect, cost, final),
+                "effects_png": figure_png(plot_effects, effects)}
+    except ValueError as error:
         return {"error": str(error)}
-    final = effects[effects.step == effects.step.max()]
-    return {"effects": effects, "cost": cost, "final": final,
-            "cost_effect_png": figure_png(plot_cost_effect, cost, final),
-            "effects_png": figure_png(plot_effects, effects)}
+    except Exception as error:  # a malformed file: one friendly line, never a traceback in the browser
+        return {"error": f"{folder[:200]}: not a readable comparison ({type(error).__name__}); rewrite it with "
+                         "python run.py --config-name compare"}
+
+
+def default_folder(folders: list[str], root: Path = COMPARE_ROOT) -> str:
+    """The newest comparison that can be read (a malformed newest folder must not hide the others)."""
+    return next((folder for folder in folders if "error" not in comparison_view(folder, root)), "")
 
 
 @solara.component
 def Planner():
     """Effects against baseline with 95% intervals, and what they cost, from a comparison folder."""
     folders = solara.use_memo(comparison_folders, [])
-    folder = solara.use_reactive(folders[0] if folders else "")
+    folder = solara.use_reactive(solara.use_memo(lambda: default_folder(folders), [folders]))
     outcome = solara.use_reactive(HEADLINE)
     view = solara.use_memo(lambda: comparison_view(folder.value), [folder.value])
     with solara.Column(style={"padding": "16px", "max-width": "1200px"}):

@@ -32,12 +32,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bridges.calibration.calibrated_file import expand_calibrated_files
+from bridges.calibration.calibrated_file import PREFIXES as CALIBRATED_PREFIXES
+from bridges.calibration.calibrated_file import expand_calibrated_files, names_a_file
 from bridges.extras import require
 from bridges.model import BridgesModel
-from bridges.model.config import (PROGRESS_DISABLE, SEARCHPATH, compose_config, config_groups, model_params, run_options,
-                                  to_plain, user_overrides)
+from bridges.model.config import (NOT_PARAMETERS, PROGRESS_DISABLE, SEARCHPATH, compose_config, config_groups,
+                                  model_params, run_options, to_plain, user_overrides)
 from bridges.model.errors import InputError
+from bridges.model.input_files import read_yaml
 from bridges.model.outputs import (
     OUTPUTS_ROOT,
     StagedFolder,
@@ -54,7 +56,7 @@ from bridges.model.outputs import (
     write_report,
     write_table,
 )
-from bridges.model.params import MAX_SEED
+from bridges.model.params import GROUPS, MAX_SEED
 from bridges.model.resources import check_resources, estimate
 from bridges.scenarios.compare import (
     VARIANT_PREFIX,
@@ -168,6 +170,8 @@ def run_one(plain: dict, overrides: list[str], marker: tuple[str, dict] | None =
     folder, unique = output_folder(options, default_run_dir(params.seed))
     note(check_resources(estimate(params.city.n_agents, params.steps), "this run"))
     model, build_seconds = build_model(params)
+    if params.city.custom.used:
+        plain = with_custom_city_size(plain, model)
     with StagedFolder(folder, unique) as staged:
         staging = staged.path
         run_seconds = simulate(model, params.steps, options["progress"])
@@ -194,6 +198,12 @@ def run_one(plain: dict, overrides: list[str], marker: tuple[str, dict] | None =
     return staged.final, headline_lines(figures, run_info, model.intervention_costs())
 
 
+def with_custom_city_size(plain: dict, model: BridgesModel) -> dict:
+    """The config as run on a custom city: its size and arriving share are the file's, not the defaults'."""
+    arriving = float((model.state.group == GROUPS.index("arriving")).mean()) if model.state.n else 0.0
+    return {**plain, "city": {**plain["city"], "n_agents": int(model.state.n), "arriving_share": arriving}}
+
+
 def compare(plain: dict, overrides: list[str], variants: dict[str, list[str]] | None = None) -> tuple[Path, list[str]]:
     """Validate and run a scenario comparison into its own folder; returns it and its five-line headline."""
     options = run_options(plain)
@@ -215,10 +225,53 @@ def compare(plain: dict, overrides: list[str], variants: dict[str, list[str]] | 
     return staged.final, summary
 
 
+def guard_calibrated_files(overrides: list[str]) -> None:
+    """Every `+calibrated=PATH` file read through the guarded YAML loader first (no alias bombs, UTF-8,
+    unambiguous numbers), and refused if it sets a key that is not a model parameter (NOT_PARAMETERS)."""
+    for override in overrides:
+        prefix = next((p for p in CALIBRATED_PREFIXES if override.startswith(p)), None)
+        if not prefix or not names_a_file(override[len(prefix):]):
+            continue
+        path = Path(override[len(prefix):]).expanduser()
+        content = read_yaml(path)
+        for key in _leaf_keys(content):
+            if any(key == name or key.startswith(f"{name}.") for name in NOT_PARAMETERS):
+                raise InputError(f"{path}: {key}: a calibrated file sets model parameters only, not the seed, the "
+                                 "run's length or the people; give it on the command line")
+
+
+def _leaf_keys(content, prefix: str = "") -> list[str]:
+    if not isinstance(content, dict):
+        return [prefix.rstrip(".")] if prefix else []
+    return [key for name, value in content.items() for key in _leaf_keys(value, f"{prefix}{name}.")]
+
+
+def guard_calibration_files(plain: dict) -> None:
+    """A calibration's priors and answer-mapping files read through the guarded YAML loader before the
+    calibration's own reader sees them."""
+    from bridges.model.config import group_file
+
+    section = plain.get("calibration") or {}
+    priors = section.get("priors")
+    if isinstance(priors, str) and priors:
+        read_yaml(group_file("calibration", priors, "calibration.priors"))
+    mapping = section.get("mapping")
+    if isinstance(mapping, str) and mapping:
+        read_yaml(mapping)
+
+
 def one_line(text: str) -> str:
     """`text` with line breaks and other unprintable characters (echoed from a bad file or value) escaped,
-    so an error is always exactly one line."""
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    so an error is always exactly one line (terminal control sequences are shown, never obeyed); a line
+    over MAX_LINE characters (a huge value echoed) keeps its start and end."""
+    line = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    if len(line) <= MAX_LINE:
+        return line
+    return f"{line[:MAX_LINE // 2]} [... {len(line) - MAX_LINE * 3 // 4:,} characters ...] {line[-MAX_LINE // 4:]}"
+
+
+MAX_LINE = 800
+"""Longest message line printed: room for a key, a path and a reason, not for a megabyte value."""
 
 
 class Terminated(BaseException):
@@ -315,6 +368,7 @@ def dispatch(argv: list[str]) -> tuple[Path, list[str]] | None:
         return copy_examples(argv[1:])
     multirun = [arg for arg in argv if arg in MULTIRUN_FLAGS]
     config_name, overrides, show, variants = parse_args([arg for arg in argv if arg not in MULTIRUN_FLAGS])
+    guard_calibrated_files(overrides)
     overrides = expand_calibrated_files(overrides)  # +calibrated=PATH: a calibrated.yaml anywhere
     if multirun:
         from bridges.sweep import sweep_command
@@ -344,6 +398,7 @@ def dispatch(argv: list[str]) -> tuple[Path, list[str]] | None:
         require("calibration", "calibration")
         from bridges.calibration.cli import calibrate
 
+        guard_calibration_files(plain)
         folder, text = calibrate(plain, overrides)
         return folder, [text.split("## Progress")[0].strip()]
     if "compare" in plain:
@@ -365,32 +420,38 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from bridges.sweep import SweepError
 
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    ignored = {signum for signum in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(signum) is signal.SIG_IGN}
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN if signal.SIGTERM in ignored else _terminate)
+    previous_interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN if signal.SIGINT in ignored
+                                       else signal.default_int_handler)
     try:
-        done = dispatch(argv)
-    except InputError as error:
-        print(f"error: {one_line(str(error))}", file=sys.stderr)
-        return 2
-    except SweepError as error:
-        print(f"error: {one_line(str(error))}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"interrupted: stopped, {stopped_note(argv)}", file=sys.stderr)
-        return 130
-    except Terminated:
-        print(f"terminated: stopped, {stopped_note(argv)}", file=sys.stderr)
-        return 143
+        try:
+            done = dispatch(argv)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # done and renamed into place: say so before any stop
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        except InputError as error:
+            print(f"error: {one_line(str(error))}", file=sys.stderr)
+            return 2
+        except SweepError as error:
+            print(f"error: {one_line(str(error))}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print(f"interrupted: stopped, {stopped_note(argv)}", file=sys.stderr)
+            return 130
+        except Terminated:
+            print(f"terminated: stopped, {stopped_note(argv)}", file=sys.stderr)
+            return 143
+        if done is not None:
+            folder, summary = done
+            if summary:
+                print("\n".join(one_line(line) for line in summary))
+            if (folder / "report.md").exists():
+                print(f"report: {one_line(str(folder / 'report.md'))}")
+            print(f"wrote {one_line(str(folder))}", flush=True)
+        return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
-    if done is None:
-        return 0
-    folder, summary = done
-    if summary:
-        print("\n".join(summary))
-    if (folder / "report.md").exists():
-        print(f"report: {folder / 'report.md'}")
-    print(f"wrote {folder}")
-    return 0
+        signal.signal(signal.SIGINT, previous_interrupt)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from bridges.model.custom_city import check_custom_overrides
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_bytes
 from bridges.model.interventions import build_interventions
@@ -173,16 +174,53 @@ def _nested_strings(value):
             yield from _nested_strings(item)
 
 
+MAX_OVERRIDE_CHARS = 100_000
+"""Longest override: room for any path or name, not for a file pasted onto the command line."""
+MAX_OVERRIDE_ITEMS = 1_000
+"""Most commas in one override: Hydra's parser takes quadratic time in a list's length (2,000 items 0.5 s,
+20,000 items about a minute), and no key needs more (survey weeks, sweeps of values)."""
+MAX_OVERRIDE_DEPTH = 32
+"""Deepest nesting of brackets in an override: deeper overflows the parser's recursion."""
+QUOTE_HINT = ("; a value with spaces, non-ASCII letters or characters such as ~ ( ) needs quotes, e.g. "
+              "'city.name=\"Zürich 2\"'")
+
+
+def check_override_text(text: str) -> None:
+    """Refuse, before Hydra's parser sees it, an override too long, too long a list or nested too deep
+    for the parser to handle in reasonable time and memory."""
+    if len(text) > MAX_OVERRIDE_CHARS:
+        raise InputError(f"{text[:60]}...: override is {len(text):,} characters, over the "
+                         f"{MAX_OVERRIDE_CHARS:,} allowed")
+    if text.count(",") >= MAX_OVERRIDE_ITEMS:
+        raise InputError(f"{text.split('=', 1)[0][:200]}: more than {MAX_OVERRIDE_ITEMS:,} items in one override")
+    depth = deepest = 0
+    for char in text:
+        depth += (char in "[{(") - (char in "]})")
+        deepest = max(deepest, depth)
+    if deepest > MAX_OVERRIDE_DEPTH:
+        raise InputError(f"{text.split('=', 1)[0][:200]}: nested more than {MAX_OVERRIDE_DEPTH} levels deep")
+
+
+def parse_override(text: str, parser=None):
+    """One override parsed by Hydra's grammar, or one line saying what is wrong with it."""
+    check_override_text(text)
+    try:
+        (override,) = (parser or OverridesParser.create()).parse_overrides([text])
+    except HydraException:
+        hint = QUOTE_HINT if not text.isascii() or "~" in text.partition("=")[2] else ""
+        raise InputError(f"{text}: not a key=value override{hint}") from None
+    except RecursionError:
+        raise InputError(f"{text.split('=', 1)[0][:200]}: nested too deeply") from None
+    return override
+
+
 def screen_overrides(overrides: list[str], conf_dir: Path = CONF_DIR) -> None:
     """Refuse, with one line, overrides that Hydra would reject with a traceback, ignore silently, or
     resolve from the environment."""
     parser = OverridesParser.create()
     groups = config_groups(conf_dir)
     for text in overrides:
-        try:
-            (override,) = parser.parse_overrides([text])
-        except HydraException:
-            raise InputError(f"{text}: not a key=value override") from None
+        override = parse_override(text, parser)
         key = override.key_or_group
         if not key:
             raise InputError(f"{text}: not a key=value override (the key is missing)")
@@ -234,8 +272,9 @@ def compose_config(overrides: list[str] | None = None, config_name: str = "confi
         raise InputError(f"--config-name {config_name}: not a config in conf/ (available: {available})")
     screen_overrides(overrides, conf_dir)
     parsed = OverridesParser.create().parse_overrides(overrides)
-    choices = tuple(o.input_line for o in parsed if (conf_dir / o.key_or_group).is_dir())
-    values = [o for o in parsed if not (conf_dir / o.key_or_group).is_dir()]
+    groups = config_groups(conf_dir)
+    choices = tuple(o.input_line for o in parsed if o.key_or_group in groups)
+    values = [o for o in parsed if o.key_or_group not in groups]
     try:
         cfg = copy.deepcopy(_composed(config_name, choices, str(conf_dir), tuple(USER_DIRS)))
     except HydraException as error:
@@ -249,6 +288,7 @@ def compose_config(overrides: list[str] | None = None, config_name: str = "confi
         raise InputError(_explain(error, overrides, conf_dir)) from None
     except (ValueError, TypeError) as error:  # e.g. a value Hydra cannot merge into a node
         raise InputError(f"{' '.join(overrides)}: {' '.join(str(error).split())}") from None
+    check_custom_overrides(cfg, [o.key_or_group for o in values])
     site = {group: None for group in SITE_GROUPS} | {o.key_or_group: o.value() for o in parsed
                                                       if o.key_or_group in SITE_GROUPS and not o.is_delete()}
     with open_dict(cfg):
@@ -266,8 +306,31 @@ def misplaced_scenario(cfg: DictConfig) -> None:
                          "(docs/scenario_template.yaml)")
 
 
+def _resolver_calls(node, trail: str = ""):
+    """Dotted keys of the unresolved config whose value calls a resolver (`${oc.env:...}`, ...)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _resolver_calls(value, f"{trail}.{key}" if trail else str(key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _resolver_calls(value, f"{trail}[{index}]")
+    elif isinstance(node, str) and RESOLVER_CALL.search(node):
+        yield trail
+
+
+NOT_PARAMETERS = ("seed", "steps", "warmup_weeks", "run", "compare", "scenario", "interventions", "survey",
+                  "city.name", "city.n_agents", "city.arriving_share", "city.n_neighbourhoods", "city.custom")
+"""Keys a calibrated set or a posterior may not set: the seed, the run's length, the people and what is run
+and written are chosen on the command line; calibrated values are the model's parameters only."""
+
+
 def to_plain(cfg: DictConfig) -> dict:
-    """A resolved plain-dict copy of a config."""
+    """A resolved plain-dict copy of a config. Interpolations that call resolvers are refused wherever
+    they come from (an override, a scenario or city file): the environment never reaches a value."""
+    called = next(_resolver_calls(OmegaConf.to_container(cfg, resolve=False)), None)
+    if called:
+        raise InputError(f"{called}: calls a resolver (such as ${{oc.env:...}}), which Bridges does not allow in "
+                         "configs; write the value, or refer to another key as ${city.n_agents}")
     try:
         return OmegaConf.to_container(cfg, resolve=True)
     except Exception as error:  # interpolation errors name their key in the message

@@ -10,7 +10,7 @@ from threadpoolctl import threadpool_limits
 
 from bridges.model.agents import Resident, run_agents_week
 from bridges.model.city import City, assign_groups, build_city, city_from_graph
-from bridges.model.custom_city import read_custom_city
+from bridges.model.custom_city import check_custom_eligibility, read_custom_city
 from bridges.model.interventions import build_interventions
 from bridges.model.interventions.programme import Programme
 from bridges.model.mesa_api import make_datacollector, model_arguments
@@ -79,7 +79,9 @@ def make_city(params: Params, streams: Streams) -> City:
     custom = params.city.custom
     if custom.used:
         graph = read_custom_city(custom.graphml, custom.edges_csv, custom.nodes_csv, tuple(params.city.layers))
-        return city_from_graph(graph, params.city)
+        city = city_from_graph(graph, params.city)
+        check_custom_eligibility(params, np.unique(city.residents.neighbourhood))
+        return city
     return build_city(params.city, streams, assign_groups(params.city.n_agents, params.city.arriving_share, streams))
 
 

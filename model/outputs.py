@@ -10,6 +10,7 @@ import math
 import os
 import re
 import shutil
+import socket
 import tempfile
 from dataclasses import replace
 from datetime import datetime
@@ -40,9 +41,18 @@ NETWORK_RESIDENTS = 400
 
 
 STAGING_PREFIX = ".bridges-staging-"
-STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"(\d+)-")
-"""Staging folders are named .bridges-staging-<pid>-<random>, so a later run can tell a dead process's
-staging (removed) from a live one's (left alone)."""
+STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"([A-Za-z0-9._]+)-(\d+)-")
+"""Staging folders are named .bridges-staging-<host>-<pid>-<random>, so a later run on the same host can
+tell a dead process's staging (removed) from a live one's (left alone). A folder of another host (a
+cluster node sharing the file system) is never touched: its pid says nothing here."""
+HOST_VARIABLE = "BRIDGES_HOST"
+"""Names this machine in staging folders instead of its host name (tests simulate two hosts with it)."""
+
+
+def host_name() -> str:
+    """This machine's name as used in staging folders: letters, digits, dots and underscores only."""
+    name = os.environ.get(HOST_VARIABLE) or socket.gethostname() or "localhost"
+    return re.sub(r"[^A-Za-z0-9.]", "_", name)[:64]
 
 
 def default_run_dir(seed: int, root: Path = OUTPUTS_ROOT, now: datetime | None = None) -> Path:
@@ -58,6 +68,34 @@ def check_output_folder(folder: Path, key: str = "run.output_dir", taken_is_fine
     default run folder, which gets a numeric suffix when taken) another run's folder of that name is no
     reason to refuse."""
     folder = Path(folder)
+    try:
+        _check_output_path(folder, key)
+        _check_output_folder(folder, key, taken_is_fine)
+    except OSError as error:  # a name too long, a path through a file, a file system refusing to look
+        raise InputError(f"{key}: {folder} cannot be used ({error.strerror or error})") from None
+
+
+PSEUDO_FILE_SYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))
+"""Kernel views, not storage: a run folder there cannot be written (or must not be)."""
+
+
+def _check_output_path(folder: Path, key: str) -> None:
+    """A path that names a new folder: not the current folder or one above it, not in a kernel file
+    system, no `~` (never expanded), no name longer than file systems allow."""
+    if str(folder).startswith("~"):
+        raise InputError(f"{key}: {folder}: '~' is not expanded; give the full path of the folder")
+    long_name = next((part for part in folder.parts if len(part.encode()) > 255), None)
+    if long_name:
+        raise InputError(f"{key}: a folder name of {len(long_name.encode())} bytes ({long_name[:40]}...) is longer "
+                         "than the 255 file systems allow")
+    resolved = folder.resolve()
+    if resolved == Path.cwd() or resolved in Path.cwd().parents or resolved == resolved.parent:
+        raise InputError(f"{key}: {folder} is the current folder or one above it; name a new folder for the run")
+    if any(resolved == root or root in resolved.parents for root in PSEUDO_FILE_SYSTEMS):
+        raise InputError(f"{key}: {folder} is in a kernel file system ({resolved.parts[1]}); name a folder on disk")
+
+
+def _check_output_folder(folder: Path, key: str, taken_is_fine: bool) -> None:
     if folder.is_symlink():
         raise InputError(f"{key}: {folder} is a symbolic link; give a real folder")
     if folder.exists():
@@ -85,14 +123,17 @@ def _alive(pid: int) -> bool:
 
 
 def remove_stale_staging(parent: Path) -> list[Path]:
-    """Remove staging folders in `parent` left by processes that no longer run (killed runs); returns
-    them. Only folders named by STAGING_NAME are touched, never a user's own."""
+    """Remove staging folders in `parent` left by processes of this host that no longer run (killed runs);
+    returns them. Only folders named by STAGING_NAME with this host's name are touched, never a user's own
+    nor another node's."""
     removed = []
     if not Path(parent).is_dir():
         return removed
+    here = host_name()
     for entry in Path(parent).iterdir():
         match = STAGING_NAME.match(entry.name)
-        if match and entry.is_dir() and not entry.is_symlink() and not _alive(int(match.group(1))):
+        if (match and match.group(1) == here and entry.is_dir() and not entry.is_symlink()
+                and not _alive(int(match.group(2)))):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
@@ -119,11 +160,15 @@ class StagedFolder:
 
     def __enter__(self) -> "StagedFolder":
         parent = self.final.parent
-        self.created = [folder for folder in (parent, *parent.parents) if not folder.exists()]
-        parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_staging(parent)
-        self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=parent))
-        self.path.chmod(0o777 & ~_umask())
+        try:
+            self.created = [folder for folder in (parent, *parent.parents) if not folder.exists()]
+            parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_staging(parent)
+            self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{host_name()}-{os.getpid()}-", dir=parent))
+            self.path.chmod(0o777 & ~_umask())
+        except OSError as error:
+            self.__exit__(OSError, error, None)
+            raise InputError(f"run.output_dir: {self.final} cannot be created ({error.strerror or error})") from None
         return self
 
     def __exit__(self, kind, error, trace) -> bool:
@@ -134,7 +179,8 @@ class StagedFolder:
                 shutil.rmtree(self.path, ignore_errors=True)
                 raise
         else:
-            shutil.rmtree(self.path, ignore_errors=True)
+            if self.path is not None:
+                shutil.rmtree(self.path, ignore_errors=True)
             for folder in self.created:  # the parents this run made (deepest first), if still empty
                 try:
                     folder.rmdir()

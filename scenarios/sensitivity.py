@@ -36,7 +36,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
 from SALib.analyze import morris as morris_analyze  # noqa: E402
 from SALib.analyze import sobol as sobol_analyze  # noqa: E402
@@ -51,6 +50,7 @@ from bridges.model.config import (PROGRESS_DISABLE, compose_config, config_group
                                   whole_number)
 from bridges.model.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, default_run_dir, write_config  # noqa: E402
 from bridges.model.errors import InputError  # noqa: E402
+from bridges.model.input_files import read_yaml  # noqa: E402
 from bridges.model.params import MAX_SEED  # noqa: E402
 from bridges.model.resources import available_cores  # noqa: E402
 from bridges.scenarios.directions import table_sign, load_directions  # noqa: E402
@@ -300,10 +300,7 @@ def _outcome(name: str, spec, where: str) -> Outcome:
 def load_study(choice: str) -> Study:
     """The declared parameters and outcomes of a study, checked; InputError names the file and key."""
     path = group_file("sensitivity", choice, "sensitivity.study")
-    try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: not valid YAML: {' '.join(str(error).split())[:200]}") from None
+    content = read_yaml(path)
     if not isinstance(content, dict):
         raise InputError(f"{path}: must be a mapping with description, parameters and outcomes")
     unknown = sorted(set(content) - {"description", "parameters", "outcomes"})

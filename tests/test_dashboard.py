@@ -7,6 +7,7 @@ measures steps per second).
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -161,16 +162,25 @@ def test_controls_step_and_plots_change_in_the_browser(page, url, output):
     assert not failed, f"requests failed (the page must work offline): {failed}"
 
 
-def test_planner_page_shows_a_finished_comparison(page, url, output):
-    folder = output / "comparison"
+@pytest.fixture
+def comparison_folder():
+    """A folder under the project's outputs/compare/ (the only place the planner reads), removed after."""
+    folder = ROOT / "outputs" / "compare" / f"test-dashboard-{os.getpid()}" / "comparison"
+    yield folder
+    shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def test_planner_page_shows_a_finished_comparison(page, url, output, comparison_folder):
+    folder = comparison_folder
     assert run.main(["--config-name", "compare", "compare.scenarios=[baseline,volunteering]", "compare.replicates=2",
                      "compare.jobs=1", "city.n_agents=300", "city.n_neighbourhoods=3", "steps=3",
                      f"run.output_dir={folder}", "run.progress=off"]) == 0
     page.goto(url + "planner", timeout=FIRST_LOAD_MS)
     box = page.get_by_label("Comparison folder")
-    box.fill(str(output / "nowhere"))
-    box.press("Enter")
-    page.get_by_text(re.compile("nowhere: no such folder")).wait_for()
+    for elsewhere in (output, output / "nowhere"):  # existing or not, a folder outside is refused alike
+        box.fill(str(elsewhere))
+        box.press("Enter")
+        page.get_by_text(re.compile(f"{re.escape(str(elsewhere))}: not a comparison folder under")).wait_for()
     box.fill(str(folder))
     box.press("Enter")
     page.get_by_text("Effects at the final week (week 3)").wait_for()
