@@ -72,3 +72,21 @@ def test_parameter_tables_match_conf():
     """docs/parameters.md is regenerated from conf/ comments: `python scripts/parameter_tables.py`."""
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "parameter_tables.py"), "--check"])
     assert result.returncode == 0, "docs/parameters.md is out of date: run python scripts/parameter_tables.py"
+
+
+def test_parameter_tables_check_fails_when_a_city_preset_is_undocumented(tmp_path, monkeypatch):
+    """A preset added to conf/city/ (issue 22: a hand-kept list let one go missing) makes `--check` fail."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import parameter_tables
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    documented = (ROOT / "docs" / "parameters.md").read_text()
+    for name in parameter_tables.files():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    monkeypatch.setattr(parameter_tables, "ROOT", tmp_path)
+    assert parameter_tables.render() == documented
+    (tmp_path / "conf" / "city" / "atlantis.yaml").write_text("n_agents: 500  # a preset nobody documented\n")
+    rendered = parameter_tables.render()
+    assert rendered != documented and "## `conf/city/atlantis.yaml`" in rendered
