@@ -23,7 +23,8 @@ from bridges.model.rules.norms import disposition as norm_disposition
 from bridges.model.rules.norms import group_means
 from bridges.model.rules import people as people_rules
 from bridges.model.rules import turnover as turnover_rules
-from bridges.model.step import PUBLIC, STEP_ORDER, VIEW_RANGES, VIEWS, initial_perceptions, run_history_week, run_week
+from bridges.model.mechanisms.base import PUBLIC, VIEW_RANGES, VIEWS
+from bridges.model.step import STEP_ORDER, initial_perceptions, run_history_week, run_week
 from bridges.model.streams import Streams
 from bridges.model.ties import NETWORK, ContactBlock
 from bridges.model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey

@@ -90,3 +90,11 @@ def test_parameter_tables_check_fails_when_a_city_preset_is_undocumented(tmp_pat
     (tmp_path / "conf" / "city" / "atlantis.yaml").write_text("n_agents: 500  # a preset nobody documented\n")
     rendered = parameter_tables.render()
     assert rendered != documented and "## `conf/city/atlantis.yaml`" in rendered
+
+
+def test_observation_lists_every_declared_metric(doc):
+    from bridges.model.mechanisms import MECHANISMS
+
+    observation = doc.split("**Observation.**", 1)[1].split("\n\n", 1)[0]
+    missing = [metric for mechanism in MECHANISMS for metric in mechanism.metrics if f"`{metric}`" not in observation]
+    assert not missing, f"section 4's Observation does not list the metrics {missing}"

@@ -17,8 +17,8 @@ from bridges.model.interventions.anti_discrimination import (
     combine_cuts,
     negative_contact_cut,
     no_cut,
-    spare_negative,
 )
+from bridges.model.rules.contact import spare_negative
 from bridges.model.interventions.distress_relief import DistressReliefParams, relieve_distress
 from bridges.model.interventions.contact_setting import ContactSetting
 from bridges.model.interventions.coordination import CoordinationParams, boosted_support, coordinated
@@ -32,7 +32,7 @@ from bridges.model.interventions.information import (
 )
 from bridges.model.interventions.programme import Programme
 from bridges.model.interventions.structural import needs_recognition
-from bridges.model.step import deliver_interventions
+from bridges.model.mechanisms.programmes import deliver_interventions
 from tests.conftest import ROOT, in_one_worker, params_for
 
 pytestmark = in_one_worker(__name__)

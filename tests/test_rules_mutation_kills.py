@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from bridges.model.interventions.anti_discrimination import spare_negative
 from bridges.model.params import (BELIEFS, BelongingParams, DistressParams, EmploymentParams, FriendshipParams, NormParams,
                           QualityParams, UpdateParams, WillingnessParams)
 from bridges.model.rules import beliefs, contact, friendship, people
+from bridges.model.rules.contact import spare_negative
 from tests.conftest import params_for
 
 A = np.array

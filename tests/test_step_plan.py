@@ -1,5 +1,6 @@
-"""The week as a declared plan: every phase writes and looks up only what it declares, every declared
-write and read happens in some week, declared names exist, and each phase's time is recorded."""
+"""The week as a declared plan: every phase writes and looks up only what it declares (state, week,
+blocks, and the model attributes the mechanisms own), every declared write and read happens in some week,
+declared names exist, and each phase's time is recorded."""
 
 import re
 from dataclasses import fields
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 
 from bridges.model import BridgesModel
+from bridges.model.mechanisms import MECHANISMS
 from bridges.model.model import Week
 from bridges.model.state import State
 from bridges.model.step import ACCESS, STEP_ORDER
@@ -26,6 +28,11 @@ EVERY_TYPE = ["city.n_agents=600", "city.arriving_share=0.2", "city.n_neighbourh
               "dynamics.friendship.threshold=0.05", "dynamics.family_reunification_hazard=0.3"]
 """A small city running one intervention of every type (programme blocks exist from week 1)."""
 WHOLE = ("blocks", "interventions", "records", "survey_waves")
+CACHE = "static_index"
+"""A cache of indices of city-fixed fields (model/mechanisms/base.py `static_index`), filled on first use:
+phases declare reading it; filling it is not a write."""
+MODEL_ATTRIBUTES = tuple(name for mechanism in MECHANISMS for name in mechanism.attributes)
+"""Model attributes the mechanisms own (`model.X` in the phases' access)."""
 
 
 def copy(value):
@@ -33,6 +40,8 @@ def copy(value):
         return value.copy()
     if isinstance(value, dict):
         return {key: copy(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return tuple(copy(item) for item in value)
     return value
 
 
@@ -43,7 +52,11 @@ def same(a, b) -> bool:
         return bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f" and b.dtype.kind == "f"))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same(a[key], b[key]) for key in a)
-    return a == b
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float, str, type(None))):
+        return a == b
+    return a is b  # an object (a contact block, a sparse matrix): replaced, or kept
 
 
 def snapshot(model) -> dict:
@@ -58,6 +71,7 @@ def snapshot(model) -> dict:
         for part in (part for part in parts if part is not None):
             taken |= {("interventions", f"{i}.{type(part).__name__}.{key}"): copy(value)
                       for key, value in vars(part).items() if isinstance(value, (np.ndarray, int, float))}
+    taken |= {(f"model.{name}", ""): copy(getattr(model, name, None)) for name in MODEL_ATTRIBUTES if name != CACHE}
     taken[("records", "")] = len(model.records)
     taken[("survey_waves", "")] = len(model.survey_waves)
     return taken
@@ -96,7 +110,7 @@ def run_watched(model, phase) -> set[str]:
     model.ties = Watched(ties, "block", block_fields, looked_up)
     model.contact_blocks = lambda: [Watched(block, "block", block_fields, looked_up) for block in blocks()]
     try:
-        phase(model)
+        phase(Watched(model, "model", set(MODEL_ATTRIBUTES), looked_up))
     finally:
         model.state, model.week, model.ties = state, week, ties
         del model.contact_blocks
@@ -172,7 +186,7 @@ def test_every_declared_read_happens(phase_effects, phase):
 def test_declared_names_are_fields():
     known = ({f"state.{name}" for name in State.field_names()} | {"state.*"}
              | {f"week.{f.name}" for f in fields(Week)} | {f"block.{f.name}" for f in fields(ContactBlock)}
-             | set(WHOLE))
+             | {f"model.{name}" for name in MODEL_ATTRIBUTES} | set(WHOLE))
     for phase in STEP_ORDER:
         unknown = (reads(phase) | writes(phase)) - known
         assert not unknown, f"{phase.__name__} names unknown fields {sorted(unknown)}"

@@ -5,7 +5,8 @@ should be recognised ... throughout integration practice" (e.g. staff workshops 
 unconscious bias, a FOCUS case study). Trained receiving members working in the chosen settings have
 a lower chance of negative contact on their intergroup ties there; the size is an assumption. The
 cut on each city tie is rebuilt every week from the trainings then active (`no_cut`, the largest
-`negative_contact_cut`), and valence applies it (`spare_negative`, in the phase `judge_valence`).
+`negative_contact_cut`): the lever `block.negative_reduction`, which contact's valence applies
+(model/rules/contact.py `spare_negative`, in the phase `judge_valence`).
 """
 
 from dataclasses import dataclass, field
@@ -37,12 +38,6 @@ def negative_contact_cut(trained: np.ndarray, source: np.ndarray, target: np.nda
 def combine_cuts(current: np.ndarray, cut: np.ndarray) -> np.ndarray:
     """Several trainings on one tie: the largest cut holds (they do not add up)."""
     return np.maximum(current, cut)
-
-
-def spare_negative(p_positive: np.ndarray, negative_cut: np.ndarray) -> np.ndarray:
-    """Chance of a positive encounter when a share `negative_cut` of the negative ones is prevented
-    (and turned positive): p' = 1 - (1 - p)(1 - cut)."""
-    return 1.0 - (1.0 - p_positive) * (1.0 - negative_cut)
 
 
 class AntiDiscrimination(Effect):

@@ -116,3 +116,9 @@ def update_views(attitude: np.ndarray, anxiety: np.ndarray, trust: np.ndarray, p
     return (contact_update(attitude, positive, negative, u.attitude_step * susceptibility, k, top, 0.0),
             contact_update(anxiety, positive, negative, u.anxiety_step * susceptibility, k, 0.0, 1.0),
             contact_update(trust, positive, negative, u.trust_step * susceptibility, k, 1.0, 0.0))
+
+
+def spare_negative(p_positive: np.ndarray, negative_cut: np.ndarray) -> np.ndarray:
+    """Chance of a positive encounter when a share `negative_cut` of the negative ones is prevented
+    (and turned positive): p' = 1 - (1 - p)(1 - cut)."""
+    return 1.0 - (1.0 - p_positive) * (1.0 - negative_cut)

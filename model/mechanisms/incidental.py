@@ -1,0 +1,40 @@
+"""Incidental encounters: this week's intergroup co-presences in public space become a fresh contact block
+(`model.public`) with public space's Allport conditions.
+
+Parameters: `contact.incidental`; rules in model/rules/encounters.py.
+"""
+
+import numpy as np
+
+from bridges.model.mechanisms.base import FRESH_BLOCK_FIELDS, PUBLIC, Mechanism, Phase, static_index
+from bridges.model.rules import encounters as encounter_rules
+from bridges.model.ties import ContactBlock
+
+
+def gather_public_encounters(model) -> None:
+    """Incidental encounters: this week's intergroup co-presences in public space become a fresh contact block
+    (`model.public`) with public space's Allport conditions; none when `contact.incidental` is off."""
+    i, state = model.params.contact.incidental, model.state
+    if not i.enabled:
+        model.public = None
+        return
+    size = state.n * i.opportunities
+    source, target = encounter_rules.public_encounter_pairs(
+        state.neighbourhood, state.group, i,
+        model.streams.uniform(f"{PUBLIC}.where", model.steps, size), model.streams.uniform(f"{PUBLIC}.who", model.steps, size),
+        static_index(model, "passing", lambda: encounter_rules.passing_index(state.neighbourhood, state.group, i)))
+    model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate),
+                                    np.tile(i.conditions(), (len(source), 1)))
+
+
+MECHANISM = Mechanism(
+    name="incidental",
+    params=("contact.incidental",),
+    attributes=("public",),
+    phases=(
+        Phase(
+            gather_public_encounters,
+            reads=("state.neighbourhood", "state.group", "model.static_index"),
+            writes=("blocks", *FRESH_BLOCK_FIELDS, "model.public")),
+    ),
+)

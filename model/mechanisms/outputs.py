@@ -1,0 +1,35 @@
+"""Outputs: the weekly metrics per group (model/metrics.py) and, in survey weeks, the virtual survey
+(model/survey.py).
+
+Parameters: `survey`.
+"""
+
+from bridges.model.mechanisms.base import Mechanism, Phase
+
+
+def record(model) -> None:
+    """Append this week's metrics per group to the model's tidy records."""
+    model.record_metrics(with_contact=True)
+
+
+def survey(model) -> None:
+    """Field the virtual survey if this is a survey week."""
+    model.field_survey_if_due()
+
+
+MECHANISM = Mechanism(
+    name="outputs",
+    params=("survey",),
+    phases=(
+        Phase(
+            record,
+            reads=("state.*", "week.positive", "week.negative"),
+            writes=("records",),
+            history=False),
+        Phase(
+            survey,
+            reads=("state.*",),
+            writes=("survey_waves",),
+            history=False),
+    ),
+)

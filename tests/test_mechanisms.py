@@ -1,0 +1,89 @@
+"""The mechanism modules (model/mechanisms/) are the one list the week is made of: every state field,
+model attribute and metric has exactly one owner among them, both engines run every registered phase,
+and only the programmes mechanism reaches into the interventions."""
+
+import ast
+import inspect
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bridges.model import BridgesModel
+from bridges.model.mechanisms import MECHANISMS, PHASES
+from bridges.model.mechanisms.base import Each
+from bridges.model.metrics import group_metrics
+from bridges.model.state import State
+from bridges.model.step import ACCESS, STEP_ORDER
+from tests.conftest import SMALL_CITY, params_for
+
+MECHANISM_FOLDER = Path(__file__).resolve().parents[1] / "model" / "mechanisms"
+
+
+def owners(attribute: str) -> Counter:
+    return Counter(name for mechanism in MECHANISMS for name in attribute_names(mechanism, attribute))
+
+
+def attribute_names(mechanism, attribute: str) -> list[str]:
+    values = getattr(mechanism, attribute)
+    return [value.name if hasattr(value, "name") else value for value in values]
+
+
+def test_every_state_field_has_one_owner_with_its_dtype(small_params):
+    owned = owners("state")
+    assert sorted(owned) == sorted(State.field_names()), "state fields without an owner, or owned but not in State"
+    assert all(count == 1 for count in owned.values()), {name: n for name, n in owned.items() if n > 1}
+    model = BridgesModel(small_params)
+    for mechanism in MECHANISMS:
+        for var in mechanism.state:
+            assert getattr(model.state, var.name).dtype == var.dtype, f"{mechanism.name} declares {var}"
+
+
+def test_every_model_attribute_a_phase_names_has_one_owner():
+    owned = owners("attributes")
+    assert all(count == 1 for count in owned.values()), {name: n for name, n in owned.items() if n > 1}
+    named = {name.removeprefix("model.") for access in ACCESS.values() for name in (*access.reads, *access.writes)
+             if name.startswith("model.")}
+    assert named <= set(owned), f"phases name model attributes no mechanism owns: {sorted(named - set(owned))}"
+
+
+def test_every_metric_has_one_owner(small_params):
+    model = BridgesModel(small_params)
+    model.step()
+    recorded = {metric for _, metric, _ in group_metrics(model.state, model.week)}
+    owned = owners("metrics")
+    assert set(owned) == recorded, f"undeclared: {sorted(recorded - set(owned))}, never recorded: {sorted(set(owned) - recorded)}"
+    assert all(count == 1 for count in owned.values())
+
+
+def test_step_order_and_access_come_from_the_mechanisms():
+    assert STEP_ORDER == tuple(phase.run for mechanism in MECHANISMS for phase in mechanism.phases)
+    assert list(ACCESS) == [phase.name for phase in PHASES]
+    assert len(set(ACCESS)) == len(PHASES), "two phases share a name"
+
+
+@pytest.mark.parametrize("engine", ["vectorised", "agents"])
+def test_each_engine_runs_every_registered_phase(engine):
+    """A phase missing from an engine's week leaves its time at zero (issue 22: an attitude mechanism added
+    to one engine only passed the engine-agreement test at a small effect size)."""
+    model = BridgesModel(params_for(*SMALL_CITY, "city.n_agents=200", "steps=1"), engine=engine)
+    for phase in PHASES:
+        model.phase_seconds[phase.name] = 0.0
+    model.step()
+    ran = [name for name, seconds in model.phase_seconds.items() if seconds > 0.0]
+    assert ran == [phase.name for phase in PHASES]
+
+
+def test_per_resident_steps_take_a_resident():
+    for phase in PHASES:
+        for part in phase.agents:
+            first = next(iter(inspect.signature(part.method if isinstance(part, Each) else part).parameters))
+            assert first == ("resident" if isinstance(part, Each) else "model"), f"{phase.name}: {part}"
+
+
+def test_only_the_programmes_mechanism_imports_an_intervention():
+    for path in MECHANISM_FOLDER.glob("*.py"):
+        imported = {node.module for node in ast.walk(ast.parse(path.read_text()))
+                    if isinstance(node, ast.ImportFrom) and node.module}
+        reaching = {module for module in imported if module.startswith("bridges.model.interventions")}
+        assert not reaching or path.stem == "programmes", f"{path.name} imports {sorted(reaching)}"
