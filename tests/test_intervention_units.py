@@ -404,8 +404,8 @@ def test_effect_kind_missing_or_unknown_is_named_with_the_known_ones():
     assert str(error.value) == "interventions.p.effect.kind: missing value"
     with pytest.raises(InputError) as error:
         make_effect("p", {"kind": "magic"})
-    assert str(error.value) == ("interventions.p.effect.kind: unknown effect 'magic' (known: contact_setting, "
-                                "distress_relief, information, structural, anti_discrimination, coordination)")
+    assert str(error.value) == ("interventions.p.effect.kind: unknown effect 'magic' (known: anti_discrimination, "
+                                "contact_setting, distress_relief, information, structural, coordination)")
 
 
 def test_the_week_after_its_end_a_programme_applies_its_effect_to_nobody():

@@ -87,3 +87,14 @@ def test_only_the_programmes_mechanism_imports_an_intervention():
                     if isinstance(node, ast.ImportFrom) and node.module}
         reaching = {module for module in imported if module.startswith("bridges.model.interventions")}
         assert not reaching or path.stem == "programmes", f"{path.name} imports {sorted(reaching)}"
+
+
+def test_an_effect_reaches_only_its_declared_levers(small_params):
+    """The intervention that wrote `state.belonging` undeclared (issue 22) now fails on its first write."""
+    from bridges.model.interventions.programme import EFFECTS
+
+    effect = EFFECTS["distress_relief"]("relief", {"distress_reduction": 0.1})
+    model = BridgesModel(small_params)
+    assert effect.lever(model, "state.distress") is model.state.distress
+    with pytest.raises(RuntimeError, match="changes state.belonging without declaring it"):
+        effect.lever(model, "state.belonging")

@@ -14,16 +14,16 @@ from bridges.model.model import Week
 from bridges.model.state import State
 from bridges.model.step import ACCESS, STEP_ORDER
 from bridges.model.ties import ContactBlock
-from tests.conftest import in_one_worker, params_for
+from tests.conftest import ROOT, in_one_worker, params_for
 
 pytestmark = in_one_worker(__name__)
 
-EVERY_TYPE = ["city.n_agents=600", "city.arriving_share=0.2", "city.n_neighbourhoods=6", "steps=10", "scenario=focus_approach",
-              "+intervention@interventions.information=information",
-              "+intervention@interventions.structural=structural",
-              "+intervention@interventions.anti_discrimination=anti_discrimination",
+TYPES = sorted(path.stem for path in (ROOT / "conf" / "intervention").glob("*.yaml"))
+"""Every intervention type in conf/intervention/: a new type joins the week below without an edit here."""
+EVERY_TYPE = ["city.n_agents=600", "city.arriving_share=0.2", "city.n_neighbourhoods=6", "steps=10",
+              *[f"+intervention@interventions.every_{kind}={kind}" for kind in TYPES],
               # make every lever and friendships act within ten weeks, so every declared write happens
-              *[f"interventions.structural.effect.{lever}=0.5"
+              *[f"interventions.every_structural.effect.{lever}=0.5"
                 for lever in ("legal_hazard", "recognition_hazard", "course_uptake", "family_hazard")],
               "dynamics.friendship.threshold=0.05", "dynamics.family_reunification_hazard=0.3"]
 """A small city running one intervention of every type (programme blocks exist from week 1)."""

@@ -41,7 +41,9 @@ def combine_cuts(current: np.ndarray, cut: np.ndarray) -> np.ndarray:
 
 
 class AntiDiscrimination(Effect):
+    kind = "anti_discrimination"
     Params = AntiDiscriminationParams
+    levers = ("block.negative_reduction",)
 
     def check(self, params) -> None:
         unknown = [layer for layer in self.params.layers if layer not in params.city.layers]
@@ -54,4 +56,5 @@ class AntiDiscrimination(Effect):
         names = model.city.network.layer_names
         in_setting = np.isin(block.layer, [names.index(layer) for layer in self.params.layers])
         cut = negative_contact_cut(enrolled, block.source, block.target, in_setting, self.params)
-        block.negative_reduction[:] = combine_cuts(block.negative_reduction, cut)
+        reduction = self.lever(model, "block.negative_reduction")
+        reduction[:] = combine_cuts(reduction, cut)

@@ -51,7 +51,9 @@ def set_live(block: ContactBlock, enrolled: np.ndarray, session: bool, setting: 
 
 
 class ContactSetting(Effect):
+    kind = "contact_setting"
     Params = SettingParams
+    levers = ("blocks", "block.live", "block.rate")  # its own block's (set_live), not the city's ties
     needs_pairs = True
 
     def __init__(self, *args, **kwargs):

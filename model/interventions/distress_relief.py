@@ -25,8 +25,11 @@ def relieve_distress(distress: np.ndarray, treated: np.ndarray, p: DistressRelie
 
 
 class DistressRelief(Effect):
+    kind = "distress_relief"
     Params = DistressReliefParams
+    levers = ("state.distress",)
 
     def apply(self, model, enrolled: np.ndarray, session: bool) -> None:
         if session:
-            model.state.distress[:] = relieve_distress(model.state.distress, enrolled, self.params)
+            distress = self.lever(model, "state.distress")
+            distress[:] = relieve_distress(distress, enrolled, self.params)

@@ -44,7 +44,9 @@ def correct_beliefs(beliefs: np.ndarray, truth: np.ndarray, exposed: np.ndarray,
 
 
 class Information(Effect):
+    kind = "information"
     Params = InformationParams
+    levers = tuple(f"state.belief_{topic}" for topic in BELIEFS)
 
     def apply(self, model, enrolled: np.ndarray, session: bool) -> None:
         if not session:
@@ -58,4 +60,4 @@ class Information(Effect):
         corrected = correct_beliefs(beliefs, true_shares(state.group, state.education, state.employed), exposed,
                                     has_contact, self.params)
         for column, topic in enumerate(BELIEFS):
-            state.belief(topic)[exposed] = corrected[exposed, column]
+            self.lever(model, f"state.belief_{topic}")[exposed] = corrected[exposed, column]

@@ -5,28 +5,30 @@ per kind) what taking part does; the cost account what it costs. Any effect ride
 except that an effect acting on pairs (a contact setting) needs a delivery that brings people together.
 """
 
+import importlib
+import pkgutil
+from pathlib import Path
+
 import numpy as np
 
 from bridges.model.errors import InputError
-from bridges.model.interventions.anti_discrimination import AntiDiscrimination
-from bridges.model.interventions.contact_setting import ContactSetting
 from bridges.model.interventions.coordination import KIND as COORDINATION
 from bridges.model.interventions.cost import CostAccount
 from bridges.model.interventions.delivery import make_delivery
-from bridges.model.interventions.distress_relief import DistressRelief
 from bridges.model.interventions.effect import Effect
-from bridges.model.interventions.information import Information
-from bridges.model.interventions.structural import StructuralLevers
 from bridges.model.params import InterventionParams
 from bridges.model.ties import ContactBlock
 
-EFFECTS: dict[str, type[Effect]] = {
-    "contact_setting": ContactSetting,
-    "distress_relief": DistressRelief,
-    "information": Information,
-    "structural": StructuralLevers,
-    "anti_discrimination": AntiDiscrimination,
-}
+
+def discover_effects() -> dict[str, type[Effect]]:
+    """Every effect in model/interventions/ (an `Effect` with a `kind`) by kind, in order of kind: each
+    module of the folder is imported, so a new intervention type is one file there (and its YAML)."""
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        importlib.import_module(f"{__package__}.{module.name}")
+    return dict(sorted((effect.kind, effect) for effect in Effect.__subclasses__() if effect.kind))
+
+
+EFFECTS = discover_effects()
 """Effects by the name used in `effect.kind` (`coordination` makes a partnership instead)."""
 
 

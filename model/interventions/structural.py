@@ -34,17 +34,19 @@ def needs_recognition(education: np.ndarray) -> np.ndarray:
 
 
 class StructuralLevers(Effect):
+    kind = "structural"
     Params = StructuralParams
+    levers = ("state.legal_pending", "state.family_pending", "state.qualification_recognised", "state.studying")
 
     def apply(self, model, enrolled: np.ndarray, session: bool) -> None:
         if not session:
             return
-        state, e, reached = model.state, self.params, enrolled
-        draw = lambda lever: model.streams.uniform(self.stream(lever), model.steps, state.n)  # noqa: E731
-        state.legal_pending[:] = lift_barrier(state.legal_pending, reached, draw("legal"), e.legal_hazard)
-        state.family_pending[:] = lift_barrier(state.family_pending, reached, draw("family"), e.family_hazard)
-        qualified = needs_recognition(state.education)
-        unrecognised = lift_barrier(qualified & ~state.qualification_recognised, reached, draw("recognition"),
-                                    e.recognition_hazard)
-        state.qualification_recognised[:] = ~unrecognised | ~qualified | state.qualification_recognised
-        state.studying[:] = ~lift_barrier(~state.studying, reached, draw("courses"), e.course_uptake)
+        e, reached, n = self.params, enrolled, model.state.n
+        legal, family, recognised, studying = (self.lever(model, name) for name in self.levers)
+        draw = lambda lever: model.streams.uniform(self.stream(lever), model.steps, n)  # noqa: E731
+        legal[:] = lift_barrier(legal, reached, draw("legal"), e.legal_hazard)
+        family[:] = lift_barrier(family, reached, draw("family"), e.family_hazard)
+        qualified = needs_recognition(model.state.education)
+        unrecognised = lift_barrier(qualified & ~recognised, reached, draw("recognition"), e.recognition_hazard)
+        recognised[:] = ~unrecognised | ~qualified | recognised
+        studying[:] = ~lift_barrier(~studying, reached, draw("courses"), e.course_uptake)

@@ -1,13 +1,18 @@
 """Programmes: each intervention of the scenario enrols, loses drop-outs, applies its effect and counts its
-cost (model/interventions/). Effects act through the levers this phase declares: the state they may
-write, the programme blocks they add, and the per-tie `block.negative_reduction` that contact's valence
-reads (reset here every week, then raised by any anti-discrimination training active this week).
+cost (model/interventions/). Effects act only through their declared levers (`Effect.levers`: the state
+they may change, the programme blocks they add), and this phase writes their union; the per-tie
+`block.negative_reduction` that contact's valence reads is reset here every week, then raised by any
+anti-discrimination training active this week.
 
 Parameters: `interventions.<name>` (conf/intervention/).
 """
 
 from bridges.model.interventions import anti_discrimination
-from bridges.model.mechanisms.base import BELIEF_FIELDS, Mechanism, Phase
+from bridges.model.interventions.programme import EFFECTS
+from bridges.model.mechanisms.base import Mechanism, Phase
+
+LEVERS = tuple(sorted({lever for effect in EFFECTS.values() for lever in effect.levers}))
+"""What any effect may change: the union of every effect's levers."""
 
 
 def deliver_interventions(model) -> None:
@@ -24,8 +29,6 @@ MECHANISM = Mechanism(
         Phase(
             deliver_interventions,
             reads=("state.*", "block.layer", "block.source", "block.target"),
-            writes=("interventions", "blocks", "block.live", "block.rate", "block.negative_reduction", "state.distress",
-                    *BELIEF_FIELDS, "state.legal_pending", "state.family_pending", "state.qualification_recognised",
-                    "state.studying")),
+            writes=("interventions", "block.negative_reduction", *LEVERS)),
     ),
 )
