@@ -98,3 +98,11 @@ def test_an_effect_reaches_only_its_declared_levers(small_params):
     assert effect.lever(model, "state.distress") is model.state.distress
     with pytest.raises(RuntimeError, match="changes state.belonging without declaring it"):
         effect.lever(model, "state.belonging")
+
+
+def test_no_core_module_is_over_500_lines():
+    """A module a contributor must read whole stays readable (issue 22: params.py had 786 lines)."""
+    core = MECHANISM_FOLDER.parent
+    long = {str(path.relative_to(core)): n for path in core.rglob("*.py")
+            if (n := len(path.read_text().splitlines())) > 500}
+    assert not long, f"split these modules: {long}"
