@@ -77,7 +77,7 @@ def _range_rows(cls, prefix: str):
 
 
 def ranges() -> list[str]:
-    """The allowed range of every numeric parameter, from model/params.py (and each intervention
+    """The allowed range of every numeric parameter, from the parameter dataclasses (and each intervention
     type's effect parameters)."""
     sys.path.insert(0, str(ROOT))
     from bridges.model.interventions.coordination import KIND as COORDINATION
@@ -86,7 +86,7 @@ def ranges() -> list[str]:
     from bridges.model.params import Params
 
     lines = ["## Allowed ranges", "",
-             "Generated from the field metadata in `model/params.py` and `model/interventions/`: every number must be",
+             "Generated from the field metadata in `model/params*.py` and `model/interventions/`: every number must be",
              "finite and inside its range; a value outside gets one error line naming the key.", "",
              "| key | range and unit | why the upper bound |", "|---|---|---|"]
     rows = list(_range_rows(Params, ""))
