@@ -39,8 +39,8 @@ browser:
 baseline: $(STAMP)
 	$(VENV)/bin/python -m pytest -q tests/test_golden.py --regen-all
 
-# Mutation testing (docs/mutation.md): mutmut over model/rules/, model/step.py and model/interventions/,
-# then a report in outputs/mutation/report.md. Not part of `make test`: 1-3 hours on 2 shared cores
+# Mutation testing (docs/mutation.md): mutmut over model/rules/, model/step.py, model/mechanisms/ and
+# model/interventions/, then a report in outputs/mutation/report.md. Not part of `make test`: 1-3 hours on 2 shared cores
 # (docs/mutation.md: how to check a seeded sample instead).
 # mutmut rather than cosmic-ray: it records which tests call each function and runs a mutant only against
 # those, fastest first, stopping at the first failure (-x), in workers forked from one warmed-up process;

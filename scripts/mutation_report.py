@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TREE = ROOT / "build" / "mutation"
 """Where `make mutation` runs mutmut: bridges/model/... there is model/... here."""
 EQUIVALENT = ROOT / "tests" / "mutation_equivalent.yaml"
-MUTATED = ("bridges/model/rules/*.py", "bridges/model/step.py", "bridges/model/interventions/*.py")
+MUTATED = ("bridges/model/rules/*.py", "bridges/model/step.py", "bridges/model/mechanisms/*.py",
+           "bridges/model/interventions/*.py")
 """The files `make mutation` mutates (pyproject.toml [tool.mutmut] only_mutate)."""
 TARGET = 0.85
 SNAPSHOT = ROOT / "docs" / "mutation.md"
@@ -53,8 +54,8 @@ cannot change behaviour, an entry with its one-line reason in tests/mutation_equ
   `MUTANT_UNDER_TEST=bridges.model.rules.contact.x_pair_mean__mutmut_2` (0.5 -> 1.5) the golden test fails
   at mutants/bridges/model/rules/contact.py ("week 1, group all, metric attitude_mean moved first"), and
   passes with no mutant.
-- The phases of model/step.py are mutated too: they declare what they read and write in a table next to
-  STEP_ORDER (`ACCESS`), not in a decorator (mutmut leaves decorated functions alone).
+- The phases in model/mechanisms/ are mutated too: each declares what it reads and writes in its module's
+  `MECHANISM` (data next to the function), not in a decorator (mutmut leaves decorated functions alone).
 - Tests written to kill mutants: tests/test_rules_mutation_kills.py (exact values of every rule) and
   tests/test_intervention_units.py (effects, delivery helpers, coordination, cost, and a few whole-model
   checks of what the golden city is too small to show), tests/test_step_timing.py (the phase profile),

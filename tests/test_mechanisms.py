@@ -106,3 +106,12 @@ def test_no_core_module_is_over_500_lines():
     long = {str(path.relative_to(core)): n for path in core.rglob("*.py")
             if (n := len(path.read_text().splitlines())) > 500}
     assert not long, f"split these modules: {long}"
+
+
+def test_every_declared_parameter_key_exists(small_params):
+    for mechanism in MECHANISMS:
+        for key in mechanism.params:
+            value = small_params
+            for part in key.split("."):
+                assert hasattr(value, part), f"{mechanism.name} declares parameters {key!r}, not a key of Params"
+                value = getattr(value, part)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bridges.model import BridgesModel
-from bridges.model import step
+from bridges.model.mechanisms import livelihoods, threat as threat_mechanism
 from bridges.model.rules import encounters, negativity, norms
 from bridges.model.state import ARRIVING, RECEIVING
 from tests.conftest import params_for
@@ -130,14 +130,14 @@ def test_a_pending_asylum_decision_lowers_the_job_finding_hazard():
     state.legal_pending[:] = np.arange(state.n) % 2 == 0
     model.job_finding_rate = 1.0
     model.week.positive, model.week.negative = (np.zeros(state.n, dtype=np.int64) for _ in range(2))
-    step.update_livelihoods(model)
+    livelihoods.update_livelihoods(model)
     assert state.legal_pending.any() and not state.legal_pending.all()
     np.testing.assert_array_equal(state.employed, ~state.legal_pending)
 
 
 def test_current_threat_is_a_float_nan_for_arriving_members():
     model = BridgesModel(tiny_params())
-    threat = step.current_threat(model)
+    threat = threat_mechanism.current_threat(model)
     assert threat.dtype == float
     np.testing.assert_array_equal(np.isnan(threat), model.state.group == ARRIVING)
     assert (model.state.group == RECEIVING).any()
