@@ -11,7 +11,7 @@ import pytest
 
 from bridges.model import BridgesModel
 from bridges.model.mechanisms import MECHANISMS, PHASES
-from bridges.model.mechanisms.base import Each
+from bridges.model.mechanisms.base import Each, Rows
 from bridges.model.metrics import group_metrics
 from bridges.model.state import State
 from bridges.model.step import ACCESS, STEP_ORDER
@@ -74,9 +74,12 @@ def test_each_engine_runs_every_registered_phase(engine):
     assert ran == [phase.name for phase in PHASES]
 
 
-def test_per_resident_steps_take_a_resident():
+def test_per_resident_steps_take_a_resident_and_rows_are_the_phase_itself():
     for phase in PHASES:
         for part in phase.agents:
+            if isinstance(part, Rows):
+                assert part.phase is phase.run and list(inspect.signature(part.phase).parameters) == ["model", "who"]
+                continue
             first = next(iter(inspect.signature(part.method if isinstance(part, Each) else part).parameters))
             assert first == ("resident" if isinstance(part, Each) else "model"), f"{phase.name}: {part}"
 

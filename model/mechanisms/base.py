@@ -7,8 +7,9 @@ A mechanism module (one file in model/mechanisms/) holds everything one mechanis
   its phases in order, its week-0 start and the weekly metrics it contributes;
 - each phase as a plain function of the model over all residents (the vectorised engine), and, when the
   agents engine runs it resident by resident, its per-resident steps (`Each(function of a resident)`,
-  run by `AgentSet.shuffle_do`, after any whole-model preparation). A phase without per-resident steps
-  runs as the same whole-model function in both engines.
+  run by `AgentSet.shuffle_do`, after any whole-model preparation). A phase written once over an index set
+  (`phase(model, who=ALL)`) runs in the agents engine as `Rows(phase)`: over each resident's own row. A
+  phase without per-resident steps runs as the same whole-model function in both engines.
 
 The declarations are data next to plain functions rather than decorators, so that mutmut (which skips
 decorated functions) still mutates the phase bodies. model/mechanisms/__init__.py lists the modules in
@@ -38,6 +39,10 @@ VIEW_RANGES = {"attitude": (0.0, THERMOMETER_MAX), "anxiety": (0.0, 1.0), "trust
 """Each view's scale."""
 
 
+ALL = slice(None)
+"""Every resident's row: the index set a phase written over rows (`Rows`) runs over in the vectorised week."""
+
+
 class Access(NamedTuple):
     """What a phase reads and writes, by name (model/step.py's docstring lists the vocabulary)."""
 
@@ -49,6 +54,14 @@ class Each(NamedTuple):
     """A per-resident step of the agents engine: `method(resident)` for every resident, in random order."""
 
     method: Callable
+
+
+class Rows(NamedTuple):
+    """A phase written once over an index set, `phase(model, who)`: the vectorised engine runs it over every
+    resident (`who` = all rows), the agents engine over each resident's own row in random order, so the
+    engines run the same code."""
+
+    phase: Callable
 
 
 @dataclass(frozen=True)
