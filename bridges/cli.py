@@ -9,6 +9,7 @@ compare scenarios, or sweep parameters, and write a run folder.
         compare.variants.vol_low=[volunteering,interventions.volunteering.delivery.coverage=0.01]
     python run.py --config-name calibrate calibration.data=survey.csv calibration.site=germany
     python run.py --config-name sensitivity sensitivity.study=default   # Morris screening (conf/sensitivity/)
+    python run.py --config-name design design.study=germany_three_levers  # design search (conf/design/)
     python run.py -m city.arriving_share=0.02,0.1 scenario=baseline,volunteering   # a sweep (Hydra multirun)
     python run.py aggregate outputs/sweeps/<id>     # a sweep's runs in one table, with plots
     python run.py --help                            # config groups and options
@@ -240,6 +241,10 @@ def dispatch(argv: list[str]) -> tuple[Path, list[str]] | None:
         from bridges.scenarios.sensitivity import sensitivity_cli
 
         return sensitivity_cli(plain, overrides)
+    if "design" in plain:
+        from bridges.scenarios.design_report import design_cli
+
+        return design_cli(plain, overrides)
     if "calibration" in plain:
         from bridges.calibration.cli import calibrate
 
