@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from bridges.model.config import compose_config, config_groups, group_file, model_params, to_plain, whole_number
+from bridges.model.config import CONF_DIR, compose_config, config_groups, group_file, model_params, to_plain, whole_number
 from bridges.model.errors import InputError
 from bridges.model.params import GROUPS, LAST_WEEK, MAX_COST, MAX_SEED
 
@@ -241,8 +241,12 @@ def _robustness(spec: dict, outcomes: tuple[Outcome, ...], where: str) -> dict:
     if rob["rule"] not in RULES:
         raise InputError(f"{where}.rule: must be minimax or percentile, got {rob['rule']!r}")
     posterior = rob["posterior"]
-    if posterior is not None and not (isinstance(posterior, str) and Path(posterior).is_file()):
-        raise InputError(f"{where}.posterior: {posterior!r} is not a posterior.parquet file")
+    if posterior is not None:
+        found = [p for p in (Path(str(posterior)), CONF_DIR.parent / str(posterior)) if p.is_file()]
+        if not isinstance(posterior, str) or not found:
+            raise InputError(f"{where}.posterior: {posterior!r} is not a posterior.parquet file (a path from the "
+                             f"working folder or the checkout)")
+        rob["posterior"] = str(found[0])
     ranges = rob["ranges"] or {}
     if not isinstance(ranges, dict):
         raise InputError(f"{where}.ranges: must map names to {{key, low, high, unit, meaning, source}}")

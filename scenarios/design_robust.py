@@ -61,10 +61,10 @@ def make_worlds(study: Study, shared: list[str], seed: int) -> list[World]:
             drawn = apply_parameters(plain, draw, posterior) if posterior else plain
             settings = [f"city={preset}"] if preset else []
             for parameter in posterior:
-                settings += [f"{'.'.join(path)}={_get(drawn, path)!r}"
+                settings += [f"{'.'.join(path)}={float(_get(drawn, path))!r}"
                              for path in matching_paths(drawn, parameter.key.split("."))]
             for name, spec in study.robustness["ranges"].items():
-                settings += [f"{'.'.join(path)}={draw[name]!r}" for path in matching_paths(plain, spec["key"].split("."))]
+                settings += [f"{'.'.join(path)}={float(draw[name])!r}" for path in matching_paths(plain, spec["key"].split("."))]
             values = {**draw, **({"preset": preset} if len(presets) > 1 else {})}
             worlds.append(World(f"{preset or 'site'}-{index}", tuple(settings), values))
     return worlds
