@@ -259,6 +259,8 @@ def stopped_note(argv: list[str]) -> str:
     """What a stopped command leaves: a sweep keeps its complete runs (rerunning it finishes the rest)."""
     if any(arg in MULTIRUN_FLAGS for arg in argv):
         return "complete runs of the sweep are kept; rerun the same command to finish it"
+    if "design" in argv or "--config-name=design" in argv:
+        return "the design study's complete evaluations and runs are kept; rerun the same command to resume it"
     return "nothing written"
 
 

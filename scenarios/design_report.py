@@ -121,8 +121,8 @@ def design_cli(plain: dict, overrides: list[str], progress=print) -> tuple[Path,
         chosen_front = spread(front, study.robustness["candidates"])
         worlds = make_worlds(study, [*study.base, *shared], plain["seed"])
         progress(f"design robustness: {len(chosen_front)} candidates in {len(worlds)} worlds")
-        evaluate(ctx, store, [{lever.name: row[lever.name] for lever in study.levers}
-                              for _, row in chosen_front.iterrows()], worlds, study.robustness["replicates"])
+        evaluate(ctx, store, [json.loads(key) for key in chosen_front.candidate], worlds,
+                 study.robustness["replicates"])
         robust = robustness(study, store.table(), chosen_front, worlds, plain["seed"])
     seconds = time.perf_counter() - start
     table = store.table()
@@ -204,12 +204,10 @@ def plot_regret(regret: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
-def recommendation(study: Study, front: pd.DataFrame, robust) -> list[str]:
-    """The recommended design and how sure, in a few sentences."""
-    if front.empty:
-        return ["No candidate met every constraint: loosen a constraint or widen the levers."]
+def recommendation(study: Study, front: pd.DataFrame, robust: dict | None) -> list[str]:
+    """The recommended design and how sure, in a few sentences (robust is None when the front is empty)."""
     if not robust:
-        return [f"Best on {front.columns[0]}: {describe(study, front.iloc[0])}."]
+        return ["No candidate met every constraint: loosen a constraint or widen the levers."]
     choice, rob = robust["choice"].iloc[0], study.robustness
     row = front.set_index("candidate").loc[robust["chosen"]]
     rule = "the smallest largest regret" if rob["rule"] == "minimax" else f"the smallest {rob['percentile']:g}th-percentile regret"
