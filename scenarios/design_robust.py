@@ -56,7 +56,9 @@ def make_worlds(study: Study, shared: list[str], seed: int) -> list[World]:
     worlds = []
     for preset in presets:
         overrides = with_choice(shared, "city", preset) if preset else list(shared)
-        plain = to_plain(compose_config(overrides))
+        # a posterior's scale multiplies the preset's own values, not a calibrated set's (which the
+        # draw replaces: a calibrated file holds the same parameters)
+        plain = to_plain(compose_config([o for o in overrides if o.lstrip("+~").split("=", 1)[0] != "calibrated"]))
         for index, draw in enumerate(draws):
             drawn = apply_parameters(plain, draw, posterior) if posterior else plain
             settings = [f"city={preset}"] if preset else []

@@ -198,7 +198,7 @@ def test_worlds_cross_presets_with_draws_and_scale_the_posterior_keys(tmp_path):
         "robustness.presets": ["germany", "jordan"],
         "robustness.ranges": {"negativity": {"key": "contact.update.negativity_weight", "low": 1, "high": 3,
                                              "unit": "ratio", "meaning": "m", "source": "s"}}}))
-    worlds = make_worlds(study, list(study.base), seed=0)
+    worlds = make_worlds(study, [*study.base, "+calibrated=germany"], seed=0)  # the scale ignores the calibrated set
     assert [w.id for w in worlds] == ["germany-0", "germany-1", "jordan-0", "jordan-1"]
     jordan = to_plain(compose_config(["city=jordan"]))
     settings = dict(o.split("=", 1) for o in worlds[2].overrides)
