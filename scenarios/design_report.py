@@ -116,9 +116,11 @@ def design_cli(plain: dict, overrides: list[str], progress=print) -> tuple[Path,
     search_seconds = time.perf_counter() - start
     summary = candidate_summary(study, store.table())
     front = pareto_front(study, summary)
+    # a design that enrols nobody (its share spent on fixed costs) is on the front only for its low cost
+    enrolling = front[front.participants > 0] if len(front) else front
     robust = None
-    if not front.empty:
-        chosen_front = spread(front, study.robustness["candidates"])
+    if len(enrolling):
+        chosen_front = spread(enrolling, study.robustness["candidates"])
         worlds = make_worlds(study, [*study.base, *shared], plain["seed"])
         progress(f"design robustness: {len(chosen_front)} candidates in {len(worlds)} worlds")
         evaluate(ctx, store, [json.loads(key) for key in chosen_front.candidate], worlds,
@@ -205,9 +207,10 @@ def plot_regret(regret: pd.DataFrame, path: Path) -> None:
 
 
 def recommendation(study: Study, front: pd.DataFrame, robust: dict | None) -> list[str]:
-    """The recommended design and how sure, in a few sentences (robust is None when the front is empty)."""
+    """The recommended design and how sure, in a few sentences (robust is None when no design on the front
+    enrols anyone)."""
     if not robust:
-        return ["No candidate met every constraint: loosen a constraint or widen the levers."]
+        return ["No candidate that enrols anyone met every constraint: loosen a constraint or widen the levers."]
     choice, rob = robust["choice"].iloc[0], study.robustness
     row = front.set_index("candidate").loc[robust["chosen"]]
     rule = "the smallest largest regret" if rob["rule"] == "minimax" else f"the smallest {rob['percentile']:g}th-percentile regret"

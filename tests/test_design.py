@@ -207,3 +207,11 @@ def test_worlds_cross_presets_with_draws_and_scale_the_posterior_keys(tmp_path):
     assert 1 <= float(settings["contact.update.negativity_weight"]) <= 3
     assert worlds[2].values["preset"] == "jordan" and worlds[2].values["contact_rate_scale"] == 2.0
     assert worlds[0].values["negativity"] == worlds[2].values["negativity"]  # the same draws in every preset
+
+
+def test_the_front_is_spread_to_the_asked_number_of_designs_keeping_its_ends():
+    from bridges.scenarios.design_report import spread
+
+    front = pd.DataFrame({"candidate": list("abcdefg")})
+    assert spread(front, 3).candidate.tolist() == ["a", "d", "g"]
+    assert spread(front, 10).candidate.tolist() == list("abcdefg")
