@@ -231,7 +231,14 @@ def _sampler(study: Study, seed: int):
 
     kind = study.search["sampler"]
     if kind == "grid":
-        return optuna.samplers.GridSampler({lever.name: lever_values(lever) for lever in study.levers}, seed=seed)
+        class AskAndTellGrid(optuna.samplers.GridSampler):
+            """Optuna's grid sampler without its end-of-grid stop, which only an optimize() loop may call
+            (the search counts its own trials)."""
+
+            def after_trial(self, study, trial, state, values) -> None:
+                return None
+
+        return AskAndTellGrid({lever.name: lever_values(lever) for lever in study.levers}, seed=seed)
     if kind == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if kind == "tpe":
