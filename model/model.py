@@ -22,7 +22,7 @@ from bridges.model.rules.norms import disposition as norm_disposition
 from bridges.model.rules.norms import group_mean
 from bridges.model.rules import people as people_rules
 from bridges.model.rules import turnover as turnover_rules
-from bridges.model.step import STEP_ORDER, VIEW_RANGES, VIEWS, initial_perceptions, run_history_week, run_week
+from bridges.model.step import PUBLIC, STEP_ORDER, VIEW_RANGES, VIEWS, initial_perceptions, run_history_week, run_week
 from bridges.model.streams import Streams
 from bridges.model.ties import NETWORK, ContactBlock
 from bridges.model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
@@ -301,7 +301,8 @@ class BridgesModel(mesa.Model):
 
     def tally_settings(self) -> None:
         """Add this week's intergroup encounters and their positive and negative experiences (both sides
-        counted) to each setting: a city layer, or a programme's meetings."""
+        counted) to each setting: a city layer, a programme's meetings, or incidental encounters in public
+        space (kind "public")."""
         names = self.city.network.layer_names
         for block in self.contact_blocks():
             if block.encounters is None:
@@ -309,7 +310,8 @@ class BridgesModel(mesa.Model):
             counts = [block.encounters, block.positive["source"] + block.positive["target"],
                       block.negative["source"] + block.negative["target"]]
             if block.layer is None:
-                keyed = {("programme", block.name): np.array([c.sum() for c in counts], dtype=np.int64)}
+                kind = "public" if block.name == PUBLIC else "programme"
+                keyed = {(kind, block.name): np.array([c.sum() for c in counts], dtype=np.int64)}
             else:
                 per_layer = np.array([np.bincount(block.layer, weights=c, minlength=len(names)) for c in counts])
                 keyed = {("layer", name): per_layer[:, code].astype(np.int64) for code, name in enumerate(names)}
@@ -318,7 +320,7 @@ class BridgesModel(mesa.Model):
 
     def contact_by_setting(self) -> pd.DataFrame:
         """Where intergroup contact happened over the run: encounters, positive and negative experiences per
-        city layer and programme."""
+        city layer (kind "layer"), programme ("programme") and public space ("public")."""
         rows = [{"kind": kind, "setting": name, "encounters": int(v[0]), "positive": int(v[1]), "negative": int(v[2])}
                 for (kind, name), v in self.setting_counts.items()]
         table = pd.DataFrame(rows, columns=["kind", "setting", "encounters", "positive", "negative"])

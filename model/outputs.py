@@ -288,7 +288,7 @@ def write_report(folder: Path, figures: dict, city_measured: dict, requested: di
               "- `agents.parquet`: one row per resident at the end", "- `city.json`: requested and measured city structure",
               "- `survey.parquet`: the virtual survey, one row per respondent (docs/survey_schema.md)",
               "- `costs.csv`: each intervention's participants and costs",
-              "- `contact_by_setting.csv`: encounters, positive and negative experiences per city layer and programme",
+              "- `contact_by_setting.csv`: encounters, positive and negative experiences per city layer, programme and public space",
               "- `attitude_by_group.png`, `contact_by_group.png`: plots", ""]
     (folder / "report.md").write_text("\n".join(lines))
 

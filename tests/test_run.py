@@ -163,3 +163,13 @@ def test_contact_by_setting_adds_up_to_the_residents_encounters(tmp_path):
     assert settings.negative.sum() == agents.negative_contacts.sum()
     assert 2 * settings.encounters.sum() == agents.intergroup_contacts.sum()
     assert "## Contact by setting" in (folder / "report.md").read_text()
+
+
+def test_public_encounters_are_filed_as_public_not_as_a_programme(tmp_path):
+    """A baseline run has no programme: its incidental encounters in public space appear under kind "public"
+    (issue 24, point 6: they were filed under "programme")."""
+    folder = tmp_path / "base"
+    assert run.main([*SMALL_CITY, "run.progress=off", f"run.output_dir={folder}"]) == 0
+    settings = pd.read_csv(folder / "contact_by_setting.csv")
+    assert set(settings.kind) == {"layer", "public"}
+    assert settings.loc[settings.kind == "public", "encounters"].sum() > 0
