@@ -1,8 +1,6 @@
 """Bridges command line from a checkout: `python run.py ARGS` is `bridges ARGS` (bridges/cli.py)."""
 
-import sys
-
-from bridges.cli import main
+from bridges.start import entry, main  # noqa: F401 (main: the command, for callers in-process)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -1,7 +1,5 @@
 """`python -m bridges ARGS`: the `bridges` command."""
 
-import sys
+from bridges.start import entry
 
-from bridges.cli import main
-
-sys.exit(main())
+entry()

@@ -10,17 +10,23 @@ when complete, with `complete.json` (its hash, overrides and headline figures) i
 skips complete runs and redoes the others; identical configurations share one folder, computed once.
 """
 
+import contextlib
+import fcntl
 import hashlib
 import json
+import math
 import os
+import re
 import shutil
+import socket
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from hydra import initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.plugins import Plugins
 from hydra.core.utils import JobStatus
 from hydra.errors import HydraException
@@ -29,17 +35,21 @@ from hydra.types import HydraContext, RunMode
 from bridges.model.config import (
     CONF_DIR,
     CONF_PACKAGE,
+    SEARCHPATH,
     _explain,
     compose_config,
     config_groups,
     model_params,
+    parse_override,
     run_options,
     to_plain,
 )
 from bridges.model.custom_city import read_custom_city
 from bridges.model.errors import InputError
+from bridges.model.input_files import read_bytes
 from bridges.model.outputs import OUTPUTS_ROOT
 from bridges.model.resources import check_resources, estimate
+from bridges.start import interrupts_for_this_process_only
 
 RUNS = "runs"
 MARKER = "complete.json"
@@ -76,11 +86,7 @@ def config_hash(plain: dict) -> str:
 
 
 def _parse(text: str):
-    try:
-        (override,) = OverridesParser.create().parse_overrides([text])
-    except HydraException:
-        raise InputError(f"{text}: not a key=value override") from None
-    return override
+    return parse_override(text)
 
 
 def split_launcher(overrides: list[str]) -> tuple[list[str], str, list[str]]:
@@ -89,7 +95,7 @@ def split_launcher(overrides: list[str]) -> tuple[list[str], str, list[str]]:
     for text in overrides:
         override = _parse(text)
         key = override.key_or_group or ""
-        if not (key == "hydra" or key.startswith(("hydra.", "hydra/"))):
+        if not (key == "hydra" or key.startswith(("hydra.", "hydra/"))) or key == SEARCHPATH:  # your config folders
             model.append(text)
         elif override.is_sweep_override():
             raise InputError(f"{key}: Hydra's settings cannot be swept")
@@ -98,6 +104,8 @@ def split_launcher(overrides: list[str]) -> tuple[list[str], str, list[str]]:
             if launcher not in LAUNCHERS:
                 raise InputError(f"hydra/launcher: must be one of {', '.join(LAUNCHERS)}, got {launcher!r}")
         elif key.startswith("hydra.launcher."):
+            if "${" in text:
+                raise InputError(f"{key}: interpolations are not allowed in launcher settings; write the value")
             settings.append(text)
         else:
             raise InputError(f"{key}: a sweep takes only hydra/launcher=NAME and hydra.launcher.KEY=VALUE "
@@ -149,7 +157,7 @@ def plan(points: list[list[str]], config_name: str = "config") -> list[tuple[Poi
             networks_read.add(network)
         parsed = [_parse(text) for text in overrides]
         parameters = {o.key_or_group: _swept_value(plain, o, groups) for o in parsed
-                      if not o.key_or_group.startswith("run.")}
+                      if not o.key_or_group.startswith(("run.", SEARCHPATH))}
         planned.append((Point(tuple(overrides), config_hash(plain), parameters), plain))
     return planned
 
@@ -157,14 +165,34 @@ def plan(points: list[list[str]], config_name: str = "config") -> list[tuple[Poi
 def is_complete(folder: Path, digest: str) -> bool:
     """A run folder renamed into place holds a marker naming its configuration's hash."""
     try:
-        return json.loads((folder / MARKER).read_text())["config_hash"] == digest
-    except (OSError, ValueError, KeyError, TypeError):
+        return json.loads(read_bytes(str(folder / MARKER)))["config_hash"] == digest
+    except (OSError, ValueError, KeyError, TypeError, InputError):
         return False
 
 
 def read_outcomes(folder: Path) -> dict[str, dict[str, float]]:
     """A complete run's headline figures per group (arriving, receiving)."""
-    return json.loads((Path(folder) / MARKER).read_text())["outcomes"]
+    return read_marker(Path(folder) / MARKER)["outcomes"]
+
+
+def read_marker(path: Path) -> dict:
+    """A run's complete.json, checked: parameters (a mapping of simple values) and outcomes (group ->
+    outcome -> number); one line naming the file otherwise."""
+    try:
+        marker = json.loads(read_bytes(str(path)).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise InputError(f"{path}: not a run marker (not JSON)") from None
+    parameters = marker.get("parameters") if isinstance(marker, dict) else None
+    outcomes = marker.get("outcomes") if isinstance(marker, dict) else None
+    if not isinstance(parameters, dict) or not all(
+            isinstance(value, (str, int, float, bool)) or value is None for value in parameters.values()):
+        raise InputError(f"{path}, key parameters: must map swept keys to values")
+    if not isinstance(outcomes, dict) or not all(
+            isinstance(figures, dict) and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                            and not math.isinf(v)) for v in figures.values())
+            for figures in outcomes.values()):
+        raise InputError(f"{path}, key outcomes: must map each group to outcome: number (or NaN where undefined)")
+    return marker
 
 
 def run_point(overrides: list[str], sweep_dir: Path, config_name: str = "config") -> Path:
@@ -188,12 +216,31 @@ def run_point(overrides: list[str], sweep_dir: Path, config_name: str = "config"
     return final
 
 
+_watching = threading.Event()
+_driving = threading.Event()
+"""Set in the sweep's driver process (where the basic launcher runs jobs itself): it watches no parent."""
+
+
+def _watch_parent(parent: int, period: float = 1.0) -> None:
+    """Exit this worker when the process that started it is gone (a sweep driver killed with SIGKILL
+    cannot stop its workers; without this they run on, and keep loky's resource tracker and its /dev/shm
+    semaphores alive). The run in progress leaves its staging folder, which the next run removes."""
+    while True:
+        time.sleep(period)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 def _job(cfg) -> str:
     """The task each launcher runs: the run named by this job's overrides (composed by Bridges itself,
-    exactly as a single run would be)."""
+    exactly as a single run would be). A worker process watches its parent from its first job on."""
+    if not _watching.is_set() and not _driving.is_set():
+        _watching.set()
+        threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="bridges-parent").start()
     hydra = HydraConfig.get()
-    overrides = list(hydra.overrides.task)
-    folder = run_point(overrides, Path(hydra.sweep.dir), hydra.job.config_name)
+    overrides = list(hydra.overrides.task)  # without hydra.* keys: your config folders come from hydra.searchpath
+    searched = [f"{SEARCHPATH}=[{','.join(hydra.searchpath)}]"] if hydra.searchpath else []
+    folder = run_point([*searched, *overrides], Path(hydra.sweep.dir), hydra.job.config_name)
     print(f"run complete: {folder.name} ({' '.join(overrides)})", flush=True)  # progress, as runs finish
     return str(folder)
 
@@ -222,20 +269,58 @@ def _launcher(sweep_dir: Path, launcher: str, settings: list[str], config_name: 
         return Plugins.instance().instantiate_launcher(hydra_context=context, task_function=_job, config=cfg)
 
 
-def _write_manifest(sweep_dir: Path, config_name: str, sweep: list[str], points: list[Point]) -> None:
-    """sweep.json: the sweep's command-line overrides and every point ever asked of this folder."""
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Hold an exclusive POSIX lock on `path` (created if missing): lockf locks work across processes and,
+    through the lock manager, across the nodes of a shared (NFS) file system."""
+    with open(path, "a") as handle:
+        fcntl.lockf(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.lockf(handle, fcntl.LOCK_UN)
+
+
+HASH = re.compile(r"[0-9a-f]{16}")
+"""A run's folder name: the first 16 hex digits of its configuration's hash (never a path)."""
+
+
+def read_manifest(sweep_dir: Path) -> dict:
+    """sweep.json, checked: a mapping whose `points` list holds {config_hash, overrides} entries (one line
+    naming the file otherwise)."""
     path = sweep_dir / MANIFEST
-    known = json.loads(path.read_text()) if path.is_file() else {"config_name": config_name, "sweeps": [], "points": []}
-    if sweep not in known["sweeps"]:
-        known["sweeps"].append(sweep)
-    hashes = {entry["config_hash"] for entry in known["points"]}
-    for point in points:
-        if point.config_hash not in hashes:
-            hashes.add(point.config_hash)
-            known["points"].append({"config_hash": point.config_hash, "overrides": list(point.overrides)})
-    partial = path.with_name(f".{MANIFEST}.{os.getpid()}")
-    partial.write_text(json.dumps(known, indent=2))
-    partial.replace(path)
+    try:
+        known = json.loads(read_bytes(str(path)).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: not a sweep manifest (not JSON: {' '.join(str(error).split())[:120]})") from None
+    if not isinstance(known, dict) or not isinstance(known.get("points"), list):
+        raise InputError(f"{path}: not a sweep manifest (needs a list of points)")
+    if not isinstance(known.setdefault("sweeps", []), list):
+        raise InputError(f"{path}, key sweeps: must be a list")
+    for number, entry in enumerate(known["points"]):
+        if (not isinstance(entry, dict) or not isinstance(entry.get("config_hash"), str)
+                or not HASH.fullmatch(entry["config_hash"]) or not isinstance(entry.get("overrides"), list)
+                or not all(isinstance(o, str) for o in entry["overrides"])):
+            raise InputError(f"{path}, point {number}: must be {{config_hash: 16 hex digits, overrides: [text, ...]}}")
+    return known
+
+
+def _write_manifest(sweep_dir: Path, config_name: str, sweep: list[str], points: list[Point]) -> None:
+    """sweep.json: the sweep's command-line overrides and every point ever asked of this folder. Updated
+    under a lock, so sweeps writing into one folder at once keep each other's points."""
+    path = sweep_dir / MANIFEST
+    with _locked(sweep_dir / f".{MANIFEST}.lock"):
+        known = read_manifest(sweep_dir) if path.is_file() else {"config_name": config_name, "sweeps": [], "points": []}
+        if sweep not in known["sweeps"]:
+            known["sweeps"].append(sweep)
+        hashes = {entry["config_hash"] for entry in known["points"]}
+        for point in points:
+            if point.config_hash not in hashes:
+                hashes.add(point.config_hash)
+                known["points"].append({"config_hash": point.config_hash, "overrides": list(point.overrides)})
+        partial = path.with_name(f".{MANIFEST}.{socket.gethostname()}.{os.getpid()}")
+        partial.write_text(json.dumps(known, indent=2))
+        partial.replace(path)
 
 
 def check_sweep_dir(sweep_dir: Path, key: str = "run.output_dir") -> None:
@@ -253,6 +338,7 @@ def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT
     """Run every point (a list of overrides each) into `sweep_dir` with a Hydra launcher; one folder per
     point, in order. All points are validated first; complete runs are skipped, identical
     configurations run once. SweepError after the others finished if some runs failed."""
+    _driving.set()
     sweep_dir = Path(sweep_dir).absolute()
     for overrides in points:
         if any(_parse(text).is_sweep_override() for text in overrides):
@@ -277,7 +363,8 @@ def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT
           f"launching {len(todo)} with {launcher} into {sweep_dir}", flush=True)
     if todo:
         try:
-            returns = hydra_launcher.launch([list(point.overrides) for point in todo.values()], initial_job_idx=0)
+            with interrupts_for_this_process_only():
+                returns = hydra_launcher.launch([list(point.overrides) for point in todo.values()], initial_job_idx=0)
         except Exception as error:  # the launcher's own failure: a worker or a scheduler's job killed
             raise SweepError(f"the {launcher} launcher failed (complete runs are kept; rerun the sweep to redo the "
                              f"others): {type(error).__name__}: {' '.join(str(error).split())}") from None
@@ -331,13 +418,16 @@ def aggregate(sweep_dir: Path):
     sweep_dir = Path(sweep_dir)
     if not (sweep_dir / MANIFEST).is_file():
         raise InputError(f"{sweep_dir}: not a sweep folder (no {MANIFEST}; sweeps are written by bridges -m ...)")
-    manifest = json.loads((sweep_dir / MANIFEST).read_text())
+    manifest = read_manifest(sweep_dir)
     rows, columns = [], []
     for entry in manifest["points"]:
         folder = sweep_dir / RUNS / entry["config_hash"]
-        if not is_complete(folder, entry["config_hash"]):
+        if not (folder / MARKER).is_file():  # not run yet, or stopped before it was complete
             continue
-        marker = json.loads((folder / MARKER).read_text())
+        marker = read_marker(folder / MARKER)  # a complete run's marker that cannot be read is an error
+        if marker.get("config_hash") != entry["config_hash"]:
+            raise InputError(f"{folder / MARKER}: names configuration {str(marker.get('config_hash'))[:20]!r}, not "
+                             f"{entry['config_hash']} (the folder's name); rerun the sweep to redo it")
         columns += [key for key in marker["parameters"] if key not in columns]
         for group, figures in marker["outcomes"].items():
             for outcome, value in figures.items():

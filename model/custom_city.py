@@ -222,8 +222,11 @@ def _load_graphml(path: str) -> tuple[nx.MultiGraph | nx.MultiDiGraph, Counter]:
     except (ElementTree.ParseError, nx.NetworkXError, ValueError, TypeError, AttributeError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise InputError(f"{path}: not a valid GraphML file ({reason})") from None
-    declared = Counter(element.get("id") for element in ElementTree.fromstring(content).iter()
-                       if element.tag.rpartition("}")[2] == "node")
+    elements = list(ElementTree.fromstring(content).iter())
+    graphs = sum(element.tag.rpartition("}")[2] == "graph" for element in elements)
+    if graphs > 1:  # networkx reads the first and drops the rest without a word
+        raise InputError(f"{path}: holds {graphs} <graph> elements; Bridges reads one network per file")
+    declared = Counter(element.get("id") for element in elements if element.tag.rpartition("}")[2] == "node")
     return network, declared
 
 
@@ -274,3 +277,33 @@ def read_custom_city(graphml: str | None, edges_csv: str | None, nodes_csv: str 
     if graphml:
         return _read_graphml(graphml, tuple(layer_names))
     return _read_csv_pair(edges_csv, nodes_csv, tuple(layer_names))
+
+
+GENERATOR_KEYS = ("n_agents", "arriving_share", "n_neighbourhoods", "segregation", "arrival_area_share",
+                  "household_size")
+"""city.* keys that shape a generated city only: with a custom city the file says who lives where."""
+
+
+def check_custom_overrides(cfg, keys: list[str]) -> None:
+    """With a custom city (`city.custom.*` set), refuse an override of a key the file replaces: it would be
+    ignored, yet recorded in config.yaml as if it had shaped the city. `keys` are the overridden keys."""
+    custom = cfg.get("city", {}).get("custom", {}) if hasattr(cfg, "get") else {}
+    if not custom or not any(custom.get(name) for name in ("graphml", "edges_csv", "nodes_csv")):
+        return
+    for key in keys:
+        name = key.split(".")[1] if key.startswith("city.") and key.count(".") >= 1 else None
+        if name in GENERATOR_KEYS:
+            raise InputError(f"{key}: not used with a custom city (city.custom.*): the file gives the residents, "
+                             "their groups and neighbourhoods; leave it out")
+
+
+def check_custom_eligibility(params, neighbourhoods) -> None:
+    """Every neighbourhood a programme's eligibility names exists in the custom city's file (else the
+    programme would reach nobody yet be charged for)."""
+    present = {int(n) for n in neighbourhoods}
+    source = params.city.custom.graphml or params.city.custom.nodes_csv
+    for name, intervention in params.interventions.items():
+        missing = [index for index in intervention.delivery.eligible.neighbourhoods if index not in present]
+        if missing:
+            raise InputError(f"interventions.{name}.delivery.eligible.neighbourhoods: neighbourhood {missing[0]} is "
+                             f"not in {source} (its neighbourhoods: {', '.join(map(str, sorted(present)[:20]))})")

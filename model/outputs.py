@@ -6,30 +6,53 @@ a folder.
 """
 
 import json
+import math
 import os
 import re
 import shutil
+import socket
 import tempfile
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
+from matplotlib.figure import Figure
 
 from bridges.model.errors import InputError
 from bridges.model.params import GROUPS
-from bridges.model.plots import ATTITUDE, CONTACT, MetricsPlot, metrics_figure
+from bridges.model.plots import (ANXIETY, ATTITUDE, BELONGING, CONTACT, DISTRESS, EMPLOYMENT, FRIENDSHIPS, TRUST,
+                                 MetricsPlot, city_sample, draw_city, draw_survey, links_among, metrics_figure)
+from bridges.model.survey import SURVEY_ITEMS
 
 OUTPUTS_ROOT = Path("outputs")
-REPORT_PLOTS = {"attitude_by_group.png": ATTITUDE, "contact_by_group.png": CONTACT}
-"""The run folder's plots (model/plots.py draws them, the dashboard too)."""
+REPORT_PLOTS = {"attitude_by_group.png": ATTITUDE, "contact_by_group.png": CONTACT, "trust_by_group.png": TRUST,
+                "anxiety_by_group.png": ANXIETY, "distress_by_group.png": DISTRESS,
+                "belonging_by_group.png": BELONGING, "employment_by_group.png": EMPLOYMENT,
+                "friendships_by_group.png": FRIENDSHIPS}
+"""The run folder's plots of weekly metrics (model/plots.py draws them, the dashboard too); with
+survey_answers.png and city_network.png (write_pictures)."""
+PICTURES = (*REPORT_PLOTS, "survey_answers.png", "city_network.png")
+"""Every picture a run folder holds."""
+NETWORK_RESIDENTS = 400
+"""Most residents drawn in city_network.png (a larger city shows a sample, half of it arriving)."""
 
 
 STAGING_PREFIX = ".bridges-staging-"
-STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"(\d+)-")
-"""Staging folders are named .bridges-staging-<pid>-<random>, so a later run can tell a dead process's
-staging (removed) from a live one's (left alone)."""
+STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"([A-Za-z0-9._]+)-(\d+)-")
+"""Staging folders are named .bridges-staging-<host>-<pid>-<random>, so a later run on the same host can
+tell a dead process's staging (removed) from a live one's (left alone). A folder of another host (a
+cluster node sharing the file system) is never touched: its pid says nothing here."""
+HOST_VARIABLE = "BRIDGES_HOST"
+"""Names this machine in staging folders instead of its host name (tests simulate two hosts with it)."""
+
+
+def host_name() -> str:
+    """This machine's name as used in staging folders: letters, digits, dots and underscores only."""
+    name = os.environ.get(HOST_VARIABLE) or socket.gethostname() or "localhost"
+    return re.sub(r"[^A-Za-z0-9.]", "_", name)[:64]
 
 
 def default_run_dir(seed: int, root: Path = OUTPUTS_ROOT, now: datetime | None = None) -> Path:
@@ -45,6 +68,34 @@ def check_output_folder(folder: Path, key: str = "run.output_dir", taken_is_fine
     default run folder, which gets a numeric suffix when taken) another run's folder of that name is no
     reason to refuse."""
     folder = Path(folder)
+    try:
+        _check_output_path(folder, key)
+        _check_output_folder(folder, key, taken_is_fine)
+    except OSError as error:  # a name too long, a path through a file, a file system refusing to look
+        raise InputError(f"{key}: {folder} cannot be used ({error.strerror or error})") from None
+
+
+PSEUDO_FILE_SYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))
+"""Kernel views, not storage: a run folder there cannot be written (or must not be)."""
+
+
+def _check_output_path(folder: Path, key: str) -> None:
+    """A path that names a new folder: not the current folder or one above it, not in a kernel file
+    system, no `~` (never expanded), no name longer than file systems allow."""
+    if str(folder).startswith("~"):
+        raise InputError(f"{key}: {folder}: '~' is not expanded; give the full path of the folder")
+    long_name = next((part for part in folder.parts if len(part.encode()) > 255), None)
+    if long_name:
+        raise InputError(f"{key}: a folder name of {len(long_name.encode())} bytes ({long_name[:40]}...) is longer "
+                         "than the 255 file systems allow")
+    resolved = folder.resolve()
+    if resolved == Path.cwd() or resolved in Path.cwd().parents or resolved == resolved.parent:
+        raise InputError(f"{key}: {folder} is the current folder or one above it; name a new folder for the run")
+    if any(resolved == root or root in resolved.parents for root in PSEUDO_FILE_SYSTEMS):
+        raise InputError(f"{key}: {folder} is in a kernel file system ({resolved.parts[1]}); name a folder on disk")
+
+
+def _check_output_folder(folder: Path, key: str, taken_is_fine: bool) -> None:
     if folder.is_symlink():
         raise InputError(f"{key}: {folder} is a symbolic link; give a real folder")
     if folder.exists():
@@ -72,14 +123,17 @@ def _alive(pid: int) -> bool:
 
 
 def remove_stale_staging(parent: Path) -> list[Path]:
-    """Remove staging folders in `parent` left by processes that no longer run (killed runs); returns
-    them. Only folders named by STAGING_NAME are touched, never a user's own."""
+    """Remove staging folders in `parent` left by processes of this host that no longer run (killed runs);
+    returns them. Only folders named by STAGING_NAME with this host's name are touched, never a user's own
+    nor another node's."""
     removed = []
     if not Path(parent).is_dir():
         return removed
+    here = host_name()
     for entry in Path(parent).iterdir():
         match = STAGING_NAME.match(entry.name)
-        if match and entry.is_dir() and not entry.is_symlink() and not _alive(int(match.group(1))):
+        if (match and match.group(1) == here and entry.is_dir() and not entry.is_symlink()
+                and not _alive(int(match.group(2)))):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
@@ -106,11 +160,15 @@ class StagedFolder:
 
     def __enter__(self) -> "StagedFolder":
         parent = self.final.parent
-        self.created = [folder for folder in (parent, *parent.parents) if not folder.exists()]
-        parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_staging(parent)
-        self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=parent))
-        self.path.chmod(0o777 & ~_umask())
+        try:
+            self.created = [folder for folder in (parent, *parent.parents) if not folder.exists()]
+            parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_staging(parent)
+            self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{host_name()}-{os.getpid()}-", dir=parent))
+            self.path.chmod(0o777 & ~_umask())
+        except OSError as error:
+            self.__exit__(OSError, error, None)
+            raise InputError(f"run.output_dir: {self.final} cannot be created ({error.strerror or error})") from None
         return self
 
     def __exit__(self, kind, error, trace) -> bool:
@@ -121,7 +179,8 @@ class StagedFolder:
                 shutil.rmtree(self.path, ignore_errors=True)
                 raise
         else:
-            shutil.rmtree(self.path, ignore_errors=True)
+            if self.path is not None:
+                shutil.rmtree(self.path, ignore_errors=True)
             for folder in self.created:  # the parents this run made (deepest first), if still empty
                 try:
                     folder.rmdir()
@@ -195,6 +254,28 @@ def write_plots(timeseries: pd.DataFrame, folder: Path, label: str = "", period:
         plot_metrics(timeseries, titled, folder / name, period)
 
 
+def write_pictures(model, folder: Path) -> None:
+    """survey_answers.png (the last wave's answers) and city_network.png (the city's residents by group and
+    attitude, their ties and cross-group friendships at the end; a sample in a large city)."""
+    figure = Figure(figsize=(7, 5))
+    draw_survey(figure.subplots(), model.survey_table(), SURVEY_ITEMS)
+    figure.tight_layout()
+    figure.savefig(folder / "survey_answers.png", dpi=110)
+    state, network = model.state, model.city.network
+    sample = city_sample(state.group, state.neighbourhood, state.household, network.source, network.target,
+                         NETWORK_RESIDENTS, model.streams.generator("outputs.network_sample"))
+    friends = np.concatenate([links_among(sample.people, block.source[block.friend], block.target[block.friend])
+                              for block in model.contact_blocks()])
+    n = state.n
+    title = (f"The city at the end: all {n:,} residents" if len(sample.people) == n else
+             f"The city at the end: {len(sample.people):,} of {n:,} residents")
+    figure = Figure(figsize=(7, 6))
+    draw_city(figure.subplots(), sample, state.group, state.attitude, friends, title)
+    figure.text(0.01, 0.01, "squares: neighbourhoods; grey: ties; green: cross-group friendships; darker: warmer "
+                "attitude toward the other group", fontsize=7)
+    figure.savefig(folder / "city_network.png", dpi=110)
+
+
 def _value(rows: pd.DataFrame, metric: str, step: int) -> float:
     """One metric's value at one step in a group's timeseries rows."""
     return float(rows[(rows.metric == metric) & (rows.step == step)].value.iloc[0])
@@ -228,12 +309,25 @@ def headline(timeseries: pd.DataFrame, agents: pd.DataFrame) -> dict[str, dict[s
     return figures
 
 
+def reference_lines(reference: dict | None) -> list[str]:
+    """The report's sentence on where the people's views were formed (model/reference.py)."""
+    if not reference:
+        return []
+    if reference["reference"] == "self":
+        return [f"Reference world: the run's own (hash `{reference['hash']}`): views were formed before week 0 in "
+                "the configuration being run.", ""]
+    changes = ", ".join(f"`{key}`" for key in reference["world_changes"])
+    return [f"Reference world: the surveyed site (hash `{reference['hash']}`): views were formed before week 0 in "
+            f"the site as surveyed; this run's changes to the world act from week 0: {changes}.", ""]
+
+
 def write_report(folder: Path, figures: dict, city_measured: dict, requested: dict, run_info: dict,
                  costs: pd.DataFrame, settings: pd.DataFrame | None = None) -> None:
     """report.md: what was run and what came out, in plain words."""
     lines = ["# Bridges run report", "", f"Run: {run_info.get('label', '')}.", "",
              f"City `{run_info['city']}`, seed {run_info['seed']}, {run_info['steps']} weeks, {run_info['n_agents']} residents; "
              f"built in {run_info['build_seconds']:.2f} s, simulated in {run_info['run_seconds']:.2f} s.", "",
+             *reference_lines(run_info.get("reference")),
              "## Headline figures", "",
              "| figure | arriving | receiving |", "|---|---|---|"]
     rows = [("residents", "{:d}"), ("attitude_start", "{:.1f}"), ("attitude_end", "{:.1f}"),
@@ -289,7 +383,11 @@ def write_report(folder: Path, figures: dict, city_measured: dict, requested: di
               "- `survey.parquet`: the virtual survey, one row per respondent (docs/survey_schema.md)",
               "- `costs.csv`: each intervention's participants and costs",
               "- `contact_by_setting.csv`: encounters, positive and negative experiences per city layer, programme and public space",
-              "- `attitude_by_group.png`, `contact_by_group.png`: plots", ""]
+              "- `attitude_by_group.png`, `contact_by_group.png`, `trust_by_group.png`, `anxiety_by_group.png`, "
+              "`distress_by_group.png`, `belonging_by_group.png`, `employment_by_group.png`, "
+              "`friendships_by_group.png`: each group's weekly mean or share",
+              "- `survey_answers.png`: the last survey wave's answers; `city_network.png`: the city's residents, "
+              "ties and cross-group friendships at the end", ""]
     (folder / "report.md").write_text("\n".join(lines))
 
 
@@ -298,5 +396,17 @@ def write_config(folder: Path, plain_config: dict, overrides: list[str]) -> None
     (folder / "overrides.yaml").write_text(yaml.safe_dump(list(overrides)))
 
 
+def json_safe(value):
+    """`value` with every non-finite float (NaN, infinity) as None, so the file is JSON (null), not `NaN`."""
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def write_json(path: Path, payload: dict) -> None:
-    path.write_text(json.dumps(payload, indent=2, sort_keys=True))
+    """`payload` as JSON; missing figures (NaN, e.g. a group with no contact metric) are written as null."""
+    path.write_text(json.dumps(json_safe(payload), indent=2, sort_keys=True, allow_nan=False))

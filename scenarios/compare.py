@@ -9,6 +9,7 @@ the last week. Sizes are also given in standard deviations of the baseline distr
 programme's cost per participant, per participant-point and per person-point on its own goal.
 """
 
+import hashlib
 import os
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
+from omegaconf import OmegaConf  # noqa: E402
 from scipy import stats  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
@@ -33,7 +35,9 @@ from bridges.model.metrics import OUTCOMES, misperception_per_person  # noqa: E4
 from bridges.model.model import make_city  # noqa: E402
 from bridges.model.resources import available_cores  # noqa: E402
 from bridges.model.params import GROUPS, LAST_WEEK, MAX_COST  # noqa: E402
+from bridges.model.plots import scenario_colours  # noqa: E402  (one colour per scenario everywhere)
 from bridges.model.streams import Streams  # noqa: E402
+from bridges.start import interrupts_for_this_process_only  # noqa: E402
 
 BASELINE = "baseline"
 CONFIDENCE = 0.95
@@ -52,15 +56,17 @@ PERSON_OUTCOMES = {
     "attitude_arriving": ("arriving", lambda s: s.attitude, +1, "points (0-100)"),
     "outgroup_friends": (None, lambda s: s.outgroup_friends.astype(float), +1, "friendships per person"),
     "misperception": ("receiving", lambda s: 100 * misperception_per_person(s), -1, "points (0-100)"),
-    "distress": (None, lambda s: 100 * s.distress, -1, "points (0-100)"),
-    "distress_arriving": ("arriving", lambda s: 100 * s.distress, -1, "points (0-100)"),
+    "distress": (None, lambda s: s.distress, -1, "distress (0-1)"),
+    "distress_arriving": ("arriving", lambda s: s.distress, -1, "distress (0-1)"),
     "belonging": (None, lambda s: 100 * s.belonging, +1, "points (0-100)"),
     "employment_arriving": ("arriving", lambda s: 100.0 * s.employed, +1, "percentage points"),
     "legal_status_arriving": ("arriving", lambda s: 100.0 * ~s.legal_pending, +1, "percentage points"),
 }
 """Per-resident outcomes: name -> (group, or None for everyone; value per resident; +1 if higher is
 better, -1 if lower; unit). Shares and 0-1 scales are scaled to 0-100 points, so every 'point' is one
-point on a 0-100 scale (a percentage point for employment and legal status)."""
+point on a 0-100 scale (a percentage point for employment and legal status), except distress: it stays on
+its 0-1 scale, as everywhere else (run reports, timeseries, plots, the delivery's `eligible.distress`), so
+a 'point' of distress is the whole scale (README "Scales")."""
 
 GOALS = {
     "mhpss": ["distress"],
@@ -145,12 +151,75 @@ def compare_options(plain: dict, variants: dict[str, list[str]] | None = None) -
                          f"(available: {', '.join(PERSON_OUTCOMES)})")
     chosen = variant_options({**(section.get("variants") or {}), **(variants or {})}, scenarios)
     posterior = section.get("posterior")
-    if posterior is not None and not (isinstance(posterior, str) and Path(posterior).is_file()):
-        raise InputError(f"compare.posterior: {posterior!r} is not a posterior.parquet file")
+    if posterior is not None:
+        if not isinstance(posterior, str) or not posterior:
+            raise InputError(f"compare.posterior: must be the path of a posterior.parquet file, got {posterior!r}")
+        check_posterior_file(posterior, plain)
+    if len(scenarios) + len(chosen) < 2:
+        raise InputError(f"compare.scenarios: {BASELINE} alone compares nothing; add a scenario or a variant")
     return CompareOptions(list(scenarios), replicates, cores if jobs == -1 or jobs > cores else jobs, note,
                           size_thresholds=tuple(float(t) for t in thresholds),
                           budget=None if budget is None else float(budget), budget_outcome=budget_outcome,
                           variants=chosen, posterior=posterior)
+
+
+def check_posterior_file(path: str, plain: dict) -> None:
+    """A calibration's posterior.parquet, checked before any run: a Parquet file (a regular file under the
+    input size limit) with Bridges' parameter metadata naming numeric keys of the model's config (keys that
+    define the people or the run are not parameters), a finite value column for each, and finite
+    non-negative weights with a positive sum. Without metadata no parameter would be applied, yet the
+    report would claim parameter uncertainty."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from bridges.calibration.report import METADATA_KEY
+    from bridges.model.config import NOT_PARAMETERS, matching_paths
+    from bridges.model.input_files import read_bytes
+
+    key = f"compare.posterior: {path}"
+    content = read_bytes(path)
+    try:
+        table = pq.read_table(pa.BufferReader(content))
+    except (pa.ArrowException, OSError, ValueError):
+        raise InputError(f"{key}: not a Parquet file (write one with python run.py --config-name calibrate)") from None
+    try:
+        declared = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"null"))
+    except ValueError:
+        declared = None
+    if not isinstance(declared, dict) or not declared or not all(
+            isinstance(spec, dict) and isinstance(spec.get("key"), str) and isinstance(spec.get("scale"), bool)
+            for spec in declared.values()):
+        raise InputError(f"{key}: has no Bridges parameter metadata (not written by a calibration), so no parameter "
+                         "would be drawn; use a calibration's posterior.parquet")
+    frame = table.to_pandas()
+    if len(frame) == 0:
+        raise InputError(f"{key}: has no rows")
+    for column in [*declared, "weight"]:
+        if column not in frame.columns:
+            raise InputError(f"{key}: no column {column!r}")
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+        if not np.isfinite(values).all():
+            raise InputError(f"{key}, column {column}: every value must be a finite number")
+    weights = frame["weight"].to_numpy(dtype=float)
+    if (weights < 0).any() or weights.sum() <= 0:
+        raise InputError(f"{key}, column weight: weights must be 0 or more with a positive sum")
+    model = {k: v for k, v in plain.items() if k not in ("run", "compare")}
+    for name, spec in declared.items():
+        parameter = spec["key"]
+        if any(parameter == bad or parameter.startswith(f"{bad}.") for bad in NOT_PARAMETERS):
+            raise InputError(f"{key}, parameter {name}: {parameter} defines the people or the run, not a parameter")
+        paths = matching_paths(model, parameter.split("."))
+        leaves = [model_value(model, p) for p in paths]
+        if not paths or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in leaves):
+            raise InputError(f"{key}, parameter {name}: {parameter} is not a numeric key of the model's config")
+
+
+def model_value(plain: dict, path: tuple):
+    for part in path:
+        plain = plain[part]
+    return plain
 
 
 VARIANT_PREFIX = "compare.variants."
@@ -228,21 +297,107 @@ def check_intervention_overrides(overrides: list[str], scenario: str, label: str
                 f"compare.variants.{name}_tuned=[SCENARIO_WITH_{name.upper()},{key}=VALUE]")
 
 
+PEOPLE_KEYS = ("seed", "steps", "warmup_weeks", "city", "city.name", "city.n_agents", "city.arriving_share",
+               "city.n_neighbourhoods", "city.segregation", "city.arrival_area_share", "city.household_size",
+               "city.groups", "city.custom", "run", "compare", "scenario")
+"""Keys a comparison variant may not change: they choose who the residents are, how long the run is, or what
+is written, so the variant's residents could not be paired one by one with the baseline's. (A variant
+changes interventions, or world parameters whose residents at week 0 are provably the baseline's.)"""
+
+
+def check_variant_keys(name: str, own: list[str]) -> None:
+    """One line for a variant override that would break the pairing (PEOPLE_KEYS)."""
+    for text in own:
+        key = text.lstrip("+~").split("=", 1)[0].split("@")[0]
+        if any(key == bad or key.startswith(f"{bad}.") or key.startswith(f"{bad}/") for bad in PEOPLE_KEYS):
+            raise InputError(f"{VARIANT_PREFIX}{name}: {key} changes who the residents are or how long the run is, "
+                             "so the variant could not be compared resident by resident with the baseline; "
+                             "set it for every scenario (outside compare.variants) or compare it on its own")
+
+
+def world_part(plain: dict) -> str:
+    """The configuration minus what a comparison varies safely (programmes, survey, labels): arms with the
+    same world part have the same residents at week 0 by construction."""
+    skip = ("interventions", "scenario_name", "survey", "run", "compare")
+    return repr({key: value for key, value in plain.items() if key not in skip})
+
+
+def reference_setting(plain: dict) -> str:
+    """dynamics.reference: `site` (every world starts from the surveyed site's people) or `self` (each
+    configuration re-anchored to its own steady state, the behaviour before the setting existed)."""
+    return OmegaConf.select(OmegaConf.create(plain), "dynamics.reference", default="self")
+
+
+def people_fingerprint(model) -> str:
+    """SHA-256 of the residents at week 0 (every state array, their groups, places and ties' history, and
+    the seed, length and size): two arms may be paired resident by resident only if these agree."""
+    digest = hashlib.sha256(repr((model.params.seed, model.params.steps, model.state.n)).encode())
+    for owner in (model.state, model, model.city.network):
+        for attribute, value in sorted(vars(owner).items()):
+            if isinstance(value, np.ndarray):
+                digest.update(attribute.encode())
+                digest.update(np.ascontiguousarray(value).tobytes())
+    return digest.hexdigest()
+
+
+def check_same_people(configs: dict[str, dict]) -> None:
+    """Before any run: every arm whose world part differs from the baseline's is built once at the first
+    seed, and refused with one line unless its residents at week 0 are the baseline's."""
+    base = configs[BASELINE]
+    different = [name for name, plain in configs.items() if world_part(plain) != world_part(base)]
+    if not different:
+        return
+    fingerprints = {BASELINE: people_fingerprint(BridgesModel(model_params(base)))}
+    for name in different:
+        if people_fingerprint(BridgesModel(model_params(configs[name]))) != fingerprints[BASELINE]:
+            raise InputError(unpaired_message(name, configs[name]))
+
+
+def unpaired_message(name: str, plain: dict) -> str:
+    reason = ("each world is re-anchored to its own steady state under dynamics.reference=self, so it "
+              "compares re-anchored worlds with different residents at week 0")
+    if reference_setting(plain) == "site":
+        reason = "its residents at week 0 differ from the baseline's"
+    return (f"{VARIANT_PREFIX}{name}: {reason}; refused, since effects are paired resident by resident"
+            + ("; use dynamics.reference=site to let the parameter act from week 0 on the same people"
+               if reference_setting(plain) == "self" and has_reference_key(plain) else ""))
+
+
+def has_reference_key(plain: dict) -> bool:
+    return isinstance(plain.get("dynamics"), dict) and "reference" in plain["dynamics"]
+
+
 def scenario_configs(overrides: list[str], scenarios: list[str],
                      variants: dict[str, list[str]] | None = None) -> dict[str, dict]:
     """Each scenario's plain config: the user's overrides (not compare.*) plus scenario=NAME; then each
-    variant: its scenario with the common overrides and its own."""
+    variant: its scenario with the common overrides and its own. Variants that would pair different
+    residents are refused (check_variant_keys, check_same_people)."""
     base = [o for o in overrides if not o.lstrip("+~").startswith("compare.")]
     runs = {name: (name, []) for name in scenarios} | {
         name: (items[0], items[1:]) for name, items in (variants or {}).items()}
     configs = {}
     for name, (scenario, own) in runs.items():
+        check_variant_keys(name, own)
         check_intervention_overrides(base, scenario, scenario)
         check_intervention_overrides(own, scenario, scenario)
         plain = to_plain(compose_config([*base, f"scenario={scenario}", *own]))
         model_params(plain)  # validate now, before any work
         configs[name] = plain
+    check_both_groups(configs[BASELINE])
+    check_same_people(configs)
     return configs
+
+
+def check_both_groups(plain: dict) -> None:
+    """A comparison measures effects on both communities: a generated city needs members of each."""
+    city = plain["city"]
+    if any((city.get("custom") or {}).get(key) for key in ("graphml", "edges_csv", "nodes_csv")):
+        return  # a custom city's file is checked to hold both groups
+    arriving = int(round(city["arriving_share"] * city["n_agents"]))
+    if arriving < 1 or arriving > city["n_agents"] - 1:
+        raise InputError(f"city.arriving_share: {city['arriving_share']:g} of {city['n_agents']:,} residents leaves "
+                         f"{'no arriving' if arriving < 1 else 'no receiving'} members, so a comparison has no "
+                         "intergroup effects to measure")
 
 
 def programme_end(params) -> int:
@@ -313,13 +468,18 @@ def run_replicate(configs: dict[str, dict], replicate: int, draw=None) -> tuple[
     configs = {name: draw(plain) for name, plain in configs.items()} if draw else configs  # the same draw for all
     all_params = {name: model_params({**plain, "seed": plain["seed"] + replicate}) for name, plain in configs.items()}
     checkpoints = {programme_end(params) for params in all_params.values()} | {p.steps for p in all_params.values()}
-    base = None
+    base = people = None
     for name in sorted(configs, key=lambda n: n != BASELINE):
         plain, params = configs[name], all_params[name]
         city_key = repr(plain["city"])
         if city_key not in cities:
             cities[city_key] = make_city(params, Streams(params.seed))
         model = BridgesModel(params, city=cities[city_key])
+        fingerprint = people_fingerprint(model)
+        if name == BASELINE:
+            people = fingerprint
+        elif fingerprint != people:  # checked at the first seed before any run; every seed is checked here
+            raise InputError(f"{unpaired_message(name, plain)} (seed {params.seed})")
         shots = {}
         for _ in range(params.steps):
             model.step()
@@ -430,7 +590,16 @@ def programme_value(values: pd.DataFrame) -> pd.DataFrame:
             "cost_per_participant_point": cpp[0], "cost_per_participant_point_low": cpp[1],
             "cost_per_participant_point_high": cpp[2], "cost_per_person_point": cpe[0],
             "cost_per_person_point_low": cpe[1], "cost_per_person_point_high": cpe[2]})
-    return pd.DataFrame(records)
+    return pd.DataFrame(records, columns=PROGRAMME_VALUE_COLUMNS)
+
+
+PROGRAMME_VALUE_COLUMNS = [
+    "scenario", "programme", "type", "outcome", "unit", "currency", "cost", "participants", "cost_per_participant",
+    "gain_per_participant", "gain_per_participant_low", "gain_per_participant_high", "person_points",
+    "person_points_low", "person_points_high", "cost_per_participant_point", "cost_per_participant_point_low",
+    "cost_per_participant_point_high", "cost_per_person_point", "cost_per_person_point_low",
+    "cost_per_person_point_high"]
+"""programme_value's columns (also when no scenario runs a programme: a variant of the baseline)."""
 
 
 def budget_mix(value: pd.DataFrame, single: set[str], budget: float, outcome: str) -> pd.DataFrame:
@@ -438,6 +607,10 @@ def budget_mix(value: pd.DataFrame, single: set[str], budget: float, outcome: st
     outcome: greedily the cheapest per person-point first, each at the size it ran (whole programmes),
     assuming their effects add up and repeat at the same price."""
     offers = value[(value.outcome == outcome) & value.scenario.isin(single) & (value.person_points > 0)]
+    if offers.currency.nunique() > 1:  # no exchange rate is known: a sum of EUR and USD means nothing
+        empty = pd.DataFrame(columns=["scenario", "copies", "cost", "person_points", "currency"])
+        empty.attrs["currencies"] = ", ".join(sorted(offers.currency.unique()))
+        return empty
     offers = offers.sort_values("cost_per_person_point")
     chosen, left = [], budget
     for row in offers.itertuples():
@@ -493,12 +666,6 @@ OUTCOME_TITLES = {
     "employment_arriving": "Arriving members employed [share, 0-1]",
 }
 """Plot titles with units for the group-level outcomes (OUTCOMES)."""
-
-
-def scenario_colours(scenarios: list[str]) -> dict[str, tuple]:
-    """One colour per scenario, the same in every figure of a comparison."""
-    palette = plt.get_cmap("tab10" if len(scenarios) <= 10 else "tab20").colors
-    return {name: palette[i % len(palette)] for i, name in enumerate(scenarios)}
 
 
 def programme_weeks(params) -> tuple[int, int] | None:
@@ -559,8 +726,8 @@ def plot_cost_effect(cost: pd.DataFrame, final: pd.DataFrame, path, colours: dic
         ax.errorbar(row.total_cost, e.estimate, yerr=[[e.estimate - e.ci_low], [e.ci_high - e.estimate]], fmt="o",
                     color=colours[row.scenario], label=row.scenario)
     ax.axhline(0, color="black", lw=0.8)
-    currency = next((c for c in cost.currency if c), "")
-    ax.set_xlabel(f"total cost per run [{currency}]")
+    currencies = sorted({c for c in cost.currency if isinstance(c, str) and c})
+    ax.set_xlabel(f"total cost per run [{', '.join(currencies)}{', not converted' if len(currencies) > 1 else ''}]")
     ax.set_ylabel("effect on receiving members' attitude\n[points, 0-100, whole population]")
     ax.set_title("Cost against effect on receiving members' attitude")
     ax.grid(alpha=0.3)
@@ -657,7 +824,11 @@ def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOption
                   "In a mix, person-points include every programme's effect on that outcome."]
     if budget is not None:
         lines += ["", f"## Budget view: {options.budget:,.0f} on {options.budget_outcome}", ""]
-        if budget.empty:
+        if budget.attrs.get("currencies"):
+            lines.append(f"Not computed: the programmes are priced in different currencies "
+                         f"({budget.attrs['currencies']}), and no exchange rate is known; give "
+                         "every programme the same cost.currency to compare them on one budget.")
+        elif budget.empty:
             lines.append("No single-programme scenario gains on this outcome within the budget.")
         else:
             lines += ["Greedy mix of single-programme scenarios, cheapest per person-point first, each bought whole "
@@ -729,10 +900,11 @@ def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, pr
     draws = (posterior_draws(options.posterior, options.replicates, seed) if options.posterior
              else [None] * options.replicates)
     quiet_resource_tracker()
-    jobs = Parallel(n_jobs=options.jobs, return_as="generator", max_nbytes=None)(  # no memmaps: no /dev/shm debris
-        delayed(run_replicate)(configs, replicate, draws[replicate]) for replicate in range(options.replicates))
-    results = list(tqdm(jobs, total=options.replicates, desc="replicates", disable=PROGRESS_DISABLE[progress],
-                        leave=False))
+    with interrupts_for_this_process_only():
+        jobs = Parallel(n_jobs=options.jobs, return_as="generator", max_nbytes=None)(  # no memmaps: no /dev/shm
+            delayed(run_replicate)(configs, replicate, draws[replicate]) for replicate in range(options.replicates))
+        results = list(tqdm(jobs, total=options.replicates, desc="replicates", disable=PROGRESS_DISABLE[progress],
+                            leave=False))
     seconds = time.perf_counter() - start
     replicates, costs, groups, values = (pd.concat(parts, ignore_index=True) for parts in zip(*results))
     effects = paired_effects(replicates)

@@ -11,7 +11,6 @@ search, the robustness analysis and scenario discovery are in design_search.py a
 
 import hashlib
 import json
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,18 +30,6 @@ MAX_TRIALS = 100_000
 PARTICIPANTS_PER_PLACE = {"buddy_pairs": 2}
 """Participants per unit of `delivery.capacity` (a buddy_pairs capacity counts pairs); 1 otherwise."""
 DOCUMENTED = ("unit", "meaning", "source")
-
-
-def extra_missing() -> str | None:
-    """The one line to show when the `design` extra is not installed (None when it is)."""
-    try:
-        with warnings.catch_warnings():  # the workbench warns about optional parts a study does not use
-            warnings.simplefilter("ignore")
-            import ema_workbench  # noqa: F401
-        import optuna  # noqa: F401
-    except ImportError as error:
-        return f"design studies need the design extra ({error.name} is missing): pip install 'bridges[design]'"
-    return None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from bridges.model.config import compose_config, run_options, to_plain, whole_nu
 from bridges.model.errors import InputError  # noqa: E402
 from bridges.model.outputs import OUTPUTS_ROOT  # noqa: E402
 from bridges.model.resources import available_cores  # noqa: E402
-from bridges.scenarios.design import LAUNCHERS, Study, check_seeds, check_study, extra_missing, load_study  # noqa: E402
+from bridges.extras import require  # noqa: E402
+from bridges.scenarios.design import LAUNCHERS, Study, check_seeds, check_study, load_study  # noqa: E402
 from bridges.scenarios.design_robust import failure_boxes, make_worlds, robust_choice, world_outcomes  # noqa: E402
 from bridges.scenarios.design_search import (SITE, Context, Store, candidate_summary, evaluate, pareto_front,  # noqa: E402
                                              run_search)
@@ -95,9 +96,7 @@ def describe(study: Study, row) -> str:
 def design_cli(plain: dict, overrides: list[str], progress=print) -> tuple[Path, list[str]]:
     """Validate, search, test robustness, discover failure conditions, write the folder; returns it and
     the recommendation lines."""
-    missing = extra_missing()
-    if missing:
-        raise InputError(missing)
+    require("design", "a design study")
     options = design_options(plain)
     study = load_study(options["study"])
     if options.get("trials"):

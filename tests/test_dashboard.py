@@ -7,11 +7,13 @@ measures steps per second).
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
@@ -44,10 +46,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def serve(port: int, log) -> subprocess.Popen:
-    """`solara run app.py` as `make dashboard` starts it, on 127.0.0.1:port."""
-    command = [sys.executable, "-m", "solara", "run", "app.py", "--host", "127.0.0.1", "--port", str(port),
-               "--production", "--no-open", "--no-check-version"]
+def serve(port: int, log, page: str | None = None) -> subprocess.Popen:
+    """The dashboard as a user starts it, `python run.py dashboard` (`bridges dashboard` once installed: Solara
+    with app.py), on 127.0.0.1:port; or `solara run PAGE`, a page of one's own."""
+    command = ([sys.executable, "run.py", "dashboard", "--port", str(port)] if page is None else
+               [sys.executable, "-m", "solara", "run", page, "--host", "127.0.0.1", "--port", str(port), "--production",
+                "--no-open", "--no-check-version"])
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
 
@@ -71,12 +75,13 @@ def output(tmp_path_factory):
     return tmp_path_factory.mktemp("dashboard")
 
 
-@pytest.fixture(scope="module")
-def url(output):
+@contextmanager
+def served(output, name: str, page: str | None = None):
+    """A served dashboard's address while the block runs (serve's arguments); the server stops after it."""
     port = free_port()
-    log_path = output / "server.log"
+    log_path = output / f"{name}.log"
     with open(log_path, "w") as log:
-        server = serve(port, log)
+        server = serve(port, log, page)
         try:
             address = f"http://127.0.0.1:{port}/"
             wait_until_served(address, server, log_path, FIRST_LOAD_MS / 1000)
@@ -84,6 +89,12 @@ def url(output):
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def url(output):
+    with served(output, "server") as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
@@ -151,16 +162,25 @@ def test_controls_step_and_plots_change_in_the_browser(page, url, output):
     assert not failed, f"requests failed (the page must work offline): {failed}"
 
 
-def test_planner_page_shows_a_finished_comparison(page, url, output):
-    folder = output / "comparison"
+@pytest.fixture
+def comparison_folder():
+    """A folder under the project's outputs/compare/ (the only place the planner reads), removed after."""
+    folder = ROOT / "outputs" / "compare" / f"test-dashboard-{os.getpid()}" / "comparison"
+    yield folder
+    shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def test_planner_page_shows_a_finished_comparison(page, url, output, comparison_folder):
+    folder = comparison_folder
     assert run.main(["--config-name", "compare", "compare.scenarios=[baseline,volunteering]", "compare.replicates=2",
                      "compare.jobs=1", "city.n_agents=300", "city.n_neighbourhoods=3", "steps=3",
                      f"run.output_dir={folder}", "run.progress=off"]) == 0
     page.goto(url + "planner", timeout=FIRST_LOAD_MS)
     box = page.get_by_label("Comparison folder")
-    box.fill(str(output / "nowhere"))
-    box.press("Enter")
-    page.get_by_text(re.compile("nowhere: no such folder")).wait_for()
+    for elsewhere in (output, output / "nowhere"):  # existing or not, a folder outside is refused alike
+        box.fill(str(elsewhere))
+        box.press("Enter")
+        page.get_by_text(re.compile(f"{re.escape(str(elsewhere))}: not a comparison folder under")).wait_for()
     box.fill(str(folder))
     box.press("Enter")
     page.get_by_text("Effects at the final week (week 3)").wait_for()
@@ -170,3 +190,17 @@ def test_planner_page_shows_a_finished_comparison(page, url, output):
     assert "EUR" in page.locator("table.bridges-table").nth(1).inner_text()
     assert page.locator("img").count() == 2  # cost against effect, effects over time
     page.screenshot(path=output / "planner.png", full_page=True)
+
+
+def test_components_make_a_page_of_ones_own(page, output):
+    """docs/examples/own_page.py (docs/dashboard.md): the city view, attitude and contact plots on a user's page."""
+    with served(output, "own_page", "docs/examples/own_page.py") as address:
+        page.goto(address, timeout=FIRST_LOAD_MS)
+        page.get_by_text("My city: volunteering").first.wait_for(timeout=FIRST_LOAD_MS)
+        page.locator("img").nth(2).wait_for(timeout=FIRST_LOAD_MS)
+        before = image_digests(page)
+        assert len(before) == 3  # city, attitude, contact
+        for _ in range(2):
+            page.get_by_role("button", name="Step", exact=True).click()
+        assert all(images_changed(page, before)), "the components did not redraw after two weeks"
+        page.screenshot(path=output / "own_page.png", full_page=True)

@@ -14,13 +14,16 @@ import pandas as pd
 import pytest
 
 from bridges.model.errors import InputError
-from bridges.model.outputs import STAGING_PREFIX, StagedFolder, check_output_folder, remove_stale_staging
+from bridges.model.outputs import (HOST_VARIABLE, PICTURES, STAGING_PREFIX, StagedFolder, check_output_folder,
+                                   remove_stale_staging)
 from bridges.model.resources import Estimate, check_resources, estimate
 from bridges.scenarios.compare import compare_options
 from tests.conftest import ROOT, SMALL_CITY
 from tests.inprocess import assert_clean_rejection, run_main
 
 TINY = ["city.n_agents=300", "city.n_neighbourhoods=6", "steps=6", "run.progress=off"]
+CUSTOM = ["steps=6", "run.progress=off"]
+"""With a custom city: the file gives the residents (city.n_agents and the like are refused)."""
 
 # ---- the issue's own examples, kept as regressions ------------------------------------------------
 ISSUE_OVERRIDES = [
@@ -42,7 +45,8 @@ ISSUE_OVERRIDES = [
     ("city={}", "city"),
     ("survey.respondents={}", "survey.respondents"),
     ("hydra.run.dir=elsewhere", "hydra.run.dir"),
-    ("hydra.searchpath=[file:///tmp]", "hydra.searchpath"),
+    ("hydra.searchpath=[pkg://elsewhere]", "hydra.searchpath"),  # your own folder is fine (test_usability.py)
+    ("hydra.searchpath=[file:///no/such/folder]", "hydra.searchpath"),
     ("hydra/launcher=basic", "hydra/launcher"),
     ("city.n_neighbourhoods=301", "city.n_neighbourhoods"),
     ("seed=${oc.env:HOME}", "seed"),
@@ -106,7 +110,7 @@ def test_cross_field_nonsense_names_both_keys(capsys, tmp_path, extra, names):
 
 
 def test_comparison_seeds_stay_in_range(capsys, tmp_path):
-    result = run_main(capsys, tmp_path, "--config-name", "compare", "compare.scenarios=[baseline]",
+    result = run_main(capsys, tmp_path, "--config-name", "compare", "compare.scenarios=[baseline,volunteering]",
                       "compare.replicates=3", "seed=4294967294", *TINY)
     assert_clean_rejection(result, "compare.replicates=3", tmp_path)
 
@@ -146,7 +150,7 @@ def test_bad_node_csv_is_refused_before_any_array(capsys, tmp_path, nodes, names
     inputs.mkdir()
     overrides = _city(inputs, nodes)
     before = set(tmp_path.rglob("*"))
-    assert_clean_rejection(run_main(capsys, tmp_path, *TINY, *overrides), names, tmp_path, before)
+    assert_clean_rejection(run_main(capsys, tmp_path, *CUSTOM, *overrides), names, tmp_path, before)
 
 
 def test_special_files_are_refused_without_hanging(capsys, tmp_path):
@@ -155,7 +159,7 @@ def test_special_files_are_refused_without_hanging(capsys, tmp_path):
     before = set(tmp_path.rglob("*"))
     for path, reason in [("/dev/zero", "not a regular file"), (str(fifo), "not a regular file"),
                          (str(tmp_path), "is a folder")]:
-        result = run_main(capsys, tmp_path, *TINY, f"city.custom.graphml={path}")
+        result = run_main(capsys, tmp_path, *CUSTOM, f"city.custom.graphml={path}")
         assert_clean_rejection(result, f"{path}: {reason}", tmp_path, before)
 
 
@@ -166,7 +170,8 @@ def test_graphml_node_without_id_is_refused(capsys, tmp_path):
                     '<node id="b"><data key="g">receiving</data></node><node id="c"><data key="g">arriving</data>'
                     '</node></graph></graphml>')
     before = set(tmp_path.rglob("*"))
-    assert_clean_rejection(run_main(capsys, tmp_path, *TINY, f"city.custom.graphml={path}"), "no id", tmp_path, before)
+    assert_clean_rejection(run_main(capsys, tmp_path, *CUSTOM, f"city.custom.graphml={path}"), "no id", tmp_path,
+                           before)
 
 
 # ---- output folders -------------------------------------------------------------------------------
@@ -235,17 +240,30 @@ def test_failed_block_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_stale_staging_of_dead_processes_is_removed_and_live_ones_kept(tmp_path):
+def test_stale_staging_of_dead_processes_is_removed_and_live_ones_kept(tmp_path, monkeypatch):
+    """Only this host's dead runs are cleaned up: another node sharing the folder (a Slurm sweep's runs/)
+    may run a live process with the same pid, and a folder of the old pid-only naming names no host."""
+    monkeypatch.setenv(HOST_VARIABLE, "node-a")
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(dead.stdout)
-    stale = tmp_path / f"{STAGING_PREFIX}{dead_pid}-abc"
-    live = tmp_path / f"{STAGING_PREFIX}{os.getpid()}-def"
+    stale = tmp_path / f"{STAGING_PREFIX}node_a-{dead_pid}-abc"
+    live = tmp_path / f"{STAGING_PREFIX}node_a-{os.getpid()}-def"
+    other_host = tmp_path / f"{STAGING_PREFIX}node_b-{dead_pid}-abc"
+    no_host = tmp_path / f"{STAGING_PREFIX}{dead_pid}-abc"
     users = tmp_path / ".bridges-staging-mine"
-    for folder in (stale, live, users):
+    for folder in (stale, live, other_host, no_host, users):
         folder.mkdir()
         (folder / "f").write_text("x")
     assert remove_stale_staging(tmp_path) == [stale]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, users.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (live, other_host, no_host, users))
+    monkeypatch.setenv(HOST_VARIABLE, "node-b")  # the other node cleans up its own dead run
+    assert remove_stale_staging(tmp_path) == [other_host]
+
+
+def test_staging_folders_carry_the_host_name(tmp_path, monkeypatch):
+    monkeypatch.setenv(HOST_VARIABLE, "cn-17.cluster")
+    with StagedFolder(tmp_path / "out") as staged:
+        assert staged.path.name.startswith(f"{STAGING_PREFIX}cn_17.cluster-{os.getpid()}-")
 
 
 def test_check_output_folder_accepts_a_fresh_path(tmp_path):
@@ -254,7 +272,7 @@ def test_check_output_folder_accepts_a_fresh_path(tmp_path):
 
 # ---- resources and jobs ---------------------------------------------------------------------------
 def test_jobs_are_capped_at_the_available_cores():
-    options = compare_options({"compare": {"scenarios": ["baseline"], "replicates": 2, "jobs": 4_000}})
+    options = compare_options({"compare": {"scenarios": ["baseline", "volunteering"], "replicates": 2, "jobs": 4_000}})
     assert options.jobs == len(os.sched_getaffinity(0))
     assert options.note.startswith("note: compare.jobs=4,000 capped at the") and "\n" not in options.note
 
@@ -358,8 +376,7 @@ def test_three_identical_runs_at_once_write_three_complete_distinct_folders(tmp_
     folders = [tmp_path / out.strip().split("wrote ", 1)[1] for out, _ in outputs]
     assert len(set(folders)) == 3
     expected = {"config.yaml", "overrides.yaml", "timeseries.parquet", "timeseries.csv", "agents.parquet",
-                "survey.parquet", "costs.csv", "contact_by_setting.csv", "city.json", "attitude_by_group.png",
-                "contact_by_group.png", "report.md"}
+                "survey.parquet", "costs.csv", "contact_by_setting.csv", "city.json", *PICTURES, "report.md"}
     for folder in folders:
         assert {p.name for p in folder.iterdir()} == expected
     data = [(folder / "timeseries.parquet").read_bytes() for folder in folders]
