@@ -338,14 +338,15 @@ def variant_hint(message: str, overrides: list[str], config_name: str) -> str:
             f"compare.variants.{parts[1]}_tuned=[SCENARIO,{key}={value}] (docs/scenarios.md)")
 
 
-COMMAND_SECTIONS = ("calibration", "sensitivity", "validate")
-"""Sections of --config-name calibrate, sensitivity and validate: each command's own options, not the model's."""
+COMMAND_SECTIONS = ("calibration", "sensitivity", "validate", "design")
+"""Sections of --config-name calibrate, sensitivity, validate and design: each command's own options, not the model's."""
 
 
 def check(plain: dict, overrides: list[str], variants: dict[str, list[str]]) -> None:
     """Everything a command checks before it runs (`--cfg` stops at the first problem, in one line, as the
     command would): the run options and model parameters, and for a comparison every scenario and variant.
-    The options of calibration, sensitivity and validation are checked when those commands start."""
+    The options of calibration, sensitivity, validation and design studies are checked when those commands
+    start."""
     run_options(plain)
     if "compare" in plain:
         choice = compare_options(plain, variants)
