@@ -15,17 +15,25 @@ import pandas as pd
 import pytest
 
 from bridges.sweep import MARKER, RUNS
-from tests.conftest import ROOT, in_one_worker, run_cli
+from tests.conftest import ROOT, in_one_worker
 
 pytestmark = [pytest.mark.slow, in_one_worker(__name__)]  # each study starts ~20 runs in real processes
 
 STUDY = ["--config-name", "design", "design.study=co_creation_targeting", "design.jobs=2", "run.progress=off"]
+GUARD = 1800
+"""Seconds before a study counts as hung: not a speed requirement (about 2.5 minutes on the shared 2-core
+machine at load 17, over 5 at load 26)."""
+
+
+def run_study(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *STUDY, *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=GUARD)
 
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("design") / "study"
-    result = run_cli(*STUDY, f"run.output_dir={folder}")
+    result = run_study(f"run.output_dir={folder}")
     assert result.returncode == 0, result.stderr
     return folder
 
@@ -70,7 +78,7 @@ def test_a_study_killed_mid_search_resumes_with_the_same_evaluations_none_lost_o
     folder = tmp_path / "killed"
     process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *STUDY, f"run.output_dir={folder}"],
                                cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 600  # a guard against a hung child, not a speed requirement
+    deadline = time.monotonic() + GUARD
     runs = folder / "sweep" / RUNS
     while not (runs.is_dir() and sum((run / MARKER).is_file() for run in runs.iterdir()) >= 3):
         assert process.poll() is None, process.stderr.read()
@@ -82,7 +90,7 @@ def test_a_study_killed_mid_search_resumes_with_the_same_evaluations_none_lost_o
         states = [state for (state,) in db.execute("SELECT state FROM trials")]
     assert states and set(states) == {"RUNNING"}, states  # killed mid-batch: nothing told yet
 
-    result = run_cli(*STUDY, f"run.output_dir={folder}")
+    result = run_study(f"run.output_dir={folder}")
     assert result.returncode == 0, result.stderr
     assert "already complete" in result.stdout
     pd.testing.assert_frame_equal(evaluations(folder), evaluations(study))
