@@ -289,7 +289,7 @@ class SurveyParams:
 
 # ---- interventions --------------------------------------------------------------------------------
 TARGETING = ("random", "lowest_attitude", "highest_attitude", "highest_distress", "lowest_language",
-             "highest_responsibility")
+             "highest_responsibility", "no_outgroup_contact")
 """How a programme picks among the eligible when it cannot take them all."""
 EMPLOYMENT_FILTER = ("any", "employed", "not_employed")
 
