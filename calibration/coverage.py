@@ -52,7 +52,7 @@ def run_study(site: str, datasets: int, options: AbcOptions, out: Path, n_agents
         counts = survey.groupby("community").size()
         sim_base = {**base, "survey": {**base["survey"], "respondents": {c: int(n) for c, n in counts.items()}}}
         simulator = Simulator(sim_base, tuple(parameters), tuple(observed.index), truth_shares)
-        run_id = run_abc(simulator, observed.to_dict(), options, database, resume=False)
+        run_id = run_abc(simulator, observed.to_dict(), options, database, resume=False).run_id
         posterior = read_posterior(database, run_id, parameters)
         w = posterior.sample.weight.to_numpy()
         ess = effective_sample_size(w)
@@ -91,9 +91,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", default="germany")
     parser.add_argument("--datasets", type=int, default=10)
-    parser.add_argument("--population", type=int, default=60)
+    parser.add_argument("--population", type=int, default=300)
+    parser.add_argument("--training", type=int, default=300)
     parser.add_argument("--generations", type=int, default=6)
-    parser.add_argument("--max-simulations", type=int, default=700)
+    parser.add_argument("--max-simulations", type=int, default=2400)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sampler", default="dask", choices=SAMPLERS,
                         help="dask (default: a local cluster of spawned processes), multicore (forks), single")
@@ -102,8 +103,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--out", type=Path, default=Path("outputs/coverage"))
     args = parser.parse_args(argv)
-    options = AbcOptions(args.population, args.generations, args.max_simulations, 0.05, args.sampler,
-                         args.workers, None)
+    options = AbcOptions(args.population, args.training, args.generations, args.max_simulations, 0.05,
+                         args.sampler, args.workers, None)
     _, text = run_study(args.site, args.datasets, options, args.out, args.n_agents, args.steps, args.seed)
     print(text)
 

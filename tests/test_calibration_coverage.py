@@ -12,7 +12,7 @@ from bridges.calibration.parameters import load_priors
 
 @pytest.mark.slow  # the recovery study: two whole calibrations on synthetic data
 def test_small_recovery_study(tmp_path):
-    options = AbcOptions(population=5, generations=1, max_simulations=100, min_acceptance=0.0,
+    options = AbcOptions(population=5, training=10, generations=1, max_simulations=100, min_acceptance=0.0,
                          sampler="single", workers=1, dask_address=None)  # no fork of the threaded test runner
     table, text = run_study("germany", 2, options, tmp_path, n_agents=300, steps=8, seed=1)
     names = [p.name for p in load_priors("default")]
