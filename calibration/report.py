@@ -28,8 +28,10 @@ intervals that contain a draw of the same distribution only ~83% of the time (do
 
 def effective_sample_size(weights: np.ndarray) -> float:
     """Kish's effective sample size (sum w)^2 / sum w^2: how many equally weighted draws a weighted
-    sample is worth. ABC-SMC importance weights can make 40 particles worth a handful."""
-    return float(np.sum(weights) ** 2 / np.sum(np.square(weights)))
+    sample is worth. ABC-SMC importance weights can make 40 particles worth a handful. Scaled by the
+    largest weight first, so neither huge nor tiny weights overflow or underflow."""
+    scaled = np.asarray(weights, dtype=np.float64) / np.max(weights)
+    return float(np.sum(scaled) ** 2 / np.sum(np.square(scaled)))
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
