@@ -117,12 +117,19 @@ def warn(text: str) -> None:
     print(f"calibration: warning: {text}", file=sys.stderr)
 
 
+def base_config(site: str, overrides: list[str]) -> dict:
+    """The plain model config every calibration simulation (and the recovery study's data) starts from:
+    the site preset and the model overrides, without the calibration and run sections. The one place
+    where calibration's model settings are made."""
+    plain = to_plain(compose_config([f"city={site}", *overrides], "calibrate"))
+    return {key: value for key, value in plain.items() if key not in ("calibration", "run")}
+
+
 def model_config(site: str, overrides: list[str], survey: pd.DataFrame) -> dict:
     """The simulated city's plain config: the site preset, the user's model overrides, and a virtual
     survey fielded at the data's weeks with as many respondents per community as the data has."""
     model_overrides = [o for o in overrides if not o.lstrip("+~").startswith(("calibration.", "run."))]
-    plain = to_plain(compose_config([f"city={site}", *model_overrides], "calibrate"))
-    plain = {key: value for key, value in plain.items() if key not in ("calibration", "run")}
+    plain = base_config(site, model_overrides)
     counts = survey.groupby(["step", "community"]).size().groupby("community").max()
     plain["survey"]["weeks"] = sorted(int(step) for step in survey.step.unique())
     plain["survey"]["respondents"] = {community: int(n) for community, n in counts.items()}

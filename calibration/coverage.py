@@ -18,14 +18,13 @@ import pandas as pd
 from scipy import stats
 
 from bridges.calibration.abc import SAMPLERS, AbcOptions, read_posterior, run_abc
-from bridges.calibration.cli import observed_statistics
+from bridges.calibration.cli import base_config, observed_statistics
 from bridges.calibration.make_example_data import RESPONDENTS, synthetic_survey
 from bridges.calibration.parameters import apply_parameters, load_priors, prior_draws
 from bridges.calibration.report import INTERVAL, effective_sample_size, prior_width, weighted_quantile
 from bridges.calibration.simulate import Simulator
 from bridges.calibration.statistics import true_shares
 from bridges.calibration.survey_io import load_survey
-from bridges.model.config import compose_config, to_plain
 
 RANK_BINS = 10
 """Bins of the rank histogram: with 50 datasets, 5 expected per bin, the chi-square test's usual minimum."""
@@ -46,7 +45,7 @@ missing: [{MISSING_CODE}]
 def study_config(site: str, n_agents: int, steps: int) -> dict:
     """The city that makes the synthetic data and is simulated in calibration (the same, so the study
     measures the inference, not a mismatch of city sizes)."""
-    plain = to_plain(compose_config([f"city={site}", f"city.n_agents={n_agents}", f"steps={steps}"]))
+    plain = base_config(site, [f"city.n_agents={n_agents}", f"steps={steps}"])
     plain["survey"]["weeks"] = [steps]
     plain["survey"]["respondents"] = dict(RESPONDENTS)
     return plain

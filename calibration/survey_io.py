@@ -138,6 +138,7 @@ def load_mapping(path: str | None) -> Mapping:
             raise InputError(f"{path}, key codes.{schema}: not a schema column (allowed: {', '.join(allowed)})")
     missing = content.get("missing") or []
     if isinstance(missing, list):
+        _check_shared_missing(missing, path)
         missing = {schema: missing for schema in allowed}
     if not isinstance(missing, dict) or not all(isinstance(v, list) for v in missing.values()):
         raise InputError(f"{path}, key missing: must be a list of codes, or schema column: list of codes")
@@ -148,6 +149,21 @@ def load_mapping(path: str | None) -> Mapping:
         raise InputError(f"{path}, key step: must be the wave's week, a whole number 0 or more")
     return Mapping(dict(columns), {schema: {_key(k): v for k, v in table.items()} for schema, table in codes.items()},
                    {schema: {_key(v) for v in values} for schema, values in missing.items()}, site, step)
+
+
+def _check_shared_missing(codes: list, path: str) -> None:
+    """A `missing` list shared by every column must not hold a valid answer of any item: 98 and 99 mean
+    "no answer" on a 1-5 scale but are answers on the 0-100 thermometer and perceived shares, which such
+    a list would drop without a word. Per-column lists say which column a code belongs to."""
+    for code in codes:
+        try:
+            number = float(code)
+        except (TypeError, ValueError):
+            continue
+        for item, spec in SURVEY_ITEMS.items():
+            if number.is_integer() and spec.low <= number <= spec.high:
+                raise InputError(f"{path}, key missing: {code!r} is a valid answer of {item} ({spec.low}-{spec.high}); "
+                                 f"list missing codes per column instead (missing: {{column: [codes]}})")
 
 
 def apply_mapping(raw: pd.DataFrame, mapping: Mapping, name: str,

@@ -48,12 +48,12 @@ columns: {community: grp, contact_frequency: Q7, thermometer: Q12, weight: wgt}
 codes:
   community: {1: receiving, 2: arriving}
   contact_frequency: {never: 1, less than monthly: 2, monthly: 3, several times a week: 4, daily: 5}
-missing: ["don't know", 99]
+missing: {contact_frequency: ["don't know"], thermometer: [999]}
 """
 
 
 def spss_frame():
-    frame = pd.DataFrame({"grp": [1.0, 1.0, 2.0], "Q7": [4.0, 9.0, 5.0], "Q12": [60.0, 99.0, 80.0],
+    frame = pd.DataFrame({"grp": [1.0, 1.0, 2.0], "Q7": [4.0, 9.0, 5.0], "Q12": [60.0, 999.0, 80.0],
                           "wgt": [1.2, 0.8, 1.0], "other": [1.0, 2.0, 3.0]})
     labels = {"Q7": {1.0: "never", 2.0: "less than monthly", 3.0: "monthly", 4.0: "several times a week",
                      5.0: "daily", 9.0: "don't know"}}
@@ -153,6 +153,8 @@ def test_no_rows_for_the_site(tmp_path):
     ("codes: [1, 2]\n", "mapping.yaml, key codes: must map"),
     ("- a\n- b\n", "mapping.yaml: must be a mapping of keys"),
     ("columns: {thermometer: [\n", "mapping.yaml: not valid YAML"),
+    ("missing: [\"don't know\", 98, 99]\n", "key missing: 98 is a valid answer of thermometer (0-100); list missing "
+     "codes per column"),
 ])
 def test_malformed_mapping_names_file_and_key(tmp_path, text, message):
     with pytest.raises(InputError) as caught:
