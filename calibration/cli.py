@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bridges.calibration.abc import SAMPLERS, AbcOptions, AbcRun, latest_run, read_posterior, run_abc
+from bridges.calibration.abc import (SAMPLERS, AbcOptions, AbcRun, latest_run, least_training, read_posterior,
+                                     run_abc)
 from bridges.calibration.parameters import FreeParameter, check_keys, load_priors
 from bridges.calibration.report import (ROUGH_BELOW, calibrated_config, effective_sample_size, plot_posterior,
                                         plot_predictive, posterior_summary, predictive_table, write_posterior)
@@ -71,11 +72,8 @@ def calibration_options(plain: dict) -> CalibrationOptions:
     if not isinstance(acceptance, (int, float)) or isinstance(acceptance, bool) or not 0 <= acceptance < 1:
         raise InputError(f"calibration.min_acceptance: must be a share in [0, 1), got {acceptance!r}")
     site = section["site"]
-    population, training = _count(section, "population", 2), _count(section, "training", 10)
-    least = 0 if section["resume"] else training + population
-    abc = AbcOptions(population, training, _count(section, "generations", 1),
-                     whole_number(section.get("max_simulations"), "calibration.max_simulations", max(least, 1)),
-                     float(acceptance), section["sampler"], _count(section, "workers", 1), section.get("dask_address"))
+    abc = AbcOptions(_count(section, "population", 2), _count(section, "training", 2), _count(section, "generations", 1),
+                     _count(section, "max_simulations", 1), float(acceptance), section["sampler"], _count(section, "workers", 1), section.get("dask_address"))
     database = Path(section["database"]) if section.get("database") else ROOT / f"{site}.db"
     return CalibrationOptions(section["data"], section.get("mapping"), site, str(section["priors"]),
                               _count(section, "predictive", 2), _count(section, "min_cell", 1), database,
@@ -110,6 +108,19 @@ def observed_statistics(survey, truth: dict[str, float], min_cell: int) -> pd.Se
                          "calibration needs thermometer, contact_frequency, contact_quality, anxiety, trust, "
                          "belonging, distress or the perceived shares")
     return values
+
+
+def check_training(abc: AbcOptions, statistics: int, continuing: bool) -> None:
+    """Enough training simulations for the regression, and a budget for them plus one generation at the
+    median tolerance (which accepts about half of its simulations)."""
+    least = least_training(statistics)
+    if abc.training < least:
+        raise InputError(f"calibration.training: must be at least {least} (twice the regression's {2 * statistics} "
+                         f"features: the data's {statistics} statistics and their squares), got {abc.training}")
+    needed = abc.training + 2 * abc.population
+    if not continuing and abc.max_simulations < needed:
+        raise InputError(f"calibration.max_simulations: must be at least training + 2 x population = {needed} to "
+                         f"finish one generation, got {abc.max_simulations}")
 
 
 def warn(text: str) -> None:
@@ -155,6 +166,7 @@ def calibrate(plain: dict, overrides: list[str]) -> tuple[Path, str]:
     observed = observed_statistics(survey, truth, options.min_cell)
     parameters = load_priors(options.priors)
     check_keys(base, parameters)
+    check_training(options.abc, len(observed), options.resume or options.analyse)
     simulator = Simulator(base, tuple(parameters), tuple(observed.index), truth)
     stamp = time.strftime("%Y-%m-%d/%H-%M-%S")
     folder = Path(folder_option) if folder_option else ROOT / f"{stamp}-{options.site}"

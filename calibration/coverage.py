@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from bridges.calibration.abc import SAMPLERS, AbcOptions, read_posterior, run_abc
-from bridges.calibration.cli import base_config, observed_statistics
+from bridges.calibration.cli import base_config, check_training, observed_statistics
 from bridges.calibration.make_example_data import RESPONDENTS, synthetic_survey
 from bridges.calibration.parameters import apply_parameters, load_priors, prior_draws
 from bridges.calibration.report import INTERVAL, effective_sample_size, prior_width, weighted_quantile
@@ -86,6 +86,7 @@ def run_study(site: str, datasets: int, options: AbcOptions, out: Path, n_agents
         mapping = write_as_user_file(synthetic_survey(plain, rng), data)
         survey = load_survey(str(data), str(mapping), site)
         observed = observed_statistics(survey, truth_shares, min_cell)
+        check_training(options, len(observed), continuing=False)
         # the simulated survey samples as many respondents as the data have (everyone if fewer)
         counts = survey.table.groupby("community").size()
         sim_base = {**base, "survey": {**base["survey"], "respondents": {c: int(n) for c, n in counts.items()}}}
