@@ -131,7 +131,7 @@ def show_progress() -> None:
         handler.filters = [lambda record: record.getMessage().startswith(PROGRESS_LINES)]
 
 
-def _distance(training: int):
+def _distance(predictor=None):
     """The distance: an adaptive weighted Euclidean norm over a learned summary. Before the first
     generation, a linear regression of the parameters on the statistics and their squares
     (semi-automatic ABC, Fearnhead & Prangle 2012; pyabc's PredictorSumstat and LinearPredictor) is fitted
@@ -142,9 +142,30 @@ def _distance(training: int):
     tolerance stopped falling after generation 1 (docs/calibration.md, "Why the tolerance stalled")."""
     import pyabc
 
-    summary = pyabc.PredictorSumstat(pyabc.LinearPredictor(), fit_ixs={0},
-                                     pre=pyabc.IdentitySumstat(trafos=[_identity, np.square]))
+    if predictor is None:
+        summary = pyabc.PredictorSumstat(pyabc.LinearPredictor(), fit_ixs={0}, pre=features())
+    else:
+        summary = pyabc.PredictorSumstat(predictor, fitted=True, fit_ixs=set(), pre=features())
     return pyabc.AdaptivePNormDistance(p=2, scale_function=pyabc.distance.mad, sumstat=summary)
+
+
+def features():
+    """The regression's features: every statistic and its square."""
+    import pyabc
+
+    return pyabc.IdentitySumstat(trafos=[_identity, np.square])
+
+
+def fitted_summary(statistics: pd.DataFrame, parameters: pd.DataFrame):
+    """The learned summary's regression fitted outside a run, to prior simulations (rows) of the
+    statistics and the parameters that made them: what a run fits to its own training sample, shared
+    here by the recovery study's datasets (prior draws do not depend on the data)."""
+    import pyabc
+
+    predictor = pyabc.LinearPredictor()
+    x = np.vstack([features()(row) for row in statistics.to_numpy(dtype=np.float64)])
+    predictor.fit(x=x, y=parameters.to_numpy(dtype=np.float64), w=None)
+    return predictor
 
 
 def _identity(values: np.ndarray) -> np.ndarray:
@@ -170,9 +191,10 @@ class AbcRun:
 
 
 def run_abc(simulator: Simulator, observed: dict[str, float], options: AbcOptions, database: Path,
-            resume: bool) -> AbcRun:
+            resume: bool, predictor=None) -> AbcRun:
     """Run (or, with `resume`, continue the latest run in `database`) with at most
-    `options.max_simulations` simulations started by this call, the hard budget."""
+    `options.max_simulations` simulations started by this call, the hard budget. With a `predictor`
+    already fitted (`fitted_summary`), the `training` simulations only set the distance's first scales."""
     import pyabc
 
     show_progress()
@@ -180,7 +202,7 @@ def run_abc(simulator: Simulator, observed: dict[str, float], options: AbcOption
     stopped = False
     try:
         population = pyabc.ConstantPopulationSize(options.population, nr_calibration_particles=options.training)
-        abc = pyabc.ABCSMC(simulator, _prior(list(simulator.parameters)), _distance(options.training),
+        abc = pyabc.ABCSMC(simulator, _prior(list(simulator.parameters)), _distance(predictor),
                            population_size=population, sampler=sampler)
         url = f"sqlite:///{database}"
         if resume:

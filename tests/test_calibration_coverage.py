@@ -13,9 +13,10 @@ from bridges.calibration.parameters import load_priors
 
 @pytest.mark.slow  # the recovery study: two whole calibrations on synthetic data
 def test_small_recovery_study(tmp_path):
-    options = AbcOptions(population=5, training=130, generations=1, max_simulations=180, min_acceptance=0.0,
+    options = AbcOptions(population=5, training=10, generations=1, max_simulations=60, min_acceptance=0.0,
                          sampler="single", workers=1, dask_address=None)  # no fork of the threaded test runner
-    table, text = run_study("germany", 2, options, tmp_path, n_agents=300, steps=8, seed=1)
+    # the regression fitted once to 130 shared prior simulations, as in the SBC study
+    table, text = run_study("germany", 2, options, tmp_path, n_agents=300, steps=8, seed=1, shared_training=130)
     names = [p.name for p in load_priors("default")]
     assert list(table.parameter.unique()) == names and len(table) == 2 * len(names)
     assert (table.ci_low <= table.ci_high).all()
@@ -24,6 +25,7 @@ def test_small_recovery_study(tmp_path):
     # the effective sample size of a weighted sample lies between 1 and the number of particles
     assert ((table.ess >= 1 - 1e-9) & (table.ess <= table.particles + 1e-9)).all()
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "coverage.csv"), table, check_dtype=False)
+    assert (table.shared_training == 130).all() and "(130 of them the shared training sample)" in text
     assert "2 synthetic datasets" in text and all(f"| {name} |" in text for name in names)
     # the rank is the posterior's weight below the truth, a share; the width ratio is positive
     assert table["rank"].between(0, 1).all() and (table.width_ratio > 0).all()
