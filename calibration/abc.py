@@ -131,7 +131,7 @@ def show_progress() -> None:
         handler.filters = [lambda record: record.getMessage().startswith(PROGRESS_LINES)]
 
 
-def _distance(predictor=None):
+def _distance(predictor=None, fit_at: int = 0):
     """The distance: an adaptive weighted Euclidean norm over a learned summary. Before the first
     generation, a linear regression of the parameters on the statistics and their squares
     (semi-automatic ABC, Fearnhead & Prangle 2012; pyabc's PredictorSumstat and LinearPredictor) is fitted
@@ -139,11 +139,14 @@ def _distance(predictor=None):
     generation then scales them by their median absolute deviation in the population (pyabc's
     AdaptivePNormDistance). The 31 raw statistics scaled one by one made the distance a sum of ~31
     noise terms, most of which no parameter moves: its floor at the truth was about 8, and the
-    tolerance stopped falling after generation 1 (docs/calibration.md, "Why the tolerance stalled")."""
+    tolerance stopped falling after generation 1 (docs/calibration.md, "Why the tolerance stalled").
+    A resumed run (`fit_at` its next generation) refits the regression to its last population: the
+    fitted regression is not stored in the database, and without a fit the summary would silently be
+    the raw statistics."""
     import pyabc
 
     if predictor is None:
-        summary = pyabc.PredictorSumstat(pyabc.LinearPredictor(), fit_ixs={0}, pre=features())
+        summary = pyabc.PredictorSumstat(pyabc.LinearPredictor(), fit_ixs={fit_at}, pre=features())
     else:
         summary = pyabc.PredictorSumstat(predictor, fitted=True, fit_ixs=set(), pre=features())
     return pyabc.AdaptivePNormDistance(p=2, scale_function=pyabc.distance.mad, sumstat=summary)
@@ -202,11 +205,12 @@ def run_abc(simulator: Simulator, observed: dict[str, float], options: AbcOption
     stopped = False
     try:
         population = pyabc.ConstantPopulationSize(options.population, nr_calibration_particles=options.training)
-        abc = pyabc.ABCSMC(simulator, _prior(list(simulator.parameters)), _distance(predictor),
-                           population_size=population, sampler=sampler)
         url = f"sqlite:///{database}"
+        run_id = latest_run(database) if resume else None
+        fit_at = pyabc.History(url, _id=run_id).max_t + 1 if resume else 0
+        abc = pyabc.ABCSMC(simulator, _prior(list(simulator.parameters)), _distance(predictor, fit_at),
+                           population_size=population, sampler=sampler)
         if resume:
-            run_id = latest_run(database)
             abc.load(url, run_id)
         else:
             database.parent.mkdir(parents=True, exist_ok=True)

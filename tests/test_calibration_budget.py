@@ -71,3 +71,25 @@ def test_run_stops_inside_a_generation_at_the_budget(tmp_path):
     # 20 generations cannot fit in 70 simulations: the budget stops the run, exactly at 70 with one process
     assert run.stopped_by_budget and run.simulations == 70
     assert posterior.simulations <= 70 and len(posterior.sample) == 10
+
+
+@pytest.mark.slow  # two (tiny) ABC-SMC runs
+def test_resumed_run_refits_the_learned_summary(tmp_path, monkeypatch):
+    """The fitted regression is not in the database: a resumed run refits it to its last population,
+    instead of silently measuring distances on the raw statistics."""
+    import bridges.calibration.abc as abc
+
+    distances = []
+    original = abc._distance
+    monkeypatch.setattr(abc, "_distance", lambda *args: distances.append(original(*args)) or distances[-1])
+    parameters = load_priors("default")
+    base = study_config("germany", 300, 8)
+    shares = true_shares(base["city"])
+    observed = summarise(synthetic_survey({**base, "seed": 3}, np.random.default_rng(3)), shares).dropna()
+    simulator = Simulator(base, tuple(parameters), tuple(observed.index), shares)
+    options = AbcOptions(population=10, training=130, generations=1, max_simulations=400, min_acceptance=0.0,
+                         sampler="single", workers=1, dask_address=None)
+    run_abc(simulator, observed.to_dict(), options, tmp_path / "abc.db", resume=False)
+    run_abc(simulator, observed.to_dict(), options, tmp_path / "abc.db", resume=True)
+    assert [d.sumstat.fitted for d in distances] == [True, True]
+    assert read_posterior(tmp_path / "abc.db", 1, parameters).progress.generation.tolist() == [0, 1]
