@@ -214,3 +214,14 @@ def test_a_mesa_scenario_carries_keywords_and_rng():
 
     params = params_from_keywords(scenario=Scenario(rng=9, **{"city.n_agents": 300}))
     assert (params.seed, params.city.n_agents) == (9, 300)
+
+
+def test_a_follow_up_runs_past_the_configured_weeks_and_no_further():
+    from bridges.model.model import RunFinished
+
+    model = BridgesModel(**SMALL)
+    model.run_model()
+    model.follow_up(2)
+    assert model.steps == SMALL["steps"] + 2 and not model.running
+    with pytest.raises(RunFinished):
+        model.step()
