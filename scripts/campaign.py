@@ -114,7 +114,7 @@ def classify(case: Case, result: Result) -> tuple[str, str]:
         return "clean_rejection", lines[0][:160]
     if case.check and not problem and result.code not in (2,) and case.expect != "reject":
         return "valid_acceptance", ""  # a signal case whose check accepts its exit code
-    detail = problem or f"exit {result.code}, {len(lines)} stderr lines, {len(left)} files left"
+    detail = problem or f"exit {result.code}, {len(lines)} stderr lines, {len(left)} files left: {last_line(result.stderr)}"
     return "messy_rejection", detail
 
 
@@ -588,44 +588,43 @@ def after_wrote_check(result: Result) -> str | None:
 
 
 def kill_sweep_driver(case: Case, folder: Path, env: dict, tree: Path) -> Result:
-    """SIGKILL a sweep's driver while its workers run: no worker or /dev/shm entry may outlive it by 20 s."""
-    shm_before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+    """SIGKILL a sweep's driver while its workers run: no process working in the case's folder (a worker, a
+    resource tracker) and no /dev/shm entry named after the driver may outlive it by 20 s."""
     process = start(tree, folder, case.args, env)
     deadline = time.time() + 60
-    while time.time() < deadline and process.poll() is None:
-        if any(folder.rglob(".bridges-staging-*")):
-            break
+    while time.time() < deadline and process.poll() is None and not any(folder.rglob(".bridges-staging-*")):
         time.sleep(0.3)
     time.sleep(2)
-    children = _descendants(process.pid)
     os.kill(process.pid, signal.SIGKILL)
-    process.communicate()
+    process.wait()  # not communicate(): surviving workers would hold its pipes open
     end = time.time() + 20
-    while time.time() < end and any(_alive(pid) for pid in children):
+    while time.time() < end and _working_in(folder):
         time.sleep(0.5)
-    alive = [pid for pid in children if _alive(pid)]
+    alive = _working_in(folder)
     for pid in alive:
-        os.kill(pid, signal.SIGKILL)
-    shm = (set(os.listdir("/dev/shm")) - shm_before) if os.path.isdir("/dev/shm") else set()
-    shm = {name for name in shm if "loky" in name or "joblib" in name}
-    problem = f"{len(alive)} worker(s) outlived the driver" if alive else (
-        f"{len(shm)} /dev/shm entries left" if shm else None)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for stream in (process.stdout, process.stderr):
+        stream.close()
+    shm = [name for name in (os.listdir("/dev/shm") if os.path.isdir("/dev/shm") else [])
+           if f"-{process.pid}-" in name or f"_{process.pid}_" in name]
+    problem = f"{len(alive)} process(es) outlived the driver by 20 s" if alive else (
+        f"{len(shm)} /dev/shm entries of the driver left" if shm else None)
     return Result(1 if problem else 0, "", f"error: {problem}" if problem else "", folder, 0.0)
 
 
-def _descendants(pid: int) -> list[int]:
-    found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    stat = Path(f"/proc/{entry}/stat").read_text()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+def _working_in(folder: Path) -> list[int]:
+    """Live processes whose working folder is `folder` (what a case started, and their children)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and _alive(int(entry)):
+            try:
+                if Path(os.readlink(f"/proc/{entry}/cwd")) == folder:
                     found.append(int(entry))
-                    frontier.append(int(entry))
+            except OSError:
+                continue
     return found
 
 
