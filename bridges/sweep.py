@@ -328,6 +328,8 @@ def check_sweep_dir(sweep_dir: Path, key: str = "run.output_dir") -> None:
         raise InputError(f"{key}: {sweep_dir} is not a folder")
     if sweep_dir.is_dir() and any(sweep_dir.iterdir()) and not (sweep_dir / MANIFEST).is_file():
         raise InputError(f"{key}: {sweep_dir} holds files but no {MANIFEST}: not a sweep folder")
+    if (sweep_dir / MANIFEST).is_file():
+        read_manifest(sweep_dir)  # a malformed manifest is refused before anything is written
 
 
 def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT_LAUNCHER,

@@ -74,7 +74,7 @@ class Case:
 def written(folder: Path, given: set[str]) -> list[str]:
     """Files and folders the case left in its folder beyond the ones it was given."""
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                  if p.relative_to(folder).parts[0] not in given and not p.is_dir())
+                  if str(p.relative_to(folder)) not in given and not p.is_dir())
 
 
 def leaks(result: Result) -> bool:
