@@ -36,7 +36,7 @@ from bridges.model.model import make_city  # noqa: E402
 from bridges.model.resources import available_cores  # noqa: E402
 from bridges.model.params import GROUPS, LAST_WEEK, MAX_COST  # noqa: E402
 from bridges.model.streams import Streams  # noqa: E402
-from bridges.start import interrupts_for_this_process_only  # noqa: E402
+from bridges.start import exit_with_parent, interrupts_for_this_process_only, mark_driver  # noqa: E402
 
 BASELINE = "baseline"
 CONFIDENCE = 0.95
@@ -460,7 +460,9 @@ def value_rows(name: str, replicate: int, model, group: np.ndarray, shots: dict,
 
 def run_replicate(configs: dict[str, dict], replicate: int, draw=None) -> tuple[pd.DataFrame, ...]:
     """Every scenario with seed + replicate; returns (outcome rows, cost rows, participant-group rows,
-    programme value rows). The baseline runs first; others are compared with it resident by resident."""
+    programme value rows). The baseline runs first; others are compared with it resident by resident. A
+    worker process exits if the comparison that started it is killed."""
+    exit_with_parent()
     rows, costs, by_group, by_programme, cities = [], [], [], [], {}
     configs = {name: draw(plain) for name, plain in configs.items()} if draw else configs  # the same draw for all
     all_params = {name: model_params({**plain, "seed": plain["seed"] + replicate}) for name, plain in configs.items()}
@@ -903,6 +905,7 @@ def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, pr
     draws = (posterior_draws(options.posterior, options.replicates, seed) if options.posterior
              else [None] * options.replicates)
     quiet_resource_tracker()
+    mark_driver()
     with interrupts_for_this_process_only():
         jobs = Parallel(n_jobs=options.jobs, return_as="generator", max_nbytes=None)(  # no memmaps: no /dev/shm
             delayed(run_replicate)(configs, replicate, draws[replicate]) for replicate in range(options.replicates))
