@@ -5,6 +5,10 @@ Ctrl-C (or SIGTERM) while numpy, pandas, Hydra and Mesa are still importing (a s
 line and exits with 130 (143) instead of a traceback; nothing can have been written yet. Once the command
 has finished (its folder renamed into place and `wrote ...` printed), a signal during the interpreter's
 shutdown exits at once with the command's own exit code: the folder is complete and stays.
+
+Sweeps and comparisons use the two helpers for their worker processes: Ctrl-C reaches the driver only
+(interrupts_for_this_process_only), and a worker exits when its driver is killed (mark_driver,
+exit_with_parent). This module imports nothing beyond the standard library, so it loads at once.
 """
 
 import contextlib
