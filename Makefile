@@ -60,7 +60,7 @@ mutation: $(MUTATION_STAMP)
 	  $(CURDIR)/$(VENV)/bin/python $(CURDIR)/scripts/mutation_report.py --seconds $$(( $$(date +%s) - start ))
 
 $(MUTATION_STAMP): $(STAMP)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,mutation]' 2>&1 | $(QUIET_PIP)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,mutation]' 2>&1 | $(QUIET_PIP)
 	@touch $(MUTATION_STAMP)
 
 # Recovery study of calibration: 90% credible-interval coverage over synthetic datasets from known
@@ -86,10 +86,11 @@ aggregate: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_scale.py $(ARGS)
 
-$(STAMP): pyproject.toml
+# pyproject.toml holds version ranges; constraints.txt the exact set installed here and in CI.
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(VENV)/bin/python || { py=$$(scripts/find-python) && "$$py" -m venv $(VENV); }
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | $(QUIET_PIP)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' 2>&1 | $(QUIET_PIP)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]' 2>&1 | $(QUIET_PIP)
 	$(VENV)/bin/python -c "import mesa, hydra, bridges.model"
 	@touch $(STAMP)
 

@@ -6,10 +6,12 @@
                                             # solara binds $HOST, which may be every interface)
 
 Page "Home" (the simulation): controls on the left (city preset, population, arriving share, segregation,
-homophily, negativity asymmetry, each intervention with its main dose, seed; Reset applies them), Step
+homophily, negativity asymmetry, each intervention with its main dose, seed; Reset applies them: the
+sliders change the preset's world from week 0 for people formed in it, model/reference.py), Step
 and Play; views of the city, attitudes, contact, friendships, misperception and cost. Page "Planner":
 a comparison folder written by `python run.py --config-name compare` with its effects, intervals and
-cost-effectiveness. Plots are drawn by the run reports' functions (model/plots.py, scenarios/compare.py).
+cost-effectiveness. Plots are drawn by the run reports' functions (model/plots.py, scenarios/compare.py);
+the city view and weekly plots are components in bridges/components.py, for pages of your own too.
 
 The module-level model is shared by every browser session until that session presses Reset.
 """
@@ -17,7 +19,6 @@ The module-level model is shared by every browser session until that session pre
 import html
 import io
 import logging
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -25,39 +26,27 @@ import pandas as pd
 import solara
 from mesa.visualization import Slider, SolaraViz
 
+from bridges.components import (
+    DRAWN_RESIDENTS,
+    AttitudePlot,
+    CityView,
+    ContactPlot,
+    CostView,
+    FriendshipPlot,
+    MisperceptionPlot,
+    currency,
+)
 from bridges.model import BridgesModel
 from bridges.model.config import config_groups
 from bridges.model.mesa_api import KEEP, params_from_keywords
 from bridges.model.metrics import OUTCOMES
-from bridges.model.params import GROUPS
-from bridges.model.plots import (
-    ATTITUDE,
-    CONTACT,
-    FRIENDSHIPS,
-    GROUP_SHADES,
-    MISPERCEPTION,
-    LiveFigure,
-    MetricsPlot,
-    attitude_shade,
-    city_sample,
-    draw_city,
-    draw_cost,
-    draw_metrics,
-    links_among,
-    padded_limits,
-    within,
-)
 from bridges.model.state import ARRIVING
 from bridges.scenarios.compare import BASELINE, HEADLINE, plot_cost_effect, plot_effects
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
-DRAWN_RESIDENTS = 400
-"""Most residents drawn in the city view; larger cities show a sample of this size."""
 PLAY_INTERVAL_MS = 10
 """Pause between weeks while playing [ms]; each week is drawn before the next (Mesa's Render Interval skips weeks)."""
-DPI = 72
-"""Resolution of the page's figures [dots per inch]."""
 COMPARE_ROOT = Path("outputs/compare")
 
 DEFAULTS = params_from_keywords()
@@ -119,12 +108,6 @@ MODEL_PARAMS = {
 
 
 # ---- views of the running model ---------------------------------------------------------------------
-PANEL_SIZE = (5.2, 3.4)
-CITY_SIZE = (5.6, 4.4)
-
-
-def currency(model) -> str:
-    return ",".join(sorted({config.cost.currency for config in model.params.interventions.values()}))
 
 
 def text_block(*paragraphs: str) -> None:
@@ -159,123 +142,24 @@ def Summary(model):
         + f"; cost so far <b>{cost:,.0f} {html.escape(currency(model))}</b>.",
         f"{view}. Residents sit in their neighbourhood's square, near their household; grey lines are ties "
         "between drawn residents, green lines cross-group friendships; darker = warmer attitude toward the "
-        "other group. Controls apply on Reset.")
+        "other group.",
+        controls_text(model))
 
 
-class LiveCity:
-    """The city view of one model: a fixed sample and layout, recoloured week by week."""
-
-    def __init__(self, model):
-        city = model.city
-        self.model = model
-        self.sample = city_sample(model.state.group, model.state.neighbourhood, model.state.household, city.network.source,
-                                  city.network.target, DRAWN_RESIDENTS, model.streams.generator("dashboard.sample"))
-        self.points = np.column_stack([self.sample.x, self.sample.y])
-        self.labels = np.array(GROUPS)[model.state.group[self.sample.people]]
-        self.live = LiveFigure(CITY_SIZE, DPI)
-        self.artists = None
-
-    def friendships(self) -> np.ndarray:
-        """Cross-group friendships between drawn residents, on the city's ties and in programmes."""
-        return np.concatenate([links_among(self.sample.people, block.source[block.friend], block.target[block.friend])
-                               for block in self.model.contact_blocks()])
-
-    def draw(self, ax) -> list:
-        n = self.model.state.n
-        title = "All residents" if len(self.sample.people) == n else f"A sample of {len(self.sample.people):,} of {n:,} residents"
-        self.artists = draw_city(ax, self.sample, self.model.state.group, self.model.state.attitude,
-                                 self.friendships(), title)
-        return list(self.artists.values())
-
-    def png(self) -> bytes:
-        if self.artists is None:
-            self.live.draw(self.draw)
-        else:
-            warmth = attitude_shade(self.model.state.attitude[self.sample.people])
-            for label, shades in GROUP_SHADES.items():
-                self.artists[label].set_facecolor(shades(warmth[self.labels == label]))
-            self.artists["friendships"].set_segments(self.points[self.friendships()])
-        return self.live.png()
+def controls_text(model) -> str:
+    """What the controls do: the city preset picks the surveyed site and its people; the other sliders change
+    that world from week 0 for people whose views formed in the site as surveyed (model/reference.py)."""
+    changes = model.reference_summary()["world_changes"]
+    changed = (", ".join(html.escape(key) for key in changes) if changes else "nothing (the site as surveyed)")
+    return ("Controls apply on Reset. The city preset is the surveyed site; residents' views were formed there. "
+            "The other sliders change the world from week 0 for these same people, so a worse setting lowers "
+            f"attitudes from the surveyed level (changed from the site now: {changed}).")
 
 
-def weekly_table(model) -> pd.DataFrame:
-    """The model's timeseries (model.timeseries()) from a copy of its records, which another
-    browser's Play may be extending at this moment (the first model is shared)."""
-    return pd.DataFrame(model.records[:], columns=["step", "group", "metric", "value"])
 
 
-class LiveMetrics:
-    """One report plot (model/plots.py) of a model's weekly metrics, redrawn week by week."""
-
-    def __init__(self, model, plot: MetricsPlot):
-        self.model, self.plot = model, plot
-        self.live = LiveFigure(PANEL_SIZE, DPI)
-        self.series, self.ylim = None, None
-
-    def png(self) -> bytes:
-        table = weekly_table(self.model)
-        step, group, metric, value = (table[column].to_numpy() for column in ("step", "group", "metric", "value"))
-        masks = {(name, label): (metric == name) & (group == label) for name in self.plot.metrics for label in GROUPS}
-        series = [key for key, mask in masks.items() if mask.any()]  # the lines draw_metrics draws, in its order
-        values = np.concatenate([value[masks[key]] for key in series]) if series else np.empty(0)
-        if series != self.series or not within(values, self.ylim):
-            self.series, self.ylim = series, padded_limits(values) if len(values) else (0.0, 1.0)
-            self.live.draw(lambda ax: draw_metrics(ax, table, self.plot) or ax.get_lines(), self.limits)
-        else:
-            for line, key in zip(self.live.moving, series):
-                line.set_data(step[masks[key]], value[masks[key]])
-        return self.live.png()
-
-    def limits(self, ax) -> None:
-        ax.set_xlim(0, self.model.params.steps)
-        ax.set_ylim(*self.ylim)
-
-
-class LiveCost:
-    """Interventions' cost so far (from the model's DataCollector), redrawn week by week."""
-
-    def __init__(self, model):
-        self.model = model
-        self.live = LiveFigure(PANEL_SIZE, DPI)
-        self.ylim = None
-
-    def png(self) -> bytes:
-        cost = np.asarray(self.model.datacollector.model_vars["intervention_cost"], dtype=float)
-        weeks = np.arange(len(cost))
-        if self.ylim is None or not within(cost, self.ylim):
-            self.ylim = (0.0, max(2.0 * cost.max(), 1.0))
-            self.live.draw(lambda ax: draw_cost(ax, weeks, cost, currency(self.model)) or ax.get_lines(), self.limits)
-        else:
-            self.live.moving[0].set_data(weeks, cost)
-        return self.live.png()
-
-    def limits(self, ax) -> None:
-        ax.set_xlim(0, self.model.params.steps)
-        ax.set_ylim(*self.ylim)
-
-
-def live_view(make, name: str):
-    """A page component showing `make(model).png()`, one live figure per model, redrawn each week."""
-
-    def view(model):
-        live = solara.use_memo(lambda: make(model), [model])
-        lock = solara.use_memo(threading.Lock, [model])  # one figure, drawn by one thread at a time
-
-        def draw() -> bytes:
-            with lock:
-                return live.png()
-
-        solara.Image(solara.use_memo(draw, [model, model.steps]))
-
-    view.__name__ = name
-    return view
-
-
-model = BridgesModel()
-components = [Summary, live_view(LiveCity, "CityView"),
-              *(live_view(lambda model, plot=plot: LiveMetrics(model, plot), plot.title)
-                for plot in (ATTITUDE, CONTACT, FRIENDSHIPS, MISPERCEPTION)),
-              live_view(LiveCost, "CostView")]
+model = BridgesModel(seed=DEFAULTS.seed)  # the controls' seed (a model without one gets a fresh seed)
+components = [Summary, CityView, AttitudePlot, ContactPlot, FriendshipPlot, MisperceptionPlot, CostView]
 
 
 @solara.component

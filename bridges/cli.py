@@ -11,6 +11,10 @@ compare scenarios, or sweep parameters, and write a run folder.
     python run.py --config-name sensitivity sensitivity.study=default   # Morris screening (conf/sensitivity/)
     python run.py -m city.arriving_share=0.02,0.1 scenario=baseline,volunteering   # a sweep (Hydra multirun)
     python run.py aggregate outputs/sweeps/<id>     # a sweep's runs in one table, with plots
+    python run.py scenario=my_mix.yaml --cfg         # your own scenario file: check it, print the config
+    python run.py --config-dir my_configs scenario=my_mix   # your own folder of configs (my_configs/scenario/)
+    python run.py dashboard                         # the browser dashboard (Mesa SolaraViz)
+    python run.py examples                          # copy the example surveys and the scenario template here
     python run.py --help                            # config groups and options
 
 Bad input (unknown key, out-of-range or non-numeric value, malformed file) prints one line naming the
@@ -19,6 +23,8 @@ point before it launches any). Ctrl-C prints one line
 and exits with code 130 (SIGTERM: 143), also leaving nothing behind.
 """
 
+import importlib.resources
+import shutil
 import signal
 import sys
 import time
@@ -28,9 +34,10 @@ from tqdm import tqdm
 
 from bridges.calibration.calibrated_file import PREFIXES as CALIBRATED_PREFIXES
 from bridges.calibration.calibrated_file import expand_calibrated_files, names_a_file
+from bridges.extras import require
 from bridges.model import BridgesModel
-from bridges.model.config import (NOT_PARAMETERS, PROGRESS_DISABLE, compose_config, config_groups, model_params,
-                                  run_options, to_plain)
+from bridges.model.config import (NOT_PARAMETERS, PROGRESS_DISABLE, SEARCHPATH, compose_config, config_groups,
+                                  model_params, run_options, to_plain, user_overrides)
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_yaml
 from bridges.model.outputs import (
@@ -44,6 +51,7 @@ from bridges.model.outputs import (
     run_label,
     write_config,
     write_json,
+    write_pictures,
     write_plots,
     write_report,
     write_table,
@@ -63,32 +71,47 @@ from bridges.scenarios.validate import run_validation
 USAGE = __doc__.split("\n\n")[1]
 
 
+def command() -> str:
+    """How the user called Bridges: `python run.py` in a checkout, else `bridges` (an installed wheel)."""
+    return "python run.py" if Path(sys.argv[0]).name == "run.py" else "bridges"
+
+
 def help_text() -> str:
     available = config_groups()
     types = available.pop("intervention", [])
     groups = "\n".join(f"  {group}: {', '.join(options)}" for group, options in available.items())
-    return (f"Bridges: intergroup contact between arriving and receiving communities.\n\n{USAGE}\n\n"
+    usage = USAGE.replace("python run.py", command())
+    return (f"Bridges: intergroup contact between arriving and receiving communities.\n\n{usage}\n\n"
             f"Config groups (choose with group=option):\n{groups}\n\n"
             f"Intervention types (listed by scenarios; tune with interventions.<name>.<key>=value):\n"
             f"  {', '.join(types)}\n\n"
             "Any key can be overridden as key=value (e.g. city.arriving_share=0.1, "
-            "contact.update.negativity_weight=3).\nPrint the composed config with --cfg. "
-            "Every key is documented in conf/ with its unit and source.")
+            "contact.update.negativity_weight=3).\nCheck and print the composed config with --cfg (a bad key or value "
+            "stops with one line). Every key is documented in conf/ with its unit and source.\n\n"
+            "Your own configs: --config-dir DIR adds DIR/scenario/*.yaml, DIR/city/*.yaml, ... as options "
+            "(scenario=NAME);\na scenario file can also be given as a path: scenario=path/to/my_mix.yaml "
+            "(template: docs/scenario_template.yaml).\n"
+            f"The browser dashboard: {command()} dashboard [--host HOST] [--port PORT] (pip install 'bridges[dashboard]').")
 
 
 def parse_args(argv: list[str]) -> tuple[str, list[str], bool, dict[str, list[str]]]:
-    """(config name, overrides, print-config flag, comparison variants) from the command line."""
-    config_name, overrides, show, variants = "config", [], False, {}
+    """(config name, overrides, print-config flag, comparison variants) from the command line. Your own
+    config folders (`--config-dir DIR`) and a scenario given as a file become a `hydra.searchpath` override."""
+    config_name, overrides, show, variants, config_dirs = "config", [], False, {}, []
     args = iter(argv)
     for arg in args:
         if arg == "--config-name":
             config_name = next(args, "")
         elif arg.startswith("--config-name="):
             config_name = arg.split("=", 1)[1]
+        elif arg in ("--config-dir", "-cd"):
+            config_dirs.append(next(args, ""))
+        elif arg.startswith("--config-dir="):
+            config_dirs.append(arg.split("=", 1)[1])
         elif arg == "--cfg":
             show = True
         elif arg.startswith("-"):
-            raise InputError(f"{arg}: unknown option (see python run.py --help)")
+            raise InputError(f"{arg}: unknown option (see {command()} --help)")
         elif arg.startswith(VARIANT_PREFIX):
             name, items = parse_variant(arg)
             variants[name] = items
@@ -96,6 +119,9 @@ def parse_args(argv: list[str]) -> tuple[str, list[str], bool, dict[str, list[st
             overrides.append(arg)
     if not config_name:
         raise InputError("--config-name: needs a name")
+    if "" in config_dirs:
+        raise InputError("--config-dir: needs a folder")
+    overrides = user_overrides(overrides, config_dirs)
     if variants and config_name != "compare":
         raise InputError(f"{VARIANT_PREFIX}{next(iter(variants))}: variants need --config-name compare")
     return config_name, overrides, show, variants
@@ -150,7 +176,8 @@ def run_one(plain: dict, overrides: list[str], marker: tuple[str, dict] | None =
         staging = staged.path
         run_seconds = simulate(model, params.steps, options["progress"])
         timeseries, agents = model.timeseries(), model.agent_table()
-        write_config(staging, plain, overrides)
+        reference = model.reference_summary()
+        write_config(staging, {**plain, "site": {**plain.get("site", {}), **reference}}, overrides)
         write_table(timeseries, staging, "timeseries", csv=True)
         write_table(agents, staging, "agents")
         write_table(model.survey_table(), staging, "survey")
@@ -158,10 +185,11 @@ def run_one(plain: dict, overrides: list[str], marker: tuple[str, dict] | None =
         settings = model.contact_by_setting()
         settings.to_csv(staging / "contact_by_setting.csv", index=False)
         write_json(staging / "city.json", {"requested": model.city.requested, "measured": model.city.measured})
-        label = run_label(params.scenario_name, overrides)
+        label = run_label(params.scenario_name, [o for o in overrides if not o.startswith(SEARCHPATH)])
         write_plots(timeseries, staging, label, programme_weeks(params))
+        write_pictures(model, staging)
         run_info = {"seed": params.seed, "steps": params.steps, "n_agents": model.state.n, "city": params.city.name,
-                    "build_seconds": build_seconds, "run_seconds": run_seconds, "label": label}
+                    "build_seconds": build_seconds, "run_seconds": run_seconds, "label": label, "reference": reference}
         figures = headline(timeseries, agents)
         write_report(staging, figures, model.city.measured, model.city.requested, run_info,
                      model.intervention_costs(), settings)
@@ -267,12 +295,77 @@ def validate(plain: dict, overrides: list[str]) -> Path:
 MULTIRUN_FLAGS = ("-m", "--multirun")
 
 
+EXAMPLES = {Path(str(importlib.resources.files("bridges.calibration"))) / "data": Path("calibration") / "data",
+            Path(__file__).with_name("scenario_template.yaml"): Path("scenario_template.yaml")}
+"""What `bridges examples` copies (from the package) and where to (under the folder given): the example
+surveys docs/calibration.md's commands read, and the template of a scenario (docs/scenarios.md)."""
+
+
+def copy_examples(args: list[str]) -> tuple[Path, list[str]]:
+    """Copy the example surveys and the scenario template into a folder (default: here), keeping any file
+    already there; so an installed wheel can follow docs/calibration.md and docs/scenarios.md."""
+    if len(args) > 1 or any(arg.startswith("-") for arg in args):
+        raise InputError(f"examples: takes one folder at most, got {' '.join(args)}")
+    folder = Path(args[0] if args else ".")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"examples: {folder} is not a folder")
+    sources = {}
+    for source, target in EXAMPLES.items():
+        sources |= ({path: folder / target / path.name for path in sorted(source.iterdir()) if path.is_file()}
+                    if source.is_dir() else {source: folder / target})
+    written = []
+    for source, target in sources.items():
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            written.append(str(target))
+    kept = len(sources) - len(written)
+    return folder, [f"copied {len(written)} example files" + (f" ({kept} already there, kept)" if kept else "") + ":",
+                    *(f"  {path}" for path in written)]
+
+
+def variant_hint(message: str, overrides: list[str], config_name: str) -> str:
+    """In a comparison, an unknown `interventions.NAME.*` key is usually a programme of one scenario tuned for
+    all of them (the baseline has none): `message` with the variant to write instead (docs/scenarios.md)."""
+    key = message.split(":", 1)[0]
+    parts = key.split(".")
+    if config_name != "compare" or parts[0] != "interventions" or len(parts) < 3:
+        return message
+    value = next((o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == key), "VALUE")
+    return (f"{message}; in a comparison a plain override applies to every scenario, and not every one has "
+            f"'{parts[1]}': tune it in one scenario with a variant, "
+            f"compare.variants.{parts[1]}_tuned=[SCENARIO,{key}={value}] (docs/scenarios.md)")
+
+
+COMMAND_SECTIONS = ("calibration", "sensitivity", "validate")
+"""Sections of --config-name calibrate, sensitivity and validate: each command's own options, not the model's."""
+
+
+def check(plain: dict, overrides: list[str], variants: dict[str, list[str]]) -> None:
+    """Everything a command checks before it runs (`--cfg` stops at the first problem, in one line, as the
+    command would): the run options and model parameters, and for a comparison every scenario and variant.
+    The options of calibration, sensitivity and validation are checked when those commands start."""
+    run_options(plain)
+    if "compare" in plain:
+        choice = compare_options(plain, variants)
+        scenario_configs(overrides, choice.scenarios, choice.variants)
+    else:
+        model_params({key: value for key, value in plain.items() if key not in COMMAND_SECTIONS})
+
+
 def dispatch(argv: list[str]) -> tuple[Path, list[str]] | None:
     """Do what the command line asks: the folder written and its summary lines (None: config printed)."""
     if argv[:1] == ["aggregate"]:
         from bridges.sweep import aggregate_command
 
         return aggregate_command(argv[1:])
+    if argv[:1] == ["dashboard"]:
+        from bridges.dashboard import serve
+
+        serve(argv[1:])
+        return None
+    if argv[:1] == ["examples"]:
+        return copy_examples(argv[1:])
     multirun = [arg for arg in argv if arg in MULTIRUN_FLAGS]
     config_name, overrides, show, variants = parse_args([arg for arg in argv if arg not in MULTIRUN_FLAGS])
     guard_calibrated_files(overrides)
@@ -282,11 +375,17 @@ def dispatch(argv: list[str]) -> tuple[Path, list[str]] | None:
 
         if show or variants:
             raise InputError(f"{multirun[0]}: a sweep takes key=value overrides only (no --cfg, no variants)")
+        if any(o.startswith("hydra/launcher=submitit") for o in overrides):
+            require("cluster", "a submitit launcher")
         return sweep_command(overrides, config_name)
-    plain = to_plain(compose_config(overrides, config_name))
+    try:
+        plain = to_plain(compose_config(overrides, config_name))
+    except InputError as error:
+        raise InputError(variant_hint(str(error), overrides, config_name)) from None
     if show:
         import yaml
 
+        check(plain, overrides, variants)
         print(yaml.safe_dump(plain, sort_keys=False))
         return None
     if "validate" in plain:
@@ -296,6 +395,7 @@ def dispatch(argv: list[str]) -> tuple[Path, list[str]] | None:
 
         return sensitivity_cli(plain, overrides)
     if "calibration" in plain:
+        require("calibration", "calibration")
         from bridges.calibration.cli import calibrate
 
         guard_calibration_files(plain)

@@ -33,6 +33,7 @@ from hydra.types import HydraContext, RunMode
 from bridges.model.config import (
     CONF_DIR,
     CONF_PACKAGE,
+    SEARCHPATH,
     _explain,
     compose_config,
     config_groups,
@@ -92,7 +93,7 @@ def split_launcher(overrides: list[str]) -> tuple[list[str], str, list[str]]:
     for text in overrides:
         override = _parse(text)
         key = override.key_or_group or ""
-        if not (key == "hydra" or key.startswith(("hydra.", "hydra/"))):
+        if not (key == "hydra" or key.startswith(("hydra.", "hydra/"))) or key == SEARCHPATH:  # your config folders
             model.append(text)
         elif override.is_sweep_override():
             raise InputError(f"{key}: Hydra's settings cannot be swept")
@@ -154,7 +155,7 @@ def plan(points: list[list[str]], config_name: str = "config") -> list[tuple[Poi
             networks_read.add(network)
         parsed = [_parse(text) for text in overrides]
         parameters = {o.key_or_group: _swept_value(plain, o, groups) for o in parsed
-                      if not o.key_or_group.startswith("run.")}
+                      if not o.key_or_group.startswith(("run.", SEARCHPATH))}
         planned.append((Point(tuple(overrides), config_hash(plain), parameters), plain))
     return planned
 
@@ -218,8 +219,9 @@ def _job(cfg) -> str:
     exactly as a single run would be). A worker process watches its parent from its first job on."""
     exit_with_parent()
     hydra = HydraConfig.get()
-    overrides = list(hydra.overrides.task)
-    folder = run_point(overrides, Path(hydra.sweep.dir), hydra.job.config_name)
+    overrides = list(hydra.overrides.task)  # without hydra.* keys: your config folders come from hydra.searchpath
+    searched = [f"{SEARCHPATH}=[{','.join(hydra.searchpath)}]"] if hydra.searchpath else []
+    folder = run_point([*searched, *overrides], Path(hydra.sweep.dir), hydra.job.config_name)
     print(f"run complete: {folder.name} ({' '.join(overrides)})", flush=True)  # progress, as runs finish
     return str(folder)
 

@@ -15,9 +15,10 @@ import pandas as pd
 import yaml
 
 from bridges.calibration.parameters import FreeParameter, _get, load_priors
+from bridges.calibration.simulate import own_world_params
 from bridges.model.config import matching_paths
 from bridges.model import BridgesModel
-from bridges.model.config import compose_config, model_params, to_plain
+from bridges.model.config import compose_config, to_plain
 
 SITES = ("germany", "sweden", "croatia", "jordan")
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -67,7 +68,7 @@ def degrade(survey: pd.DataFrame, site: str, rng: np.random.Generator) -> pd.Dat
 
 def synthetic_survey(plain: dict, rng: np.random.Generator) -> pd.DataFrame:
     """Run the model the config describes and field its survey, degraded like real data (`degrade`)."""
-    params = model_params(plain)
+    params = own_world_params(plain)
     model = BridgesModel(params)
     for _ in range(params.steps):
         model.step()

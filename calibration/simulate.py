@@ -11,6 +11,7 @@ from bridges.calibration.parameters import FreeParameter, apply_parameters
 from bridges.calibration.statistics import summarise
 from bridges.model import BridgesModel
 from bridges.model.config import model_params
+from bridges.model.params import Params
 
 SEED_LIMIT = 2**31
 """Fresh seeds are drawn below this bound (any non-negative integer is a valid model seed)."""
@@ -22,10 +23,17 @@ def fresh_seed() -> int:
     return int(np.random.SeedSequence().entropy % SEED_LIMIT)
 
 
+def own_world_params(plain: dict) -> Params:
+    """A calibration simulation's parameters: the configuration is its own reference world
+    (`dynamics.reference: self`): each draw is a candidate for the world that produced the survey, so its
+    people formed their views in it (docs/model.md 7.22)."""
+    return model_params({**plain, "dynamics": {**plain["dynamics"], "reference": "self"}})
+
+
 def survey_statistics(plain: dict, names: list[str], truth: dict[str, float]) -> dict[str, float]:
     """Run the model of a plain config and return the named statistics of its virtual survey; a
     statistic the run cannot compute (no answers) is 0, so distances stay defined."""
-    params = model_params(plain)
+    params = own_world_params(plain)
     model = BridgesModel(params)
     for _ in range(params.steps):
         model.step()

@@ -25,7 +25,8 @@ import mesa
 import numpy as np
 
 from bridges.model.interventions import anti_discrimination
-from bridges.model.params import BELIEFS, GROUPS
+from bridges.model.errors import InputError
+from bridges.model.params import BELIEFS, EDUCATION_LEVELS, GROUPS, MAX_EXACT_INT, MAX_RATE, bounded
 from bridges.model.rules import beliefs as belief_rules
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
@@ -38,7 +39,7 @@ from bridges.model.rules import selection as selection_rules
 from bridges.model.rules import threat as threat_rules
 from bridges.model.rules import turnover as turnover_rules
 from bridges.model.rules import variability as variability_rules
-from bridges.model.state import ARRIVING, RECEIVING, STATIC_FIELDS, THERMOMETER_MAX, State
+from bridges.model.state import ARRIVING, RECEIVING, SCALES, STATIC_FIELDS, THERMOMETER_MAX, State
 from bridges.model.step import PUBLIC, VIEW_RANGES, VIEWS, deliver_interventions, gather_public_encounters, record, setting_kind, survey
 
 
@@ -56,7 +57,47 @@ class StateField:
     def __set__(self, agent, value):
         if self.name in STATIC_FIELDS:
             raise fixed_by_the_city(self.name)
-        getattr(agent.model.state, self.name)[agent.index] = value
+        getattr(agent.model.state, self.name)[agent.index] = checked_value(self.name, value, agent)
+
+
+FLAGS = ("employed", "studying", "qualification_recognised", "legal_pending", "family_pending")
+"""Yes/no states: written as True or False."""
+COUNTS = ("intergroup_contacts", "positive_contacts", "negative_contacts", "outgroup_friends", "extended_contacts",
+          "distinct_partners")
+"""Whole-number counts: 0 or more."""
+RECEIVING_ONLY = ("belief_education", "belief_employment", "belief_welfare", "threat")
+"""Views receiving members hold of arriving members (NaN for arriving members)."""
+BOUNDS = {**{name: bounded(0.0, scale, "thermometer points" if name == "attitude" else "")
+             for name, scale in SCALES.items()},
+          **{name: bounded(0.0, 1.0, "") for name in (*RECEIVING_ONLY, "discrimination", "variability")},
+          **{name: bounded(0.0, MAX_RATE, "encounters per week", "far above daily contact (7 a week)")
+             for name in ("recent_encounters", "positive_history")},
+          **{name: bounded(0, MAX_EXACT_INT, "", "a count must be exact") for name in COUNTS},
+          "education": bounded(0, len(EDUCATION_LEVELS) - 1, f"(index into {', '.join(EDUCATION_LEVELS)})")}
+"""The range of every numeric state a resident's view may write, checked as config values are (params.bounded)."""
+
+
+def checked_value(name: str, value, agent):
+    """`value` if it may be written to state `name` of `agent`; otherwise InputError naming `Resident.<name>`,
+    as a bad config value names its key (a write through a view reaches the state arrays unchecked otherwise)."""
+    key, value = f"Resident.{name}", value.item() if isinstance(value, np.generic) else value
+    if name in FLAGS:
+        if not isinstance(value, bool):
+            raise InputError(f"{key}: must be true or false, got {value!r}")
+        return value
+    if name == "education" and isinstance(value, str):
+        if value not in EDUCATION_LEVELS:
+            raise InputError(f"{key}: must be one of {', '.join(EDUCATION_LEVELS)}, got {value!r}")
+        return EDUCATION_LEVELS.index(value)
+    whole = name in COUNTS or name == "education"
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+        raise InputError(f"{key}: must be {'a whole number' if whole else 'a number'}, got {value!r}")
+    if name in RECEIVING_ONLY and agent.group != "receiving":
+        raise InputError(f"{key}: only receiving members hold it (arriving members' value is NaN)")
+    problem = BOUNDS[name]["check"](value)
+    if problem:
+        raise InputError(f"{key}: {problem}, got {value!r}")
+    return value
 
 
 def fixed_by_the_city(name: str) -> AttributeError:
@@ -65,9 +106,18 @@ def fixed_by_the_city(name: str) -> AttributeError:
 
 
 class Resident(mesa.Agent):
-    """A city resident, arriving or receiving; all state lives in the model's arrays."""
+    """A city resident, arriving or receiving; all state lives in the model's arrays.
 
-    def __init__(self, model, index: int):
+    The model creates one per row of its state arrays; the population is the city's (`city.n_agents`, or
+    the nodes of a custom city), so residents are neither added (`Resident(model)`) nor removed
+    (`resident.remove()`) one by one: both raise an error saying what to do instead."""
+
+    def __init__(self, model, index: int | None = None):
+        if index is None:
+            raise TypeError("Resident(model): residents are created by the model, one per resident of its city; "
+                            "for more residents build the model with n_agents=N (city.n_agents=N), or a custom city "
+                            "(city.custom.*); with dynamics.turnover.enabled=true arriving newcomers replace "
+                            "members who move on")
         super().__init__(model)
         self.index = int(index)
         self.me = slice(self.index, self.index + 1)
@@ -85,6 +135,14 @@ class Resident(mesa.Agent):
 
     def __repr__(self) -> str:
         return f"Resident({self.index}, {self.group})"
+
+    def remove(self) -> None:
+        """Refused: the resident's row, ties and friendships are the city's, and every rule runs over all of
+        them, so removing the view would leave the person in the simulation and its outputs."""
+        raise RuntimeError(f"{self!r}.remove(): residents cannot leave one by one (the city's arrays, ties and "
+                           "outputs hold every resident); with dynamics.turnover.enabled=true arriving members "
+                           "move on and newcomers take their place; for a smaller city use n_agents=N "
+                           "(city.n_agents=N)")
 
     # ---- the reference engine: one week as the resident sees it -----------------------------------
     def ties(self, block, side: str) -> np.ndarray:

@@ -8,22 +8,28 @@ Hydra's compose API is used (not `@hydra.main`) so that every input problem beco
 """
 
 import copy
+from dataclasses import replace
 import fnmatch
 import functools
+import hashlib
 import importlib.resources
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir, initialize_config_module
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from bridges.model.custom_city import check_custom_overrides
 from bridges.model.errors import InputError
+from bridges.model.input_files import read_bytes
 from bridges.model.interventions import build_interventions
 from bridges.model.params import Params, build, check_cross_fields
+from bridges.model.reference import SECTIONS, SITE_GROUPS
 
 CONF_PACKAGE = "bridges.conf"
 CONF_DIR = Path(str(importlib.resources.files(CONF_PACKAGE)))
@@ -34,10 +40,102 @@ PROGRESS_DISABLE = {"auto": None, "on": False, "off": True}
 """tqdm's `disable` for each progress choice (None: show only on a terminal)."""
 
 
-def config_groups(conf_dir: Path = CONF_DIR) -> dict[str, list[str]]:
-    """Config groups (sub-folders of conf/) and the options in each."""
-    return {folder.name: sorted(p.stem for p in folder.glob("*.yaml"))
-            for folder in sorted(conf_dir.iterdir()) if folder.is_dir() and any(folder.glob("*.yaml"))}
+USER_DIRS: list[Path] = []
+"""The user's own config folders (`--config-dir DIR`, `hydra.searchpath=[DIR]`, a scenario given as a file),
+searched after conf/ for group options such as conf/scenario/'s: registered for the process by the first
+composition that names them (`use_config_dirs`), so every later composition (each scenario of a
+comparison, each point of a sweep) finds them."""
+SEARCHPATH = "hydra.searchpath"
+"""The override that carries user config folders, so it travels with the overrides into sweep workers."""
+
+
+def config_groups(conf_dir: Path = CONF_DIR, with_user_dirs: bool = True) -> dict[str, list[str]]:
+    """Config groups (sub-folders of conf/) and the options in each, with the user's own options in the
+    folders of the same names (USER_DIRS) unless `with_user_dirs` is False."""
+    groups = {folder.name: sorted(p.stem for p in folder.glob("*.yaml"))
+              for folder in sorted(conf_dir.iterdir()) if folder.is_dir() and any(folder.glob("*.yaml"))}
+    for user in USER_DIRS if conf_dir == CONF_DIR and with_user_dirs else ():
+        for group in groups:
+            if (user / group).is_dir():
+                groups[group] = sorted({*groups[group], *(p.stem for p in (user / group).glob("*.yaml"))})
+    return groups
+
+
+def checked_config_dir(text: str, key: str) -> Path:
+    """A user's config folder: an existing folder whose YAML files in folders named like conf/'s groups
+    (scenario/, city/, ...: what Hydra may read) are regular files under the input size limit that call no
+    resolvers (the guards of every input file and override); one line otherwise."""
+    if "://" in text and not text.startswith("file://"):
+        raise InputError(f"{key}: {text}: only local folders (file://DIR or DIR) can hold your configs")
+    folder = Path(text.removeprefix("file://")).expanduser().resolve()
+    if not folder.is_dir():
+        raise InputError(f"{key}: {text}: no such folder")
+    for group in config_groups(CONF_DIR, with_user_dirs=False):
+        for path in sorted((folder / group).rglob("*.yaml")) if (folder / group).is_dir() else ():
+            content = read_bytes(str(path)).decode("utf-8", errors="replace")
+            if RESOLVER_CALL.search(content):
+                raise InputError(f"{path}: interpolations that call resolvers (such as ${{oc.env:...}}) are not "
+                                 "allowed in config files; refer to another key instead, e.g. ${city.n_agents}")
+    return folder
+
+
+def use_config_dirs(overrides: list[str]) -> list[str]:
+    """The overrides without `hydra.searchpath=[DIR, ...]`, whose folders are checked and added to USER_DIRS."""
+    rest = []
+    for text in overrides:
+        if text.partition("=")[0].lstrip("+") != SEARCHPATH:
+            rest.append(text)
+            continue
+        try:
+            (override,) = OverridesParser.create().parse_overrides([text])
+        except HydraException:
+            raise InputError(f"{text}: not a key=value override") from None
+        value = override.value()
+        for item in value if isinstance(value, list) else [value]:
+            folder = checked_config_dir(str(item), SEARCHPATH)
+            if folder not in USER_DIRS:
+                USER_DIRS.append(folder)
+    return rest
+
+
+def searchpath_override(folders: list[Path]) -> str:
+    """The override naming `folders` as config folders."""
+    return f"{SEARCHPATH}=[{','.join(f'file://{folder.resolve()}' for folder in folders)}]"
+
+
+SCENARIO_FILES = Path(tempfile.gettempdir()) / f"bridges-scenarios-{os.getuid()}"
+"""Where a scenario given as a file is placed as conf/scenario/<name>.yaml would be: one folder per content."""
+
+
+def scenario_file(path: str) -> tuple[str, Path]:
+    """A scenario given as a file (`scenario=my_mix.yaml`): its name and a config folder holding it as
+    scenario/<name>.yaml (named after its content, so sweep workers find the same folder)."""
+    content = read_bytes(path)
+    name = Path(path).stem
+    if not CONFIG_NAME.fullmatch(name):
+        raise InputError(f"scenario={path}: a scenario's file name may use only letters, digits and _")
+    folder = SCENARIO_FILES / hashlib.sha256(content + name.encode()).hexdigest()[:16]
+    (folder / "scenario").mkdir(parents=True, exist_ok=True)
+    target = folder / "scenario" / f"{name}.yaml"
+    if not target.is_file():
+        target.write_bytes(content)
+    return name, folder
+
+
+def user_overrides(overrides: list[str], config_dirs: list[str] = ()) -> list[str]:
+    """Overrides with the user's own configs made composable: each `--config-dir` folder, and a scenario
+    given as a file (`scenario=path/my_mix.yaml`), become one `hydra.searchpath` override at the front."""
+    folders = [checked_config_dir(text, "--config-dir") for text in config_dirs]
+    rest = []
+    for text in overrides:
+        key, _, value = text.partition("=")
+        if key == "scenario" and value.endswith((".yaml", ".yml")):
+            name, folder = scenario_file(value)
+            folders.append(folder)
+            rest.append(f"scenario={name}")
+        else:
+            rest.append(text)
+    return [searchpath_override(folders), *rest] if folders else rest
 
 
 def _explain(error: Exception, overrides: list[str], conf_dir: Path) -> str:
@@ -59,8 +157,6 @@ def _explain(error: Exception, overrides: list[str], conf_dir: Path) -> str:
 
 CONFIG_NAME = re.compile(r"[A-Za-z0-9_]+")
 """A --config-name is a bare name of a file in conf/: no folders, no paths climbing out of conf/."""
-SECTIONS = ("run", "compare")
-"""Top-level mappings of config.yaml / compare.yaml that are not config groups."""
 RESOLVER_CALL = re.compile(r"\$\{\s*[A-Za-z_][\w.]*\s*:")
 """An interpolation that calls a resolver, e.g. ${oc.env:HOME}: it could read the environment."""
 
@@ -129,7 +225,8 @@ def screen_overrides(overrides: list[str], conf_dir: Path = CONF_DIR) -> None:
         if not key:
             raise InputError(f"{text}: not a key=value override (the key is missing)")
         if key == "hydra" or key.startswith(("hydra.", "hydra/")):
-            raise InputError(f"{key}: Hydra's own settings cannot be changed here (the run folder is run.output_dir)")
+            raise InputError(f"{key}: Hydra's own settings cannot be changed here (the run folder is run.output_dir; "
+                             "your own config folder: --config-dir DIR or hydra.searchpath=[DIR])")
         if override.package is not None and key not in groups:
             raise InputError(f"{text}: package overrides (@) are not supported; override keys instead")
         if override.is_sweep_override():
@@ -152,12 +249,13 @@ def screen_overrides(overrides: list[str], conf_dir: Path = CONF_DIR) -> None:
 
 
 @functools.lru_cache(maxsize=32)
-def _composed(config_name: str, choices: tuple[str, ...], conf_dir: str) -> DictConfig:
+def _composed(config_name: str, choices: tuple[str, ...], conf_dir: str, user_dirs: tuple[Path, ...] = ()) -> DictConfig:
     """The config composed with these group choices (city=..., scenario=...), before value overrides.
     Composition reads every YAML file (~0.1-0.3 s), so it is done once per choice of options."""
     if Path(conf_dir) == CONF_DIR:
+        searched = [searchpath_override(list(user_dirs))] if user_dirs else []
         with initialize_config_module(config_module=CONF_PACKAGE, version_base=None):
-            return compose(config_name=config_name, overrides=list(choices))
+            return compose(config_name=config_name, overrides=[*searched, *choices])
     with initialize_config_dir(config_dir=conf_dir, version_base=None):  # a copy of conf/ (tests, planners)
         return compose(config_name=config_name, overrides=list(choices))
 
@@ -168,7 +266,7 @@ def compose_config(overrides: list[str] | None = None, config_name: str = "confi
 
     As Hydra does: options of config groups choose the files composed, then value overrides are applied
     in order (Hydra's own override code, with struct mode on); the composition per choice is cached."""
-    overrides = list(overrides or [])
+    overrides = use_config_dirs(list(overrides or []))
     if not CONFIG_NAME.fullmatch(config_name) or not (conf_dir / f"{config_name}.yaml").is_file():
         available = ", ".join(sorted(p.stem for p in conf_dir.glob("*.yaml")))
         raise InputError(f"--config-name {config_name}: not a config in conf/ (available: {available})")
@@ -178,14 +276,34 @@ def compose_config(overrides: list[str] | None = None, config_name: str = "confi
     choices = tuple(o.input_line for o in parsed if o.key_or_group in groups)
     values = [o for o in parsed if o.key_or_group not in groups]
     try:
-        cfg = copy.deepcopy(_composed(config_name, choices, str(conf_dir)))
+        cfg = copy.deepcopy(_composed(config_name, choices, str(conf_dir), tuple(USER_DIRS)))
+    except HydraException as error:
+        raise InputError(_explain(error, overrides, conf_dir)) from None
+    except (ValueError, TypeError) as error:
+        raise InputError(f"{' '.join(overrides)}: {' '.join(str(error).split())}") from None
+    misplaced_scenario(cfg)
+    try:
         ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
     except HydraException as error:
         raise InputError(_explain(error, overrides, conf_dir)) from None
     except (ValueError, TypeError) as error:  # e.g. a value Hydra cannot merge into a node
         raise InputError(f"{' '.join(overrides)}: {' '.join(str(error).split())}") from None
     check_custom_overrides(cfg, [o.key_or_group for o in values])
+    site = {group: None for group in SITE_GROUPS} | {o.key_or_group: o.value() for o in parsed
+                                                      if o.key_or_group in SITE_GROUPS and not o.is_delete()}
+    with open_dict(cfg):
+        cfg.site = site if conf_dir == CONF_DIR else site | {"conf_dir": str(conf_dir)}
     return cfg
+
+
+def misplaced_scenario(cfg: DictConfig) -> None:
+    """A scenario file without `# @package _global_` composes under a `scenario:` key, where nothing reads
+    it: say which line is missing rather than calling `scenario` an unknown key."""
+    if isinstance(cfg.get("scenario"), DictConfig):
+        name = cfg.scenario.get("scenario_name", "your scenario")
+        raise InputError(f"scenario={name}: the scenario file does not start with the line '# @package _global_', "
+                         "so its keys land under 'scenario:'; add that line at the top "
+                         "(docs/scenario_template.yaml)")
 
 
 def _resolver_calls(node, trail: str = ""):
@@ -220,12 +338,27 @@ def to_plain(cfg: DictConfig) -> dict:
 
 
 def model_params(plain: dict) -> Params:
-    """Validated model parameters from a plain config (the `run` and `compare` sections are not the
-    model's); cross-field rules are checked and interventions against their types' effect parameters."""
+    """Validated model parameters from a plain config (the `run`, `compare` and `site` sections are not the
+    model's); cross-field rules are checked and interventions against their types' effect parameters. With
+    `dynamics.reference: site` and the site recorded (`compose_config`), the site's parameters come along
+    for the reference world (model/reference.py)."""
     params = build(Params, {key: value for key, value in plain.items() if key not in SECTIONS})
     check_cross_fields(params)
     build_interventions(params, 0)
+    site = plain.get("site")
+    if params.dynamics.reference == "site" and isinstance(site, dict):
+        params = replace(params, site=site_params(site.get("city"), site.get("calibrated"),
+                                                  site.get("conf_dir", str(CONF_DIR))))
     return params
+
+
+@functools.lru_cache(maxsize=16)
+def site_params(city: str | None, calibrated: str | None, conf_dir: str) -> Params:
+    """The surveyed site's parameters: its city preset and calibrated set (when chosen), every other key at
+    its default, no programme (`city` None: the default preset)."""
+    choices = [f"city={city}"] * (city is not None) + [f"+calibrated={calibrated}"] * (calibrated is not None)
+    plain = to_plain(compose_config(choices, conf_dir=Path(conf_dir)))
+    return build(Params, {key: value for key, value in plain.items() if key not in SECTIONS})
 
 
 def run_options(plain: dict) -> dict:

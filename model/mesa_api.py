@@ -12,7 +12,11 @@ the command line says (`city=sweden scenario=co_creation city.n_agents=2000 seed
   NAMED), and `homophily_shift`, added to every layer's homophily and clipped to [0, 1] (0 = the preset)
 - the value "preset" for any key keeps the preset's (or scenario's) value, so a control can offer it
 - `rng` or `seed`: the run's root seed (an integer, a numpy Generator or SeedSequence, or a string of
-  digits from a text box); neither = the config's seed, so a run stays reproducible
+  digits from a text box). A model built with neither (or `rng=None`, as `mesa.batch_run(iterations=3)`
+  and `rng=[None] * 3` pass) gets a fresh seed from the operating system, as Mesa documents; the seed
+  used is `model.params.seed` and the DataCollector's `seed` column, so any run can be rebuilt with
+  `rng=<that seed>`. `params_from_keywords` alone (no model) keeps the config's seed.
+- `engine`: "vectorised" or "agents" (the config key `engine`)
 - a Mesa `Scenario` as `scenario` (SolaraViz's Reset passes one): its parameters and rng are used as
   keywords; a string `scenario` names a Bridges scenario
 
@@ -60,6 +64,11 @@ def seed_value(rng, seed, config_seed: int) -> int:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0:
         return int(value)
     raise InputError(f"rng: must be an integer 0 or more, a numpy Generator or SeedSequence, got {value!r}")
+
+
+def fresh_seed() -> int:
+    """A root seed from the operating system's entropy (Mesa's meaning of `rng=None`): 32 bits, as MAX_SEED."""
+    return int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
 
 
 def plain_value(value):
@@ -136,15 +145,21 @@ def params_from_keywords(city: str = "default", scenario: str | Scenario = "base
     return model_params(plain)
 
 
-def model_arguments(params: Params | None, city, rng, seed, settings: dict):
+def model_arguments(params: Params | None, city, rng, settings: dict):
     """(Params, prebuilt City or None) from BridgesModel's arguments: validated params and an optional
-    City, or keywords (a preset name as `city`), not both."""
+    City, or keywords (a preset name as `city`), not both. `seed` is one of the keywords, not a named
+    argument of BridgesModel: `mesa.batch_run` then passes its replicates as `rng`, and a `seed` in its
+    `parameters` reaches the model instead of being overwritten by them."""
+    seed = settings.pop("seed", None)
     if params is not None:
         if settings or rng is not None or seed is not None or isinstance(city, str):
             raise TypeError("BridgesModel: give either params (and a City) or keyword parameters, not both")
         return params, city
     if city is not None and not isinstance(city, str):
         raise TypeError("BridgesModel: a prebuilt City needs its params")
+    scenario = settings.get("scenario")
+    if rng is None and seed is None and getattr(scenario, "rng", None) is None:
+        rng = fresh_seed()
     return params_from_keywords(city or "default", rng=rng, seed=seed, **settings), None
 
 
@@ -164,11 +179,17 @@ def intervention_cost(model) -> float:
     return float(sum(intervention.costs()["total_cost"] for intervention in model.interventions))
 
 
+def run_seed(model) -> int:
+    """The run's root seed (a fresh one when the model was built without rng or seed): rebuilds the run."""
+    return model.params.seed
+
+
 def make_datacollector(model, agent_reporters: dict | None = None) -> mesa.DataCollector:
     """A DataCollector whose model reporters are the comparison outcomes (model/metrics.py OUTCOMES),
-    read from the week's vectorised metrics, plus the intervention cost so far; agent reporters (e.g.
+    read from the week's vectorised metrics, plus the intervention cost so far and the run's seed; agent reporters (e.g.
     {"attitude": "attitude"}) read the resident views."""
     reporters = {outcome: partial(latest_metric, group=group, metric=metric)
                  for outcome, (group, metric) in OUTCOMES.items()}
     reporters["intervention_cost"] = intervention_cost
+    reporters["seed"] = run_seed
     return mesa.DataCollector(model_reporters=reporters, agent_reporters=agent_reporters or {})

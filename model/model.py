@@ -1,6 +1,6 @@
 """BridgesModel: a Mesa model whose state is a struct of arrays and whose step is STEP_ORDER."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import mesa
@@ -15,14 +15,15 @@ from bridges.model.interventions import build_interventions
 from bridges.model.interventions.programme import Programme
 from bridges.model.mesa_api import make_datacollector, model_arguments
 from bridges.model.metrics import group_metrics, misperception_per_person
-from bridges.model.params import EDUCATION_LEVELS, GROUPS, Params
+from bridges.model.params import EDUCATION_LEVELS, ENGINES, GROUPS, Params
+from bridges.model import reference as reference_world
 from bridges.model.rules.friendship import friendship_matrix
-from bridges.model.state import ARRIVING, State, initial_state
+from bridges.model.state import ARRIVING, STATIC_FIELDS, State, initial_state
 from bridges.model.rules.norms import disposition as norm_disposition
-from bridges.model.rules.norms import group_mean
+from bridges.model.rules.norms import group_means
 from bridges.model.rules import people as people_rules
 from bridges.model.rules import turnover as turnover_rules
-from bridges.model.step import STEP_ORDER, VIEW_RANGES, VIEWS, initial_perceptions, run_history_week, run_week
+from bridges.model.step import PUBLIC, STEP_ORDER, VIEW_RANGES, VIEWS, initial_perceptions, run_history_week, run_week
 from bridges.model.streams import Streams
 from bridges.model.ties import NETWORK, ContactBlock
 from bridges.model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
@@ -41,6 +42,10 @@ LEGAL_STATUS = ("granted", "pending")
 """Labels of `legal_pending` (False, True) in output tables."""
 
 
+class RunFinished(RuntimeError):
+    """`step()` was called after the configured weeks (`params.steps`)."""
+
+
 @dataclass
 class Week:
     """This week's per-person contact totals, overwritten every step."""
@@ -49,6 +54,24 @@ class Week:
     negative: np.ndarray | None = None
     positive_weighted: np.ndarray | None = None  # friend encounters weighted
     negative_weighted: np.ndarray | None = None
+
+
+HISTORY_TIE_FIELDS = ("strength", "friend", "met")
+"""Fields of the city's ties that the contact history builds."""
+
+
+def settle(params: Params) -> reference_world.Settled:
+    """The spin-up of `params` as its own reference (a model built and settled, no warm-up or programme):
+    what `adopt_reference` hands a run whose reference it is."""
+    own = replace(params, site=None, warmup_weeks=0, interventions={},
+                  dynamics=replace(params.dynamics, reference="self"))
+    model = BridgesModel(own)
+    ran = bool(model.usual_change) or model.params.dynamics.turnover.enabled
+    state = {name: getattr(model.state, name).copy() for name in State.field_names()
+             if name not in STATIC_FIELDS} if ran else {}
+    ties = {name: getattr(model.ties, name).copy() for name in HISTORY_TIE_FIELDS} if ran else {}
+    return reference_world.Settled(model.usual_change, params.dynamics.norms.rate, model.turnover_rate,
+                                   dict(model.newcomer), state, ties)
 
 
 def make_city(params: Params, streams: Streams) -> City:
@@ -96,26 +119,30 @@ class BridgesModel(mesa.Model):
 
     Build it from validated parameters, `BridgesModel(params)` (optionally with a prebuilt `City`), or
     the way Mesa's tools do, with keywords: `BridgesModel(city="sweden", n_agents=2000, rng=3)` (see
-    model/mesa_api.py). `engine="agents"` runs the idiomatic Mesa reference engine. `running` turns
-    false after `params.steps` weeks, so `run_model()` and `mesa.batch_run` stop there.
+    model/mesa_api.py; without `rng` or `seed` a fresh seed, recorded in `params.seed`). `engine="agents"`
+    (or the config key `engine: agents`) runs the idiomatic Mesa reference engine. `running` turns false
+    after `params.steps` weeks, so `run_model()` and `mesa.batch_run` stop there; a `step()` after that
+    raises RunFinished rather than stepping past the configured run.
     """
 
-    ENGINES = ("vectorised", "agents")
-    """How a week runs: "vectorised" (model/step.py, over arrays) or "agents" (model/agents.py, the
-    idiomatic Mesa reference: residents step through AgentSet methods in random order)."""
+    ENGINES = ENGINES
+    """How a week runs (the config key `engine`): "vectorised" (model/step.py, over arrays) or "agents"
+    (model/agents.py, the idiomatic Mesa reference: residents step through AgentSet methods in random order)."""
 
     agent_reporters: dict = {}
     """Agent reporters of `self.datacollector` (a subclass may set e.g. {"attitude": "attitude"});
     none by default, so collecting stays vectorised."""
 
-    def __init__(self, params: Params | None = None, city: City | str | None = None, *, engine: str = "vectorised",
-                 rng=None, seed=None, **settings):
+    def __init__(self, params: Params | None = None, city: City | str | None = None, *, engine: str | None = None,
+                 rng=None, **settings):
+        params, city = model_arguments(params, city, rng, settings)
+        engine = params.engine if engine is None else engine
         if engine not in self.ENGINES:
             raise ValueError(f"engine: {engine!r} is not one of {', '.join(self.ENGINES)}")
-        params, city = model_arguments(params, city, rng, seed, settings)
         use_one_blas_thread()
         streams = Streams(params.seed)
         super().__init__(rng=streams.generator("mesa"))
+        self.step = self.finished_guard(self.step)
         self.params = params
         self.engine = engine
         self.streams = streams
@@ -143,7 +170,14 @@ class BridgesModel(mesa.Model):
         """Weekly chance an arriving member moves on (dynamics.turnover; 0 when off): see `settle_turnover`."""
         self.newcomer: dict[str, float] = {}
         """What a newcomer brings (legal, family, course and work shares, language level): `settle_turnover`."""
-        self.settle_history()
+        self.usual_change: dict[str, np.ndarray] = {}
+        """Each view's usual weekly change per group over the contact history (`settle_history`)."""
+        self.reference = reference_world.reference_params(params)
+        """The configuration the spin-up comes from: `params` itself, or the site's world (model/reference.py)."""
+        if self.reference is params:
+            self.settle_history()
+        else:
+            self.adopt_reference()
         self.warm_up(params.warmup_weeks)
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
@@ -176,16 +210,44 @@ class BridgesModel(mesa.Model):
             for name, value in surveyed.items():
                 getattr(state, name)[:] = value
         if anchoring:
-            for name in VIEWS:
-                low, high = VIEW_RANGES[name]
-                _, friends_start, neighbourhood_start = self.views_at_start[name]
-                usual = group_mean(change[name] / d.history_weeks, state.group)
-                anchor = norm_disposition(surveyed[name], usual, norms, low, high)
-                self.views_at_start[name] = (anchor, friends_start, neighbourhood_start)
+            self.usual_change = {name: group_means(change[name] / d.history_weeks, state.group) for name in VIEWS}
+            self.anchor_views(self.usual_change, norms.rate)
         if renewing:
             self.settle_turnover(encounters / d.history_weeks)
         self.interventions = programmes
         self.public = None  # week 0 has no incidental encounters of its own
+        self.restart_clock()
+
+    def anchor_views(self, usual_change: dict[str, np.ndarray], rate: float) -> None:
+        """Each view's anchor in the norm: the disposition that the group's usual weekly change (per group)
+        and the norms' `rate` give each person's surveyed view (rules/norms.py `disposition`)."""
+        norms = replace(self.params.dynamics.norms, rate=rate)
+        for name in VIEWS:
+            low, high = VIEW_RANGES[name]
+            start, friends_start, neighbourhood_start = self.views_at_start[name]
+            anchor = norm_disposition(start, usual_change[name][self.state.group], norms, low, high)
+            self.views_at_start[name] = (anchor, friends_start, neighbourhood_start)
+
+    def adopt_reference(self) -> None:
+        """The spin-up of the reference world instead of this run's own (model/reference.py): the contact
+        history its contact and dynamics leave on this run's network, the view anchors its usual contact
+        gives these people, and its turnover rate and newcomer values. The run's own world acts from week 0."""
+        reference = reference_world.settled_once(self.reference, settle)
+        on_this_network = reference_world.history_params(self.reference, self.params)
+        # another network's history is this run's alone (a sensitivity point, a segregation variant): memory only
+        history = (reference if on_this_network == self.reference
+                   else reference_world.settled_once(on_this_network, settle, on_disk=False))
+        state = self.state
+        for name, value in history.state.items():
+            if name in SURVEYED_FIELDS and not np.array_equal(getattr(state, name), value, equal_nan=True):
+                raise RuntimeError(f"reference world: the history's people differ from the run's in {name}")
+            getattr(state, name)[:] = value
+        for name, value in history.ties.items():
+            getattr(self.ties, name)[:] = value
+        if reference.usual_change:
+            self.usual_change = reference.usual_change
+            self.anchor_views(reference.usual_change, reference.norm_rate)
+        self.turnover_rate, self.newcomer = reference.turnover_rate, dict(reference.newcomer)
         self.restart_clock()
 
     def settle_turnover(self, usual_encounters: np.ndarray) -> None:
@@ -205,6 +267,13 @@ class BridgesModel(mesa.Model):
         self.turnover_rate = turnover_rules.turnover_rate(d.turnover, share, usual)
         self.newcomer = dict(zip(turnover_rules.LIVELIHOODS,
                                  turnover_rules.newcomer_value(share, usual, self.turnover_rate).tolist()))
+
+    def reference_summary(self) -> dict:
+        """Which reference the spin-up came from, for reports: `reference` ("site": the site's world, "self":
+        the run's own), the reference configuration's `hash`, and the world keys the run changes from it."""
+        own = self.reference is self.params
+        return {"reference": "self" if own else "site", "hash": reference_world.digest(self.reference),
+                "world_changes": [] if own else reference_world.world_differences(self.params, self.reference)}
 
     def restart_clock(self) -> None:
         """Week 0 again: no records, survey waves, setting tallies or run contact counts."""
@@ -288,10 +357,25 @@ class BridgesModel(mesa.Model):
         return friendship_matrix(self.state.n, network.source[chosen], network.target[chosen])
 
     def step(self) -> None:
-        """One week: every phase of STEP_ORDER in turn (timed in `phase_seconds`), by the chosen engine."""
+        """One week: every phase of STEP_ORDER in turn (timed in `phase_seconds`), by the chosen engine.
+        Called through Mesa's clock, which `finished_guard` checks first."""
         self.simulate_week()
         self.datacollector.collect(self)
         self.running = self.steps < self.params.steps
+
+    def finished_guard(self, mesa_step):
+        """Mesa's `step` (which advances its clock, then calls `BridgesModel.step`), refusing to run past the
+        configured weeks: programmes, survey waves and the outputs are planned for `params.steps` weeks, so
+        a week after them is a run nobody configured. It raises RunFinished before the clock moves."""
+
+        def step() -> None:
+            if self.steps >= self.params.steps:
+                raise RunFinished(f"the run has finished: week {self.steps} of steps={self.params.steps} "
+                                  "(model.running is False); build the model with more steps (steps=...) to "
+                                  "run longer")
+            mesa_step()
+
+        return step
 
     def simulate_week(self) -> None:
         """The week's phases by the chosen engine, and the contact tally by setting."""
@@ -303,7 +387,8 @@ class BridgesModel(mesa.Model):
 
     def tally_settings(self) -> None:
         """Add this week's intergroup encounters and their positive and negative experiences (both sides
-        counted) to each setting: a city layer, or a programme's meetings."""
+        counted) to each setting: a city layer, a programme's meetings, or incidental encounters in public
+        space (kind "public")."""
         names = self.city.network.layer_names
         for block in self.contact_blocks():
             if block.encounters is None:
@@ -311,7 +396,8 @@ class BridgesModel(mesa.Model):
             counts = [block.encounters, block.positive["source"] + block.positive["target"],
                       block.negative["source"] + block.negative["target"]]
             if block.layer is None:
-                keyed = {("programme", block.name): np.array([c.sum() for c in counts], dtype=np.int64)}
+                kind = "public" if block.name == PUBLIC else "programme"
+                keyed = {(kind, block.name): np.array([c.sum() for c in counts], dtype=np.int64)}
             else:
                 per_layer = np.array([np.bincount(block.layer, weights=c, minlength=len(names)) for c in counts])
                 keyed = {("layer", name): per_layer[:, code].astype(np.int64) for code, name in enumerate(names)}
@@ -320,7 +406,7 @@ class BridgesModel(mesa.Model):
 
     def contact_by_setting(self) -> pd.DataFrame:
         """Where intergroup contact happened over the run: encounters, positive and negative experiences per
-        city layer and programme."""
+        city layer (kind "layer"), programme ("programme") and public space ("public")."""
         rows = [{"kind": kind, "setting": name, "encounters": int(v[0]), "positive": int(v[1]), "negative": int(v[2])}
                 for (kind, name), v in self.setting_counts.items()]
         table = pd.DataFrame(rows, columns=["kind", "setting", "encounters", "positive", "negative"])

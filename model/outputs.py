@@ -6,6 +6,7 @@ a folder.
 """
 
 import json
+import math
 import os
 import re
 import shutil
@@ -15,16 +16,28 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
+from matplotlib.figure import Figure
 
 from bridges.model.errors import InputError
 from bridges.model.params import GROUPS
-from bridges.model.plots import ATTITUDE, CONTACT, MetricsPlot, metrics_figure
+from bridges.model.plots import (ANXIETY, ATTITUDE, BELONGING, CONTACT, DISTRESS, EMPLOYMENT, FRIENDSHIPS, TRUST,
+                                 MetricsPlot, city_sample, draw_city, draw_survey, links_among, metrics_figure)
+from bridges.model.survey import SURVEY_ITEMS
 
 OUTPUTS_ROOT = Path("outputs")
-REPORT_PLOTS = {"attitude_by_group.png": ATTITUDE, "contact_by_group.png": CONTACT}
-"""The run folder's plots (model/plots.py draws them, the dashboard too)."""
+REPORT_PLOTS = {"attitude_by_group.png": ATTITUDE, "contact_by_group.png": CONTACT, "trust_by_group.png": TRUST,
+                "anxiety_by_group.png": ANXIETY, "distress_by_group.png": DISTRESS,
+                "belonging_by_group.png": BELONGING, "employment_by_group.png": EMPLOYMENT,
+                "friendships_by_group.png": FRIENDSHIPS}
+"""The run folder's plots of weekly metrics (model/plots.py draws them, the dashboard too); with
+survey_answers.png and city_network.png (write_pictures)."""
+PICTURES = (*REPORT_PLOTS, "survey_answers.png", "city_network.png")
+"""Every picture a run folder holds."""
+NETWORK_RESIDENTS = 400
+"""Most residents drawn in city_network.png (a larger city shows a sample, half of it arriving)."""
 
 
 STAGING_PREFIX = ".bridges-staging-"
@@ -241,6 +254,28 @@ def write_plots(timeseries: pd.DataFrame, folder: Path, label: str = "", period:
         plot_metrics(timeseries, titled, folder / name, period)
 
 
+def write_pictures(model, folder: Path) -> None:
+    """survey_answers.png (the last wave's answers) and city_network.png (the city's residents by group and
+    attitude, their ties and cross-group friendships at the end; a sample in a large city)."""
+    figure = Figure(figsize=(7, 5))
+    draw_survey(figure.subplots(), model.survey_table(), SURVEY_ITEMS)
+    figure.tight_layout()
+    figure.savefig(folder / "survey_answers.png", dpi=110)
+    state, network = model.state, model.city.network
+    sample = city_sample(state.group, state.neighbourhood, state.household, network.source, network.target,
+                         NETWORK_RESIDENTS, model.streams.generator("outputs.network_sample"))
+    friends = np.concatenate([links_among(sample.people, block.source[block.friend], block.target[block.friend])
+                              for block in model.contact_blocks()])
+    n = state.n
+    title = (f"The city at the end: all {n:,} residents" if len(sample.people) == n else
+             f"The city at the end: {len(sample.people):,} of {n:,} residents")
+    figure = Figure(figsize=(7, 6))
+    draw_city(figure.subplots(), sample, state.group, state.attitude, friends, title)
+    figure.text(0.01, 0.01, "squares: neighbourhoods; grey: ties; green: cross-group friendships; darker: warmer "
+                "attitude toward the other group", fontsize=7)
+    figure.savefig(folder / "city_network.png", dpi=110)
+
+
 def _value(rows: pd.DataFrame, metric: str, step: int) -> float:
     """One metric's value at one step in a group's timeseries rows."""
     return float(rows[(rows.metric == metric) & (rows.step == step)].value.iloc[0])
@@ -274,12 +309,25 @@ def headline(timeseries: pd.DataFrame, agents: pd.DataFrame) -> dict[str, dict[s
     return figures
 
 
+def reference_lines(reference: dict | None) -> list[str]:
+    """The report's sentence on where the people's views were formed (model/reference.py)."""
+    if not reference:
+        return []
+    if reference["reference"] == "self":
+        return [f"Reference world: the run's own (hash `{reference['hash']}`): views were formed before week 0 in "
+                "the configuration being run.", ""]
+    changes = ", ".join(f"`{key}`" for key in reference["world_changes"])
+    return [f"Reference world: the surveyed site (hash `{reference['hash']}`): views were formed before week 0 in "
+            f"the site as surveyed; this run's changes to the world act from week 0: {changes}.", ""]
+
+
 def write_report(folder: Path, figures: dict, city_measured: dict, requested: dict, run_info: dict,
                  costs: pd.DataFrame, settings: pd.DataFrame | None = None) -> None:
     """report.md: what was run and what came out, in plain words."""
     lines = ["# Bridges run report", "", f"Run: {run_info.get('label', '')}.", "",
              f"City `{run_info['city']}`, seed {run_info['seed']}, {run_info['steps']} weeks, {run_info['n_agents']} residents; "
              f"built in {run_info['build_seconds']:.2f} s, simulated in {run_info['run_seconds']:.2f} s.", "",
+             *reference_lines(run_info.get("reference")),
              "## Headline figures", "",
              "| figure | arriving | receiving |", "|---|---|---|"]
     rows = [("residents", "{:d}"), ("attitude_start", "{:.1f}"), ("attitude_end", "{:.1f}"),
@@ -334,8 +382,12 @@ def write_report(folder: Path, figures: dict, city_measured: dict, requested: di
               "- `agents.parquet`: one row per resident at the end", "- `city.json`: requested and measured city structure",
               "- `survey.parquet`: the virtual survey, one row per respondent (docs/survey_schema.md)",
               "- `costs.csv`: each intervention's participants and costs",
-              "- `contact_by_setting.csv`: encounters, positive and negative experiences per city layer and programme",
-              "- `attitude_by_group.png`, `contact_by_group.png`: plots", ""]
+              "- `contact_by_setting.csv`: encounters, positive and negative experiences per city layer, programme and public space",
+              "- `attitude_by_group.png`, `contact_by_group.png`, `trust_by_group.png`, `anxiety_by_group.png`, "
+              "`distress_by_group.png`, `belonging_by_group.png`, `employment_by_group.png`, "
+              "`friendships_by_group.png`: each group's weekly mean or share",
+              "- `survey_answers.png`: the last survey wave's answers; `city_network.png`: the city's residents, "
+              "ties and cross-group friendships at the end", ""]
     (folder / "report.md").write_text("\n".join(lines))
 
 
@@ -344,5 +396,17 @@ def write_config(folder: Path, plain_config: dict, overrides: list[str]) -> None
     (folder / "overrides.yaml").write_text(yaml.safe_dump(list(overrides)))
 
 
+def json_safe(value):
+    """`value` with every non-finite float (NaN, infinity) as None, so the file is JSON (null), not `NaN`."""
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def write_json(path: Path, payload: dict) -> None:
-    path.write_text(json.dumps(payload, indent=2, sort_keys=True))
+    """`payload` as JSON; missing figures (NaN, e.g. a group with no contact metric) are written as null."""
+    path.write_text(json.dumps(json_safe(payload), indent=2, sort_keys=True, allow_nan=False))

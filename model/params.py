@@ -639,6 +639,13 @@ class DynamicsParams:
     threat: ThreatParams
     discrimination: DiscriminationParams
     variability: VariabilityParams
+    reference: str = field(metadata={"check": lambda value: None if value in ("site", "self")
+                                     else "must be site or self (model/reference.py)"})
+
+
+ENGINES = ("vectorised", "agents")
+"""How a week runs: "vectorised" (model/step.py, over arrays) or "agents" (model/agents.py, the idiomatic
+Mesa reference: residents step through AgentSet methods in random order)."""
 
 
 @dataclass(frozen=True)
@@ -654,8 +661,14 @@ class Params:
     scenario_name: str
     interventions: dict[str, InterventionParams]
     warmup_weeks: int = field(default=0, metadata=NON_NEGATIVE)  # weeks run before week 0 (model.py warm_up)
+    site: "Params | None" = field(default=None, repr=False, compare=False, metadata={"internal": True})
+    """The surveyed site's configuration (set by config.py `model_params`, never by a config file): the world
+    the reference takes (model/reference.py). None: the run is its own site."""
+    engine: str = "vectorised"  # how a week runs: one of ENGINES (above)
 
     def __post_init__(self):
+        if self.engine not in ENGINES:
+            raise InputError(f"engine: must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         weeks = [self.steps if week == LAST_WEEK else week for week in self.survey.weeks]
         late = [week for week in weeks if week > self.steps]
         if late:
@@ -733,7 +746,7 @@ def build(cls, mapping: Any, prefix: str = ""):
     if not isinstance(mapping, dict):
         raise InputError(f"{where}: must be a mapping, got {mapping!r}")
     hints = get_type_hints(cls)
-    known = {f.name for f in fields(cls)}
+    known = {f.name for f in fields(cls) if not f.metadata.get("internal")}
     for name in mapping:
         if name not in known:
             raise InputError(f"{prefix + '.' if prefix else ''}{name}: unknown config key")

@@ -4,6 +4,7 @@ Each `draw_*` function draws on a matplotlib Axes it is given, through the objec
 (no pyplot state), so the report writer and the dashboard's browser sessions can draw at once.
 """
 
+import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,34 @@ GROUP_COLOURS = {"arriving": "tab:orange", "receiving": "tab:blue"}
 GROUP_SHADES: dict[str, Colormap] = {"arriving": colormaps["Oranges"], "receiving": colormaps["Blues"]}
 """Each group's colour map for the city view: the darker, the warmer the attitude."""
 LINE_STYLES = ["-", "--", ":", "-."]
+SCENARIOS = ("volunteering", "co_creation", "mere_exposure", "mhpss", "information", "structural",
+             "anti_discrimination", "coordination_only", "volunteering_coordinated", "focus_approach")
+"""The scenarios in conf/scenario/ besides the baseline, each with a fixed colour (scenario_colours)."""
+BASELINE_COLOUR = "0.25"
+
+
+def scenario_colours(names) -> dict[str, tuple | str]:
+    """One colour per scenario name, the same in every figure and on every page (run and comparison reports,
+    the dashboard): the baseline dark grey, each scenario of conf/scenario/ its own strong colour (tab20's
+    even entries), any other name (a variant, your own scenario) a light one (tab20's odd entries) picked
+    by a hash of the name, the next free one if two names in `names` would share it."""
+    palette = colormaps["tab20"].colors
+    colours, taken = {}, set()
+    for name in names:
+        if name == "baseline":
+            colours[name] = BASELINE_COLOUR
+        elif name in SCENARIOS:
+            colours[name] = palette[2 * SCENARIOS.index(name) % len(palette)]
+    light = list(range(1, len(palette), 2))
+    for name in names:
+        if name in colours:
+            continue
+        start = int(hashlib.sha256(name.encode()).hexdigest(), 16) % len(light)
+        free = [light[(start + step) % len(light)] for step in range(len(light))]
+        choice = next((i for i in free if i not in taken), free[0])
+        taken.add(choice)
+        colours[name] = palette[choice]
+    return colours
 REPORT_FIGSIZE = (7, 4)
 
 
@@ -43,6 +72,31 @@ FRIENDSHIPS = MetricsPlot({"outgroup_friend_share": "with a cross-group friend"}
                           "Cross-group friendships")
 MISPERCEPTION = MetricsPlot({"misperception_mean": "belief gap"}, "mean absolute gap (0-1)",
                             "Misperception of arriving members")
+TRUST = MetricsPlot({"trust_mean": "mean trust"}, "outgroup trust (0-1)", "Trust in the other group")
+ANXIETY = MetricsPlot({"anxiety_mean": "mean anxiety"}, "intergroup anxiety (0-1)", "Intergroup anxiety")
+DISTRESS = MetricsPlot({"distress_mean": "mean distress"}, "psychological distress (0-1)", "Distress")
+BELONGING = MetricsPlot({"belonging_mean": "mean belonging"}, "sense of belonging (0-1)", "Belonging")
+EMPLOYMENT = MetricsPlot({"employed_share": "employed"}, "share of group", "Employment")
+
+
+def draw_survey(ax, survey: pd.DataFrame, items: dict) -> None:
+    """The last survey wave's mean answer to each item per community, as a share of the item's scale
+    (0 = its lowest answer, 1 = its highest), so items on 1-5 and 0-100 scales share one axis."""
+    wave = survey[survey.step == survey.step.max()]
+    names = [name for name in items if name in wave and wave[name].notna().any()]
+    rows = np.arange(len(names))
+    for offset, group in zip((-0.2, 0.2), GROUPS):
+        answers = wave[wave.community == group]
+        means = [(answers[name].dropna().astype(float).mean() - items[name].low) / (items[name].high - items[name].low)
+                 for name in names]
+        ax.barh(rows + offset, means, height=0.4, color=GROUP_COLOURS[group], label=group)
+    ax.set_yticks(rows, [name.replace("_", " ") for name in names], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("mean answer, as a share of the item's scale (lowest 0, highest 1)")
+    ax.set_title(f"The virtual survey, week {int(wave.step.max())}" if len(wave) else "The virtual survey (no wave)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="x")
 
 
 def draw_metrics(ax, timeseries: pd.DataFrame, plot: MetricsPlot, period: tuple[int, int] | None = None) -> None:

@@ -35,6 +35,7 @@ from bridges.model.metrics import OUTCOMES, misperception_per_person  # noqa: E4
 from bridges.model.model import make_city  # noqa: E402
 from bridges.model.resources import available_cores  # noqa: E402
 from bridges.model.params import GROUPS, LAST_WEEK, MAX_COST  # noqa: E402
+from bridges.model.plots import scenario_colours  # noqa: E402  (one colour per scenario everywhere)
 from bridges.model.streams import Streams  # noqa: E402
 from bridges.start import exit_with_parent, interrupts_for_this_process_only, mark_driver  # noqa: E402
 
@@ -55,15 +56,17 @@ PERSON_OUTCOMES = {
     "attitude_arriving": ("arriving", lambda s: s.attitude, +1, "points (0-100)"),
     "outgroup_friends": (None, lambda s: s.outgroup_friends.astype(float), +1, "friendships per person"),
     "misperception": ("receiving", lambda s: 100 * misperception_per_person(s), -1, "points (0-100)"),
-    "distress": (None, lambda s: 100 * s.distress, -1, "points (0-100)"),
-    "distress_arriving": ("arriving", lambda s: 100 * s.distress, -1, "points (0-100)"),
+    "distress": (None, lambda s: s.distress, -1, "distress (0-1)"),
+    "distress_arriving": ("arriving", lambda s: s.distress, -1, "distress (0-1)"),
     "belonging": (None, lambda s: 100 * s.belonging, +1, "points (0-100)"),
     "employment_arriving": ("arriving", lambda s: 100.0 * s.employed, +1, "percentage points"),
     "legal_status_arriving": ("arriving", lambda s: 100.0 * ~s.legal_pending, +1, "percentage points"),
 }
 """Per-resident outcomes: name -> (group, or None for everyone; value per resident; +1 if higher is
 better, -1 if lower; unit). Shares and 0-1 scales are scaled to 0-100 points, so every 'point' is one
-point on a 0-100 scale (a percentage point for employment and legal status)."""
+point on a 0-100 scale (a percentage point for employment and legal status), except distress: it stays on
+its 0-1 scale, as everywhere else (run reports, timeseries, plots, the delivery's `eligible.distress`), so
+a 'point' of distress is the whole scale (README "Scales")."""
 
 GOALS = {
     "mhpss": ["distress"],
@@ -665,12 +668,6 @@ OUTCOME_TITLES = {
     "employment_arriving": "Arriving members employed [share, 0-1]",
 }
 """Plot titles with units for the group-level outcomes (OUTCOMES)."""
-
-
-def scenario_colours(scenarios: list[str]) -> dict[str, tuple]:
-    """One colour per scenario, the same in every figure of a comparison."""
-    palette = plt.get_cmap("tab10" if len(scenarios) <= 10 else "tab20").colors
-    return {name: palette[i % len(palette)] for i, name in enumerate(scenarios)}
 
 
 def programme_weeks(params) -> tuple[int, int] | None:

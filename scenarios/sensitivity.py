@@ -53,6 +53,7 @@ from bridges.model.errors import InputError  # noqa: E402
 from bridges.model.input_files import read_yaml  # noqa: E402
 from bridges.model.params import MAX_SEED  # noqa: E402
 from bridges.model.resources import available_cores  # noqa: E402
+from bridges.scenarios.directions import table_sign, load_directions  # noqa: E402
 from bridges.sweep import LAUNCHERS as SWEEP_LAUNCHERS  # noqa: E402
 from bridges.sweep import check_sweep_dir, run_points  # noqa: E402
 
@@ -528,7 +529,10 @@ def design_size(study: Study, options: SensitivityOptions) -> int:
 
 def morris_indices(study: Study, unit: np.ndarray, outputs: np.ndarray, options: SensitivityOptions,
                    seed: int) -> pd.DataFrame:
-    """mu* (with its bootstrap interval), mu and sigma per outcome and parameter, ranked by mu*."""
+    """mu* (with its bootstrap interval), mu and sigma per outcome and parameter, ranked by mu*; each
+    parameter's direction is the sign of mu where every elementary effect has that sign (|mu| = mu*) or mu
+    differs from 0 at the confidence level (|mu| > z sigma / sqrt(r), the r effects' standard error), else 0:
+    an effect that goes both ways has none."""
     rows = []
     for j, outcome in enumerate(study.outcomes):
         result = morris_analyze.analyze(study.problem(), unit, outputs[:, j], num_resamples=options.resamples,
@@ -539,11 +543,19 @@ def morris_indices(study: Study, unit: np.ndarray, outputs: np.ndarray, options:
                       float(result["mu_star"][i]) - half, float(result["mu_star"][i]) + half),
                      (outcome.name, parameter.name, "mu", float(result["mu"][i]), np.nan, np.nan),
                      (outcome.name, parameter.name, "sigma", float(result["sigma"][i]), np.nan, np.nan)]
-    return _tidy(rows, "mu_star", options)
+    values = {(o, p, index): value for o, p, index, value, _, _ in rows}
+    signed = {(o, p): value for (o, p, index), value in values.items() if index == "mu"}
+    z = stats.norm.ppf(0.5 + options.confidence / 2)
+    directions = {key: int(np.sign(mu)) if abs(mu) > z * values[(*key, "sigma")] / math.sqrt(options.trajectories)
+                  or np.isclose(abs(mu), values[(*key, "mu_star")], rtol=1e-9, atol=0.0) else 0
+                  for key, mu in signed.items()}
+    return with_directions(_tidy(rows, "mu_star", options), study, signed, directions)
 
 
-def sobol_indices(study: Study, outputs: np.ndarray, options: SensitivityOptions, seed: int) -> pd.DataFrame:
-    """First-order (S1) and total (ST) indices, and S2 if asked, with bootstrap intervals, ranked by ST."""
+def sobol_indices(study: Study, unit: np.ndarray, outputs: np.ndarray, options: SensitivityOptions,
+                  seed: int) -> pd.DataFrame:
+    """First-order (S1) and total (ST) indices, and S2 if asked, with bootstrap intervals, ranked by ST; each
+    main effect's signed slope and direction (`main_effect_directions`)."""
     rows = []
     names = [p.name for p in study.parameters]
     for j, outcome in enumerate(study.outcomes):
@@ -562,7 +574,59 @@ def sobol_indices(study: Study, outputs: np.ndarray, options: SensitivityOptions
                 for b in range(a + 1, len(names)):
                     value, half = float(result["S2"][a, b]), float(result["S2_conf"][a, b])
                     rows.append((outcome.name, f"{names[a]}:{names[b]}", "S2", value, value - half, value + half))
-    return _tidy(rows, "ST", options)
+    signed, directions = main_effect_directions(study, unit, outputs, options)
+    return with_directions(_tidy(rows, "ST", options), study, signed, directions)
+
+
+def main_effect_directions(study: Study, unit: np.ndarray, outputs: np.ndarray, options: SensitivityOptions
+                           ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], int]]:
+    """The signed main effect of each parameter on each outcome from the Saltelli design (Sobol indices are
+    variance shares, unsigned), and its direction. Each base row A has a row AB_j equal to it but for parameter
+    j, taken from B: the least-squares slope of the outcome's change on the parameter's change over those
+    pairs, b = sum(dy dx) / sum(dx^2), is the outcome's change over the parameter's whole range, others held
+    (in the outcome's unit, like Morris mu); the direction is its sign where the mean of dy dx differs from 0
+    at the `confidence` level (two-sided t-test over the N pairs), else 0."""
+    k = len(study.parameters)
+    step = 2 * k + 2 if options.second_order else k + 2  # SALib's rows per base sample: A, AB_1..AB_k, [BA_*,] B
+    base = np.arange(0, len(unit), step)
+    signed, directions = {}, {}
+    for j, outcome in enumerate(study.outcomes):
+        for i, parameter in enumerate(study.parameters):
+            dx = unit[base + 1 + i, i] - unit[base, i]
+            dy = outputs[base + 1 + i, j] - outputs[base, j]
+            products = dx * dy
+            key = outcome.name, parameter.name
+            signed[key] = float(products.sum() / (dx * dx).sum()) if (dx != 0).any() else 0.0
+            spread = products.std(ddof=1)
+            if spread == 0:
+                directions[key] = int(np.sign(products.mean()))
+                continue
+            p_value = stats.ttest_1samp(products, 0.0).pvalue
+            directions[key] = int(np.sign(products.mean())) if p_value < 1.0 - options.confidence else 0
+    return signed, directions
+
+
+def with_directions(table: pd.DataFrame, study: Study, signed: dict[tuple[str, str], float],
+                    directions: dict[tuple[str, str], int] | None = None) -> pd.DataFrame:
+    """The indices with each parameter's signed effect on each outcome (Morris mu, or the Sobol design's slope),
+    its direction (+1, -1, 0; the sign of the signed effect unless `directions` says), the directions table's
+    sign for it (scenarios/directions.yaml; empty where the table has no such parameter or outcome) and
+    whether the direction differs from the table: the opposite sign (a table sign of 0 claims no direction, and
+    an effect without a clear direction contradicts none)."""
+    entries = load_directions()
+    outcomes = {o.name: o for o in study.outcomes}
+    keys = {p.name: p.key for p in study.parameters}
+    pairs = list(zip(table.outcome, table.parameter))
+    effect = [signed.get(pair, np.nan) for pair in pairs]
+    expected = [None if outcomes[o].effect_of or p not in keys else table_sign(keys[p], outcomes[o].group,
+                                                                                 outcomes[o].metric, entries)
+                for o, p in pairs]
+    direction = [directions[pair] if directions is not None and pair in directions
+                 else int(np.sign(value)) if value == value else pd.NA for pair, value in zip(pairs, effect)]
+    return table.assign(
+        signed_effect=effect, direction=pd.array(direction, dtype="Int64"),
+        table_direction=pd.array(expected, dtype="Int64"),
+        differs_from_table=[bool(e) and d is not pd.NA and d == -e for d, e in zip(direction, expected)])
 
 
 def _tidy(rows: list[tuple], ranked_by: str, options: SensitivityOptions) -> pd.DataFrame:
@@ -601,27 +665,53 @@ def morris_convergence(study: Study, unit: np.ndarray, outputs: np.ndarray, opti
     return pd.DataFrame(rows)
 
 
+WORDS = {1: "raises", -1: "lowers", 0: "no clear direction"}
+"""How a direction reads: raising the parameter raises or lowers the outcome, or moves it no clear way."""
+EFFECTS = {1: "raising it raises it", -1: "raising it lowers it", 0: "no clear direction"}
+SIGN_COLOURS = {1: "tab:blue", -1: "tab:red", 0: "tab:gray"}
+"""Bar and point colours by the direction of a parameter's effect."""
+
+
+def _direction_of(row) -> int:
+    return 0 if row.direction is pd.NA else int(row.direction)
+
+
 def sentences(indices: pd.DataFrame, study: Study, method: str) -> list[str]:
-    """Per outcome, one sentence naming the most influential parameters (and how much they do)."""
+    """Per outcome, one sentence naming the most influential parameters, how much and which way they move it,
+    and any parameter whose direction differs from the directions table (scenarios/directions.yaml)."""
     index = "mu_star" if method == "morris" else "ST"
     lines = []
     for outcome in study.outcomes:
         rows = indices[(indices.outcome == outcome.name) & (indices["index"] == index)].sort_values("rank")
         top = rows.head(TOP)
         if method == "morris":
-            named = ", ".join(f"{r.parameter} (mu* {r.value:.3g} {outcome.unit})" for r in top.itertuples())
+            named = ", ".join(f"{r.parameter} (mu* {r.value:.3g} {outcome.unit}, mu {r.signed_effect:+.3g}: "
+                              f"{EFFECTS[_direction_of(r)]})" for r in top.itertuples())
         else:
-            named = ", ".join(f"{r.parameter} (ST {r.value:.2f})" for r in top.itertuples())
+            named = ", ".join(f"{r.parameter} (ST {r.value:.2f}, slope {r.signed_effect:+.3g} {outcome.unit}: "
+                              f"{EFFECTS[_direction_of(r)]})" for r in top.itertuples())
         if (rows.value <= 0).all():
-            lines.append(f"{outcome.name}: no parameter moves it over these ranges.")
+            line = f"{outcome.name}: no parameter moves it over these ranges."
         else:
-            lines.append(f"{outcome.name} ({outcome.meaning}) depends most on {named}.")
+            line = f"{outcome.name} ({outcome.meaning}) depends most on {named}."
+        differing = rows[rows.differs_from_table]
+        if len(differing):
+            line += " Direction differs from the table: " + ", ".join(
+                f"{r.parameter} (table {WORDS[int(r.table_direction)]}, here {WORDS[_direction_of(r)]})"
+                for r in differing.itertuples()) + "."
+        lines.append(line)
     return lines
 
 
 def plot_indices(indices: pd.DataFrame, study: Study, method: str, folder: Path) -> None:
-    """One horizontal bar chart per outcome: mu* (Morris) or S1 and ST (Sobol), with interval whiskers."""
+    """Per outcome, horizontal bars of mu* (Morris) or S1 and ST (Sobol, ST lighter) with interval whiskers,
+    coloured by the direction of the parameter's effect (blue raises, red lowers) and marked "≠ table" where
+    it differs from the directions table; for Morris also the mu*-sigma plane, points coloured the same way."""
+    from matplotlib.patches import Patch
+
     shown = ("mu_star",) if method == "morris" else ("S1", "ST")
+    legend = [Patch(color=SIGN_COLOURS[1], label="raising it raises the outcome"),
+              Patch(color=SIGN_COLOURS[-1], label="raising it lowers the outcome")]
     for outcome in study.outcomes:
         rows = indices[(indices.outcome == outcome.name) & indices["index"].isin(shown)]
         order = rows[rows["index"] == shown[-1]].sort_values("value").parameter.tolist()
@@ -631,21 +721,64 @@ def plot_indices(indices: pd.DataFrame, study: Study, method: str, folder: Path)
             part = rows[rows["index"] == index].set_index("parameter").loc[order]
             positions = np.arange(len(order)) + (k - (len(shown) - 1) / 2) * height
             errors = np.vstack([(part.value - part.ci_low).clip(lower=0), (part.ci_high - part.value).clip(lower=0)])
-            ax.barh(positions, part.value, height=height, xerr=errors, label=index, capsize=2)
-        ax.set_yticks(np.arange(len(order)), order)
+            colours = [SIGN_COLOURS[_direction_of(r)] for r in part.itertuples()]
+            ax.barh(positions, part.value, height=height, xerr=errors, color=colours, capsize=2,
+                    alpha=1.0 if k == 0 else 0.45)
+        flagged = rows[(rows["index"] == shown[-1]) & rows.differs_from_table].set_index("parameter")
+        ax.set_yticks(np.arange(len(order)), [f"{name} ≠ table" if name in flagged.index else name for name in order])
         unit = f" [{outcome.unit}]" if method == "morris" else ""
         ax.set_xlabel(("mu* (mean |elementary effect| over the whole range)" if method == "morris"
-                       else "Sobol index (share of variance)") + unit)
+                       else "Sobol index (share of variance; S1 dark, ST light)") + unit)
         ax.set_title(f"{outcome.name}: {method}", fontsize=10)
-        if len(shown) > 1:
-            ax.legend(loc="lower right")
+        ax.legend(handles=legend, loc="lower right", fontsize=8)
         fig.tight_layout()
         fig.savefig(folder / f"indices_{outcome.name}.png", dpi=110)
         plt.close(fig)
+        if method == "morris":
+            plot_morris_plane(indices, outcome, folder, legend)
+
+
+def plot_morris_plane(indices: pd.DataFrame, outcome: Outcome, folder: Path, legend: list) -> None:
+    """The usual Morris screening plot: mu* against sigma, each parameter a point coloured by the sign of mu."""
+    rows = indices[indices.outcome == outcome.name].pivot(index="parameter", columns="index", values="value")
+    signs = indices[(indices.outcome == outcome.name) & (indices["index"] == "mu")].set_index("parameter")
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    for name, row in rows.iterrows():
+        sign = _direction_of(next(signs.loc[[name]].itertuples()))
+        ax.scatter(row.mu_star, row.sigma, color=SIGN_COLOURS[sign])
+        ax.annotate(name, (row.mu_star, row.sigma), fontsize=7, xytext=(3, 2), textcoords="offset points")
+    ax.set_xlabel(f"mu* [{outcome.unit}]")
+    ax.set_ylabel(f"sigma [{outcome.unit}] (interactions, non-linearity)")
+    ax.set_title(f"{outcome.name}: Morris mu* and sigma", fontsize=10)
+    ax.legend(handles=legend, loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(folder / f"morris_{outcome.name}.png", dpi=110)
+    plt.close(fig)
+
+
+def directions_section(indices: pd.DataFrame, method: str) -> str:
+    """report.md's table of every parameter's signed effect on every outcome, the directions table's sign, and
+    the flag "direction differs from the table"."""
+    index, signed = ("mu_star", "mu") if method == "morris" else ("S1", "slope")
+    rows = indices[indices["index"] == index].sort_values(["outcome", "rank"])
+    lines = [f"| outcome | parameter | {index} | {signed} | direction | table | |", "|---|---|---|---|---|---|---|"]
+    for r in rows.itertuples():
+        table = "" if r.table_direction is pd.NA else WORDS[int(r.table_direction)]
+        flag = "direction differs from the table" if r.differs_from_table else ""
+        lines.append(f"| {r.outcome} | {r.parameter} | {r.value:.3g} | {r.signed_effect:+.3g} | "
+                     f"{WORDS[_direction_of(r)]} | {table} | {flag} |")
+    return ("\n## Directions\n\nWhich way raising each parameter moves each outcome (" +
+            ("Morris mu, the signed mean elementary effect" if method == "morris" else
+             "the slope of the outcome on the parameter over the design's one-at-a-time pairs, over its whole "
+             "range; its direction only where it differs from 0 at the confidence level") +
+            "), against the directions table (scenarios/directions.yaml; empty: not in the table, or an effect of a "
+            "scenario). Runs use the reference world (dynamics.reference=site), as the table does.\n\n"
+            + "\n".join(lines) + "\n")
 
 
 def report(study: Study, options: SensitivityOptions, lines: list[str], convergence: pd.DataFrame | None,
-           runs: int, seconds: float, cpu_seconds: float | None, sweep_dir: Path | None = None) -> str:
+           runs: int, seconds: float, cpu_seconds: float | None, sweep_dir: Path | None = None,
+           indices: pd.DataFrame | None = None) -> str:
     """The run's report.md: what was varied, over what, how, and the sentences. With `sweep_dir` the
     simulations ran as that sweep's runs (complete ones reused, so their CPU time is not this analysis's)."""
     ranges = "\n".join(f"| {p.name} | `{p.key}`{' (multiplier)' if p.multiply else ''} | {p.low:g} - {p.high:g}"
@@ -660,6 +793,8 @@ def report(study: Study, options: SensitivityOptions, lines: list[str], converge
             + f"; intervals {options.confidence:.0%} bootstrap "
             f"({options.resamples} resamples).\n\n## Most influential\n\n" + "\n".join(f"- {line}" for line in lines)
             + "\n\n## Ranges\n\n| parameter | key | range | unit | source |\n|---|---|---|---|---|\n" + ranges + "\n")
+    if indices is not None:
+        text += directions_section(indices, options.method)
     if convergence is not None and (convergence.trajectories < options.trajectories).any():
         last = convergence[convergence.trajectories < options.trajectories].groupby("trajectories")
         summary = last.agg(spearman=("spearman_vs_all", "min"), top3=("top3_shared", "min"))
@@ -748,7 +883,7 @@ def evaluate_and_write(prepared: Prepared, folder: Path, progress: str, launcher
         convergence = morris_convergence(study, unit, outputs, options, seed)
         convergence.to_csv(folder / "convergence.csv", index=False)
     else:
-        indices, convergence = sobol_indices(study, outputs, options, seed), None
+        indices, convergence = sobol_indices(study, unit, outputs, options, seed), None
     indices.to_parquet(folder / "indices.parquet", index=False)
     indices.to_csv(folder / "indices.csv", index=False)
     values = pd.DataFrame([[p.value(u) for p, u in zip(study.parameters, row)] for row in unit],
@@ -760,6 +895,6 @@ def evaluate_and_write(prepared: Prepared, folder: Path, progress: str, launcher
     plot_indices(indices, study, options.method, folder)
     runs = len(unit) * options.replicates * len(evaluator.configs)
     (folder / "report.md").write_text(report(study, options, lines, convergence, runs, seconds, cpu_seconds,
-                                             sweep_dir), encoding="utf-8")
+                                             sweep_dir, indices), encoding="utf-8")
     return lines
 

@@ -51,6 +51,8 @@ def _range_rows(cls, prefix: str):
 
     hints = get_type_hints(cls)
     for item in fields(cls):
+        if item.metadata.get("internal"):  # set by the code, not a config key (Params.site)
+            continue
         kind = _optional_inner(hints[item.name]) or hints[item.name]
         key = f"{prefix}{item.name}"
         if get_origin(kind) is dict and is_dataclass(get_args(kind)[1]):

@@ -18,6 +18,24 @@ def params_for(*overrides: str):
     return model_params(to_plain(compose_config(list(overrides))))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def reference_cache(tmp_path_factory):
+    """Spin-ups cached on disk (model/reference.py) go to a folder of this session (per worker), not the
+    user's cache: a test never reads what another session's code wrote. Subprocesses inherit it."""
+    import os
+
+    from bridges.model.reference import CACHE_ENV
+
+    folder = tmp_path_factory.mktemp("reference_cache")
+    previous = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = previous
+
+
 @pytest.fixture
 def small_params():
     return params_for(*SMALL_CITY)

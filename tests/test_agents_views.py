@@ -8,6 +8,7 @@ from mesa import DataCollector
 
 from bridges.model import BridgesModel
 from bridges.model.agents import Resident
+from bridges.model.errors import InputError
 from bridges.model.state import STATIC_FIELDS
 
 
@@ -87,3 +88,46 @@ def test_changing_fields_still_write_through(small_params):
     agent = model.agents[3]
     agent.employed = not agent.employed
     assert model.state.employed[3] == agent.employed
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("attitude", 1000, r"Resident.attitude: must be in \[0, 100\] thermometer points, got 1000"),
+    ("attitude", float("nan"), r"Resident.attitude: must be in \[0, 100\] thermometer points \(a finite number\)"),
+    ("trust", -0.1, r"Resident.trust: must be in \[0, 1\], got -0.1"),
+    ("trust", "high", "Resident.trust: must be a number, got 'high'"),
+    ("employed", 1, "Resident.employed: must be true or false, got 1"),
+    ("education", "phd", "Resident.education: must be one of basic, secondary, higher, got 'phd'"),
+    ("education", 3, r"Resident.education: must be in \[0, 2\]"),
+    ("positive_contacts", 2.5, "Resident.positive_contacts: must be a whole number, got 2.5"),
+])
+def test_writes_through_a_view_are_range_checked_like_config_values(small_params, name, value, message):
+    model = BridgesModel(small_params)
+    agent = model.agents[0]
+    before = getattr(model.state, name).copy()
+    with pytest.raises(InputError, match="^" + message):
+        setattr(agent, name, value)
+    np.testing.assert_array_equal(getattr(model.state, name), before)
+
+
+def test_valid_writes_through_a_view_reach_the_state(small_params):
+    model = BridgesModel(small_params)
+    agent = model.agents[0]
+    agent.attitude, agent.employed, agent.education = 75, True, "higher"
+    assert (model.state.attitude[0], model.state.employed[0], model.state.education[0]) == (75.0, True, 2)
+
+
+def test_beliefs_are_written_only_for_receiving_members(small_params):
+    model = BridgesModel(small_params)
+    arriving = model.agents.select(lambda a: a.group == "arriving")[0]
+    with pytest.raises(InputError, match="^Resident.belief_welfare: only receiving members hold it"):
+        arriving.belief_welfare = 0.3
+
+
+def test_removing_or_adding_a_resident_says_how_instead(small_params):
+    model = BridgesModel(small_params)
+    agent = model.agents[0]
+    with pytest.raises(RuntimeError, match=r"remove\(\): residents cannot leave one by one.*dynamics.turnover.enabled"):
+        agent.remove()
+    assert len(model.agents) == model.state.n == small_params.city.n_agents
+    with pytest.raises(TypeError, match=r"^Resident\(model\): residents are created by the model.*n_agents=N"):
+        Resident(model)

@@ -240,3 +240,26 @@ def test_bad_calibration_input_is_one_line_and_writes_nothing(tiny_data, capsys,
     error = capsys.readouterr().err.strip()
     assert message in error and "\n" not in error
     assert not (folder / "bad").exists()
+
+
+def test_calibration_simulates_each_draw_as_its_own_reference_world():
+    """A calibration draw is a candidate for the world that produced the survey, so its people formed their
+    views in it (`dynamics.reference: self`), even where the config says `site`: the statistics equal those
+    of an explicit `self` run and differ from the `site` run of the same draw (a harsher world at week 0)."""
+    from bridges.calibration.simulate import survey_statistics
+    from bridges.model import BridgesModel
+    from bridges.model.config import model_params
+
+    plain = to_plain(compose_config(["city.n_agents=400", "steps=6", "survey.weeks=[6]",
+                                     "contact.update.negativity_weight=6"]))
+    names = ["w6.receiving.thermometer_mean", "w6.arriving.thermometer_mean"]
+    truth = true_shares(plain["city"])
+
+    def statistics(reference: str) -> dict[str, float]:
+        model = BridgesModel(model_params({**plain, "dynamics": {**plain["dynamics"], "reference": reference}}))
+        for _ in range(6):
+            model.step()
+        return summarise(model.survey_table(), truth).reindex(names).to_dict()
+
+    assert plain["dynamics"]["reference"] == "site"
+    assert survey_statistics(plain, names, truth) == statistics("self") != statistics("site")

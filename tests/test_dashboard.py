@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
@@ -45,10 +46,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def serve(port: int, log) -> subprocess.Popen:
-    """`solara run app.py` as `make dashboard` starts it, on 127.0.0.1:port."""
-    command = [sys.executable, "-m", "solara", "run", "app.py", "--host", "127.0.0.1", "--port", str(port),
-               "--production", "--no-open", "--no-check-version"]
+def serve(port: int, log, page: str | None = None) -> subprocess.Popen:
+    """The dashboard as a user starts it, `python run.py dashboard` (`bridges dashboard` once installed: Solara
+    with app.py), on 127.0.0.1:port; or `solara run PAGE`, a page of one's own."""
+    command = ([sys.executable, "run.py", "dashboard", "--port", str(port)] if page is None else
+               [sys.executable, "-m", "solara", "run", page, "--host", "127.0.0.1", "--port", str(port), "--production",
+                "--no-open", "--no-check-version"])
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
 
@@ -72,12 +75,13 @@ def output(tmp_path_factory):
     return tmp_path_factory.mktemp("dashboard")
 
 
-@pytest.fixture(scope="module")
-def url(output):
+@contextmanager
+def served(output, name: str, page: str | None = None):
+    """A served dashboard's address while the block runs (serve's arguments); the server stops after it."""
     port = free_port()
-    log_path = output / "server.log"
+    log_path = output / f"{name}.log"
     with open(log_path, "w") as log:
-        server = serve(port, log)
+        server = serve(port, log, page)
         try:
             address = f"http://127.0.0.1:{port}/"
             wait_until_served(address, server, log_path, FIRST_LOAD_MS / 1000)
@@ -85,6 +89,12 @@ def url(output):
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def url(output):
+    with served(output, "server") as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +190,17 @@ def test_planner_page_shows_a_finished_comparison(page, url, output, comparison_
     assert "EUR" in page.locator("table.bridges-table").nth(1).inner_text()
     assert page.locator("img").count() == 2  # cost against effect, effects over time
     page.screenshot(path=output / "planner.png", full_page=True)
+
+
+def test_components_make_a_page_of_ones_own(page, output):
+    """docs/examples/own_page.py (docs/dashboard.md): the city view, attitude and contact plots on a user's page."""
+    with served(output, "own_page", "docs/examples/own_page.py") as address:
+        page.goto(address, timeout=FIRST_LOAD_MS)
+        page.get_by_text("My city: volunteering").first.wait_for(timeout=FIRST_LOAD_MS)
+        page.locator("img").nth(2).wait_for(timeout=FIRST_LOAD_MS)
+        before = image_digests(page)
+        assert len(before) == 3  # city, attitude, contact
+        for _ in range(2):
+            page.get_by_role("button", name="Step", exact=True).click()
+        assert all(images_changed(page, before)), "the components did not redraw after two weeks"
+        page.screenshot(path=output / "own_page.png", full_page=True)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from bridges.model.errors import InputError
-from bridges.model.outputs import (HOST_VARIABLE, STAGING_PREFIX, StagedFolder, check_output_folder,
+from bridges.model.outputs import (HOST_VARIABLE, PICTURES, STAGING_PREFIX, StagedFolder, check_output_folder,
                                    remove_stale_staging)
 from bridges.model.resources import Estimate, check_resources, estimate
 from bridges.scenarios.compare import compare_options
@@ -45,7 +45,8 @@ ISSUE_OVERRIDES = [
     ("city={}", "city"),
     ("survey.respondents={}", "survey.respondents"),
     ("hydra.run.dir=elsewhere", "hydra.run.dir"),
-    ("hydra.searchpath=[file:///tmp]", "hydra.searchpath"),
+    ("hydra.searchpath=[pkg://elsewhere]", "hydra.searchpath"),  # your own folder is fine (test_usability.py)
+    ("hydra.searchpath=[file:///no/such/folder]", "hydra.searchpath"),
     ("hydra/launcher=basic", "hydra/launcher"),
     ("city.n_neighbourhoods=301", "city.n_neighbourhoods"),
     ("seed=${oc.env:HOME}", "seed"),
@@ -375,8 +376,7 @@ def test_three_identical_runs_at_once_write_three_complete_distinct_folders(tmp_
     folders = [tmp_path / out.strip().split("wrote ", 1)[1] for out, _ in outputs]
     assert len(set(folders)) == 3
     expected = {"config.yaml", "overrides.yaml", "timeseries.parquet", "timeseries.csv", "agents.parquet",
-                "survey.parquet", "costs.csv", "contact_by_setting.csv", "city.json", "attitude_by_group.png",
-                "contact_by_group.png", "report.md"}
+                "survey.parquet", "costs.csv", "contact_by_setting.csv", "city.json", *PICTURES, "report.md"}
     for folder in folders:
         assert {p.name for p in folder.iterdir()} == expected
     data = [(folder / "timeseries.parquet").read_bytes() for folder in folders]

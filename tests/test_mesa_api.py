@@ -51,7 +51,7 @@ def test_rng_and_seed_forms_give_the_root_seed():
     assert BridgesModel(**SMALL, rng=7).params.seed == 7
     assert params_from_keywords(**SMALL, seed=7).seed == 7
     assert params_from_keywords(**SMALL, rng="7").seed == 7  # a text box sends digits
-    assert params_from_keywords(**SMALL).seed == params_for().seed  # neither: the config's seed
+    assert params_from_keywords(**SMALL).seed == params_for().seed  # parameters alone: the config's seed
     from_generator = [params_from_keywords(**SMALL, rng=np.random.default_rng(1)).seed for _ in range(2)]
     assert from_generator[0] == from_generator[1]
     assert params_from_keywords(**SMALL, rng=np.random.SeedSequence(5)).seed >= 0
@@ -93,7 +93,8 @@ def test_datacollector_reports_the_vectorised_outcomes_every_week():
     model = BridgesModel(**SMALL, scenario="volunteering")
     model.run_model()
     table = model.datacollector.get_model_vars_dataframe()
-    assert list(table.columns) == [*OUTCOMES, "intervention_cost"]
+    assert list(table.columns) == [*OUTCOMES, "intervention_cost", "seed"]
+    assert set(table.seed) == {model.params.seed}
     assert len(table) == SMALL["steps"] + 1  # week 0 and every week after
     series = model.timeseries().set_index(["group", "metric", "step"]).value
     for outcome, (group, metric) in OUTCOMES.items():
@@ -143,6 +144,58 @@ def test_batch_run_collects_agent_reporters():
     assert {"AgentID", "attitude", "group", "attitude_receiving"} <= set(rows.columns)
 
 
+def test_a_model_without_rng_or_seed_gets_a_fresh_recorded_seed_as_mesa_documents():
+    # Mesa: rng=None means a fresh generator. Two 32-bit seeds from the OS's entropy coincide with
+    # probability 2^-32 (a false failure once in four billion runs).
+    first, second = BridgesModel(**SMALL), BridgesModel(**SMALL, rng=None)
+    assert first.params.seed != second.params.seed
+    rebuilt = BridgesModel(**SMALL, rng=first.params.seed)  # the recorded seed rebuilds the run
+    first.run_model()
+    rebuilt.run_model()
+    pd.testing.assert_frame_equal(first.timeseries(), rebuilt.timeseries())
+
+
+def test_batch_run_iterations_are_fresh_replicates_with_their_seed_recorded():
+    with pytest.warns(DeprecationWarning, match="iterations"):  # Mesa's own deprecation of iterations=
+        rows = pd.DataFrame(mesa.batch_run(BridgesModel, parameters=SMALL, iterations=3, display_progress=False))
+    final = rows[rows.Step == SMALL["steps"]]
+    assert final.seed.nunique() == 3  # the seed actually used, one per replicate (not rng=None)
+    assert final.attitude_receiving.nunique() == 3
+    row = final.iloc[1]
+    again = BridgesModel(**SMALL, rng=int(row.seed))
+    again.run_model()
+    assert again.datacollector.get_model_vars_dataframe().attitude_receiving.iloc[-1] == row.attitude_receiving
+
+
+def test_batch_run_over_seeds_in_parameters_runs_each_seed():
+    rows = pd.DataFrame(mesa.batch_run(BridgesModel, parameters={**SMALL, "seed": [1, 2]}, display_progress=False))
+    final = rows[rows.Step == SMALL["steps"]].set_index("seed").attitude_receiving
+    assert sorted(final.index) == [1, 2] and final[1] != final[2]
+    seeded = BridgesModel(**SMALL, seed=2)
+    seeded.run_model()
+    assert seeded.datacollector.get_model_vars_dataframe().attitude_receiving.iloc[-1] == final[2]
+
+
+def test_step_after_the_run_finished_raises_before_the_clock_moves():
+    from bridges.model.model import RunFinished
+
+    model = BridgesModel(**SMALL)
+    model.run_model()
+    with pytest.raises(RunFinished, match=f"the run has finished: week {SMALL['steps']} of steps={SMALL['steps']}"):
+        model.step()
+    assert (model.steps, model.time) == (SMALL["steps"], SMALL["steps"])
+    assert model.timeseries().step.max() == SMALL["steps"]
+
+
+def test_engine_is_a_config_key_and_a_keyword():
+    assert params_for("engine=agents").engine == "agents"
+    assert BridgesModel(params_for("engine=agents", "city.n_agents=300")).engine == "agents"
+    assert BridgesModel(**SMALL, rng=1).engine == "vectorised"
+    assert BridgesModel(**SMALL, engine="agents", rng=1).engine == "agents"
+    with pytest.raises(InputError, match="engine: must be one of vectorised, agents, got 'numpy'$"):
+        params_for("engine=numpy")
+
+
 def test_solaraviz_reset_rebuilds_the_model_from_its_controls():
     """SolaraViz's Reset passes the controls' values and a Mesa Scenario; both reach the parameters."""
     from mesa.visualization.solara_viz import _build_model_init_kwargs
@@ -161,3 +214,30 @@ def test_a_mesa_scenario_carries_keywords_and_rng():
 
     params = params_from_keywords(scenario=Scenario(rng=9, **{"city.n_agents": 300}))
     assert (params.seed, params.city.n_agents) == (9, 300)
+
+
+def test_the_dashboards_negativity_slider_lowers_attitudes_as_the_directions_table_says():
+    """The dashboard's Reset builds the model from keywords; with the reference world (the default) a slider
+    changes the world from week 0 for people formed in the preset, so it moves outcomes the table's way
+    (scenarios/directions.yaml): a higher negativity weight lowers both groups' attitudes (before issue 20 it
+    raised them). Paired over tests/paired.py's 8 seeds, > 3 SE (P(t_7 > 3) = 0.01 under no effect); 600
+    residents for 26 weeks keep it to seconds."""
+    from bridges.scenarios.directions import load_directions
+    from tests.paired import SEEDS, STANDARD_ERRORS
+
+    (negativity,) = (d for d in load_directions() if d.key == "contact.update.negativity_weight")
+    city = {"n_agents": 600, "city.n_neighbourhoods": 6, "steps": 26}
+
+    def final_attitudes(**slider) -> pd.DataFrame:
+        rows = []
+        for seed in SEEDS:
+            model = BridgesModel(**city, **slider, rng=seed)
+            assert model.reference_summary()["reference"] == ("site" if slider else "self")
+            model.run_model()
+            rows.append(model.timeseries().query("step == 26 and metric == 'attitude_mean'").set_index("group").value)
+        return pd.DataFrame(rows)
+
+    differences = final_attitudes(negativity_weight=negativity.test_value) - final_attitudes()
+    for group in ("receiving", "arriving"):
+        sign, values = negativity.model[("attitude", group)], differences[group].to_numpy()
+        assert sign * values.mean() > STANDARD_ERRORS * values.std(ddof=1) / np.sqrt(len(values)), (group, values)

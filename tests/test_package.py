@@ -64,3 +64,17 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     runs = list((elsewhere / "sweep" / RUNS).iterdir())
     assert len(runs) == 2 and all(is_complete(folder, folder.name) for folder in runs)
     assert pd.read_csv(elsewhere / "sweep" / TABLE).run.nunique() == 2
+
+    # a wheel user follows docs/scenarios.md and docs/calibration.md: examples, own scenarios, the dashboard's app
+    assert "bridges scenario=co_creation" in run(venv / "bin" / "bridges", "--help", cwd=elsewhere, env=env).stdout
+    copied = run(venv / "bin" / "bridges", "examples", cwd=elsewhere, env=env).stdout
+    assert "calibration/data/germany_synthetic.csv" in copied and "scenario_template.yaml" in copied
+    (elsewhere / "mine" / "scenario").mkdir(parents=True)
+    shutil.copy(elsewhere / "scenario_template.yaml", elsewhere / "mine" / "scenario" / "my_mix.yaml")
+    checked = run(venv / "bin" / "bridges", "--config-dir", "mine", "scenario=my_mix", "--cfg", cwd=elsewhere, env=env)
+    assert "scenario_name: my_mix" in checked.stdout
+    as_file = run(venv / "bin" / "bridges", "scenario=scenario_template.yaml", "city.n_agents=300", "steps=20",
+                  "run.progress=off", "run.output_dir=mine_run", cwd=elsewhere, env=env)
+    assert "wrote mine_run" in as_file.stdout
+    app = child_site / "bridges" / "app.py"
+    assert app.is_file() and not app.is_symlink() and "SolaraViz" in app.read_text()

@@ -108,7 +108,11 @@ def test_renewal_changes_only_the_livelihoods_of_arriving_newcomers():
 
 
 SEEDS = (0, 1, 2)
-MIXED_CITY = ("city.n_agents=400", "city.n_neighbourhoods=4", "city.arriving_share=0.45", "steps=156")
+MIXED_CITY = ("city.n_agents=400", "city.n_neighbourhoods=4", "city.arriving_share=0.45", "steps=156",
+              "dynamics.reference=self")
+"""A city of many arriving members, as its own reference world: turnover holds the make-up of the city it was
+derived in (under `site` newcomers bring the default site's values, and this city's make-up moves toward its
+own steady state: docs/model.md 7.22)."""
 
 
 def make_up_change(*overrides: str) -> np.ndarray:

@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 import run
+from bridges.model.outputs import PICTURES
 from tests.conftest import SMALL_CITY, in_one_worker, run_cli
 from tests.inprocess import assert_clean_rejection, run_main
 
@@ -16,8 +17,7 @@ AGENT_COLUMNS = {"id", "group", "neighbourhood", "attitude", "anxiety", "trust",
                  "qualification_recognised", "legal_status", "family_pending", "belonging", "responsibility",
                  "belief_education", "belief_employment", "belief_welfare", "household", "workplace"}
 RUN_FILES = {"config.yaml", "overrides.yaml", "timeseries.parquet", "timeseries.csv", "agents.parquet", "survey.parquet", "costs.csv",
-             "contact_by_setting.csv",
-             "city.json", "attitude_by_group.png", "contact_by_group.png", "report.md"}
+             "contact_by_setting.csv", "city.json", *PICTURES, "report.md"}
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def run_folder(tmp_path_factory):
 
 def test_run_writes_every_file(run_folder):
     assert {p.name for p in run_folder.iterdir()} == RUN_FILES
-    for png in ("attitude_by_group.png", "contact_by_group.png"):
+    for png in PICTURES:
         assert (run_folder / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -163,3 +163,13 @@ def test_contact_by_setting_adds_up_to_the_residents_encounters(tmp_path):
     assert settings.negative.sum() == agents.negative_contacts.sum()
     assert 2 * settings.encounters.sum() == agents.intergroup_contacts.sum()
     assert "## Contact by setting" in (folder / "report.md").read_text()
+
+
+def test_public_encounters_are_filed_as_public_not_as_a_programme(tmp_path):
+    """A baseline run has no programme: its incidental encounters in public space appear under kind "public"
+    (issue 24, point 6: they were filed under "programme")."""
+    folder = tmp_path / "base"
+    assert run.main([*SMALL_CITY, "run.progress=off", f"run.output_dir={folder}"]) == 0
+    settings = pd.read_csv(folder / "contact_by_setting.csv")
+    assert set(settings.kind) == {"layer", "public"}
+    assert settings.loc[settings.kind == "public", "encounters"].sum() > 0

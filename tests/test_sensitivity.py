@@ -12,7 +12,7 @@ import yaml
 
 from bridges.model.config import compose_config, to_plain
 from bridges.scenarios.sensitivity import (LAUNCHERS, Outcome, Parameter, Study, apply_point, design,
-                                           evaluate_and_write, load_study, morris_indices, prepare,
+                                           evaluate_and_write, load_study, morris_indices, prepare, sentences,
                                            sensitivity_options, simulate, sobol_indices)
 from tests.inprocess import assert_clean_rejection, run_main
 
@@ -47,6 +47,57 @@ def test_morris_ranks_a_linear_function_by_its_coefficients():
     assert mu_star.sort_values("rank").index.tolist() == expected_order
 
 
+def test_morris_mu_and_the_sobol_slope_give_the_sign_of_a_linear_effect():
+    """y = sum c_i x_i: Morris mu is exactly c_i (every elementary effect is c_i) and its sign the direction;
+    the Sobol design's one-at-a-time pairs change y by exactly c_i dx, so the slope is c_i too, with no
+    tolerance beyond rounding, and a parameter with c_i = 0 has no direction."""
+    coefficients = np.array([0.5, -8.0, 3.0, 0.0, -0.2])
+    study = toy_study(len(coefficients))
+    chosen = options(["sensitivity.trajectories=10"])
+    unit = design(study, chosen, seed=1)
+    morris = morris_indices(study, unit, (unit @ coefficients)[:, None], chosen, seed=1)
+    mu = morris[morris["index"] == "mu"].set_index("parameter").loc[[f"x{i}" for i in range(5)]]
+    np.testing.assert_allclose(mu.value.to_numpy(), coefficients, atol=1e-9)
+    assert mu.direction.tolist() == [1, -1, 1, 0, -1]
+    assert mu.signed_effect.tolist() == mu.value.tolist()
+    chosen = options(["sensitivity.method=sobol", "sensitivity.samples=256", "sensitivity.resamples=20"])
+    unit = design(study, chosen, seed=2)
+    sobol = sobol_indices(study, unit, (unit @ coefficients)[:, None], chosen, seed=2)
+    first = sobol[sobol["index"] == "S1"].set_index("parameter").loc[[f"x{i}" for i in range(5)]]
+    np.testing.assert_allclose(first.signed_effect.to_numpy(), coefficients, atol=1e-9)
+    assert first.direction.tolist() == [1, -1, 1, 0, -1]
+
+
+def test_a_morris_effect_that_goes_both_ways_has_no_direction():
+    """y = |x0 - 1/2| + x1: on Morris's grid x0's elementary effects are +-1 (y falls toward the middle and
+    rises beyond it), so mu is within its standard error of 0 and x0 has no direction; x1's are all +1."""
+    study = toy_study(2)
+    chosen = options(["sensitivity.trajectories=20"])
+    unit = design(study, chosen, seed=4)
+    indices = morris_indices(study, unit, (np.abs(unit[:, 0] - 0.5) + unit[:, 1])[:, None], chosen, seed=4)
+    mu = indices[indices["index"] == "mu"].set_index("parameter")
+    assert mu.direction.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("slope, flagged", [(+1.0, True), (-1.0, False)])
+def test_a_direction_against_the_directions_table_is_flagged(slope, flagged):
+    """The table says raising the negativity weight lowers receiving members' attitudes: an outcome that rises
+    with it is flagged "direction differs from the table", one that falls is not; a parameter the table lacks
+    has no table sign and is never flagged."""
+    parameters = (Parameter("negativity", "contact.update.negativity_weight", 1.0, 5.0),
+                  Parameter("toy", "toy.x", 0.0, 1.0))
+    study = Study("toy", "", parameters, (Outcome("attitude", "receiving", "attitude_mean", "final"),))
+    chosen = options(["sensitivity.trajectories=6"])
+    unit = design(study, chosen, seed=1)
+    indices = morris_indices(study, unit, (unit @ np.array([slope, 1.0]))[:, None], chosen, seed=1)
+    rows = indices[indices["index"] == "mu_star"].set_index("parameter")
+    assert rows.table_direction["negativity"] == -1 and rows.table_direction.isna()["toy"]
+    assert bool(rows.differs_from_table["negativity"]) is flagged and not rows.differs_from_table["toy"]
+    (line,) = sentences(indices, study, "morris")
+    assert ("Direction differs from the table: negativity (table lowers, here raises)" in line) is flagged
+    assert ("mu -1: raising it lowers it" in line) is not flagged
+
+
 def test_sobol_total_indices_rank_the_g_function_by_its_importance():
     """Sobol's G function, g = prod (|4x - 2| + a_i) / (1 + a_i): the smaller a_i, the more important x_i
     (analytic first-order shares for a = 0, 1, 4.5, 9, 99: 0.717, 0.179, 0.024, 0.007, 0.000). With N = 1,024
@@ -58,7 +109,7 @@ def test_sobol_total_indices_rank_the_g_function_by_its_importance():
     chosen = options(["sensitivity.method=sobol", "sensitivity.samples=1024", "sensitivity.resamples=200"])
     unit = design(study, chosen, seed=3)
     outputs = np.prod((np.abs(4 * unit - 2) + a) / (1 + a), axis=1)[:, None]
-    indices = sobol_indices(study, outputs, chosen, seed=3)
+    indices = sobol_indices(study, unit, outputs, chosen, seed=3)
     total = indices[indices["index"] == "ST"].sort_values("rank")
     assert total.parameter.tolist()[:3] == ["x0", "x1", "x2"]
     first = indices[indices["index"] == "S1"].set_index("parameter").value

@@ -78,14 +78,17 @@ def extended_anxiety(anxiety: np.ndarray, extended_share: np.ndarray, n: NormPar
 def disposition(surveyed: np.ndarray, usual_change: np.ndarray, n: NormParams, low: float, high: float) -> np.ndarray:
     """The view a person returns to without their usual contact: D = clip(x0 - c / r, low, high), with x0 the
     surveyed view, c the mean weekly change the usual contact causes while views are held at x0 (pooled over
-    the person's group: `group_mean`), and r = `rate` the pull toward the norm (`conform`). The norm N = D + ... then
+    the person's group: `group_means`), and r = `rate` the pull toward the norm (`conform`). The norm N = D + ... then
     makes the surveyed state stationary: c + r (D - x0) = 0. Contact above the usual lifts a view, and the lift
     fades without reinforcement."""
     return np.clip(surveyed - usual_change / n.rate, low, high)
 
 
-def group_mean(value: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Each person's group mean of a value. The usual weekly change is pooled within the group: a person's own
-    few weeks of history are mostly Poisson noise, the stationarity claim is about each group's mean, and
-    individual differences in contact are left to show in individual views (the contact-attitude link)."""
-    return (np.bincount(group, weights=value) / np.bincount(group))[group]
+def group_means(value: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """The mean of a value in each group (index: group code; NaN for a group with nobody). The usual weekly
+    change is pooled within the group: a person's own few weeks of history are mostly Poisson noise, the
+    stationarity claim is about each group's mean, and individual differences in contact are left to show in
+    individual views (the contact-attitude link)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.bincount(group, weights=value, minlength=2) / np.bincount(group, minlength=2)
+

@@ -1,0 +1,178 @@
+"""Dashboard components for your own SolaraViz page: the city view and the weekly plots of app.py.
+
+Each is a component taking the model, drawn with the run reports' functions (model/plots.py) and redrawn
+week by week (a cached figure: a week costs the artists that move and a PNG encoding). Use them with any
+BridgesModel (docs/dashboard.md):
+
+    from mesa.visualization import SolaraViz
+    from bridges.components import AttitudePlot, CityView, ContactPlot
+    from bridges.model import BridgesModel
+
+    page = SolaraViz(BridgesModel(n_agents=2000, scenario="volunteering", rng=1),
+                     components=[CityView, AttitudePlot, ContactPlot], name="My city")
+
+`live_view(make, name)` turns any object with a `png()` method (like LiveCity, LiveMetrics) into one. Needs
+the dashboard extra (pip install 'bridges[dashboard]').
+"""
+
+import threading
+
+import numpy as np
+import pandas as pd
+import solara
+
+from bridges.model.params import GROUPS
+from bridges.model.plots import (
+    ATTITUDE,
+    CONTACT,
+    FRIENDSHIPS,
+    GROUP_SHADES,
+    MISPERCEPTION,
+    LiveFigure,
+    MetricsPlot,
+    attitude_shade,
+    city_sample,
+    draw_city,
+    draw_cost,
+    draw_metrics,
+    links_among,
+    padded_limits,
+    within,
+)
+
+DRAWN_RESIDENTS = 400
+"""Most residents drawn in the city view; larger cities show a sample of this size."""
+DPI = 72
+"""Resolution of the page's figures [dots per inch]."""
+
+
+PANEL_SIZE = (5.2, 3.4)
+"""Size of a plot panel [inches]."""
+CITY_SIZE = (5.6, 4.4)
+"""Size of the city view [inches]."""
+
+
+def currency(model) -> str:
+    """The currency (or currencies) the model's interventions are costed in."""
+    return ",".join(sorted({config.cost.currency for config in model.params.interventions.values()}))
+
+
+class LiveCity:
+    """The city view of one model: a fixed sample and layout, recoloured week by week."""
+
+    def __init__(self, model):
+        city = model.city
+        self.model = model
+        self.sample = city_sample(model.state.group, model.state.neighbourhood, model.state.household, city.network.source,
+                                  city.network.target, DRAWN_RESIDENTS, model.streams.generator("dashboard.sample"))
+        self.points = np.column_stack([self.sample.x, self.sample.y])
+        self.labels = np.array(GROUPS)[model.state.group[self.sample.people]]
+        self.live = LiveFigure(CITY_SIZE, DPI)
+        self.artists = None
+
+    def friendships(self) -> np.ndarray:
+        """Cross-group friendships between drawn residents, on the city's ties and in programmes."""
+        return np.concatenate([links_among(self.sample.people, block.source[block.friend], block.target[block.friend])
+                               for block in self.model.contact_blocks()])
+
+    def draw(self, ax) -> list:
+        n = self.model.state.n
+        title = "All residents" if len(self.sample.people) == n else f"A sample of {len(self.sample.people):,} of {n:,} residents"
+        self.artists = draw_city(ax, self.sample, self.model.state.group, self.model.state.attitude,
+                                 self.friendships(), title)
+        return list(self.artists.values())
+
+    def png(self) -> bytes:
+        if self.artists is None:
+            self.live.draw(self.draw)
+        else:
+            warmth = attitude_shade(self.model.state.attitude[self.sample.people])
+            for label, shades in GROUP_SHADES.items():
+                self.artists[label].set_facecolor(shades(warmth[self.labels == label]))
+            self.artists["friendships"].set_segments(self.points[self.friendships()])
+        return self.live.png()
+
+
+def weekly_table(model) -> pd.DataFrame:
+    """The model's timeseries (model.timeseries()) from a copy of its records, which another
+    browser's Play may be extending at this moment (the first model is shared)."""
+    return pd.DataFrame(model.records[:], columns=["step", "group", "metric", "value"])
+
+
+class LiveMetrics:
+    """One report plot (model/plots.py) of a model's weekly metrics, redrawn week by week."""
+
+    def __init__(self, model, plot: MetricsPlot):
+        self.model, self.plot = model, plot
+        self.live = LiveFigure(PANEL_SIZE, DPI)
+        self.series, self.ylim = None, None
+
+    def png(self) -> bytes:
+        table = weekly_table(self.model)
+        step, group, metric, value = (table[column].to_numpy() for column in ("step", "group", "metric", "value"))
+        masks = {(name, label): (metric == name) & (group == label) for name in self.plot.metrics for label in GROUPS}
+        series = [key for key, mask in masks.items() if mask.any()]  # the lines draw_metrics draws, in its order
+        values = np.concatenate([value[masks[key]] for key in series]) if series else np.empty(0)
+        if series != self.series or not within(values, self.ylim):
+            self.series, self.ylim = series, padded_limits(values) if len(values) else (0.0, 1.0)
+            self.live.draw(lambda ax: draw_metrics(ax, table, self.plot) or ax.get_lines(), self.limits)
+        else:
+            for line, key in zip(self.live.moving, series):
+                line.set_data(step[masks[key]], value[masks[key]])
+        return self.live.png()
+
+    def limits(self, ax) -> None:
+        ax.set_xlim(0, self.model.params.steps)
+        ax.set_ylim(*self.ylim)
+
+
+class LiveCost:
+    """Interventions' cost so far (from the model's DataCollector), redrawn week by week."""
+
+    def __init__(self, model):
+        self.model = model
+        self.live = LiveFigure(PANEL_SIZE, DPI)
+        self.ylim = None
+
+    def png(self) -> bytes:
+        cost = np.asarray(self.model.datacollector.model_vars["intervention_cost"], dtype=float)
+        weeks = np.arange(len(cost))
+        if self.ylim is None or not within(cost, self.ylim):
+            self.ylim = (0.0, max(2.0 * cost.max(), 1.0))
+            self.live.draw(lambda ax: draw_cost(ax, weeks, cost, currency(self.model)) or ax.get_lines(), self.limits)
+        else:
+            self.live.moving[0].set_data(weeks, cost)
+        return self.live.png()
+
+    def limits(self, ax) -> None:
+        ax.set_xlim(0, self.model.params.steps)
+        ax.set_ylim(*self.ylim)
+
+
+def live_view(make, name: str):
+    """A page component showing `make(model).png()`, one live figure per model, redrawn each week."""
+
+    def view(model):
+        live = solara.use_memo(lambda: make(model), [model])
+        lock = solara.use_memo(threading.Lock, [model])  # one figure, drawn by one thread at a time
+
+        def draw() -> bytes:
+            with lock:
+                return live.png()
+
+        solara.Image(solara.use_memo(draw, [model, model.steps]))
+
+    view.__name__ = name
+    return view
+
+
+CityView = live_view(LiveCity, "CityView")
+"""The city: residents by group, shaded by attitude, their ties and cross-group friendships (a sample of
+DRAWN_RESIDENTS in a larger city)."""
+AttitudePlot, ContactPlot, FriendshipPlot, MisperceptionPlot = (
+    live_view(lambda model, plot=plot: LiveMetrics(model, plot), plot.title)
+    for plot in (ATTITUDE, CONTACT, FRIENDSHIPS, MISPERCEPTION))
+"""Each group's weekly mean attitude; contact shares (any, positive, negative); share with a cross-group
+friend; receiving members' misperception of arriving members."""
+CostView = live_view(LiveCost, "CostView")
+"""The interventions' cost so far."""
