@@ -438,3 +438,9 @@ def test_any_sweep_json_is_read_or_refused_in_one_line(tmp_path, manifest):
         assert str(error).startswith(str(tmp_path / "sweep.json"))
     else:
         assert all(len(point["config_hash"]) == 16 for point in points)
+
+
+def test_text_values_are_bounded():
+    """A 20,000-character city name took 25 s of CPU to draw into titles and reports (a campaign hang)."""
+    with pytest.raises(InputError, match="city.name: 20,000 characters, more than the 4,096"):
+        model_params(to_plain(compose_config(["city.name=" + "x" * 20_000])))
