@@ -218,7 +218,7 @@ def test_two_writers_of_one_sweep_json_keep_every_point(tmp_path):
     for writer in writers:
         writer.start()
     for writer in writers:
-        writer.join(60)
+        writer.join(900)  # a guard against a deadlock, not a speed limit: at load 20 the writers took over 60 s
     assert [writer.exitcode for writer in writers] == [0, 0]
     assert len(read_manifest(tmp_path)["points"]) == 400
 
