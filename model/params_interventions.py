@@ -8,7 +8,7 @@ from bridges.model.ranges import COST, GROUPS, LAST_WEEK, MAX_AGENTS, MAX_STEPS,
 
 
 TARGETING = ("random", "lowest_attitude", "highest_attitude", "highest_distress", "lowest_language",
-             "highest_responsibility")
+             "highest_responsibility", "no_outgroup_contact")
 """How a programme picks among the eligible when it cannot take them all."""
 EMPLOYMENT_FILTER = ("any", "employed", "not_employed")
 
