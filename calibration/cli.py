@@ -131,8 +131,9 @@ def warn(text: str) -> None:
 def base_config(site: str, overrides: list[str]) -> dict:
     """The plain model config every calibration simulation (and the recovery study's data) starts from:
     the site preset and the model overrides, without the calibration and run sections. The one place
-    where calibration's model settings are made."""
-    plain = to_plain(compose_config([f"city={site}", *overrides], "calibrate"))
+    where calibration's model settings are made. Each parameter draw is a candidate for the world that
+    produced the survey, so it is its own reference world (`dynamics.reference=self`, last so it wins)."""
+    plain = to_plain(compose_config([f"city={site}", *overrides, "dynamics.reference=self"], "calibrate"))
     return {key: value for key, value in plain.items() if key not in ("calibration", "run")}
 
 

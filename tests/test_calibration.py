@@ -265,3 +265,12 @@ def test_calibration_simulates_each_draw_as_its_own_reference_world():
 
     assert plain["dynamics"]["reference"] == "site"
     assert survey_statistics(plain, names, truth) == statistics("self") != statistics("site")
+
+
+def test_every_calibration_config_is_its_own_reference_world():
+    """calibration.cli.base_config, where every calibration simulation and the recovery study's data start,
+    sets `dynamics.reference: self`, even when the user's overrides ask for `site`."""
+    from bridges.calibration.cli import base_config
+
+    assert base_config("germany", [])["dynamics"]["reference"] == "self"
+    assert base_config("germany", ["dynamics.reference=site"])["dynamics"]["reference"] == "self"
