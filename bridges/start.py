@@ -4,7 +4,7 @@ handled from the first line, before the heavy libraries load, and after the work
 Ctrl-C (or SIGTERM) while numpy, pandas, Hydra and Mesa are still importing (a second or more) prints one
 line and exits with 130 (143) instead of a traceback; nothing can have been written yet. Once the command
 has finished (its folder renamed into place and `wrote ...` printed), a signal during the interpreter's
-shutdown exits at once with the command's own exit code: the folder is complete and stays.
+shutdown is ignored and the command's own exit code stands: the folder is complete and stays.
 
 Sweeps and comparisons use the two helpers for their worker processes: Ctrl-C reaches the driver only
 (interrupts_for_this_process_only), and a worker exits when its driver is killed (mark_driver,
@@ -102,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """The process entry: signal handlers first, then the command, then a quiet exit on a late signal. A
-    signal the process was started ignoring (`nohup`, a background job of a script) stays ignored."""
+    """The process entry: signal handlers first, then the command, then signals ignored while the interpreter
+    shuts down (it resets Python handlers to the default early in its shutdown, so a Ctrl-C just after
+    `wrote` killed the finished process with -2). A signal the process was started ignoring (`nohup`, a
+    background job of a script) stays ignored."""
     _handle(signal.SIGINT, _stopped_while_starting)
     _handle(signal.SIGTERM, _stopped_while_starting)
     try:
@@ -115,12 +117,8 @@ def entry() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 141  # 128 + SIGPIPE, as a shell reports a command stopped by a closed pipe
 
-    def finished(signum, frame):
-        os._exit(code)
-
-    _handle(signal.SIGINT, finished)
-    _handle(signal.SIGTERM, finished)
-    sys.stdout.flush()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the command is done: nothing left to stop
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.exit(code)
 
 

@@ -896,7 +896,8 @@ def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, pr
     quiet_resource_tracker()
     mark_driver()
     with interrupts_for_this_process_only():
-        jobs = Parallel(n_jobs=options.jobs, return_as="generator", max_nbytes=None)(  # no memmaps: no /dev/shm
+        jobs = Parallel(n_jobs=options.jobs, return_as="generator", max_nbytes=None,  # no memmaps: no /dev/shm
+                        initializer=exit_with_parent)(  # a worker watches the driver from its start, idle or not
             delayed(run_replicate)(configs, replicate, draws[replicate]) for replicate in range(options.replicates))
         results = list(tqdm(jobs, total=options.replicates, desc="replicates", disable=PROGRESS_DISABLE[progress],
                             leave=False))

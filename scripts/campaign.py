@@ -532,8 +532,9 @@ def stopped_cleanly(result: Result) -> str | None:
     if result.code in (130, 143):
         if len(lines) != 1:
             return f"{len(lines)} stderr lines on a stop"
-        left = [p for p in result.folder.rglob("*") if p.is_file()]
-        return f"{len(left)} files left after a stop" if left else None
+        left = [p for p in result.folder.rglob("*") if p.is_file()
+                and p.name not in ("sweep.json", ".sweep.json.lock") and "runs" not in p.parts]
+        return f"{len(left)} files left after a stop" if left else None  # a sweep keeps its manifest and runs
     if result.code == 0:
         return None if "wrote " in result.stdout else "exit 0 without 'wrote'"
     return f"exit {result.code} on a signal"
