@@ -8,9 +8,9 @@ is reproducible even if the file later moves or changes."""
 
 from pathlib import Path
 
-import yaml
 
 from bridges.model.errors import InputError
+from bridges.model.input_files import read_yaml
 
 PREFIXES = ("+calibrated=", "calibrated=")
 
@@ -36,10 +36,7 @@ def calibrated_overrides(path: Path) -> list[str]:
     parameter values, nothing else)."""
     if not path.is_file():
         raise InputError(f"calibrated={path}: file not found")
-    try:
-        content = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        raise InputError(f"{path}: not valid YAML ({' '.join(str(error).split())})") from None
+    content = read_yaml(path)  # the tool's one guarded YAML loader (size, encoding, aliases, depth, numbers)
     if not isinstance(content, dict) or not content:
         raise InputError(f"{path}: a calibrated config must map keys to values")
     if "defaults" in content:

@@ -5,11 +5,11 @@ import copy
 from dataclasses import dataclass
 
 import numpy as np
-import yaml
 from scipy import stats
 
 from bridges.model.config import group_file, matching_paths, model_params
 from bridges.model.errors import InputError
+from bridges.model.input_files import read_yaml
 
 DISTRIBUTIONS = ("uniform", "loguniform")
 PARAMETER_KEYS = {"key", "prior", "unit", "meaning", "source", "scale"}
@@ -43,10 +43,7 @@ class FreeParameter:
 def load_priors(choice: str) -> list[FreeParameter]:
     """The declared free parameters, checked; InputError names the file and key."""
     path = group_file("calibration", choice, "calibration.priors")
-    try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise InputError(f"{path}: not valid YAML: {' '.join(str(error).split())[:200]}") from None
+    content = read_yaml(path)  # the tool's one guarded YAML loader
     declared = (content or {}).get("parameters") if isinstance(content, dict) else None
     if not isinstance(declared, dict) or not declared:
         raise InputError(f"{path}, key parameters: must map each free parameter's name to its declaration")

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from bridges.model.errors import InputError
-from bridges.model.input_files import csv_text, read_bytes
+from bridges.model.input_files import csv_text, read_bytes, read_yaml
 from bridges.model.params import GROUPS
 from bridges.model.survey import SURVEY_COLUMNS, SURVEY_ITEMS, check_survey
 
@@ -106,10 +105,7 @@ def load_mapping(path: str | None) -> Mapping:
     """The mapping file's content, checked; no file = the data file already uses the schema's names."""
     if path is None:
         return IDENTITY
-    try:
-        content = yaml.safe_load(read_bytes(path).decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: not valid YAML: {' '.join(str(error).split())[:200]}") from None
+    content = read_yaml(path)  # the tool's one guarded YAML loader
     if not isinstance(content, dict):
         raise InputError(f"{path}: must be a mapping of keys ({', '.join(sorted(MAPPING_KEYS))})")
     unknown = sorted(set(content) - MAPPING_KEYS)
