@@ -13,7 +13,7 @@ from bridges.model.city import City, assign_groups, build_city, city_from_graph
 from bridges.model.custom_city import check_custom_eligibility, read_custom_city
 from bridges.model.interventions import build_interventions
 from bridges.model.interventions.programme import Programme
-from bridges.model.mesa_api import make_datacollector, model_arguments
+from bridges.model.collector import make_datacollector
 from bridges.model.metrics import group_metrics, misperception_per_person
 from bridges.model.params import EDUCATION_LEVELS, ENGINES, GROUPS, Params
 from bridges.model import reference as reference_world
@@ -114,6 +114,24 @@ def local_arriving_share(state: State) -> np.ndarray:
     return arriving / np.maximum(residents, 1)
 
 
+def model_arguments(params: Params | None, city, rng, settings: dict) -> tuple[Params, City | None]:
+    """(Params, prebuilt City or None) from BridgesModel's arguments: validated params and an optional
+    City, or keywords (a preset name as `city`), not both. `seed` is one of the keywords, not a named
+    argument of BridgesModel: `mesa.batch_run` then passes its replicates as `rng`, and a `seed` in its
+    `parameters` reaches the model instead of being overwritten by them. Keywords are composed from conf/
+    by the application layer (model/mesa_api.py, which loads Hydra), imported here only on that path."""
+    seed = settings.pop("seed", None)
+    if params is not None:
+        if settings or rng is not None or seed is not None or isinstance(city, str):
+            raise TypeError("BridgesModel: give either params (and a City) or keyword parameters, not both")
+        return params, city
+    if city is not None and not isinstance(city, str):
+        raise TypeError("BridgesModel: a prebuilt City needs its params")
+    from bridges.model.mesa_api import keyword_params
+
+    return keyword_params(city, rng, seed, settings), None
+
+
 class BridgesModel(mesa.Model):
     """Arriving and receiving residents of a networked city whose views change through contact.
 
@@ -123,6 +141,11 @@ class BridgesModel(mesa.Model):
     (or the config key `engine: agents`) runs the idiomatic Mesa reference engine. `running` turns false
     after `params.steps` weeks, so `run_model()` and `mesa.batch_run` stop there; a `step()` after that
     raises RunFinished rather than stepping past the configured run.
+
+    Construction runs three named stages: `build_world` (city, people, ties, programmes), `spin_up` (the
+    contact history from the reference world and any warm-up weeks, all before week 0) and `first_records`
+    (week 0's metrics and survey). To run a configuration through its weeks use `run(params)`
+    (model/simulation.py).
     """
 
     ENGINES = ENGINES
@@ -146,10 +169,17 @@ class BridgesModel(mesa.Model):
         self.params = params
         self.engine = engine
         self.streams = streams
+        self.build_world(city)
+        self.spin_up()
+        self.first_records()
+
+    def build_world(self, city: City | None) -> None:
+        """Stage 1 of construction: the city (read, generated, or the prebuilt `city`), its residents' state
+        drawn from the surveyed distributions, their ties, friendships and programmes, and empty records."""
+        params, streams = self.params, self.streams
         self.city = city if city is not None else make_city(params, streams)
         self.state = initial_state(params.city, self.city, streams)
         apply_node_attributes(self.state, self.city)
-
         self.job_finding_rate = job_finding_rate(params)
         self.local_arriving_share = local_arriving_share(self.state)
         self.public: ContactBlock | None = None  # this week's incidental encounters (model/step.py)
@@ -172,13 +202,24 @@ class BridgesModel(mesa.Model):
         """What a newcomer brings (legal, family, course and work shares, language level): `settle_turnover`."""
         self.usual_change: dict[str, np.ndarray] = {}
         """Each view's usual weekly change per group over the contact history (`settle_history`)."""
-        self.reference = reference_world.reference_params(params)
+
+    def spin_up(self) -> None:
+        """Stage 2: the weeks before week 0. The contact history (`dynamics.disposition.history_weeks`
+        weeks, vectorised phases, views held at their surveyed values) comes from the reference world:
+        settled here when the run is its own reference (`settle_history`), else the site's world, settled once
+        and shared (`adopt_reference`, model/reference.py). Then `warmup_weeks` weeks of the run's own city
+        without programmes (`warm_up`). Each restarts the clock: week 0 follows."""
+        self.reference = reference_world.reference_params(self.params)
         """The configuration the spin-up comes from: `params` itself, or the site's world (model/reference.py)."""
-        if self.reference is params:
+        if self.reference is self.params:
             self.settle_history()
         else:
             self.adopt_reference()
-        self.warm_up(params.warmup_weeks)
+        self.warm_up(self.params.warmup_weeks)
+
+    def first_records(self) -> None:
+        """Stage 3: week 0's metrics (no contact yet this week), its survey wave if one is due, and the
+        DataCollector's first row."""
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
         self.datacollector = make_datacollector(self, type(self).agent_reporters)
