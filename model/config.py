@@ -391,6 +391,12 @@ def matching_paths(plain: dict, pattern: list[str], trail: tuple = ()) -> list[t
     return [path for k in keys for path in matching_paths(plain[k], rest, (*trail, k))]
 
 
+def at_least(low: int) -> dict:
+    """Field metadata for an option section's dataclass built by `params.build` (RunOptions, ValidateOptions):
+    a whole number `low` or more."""
+    return {"check": lambda value: None if value >= low else f"must be an integer {low} or more"}
+
+
 def whole_number(value, key: str, least: int, most: int | None = None) -> int:
     """`value` if it is a whole number from `least` to `most` (no upper end when None); otherwise one line naming
     `key`. Shared by the option sections of calibration and sensitivity."""

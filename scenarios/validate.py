@@ -19,7 +19,7 @@ from scipy import stats
 
 from bridges.model import BridgesModel, Results, run
 from bridges.model import simulation
-from bridges.model.config import compose_config, config_groups, model_params, to_plain
+from bridges.model.config import at_least, compose_config, config_groups, model_params, to_plain
 from bridges.model.errors import InputError
 from bridges.model.metrics import misperception_per_person
 from bridges.model.params import GROUPS, build
@@ -61,11 +61,6 @@ YEAR_FIELDS = ("group", "attitude", "intergroup_contacts", "positive_contacts", 
                "extended_contacts", "outgroup_friends")
 """Baseline states the year's patterns read at the end of the year (both runs then go on to a one-year follow-up
 of the programme)."""
-
-
-def at_least(low: int) -> dict:
-    """Field metadata for `params.build`: a whole number `low` or more."""
-    return {"check": lambda value: None if value >= low else f"must be an integer {low} or more"}
 
 
 @dataclass(frozen=True)

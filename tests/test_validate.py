@@ -32,6 +32,9 @@ def test_validate_writes_every_pattern_with_its_source(tmp_path, capsys):
     ("validate.seeds=0", "validate.seeds: must be an integer 1 or more"),
     ("validate.cities=[atlantis]", "validate.cities: must list cities"),
     ("validate.programme_end=60", "validate.programme_end: must be before validate.weeks"),
+    ("validate.jobs=0", "validate.jobs: must be a non-zero integer"),
+    ("validate.include_all_off=3", "validate.include_all_off: must be true or false"),
+    ("+validate.colour=red", "validate.colour: unknown config key"),
 ])
 def test_bad_validate_options_name_the_key(override, message):
     plain = to_plain(compose_config([override], "validate"))
