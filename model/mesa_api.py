@@ -1,7 +1,7 @@
 """Building BridgesModel the way Mesa's tools do: keyword parameters and `rng=`/`seed=`.
 
 This is the application layer (it composes conf/ with Hydra, model/config.py): the core imports it only
-when a model is built from keywords (model/model.py `model_arguments`), so `import bridges.model` and
+when a model is built from keywords (BridgesModel.__init__), so `import bridges.model` and
 `BridgesModel(params)` never load Hydra. The DataCollector is the core's (model/collector.py).
 
 `mesa.batch_run`, SolaraViz's Reset and scripts call `BridgesModel(**keywords)`. The keywords say what
@@ -145,10 +145,15 @@ def params_from_keywords(city: str = "default", scenario: str | Scenario = "base
     return model_params(plain)
 
 
-def keyword_params(city: str | None, rng, seed, settings: dict) -> Params:
-    """Params from BridgesModel's keyword arguments (model/model.py `model_arguments` calls it, importing this
-    module only then): a preset name as `city`, and without `rng`, `seed` or a Mesa Scenario's rng a fresh seed."""
+def model_arguments(city, rng, settings: dict) -> tuple[Params, None]:
+    """(Params, no prebuilt City) from BridgesModel's keyword arguments (model/model.py imports this module
+    only then): a preset name as `city`, and without `rng`, `seed` or a Mesa Scenario's rng a fresh seed.
+    `seed` is one of the keywords, not a named argument of BridgesModel: `mesa.batch_run` then passes its
+    replicates as `rng`, and a `seed` in its `parameters` reaches the model instead of being overwritten."""
+    if city is not None and not isinstance(city, str):
+        raise TypeError("BridgesModel: a prebuilt City needs its params")
+    seed = settings.pop("seed", None)
     scenario = settings.get("scenario")
     if rng is None and seed is None and getattr(scenario, "rng", None) is None:
         rng = fresh_seed()
-    return params_from_keywords(city or "default", rng=rng, seed=seed, **settings)
+    return params_from_keywords(city or "default", rng=rng, seed=seed, **settings), None

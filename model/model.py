@@ -14,8 +14,8 @@ from bridges.model.custom_city import check_custom_eligibility, read_custom_city
 from bridges.model.interventions import build_interventions
 from bridges.model.interventions.programme import Programme
 from bridges.model.collector import make_datacollector
-from bridges.model.metrics import group_metrics, misperception_per_person
-from bridges.model.params import EDUCATION_LEVELS, ENGINES, GROUPS, Params
+from bridges.model.metrics import group_metrics
+from bridges.model.params import ENGINES, Params
 from bridges.model import reference as reference_world
 from bridges.model.rules.friendship import friendship_matrix
 from bridges.model.state import ARRIVING, STATIC_FIELDS, State, initial_state
@@ -26,6 +26,7 @@ from bridges.model.rules import turnover as turnover_rules
 from bridges.model.step import PUBLIC, STEP_ORDER, VIEW_RANGES, VIEWS, initial_perceptions, run_history_week, run_week
 from bridges.model.streams import Streams
 from bridges.model.ties import NETWORK, ContactBlock
+from bridges.model.tables import agent_table
 from bridges.model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
 
 WARMUP_WEEK_OFFSET = 1_000_000
@@ -37,9 +38,6 @@ SETTLE_WEEK_OFFSET = 2_000_000
 SURVEYED_FIELDS = ("attitude", "anxiety", "trust", "distress", "belonging", "language", "employed", "studying",
                    "legal_pending", "family_pending", "belief_education", "belief_employment", "belief_welfare")
 """Person-level states the survey measures: held at their surveyed values while the contact history builds."""
-
-LEGAL_STATUS = ("granted", "pending")
-"""Labels of `legal_pending` (False, True) in output tables."""
 
 
 class RunFinished(RuntimeError):
@@ -114,24 +112,6 @@ def local_arriving_share(state: State) -> np.ndarray:
     return arriving / np.maximum(residents, 1)
 
 
-def model_arguments(params: Params | None, city, rng, settings: dict) -> tuple[Params, City | None]:
-    """(Params, prebuilt City or None) from BridgesModel's arguments: validated params and an optional
-    City, or keywords (a preset name as `city`), not both. `seed` is one of the keywords, not a named
-    argument of BridgesModel: `mesa.batch_run` then passes its replicates as `rng`, and a `seed` in its
-    `parameters` reaches the model instead of being overwritten by them. Keywords are composed from conf/
-    by the application layer (model/mesa_api.py, which loads Hydra), imported here only on that path."""
-    seed = settings.pop("seed", None)
-    if params is not None:
-        if settings or rng is not None or seed is not None or isinstance(city, str):
-            raise TypeError("BridgesModel: give either params (and a City) or keyword parameters, not both")
-        return params, city
-    if city is not None and not isinstance(city, str):
-        raise TypeError("BridgesModel: a prebuilt City needs its params")
-    from bridges.model.mesa_api import keyword_params
-
-    return keyword_params(city, rng, seed, settings), None
-
-
 class BridgesModel(mesa.Model):
     """Arriving and receiving residents of a networked city whose views change through contact.
 
@@ -158,7 +138,12 @@ class BridgesModel(mesa.Model):
 
     def __init__(self, params: Params | None = None, city: City | str | None = None, *, engine: str | None = None,
                  rng=None, **settings):
-        params, city = model_arguments(params, city, rng, settings)
+        if params is None:  # keywords, composed from conf/ by the application layer (Hydra), loaded only here
+            from bridges.model.mesa_api import model_arguments
+
+            params, city = model_arguments(city, rng, settings)
+        elif settings or rng is not None or isinstance(city, str):
+            raise TypeError("BridgesModel: give either params (and a City) or keyword parameters, not both")
         engine = params.engine if engine is None else engine
         if engine not in self.ENGINES:
             raise ValueError(f"engine: {engine!r} is not one of {', '.join(self.ENGINES)}")
@@ -478,37 +463,5 @@ class BridgesModel(mesa.Model):
         return pd.DataFrame(self.records, columns=["step", "group", "metric", "value"])
 
     def agent_table(self) -> pd.DataFrame:
-        """One row per resident with its final state."""
-        s = self.state
-        return pd.DataFrame({
-            "id": np.arange(s.n),
-            "group": np.array(GROUPS)[s.group],
-            "neighbourhood": s.neighbourhood,
-            "household": s.household,
-            "workplace": s.workplace,
-            "has_children": s.has_children,
-            "attitude": s.attitude,
-            "anxiety": s.anxiety,
-            "trust": s.trust,
-            "distress": s.distress,
-            "belonging": s.belonging,
-            "responsibility": s.responsibility,
-            "language": s.language,
-            "employed": s.employed,
-            "studying": s.studying,
-            "education": np.array(EDUCATION_LEVELS)[s.education],
-            "qualification_recognised": s.qualification_recognised,
-            "legal_status": np.array(LEGAL_STATUS)[s.legal_pending.astype(int)],
-            "family_pending": s.family_pending,
-            "belief_education": s.belief_education,
-            "belief_employment": s.belief_employment,
-            "belief_welfare": s.belief_welfare,
-            "misperception": misperception_per_person(s),
-            "intergroup_contacts": s.intergroup_contacts,
-            "positive_contacts": s.positive_contacts,
-            "negative_contacts": s.negative_contacts,
-            "recent_encounters": s.recent_encounters,
-            "outgroup_friends": s.outgroup_friends,
-            "extended_contacts": s.extended_contacts,
-            "intergroup_ties": np.bincount(np.concatenate([self.ties.source, self.ties.target]), minlength=s.n),
-        } | self.participation())
+        """One row per resident with its final state (model/tables.py)."""
+        return agent_table(self.state, self.ties, self.participation())
