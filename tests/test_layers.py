@@ -18,9 +18,9 @@ PACKAGES = {"bridges": ROOT / "bridges", "bridges.model": ROOT / "model", "bridg
 """The package's modules: bridges/ and the checkout folders that are its subpackages (pyproject.toml's package-dir)."""
 APPLICATION = {"bridges.model.config", "bridges.model.mesa_api", "bridges.model.outputs", "bridges.model.plots"}
 """model/'s application layer: composing conf/ with Hydra, Mesa keywords, writing and drawing run folders."""
-NOT_IN_CORE = ("hydra", "omegaconf", "bridges.scenarios", "bridges.calibration", "bridges.cli", "bridges.sweep",
+NOT_IN_CORE = ("hydra", "omegaconf", "matplotlib", "bridges.scenarios", "bridges.calibration", "bridges.cli", "bridges.sweep",
                *APPLICATION)
-"""What no core module may load: Hydra, the application layer, the analyses, the command line."""
+"""What no core module may load: Hydra, plotting, the application layer, the analyses, the command line."""
 TINY = ["city.n_agents=200", "city.n_neighbourhoods=2", "steps=2"]
 
 
