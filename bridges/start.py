@@ -5,6 +5,9 @@ Ctrl-C (or SIGTERM) while numpy, pandas, Hydra and Mesa are still importing (a s
 line and exits with 130 (143) instead of a traceback; nothing can have been written yet. Once the command
 has finished (its folder renamed into place and `wrote ...` printed), a signal during the interpreter's
 shutdown exits at once with the command's own exit code: the folder is complete and stays.
+
+This module imports nothing beyond the standard library, so it loads at once; the command itself
+(bridges/cli.py) is imported when called. The helpers for worker processes are in bridges/workers.py.
 """
 
 import os

@@ -7,8 +7,7 @@ programme that ends half-way, the same year with the information campaign, and a
 """
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from pathlib import Path
 
@@ -17,8 +16,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
 
-from bridges.model import BridgesModel, Results, run
-from bridges.model import simulation
+from bridges.model import BridgesModel
 from bridges.model.config import at_least, compose_config, config_groups, model_params, to_plain
 from bridges.model.errors import InputError
 from bridges.model.metrics import misperception_per_person
@@ -96,19 +94,9 @@ def city_params(overrides: list[str], city: str, variant: tuple[str, ...], *extr
     return model_params(to_plain(compose_config([*base, f"city={city}", *variant, *extra])))
 
 
-def attitudes_at(model: BridgesModel, build_seconds: float, weeks: set[int],
-                 also: Callable[[BridgesModel], None] | None = None) -> tuple[Results, dict[int, np.ndarray]]:
-    """Run a built model through its weeks (`simulate`), keeping every resident's attitude at each of `weeks`
-    (and calling `also(model)` after every week)."""
-    taken = {}
-
-    def take(model: BridgesModel) -> None:
-        if model.steps in weeks:
-            taken[model.steps] = model.state.attitude.copy()
-        if also is not None:
-            also(model)
-
-    return simulation.simulate(model, build_seconds, on_week=take), taken
+def advance(model: BridgesModel, weeks: int) -> None:
+    for _ in range(weeks):
+        model.step()
 
 
 def standardised(values: np.ndarray, sd: float) -> float:
@@ -130,31 +118,25 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
     """Every pattern for one city, variant and seed: one row per (pattern, group)."""
     seed_key = f"seed={seed}"
     weeks = f"steps={options.weeks}"
-    baseline_params = city_params(overrides, city, variant, seed_key, weeks, "scenario=baseline")
-    programme_params = city_params(overrides, city, variant, seed_key, weeks, "scenario=volunteering",
-                                   f"interventions.volunteering.delivery.end_week={options.programme_end}")
-    information = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=information")).model
-    year_end = max(options.weeks, options.programme_end + 52)  # the programme's one-year follow-up: both runs
-    checkpoints = {options.programme_end, options.weeks, year_end}  # go on past the survey year (same waves)
-    baseline_model, build_seconds = simulation.build(replace(baseline_params, steps=year_end))
-    state0 = baseline_model.state
+    baseline = BridgesModel(city_params(overrides, city, variant, seed_key, weeks, "scenario=baseline"))
+    programme = BridgesModel(city_params(overrides, city, variant, seed_key, weeks, "scenario=volunteering",
+                                         f"interventions.volunteering.delivery.end_week={options.programme_end}"))
+    information = BridgesModel(city_params(overrides, city, variant, seed_key, weeks, "scenario=information"))
+    state0 = baseline.state
     start_attitude = state0.attitude.copy()
     start_beliefs = misperception_per_person(state0)
     sd_start = {code: float(start_attitude[state0.group == code].std()) for code in range(len(GROUPS))}
     belief_sd = float(np.nanstd(start_beliefs))
-    year = {}
-
-    def at_survey_year_end(model: BridgesModel) -> None:
-        if model.steps == options.weeks:
-            year.update({name: getattr(model.state, name).copy() for name in YEAR_FIELDS},
-                        misperception=misperception_per_person(model.state))
-
-    baseline, base_attitudes = attitudes_at(baseline_model, build_seconds, checkpoints, also=at_survey_year_end)
-    programme_model, build_seconds = simulation.build(replace(programme_params, steps=year_end))
-    programme, programme_attitudes = attitudes_at(programme_model, build_seconds, checkpoints)
-    effect_end, effect_later, effect_year_after = (programme_attitudes[week] - base_attitudes[week]
-                                                   for week in (options.programme_end, options.weeks, year_end))
-    participants = programme.model.interventions[0].ever_enrolled
+    advance(baseline, options.programme_end)
+    advance(programme, options.programme_end)
+    effect_end = programme.state.attitude - baseline.state.attitude
+    rest = options.weeks - options.programme_end
+    advance(baseline, rest)
+    advance(programme, rest)
+    advance(information, options.weeks)
+    effect_later = programme.state.attitude - baseline.state.attitude
+    participants = programme.interventions[0].ever_enrolled
+    baseline_state_at_end = {name: getattr(baseline.state, name).copy() for name in YEAR_FIELDS}
     exposed = information.interventions[0].ever_enrolled
 
     rows = []
@@ -163,9 +145,13 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
         rows.append({"city": city, "variant": variant_name, "seed": seed, "pattern": pattern, "group": group,
                      "value": float(value)})
 
-    s = SimpleNamespace(**year)
+    s = SimpleNamespace(**baseline_state_at_end, misperception=misperception_per_person(baseline.state))
+    year_after = options.programme_end + 52 - options.weeks  # weeks still to run for the one-year follow-up
+    baseline.follow_up(year_after)  # past the configured weeks, as a follow-up
+    programme.follow_up(year_after)
+    effect_year_after = programme.state.attitude - baseline.state.attitude
     sizes = {code: int(np.sum(s.group == code)) for code in range(len(GROUPS))}
-    survey = baseline.survey
+    survey = baseline.survey_table()
     last_wave = survey[survey.step == options.weeks]
     per_capita = {}
     for code, label in enumerate(GROUPS):
@@ -198,10 +184,10 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
     add("information_attitude_sd", "receiving",
         standardised(information.state.attitude[reached] - s.attitude[reached], sd_start[receiving]))
 
-    drift, build_seconds = simulation.build(city_params(overrides, city, variant, seed_key,
-                                                        f"steps={options.drift_weeks}", "scenario=baseline"))
+    drift = BridgesModel(city_params(overrides, city, variant, seed_key, f"steps={options.drift_weeks}",
+                                     "scenario=baseline"))
     start_views = drift.state.attitude.copy()
-    simulation.simulate(drift, build_seconds)
+    advance(drift, options.drift_weeks)
     for code, label in enumerate(GROUPS):
         change = drift.state.attitude[drift.state.group == code] - start_views[drift.state.group == code]
         add("drift_points", label, change.mean())
