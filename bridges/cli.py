@@ -28,42 +28,23 @@ import importlib.resources
 import shutil
 import signal
 import sys
-import time
 from pathlib import Path
-
-from tqdm import tqdm
 
 from bridges.calibration.calibrated_file import PREFIXES as CALIBRATED_PREFIXES
 from bridges.calibration.calibrated_file import expand_calibrated_files, names_a_file
 from bridges.extras import require
-from bridges.model import BridgesModel
-from bridges.model.config import (NOT_PARAMETERS, PROGRESS_DISABLE, SEARCHPATH, compose_config, config_groups,
-                                  model_params, run_options, to_plain, user_overrides)
+from bridges.model.config import (NOT_PARAMETERS, compose_config, config_groups, model_params, run_options, to_plain,
+                                  user_overrides)
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_yaml
-from bridges.model.outputs import (
-    OUTPUTS_ROOT,
-    StagedFolder,
-    check_output_folder,
-    default_run_dir,
-    headline,
-    headline_lines,
-    remove_stale_staging,
-    run_label,
-    write_config,
-    write_json,
-    write_pictures,
-    write_plots,
-    write_report,
-    write_table,
-)
-from bridges.model.params import GROUPS, MAX_SEED
+from bridges.model.outputs import OUTPUTS_ROOT, StagedFolder, default_run_dir, write_config
+from bridges.model.params import MAX_SEED
 from bridges.model.resources import check_resources, estimate
+from bridges.run_folder import note, output_folder, run_one
 from bridges.scenarios.compare import (
     VARIANT_PREFIX,
     compare_options,
     parse_variant,
-    programme_weeks,
     run_comparison,
     scenario_configs,
 )
@@ -126,83 +107,6 @@ def parse_args(argv: list[str]) -> tuple[str, list[str], bool, dict[str, list[st
     if variants and config_name != "compare":
         raise InputError(f"{VARIANT_PREFIX}{next(iter(variants))}: variants need --config-name compare")
     return config_name, overrides, show, variants
-
-
-def build_model(params) -> tuple[BridgesModel, float]:
-    """The model (its city read or generated, so file errors come before any folder); with build seconds."""
-    start = time.perf_counter()
-    return BridgesModel(params), time.perf_counter() - start
-
-
-def simulate(model: BridgesModel, steps: int, progress: str = "auto") -> float:
-    """Run the model for `steps` weeks; returns the seconds taken."""
-    start = time.perf_counter()
-    for _ in tqdm(range(steps), desc="weeks", unit="wk", disable=PROGRESS_DISABLE[progress], leave=False):
-        model.step()
-    return time.perf_counter() - start
-
-
-def output_folder(options: dict, default: Path) -> tuple[Path, bool]:
-    """The run folder asked for and whether its name may get a suffix (default folders only); refused
-    before any work if it cannot be a fresh folder. Stale staging folders of killed runs are removed."""
-    if options["output_dir"]:
-        folder, unique = Path(options["output_dir"]), False
-    else:
-        folder, unique = default, True
-    check_output_folder(folder, taken_is_fine=unique)
-    if unique and OUTPUTS_ROOT.is_dir() and not OUTPUTS_ROOT.is_symlink():
-        for day in OUTPUTS_ROOT.iterdir():
-            if day.is_dir() and not day.is_symlink():
-                remove_stale_staging(day)
-    return folder, unique
-
-
-def note(line: str | None) -> None:
-    if line:
-        print(line, file=sys.stderr)
-
-
-def run_one(plain: dict, overrides: list[str], marker: tuple[str, dict] | None = None) -> tuple[Path, list[str]]:
-    """Validate, simulate and write one run folder; returns its path and a five-line headline. A sweep's
-    `marker` (file name, content) is written last, with the headline figures, before the folder is renamed
-    into place: a folder holding it is complete."""
-    params = model_params(plain)
-    options = run_options(plain)
-    folder, unique = output_folder(options, default_run_dir(params.seed))
-    note(check_resources(estimate(params.city.n_agents, params.steps), "this run"))
-    model, build_seconds = build_model(params)
-    if params.city.custom.used:
-        plain = with_custom_city_size(plain, model)
-    with StagedFolder(folder, unique) as staged:
-        staging = staged.path
-        run_seconds = simulate(model, params.steps, options["progress"])
-        timeseries, agents = model.timeseries(), model.agent_table()
-        reference = model.reference_summary()
-        write_config(staging, {**plain, "site": {**plain.get("site", {}), **reference}}, overrides)
-        write_table(timeseries, staging, "timeseries", csv=True)
-        write_table(agents, staging, "agents")
-        write_table(model.survey_table(), staging, "survey")
-        model.intervention_costs().to_csv(staging / "costs.csv", index=False)
-        settings = model.contact_by_setting()
-        settings.to_csv(staging / "contact_by_setting.csv", index=False)
-        write_json(staging / "city.json", {"requested": model.city.requested, "measured": model.city.measured})
-        label = run_label(params.scenario_name, [o for o in overrides if not o.startswith(SEARCHPATH)])
-        write_plots(timeseries, staging, label, programme_weeks(params))
-        write_pictures(model, staging)
-        run_info = {"seed": params.seed, "steps": params.steps, "n_agents": model.state.n, "city": params.city.name,
-                    "build_seconds": build_seconds, "run_seconds": run_seconds, "label": label, "reference": reference}
-        figures = headline(timeseries, agents)
-        write_report(staging, figures, model.city.measured, model.city.requested, run_info,
-                     model.intervention_costs(), settings)
-        if marker:
-            write_json(staging / marker[0], {**marker[1], "outcomes": figures})
-    return staged.final, headline_lines(figures, run_info, model.intervention_costs())
-
-
-def with_custom_city_size(plain: dict, model: BridgesModel) -> dict:
-    """The config as run on a custom city: its size and arriving share are the file's, not the defaults'."""
-    arriving = float((model.state.group == GROUPS.index("arriving")).mean()) if model.state.n else 0.0
-    return {**plain, "city": {**plain["city"], "n_agents": int(model.state.n), "arriving_share": arriving}}
 
 
 def compare(plain: dict, overrides: list[str], variants: dict[str, list[str]] | None = None) -> tuple[Path, list[str]]:

@@ -47,7 +47,7 @@ from bridges.model.errors import InputError
 from bridges.model.input_files import read_bytes
 from bridges.model.outputs import OUTPUTS_ROOT
 from bridges.model.resources import check_resources, estimate
-from bridges.start import exit_with_parent, interrupts_for_this_process_only, mark_driver
+from bridges.workers import exit_with_parent, interrupts_for_this_process_only, mark_driver
 
 RUNS = "runs"
 MARKER = "complete.json"
@@ -195,7 +195,7 @@ def read_marker(path: Path) -> dict:
 
 def run_point(overrides: list[str], sweep_dir: Path, config_name: str = "config") -> Path:
     """One run of a sweep into `sweep_dir/runs/<hash>`, unless that folder is already complete."""
-    from bridges.cli import run_one
+    from bridges.run_folder import run_one  # the model and the writers load in the workers that run, only
 
     point, plain = plan([overrides], config_name)[0]
     folder = Path(sweep_dir) / RUNS / point.config_hash

@@ -17,7 +17,7 @@ import yaml
 from bridges.calibration.parameters import FreeParameter, _get, load_priors
 from bridges.calibration.simulate import own_world_params
 from bridges.model.config import matching_paths
-from bridges.model import BridgesModel
+from bridges.model import run
 from bridges.model.config import compose_config, to_plain
 
 SITES = ("germany", "sweden", "croatia", "jordan")
@@ -68,11 +68,7 @@ def degrade(survey: pd.DataFrame, site: str, rng: np.random.Generator) -> pd.Dat
 
 def synthetic_survey(plain: dict, rng: np.random.Generator) -> pd.DataFrame:
     """Run the model the config describes and field its survey, degraded like real data (`degrade`)."""
-    params = own_world_params(plain)
-    model = BridgesModel(params)
-    for _ in range(params.steps):
-        model.step()
-    return degrade(model.survey_table(), plain["city"]["name"], rng)
+    return degrade(run(own_world_params(plain)).survey, plain["city"]["name"], rng)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -39,13 +39,10 @@ def main(argv: list[str] | None = None) -> None:
     plain["survey"]["respondents"] = dict(RESPONDENTS)
     truth = true_shares(plain["city"])
     parameters = load_priors("default")
-    from bridges.model import BridgesModel
+    from bridges.model import run
     from bridges.model.config import model_params
 
-    model = BridgesModel(model_params(plain))
-    for _ in range(plain["steps"]):
-        model.step()
-    names = tuple(summarise(model.survey_table(), truth).dropna().index)
+    names = tuple(summarise(run(model_params(plain)).survey, truth).dropna().index)
     effects = sensitivity(Simulator(plain, tuple(parameters), names, truth), args.replicates, args.jobs)
     text = (f"Standardised effect of moving each parameter from its prior's 10% to 90% quantile (others at "
             f"their medians) on each statistic, in replicate sd; {args.site}, {args.n_agents} residents, "

@@ -9,7 +9,7 @@ from joblib import Parallel, delayed
 
 from bridges.calibration.parameters import FreeParameter, apply_parameters
 from bridges.calibration.statistics import summarise
-from bridges.model import BridgesModel
+from bridges.model import run
 from bridges.model.config import model_params
 from bridges.model.params import Params
 
@@ -33,11 +33,7 @@ def own_world_params(plain: dict) -> Params:
 def survey_statistics(plain: dict, names: list[str], truth: dict[str, float]) -> dict[str, float]:
     """Run the model of a plain config and return the named statistics of its virtual survey; a
     statistic the run cannot compute (no answers) is 0, so distances stay defined."""
-    params = own_world_params(plain)
-    model = BridgesModel(params)
-    for _ in range(params.steps):
-        model.step()
-    values = summarise(model.survey_table(), truth).reindex(names).fillna(0.0)
+    values = summarise(run(own_world_params(plain)).survey, truth).reindex(names).fillna(0.0)
     return {name: float(value) for name, value in values.items()}
 
 

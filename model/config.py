@@ -8,7 +8,7 @@ Hydra's compose API is used (not `@hydra.main`) so that every input problem beco
 """
 
 import copy
-from dataclasses import replace
+from dataclasses import asdict, dataclass, field, replace
 import fnmatch
 import functools
 import hashlib
@@ -361,24 +361,22 @@ def site_params(city: str | None, calibrated: str | None, conf_dir: str) -> Para
     return build(Params, {key: value for key, value in plain.items() if key not in SECTIONS})
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """The `run:` section: where the run folder goes and whether a progress bar shows (not the model's)."""
+
+    output_dir: str | None = None  # the run folder (None: outputs/<date>/<time>-seed<seed>)
+    progress: str = field(default="auto", metadata={
+        "check": lambda value: None if value in PROGRESS_CHOICES else f"must be one of {', '.join(PROGRESS_CHOICES)}"})
+
+
 def run_options(plain: dict) -> dict:
-    """Validated run options: output_dir (str or None) and progress (auto/on/off)."""
+    """Validated run options, by the schema's `build`: output_dir (str or None) and progress (auto/on/off;
+    YAML's `on`/`off` arrive as true/false)."""
     section = plain.get("run", {})
-    if not isinstance(section, dict):
-        raise InputError(f"run: must be a mapping, got {section!r}")
-    options = dict(section)
-    unknown = sorted(set(options) - {"output_dir", "progress"})
-    if unknown:
-        raise InputError(f"run.{unknown[0]}: unknown config key")
-    progress = options.get("progress", "auto")
-    if isinstance(progress, bool):
-        progress = "on" if progress else "off"
-    if not isinstance(progress, str) or progress not in PROGRESS_CHOICES:
-        raise InputError(f"run.progress: must be one of {', '.join(PROGRESS_CHOICES)}, got {progress!r}")
-    output_dir = options.get("output_dir")
-    if output_dir is not None and not isinstance(output_dir, str):
-        raise InputError(f"run.output_dir: must be a path, got {output_dir!r}")
-    return {"output_dir": output_dir, "progress": progress}
+    if isinstance(section, dict) and isinstance(section.get("progress"), bool):
+        section = {**section, "progress": "on" if section["progress"] else "off"}
+    return asdict(build(RunOptions, section, "run"))
 
 
 def matching_paths(plain: dict, pattern: list[str], trail: tuple = ()) -> list[tuple]:
@@ -391,6 +389,12 @@ def matching_paths(plain: dict, pattern: list[str], trail: tuple = ()) -> list[t
         return []
     keys = [k for k in plain if fnmatch.fnmatchcase(str(k), head)] if "*" in head else [head] if head in plain else []
     return [path for k in keys for path in matching_paths(plain[k], rest, (*trail, k))]
+
+
+def at_least(low: int) -> dict:
+    """Field metadata for an option section's dataclass built by `params.build` (RunOptions, ValidateOptions):
+    a whole number `low` or more."""
+    return {"check": lambda value: None if value >= low else f"must be an integer {low} or more"}
 
 
 def whole_number(value, key: str, least: int, most: int | None = None) -> int:

@@ -1,4 +1,8 @@
-"""Building BridgesModel the way Mesa's tools do: keyword parameters, `rng=`/`seed=`, a DataCollector.
+"""Building BridgesModel the way Mesa's tools do: keyword parameters and `rng=`/`seed=`.
+
+This is the application layer (it composes conf/ with Hydra, model/config.py): the core imports it only
+when a model is built from keywords (BridgesModel.__init__), so `import bridges.model` and
+`BridgesModel(params)` never load Hydra. The DataCollector is the core's (model/collector.py).
 
 `mesa.batch_run`, SolaraViz's Reset and scripts call `BridgesModel(**keywords)`. The keywords say what
 the command line says (`city=sweden scenario=co_creation city.n_agents=2000 seed=3`):
@@ -24,15 +28,11 @@ Values are placed into the composed configuration as they are (no text formattin
 `model_params`, so a bad key or value raises InputError naming it, as on the command line.
 """
 
-from functools import partial
-
-import mesa
 import numpy as np
 from mesa.experimental.scenarios import Scenario
 
 from bridges.model.config import compose_config, model_params, to_plain
 from bridges.model.errors import InputError
-from bridges.model.metrics import OUTCOMES
 from bridges.model.params import MAX_SEED, Params
 
 NAMED = {
@@ -145,51 +145,15 @@ def params_from_keywords(city: str = "default", scenario: str | Scenario = "base
     return model_params(plain)
 
 
-def model_arguments(params: Params | None, city, rng, settings: dict):
-    """(Params, prebuilt City or None) from BridgesModel's arguments: validated params and an optional
-    City, or keywords (a preset name as `city`), not both. `seed` is one of the keywords, not a named
-    argument of BridgesModel: `mesa.batch_run` then passes its replicates as `rng`, and a `seed` in its
-    `parameters` reaches the model instead of being overwritten by them."""
-    seed = settings.pop("seed", None)
-    if params is not None:
-        if settings or rng is not None or seed is not None or isinstance(city, str):
-            raise TypeError("BridgesModel: give either params (and a City) or keyword parameters, not both")
-        return params, city
+def model_arguments(city, rng, settings: dict) -> tuple[Params, None]:
+    """(Params, no prebuilt City) from BridgesModel's keyword arguments (model/model.py imports this module
+    only then): a preset name as `city`, and without `rng`, `seed` or a Mesa Scenario's rng a fresh seed.
+    `seed` is one of the keywords, not a named argument of BridgesModel: `mesa.batch_run` then passes its
+    replicates as `rng`, and a `seed` in its `parameters` reaches the model instead of being overwritten."""
     if city is not None and not isinstance(city, str):
         raise TypeError("BridgesModel: a prebuilt City needs its params")
+    seed = settings.pop("seed", None)
     scenario = settings.get("scenario")
     if rng is None and seed is None and getattr(scenario, "rng", None) is None:
         rng = fresh_seed()
     return params_from_keywords(city or "default", rng=rng, seed=seed, **settings), None
-
-
-# ---- the DataCollector ------------------------------------------------------------------------------
-def latest_metric(model, group: str, metric: str) -> float:
-    """This week's value of a vectorised metric (NaN if not recorded this week, e.g. contact at week 0)."""
-    for step, row_group, row_metric, value in reversed(model.records):
-        if step != model.steps:
-            break
-        if row_group == group and row_metric == metric:
-            return value
-    return float("nan")
-
-
-def intervention_cost(model) -> float:
-    """Total cost of all interventions so far (in the interventions' currency)."""
-    return float(sum(intervention.costs()["total_cost"] for intervention in model.interventions))
-
-
-def run_seed(model) -> int:
-    """The run's root seed (a fresh one when the model was built without rng or seed): rebuilds the run."""
-    return model.params.seed
-
-
-def make_datacollector(model, agent_reporters: dict | None = None) -> mesa.DataCollector:
-    """A DataCollector whose model reporters are the comparison outcomes (model/metrics.py OUTCOMES),
-    read from the week's vectorised metrics, plus the intervention cost so far and the run's seed; agent reporters (e.g.
-    {"attitude": "attitude"}) read the resident views."""
-    reporters = {outcome: partial(latest_metric, group=group, metric=metric)
-                 for outcome, (group, metric) in OUTCOMES.items()}
-    reporters["intervention_cost"] = intervention_cost
-    reporters["seed"] = run_seed
-    return mesa.DataCollector(model_reporters=reporters, agent_reporters=agent_reporters or {})

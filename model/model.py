@@ -13,9 +13,9 @@ from bridges.model.city import City, assign_groups, build_city, city_from_graph
 from bridges.model.custom_city import check_custom_eligibility, read_custom_city
 from bridges.model.interventions import build_interventions
 from bridges.model.interventions.programme import Programme
-from bridges.model.mesa_api import make_datacollector, model_arguments
-from bridges.model.metrics import group_metrics, misperception_per_person
-from bridges.model.params import EDUCATION_LEVELS, ENGINES, GROUPS, Params
+from bridges.model.collector import make_datacollector
+from bridges.model.metrics import group_metrics
+from bridges.model.params import ENGINES, Params
 from bridges.model import reference as reference_world
 from bridges.model.rules.friendship import friendship_matrix
 from bridges.model.state import ARRIVING, STATIC_FIELDS, State, initial_state
@@ -27,6 +27,7 @@ from bridges.model.mechanisms.base import PUBLIC, VIEW_RANGES, VIEWS
 from bridges.model.step import STEP_ORDER, initial_perceptions, run_history_week, run_week
 from bridges.model.streams import Streams
 from bridges.model.ties import NETWORK, ContactBlock
+from bridges.model.tables import agent_table
 from bridges.model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
 
 WARMUP_WEEK_OFFSET = 1_000_000
@@ -38,9 +39,6 @@ SETTLE_WEEK_OFFSET = 2_000_000
 SURVEYED_FIELDS = ("attitude", "anxiety", "trust", "distress", "belonging", "language", "employed", "studying",
                    "legal_pending", "family_pending", "belief_education", "belief_employment", "belief_welfare")
 """Person-level states the survey measures: held at their surveyed values while the contact history builds."""
-
-LEGAL_STATUS = ("granted", "pending")
-"""Labels of `legal_pending` (False, True) in output tables."""
 
 
 class RunFinished(RuntimeError):
@@ -124,6 +122,11 @@ class BridgesModel(mesa.Model):
     (or the config key `engine: agents`) runs the idiomatic Mesa reference engine. `running` turns false
     after `params.steps` weeks, so `run_model()` and `mesa.batch_run` stop there; a `step()` after that
     raises RunFinished rather than stepping past the configured run.
+
+    Construction runs three named stages: `build_world` (city, people, ties, programmes), `spin_up` (the
+    contact history from the reference world and any warm-up weeks, all before week 0) and `first_records`
+    (week 0's metrics and survey). To run a configuration through its weeks use `run(params)`
+    (model/simulation.py).
     """
 
     ENGINES = ENGINES
@@ -136,7 +139,12 @@ class BridgesModel(mesa.Model):
 
     def __init__(self, params: Params | None = None, city: City | str | None = None, *, engine: str | None = None,
                  rng=None, **settings):
-        params, city = model_arguments(params, city, rng, settings)
+        if params is None:  # keywords, composed from conf/ by the application layer (Hydra), loaded only here
+            from bridges.model.mesa_api import model_arguments
+
+            params, city = model_arguments(city, rng, settings)
+        elif settings or rng is not None or isinstance(city, str):
+            raise TypeError("BridgesModel: give either params (and a City) or keyword parameters, not both")
         engine = params.engine if engine is None else engine
         if engine not in self.ENGINES:
             raise ValueError(f"engine: {engine!r} is not one of {', '.join(self.ENGINES)}")
@@ -149,10 +157,17 @@ class BridgesModel(mesa.Model):
         self.params = params
         self.engine = engine
         self.streams = streams
+        self.build_world(city)
+        self.spin_up()
+        self.first_records()
+
+    def build_world(self, city: City | None) -> None:
+        """Stage 1 of construction: the city (read, generated, or the prebuilt `city`), its residents' state
+        drawn from the surveyed distributions, their ties, friendships and programmes, and empty records."""
+        params, streams = self.params, self.streams
         self.city = city if city is not None else make_city(params, streams)
         self.state = initial_state(params.city, self.city, streams)
         apply_node_attributes(self.state, self.city)
-
         self.job_finding_rate = job_finding_rate(params)
         self.local_arriving_share = local_arriving_share(self.state)
         self.public: ContactBlock | None = None  # this week's incidental encounters (model/step.py)
@@ -175,13 +190,24 @@ class BridgesModel(mesa.Model):
         """What a newcomer brings (legal, family, course and work shares, language level): `settle_turnover`."""
         self.usual_change: dict[str, np.ndarray] = {}
         """Each view's usual weekly change per group over the contact history (`settle_history`)."""
-        self.reference = reference_world.reference_params(params)
+
+    def spin_up(self) -> None:
+        """Stage 2: the weeks before week 0. The contact history (`dynamics.disposition.history_weeks`
+        weeks, vectorised phases, views held at their surveyed values) comes from the reference world:
+        settled here when the run is its own reference (`settle_history`), else the site's world, settled once
+        and shared (`adopt_reference`, model/reference.py). Then `warmup_weeks` weeks of the run's own city
+        without programmes (`warm_up`). Each restarts the clock: week 0 follows."""
+        self.reference = reference_world.reference_params(self.params)
         """The configuration the spin-up comes from: `params` itself, or the site's world (model/reference.py)."""
-        if self.reference is params:
+        if self.reference is self.params:
             self.settle_history()
         else:
             self.adopt_reference()
-        self.warm_up(params.warmup_weeks)
+        self.warm_up(self.params.warmup_weeks)
+
+    def first_records(self) -> None:
+        """Stage 3: week 0's metrics (no contact yet this week), its survey wave if one is due, and the
+        DataCollector's first row."""
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
         self.datacollector = make_datacollector(self, type(self).agent_reporters)
@@ -447,37 +473,5 @@ class BridgesModel(mesa.Model):
         return pd.DataFrame(self.records, columns=["step", "group", "metric", "value"])
 
     def agent_table(self) -> pd.DataFrame:
-        """One row per resident with its final state."""
-        s = self.state
-        return pd.DataFrame({
-            "id": np.arange(s.n),
-            "group": np.array(GROUPS)[s.group],
-            "neighbourhood": s.neighbourhood,
-            "household": s.household,
-            "workplace": s.workplace,
-            "has_children": s.has_children,
-            "attitude": s.attitude,
-            "anxiety": s.anxiety,
-            "trust": s.trust,
-            "distress": s.distress,
-            "belonging": s.belonging,
-            "responsibility": s.responsibility,
-            "language": s.language,
-            "employed": s.employed,
-            "studying": s.studying,
-            "education": np.array(EDUCATION_LEVELS)[s.education],
-            "qualification_recognised": s.qualification_recognised,
-            "legal_status": np.array(LEGAL_STATUS)[s.legal_pending.astype(int)],
-            "family_pending": s.family_pending,
-            "belief_education": s.belief_education,
-            "belief_employment": s.belief_employment,
-            "belief_welfare": s.belief_welfare,
-            "misperception": misperception_per_person(s),
-            "intergroup_contacts": s.intergroup_contacts,
-            "positive_contacts": s.positive_contacts,
-            "negative_contacts": s.negative_contacts,
-            "recent_encounters": s.recent_encounters,
-            "outgroup_friends": s.outgroup_friends,
-            "extended_contacts": s.extended_contacts,
-            "intergroup_ties": np.bincount(np.concatenate([self.ties.source, self.ties.target]), minlength=s.n),
-        } | self.participation())
+        """One row per resident with its final state (model/tables.py)."""
+        return agent_table(self.state, self.ties, self.participation())

@@ -38,7 +38,7 @@ from bridges.model.resources import available_cores  # noqa: E402
 from bridges.model.params import GROUPS, LAST_WEEK, MAX_COST  # noqa: E402
 from bridges.model.plots import scenario_colours  # noqa: E402  (one colour per scenario everywhere)
 from bridges.model.streams import Streams  # noqa: E402
-from bridges.start import exit_with_parent, interrupts_for_this_process_only, mark_driver  # noqa: E402
+from bridges.workers import exit_with_parent, interrupts_for_this_process_only, mark_driver  # noqa: E402
 
 BASELINE = "baseline"
 CONFIDENCE = 0.95

@@ -7,7 +7,7 @@ programme that ends half-way, the same year with the information campaign, and a
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from pathlib import Path
 
@@ -17,10 +17,10 @@ from joblib import Parallel, delayed
 from scipy import stats
 
 from bridges.model import BridgesModel
-from bridges.model.config import compose_config, config_groups, model_params, to_plain
+from bridges.model.config import at_least, compose_config, config_groups, model_params, to_plain
 from bridges.model.errors import InputError
 from bridges.model.metrics import misperception_per_person
-from bridges.model.params import GROUPS
+from bridges.model.params import GROUPS, build
 
 ALL_OFF = ("contact.incidental.enabled=false", "contact.partner.enabled=false", "contact.selection.enabled=false",
            "contact.generalisation.enabled=false", "contact.negativity.enabled=false",
@@ -63,42 +63,29 @@ of the programme)."""
 
 @dataclass(frozen=True)
 class ValidateOptions:
+    """The `validate:` section (conf/validate.yaml), checked by the schema's `build` (model/params.py)."""
+
     cities: list[str]
-    seeds: int
-    weeks: int
-    programme_end: int
-    drift_weeks: int
+    seeds: int = field(metadata=at_least(1))
+    weeks: int = field(metadata=at_least(2))
+    programme_end: int = field(metadata=at_least(1))
+    drift_weeks: int = field(metadata=at_least(1))
     include_all_off: bool
-    jobs: int
+    jobs: int = field(metadata={"check": lambda value: None if value != 0 else "must be a non-zero integer "
+                                                                             "(-1 = all cores)"})
+
+    def __post_init__(self):
+        available = config_groups().get("city", [])
+        if not self.cities or any(city not in available for city in self.cities):
+            raise InputError(f"validate.cities: must list cities from conf/city ({', '.join(available)}), "
+                             f"got {self.cities!r}")
+        if self.programme_end >= self.weeks:
+            raise InputError(f"validate.programme_end: must be before validate.weeks ({self.weeks})")
 
 
 def validate_options(plain: dict) -> ValidateOptions:
-    """Validated `validate:` section."""
-    section = dict(plain.get("validate") or {})
-    known = {"cities", "seeds", "weeks", "programme_end", "drift_weeks", "include_all_off", "jobs"}
-    unknown = sorted(set(section) - known)
-    if unknown:
-        raise InputError(f"validate.{unknown[0]}: unknown config key")
-    missing = sorted(known - set(section))
-    if missing:
-        raise InputError(f"validate.{missing[0]}: missing value")
-    available = config_groups().get("city", [])
-    cities = section["cities"]
-    if not isinstance(cities, list) or not cities or any(city not in available for city in cities):
-        raise InputError(f"validate.cities: must list cities from conf/city ({', '.join(available)}), got {cities!r}")
-    for key, low in (("seeds", 1), ("weeks", 2), ("programme_end", 1), ("drift_weeks", 1)):
-        value = section[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise InputError(f"validate.{key}: must be an integer {low} or more, got {value!r}")
-    if section["programme_end"] >= section["weeks"]:
-        raise InputError(f"validate.programme_end: must be before validate.weeks ({section['weeks']})")
-    if not isinstance(section["include_all_off"], bool):
-        raise InputError(f"validate.include_all_off: must be true or false, got {section['include_all_off']!r}")
-    jobs = section["jobs"]
-    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs == 0:
-        raise InputError(f"validate.jobs: must be a non-zero integer (-1 = all cores), got {jobs!r}")
-    return ValidateOptions(list(cities), section["seeds"], section["weeks"], section["programme_end"],
-                           section["drift_weeks"], section["include_all_off"], jobs)
+    """Validated `validate:` section: one line naming the first bad key."""
+    return build(ValidateOptions, plain.get("validate") or {}, "validate")
 
 
 def city_params(overrides: list[str], city: str, variant: tuple[str, ...], *extra: str):

@@ -1,11 +1,11 @@
-"""Calling run.main in-process, as a user's command line would, with captured output: the fast way to
-test bad input (no interpreter start per case)."""
+"""Calling the command (bridges.cli.main) in-process, as a user's command line would, with captured output:
+the fast way to test bad input (no interpreter start per case)."""
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import run
+from bridges import cli
 
 
 @dataclass
@@ -21,12 +21,12 @@ class Result:
 
 
 def run_main(capsys, cwd: Path, *argv: str) -> Result:
-    """run.main(argv) with `cwd` as working folder; returns its exit code and captured output."""
+    """cli.main(argv) with `cwd` as working folder; returns its exit code and captured output."""
     capsys.readouterr()
     here = os.getcwd()
     os.chdir(cwd)
     try:
-        code = run.main(list(argv))
+        code = cli.main(list(argv))
     finally:
         os.chdir(here)
     captured = capsys.readouterr()

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import run
+from bridges import cli
 from bridges.calibration.make_example_data import degrade, site_config, synthetic_survey, true_values
 from bridges.calibration.parameters import apply_parameters, check_keys, load_priors
 from bridges.calibration.report import effective_sample_size, predictive_table, read_posterior_file, weighted_quantile
@@ -161,7 +161,7 @@ def calibrate(folder, name, *extra, sampler="single"):
     """A tiny calibration in this process; pyabc's single-core sampler unless told otherwise (None: the
     configured default)."""
     chosen = [f"calibration.sampler={sampler}"] if sampler else []
-    return run.main(["--config-name", "calibrate", f"calibration.data={folder / 'survey.csv'}",
+    return cli.main(["--config-name", "calibrate", f"calibration.data={folder / 'survey.csv'}",
                      "calibration.site=germany", f"calibration.database={folder / 'abc.db'}",
                      f"run.output_dir={folder / name}", *chosen, *TINY, *extra])
 

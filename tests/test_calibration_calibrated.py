@@ -4,7 +4,7 @@
 import pytest
 import yaml
 
-import run
+from bridges import cli
 from bridges.calibration.calibrated_file import expand_calibrated_files
 from bridges.model.config import compose_config, to_plain
 from bridges.model.errors import InputError
@@ -58,15 +58,15 @@ def test_malformed_calibrated_file(tmp_path, text, message):
 @pytest.mark.slow  # a whole calibration, then a run and a comparison that load its result
 def test_run_and_comparison_load_a_calibrated_file(calibrated, tmp_path, capsys):
     tiny = ["city=germany", "city.n_agents=200", "city.n_neighbourhoods=4", "steps=4", "run.progress=off"]
-    assert run.main([*tiny, f"+calibrated={calibrated}", f"run.output_dir={tmp_path / 'run'}"]) == 0
+    assert cli.main([*tiny, f"+calibrated={calibrated}", f"run.output_dir={tmp_path / 'run'}"]) == 0
     config = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
     assert config["contact"]["update"]["attitude_step"] == 0.0175
     # the run records the values, not the path: it stays reproducible if the file moves
     assert "contact.update.attitude_step=0.0175" in yaml.safe_load((tmp_path / "run" / "overrides.yaml").read_text())
-    assert run.main(["--config-name", "compare", *tiny, f"+calibrated={calibrated}", "compare.replicates=2",
+    assert cli.main(["--config-name", "compare", *tiny, f"+calibrated={calibrated}", "compare.replicates=2",
                      "compare.scenarios=[baseline,co_creation]", f"run.output_dir={tmp_path / 'compare'}"]) == 0
     overrides = yaml.safe_load((tmp_path / "compare" / "overrides.yaml").read_text())
     assert "contact.quality.intercept=-0.25" in overrides
-    assert run.main([*tiny, f"+calibrated={tmp_path / 'missing.yaml'}", f"run.output_dir={tmp_path / 'no'}"]) == 2
+    assert cli.main([*tiny, f"+calibrated={tmp_path / 'missing.yaml'}", f"run.output_dir={tmp_path / 'no'}"]) == 2
     assert "missing.yaml: file not found" in capsys.readouterr().err
     assert not (tmp_path / "no").exists()

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import run
+from bridges import cli
 from bridges.model.errors import InputError
 from bridges.scenarios.compare import compare_options, cost_effectiveness, paired_effects, run_replicate, scenario_configs
 from tests.conftest import in_one_worker
@@ -71,12 +71,12 @@ def test_compare_options_are_validated(compare, message):
 
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory):
-    """A comparison through run.main in this process, one replicate after another (no worker processes to
+    """A comparison through bridges.cli.main in this process, one replicate after another (no worker processes to
     start; replicates in parallel worker processes run in tests/test_hardening.py)."""
     folder = tmp_path_factory.mktemp("compare") / "out"
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        code = run.main(["--config-name", "compare", "compare.scenarios=[baseline,co_creation,coordination_only]",
+        code = cli.main(["--config-name", "compare", "compare.scenarios=[baseline,co_creation,coordination_only]",
                          "compare.replicates=3", "compare.jobs=1", *TINY, f"run.output_dir={folder}"])
     assert code == 0, stderr.getvalue()
     return folder, stdout.getvalue()

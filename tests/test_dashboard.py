@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 
-import run
+from bridges import cli
 from tests.conftest import ROOT, in_one_worker
 
 pytestmark = [pytest.mark.slow,  # a Solara server process and headless Chromium
@@ -173,7 +173,7 @@ def comparison_folder():
 
 def test_planner_page_shows_a_finished_comparison(page, url, output, comparison_folder):
     folder = comparison_folder
-    assert run.main(["--config-name", "compare", "compare.scenarios=[baseline,volunteering]", "compare.replicates=2",
+    assert cli.main(["--config-name", "compare", "compare.scenarios=[baseline,volunteering]", "compare.replicates=2",
                      "compare.jobs=1", "city.n_agents=300", "city.n_neighbourhoods=3", "steps=3",
                      f"run.output_dir={folder}", "run.progress=off"]) == 0
     page.goto(url + "planner", timeout=FIRST_LOAD_MS)

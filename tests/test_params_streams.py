@@ -37,6 +37,11 @@ def test_run_options_are_checked():
     assert run_options(plain())["progress"] == "auto"
     with pytest.raises(InputError, match="run.progress"):
         run_options(plain("run.progress=sometimes"))
+    assert run_options(plain("run.progress=false"))["progress"] == "off"  # YAML's `off`
+    with pytest.raises(InputError, match=r"run\.output_dir: must be a string, got 3"):
+        run_options(plain("run.output_dir=3"))
+    with pytest.raises(InputError, match=r"run\.colour: unknown config key"):
+        run_options(plain("+run.colour=red"))
 
 
 def test_beta_quantile_hits_mean_and_rejects_impossible_sd():

@@ -1,11 +1,11 @@
 """End-to-end: run.py as a user runs it, its run folder, reproducibility and bad input. One run and
---help go through a real process; the rest call run.main in-process (same code path, no start-up cost)."""
+--help go through a real process; the rest call bridges.cli.main in-process (same code path, no start-up cost)."""
 
 import pandas as pd
 import pytest
 import yaml
 
-import run
+from bridges import cli
 from bridges.model.outputs import PICTURES
 from tests.conftest import SMALL_CITY, in_one_worker, run_cli
 from tests.inprocess import assert_clean_rejection, run_main
@@ -142,7 +142,7 @@ def test_bad_custom_city_names_file_row_and_column(tmp_path, capsys):
 
 def test_scenario_run_prints_a_five_line_headline_and_names_scenario_and_overrides(tmp_path, capsys):
     folder = tmp_path / "co"
-    assert run.main([*SMALL_CITY, "scenario=co_creation", "run.progress=off", f"run.output_dir={folder}"]) == 0
+    assert cli.main([*SMALL_CITY, "scenario=co_creation", "run.progress=off", f"run.output_dir={folder}"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 7 and lines[0].startswith("Bridges run: scenario co_creation (")
     assert lines[5] == f"report: {folder / 'report.md'}"
@@ -155,7 +155,7 @@ def test_contact_by_setting_adds_up_to_the_residents_encounters(tmp_path):
     """Every intergroup encounter happens in one setting, so the settings' encounters sum to the run's
     total; the residents' positive and negative counts sum to the settings' (both sides counted)."""
     folder = tmp_path / "vol"
-    assert run.main([*SMALL_CITY, "scenario=volunteering", "run.progress=off", f"run.output_dir={folder}"]) == 0
+    assert cli.main([*SMALL_CITY, "scenario=volunteering", "run.progress=off", f"run.output_dir={folder}"]) == 0
     settings = pd.read_csv(folder / "contact_by_setting.csv")
     agents = pd.read_parquet(folder / "agents.parquet")
     assert "volunteering" in set(settings.setting[settings.kind == "programme"])
@@ -169,7 +169,7 @@ def test_public_encounters_are_filed_as_public_not_as_a_programme(tmp_path):
     """A baseline run has no programme: its incidental encounters in public space appear under kind "public"
     (issue 24, point 6: they were filed under "programme")."""
     folder = tmp_path / "base"
-    assert run.main([*SMALL_CITY, "run.progress=off", f"run.output_dir={folder}"]) == 0
+    assert cli.main([*SMALL_CITY, "run.progress=off", f"run.output_dir={folder}"]) == 0
     settings = pd.read_csv(folder / "contact_by_setting.csv")
     assert set(settings.kind) == {"layer", "public"}
     assert settings.loc[settings.kind == "public", "encounters"].sum() > 0

@@ -4,7 +4,7 @@ bad options with one line naming the key."""
 import pandas as pd
 import pytest
 
-import run
+from bridges import cli
 from bridges.model.config import compose_config, to_plain
 from bridges.model.errors import InputError
 from bridges.scenarios.validate import PUBLISHED, validate_options
@@ -16,7 +16,7 @@ TINY = ["validate.cities=[default,croatia]", "validate.seeds=1", "validate.weeks
 @pytest.mark.slow  # the validation report: every pattern run for two cities, end to end
 def test_validate_writes_every_pattern_with_its_source(tmp_path, capsys):
     folder = tmp_path / "validation"
-    assert run.main(["--config-name", "validate", *TINY, f"run.output_dir={folder}"]) == 0
+    assert cli.main(["--config-name", "validate", *TINY, f"run.output_dir={folder}"]) == 0
     assert f"wrote {folder}" in capsys.readouterr().out
     summary = pd.read_csv(folder / "summary.csv")
     assert set(summary.city) == {"default", "croatia"}
@@ -32,6 +32,9 @@ def test_validate_writes_every_pattern_with_its_source(tmp_path, capsys):
     ("validate.seeds=0", "validate.seeds: must be an integer 1 or more"),
     ("validate.cities=[atlantis]", "validate.cities: must list cities"),
     ("validate.programme_end=60", "validate.programme_end: must be before validate.weeks"),
+    ("validate.jobs=0", "validate.jobs: must be a non-zero integer"),
+    ("validate.include_all_off=3", "validate.include_all_off: must be true or false"),
+    ("+validate.colour=red", "validate.colour: unknown config key"),
 ])
 def test_bad_validate_options_name_the_key(override, message):
     plain = to_plain(compose_config([override], "validate"))
@@ -41,6 +44,6 @@ def test_bad_validate_options_name_the_key(override, message):
 
 def test_bad_validate_option_exits_2_without_output(tmp_path, capsys):
     folder = tmp_path / "never"
-    assert run.main(["--config-name", "validate", "validate.seeds=0", f"run.output_dir={folder}"]) == 2
+    assert cli.main(["--config-name", "validate", "validate.seeds=0", f"run.output_dir={folder}"]) == 2
     assert "validate.seeds" in capsys.readouterr().err
     assert not folder.exists()

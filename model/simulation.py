@@ -1,0 +1,104 @@
+"""One run of the model: `run(params) -> Results`, the door the CLI, the analyses and the dashboard use.
+
+    from bridges.model import run
+    results = run(params)                 # validated Params (bridges.model.config.model_params builds them)
+    results.timeseries                    # step, group, metric, value (step 0 = initial state)
+    results.agents, results.survey, results.costs, results.contact_by_setting, results.city
+
+`run` builds the model (its city read or generated), steps it `params.steps` weeks and hands back what the
+run produced. The tables are built when first read, so a caller that needs only the survey (calibration)
+does not pay for the others. `on_week(model)` is called after every week: a progress bar, or an analysis
+that looks at the residents mid-run. This module is core: it imports neither Hydra nor the writers of run
+folders; composing a configuration and writing outputs are the application's (model/config.py,
+model/outputs.py, bridges/cli.py).
+"""
+
+import time
+from collections.abc import Callable
+from functools import cached_property
+
+import pandas as pd
+
+from bridges.model.city import City
+from bridges.model.model import BridgesModel
+from bridges.model.params import Params
+
+
+class Results:
+    """What one run produced: its tables (built on first read), the city's requested and measured structure,
+    the reference world it started from, its seconds, and the model at the end (`model`) for analyses
+    that need residents (pictures, paired comparisons)."""
+
+    def __init__(self, model: BridgesModel, build_seconds: float, run_seconds: float):
+        self.model = model
+        self.params: Params = model.params
+        self.build_seconds = build_seconds
+        """Seconds to build the model: city, people and spin-up from the reference world."""
+        self.run_seconds = run_seconds
+        """Seconds to simulate the configured weeks."""
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """Weekly metrics per group, tidy: step, group, metric, value (step 0 = the initial state)."""
+        return self.model.timeseries()
+
+    @cached_property
+    def agents(self) -> pd.DataFrame:
+        """One row per resident at the end (columns in README.md, "What a run writes")."""
+        return self.model.agent_table()
+
+    @cached_property
+    def survey(self) -> pd.DataFrame:
+        """The virtual survey: one row per respondent and wave (docs/survey_schema.md)."""
+        return self.model.survey_table()
+
+    @cached_property
+    def costs(self) -> pd.DataFrame:
+        """Each intervention's participants, participant-weeks and cost (one row each)."""
+        return self.model.intervention_costs()
+
+    @cached_property
+    def contact_by_setting(self) -> pd.DataFrame:
+        """Intergroup encounters and their positive and negative experiences per layer, programme and public space."""
+        return self.model.contact_by_setting()
+
+    @property
+    def city(self) -> dict:
+        """The city's structure: `requested` (the configuration's) and `measured` (the network built)."""
+        return {"requested": self.model.city.requested, "measured": self.model.city.measured}
+
+    @property
+    def reference(self) -> dict:
+        """Which reference world the spin-up came from (BridgesModel.reference_summary)."""
+        return self.model.reference_summary()
+
+    @property
+    def n_agents(self) -> int:
+        """Residents in the run (a custom city's own count, whatever `city.n_agents` says)."""
+        return int(self.model.state.n)
+
+
+def build(params: Params, city: City | None = None) -> tuple[BridgesModel, float]:
+    """The model of `params` (on a prebuilt `city` if given) and the seconds its construction took: the
+    first half of `run`, for a caller that must look at the residents before the weeks run."""
+    start = time.perf_counter()
+    return BridgesModel(params, city=city), time.perf_counter() - start
+
+
+def simulate(model: BridgesModel, build_seconds: float = 0.0,
+             on_week: Callable[[BridgesModel], None] | None = None) -> Results:
+    """Step a built model through its configured weeks (`on_week(model)` after each): the second half of `run`."""
+    start = time.perf_counter()
+    while model.steps < model.params.steps:
+        model.step()
+        if on_week is not None:
+            on_week(model)
+    return Results(model, build_seconds, time.perf_counter() - start)
+
+
+def run(params: Params, city: City | None = None, *,
+        on_week: Callable[[BridgesModel], None] | None = None) -> Results:
+    """Build the model of `params` (on a prebuilt `city` if given: common random numbers across scenarios
+    that share one) and run it `params.steps` weeks; `on_week(model)` is called after each week."""
+    model, build_seconds = build(params, city)
+    return simulate(model, build_seconds, on_week)
