@@ -35,7 +35,7 @@ from bridges.model.metrics import OUTCOMES, misperception_per_person  # noqa: E4
 from bridges.model.model import make_city  # noqa: E402
 from bridges.model.resources import available_cores  # noqa: E402
 from bridges.model.params import GROUPS, LAST_WEEK, MAX_COST  # noqa: E402
-from bridges.model.plots import scenario_colours  # noqa: E402  (one colour per scenario everywhere)
+from bridges.model.plots import draw_programme_weeks, scenario_colours  # noqa: E402  (one colour per scenario)
 from bridges.model.streams import Streams  # noqa: E402
 from bridges.start import interrupts_for_this_process_only  # noqa: E402
 
@@ -441,8 +441,9 @@ def group_rows(name: str, replicate: int, took_part: np.ndarray, group: np.ndarr
 
 
 def value_rows(name: str, replicate: int, model, group: np.ndarray, shots: dict, base: dict) -> list[dict]:
-    """Each programme on its own goal at the last week: its cost, its participants, and the points they
-    and everyone gained (positive = better, whatever the outcome's direction)."""
+    """Each programme on its own goal at the last week: its cost, its participants (both communities) and
+    those in the goal's group, and the points these and everyone gained (positive = better, whatever the
+    outcome's direction)."""
     rows, last = [], model.params.steps
     spent = model.intervention_costs().set_index("intervention")
     took = model.participation()
@@ -455,7 +456,9 @@ def value_rows(name: str, replicate: int, model, group: np.ndarray, shots: dict,
             participants = population & took[f"took_part_{programme}"]
             rows.append({"scenario": name, "replicate": replicate, "programme": programme, "type": kind,
                          "outcome": outcome, "currency": spent.currency[programme],
-                         "cost": float(spent.total_cost[programme]), "participants": int(participants.sum()),
+                         "cost": float(spent.total_cost[programme]),
+                         "participants": int(spent.participants[programme]),
+                         "goal_participants": int(participants.sum()),
                          "participant_points": float(gain[participants].sum()),
                          "person_points": float(gain[population].sum())})
     return rows
@@ -509,7 +512,7 @@ def run_replicate(configs: dict[str, dict], replicate: int, draw=None) -> tuple[
 GROUP_COLUMNS = ["scenario", "replicate", "when", "step", "outcome", "who", "n", "effect", "baseline_mean",
                  "baseline_sd"]
 VALUE_COLUMNS = ["scenario", "replicate", "programme", "type", "outcome", "currency", "cost", "participants",
-                 "participant_points", "person_points"]
+                 "goal_participants", "participant_points", "person_points"]
 
 
 def t_interval(values: pd.Series) -> tuple[float, float, float]:
@@ -572,19 +575,20 @@ def per_point(cost: float, gain: float, low: float, high: float) -> tuple[float,
 
 def programme_value(values: pd.DataFrame) -> pd.DataFrame:
     """Each programme on its own goal: cost per participant, per participant-point and per person-point
-    (with intervals), which do not depend on the city's size while capacity does not bind."""
+    (with intervals; DEFINITIONS), which do not depend on the city's size while capacity does not bind."""
     records = []
     for key, rows in values.groupby(["scenario", "programme", "type", "outcome"], sort=False):
         cost = float(rows.cost.mean())
-        participants = float(rows.participants.mean())
-        per_participant = rows.participant_points / rows.participants.where(rows.participants > 0)
+        participants, in_goal_group = float(rows.participants.mean()), float(rows.goal_participants.mean())
+        per_participant = rows.participant_points / rows.goal_participants.where(rows.goal_participants > 0)
         gain, gain_low, gain_high = t_interval(per_participant)
         points, points_low, points_high = t_interval(rows.person_points)
-        cpp = per_point(cost / participants if participants else np.nan, gain, gain_low, gain_high)
+        cpp = per_point(cost / in_goal_group if in_goal_group else np.nan, gain, gain_low, gain_high)
         cpe = per_point(cost, points, points_low, points_high)
         records.append(dict(zip(["scenario", "programme", "type", "outcome"], key)) | {
             "unit": PERSON_OUTCOMES[key[3]][3], "currency": rows.currency.iloc[0], "cost": cost,
-            "participants": participants, "cost_per_participant": cost / participants if participants else np.nan,
+            "participants": participants, "goal_participants": in_goal_group,
+            "cost_per_participant": cost / participants if participants else np.nan,
             "gain_per_participant": gain, "gain_per_participant_low": gain_low, "gain_per_participant_high": gain_high,
             "person_points": points, "person_points_low": points_low, "person_points_high": points_high,
             "cost_per_participant_point": cpp[0], "cost_per_participant_point_low": cpp[1],
@@ -594,7 +598,8 @@ def programme_value(values: pd.DataFrame) -> pd.DataFrame:
 
 
 PROGRAMME_VALUE_COLUMNS = [
-    "scenario", "programme", "type", "outcome", "unit", "currency", "cost", "participants", "cost_per_participant",
+    "scenario", "programme", "type", "outcome", "unit", "currency", "cost", "participants", "goal_participants",
+    "cost_per_participant",
     "gain_per_participant", "gain_per_participant_low", "gain_per_participant_high", "person_points",
     "person_points_low", "person_points_high", "cost_per_participant_point", "cost_per_participant_point_low",
     "cost_per_participant_point_high", "cost_per_person_point", "cost_per_person_point_low",
@@ -602,18 +607,109 @@ PROGRAMME_VALUE_COLUMNS = [
 """programme_value's columns (also when no scenario runs a programme: a variant of the baseline)."""
 
 
-def budget_mix(value: pd.DataFrame, single: set[str], budget: float, outcome: str) -> pd.DataFrame:
-    """For a budget, the mix of single-programme scenarios that buys the most person-points of one
-    outcome: greedily the cheapest per person-point first, each at the size it ran (whole programmes),
-    assuming their effects add up and repeat at the same price."""
-    offers = value[(value.outcome == outcome) & value.scenario.isin(single) & (value.person_points > 0)]
-    if offers.currency.nunique() > 1:  # no exchange rate is known: a sum of EUR and USD means nothing
+DEFINITIONS = {
+    "participants": "residents ever enrolled in a programme, from both communities (volunteering: the volunteers "
+                    "and their buddies); a scenario's participants are summed over its programmes",
+    "participants in the goal's group": "the participants who belong to the group the outcome is measured in "
+                                        "(volunteering on receiving members' attitude: the volunteers only)",
+    "cost per participant": "total cost / participants",
+    "person-points": "points gained on an outcome, summed over every resident of the outcome's group, participants "
+                     "or not (= the effect on the group's mean x the group's size)",
+    "cost per person-point": "total cost / person-points: what one resident's point costs, spillover included",
+    "participant-points": "points gained on an outcome by the participants in the goal's group, summed",
+    "cost per participant-point": "total cost / participant-points",
+    "cost per new friendship": "total cost / cross-group friendships added (a friendship joins two residents: "
+                               "two person-points of cross-group friendships)",
+}
+"""The cost measures, named the same in report.md, cost.csv, programme_value.csv, scenario_value.csv and the
+dashboard's Planner, each with its one-line definition."""
+
+AIMS = {
+    "attitude_receiving": "raise receiving members' attitude",
+    "attitude_arriving": "raise arriving members' attitude",
+    "outgroup_friends": "add cross-group friendships",
+    "misperception": "lower receiving members' misperception",
+    "distress": "lower distress",
+    "distress_arriving": "lower arriving members' distress",
+    "belonging": "raise belonging",
+    "employment_arriving": "raise arriving members' employment",
+    "legal_status_arriving": "settle arriving members' legal status",
+}
+"""What gaining on each per-resident outcome means, for the recommendation sentences."""
+
+
+def scenario_value(groups: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+    """Each scenario as a whole (a mix with all its programmes) on every per-resident outcome at the last
+    week: its mean cost and participants, the person-points everyone gained (95% interval over replicates)
+    and the cost per person-point. The recommendations, the budget view and cost.csv all read this table."""
+    everyone = groups[(groups.who == "population") & (groups.when == "last_week")]
+    spent = costs.groupby("scenario").agg(currency=("currency", "first"), cost=("total_cost", "mean"),
+                                         participants=("participants", "mean"))
+    records = []
+    for (scenario, outcome), rows in everyone.groupby(["scenario", "outcome"], sort=False):
+        points, low, high = t_interval(PERSON_OUTCOMES[outcome][2] * rows.effect * rows.n)
+        cost = float(spent.cost[scenario])
+        per = per_point(cost, points, low, high)
+        records.append({"scenario": scenario, "outcome": outcome, "unit": PERSON_OUTCOMES[outcome][3],
+                        "currency": spent.currency[scenario], "cost": cost,
+                        "participants": float(spent.participants[scenario]), "person_points": points,
+                        "person_points_low": low, "person_points_high": high, "cost_per_person_point": per[0],
+                        "cost_per_person_point_low": per[1], "cost_per_person_point_high": per[2]})
+    return pd.DataFrame(records, columns=SCENARIO_VALUE_COLUMNS)
+
+
+SCENARIO_VALUE_COLUMNS = ["scenario", "outcome", "unit", "currency", "cost", "participants", "person_points",
+                          "person_points_low", "person_points_high", "cost_per_person_point",
+                          "cost_per_person_point_low", "cost_per_person_point_high"]
+
+
+def price(row) -> str:
+    """A scenario's cost per person-point with its interval, in words."""
+    upper = "no upper bound" if not np.isfinite(row.cost_per_person_point_high) else \
+        f"{row.cost_per_person_point_high:,.0f}"
+    return (f"{row.cost_per_person_point:,.0f} {row.currency} per person-point, 95% interval "
+            f"{row.cost_per_person_point_low:,.0f} to {upper}")
+
+
+def offers(value: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The scenarios that gain on `outcome` (positive person-points), cheapest per person-point first."""
+    rows = value[(value.outcome == outcome) & (value.scenario != BASELINE) & value.cost_per_person_point.notna()]
+    return rows.sort_values(["cost_per_person_point", "scenario"], kind="stable")
+
+
+def recommendation(value: pd.DataFrame, outcome: str) -> str:
+    """One sentence: which scenario buys `outcome`'s person-points cheapest, which next, and whether the
+    first's interval overlaps the second's (then the order is not sure). Scenarios count as a whole, mixes
+    included, as in the budget view."""
+    aim = AIMS[outcome]
+    ranked = offers(value, outcome)
+    if ranked.empty:
+        return f"To {aim}: no scenario gains on it."
+    if ranked.currency.nunique() > 1:
+        return (f"To {aim}: not ranked, the scenarios are priced in different currencies "
+                f"({', '.join(sorted(ranked.currency.unique()))}) and no exchange rate is known.")
+    first = ranked.iloc[0]
+    text = f"To {aim} at the least cost per person-point: **{first.scenario}** ({price(first)})"
+    if len(ranked) == 1:
+        return text + "; no other scenario gains on it."
+    second = ranked.iloc[1]
+    text += f", then {second.scenario} ({price(second)})"
+    if first.cost_per_person_point_high >= second.cost_per_person_point_low:
+        return text + f"; the interval of {first.scenario} overlaps {second.scenario}'s, so the order is not sure."
+    return text + f"; the interval of {first.scenario} lies below {second.scenario}'s."
+
+
+def budget_mix(value: pd.DataFrame, budget: float, outcome: str) -> pd.DataFrame:
+    """For a budget, the mix of scenarios (mixes included, each bought whole at the size it ran) that buys
+    the most person-points of one outcome: greedily the cheapest per person-point first (the order of
+    `recommendation`), assuming their effects add up and repeat at the same price."""
+    ranked = offers(value, outcome)
+    if ranked.currency.nunique() > 1:  # no exchange rate is known: a sum of EUR and USD means nothing
         empty = pd.DataFrame(columns=["scenario", "copies", "cost", "person_points", "currency"])
-        empty.attrs["currencies"] = ", ".join(sorted(offers.currency.unique()))
+        empty.attrs["currencies"] = ", ".join(sorted(ranked.currency.unique()))
         return empty
-    offers = offers.sort_values("cost_per_person_point")
     chosen, left = [], budget
-    for row in offers.itertuples():
+    for row in ranked.itertuples():
         copies = int(left // row.cost) if row.cost > 0 else 0
         if copies:
             chosen.append({"scenario": row.scenario, "copies": copies, "cost": copies * row.cost,
@@ -633,24 +729,29 @@ def paired_effects(replicates: pd.DataFrame) -> pd.DataFrame:
     return summary
 
 
-def cost_effectiveness(effects_final: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
-    """Mean cost per scenario, and cost per point of attitude gained and per new cross-group friendship."""
-    spent = costs.groupby("scenario").agg(currency=("currency", "first"), total_cost=("total_cost", "mean"),
-                                         participants=("participants", "mean")).reset_index()
+COST_OUTCOMES = ("attitude_receiving", "attitude_arriving")
+"""The outcomes cost.csv prices per person-point (every outcome is in scenario_value.csv)."""
+
+
+def cost_effectiveness(effects_final: pd.DataFrame, costs: pd.DataFrame, value: pd.DataFrame) -> pd.DataFrame:
+    """cost.csv: per scenario, its mean cost, participants and cost per participant, its effect and cost per
+    person-point on both communities' attitude (from `scenario_value`), and its cost per new cross-group
+    friendship, only where the effect is a gain (DEFINITIONS)."""
+    table = costs.groupby("scenario", sort=False).agg(
+        currency=("currency", "first"), total_cost=("total_cost", "mean"),
+        participants=("participants", "mean")).reset_index()
+    table["cost_per_participant"] = np.where(table.participants > 0,
+                                             table.total_cost / table.participants.clip(lower=1), np.nan)
     effect = effects_final.pivot(index="scenario", columns="outcome", values="estimate")
-    table = spent.merge(effect[["attitude_receiving", "attitude_arriving", "outgroup_friends"]],
-                        left_on="scenario", right_index=True)
-
-    def per_gain(gain):
-        return np.where(gain > 0, table.total_cost / np.where(gain > 0, gain, 1.0), np.nan)
-
-    table["cost_per_participant"] = np.where(table.participants > 0, table.total_cost / table.participants.clip(lower=1), np.nan)
-    table["cost_per_attitude_point_receiving"] = per_gain(table.attitude_receiving)
-    table["cost_per_attitude_point_arriving"] = per_gain(table.attitude_arriving)
-    table["cost_per_new_friendship"] = per_gain(table.outgroup_friends)
-    return table.rename(columns={"attitude_receiving": "effect_attitude_receiving",
-                                 "attitude_arriving": "effect_attitude_arriving",
-                                 "outgroup_friends": "effect_outgroup_friends"})
+    indexed = value.set_index(["scenario", "outcome"])
+    for outcome in COST_OUTCOMES:
+        table[f"effect_{outcome}"] = table.scenario.map(effect[outcome])
+        for column in ("person_points", "cost_per_person_point"):
+            table[f"{column}_{outcome}"] = [indexed[column].get((name, outcome), np.nan) for name in table.scenario]
+    friends = table.scenario.map(effect["outgroup_friends"])
+    table["effect_outgroup_friends"] = friends
+    table["cost_per_new_friendship"] = np.where(friends > 0, table.total_cost / friends.where(friends > 0, 1.0), np.nan)
+    return table
 
 
 OUTCOME_TITLES = {
@@ -668,34 +769,39 @@ OUTCOME_TITLES = {
 """Plot titles with units for the group-level outcomes (OUTCOMES)."""
 
 
-def programme_weeks(params) -> tuple[int, int] | None:
-    """Weeks from a scenario's earliest programme start to its latest programme end (None if it has none)."""
-    starts, ends = [], []
-    for entry in params.interventions.values():
-        if entry.effect.get("kind") != COORDINATION:
-            starts.append(entry.delivery.start_week)
-            ends.append(params.steps if entry.delivery.end_week == LAST_WEEK
-                        else min(entry.delivery.end_week, params.steps))
-    return (min(starts), max(ends)) if starts else None
+def programme_weeks(params) -> list[tuple[str, int, int]]:
+    """Each of a scenario's programmes with its first and last week (a partnership enrols nobody: none)."""
+    return [(name, entry.delivery.start_week,
+             params.steps if entry.delivery.end_week == LAST_WEEK else min(entry.delivery.end_week, params.steps))
+            for name, entry in params.interventions.items() if entry.effect.get("kind") != COORDINATION]
 
 
-def programme_period(configs: dict[str, dict]) -> tuple[int, int] | None:
-    """Weeks from the earliest programme start to the latest programme end over the scenarios (None if none)."""
-    periods = [period for plain in configs.values() if (period := programme_weeks(model_params(plain)))]
-    return (min(p[0] for p in periods), max(p[1] for p in periods)) if periods else None
+def scenario_programme_weeks(configs: dict[str, dict]) -> list[tuple[str, int, int]]:
+    """Every scenario's programmes with their weeks, named `scenario: programme` (the scenario alone when
+    it runs one programme named after it), in the order of the scenarios."""
+    weeks = []
+    for scenario, plain in configs.items():
+        own = programme_weeks(model_params(plain))
+        weeks += [(scenario if len(own) == 1 and name == scenario else f"{scenario}: {name}", start, end)
+                  for name, start, end in own]
+    return weeks
 
 
-def plot_effects(effects: pd.DataFrame, path, colours: dict | None = None, period: tuple[int, int] | None = None) -> None:
-    """Effect against baseline over weeks, with 95% bands, one panel per outcome; programme weeks shaded."""
+def plot_effects(effects: pd.DataFrame, path, colours: dict | None = None,
+                 programmes: list[tuple[str, int, int]] | None = None) -> None:
+    """Effect against baseline over weeks, with 95% bands, one panel per outcome; each scenario's programmes'
+    weeks (`scenario_programme_weeks`) as bands along the bottom, in the scenario's colour."""
     outcomes = list(OUTCOMES)
     columns = 3
     rows = int(np.ceil(len(outcomes) / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(5.5 * columns, 3.4 * rows), squeeze=False)
     scenarios = [s for s in effects.scenario.unique() if s != BASELINE]
     colours = colours or scenario_colours(scenarios)
+    bands = {label: colours[label.split(": ")[0]] for label, _, _ in programmes or []
+             if label.split(": ")[0] in colours}
     for ax, outcome in zip(axes.flat, outcomes):
-        if period:
-            ax.axvspan(*period, color="0.9", zorder=0, label="programme weeks")
+        if programmes:
+            draw_programme_weeks(ax, programmes, int(effects.step.max()), bands)
         for scenario in scenarios:
             rows_ = effects[(effects.scenario == scenario) & (effects.outcome == outcome)].sort_values("step")
             ax.plot(rows_.step, rows_.estimate, color=colours[scenario], label=scenario)
@@ -708,8 +814,8 @@ def plot_effects(effects: pd.DataFrame, path, colours: dict | None = None, perio
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower right", fontsize=8, ncol=2, frameon=False)
-    fig.suptitle("Effect against baseline over time (mean and 95% interval over replicates; "
-                 "grey = weeks any programme runs)")
+    fig.suptitle("Effect against baseline over time (mean and 95% interval over replicates); bands along the "
+                 "bottom: the weeks each programme runs (none for a programme running every week)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -787,7 +893,7 @@ def baseline_drift(replicates: pd.DataFrame) -> list[str]:
 def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOptions, seconds: float,
                  groups: pd.DataFrame | None = None, value: pd.DataFrame | None = None,
                  configs: dict | None = None, replicates: pd.DataFrame | None = None,
-                 budget: pd.DataFrame | None = None) -> str:
+                 budget: pd.DataFrame | None = None, scenarios: pd.DataFrame | None = None) -> str:
     """report.md: for whom, how big, how sure, for how long and at what cost, in plain words."""
     head = final[(final.outcome == HEADLINE) & (final.scenario != BASELINE)].sort_values("estimate", ascending=False)
     lines = ["# Scenario comparison", "",
@@ -804,38 +910,48 @@ def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOption
     for rank, row in enumerate(head.itertuples(), start=1):
         lines.append(f"{rank}. **{row.scenario}**: {row.estimate:+.2f} points "
                      f"({row.ci_low:+.2f} to {row.ci_high:+.2f}), {certainty_word(row.ci_low, row.ci_high)}.")
+    if scenarios is not None and len(scenarios):
+        lines += ["", "## Recommendations: the least cost per person-point, per outcome", "",
+                  "Each scenario counts as a whole (a mix with all its programmes, the same basis as the budget "
+                  "view and `scenario_value.csv`); only scenarios that gain on the outcome are ranked.", ""]
+        lines += [f"- {recommendation(scenarios, outcome)}" for outcome in PERSON_OUTCOMES]
     if value is not None and len(value):
         lines += ["", "## Value for money: each programme on its own goal, at the last week", "",
-                  "| scenario | programme | goal [unit] | participants | cost per participant | points per "
-                  "participant (95%) | cost per participant-point (95%) | person-points, everyone (95%) | "
-                  "cost per person-point (95%) |", "|---|---|---|---|---|---|---|---|---|"]
+                  "| scenario | programme | goal [unit] | participants: all / in the goal's group | cost per "
+                  "participant | points per participant in the goal's group (95%) | cost per participant-point "
+                  "(95%) | person-points, everyone (95%) | cost per person-point (95%) |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for row in value.itertuples():
             lines.append(
-                f"| {row.scenario} | {row.programme} | {row.outcome} [{row.unit}] | {row.participants:,.0f} | "
-                + (f"{row.cost_per_participant:,.0f} {row.currency} | {row.gain_per_participant:+.2f} "
-                   f"({row.gain_per_participant_low:+.2f} to {row.gain_per_participant_high:+.2f}) | "
-                   if row.participants else "- | - | ") +
+                f"| {row.scenario} | {row.programme} | {row.outcome} [{row.unit}] | {row.participants:,.0f} / "
+                f"{row.goal_participants:,.0f} | "
+                + (f"{row.cost_per_participant:,.0f} {row.currency} | " if row.participants else "- | ")
+                + (f"{row.gain_per_participant:+.2f} ({row.gain_per_participant_low:+.2f} to "
+                   f"{row.gain_per_participant_high:+.2f}) | " if row.goal_participants else "- | ") +
                 f"{money(row.cost_per_participant_point, row.cost_per_participant_point_low, row.cost_per_participant_point_high)} | "
                 f"{row.person_points:,.0f} ({row.person_points_low:,.0f} to {row.person_points_high:,.0f}) | "
                 f"{money(row.cost_per_person_point, row.cost_per_person_point_low, row.cost_per_person_point_high)} |")
         lines += ["", "Points are gains toward the goal (lower distress and misperception count as gains). "
                   "Cost per participant-point and per person-point do not depend on the city's size while "
                   "capacity does not bind, apart from fixed and weekly costs spread over more participants. "
-                  "In a mix, person-points include every programme's effect on that outcome."]
+                  "In a mix, a programme's person-points include every programme's effect on that outcome: "
+                  "compare mixes as a whole in the recommendations above."]
     if budget is not None:
         lines += ["", f"## Budget view: {options.budget:,.0f} on {options.budget_outcome}", ""]
         if budget.attrs.get("currencies"):
-            lines.append(f"Not computed: the programmes are priced in different currencies "
+            lines.append(f"Not computed: the scenarios are priced in different currencies "
                          f"({budget.attrs['currencies']}), and no exchange rate is known; give "
                          "every programme the same cost.currency to compare them on one budget.")
         elif budget.empty:
-            lines.append("No single-programme scenario gains on this outcome within the budget.")
+            lines.append("No scenario gains on this outcome within the budget.")
         else:
-            lines += ["Greedy mix of single-programme scenarios, cheapest per person-point first, each bought whole "
-                      "at the size it ran (assumes effects add up and repeat at the same price):", ""]
+            lines += ["Greedy mix of scenarios (mixes included), cheapest per person-point first as in the "
+                      "recommendations, each bought whole at the size it ran (assumes effects add up and repeat "
+                      "at the same price):", ""]
             lines += [f"- {row.copies} x **{row.scenario}**: {row.cost:,.0f} {row.currency}, "
                       f"{row.person_points:,.0f} person-points" for row in budget.itertuples()]
             lines.append(f"- in all: {budget.cost.sum():,.0f} spent, {budget.person_points.sum():,.0f} person-points")
+    lines += ["", "## Definitions", "", *(f"- **{term}**: {meaning}." for term, meaning in DEFINITIONS.items())]
     if replicates is not None:
         lines += ["", "## How much the baseline drifts over the run", "", *baseline_drift(replicates)]
     lines += ["", "## All population effects at the final week", "",
@@ -844,14 +960,15 @@ def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOption
         lines.append(f"| {row.scenario} | {row.outcome} | {row.estimate:+.4f} | {row.ci_low:+.4f} to {row.ci_high:+.4f} |")
     lines += ["", "Files: `replicates.parquet` (every replicate, scenario, step and outcome), `effects.csv`, "
               "`effects_over_time.csv`, `effects_by_group.csv` (participants, non-participants, everyone), "
-              "`programme_value.csv`, `cost.csv`, `effect_over_time.png`, `cost_effect.png`.", ""]
+              "`programme_value.csv` (each programme on its goal), `scenario_value.csv` (each scenario on every "
+              "outcome), `cost.csv`, `effect_over_time.png`, `cost_effect.png`.", ""]
     return "\n".join(lines)
 
 
-def terminal_headline(groups: pd.DataFrame, value: pd.DataFrame, configs: dict, options: CompareOptions,
+def terminal_headline(groups: pd.DataFrame, scenarios: pd.DataFrame, configs: dict, options: CompareOptions,
                       last_week: int) -> list[str]:
     """Five lines for the terminal: what ran, the largest effects for participants and for everyone on
-    the scenarios' own goals, the cheapest person-point, and what the intervals cover."""
+    the scenarios' own goals, the recommendation on the budget outcome, and what the intervals cover."""
     final = groups[groups.when == "last_week"]
     own = final[[goal_outcome(configs, s) == o for s, o in zip(final.scenario, final.outcome)]]
     lines = [f"Compared {len(configs)} scenarios x {options.replicates} replicates against {BASELINE}, "
@@ -864,13 +981,7 @@ def terminal_headline(groups: pd.DataFrame, value: pd.DataFrame, configs: dict, 
         best = rows.loc[rows.d.abs().idxmax()]
         lines.append(f"Largest effect for {label}: {best.scenario} on {best.outcome}, {best.estimate:+.2f} "
                      f"{best.unit} (d {best.d:+.2f}, {best['size']}; {best.certainty}; n {best.n:,.0f}).")
-    priced = value[value.cost_per_person_point.notna()]
-    if priced.empty:
-        lines.append("Cheapest person-point: no programme gains on its goal.")
-    else:
-        best = priced.loc[priced.cost_per_person_point.idxmin()]
-        lines.append(f"Cheapest person-point: {best.programme} in {best.scenario} on {best.outcome}, "
-                     f"{best.cost_per_person_point:,.0f} {best.currency} per point.")
+    lines.append(recommendation(scenarios, options.budget_outcome).replace("**", ""))
     lines.append(intervals_sentence(options.parameter_uncertainty).split(":")[0] + ".")
     return lines
 
@@ -910,20 +1021,21 @@ def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, pr
     effects = paired_effects(replicates)
     final = effects[effects.step == effects.step.max()]
     columns = ["scenario", "outcome", "estimate", "ci_low", "ci_high"]
-    cost = cost_effectiveness(final, costs)
     by_group = group_effects(groups, options.size_thresholds)
     value = programme_value(values)
-    single = {name for name, plain in configs.items() if len(plain.get("interventions") or {}) == 1}
-    budget = None if options.budget is None else budget_mix(value, single, options.budget, options.budget_outcome)
+    scenarios = scenario_value(groups, costs)
+    cost = cost_effectiveness(final, costs, scenarios)
+    budget = None if options.budget is None else budget_mix(scenarios, options.budget, options.budget_outcome)
     replicates.to_parquet(folder / "replicates.parquet", index=False)
     final[final.scenario != BASELINE][columns].to_csv(folder / "effects.csv", index=False)
     effects[columns[:2] + ["step"] + columns[2:]].to_csv(folder / "effects_over_time.csv", index=False)
     cost.round(4).to_csv(folder / "cost.csv", index=False)
     by_group.round(4).to_csv(folder / "effects_by_group.csv", index=False)
     value.round(4).to_csv(folder / "programme_value.csv", index=False)
+    scenarios.round(4).to_csv(folder / "scenario_value.csv", index=False)
     colours = scenario_colours([name for name in configs if name != BASELINE])
-    plot_effects(effects, folder / "effect_over_time.png", colours, programme_period(configs))
+    plot_effects(effects, folder / "effect_over_time.png", colours, scenario_programme_weeks(configs))
     plot_cost_effect(cost, final, folder / "cost_effect.png", colours)
-    text = ranking_text(final, cost, options, seconds, by_group, value, configs, replicates, budget)
+    text = ranking_text(final, cost, options, seconds, by_group, value, configs, replicates, budget, scenarios)
     (folder / "report.md").write_text(text)
-    return terminal_headline(by_group, value, configs, options, int(effects.step.max()))
+    return terminal_headline(by_group, scenarios, configs, options, int(effects.step.max()))
