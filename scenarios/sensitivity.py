@@ -495,7 +495,7 @@ class SweepLauncher:
         if self.launcher == "joblib" and not any(s.startswith("hydra.launcher.n_jobs=") for s in settings):
             settings.append(f"hydra.launcher.n_jobs={jobs}")
         folders = iter(run_points([overrides for point in runs for overrides in point.values()], self.sweep_dir,
-                                  self.launcher, settings))
+                                  self.launcher, settings, progress=progress))
         results = []
         for point in runs:
             located = {key: next(folders) for key in point}
