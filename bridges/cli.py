@@ -90,7 +90,7 @@ def help_text() -> str:
             "stops with one line). Every key is documented in conf/ with its unit and source.\n\n"
             "Your own configs: --config-dir DIR adds DIR/scenario/*.yaml, DIR/city/*.yaml, ... as options "
             "(scenario=NAME);\na scenario file can also be given as a path: scenario=path/to/my_mix.yaml "
-            "(template: docs/scenario_template.yaml).\n"
+            f"(template: docs/scenario_template.yaml; {command()} examples copies it here).\n"
             f"The browser dashboard: {command()} dashboard [--host HOST] [--port PORT] (pip install 'bridges[dashboard]').")
 
 

@@ -705,13 +705,15 @@ def sentences(indices: pd.DataFrame, study: Study, method: str) -> list[str]:
 
 def plot_indices(indices: pd.DataFrame, study: Study, method: str, folder: Path) -> None:
     """Per outcome, horizontal bars of mu* (Morris) or S1 and ST (Sobol, ST lighter) with interval whiskers,
-    coloured by the direction of the parameter's effect (blue raises, red lowers) and marked "≠ table" where
-    it differs from the directions table; for Morris also the mu*-sigma plane, points coloured the same way."""
+    coloured by the direction of the parameter's effect (blue raises, red lowers, grey neither) and marked
+    "≠ table" where it differs from the directions table; for Morris also the mu*-sigma plane, points
+    coloured the same way."""
     from matplotlib.patches import Patch
 
     shown = ("mu_star",) if method == "morris" else ("S1", "ST")
     legend = [Patch(color=SIGN_COLOURS[1], label="raising it raises the outcome"),
-              Patch(color=SIGN_COLOURS[-1], label="raising it lowers the outcome")]
+              Patch(color=SIGN_COLOURS[-1], label="raising it lowers the outcome"),
+              Patch(color=SIGN_COLOURS[0], label="no clear direction")]
     for outcome in study.outcomes:
         rows = indices[(indices.outcome == outcome.name) & indices["index"].isin(shown)]
         order = rows[rows["index"] == shown[-1]].sort_values("value").parameter.tolist()
