@@ -341,7 +341,66 @@ def Planner():
             solara.Image(view["effects_png"])
 
 
+# ---- the design page: a finished design study (scenarios/design_report.py) ----------------------------
+DESIGN_ROOT = Path("outputs") / "design"
+DESIGN_TABLES = {"pareto.csv": "Pareto front (mean over seeds in the study's own world)",
+                 "robustness.csv": "Robustness: regret across states of the world (first row: the robust choice)",
+                 "boxes.csv": "Where the chosen design fails (PRIM boxes)"}
+
+
+def design_folders(root: Path = DESIGN_ROOT) -> list[str]:
+    """Design study folders under outputs/design/ with a report, newest first."""
+    found = [path.parent for path in root.glob("*/report.md")]
+    return [str(path) for path in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)]
+
+
+def design_view(folder: str) -> dict:
+    """What the design page shows for a study folder: its recommendation, plots and tables, or the problem."""
+    if not folder:
+        return {"info": "No design study folder yet."}
+    path = Path(folder).expanduser()
+    if not (path / "report.md").is_file():
+        return {"error": f"{path / 'report.md'}: missing (run a study with python run.py --config-name design)"}
+    report = (path / "report.md").read_text(encoding="utf-8")
+    section = report.split("## Recommendation", 1)[-1].split("\n## ", 1)[0].strip()
+    tables = {}
+    for name, title in DESIGN_TABLES.items():
+        try:
+            tables[title] = pd.read_csv(path / name)
+        except (FileNotFoundError, pd.errors.EmptyDataError, pd.errors.ParserError):
+            continue
+    images = [(path / name).read_bytes() for name in ("pareto.png", "regret.png") if (path / name).is_file()]
+    return {"recommendation": section, "tables": tables, "images": images}
+
+
+@solara.component
+def Design():
+    """A design study's recommendation, Pareto front, robustness table and failure boxes."""
+    folders = solara.use_memo(design_folders, [])
+    folder = solara.use_reactive(folders[0] if folders else "")
+    view = solara.use_memo(lambda: design_view(folder.value), [folder.value])
+    with solara.Column(style={"padding": "16px", "max-width": "1200px"}):
+        solara.HTML(tag="h2", unsafe_innerHTML="Design: a finished design study")
+        text_block("Run one with <code>python run.py --config-name design design.study=germany_three_levers</code>; "
+                   "its folder (under <code>outputs/design/</code>) holds what is shown here (docs/design.md).")
+        solara.InputText("Design study folder", value=folder, continuous_update=False)
+        if folders:
+            solara.Select("Recent studies", value=folder, values=folders)
+        if "info" in view:
+            solara.Info(view["info"])
+        elif "error" in view:
+            solara.Error(view["error"])
+        else:
+            solara.Markdown(view["recommendation"])
+            for image in view["images"]:
+                solara.Image(image)
+            for title, table in view["tables"].items():
+                solara.HTML(tag="h3", unsafe_innerHTML=title)
+                solara.HTML(tag="div", unsafe_innerHTML=html_table(table))
+
+
 routes = [
     solara.Route(path="/", component=Simulation, label="Simulation"),
     solara.Route(path="planner", component=Planner, label="Planner"),
+    solara.Route(path="design", component=Design, label="Design"),
 ]

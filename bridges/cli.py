@@ -9,6 +9,7 @@ compare scenarios, or sweep parameters, and write a run folder.
         compare.variants.vol_low=[volunteering,interventions.volunteering.delivery.coverage=0.01]
     python run.py --config-name calibrate calibration.data=survey.csv calibration.site=germany
     python run.py --config-name sensitivity sensitivity.study=default   # Morris screening (conf/sensitivity/)
+    python run.py --config-name design design.study=germany_three_levers  # design search (conf/design/)
     python run.py -m city.arriving_share=0.02,0.1 scenario=baseline,volunteering   # a sweep (Hydra multirun)
     python run.py aggregate outputs/sweeps/<id>     # a sweep's runs in one table, with plots
     python run.py scenario=my_mix.yaml --cfg         # your own scenario file: check it, print the config
@@ -337,14 +338,15 @@ def variant_hint(message: str, overrides: list[str], config_name: str) -> str:
             f"compare.variants.{parts[1]}_tuned=[SCENARIO,{key}={value}] (docs/scenarios.md)")
 
 
-COMMAND_SECTIONS = ("calibration", "sensitivity", "validate")
-"""Sections of --config-name calibrate, sensitivity and validate: each command's own options, not the model's."""
+COMMAND_SECTIONS = ("calibration", "sensitivity", "validate", "design")
+"""Sections of --config-name calibrate, sensitivity, validate and design: each command's own options, not the model's."""
 
 
 def check(plain: dict, overrides: list[str], variants: dict[str, list[str]]) -> None:
     """Everything a command checks before it runs (`--cfg` stops at the first problem, in one line, as the
     command would): the run options and model parameters, and for a comparison every scenario and variant.
-    The options of calibration, sensitivity and validation are checked when those commands start."""
+    The options of calibration, sensitivity, validation and design studies are checked when those commands
+    start."""
     run_options(plain)
     if "compare" in plain:
         choice = compare_options(plain, variants)
@@ -396,6 +398,10 @@ def dispatch(argv: list[str]) -> tuple[Path, list[str]] | None:
         from bridges.scenarios.sensitivity import sensitivity_cli
 
         return sensitivity_cli(plain, overrides)
+    if "design" in plain:
+        from bridges.scenarios.design_report import design_cli
+
+        return design_cli(plain, overrides)
     if "calibration" in plain:
         require("calibration", "calibration")
         from bridges.calibration.cli import calibrate
@@ -412,6 +418,8 @@ def stopped_note(argv: list[str]) -> str:
     """What a stopped command leaves: a sweep keeps its complete runs (rerunning it finishes the rest)."""
     if any(arg in MULTIRUN_FLAGS for arg in argv):
         return "complete runs of the sweep are kept; rerun the same command to finish it"
+    if "design" in argv or "--config-name=design" in argv:
+        return "the design study's complete evaluations and runs are kept; rerun the same command to resume it"
     return "nothing written"
 
 

@@ -9,6 +9,7 @@ EXTRAS = {
     "calibration": ("pyabc", "pyreadstat", "distributed"),
     "dashboard": ("solara", "ipyvuetify", "altair"),
     "cluster": ("hydra_plugins.hydra_submitit_launcher",),
+    "design": ("optuna", "ema_workbench"),
 }
 """Each extra of pyproject.toml and modules it installs (checked without importing them)."""
 

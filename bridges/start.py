@@ -5,13 +5,19 @@ Ctrl-C (or SIGTERM) while numpy, pandas, Hydra and Mesa are still importing (a s
 line and exits with 130 (143) instead of a traceback; nothing can have been written yet. Once the command
 has finished (its folder renamed into place and `wrote ...` printed), a signal during the interpreter's
 shutdown exits at once with the command's own exit code: the folder is complete and stays.
+
+Sweeps and comparisons use the two helpers for their worker processes: Ctrl-C reaches the driver only
+(interrupts_for_this_process_only), and a worker exits when its driver is killed (mark_driver,
+exit_with_parent). This module imports nothing beyond the standard library, so it loads at once.
 """
 
 import contextlib
 import os
 import signal
+import socket
 import sys
 import threading
+import time
 
 
 def _stopped_while_starting(signum, frame):
@@ -34,6 +40,52 @@ def interrupts_for_this_process_only():
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+_watching = threading.Event()
+DRIVER_VARIABLE = "BRIDGES_DRIVER"
+"""host:pid of the process that starts a sweep's or a comparison's workers; they inherit it."""
+
+
+def mark_driver() -> None:
+    """This process is about to start workers (a sweep, a comparison): they will watch it."""
+    os.environ[DRIVER_VARIABLE] = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def exit_with_parent(period: float = 1.0) -> None:
+    """In a worker started by a driver on this host (mark_driver), from its first job on: exit when the
+    driver is gone (at once if it already is). A driver killed with SIGKILL cannot stop its workers; without
+    this they run on for many minutes, keeping loky's resource tracker and its /dev/shm semaphores alive. The
+    run in progress leaves its staging folder, which the next run removes. Nothing happens in the driver
+    itself (jobs run in-process), on another host (a Slurm job) or in a process the driver did not start
+    while it lives."""
+    host, _, pid = os.environ.get(DRIVER_VARIABLE, "").rpartition(":")
+    if _watching.is_set() or host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return
+    driver = int(pid)
+    if driver != os.getppid():
+        if not _alive(driver):  # started by the driver, which was killed before this first job
+            os._exit(1)
+        return
+    _watching.set()
+    threading.Thread(target=_watch, args=(driver, period), daemon=True, name="bridges-parent").start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch(parent: int, period: float) -> None:
+    while True:
+        time.sleep(period)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 def _handle(signum: int, handler) -> None:

@@ -21,7 +21,6 @@ import shutil
 import socket
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +50,7 @@ from bridges.model.errors import InputError
 from bridges.model.input_files import read_bytes
 from bridges.model.outputs import OUTPUTS_ROOT
 from bridges.model.resources import check_resources, estimate
-from bridges.start import interrupts_for_this_process_only
+from bridges.start import exit_with_parent, interrupts_for_this_process_only, mark_driver
 
 RUNS = "runs"
 MARKER = "complete.json"
@@ -218,27 +217,10 @@ def run_point(overrides: list[str], sweep_dir: Path, config_name: str = "config"
     return final
 
 
-_watching = threading.Event()
-_driving = threading.Event()
-"""Set in the sweep's driver process (where the basic launcher runs jobs itself): it watches no parent."""
-
-
-def _watch_parent(parent: int, period: float = 1.0) -> None:
-    """Exit this worker when the process that started it is gone (a sweep driver killed with SIGKILL
-    cannot stop its workers; without this they run on, and keep loky's resource tracker and its /dev/shm
-    semaphores alive). The run in progress leaves its staging folder, which the next run removes."""
-    while True:
-        time.sleep(period)
-        if os.getppid() != parent:
-            os._exit(1)
-
-
 def _job(cfg) -> str:
     """The task each launcher runs: the run named by this job's overrides (composed by Bridges itself,
     exactly as a single run would be). A worker process watches its parent from its first job on."""
-    if not _watching.is_set() and not _driving.is_set():
-        _watching.set()
-        threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="bridges-parent").start()
+    exit_with_parent()
     hydra = HydraConfig.get()
     overrides = list(hydra.overrides.task)  # without hydra.* keys: your config folders come from hydra.searchpath
     searched = [f"{SEARCHPATH}=[{','.join(hydra.searchpath)}]"] if hydra.searchpath else []
@@ -330,6 +312,8 @@ def check_sweep_dir(sweep_dir: Path, key: str = "run.output_dir") -> None:
         raise InputError(f"{key}: {sweep_dir} is not a folder")
     if sweep_dir.is_dir() and any(sweep_dir.iterdir()) and not (sweep_dir / MANIFEST).is_file():
         raise InputError(f"{key}: {sweep_dir} holds files but no {MANIFEST}: not a sweep folder")
+    if (sweep_dir / MANIFEST).is_file():
+        read_manifest(sweep_dir)  # a malformed manifest is refused before anything is written
 
 
 def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT_LAUNCHER,
@@ -339,7 +323,7 @@ def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT
     point, in order. All points are validated first; complete runs are skipped, identical
     configurations run once. SweepError after the others finished if some runs failed. While the runs go, a
     progress bar over all of them (`progress`: auto/on/off) and a line per complete run."""
-    _driving.set()
+    mark_driver()
     sweep_dir = Path(sweep_dir).absolute()
     for overrides in points:
         if any(_parse(text).is_sweep_override() for text in overrides):

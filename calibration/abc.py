@@ -21,6 +21,7 @@ single: one process (debugging)."""
 @dataclass(frozen=True)
 class AbcOptions:
     population: int
+    training: int
     generations: int
     max_simulations: int
     min_acceptance: float
@@ -37,8 +38,60 @@ def _prior(parameters: list[FreeParameter]):
         else pyabc.RV("loguniform", p.low, p.high) for p in parameters})
 
 
-def _sampler(options: AbcOptions):
-    """The ABC sampler and the Dask client to close afterwards (None for the other samplers).
+class BudgetExhausted(Exception):
+    """The simulation budget is used up inside a generation: ABC stops with the generations it finished."""
+
+
+class _CountingClient:
+    """A Dask client that refuses a submission beyond `limit`: pyabc's Dask sampler ignores the
+    per-generation evaluation limit, so the budget is enforced where each simulation is dispatched."""
+
+    def __init__(self, client, limit: float):
+        self._client, self.limit, self.submitted = client, limit, 0
+
+    def submit(self, *args, **kwargs):
+        if self.submitted >= self.limit:
+            raise BudgetExhausted
+        self.submitted += 1
+        return self._client.submit(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+def _budgeted(sampler_class):
+    """`sampler_class` that never starts more than `budget` simulations in all: each generation may
+    evaluate at most what is left of the budget (the samplers that check this stop inside the
+    generation; the Dask one is stopped by its counting client), less `margin` for workers that can
+    each start one more simulation between the check and the count."""
+
+    class Budgeted(sampler_class):
+        def __init__(self, *args, budget: int, margin: int = 0, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.budget, self.margin, self.used = budget, margin, 0
+
+        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, **kwargs):
+            left = self.budget - self.used - self.margin
+            if left <= 0:
+                raise BudgetExhausted
+            if isinstance(getattr(self, "client", None), _CountingClient):
+                self.client.limit, self.client.submitted = left, 0
+            try:
+                sample = super().sample_until_n_accepted(n, simulate_one, t, max_eval=min(max_eval, left), **kwargs)
+            except BudgetExhausted:
+                self.used += left
+                raise
+            self.used += self.nr_evaluations_
+            if sample.n_accepted < n:
+                raise BudgetExhausted
+            return sample
+
+    return Budgeted
+
+
+def _sampler(options: AbcOptions, budget: int):
+    """The ABC sampler, limited to `budget` simulations, and the Dask client to close afterwards (None
+    for the other samplers).
 
     The default local Dask cluster starts its workers as fresh interpreters (start method 'spawn', set
     here whatever the user's Dask config says), so it is safe from a parent that already runs threads
@@ -48,9 +101,10 @@ def _sampler(options: AbcOptions):
     from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
 
     if options.sampler == "single":
-        return SingleCoreSampler(), None
+        return _budgeted(SingleCoreSampler)(check_max_eval=True, budget=budget), None
     if options.sampler == "multicore":
-        return MulticoreEvalParallelSampler(n_procs=options.workers), None
+        return _budgeted(MulticoreEvalParallelSampler)(n_procs=options.workers, check_max_eval=True,
+                                                       budget=budget, margin=options.workers - 1), None
     import dask
     from distributed import Client, LocalCluster
 
@@ -60,7 +114,9 @@ def _sampler(options: AbcOptions):
         with dask.config.set({"distributed.worker.multiprocessing-method": "spawn"}):
             client = Client(LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
                                          dashboard_address=None))
-    return DaskDistributedSampler(dask_client=client, batch_size=1), client
+    return _budgeted(DaskDistributedSampler)(dask_client=_CountingClient(client, budget), batch_size=1,
+                                             budget=budget), client
+
 
 PROGRESS_LINES = ("t: ", "Accepted:", "Stop", "Calibration sample")
 """pyabc log lines shown as progress: each generation's tolerance (eps), its acceptance rate, the stop."""
@@ -75,26 +131,97 @@ def show_progress() -> None:
         handler.filters = [lambda record: record.getMessage().startswith(PROGRESS_LINES)]
 
 
+def _distance(predictor=None, fit_at: int = 0):
+    """The distance: an adaptive weighted Euclidean norm over a learned summary. Before the first
+    generation, a linear regression of the parameters on the statistics and their squares
+    (semi-automatic ABC, Fearnhead & Prangle 2012; pyabc's PredictorSumstat and LinearPredictor) is fitted
+    to `training` simulations from the prior; its predictions, one per parameter, are the summary. Each
+    generation then scales them by their median absolute deviation in the population (pyabc's
+    AdaptivePNormDistance). The 31 raw statistics scaled one by one made the distance a sum of ~31
+    noise terms, most of which no parameter moves: its floor at the truth was about 8, and the
+    tolerance stopped falling after generation 1 (docs/calibration.md, "Why the tolerance stalled").
+    A resumed run (`fit_at` its next generation) refits the regression to its last population: the
+    fitted regression is not stored in the database, and without a fit the summary would silently be
+    the raw statistics."""
+    import pyabc
+
+    if predictor is None:
+        summary = pyabc.PredictorSumstat(pyabc.LinearPredictor(), fit_ixs={fit_at}, pre=features())
+    else:
+        summary = pyabc.PredictorSumstat(predictor, fitted=True, fit_ixs=set(), pre=features())
+    return pyabc.AdaptivePNormDistance(p=2, scale_function=pyabc.distance.mad, sumstat=summary)
+
+
+def features():
+    """The regression's features: every statistic and its square."""
+    import pyabc
+
+    return pyabc.IdentitySumstat(trafos=[_identity, np.square])
+
+
+def fitted_summary(statistics: pd.DataFrame, parameters: pd.DataFrame):
+    """The learned summary's regression fitted outside a run, to prior simulations (rows) of the
+    statistics and the parameters that made them: what a run fits to its own training sample, shared
+    here by the recovery study's datasets (prior draws do not depend on the data)."""
+    import pyabc
+
+    predictor = pyabc.LinearPredictor()
+    x = np.vstack([features()(row) for row in statistics.to_numpy(dtype=np.float64)])
+    predictor.fit(x=x, y=parameters.to_numpy(dtype=np.float64), w=None)
+    return predictor
+
+
+def _identity(values: np.ndarray) -> np.ndarray:
+    return values
+
+
+def least_training(statistics: int) -> int:
+    """The fewest training simulations for the regression: twice its features (each statistic and its
+    square). With fewer, least squares fits the training sample's noise: the tolerance set on those
+    in-sample distances then rejects most fresh prior draws (measured: a 50-simulation training sample on
+    62 features left generation 0 unfinished at three times its usual simulations)."""
+    return 2 * 2 * statistics
+
+
+@dataclass(frozen=True)
+class AbcRun:
+    """A finished ABC run: its id in the database, the simulations this command started (the budget
+    counts these) and why it stopped early, if it did."""
+
+    run_id: int
+    simulations: int
+    stopped_by_budget: bool
+
+
 def run_abc(simulator: Simulator, observed: dict[str, float], options: AbcOptions, database: Path,
-            resume: bool) -> int:
-    """Run (or, with `resume`, continue the latest run in `database`) and return the run's id."""
+            resume: bool, predictor=None) -> AbcRun:
+    """Run (or, with `resume`, continue the latest run in `database`) with at most
+    `options.max_simulations` simulations started by this call, the hard budget. With a `predictor`
+    already fitted (`fitted_summary`), the `training` simulations only set the distance's first scales."""
     import pyabc
 
     show_progress()
-    sampler, client = _sampler(options)
+    sampler, client = _sampler(options, options.max_simulations)
+    stopped = False
     try:
-        abc = pyabc.ABCSMC(simulator, _prior(list(simulator.parameters)), pyabc.AdaptivePNormDistance(p=2),
-                           population_size=options.population, sampler=sampler)
+        population = pyabc.ConstantPopulationSize(options.population, nr_calibration_particles=options.training)
         url = f"sqlite:///{database}"
+        run_id = latest_run(database) if resume else None
+        fit_at = pyabc.History(url, _id=run_id).max_t + 1 if resume else 0
+        abc = pyabc.ABCSMC(simulator, _prior(list(simulator.parameters)), _distance(predictor, fit_at),
+                           population_size=population, sampler=sampler)
         if resume:
-            run_id = latest_run(database)
             abc.load(url, run_id)
         else:
             database.parent.mkdir(parents=True, exist_ok=True)
             run_id = abc.new(url, observed).id
-        abc.run(max_nr_populations=options.generations, min_acceptance_rate=options.min_acceptance,
-                max_total_nr_simulations=options.max_simulations)
-        return run_id
+        try:
+            abc.run(max_nr_populations=options.generations, min_acceptance_rate=options.min_acceptance)
+        except BudgetExhausted:
+            stopped = True
+            logging.getLogger("ABC").info(f"Stopping: the budget of {options.max_simulations} simulations is "
+                                          "used up; the posterior is the last finished generation.")
+        return AbcRun(run_id, sampler.used, stopped)
     finally:
         if client is not None:
             client.close()
@@ -128,7 +255,8 @@ def read_posterior(database: Path, run_id: int, parameters: list[FreeParameter])
 
     history = pyabc.History(f"sqlite:///{database}", _id=run_id)
     if history.max_t < 0:
-        raise InputError(f"calibration.database: run {run_id} in {database} has no finished generation")
+        raise InputError(f"calibration.database: run {run_id} in {database} has no finished generation (interrupted, "
+                         "or calibration.max_simulations ran out before generation 0 finished: raise it)")
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     sample = frame[[p.name for p in parameters]].reset_index(drop=True)
     sample["weight"] = np.asarray(weights) / np.sum(weights)

@@ -2,6 +2,7 @@
 the survey, fit the free parameters by ABC-SMC, and write the posterior, its checks and the calibrated
 config into a run folder (only aggregates)."""
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,22 +10,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bridges.calibration.abc import SAMPLERS, AbcOptions, latest_run, read_posterior, run_abc
+from bridges.calibration.abc import (SAMPLERS, AbcOptions, AbcRun, latest_run, least_training, read_posterior,
+                                     run_abc)
 from bridges.calibration.parameters import FreeParameter, check_keys, load_priors
 from bridges.calibration.report import (ROUGH_BELOW, calibrated_config, effective_sample_size, plot_posterior,
                                         plot_predictive, posterior_summary, predictive_table, write_posterior)
 from bridges.calibration.simulate import Simulator
-from bridges.calibration.statistics import summarise, true_shares
+from bridges.calibration.statistics import respondent_counts, summarise, true_shares
 from bridges.calibration.survey_io import load_survey
 from bridges.model.config import (CONF_DIR, compose_config, config_groups, model_params, run_options, to_plain,
                                   whole_number)
 from bridges.model.errors import InputError
+from bridges.model.survey import SURVEY_ITEMS
 from bridges.model.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, write_config
 
 ROOT = OUTPUTS_ROOT / "calibrate"
-OPTION_KEYS = {"data", "mapping", "site", "priors", "population", "generations", "max_simulations",
+OPTION_KEYS = {"data", "mapping", "site", "priors", "population", "training", "generations", "max_simulations",
                "min_acceptance", "predictive", "sampler", "workers", "dask_address", "database", "resume",
-               "analyse", "install"}
+               "analyse", "install", "min_cell"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class CalibrationOptions:
     site: str
     priors: str
     predictive: int
+    min_cell: int
     database: Path
     resume: bool
     analyse: bool
@@ -68,21 +72,75 @@ def calibration_options(plain: dict) -> CalibrationOptions:
     if not isinstance(acceptance, (int, float)) or isinstance(acceptance, bool) or not 0 <= acceptance < 1:
         raise InputError(f"calibration.min_acceptance: must be a share in [0, 1), got {acceptance!r}")
     site = section["site"]
-    abc = AbcOptions(_count(section, "population", 2), _count(section, "generations", 1),
-                     _count(section, "max_simulations", 1), float(acceptance), section["sampler"],
-                     _count(section, "workers", 1), section.get("dask_address"))
+    abc = AbcOptions(_count(section, "population", 2), _count(section, "training", 2), _count(section, "generations", 1),
+                     _count(section, "max_simulations", 1), float(acceptance), section["sampler"], _count(section, "workers", 1), section.get("dask_address"))
     database = Path(section["database"]) if section.get("database") else ROOT / f"{site}.db"
     return CalibrationOptions(section["data"], section.get("mapping"), site, str(section["priors"]),
-                              _count(section, "predictive", 2), database, section["resume"], section["analyse"],
-                              section["install"], abc)
+                              _count(section, "predictive", 2), _count(section, "min_cell", 1), database,
+                              section["resume"], section["analyse"], section["install"], abc)
+
+
+def observed_statistics(survey, truth: dict[str, float], min_cell: int) -> pd.Series:
+    """The data's statistics, each computed from at least `min_cell` respondents (disclosure control:
+    nothing in the outputs describes fewer people). A wave and community with fewer respondents, or
+    whose survey weights rest on fewer (Kish's effective size), is one line; single statistics below
+    the threshold (an item few answered) are left out with a warning on stderr."""
+    table = survey.table
+    for (step, community), part in table.groupby(["step", "community"], sort=True):
+        where = f"{survey.source}, week {int(step)}, {community} respondents"
+        if len(part) < min_cell:
+            raise InputError(f"{where}: {len(part)}, fewer than calibration.min_cell={min_cell}; no statistic is "
+                             "computed from so few people")
+        effective = effective_sample_size(part.weight.to_numpy())
+        if effective < min_cell:
+            raise InputError(f"{where}: the survey weights make {len(part)} respondents worth {effective:.1f} "
+                             f"(Kish's effective size), fewer than calibration.min_cell={min_cell}; check the "
+                             "weight column")
+    values, counts = summarise(table, truth), respondent_counts(table, truth)
+    small = values.index[(counts < min_cell).to_numpy()]
+    if len(small):
+        warn(f"{len(small)} statistics left out: fewer than calibration.min_cell={min_cell} respondents answered "
+             f"({', '.join(small[:4])}{', ...' if len(small) > 4 else ''})")
+    values = values.drop(small).dropna()
+    if values.empty:
+        items = [column for column in SURVEY_ITEMS if column in table]
+        raise InputError(f"{survey.source}: no summary statistic can be computed from its items ({', '.join(items)}); "
+                         "calibration needs thermometer, contact_frequency, contact_quality, anxiety, trust, "
+                         "belonging, distress or the perceived shares")
+    return values
+
+
+def check_training(abc: AbcOptions, statistics: int, continuing: bool) -> None:
+    """Enough training simulations for the regression, and a budget for them plus one generation at the
+    median tolerance (which accepts about half of its simulations)."""
+    least = least_training(statistics)
+    if abc.training < least:
+        raise InputError(f"calibration.training: must be at least {least} (twice the regression's {2 * statistics} "
+                         f"features: the data's {statistics} statistics and their squares), got {abc.training}")
+    needed = abc.training + 2 * abc.population
+    if not continuing and abc.max_simulations < needed:
+        raise InputError(f"calibration.max_simulations: must be at least training + 2 x population = {needed} to "
+                         f"finish one generation, got {abc.max_simulations}")
+
+
+def warn(text: str) -> None:
+    """A stated warning: one line on stderr, the run continues."""
+    print(f"calibration: warning: {text}", file=sys.stderr)
+
+
+def base_config(site: str, overrides: list[str]) -> dict:
+    """The plain model config every calibration simulation (and the recovery study's data) starts from:
+    the site preset and the model overrides, without the calibration and run sections. The one place
+    where calibration's model settings are made."""
+    plain = to_plain(compose_config([f"city={site}", *overrides], "calibrate"))
+    return {key: value for key, value in plain.items() if key not in ("calibration", "run")}
 
 
 def model_config(site: str, overrides: list[str], survey: pd.DataFrame) -> dict:
     """The simulated city's plain config: the site preset, the user's model overrides, and a virtual
     survey fielded at the data's weeks with as many respondents per community as the data has."""
     model_overrides = [o for o in overrides if not o.lstrip("+~").startswith(("calibration.", "run."))]
-    plain = to_plain(compose_config([f"city={site}", *model_overrides], "calibrate"))
-    plain = {key: value for key, value in plain.items() if key not in ("calibration", "run")}
+    plain = base_config(site, model_overrides)
     counts = survey.groupby(["step", "community"]).size().groupby("community").max()
     plain["survey"]["weeks"] = sorted(int(step) for step in survey.step.unique())
     plain["survey"]["respondents"] = {community: int(n) for community, n in counts.items()}
@@ -105,26 +163,28 @@ def calibrate(plain: dict, overrides: list[str]) -> tuple[Path, str]:
     survey = load_survey(options.data, options.mapping, options.site)
     base = model_config(options.site, overrides, survey.table)
     truth = true_shares(base["city"])
-    observed = summarise(survey.table, truth).dropna()
+    observed = observed_statistics(survey, truth, options.min_cell)
     parameters = load_priors(options.priors)
     check_keys(base, parameters)
+    check_training(options.abc, len(observed), options.resume or options.analyse)
     simulator = Simulator(base, tuple(parameters), tuple(observed.index), truth)
     stamp = time.strftime("%Y-%m-%d/%H-%M-%S")
     folder = Path(folder_option) if folder_option else ROOT / f"{stamp}-{options.site}"
     check_output_folder(folder)
     start = time.perf_counter()
     if options.analyse:
-        run_id = latest_run(options.database)
+        run = AbcRun(latest_run(options.database), 0, False)
     else:
         if options.resume:
             latest_run(options.database)
-        run_id = run_abc(simulator, observed.to_dict(), options.abc, options.database, options.resume)
+        run = run_abc(simulator, observed.to_dict(), options.abc, options.database, options.resume)
     abc_seconds = time.perf_counter() - start
+    run_id = run.run_id
     posterior = read_posterior(options.database, run_id, parameters)
     predictive = _predictive(simulator, posterior.sample, options, run_id)
     with StagedFolder(folder, unique=not folder_option) as staged:
         write_config(staged.path, plain, overrides)
-        text = _write(staged.path, options, parameters, posterior, predictive, base, run_id, abc_seconds)
+        text = _write(staged.path, options, parameters, posterior, predictive, base, run, abc_seconds)
     folder = staged.final
     if options.install:
         target = CONF_DIR / "calibrated" / f"{options.site}.yaml"
@@ -149,7 +209,7 @@ def _predictive(simulator: Simulator, sample: pd.DataFrame, options: Calibration
 
 
 def _write(folder: Path, options: CalibrationOptions, parameters: list[FreeParameter], posterior, predictive,
-           base: dict, run_id: int, abc_seconds: float) -> str:
+           base: dict, run: AbcRun, abc_seconds: float) -> str:
     write_posterior(posterior.sample, parameters, folder / "posterior.parquet")
     summary = posterior_summary(posterior.sample, parameters)
     summary.to_csv(folder / "posterior_summary.csv", index=False)
@@ -164,16 +224,21 @@ def _write(folder: Path, options: CalibrationOptions, parameters: list[FreeParam
     ess = effective_sample_size(posterior.sample.weight.to_numpy())
     lines = [f"# Calibration: {options.site}", "",
              f"Data: `{Path(options.data).name}` (only its summary statistics are stored here). Database "
-             f"`{options.database}`, run {run_id}. ABC-SMC: {len(posterior.progress)} generations, "
-             f"{posterior.simulations} simulations ({'re-analysed, none new' if options.analyse else f'{abc_seconds:.0f} s'}), "
-             f"{len(predictive)} posterior predictive simulations.", "",
+             f"`{options.database}`, run {run.run_id}. ABC-SMC: {len(posterior.progress)} generations, "
+             f"{posterior.simulations} simulations stored in the run "
+             + ("(re-analysed: none new)" if options.analyse else
+                f"({run.simulations} started by this command against its budget of {options.abc.max_simulations}"
+                f"{', which stopped it inside a generation' if run.stopped_by_budget else ''}; {abc_seconds:.0f} s)")
+             + f", {len(predictive)} posterior predictive simulations.", "",
              "## Posterior (weighted; 90% credible interval)", "",
              f"{len(posterior.sample)} particles worth {ess:.0f} equally weighted draws (effective sample size)"
              + (f": below {ROUGH_BELOW} the interval ends are rough Monte Carlo estimates and the intervals "
                 "tend to be too narrow; raise `calibration.population`." if ess < ROUGH_BELOW else "."), "",
-             "| parameter | key | prior | median | 90% interval |", "|---|---|---|---|---|"]
-    lines += [f"| {r.parameter} | `{r.key}` | {r.prior} | {r.median:.4g} | {r.ci_low:.4g} to {r.ci_high:.4g} |"
-              for r in summary.itertuples()]
+             "| parameter | key | prior | median | 90% interval | width / prior's |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r.parameter} | `{r.key}` | {r.prior} | {r.median:.4g} | {r.ci_low:.4g} to {r.ci_high:.4g} | "
+              f"{r.width_ratio:.2f} |" for r in summary.itertuples()]
+    lines += ["", "Width / prior's: the 90% interval's width over the prior's own 90% interval (1 = the data "
+              "taught nothing about the parameter)."]
     lines += ["", "## Progress", "", "| generation | tolerance | simulations | acceptance rate |", "|---|---|---|---|"]
     lines += [f"| {r.generation} | {r.tolerance:.4g} | {r.simulations} | {r.acceptance_rate:.3f} |"
               for r in posterior.progress.itertuples()]

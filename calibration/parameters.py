@@ -8,7 +8,7 @@ import numpy as np
 import yaml
 from scipy import stats
 
-from bridges.model.config import group_file, matching_paths
+from bridges.model.config import group_file, matching_paths, model_params
 from bridges.model.errors import InputError
 
 DISTRIBUTIONS = ("uniform", "loguniform")
@@ -64,8 +64,9 @@ def load_priors(choice: str) -> list[FreeParameter]:
         if prior.get("distribution") not in DISTRIBUTIONS:
             raise InputError(f"{where}.prior.distribution: must be one of {', '.join(DISTRIBUTIONS)}")
         low, high = prior.get("low"), prior.get("high")
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)) or not low < high:
-            raise InputError(f"{where}.prior: low and high must be numbers with low < high")
+        if (not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in (low, high))
+                or not low < high):
+            raise InputError(f"{where}.prior: low and high must be finite numbers with low < high")
         if prior["distribution"] == "loguniform" and low <= 0:
             raise InputError(f"{where}.prior.low: a loguniform prior needs low > 0")
         parameters.append(FreeParameter(name, spec["key"], prior["distribution"], float(low), float(high),
@@ -74,15 +75,25 @@ def load_priors(choice: str) -> list[FreeParameter]:
     return parameters
 
 
-
-
 def check_keys(plain: dict, parameters: list[FreeParameter]) -> None:
-    """Every free parameter's key must exist in the model's config."""
+    """Every free parameter's key must exist in the model's config, and the model must accept both ends
+    of every prior (each end with the other parameters at their prior medians): a prior reaching outside
+    a key's valid range is one line before any simulation runs, not an error inside the ABC run after its
+    database was created."""
     for parameter in parameters:
         paths = matching_paths(plain, parameter.key.split("."))
-        if not paths or any(not isinstance(_get(plain, p), (int, float)) for p in paths):
+        if not paths or any(not isinstance(_get(plain, p), (int, float)) or isinstance(_get(plain, p), bool)
+                            for p in paths):
             raise InputError(f"calibration priors, parameter {parameter.name}: {parameter.key} is not a "
                              "numeric key of the model's config")
+    medians = {p.name: p.quantile(0.5) for p in parameters}
+    for parameter in parameters:
+        for end, value in (("low", parameter.low), ("high", parameter.high)):
+            try:
+                model_params(apply_parameters(plain, {**medians, parameter.name: value}, parameters))
+            except InputError as error:
+                raise InputError(f"calibration priors, parameter {parameter.name}: the prior's {end} end {value:g} "
+                                 f"is not a valid {parameter.key} ({error})") from None
 
 
 def _get(plain: dict, path: tuple):

@@ -28,8 +28,10 @@ intervals that contain a draw of the same distribution only ~83% of the time (do
 
 def effective_sample_size(weights: np.ndarray) -> float:
     """Kish's effective sample size (sum w)^2 / sum w^2: how many equally weighted draws a weighted
-    sample is worth. ABC-SMC importance weights can make 40 particles worth a handful."""
-    return float(np.sum(weights) ** 2 / np.sum(np.square(weights)))
+    sample is worth. ABC-SMC importance weights can make 40 particles worth a handful. Scaled by the
+    largest weight first, so neither huge nor tiny weights overflow or underflow."""
+    scaled = np.asarray(weights, dtype=np.float64) / np.max(weights)
+    return float(np.sum(scaled) ** 2 / np.sum(np.square(scaled)))
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -56,7 +58,8 @@ def read_posterior_file(path: str) -> tuple[pd.DataFrame, list[FreeParameter]]:
 
 
 def posterior_summary(sample: pd.DataFrame, parameters: list[FreeParameter]) -> pd.DataFrame:
-    """Weighted mean, sd, median and 90% interval of each parameter, next to its prior range."""
+    """Weighted mean, sd, median and 90% interval of each parameter, next to its prior range, and the
+    interval's width over the prior's 90% interval (1 = no narrower than the prior)."""
     w = sample.weight.to_numpy()
     rows = []
     for p in parameters:
@@ -66,7 +69,13 @@ def posterior_summary(sample: pd.DataFrame, parameters: list[FreeParameter]) -> 
                      "mean": mean, "sd": float(np.sqrt(np.sum(w * (x - mean) ** 2))),
                      "median": weighted_quantile(x, w, 0.5), "ci_low": weighted_quantile(x, w, (1 - INTERVAL) / 2),
                      "ci_high": weighted_quantile(x, w, (1 + INTERVAL) / 2)})
+        rows[-1]["width_ratio"] = (rows[-1]["ci_high"] - rows[-1]["ci_low"]) / prior_width(p)
     return pd.DataFrame(rows)
+
+
+def prior_width(parameter: FreeParameter) -> float:
+    """Width of the prior's central 90% interval."""
+    return parameter.quantile((1 + INTERVAL) / 2) - parameter.quantile((1 - INTERVAL) / 2)
 
 
 def plot_posterior(sample: pd.DataFrame, parameters: list[FreeParameter], folder: Path) -> None:

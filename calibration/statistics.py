@@ -46,6 +46,51 @@ def _column(table: pd.DataFrame, item: str) -> np.ndarray:
     return table[item].to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def _statistics(table: pd.DataFrame, truth: dict[str, float]) -> dict[str, tuple[float, int]]:
+    """Every statistic of `summarise` with the number of respondents it is computed from."""
+    statistics = {}
+    for (step, community), part in table.groupby(["step", "community"], sort=True):
+        prefix = f"w{int(step)}.{community}."
+        weights = part["weight"].to_numpy(dtype=np.float64) if "weight" in part else np.ones(len(part))
+
+        def mean_of(item: str) -> tuple[float, int]:
+            values = _column(part, item)
+            present = ~np.isnan(values)
+            n = int(present.sum())
+            return (_weighted_mean(values[present], weights[present]) if n else np.nan), n
+
+        if "thermometer" in part:
+            thermometer = _column(part, "thermometer")
+            present = ~np.isnan(thermometer)
+            n = int(present.sum())
+            statistics[prefix + "thermometer_mean"] = mean_of("thermometer")
+            statistics[prefix + "thermometer_sd"] = (_weighted_sd(thermometer[present], weights[present])
+                                                     if n else np.nan), n
+        if "contact_frequency" in part:
+            frequency = _column(part, "contact_frequency")
+            present = ~np.isnan(frequency)
+            n = int(present.sum())
+            for code in FREQUENCY_CODES:
+                statistics[prefix + f"frequency_{code}"] = (
+                    _weighted_mean((frequency[present] == code).astype(float), weights[present]) if n else np.nan), n
+        for item in LEVEL_ITEMS:
+            if item in part:
+                statistics[prefix + f"{item.removeprefix('contact_')}_mean"] = mean_of(item)
+        for item, name in (("contact_frequency", "contact_thermometer_corr"),
+                           ("contact_quality", "quality_thermometer_corr")):
+            if item in part and "thermometer" in part:
+                x, y = _column(part, item), _column(part, "thermometer")
+                statistics[prefix + name] = (_weighted_corr(x, y, weights), int((~(np.isnan(x) | np.isnan(y))).sum()))
+        if community == "receiving":
+            for topic in TRUTH_TOPICS:
+                if f"perceived_{topic}" in part and topic in truth:
+                    value, n = mean_of(f"perceived_{topic}")
+                    statistics[prefix + f"gap_{topic}"] = value - truth[topic], n
+            if "perceived_welfare" in part:
+                statistics[prefix + "welfare_mean"] = mean_of("perceived_welfare")
+    return statistics
+
+
 def summarise(table: pd.DataFrame, truth: dict[str, float] | None = None) -> pd.Series:
     """Named statistics `w<step>.<community>.<statistic>` of a survey table, weighted by its `weight`
     column if any. Per wave and community, where the items are present:
@@ -53,44 +98,13 @@ def summarise(table: pd.DataFrame, truth: dict[str, float] | None = None) -> pd.
     <item>_mean for contact quality, anxiety, trust, belonging, distress; contact_thermometer_corr and
     quality_thermometer_corr (weighted Pearson); for receiving respondents gap_<topic> = mean perceived
     share minus `truth[topic]` (percent) and welfare_mean. A statistic without any answers is NaN."""
-    truth = truth or {}
-    statistics = {}
-    for (step, community), part in table.groupby(["step", "community"], sort=True):
-        prefix = f"w{int(step)}.{community}."
-        weights = part["weight"].to_numpy(dtype=np.float64) if "weight" in part else np.ones(len(part))
+    return pd.Series({name: value for name, (value, _) in _statistics(table, truth or {}).items()}, dtype=np.float64)
 
-        def mean_of(item: str) -> float:
-            values = _column(part, item)
-            present = ~np.isnan(values)
-            return _weighted_mean(values[present], weights[present]) if present.any() else np.nan
 
-        if "thermometer" in part:
-            thermometer = _column(part, "thermometer")
-            present = ~np.isnan(thermometer)
-            statistics[prefix + "thermometer_mean"] = mean_of("thermometer")
-            statistics[prefix + "thermometer_sd"] = (_weighted_sd(thermometer[present], weights[present])
-                                                     if present.any() else np.nan)
-        if "contact_frequency" in part:
-            frequency = _column(part, "contact_frequency")
-            present = ~np.isnan(frequency)
-            for code in FREQUENCY_CODES:
-                statistics[prefix + f"frequency_{code}"] = (
-                    _weighted_mean((frequency[present] == code).astype(float), weights[present])
-                    if present.any() else np.nan)
-        for item in LEVEL_ITEMS:
-            if item in part:
-                statistics[prefix + f"{item.removeprefix('contact_')}_mean"] = mean_of(item)
-        for item, name in (("contact_frequency", "contact_thermometer_corr"),
-                           ("contact_quality", "quality_thermometer_corr")):
-            if item in part and "thermometer" in part:
-                statistics[prefix + name] = _weighted_corr(_column(part, item), _column(part, "thermometer"), weights)
-        if community == "receiving":
-            for topic in TRUTH_TOPICS:
-                if f"perceived_{topic}" in part and topic in truth:
-                    statistics[prefix + f"gap_{topic}"] = mean_of(f"perceived_{topic}") - truth[topic]
-            if "perceived_welfare" in part:
-                statistics[prefix + "welfare_mean"] = mean_of("perceived_welfare")
-    return pd.Series(statistics, dtype=np.float64)
+def respondent_counts(table: pd.DataFrame, truth: dict[str, float] | None = None) -> pd.Series:
+    """How many respondents each statistic of `summarise` is computed from (both items answered, for a
+    correlation): the disclosure check's counts."""
+    return pd.Series({name: n for name, (_, n) in _statistics(table, truth or {}).items()}, dtype=np.int64)
 
 
 def true_shares(city: dict) -> dict[str, float]:

@@ -18,7 +18,7 @@ import yaml
 from bridges.model.errors import InputError
 from bridges.model.input_files import csv_text, read_bytes
 from bridges.model.params import GROUPS
-from bridges.model.survey import SURVEY_COLUMNS, check_survey
+from bridges.model.survey import SURVEY_COLUMNS, SURVEY_ITEMS, check_survey
 
 SUFFIXES = (".csv", ".parquet", ".sav", ".dta")
 EXTRA_COLUMNS = ("site", "weight")
@@ -47,26 +47,29 @@ def _read_csv(path: str, content: bytes) -> pd.DataFrame:
     return frame.replace({"": None, "NA": None})
 
 
-def read_raw(path: str) -> pd.DataFrame:
-    """The file's table as read, without any checking of its values. SPSS and Stata value labels replace
-    the codes they label, so a mapping can name either."""
+def read_raw(path: str) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
+    """The file's table as read, without any checking of its values, and the SPSS/Stata value labels
+    of each labelled column ({column: {code key: label}}; none for CSV and Parquet). Cells keep their
+    codes: a column in the schema's own codes needs no mapping even when labelled, and a mapping may
+    name a code or its label."""
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
         raise InputError(f"{path}: unsupported survey file type {suffix or '(none)'}; use {', '.join(SUFFIXES)}")
     content = read_bytes(path)  # a local regular file of bounded size, checked before any parser runs
     if suffix == ".csv":
-        return _read_csv(path, content)
+        return _read_csv(path, content), {}
     try:
         if suffix == ".parquet":
-            frame = pd.read_parquet(io.BytesIO(content))
-        else:
-            import pyreadstat
+            return pd.read_parquet(io.BytesIO(content)).reset_index(drop=True), {}
+        import pyreadstat
 
-            reader = pyreadstat.read_sav if suffix == ".sav" else pyreadstat.read_dta
-            frame, _ = reader(path, apply_value_formats=True, formats_as_category=False)
+        reader = pyreadstat.read_sav if suffix == ".sav" else pyreadstat.read_dta
+        frame, meta = reader(path, apply_value_formats=False)
     except Exception as error:  # parser messages vary; keep them on one line
         raise InputError(f"{path}: cannot read as {suffix[1:]}: {' '.join(str(error).split())}") from None
-    return frame.reset_index(drop=True)
+    labels = {str(column): {_key(code): str(label) for code, label in table.items()}
+              for column, table in (meta.variable_value_labels or {}).items()}
+    return frame.reset_index(drop=True), labels
 
 
 # ---- the mapping ------------------------------------------------------------------------------------
@@ -121,6 +124,12 @@ def load_mapping(path: str | None) -> Mapping:
             raise InputError(f"{path}, key columns.{schema}: not a schema column (allowed: {', '.join(allowed)})")
         if not isinstance(own, str) or not own:
             raise InputError(f"{path}, key columns.{schema}: must be your file's column name")
+    readers: dict[str, str] = {}
+    for schema, own in columns.items():
+        if own in readers:
+            raise InputError(f"{path}, key columns.{schema}: column {own} is already read as {readers[own]}; "
+                             "each schema column needs its own column")
+        readers[own] = schema
     codes = content.get("codes") or {}
     if not isinstance(codes, dict) or not all(isinstance(v, dict) for v in codes.values()):
         raise InputError(f"{path}, key codes: must map a schema column to {{your code or label: schema value}}")
@@ -129,6 +138,7 @@ def load_mapping(path: str | None) -> Mapping:
             raise InputError(f"{path}, key codes.{schema}: not a schema column (allowed: {', '.join(allowed)})")
     missing = content.get("missing") or []
     if isinstance(missing, list):
+        _check_shared_missing(missing, path)
         missing = {schema: missing for schema in allowed}
     if not isinstance(missing, dict) or not all(isinstance(v, list) for v in missing.values()):
         raise InputError(f"{path}, key missing: must be a list of codes, or schema column: list of codes")
@@ -141,9 +151,28 @@ def load_mapping(path: str | None) -> Mapping:
                    {schema: {_key(v) for v in values} for schema, values in missing.items()}, site, step)
 
 
-def apply_mapping(raw: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.DataFrame, dict[str, str]]:
+def _check_shared_missing(codes: list, path: str) -> None:
+    """A `missing` list shared by every column must not hold a valid answer of any item: 98 and 99 mean
+    "no answer" on a 1-5 scale but are answers on the 0-100 thermometer and perceived shares, which such
+    a list would drop without a word. Per-column lists say which column a code belongs to."""
+    for code in codes:
+        try:
+            number = float(code)
+        except (TypeError, ValueError):
+            continue
+        for item, spec in SURVEY_ITEMS.items():
+            if number.is_integer() and spec.low <= number <= spec.high:
+                raise InputError(f"{path}, key missing: {code!r} is a valid answer of {item} ({spec.low}-{spec.high}); "
+                                 f"list missing codes per column instead (missing: {{column: [codes]}})")
+
+
+def apply_mapping(raw: pd.DataFrame, mapping: Mapping, name: str,
+                  labels: dict[str, dict[str, str]] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
     """The file's table renamed and recoded to the schema, and how each schema column is shown in
-    messages. Without a mapping for a column, the file's column of the schema's name is used."""
+    messages. Without a mapping for a column, the file's column of the schema's name is used. A cell
+    with a value label (`labels`) matches a missing code or a `codes` entry by its label or its code;
+    without a `codes` entry it keeps its code."""
+    labels = labels or {}
     out, shown = {}, {}
     own_names = {schema: mapping.columns.get(schema, schema) for schema in (*SURVEY_COLUMNS, *EXTRA_COLUMNS)}
     allowed = (*SURVEY_COLUMNS, *EXTRA_COLUMNS)
@@ -160,16 +189,21 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.Da
             continue
         shown[schema] = own if own == schema else f"{own} ({schema})"
         codes, missing = mapping.codes.get(schema), mapping.missing.get(schema, set())
+        labelled = labels.get(str(own), {})
         values = []
         for row, cell in enumerate(raw[own].tolist()):
-            if _missing(cell) or _key(cell) in missing:
+            code = None if _missing(cell) else _key(cell)
+            keys = [] if code is None else [_key(labelled[code]), code] if code in labelled else [code]
+            if not keys or any(key in missing for key in keys):
                 values.append(None)
             elif codes is not None:
-                if _key(cell) not in codes:
+                found = [key for key in keys if key in codes]
+                if not found:
                     known = ", ".join(map(str, list(codes)[:8]))
-                    raise InputError(f"{name} row {row + 1}, column {shown[schema]}: unknown code {cell!r} "
+                    shown_cell = f"{cell!r} ({labelled[code]!r})" if code in labelled else f"{cell!r}"
+                    raise InputError(f"{name} row {row + 1}, column {shown[schema]}: unknown code {shown_cell} "
                                      f"(the mapping knows {known})")
-                values.append(codes[_key(cell)])
+                values.append(codes[found[0]])
             else:
                 values.append(cell)
         out[schema] = pd.Series(values, dtype=object)
@@ -185,6 +219,8 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.Da
 
 # ---- the whole read -----------------------------------------------------------------------------------
 def _weights(raw: pd.Series, name: str, column: str) -> np.ndarray:
+    """Positive finite weights scaled to mean 1: weighted statistics do not depend on the scale, and the
+    scaling keeps sums of weights such as 1e308 finite."""
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     for row in range(len(values)):
         if _missing(raw.iloc[row]):
@@ -193,7 +229,45 @@ def _weights(raw: pd.Series, name: str, column: str) -> np.ndarray:
             raise InputError(f"{name} row {row + 1}, column {column}: {raw.iloc[row]!r} is not a number")
         if values[row] <= 0:
             raise InputError(f"{name} row {row + 1}, column {column}: weight {values[row]:g} must be positive")
-    return values
+    if not len(values):
+        return values
+    scaled = values / values.max()
+    return scaled / scaled.mean()
+
+
+THERMOMETER_SHORT_SCALE = 10
+"""A thermometer column whose every answer is at most this is a 0-10 item, not the schema's 0-100."""
+DUPLICATE_SHARE = 0.5
+"""Share of rows exactly repeating an earlier row from which a file without respondent ids is refused: a
+file appended to itself has half; different people giving identical answers on every item (weight
+included) are rare unless the file has very few columns, and unique respondent ids then tell them apart."""
+
+
+def _check_answers(table: pd.DataFrame, name: str, shown: dict[str, str]) -> None:
+    """Refuse what would otherwise pass silently: an item column without a single answer (its statistics
+    would vanish without a word), a thermometer on a 0-10 scale, a respondent id used twice in one wave,
+    and a file whose rows are largely exact copies of earlier rows."""
+    for item in (column for column in SURVEY_ITEMS if column in table):
+        if table[item].isna().all():
+            raise InputError(f"{name}, column {shown.get(item, item)}: no answer in any row; leave the column "
+                             "out if the survey did not ask it")
+    if "thermometer" in table and table.thermometer.max() <= THERMOMETER_SHORT_SCALE:
+        raise InputError(f"{name}, column {shown.get('thermometer', 'thermometer')}: every answer is between 0 "
+                         f"and {THERMOMETER_SHORT_SCALE}, but the schema's thermometer is 0-100 (multiply a 0-10 "
+                         "item by 10 first)")
+    if "respondent" in table and table.respondent.notna().any():
+        ids = table[["step", "respondent"]].dropna()
+        repeated = ids.duplicated(keep="first").to_numpy()
+        if repeated.any():
+            row = int(ids.index[repeated][0])
+            raise InputError(f"{name} row {row + 1}, column {shown.get('respondent', 'respondent')}: respondent "
+                             f"{int(ids.respondent.loc[row])} appears twice in week {int(ids.step.loc[row])}")
+        return
+    copies = table.duplicated(keep="first")
+    if len(table) and copies.mean() >= DUPLICATE_SHARE:
+        raise InputError(f"{name}: {int(copies.sum())} of {len(table)} rows repeat an earlier row exactly (the "
+                         "file appended to itself?); remove the copies, or add a respondent column with unique "
+                         "ids if they are different people")
 
 
 def load_survey(path: str, mapping_path: str | None = None, site: str | None = None,
@@ -202,7 +276,8 @@ def load_survey(path: str, mapping_path: str | None = None, site: str | None = N
     (none left is an error); every community in `communities` must have respondents."""
     name = str(path)
     mapping = load_mapping(mapping_path)
-    frame, shown = apply_mapping(read_raw(name), mapping, name)
+    raw, labels = read_raw(name)
+    frame, shown = apply_mapping(raw, mapping, name, labels)
     weighted = "weight" in frame
     weights = _weights(frame["weight"], name, shown["weight"]) if weighted else np.ones(len(frame))
     table = check_survey(frame.drop(columns=[c for c in EXTRA_COLUMNS if c in frame]), name, shown)
@@ -224,4 +299,5 @@ def load_survey(path: str, mapping_path: str | None = None, site: str | None = N
         if not (table["community"] == community).any():
             raise InputError(f"{name}, column {shown.get('community', 'community')}: no {community} respondents "
                              "(every community needs some)")
+    _check_answers(table, name, shown)
     return Survey(table.reset_index(drop=True), file_site, weighted, name)

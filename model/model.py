@@ -143,6 +143,8 @@ class BridgesModel(mesa.Model):
         streams = Streams(params.seed)
         super().__init__(rng=streams.generator("mesa"))
         self.step = self.finished_guard(self.step)
+        self.follow_up_weeks = 0
+        """Weeks asked for after the configured run (`follow_up`)."""
         self.params = params
         self.engine = engine
         self.streams = streams
@@ -363,13 +365,20 @@ class BridgesModel(mesa.Model):
         self.datacollector.collect(self)
         self.running = self.steps < self.params.steps
 
+    def follow_up(self, weeks: int) -> None:
+        """Run `weeks` weeks after the configured run has ended (a follow-up, e.g. validation's year after a
+        programme): the one way past `params.steps`, so a `step()` too many still raises RunFinished."""
+        self.follow_up_weeks += weeks
+        for _ in range(weeks):
+            self.step()
+
     def finished_guard(self, mesa_step):
         """Mesa's `step` (which advances its clock, then calls `BridgesModel.step`), refusing to run past the
         configured weeks: programmes, survey waves and the outputs are planned for `params.steps` weeks, so
         a week after them is a run nobody configured. It raises RunFinished before the clock moves."""
 
         def step() -> None:
-            if self.steps >= self.params.steps:
+            if self.steps >= self.params.steps + self.follow_up_weeks:
                 raise RunFinished(f"the run has finished: week {self.steps} of steps={self.params.steps} "
                                   "(model.running is False); build the model with more steps (steps=...) to "
                                   "run longer")

@@ -289,7 +289,7 @@ class SurveyParams:
 
 # ---- interventions --------------------------------------------------------------------------------
 TARGETING = ("random", "lowest_attitude", "highest_attitude", "highest_distress", "lowest_language",
-             "highest_responsibility")
+             "highest_responsibility", "no_outgroup_contact")
 """How a programme picks among the eligible when it cannot take them all."""
 EMPLOYMENT_FILTER = ("any", "employed", "not_employed")
 
@@ -705,6 +705,11 @@ def _optional_inner(kind):
     return None
 
 
+MAX_TEXT = 4096
+"""Longest text value (a name, a label, a path: PATH_MAX is 4,096 bytes): a 20,000-character city name took
+25 s of CPU to draw into titles and reports."""
+
+
 def _build_value(kind, value, key: str, metadata):
     inner = _optional_inner(kind)
     if inner is not None:
@@ -730,6 +735,8 @@ def _build_value(kind, value, key: str, metadata):
         (item_kind,) = get_args(kind)
         return [_build_value(item_kind, item, f"{key}[{i}]", metadata) for i, item in enumerate(value)]
     value = _coerce(kind, value, key)
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise InputError(f"{key}: {len(value):,} characters, more than the {MAX_TEXT:,} a name, label or path may have")
     check = metadata.get("check")
     problem = check(value) if check else None
     if problem:

@@ -34,7 +34,7 @@ from bridges.scenarios.compare_report import ranking_text, terminal_headline
 from bridges.scenarios.compare_runs import (people_fingerprint, person_values, run_replicate, scenario_configs)
 from bridges.scenarios.compare_value import (DEFINITIONS, budget_mix, cost_effectiveness, programme_value,
                                              recommendation, scenario_value)
-from bridges.start import interrupts_for_this_process_only
+from bridges.start import interrupts_for_this_process_only, mark_driver
 
 __all__ = [
     "BASELINE", "CONFIDENCE", "DEFINITIONS", "GOALS", "HEADLINE", "OUTCOME_TITLES", "PERSON_OUTCOMES",
@@ -65,6 +65,7 @@ def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, pr
     draws = (posterior_draws(options.posterior, options.replicates, seed) if options.posterior
              else [None] * options.replicates)
     quiet_resource_tracker()
+    mark_driver()
     with interrupts_for_this_process_only():
         jobs = Parallel(n_jobs=options.jobs, return_as="generator", max_nbytes=None)(  # no memmaps: no /dev/shm
             delayed(run_replicate)(configs, replicate, draws[replicate]) for replicate in range(options.replicates))

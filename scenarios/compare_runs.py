@@ -13,11 +13,13 @@ from bridges.model.config import compose_config, model_params, to_plain
 from bridges.model.errors import InputError
 from bridges.model.interventions.coordination import KIND as COORDINATION
 from bridges.model.metrics import OUTCOMES
-from bridges.model.model import make_city
+from bridges.model.model import SURVEYED_FIELDS, make_city
 from bridges.model.params import GROUPS, LAST_WEEK
+from bridges.model.reference import key_role
 from bridges.model.streams import Streams
 from bridges.scenarios.compare_effects import BASELINE, GOALS, PERSON_OUTCOMES
 from bridges.scenarios.compare_options import VARIANT_PREFIX
+from bridges.start import exit_with_parent
 
 def intervention_names(scenario: str) -> set[str]:
     """The interventions a scenario lists (its file alone, no overrides)."""
@@ -39,46 +41,45 @@ def check_intervention_overrides(overrides: list[str], scenario: str, label: str
                 f"compare.variants.{name}_tuned=[SCENARIO_WITH_{name.upper()},{key}=VALUE]")
 
 
-PEOPLE_KEYS = ("seed", "steps", "warmup_weeks", "city", "city.name", "city.n_agents", "city.arriving_share",
-               "city.n_neighbourhoods", "city.segregation", "city.arrival_area_share", "city.household_size",
-               "city.groups", "city.custom", "run", "compare", "scenario")
-"""Keys a comparison variant may not change: they choose who the residents are, how long the run is, or what
-is written, so the variant's residents could not be paired one by one with the baseline's. (A variant
-changes interventions, or world parameters whose residents at week 0 are provably the baseline's.)"""
-
-
-def check_variant_keys(name: str, own: list[str]) -> None:
-    """One line for a variant override that would break the pairing (PEOPLE_KEYS)."""
+def check_variant_keys(name: str, own: list[str], reference: str) -> None:
+    """One line for a variant override that would pair different people (model/reference.py key roles): a
+    shape key (seed, run length, size, surveyed initial states, survey, the site) or a tool key always; a
+    world key under `dynamics.reference=self`, where each world is re-anchored to its own steady state."""
     for text in own:
-        key = text.lstrip("+~").split("=", 1)[0].split("@")[0]
-        if any(key == bad or key.startswith(f"{bad}.") or key.startswith(f"{bad}/") for bad in PEOPLE_KEYS):
-            raise InputError(f"{VARIANT_PREFIX}{name}: {key} changes who the residents are or how long the run is, "
-                             "so the variant could not be compared resident by resident with the baseline; "
-                             "set it for every scenario (outside compare.variants) or compare it on its own")
+        key = text.lstrip("+~").split("=", 1)[0].split("@")[0].replace("/", ".")
+        role = key_role(key)
+        if role in ("shape", "tool"):
+            raise InputError(f"{VARIANT_PREFIX}{name}: {key} changes who the residents are, how long the run is or "
+                             "what is written, so the variant could not be compared resident by resident with the "
+                             "baseline; set it for every scenario (outside compare.variants) or compare it on its own")
+        if role == "world" and reference != "site":
+            raise InputError(f"{VARIANT_PREFIX}{name}: {key} is a world parameter, and under dynamics.reference="
+                             f"{reference} each world is re-anchored to its own steady state, so the variant would "
+                             "compare re-anchored worlds, not the same people; use dynamics.reference=site to let "
+                             "it act from week 0 on the baseline's people")
 
 
 def world_part(plain: dict) -> str:
-    """The configuration minus what a comparison varies safely (programmes, survey, labels): arms with the
+    """The configuration minus what a comparison varies safely (programmes, tool sections): arms with the
     same world part have the same residents at week 0 by construction."""
-    skip = ("interventions", "scenario_name", "survey", "run", "compare")
-    return repr({key: value for key, value in plain.items() if key not in skip})
+    return repr({key: value for key, value in plain.items() if key_role(key) not in ("programme", "tool")})
 
 
 def reference_setting(plain: dict) -> str:
     """dynamics.reference: `site` (every world starts from the surveyed site's people) or `self` (each
-    configuration re-anchored to its own steady state, the behaviour before the setting existed)."""
+    configuration re-anchored to its own steady state)."""
     return OmegaConf.select(OmegaConf.create(plain), "dynamics.reference", default="self")
 
 
 def people_fingerprint(model) -> str:
-    """SHA-256 of the residents at week 0 (every state array, their groups, places and ties' history, and
-    the seed, length and size): two arms may be paired resident by resident only if these agree."""
+    """SHA-256 of the residents at week 0: the seed, run length and size, every resident's group and
+    surveyed state (SURVEYED_FIELDS) after the spin-up and warm-up. Two arms are paired resident by resident
+    only if these agree; where they live and whom they know belong to the world, which a variant may change
+    under the reference world."""
     digest = hashlib.sha256(repr((model.params.seed, model.params.steps, model.state.n)).encode())
-    for owner in (model.state, model, model.city.network):
-        for attribute, value in sorted(vars(owner).items()):
-            if isinstance(value, np.ndarray):
-                digest.update(attribute.encode())
-                digest.update(np.ascontiguousarray(value).tobytes())
+    for name in ("group", *SURVEYED_FIELDS):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(getattr(model.state, name)).tobytes())
     return digest.hexdigest()
 
 
@@ -89,24 +90,16 @@ def check_same_people(configs: dict[str, dict]) -> None:
     different = [name for name, plain in configs.items() if world_part(plain) != world_part(base)]
     if not different:
         return
-    fingerprints = {BASELINE: people_fingerprint(BridgesModel(model_params(base)))}
+    baseline = people_fingerprint(BridgesModel(model_params(base)))
     for name in different:
-        if people_fingerprint(BridgesModel(model_params(configs[name]))) != fingerprints[BASELINE]:
-            raise InputError(unpaired_message(name, configs[name]))
+        if people_fingerprint(BridgesModel(model_params(configs[name]))) != baseline:
+            raise InputError(unpaired_message(name))
 
 
-def unpaired_message(name: str, plain: dict) -> str:
-    reason = ("each world is re-anchored to its own steady state under dynamics.reference=self, so it "
-              "compares re-anchored worlds with different residents at week 0")
-    if reference_setting(plain) == "site":
-        reason = "its residents at week 0 differ from the baseline's"
-    return (f"{VARIANT_PREFIX}{name}: {reason}; refused, since effects are paired resident by resident"
-            + ("; use dynamics.reference=site to let the parameter act from week 0 on the same people"
-               if reference_setting(plain) == "self" and has_reference_key(plain) else ""))
-
-
-def has_reference_key(plain: dict) -> bool:
-    return isinstance(plain.get("dynamics"), dict) and "reference" in plain["dynamics"]
+def unpaired_message(name: str) -> str:
+    return (f"{VARIANT_PREFIX}{name}: its residents at week 0 differ from the baseline's (their groups or surveyed "
+            "states: the arriving share, or a world parameter acting before week 0 through warmup_weeks), so it "
+            "cannot be compared resident by resident; refused")
 
 
 def scenario_configs(overrides: list[str], scenarios: list[str],
@@ -119,10 +112,10 @@ def scenario_configs(overrides: list[str], scenarios: list[str],
         name: (items[0], items[1:]) for name, items in (variants or {}).items()}
     configs = {}
     for name, (scenario, own) in runs.items():
-        check_variant_keys(name, own)
         check_intervention_overrides(base, scenario, scenario)
         check_intervention_overrides(own, scenario, scenario)
         plain = to_plain(compose_config([*base, f"scenario={scenario}", *own]))
+        check_variant_keys(name, own, reference_setting(plain))
         model_params(plain)  # validate now, before any work
         configs[name] = plain
     check_both_groups(configs[BASELINE])
@@ -208,7 +201,9 @@ def value_rows(name: str, replicate: int, model, group: np.ndarray, shots: dict,
 
 def run_replicate(configs: dict[str, dict], replicate: int, draw=None) -> tuple[pd.DataFrame, ...]:
     """Every scenario with seed + replicate; returns (outcome rows, cost rows, participant-group rows,
-    programme value rows). The baseline runs first; others are compared with it resident by resident."""
+    programme value rows). The baseline runs first; others are compared with it resident by resident. A
+    worker process exits if the comparison that started it is killed."""
+    exit_with_parent()
     rows, costs, by_group, by_programme, cities = [], [], [], [], {}
     configs = {name: draw(plain) for name, plain in configs.items()} if draw else configs  # the same draw for all
     all_params = {name: model_params({**plain, "seed": plain["seed"] + replicate}) for name, plain in configs.items()}
@@ -224,7 +219,7 @@ def run_replicate(configs: dict[str, dict], replicate: int, draw=None) -> tuple[
         if name == BASELINE:
             people = fingerprint
         elif fingerprint != people:  # checked at the first seed before any run; every seed is checked here
-            raise InputError(f"{unpaired_message(name, plain)} (seed {params.seed})")
+            raise InputError(f"{unpaired_message(name)} (seed {params.seed})")
         shots = {}
         for _ in range(params.steps):
             model.step()

@@ -160,8 +160,8 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
 
     s = SimpleNamespace(**baseline_state_at_end, misperception=misperception_per_person(baseline.state))
     year_after = options.programme_end + 52 - options.weeks  # weeks still to run for the one-year follow-up
-    advance(baseline, year_after)
-    advance(programme, year_after)
+    baseline.follow_up(year_after)  # past the configured weeks, as a follow-up
+    programme.follow_up(year_after)
     effect_year_after = programme.state.attitude - baseline.state.attitude
     sizes = {code: int(np.sum(s.group == code)) for code in range(len(GROUPS))}
     survey = baseline.survey_table()

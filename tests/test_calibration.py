@@ -143,7 +143,7 @@ def test_calibrated_config_loads_with_plus_calibrated(tmp_path):
 
 
 # ---- the command end to end ------------------------------------------------------------------------
-TINY = ["city.n_agents=300", "steps=8", "calibration.population=6", "calibration.generations=1",
+TINY = ["city.n_agents=300", "steps=8", "calibration.population=6", "calibration.training=130", "calibration.generations=1",
         "calibration.predictive=3", "calibration.install=false"]
 
 
@@ -233,6 +233,8 @@ def test_default_sampler_runs_inside_the_threaded_test_runner(tiny_data):
     (["calibration.population=1"], "calibration.population: must be a whole number 2 or more"),
     (["calibration.sampler=ray"], "calibration.sampler: must be one of dask, multicore, single"),
     (["calibration.analyse=true", "calibration.database=none.db"], "none.db does not exist"),
+    (["calibration.training=20"], "calibration.training: must be at least"),
+    (["calibration.max_simulations=140"], "calibration.max_simulations: must be at least training + 2 x population = 142"),
 ])
 def test_bad_calibration_input_is_one_line_and_writes_nothing(tiny_data, capsys, extra, message):
     folder, _ = tiny_data

@@ -1,6 +1,7 @@
-"""The recovery study in small: two synthetic datasets from prior draws, a tiny city, few particles.
-It checks the study's bookkeeping (each dataset's truth against its 90% interval), not the coverage
-level, which needs the full study (`make coverage`)."""
+"""The recovery and SBC study in small: two synthetic datasets from prior draws, each written to a file in
+its own column names and codes and read back through a mapping, a tiny city, few particles. It checks the
+study's bookkeeping (each dataset's truth against its 90% interval, its rank, the width against the
+prior), not the coverage level or the ranks' uniformity, which need the full study (docs/calibration.md)."""
 
 import pandas as pd
 import pytest
@@ -12,9 +13,10 @@ from bridges.calibration.parameters import load_priors
 
 @pytest.mark.slow  # the recovery study: two whole calibrations on synthetic data
 def test_small_recovery_study(tmp_path):
-    options = AbcOptions(population=5, generations=1, max_simulations=100, min_acceptance=0.0,
+    options = AbcOptions(population=5, training=10, generations=1, max_simulations=60, min_acceptance=0.0,
                          sampler="single", workers=1, dask_address=None)  # no fork of the threaded test runner
-    table, text = run_study("germany", 2, options, tmp_path, n_agents=300, steps=8, seed=1)
+    # the regression fitted once to 130 shared prior simulations, as in the SBC study
+    table, text = run_study("germany", 2, options, tmp_path, n_agents=300, steps=8, seed=1, shared_training=130)
     names = [p.name for p in load_priors("default")]
     assert list(table.parameter.unique()) == names and len(table) == 2 * len(names)
     assert (table.ci_low <= table.ci_high).all()
@@ -23,4 +25,24 @@ def test_small_recovery_study(tmp_path):
     # the effective sample size of a weighted sample lies between 1 and the number of particles
     assert ((table.ess >= 1 - 1e-9) & (table.ess <= table.particles + 1e-9)).all()
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "coverage.csv"), table, check_dtype=False)
+    assert (table.shared_training == 130).all() and "(130 of them the shared training sample)" in text
     assert "2 synthetic datasets" in text and all(f"| {name} |" in text for name in names)
+    # the rank is the posterior's weight below the truth, a share; the width ratio is positive
+    assert table["rank"].between(0, 1).all() and (table.width_ratio > 0).all()
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["survey_000.csv", "survey_000.yaml",
+                                                                    "survey_001.csv", "survey_001.yaml"]
+    written = pd.read_csv(tmp_path / "data" / "survey_000.csv")
+    assert "GROUP" in written and set(written.GROUP) == {1, 2} and (written.Q3 == -9).any()
+
+
+def test_rank_tests_flag_a_posterior_that_is_too_narrow():
+    """Ranks piled at the ends (truths outside overconfident posteriors) fail both tests; uniform ranks pass."""
+    import numpy as np
+
+    from bridges.calibration.coverage import rank_tests
+
+    rng = np.random.default_rng(0)
+    counts, chi_p, ks_p = rank_tests(rng.uniform(size=200))
+    assert counts.sum() == 200 and chi_p > 0.01 and ks_p > 0.01
+    _, chi_p, ks_p = rank_tests(np.concatenate([rng.uniform(0, 0.1, 60), rng.uniform(0.9, 1, 60), rng.uniform(size=80)]))
+    assert chi_p < 1e-6 and ks_p < 0.05

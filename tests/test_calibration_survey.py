@@ -48,12 +48,12 @@ columns: {community: grp, contact_frequency: Q7, thermometer: Q12, weight: wgt}
 codes:
   community: {1: receiving, 2: arriving}
   contact_frequency: {never: 1, less than monthly: 2, monthly: 3, several times a week: 4, daily: 5}
-missing: ["don't know", 99]
+missing: {contact_frequency: ["don't know"], thermometer: [999]}
 """
 
 
 def spss_frame():
-    frame = pd.DataFrame({"grp": [1.0, 1.0, 2.0], "Q7": [4.0, 9.0, 5.0], "Q12": [60.0, 99.0, 80.0],
+    frame = pd.DataFrame({"grp": [1.0, 1.0, 2.0], "Q7": [4.0, 9.0, 5.0], "Q12": [60.0, 999.0, 80.0],
                           "wgt": [1.2, 0.8, 1.0], "other": [1.0, 2.0, 3.0]})
     labels = {"Q7": {1.0: "never", 2.0: "less than monthly", 3.0: "monthly", 4.0: "several times a week",
                      5.0: "daily", 9.0: "don't know"}}
@@ -153,6 +153,8 @@ def test_no_rows_for_the_site(tmp_path):
     ("codes: [1, 2]\n", "mapping.yaml, key codes: must map"),
     ("- a\n- b\n", "mapping.yaml: must be a mapping of keys"),
     ("columns: {thermometer: [\n", "mapping.yaml: not valid YAML"),
+    ("missing: [\"don't know\", 98, 99]\n", "key missing: 98 is a valid answer of thermometer (0-100); list missing "
+     "codes per column"),
 ])
 def test_malformed_mapping_names_file_and_key(tmp_path, text, message):
     with pytest.raises(InputError) as caught:
@@ -179,3 +181,45 @@ def test_unreadable_parquet_and_sav(tmp_path):
     for name in ("survey.parquet", "survey.sav", "survey.dta"):
         with pytest.raises(InputError, match=f"{name}: cannot read as"):
             load_survey(write(tmp_path, "not really binary", name))
+
+
+# ---- one survey in five formats (issue 23) ------------------------------------------------------------
+def test_five_formats_of_one_survey_give_identical_statistics(tmp_path):
+    """The schema CSV, labelled .sav and .dta in the schema's codes (no mapping), a messy CSV with missing
+    codes 98/99 on the 1-5 items only, and a messy .sav whose 0-100 thermometer is labelled only at its ends
+    (no 101 codes listed): every statistic equal, to the last bit."""
+    from pathlib import Path
+
+    from bridges.calibration.format_variants import variants
+    from bridges.calibration.statistics import summarise
+
+    source = Path(__file__).resolve().parents[1] / "calibration" / "data" / "germany_synthetic.csv"
+    files = variants(source, tmp_path)
+    assert sorted(files) == ["csv", "dta", "messy_csv", "messy_sav", "sav"]
+    reference = summarise(load_survey(str(source), None, "germany").table)
+    assert len(reference) == 29  # every statistic but the two gaps, which need the city's true shares
+    for name, (data, mapping) in files.items():
+        survey = load_survey(str(data), str(mapping) if mapping else None, "germany")
+        assert len(survey.table) == 650, name
+        pd.testing.assert_series_equal(summarise(survey.table), reference, rtol=0, atol=0, obj=name)
+
+
+def test_labelled_sav_in_schema_codes_needs_no_mapping(tmp_path):
+    """Value labels no longer replace codes: a labelled 1-5 item in the schema's codes reads as its codes."""
+    frame = pd.DataFrame({"step": [0, 0], "community": ["receiving", "arriving"], "contact_frequency": [1.0, 5.0],
+                          "thermometer": [0.0, 100.0]})
+    path = str(tmp_path / "survey.sav")
+    pyreadstat.write_sav(frame, path, variable_value_labels={"contact_frequency": {1: "never", 5: "daily"},
+                                                             "thermometer": {0: "very cold", 100: "very warm"}})
+    table = load_survey(path).table
+    assert table.contact_frequency.tolist() == [1, 5] and table.thermometer.tolist() == [0, 100]
+
+
+def test_a_label_not_in_the_mapping_names_code_and_label(tmp_path):
+    frame = pd.DataFrame({"step": [0, 0], "grp": [1.0, 3.0], "thermometer": [50.0, 60.0]})
+    path = str(tmp_path / "survey.sav")
+    pyreadstat.write_sav(frame, path, variable_value_labels={"grp": {1: "natives", 3: "visitors"}})
+    mapping = write(tmp_path, "columns: {community: grp}\ncodes: {community: {natives: receiving, 2: arriving}}\n",
+                    "mapping.yaml")
+    with pytest.raises(InputError, match=r"row 2, column grp \(community\): unknown code 3.0 \('visitors'\)"):
+        load_survey(path, mapping)

@@ -19,8 +19,8 @@ from bridges.model.interventions.anti_discrimination import AntiDiscriminationPa
 from bridges.model.interventions.contact_setting import SettingParams, programme_block, set_live
 from bridges.model.interventions.coordination import CoordinationParams, Partnership, boosted_support, coordinated
 from bridges.model.interventions.cost import CostAccount
-from bridges.model.interventions.delivery import (eligible, form_groups, in_draw_order, make_delivery, match_buddies, pick,
-                                          target_count)
+from bridges.model.interventions.delivery import (eligible, form_groups, had_outgroup_contact, in_draw_order, make_delivery,
+                                          match_buddies, pick, target_count)
 from bridges.model.interventions.distress_relief import DistressReliefParams, relieve_distress
 from bridges.model.interventions.information import InformationParams, correct_beliefs, exposed_to_facts
 from bridges.model.interventions.programme import Programme, make_effect
@@ -182,6 +182,19 @@ def test_pick_orders_by_the_targeting_key(targeting, expected):
                    language=[0.9, 0.8, 0.1, 0.2], responsibility=[0.9, 0.1, 0.8, 0.2])
     chosen = pick(np.ones(4, dtype=bool), 2, targeting, state, np.array([0.1, 0.2, 0.3, 0.4]))
     np.testing.assert_array_equal(chosen, expected)
+
+
+def test_no_outgroup_contact_picks_residents_without_any_contact_first_in_random_order():
+    """Contact of any kind (an encounter this run, a contact history, a cross-group friend) puts a resident
+    behind everyone without; among those without, the uniforms decide."""
+    state = people(intergroup_contacts=[0, 3, 0, 0, 0], recent_encounters=[0.0, 0.0, 0.2, 0.0, 0.0],
+                   outgroup_friends=[0, 0, 0, 1, 0])
+    np.testing.assert_array_equal(had_outgroup_contact(state), [False, True, True, True, False])
+    u = np.array([0.9, 0.0, 0.1, 0.2, 0.5])
+    np.testing.assert_array_equal(pick(np.ones(5, dtype=bool), 2, "no_outgroup_contact", state, u),
+                                  [True, False, False, False, True])
+    np.testing.assert_array_equal(pick(np.ones(5, dtype=bool), 3, "no_outgroup_contact", state, u),
+                                  [True, True, False, False, True])
 
 
 def test_pick_breaks_key_ties_by_the_uniforms_and_caps_at_the_pool():

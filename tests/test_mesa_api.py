@@ -241,3 +241,14 @@ def test_the_dashboards_negativity_slider_lowers_attitudes_as_the_directions_tab
     for group in ("receiving", "arriving"):
         sign, values = negativity.model[("attitude", group)], differences[group].to_numpy()
         assert sign * values.mean() > STANDARD_ERRORS * values.std(ddof=1) / np.sqrt(len(values)), (group, values)
+
+
+def test_a_follow_up_runs_past_the_configured_weeks_and_no_further():
+    from bridges.model.model import RunFinished
+
+    model = BridgesModel(**SMALL)
+    model.run_model()
+    model.follow_up(2)
+    assert model.steps == SMALL["steps"] + 2 and not model.running
+    with pytest.raises(RunFinished):
+        model.step()

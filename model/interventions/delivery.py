@@ -20,8 +20,17 @@ TARGETING_KEYS = {
     "highest_distress": lambda state: -state.distress,
     "lowest_language": lambda state: state.language,
     "highest_responsibility": lambda state: -state.responsibility,
+    "no_outgroup_contact": lambda state: had_outgroup_contact(state).astype(float),
 }
 """Sort keys (ascending = picked first) for each targeting rule other than 'random'."""
+
+
+def had_outgroup_contact(state) -> np.ndarray:
+    """Residents with any outgroup contact so far: an intergroup encounter this run or in the contact
+    history (a running average above zero) or a cross-group friendship. `no_outgroup_contact` targeting
+    picks the others first: contact is thought to do most for people who have had none (Pettigrew &
+    Tropp 2006), and a planner can reach them without knowing their views."""
+    return (state.intergroup_contacts > 0) | (state.recent_encounters > 0) | (state.outgroup_friends > 0)
 
 
 def eligible(state, delivery: DeliveryParams, groups: list[str] | None = None) -> np.ndarray:
