@@ -34,6 +34,7 @@ from bridges.components import (
     CostView,
     FriendshipPlot,
     MisperceptionPlot,
+    PageStyle,
     currency,
 )
 from bridges.model import BridgesModel
@@ -41,7 +42,7 @@ from bridges.model.config import config_groups
 from bridges.model.mesa_api import KEEP, params_from_keywords
 from bridges.model.metrics import OUTCOMES
 from bridges.model.state import ARRIVING
-from bridges.scenarios.compare import BASELINE, HEADLINE, plot_cost_effect, plot_effects
+from bridges.scenarios.compare import BASELINE, DEFINITIONS, HEADLINE, OUTCOME_TITLES, plot_cost_effect, plot_effects
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
@@ -68,6 +69,22 @@ last week of weekly sessions (from week 1); information, structural: share of th
 reached; anti-discrimination: share of employed receiving members trained; coordination: relative rise
 of the other programmes' coverage and capacity. Capacities stay as configured."""
 
+LABELS = {
+    "volunteering": "Volunteering (buddy pairs)",
+    "co_creation": "Co-creation groups",
+    "mhpss": "MHPSS (psychosocial support)",
+    "information": "Information campaign",
+    "structural": "Structural support (jobs, legal status)",
+    "anti_discrimination": "Anti-discrimination training",
+    "coordination": "Coordination of the programmes",
+}
+"""Each intervention type's name on the page (conf/intervention/<type>.yaml's first line, shortened)."""
+
+
+def label(name: str) -> str:
+    """A type's name on the page; a name not in LABELS (a type of your own) with its underscores as spaces."""
+    return LABELS.get(name, name.replace("_", " "))
+
 
 def dose(config, key: str):
     """An intervention's dose `key` ("delivery.coverage", "effect.reach", ...) in its parameters."""
@@ -82,12 +99,12 @@ def dose_default(name: str, key: str):
 
 
 def intervention_controls() -> dict:
-    """A switch and a dose slider per intervention type; a switched-off type's dose is ignored."""
+    """A switch and a dose slider per intervention type, the slider right under its switch (so named by its
+    dose alone, which leaves the slider room); a switched-off type's dose is ignored."""
     controls = {}
-    for name, (key, label, low, high, step) in DOSES.items():
-        title = name.replace("_", " ").capitalize()
-        controls[f"interventions.{name}"] = {"type": "Checkbox", "value": False, "label": title}
-        controls[f"interventions.{name}.{key}"] = Slider(f"{title}: {label}", dose_default(name, key), low, high, step)
+    for name, (key, dose_label, low, high, step) in DOSES.items():
+        controls[f"interventions.{name}"] = {"type": "Checkbox", "value": False, "label": label(name)}
+        controls[f"interventions.{name}.{key}"] = Slider(dose_label, dose_default(name, key), low, high, step)
     return controls
 
 
@@ -116,9 +133,10 @@ def text_block(*paragraphs: str) -> None:
 
 
 def dose_text(name: str, config) -> str:
-    """An intervention's name and its dose as set."""
-    key = DOSES[config.type][0]
-    return f"{html.escape(name)} ({key.split('.')[1].replace('_', ' ')} {dose(config, key):g})"
+    """An intervention's name (its type's label when it is named after its type) and its dose as set."""
+    key, dose_label = DOSES[config.type][:2]
+    shown = label(config.type) if name == config.type else f"{name} ({label(config.type)})"
+    return f"{html.escape(shown)}: {html.escape(dose_label)} {dose(config, key):g}"
 
 
 def Summary(model):
@@ -164,12 +182,15 @@ components = [Summary, CityView, AttitudePlot, ContactPlot, FriendshipPlot, Misp
 
 @solara.component
 def Simulation():
+    PageStyle()
     SolaraViz(model, components=components, model_params=MODEL_PARAMS, name="Bridges: intergroup contact in a city",
               play_interval=PLAY_INTERVAL_MS, use_threads=False)
 
 
 # ---- the planner's page: a finished comparison --------------------------------------------------------
 COMPARISON_FILES = ("effects_over_time.csv", "cost.csv")
+OUTCOME_NAMES = {OUTCOME_TITLES.get(name, name): name for name in OUTCOMES}
+"""The Planner's outcome choices: each outcome's title (with its unit) -> its name in the comparison's files."""
 
 
 def comparison_folders(root: Path = COMPARE_ROOT) -> list[str]:
@@ -231,24 +252,39 @@ def effects_table(final: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """Each scenario's effect on one outcome at the final week, with its 95% interval, largest first."""
     rows = final[(final.outcome == outcome) & (final.scenario != BASELINE)].sort_values("estimate", ascending=False)
     verdict = np.where(rows.ci_low > 0, "raises it", np.where(rows.ci_high < 0, "lowers it", "no clear effect"))
-    return pd.DataFrame({"scenario": rows.scenario, f"effect on {outcome}": rows.estimate.map("{:+.3f}".format),
+    return pd.DataFrame({"scenario": rows.scenario, f"effect on {OUTCOME_TITLES.get(outcome, outcome)}":
+                         rows.estimate.map("{:+.3f}".format),
                          "95% interval": [f"{low:+.3f} to {high:+.3f}" for low, high in zip(rows.ci_low, rows.ci_high)],
                          "verdict": verdict})
 
 
-COST_COLUMNS = {"total_cost": "total cost", "cost_per_participant": "per participant",
-                "cost_per_attitude_point_receiving": "per attitude point (receiving)",
-                "cost_per_new_friendship": "per new cross-group friendship"}
+COST_COLUMNS = {"total_cost": "total cost", "participants": "participants",
+                "cost_per_participant": "cost per participant",
+                "cost_per_person_point_attitude_receiving": "cost per person-point: receiving members' attitude",
+                "cost_per_person_point_attitude_arriving": "cost per person-point: arriving members' attitude",
+                "cost_per_new_friendship": "cost per new friendship"}
+"""cost.csv's columns on the page, named as in report.md (scenarios/compare.py DEFINITIONS)."""
+COST_TERMS = ("participants", "cost per participant", "person-points", "cost per person-point",
+              "cost per new friendship")
+"""The definitions shown under the cost table."""
 
 
 def cost_table(cost: pd.DataFrame) -> pd.DataFrame:
     """Mean cost per scenario and per unit of effect ('-' where the effect is not a gain)."""
     rows = cost[cost.scenario != BASELINE]
     table = {"scenario": rows.scenario}
-    for column, label in COST_COLUMNS.items():
-        if column in rows:
-            table[label] = ["-" if pd.isna(value) else f"{value:,.0f} {unit}" for value, unit in zip(rows[column], rows.currency)]
+    for column, heading in COST_COLUMNS.items():
+        if column == "participants" and column in rows:
+            table[heading] = [f"{value:,.0f}" for value in rows[column]]
+        elif column in rows:
+            table[heading] = ["-" if pd.isna(value) else f"{value:,.0f} {unit}"
+                              for value, unit in zip(rows[column], rows.currency)]
     return pd.DataFrame(table)
+
+
+def definitions_text() -> str:
+    """The cost measures' one-line definitions, as report.md gives them."""
+    return "<br>".join(f"<b>{html.escape(term)}</b>: {html.escape(DEFINITIONS[term])}" for term in COST_TERMS)
 
 
 def comparison_view(folder: str, root: Path = COMPARE_ROOT) -> dict:
@@ -278,7 +314,8 @@ def Planner():
     """Effects against baseline with 95% intervals, and what they cost, from a comparison folder."""
     folders = solara.use_memo(comparison_folders, [])
     folder = solara.use_reactive(solara.use_memo(lambda: default_folder(folders), [folders]))
-    outcome = solara.use_reactive(HEADLINE)
+    title = solara.use_reactive(OUTCOME_TITLES[HEADLINE])  # the outcome chosen, by its title
+    outcome = OUTCOME_NAMES.get(title.value, HEADLINE)
     view = solara.use_memo(lambda: comparison_view(folder.value), [folder.value])
     with solara.Column(style={"padding": "16px", "max-width": "1200px"}):
         solara.HTML(tag="h2", unsafe_innerHTML="Planner: a finished scenario comparison")
@@ -293,13 +330,14 @@ def Planner():
         elif "error" in view:
             solara.Error(view["error"])
         else:
-            solara.Select("Outcome", value=outcome, values=list(OUTCOMES))
+            solara.Select("Outcome", value=title, values=list(OUTCOME_NAMES))
             solara.HTML(tag="h3", unsafe_innerHTML=f"Effects at the final week (week {int(view['effects'].step.max())})")
             text_block("Difference from baseline on common random numbers: mean and 95% interval over replicates.")
-            solara.HTML(tag="div", unsafe_innerHTML=html_table(effects_table(view["final"], outcome.value)))
+            solara.HTML(tag="div", unsafe_innerHTML=html_table(effects_table(view["final"], outcome)))
             solara.Image(view["cost_effect_png"])
             solara.HTML(tag="h3", unsafe_innerHTML="Cost-effectiveness (mean over replicates)")
             solara.HTML(tag="div", unsafe_innerHTML=html_table(cost_table(view["cost"])))
+            text_block(definitions_text())
             solara.Image(view["effects_png"])
 
 

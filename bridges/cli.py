@@ -31,10 +31,10 @@ import sys
 from pathlib import Path
 
 from bridges.calibration.calibrated_file import PREFIXES as CALIBRATED_PREFIXES
-from bridges.calibration.calibrated_file import expand_calibrated_files, names_a_file
+from bridges.calibration.calibrated_file import expand_calibrated_files, names_a_file, other_site_warning
 from bridges.extras import require
-from bridges.model.config import (NOT_PARAMETERS, compose_config, config_groups, model_params, run_options, to_plain,
-                                  user_overrides)
+from bridges.model.config import (CONF_DIR, NOT_PARAMETERS, compose_config,
+                                  config_groups, model_params, run_options, to_plain, user_overrides)
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_yaml
 from bridges.model.outputs import OUTPUTS_ROOT, StagedFolder, default_run_dir, write_config
@@ -275,6 +275,8 @@ def dispatch(argv: list[str]) -> tuple[Path, list[str]] | None:
     multirun = [arg for arg in argv if arg in MULTIRUN_FLAGS]
     config_name, overrides, show, variants = parse_args([arg for arg in argv if arg not in MULTIRUN_FLAGS])
     guard_calibrated_files(overrides)
+    if warning := other_site_warning(overrides, CONF_DIR):
+        print(warning, file=sys.stderr, flush=True)
     overrides = expand_calibrated_files(overrides)  # +calibrated=PATH: a calibrated.yaml anywhere
     if multirun:
         from bridges.sweep import sweep_command

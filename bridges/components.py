@@ -50,6 +50,26 @@ PANEL_SIZE = (5.2, 3.4)
 """Size of a plot panel [inches]."""
 CITY_SIZE = (5.6, 4.4)
 """Size of the city view [inches]."""
+COST_HEADROOM = 1.25
+"""The cost axis runs to this multiple of the cost so far: close to the data, redrawn when the cost passes it."""
+
+
+PAGE_STYLE = """
+.v-slider__thumb-label-container { display: block !important; }
+.v-input__slider { margin-top: 26px; }
+.v-tabs:not(:has(.v-tab ~ .v-tab)) { display: none; }
+.v-navigation-drawer button.v-btn--disabled:nth-of-type(2) { visibility: hidden; }
+"""
+"""Fixes to Mesa's SolaraViz page, in CSS since its controls are not ours to change: every slider shows its
+value (Mesa's sliders show it only while dragged; room above each for the label); the tab bar of a page
+with one tab ("PAGE 0") is hidden; the Play/Pause button is hidden once disabled, which Mesa does only when
+the run has finished (it would stay a greyed pause symbol)."""
+
+
+@solara.component
+def PageStyle():
+    """PAGE_STYLE on the page: put it anywhere in a page built with SolaraViz (app.py's Simulation does)."""
+    solara.Style(PAGE_STYLE)
 
 
 def currency(model) -> str:
@@ -114,7 +134,7 @@ class LiveMetrics:
         series = [key for key, mask in masks.items() if mask.any()]  # the lines draw_metrics draws, in its order
         values = np.concatenate([value[masks[key]] for key in series]) if series else np.empty(0)
         if series != self.series or not within(values, self.ylim):
-            self.series, self.ylim = series, padded_limits(values) if len(values) else (0.0, 1.0)
+            self.series, self.ylim = series, padded_limits(values, self.plot.scale) if len(values) else self.plot.scale
             self.live.draw(lambda ax: draw_metrics(ax, table, self.plot) or ax.get_lines(), self.limits)
         else:
             for line, key in zip(self.live.moving, series):
@@ -138,7 +158,7 @@ class LiveCost:
         cost = np.asarray(self.model.datacollector.model_vars["intervention_cost"], dtype=float)
         weeks = np.arange(len(cost))
         if self.ylim is None or not within(cost, self.ylim):
-            self.ylim = (0.0, max(2.0 * cost.max(), 1.0))
+            self.ylim = (0.0, max(COST_HEADROOM * cost.max(), 1.0))
             self.live.draw(lambda ax: draw_cost(ax, weeks, cost, currency(self.model)) or ax.get_lines(), self.limits)
         else:
             self.live.moving[0].set_data(weeks, cost)

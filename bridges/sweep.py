@@ -19,6 +19,8 @@ import os
 import re
 import shutil
 import socket
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from hydra.types import HydraContext, RunMode
 from bridges.model.config import (
     CONF_DIR,
     CONF_PACKAGE,
+    PROGRESS_DISABLE,
     SEARCHPATH,
     _explain,
     compose_config,
@@ -221,9 +224,7 @@ def _job(cfg) -> str:
     hydra = HydraConfig.get()
     overrides = list(hydra.overrides.task)  # without hydra.* keys: your config folders come from hydra.searchpath
     searched = [f"{SEARCHPATH}=[{','.join(hydra.searchpath)}]"] if hydra.searchpath else []
-    folder = run_point([*searched, *overrides], Path(hydra.sweep.dir), hydra.job.config_name)
-    print(f"run complete: {folder.name} ({' '.join(overrides)})", flush=True)  # progress, as runs finish
-    return str(folder)
+    return str(run_point([*searched, *overrides], Path(hydra.sweep.dir), hydra.job.config_name))
 
 
 def _quoted(path: Path) -> str:
@@ -317,10 +318,11 @@ def check_sweep_dir(sweep_dir: Path, key: str = "run.output_dir") -> None:
 
 def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT_LAUNCHER,
                launcher_overrides: list[str] | tuple = (), config_name: str = "config",
-               sweep: list[str] | None = None) -> list[Path]:
+               sweep: list[str] | None = None, progress: str = "auto") -> list[Path]:
     """Run every point (a list of overrides each) into `sweep_dir` with a Hydra launcher; one folder per
     point, in order. All points are validated first; complete runs are skipped, identical
-    configurations run once. SweepError after the others finished if some runs failed."""
+    configurations run once. SweepError after the others finished if some runs failed. While the runs go, a
+    progress bar over all of them (`progress`: auto/on/off) and a line per complete run."""
     mark_driver()
     sweep_dir = Path(sweep_dir).absolute()
     for overrides in points:
@@ -346,7 +348,7 @@ def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT
           f"launching {len(todo)} with {launcher} into {sweep_dir}", flush=True)
     if todo:
         try:
-            with interrupts_for_this_process_only():
+            with interrupts_for_this_process_only(), watching_runs(sweep_dir, todo, progress):
                 returns = hydra_launcher.launch([list(point.overrides) for point in todo.values()], initial_job_idx=0)
         except Exception as error:  # the launcher's own failure: a worker or a scheduler's job killed
             raise SweepError(f"the {launcher} launcher failed (complete runs are kept; rerun the sweep to redo the "
@@ -358,6 +360,42 @@ def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT
             raise SweepError(f"{len(failed)} of {len(todo)} runs failed (rerun the sweep to redo them); first: "
                              f"{' '.join(point.overrides)}: {error}")
     return [sweep_dir / RUNS / point.config_hash for point, _ in planned]
+
+
+POLL_SECONDS = 1.0
+"""How often the sweep's driver looks for newly complete runs (a file check per run still to come)."""
+
+
+@contextlib.contextmanager
+def watching_runs(sweep_dir: Path, todo: dict[str, Point], progress: str):
+    """While the block runs: one progress bar over the sweep's runs (on a terminal, or as `progress` says)
+    and a line per run as it completes (`run complete: <hash> (overrides)`), found by its complete.json.
+    The driver watches the folder itself, so every launcher (local processes, Slurm jobs) is counted alike."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(todo), desc="sweep runs", unit="run", disable=PROGRESS_DISABLE[progress], leave=False)
+    pending, stop = dict(todo), threading.Event()
+
+    def count() -> None:
+        for digest, point in list(pending.items()):
+            if is_complete(sweep_dir / RUNS / digest, digest):
+                del pending[digest]
+                bar.update(1)
+                tqdm.write(f"run complete: {digest} ({' '.join(point.overrides)})", file=sys.stdout)
+
+    def watch() -> None:
+        while pending and not stop.wait(POLL_SECONDS):
+            count()
+
+    watcher = threading.Thread(target=watch, daemon=True, name="bridges-sweep-progress")
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+        count()  # the runs that completed since the last look
+        bar.close()
 
 
 def _failure(job_return) -> str:
@@ -383,7 +421,8 @@ def sweep_command(overrides: list[str], config_name: str = "config") -> tuple[Pa
         raise InputError("run.output_dir: a sweep has one folder; it cannot be swept")
     chosen = folders.pop()
     sweep_dir = Path(chosen) if chosen else default_sweep_dir([text for text in model if not text.startswith("run.")])
-    finished = run_points(points, sweep_dir, launcher, settings, config_name, sweep=list(overrides))
+    progress = run_options(to_plain(compose_config(points[0], config_name)))["progress"]
+    finished = run_points(points, sweep_dir, launcher, settings, config_name, sweep=list(overrides), progress=progress)
     table, plots = aggregate(sweep_dir)
     return sweep_dir, [f"sweep: {len(set(finished))} runs complete; {len(table)} rows in {sweep_dir / TABLE}, "
                        f"{len(plots)} plots in {sweep_dir / 'plots'}"]
@@ -423,46 +462,85 @@ def aggregate(sweep_dir: Path):
     return table, plot_sweep(table, columns, sweep_dir / "plots")
 
 
-def plot_sweep(table, columns: list[str], folder: Path) -> list[Path]:
-    """One figure per plotted outcome, a panel per group: the outcome against the first swept parameter
-    that varies, a line per combination of the other varying ones (mean over runs sharing them, e.g. seeds)."""
-    import pandas as pd
-    from matplotlib.figure import Figure
+CONFIDENCE = 0.95
+"""The intervals drawn across the runs that share a point but for the seed."""
 
-    varying = [c for c in columns if table[c].astype(str).nunique() > 1]
+
+def mean_interval(values) -> tuple[float, float, float]:
+    """Mean and CONFIDENCE t-interval of the mean of `values` (runs differing by their seed); the interval
+    is the mean itself for a single run."""
+    from scipy import stats
+
+    values = [v for v in values if v is not None and math.isfinite(v)]
+    if not values:
+        return math.nan, math.nan, math.nan
+    mean = sum(values) / len(values)
+    if len(values) < 2:
+        return mean, mean, mean
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, len(values) - 1)) * sd / math.sqrt(len(values))
+    return mean, mean - half, mean + half
+
+
+def plot_sweep(table, columns: list[str], folder: Path) -> list[Path]:
+    """plots/<outcome>.png for each plotted outcome in the table (sweep_figure); returns their paths."""
     if table.empty:
         return []
-    x = next((c for c in varying if c != "seed"), varying[0] if varying else "run")
-    lines = [c for c in varying if c not in (x, "seed")]
     folder.mkdir(exist_ok=True)
     written = []
     for outcome in PLOTTED:
-        rows = table[table.outcome == outcome]
-        if rows.empty:
-            continue
-        groups = sorted(rows.group.unique())
-        figure = Figure(figsize=(5 * len(groups), 3.6))
-        axes = figure.subplots(1, len(groups), squeeze=False)
-        for axis, group in zip(axes[0], groups):
-            part = rows[rows.group == group]
-            numeric = all(_number(v) is not None for v in part[x])
-            labels = part[lines].astype(str).agg(", ".join, axis=1) if lines else pd.Series("", index=part.index)
-            for label in sorted(labels.unique()):
-                chosen = part[labels == label]
-                means = chosen.groupby(x, sort=True).value.mean()
-                positions = means.index if numeric else [str(v) for v in means.index]
-                (line,) = axis.plot(positions, means.values, marker="o", label=label if lines else None,
-                                    linestyle="none" if x == "seed" else "-")  # seeds: points, not a trend
-                axis.scatter(chosen[x] if numeric else chosen[x].astype(str), chosen.value, s=8, alpha=0.4,
-                             color=line.get_color())
-            axis.set(title=group, xlabel=x, ylabel=outcome.replace("_", " "))
-            if lines:
-                axis.legend(title=", ".join(lines), fontsize=7)
-        figure.tight_layout()
-        path = folder / f"{outcome}.png"
-        figure.savefig(path, dpi=100)
-        written.append(path)
+        figure = sweep_figure(table, columns, outcome)
+        if figure is not None:
+            figure.savefig(folder / f"{outcome}.png", dpi=100)
+            written.append(folder / f"{outcome}.png")
     return written
+
+
+def sweep_figure(table, columns: list[str], outcome: str):
+    """A panel per group: the outcome against the first swept parameter that varies, a line per combination
+    of the other varying ones, each run a small dot; the line is the mean over the runs sharing a value
+    (e.g. seeds) with its 95% interval shaded. When only the seed varies, the mean over seeds and its
+    interval are drawn across the panel. None if the table has no such outcome."""
+    import numpy as np
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    rows = table[table.outcome == outcome]
+    if rows.empty:
+        return None
+    varying = [c for c in columns if table[c].astype(str).nunique() > 1]
+    x = next((c for c in varying if c != "seed"), varying[0] if varying else "run")
+    lines = [c for c in varying if c not in (x, "seed")]
+    groups = sorted(rows.group.unique())
+    figure = Figure(figsize=(5 * len(groups), 3.6))
+    axes = figure.subplots(1, len(groups), squeeze=False)
+    for axis, group in zip(axes[0], groups):
+        part = rows[rows.group == group]
+        numeric = all(_number(v) is not None for v in part[x])
+        labels = part[lines].astype(str).agg(", ".join, axis=1) if lines else pd.Series("", index=part.index)
+        for label in sorted(labels.unique()):
+            chosen = part[labels == label]
+            values = pd.to_numeric(chosen.value, errors="coerce")
+            if x == "seed":  # seeds only: each seed a point, the mean over them across the panel
+                mean, low, high = mean_interval(values.tolist())
+                (line,) = axis.plot(chosen[x], values, marker="o", linestyle="none", label=label or None)
+                axis.axhline(mean, color=line.get_color(), lw=1)
+                axis.axhspan(low, high, color=line.get_color(), alpha=0.15, lw=0)
+                continue
+            summary = values.groupby(chosen[x], sort=True).apply(lambda v: mean_interval(v.tolist()))
+            positions = list(summary.index) if numeric else [str(v) for v in summary.index]
+            means, lows, highs = (np.array([row[k] for row in summary], dtype=float) for k in range(3))
+            (line,) = axis.plot(positions, means, marker="o", label=label if lines else None)
+            axis.fill_between(positions, lows, highs, color=line.get_color(), alpha=0.2, lw=0)
+            axis.scatter(chosen[x] if numeric else chosen[x].astype(str), values, s=8, alpha=0.4,
+                         color=line.get_color())
+        axis.set(title=group, xlabel=x, ylabel=outcome.replace("_", " "))
+        if lines:
+            axis.legend(title=", ".join(lines), fontsize=7)
+    figure.suptitle(f"{outcome.replace('_', ' ')}: mean over seeds and its {CONFIDENCE:.0%} interval (shaded); "
+                    "dots: single runs", fontsize=9)
+    figure.tight_layout()
+    return figure
 
 
 def aggregate_command(args: list[str]) -> tuple[Path, list[str]]:

@@ -3,14 +3,19 @@ single-core or forking multicore sampler), a database to stop, resume and re-ana
 read back as a weighted sample."""
 
 import logging
+import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from tqdm import tqdm
+
 from bridges.calibration.parameters import FreeParameter
 from bridges.calibration.simulate import Simulator
+from bridges.model.config import PROGRESS_DISABLE
 from bridges.model.errors import InputError
 
 SAMPLERS = ("dask", "multicore", "single")
@@ -113,7 +118,7 @@ def _sampler(options: AbcOptions, budget: int):
     else:
         with dask.config.set({"distributed.worker.multiprocessing-method": "spawn"}):
             client = Client(LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=None))
+                                         dashboard_address=None, silence_logs=logging.ERROR))
     return _budgeted(DaskDistributedSampler)(dask_client=_CountingClient(client, budget), batch_size=1,
                                              budget=budget), client
 
@@ -122,13 +127,49 @@ PROGRESS_LINES = ("t: ", "Accepted:", "Stop", "Calibration sample")
 """pyabc log lines shown as progress: each generation's tolerance (eps), its acceptance rate, the stop."""
 
 
-def show_progress() -> None:
-    """Show pyabc's per-generation tolerance and acceptance rate on stderr, and nothing else."""
+def show_progress(generations: int | None = None, progress: str | None = None) -> None:
+    """Show pyabc's progress on stderr, and nothing else: a bar over the generations with each one's
+    tolerance and acceptance rate (`GenerationBar`) when `progress` (auto/on/off, auto: on a terminal) asks
+    for one, else its per-generation log lines. Dask's own log stays at errors (no port or nanny warnings)."""
+    logging.getLogger("distributed").setLevel(logging.ERROR)
     logger = logging.getLogger("ABC")
     logger.setLevel(logging.INFO)
+    for handler in [h for h in logger.handlers if isinstance(h, GenerationBar)]:  # an earlier run's bar
+        logger.removeHandler(handler)
+    disable = PROGRESS_DISABLE[progress] if progress else True
+    if not (sys.stderr.isatty() if disable is None else not disable):
+        for handler in logger.handlers:
+            handler.setFormatter(logging.Formatter("calibration %(message)s"))
+            handler.filters = [lambda record: record.getMessage().startswith(PROGRESS_LINES)]
+        return
     for handler in logger.handlers:
-        handler.setFormatter(logging.Formatter("calibration %(message)s"))
-        handler.filters = [lambda record: record.getMessage().startswith(PROGRESS_LINES)]
+        handler.filters = [lambda record: False]  # the bar says it instead
+    logger.addHandler(GenerationBar(generations))
+
+
+class GenerationBar(logging.Handler):
+    """A progress bar over ABC-SMC's generations, read from pyabc's log: each generation's start (its
+    tolerance) and end (its acceptance rate) update it; the stop reason is printed above it."""
+
+    START = re.compile(r"^t: (\d+), eps: (\S+?)\.?$")
+    END = re.compile(r"^Accepted: (\d+) / (\d+) = (\S+?),")
+
+    def __init__(self, generations: int | None):
+        super().__init__(logging.INFO)
+        self.bar = tqdm(total=generations, desc="calibration generations", unit="gen", leave=True)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if start := self.START.match(message):
+            self.bar.set_postfix_str(f"generation {start.group(1)}: tolerance {float(start.group(2)):.3g}, running")
+        elif end := self.END.match(message):
+            accepted, simulated = int(end.group(1)), int(end.group(2))
+            self.bar.set_postfix_str(f"last: {accepted} of {simulated} accepted ({accepted / simulated:.1%})")
+            self.bar.update(1)
+        elif message.startswith(("Stop", "Calibration sample")):
+            tqdm.write(f"calibration {message}", file=sys.stderr)
+            if message.startswith("Stop"):
+                self.bar.close()
 
 
 def _distance(predictor=None, fit_at: int = 0):
@@ -194,13 +235,13 @@ class AbcRun:
 
 
 def run_abc(simulator: Simulator, observed: dict[str, float], options: AbcOptions, database: Path,
-            resume: bool, predictor=None) -> AbcRun:
+            resume: bool, predictor=None, progress: str | None = None) -> AbcRun:
     """Run (or, with `resume`, continue the latest run in `database`) with at most
     `options.max_simulations` simulations started by this call, the hard budget. With a `predictor`
     already fitted (`fitted_summary`), the `training` simulations only set the distance's first scales."""
     import pyabc
 
-    show_progress()
+    show_progress(options.generations, progress)
     sampler, client = _sampler(options, options.max_simulations)
     stopped = False
     try:

@@ -6,6 +6,7 @@ Hydra does with a config group option: the group file overrides the defaults, an
 `key=value` still overrides the group file. A run or comparison records the expanded overrides, so it
 is reproducible even if the file later moves or changes."""
 
+import re
 from pathlib import Path
 
 
@@ -13,6 +14,9 @@ from bridges.model.errors import InputError
 from bridges.model.input_files import read_yaml
 
 PREFIXES = ("+calibrated=", "calibrated=")
+SITE_LINE = re.compile(r"^# Calibrated parameters for site (\S+?):", re.MULTILINE)
+"""The header line naming the site a calibrated file was fitted in (calibration/report.py calibrated_config)."""
+DEFAULT_CITY = "default"
 
 
 def names_a_file(value: str) -> bool:
@@ -42,6 +46,33 @@ def calibrated_overrides(path: Path) -> list[str]:
     if "defaults" in content:
         raise InputError(f"{path}: defaults: a calibrated config sets values only")
     return [f"{key}={value!r}" for key, value in _leaves(content, "", path)]
+
+
+def calibrated_site(path: Path) -> str | None:
+    """The site a calibrated file was fitted in, from its header; None if the file does not say."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            match = SITE_LINE.search(handle.read(4096))
+    except OSError:
+        return None
+    return match.group(1) if match else None
+
+
+def other_site_warning(overrides: list[str], conf_dir: Path) -> str | None:
+    """One warning line when a calibrated set fitted in one site (`+calibrated=germany`, or a calibrated.yaml
+    whose header names its site) is loaded into another site's city: its values fit that site's people."""
+    city = next((o.split("=", 1)[1] for o in reversed(overrides) if o.startswith("city=")), DEFAULT_CITY)
+    for override in overrides:
+        prefix = next((p for p in PREFIXES if override.startswith(p)), None)
+        if not prefix:
+            continue
+        choice = override[len(prefix):]
+        path = Path(choice).expanduser() if names_a_file(choice) else conf_dir / "calibrated" / f"{choice}.yaml"
+        site = calibrated_site(path)
+        if site and site != city:
+            return (f"warning: calibrated={choice} was fitted in site {site}, but the city is {city}: its values fit "
+                    f"{site}'s people, not {city}'s (use city={site} with it)")
+    return None
 
 
 def expand_calibrated_files(overrides: list[str]) -> list[str]:

@@ -14,7 +14,8 @@ from bridges.calibration.abc import (SAMPLERS, AbcOptions, AbcRun, latest_run, l
                                      run_abc)
 from bridges.calibration.parameters import FreeParameter, check_keys, load_priors
 from bridges.calibration.report import (ROUGH_BELOW, calibrated_config, effective_sample_size, plot_posterior,
-                                        plot_predictive, posterior_summary, predictive_table, write_posterior)
+                                        plot_predictive, plot_progress, posterior_summary, predictive_table,
+                                        synthetic_truth, write_posterior)
 from bridges.calibration.simulate import Simulator
 from bridges.calibration.statistics import respondent_counts, summarise, true_shares
 from bridges.calibration.survey_io import load_survey
@@ -178,7 +179,8 @@ def calibrate(plain: dict, overrides: list[str]) -> tuple[Path, str]:
     else:
         if options.resume:
             latest_run(options.database)
-        run = run_abc(simulator, observed.to_dict(), options.abc, options.database, options.resume)
+        run = run_abc(simulator, observed.to_dict(), options.abc, options.database, options.resume,
+                      progress=run_options(plain)["progress"])
     abc_seconds = time.perf_counter() - start
     run_id = run.run_id
     posterior = read_posterior(options.database, run_id, parameters)
@@ -214,13 +216,14 @@ def _write(folder: Path, options: CalibrationOptions, parameters: list[FreeParam
     write_posterior(posterior.sample, parameters, folder / "posterior.parquet")
     summary = posterior_summary(posterior.sample, parameters)
     summary.to_csv(folder / "posterior_summary.csv", index=False)
-    plot_posterior(posterior.sample, parameters, folder)
+    plot_posterior(posterior.sample, parameters, folder, synthetic_truth(options.data, options.site))
+    plot_progress(posterior.progress, folder / "progress.png")
     table = predictive_table(posterior.observed, predictive)
     table.to_csv(folder / "predictive_check.csv", index=False)
     plot_predictive(posterior.observed, predictive, folder / "predictive_check.png")
     posterior.progress.to_csv(folder / "progress.csv", index=False)
     (folder / "calibrated.yaml").write_text(calibrated_config(base, summary, parameters, options.site,
-                                                                     Path(options.data).name))
+                                                              Path(options.data).name, options.install))
     outside = table[(table.data_percentile < 5) | (table.data_percentile > 95)]
     ess = effective_sample_size(posterior.sample.weight.to_numpy())
     lines = [f"# Calibration: {options.site}", "",
@@ -249,9 +252,14 @@ def _write(folder: Path, options: CalibrationOptions, parameters: list[FreeParam
               "| statistic | data | predictive mean | 90% predictive interval | data percentile |", "|---|---|---|---|---|"]
     lines += [f"| {r.statistic} | {r.data:.3g} | {r.predictive_mean:.3g} | {r.predictive_low:.3g} to "
               f"{r.predictive_high:.3g} | {r.data_percentile:.0f} |" for r in table.itertuples()]
+    load = (f"load with `python run.py city={options.site} +calibrated={options.site}`, installed as "
+            f"conf/calibrated/{options.site}.yaml" if options.install else
+            f"load this run's set by its path: `python run.py city={options.site} +calibrated=<this folder>/"
+            f"calibrated.yaml`; calibration.install=false left conf/calibrated/{options.site}.yaml as it was, so "
+            f"`+calibrated={options.site}` is not this run's set")
     lines += ["", "Files: `posterior.parquet` (one column per free parameter plus `weight`), `posterior_summary.csv`, "
-              "`marginals.png`, `pairs.png`, `predictive_check.csv`/`.png`, `progress.csv`, `calibrated.yaml` "
-              f"(load with `python run.py city={options.site} +calibrated={options.site}`).", ""]
+              "`marginals.png` (with the prior, and the truth for the synthetic example data), `pairs.png`, "
+              f"`predictive_check.csv`/`.png`, `progress.csv`/`.png`, `calibrated.yaml` ({load}).", ""]
     text = "\n".join(lines)
     (folder / "report.md").write_text(text)
     return text

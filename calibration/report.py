@@ -16,6 +16,7 @@ import yaml  # noqa: E402
 
 from bridges.calibration.parameters import FreeParameter, _get, apply_parameters  # noqa: E402
 from bridges.model.config import matching_paths  # noqa: E402
+from bridges.model.input_files import read_yaml  # noqa: E402
 
 METADATA_KEY = b"bridges_parameters"
 """posterior.parquet's schema metadata: each parameter's config key and whether it scales (JSON)."""
@@ -78,16 +79,25 @@ def prior_width(parameter: FreeParameter) -> float:
     return parameter.quantile((1 + INTERVAL) / 2) - parameter.quantile((1 - INTERVAL) / 2)
 
 
-def plot_posterior(sample: pd.DataFrame, parameters: list[FreeParameter], folder: Path) -> None:
-    """marginals.png (weighted histograms over the prior range) and pairs.png (weighted scatter)."""
+def plot_posterior(sample: pd.DataFrame, parameters: list[FreeParameter], folder: Path,
+                   truth: dict[str, float] | None = None) -> None:
+    """marginals.png (weighted histograms over the prior range, the prior's density as a line, and the
+    value synthetic data were made from, `truth`, when known) and pairs.png (weighted scatter)."""
     names, w = [p.name for p in parameters], sample.weight.to_numpy()
     fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 2.8), squeeze=False)
     for ax, p in zip(axes[0], parameters):
-        ax.hist(sample[p.name], bins=20, range=(p.low, p.high), weights=w, density=True, color="tab:blue", alpha=0.7)
+        ax.hist(sample[p.name], bins=20, range=(p.low, p.high), weights=w, density=True, color="tab:blue", alpha=0.7,
+                label="posterior")
+        grid = np.linspace(p.low, p.high, 200)
+        ax.plot(grid, p.frozen().pdf(grid), color="0.3", lw=1.2, label="prior")
+        if truth and p.name in truth:
+            ax.axvline(truth[p.name], color="tab:red", ls="--", lw=1.2, label="truth (synthetic data)")
         ax.set_xlim(p.low, p.high)
         ax.set_title(p.name, fontsize=9)
         ax.set_yticks([])
-    fig.suptitle("Posterior marginals (x axis = prior range)")
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle("Posterior marginals (bars) against the prior (line)" + (" and the truth the synthetic data were "
+                                                                        "made from (red)" if truth else ""))
     fig.tight_layout()
     fig.savefig(folder / "marginals.png", dpi=90)
     plt.close(fig)
@@ -110,6 +120,34 @@ def plot_posterior(sample: pd.DataFrame, parameters: list[FreeParameter], folder
     fig.tight_layout()
     fig.savefig(folder / "pairs.png", dpi=80)
     plt.close(fig)
+
+
+def plot_progress(progress: pd.DataFrame, path: Path) -> None:
+    """progress.png: each generation's tolerance (falling as the posterior narrows) and acceptance rate
+    (the share of simulations accepted; a collapse means more generations cost much and teach little)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3))
+    left.plot(progress.generation, progress.tolerance, marker="o")
+    left.set(xlabel="generation", ylabel="tolerance (distance)", title="Tolerance")
+    right.plot(progress.generation, progress.acceptance_rate, marker="o", color="tab:green")
+    right.set(xlabel="generation", ylabel="accepted / simulated", title="Acceptance rate", ylim=(0, None))
+    for ax in (left, right):
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.grid(alpha=0.3)
+    fig.suptitle("ABC-SMC progress across generations")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def synthetic_truth(data: str, site: str) -> dict[str, float] | None:
+    """The parameters an example survey was made from (truth.yaml beside `<site>_synthetic.csv`, written by
+    calibration/make_example_data.py); None for any other file, whose truth nobody knows."""
+    path = Path(data)
+    known = path.with_name("truth.yaml")
+    if path.name != f"{site}_synthetic.csv" or not known.is_file():
+        return None
+    entry = (read_yaml(known) or {}).get(site)
+    return {name: float(value) for name, value in entry["parameters"].items()} if isinstance(entry, dict) else None
 
 
 def predictive_table(observed: dict[str, float], simulated: pd.DataFrame) -> pd.DataFrame:
@@ -146,7 +184,7 @@ def plot_predictive(observed: dict[str, float], simulated: pd.DataFrame, path: P
 
 
 def calibrated_config(base: dict, summary: pd.DataFrame, parameters: list[FreeParameter], site: str,
-                      data: str) -> str:
+                      data: str, installed: bool = True) -> str:
     """A Hydra config (package _global_) setting every free parameter's key to its posterior median;
     a scaled key gets the site's value times the median multiplier. Load it with
     `python run.py city=<site> +calibrated=<site>`."""
@@ -161,5 +199,7 @@ def calibrated_config(base: dict, summary: pd.DataFrame, parameters: list[FreePa
             node[path[-1]] = round(float(_get(applied, path)), 6)
     header = (f"# @package _global_\n# Calibrated parameters for site {site}: posterior medians of an ABC-SMC\n"
               f"# calibration (docs/calibration.md) to the survey file {data}.\n"
-              f"# Use with the same city: python run.py city={site} +calibrated={site}\n")
+              + (f"# Use with the same city: python run.py city={site} +calibrated={site}\n" if installed else
+                 f"# Use with the same city and this file's path: python run.py city={site} "
+                 "+calibrated=<this folder>/calibrated.yaml\n"))
     return header + yaml.safe_dump(nested, sort_keys=False)

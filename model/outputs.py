@@ -242,16 +242,19 @@ def headline_lines(figures: dict, run_info: dict, costs: pd.DataFrame) -> list[s
     return lines
 
 
-def plot_metrics(timeseries: pd.DataFrame, plot: MetricsPlot, path: Path, period: tuple[int, int] | None = None) -> None:
-    """One line per group and metric over weeks (programme weeks shaded), saved as a PNG."""
-    metrics_figure(timeseries, plot, period=period).savefig(path, dpi=110)
+def plot_metrics(timeseries: pd.DataFrame, plot: MetricsPlot, path: Path,
+                 programmes: list[tuple[str, int, int]] | None = None) -> None:
+    """One line per group and metric over weeks (each programme's weeks as a band), saved as a PNG."""
+    metrics_figure(timeseries, plot, programmes=programmes).savefig(path, dpi=110)
 
 
-def write_plots(timeseries: pd.DataFrame, folder: Path, label: str = "", period: tuple[int, int] | None = None) -> None:
-    """The run's plots, titled with the scenario and overrides (`run_label`), programme weeks shaded."""
+def write_plots(timeseries: pd.DataFrame, folder: Path, label: str = "",
+                programmes: list[tuple[str, int, int]] | None = None) -> None:
+    """The run's plots, titled with the scenario and overrides (`run_label`), each programme's weeks
+    (name, first and last week) as a band."""
     for name, plot in REPORT_PLOTS.items():
         titled = replace(plot, title=f"{plot.title}\n{label}") if label else plot
-        plot_metrics(timeseries, titled, folder / name, period)
+        plot_metrics(timeseries, titled, folder / name, programmes)
 
 
 def write_pictures(model, folder: Path) -> None:

@@ -58,14 +58,17 @@ REPORT_FIGSIZE = (7, 4)
 
 @dataclass(frozen=True)
 class MetricsPlot:
-    """Which timeseries metrics one plot shows (metric -> legend label), with its axis label and title."""
+    """Which timeseries metrics one plot shows (metric -> legend label), with its axis label, title and
+    the range its values can take (a live plot's axis never runs past it)."""
 
     metrics: dict[str, str]
     ylabel: str
     title: str
+    scale: tuple[float, float] = (0.0, 1.0)
 
 
-ATTITUDE = MetricsPlot({"attitude_mean": "mean attitude"}, "feeling thermometer (0-100)", "Attitude toward the outgroup")
+ATTITUDE = MetricsPlot({"attitude_mean": "mean attitude"}, "feeling thermometer (0-100)",
+                       "Attitude toward the outgroup", (0.0, float(THERMOMETER_MAX)))
 CONTACT = MetricsPlot({"intergroup_contact_share": "any contact", "positive_contact_share": "positive",
                        "negative_contact_share": "negative"}, "share of group this week", "Intergroup contact")
 FRIENDSHIPS = MetricsPlot({"outgroup_friend_share": "with a cross-group friend"}, "share of group",
@@ -99,28 +102,50 @@ def draw_survey(ax, survey: pd.DataFrame, items: dict) -> None:
     ax.grid(alpha=0.3, axis="x")
 
 
-def draw_metrics(ax, timeseries: pd.DataFrame, plot: MetricsPlot, period: tuple[int, int] | None = None) -> None:
-    """One line per group and metric over weeks; the weeks programmes run (`period`) shaded."""
-    if period:
-        ax.axvspan(*period, color="0.9", zorder=0, label="programme weeks")
+def draw_metrics(ax, timeseries: pd.DataFrame, plot: MetricsPlot,
+                 programmes: list[tuple[str, int, int]] | None = None) -> None:
+    """One line per group and metric over weeks; each programme's weeks (`programmes`: name, first and last
+    week) as a band along the bottom (draw_programme_weeks)."""
     for style, (metric, label) in zip(LINE_STYLES, plot.metrics.items()):
         for group in GROUPS:
             rows = timeseries[(timeseries.metric == metric) & (timeseries.group == group)]
             if len(rows):
                 ax.plot(rows.step, rows.value, style, color=GROUP_COLOURS[group], label=f"{group}: {label}")
+    if programmes and len(timeseries):
+        draw_programme_weeks(ax, programmes, int(timeseries.step.max()))
     ax.set_xlabel("week")
     ax.set_ylabel(plot.ylabel)
     ax.set_title(plot.title)
-    if ax.lines or period:  # no contact is recorded before the first week
+    if ax.lines:  # no contact is recorded before the first week
         ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
 
 
+PROGRAMME_COLOURS = ("tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
+"""Programme bands in a run's plots (the groups' blue and orange left for the lines)."""
+BAND_HEIGHT = 0.05
+"""Height of one programme's band [share of the axes]; bands together take at most BANDS_HEIGHT."""
+BANDS_HEIGHT = 0.3
+
+
+def draw_programme_weeks(ax, programmes: list[tuple[str, int, int]], steps: int, colours: dict | None = None) -> None:
+    """Each programme's weeks (name, first week, last week) as a band along the bottom of the axes, one row
+    each, named inside it, in `colours[name]` (else a colour of its own). A programme that runs every week
+    of the run gets no band: shading every week would say nothing about when it acts."""
+    shown = [(name, start, end) for name, start, end in programmes if not (start <= 1 and end >= steps)]
+    height = min(BAND_HEIGHT, BANDS_HEIGHT / max(len(shown), 1))
+    for row, (name, start, end) in enumerate(shown):
+        colour = (colours or {}).get(name, PROGRAMME_COLOURS[row % len(PROGRAMME_COLOURS)])
+        ax.axvspan(start, end, ymin=row * height, ymax=(row + 0.9) * height, color=colour, alpha=0.3, lw=0, zorder=0)
+        ax.text(start, (row + 0.45) * height, f" {name}: weeks {start}-{end}", transform=ax.get_xaxis_transform(),
+                fontsize=6, va="center", ha="left", color="0.25", clip_on=True)
+
+
 def metrics_figure(timeseries: pd.DataFrame, plot: MetricsPlot, figsize=REPORT_FIGSIZE,
-                   period: tuple[int, int] | None = None) -> Figure:
+                   programmes: list[tuple[str, int, int]] | None = None) -> Figure:
     """A figure with one metrics plot, as in the run report."""
     fig = Figure(figsize=figsize)
-    draw_metrics(fig.subplots(), timeseries, plot, period)
+    draw_metrics(fig.subplots(), timeseries, plot, programmes)
     fig.tight_layout()
     return fig
 
@@ -246,12 +271,14 @@ class LiveFigure:
         return buffer.getvalue()
 
 
-def padded_limits(values: np.ndarray) -> tuple[float, float]:
-    """Axis limits around `values` with room to move (half their span, at least 5% of their size),
-    not below zero for values that cannot be negative, so that the axes are rarely drawn again."""
+def padded_limits(values: np.ndarray, scale: tuple[float, float] | None = None) -> tuple[float, float]:
+    """Axis limits around `values` with room to move (a quarter of their span, at least 5% of their size),
+    so that the axes are rarely drawn again, but never past the `scale` the values can take (a share's
+    axis stops at 1) nor below zero for values that cannot be negative."""
     low, high = float(np.nanmin(values)), float(np.nanmax(values))
-    pad = max(0.5 * (high - low), 0.05 * max(abs(low), abs(high)), 1e-3)
-    return (max(low - pad, 0.0) if low >= 0 else low - pad), high + pad
+    pad = max(0.25 * (high - low), 0.05 * max(abs(low), abs(high)), 1e-3)
+    floor, ceiling = scale if scale is not None else (0.0 if low >= 0 else -np.inf, np.inf)
+    return max(low - pad, floor), min(high + pad, ceiling)
 
 
 def within(values: np.ndarray, limits: tuple[float, float]) -> bool:

@@ -12,6 +12,7 @@ from bridges.calibration.report import effective_sample_size, predictive_table, 
 from bridges.calibration.statistics import summarise, true_shares
 from bridges.model.config import compose_config, to_plain
 from bridges.model.errors import InputError
+from tests.conftest import ROOT
 
 
 # ---- statistics ---------------------------------------------------------------------------------------
@@ -178,8 +179,13 @@ def test_calibrate_resume_and_reanalyse(tiny_data, capsys):
     assert sample.weight.sum() == pytest.approx(1.0) and len(sample) == 6
     assert {p.key for p in parameters} >= {"contact.update.attitude_step", "city.layers.*.contact_rate"}
     for name in ("marginals.png", "pairs.png", "predictive_check.png", "predictive_check.csv", "progress.csv",
-                 "calibrated.yaml", "report.md"):
+                 "progress.png", "calibrated.yaml", "report.md"):
         assert (out / name).is_file(), name
+    # calibration.install=false: nothing tells the user to load the committed file as if it were this run's
+    report = (out / "report.md").read_text()
+    assert "+calibrated=<this folder>/calibrated.yaml" in report and "is not this run's set" in report
+    assert "+calibrated=germany`" not in report.replace("`+calibrated=germany` is not", "")
+    assert "+calibrated=<this folder>/calibrated.yaml" in (out / "calibrated.yaml").read_text()
     check = pd.read_csv(out / "predictive_check.csv")
     assert check.data_percentile.between(0, 100).all() and len(check) > 20
     assert "eps" in capsys.readouterr().err  # the progress display shows each generation's tolerance
@@ -274,3 +280,50 @@ def test_every_calibration_config_is_its_own_reference_world():
 
     assert base_config("germany", [])["dynamics"]["reference"] == "self"
     assert base_config("germany", ["dynamics.reference=site"])["dynamics"]["reference"] == "self"
+
+
+def test_the_example_surveys_truth_is_known_and_no_other_files():
+    from bridges.calibration.report import synthetic_truth
+
+    data = ROOT / "calibration" / "data"
+    truth = synthetic_truth(str(data / "germany_synthetic.csv"), "germany")
+    assert truth == {"attitude_step": 0.01, "negativity_weight": 2.0, "quality_intercept": 0.5,
+                     "receiving_attitude": 55.0, "contact_rate_scale": 1.0}
+    assert synthetic_truth(str(data / "germany_synthetic.csv"), "sweden") is None  # another site's file
+    assert synthetic_truth("my_survey.csv", "germany") is None
+
+
+def test_marginals_draw_the_prior_and_the_truth(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from bridges.calibration import report
+
+    parameters = load_priors("default")
+    rng = np.random.default_rng(1)
+    sample = pd.DataFrame({p.name: rng.uniform(p.low, p.high, 50) for p in parameters} | {"weight": 1 / 50})
+    truth = {p.name: (p.low + p.high) / 2 for p in parameters}
+    figures = []
+    monkeypatch.setattr(report.plt, "close", figures.append)  # keep the figures to look at them
+    report.plot_posterior(sample, parameters, tmp_path, truth)
+    marginals = figures[0]
+    for axis, p in zip(marginals.axes, parameters):
+        prior, true = axis.get_lines()
+        grid = prior.get_xdata()
+        assert prior.get_ydata() == pytest.approx(p.frozen().pdf(grid))  # the prior's density over its range
+        assert true.get_xdata()[0] == truth[p.name]
+    plt.close("all")
+    assert (tmp_path / "marginals.png").is_file() and (tmp_path / "pairs.png").is_file()
+
+
+def test_the_generation_bar_shows_each_generations_acceptance_rate(capsys):
+    import logging
+
+    from bridges.calibration.abc import GenerationBar
+
+    bar = GenerationBar(3)
+    for message in ("t: 0, eps: 1.50000000e+00.", "Accepted: 6 / 24 = 2.5000e-01, ESS: 6.0000e+00.",
+                    "t: 1, eps: 9.00000000e-01.", "Accepted: 6 / 60 = 1.0000e-01, ESS: 5.0000e+00."):
+        bar.emit(logging.LogRecord("ABC", logging.INFO, "", 0, message, None, None))
+    assert bar.bar.n == 2 and bar.bar.postfix == "last: 6 of 60 accepted (10.0%)"
+    bar.emit(logging.LogRecord("ABC", logging.INFO, "", 0, "Stop: Maximum number of generations.", None, None))
+    assert "calibration Stop: Maximum number of generations." in capsys.readouterr().err

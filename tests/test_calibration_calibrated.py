@@ -70,3 +70,26 @@ def test_run_and_comparison_load_a_calibrated_file(calibrated, tmp_path, capsys)
     assert cli.main([*tiny, f"+calibrated={tmp_path / 'missing.yaml'}", f"run.output_dir={tmp_path / 'no'}"]) == 2
     assert "missing.yaml: file not found" in capsys.readouterr().err
     assert not (tmp_path / "no").exists()
+
+
+def test_a_calibrated_set_for_another_site_warns(tmp_path, capsys):
+    """conf/calibrated/germany.yaml (or a calibrated.yaml whose header names germany) loaded into the default
+    city warns in one line, and the run goes on; with city=germany, no word."""
+    from bridges.calibration.calibrated_file import other_site_warning
+    from bridges.model.config import CONF_DIR
+
+    assert other_site_warning(["+calibrated=germany"], CONF_DIR) == (
+        "warning: calibrated=germany was fitted in site germany, but the city is default: its values fit "
+        "germany's people, not default's (use city=germany with it)")
+    assert other_site_warning(["city=germany", "+calibrated=germany"], CONF_DIR) is None
+    own = tmp_path / "calibrated.yaml"
+    own.write_text("# @package _global_\n# Calibrated parameters for site jordan: posterior medians\n"
+                   "contact:\n  update:\n    attitude_step: 0.01\n")
+    assert "fitted in site jordan, but the city is sweden" in other_site_warning(["city=sweden", f"+calibrated={own}"],
+                                                                               CONF_DIR)
+    unsaid = tmp_path / "unsaid.yaml"
+    unsaid.write_text("contact:\n  update:\n    attitude_step: 0.01\n")
+    assert other_site_warning([f"+calibrated={unsaid}"], CONF_DIR) is None  # a file that names no site
+    assert run.main(["+calibrated=germany", "city.n_agents=200", "city.n_neighbourhoods=4", "steps=2",
+                     "run.progress=off", f"run.output_dir={tmp_path / 'run'}"]) == 0
+    assert "warning: calibrated=germany was fitted in site germany" in capsys.readouterr().err

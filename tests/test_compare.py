@@ -51,11 +51,15 @@ def test_cost_effectiveness_divides_cost_by_gain_only_when_positive():
         for o, e in zip(("attitude_receiving", "attitude_arriving", "outgroup_friends"), gains)])
     costs = pd.DataFrame({"scenario": ["a", "b"], "currency": ["EUR", "EUR"], "total_cost": [100.0, 50.0],
                           "participants": [10, 0]})
-    table = cost_effectiveness(final, costs).set_index("scenario")
-    assert table.cost_per_attitude_point_receiving["a"] == 50.0
+    value = pd.DataFrame({"scenario": ["a", "b"], "outcome": "attitude_receiving", "person_points": [2000.0, -1000.0],
+                          "cost_per_person_point": [0.05, np.nan]})
+    table = cost_effectiveness(final, costs, value).set_index("scenario")
+    assert table.cost_per_person_point_attitude_receiving["a"] == 0.05
+    assert table.person_points_attitude_receiving["a"] == 2000.0
+    assert np.isnan(table.cost_per_person_point_attitude_arriving["a"])  # not in the value table: not priced
     assert table.cost_per_new_friendship["a"] == 25.0
     assert table.cost_per_participant["a"] == 10.0
-    assert np.isnan(table.cost_per_attitude_point_receiving["b"]) and np.isnan(table.cost_per_participant["b"])
+    assert np.isnan(table.cost_per_person_point_attitude_receiving["b"]) and np.isnan(table.cost_per_participant["b"])
 
 
 @pytest.mark.parametrize("compare, message", [
@@ -86,7 +90,8 @@ def test_comparison_writes_its_files(comparison):
     folder, stdout = comparison
     assert {p.name for p in folder.iterdir()} == {
         "config.yaml", "overrides.yaml", "replicates.parquet", "effects.csv", "effects_over_time.csv", "cost.csv",
-        "effect_over_time.png", "cost_effect.png", "report.md", "effects_by_group.csv", "programme_value.csv"}
+        "effect_over_time.png", "cost_effect.png", "report.md", "effects_by_group.csv", "programme_value.csv",
+        "scenario_value.csv"}
     assert "Compared 3 scenarios x 3 replicates" in stdout and f"report: {folder / 'report.md'}" in stdout
     assert len(stdout.strip().splitlines()) == 7  # five-line headline, the report, the folder
     report = (folder / "report.md").read_text()
@@ -112,9 +117,34 @@ def test_replicates_table_is_tidy(comparison):
 
 def test_cost_table_reports_cost_effectiveness(comparison):
     cost = pd.read_csv(comparison[0] / "cost.csv").set_index("scenario")
-    assert {"total_cost", "cost_per_participant", "cost_per_attitude_point_receiving",
-            "cost_per_new_friendship", "currency"} <= set(cost.columns)
+    assert {"total_cost", "participants", "cost_per_participant", "cost_per_person_point_attitude_receiving",
+            "cost_per_person_point_attitude_arriving", "cost_per_new_friendship", "currency"} <= set(cost.columns)
     assert cost.total_cost["baseline"] == 0 and cost.total_cost["co_creation"] > 0
+
+
+def test_one_cost_per_participant_and_one_cost_per_person_point_everywhere(comparison):
+    """The planner's figures agree between files: cost per participant counts every participant (both
+    communities) in cost.csv and programme_value.csv, whose goal's-group count is the smaller one; cost.csv's
+    cost per person-point is scenario_value.csv's; report.md defines each and shows both counts."""
+    folder = comparison[0]
+    cost = pd.read_csv(folder / "cost.csv").set_index("scenario")
+    value = pd.read_csv(folder / "programme_value.csv")
+    scenarios = pd.read_csv(folder / "scenario_value.csv").set_index(["scenario", "outcome"])
+    co = value[value.scenario == "co_creation"]
+    assert set(co.outcome) == {"attitude_receiving", "attitude_arriving"}
+    assert co.cost_per_participant.to_numpy() == pytest.approx(cost.cost_per_participant["co_creation"], rel=1e-6)
+    assert (co.participants == cost.participants["co_creation"]).all()
+    assert (co.goal_participants < co.participants).all() and co.goal_participants.sum() == co.participants.iloc[0]
+    for outcome in ("attitude_receiving", "attitude_arriving"):
+        expected = scenarios.cost_per_person_point.get(("co_creation", outcome), np.nan)
+        assert cost[f"cost_per_person_point_{outcome}"]["co_creation"] == pytest.approx(expected, nan_ok=True)
+    report = (folder / "report.md").read_text()
+    assert "participants: all / in the goal's group" in report and "## Definitions" in report
+    assert "- **cost per person-point**: total cost / person-points" in report
+    assert report.count("- To ") == 9  # a recommendation per outcome
+
+
+
 
 
 def test_bad_comparison_input_is_one_line_and_exit_2(tmp_path, capsys):

@@ -115,13 +115,28 @@ def page(browser) -> Page:
     context.close()
 
 
+def shown_value(page: Page, slider: str) -> str:
+    """The value a slider shows next to its thumb, if it is visible ("" if not)."""
+    thumb = page.get_by_role("slider", name=slider, exact=True)
+    label = thumb.locator(".v-slider__thumb-label")
+    return label.inner_text() if label.is_visible() else ""
+
+
 def week(page: Page) -> int:
     return int(WEEK.search(page.get_by_text(WEEK).first.inner_text()).group(1))
 
 
-def image_digests(page: Page) -> list[str]:
+def image_digests(page: Page, attempts: int = 5) -> list[str]:
+    """Each image's digest. An image redrawn while it is read has its old blob URL revoked ("Failed to
+    fetch"): then it is read again."""
     images = page.locator("img")
-    return [images.nth(i).evaluate(IMAGE_DIGEST) for i in range(images.count())]
+    for attempt in range(attempts):
+        try:
+            return [images.nth(i).evaluate(IMAGE_DIGEST) for i in range(images.count())]
+        except PlaywrightError as error:
+            if "Failed to fetch" not in str(error) or attempt == attempts - 1:
+                raise
+            page.wait_for_timeout(250)
 
 
 def images_changed(page: Page, before: list[str]) -> list[bool]:
@@ -139,14 +154,16 @@ def test_controls_step_and_plots_change_in_the_browser(page, url, output):
     page.on("requestfailed", lambda request: failed.append(request.url))
     page.goto(url, timeout=FIRST_LOAD_MS)
     page.get_by_text(WEEK).first.wait_for(timeout=FIRST_LOAD_MS)
+    assert shown_value(page, "Residents") == "5000"  # every slider shows its value, not only while dragged
+    assert not page.get_by_role("tab", name="Page 0").is_visible()  # Mesa's lone tab is hidden
 
     # change controls: another city preset and a programme, then Reset builds this session's own model
     page.get_by_role("button", name=re.compile("^City preset")).click()
     page.get_by_role("option", name="sweden").click()
-    page.get_by_text("Volunteering", exact=True).click()
+    page.get_by_text("Volunteering (buddy pairs)", exact=True).click()
     page.get_by_role("button", name="Reset", exact=True).click()
     page.get_by_text("City sweden").wait_for()
-    page.get_by_text(re.compile(r"Interventions: volunteering \(coverage")).wait_for()
+    page.get_by_text(re.compile(r"Interventions: Volunteering \(buddy pairs\): share volunteering 0.02")).wait_for()
     page.get_by_text("Week 0 of 52").wait_for()
     assert page.get_by_text(re.compile("too many to draw: the city view shows a sample of 400")).count() == 1
     before = image_digests(page)
@@ -161,6 +178,25 @@ def test_controls_step_and_plots_change_in_the_browser(page, url, output):
     assert week(page) == 3
     page.screenshot(path=output / "dashboard.png", full_page=True)
     assert not failed, f"requests failed (the page must work offline): {failed}"
+
+
+def test_a_finished_run_shows_no_greyed_pause_symbol(page, url):
+    """At the last week Mesa disables Play/Pause (a greyed pause symbol if it was playing): the page hides it,
+    and says the run has finished; a slider moved by keyboard shows its new value."""
+    page.goto(url, timeout=FIRST_LOAD_MS)
+    page.get_by_text(WEEK).first.wait_for(timeout=FIRST_LOAD_MS)
+    for slider in ("Weeks", "Residents"):  # their least: 4 weeks, 200 residents
+        page.get_by_role("slider", name=slider, exact=True).press("Home")
+    assert shown_value(page, "Weeks") == "4"
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.get_by_text("Week 0 of 4").wait_for()
+    play = page.get_by_role("button", name="▶")
+    assert play.is_visible()
+    play.click()
+    page.get_by_text("Week 4 of 4 (finished: Reset to run again)").wait_for()
+    controls = page.locator(".v-navigation-drawer button")
+    assert [controls.nth(i).is_visible() for i in range(controls.count())] == [True, False, True]  # Reset, Play, Step
+    assert page.get_by_role("button", name="Step", exact=True).is_disabled()
 
 
 @pytest.fixture
@@ -188,7 +224,10 @@ def test_planner_page_shows_a_finished_comparison(page, url, output, comparison_
     table = page.locator("table.bridges-table").first
     assert "volunteering" in table.inner_text() and "95% interval" in table.inner_text()
     page.get_by_text("Cost-effectiveness (mean over replicates)").wait_for()
-    assert "EUR" in page.locator("table.bridges-table").nth(1).inner_text()
+    costs = page.locator("table.bridges-table").nth(1).inner_text()
+    assert "EUR" in costs and "cost per person-point: receiving members' attitude" in costs
+    page.get_by_text(re.compile("cost per person-point: total cost / person-points")).wait_for()  # defined
+    assert "effect on Receiving members' attitude [points, 0-100]" in table.inner_text()  # a title, not an id
     assert page.locator("img").count() == 2  # cost against effect, effects over time
     page.screenshot(path=output / "planner.png", full_page=True)
 

@@ -340,9 +340,9 @@ def test_a_calibration_posterior_passes(tmp_path):
 def test_budget_view_refuses_to_add_different_currencies():
     value = pd.DataFrame({"scenario": ["a", "b"], "outcome": "attitude_receiving", "person_points": [10.0, 20.0],
                           "cost": [100.0, 100.0], "cost_per_person_point": [10.0, 5.0], "currency": ["EUR", "USD"]})
-    mix = budget_mix(value, {"a", "b"}, 1_000, "attitude_receiving")
+    mix = budget_mix(value, 1_000, "attitude_receiving")
     assert mix.empty and mix.attrs["currencies"] == "EUR, USD"
-    same = budget_mix(value.assign(currency="EUR"), {"a", "b"}, 1_000, "attitude_receiving")
+    same = budget_mix(value.assign(currency="EUR"), 1_000, "attitude_receiving")
     assert set(same.currency) == {"EUR"} and same.cost.sum() == 1_000
 
 

@@ -16,8 +16,10 @@ from bridges.scenarios.compare import (
     parse_variant,
     group_effects,
     programme_value,
+    recommendation,
     run_replicate,
     scenario_configs,
+    scenario_value,
     size_word,
 )
 from tests.conftest import in_one_worker
@@ -95,9 +97,58 @@ def test_budget_mix_buys_the_cheapest_person_points_first():
     value = pd.DataFrame({"scenario": ["a", "b", "c"], "outcome": "o", "cost": [40.0, 10.0, 5.0],
                           "person_points": [80.0, 10.0, -1.0], "cost_per_person_point": [0.5, 1.0, np.nan],
                           "currency": "EUR"})
-    mix = budget_mix(value, {"a", "b", "c"}, 95.0, "o").set_index("scenario")
+    mix = budget_mix(value, 95.0, "o").set_index("scenario")
     assert mix.copies.to_dict() == {"a": 2, "b": 1}
     assert mix.cost.sum() == 90.0 and mix.person_points.sum() == 170.0
+
+
+def test_scenario_value_sums_person_points_over_everyone_with_the_outcomes_direction():
+    """Person-points = the effect on the group's mean x the group's size, per replicate; distress counts
+    as a gain when it falls. Cost per person-point = cost / person-points, its interval from theirs."""
+    rows = [{"scenario": "mix", "replicate": r, "when": "last_week", "step": 12, "outcome": outcome,
+             "who": "population", "n": n, "effect": effect, "baseline_mean": 0.0, "baseline_sd": 1.0}
+            for r, scale in enumerate((0.8, 1.0, 1.2))
+            for outcome, n, effect in (("attitude_receiving", 1000, 0.5 * scale), ("distress", 2000, -0.01 * scale))]
+    costs = pd.DataFrame({"scenario": "mix", "replicate": [0, 1, 2], "currency": "EUR", "total_cost": 1000.0,
+                          "participants": 40})
+    value = scenario_value(pd.DataFrame(rows), costs).set_index("outcome")
+    assert value.person_points["attitude_receiving"] == pytest.approx(500.0)
+    assert value.cost_per_person_point["attitude_receiving"] == pytest.approx(2.0)
+    assert value.person_points["distress"] == pytest.approx(20.0)
+    assert value.cost_per_person_point["distress"] == pytest.approx(50.0)
+    low, high = value.cost_per_person_point_low["distress"], value.cost_per_person_point_high["distress"]
+    assert low == pytest.approx(1000.0 / value.person_points_high["distress"]) and low < 50.0 < high
+
+
+def offer(scenario: str, per_point: float, low: float, high: float, currency: str = "EUR") -> dict:
+    return {"scenario": scenario, "outcome": "attitude_receiving", "currency": currency, "cost": 100.0,
+            "person_points": 100.0 / per_point, "cost_per_person_point": per_point, "cost_per_person_point_low": low,
+            "cost_per_person_point_high": high}
+
+
+def test_recommendation_names_the_cheapest_then_the_next_and_whether_their_intervals_overlap():
+    overlapping = pd.DataFrame([offer("co_creation", 20.0, 10.0, np.inf), offer("volunteering", 12.0, 8.0, 30.0),
+                                offer("baseline", 1.0, 1.0, 1.0)])  # never ranked
+    assert recommendation(overlapping, "attitude_receiving") == (
+        "To raise receiving members' attitude at the least cost per person-point: **volunteering** (12 EUR per "
+        "person-point, 95% interval 8 to 30), then co_creation (20 EUR per person-point, 95% interval 10 to no "
+        "upper bound); the interval of volunteering overlaps co_creation's, so the order is not sure.")
+    apart = pd.DataFrame([offer("a", 5.0, 4.0, 6.0), offer("b", 12.0, 8.0, 30.0)])
+    assert recommendation(apart, "attitude_receiving").endswith("the interval of a lies below b's.")
+    assert recommendation(apart.iloc[:1], "attitude_receiving").endswith("; no other scenario gains on it.")
+    nothing = pd.DataFrame([offer("a", np.nan, np.nan, np.nan)])
+    assert recommendation(nothing, "attitude_receiving") == "To raise receiving members' attitude: no scenario gains on it."
+    priced = pd.DataFrame([offer("a", 5.0, 4.0, 6.0), offer("b", 12.0, 8.0, 30.0, "USD")])
+    assert "not ranked, the scenarios are priced in different currencies (EUR, USD)" in \
+        recommendation(priced, "attitude_receiving")
+
+
+def test_the_budget_view_follows_the_recommendations_order_mixes_included():
+    """The budget buys in the order the recommendation names: a mix that is cheaper per person-point than
+    its single programmes comes first (mixes were left out before, so the two disagreed)."""
+    value = pd.DataFrame([offer("volunteering", 12.0, 8.0, 30.0), offer("mix", 6.0, 4.0, 9.0)])
+    assert "**mix**" in recommendation(value, "attitude_receiving")
+    assert budget_mix(value, 150.0, "attitude_receiving").scenario.tolist() == ["mix"]
 
 
 def test_variant_on_the_command_line_is_parsed_with_nested_lists():

@@ -11,9 +11,12 @@ import pytest
 import yaml
 
 from bridges.model.config import compose_config, to_plain
-from bridges.scenarios.sensitivity import (LAUNCHERS, Outcome, Parameter, Study, apply_point, design,
-                                           evaluate_and_write, load_study, morris_indices, prepare, sentences,
-                                           sensitivity_options, simulate, sobol_indices)
+from bridges.scenarios.sensitivity import evaluate_and_write, prepare
+from bridges.scenarios.sensitivity_indices import design, morris_indices, sobol_indices
+from bridges.scenarios.sensitivity_options import sensitivity_options
+from bridges.scenarios.sensitivity_report import sentences
+from bridges.scenarios.sensitivity_runs import LAUNCHERS, apply_point, simulate
+from bridges.scenarios.sensitivity_study import Outcome, Parameter, Study, load_study
 from tests.inprocess import assert_clean_rejection, run_main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,11 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from bridges.model.outputs import STAGING_PREFIX
-from bridges.sweep import MANIFEST, MARKER, RUNS, TABLE, is_complete, read_outcomes, run_points
+from bridges.sweep import (MANIFEST, MARKER, RUNS, TABLE, is_complete, mean_interval, read_outcomes, run_points,
+                           sweep_figure)
 from tests.conftest import ROOT
 from tests.inprocess import assert_clean_rejection, run_main
 
@@ -155,3 +158,34 @@ def test_sweep_killed_mid_way_resumes_with_every_run_once(tmp_path, capsys):
     table = pd.read_csv(sweep / TABLE)
     assert table.run.nunique() == 4 and not table.duplicated(["run", "group", "outcome"]).any()
     assert len(table) == 4 * table.groupby(["group", "outcome"]).ngroups
+
+
+def test_sweep_plots_the_mean_over_seeds_with_its_interval():
+    """Runs that differ only by their seed give one point per value with its 95% t-interval shaded."""
+    values = {0.1: [50.0, 52.0, 57.0], 0.2: [60.0, 61.0, 62.0]}
+    table = pd.DataFrame([{"run": f"{share}-{seed}", "city.arriving_share": share, "seed": seed, "group": "receiving",
+                           "outcome": "attitude_end", "value": value}
+                          for share, runs in values.items() for seed, value in enumerate(runs)])
+    axis = sweep_figure(table, ["city.arriving_share", "seed"], "attitude_end").axes[0]
+    (line,) = axis.get_lines()
+    assert line.get_ydata().tolist() == pytest.approx([53.0, 61.0])
+    (band,) = axis.collections[:1]
+    corners = band.get_paths()[0].vertices
+    at_first = corners[corners[:, 0] == 0.1][:, 1]  # the band's edges above the first value
+    low, high = at_first.min(), at_first.max()
+    half = stats.t.ppf(0.975, 2) * np.std(values[0.1], ddof=1) / np.sqrt(3)
+    assert (low, high) == pytest.approx((53.0 - half, 53.0 + half))
+    assert mean_interval([4.0]) == (4.0, 4.0, 4.0)  # one run: no interval to draw
+    seeds_only = sweep_figure(table[table["city.arriving_share"] == 0.2], ["city.arriving_share", "seed"],
+                              "attitude_end").axes[0]
+    assert len(seeds_only.patches) == 1  # the interval across the panel
+
+
+@pytest.mark.slow  # a multi-run sweep
+def test_a_sweep_shows_one_bar_over_all_its_runs_and_a_line_per_run(tmp_path, capsys):
+    folders = run_points([["city.n_agents=300", "steps=2", f"seed={seed}"] for seed in (0, 1)], tmp_path / "sweep",
+                         launcher="basic", progress="on")
+    captured = capsys.readouterr()
+    assert "sweep runs" in captured.err and "2/2" in captured.err
+    for folder in folders:
+        assert f"run complete: {folder.name} (" in captured.out
