@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import run
+from bridges import cli
 from bridges.calibration.cli import observed_statistics
 from bridges.calibration.statistics import true_shares
 from bridges.calibration.survey_io import load_survey
@@ -72,7 +72,7 @@ CASES = {
 
 
 def calibrate(folder: Path, data: Path, *extra: str) -> int:
-    return run.main(["--config-name", "calibrate", f"calibration.data={data}", "calibration.site=germany",
+    return cli.main(["--config-name", "calibrate", f"calibration.data={data}", "calibration.site=germany",
                      f"calibration.database={folder / 'abc.db'}", f"run.output_dir={folder / 'out'}",
                      "calibration.sampler=single", "calibration.install=false", *extra])
 

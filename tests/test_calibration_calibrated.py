@@ -90,6 +90,6 @@ def test_a_calibrated_set_for_another_site_warns(tmp_path, capsys):
     unsaid = tmp_path / "unsaid.yaml"
     unsaid.write_text("contact:\n  update:\n    attitude_step: 0.01\n")
     assert other_site_warning([f"+calibrated={unsaid}"], CONF_DIR) is None  # a file that names no site
-    assert run.main(["+calibrated=germany", "city.n_agents=200", "city.n_neighbourhoods=4", "steps=2",
+    assert cli.main(["+calibrated=germany", "city.n_agents=200", "city.n_neighbourhoods=4", "steps=2",
                      "run.progress=off", f"run.output_dir={tmp_path / 'run'}"]) == 0
     assert "warning: calibrated=germany was fitted in site germany" in capsys.readouterr().err
