@@ -10,7 +10,7 @@ homophily, negativity asymmetry, each intervention with its main dose, seed; Res
 sliders change the preset's world from week 0 for people formed in it, model/reference.py), Step
 and Play; views of the city, attitudes, contact, friendships, misperception and cost. Page "Planner":
 a comparison folder written by `python run.py --config-name compare` with its effects, intervals and
-cost-effectiveness. Plots are drawn by the run reports' functions (model/plots.py, scenarios/compare.py);
+cost-effectiveness. Plots are drawn by the run reports' functions (bridges/plots.py, scenarios/compare.py);
 the city view and weekly plots are components in bridges/components.py, for pages of your own too.
 
 The module-level model is shared by every browser session until that session presses Reset.
@@ -38,8 +38,8 @@ from bridges.components import (
     currency,
 )
 from bridges.model import BridgesModel
-from bridges.model.config import config_groups
-from bridges.model.mesa_api import KEEP, params_from_keywords
+from bridges.config import config_groups
+from bridges.mesa_api import KEEP, params_from_keywords
 from bridges.model.metrics import OUTCOMES
 from bridges.model.state import ARRIVING
 from bridges.scenarios.compare import BASELINE, DEFINITIONS, HEADLINE, OUTCOME_TITLES, plot_cost_effect, plot_effects
@@ -121,7 +121,7 @@ MODEL_PARAMS = {
     **intervention_controls(),
     "seed": Slider("Seed", DEFAULTS.seed, 0, 1000, 1),
 }
-"""The page's controls: BridgesModel keywords (model/mesa_api.py); Reset builds a model from them."""
+"""The page's controls: BridgesModel keywords (bridges/mesa_api.py); Reset builds a model from them."""
 
 
 # ---- views of the running model ---------------------------------------------------------------------

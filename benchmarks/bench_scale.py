@@ -46,7 +46,7 @@ dominated by fixed per-week costs, which is not what the exponent is about)."""
 def run_one(engine: str, n_agents: int, scenario: str, steps: int) -> dict:
     """Build the city and run `steps` weeks; report seconds and this process's peak memory."""
     from bridges.model import BridgesModel
-    from bridges.model.config import compose_config, model_params, to_plain
+    from bridges.config import compose_config, model_params, to_plain
 
     params = model_params(to_plain(compose_config(
         [f"city.n_agents={n_agents}", f"steps={steps}", f"scenario={scenario}"])))

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def measure(n_agents: int, steps: int) -> tuple[float, float, dict[str, float]]:
     """Seconds of wall and CPU time for `steps` weeks after a warm-up week, and seconds per phase."""
     from bridges.model import BridgesModel
-    from bridges.model.config import compose_config, model_params, to_plain
+    from bridges.config import compose_config, model_params, to_plain
 
     params = model_params(to_plain(compose_config([f"city.n_agents={n_agents}", f"steps={steps + 1}"])))
     model = BridgesModel(params)

@@ -33,11 +33,11 @@ from pathlib import Path
 from bridges.calibration.calibrated_file import PREFIXES as CALIBRATED_PREFIXES
 from bridges.calibration.calibrated_file import expand_calibrated_files, names_a_file, other_site_warning
 from bridges.extras import require
-from bridges.model.config import (CONF_DIR, NOT_PARAMETERS, compose_config,
+from bridges.config import (CONF_DIR, NOT_PARAMETERS, compose_config,
                                   config_groups, model_params, run_options, to_plain, user_overrides)
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_yaml
-from bridges.model.outputs import OUTPUTS_ROOT, StagedFolder, default_run_dir, write_config
+from bridges.outputs import OUTPUTS_ROOT, StagedFolder, default_run_dir, write_config
 from bridges.model.params import MAX_SEED
 from bridges.model.resources import check_resources, estimate
 from bridges.run_folder import note, output_folder, run_one
@@ -154,7 +154,7 @@ def _leaf_keys(content, prefix: str = "") -> list[str]:
 def guard_calibration_files(plain: dict) -> None:
     """A calibration's priors and answer-mapping files read through the guarded YAML loader before the
     calibration's own reader sees them."""
-    from bridges.model.config import group_file
+    from bridges.config import group_file
 
     section = plain.get("calibration") or {}
     priors = section.get("priors")

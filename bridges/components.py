@@ -1,6 +1,6 @@
 """Dashboard components for your own SolaraViz page: the city view and the weekly plots of app.py.
 
-Each is a component taking the model, drawn with the run reports' functions (model/plots.py) and redrawn
+Each is a component taking the model, drawn with the run reports' functions (bridges/plots.py) and redrawn
 week by week (a cached figure: a week costs the artists that move and a PNG encoding). Use them with any
 BridgesModel (docs/dashboard.md):
 
@@ -22,7 +22,7 @@ import pandas as pd
 import solara
 
 from bridges.model.params import GROUPS
-from bridges.model.plots import (
+from bridges.plots import (
     ATTITUDE,
     CONTACT,
     FRIENDSHIPS,
@@ -120,7 +120,7 @@ def weekly_table(model) -> pd.DataFrame:
 
 
 class LiveMetrics:
-    """One report plot (model/plots.py) of a model's weekly metrics, redrawn week by week."""
+    """One report plot (bridges/plots.py) of a model's weekly metrics, redrawn week by week."""
 
     def __init__(self, model, plot: MetricsPlot):
         self.model, self.plot = model, plot

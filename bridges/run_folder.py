@@ -7,8 +7,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bridges.model import BridgesModel
-from bridges.model.config import PROGRESS_DISABLE, SEARCHPATH, model_params, run_options
-from bridges.model.outputs import (
+from bridges.config import PROGRESS_DISABLE, SEARCHPATH, model_params, run_options
+from bridges.outputs import (
     OUTPUTS_ROOT,
     StagedFolder,
     check_output_folder,

@@ -32,7 +32,7 @@ from hydra.core.utils import JobStatus
 from hydra.errors import HydraException
 from hydra.types import HydraContext, RunMode
 
-from bridges.model.config import (
+from bridges.config import (
     CONF_DIR,
     CONF_PACKAGE,
     PROGRESS_DISABLE,
@@ -48,7 +48,7 @@ from bridges.model.config import (
 from bridges.model.custom_city import read_custom_city
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_bytes
-from bridges.model.outputs import OUTPUTS_ROOT
+from bridges.outputs import OUTPUTS_ROOT
 from bridges.model.resources import check_resources, estimate
 from bridges.workers import exit_with_parent, interrupts_for_this_process_only, mark_driver
 

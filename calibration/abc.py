@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from bridges.calibration.parameters import FreeParameter
 from bridges.calibration.simulate import Simulator
-from bridges.model.config import PROGRESS_DISABLE
+from bridges.config import PROGRESS_DISABLE
 from bridges.model.errors import InputError
 
 SAMPLERS = ("dask", "multicore", "single")

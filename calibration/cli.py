@@ -19,11 +19,11 @@ from bridges.calibration.report import (ROUGH_BELOW, calibrated_config, effectiv
 from bridges.calibration.simulate import Simulator
 from bridges.calibration.statistics import respondent_counts, summarise, true_shares
 from bridges.calibration.survey_io import load_survey
-from bridges.model.config import (CONF_DIR, compose_config, config_groups, model_params, run_options, to_plain,
+from bridges.config import (CONF_DIR, compose_config, config_groups, model_params, run_options, to_plain,
                                   whole_number)
 from bridges.model.errors import InputError
 from bridges.model.survey import SURVEY_ITEMS
-from bridges.model.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, write_config
+from bridges.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, write_config
 
 ROOT = OUTPUTS_ROOT / "calibrate"
 OPTION_KEYS = {"data", "mapping", "site", "priors", "population", "training", "generations", "max_simulations",

@@ -16,9 +16,9 @@ import yaml
 
 from bridges.calibration.parameters import FreeParameter, _get, load_priors
 from bridges.calibration.simulate import own_world_params
-from bridges.model.config import matching_paths
+from bridges.config import matching_paths
 from bridges.model import run
-from bridges.model.config import compose_config, to_plain
+from bridges.config import compose_config, to_plain
 
 SITES = ("germany", "sweden", "croatia", "jordan")
 DATA_DIR = Path(__file__).resolve().parent / "data"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from bridges.model.config import group_file, matching_paths, model_params
+from bridges.config import group_file, matching_paths, model_params
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_yaml
 

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq  # noqa: E402
 import yaml  # noqa: E402
 
 from bridges.calibration.parameters import FreeParameter, _get, apply_parameters  # noqa: E402
-from bridges.model.config import matching_paths  # noqa: E402
+from bridges.config import matching_paths  # noqa: E402
 from bridges.model.input_files import read_yaml  # noqa: E402
 
 METADATA_KEY = b"bridges_parameters"

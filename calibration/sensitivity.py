@@ -11,7 +11,7 @@ from bridges.calibration.make_example_data import RESPONDENTS
 from bridges.calibration.parameters import load_priors
 from bridges.calibration.simulate import Simulator, sensitivity
 from bridges.calibration.statistics import summarise, true_shares
-from bridges.model.config import compose_config, to_plain
+from bridges.config import compose_config, to_plain
 
 CLEAR = 2.0
 """|standardised effect| from which a statistic counts as constraining a parameter (beyond 2 noise sd)."""
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     truth = true_shares(plain["city"])
     parameters = load_priors("default")
     from bridges.model import run
-    from bridges.model.config import model_params
+    from bridges.config import model_params
 
     names = tuple(summarise(run(model_params(plain)).survey, truth).dropna().index)
     effects = sensitivity(Simulator(plain, tuple(parameters), names, truth), args.replicates, args.jobs)

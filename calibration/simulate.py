@@ -10,7 +10,7 @@ from joblib import Parallel, delayed
 from bridges.calibration.parameters import FreeParameter, apply_parameters
 from bridges.calibration.statistics import summarise
 from bridges.model import run
-from bridges.model.config import model_params
+from bridges.config import model_params
 from bridges.model.params import Params
 
 SEED_LIMIT = 2**31

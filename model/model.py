@@ -118,7 +118,7 @@ class BridgesModel(mesa.Model):
 
     Build it from validated parameters, `BridgesModel(params)` (optionally with a prebuilt `City`), or
     the way Mesa's tools do, with keywords: `BridgesModel(city="sweden", n_agents=2000, rng=3)` (see
-    model/mesa_api.py; without `rng` or `seed` a fresh seed, recorded in `params.seed`). `engine="agents"`
+    bridges/mesa_api.py; without `rng` or `seed` a fresh seed, recorded in `params.seed`). `engine="agents"`
     (or the config key `engine: agents`) runs the idiomatic Mesa reference engine. `running` turns false
     after `params.steps` weeks, so `run_model()` and `mesa.batch_run` stop there; a `step()` after that
     raises RunFinished rather than stepping past the configured run.
@@ -140,7 +140,7 @@ class BridgesModel(mesa.Model):
     def __init__(self, params: Params | None = None, city: City | str | None = None, *, engine: str | None = None,
                  rng=None, **settings):
         if params is None:  # keywords, composed from conf/ by the application layer (Hydra), loaded only here
-            from bridges.model.mesa_api import model_arguments
+            from bridges.mesa_api import model_arguments
 
             params, city = model_arguments(city, rng, settings)
         elif settings or rng is not None or isinstance(city, str):

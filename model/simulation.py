@@ -1,7 +1,7 @@
 """One run of the model: `run(params) -> Results`, the door the CLI, the analyses and the dashboard use.
 
     from bridges.model import run
-    results = run(params)                 # validated Params (bridges.model.config.model_params builds them)
+    results = run(params)                 # validated Params (bridges.config.model_params builds them)
     results.timeseries                    # step, group, metric, value (step 0 = initial state)
     results.agents, results.survey, results.costs, results.contact_by_setting, results.city
 
@@ -9,8 +9,8 @@
 run produced. The tables are built when first read, so a caller that needs only the survey (calibration)
 does not pay for the others. `on_week(model)` is called after every week: a progress bar, or an analysis
 that looks at the residents mid-run. This module is core: it imports neither Hydra nor the writers of run
-folders; composing a configuration and writing outputs are the application's (model/config.py,
-model/outputs.py, bridges/cli.py).
+folders; composing a configuration and writing outputs are the application's (bridges/config.py,
+bridges/outputs.py, bridges/cli.py).
 """
 
 import time

@@ -22,8 +22,8 @@ from joblib import Parallel, delayed
 from tqdm import tqdm
 
 from bridges.calibration.posterior_draws import posterior_draws
-from bridges.model.config import PROGRESS_DISABLE
-from bridges.model.plots import scenario_colours
+from bridges.config import PROGRESS_DISABLE
+from bridges.plots import scenario_colours
 from bridges.scenarios.compare_effects import (BASELINE, CONFIDENCE, GOALS, HEADLINE, PERSON_OUTCOMES, group_effects,
                                                paired_effects, size_word)
 from bridges.scenarios.compare_options import (VARIANT_PREFIX, CompareOptions, check_posterior_file, compare_options,

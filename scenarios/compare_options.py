@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bridges.model.config import config_groups
+from bridges.config import config_groups
 from bridges.model.errors import InputError
 from bridges.model.params import MAX_COST
 from bridges.model.resources import available_cores
@@ -113,7 +113,7 @@ def check_posterior_file(path: str, plain: dict) -> None:
     import pyarrow.parquet as pq
 
     from bridges.calibration.report import METADATA_KEY
-    from bridges.model.config import NOT_PARAMETERS, matching_paths
+    from bridges.config import NOT_PARAMETERS, matching_paths
     from bridges.model.input_files import read_bytes
 
     key = f"compare.posterior: {path}"

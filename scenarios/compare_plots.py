@@ -8,11 +8,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from bridges.model.config import model_params  # noqa: E402
+from bridges.config import model_params  # noqa: E402
 from bridges.model.interventions.coordination import KIND as COORDINATION  # noqa: E402
 from bridges.model.metrics import OUTCOMES  # noqa: E402
 from bridges.model.params import LAST_WEEK  # noqa: E402
-from bridges.model.plots import draw_programme_weeks, scenario_colours  # noqa: E402  (one colour per scenario)
+from bridges.plots import draw_programme_weeks, scenario_colours  # noqa: E402  (one colour per scenario)
 from bridges.scenarios.compare_effects import BASELINE, HEADLINE  # noqa: E402
 
 OUTCOME_TITLES = {

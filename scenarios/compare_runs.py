@@ -9,7 +9,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from bridges.model import BridgesModel
-from bridges.model.config import compose_config, model_params, to_plain
+from bridges.config import compose_config, model_params, to_plain
 from bridges.model.errors import InputError
 from bridges.model.interventions.coordination import KIND as COORDINATION
 from bridges.model.metrics import OUTCOMES

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from bridges.model.config import CONF_DIR, compose_config, config_groups, group_file, model_params, to_plain, whole_number
+from bridges.config import CONF_DIR, compose_config, config_groups, group_file, model_params, to_plain, whole_number
 from bridges.model.errors import InputError
 from bridges.model.params import GROUPS, LAST_WEEK, MAX_COST, MAX_SEED
 

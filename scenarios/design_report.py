@@ -16,9 +16,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from bridges.model.config import compose_config, run_options, to_plain, whole_number  # noqa: E402
+from bridges.config import compose_config, run_options, to_plain, whole_number  # noqa: E402
 from bridges.model.errors import InputError  # noqa: E402
-from bridges.model.outputs import OUTPUTS_ROOT  # noqa: E402
+from bridges.outputs import OUTPUTS_ROOT  # noqa: E402
 from bridges.model.resources import available_cores  # noqa: E402
 from bridges.extras import require  # noqa: E402
 from bridges.scenarios.design import LAUNCHERS, Study, check_seeds, check_study, load_study  # noqa: E402

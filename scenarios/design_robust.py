@@ -19,7 +19,7 @@ from scipy.stats import qmc
 
 from bridges.calibration.parameters import apply_parameters
 from bridges.calibration.report import read_posterior_file
-from bridges.model.config import compose_config, matching_paths, to_plain
+from bridges.config import compose_config, matching_paths, to_plain
 from bridges.scenarios.design import Study
 from bridges.scenarios.design_search import World, with_choice
 

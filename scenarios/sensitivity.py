@@ -34,9 +34,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bridges.model.config import run_options
+from bridges.config import run_options
 from bridges.model.errors import InputError
-from bridges.model.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, default_run_dir, write_config
+from bridges.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, default_run_dir, write_config
 from bridges.model.params import MAX_SEED
 from bridges.scenarios.sensitivity_indices import design, design_size, morris_convergence, morris_indices, sobol_indices
 from bridges.scenarios.sensitivity_options import MAX_POINTS, SWEEP, SensitivityOptions, sensitivity_options

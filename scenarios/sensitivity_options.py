@@ -5,9 +5,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bridges.model.config import whole_number
+from bridges.config import whole_number
 from bridges.model.errors import InputError
-from bridges.model.outputs import OUTPUTS_ROOT
+from bridges.outputs import OUTPUTS_ROOT
 from bridges.model.resources import available_cores
 from bridges.scenarios.sensitivity_runs import LAUNCHERS
 from bridges.sweep import LAUNCHERS as SWEEP_LAUNCHERS

@@ -14,7 +14,7 @@ from joblib import Parallel, delayed
 from tqdm import tqdm
 
 from bridges.model import BridgesModel
-from bridges.model.config import PROGRESS_DISABLE, compose_config, matching_paths, model_params, to_plain
+from bridges.config import PROGRESS_DISABLE, compose_config, matching_paths, model_params, to_plain
 from bridges.model.errors import InputError
 from bridges.scenarios.sensitivity_study import Outcome, Parameter, Study
 from bridges.sweep import run_points

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bridges.model.config import config_groups, group_file
+from bridges.config import config_groups, group_file
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_yaml
 

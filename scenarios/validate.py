@@ -17,7 +17,7 @@ from joblib import Parallel, delayed
 from scipy import stats
 
 from bridges.model import BridgesModel
-from bridges.model.config import at_least, compose_config, config_groups, model_params, to_plain
+from bridges.config import at_least, compose_config, config_groups, model_params, to_plain
 from bridges.model.errors import InputError
 from bridges.model.metrics import misperception_per_person
 from bridges.model.params import GROUPS, build

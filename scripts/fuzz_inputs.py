@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import run  # noqa: E402
-from bridges.model.config import compose_config, config_groups, to_plain  # noqa: E402
+from bridges.config import compose_config, config_groups, to_plain  # noqa: E402
 from bridges.model.errors import InputError  # noqa: E402
 from bridges.model.survey import read_survey  # noqa: E402
 

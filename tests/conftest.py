@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bridges.model.config import compose_config, model_params, to_plain
+from bridges.config import compose_config, model_params, to_plain
 from tests.paired import CITY, Replicates
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ import json
 import numpy as np
 
 from bridges.model import BridgesModel
-from bridges.model.config import compose_config, model_params, to_plain
+from bridges.config import compose_config, model_params, to_plain
 from bridges.model.model import make_city
 from bridges.model.streams import Streams
 

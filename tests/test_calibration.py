@@ -10,7 +10,7 @@ from bridges.calibration.make_example_data import degrade, site_config, syntheti
 from bridges.calibration.parameters import apply_parameters, check_keys, load_priors
 from bridges.calibration.report import effective_sample_size, predictive_table, read_posterior_file, weighted_quantile
 from bridges.calibration.statistics import summarise, true_shares
-from bridges.model.config import compose_config, to_plain
+from bridges.config import compose_config, to_plain
 from bridges.model.errors import InputError
 from tests.conftest import ROOT
 
@@ -126,7 +126,7 @@ def test_calibrated_config_loads_with_plus_calibrated(tmp_path):
     import shutil
 
     from bridges.calibration.report import calibrated_config
-    from bridges.model.config import CONF_DIR
+    from bridges.config import CONF_DIR
 
     parameters = load_priors("default")
     plain = to_plain(compose_config(["city=germany"]))
@@ -256,7 +256,7 @@ def test_calibration_simulates_each_draw_as_its_own_reference_world():
     of an explicit `self` run and differ from the `site` run of the same draw (a harsher world at week 0)."""
     from bridges.calibration.simulate import survey_statistics
     from bridges.model import BridgesModel
-    from bridges.model.config import model_params
+    from bridges.config import model_params
 
     plain = to_plain(compose_config(["city.n_agents=400", "steps=6", "survey.weeks=[6]",
                                      "contact.update.negativity_weight=6"]))

@@ -13,7 +13,7 @@ from bridges import cli
 from bridges.calibration.cli import observed_statistics
 from bridges.calibration.statistics import true_shares
 from bridges.calibration.survey_io import load_survey
-from bridges.model.config import compose_config, to_plain
+from bridges.config import compose_config, to_plain
 from bridges.model.errors import InputError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "calibration" / "data" / "germany_synthetic.csv"

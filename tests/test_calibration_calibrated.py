@@ -6,7 +6,7 @@ import yaml
 
 from bridges import cli
 from bridges.calibration.calibrated_file import expand_calibrated_files
-from bridges.model.config import compose_config, to_plain
+from bridges.config import compose_config, to_plain
 from bridges.model.errors import InputError
 
 CALIBRATED = """# @package _global_
@@ -76,7 +76,7 @@ def test_a_calibrated_set_for_another_site_warns(tmp_path, capsys):
     """conf/calibrated/germany.yaml (or a calibrated.yaml whose header names germany) loaded into the default
     city warns in one line, and the run goes on; with city=germany, no word."""
     from bridges.calibration.calibrated_file import other_site_warning
-    from bridges.model.config import CONF_DIR
+    from bridges.config import CONF_DIR
 
     assert other_site_warning(["+calibrated=germany"], CONF_DIR) == (
         "warning: calibrated=germany was fitted in site germany, but the city is default: its values fit "

@@ -10,7 +10,7 @@ import pytest
 
 from bridges.components import LiveMetrics
 from bridges.model import BridgesModel
-from bridges.model.plots import ATTITUDE, CONTACT, FRIENDSHIPS, padded_limits
+from bridges.plots import ATTITUDE, CONTACT, FRIENDSHIPS, padded_limits
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from bridges.model.config import compose_config, to_plain
+from bridges.config import compose_config, to_plain
 from bridges.model.errors import InputError
 from bridges.scenarios.design import (Lever, candidate_overrides, lever_values, load_study, places)
 from bridges.scenarios.design_robust import failure_boxes, make_worlds, regrets, robust_choice

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bridges.model.config import compose_config, config_groups, to_plain
+from bridges.config import compose_config, config_groups, to_plain
 from bridges.model.errors import InputError
 from bridges.model.survey import read_survey
 from scripts.fuzz_inputs import BASE, COMPARE_BASE, GOOD_EDGES, GOOD_NODES, leaves

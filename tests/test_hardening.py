@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from bridges.model.errors import InputError
-from bridges.model.outputs import (HOST_VARIABLE, PICTURES, STAGING_PREFIX, StagedFolder, check_output_folder,
+from bridges.outputs import (HOST_VARIABLE, PICTURES, STAGING_PREFIX, StagedFolder, check_output_folder,
                                    remove_stale_staging)
 from bridges.model.resources import Estimate, check_resources, estimate
 from bridges.scenarios.compare import compare_options

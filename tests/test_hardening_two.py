@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 
 from bridges.cli import guard_calibrated_files, one_line
 from bridges.model import BridgesModel
-from bridges.model.config import (CONF_DIR, MAX_OVERRIDE_ITEMS, compose_config, model_params, screen_overrides,
+from bridges.config import (CONF_DIR, MAX_OVERRIDE_ITEMS, compose_config, model_params, screen_overrides,
                                   to_plain)
 from bridges.model.custom_city import read_custom_city
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_yaml
-from bridges.model.outputs import check_output_folder
+from bridges.outputs import check_output_folder
 from bridges.scenarios.compare import (budget_mix, check_posterior_file, compare_options, people_fingerprint,
                                        scenario_configs)
 from bridges.sweep import Point, _write_manifest, aggregate, read_manifest, read_marker, split_launcher

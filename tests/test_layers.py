@@ -16,7 +16,7 @@ from tests.conftest import ROOT, params_for
 PACKAGES = {"bridges": ROOT / "bridges", "bridges.model": ROOT / "model", "bridges.scenarios": ROOT / "scenarios",
             "bridges.calibration": ROOT / "calibration"}
 """The package's modules: bridges/ and the checkout folders that are its subpackages (pyproject.toml's package-dir)."""
-APPLICATION = {"bridges.model.config", "bridges.model.mesa_api", "bridges.model.outputs", "bridges.model.plots"}
+APPLICATION = {"bridges.config", "bridges.mesa_api", "bridges.outputs", "bridges.plots"}
 """model/'s application layer: composing conf/ with Hydra, Mesa keywords, writing and drawing run folders."""
 NOT_IN_CORE = ("hydra", "omegaconf", "matplotlib", "bridges.scenarios", "bridges.calibration", "bridges.cli", "bridges.sweep",
                *APPLICATION)

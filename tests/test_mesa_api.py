@@ -7,7 +7,7 @@ import pytest
 
 from bridges.model import BridgesModel
 from bridges.model.errors import InputError
-from bridges.model.mesa_api import params_from_keywords
+from bridges.mesa_api import params_from_keywords
 from bridges.model.metrics import OUTCOMES
 from tests.conftest import SMALL_CITY, params_for
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bridges.model.config import compose_config, model_params, run_options, to_plain
+from bridges.config import compose_config, model_params, run_options, to_plain
 from bridges.model.errors import InputError
 from bridges.model.params import Distribution, build
 from bridges.model.state import beta_quantile

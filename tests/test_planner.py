@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from bridges.model import BridgesModel
-from bridges.model.config import CONF_DIR, compose_config, model_params, to_plain
+from bridges.config import CONF_DIR, compose_config, model_params, to_plain
 from bridges.model.errors import InputError
 from bridges.scenarios.compare import (
     budget_mix,

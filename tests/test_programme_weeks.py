@@ -3,7 +3,7 @@ runs every week."""
 
 import pandas as pd
 
-from bridges.model.plots import ATTITUDE, metrics_figure
+from bridges.plots import ATTITUDE, metrics_figure
 from bridges.scenarios.compare import programme_weeks, scenario_configs, scenario_programme_weeks
 from tests.conftest import params_for
 

@@ -11,7 +11,7 @@ import pytest
 
 from bridges.model import BridgesModel
 from bridges.model import reference as reference_world
-from bridges.model.config import compose_config, model_params, to_plain
+from bridges.config import compose_config, model_params, to_plain
 from bridges.model.errors import InputError
 from bridges.model.step import VIEWS
 

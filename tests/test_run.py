@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bridges import cli
-from bridges.model.outputs import PICTURES
+from bridges.outputs import PICTURES
 from tests.conftest import SMALL_CITY, in_one_worker, run_cli
 from tests.inprocess import assert_clean_rejection, run_main
 

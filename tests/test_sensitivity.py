@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from bridges.model.config import compose_config, to_plain
+from bridges.config import compose_config, to_plain
 from bridges.scenarios.sensitivity import evaluate_and_write, prepare
 from bridges.scenarios.sensitivity_indices import design, morris_indices, sobol_indices
 from bridges.scenarios.sensitivity_options import sensitivity_options

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from bridges.model.outputs import STAGING_PREFIX
+from bridges.outputs import STAGING_PREFIX
 from bridges.sweep import (MANIFEST, MARKER, RUNS, TABLE, is_complete, mean_interval, read_outcomes, run_points,
                            sweep_figure)
 from tests.conftest import ROOT

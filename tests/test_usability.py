@@ -10,8 +10,8 @@ import pytest
 
 from bridges import extras
 from bridges.dashboard import solara_command
-from bridges.model import config
-from bridges.model.outputs import PICTURES, write_json
+from bridges import config
+from bridges.outputs import PICTURES, write_json
 from tests.conftest import ROOT
 from tests.inprocess import assert_clean_rejection, run_main
 
@@ -148,7 +148,7 @@ def test_a_run_folder_has_every_picture(capsys, tmp_path):
 
 
 def test_a_scenario_has_one_colour_whatever_else_is_in_the_figure():
-    from bridges.model.plots import SCENARIOS, scenario_colours
+    from bridges.plots import SCENARIOS, scenario_colours
 
     alone = scenario_colours(["mhpss"])
     crowded = scenario_colours(["baseline", "volunteering", "my_mix", "vol_low", "mhpss"])

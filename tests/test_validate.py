@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from bridges import cli
-from bridges.model.config import compose_config, to_plain
+from bridges.config import compose_config, to_plain
 from bridges.model.errors import InputError
 from bridges.scenarios.validate import PUBLISHED, validate_options
 

@@ -1,6 +1,6 @@
 """Building BridgesModel the way Mesa's tools do: keyword parameters and `rng=`/`seed=`.
 
-This is the application layer (it composes conf/ with Hydra, model/config.py): the core imports it only
+This is the application layer (it composes conf/ with Hydra, bridges/config.py): the core imports it only
 when a model is built from keywords (BridgesModel.__init__), so `import bridges.model` and
 `BridgesModel(params)` never load Hydra. The DataCollector is the core's (model/collector.py).
 
@@ -31,7 +31,7 @@ Values are placed into the composed configuration as they are (no text formattin
 import numpy as np
 from mesa.experimental.scenarios import Scenario
 
-from bridges.model.config import compose_config, model_params, to_plain
+from bridges.config import compose_config, model_params, to_plain
 from bridges.model.errors import InputError
 from bridges.model.params import MAX_SEED, Params
 

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from bridges.model.errors import InputError
 from bridges.model.params import GROUPS
-from bridges.model.plots import (ANXIETY, ATTITUDE, BELONGING, CONTACT, DISTRESS, EMPLOYMENT, FRIENDSHIPS, TRUST,
+from bridges.plots import (ANXIETY, ATTITUDE, BELONGING, CONTACT, DISTRESS, EMPLOYMENT, FRIENDSHIPS, TRUST,
                                  MetricsPlot, city_sample, draw_city, draw_survey, links_among, metrics_figure)
 from bridges.model.survey import SURVEY_ITEMS
 
@@ -32,7 +32,7 @@ REPORT_PLOTS = {"attitude_by_group.png": ATTITUDE, "contact_by_group.png": CONTA
                 "anxiety_by_group.png": ANXIETY, "distress_by_group.png": DISTRESS,
                 "belonging_by_group.png": BELONGING, "employment_by_group.png": EMPLOYMENT,
                 "friendships_by_group.png": FRIENDSHIPS}
-"""The run folder's plots of weekly metrics (model/plots.py draws them, the dashboard too); with
+"""The run folder's plots of weekly metrics (bridges/plots.py draws them, the dashboard too); with
 survey_answers.png and city_network.png (write_pictures)."""
 PICTURES = (*REPORT_PLOTS, "survey_answers.png", "city_network.png")
 """Every picture a run folder holds."""

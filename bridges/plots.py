@@ -1,4 +1,4 @@
-"""Plots shared by the run reports (model/outputs.py) and the dashboard (app.py).
+"""Plots shared by the run reports (bridges/outputs.py) and the dashboard (app.py).
 
 Each `draw_*` function draws on a matplotlib Axes it is given, through the object-oriented API only
 (no pyplot state), so the report writer and the dashboard's browser sessions can draw at once.
