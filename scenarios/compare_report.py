@@ -6,7 +6,7 @@ import pandas as pd
 
 from bridges.model.metrics import OUTCOMES
 from bridges.scenarios.compare_effects import (BASELINE, GOALS, HEADLINE, PERSON_OUTCOMES, WHO, certainty_word,
-                                               intervals_sentence)
+                                               intervals_sentence, signed)
 from bridges.scenarios.compare_options import CompareOptions
 from bridges.scenarios.compare_value import DEFINITIONS, recommendation
 
@@ -19,7 +19,7 @@ def goal_outcome(configs: dict, scenario: str) -> str:
 
 
 def effect_cell(row) -> str:
-    return f"{row.estimate:+.2f} ({row.ci_low:+.2f} to {row.ci_high:+.2f})"
+    return f"{signed(row.estimate, row.unit)} ({signed(row.ci_low, row.unit)} to {signed(row.ci_high, row.unit)})"
 
 
 def headline_table(groups: pd.DataFrame, configs: dict, thresholds) -> list[str]:
@@ -93,8 +93,8 @@ def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOption
                 f"| {row.scenario} | {row.programme} | {row.outcome} [{row.unit}] | {row.participants:,.0f} / "
                 f"{row.goal_participants:,.0f} | "
                 + (f"{row.cost_per_participant:,.0f} {row.currency} | " if row.participants else "- | ")
-                + (f"{row.gain_per_participant:+.2f} ({row.gain_per_participant_low:+.2f} to "
-                   f"{row.gain_per_participant_high:+.2f}) | " if row.goal_participants else "- | ") +
+                + (f"{signed(row.gain_per_participant, row.unit)} ({signed(row.gain_per_participant_low, row.unit)} "
+                   f"to {signed(row.gain_per_participant_high, row.unit)}) | " if row.goal_participants else "- | ") +
                 f"{money(row.cost_per_participant_point, row.cost_per_participant_point_low, row.cost_per_participant_point_high)} | "
                 f"{row.person_points:,.0f} ({row.person_points_low:,.0f} to {row.person_points_high:,.0f}) | "
                 f"{money(row.cost_per_person_point, row.cost_per_person_point_low, row.cost_per_person_point_high)} |")
@@ -146,7 +146,7 @@ def terminal_headline(groups: pd.DataFrame, scenarios: pd.DataFrame, configs: di
             lines.append(f"Largest effect for {label}: none.")
             continue
         best = rows.loc[rows.d.abs().idxmax()]
-        lines.append(f"Largest effect for {label}: {best.scenario} on {best.outcome}, {best.estimate:+.2f} "
+        lines.append(f"Largest effect for {label}: {best.scenario} on {best.outcome}, {signed(best.estimate, best.unit)} "
                      f"{best.unit} (d {best.d:+.2f}, {best['size']}; {best.certainty}; n {best.n:,.0f}).")
     lines.append(recommendation(scenarios, options.budget_outcome).replace("**", ""))
     lines.append(intervals_sentence(options.parameter_uncertainty).split(":")[0] + ".")
