@@ -10,7 +10,9 @@ homophily, negativity asymmetry, each intervention with its main dose, seed; Res
 sliders change the preset's world from week 0 for people formed in it, model/reference.py), Step
 and Play; views of the city, attitudes, contact, friendships, misperception and cost. Page "Planner":
 a comparison folder written by `python run.py --config-name compare` with its effects, intervals and
-cost-effectiveness. Plots are drawn by the run reports' functions (bridges/plots.py, scenarios/compare.py);
+cost-effectiveness. Page "Design": a design study folder (`python run.py --config-name design`). Both
+choose their folder with components.folder_chooser and read only folders under outputs/compare/ and
+outputs/design/ (components.folder_under). Plots are drawn by the run reports' functions (bridges/plots.py, scenarios/compare.py);
 the city view and weekly plots are components in bridges/components.py, for pages of your own too.
 
 The module-level model is shared by every browser session until that session presses Reset.
@@ -36,6 +38,9 @@ from bridges.components import (
     MisperceptionPlot,
     PageStyle,
     currency,
+    folder_chooser,
+    folder_under,
+    text_block,
 )
 from bridges.model import BridgesModel
 from bridges.config import config_groups
@@ -127,11 +132,6 @@ MODEL_PARAMS = {
 # ---- views of the running model ---------------------------------------------------------------------
 
 
-def text_block(*paragraphs: str) -> None:
-    """Paragraphs of already escaped HTML (solara.Markdown would fetch KaTeX from a CDN)."""
-    solara.HTML(tag="div", unsafe_innerHTML="".join(f"<p style='margin:0 0 8px 0'>{p}</p>" for p in paragraphs))
-
-
 def dose_text(name: str, config) -> str:
     """An intervention's name (its type's label when it is named after its type) and its dose as set."""
     key, dose_label = DOSES[config.type][:2]
@@ -200,19 +200,8 @@ def comparison_folders(root: Path = COMPARE_ROOT) -> list[str]:
 
 
 def planner_folder(folder: str, root: Path = COMPARE_ROOT) -> Path:
-    """The comparison folder asked for, if it lies under the project's outputs/compare/ (symbolic links
-    resolved); anything else is refused with the same words whether or not it exists, so the page tells
-    no visitor which private folders the server has."""
-    allowed = root.resolve()
-    try:
-        path = (Path.cwd() / folder).resolve() if not Path(folder).is_absolute() else Path(folder).resolve()
-    except (OSError, RuntimeError, ValueError):
-        path = None
-    if path is None or (path != allowed and allowed not in path.parents):
-        raise ValueError(f"{folder[:200]}: not a comparison folder under {root}/ (the planner reads only those)")
-    if not path.is_dir():
-        raise ValueError(f"{folder[:200]}: no such folder under {root}/")
-    return path
+    """The comparison folder asked for, if it lies under the project's outputs/compare/ (folder_under)."""
+    return folder_under(folder, root, "comparison", "planner")
 
 
 def load_comparison(folder: str, root: Path = COMPARE_ROOT) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -318,18 +307,11 @@ def Planner():
     outcome = OUTCOME_NAMES.get(title.value, HEADLINE)
     view = solara.use_memo(lambda: comparison_view(folder.value), [folder.value])
     with solara.Column(style={"padding": "16px", "max-width": "1200px"}):
-        solara.HTML(tag="h2", unsafe_innerHTML="Planner: a finished scenario comparison")
-        text_block("Write one with <code>python run.py --config-name compare "
-                   "compare.scenarios=[baseline,volunteering,co_creation]</code>; its folder (under "
-                   "<code>outputs/compare/</code>) holds the effects and costs shown here.")
-        solara.InputText("Comparison folder", value=folder, continuous_update=False)
-        if folders:
-            solara.Select("Recent comparisons", value=folder, values=folders)
-        if "info" in view:
-            solara.Info(view["info"])
-        elif "error" in view:
-            solara.Error(view["error"])
-        else:
+        if folder_chooser("Planner: a finished scenario comparison",
+                          "Write one with <code>python run.py --config-name compare "
+                          "compare.scenarios=[baseline,volunteering,co_creation]</code>; its folder (under "
+                          "<code>outputs/compare/</code>) holds the effects and costs shown here.",
+                          "Comparison folder", folder, folders, "Recent comparisons", view):
             solara.Select("Outcome", value=title, values=list(OUTCOME_NAMES))
             solara.HTML(tag="h3", unsafe_innerHTML=f"Effects at the final week (week {int(view['effects'].step.max())})")
             text_block("Difference from baseline on common random numbers: mean and 95% interval over replicates.")
@@ -373,24 +355,34 @@ def design_view(folder: str) -> dict:
     return {"recommendation": section, "tables": tables, "images": images}
 
 
+def design_page_view(folder: str, root: Path = DESIGN_ROOT) -> dict:
+    """design_view of a folder under the project's outputs/design/ (folder_under: like the planner, the page
+    reads nothing elsewhere); a folder it cannot read is one line, never a traceback in the browser."""
+    if not folder:
+        return design_view(folder)
+    try:
+        path = folder_under(folder, root, "design study", "design page")
+    except ValueError as error:
+        return {"error": str(error)}
+    try:
+        return design_view(str(path))
+    except Exception as error:  # an unreadable report or picture: one friendly line
+        return {"error": f"{folder[:200]}: not a readable design study ({type(error).__name__}); rerun it with "
+                         "python run.py --config-name design"}
+
+
 @solara.component
 def Design():
     """A design study's recommendation, Pareto front, robustness table and failure boxes."""
     folders = solara.use_memo(design_folders, [])
     folder = solara.use_reactive(folders[0] if folders else "")
-    view = solara.use_memo(lambda: design_view(folder.value), [folder.value])
+    view = solara.use_memo(lambda: design_page_view(folder.value), [folder.value])
     with solara.Column(style={"padding": "16px", "max-width": "1200px"}):
-        solara.HTML(tag="h2", unsafe_innerHTML="Design: a finished design study")
-        text_block("Run one with <code>python run.py --config-name design design.study=germany_three_levers</code>; "
-                   "its folder (under <code>outputs/design/</code>) holds what is shown here (docs/design.md).")
-        solara.InputText("Design study folder", value=folder, continuous_update=False)
-        if folders:
-            solara.Select("Recent studies", value=folder, values=folders)
-        if "info" in view:
-            solara.Info(view["info"])
-        elif "error" in view:
-            solara.Error(view["error"])
-        else:
+        if folder_chooser("Design: a finished design study",
+                          "Run one with <code>python run.py --config-name design "
+                          "design.study=germany_three_levers</code>; its folder (under <code>outputs/design/</code>) "
+                          "holds what is shown here (docs/design.md).",
+                          "Design study folder", folder, folders, "Recent studies", view):
             solara.Markdown(view["recommendation"])
             for image in view["images"]:
                 solara.Image(image)

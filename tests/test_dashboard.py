@@ -232,6 +232,40 @@ def test_planner_page_shows_a_finished_comparison(page, url, output, comparison_
     page.screenshot(path=output / "planner.png", full_page=True)
 
 
+@pytest.fixture
+def design_folder():
+    """A design study folder under the project's outputs/design/ (the only place the Design page reads),
+    holding what the page shows: a report's recommendation and a Pareto table; removed after."""
+    folder = ROOT / "outputs" / "design" / f"test-dashboard-{os.getpid()}"
+    folder.mkdir(parents=True)
+    (folder / "report.md").write_text("# Design study\n\n## Recommendation\n\n- Recommended design: random "
+                                      "targeting, 32 weeks\n\n## Pareto front\n")
+    (folder / "pareto.csv").write_text("design,targeting,weeks,cost\n0,random,32,72450\n")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_design_page_chooses_a_study_folder_as_the_planner_does(page, url, output, design_folder):
+    """The Design page's top is components.folder_chooser, as the Planner's: title, how-to line, folder box,
+    recent folders, then a refusal line or the study."""
+    page.goto(url + "design", timeout=FIRST_LOAD_MS)
+    page.get_by_text("Design: a finished design study").wait_for()
+    page.get_by_text(re.compile("Run one with python run.py --config-name design")).wait_for()
+    assert page.get_by_label("Recent studies").count() == 1  # the study written above is offered
+    box = page.get_by_label("Design study folder")
+    for elsewhere in (output, output / "nowhere"):  # existing or not, a folder outside is refused alike
+        box.fill(str(elsewhere))
+        box.press("Enter")
+        page.get_by_text(f"{elsewhere}: not a design study folder under outputs/design/ (the design page reads "
+                         "only those)").wait_for()
+    box.fill(str(design_folder))
+    box.press("Enter")
+    page.get_by_text("Recommended design: random targeting, 32 weeks").wait_for()
+    page.get_by_text("Pareto front (mean over seeds in the study's own world)").wait_for()
+    assert "72450" in page.locator("table.bridges-table").first.inner_text()
+    page.screenshot(path=output / "design.png", full_page=True)
+
+
 def settled_digests(page: Page) -> list[str]:
     """image_digests once no image is being replaced (a replaced image's old address can no longer be read)."""
     deadline = time.monotonic() + UPDATE_MS / 1000
