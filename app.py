@@ -44,6 +44,7 @@ from bridges.components import (
 )
 from bridges.model import BridgesModel
 from bridges.config import config_groups
+from bridges.invocation import command_beside
 from bridges.mesa_api import KEEP, params_from_keywords
 from bridges.model.metrics import OUTCOMES
 from bridges.model.state import ARRIVING
@@ -54,6 +55,8 @@ logging.getLogger("MESA").setLevel(logging.WARNING)
 PLAY_INTERVAL_MS = 10
 """Pause between weeks while playing [ms]; each week is drawn before the next (Mesa's Render Interval skips weeks)."""
 COMPARE_ROOT = Path("outputs/compare")
+COMMAND = command_beside(__file__)
+"""How the page names the command line in its hints: `python run.py` in a checkout, `bridges` installed."""
 
 DEFAULTS = params_from_keywords()
 INTERVENTION_TYPES = config_groups()["intervention"]
@@ -212,7 +215,7 @@ def load_comparison(folder: str, root: Path = COMPARE_ROOT) -> tuple[pd.DataFram
     for name, columns in zip(COMPARISON_FILES, (["scenario", "outcome", "step", "estimate", "ci_low", "ci_high"],
                                                 ["scenario", "currency", "total_cost"])):
         if not (path / name).is_file():
-            raise ValueError(f"{folder}/{name}: missing (write a comparison with python run.py --config-name compare)")
+            raise ValueError(f"{folder}/{name}: missing (write a comparison with {COMMAND} --config-name compare)")
         table = pd.read_csv(path / name)
         missing = [column for column in columns if column not in table.columns]
         if missing:
@@ -290,7 +293,7 @@ def comparison_view(folder: str, root: Path = COMPARE_ROOT) -> dict:
         return {"error": str(error)}
     except Exception as error:  # a malformed file: one friendly line, never a traceback in the browser
         return {"error": f"{folder[:200]}: not a readable comparison ({type(error).__name__}); rewrite it with "
-                         "python run.py --config-name compare"}
+                         f"{COMMAND} --config-name compare"}
 
 
 def default_folder(folders: list[str], root: Path = COMPARE_ROOT) -> str:
@@ -308,7 +311,7 @@ def Planner():
     view = solara.use_memo(lambda: comparison_view(folder.value), [folder.value])
     with solara.Column(style={"padding": "16px", "max-width": "1200px"}):
         if folder_chooser("Planner: a finished scenario comparison",
-                          "Write one with <code>python run.py --config-name compare "
+                          f"Write one with <code>{COMMAND} --config-name compare "
                           "compare.scenarios=[baseline,volunteering,co_creation]</code>; its folder (under "
                           "<code>outputs/compare/</code>) holds the effects and costs shown here.",
                           "Comparison folder", folder, folders, "Recent comparisons", view):
@@ -342,7 +345,7 @@ def design_view(folder: str) -> dict:
         return {"info": "No design study folder yet."}
     path = Path(folder).expanduser()
     if not (path / "report.md").is_file():
-        return {"error": f"{path / 'report.md'}: missing (run a study with python run.py --config-name design)"}
+        return {"error": f"{path / 'report.md'}: missing (run a study with {COMMAND} --config-name design)"}
     report = (path / "report.md").read_text(encoding="utf-8")
     section = report.split("## Recommendation", 1)[-1].split("\n## ", 1)[0].strip()
     tables = {}
@@ -368,7 +371,7 @@ def design_page_view(folder: str, root: Path = DESIGN_ROOT) -> dict:
         return design_view(str(path))
     except Exception as error:  # an unreadable report or picture: one friendly line
         return {"error": f"{folder[:200]}: not a readable design study ({type(error).__name__}); rerun it with "
-                         "python run.py --config-name design"}
+                         f"{COMMAND} --config-name design"}
 
 
 @solara.component
@@ -379,7 +382,7 @@ def Design():
     view = solara.use_memo(lambda: design_page_view(folder.value), [folder.value])
     with solara.Column(style={"padding": "16px", "max-width": "1200px"}):
         if folder_chooser("Design: a finished design study",
-                          "Run one with <code>python run.py --config-name design "
+                          f"Run one with <code>{COMMAND} --config-name design "
                           "design.study=germany_three_levers</code>; its folder (under <code>outputs/design/</code>) "
                           "holds what is shown here (docs/design.md).",
                           "Design study folder", folder, folders, "Recent studies", view):

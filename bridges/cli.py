@@ -49,13 +49,9 @@ from bridges.scenarios.compare import (
     scenario_configs,
 )
 from bridges.scenarios.validate import run_validation
+from bridges.invocation import command
 
 USAGE = __doc__.split("\n\n")[1]
-
-
-def command() -> str:
-    """How the user called Bridges: `python run.py` in a checkout, else `bridges` (an installed wheel)."""
-    return "python run.py" if Path(sys.argv[0]).name == "run.py" else "bridges"
 
 
 def help_text() -> str:

@@ -24,6 +24,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from bridges.invocation import command
 from bridges.model.custom_city import check_custom_overrides
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_bytes
@@ -143,7 +144,7 @@ def _explain(error: Exception, overrides: list[str], conf_dir: Path) -> str:
     text = " ".join(str(error).split())
     match = re.search(r"Could not override '([^']+)'", text)
     if match:
-        return f"{match.group(1)}: unknown config key (python run.py --help lists the groups)"
+        return f"{match.group(1)}: unknown config key ({command()} --help lists the groups)"
     match = re.search(r"Could not find '([^'/]+)/([^']+)'", text)
     if match:
         group, option = match.groups()
@@ -301,9 +302,9 @@ def misplaced_scenario(cfg: DictConfig) -> None:
     it: say which line is missing rather than calling `scenario` an unknown key."""
     if isinstance(cfg.get("scenario"), DictConfig):
         name = cfg.scenario.get("scenario_name", "your scenario")
-        raise InputError(f"scenario={name}: the scenario file does not start with the line '# @package _global_', "
-                         "so its keys land under 'scenario:'; add that line at the top "
-                         "(docs/scenario_template.yaml)")
+        raise InputError(f"scenario {name}: the scenario file does not start with the line '# @package _global_', "
+                         "so its keys land under 'scenario:'; add that line at the top, as "
+                         f"scenario_template.yaml has it (docs/ in a checkout; {command()} examples copies it)")
 
 
 def _resolver_calls(node, trail: str = ""):

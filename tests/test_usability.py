@@ -179,3 +179,26 @@ def test_a_config_folder_reaches_the_workers_of_a_sweep(capsys, tmp_path):
     assert result.code == 0, result.stderr
     table = (tmp_path / "sweep" / "aggregate.csv").read_text()
     assert ",my_mix," in table and ",baseline," in table and "searchpath" not in table
+
+
+@pytest.mark.parametrize("argv0, shown", [("/home/me/venv/bin/bridges", "bridges"), ("run.py", "python run.py")])
+def test_hints_name_the_command_the_user_ran(capsys, tmp_path, monkeypatch, argv0, shown):
+    """A wheel user typed `bridges`: the one-line errors' hints say `bridges ...`, never `python run.py`,
+    which a wheel does not have (issue 25); a checkout's run.py keeps `python run.py`."""
+    monkeypatch.setattr(sys, "argv", [argv0])
+    result = run_main(capsys, tmp_path, "interventions.mhpss.delivery.covrage=0.5", "scenario=mhpss", "--cfg")
+    assert_clean_rejection(result, f"covrage: unknown config key ({shown} --help lists the groups)", tmp_path)
+    path = scenario_file(tmp_path, TEMPLATE.replace("# @package _global_\n", ""))
+    result = run_main(capsys, tmp_path, f"scenario={path}", *SMALL)
+    assert_clean_rejection(result, f"(docs/ in a checkout; {shown} examples copies it)", tmp_path, {path})
+
+
+def test_the_dashboard_names_the_command_by_where_its_page_sits(tmp_path):
+    """app.py beside run.py (a checkout, also through bridges/app.py's link) says `python run.py`; the wheel's
+    copy in site-packages/bridges/ says `bridges`."""
+    from bridges.invocation import command_beside
+
+    assert command_beside(str(ROOT / "app.py")) == command_beside(str(ROOT / "bridges" / "app.py")) == "python run.py"
+    (tmp_path / "bridges").mkdir()
+    (tmp_path / "bridges" / "app.py").write_text("")
+    assert command_beside(str(tmp_path / "bridges" / "app.py")) == "bridges"
