@@ -364,19 +364,23 @@ def site_params(city: str | None, calibrated: str | None, conf_dir: str) -> Para
 
 @dataclass(frozen=True)
 class RunOptions:
-    """The `run:` section: where the run folder goes and whether a progress bar shows (not the model's)."""
+    """The `run:` section: where the run folder goes, whether a progress bar shows and whether the folder gets
+    its pictures (none of them the model's)."""
 
     output_dir: str | None = None  # the run folder (None: outputs/<date>/<time>-seed<seed>)
     progress: str = field(default="auto", metadata={
         "check": lambda value: None if value in PROGRESS_CHOICES else f"must be one of {', '.join(PROGRESS_CHOICES)}"})
+    plots: str = field(default="auto", metadata={
+        "check": lambda value: None if value in PROGRESS_CHOICES else f"must be one of {', '.join(PROGRESS_CHOICES)}"})
 
 
 def run_options(plain: dict) -> dict:
-    """Validated run options, by the schema's `build`: output_dir (str or None) and progress (auto/on/off;
-    YAML's `on`/`off` arrive as true/false)."""
+    """Validated run options, by the schema's `build`: output_dir (str or None), progress and plots
+    (auto/on/off; YAML's `on`/`off` arrive as true/false)."""
     section = plain.get("run", {})
-    if isinstance(section, dict) and isinstance(section.get("progress"), bool):
-        section = {**section, "progress": "on" if section["progress"] else "off"}
+    if isinstance(section, dict):
+        section = {**section, **{key: "on" if section[key] else "off" for key in ("progress", "plots")
+                                 if isinstance(section.get(key), bool)}}
     return asdict(build(RunOptions, section, "run"))
 
 

@@ -202,3 +202,32 @@ def test_the_dashboard_names_the_command_by_where_its_page_sits(tmp_path):
     (tmp_path / "bridges").mkdir()
     (tmp_path / "bridges" / "app.py").write_text("")
     assert command_beside(str(tmp_path / "bridges" / "app.py")) == "bridges"
+
+
+def test_run_plots_draws_pictures_for_single_runs_and_not_for_sweep_points_unless_asked():
+    from bridges.run_folder import draws_pictures
+
+    assert [draws_pictures(plots, sweep_point=False) for plots in ("auto", "on", "off")] == [True, True, False]
+    assert [draws_pictures(plots, sweep_point=True) for plots in ("auto", "on", "off")] == [False, True, False]
+
+
+def test_run_plots_off_writes_no_picture_and_the_report_says_so(capsys, tmp_path):
+    result = run_main(capsys, tmp_path, *SMALL, "run.plots=off", "run.output_dir=out")
+    assert result.code == 0, result.stderr
+    assert not list((tmp_path / "out").glob("*.png"))
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "- no pictures: `run.plots=off`" in report and not any(name in report for name in PICTURES)
+    before = set(tmp_path.rglob("*"))
+    assert_clean_rejection(run_main(capsys, tmp_path, *SMALL, "run.plots=maybe"), "run.plots: must be one of auto, "
+                           "on, off", tmp_path, before)
+
+
+@pytest.mark.slow  # two sweeps end to end (draws_pictures' unit test above stays in the fast tier)
+def test_a_sweep_point_has_no_pictures_by_default_and_has_them_with_run_plots_on(capsys, tmp_path):
+    """One point each through the in-process launcher: the sweep's own plots replace ten pictures a point."""
+    for plots, expected in (("auto", set()), ("on", set(PICTURES))):
+        result = run_main(capsys, tmp_path, "-m", *SMALL, f"run.plots={plots}", "hydra/launcher=basic",
+                          f"run.output_dir=sweep_{plots}")
+        assert result.code == 0, result.stderr
+        (run,) = (tmp_path / f"sweep_{plots}" / "runs").iterdir()
+        assert {path.name for path in run.glob("*.png")} == expected
