@@ -37,6 +37,12 @@ def signed(value: float, unit: str) -> str:
     return f"{value:+.3f}" if unit.endswith("(0-1)") else f"{value:+.2f}"
 
 
+def amount(value: float, unit: str) -> str:
+    """A sum of points (person-points) to a precision that suits its unit: two decimals on a 0-1 scale, where
+    a few hundred residents gain a few whole-scale points, none on 0-100 points."""
+    return f"{value:,.2f}" if unit.endswith("(0-1)") else f"{value:,.0f}"
+
+
 GOALS = {
     "mhpss": ["distress"],
     "information": ["misperception"],

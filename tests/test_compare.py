@@ -170,3 +170,13 @@ def test_each_0_1_quantity_has_one_scale_in_every_file_of_a_comparison(compariso
 def test_bad_comparison_input_is_one_line_and_exit_2(tmp_path, capsys):
     result = run_main(capsys, tmp_path, "--config-name", "compare", "compare.scenarios=[baseline,utopia]", *TINY)
     assert_clean_rejection(result, "compare.scenarios: no scenario 'utopia'", tmp_path)
+
+
+def test_figures_on_a_0_1_scale_keep_their_digits_in_the_report():
+    """An MHPSS effect of -0.0053 on distress read '-0.01' at two decimals, and 5.3 person-points '5'."""
+    from bridges.scenarios.compare_effects import PERSON_OUTCOMES, amount, signed
+
+    assert signed(-0.0053, PERSON_OUTCOMES["distress"][3]) == "-0.005"
+    assert signed(0.2814, PERSON_OUTCOMES["attitude_receiving"][3]) == "+0.28"
+    assert amount(5.304, PERSON_OUTCOMES["belonging"][3]) == "5.30"
+    assert amount(831.4, PERSON_OUTCOMES["attitude_receiving"][3]) == "831"
