@@ -231,3 +231,15 @@ def test_a_sweep_point_has_no_pictures_by_default_and_has_them_with_run_plots_on
         assert result.code == 0, result.stderr
         (run,) = (tmp_path / f"sweep_{plots}" / "runs").iterdir()
         assert {path.name for path in run.glob("*.png")} == expected
+
+
+def test_a_calibration_summary_prints_as_lines_not_one_escaped_line():
+    """The terminal printed the calibration's summary as one line of literal '\\n' cut after 800 characters."""
+    from bridges.cli import calibration_summary, one_line
+
+    report = ("# Calibration: germany\n\nData: `germany_synthetic.csv`.\n\n## Posterior\n\n"
+              + "".join(f"| p{i} | `contact.key_{i}` | uniform(0, 1) | 0.5 |\n" for i in range(40))
+              + "\n## Progress\n\n| generation |\n")
+    lines = calibration_summary(report)
+    assert lines[0] == "# Calibration: germany" and lines[-1].startswith("| p39 |") and len(lines) == 45
+    assert [one_line(line) for line in lines] == lines  # nothing escaped or cut when printed
