@@ -241,5 +241,5 @@ def test_a_calibration_summary_prints_as_lines_not_one_escaped_line():
               + "".join(f"| p{i} | `contact.key_{i}` | uniform(0, 1) | 0.5 |\n" for i in range(40))
               + "\n## Progress\n\n| generation |\n")
     lines = calibration_summary(report)
-    assert lines[0] == "# Calibration: germany" and lines[-1].startswith("| p39 |") and len(lines) == 45
+    assert lines[0] == "# Calibration: germany" and lines[-1].startswith("| p39 |") and len(lines) == 46
     assert [one_line(line) for line in lines] == lines  # nothing escaped or cut when printed
