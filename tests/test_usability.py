@@ -243,3 +243,20 @@ def test_a_calibration_summary_prints_as_lines_not_one_escaped_line():
     lines = calibration_summary(report)
     assert lines[0] == "# Calibration: germany" and lines[-1].startswith("| p39 |") and len(lines) == 46
     assert [one_line(line) for line in lines] == lines  # nothing escaped or cut when printed
+
+
+def test_a_sweep_plot_stops_at_the_outcome_scale_however_wide_the_interval():
+    """Two seeds (t = 12.7) stretched the attitude axis to 120 and a share's past 1; seeds tick as whole numbers."""
+    import pandas as pd
+
+    from bridges.sweep import PLOTTED, sweep_figure
+
+    table = pd.DataFrame([{"run": f"r{seed}", "seed": seed, "group": group, "outcome": outcome, "value": value}
+                          for seed, attitude, share in ((0, 78.0, 0.95), (1, 71.0, 0.55))
+                          for group in ("arriving", "receiving")
+                          for outcome, value in (("attitude_end", attitude), ("weekly_contact_share", share))])
+    for outcome in ("attitude_end", "weekly_contact_share"):
+        for axis in sweep_figure(table, ["seed"], outcome).axes:
+            low, high = axis.get_ylim()
+            assert PLOTTED[outcome][0] <= low < high <= PLOTTED[outcome][1], (outcome, low, high)
+            assert all(float(tick).is_integer() for tick in axis.get_xticks())
