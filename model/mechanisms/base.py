@@ -124,3 +124,53 @@ def setting_kind(model, block: ContactBlock) -> np.ndarray:
         return np.full(block.size, PUBLIC)
     kinds = np.array([model.city.layer_params[name].kind for name in model.city.network.layer_names])
     return kinds[block.layer]
+
+
+# ---- a phase written once over an index set: the vectorised week passes ALL, the agents engine one resident's row
+def first_row(who) -> int:
+    """The first row of `who` (0 for every row): a resident's phase numbers its people from its own row."""
+    return who.start or 0
+
+
+def count(part, size: int) -> int:
+    """How many entries `part` (ALL, a slice or an index array) selects out of `size`."""
+    if part is ALL:
+        return size
+    return len(range(size)[part]) if isinstance(part, slice) else len(part)
+
+
+def own_ties(model, block: ContactBlock, side: str, who) -> slice | np.ndarray:
+    """The ties of `block` a phase over the residents `who` handles at their `side` end: every tie (ALL) in
+    the vectorised week, the resident's own in the agents engine (`model.tie_index`, built when its week
+    opens, model/mechanisms/contact.py `open_week`)."""
+    if who is ALL:
+        return ALL
+    order, start = model.tie_index[block.name][side]
+    return order[start[first_row(who)]:start[who.stop]]
+
+
+def with_encounters(block: ContactBlock, ties) -> np.ndarray:
+    """The ties among `ties` with encounters this week, as indices into the block (the others have nothing
+    to judge or count)."""
+    met = np.flatnonzero(block.encounters[ties])
+    return met if ties is ALL else ties[met]
+
+
+def uniform(model, stream: str, size: int, who, part) -> np.ndarray:
+    """Uniform draws for the entries `part` (ties or rows) of a phase over `who`. Over every resident they
+    come from the named `stream`, drawn at its full `size` so that scenarios share them (common random
+    numbers); a resident of the agents engine draws its own from the model's generator, so the engines
+    agree in distribution."""
+    if who is ALL:
+        return model.streams.uniform(stream, model.steps, size)[part]
+    return model.rng.random(count(part, size))
+
+
+def fill(current: np.ndarray | None, part, values: np.ndarray) -> np.ndarray:
+    """This week's array with `values` at the entries `part`: `values` itself when `part` is every entry
+    (ALL); otherwise `current`, filled in where `part` says (the agents engine's residents fill in the arrays
+    their week opened with)."""
+    if part is ALL:
+        return values
+    current[part] = values
+    return current
