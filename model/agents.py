@@ -28,7 +28,7 @@ import numpy as np
 
 from bridges.model.errors import InputError
 from bridges.model.mechanisms import PHASES
-from bridges.model.mechanisms.base import Each, Rows
+from bridges.model.mechanisms.base import Rows, Setup
 from bridges.model.params import EDUCATION_LEVELS, GROUPS, MAX_EXACT_INT, MAX_RATE, bounded
 from bridges.model.state import SCALES, STATIC_FIELDS, State
 
@@ -158,19 +158,16 @@ for _name in State.field_names():
 
 
 def run_agents_week(model) -> None:
-    """One week of the reference engine, phase by phase as in STEP_ORDER (both come from the mechanisms'
-    declarations, model/mechanisms/): a phase's `Each` steps, and a phase written over rows (`Rows`) on each
-    resident's own row, run for every resident in random order (`AgentSet.shuffle_do`) before the next step
-    starts; its other steps act on the whole model, and a
-    phase without per-resident steps runs as in the vectorised week. Each phase's time goes to
-    `model.phase_seconds`."""
+    """One week of the reference engine: the phases of STEP_ORDER in order, each by the same steps as the
+    vectorised week (its mechanism's declaration, model/mechanisms/), except that a step written over
+    residents (`Rows`) runs for each resident on its own row, in random order (`AgentSet.shuffle_do`), and
+    finishes for every resident before the next step starts; whole-model steps and the agents engine's own
+    bookkeeping (`Setup`) run once. Each phase's time goes to `model.phase_seconds`."""
     for phase in PHASES:
         started = time.perf_counter()
-        for part in phase.agents or (phase.run,):
-            if isinstance(part, Each):
-                model.agents.shuffle_do(part.method)
-            elif isinstance(part, Rows):
-                model.agents.shuffle_do(lambda resident, phase=part.phase: phase(resident.model, resident.me))
+        for part in phase.parts:
+            if isinstance(part, Rows):
+                model.agents.shuffle_do(lambda resident, step=part.step: step(resident.model, resident.me))
             else:
-                part(model)
+                part.step(model) if isinstance(part, Setup) else part(model)
         model.phase_seconds[phase.name] += time.perf_counter() - started

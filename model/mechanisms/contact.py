@@ -8,7 +8,7 @@ generalisation.py and partner.py.
 
 import numpy as np
 
-from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, Rows, StateVar, count, fill, first_row,
+from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, Rows, Setup, StateVar, count, fill, first_row,
                                           own_ties, setting_kind, static_index, uniform, with_encounters)
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
@@ -183,19 +183,17 @@ MECHANISM = Mechanism(
                    "state.trust", "block.rate", "block.live", "block.needs_employment", "block.voluntary",
                    "block.friend", "block.layer", "block.source", "block.target", "model.static_index"),
             writes=("block.encounters",),
-            agents=(open_week, Rows(meet))),
+            steps=(Setup(open_week), Rows(meet))),
         Phase(
             judge_quality,
             reads=("state.language", "state.anxiety", "state.distress", "block.conditions", "block.encounters",
                    "block.source", "block.target"),
-            writes=("block.quality",),
-            agents=(Rows(judge_quality),)),
+            writes=("block.quality",)),
         Phase(
             judge_valence,
             reads=("state.group", "state.attitude", "block.quality", "block.encounters", "block.negative_reduction",
                    "block.source", "block.target"),
-            writes=("block.positive", "block.negative"),
-            agents=(Rows(judge_valence),)),
+            writes=("block.positive", "block.negative")),
         Phase(
             tally_contacts,
             reads=("block.encounters", "block.positive", "block.negative", "block.friend", "block.met", "block.name", "block.source",
@@ -203,8 +201,7 @@ MECHANISM = Mechanism(
                    "state.recent_encounters"),
             writes=("week.positive", "week.negative", "week.positive_weighted", "week.negative_weighted",
                     "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
-                    "state.recent_encounters"),
-            agents=(Rows(tally_contacts),)),
+                    "state.recent_encounters")),
     ),
     metrics=("intergroup_contact_share", "positive_contact_share", "negative_contact_share", "encounters_per_person"),
 )
