@@ -83,7 +83,8 @@ def test_steps_over_residents_take_who_and_whole_model_steps_take_the_model():
         for part in phase.parts:
             parameters = inspect.signature(part.step if isinstance(part, (Rows, Setup)) else part).parameters
             if isinstance(part, Rows):
-                assert list(parameters) == ["model", "who"] and parameters["who"].default is ALL, f"{phase.name}: {part}"
+                assert list(parameters) == ["model", "who"], f"{phase.name}: {part}"
+                assert parameters["who"].default is ALL, f"{phase.name}: {part}"
             else:
                 assert list(parameters) == ["model"], f"{phase.name}: {part}"
 

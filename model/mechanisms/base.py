@@ -65,9 +65,8 @@ class Rows(NamedTuple):
 
 
 class Setup(NamedTuple):
-    """Bookkeeping only the agents engine needs before its residents run a phase (each resident's ties
-    indexed, blank per-tie arrays for them to fill in), `step(model)`; the vectorised week fills whole arrays
-    and skips it."""
+    """Bookkeeping only the agents engine needs before its residents run a phase, `step(model)`: each
+    resident's ties indexed, so that it finds its own; the vectorised week runs over every tie and skips it."""
 
     step: Callable
 
@@ -76,8 +75,8 @@ class Setup(NamedTuple):
 class Phase:
     """One phase of the week: its function `run`, what it reads and writes, and its `steps`, which both
     engines run in order: whole-model functions (what everyone perceives of the whole population),
-    `Setup(step)` bookkeeping of the agents engine only, and `Rows(step)` steps written over residents (each finishes for every
-    resident before the next starts, so phases stay synchronous). Without `steps` a phase is `Rows(run)` if
+    `Setup(step)` bookkeeping of the agents engine only, and `Rows(step)` steps written over residents
+    (each finishes for every resident before the next starts, so phases stay synchronous). Without `steps` a phase is `Rows(run)` if
     `run` takes the residents `who`, else `run(model)` on the whole model. Calling the phase runs its steps
     over every resident (the vectorised week). `history`: whether it runs in the contact-history weeks
     before week 0 (model.py `settle_history`)."""
@@ -173,7 +172,7 @@ def count(part, size: int) -> int:
 def own_ties(model, block: ContactBlock, side: str, who) -> slice | np.ndarray:
     """The ties of `block` a phase over the residents `who` handles at their `side` end: every tie (ALL) in
     the vectorised week, the resident's own in the agents engine (`model.tie_index`, built when its week
-    opens, model/mechanisms/contact.py `open_week`)."""
+    opens, model/mechanisms/contact.py `index_ties`)."""
     if who is ALL:
         return ALL
     order, start = model.tie_index[block.name][side]
@@ -247,11 +246,13 @@ def members(model, who, group: int) -> np.ndarray:
     return first_row(who) + np.flatnonzero(model.state.group[who] == group)
 
 
-def fill(current: np.ndarray | None, part, values: np.ndarray) -> np.ndarray:
-    """This week's array with `values` at the entries `part`: `values` itself when `part` is every entry
-    (ALL); otherwise `current`, filled in where `part` says (the agents engine's residents fill in the arrays
-    their week opened with)."""
+def fill(current: np.ndarray | None, part, values: np.ndarray, size: int) -> np.ndarray:
+    """This week's array of `size` entries with `values` at the entries `part`: `values` itself when `part` is
+    every entry (ALL); otherwise `current` filled in where `part` says (the agents engine's residents fill in
+    one array between them, each its own entries; the first makes it when there is none of `size` yet)."""
     if part is ALL:
         return values
+    if current is None or len(current) != size:
+        current = np.zeros(size, dtype=values.dtype)
     current[part] = values
     return current

@@ -8,8 +8,8 @@ generalisation.py and partner.py.
 
 import numpy as np
 
-from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, Rows, Setup, StateVar, count, fill, first_row,
-                                          own_ties, setting_kind, static_index, uniform, with_encounters)
+from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, Rows, Setup, StateVar, count, fill,
+                                          first_row, own_ties, setting_kind, static_index, uniform, with_encounters)
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import generalisation as generalisation_rules
@@ -51,7 +51,7 @@ def meet(model, who=ALL) -> None:
                                                                 THERMOMETER_MAX),
                     selection_rules.choice_factor(state.attitude[target], state.trust[target], sel, THERMOMETER_MAX))
         block.encounters = fill(block.encounters, mine, contact_rules.draw_encounters(
-            rate, uniform(model, block.stream("meet"), block.size, who, mine)))
+            rate, uniform(model, block.stream("meet"), block.size, who, mine)), block.size)
 
 
 def judge_quality(model, who=ALL) -> None:
@@ -62,7 +62,7 @@ def judge_quality(model, who=ALL) -> None:
         mine = own_ties(model, block, "source", who)
         met = with_encounters(block, mine)
         source, target = block.source[met], block.target[met]
-        block.quality = fill(block.quality, mine, np.full(count(mine, block.size), np.nan))
+        block.quality = fill(block.quality, mine, np.full(count(mine, block.size), np.nan), block.size)
         block.quality[met] = contact_rules.contact_quality(
             block.conditions[met],
             contact_rules.shared_language(state.language[source], state.language[target]),
@@ -95,8 +95,8 @@ def judge_valence(model, who=ALL) -> None:
     if partner.enabled:
         offset = offset + partner_rules.partner_shift(state.attitude[other], partner, THERMOMETER_MAX)
     quality = joined([block.quality[met] for block, _, _, met, _, _ in sides])
-    p_positive = contact_rules.spare_negative(contact_rules.positive_probability(quality, offset),
-                                              joined([block.negative_reduction[met] for block, _, _, met, _, _ in sides]))
+    reduction = joined([block.negative_reduction[met] for block, _, _, met, _, _ in sides])
+    p_positive = contact_rules.spare_negative(contact_rules.positive_probability(quality, offset), reduction)
     u = joined([uniform(model, block.stream(f"valence.{side}"), block.size, who, met)
                 for block, side, _, met, _, _ in sides])
     encounters = joined([block.encounters[met] for block, _, _, met, _, _ in sides], np.int64)
@@ -104,7 +104,7 @@ def judge_valence(model, who=ALL) -> None:
     ends = np.cumsum([met.size for _, _, _, met, _, _ in sides])
     for (block, side, mine, met, _, _), end in zip(sides, ends):
         for counts, drawn in ((block.positive, positive), (block.negative, negative)):
-            counts[side] = fill(counts.get(side), mine, np.zeros(count(mine, block.size), dtype=np.int64))
+            counts[side] = fill(counts.get(side), mine, np.zeros(count(mine, block.size), dtype=np.int64), block.size)
             counts[side][met] = drawn[end - met.size:end]
 
 
@@ -129,8 +129,8 @@ def tally_contacts(model, who=ALL) -> None:
                 totals[valence] += raw
                 totals[f"{valence}_weighted"] += weighted
     for name, total in totals.items():
-        setattr(week, name, fill(getattr(week, name), who, total.astype(np.int64) if name in ("positive", "negative")
-                                 else total))
+        whole = name in ("positive", "negative")  # raw counts are whole numbers
+        setattr(week, name, fill(getattr(week, name), who, total.astype(np.int64) if whole else total, state.n))
     encounters = week.positive[who] + week.negative[who]
     state.positive_contacts[who] += week.positive[who]
     state.negative_contacts[who] += week.negative[who]
@@ -139,9 +139,10 @@ def tally_contacts(model, who=ALL) -> None:
         state.recent_encounters[who], encounters, model.params.dynamics.recent_contact_weight)
 
 
-# ---- the agents engine: the week's ties indexed by resident, and blank results to fill in -----------
+# ---- the agents engine: the week's ties indexed by resident ----------------------------------------
 def index_ties(model) -> None:
-    """For every contact block, each resident's ties at each end (this week's blocks; programmes change)."""
+    """For every contact block, each resident's ties at each end (this week's blocks; programmes change), so
+    that a resident finds its own (base.py `own_ties`)."""
     model.tie_index = {}
     for block in model.contact_blocks():
         model.tie_index[block.name] = {}
@@ -149,20 +150,6 @@ def index_ties(model) -> None:
             order = np.argsort(people, kind="stable")
             start = np.concatenate([[0], np.cumsum(np.bincount(people, minlength=model.state.n))])
             model.tie_index[block.name][side] = (order, start)
-
-
-def open_week(model) -> None:
-    """The agents engine's week opens: this week's ties indexed by resident, and blank per-tie and
-    per-person results for the residents to fill in."""
-    index_ties(model)
-    for block in model.contact_blocks():
-        block.encounters = np.zeros(block.size, dtype=np.int64)
-        block.quality = np.full(block.size, np.nan)
-        block.positive = {side: np.zeros(block.size, dtype=np.int64) for side in ("source", "target")}
-        block.negative = {side: np.zeros(block.size, dtype=np.int64) for side in ("source", "target")}
-    n = model.state.n
-    model.week.positive, model.week.negative = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    model.week.positive_weighted, model.week.negative_weighted = np.zeros(n), np.zeros(n)
 
 
 MECHANISM = Mechanism(
@@ -183,7 +170,7 @@ MECHANISM = Mechanism(
                    "state.trust", "block.rate", "block.live", "block.needs_employment", "block.voluntary",
                    "block.friend", "block.layer", "block.source", "block.target", "model.static_index"),
             writes=("block.encounters",),
-            steps=(Setup(open_week), Rows(meet))),
+            steps=(Setup(index_ties), Rows(meet))),
         Phase(
             judge_quality,
             reads=("state.language", "state.anxiety", "state.distress", "block.conditions", "block.encounters",

@@ -21,7 +21,8 @@ def renew_arriving(model, who=ALL) -> None:
         return
     state = model.state
     arriving = members(model, who, ARRIVING)
-    newcomers = arriving[turnover_rules.leaving(uniform(model, "turnover", arriving.size, who, ALL), model.turnover_rate)]
+    leaving = turnover_rules.leaving(uniform(model, "turnover", arriving.size, who, ALL), model.turnover_rate)
+    newcomers = arriving[leaving]
     if newcomers.size == 0:
         return
     flags = turnover_rules.FLAGS
