@@ -89,6 +89,10 @@ def written_fields(model) -> dict:
 
 
 def same(a, b) -> bool:
+    """Whether a field kept its value; one made where there was none (the week's results before the first
+    week, which the agents engine makes blank as its week opens) has not changed."""
+    if a is None or (isinstance(a, dict) and not a):
+        return True
     if isinstance(a, dict) or isinstance(b, dict):
         return isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):

@@ -172,7 +172,7 @@ def count(part, size: int) -> int:
 def own_ties(model, block: ContactBlock, side: str, who) -> slice | np.ndarray:
     """The ties of `block` a phase over the residents `who` handles at their `side` end: every tie (ALL) in
     the vectorised week, the resident's own in the agents engine (`model.tie_index`, built when its week
-    opens, model/mechanisms/contact.py `index_ties`)."""
+    opens, model/mechanisms/contact.py `open_week`)."""
     if who is ALL:
         return ALL
     order, start = model.tie_index[block.name][side]
@@ -246,13 +246,17 @@ def members(model, who, group: int) -> np.ndarray:
     return first_row(who) + np.flatnonzero(model.state.group[who] == group)
 
 
-def fill(current: np.ndarray | None, part, values: np.ndarray, size: int) -> np.ndarray:
-    """This week's array of `size` entries with `values` at the entries `part`: `values` itself when `part` is
-    every entry (ALL); otherwise `current` filled in where `part` says (the agents engine's residents fill in
-    one array between them, each its own entries; the first makes it when there is none of `size` yet)."""
+def fill(current: np.ndarray | None, part, values: np.ndarray) -> np.ndarray:
+    """This week's array with `values` at the entries `part`: `values` itself when `part` is every entry
+    (ALL); otherwise `current` filled in where `part` says (the agents engine's residents fill in one array
+    between them, each its own entries)."""
     if part is ALL:
         return values
-    if current is None or len(current) != size:
-        current = np.zeros(size, dtype=values.dtype)
     current[part] = values
     return current
+
+
+def empty(part) -> bool:
+    """Whether `part` selects nothing: a resident without ties in a block skips it (every tie, ALL, never
+    does)."""
+    return part is not ALL and len(part) == 0

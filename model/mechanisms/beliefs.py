@@ -6,8 +6,8 @@ Parameters: `dynamics.belief_media_drift`, `dynamics.belief_observation`, `dynam
 
 import numpy as np
 
-from bridges.model.mechanisms.base import (ALL, BELIEF_FIELDS, Mechanism, Phase, Rows, StateVar, count, first_row,
-                                          inside, touching, with_encounters)
+from bridges.model.mechanisms.base import (ALL, BELIEF_FIELDS, Mechanism, Phase, Rows, StateVar, count, empty,
+                                          first_row, inside, touching, with_encounters)
 from bridges.model.params import BELIEFS
 from bridges.model.rules import beliefs as belief_rules
 
@@ -29,8 +29,11 @@ def update_beliefs(model, who=ALL) -> None:
     first, rows = first_row(who), count(who, state.n)
     sightings = []
     for block in model.contact_blocks():
+        ties = touching(model, block, who)
+        if empty(ties):
+            continue
         # Only ties with encounters this week show anything (the others would add exact zeros to the sums).
-        met = with_encounters(block, touching(model, block, who))
+        met = with_encounters(block, ties)
         observer, partner = belief_rules.observer_and_partner(block.source[met], block.target[met], state.group)
         watched = inside(observer, who)
         partner = partner[watched]

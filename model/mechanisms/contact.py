@@ -8,8 +8,8 @@ generalisation.py and partner.py.
 
 import numpy as np
 
-from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, Rows, Setup, StateVar, count, fill,
-                                          first_row, own_ties, setting_kind, static_index, uniform, with_encounters)
+from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, Rows, Setup, StateVar, count, empty,
+                                          fill, first_row, own_ties, setting_kind, static_index, uniform, with_encounters)
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import generalisation as generalisation_rules
@@ -31,6 +31,8 @@ def meet(model, who=ALL) -> None:
     sel, w = p.contact.selection, p.contact.willingness
     for block in model.contact_blocks():
         mine = own_ties(model, block, "source", who)
+        if empty(mine):
+            continue
         source, target = block.source[mine], block.target[mine]
         rate = contact_rules.live_rate(block.rate[mine], block.live[mine], block.needs_employment[mine],
                                        state.employed[source], state.employed[target])
@@ -51,7 +53,7 @@ def meet(model, who=ALL) -> None:
                                                                 THERMOMETER_MAX),
                     selection_rules.choice_factor(state.attitude[target], state.trust[target], sel, THERMOMETER_MAX))
         block.encounters = fill(block.encounters, mine, contact_rules.draw_encounters(
-            rate, uniform(model, block.stream("meet"), block.size, who, mine)), block.size)
+            rate, uniform(model, block.stream("meet"), block.size, who, mine)))
 
 
 def judge_quality(model, who=ALL) -> None:
@@ -60,9 +62,11 @@ def judge_quality(model, who=ALL) -> None:
     state, q = model.state, model.params.contact.quality
     for block in model.contact_blocks():
         mine = own_ties(model, block, "source", who)
+        if empty(mine):
+            continue
         met = with_encounters(block, mine)
         source, target = block.source[met], block.target[met]
-        block.quality = fill(block.quality, mine, np.full(count(mine, block.size), np.nan), block.size)
+        block.quality = fill(block.quality, mine, np.full(count(mine, block.size), np.nan))
         block.quality[met] = contact_rules.contact_quality(
             block.conditions[met],
             contact_rules.shared_language(state.language[source], state.language[target]),
@@ -88,6 +92,8 @@ def judge_valence(model, who=ALL) -> None:
     for block in model.contact_blocks():
         for side, other in (("source", "target"), ("target", "source")):
             mine = own_ties(model, block, side, who)
+            if empty(mine):
+                continue
             met = with_encounters(block, mine)
             sides.append((block, side, mine, met, getattr(block, side)[met], getattr(block, other)[met]))
     people, other = joined([side[4] for side in sides], np.int64), joined([side[5] for side in sides], np.int64)
@@ -104,7 +110,7 @@ def judge_valence(model, who=ALL) -> None:
     ends = np.cumsum([met.size for _, _, _, met, _, _ in sides])
     for (block, side, mine, met, _, _), end in zip(sides, ends):
         for counts, drawn in ((block.positive, positive), (block.negative, negative)):
-            counts[side] = fill(counts.get(side), mine, np.zeros(count(mine, block.size), dtype=np.int64), block.size)
+            counts[side] = fill(counts.get(side), mine, np.zeros(count(mine, block.size), dtype=np.int64))
             counts[side][met] = drawn[end - met.size:end]
 
 
@@ -119,6 +125,8 @@ def tally_contacts(model, who=ALL) -> None:
         for side in ("source", "target"):
             # Only ties with encounters count (the others would add exact zeros to the sums).
             met = with_encounters(block, own_ties(model, block, side, who))
+            if empty(met):
+                continue
             weight = friendship_rules.contact_weight(block.friend[met], f)
             if gen.enabled:
                 weight = weight * generalisation_rules.generalisation_weight(block.met[met], block.name == PUBLIC, gen)
@@ -130,7 +138,7 @@ def tally_contacts(model, who=ALL) -> None:
                 totals[f"{valence}_weighted"] += weighted
     for name, total in totals.items():
         whole = name in ("positive", "negative")  # raw counts are whole numbers
-        setattr(week, name, fill(getattr(week, name), who, total.astype(np.int64) if whole else total, state.n))
+        setattr(week, name, fill(getattr(week, name), who, total.astype(np.int64) if whole else total))
     encounters = week.positive[who] + week.negative[who]
     state.positive_contacts[who] += week.positive[who]
     state.negative_contacts[who] += week.negative[who]
@@ -140,9 +148,11 @@ def tally_contacts(model, who=ALL) -> None:
 
 
 # ---- the agents engine: the week's ties indexed by resident ----------------------------------------
-def index_ties(model) -> None:
+def open_week(model) -> None:
     """For every contact block, each resident's ties at each end (this week's blocks; programmes change), so
-    that a resident finds its own (base.py `own_ties`)."""
+    that a resident finds its own (base.py `own_ties`); and this week's per-tie results ready for the
+    residents to fill in, made blank where there are none of the right size yet (a new or resized block, the
+    first week)."""
     model.tie_index = {}
     for block in model.contact_blocks():
         model.tie_index[block.name] = {}
@@ -150,6 +160,14 @@ def index_ties(model) -> None:
             order = np.argsort(people, kind="stable")
             start = np.concatenate([[0], np.cumsum(np.bincount(people, minlength=model.state.n))])
             model.tie_index[block.name][side] = (order, start)
+        if block.encounters is None or len(block.encounters) != block.size:
+            block.encounters, block.quality = np.zeros(block.size, dtype=np.int64), np.full(block.size, np.nan)
+            block.positive, block.negative = ({side: np.zeros(block.size, dtype=np.int64) for side in ("source", "target")}
+                                              for _ in range(2))
+    week, n = model.week, model.state.n
+    if week.positive is None:  # no week has run yet
+        week.positive, week.negative = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        week.positive_weighted, week.negative_weighted = np.zeros(n), np.zeros(n)
 
 
 MECHANISM = Mechanism(
@@ -170,7 +188,7 @@ MECHANISM = Mechanism(
                    "state.trust", "block.rate", "block.live", "block.needs_employment", "block.voluntary",
                    "block.friend", "block.layer", "block.source", "block.target", "model.static_index"),
             writes=("block.encounters",),
-            steps=(Setup(index_ties), Rows(meet))),
+            steps=(Setup(open_week), Rows(meet))),
         Phase(
             judge_quality,
             reads=("state.language", "state.anxiety", "state.distress", "block.conditions", "block.encounters",

@@ -5,7 +5,8 @@ Parameters: `dynamics.friendship`; rules in model/rules/friendship.py. The fixed
 (`model.ingroup_friends`, and each person's count) are drawn when the model is built (model.py).
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows, StateVar, both_ends, count, own_ties
+from bridges.model.mechanisms.base import (ALL, Mechanism, Phase, Rows, StateVar, both_ends, count, empty,
+                                          own_ties)
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
 
@@ -16,6 +17,8 @@ def update_friendships(model, who=ALL) -> None:
     f = model.params.dynamics.friendship
     for block in model.contact_blocks():
         mine = own_ties(model, block, "source", who)
+        if empty(mine):
+            continue
         positive = contact_rules.pair_mean(block.positive["source"][mine], block.positive["target"][mine])
         negative = contact_rules.pair_mean(block.negative["source"][mine], block.negative["target"][mine])
         block.strength[mine] = friendship_rules.update_tie_strength(block.strength[mine], positive, negative, f)
@@ -29,6 +32,8 @@ def count_outgroup_friends(model, who=ALL) -> None:
     state.outgroup_friends[who] = 0
     for block in model.contact_blocks():
         ties, source, target, people = both_ends(model, block, who)
+        if empty(ties):
+            continue
         state.outgroup_friends[who] += friendship_rules.ties_per_person(people, source, target,
                                                                         block.friend[ties])[:rows]
 

@@ -53,12 +53,11 @@ def perceive_norms(model, who=ALL) -> None:
     state, n = model.state, model.params.dynamics.norms
     if not n.enabled:
         return
-    friend_count = model.ingroup_friend_count[who]
+    friends_of, friend_count = rows_of(model.ingroup_friends, who), model.ingroup_friend_count[who]
     extended_share = norm_rules.extended_share(state.extended_contacts[who], friend_count)
     for name in VIEWS:
         neighbourhood = model.neighbourhood_views[name][who]
-        friends = norm_rules.friends_mean(getattr(state, name), rows_of(model.ingroup_friends, who), friend_count,
-                                          neighbourhood)
+        friends = norm_rules.friends_mean(getattr(state, name), friends_of, friend_count, neighbourhood)
         if name == "attitude":
             friends = norm_rules.extended_norm(friends, extended_share, n, THERMOMETER_MAX)
         start, friends_start, neighbourhood_start = (values[who] for values in model.views_at_start[name])

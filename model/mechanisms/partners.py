@@ -6,7 +6,8 @@ Parameters: `dynamics.variability`, `contact.negativity.memory`; rules in model/
 negativity.py.
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows, StateVar, both_ends, count, own_ties
+from bridges.model.mechanisms.base import (ALL, Mechanism, Phase, Rows, StateVar, both_ends, count, empty,
+                                          own_ties)
 from bridges.model.rules import negativity as negativity_rules
 from bridges.model.rules import variability as variability_rules
 
@@ -22,6 +23,8 @@ def remember_partners(model, who=ALL) -> None:
     rows = count(who, state.n)
     for block in model.contact_blocks():
         ties, source, target, people = both_ends(model, block, who)
+        if empty(ties):
+            continue
         state.distinct_partners[who] += variability_rules.new_partners(block.met[ties], block.encounters[ties],
                                                                        source, target, people)[:rows]
     if v.enabled:
@@ -34,6 +37,8 @@ def remember_meetings(model, who=ALL) -> None:
     partners)."""
     for block in model.contact_blocks():
         mine = own_ties(model, block, "source", who)
+        if empty(mine):
+            continue
         block.met[mine] += block.encounters[mine]
 
 
