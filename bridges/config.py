@@ -104,16 +104,29 @@ def searchpath_override(folders: list[Path]) -> str:
 
 
 SCENARIO_FILES = Path(tempfile.gettempdir()) / f"bridges-scenarios-{os.getuid()}"
-"""Where a scenario given as a file is placed as conf/scenario/<name>.yaml would be: one folder per content."""
+"""Where a scenario given as a file is placed as conf/scenario/<name>.yaml would be: one folder per content.
+This machine's own: a sweep copies the folders it names into its shared folder (`shared_scenario_files`),
+so its workers on other nodes find them."""
+SHARED_SCENARIO_FILES = "scenario_files"
+"""The sub-folder of a sweep's folder that holds the scenario files its runs name."""
 
 
-def scenario_file(path: str) -> tuple[str, Path]:
-    """A scenario given as a file (`scenario=my_mix.yaml`): its name and a config folder holding it as
-    scenario/<name>.yaml (named after its content, so sweep workers find the same folder)."""
+def is_yaml_path(value) -> bool:
+    """A value naming a YAML file (a scenario given as a file) rather than an option of conf/."""
+    return isinstance(value, str) and value.endswith((".yaml", ".yml"))
+
+
+def scenario_file(path: str, key: str = "scenario") -> tuple[str, Path]:
+    """A scenario given as a file (`scenario=my_mix.yaml`, an item of `compare.scenarios`): its name and a
+    config folder holding it as scenario/<name>.yaml (named after its content, so sweep workers find the
+    same folder). Its name may not be a shipped scenario's, which Hydra would take instead of the file."""
     content = read_bytes(path)
     name = Path(path).stem
     if not CONFIG_NAME.fullmatch(name):
-        raise InputError(f"scenario={path}: a scenario's file name may use only letters, digits and _")
+        raise InputError(f"{key}={path}: a scenario's file name may use only letters, digits and _")
+    if name in config_groups(CONF_DIR, with_user_dirs=False).get("scenario", []):
+        raise InputError(f"{key}={path}: {name!r} is the name of a shipped scenario (conf/scenario/{name}.yaml), "
+                         "which would be run instead of your file; rename the file")
     folder = SCENARIO_FILES / hashlib.sha256(content + name.encode()).hexdigest()[:16]
     (folder / "scenario").mkdir(parents=True, exist_ok=True)
     target = folder / "scenario" / f"{name}.yaml"
@@ -122,20 +135,76 @@ def scenario_file(path: str) -> tuple[str, Path]:
     return name, folder
 
 
-def user_overrides(overrides: list[str], config_dirs: list[str] = ()) -> list[str]:
+def scenario_list(text: str, folders: list[Path]) -> str:
+    """`compare.scenarios=[baseline,path/mine.yaml]` with each file named by its scenario's name (its config
+    folder added to `folders`); any other value unchanged (compare_options checks it)."""
+    try:
+        (override,) = OverridesParser.create().parse_overrides([text])
+    except HydraException:
+        return text  # screen_overrides says what is wrong with it
+    items = override.value()
+    if not isinstance(items, list) or not any(is_yaml_path(item) for item in items):
+        return text
+    names = []
+    for item in items:
+        if is_yaml_path(item):
+            name, folder = scenario_file(item, "compare.scenarios")
+            folders.append(folder)
+            item = name
+        names.append(item)
+    return f"{override.key_or_group}=[{','.join(map(str, names))}]"
+
+
+def user_overrides(overrides: list[str], config_dirs: list[str] = (),
+                   variants: dict[str, list[str]] | None = None) -> list[str]:
     """Overrides with the user's own configs made composable: each `--config-dir` folder, and a scenario
-    given as a file (`scenario=path/my_mix.yaml`), become one `hydra.searchpath` override at the front."""
+    given as a file (`scenario=path/my_mix.yaml`, an item of `compare.scenarios=[...]`, the scenario a
+    comparison's variant starts from), become one `hydra.searchpath` override at the front; `variants`
+    are changed in place to name the scenario."""
     folders = [checked_config_dir(text, "--config-dir") for text in config_dirs]
     rest = []
     for text in overrides:
         key, _, value = text.partition("=")
-        if key == "scenario" and value.endswith((".yaml", ".yml")):
+        if key == "scenario" and is_yaml_path(value):
             name, folder = scenario_file(value)
             folders.append(folder)
             rest.append(f"scenario={name}")
+        elif key == "compare.scenarios":
+            rest.append(scenario_list(text, folders))
         else:
             rest.append(text)
+    for name, items in (variants or {}).items():
+        if items and is_yaml_path(items[0]):
+            scenario, folder = scenario_file(items[0], f"compare.variants.{name}")
+            folders.append(folder)
+            items[0] = scenario
     return [searchpath_override(folders), *rest] if folders else rest
+
+
+def shared_scenario_files(overrides: list[str], shared: Path) -> list[str]:
+    """The overrides with each scenario-file folder (under SCENARIO_FILES, on this machine only) copied into
+    `shared`/scenario_files and named there: a sweep's workers on other nodes read the sweep's folder, not
+    this machine's temporary one. Other overrides and config folders are unchanged."""
+    staged, out = SCENARIO_FILES.resolve(), []
+    for text in overrides:
+        if text.partition("=")[0] != SEARCHPATH:
+            out.append(text)
+            continue
+        (override,) = OverridesParser.create().parse_overrides([text])
+        value = override.value()
+        folders = [Path(str(item).removeprefix("file://")) for item in (value if isinstance(value, list) else [value])]
+        if not any(folder.parent == staged for folder in folders):
+            out.append(text)
+            continue
+        for folder in (f for f in folders if f.parent == staged):
+            for path in folder.rglob("*.yaml"):
+                target = shared / SHARED_SCENARIO_FILES / folder.name / path.relative_to(folder)
+                if not target.is_file():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(path.read_bytes())
+        out.append(searchpath_override([shared / SHARED_SCENARIO_FILES / f.name if f.parent == staged else f
+                                        for f in folders]))
+    return out
 
 
 def _explain(error: Exception, overrides: list[str], conf_dir: Path) -> str:
