@@ -466,9 +466,40 @@ def at_least(low: int) -> dict:
     return {"check": lambda value: None if value >= low else f"must be an integer {low} or more"}
 
 
+def whole(least: int, most: int | None = None, why: str = "") -> dict:
+    """Field metadata for an option section built by `params.build`: a whole number from `least` to `most`
+    (no upper end when None); `why` says where the upper end comes from."""
+    span = f"{least} or more" if most is None else f"from {least} to {most:,}"
+    return {"check": lambda value: None if value >= least and (most is None or value <= most)
+            else f"must be a whole number {span}{f' ({why})' if why else ''}"}
+
+
+def one_of(choices) -> dict:
+    """Field metadata for an option section built by `params.build`: one of `choices`, a tuple or a function
+    returning one (read when checked: conf/'s options with the user's own folders)."""
+    def check(value):
+        options = choices() if callable(choices) else choices
+        return None if value in options else f"must be one of {', '.join(options)}"
+
+    return {"check": check}
+
+
+MAX_JOBS = 4_096
+"""Most workers an analysis may ask for (more are capped at the available cores)."""
+JOBS = {"check": lambda value: None if value == -1 or 1 <= value <= MAX_JOBS else
+        f"must be -1 (all cores) or a whole number from 1 to {MAX_JOBS:,} (more is beyond any machine's cores)"}
+"""Field metadata of an analysis's `jobs` option, built by `params.build`."""
+
+
+def option_section(cls, plain: dict, name: str):
+    """The `name:` section of a composed configuration built into `cls` by the schema's `build`: types,
+    ranges and unknown keys checked, one line naming the first bad key (compare., sensitivity., ...)."""
+    return build(cls, plain.get(name) or {}, name)
+
+
 def whole_number(value, key: str, least: int, most: int | None = None) -> int:
     """`value` if it is a whole number from `least` to `most` (no upper end when None); otherwise one line naming
-    `key`. Shared by the option sections of calibration and sensitivity."""
+    `key`. For the numbers of a design study's file (scenarios/design.py)."""
     if not isinstance(value, int) or isinstance(value, bool) or value < least or (most is not None and value > most):
         span = f"{least} or more" if most is None else f"from {least} to {most:,}"
         raise InputError(f"{key}: must be a whole number {span}, got {value!r}")
