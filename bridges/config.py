@@ -135,44 +135,45 @@ def scenario_file(path: str, key: str = "scenario") -> tuple[str, Path]:
     return name, folder
 
 
-def scenario_list(text: str, folders: list[Path]) -> str:
-    """`compare.scenarios=[baseline,path/mine.yaml]` with each file named by its scenario's name (its config
-    folder added to `folders`); any other value unchanged (compare_options checks it)."""
-    try:
-        (override,) = OverridesParser.create().parse_overrides([text])
-    except HydraException:
-        return text  # screen_overrides says what is wrong with it
-    items = override.value()
-    if not isinstance(items, list) or not any(is_yaml_path(item) for item in items):
+def scenario_names(text: str, folders: list[Path]) -> str:
+    """`scenario=path/mine.yaml`, a sweep `scenario=mine.yaml,baseline` or `compare.scenarios=[baseline,
+    path/mine.yaml]` with each file named by its scenario's name (its config folder added to `folders`);
+    any other value unchanged (later checks say what is wrong with it)."""
+    key, _, value = text.partition("=")
+    if key == "scenario" and is_yaml_path(value) and "," not in value:
+        items = [value]  # one file, its path as written (spaces and all)
+    else:
+        try:
+            (override,) = OverridesParser.create().parse_overrides([text])
+        except HydraException:
+            return text  # screen_overrides says what is wrong with it
+        sweep = override.is_sweep_override()
+        if sweep and not override.is_discrete_sweep():
+            return text
+        items = list(override.sweep_string_iterator()) if sweep else override.value()
+        items = items if isinstance(items, list) else [items]
+    if not any(is_yaml_path(item) for item in items):
         return text
     names = []
     for item in items:
         if is_yaml_path(item):
-            name, folder = scenario_file(item, "compare.scenarios")
+            item, folder = scenario_file(item, key)
             folders.append(folder)
-            item = name
-        names.append(item)
-    return f"{override.key_or_group}=[{','.join(map(str, names))}]"
+        names.append(str(item))
+    if key == "scenario":
+        return f"scenario={','.join(names)}"
+    return f"{key}=[{','.join(names)}]"
 
 
 def user_overrides(overrides: list[str], config_dirs: list[str] = (),
                    variants: dict[str, list[str]] | None = None) -> list[str]:
     """Overrides with the user's own configs made composable: each `--config-dir` folder, and a scenario
-    given as a file (`scenario=path/my_mix.yaml`, an item of `compare.scenarios=[...]`, the scenario a
-    comparison's variant starts from), become one `hydra.searchpath` override at the front; `variants`
-    are changed in place to name the scenario."""
+    given as a file (`scenario=path/my_mix.yaml`, in a sweep's `scenario=a.yaml,b.yaml`, an item of
+    `compare.scenarios=[...]`, the scenario a comparison's variant starts from), become one
+    `hydra.searchpath` override at the front; `variants` are changed in place to name the scenario."""
     folders = [checked_config_dir(text, "--config-dir") for text in config_dirs]
-    rest = []
-    for text in overrides:
-        key, _, value = text.partition("=")
-        if key == "scenario" and is_yaml_path(value):
-            name, folder = scenario_file(value)
-            folders.append(folder)
-            rest.append(f"scenario={name}")
-        elif key == "compare.scenarios":
-            rest.append(scenario_list(text, folders))
-        else:
-            rest.append(text)
+    rest = [scenario_names(text, folders) if text.partition("=")[0] in ("scenario", "compare.scenarios") else text
+            for text in overrides]
     for name, items in (variants or {}).items():
         if items and is_yaml_path(items[0]):
             scenario, folder = scenario_file(items[0], f"compare.variants.{name}")

@@ -123,3 +123,18 @@ def test_a_sweep_of_a_scenario_file_runs_where_this_machines_tmp_is_not_seen(cap
         searched = [o for o in yaml.safe_load((run / "overrides.yaml").read_text()) if o.startswith(config.SEARCHPATH)]
         assert searched and str(tmp_path / "sweep" / config.SHARED_SCENARIO_FILES) in searched[0]
         assert str(login_tmp) not in searched[0]
+
+
+def test_scenario_files_in_a_sweep_and_a_list_are_named_by_their_scenarios(tmp_path, monkeypatch):
+    """Unit: each file of a sweep's choices or a comparison's list becomes its scenario's name, with its
+    staged folder on the search path; shipped names pass through."""
+    monkeypatch.setattr(config, "SCENARIO_FILES", tmp_path / "staged")
+    mine, yours = scenario_file(tmp_path), scenario_file(tmp_path, name="your_mix")
+    out = config.user_overrides([f"scenario={mine},baseline,{yours}", "seed=1"])
+    assert out[1:] == ["scenario=my_mix,baseline,your_mix", "seed=1"]
+    assert out[0].startswith(config.SEARCHPATH) and out[0].count(str(tmp_path / "staged")) == 2
+    assert config.user_overrides([f"compare.scenarios=[baseline,{mine}]"])[1] == "compare.scenarios=[baseline,my_mix]"
+    assert config.user_overrides(["scenario=baseline,volunteering"]) == ["scenario=baseline,volunteering"]
+    spaced = tmp_path / "a folder"
+    spaced.mkdir()
+    assert config.user_overrides([f"scenario={scenario_file(spaced)}"])[1] == "scenario=my_mix"
