@@ -17,10 +17,10 @@ from joblib import Parallel, delayed
 from scipy import stats
 
 from bridges.model import run
-from bridges.config import at_least, compose_config, config_groups, model_params, to_plain
+from bridges.config import at_least, compose_config, config_groups, model_params, option_section, to_plain
 from bridges.model.errors import InputError
 from bridges.model.metrics import misperception_per_person
-from bridges.model.params import GROUPS, build
+from bridges.model.params import GROUPS
 from bridges.model.simulation import build as build_model
 from bridges.model.simulation import simulate, snapshots
 
@@ -87,7 +87,7 @@ class ValidateOptions:
 
 def validate_options(plain: dict) -> ValidateOptions:
     """Validated `validate:` section: one line naming the first bad key."""
-    return build(ValidateOptions, plain.get("validate") or {}, "validate")
+    return option_section(ValidateOptions, plain, "validate")
 
 
 def city_params(overrides: list[str], city: str, variant: tuple[str, ...], *extra: str):
