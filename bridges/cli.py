@@ -99,7 +99,7 @@ def parse_args(argv: list[str]) -> tuple[str, list[str], bool, dict[str, list[st
         raise InputError("--config-name: needs a name")
     if "" in config_dirs:
         raise InputError("--config-dir: needs a folder")
-    overrides = user_overrides(overrides, config_dirs)
+    overrides = user_overrides(overrides, config_dirs, variants)
     if variants and config_name != "compare":
         raise InputError(f"{VARIANT_PREFIX}{next(iter(variants))}: variants need --config-name compare")
     return config_name, overrides, show, variants

@@ -24,10 +24,10 @@ from bridges.outputs import (
     write_report,
     write_table,
 )
+from bridges.model.interventions import programme_weeks
 from bridges.model.params import GROUPS
 from bridges.model.resources import check_resources, estimate
 from bridges.model.simulation import build, simulate
-from bridges.scenarios.compare import programme_weeks
 
 
 def progress_bar(steps: int, progress: str = "auto"):

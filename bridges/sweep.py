@@ -21,7 +21,7 @@ import shutil
 import socket
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from hydra import initialize_config_module
@@ -43,6 +43,7 @@ from bridges.config import (
     model_params,
     parse_override,
     run_options,
+    shared_scenario_files,
     to_plain,
 )
 from bridges.model.custom_city import read_custom_city
@@ -339,11 +340,13 @@ def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT
     note = check_resources(estimate(largest["city"]["n_agents"], largest["steps"]), "each run of this sweep")
     if note:
         print(note, flush=True)
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    planned = [(replace(point, overrides=tuple(shared_scenario_files(list(point.overrides), sweep_dir))), plain)
+               for point, plain in planned]  # scenario files in the sweep's folder: workers on other nodes read it
     todo = {}
     for point, _ in planned:
         if point.config_hash not in todo and not is_complete(sweep_dir / RUNS / point.config_hash, point.config_hash):
             todo[point.config_hash] = point
-    sweep_dir.mkdir(parents=True, exist_ok=True)
     _write_manifest(sweep_dir, config_name, list(sweep or []), [point for point, _ in planned])
     distinct = len({point.config_hash for point, _ in planned})
     print(f"sweep: {len(planned)} points, {distinct} distinct runs, {distinct - len(todo)} already complete; "

@@ -28,8 +28,8 @@ from bridges.scenarios.compare_effects import (BASELINE, CONFIDENCE, GOALS, HEAD
                                                paired_effects, size_word)
 from bridges.scenarios.compare_options import (VARIANT_PREFIX, CompareOptions, check_posterior_file, compare_options,
                                                parse_variant)
-from bridges.scenarios.compare_plots import (OUTCOME_TITLES, plot_cost_effect, plot_effects, programme_weeks,
-                                             scenario_programme_weeks)
+from bridges.model.interventions import programme_weeks
+from bridges.scenarios.compare_plots import OUTCOME_TITLES, plot_cost_effect, plot_effects, scenario_programme_weeks
 from bridges.scenarios.compare_report import ranking_text, terminal_headline
 from bridges.scenarios.compare_runs import (people_fingerprint, person_values, run_replicate, scenario_configs)
 from bridges.scenarios.compare_value import (DEFINITIONS, budget_mix, cost_effectiveness, programme_value,
