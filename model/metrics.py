@@ -21,7 +21,8 @@ OUTCOMES names the outcomes scenarios are compared on (effects.csv) and where ea
 
 import numpy as np
 
-from bridges.model.params import BELIEFS, GROUPS
+from bridges.model.params_city import BELIEFS
+from bridges.model.ranges import GROUPS
 from bridges.model.rules.beliefs import misperception, true_shares
 from bridges.model.state import RECEIVING
 

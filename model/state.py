@@ -12,7 +12,8 @@ from scipy import special
 
 from bridges.model.city import City
 from bridges.model.errors import InputError
-from bridges.model.params import BELIEFS, EDUCATION_LEVELS, GROUPS, CityParams, Distribution
+from bridges.model.params_city import BELIEFS, CityParams, Distribution
+from bridges.model.ranges import EDUCATION_LEVELS, GROUPS
 from bridges.model.streams import Streams
 
 THERMOMETER_MAX = 100.0

@@ -31,6 +31,7 @@ def update_attitudes(model, who=ALL) -> None:
 
 MECHANISM = Mechanism(
     name="attitudes",
+    after="partners",
     params=("contact.update", "contact.susceptibility", "contact.negativity"),
     state=(
         StateVar("attitude", "float64", "drawn per group (city.groups.<group>.attitude)"),

@@ -12,9 +12,9 @@ A mechanism module (one file in model/mechanisms/) holds everything one mechanis
   phase without per-resident steps runs as the same whole-model function in both engines.
 
 The declarations are data next to plain functions rather than decorators, so that mutmut (which skips
-decorated functions) still mutates the phase bodies. model/mechanisms/__init__.py lists the modules in
-the order their phases run; model/step.py derives STEP_ORDER and ACCESS from it and model/agents.py the
-agents engine's week, so a mechanism added there runs in both engines.
+decorated functions) still mutates the phase bodies. model/mechanisms/__init__.py finds every module of
+the folder and orders them by their `after`/`before`; model/step.py derives STEP_ORDER and ACCESS from
+that order and model/agents.py the agents engine's week, so a new module runs in both engines unedited.
 """
 
 from dataclasses import dataclass, field
@@ -22,7 +22,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from bridges.model.params import BELIEFS
+from bridges.model.params_city import BELIEFS
 from bridges.model.state import THERMOMETER_MAX
 from bridges.model.ties import ContactBlock
 
@@ -100,6 +100,10 @@ class Mechanism:
 
     name: str
     params: tuple[str, ...]  # config keys of its parameters
+    after: str | None = None  # the mechanism whose phases run just before its own (None: it runs first)
+    before: str | None = None  # a mechanism its phases must precede (when another also runs after `after`)
+    parameters: dict[str, type] = field(default_factory=dict)  # top-level config key -> the parameter
+    # dataclass it declares in its own module (model/params.py adds each to Params; conf/<key>/ holds its YAML)
     state: tuple[StateVar, ...] = ()
     attributes: tuple[str, ...] = ()  # model attributes it owns (`model.<name>` in the phases' access)
     phases: tuple[Phase, ...] = ()

@@ -7,7 +7,7 @@ Parameters: `dynamics.belief_media_drift`, `dynamics.belief_observation`, `dynam
 import numpy as np
 
 from bridges.model.mechanisms.base import BELIEF_FIELDS, Each, Mechanism, Phase, StateVar
-from bridges.model.params import BELIEFS
+from bridges.model.params_city import BELIEFS
 from bridges.model.rules import beliefs as belief_rules
 from bridges.model.state import RECEIVING
 
@@ -80,6 +80,7 @@ def resident_update_beliefs(resident) -> None:
 
 MECHANISM = Mechanism(
     name="beliefs",
+    after="norms",
     params=("dynamics.belief_media_drift", "dynamics.belief_observation", "dynamics.belief_personal_weight", "city.beliefs"),
     state=tuple(StateVar(f"belief_{topic}", "float64", f"receiving: drawn (city.beliefs.{topic}); arriving: NaN")
                 for topic in BELIEFS),

@@ -247,6 +247,7 @@ def resident_tally_contacts(resident) -> None:
 
 MECHANISM = Mechanism(
     name="contact",
+    after="incidental",
     params=("contact.willingness", "contact.quality", "contact.valence_offset", "contact.selection",
             "contact.generalisation", "contact.partner"),
     state=(

@@ -26,6 +26,7 @@ def feel_discrimination(model, who=ALL) -> None:
 
 MECHANISM = Mechanism(
     name="discrimination",
+    after="wellbeing",
     params=("dynamics.discrimination",),
     state=(StateVar("discrimination", "float64", "0"),),
     phases=(

@@ -68,6 +68,7 @@ def resident_extended_contact(resident) -> None:
 
 MECHANISM = Mechanism(
     name="friendship",
+    after="attitudes",
     params=("dynamics.friendship",),
     state=(
         StateVar("outgroup_friends", "int64", "0 (the contact history before week 0 builds friendships)"),

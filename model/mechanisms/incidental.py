@@ -29,6 +29,7 @@ def gather_public_encounters(model) -> None:
 
 MECHANISM = Mechanism(
     name="incidental",
+    after="programmes",
     params=("contact.incidental",),
     attributes=("public",),
     phases=(

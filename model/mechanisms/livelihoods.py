@@ -43,6 +43,7 @@ def resident_update_livelihoods(resident) -> None:
 
 MECHANISM = Mechanism(
     name="livelihoods",
+    after="threat",
     params=("dynamics.legal_determination_hazard", "dynamics.family_reunification_hazard",
             "dynamics.course_exit_hazard", "dynamics.language_course_gain", "dynamics.language_contact_gain",
             "dynamics.employment"),

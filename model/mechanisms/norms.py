@@ -103,6 +103,7 @@ def resident_follow_norms(resident) -> None:
 
 MECHANISM = Mechanism(
     name="norms",
+    after="friendship",
     params=("dynamics.norms",),
     attributes=("views_at_start", "usual_change", "neighbourhood_views", "perceived_norms"),
     phases=(

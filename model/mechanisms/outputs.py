@@ -19,6 +19,7 @@ def survey(model) -> None:
 
 MECHANISM = Mechanism(
     name="outputs",
+    after="discrimination",
     params=("survey",),
     phases=(
         Phase(

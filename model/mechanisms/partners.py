@@ -56,6 +56,7 @@ def resident_remember_meetings(resident) -> None:
 
 MECHANISM = Mechanism(
     name="partners",
+    after="contact",
     params=("dynamics.variability", "contact.negativity"),
     state=(
         StateVar("distinct_partners", "int64", "0"),

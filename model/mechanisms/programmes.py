@@ -24,6 +24,7 @@ def deliver_interventions(model) -> None:
 
 MECHANISM = Mechanism(
     name="programmes",
+    after="people",
     params=("interventions",),
     phases=(
         Phase(

@@ -66,6 +66,7 @@ def resident_perceive_threat(resident) -> None:
 
 MECHANISM = Mechanism(
     name="threat",
+    after="beliefs",
     params=("dynamics.threat",),
     state=(StateVar("threat", "float64", "receiving: from beliefs, share and anxiety at week 0; arriving: NaN"),),
     attributes=("local_arriving_share", "city_arriving_share"),

@@ -50,6 +50,7 @@ def resident_renew_arriving(resident) -> None:
 
 MECHANISM = Mechanism(
     name="turnover",
+    after="livelihoods",
     params=("dynamics.turnover",),
     attributes=("turnover_rate", "newcomer"),
     phases=(

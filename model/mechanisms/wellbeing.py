@@ -19,6 +19,7 @@ def update_wellbeing(model, who=ALL) -> None:
 
 MECHANISM = Mechanism(
     name="wellbeing",
+    after="turnover",
     params=("dynamics.distress", "dynamics.belonging"),
     state=(
         StateVar("distress", "float64", "drawn per group (city.groups.<group>.distress)"),
