@@ -6,7 +6,7 @@ Parameters: `contact.update`, `contact.susceptibility`, `contact.negativity`; ru
 model/rules/contact.py and negativity.py.
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows, StateVar
+from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, Rows, StateVar, member_values
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import negativity as negativity_rules
 from bridges.model.state import THERMOMETER_MAX
@@ -46,5 +46,9 @@ MECHANISM = Mechanism(
             writes=("state.attitude", "state.anxiety", "state.trust"),
             agents=(Rows(update_attitudes),)),
     ),
-    metrics=("attitude_mean", "anxiety_mean", "trust_mean"),
+    metrics=(
+        Metric("attitude_mean", member_values("attitude"), everyone=lambda state: state.attitude.mean(), rank=1),
+        Metric("anxiety_mean", member_values("anxiety"), rank=2),
+        Metric("trust_mean", member_values("trust"), rank=3),
+    ),
 )

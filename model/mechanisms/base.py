@@ -4,7 +4,8 @@ A mechanism module (one file in model/mechanisms/) holds everything one mechanis
 
 - `MECHANISM = Mechanism(...)`: its name, the config keys of its parameters, the per-person state it
   owns (`StateVar`: name, dtype, initial value), the model attributes it owns (caches and derived rates),
-  its phases in order, its week-0 start and the weekly metrics it contributes;
+  its phases in order, its week-0 start and the weekly metrics it contributes (`Metric`: name and
+  per-member values; model/metrics.py records them);
 - each phase as a plain function of the model over all residents (the vectorised engine), and, when the
   agents engine runs it resident by resident, its per-resident steps (`Each(function of a resident)`,
   run by `AgentSet.shuffle_do`, after any whole-model preparation). A phase written once over an index set
@@ -23,7 +24,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from bridges.model.params_city import BELIEFS
-from bridges.model.state import THERMOMETER_MAX
+from bridges.model.state import ARRIVING, RECEIVING, THERMOMETER_MAX
 from bridges.model.ties import ContactBlock
 
 BELIEF_FIELDS = tuple(f"state.belief_{topic}" for topic in BELIEFS)
@@ -94,6 +95,35 @@ class StateVar:
     initial: str
 
 
+def member_values(state_field: str) -> Callable:
+    """A metric's per-member values that are a state field's (its mean over the group is the metric)."""
+    def values(state, week, members):
+        return getattr(state, state_field)[members]
+
+    values.__name__ = state_field
+    return values
+
+
+LAST_RANK = 1_000
+"""The rank of a metric that declares none: after every ranked one (rows in declaration order)."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A weekly metric (model/metrics.py): for each group in `groups` (codes, as in GROUPS) the mean over its
+    members of `values(state, week, members)`; `contact`: it needs the week's encounters, so it is recorded
+    only after contact (not in week 0's row). `everyone(state)`: its value over everyone, group "all".
+    `rank` orders the timeseries' rows (metrics.py sorts by it; equal ranks keep the week's order): the ranks
+    below LAST_RANK keep the rows of the stored results, and a new metric goes last."""
+
+    name: str
+    values: Callable | None = None
+    groups: tuple[int, ...] = (RECEIVING, ARRIVING)
+    contact: bool = False
+    everyone: Callable | None = None
+    rank: int = LAST_RANK
+
+
 @dataclass(frozen=True)
 class Mechanism:
     """Everything one mechanism adds to the model (see the module docstring)."""
@@ -108,7 +138,7 @@ class Mechanism:
     attributes: tuple[str, ...] = ()  # model attributes it owns (`model.<name>` in the phases' access)
     phases: tuple[Phase, ...] = ()
     start: Callable | None = None  # week 0, after the city is built: what it sets before anyone has met
-    metrics: tuple[str, ...] = field(default=())  # weekly metrics it contributes (model/metrics.py)
+    metrics: tuple[Metric, ...] = field(default=())  # weekly metrics it contributes (model/metrics.py)
 
 
 def static_index(model, name: str, compute):

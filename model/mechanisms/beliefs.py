@@ -6,7 +6,7 @@ Parameters: `dynamics.belief_media_drift`, `dynamics.belief_observation`, `dynam
 
 import numpy as np
 
-from bridges.model.mechanisms.base import BELIEF_FIELDS, Each, Mechanism, Phase, StateVar
+from bridges.model.mechanisms.base import BELIEF_FIELDS, Each, Mechanism, Metric, Phase, StateVar
 from bridges.model.params_city import BELIEFS
 from bridges.model.rules import beliefs as belief_rules
 from bridges.model.state import RECEIVING
@@ -78,6 +78,12 @@ def resident_update_beliefs(resident) -> None:
                                                      model.params.city.beliefs.media_prior[topic], d)
 
 
+def belief_gap(state, week, members):
+    """Metric misperception_mean: each member's mean absolute gap between beliefs and the true shares."""
+    beliefs = np.stack([state.belief(topic)[members] for topic in BELIEFS]).T  # rows people, columns topics
+    return belief_rules.misperception(beliefs, belief_rules.true_shares(state.group, state.education, state.employed))
+
+
 MECHANISM = Mechanism(
     name="beliefs",
     after="norms",
@@ -94,5 +100,5 @@ MECHANISM = Mechanism(
             agents=(observe_truth, Each(resident_update_beliefs)),
             history=False),
     ),
-    metrics=("misperception_mean",),
+    metrics=(Metric("misperception_mean", belief_gap, groups=(RECEIVING,), rank=10),),
 )

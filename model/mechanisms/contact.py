@@ -8,7 +8,8 @@ generalisation.py and partner.py.
 
 import numpy as np
 
-from bridges.model.mechanisms.base import PUBLIC, Each, Mechanism, Phase, StateVar, setting_kind, static_index
+from bridges.model.mechanisms.base import (PUBLIC, Each, Mechanism, Metric, Phase, StateVar, setting_kind,
+                                          static_index)
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import generalisation as generalisation_rules
@@ -245,6 +246,26 @@ def resident_tally_contacts(resident) -> None:
         state.recent_encounters[resident.me], encounters, model.params.dynamics.recent_contact_weight)
 
 
+def had_contact(state, week, members):
+    """Metric intergroup_contact_share: whether each member had an intergroup encounter this week."""
+    return week.positive[members] + week.negative[members] > 0
+
+
+def had_positive(state, week, members):
+    """Metric positive_contact_share: whether each member had a positive intergroup encounter this week."""
+    return week.positive[members] > 0
+
+
+def had_negative(state, week, members):
+    """Metric negative_contact_share: whether each member had a negative intergroup encounter this week."""
+    return week.negative[members] > 0
+
+
+def encounters(state, week, members):
+    """Metric encounters_per_person: each member's intergroup encounters this week."""
+    return week.positive[members] + week.negative[members]
+
+
 MECHANISM = Mechanism(
     name="contact",
     after="incidental",
@@ -287,5 +308,10 @@ MECHANISM = Mechanism(
                     "state.recent_encounters"),
             agents=(Each(resident_tally_contacts),)),
     ),
-    metrics=("intergroup_contact_share", "positive_contact_share", "negative_contact_share", "encounters_per_person"),
+    metrics=(
+        Metric("intergroup_contact_share", had_contact, contact=True, rank=15),
+        Metric("positive_contact_share", had_positive, contact=True, rank=16),
+        Metric("negative_contact_share", had_negative, contact=True, rank=17),
+        Metric("encounters_per_person", encounters, contact=True, rank=18),
+    ),
 )

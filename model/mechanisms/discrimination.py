@@ -4,7 +4,7 @@ encounters build experienced discrimination, which raises distress and lowers be
 Parameters: `dynamics.discrimination`; rules in model/rules/partner.py.
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows, StateVar
+from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, Rows, StateVar, member_values
 from bridges.model.rules import partner as partner_rules
 from bridges.model.state import ARRIVING
 
@@ -36,5 +36,5 @@ MECHANISM = Mechanism(
             writes=("state.discrimination", "state.distress", "state.belonging"),
             agents=(Rows(feel_discrimination),)),
     ),
-    metrics=("discrimination_mean",),
+    metrics=(Metric("discrimination_mean", member_values("discrimination"), groups=(ARRIVING,), rank=14),),
 )

@@ -7,7 +7,7 @@ Parameters: `dynamics.friendship`; rules in model/rules/friendship.py. The fixed
 
 import numpy as np
 
-from bridges.model.mechanisms.base import Each, Mechanism, Phase, StateVar
+from bridges.model.mechanisms.base import Each, Mechanism, Metric, Phase, StateVar
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
 
@@ -66,6 +66,16 @@ def resident_extended_contact(resident) -> None:
                                                                           state.outgroup_friends[mine])
 
 
+def has_outgroup_friend(state, week, members):
+    """Metric outgroup_friend_share: whether each member has at least one cross-group friendship."""
+    return state.outgroup_friends[members] > 0
+
+
+def outgroup_friendships(state):
+    """Metric outgroup_friendships (group "all"): cross-group friendships in the city (each counted by both)."""
+    return state.outgroup_friends.sum() / 2
+
+
 MECHANISM = Mechanism(
     name="friendship",
     after="attitudes",
@@ -87,5 +97,8 @@ MECHANISM = Mechanism(
             writes=("state.extended_contacts", "model.extended_memo"),
             agents=(Each(resident_extended_contact),)),
     ),
-    metrics=("outgroup_friend_share", "outgroup_friendships"),
+    metrics=(
+        Metric("outgroup_friend_share", has_outgroup_friend, rank=9),
+        Metric("outgroup_friendships", groups=(), everyone=outgroup_friendships, rank=9),
+    ),
 )

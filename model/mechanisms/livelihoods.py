@@ -7,7 +7,7 @@ model/rules/people.py. `model.job_finding_rate` (the labour market's weekly haza
 is built (model.py).
 """
 
-from bridges.model.mechanisms.base import Each, Mechanism, Phase, StateVar
+from bridges.model.mechanisms.base import Each, Mechanism, Metric, Phase, StateVar, member_values
 from bridges.model.rules import people as people_rules
 
 
@@ -66,5 +66,9 @@ MECHANISM = Mechanism(
             agents=(Each(resident_update_livelihoods),),
             history=False),
     ),
-    metrics=("language_mean", "employed_share", "legal_pending_share"),
+    metrics=(
+        Metric("language_mean", member_values("language"), rank=6),
+        Metric("employed_share", member_values("employed"), rank=7),
+        Metric("legal_pending_share", member_values("legal_pending"), rank=8),
+    ),
 )

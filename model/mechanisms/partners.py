@@ -6,7 +6,7 @@ Parameters: `dynamics.variability`, `contact.negativity.memory`; rules in model/
 negativity.py.
 """
 
-from bridges.model.mechanisms.base import Each, Mechanism, Phase, StateVar
+from bridges.model.mechanisms.base import Each, Mechanism, Metric, Phase, StateVar, member_values
 from bridges.model.rules import negativity as negativity_rules
 from bridges.model.rules import variability as variability_rules
 
@@ -72,5 +72,8 @@ MECHANISM = Mechanism(
             agents=(Each(resident_count_new_partners), Each(resident_remember_meetings))),
     ),
     start=baseline_variability,
-    metrics=("variability_mean", "distinct_partners_mean"),
+    metrics=(
+        Metric("variability_mean", member_values("variability"), rank=11),
+        Metric("distinct_partners_mean", member_values("distinct_partners"), rank=12),
+    ),
 )

@@ -8,7 +8,7 @@ neighbourhood's arriving share) is fixed when the model is built (model.py).
 
 import numpy as np
 
-from bridges.model.mechanisms.base import BELIEF_FIELDS, Each, Mechanism, Phase, StateVar, static_index
+from bridges.model.mechanisms.base import BELIEF_FIELDS, Each, Mechanism, Metric, Phase, StateVar, member_values, static_index
 from bridges.model.rules import threat as threat_rules
 from bridges.model.state import ARRIVING, RECEIVING, THERMOMETER_MAX
 
@@ -79,5 +79,5 @@ MECHANISM = Mechanism(
             agents=(observe_city, Each(resident_perceive_threat))),
     ),
     start=start_threat,
-    metrics=("threat_mean",),
+    metrics=(Metric("threat_mean", member_values("threat"), groups=(RECEIVING,), rank=13),),
 )

@@ -4,7 +4,7 @@ positive encounters and work.
 Parameters: `dynamics.distress`, `dynamics.belonging`; rules in model/rules/people.py.
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows, StateVar
+from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, Rows, StateVar, member_values
 from bridges.model.rules import people as people_rules
 
 
@@ -34,5 +34,8 @@ MECHANISM = Mechanism(
             agents=(Rows(update_wellbeing),),
             history=False),
     ),
-    metrics=("distress_mean", "belonging_mean"),
+    metrics=(
+        Metric("distress_mean", member_values("distress"), everyone=lambda state: state.distress.mean(), rank=4),
+        Metric("belonging_mean", member_values("belonging"), everyone=lambda state: state.belonging.mean(), rank=5),
+    ),
 )
