@@ -11,9 +11,8 @@ import numpy as np
 
 from bridges.model.mechanisms import MECHANISMS
 from bridges.model.params_city import BELIEFS
-from bridges.model.ranges import GROUPS
+from bridges.model.ranges import GROUPS, RECEIVING
 from bridges.model.rules.beliefs import misperception, true_shares
-from bridges.model.state import RECEIVING
 
 
 def misperception_per_person(state) -> np.ndarray:

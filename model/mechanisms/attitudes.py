@@ -7,9 +7,9 @@ model/rules/contact.py and negativity.py.
 """
 
 from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, Rows, StateVar, member_values
+from bridges.model.ranges import THERMOMETER_MAX
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import negativity as negativity_rules
-from bridges.model.state import THERMOMETER_MAX
 
 
 def update_attitudes(model, who=ALL) -> None:

@@ -24,7 +24,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from bridges.model.params_city import BELIEFS
-from bridges.model.state import ARRIVING, RECEIVING, THERMOMETER_MAX
+from bridges.model.ranges import ARRIVING, RECEIVING, THERMOMETER_MAX
 from bridges.model.ties import ContactBlock
 
 BELIEF_FIELDS = tuple(f"state.belief_{topic}" for topic in BELIEFS)
@@ -88,11 +88,14 @@ class Phase:
 
 @dataclass(frozen=True)
 class StateVar:
-    """A per-person state array a mechanism owns: `initial` says how `initial_state` sets it."""
+    """A per-person state array a mechanism owns (model/state.py makes State's fields from them): `initial`
+    says how it starts; with `fill` every resident starts at that value (`initial_state` sets it), without,
+    `initial_state` draws it from the city's parameters."""
 
     name: str
     dtype: str
     initial: str
+    fill: float | None = None
 
 
 def member_values(state_field: str) -> Callable:

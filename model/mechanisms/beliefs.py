@@ -8,8 +8,8 @@ import numpy as np
 
 from bridges.model.mechanisms.base import BELIEF_FIELDS, Each, Mechanism, Metric, Phase, StateVar
 from bridges.model.params_city import BELIEFS
+from bridges.model.ranges import RECEIVING
 from bridges.model.rules import beliefs as belief_rules
-from bridges.model.state import RECEIVING
 
 
 def update_beliefs(model) -> None:

@@ -10,13 +10,13 @@ import numpy as np
 
 from bridges.model.mechanisms.base import (PUBLIC, Each, Mechanism, Metric, Phase, StateVar, setting_kind,
                                           static_index)
+from bridges.model.ranges import THERMOMETER_MAX
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import generalisation as generalisation_rules
 from bridges.model.rules import partner as partner_rules
 from bridges.model.rules import people as people_rules
 from bridges.model.rules import selection as selection_rules
-from bridges.model.state import THERMOMETER_MAX
 
 
 def meet(model) -> None:
@@ -272,10 +272,10 @@ MECHANISM = Mechanism(
     params=("contact.willingness", "contact.quality", "contact.valence_offset", "contact.selection",
             "contact.generalisation", "contact.partner"),
     state=(
-        StateVar("recent_encounters", "float64", "0"),
-        StateVar("intergroup_contacts", "int64", "0"),
-        StateVar("positive_contacts", "int64", "0"),
-        StateVar("negative_contacts", "int64", "0"),
+        StateVar("recent_encounters", "float64", "0", fill=0.0),
+        StateVar("intergroup_contacts", "int64", "0", fill=0),
+        StateVar("positive_contacts", "int64", "0", fill=0),
+        StateVar("negative_contacts", "int64", "0", fill=0),
     ),
     attributes=("tie_index",),
     phases=(

@@ -5,8 +5,8 @@ Parameters: `dynamics.discrimination`; rules in model/rules/partner.py.
 """
 
 from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, Rows, StateVar, member_values
+from bridges.model.ranges import ARRIVING
 from bridges.model.rules import partner as partner_rules
-from bridges.model.state import ARRIVING
 
 
 def feel_discrimination(model, who=ALL) -> None:
@@ -28,7 +28,7 @@ MECHANISM = Mechanism(
     name="discrimination",
     after="wellbeing",
     params=("dynamics.discrimination",),
-    state=(StateVar("discrimination", "float64", "0"),),
+    state=(StateVar("discrimination", "float64", "0", fill=0.0),),
     phases=(
         Phase(
             feel_discrimination,

@@ -81,8 +81,8 @@ MECHANISM = Mechanism(
     after="attitudes",
     params=("dynamics.friendship",),
     state=(
-        StateVar("outgroup_friends", "int64", "0 (the contact history before week 0 builds friendships)"),
-        StateVar("extended_contacts", "int64", "0"),
+        StateVar("outgroup_friends", "int64", "0 (the contact history before week 0 builds friendships)", fill=0),
+        StateVar("extended_contacts", "int64", "0", fill=0),
     ),
     attributes=("ingroup_friends", "ingroup_friend_count", "extended_memo"),
     phases=(

@@ -11,9 +11,9 @@ spin-up (model.py `anchor_views`).
 import numpy as np
 
 from bridges.model.mechanisms.base import VIEW_RANGES, VIEWS, Each, Mechanism, Phase, static_index
+from bridges.model.ranges import THERMOMETER_MAX
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import norms as norm_rules
-from bridges.model.state import THERMOMETER_MAX
 
 
 def ingroup_views(model, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

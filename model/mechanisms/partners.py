@@ -59,9 +59,9 @@ MECHANISM = Mechanism(
     after="contact",
     params=("dynamics.variability", "contact.negativity"),
     state=(
-        StateVar("distinct_partners", "int64", "0"),
-        StateVar("positive_history", "float64", "0"),
-        StateVar("variability", "float64", "each group's baseline (dynamics.variability), at week 0"),
+        StateVar("distinct_partners", "int64", "0", fill=0),
+        StateVar("positive_history", "float64", "0", fill=0.0),
+        StateVar("variability", "float64", "each group's baseline (dynamics.variability), at week 0", fill=float("nan")),
     ),
     phases=(
         Phase(

@@ -8,9 +8,10 @@ neighbourhood's arriving share) is fixed when the model is built (model.py).
 
 import numpy as np
 
-from bridges.model.mechanisms.base import BELIEF_FIELDS, Each, Mechanism, Metric, Phase, StateVar, member_values, static_index
+from bridges.model.mechanisms.base import (BELIEF_FIELDS, Each, Mechanism, Metric, Phase, StateVar, member_values,
+                                          static_index)
+from bridges.model.ranges import ARRIVING, RECEIVING, THERMOMETER_MAX
 from bridges.model.rules import threat as threat_rules
-from bridges.model.state import ARRIVING, RECEIVING, THERMOMETER_MAX
 
 
 def current_threat(model) -> np.ndarray:
@@ -68,7 +69,8 @@ MECHANISM = Mechanism(
     name="threat",
     after="beliefs",
     params=("dynamics.threat",),
-    state=(StateVar("threat", "float64", "receiving: from beliefs, share and anxiety at week 0; arriving: NaN"),),
+    state=(StateVar("threat", "float64", "receiving: from beliefs, share and anxiety at week 0; arriving: NaN",
+                    fill=np.nan),),
     attributes=("local_arriving_share", "city_arriving_share"),
     phases=(
         Phase(

@@ -9,8 +9,8 @@ Parameters: `dynamics.turnover`; rules in model/rules/turnover.py. `model.turnov
 import numpy as np
 
 from bridges.model.mechanisms.base import Each, Mechanism, Phase, static_index
+from bridges.model.ranges import ARRIVING
 from bridges.model.rules import turnover as turnover_rules
-from bridges.model.state import ARRIVING
 
 
 def renew_arriving(model) -> None:
