@@ -145,3 +145,20 @@ def test_a_new_module_runs_in_both_engines_with_no_other_edit(tmp_path):
                             env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "probe.ease: must be in [0, 1], got 2.0"
+
+
+def test_parameter_tables_check_names_a_key_with_no_default_in_conf(tmp_path, monkeypatch):
+    """A parameter added in code but not to conf/ (a mechanism's new key with a default, so the run never
+    misses it) makes `scripts/parameter_tables.py --check` fail, naming it."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import parameter_tables
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    shutil.copytree(ROOT / "conf", tmp_path / "conf")
+    monkeypatch.setattr(parameter_tables, "ROOT", tmp_path)
+    assert parameter_tables.undocumented() == []
+    dynamics = tmp_path / "conf" / "dynamics" / "default.yaml"
+    dynamics.write_text("\n".join(line for line in dynamics.read_text().splitlines()
+                                  if not line.startswith("reference:")))
+    assert parameter_tables.undocumented() == ["dynamics.reference"]

@@ -49,9 +49,15 @@ def week_order(mechanisms) -> tuple:
 
 
 def discover() -> tuple:
-    """Every module of this folder but HELPERS, imported, as its MECHANISM."""
-    names = sorted(info.name for info in pkgutil.iter_modules(__path__) if info.name not in HELPERS)
-    return tuple(importlib.import_module(f"{__name__}.{name}").MECHANISM for name in names)
+    """Every module of this folder but HELPERS, imported, as its MECHANISM (named after its module, so a
+    mechanism's name says where it is written)."""
+    found = []
+    for name in sorted(info.name for info in pkgutil.iter_modules(__path__) if info.name not in HELPERS):
+        mechanism = importlib.import_module(f"{__name__}.{name}").MECHANISM
+        if mechanism.name != name:
+            raise InputError(f"model/mechanisms/{name}.py: declares the mechanism {mechanism.name!r}; name it {name!r}")
+        found.append(mechanism)
+    return tuple(found)
 
 
 MECHANISMS = week_order(discover())
