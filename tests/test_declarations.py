@@ -28,7 +28,8 @@ def chain(*names: str) -> list[Mechanism]:
 
 
 def test_the_declarations_give_the_week_s_order():
-    assert tuple(mechanism.name for mechanism in MECHANISMS) == WEEK
+    """Modules added since keep these in this order among themselves."""
+    assert tuple(mechanism.name for mechanism in MECHANISMS if mechanism.name in WEEK) == WEEK
 
 
 def test_order_follows_after_whatever_order_the_modules_are_found_in():
