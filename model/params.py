@@ -18,7 +18,7 @@ from bridges.model.ranges import (COST, EDUCATION_LEVELS, ENCOUNTER_RATE, GROUPS
                                   MAX_SEED, MAX_SITE, MAX_STEPS, MAX_WEIGHT, MULTIPLIER, NOISE, NON_NEGATIVE,
                                   NON_NEGATIVE_WEIGHT, PERSONS, PER_GROUP_UNIT, POSITIVE, RATE, SELECTION_WEIGHT,
                                   STATE_SCALE, STATE_SPREAD, UNIT, WEEK, WEIGHT, _range, _show, bounded, per_group)
-from bridges.model.schema import MAX_TEXT, _optional_inner, build
+from bridges.model.schema import _optional_inner, build
 from bridges.model.params_city import (BELIEFS, BeliefParams, CityParams, CustomCityParams, Distribution, GroupParams,
                                        LayerParams, SectorParams)
 from bridges.model.params_survey import FrequencyCutoffs, ResponseNoise, SurveyParams

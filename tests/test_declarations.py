@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 import pytest
 
 from bridges.model.errors import InputError
-from bridges.model.mechanisms import MECHANISMS, week_order
+from bridges.model.mechanisms import MECHANISMS, discover, week_order
 from bridges.model.mechanisms.base import Mechanism
 from bridges.model.params import Params, SharedParams, declared_sections
 from tests.conftest import ROOT
@@ -57,6 +57,21 @@ def test_two_modules_that_could_each_run_next_are_refused():
 def test_bad_declarations_are_named(bad, message):
     with pytest.raises(InputError, match=message):
         week_order([*chain("a", "b", "c"), bad])
+
+
+@pytest.mark.parametrize("name, source, message", [  # a package of its own per case: imports are cached
+    ("found_none", "", "toy.py: declares no MECHANISM"),
+    ("found_misnamed", "MECHANISM = Mechanism(name='other', params=())",
+     "toy.py: declares the mechanism 'other'; name it 'toy'"),
+])
+def test_a_module_is_found_by_its_name_and_must_declare_its_mechanism(tmp_path, monkeypatch, name, source, message):
+    package = tmp_path / name
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "toy.py").write_text(f"from bridges.model.mechanisms.base import Mechanism\n{source}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(InputError, match=message):
+        discover([str(package)], name)
 
 
 @dataclass(frozen=True)

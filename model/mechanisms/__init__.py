@@ -48,12 +48,15 @@ def week_order(mechanisms) -> tuple:
     return tuple(ordered)
 
 
-def discover() -> tuple:
-    """Every module of this folder but HELPERS, imported, as its MECHANISM (named after its module, so a
-    mechanism's name says where it is written)."""
+def discover(folder=__path__, package: str = __name__) -> tuple:
+    """Every module of the package (this one: model/mechanisms/) but HELPERS, imported, as its MECHANISM
+    (named after its module, so a mechanism's name says where it is written)."""
     found = []
-    for name in sorted(info.name for info in pkgutil.iter_modules(__path__) if info.name not in HELPERS):
-        mechanism = importlib.import_module(f"{__name__}.{name}").MECHANISM
+    for name in sorted(info.name for info in pkgutil.iter_modules(folder) if info.name not in HELPERS):
+        mechanism = getattr(importlib.import_module(f"{package}.{name}"), "MECHANISM", None)
+        if mechanism is None:
+            raise InputError(f"model/mechanisms/{name}.py: declares no MECHANISM (a module of shared helpers "
+                             "belongs in HELPERS, model/mechanisms/__init__.py)")
         if mechanism.name != name:
             raise InputError(f"model/mechanisms/{name}.py: declares the mechanism {mechanism.name!r}; name it {name!r}")
         found.append(mechanism)
