@@ -99,7 +99,7 @@ PROBE = '''
 
 from dataclasses import dataclass, field
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows
+from bridges.model.mechanisms.base import ALL, Mechanism, Phase
 from bridges.model.ranges import UNIT
 
 
@@ -114,7 +114,7 @@ def ease_anxiety(model, who=ALL) -> None:
 
 MECHANISM = Mechanism(
     name="probe", after="attitudes", before="friendship", params=("probe",), parameters={"probe": ProbeParams},
-    phases=(Phase(ease_anxiety, reads=("state.anxiety",), writes=("state.anxiety",), agents=(Rows(ease_anxiety),)),))
+    phases=(Phase(ease_anxiety, reads=("state.anxiety",), writes=("state.anxiety",)),))
 '''
 
 RUN = '''

@@ -6,7 +6,7 @@ Parameters: `contact.update`, `contact.susceptibility`, `contact.negativity`; ru
 model/rules/contact.py and negativity.py.
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, Rows, StateVar, member_values
+from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
 from bridges.model.ranges import THERMOMETER_MAX
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import negativity as negativity_rules
@@ -43,8 +43,7 @@ MECHANISM = Mechanism(
             update_attitudes,
             reads=("state.group", "state.attitude", "state.anxiety", "state.trust", "state.positive_history",
                    "week.positive_weighted", "week.negative_weighted"),
-            writes=("state.attitude", "state.anxiety", "state.trust"),
-            agents=(Rows(update_attitudes),)),
+            writes=("state.attitude", "state.anxiety", "state.trust")),
     ),
     metrics=(
         Metric("attitude_mean", member_values("attitude"), everyone=lambda state: state.attitude.mean(), rank=1),

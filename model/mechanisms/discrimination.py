@@ -4,7 +4,7 @@ encounters build experienced discrimination, which raises distress and lowers be
 Parameters: `dynamics.discrimination`; rules in model/rules/partner.py.
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, Rows, StateVar, member_values
+from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
 from bridges.model.ranges import ARRIVING
 from bridges.model.rules import partner as partner_rules
 
@@ -33,8 +33,7 @@ MECHANISM = Mechanism(
         Phase(
             feel_discrimination,
             reads=("state.group", "state.discrimination", "state.distress", "state.belonging", "week.negative"),
-            writes=("state.discrimination", "state.distress", "state.belonging"),
-            agents=(Rows(feel_discrimination),)),
+            writes=("state.discrimination", "state.distress", "state.belonging")),
     ),
     metrics=(Metric("discrimination_mean", member_values("discrimination"), groups=(ARRIVING,), rank=14),),
 )

@@ -4,7 +4,7 @@ positive encounters and work.
 Parameters: `dynamics.distress`, `dynamics.belonging`; rules in model/rules/people.py.
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, Rows, StateVar, member_values
+from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
 from bridges.model.rules import people as people_rules
 
 
@@ -31,7 +31,6 @@ MECHANISM = Mechanism(
             reads=("state.group", "state.distress", "state.belonging", "state.legal_pending", "state.family_pending",
                    "state.employed", "week.positive", "week.negative"),
             writes=("state.distress", "state.belonging"),
-            agents=(Rows(update_wellbeing),),
             history=False),
     ),
     metrics=(
