@@ -73,13 +73,13 @@ class Setup(NamedTuple):
 
 @dataclass(frozen=True)
 class Phase:
-    """One phase of the week: its function `run`, what it reads and writes, and its `steps`, which both
-    engines run in order: whole-model functions (what everyone perceives of the whole population),
-    `Setup(step)` bookkeeping of the agents engine only, and `Rows(step)` steps written over residents
-    (each finishes for every resident before the next starts, so phases stay synchronous). Without `steps` a phase is `Rows(run)` if
-    `run` takes the residents `who`, else `run(model)` on the whole model. Calling the phase runs its steps
-    over every resident (the vectorised week). `history`: whether it runs in the contact-history weeks
-    before week 0 (model.py `settle_history`)."""
+    """One phase of the week: its function `run` (which names it), what it reads and writes, and its
+    `steps`, which both engines run in order: whole-model functions (what everyone perceives of the whole
+    population), `Setup(step)` bookkeeping of the agents engine only, and `Rows(step)` steps written over
+    residents (each finishes for every resident before the next starts, so phases stay synchronous).
+    Without `steps` a phase is `Rows(run)` if `run` takes the residents `who`, else `run(model)` on the whole
+    model. Calling the phase runs its steps over every resident (the vectorised week). `history`: whether it
+    runs in the contact-history weeks before week 0 (model.py `settle_history`)."""
 
     run: Callable
     reads: tuple[str, ...]
