@@ -188,16 +188,14 @@ def touching(model, block: ContactBlock, who) -> slice | np.ndarray:
 
 
 def both_ends(model, block: ContactBlock, who) -> tuple[slice | np.ndarray, np.ndarray, np.ndarray, int]:
-    """The ties `touching` the residents `who`, their two ends numbered as rows of `who` (0 for its first
-    row) and how many people that numbering counts: the rows of `who`, and for one resident one more, the
-    number every partner outside `who` shares (a per-person sum over the ties keeps the first `count(who)`)."""
-    ties = touching(model, block, who)
+    """The ties `touching` the residents `who` (every resident, or one), their two ends numbered as people
+    of a per-person sum, and how many people it counts: everyone as they are; for one resident, the
+    resident 0 and every partner 1 (the sum's first entry is the resident's)."""
     if who is ALL:
-        return ties, block.source, block.target, model.state.n
-    first, rows = first_row(who), count(who, model.state.n)
-    local = [np.where((people >= first) & (people < first + rows), people - first, rows)
-             for people in (block.source[ties], block.target[ties])]
-    return ties, local[0], local[1], rows + 1
+        return ALL, block.source, block.target, model.state.n
+    started, ended = own_ties(model, block, "source", who), own_ties(model, block, "target", who)
+    ends = np.concatenate([np.zeros(started.size, dtype=np.int64), np.ones(ended.size, dtype=np.int64)])
+    return np.concatenate([started, ended]), ends, 1 - ends, 2
 
 
 def rows_of(matrix, who):
