@@ -24,6 +24,7 @@ agents engine's week, so a mechanism added there runs in both engines.
 
 import inspect
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -99,7 +100,7 @@ class Phase:
     def access(self) -> Access:
         return Access(self.reads, self.writes)
 
-    @property
+    @cached_property
     def parts(self) -> tuple:
         """The steps both engines run, in order."""
         if self.steps:
