@@ -248,7 +248,10 @@ def _launcher(sweep_dir: Path, launcher: str, settings: list[str], config_name: 
         except HydraException as error:
             raise InputError(_explain(error, overrides, CONF_DIR)) from None
         context = HydraContext(config_loader=hydra.config_loader, callbacks=Callbacks(cfg))
-        return Plugins.instance().instantiate_launcher(hydra_context=context, task_function=_job, config=cfg)
+        instance = Plugins.instance().instantiate_launcher(hydra_context=context, task_function=_job, config=cfg)
+    if launcher == "joblib":  # its settings are joblib.Parallel's arguments: every worker watches the driver
+        instance.joblib["initializer"] = exit_with_parent  # from its start, idle or not (see exit_with_parent)
+    return instance
 
 
 @contextlib.contextmanager

@@ -559,6 +559,45 @@ def after_wrote_check(result: Result) -> str | None:
     return None
 
 
+def interrupt_when_workers_start(jitter: float, whole_group: bool = True):
+    """SIGINT 0 to `jitter` s (drawn from the case's name) after a sweep's or comparison's first worker
+    process appears, while the workers still import their libraries: a worker that got Ctrl-C then printed a
+    traceback beside the driver's one line. To the process group as a terminal's Ctrl-C, or to the driver
+    only (`kill -INT`). Stopped cleanly means one line, exit 130, and no process left in the folder."""
+    def drive(case: Case, folder: Path, env: dict, tree: Path) -> Result:
+        process = start(tree, folder, case.args, env)
+        deadline = time.time() + case.timeout
+        while process.poll() is None and time.time() < deadline and not _workers_of(process.pid):
+            time.sleep(0.05)
+        time.sleep(random.Random(case.name).uniform(0, jitter))
+        if process.poll() is None:
+            (os.killpg if whole_group else os.kill)(process.pid, signal.SIGINT)
+        code, out, err, hung = finish(process, case.timeout)
+        end = time.time() + 10
+        while time.time() < end and _working_in(folder):
+            time.sleep(0.2)
+        left = _working_in(folder)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        if left and not hung:
+            err += f"\n{len(left)} process(es) outlived the stopped driver by 10 s"
+        return Result(code, out, err, folder, 0.0, hung)
+    return drive
+
+
+def _workers_of(pid: int) -> list[int]:
+    """Loky worker processes whose parent is `pid`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            if (entry.isdigit() and int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid
+                    and b"popen_loky_posix" in Path(f"/proc/{entry}/cmdline").read_bytes()):
+                found.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
 def kill_sweep_driver(case: Case, folder: Path, env: dict, tree: Path) -> Result:
     """SIGKILL a sweep's driver while its workers run: no process working in the case's folder (a worker, a
     resource tracker) and no /dev/shm entry named after the driver may outlive it by 20 s."""
@@ -658,7 +697,18 @@ def signals_and_concurrency() -> list[Case]:
         cases.append(Case(f"signals:sigint-compare-2-jobs-{delay:.0f}s", "signals", parallel, "either",
                           check=stopped_cleanly, driver=interrupt_at(delay), timeout=180))
     sweep = ["-m", "seed=0,1,2,3", *SMALL[:1], "city.n_agents=2000", "run.progress=off", "run.output_dir=sw"]
+    for i in range(4):  # Ctrl-C while the workers start (a traceback 1 in 10 times at random delays)
+        whole = i < 3
+        target = "group" if whole else "driver"
+        cases.append(Case(f"signals:sigint-{target}-compare-workers-starting-{i}", "signals", parallel, "either",
+                          check=stopped_cleanly, driver=interrupt_when_workers_start(1.5, whole), timeout=180))
+        cases.append(Case(f"signals:sigint-{target}-sweep-workers-starting-{i}", "signals",
+                          [*sweep, "hydra.launcher.n_jobs=2"], "either", check=stopped_cleanly,
+                          driver=interrupt_when_workers_start(1.5, whole), timeout=180))
     cases += [
+        Case("signals:sigkill-sweep-driver-idle-worker", "signals",  # 1 run, 2 workers: one waits for work
+             ["-m", "seed=0", "steps=40", "city.n_agents=3000", "run.progress=off", "run.output_dir=sw",
+              "hydra.launcher.n_jobs=2"], "either", driver=kill_sweep_driver, timeout=120),
         Case("signals:sigint-after-wrote", "signals", run, "either", check=after_wrote_check,
              driver=interrupt_after_wrote),
         Case("signals:sigint-sweep", "signals", sweep, "either", check=stopped_cleanly, driver=interrupt_at(8.0),
