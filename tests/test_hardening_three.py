@@ -3,12 +3,15 @@ idle workers of a killed sweep driver, old staging folders, launcher settings, t
 Ctrl-C during a Dask calibration. The real-process cases come from scripts/campaign.py (slow tier)."""
 
 import importlib.util
+import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
+from bridges.outputs import HOST_VARIABLE, OLD_STAGING_DAYS, STAGING_PREFIX, remove_stale_staging
 from tests.conftest import ROOT
 
 _spec = importlib.util.spec_from_file_location("campaign", ROOT / "scripts" / "campaign.py")
@@ -60,3 +63,26 @@ def test_killed_sweep_driver_leaves_no_idle_worker():
     within 20 s (the case's deadlock guard; measured 1.5 s, against loky's 300 s idle timeout before)."""
     outcome, detail, _ = campaign.run_case(CASES["signals:sigkill-sweep-driver-idle-worker"], ROOT, None)
     assert outcome == "valid_acceptance", f"{outcome}: {detail}"
+
+
+# ---- point 3: staging folders of the old pid-only naming ---------------------------------------------
+
+def test_old_pid_only_staging_is_removed_only_when_old_and_its_pid_is_gone(tmp_path, monkeypatch):
+    """`.bridges-staging-<pid>-<random>` names no host: removed when its pid is not alive here AND nothing in
+    it changed for OLD_STAGING_DAYS; a fresh one (maybe another node's live run) or a live pid's is kept."""
+    monkeypatch.setenv(HOST_VARIABLE, "node-a")
+    dead_pid = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                                  text=True).stdout)
+    old_dead = tmp_path / f"{STAGING_PREFIX}{dead_pid}-a1b2c3d4"
+    old_live = tmp_path / f"{STAGING_PREFIX}{os.getpid()}-e5f6g7h8"
+    fresh_dead = tmp_path / f"{STAGING_PREFIX}{dead_pid}-i9j0k1l2"
+    recent_file = tmp_path / f"{STAGING_PREFIX}{dead_pid}-m3n4o5p6"  # old folder, a file written yesterday
+    long_ago = time.time() - (OLD_STAGING_DAYS + 1) * 86400
+    for folder in (old_dead, old_live, fresh_dead, recent_file):
+        folder.mkdir()
+        (folder / "timeseries.csv").write_text("x")
+        if folder is not fresh_dead:
+            os.utime(folder / "timeseries.csv", (long_ago, long_ago if folder is not recent_file else time.time() - 86400))
+            os.utime(folder, (long_ago, long_ago))
+    assert remove_stale_staging(tmp_path) == [old_dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (old_live, fresh_dead, recent_file))
