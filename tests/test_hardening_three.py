@@ -11,8 +11,12 @@ import time
 
 import pytest
 
+from bridges.model.errors import InputError
 from bridges.outputs import HOST_VARIABLE, OLD_STAGING_DAYS, STAGING_PREFIX, remove_stale_staging
+from bridges.sweep import _launcher
+from bridges.workers import exit_with_parent
 from tests.conftest import ROOT
+from tests.inprocess import assert_clean_rejection, run_main
 
 _spec = importlib.util.spec_from_file_location("campaign", ROOT / "scripts" / "campaign.py")
 campaign = importlib.util.module_from_spec(_spec)
@@ -86,3 +90,42 @@ def test_old_pid_only_staging_is_removed_only_when_old_and_its_pid_is_gone(tmp_p
             os.utime(folder, (long_ago, long_ago))
     assert remove_stale_staging(tmp_path) == [old_dead]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (old_live, fresh_dead, recent_file))
+
+
+# ---- point 4: launcher settings ------------------------------------------------------------------------
+
+BAD_LAUNCHER_SETTINGS = {
+    "hydra.launcher.n_jobs=abc": "hydra.launcher.n_jobs: must be a whole number, got 'abc'",
+    "hydra.launcher.n_jobs=1.5": "hydra.launcher.n_jobs: must be a whole number",
+    "hydra.launcher.n_jobs=0": "hydra.launcher.n_jobs: must be a whole number other than 0",
+    "hydra.launcher.verbose=x": "hydra.launcher.verbose: must be a whole number",
+    "hydra.launcher.timeout=abc": "hydra.launcher.timeout: must be a number or null",
+    "hydra.launcher.pre_dispatch=abc": "hydra.launcher.pre_dispatch: must be all, a whole number or an expression",
+    "hydra.launcher.batch_size=x": "hydra.launcher.batch_size: must be auto or a whole number above 0",
+    "hydra.launcher.max_nbytes=abc": "hydra.launcher.max_nbytes: must be null or a size",
+    "hydra.launcher.backend=threading": "hydra.launcher.backend: must be one of null, loky",
+    "hydra.launcher.prefer=threads": "hydra.launcher.prefer: must be one of null, processes",
+    "hydra.launcher.temp_folder=/nonexistent/folder": "hydra.launcher.temp_folder: must be null or an existing",
+}
+
+
+@pytest.mark.parametrize("setting", BAD_LAUNCHER_SETTINGS)
+def test_a_bad_launcher_setting_is_one_line_naming_key_and_expected_value(capsys, tmp_path, setting):
+    """Before: "Error merging override" for a wrong type, and joblib's own ValueError (exit 1, sweep.json
+    written) or silence for the rest."""
+    result = run_main(capsys, tmp_path, "-m", "seed=0,1", "steps=1", "city.n_agents=100", "run.progress=off",
+                      setting)
+    assert_clean_rejection(result, BAD_LAUNCHER_SETTINGS[setting], tmp_path)
+
+
+def test_submitit_launcher_settings_are_checked_by_type(tmp_path):
+    with pytest.raises(InputError, match=r"^hydra.launcher.timeout_min: must be a whole number, got 'abc'$"):
+        _launcher(tmp_path / "sw", "submitit_local", ["hydra.launcher.timeout_min=abc"], "config")
+
+
+def test_good_joblib_settings_pass_and_every_worker_watches_the_driver(tmp_path):
+    launcher = _launcher(tmp_path / "sw", "joblib", ["hydra.launcher.pre_dispatch=3*n_jobs",
+                                                     "hydra.launcher.max_nbytes=10M", "hydra.launcher.batch_size=3",
+                                                     "hydra.launcher.n_jobs=-2"], "config")
+    assert launcher.joblib["initializer"] is exit_with_parent
+    assert not (tmp_path / "sw").exists()
