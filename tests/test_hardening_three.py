@@ -9,10 +9,14 @@ import sys
 import textwrap
 import time
 
+import pandas as pd
 import pytest
 
 from bridges.model.errors import InputError
 from bridges.outputs import HOST_VARIABLE, OLD_STAGING_DAYS, STAGING_PREFIX, remove_stale_staging
+from bridges.scenarios.compare_options import CompareOptions
+from bridges.scenarios.compare_report import ranking_text
+from bridges.scenarios.compare_value import SCENARIO_VALUE_COLUMNS, budget_mix
 from bridges.sweep import _launcher
 from bridges.workers import exit_with_parent
 from tests.conftest import ROOT
@@ -129,3 +133,31 @@ def test_good_joblib_settings_pass_and_every_worker_watches_the_driver(tmp_path)
                                                      "hydra.launcher.n_jobs=-2"], "config")
     assert launcher.joblib["initializer"] is exit_with_parent
     assert not (tmp_path / "sw").exists()
+
+
+# ---- point 5: the budget view names its currency ------------------------------------------------------
+
+def _priced(currencies: list[str]) -> pd.DataFrame:
+    """scenario_value rows of the baseline and two scenarios that gain on the budget's outcome."""
+    rows = [{"scenario": name, "outcome": "attitude_receiving", "unit": "points", "currency": currency,
+             "cost": cost, "participants": 10.0, "person_points": points, "person_points_low": points / 2,
+             "person_points_high": points * 2, "cost_per_person_point": cost / points,
+             "cost_per_person_point_low": cost / points / 2, "cost_per_person_point_high": cost / points * 2}
+            for name, currency, cost, points in (("baseline", "EUR", 0.0, 1.0), ("a", currencies[0], 100.0, 10.0),
+                                                 ("b", currencies[1], 100.0, 20.0))]
+    return pd.DataFrame(rows, columns=SCENARIO_VALUE_COLUMNS)
+
+
+@pytest.mark.parametrize("currencies, heading, total", [
+    (["USD", "USD"], "## Budget view: 1,000 USD on attitude_receiving", "- in all: 1,000 USD spent"),
+    (["EUR", "USD"], "## Budget view: 1,000 (the programmes' currency) on attitude_receiving", None),
+])
+def test_the_budget_view_heading_names_the_currency(currencies, heading, total):
+    scenarios = _priced(currencies)
+    options = CompareOptions(scenarios=["baseline", "a", "b"], replicates=2, jobs=1, budget=1_000.0)
+    final = pd.DataFrame(columns=["scenario", "outcome", "step", "estimate", "ci_low", "ci_high"])
+    text = ranking_text(final, pd.DataFrame(), options, 1.0, budget=budget_mix(scenarios, 1_000.0,
+                                                                                 "attitude_receiving"),
+                        scenarios=scenarios)
+    assert heading in text.splitlines()
+    assert total is None or total in text
