@@ -144,8 +144,8 @@ def _priced(currencies: list[str]) -> pd.DataFrame:
              "cost": cost, "participants": 10.0, "person_points": points, "person_points_low": points / 2,
              "person_points_high": points * 2, "cost_per_person_point": cost / points,
              "cost_per_person_point_low": cost / points / 2, "cost_per_person_point_high": cost / points * 2}
-            for name, currency, cost, points in (("baseline", "EUR", 0.0, 1.0), ("a", currencies[0], 100.0, 10.0),
-                                                 ("b", currencies[1], 100.0, 20.0))]
+            for name, currency, cost, points in (("baseline", "EUR", 0.0, 1.0), ("mhpss", currencies[0], 100.0, 10.0),
+                                                 ("volunteering", currencies[1], 100.0, 20.0))]
     return pd.DataFrame(rows, columns=SCENARIO_VALUE_COLUMNS)
 
 
@@ -155,7 +155,7 @@ def _priced(currencies: list[str]) -> pd.DataFrame:
 ])
 def test_the_budget_view_heading_names_the_currency(currencies, heading, total):
     scenarios = _priced(currencies)
-    options = CompareOptions(scenarios=["baseline", "a", "b"], replicates=2, jobs=1, budget=1_000.0)
+    options = CompareOptions(scenarios=["baseline", "mhpss", "volunteering"], replicates=2, jobs=1, budget=1_000.0)
     final = pd.DataFrame(columns=["scenario", "outcome", "step", "estimate", "ci_low", "ci_high"])
     text = ranking_text(final, pd.DataFrame(), options, 1.0, budget=budget_mix(scenarios, 1_000.0,
                                                                                  "attitude_receiving"),
