@@ -8,7 +8,7 @@ Hydra's compose API is used (not `@hydra.main`) so that every input problem beco
 """
 
 import copy
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 import fnmatch
 import functools
 import hashlib
@@ -494,8 +494,14 @@ JOBS = {"check": lambda value: None if value == -1 or 1 <= value <= MAX_JOBS els
 
 def option_section(cls, plain: dict, name: str):
     """The `name:` section of a composed configuration built into `cls` by the schema's `build`: types,
-    ranges and unknown keys checked, one line naming the first bad key (compare., sensitivity., ...)."""
-    return build(cls, plain.get(name) or {}, name)
+    ranges and unknown keys checked, one line naming the first bad key (compare., sensitivity., ...); an
+    unknown key's line lists the known ones."""
+    section = plain.get(name) or {}
+    known = [f.name for f in fields(cls) if not f.metadata.get("internal")]
+    unknown = sorted(set(section) - set(known)) if isinstance(section, dict) else []
+    if unknown:
+        raise InputError(f"{name}.{unknown[0]}: unknown config key (known: {', '.join(known)})")
+    return build(cls, section, name)
 
 
 def whole_number(value, key: str, least: int, most: int | None = None) -> int:
