@@ -24,6 +24,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from bridges.invocation import command
 from bridges.model.custom_city import check_custom_overrides
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_bytes
@@ -213,7 +214,7 @@ def _explain(error: Exception, overrides: list[str], conf_dir: Path) -> str:
     text = " ".join(str(error).split())
     match = re.search(r"Could not override '([^']+)'", text)
     if match:
-        return f"{match.group(1)}: unknown config key (python run.py --help lists the groups)"
+        return f"{match.group(1)}: unknown config key ({command()} --help lists the groups)"
     match = re.search(r"Could not find '([^'/]+)/([^']+)'", text)
     if match:
         group, option = match.groups()
@@ -371,9 +372,9 @@ def misplaced_scenario(cfg: DictConfig) -> None:
     it: say which line is missing rather than calling `scenario` an unknown key."""
     if isinstance(cfg.get("scenario"), DictConfig):
         name = cfg.scenario.get("scenario_name", "your scenario")
-        raise InputError(f"scenario={name}: the scenario file does not start with the line '# @package _global_', "
-                         "so its keys land under 'scenario:'; add that line at the top "
-                         "(docs/scenario_template.yaml)")
+        raise InputError(f"scenario {name}: the scenario file does not start with the line '# @package _global_', "
+                         "so its keys land under 'scenario:'; add that line at the top, as "
+                         f"scenario_template.yaml has it (docs/ in a checkout; {command()} examples copies it)")
 
 
 def _resolver_calls(node, trail: str = ""):
@@ -433,19 +434,23 @@ def site_params(city: str | None, calibrated: str | None, conf_dir: str) -> Para
 
 @dataclass(frozen=True)
 class RunOptions:
-    """The `run:` section: where the run folder goes and whether a progress bar shows (not the model's)."""
+    """The `run:` section: where the run folder goes, whether a progress bar shows and whether the folder gets
+    its pictures (none of them the model's)."""
 
     output_dir: str | None = None  # the run folder (None: outputs/<date>/<time>-seed<seed>)
     progress: str = field(default="auto", metadata={
         "check": lambda value: None if value in PROGRESS_CHOICES else f"must be one of {', '.join(PROGRESS_CHOICES)}"})
+    plots: str = field(default="auto", metadata={
+        "check": lambda value: None if value in PROGRESS_CHOICES else f"must be one of {', '.join(PROGRESS_CHOICES)}"})
 
 
 def run_options(plain: dict) -> dict:
-    """Validated run options, by the schema's `build`: output_dir (str or None) and progress (auto/on/off;
-    YAML's `on`/`off` arrive as true/false)."""
+    """Validated run options, by the schema's `build`: output_dir (str or None), progress and plots
+    (auto/on/off; YAML's `on`/`off` arrive as true/false)."""
     section = plain.get("run", {})
-    if isinstance(section, dict) and isinstance(section.get("progress"), bool):
-        section = {**section, "progress": "on" if section["progress"] else "off"}
+    if isinstance(section, dict):
+        section = {**section, **{key: "on" if section[key] else "off" for key in ("progress", "plots")
+                                 if isinstance(section.get(key), bool)}}
     return asdict(build(RunOptions, section, "run"))
 
 

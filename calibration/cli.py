@@ -17,6 +17,7 @@ from bridges.calibration.report import (ROUGH_BELOW, calibrated_config, effectiv
                                         plot_predictive, plot_progress, posterior_summary, predictive_table,
                                         synthetic_truth, write_posterior)
 from bridges.calibration.simulate import Simulator
+from bridges.invocation import command
 from bridges.calibration.statistics import respondent_counts, summarise, true_shares
 from bridges.calibration.survey_io import load_survey
 from bridges.config import (CONF_DIR, compose_config, config_groups, model_params, one_of, option_section,
@@ -263,9 +264,9 @@ def _write(folder: Path, options: CalibrationOptions, parameters: list[FreeParam
               "| statistic | data | predictive mean | 90% predictive interval | data percentile |", "|---|---|---|---|---|"]
     lines += [f"| {r.statistic} | {r.data:.3g} | {r.predictive_mean:.3g} | {r.predictive_low:.3g} to "
               f"{r.predictive_high:.3g} | {r.data_percentile:.0f} |" for r in table.itertuples()]
-    load = (f"load with `python run.py city={options.site} +calibrated={options.site}`, installed as "
+    load = (f"load with `{command()} city={options.site} +calibrated={options.site}`, installed as "
             f"conf/calibrated/{options.site}.yaml" if options.install else
-            f"load this run's set by its path: `python run.py city={options.site} +calibrated=<this folder>/"
+            f"load this run's set by its path: `{command()} city={options.site} +calibrated=<this folder>/"
             f"calibrated.yaml`; calibration.install=false left conf/calibrated/{options.site}.yaml as it was, so "
             f"`+calibrated={options.site}` is not this run's set")
     lines += ["", "Files: `posterior.parquet` (one column per free parameter plus `weight`), `posterior_summary.csv`, "

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bridges.config import JOBS, config_groups, one_of, option_section
+from bridges.invocation import command
 from bridges.model.errors import InputError
 from bridges.model.params import MAX_COST
 from bridges.model.ranges import bounded
@@ -102,7 +103,7 @@ def check_posterior_file(path: str, plain: dict) -> None:
     try:
         table = pq.read_table(pa.BufferReader(content))
     except (pa.ArrowException, OSError, ValueError):
-        raise InputError(f"{key}: not a Parquet file (write one with python run.py --config-name calibrate)") from None
+        raise InputError(f"{key}: not a Parquet file (write one with {command()} --config-name calibrate)") from None
     try:
         declared = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"null"))
     except ValueError:
