@@ -497,16 +497,19 @@ JOBS = {"check": lambda value: None if value == -1 or 1 <= value <= MAX_JOBS els
 """Field metadata of an analysis's `jobs` option, built by `params.build`."""
 
 
-def option_section(cls, plain: dict, name: str):
-    """The `name:` section of a composed configuration built into `cls` by the schema's `build`: types,
-    ranges and unknown keys checked, one line naming the first bad key (compare., sensitivity., ...); an
-    unknown key's line lists the known ones."""
-    section = plain.get(name) or {}
+def build_section(cls, section, where: str):
+    """`section` (a mapping of options) built into `cls` by the schema's `build`: types, ranges and unknown
+    keys checked, one line naming the first bad key; an unknown key's line lists the known ones."""
     known = [f.name for f in fields(cls) if not f.metadata.get("internal")]
-    unknown = sorted(set(section) - set(known)) if isinstance(section, dict) else []
+    unknown = sorted(map(str, set(section) - set(known))) if isinstance(section, dict) else []
     if unknown:
-        raise InputError(f"{name}.{unknown[0]}: unknown config key (known: {', '.join(known)})")
-    return build(cls, section, name)
+        raise InputError(f"{where}.{unknown[0]}: unknown config key (known: {', '.join(known)})")
+    return build(cls, section, where)
+
+
+def option_section(cls, plain: dict, name: str):
+    """The `name:` section of a composed configuration (compare:, sensitivity:, ...) built by `build_section`."""
+    return build_section(cls, plain.get(name) or {}, name)
 
 
 def whole_number(value, key: str, least: int, most: int | None = None) -> int:
