@@ -23,8 +23,8 @@ from bridges.model.params_survey import FrequencyCutoffs, ResponseNoise, SurveyP
 from bridges.model.params_interventions import (EMPLOYMENT_FILTER, TARGETING, CostParams, DeliveryParams,
                                                 EligibilityParams, InterventionParams)
 from bridges.model.params_contact import (ContactParams, GeneralisationParams, IncidentalParams, NegativityParams,
-                                          PartnerParams, QualityParams, SelectionParams, UpdateParams,
-                                          WillingnessParams)
+                                          PartnerParams, QualityParams, RejectionParams, SelectionParams,
+                                          UpdateParams, WillingnessParams)
 from bridges.model.params_dynamics import (BelongingParams, DiscriminationParams, DispositionParams, DistressParams,
                                            DynamicsParams, EmploymentParams, FriendshipParams, NormParams,
                                            ThreatParams, TurnoverParams, VariabilityParams)

@@ -1,6 +1,6 @@
 """Parameters of the contact mechanisms (conf/contact/): quality, willingness, updating, incidental
-encounters, the partner, selection, generalisation and negativity (model/mechanisms/contact.py,
-attitudes.py, incidental.py)."""
+encounters, the partner, selection, generalisation, negativity and expected rejection
+(model/mechanisms/contact.py, attitudes.py, incidental.py, rejection.py)."""
 
 from dataclasses import dataclass, field
 
@@ -114,6 +114,16 @@ class NegativityParams:
 
 
 @dataclass(frozen=True)
+class RejectionParams:
+    """Expected rejection: experienced discrimination discounts positive and amplifies negative contact
+    (model/mechanisms/rejection.py)."""
+
+    enabled: bool
+    discount: float = field(metadata=UNIT)
+    amplify: float = field(metadata=NON_NEGATIVE)
+
+
+@dataclass(frozen=True)
 class ContactParams:
     """The contact mechanism, shared by every city."""
 
@@ -127,6 +137,7 @@ class ContactParams:
     selection: SelectionParams
     generalisation: GeneralisationParams
     negativity: NegativityParams
+    rejection: RejectionParams
 
     def valence_offset_for(self, group: np.ndarray) -> np.ndarray:
         """Each person's shift of the chance to experience an encounter as positive [log-odds]."""
