@@ -71,6 +71,11 @@ class State:
     discrimination: np.ndarray  # float, experienced discrimination 0-1 (arriving members; 0 for receiving)
     threat: np.ndarray  # float, perceived threat 0-1 (receiving members; NaN for arriving)
     variability: np.ndarray  # float, perceived outgroup variability 0-1
+    # who never meets (issue 24: model/mechanisms/settling.py; arrival_week: turnover.py)
+    arrival_week: np.ndarray  # int64, week a newcomer arrived (0: before the run)
+    sociability: np.ndarray  # float, multiplier of one's voluntary encounter rates (1 unless contact.settling)
+    shared_housing: np.ndarray  # bool, living in shared accommodation (arriving members)
+    recent_time_together: np.ndarray  # float, running average of intergroup encounters on ties per week
 
     @property
     def n(self) -> int:
@@ -216,4 +221,6 @@ def initial_state(params: CityParams, city: City, streams: Streams) -> State:
         **counters,
         distinct_partners=np.zeros(n, dtype=np.int64), positive_history=np.zeros(n), discrimination=np.zeros(n),
         threat=np.full(n, np.nan), variability=np.full(n, np.nan),  # set by model.step.initial_perceptions
+        arrival_week=np.zeros(n, dtype=np.int64), sociability=np.ones(n), shared_housing=np.zeros(n, dtype=bool),
+        recent_time_together=np.zeros(n),  # sociability and housing drawn by settling.py's start when on
     )

@@ -4,5 +4,6 @@ mechanism adds its switch here."""
 
 ISSUE_24_OFF = (
     "contact.rejection.enabled=false",  # expected rejection (model/mechanisms/rejection.py)
+    "contact.settling.enabled=false",  # sociability and shared accommodation (model/mechanisms/settling.py)
 )
 """Every issue-24 switch, off."""

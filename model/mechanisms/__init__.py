@@ -4,12 +4,12 @@ engine's week, and the tests check every state field and metric has one owner he
 write its module and list it here (docs/contributing.md)."""
 
 from bridges.model.mechanisms import (attitudes, beliefs, contact, discrimination, friendship, incidental,
-                                      livelihoods, norms, outputs, partners, people, programmes, rejection, threat,
-                                      turnover, wellbeing)
+                                      livelihoods, norms, outputs, partners, people, programmes, rejection,
+                                      settling, threat, turnover, wellbeing)
 
 MECHANISMS = tuple(module.MECHANISM for module in (
     people, programmes, incidental, contact, partners, rejection, attitudes, friendship, norms, beliefs, threat, livelihoods,
-    turnover, wellbeing, discrimination, outputs))
+    turnover, settling, wellbeing, discrimination, outputs))
 """Every mechanism, in the order of the week."""
 
 PHASES = tuple(phase for mechanism in MECHANISMS for phase in mechanism.phases)

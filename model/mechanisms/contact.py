@@ -28,6 +28,8 @@ def meet(model) -> None:
     state, p = model.state, model.params
     sel = p.contact.selection
     ready = contact_rules.willingness(state.anxiety, state.distress, state.responsibility, p.contact.willingness)
+    if p.contact.settling.enabled:  # each person's sociability (model/mechanisms/settling.py)
+        ready = ready * state.sociability
     choice = selection_rules.choice_factor(state.attitude, state.trust, sel, THERMOMETER_MAX) if sel.enabled else None
     for block in model.contact_blocks():
         source, target = block.source, block.target
@@ -168,6 +170,8 @@ def resident_meet(resident) -> None:
                                               state.responsibility[me], p.contact.willingness)
             ready_partners = contact_rules.willingness(state.anxiety[partners], state.distress[partners],
                                                        state.responsibility[partners], p.contact.willingness)
+            if p.contact.settling.enabled:  # each person's sociability (model/mechanisms/settling.py)
+                ready, ready_partners = ready * state.sociability[me], ready_partners * state.sociability[partners]
             rate = contact_rules.encounter_rate(rate, ready, ready_partners,
                                                 friendship_rules.meeting_factor(block.friend[mine], p.dynamics.friendship))
             if sel.enabled:
@@ -259,8 +263,8 @@ MECHANISM = Mechanism(
     phases=(
         Phase(
             meet,
-            reads=("state.anxiety", "state.distress", "state.responsibility", "state.employed", "state.attitude",
-                   "state.trust", "block.rate", "block.live", "block.needs_employment", "block.voluntary",
+            reads=("state.anxiety", "state.distress", "state.responsibility", "state.sociability", "state.employed",
+                   "state.attitude", "state.trust", "block.rate", "block.live", "block.needs_employment", "block.voluntary",
                    "block.friend", "block.layer", "block.source", "block.target", "model.static_index"),
             writes=("block.encounters",),
             agents=(open_week, Each(resident_meet))),

@@ -1,0 +1,135 @@
+"""Who never meets (issue 24, point 3): with `contact.settling` on, people differ in how sociable they are,
+and arriving members spend their first months in shared accommodation, whose neighbours are other arriving
+members; leaving it over time. Also the running average of time spent with the outgroup on ties, which the
+refugee panel's item "How often do you spend time with Germans?" reads (model/survey.py).
+
+Why: the IAB-BAMF-SOEP refugee panel finds a fifth of refugees never spending time with Germans (2017), more
+in shared accommodation, without work or German, and soon after arrival (Siegert 2019, BAMF Brief Analysis
+4|2019; Brücker et al. 2016). The model's arriving members all had ties to receiving members in their
+neighbourhood, venues, schools and (when employed) workplaces, with the same sociability, so almost every
+one met receiving members within weeks. Here:
+- sociability s: drawn once per person, lognormal with mean 1 and sd of log `sociability_spread`, scales
+  the rate of every voluntary encounter (model/mechanisms/contact.py `meet`: willingness x s);
+- shared accommodation: arriving members in it have their ties of `housing_cut_kinds` (neighbourhood) to
+  receiving members cut; a share `housing_initial_share` lives there at week 0, newcomers (turnover) move in
+  with chance `housing_newcomer_share`, and residents move out with weekly chance `housing_leave_rate`;
+- time together (kept with the mechanism on or off, so the survey item reads the same measure either way):
+  the running average (weight `dynamics.recent_contact_weight`) of intergroup encounters on ties (the city's
+  and programmes'; brief passing encounters in public space are not time spent together), reset for
+  newcomers, who have spent none yet.
+
+Parameters: `contact.settling` (conf/contact/default.yaml); the survey's cut points `survey.time_cutoffs`.
+The phases are whole-model functions (they draw from named streams over the arriving members), so both
+engines run the same code.
+"""
+
+import numpy as np
+
+from bridges.model.mechanisms.base import PUBLIC, Mechanism, Phase, StateVar, setting_kind, static_index
+from bridges.model.params import SettlingParams
+from bridges.model.rules import people as people_rules
+from bridges.model.state import ARRIVING
+
+
+def draw_sociability(z: np.ndarray, spread: float) -> np.ndarray:
+    """Per-person sociability from standard normals z: s = exp(spread z - spread^2 / 2), lognormal with
+    mean 1 (so the average voluntary rate stays the layer's) and sd of log s = spread."""
+    return np.exp(spread * z - 0.5 * spread**2)
+
+
+def move_house(housed: np.ndarray, arriving: np.ndarray, newcomer: np.ndarray, u: np.ndarray,
+               s: SettlingParams) -> np.ndarray:
+    """Who lives in shared accommodation after this week, from one uniform u per person: a newcomer moves in
+    when u < `housing_newcomer_share` (else lives privately); another resident in it moves out when
+    u < `housing_leave_rate`; nobody else moves in. Only arriving members live there."""
+    stays = housed & (u >= s.housing_leave_rate)
+    return arriving & np.where(newcomer, u < s.housing_newcomer_share, stays)
+
+
+def cut_ties(housed_source: np.ndarray, housed_target: np.ndarray, cut_kind: np.ndarray) -> np.ndarray:
+    """Which ties are live: a tie of a cut kind is not while either end lives in shared accommodation."""
+    return ~(cut_kind & (housed_source | housed_target))
+
+
+def time_together(model) -> np.ndarray:
+    """Per person: this week's intergroup encounters on ties (every contact block but public space)."""
+    n, total = model.state.n, np.zeros(model.state.n)
+    for block in model.contact_blocks():
+        if block.name == PUBLIC:
+            continue
+        met = np.flatnonzero(block.encounters)
+        counts = block.encounters[met].astype(float)
+        total += np.bincount(block.source[met], counts, n) + np.bincount(block.target[met], counts, n)
+    return total
+
+
+def house(model) -> None:
+    """The city's ties of the cut kinds are live only while neither end lives in shared accommodation."""
+    ties, housed = model.ties, model.state.shared_housing
+    cut_kind = static_index(model, "settling.cut_kind", lambda: np.isin(
+        setting_kind(model, ties), model.params.contact.settling.housing_cut_kinds))
+    ties.live[:] = cut_ties(housed[ties.source], housed[ties.target], cut_kind)
+
+
+def settle_people(model) -> None:
+    """Week 0, with `contact.settling` on: everyone's sociability and who lives in shared accommodation
+    (a share of arriving members), each from its own stream, and the city's ties that housing cuts."""
+    s, state = model.params.contact.settling, model.state
+    if not s.enabled:
+        return
+    state.sociability[:] = draw_sociability(model.streams.generator("settling.sociability").standard_normal(state.n),
+                                            s.sociability_spread)
+    arriving = state.group == ARRIVING
+    state.shared_housing[:] = arriving & (model.streams.uniform("settling.housing", 0, state.n)
+                                          < s.housing_initial_share)
+    house(model)
+
+
+def spend_time(model) -> None:
+    """The running average of this week's intergroup encounters on ties, newcomers (turnover) starting from
+    none: what the survey's time-together item reads, with the mechanism on or off."""
+    state = model.state
+    state.recent_time_together[:] = people_rules.running_average(
+        state.recent_time_together, time_together(model), model.params.dynamics.recent_contact_weight)
+    state.recent_time_together[newcomers(model)] = 0.0
+
+
+def newcomers(model) -> np.ndarray:
+    """Arriving members who arrived this week (turnover)."""
+    return (model.state.arrival_week == model.steps) & (model.state.group == ARRIVING)
+
+
+def change_housing(model) -> None:
+    """With `contact.settling` on: this week's newcomers move into shared accommodation (or not), others move
+    out; the city's ties follow from next week's meetings on."""
+    s, state = model.params.contact.settling, model.state
+    if not s.enabled:
+        return
+    state.shared_housing[:] = move_house(state.shared_housing, state.group == ARRIVING, newcomers(model),
+                                         model.streams.uniform("settling.move", model.steps, state.n), s)
+    house(model)
+
+
+MECHANISM = Mechanism(
+    name="settling",
+    params=("contact.settling", "dynamics.recent_contact_weight"),
+    state=(
+        StateVar("sociability", "float64", "1; drawn once (lognormal, mean 1) with contact.settling on"),
+        StateVar("shared_housing", "bool", "False; a share of arriving members with contact.settling on"),
+        StateVar("recent_time_together", "float64", "0"),
+    ),
+    phases=(
+        Phase(
+            spend_time,
+            reads=("state.recent_time_together", "state.arrival_week", "state.group", "block.encounters",
+                   "block.name", "block.source", "block.target"),
+            writes=("state.recent_time_together",)),
+        Phase(
+            change_housing,
+            reads=("state.arrival_week", "state.group", "state.shared_housing", "block.source", "block.target",
+                   "model.static_index"),
+            writes=("state.shared_housing", "block.live"),
+            history=False),
+    ),
+    start=settle_people,
+)
