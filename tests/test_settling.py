@@ -30,19 +30,17 @@ def test_sociability_is_lognormal_with_mean_one_and_the_stated_spread():
 
 def test_move_house_moves_newcomers_in_and_residents_out_by_their_uniform():
     housed = np.array([True, True, False, False, False, True])
-    arriving = np.array([True, True, True, True, False, True])
     newcomer = np.array([False, False, True, True, False, True])
     u = np.array([0.05, 0.5, 0.7, 0.9, 0.0, 0.85])
-    # leaves (0.05 < 0.1); stays; newcomer in (0.7 < 0.8); newcomer out (0.9); receiving never; newcomer out
-    np.testing.assert_array_equal(move_house(housed, arriving, newcomer, u, S),
-                                  [False, True, True, False, False, False])
+    # leaves (0.05 < 0.1); stays; newcomer in (0.7 < 0.8); newcomer out (0.9); nobody else moves in; newcomer out
+    np.testing.assert_array_equal(move_house(housed, newcomer, u, S), [False, True, True, False, False, False])
 
 
 def test_move_house_at_the_boundaries():
     one = np.ones(1, dtype=bool)
-    assert move_house(one, one, ~one, np.array([0.1]), S)[0]  # u == leave rate: stays
-    assert not move_house(~one, one, one, np.array([0.8]), S)[0]  # u == newcomer share: lives privately
-    assert not move_house(~one, one, ~one, np.array([0.0]), S)[0]  # nobody else moves in
+    assert move_house(one, ~one, np.array([0.1]), S)[0]  # u == leave rate: stays
+    assert not move_house(~one, one, np.array([0.8]), S)[0]  # u == newcomer share: lives privately
+    assert move_house(~one, one, np.array([0.7999]), S)[0]
 
 
 def test_cut_ties_cuts_only_ties_of_cut_kinds_with_a_housed_end():

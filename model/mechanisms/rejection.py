@@ -17,7 +17,7 @@ before attitudes move (model/mechanisms/__init__.py).
 
 import numpy as np
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows
+from bridges.model.mechanisms.base import ALL, Mechanism, Phase
 from bridges.model.params import RejectionParams
 
 
@@ -48,7 +48,6 @@ MECHANISM = Mechanism(
         Phase(
             expect_rejection,
             reads=("state.discrimination", "week.positive_weighted", "week.negative_weighted"),
-            writes=("week.positive_weighted", "week.negative_weighted"),
-            agents=(Rows(expect_rejection),)),
+            writes=("week.positive_weighted", "week.negative_weighted")),
     ),
 )

@@ -19,13 +19,13 @@ one met receiving members within weeks. Here:
   newcomers, who have spent none yet.
 
 Parameters: `contact.settling` (conf/contact/default.yaml); the survey's cut points `survey.time_cutoffs`.
-The phases are whole-model functions (they draw from named streams over the arriving members), so both
-engines run the same code.
+Both phases are written once over the residents `who` (model/mechanisms/base.py), so both engines run them.
 """
 
 import numpy as np
 
-from bridges.model.mechanisms.base import PUBLIC, Mechanism, Phase, StateVar, setting_kind, static_index
+from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, StateVar, both_ends, count, members, setting_kind,
+                                           static_index, touching, uniform)
 from bridges.model.params import SettlingParams
 from bridges.model.rules import people as people_rules
 from bridges.model.state import ARRIVING
@@ -37,13 +37,11 @@ def draw_sociability(z: np.ndarray, spread: float) -> np.ndarray:
     return np.exp(spread * z - 0.5 * spread**2)
 
 
-def move_house(housed: np.ndarray, arriving: np.ndarray, newcomer: np.ndarray, u: np.ndarray,
-               s: SettlingParams) -> np.ndarray:
-    """Who lives in shared accommodation after this week, from one uniform u per person: a newcomer moves in
-    when u < `housing_newcomer_share` (else lives privately); another resident in it moves out when
-    u < `housing_leave_rate`; nobody else moves in. Only arriving members live there."""
-    stays = housed & (u >= s.housing_leave_rate)
-    return arriving & np.where(newcomer, u < s.housing_newcomer_share, stays)
+def move_house(housed: np.ndarray, newcomer: np.ndarray, u: np.ndarray, s: SettlingParams) -> np.ndarray:
+    """Which arriving members live in shared accommodation after this week, from one uniform u each: a
+    newcomer moves in when u < `housing_newcomer_share` (else lives privately); another resident in it moves
+    out when u < `housing_leave_rate`; nobody else moves in."""
+    return np.where(newcomer, u < s.housing_newcomer_share, housed & (u >= s.housing_leave_rate))
 
 
 def cut_ties(housed_source: np.ndarray, housed_target: np.ndarray, cut_kind: np.ndarray) -> np.ndarray:
@@ -51,24 +49,28 @@ def cut_ties(housed_source: np.ndarray, housed_target: np.ndarray, cut_kind: np.
     return ~(cut_kind & (housed_source | housed_target))
 
 
-def time_together(model) -> np.ndarray:
-    """Per person: this week's intergroup encounters on ties (every contact block but public space)."""
-    n, total = model.state.n, np.zeros(model.state.n)
+def time_together(model, who=ALL) -> np.ndarray:
+    """Per resident of `who`: this week's intergroup encounters on ties (every contact block but public
+    space)."""
+    rows = count(who, model.state.n)
+    total = np.zeros(rows)
     for block in model.contact_blocks():
         if block.name == PUBLIC:
             continue
-        met = np.flatnonzero(block.encounters)
-        counts = block.encounters[met].astype(float)
-        total += np.bincount(block.source[met], counts, n) + np.bincount(block.target[met], counts, n)
+        ties, source, target, size = both_ends(model, block, who)
+        counts = block.encounters[ties].astype(float)
+        total += (np.bincount(source, counts, size) + np.bincount(target, counts, size))[:rows]
     return total
 
 
-def house(model) -> None:
-    """The city's ties of the cut kinds are live only while neither end lives in shared accommodation."""
+def house(model, who=ALL) -> None:
+    """The city's ties of the cut kinds touching the residents `who` are live only while neither end lives
+    in shared accommodation."""
     ties, housed = model.ties, model.state.shared_housing
     cut_kind = static_index(model, "settling.cut_kind", lambda: np.isin(
         setting_kind(model, ties), model.params.contact.settling.housing_cut_kinds))
-    ties.live[:] = cut_ties(housed[ties.source], housed[ties.target], cut_kind)
+    mine = touching(model, ties, who)
+    ties.live[mine] = cut_ties(housed[ties.source[mine]], housed[ties.target[mine]], cut_kind[mine])
 
 
 def settle_people(model) -> None:
@@ -85,29 +87,27 @@ def settle_people(model) -> None:
     house(model)
 
 
-def spend_time(model) -> None:
-    """The running average of this week's intergroup encounters on ties, newcomers (turnover) starting from
-    none: what the survey's time-together item reads, with the mechanism on or off."""
+def spend_time(model, who=ALL) -> None:
+    """The running average of this week's intergroup encounters on ties of the residents `who`, newcomers
+    (turnover) starting from none: what the survey's time-together item reads, with the mechanism on or off."""
     state = model.state
-    state.recent_time_together[:] = people_rules.running_average(
-        state.recent_time_together, time_together(model), model.params.dynamics.recent_contact_weight)
-    state.recent_time_together[newcomers(model)] = 0.0
+    recent = people_rules.running_average(state.recent_time_together[who], time_together(model, who),
+                                          model.params.dynamics.recent_contact_weight)
+    recent[(state.arrival_week[who] == model.steps) & (state.group[who] == ARRIVING)] = 0.0
+    state.recent_time_together[who] = recent
 
 
-def newcomers(model) -> np.ndarray:
-    """Arriving members who arrived this week (turnover)."""
-    return (model.state.arrival_week == model.steps) & (model.state.group == ARRIVING)
-
-
-def change_housing(model) -> None:
-    """With `contact.settling` on: this week's newcomers move into shared accommodation (or not), others move
-    out; the city's ties follow from next week's meetings on."""
+def change_housing(model, who=ALL) -> None:
+    """With `contact.settling` on: this week's newcomers among the residents `who` move into shared
+    accommodation (or not), others move out; their ties follow from next week's meetings on."""
     s, state = model.params.contact.settling, model.state
     if not s.enabled:
         return
-    state.shared_housing[:] = move_house(state.shared_housing, state.group == ARRIVING, newcomers(model),
-                                         model.streams.uniform("settling.move", model.steps, state.n), s)
-    house(model)
+    arriving = members(model, who, ARRIVING)
+    state.shared_housing[arriving] = move_house(state.shared_housing[arriving],
+                                                state.arrival_week[arriving] == model.steps,
+                                                uniform(model, "settling.move", state.n, who, arriving), s)
+    house(model, who)
 
 
 MECHANISM = Mechanism(
@@ -126,7 +126,7 @@ MECHANISM = Mechanism(
             writes=("state.recent_time_together",)),
         Phase(
             change_housing,
-            reads=("state.arrival_week", "state.group", "state.shared_housing", "block.source", "block.target",
+            reads=("state.arrival_week", "state.shared_housing", "block.source", "block.target",
                    "model.static_index"),
             writes=("state.shared_housing", "block.live"),
             history=False),
