@@ -86,6 +86,9 @@ def test_week_zero_draws_sociability_and_housing_only_when_on():
     on = BridgesModel(params_for("city.n_agents=600", "steps=2", "dynamics.reference=self"))
     arriving = on.state.group == ARRIVING
     assert on.state.shared_housing.any() and not on.state.shared_housing[~arriving].any()
+    # a share housing_initial_share (0.2) of the arriving members; binomial SE sqrt(0.2 * 0.8 / n) is at most
+    # 0.073 for the 30 arriving members of this city, so 0.25 is over 3 SE
+    assert abs(on.state.shared_housing[arriving].mean() - 0.2) < 0.25
     assert np.unique(on.state.sociability).size == on.state.n
     housed = on.state.shared_housing
     kinds = np.array([on.city.layer_params[name].kind for name in on.city.network.layer_names])[on.ties.layer]
