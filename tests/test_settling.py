@@ -10,7 +10,7 @@ from bridges.model import BridgesModel
 from bridges.model.mechanisms.base import PUBLIC
 from bridges.model.mechanisms.settling import cut_ties, draw_sociability, move_house, spend_time, time_together
 from bridges.model.params import SettlingParams
-from bridges.model.state import ARRIVING
+from bridges.model.ranges import ARRIVING
 from bridges.model.survey import time_answer
 from tests.conftest import SHARED_CITY, params_for
 from tests.paired import SEEDS, assert_paired_effect

@@ -18,7 +18,7 @@ before attitudes move (model/mechanisms/__init__.py).
 import numpy as np
 
 from bridges.model.mechanisms.base import ALL, Mechanism, Phase
-from bridges.model.params import RejectionParams
+from bridges.model.params_contact import RejectionParams
 
 
 def felt_contact(positive: np.ndarray, negative: np.ndarray, expectation: np.ndarray,
@@ -43,6 +43,8 @@ def expect_rejection(model, who=ALL) -> None:
 
 MECHANISM = Mechanism(
     name="rejection",
+    after="partners",
+    before="attitudes",
     params=("contact.rejection",),
     phases=(
         Phase(

@@ -26,9 +26,9 @@ import numpy as np
 
 from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, StateVar, both_ends, count, members, setting_kind,
                                            static_index, touching, uniform)
-from bridges.model.params import SettlingParams
+from bridges.model.params_contact import SettlingParams
 from bridges.model.rules import people as people_rules
-from bridges.model.state import ARRIVING
+from bridges.model.ranges import ARRIVING
 
 
 def draw_sociability(z: np.ndarray, spread: float) -> np.ndarray:
@@ -112,11 +112,13 @@ def change_housing(model, who=ALL) -> None:
 
 MECHANISM = Mechanism(
     name="settling",
+    after="turnover",
+    before="wellbeing",
     params=("contact.settling", "dynamics.recent_contact_weight"),
     state=(
-        StateVar("sociability", "float64", "1; drawn once (lognormal, mean 1) with contact.settling on"),
-        StateVar("shared_housing", "bool", "False; a share of arriving members with contact.settling on"),
-        StateVar("recent_time_together", "float64", "0"),
+        StateVar("sociability", "float64", "1; drawn once (lognormal, mean 1) with contact.settling on", fill=1.0),
+        StateVar("shared_housing", "bool", "False; a share of arriving members with contact.settling on", fill=False),
+        StateVar("recent_time_together", "float64", "0", fill=0.0),
     ),
     phases=(
         Phase(

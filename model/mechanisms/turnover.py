@@ -9,8 +9,8 @@ Parameters: `dynamics.turnover`; rules in model/rules/turnover.py. `model.turnov
 import numpy as np
 
 from bridges.model.mechanisms.base import ALL, Mechanism, Phase, StateVar, members, uniform, uniform_table
+from bridges.model.ranges import ARRIVING
 from bridges.model.rules import turnover as turnover_rules
-from bridges.model.state import ARRIVING
 
 
 def renew_arriving(model, who=ALL) -> None:
@@ -36,8 +36,9 @@ def renew_arriving(model, who=ALL) -> None:
 
 MECHANISM = Mechanism(
     name="turnover",
+    after="livelihoods",
     params=("dynamics.turnover",),
-    state=(StateVar("arrival_week", "int64", "0 (arrived before the run); a newcomer's week of arrival"),),
+    state=(StateVar("arrival_week", "int64", "0 (arrived before the run); a newcomer's week of arrival", fill=0),),
     attributes=("turnover_rate", "newcomer"),
     phases=(
         Phase(
