@@ -219,12 +219,12 @@ def calibrate(plain: dict, overrides: list[str]) -> tuple[Path, str]:
 
 def check_reference_size(abc: AbcOptions, statistics: int) -> None:
     """A reference table large enough for the learned summary's regression (twice its features in each
-    cross-fitting fit) and for `population` particles with at least as many rows left out."""
-    least = max(least_training(statistics) * FOLDS // (FOLDS - 1) + 1, 2 * abc.population)
+    cross-fitting fit) and for `population` particles with a row beyond them (the kernel's bandwidth)."""
+    least = max(least_training(statistics) * FOLDS // (FOLDS - 1) + 1, abc.population + 1)
     if abc.max_simulations < least:
         raise InputError(f"calibration.max_simulations: must be at least {least} for the regression method (twice the "
-                         f"summary's {2 * statistics} features per cross-fitting fold, and twice calibration.population="
-                         f"{abc.population}), got {abc.max_simulations}")
+                         f"summary's {2 * statistics} features per cross-fitting fold, and more than "
+                         f"calibration.population={abc.population}), got {abc.max_simulations}")
 
 
 def reference_table(simulator: Simulator, options: CalibrationOptions, existing: pd.DataFrame | None
@@ -242,9 +242,10 @@ def reference_table(simulator: Simulator, options: CalibrationOptions, existing:
     todo = range(len(reused), budget)
     simulated = simulate_seeded(simulator, [draws[i] for i in todo], [int(seeds[i]) for i in todo],
                                 1 if options.abc.sampler == "single" else options.abc.workers)
-    fresh = pd.concat([pd.DataFrame([draws[i] for i in todo]), simulated], axis=1)
     columns = names + list(simulator.names)
-    table = pd.concat([reused[columns], fresh[columns]] if len(reused) else [fresh[columns]], ignore_index=True)
+    fresh = pd.concat([pd.DataFrame([draws[i] for i in todo], columns=names), simulated], axis=1)[columns]
+    parts = [part for part in (reused, fresh) if len(part)]
+    table = pd.concat([part[columns] for part in parts], ignore_index=True) if len(parts) > 1 else parts[0][columns]
     return table, len(todo)
 
 

@@ -204,6 +204,7 @@ METADATA_KEY = b"bridges_reference"
 def fingerprint(base: dict, parameters: list[FreeParameter], names: list[str]) -> str:
     """What a reference table depends on: the simulated city's config (site, survey design, overrides),
     the priors and the statistics. A table made under another fingerprint must not be reused."""
+    base = {key: value for key, value in base.items() if key != "seed"}  # each row has its own model seed
     content = json.dumps({"base": base, "parameters": [vars(p) for p in parameters], "statistics": names},
                          sort_keys=True, default=str)
     return hashlib.sha256(content.encode()).hexdigest()[:16]
@@ -217,8 +218,9 @@ def write_reference(table: pd.DataFrame, path: Path, stamp: str, seed: int) -> N
     pq.write_table(arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), METADATA_KEY: meta}), path)
 
 
-def read_reference(path: str, stamp: str, seed: int) -> pd.DataFrame:
-    """A stored reference table, if it was made with this fingerprint and seed (one line otherwise)."""
+def read_reference(path: str, stamp: str, seed: int | None) -> pd.DataFrame:
+    """A stored reference table, if it was made with this fingerprint and seed (any seed: None); one line
+    otherwise."""
     where = f"calibration.reference: {path}"
     if not Path(path).is_file():
         raise InputError(f"{where} does not exist")
@@ -230,6 +232,6 @@ def read_reference(path: str, stamp: str, seed: int) -> pd.DataFrame:
     if meta.get("fingerprint") != stamp:
         raise InputError(f"{where} was made for another city, survey design, priors or statistics; it cannot "
                          "be reused here")
-    if meta.get("seed") != seed:
+    if seed is not None and meta.get("seed") != seed:
         raise InputError(f"{where} was made with seed={meta.get('seed')}, not seed={seed}; run with that seed")
     return table.to_pandas()
