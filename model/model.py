@@ -18,7 +18,8 @@ from bridges.model.metrics import group_metrics
 from bridges.model.params import ENGINES, Params
 from bridges.model import reference as reference_world
 from bridges.model.rules.friendship import friendship_matrix
-from bridges.model.state import ARRIVING, STATIC_FIELDS, State, initial_state
+from bridges.model.ranges import ARRIVING
+from bridges.model.state import STATIC_FIELDS, State, initial_state
 from bridges.model.rules.norms import disposition as norm_disposition
 from bridges.model.rules.norms import group_means
 from bridges.model.rules import people as people_rules
@@ -145,9 +146,11 @@ class BridgesModel(mesa.Model):
             params, city = model_arguments(city, rng, settings)
         elif settings or rng is not None or isinstance(city, str):
             raise TypeError("BridgesModel: give either params (and a City) or keyword parameters, not both")
-        engine = params.engine if engine is None else engine
-        if engine not in self.ENGINES:
-            raise ValueError(f"engine: {engine!r} is not one of {', '.join(self.ENGINES)}")
+        if engine is not None and engine != params.engine:
+            if engine not in self.ENGINES:
+                raise ValueError(f"engine: {engine!r} is not one of {', '.join(self.ENGINES)}")
+            params = replace(params, engine=engine)  # the parameters record the engine that runs
+        engine = params.engine
         use_one_blas_thread()
         streams = Streams(params.seed)
         super().__init__(rng=streams.generator("mesa"))

@@ -11,7 +11,9 @@ decision is a rule. Each phase declares what it reads and writes (its `Phase` in
 `model.week` (`week.X`), of every contact block (`block.X`, model/ties.py: the city's intergroup ties and
 any programme's), `blocks` (the list of blocks), `interventions` (their enrolment and counters), `records`
 and `survey_waves`, and the model attributes a mechanism owns (`model.X`, its `Mechanism.attributes`);
-tests/test_step_plan.py checks that a phase writes and looks up nothing else. Random numbers come from
+tests/test_step_plan.py checks that a phase writes and looks up nothing else. Every phase is written once
+over the residents `who` (model/mechanisms/base.py): `run_week` here calls it over every resident at once,
+and the agents engine (model/agents.py) runs the same steps resident by resident. Random numbers come from
 streams named after the phase (and block), drawn at a fixed size per tie or resident, so scenarios share
 them (common random numbers).
 """
@@ -21,15 +23,16 @@ import time
 from bridges.model.mechanisms import MECHANISMS, PHASES
 from bridges.model.mechanisms.base import VIEWS  # noqa: F401  (the views norms anchor; tests import them from here)
 
-STEP_ORDER = tuple(phase.run for phase in PHASES)
-"""The phases of one week, in order (model/mechanisms/__init__.py lists the mechanisms)."""
+STEP_ORDER = PHASES
+"""The phases of one week, in order (model/mechanisms/__init__.py lists the mechanisms). Calling a phase
+runs its steps over every resident at once (base.py `Phase`)."""
 
 ACCESS = {phase.name: phase.access for phase in PHASES}
 """What each phase of STEP_ORDER reads and writes, by name: declared next to the phase in its mechanism's
 module, as data rather than a decorator, so that mutmut (which skips decorated functions) mutates the phase
 bodies; tests/test_step_plan.py checks it."""
 
-HISTORY_ORDER = tuple(phase.run for phase in PHASES if phase.history)
+HISTORY_ORDER = tuple(phase for phase in PHASES if phase.history)
 """A week of the contact history before week 0 (model.py `settle_history`): STEP_ORDER without the
 phases whose results are thrown away there (beliefs, livelihoods and wellbeing are held at their surveyed
 values; nothing is recorded or surveyed)."""

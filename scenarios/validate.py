@@ -16,11 +16,13 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
 
-from bridges.model import BridgesModel
-from bridges.config import at_least, compose_config, config_groups, model_params, to_plain
+from bridges.model import run
+from bridges.config import at_least, compose_config, config_groups, model_params, option_section, to_plain
 from bridges.model.errors import InputError
 from bridges.model.metrics import misperception_per_person
-from bridges.model.params import GROUPS, build
+from bridges.model.params import GROUPS
+from bridges.model.simulation import build as build_model
+from bridges.model.simulation import simulate, snapshots
 
 ALL_OFF = ("contact.incidental.enabled=false", "contact.partner.enabled=false", "contact.selection.enabled=false",
            "contact.generalisation.enabled=false", "contact.negativity.enabled=false",
@@ -85,7 +87,7 @@ class ValidateOptions:
 
 def validate_options(plain: dict) -> ValidateOptions:
     """Validated `validate:` section: one line naming the first bad key."""
-    return build(ValidateOptions, plain.get("validate") or {}, "validate")
+    return option_section(ValidateOptions, plain, "validate")
 
 
 def city_params(overrides: list[str], city: str, variant: tuple[str, ...], *extra: str):
@@ -94,9 +96,9 @@ def city_params(overrides: list[str], city: str, variant: tuple[str, ...], *extr
     return model_params(to_plain(compose_config([*base, f"city={city}", *variant, *extra])))
 
 
-def advance(model: BridgesModel, weeks: int) -> None:
-    for _ in range(weeks):
-        model.step()
+def attitudes(model) -> np.ndarray:
+    """Every resident's attitude now (a copy: the model goes on)."""
+    return model.state.attitude.copy()
 
 
 def standardised(values: np.ndarray, sd: float) -> float:
@@ -118,22 +120,20 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
     """Every pattern for one city, variant and seed: one row per (pattern, group)."""
     seed_key = f"seed={seed}"
     weeks = f"steps={options.weeks}"
-    baseline = BridgesModel(city_params(overrides, city, variant, seed_key, weeks, "scenario=baseline"))
-    programme = BridgesModel(city_params(overrides, city, variant, seed_key, weeks, "scenario=volunteering",
-                                         f"interventions.volunteering.delivery.end_week={options.programme_end}"))
-    information = BridgesModel(city_params(overrides, city, variant, seed_key, weeks, "scenario=information"))
+    baseline, _ = build_model(city_params(overrides, city, variant, seed_key, weeks, "scenario=baseline"))
     state0 = baseline.state
     start_attitude = state0.attitude.copy()
     start_beliefs = misperception_per_person(state0)
     sd_start = {code: float(start_attitude[state0.group == code].std()) for code in range(len(GROUPS))}
     belief_sd = float(np.nanstd(start_beliefs))
-    advance(baseline, options.programme_end)
-    advance(programme, options.programme_end)
-    effect_end = programme.state.attitude - baseline.state.attitude
-    rest = options.weeks - options.programme_end
-    advance(baseline, rest)
-    advance(programme, rest)
-    advance(information, options.weeks)
+    on_week, baseline_at = snapshots([options.programme_end], attitudes)
+    simulate(baseline, on_week=on_week)
+    on_week, programme_at = snapshots([options.programme_end], attitudes)
+    programme = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=volunteering",
+                                f"interventions.volunteering.delivery.end_week={options.programme_end}"),
+                    on_week=on_week).model
+    information = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=information")).model
+    effect_end = programme_at[options.programme_end] - baseline_at[options.programme_end]
     effect_later = programme.state.attitude - baseline.state.attitude
     participants = programme.interventions[0].ever_enrolled
     baseline_state_at_end = {name: getattr(baseline.state, name).copy() for name in YEAR_FIELDS}
@@ -184,10 +184,10 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
     add("information_attitude_sd", "receiving",
         standardised(information.state.attitude[reached] - s.attitude[reached], sd_start[receiving]))
 
-    drift = BridgesModel(city_params(overrides, city, variant, seed_key, f"steps={options.drift_weeks}",
-                                     "scenario=baseline"))
+    drift, _ = build_model(city_params(overrides, city, variant, seed_key, f"steps={options.drift_weeks}",
+                                       "scenario=baseline"))
     start_views = drift.state.attitude.copy()
-    advance(drift, options.drift_weeks)
+    simulate(drift)
     for code, label in enumerate(GROUPS):
         change = drift.state.attitude[drift.state.group == code] - start_views[drift.state.group == code]
         add("drift_points", label, change.mean())
