@@ -64,7 +64,8 @@ $(MUTATION_STAMP): $(STAMP)
 	@touch $(MUTATION_STAMP)
 
 # Recovery study of calibration: 90% credible-interval coverage over synthetic datasets from known
-# parameters (docs/calibration.md). Long: about 10 minutes per dataset on 2 cores. A small version runs in
+# parameters (docs/calibration.md). With the regression method: one shared table of 400 simulations plus one
+# simulation per dataset (~3 CPU-minutes for 50 datasets at 2,000 residents). A small version runs in
 # `make test` (tests/test_calibration_coverage.py).
 coverage: $(STAMP)
 	nice $(VENV)/bin/python -m bridges.calibration.coverage $(COVERAGE_ARGS)

@@ -18,9 +18,11 @@ import pandas as pd
 from scipy import stats
 
 from bridges.calibration.abc import SAMPLERS, AbcOptions, fitted_summary, least_training, read_posterior, run_abc
-from bridges.calibration.cli import base_config, check_training, observed_statistics, simulate_many
+from bridges.calibration.cli import (base_config, check_training, observed_statistics, simulate_many,
+                                    simulate_seeded)
 from bridges.calibration.make_example_data import RESPONDENTS, synthetic_survey
 from bridges.calibration.parameters import apply_parameters, load_priors, prior_draws
+from bridges.calibration.regression import fingerprint, posterior, read_reference, reference_draws
 from bridges.calibration.report import INTERVAL, effective_sample_size, prior_width, weighted_quantile
 from bridges.calibration.simulate import Simulator
 from bridges.calibration.statistics import summarise, true_shares
@@ -78,18 +80,40 @@ def training_table(base: dict, parameters: list, count: int, workers: int, seed:
     return pd.concat([pd.DataFrame(draws), simulate_many(simulator, draws, workers)], axis=1)
 
 
+def study_reference(base: dict, parameters: list, options: AbcOptions, seed: int, path: Path | None) -> pd.DataFrame:
+    """The regression method's reference table shared by the datasets (prior draws do not depend on the
+    data): `max_simulations` rows read from `path` (a reference_table.parquet made for this city by the
+    command line, any seed) or simulated here with `seed`."""
+    shares = true_shares(base["city"])
+    if path is not None:
+        table = pd.read_parquet(path)
+        names = [c for c in table.columns if c not in {p.name for p in parameters}]
+        read_reference(str(path), fingerprint(base, parameters, names), None)
+        return table.iloc[:options.max_simulations].reset_index(drop=True)
+    pilot = summarise(synthetic_survey({**base, "seed": seed}, np.random.default_rng(seed)), shares).dropna()
+    simulator = Simulator(base, tuple(parameters), tuple(pilot.index), shares)
+    draws, seeds = reference_draws(parameters, options.max_simulations, seed)
+    simulated = simulate_seeded(simulator, draws, [int(s) for s in seeds], options.workers)
+    return pd.concat([pd.DataFrame(draws), simulated], axis=1)
+
+
 def run_study(site: str, datasets: int, options: AbcOptions, out: Path, n_agents: int, steps: int, seed: int,
-              min_cell: int = 10, shared_training: int = 0) -> tuple[pd.DataFrame, str]:
+              min_cell: int = 10, shared_training: int = 0, method: str = "smc",
+              reference: Path | None = None) -> tuple[pd.DataFrame, str]:
     """Every dataset's truth, 90% interval, coverage, width against the prior and rank; and the summary
-    text. With `shared_training`, the regression is fitted once per dataset to that many prior simulations
-    made before the first dataset, and each run's own `training` simulations only set the distance's first
-    scales: the same method at a fraction of the cost per dataset."""
+    text. method "smc": ABC-SMC per dataset; with `shared_training`, its regression is fitted once per
+    dataset to that many prior simulations made before the first dataset, and each run's own `training`
+    simulations only set the distance's first scales. method "regression": one reference table of
+    `max_simulations` rows (`reference`, or simulated here) shared by the datasets, `population` particles."""
     out.mkdir(parents=True, exist_ok=True)
     parameters = load_priors("default")
     names = [p.name for p in parameters]
     base = study_config(site, n_agents, steps)
     truth_shares = true_shares(base["city"])
     training = training_table(base, parameters, shared_training, options.workers, seed) if shared_training else None
+    shared = study_reference(base, parameters, options, seed, reference) if method == "regression" else None
+    if shared is not None:
+        shared_training = len(shared)
     rng = np.random.default_rng(seed)
     truths = prior_draws(parameters, datasets, rng)
     database = out / "coverage.db"
@@ -103,30 +127,37 @@ def run_study(site: str, datasets: int, options: AbcOptions, out: Path, n_agents
         survey = load_survey(str(data), str(mapping), site)
         observed = observed_statistics(survey, truth_shares, min_cell)
         predictor = None
-        if training is not None:
+        if shared is not None:
+            observed = observed[observed.index.isin(shared.columns)]
+            result = posterior(shared[names + list(observed.index)], parameters, observed, options.population,
+                               seed * 1000 + index)
+            sample, simulations, generations = result.sample, 0, 0
+        elif training is not None:
             observed = observed[observed.index.isin(training.columns)]
             if shared_training < least_training(len(observed)):
                 raise InputError(f"--shared-training: must be at least {least_training(len(observed))}")
             predictor = fitted_summary(training[observed.index], training[names])
         else:
             check_training(options, len(observed), continuing=False)
-        # the simulated survey samples as many respondents as the data have (everyone if fewer)
-        counts = survey.table.groupby("community").size()
-        sim_base = {**base, "survey": {**base["survey"], "respondents": {c: int(n) for c, n in counts.items()}}}
-        simulator = Simulator(sim_base, tuple(parameters), tuple(observed.index), truth_shares)
-        run = run_abc(simulator, observed.to_dict(), options, database, resume=False, predictor=predictor)
-        posterior = read_posterior(database, run.run_id, parameters)
-        w = posterior.sample.weight.to_numpy()
+        if shared is None:
+            # the simulated survey samples as many respondents as the data have (everyone if fewer)
+            counts = survey.table.groupby("community").size()
+            sim_base = {**base, "survey": {**base["survey"], "respondents": {c: int(n) for c, n in counts.items()}}}
+            simulator = Simulator(sim_base, tuple(parameters), tuple(observed.index), truth_shares)
+            run = run_abc(simulator, observed.to_dict(), options, database, resume=False, predictor=predictor)
+            smc = read_posterior(database, run.run_id, parameters)
+            sample, simulations, generations = smc.sample, run.simulations, len(smc.progress)
+        w = sample.weight.to_numpy()
         ess = effective_sample_size(w)
         for p in parameters:
-            x = posterior.sample[p.name].to_numpy()
+            x = sample[p.name].to_numpy()
             low, high = weighted_quantile(x, w, (1 - INTERVAL) / 2), weighted_quantile(x, w, (1 + INTERVAL) / 2)
             rows.append({"dataset": index, "parameter": p.name, "truth": truth[p.name], "ci_low": low,
                          "ci_high": high, "covered": bool(low <= truth[p.name] <= high),
                          "width_ratio": (high - low) / prior_width(p), "median": weighted_quantile(x, w, 0.5),
-                         "rank": float(np.sum(w[x < truth[p.name]])), "simulations": run.simulations,
-                         "particles": len(w), "ess": ess, "generations": len(posterior.progress),
-                         "shared_training": shared_training})
+                         "rank": float(np.sum(w[x < truth[p.name]])), "simulations": simulations,
+                         "particles": len(w), "ess": ess, "generations": generations,
+                         "shared_training": shared_training, "method": method})
         # written after every dataset, so an interrupted study keeps what it has done
         table = pd.DataFrame(rows)
         table.to_csv(out / "coverage.csv", index=False)
@@ -147,12 +178,16 @@ def summary_text(table: pd.DataFrame, site: str, datasets: int, seconds: float) 
     interval width against the prior's, and the rank histogram with its uniformity tests."""
     per_dataset = table.drop_duplicates("dataset")
     simulations = int(per_dataset.simulations.sum() + per_dataset.shared_training.iloc[0])
+    regression = per_dataset.method.iloc[0] == "regression"
+    shared = "the shared reference table" if regression else "the shared training sample"
     lines = [f"# Coverage and simulation-based calibration of {INTERVAL:.0%} credible intervals: {site}", "",
              f"{datasets} synthetic datasets (truths drawn from the prior, each written to a file and read back "
              f"through a mapping), {simulations} simulations in all ({int(per_dataset.shared_training.iloc[0])} of them "
-             f"the shared training sample), {seconds:.0f} s; generations per dataset: median "
-             f"{per_dataset.generations.median():.0f}. Effective sample size of "
-             f"each posterior (last generation, {int(per_dataset.particles.iloc[0])} particles): median "
+             f"{shared}; one more per dataset makes its survey), {seconds:.0f} s; "
+             + ("method: regression (reference table, learned summary, local-linear adjustment). " if regression else
+                f"method: ABC-SMC, generations per dataset: median {per_dataset.generations.median():.0f}. ")
+             + "Effective sample size of "
+             f"each posterior ({int(per_dataset.particles.iloc[0])} particles): median "
              f"{per_dataset.ess.median():.0f}, least {per_dataset.ess.min():.0f}.", "",
              "| parameter | covered | coverage | 95% interval of coverage | median width / prior's | "
              f"rank histogram ({RANK_BINS} bins) | chi-square p | KS p |", "|---|---|---|---|---|---|---|---|"]
@@ -170,13 +205,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", default="germany")
     parser.add_argument("--datasets", type=int, default=50)
-    parser.add_argument("--population", type=int, default=300)
+    parser.add_argument("--population", type=int, default=320)
     parser.add_argument("--training", type=int, default=300)
     parser.add_argument("--shared-training", type=int, default=0,
                         help="fit the regression once to this many prior simulations shared by the datasets "
                              "(0: each run fits its own to --training simulations)")
     parser.add_argument("--generations", type=int, default=6)
-    parser.add_argument("--max-simulations", type=int, default=2400)
+    parser.add_argument("--method", default="regression", choices=("regression", "smc"))
+    parser.add_argument("--reference", type=Path, default=None,
+                        help="regression: a reference_table.parquet made for the study's city (else one is simulated)")
+    parser.add_argument("--max-simulations", type=int, default=400)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sampler", default="dask", choices=SAMPLERS,
                         help="dask (default: a local cluster of spawned processes), multicore (forks), single")
@@ -188,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     options = AbcOptions(args.population, args.training, args.generations, args.max_simulations, 0.05,
                          args.sampler, args.workers, None)
     _, text = run_study(args.site, args.datasets, options, args.out, args.n_agents, args.steps, args.seed,
-                        shared_training=args.shared_training)
+                        shared_training=args.shared_training, method=args.method, reference=args.reference)
     print(text)
 
 

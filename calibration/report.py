@@ -198,8 +198,8 @@ def calibrated_config(base: dict, summary: pd.DataFrame, parameters: list[FreePa
             for key in path[:-1]:
                 node = node.setdefault(key, {})
             node[path[-1]] = round(float(_get(applied, path)), 6)
-    header = (f"# @package _global_\n# Calibrated parameters for site {site}: posterior medians of an ABC-SMC\n"
-              f"# calibration (docs/calibration.md) to the survey file {data}.\n"
+    header = (f"# @package _global_\n# Calibrated parameters for site {site}: posterior medians of a\n"
+              f"# calibration (docs/calibration.md, \"Method\") to the survey file {data}.\n"
               + (f"# Use with the same city: {command()} city={site} +calibrated={site}\n" if installed else
                  f"# Use with the same city and this file's path: {command()} city={site} "
                  "+calibrated=<this folder>/calibrated.yaml\n"))

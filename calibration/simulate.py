@@ -53,7 +53,8 @@ class Simulator:
         return survey_statistics(plain, list(self.names), self.truth)
 
 
-def _at(simulator: Simulator, values: dict[str, float], seed: int) -> dict[str, float]:
+def simulate_at(simulator: Simulator, values: dict[str, float], seed: int) -> dict[str, float]:
+    """The statistics of one draw simulated with a given model seed."""
     plain = apply_parameters(simulator.base, values, list(simulator.parameters))
     plain["seed"] = seed
     return survey_statistics(plain, list(simulator.names), simulator.truth)
@@ -71,7 +72,7 @@ def sensitivity(simulator: Simulator, replicates: int = 4, jobs: int = -1, low: 
     for p in parameters:
         settings += [(f"{p.name}:low", {**centre, p.name: p.quantile(low)}),
                      (f"{p.name}:high", {**centre, p.name: p.quantile(high)})]
-    runs = Parallel(n_jobs=jobs)(delayed(_at)(simulator, values, seed)
+    runs = Parallel(n_jobs=jobs)(delayed(simulate_at)(simulator, values, seed)
                                  for _, values in settings for seed in range(replicates))
     frame = pd.DataFrame(runs)
     frame["setting"] = [label for label, _ in settings for _ in range(replicates)]

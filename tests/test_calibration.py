@@ -144,7 +144,7 @@ def test_calibrated_config_loads_with_plus_calibrated(tmp_path):
 
 
 # ---- the command end to end ------------------------------------------------------------------------
-TINY = ["city.n_agents=300", "steps=8", "calibration.population=6", "calibration.training=130", "calibration.generations=1",
+TINY = ["calibration.method=smc", "city.n_agents=300", "steps=8", "calibration.population=6", "calibration.training=130", "calibration.generations=1",
         "calibration.predictive=3", "calibration.install=false"]
 
 

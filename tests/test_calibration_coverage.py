@@ -25,7 +25,7 @@ def test_small_recovery_study(tmp_path):
     # the effective sample size of a weighted sample lies between 1 and the number of particles
     assert ((table.ess >= 1 - 1e-9) & (table.ess <= table.particles + 1e-9)).all()
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "coverage.csv"), table, check_dtype=False)
-    assert (table.shared_training == 130).all() and "(130 of them the shared training sample)" in text
+    assert (table.shared_training == 130).all() and "(130 of them the shared training sample;" in text
     assert "2 synthetic datasets" in text and all(f"| {name} |" in text for name in names)
     # the rank is the posterior's weight below the truth, a share; the width ratio is positive
     assert table["rank"].between(0, 1).all() and (table.width_ratio > 0).all()
@@ -33,6 +33,21 @@ def test_small_recovery_study(tmp_path):
                                                                     "survey_001.csv", "survey_001.yaml"]
     written = pd.read_csv(tmp_path / "data" / "survey_000.csv")
     assert "GROUP" in written and set(written.GROUP) == {1, 2} and (written.Q3 == -9).any()
+
+
+@pytest.mark.slow  # 130 prior simulations of a tiny city and two synthetic surveys
+def test_small_study_with_the_regression_method(tmp_path):
+    """The default method in the study: one seeded reference table shared by the datasets, each dataset's
+    survey through a file and a mapping, no further simulation per dataset."""
+    options = AbcOptions(population=40, training=0, generations=0, max_simulations=130, min_acceptance=0.0,
+                         sampler="single", workers=1, dask_address=None)
+    table, text = run_study("germany", 2, options, tmp_path, n_agents=300, steps=8, seed=1, method="regression")
+    names = [p.name for p in load_priors("default")]
+    assert list(table.parameter.unique()) == names and len(table) == 2 * len(names)
+    assert (table.simulations == 0).all() and (table.particles == 40).all() and (table.method == "regression").all()
+    assert "(130 of them the shared reference table;" in text and "method: regression" in text
+    assert ((table.ess >= 1) & (table.ess <= 40 + 1e-9)).all() and table["rank"].between(0, 1).all()
+    assert (table.covered == ((table.ci_low <= table.truth) & (table.truth <= table.ci_high))).all()
 
 
 def test_rank_tests_flag_a_posterior_that_is_too_narrow():
