@@ -25,6 +25,7 @@ that order and model/agents.py the agents engine's week, so a new module runs in
 
 import inspect
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -74,13 +75,13 @@ class Setup(NamedTuple):
 
 @dataclass(frozen=True)
 class Phase:
-    """One phase of the week: its function `run`, what it reads and writes, and its `steps`, which both
-    engines run in order: whole-model functions (what everyone perceives of the whole population),
-    `Setup(step)` bookkeeping of the agents engine only, and `Rows(step)` steps written over residents
-    (each finishes for every resident before the next starts, so phases stay synchronous). Without `steps` a phase is `Rows(run)` if
-    `run` takes the residents `who`, else `run(model)` on the whole model. Calling the phase runs its steps
-    over every resident (the vectorised week). `history`: whether it runs in the contact-history weeks
-    before week 0 (model.py `settle_history`)."""
+    """One phase of the week: its function `run` (which names it), what it reads and writes, and its
+    `steps`, which both engines run in order: whole-model functions (what everyone perceives of the whole
+    population), `Setup(step)` bookkeeping of the agents engine only, and `Rows(step)` steps written over
+    residents (each finishes for every resident before the next starts, so phases stay synchronous).
+    Without `steps` a phase is `Rows(run)` if `run` takes the residents `who`, else `run(model)` on the whole
+    model. Calling the phase runs its steps over every resident (the vectorised week). `history`: whether it
+    runs in the contact-history weeks before week 0 (model.py `settle_history`)."""
 
     run: Callable
     reads: tuple[str, ...]
@@ -100,7 +101,7 @@ class Phase:
     def access(self) -> Access:
         return Access(self.reads, self.writes)
 
-    @property
+    @cached_property
     def parts(self) -> tuple:
         """The steps both engines run, in order."""
         if self.steps:
@@ -225,16 +226,14 @@ def touching(model, block: ContactBlock, who) -> slice | np.ndarray:
 
 
 def both_ends(model, block: ContactBlock, who) -> tuple[slice | np.ndarray, np.ndarray, np.ndarray, int]:
-    """The ties `touching` the residents `who`, their two ends numbered as rows of `who` (0 for its first
-    row) and how many people that numbering counts: the rows of `who`, and for one resident one more, the
-    number every partner outside `who` shares (a per-person sum over the ties keeps the first `count(who)`)."""
-    ties = touching(model, block, who)
+    """The ties `touching` the residents `who` (every resident, or one), their two ends numbered as people
+    of a per-person sum, and how many people it counts: everyone as they are; for one resident, the
+    resident 0 and every partner 1 (the sum's first entry is the resident's)."""
     if who is ALL:
-        return ties, block.source, block.target, model.state.n
-    first, rows = first_row(who), count(who, model.state.n)
-    local = [np.where((people >= first) & (people < first + rows), people - first, rows)
-             for people in (block.source[ties], block.target[ties])]
-    return ties, local[0], local[1], rows + 1
+        return ALL, block.source, block.target, model.state.n
+    started, ended = own_ties(model, block, "source", who), own_ties(model, block, "target", who)
+    ends = np.concatenate([np.zeros(started.size, dtype=np.int64), np.ones(ended.size, dtype=np.int64)])
+    return np.concatenate([started, ended]), ends, 1 - ends, 2
 
 
 def rows_of(matrix, who):

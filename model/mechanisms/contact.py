@@ -8,7 +8,7 @@ generalisation.py and partner.py.
 
 import numpy as np
 
-from bridges.model.mechanisms.base import (ALL, Mechanism, Metric, PUBLIC, Phase, Rows, Setup, StateVar, count, empty,
+from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Metric, Phase, Rows, Setup, StateVar, count, empty,
                                            fill, first_row, own_ties, setting_kind, static_index, uniform,
                                            with_encounters)
 from bridges.model.ranges import THERMOMETER_MAX
@@ -163,8 +163,8 @@ def open_week(model) -> None:
             model.tie_index[block.name][side] = (order, start)
         if block.encounters is None or len(block.encounters) != block.size:
             block.encounters, block.quality = np.zeros(block.size, dtype=np.int64), np.full(block.size, np.nan)
-            block.positive, block.negative = ({side: np.zeros(block.size, dtype=np.int64) for side in ("source", "target")}
-                                              for _ in range(2))
+            block.positive, block.negative = ({side: np.zeros(block.size, dtype=np.int64)
+                                               for side in ("source", "target")} for _ in range(2))
     week, n = model.week, model.state.n
     if week.positive is None:  # no week has run yet
         week.positive, week.negative = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)

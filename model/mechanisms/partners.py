@@ -20,7 +20,7 @@ def remember_partners(model, who=ALL) -> None:
     state.positive_history[who] = negativity_rules.remember_positive(state.positive_history[who],
                                                                      model.week.positive[who],
                                                                      model.params.contact.negativity)
-    rows = count(who, state.n)
+    rows = count(who, state.n)  # the sum's entries for the residents `who`
     for block in model.contact_blocks():
         ties, source, target, people = both_ends(model, block, who)
         if empty(ties):
