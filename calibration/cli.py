@@ -180,10 +180,13 @@ def model_config(site: str, overrides: list[str], survey: pd.DataFrame) -> dict:
 
 def simulate_many(simulator: Simulator, draws: list[dict], workers: int) -> pd.DataFrame:
     """Simulate each draw on `workers` local processes: joblib's loky workers are fresh interpreters,
-    never forks of this (possibly threaded) process."""
+    never forks of this (possibly threaded) process, and Ctrl-C reaches this process only."""
     from joblib import Parallel, delayed
 
-    return pd.DataFrame(Parallel(n_jobs=workers)(delayed(simulator)(values) for values in draws))
+    from bridges.workers import interrupts_for_this_process_only
+
+    with interrupts_for_this_process_only():
+        return pd.DataFrame(Parallel(n_jobs=workers)(delayed(simulator)(values) for values in draws))
 
 
 def calibrate(plain: dict, overrides: list[str]) -> tuple[Path, str]:

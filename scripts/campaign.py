@@ -217,6 +217,12 @@ def key_combinations() -> list[Case]:
         (["city.name=" + "{a:" * 2000 + "1" + "}" * 2000], "reject"),
         (["survey.weeks=[" + ",".join(["1"] * 20_000) + "]"], "reject"),
         (["survey.weeks=[0,1,1]"], "either"),
+        (["-m", "seed=0,1", "hydra.launcher.n_jobs=abc"], "reject"),
+        (["-m", "seed=0,1", "hydra.launcher.n_jobs=0"], "reject"),
+        (["-m", "seed=0,1", "hydra.launcher.pre_dispatch=abc"], "reject"),
+        (["-m", "seed=0,1", "hydra.launcher.backend=threading"], "reject"),
+        (["-m", "seed=0,1", "hydra.launcher.temp_folder=/nonexistent"], "reject"),
+        (["-m", "seed=0,1", "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=abc"], "reject"),
         (["run.output_dir=~/bridges-campaign-never"], "reject"),
         (["run.output_dir=ü/ö"], "either"),
         (["run.output_dir=" + "d" * 300], "reject"),
@@ -719,6 +725,9 @@ def signals_and_concurrency() -> list[Case]:
         cases.append(Case(f"signals:sigint-{target}-sweep-workers-starting-{i}", "signals",
                           [*sweep, "hydra.launcher.n_jobs=2"], "either", check=stopped_cleanly,
                           driver=interrupt_when_workers_start(1.5, whole), timeout=180))
+    for delay in (rng.uniform(2, 15), rng.uniform(2, 15)):  # Ctrl-C at a random moment of a sweep
+        cases.append(Case(f"signals:sigint-sweep-{delay:.1f}s", "signals", sweep, "either", check=stopped_cleanly,
+                          driver=interrupt_at(delay), timeout=120))
     calibration = ["--config-name", "calibrate", f"calibration.data={ROOT / 'calibration/data/germany_synthetic.csv'}",
                    "calibration.site=germany", "city.n_agents=300", "calibration.population=6",
                    "calibration.training=130", "calibration.generations=1", "calibration.predictive=3",

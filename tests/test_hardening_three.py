@@ -42,7 +42,8 @@ def test_workers_started_inside_the_block_never_see_ctrl_c():
         from bridges.workers import interrupts_for_this_process_only
         with interrupts_for_this_process_only():
             masks = Parallel(n_jobs=2)(delayed(signal.pthread_sigmask)(signal.SIG_BLOCK, []) for _ in range(4))
-        print(all(signal.SIGINT in mask for mask in masks), signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        after = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        print(all(signal.SIGINT in mask for mask in masks), signal.SIGINT in after)
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.stdout.split() == ["True", "False"], result.stderr[-2000:]
@@ -91,7 +92,8 @@ def test_old_pid_only_staging_is_removed_only_when_old_and_its_pid_is_gone(tmp_p
         folder.mkdir()
         (folder / "timeseries.csv").write_text("x")
         if folder is not fresh_dead:
-            os.utime(folder / "timeseries.csv", (long_ago, long_ago if folder is not recent_file else time.time() - 86400))
+            written = long_ago if folder is not recent_file else time.time() - 86400
+            os.utime(folder / "timeseries.csv", (long_ago, written))
             os.utime(folder, (long_ago, long_ago))
     assert remove_stale_staging(tmp_path) == [old_dead]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (old_live, fresh_dead, recent_file))
