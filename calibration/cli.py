@@ -28,6 +28,7 @@ from bridges.config import (CONF_DIR, compose_config, config_groups, model_param
 from bridges.model.errors import InputError
 from bridges.model.survey import SURVEY_ITEMS
 from bridges.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, write_config
+from bridges.workers import exit_with_parent, interrupts_for_this_process_only, mark_driver
 
 ROOT = OUTPUTS_ROOT / "calibrate"
 METHODS = ("regression", "smc")
@@ -183,10 +184,10 @@ def simulate_many(simulator: Simulator, draws: list[dict], workers: int) -> pd.D
     never forks of this (possibly threaded) process, and Ctrl-C reaches this process only."""
     from joblib import Parallel, delayed
 
-    from bridges.workers import interrupts_for_this_process_only
-
+    mark_driver()
     with interrupts_for_this_process_only():
-        return pd.DataFrame(Parallel(n_jobs=workers)(delayed(simulator)(values) for values in draws))
+        return pd.DataFrame(Parallel(n_jobs=workers, initializer=exit_with_parent)(
+            delayed(simulator)(values) for values in draws))
 
 
 def calibrate(plain: dict, overrides: list[str]) -> tuple[Path, str]:
@@ -268,7 +269,10 @@ def simulate_seeded(simulator: Simulator, draws: list[dict], seeds: list[int], w
 
     if not draws:
         return pd.DataFrame(columns=list(simulator.names))
-    rows = Parallel(n_jobs=workers)(delayed(simulate_at)(simulator, d, s) for d, s in zip(draws, seeds))
+    mark_driver()
+    with interrupts_for_this_process_only():
+        rows = Parallel(n_jobs=workers, initializer=exit_with_parent)(
+            delayed(simulate_at)(simulator, d, s) for d, s in zip(draws, seeds))
     return pd.DataFrame(rows, columns=list(simulator.names))
 
 

@@ -12,6 +12,7 @@ from bridges.calibration.statistics import summarise
 from bridges.model import run
 from bridges.config import model_params
 from bridges.model.params import Params
+from bridges.workers import exit_with_parent, interrupts_for_this_process_only, mark_driver
 
 SEED_LIMIT = 2**31
 """Fresh seeds are drawn below this bound (any non-negative integer is a valid model seed)."""
@@ -72,8 +73,10 @@ def sensitivity(simulator: Simulator, replicates: int = 4, jobs: int = -1, low: 
     for p in parameters:
         settings += [(f"{p.name}:low", {**centre, p.name: p.quantile(low)}),
                      (f"{p.name}:high", {**centre, p.name: p.quantile(high)})]
-    runs = Parallel(n_jobs=jobs)(delayed(simulate_at)(simulator, values, seed)
-                                 for _, values in settings for seed in range(replicates))
+    mark_driver()
+    with interrupts_for_this_process_only():
+        runs = Parallel(n_jobs=jobs, initializer=exit_with_parent)(
+            delayed(simulate_at)(simulator, values, seed) for _, values in settings for seed in range(replicates))
     frame = pd.DataFrame(runs)
     frame["setting"] = [label for label, _ in settings for _ in range(replicates)]
     noise = frame.groupby("setting")[list(simulator.names)].var(ddof=1).mean().pow(0.5)

@@ -18,6 +18,7 @@ from bridges.config import PROGRESS_DISABLE, compose_config, matching_paths, mod
 from bridges.model.errors import InputError
 from bridges.scenarios.sensitivity_study import Outcome, Parameter, Study
 from bridges.sweep import run_points
+from bridges.workers import exit_with_parent, interrupts_for_this_process_only, mark_driver
 
 BASELINE = "baseline"
 
@@ -156,9 +157,12 @@ Launcher = Callable[[Callable, list, int, str], list]
 
 def joblib_launcher(function: Callable, items: list, jobs: int, progress: str) -> list:
     """Local worker processes (joblib), with a tqdm progress bar over the points."""
-    runs = Parallel(n_jobs=jobs, return_as="generator", max_nbytes=None)(delayed(function)(item) for item in items)
-    return list(tqdm(runs, total=len(items), desc="design points", unit="pt", disable=PROGRESS_DISABLE[progress],
-                     leave=False))
+    mark_driver()
+    with interrupts_for_this_process_only():
+        runs = Parallel(n_jobs=jobs, return_as="generator", max_nbytes=None, initializer=exit_with_parent)(
+            delayed(function)(item) for item in items)
+        return list(tqdm(runs, total=len(items), desc="design points", unit="pt",
+                         disable=PROGRESS_DISABLE[progress], leave=False))
 
 
 def serial_launcher(function: Callable, items: list, jobs: int, progress: str) -> list:

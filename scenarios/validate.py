@@ -23,6 +23,7 @@ from bridges.model.metrics import misperception_per_person
 from bridges.model.params import GROUPS
 from bridges.model.simulation import build as build_model
 from bridges.model.simulation import simulate, snapshots
+from bridges.workers import exit_with_parent, interrupts_for_this_process_only, mark_driver
 
 ALL_OFF = ("contact.incidental.enabled=false", "contact.partner.enabled=false", "contact.selection.enabled=false",
            "contact.generalisation.enabled=false", "contact.negativity.enabled=false",
@@ -284,8 +285,10 @@ def run_validation(plain: dict, overrides: list[str], folder: Path) -> str:
     started = time.perf_counter()
     tasks = [(city, name, variant, seed + r) for city in options.cities for name, variant in variants.items()
              for r in range(options.seeds)]
-    results = Parallel(n_jobs=options.jobs)(delayed(city_patterns)(overrides, city, name, variant, s, options)
-                                           for city, name, variant, s in tasks)
+    mark_driver()
+    with interrupts_for_this_process_only():
+        results = Parallel(n_jobs=options.jobs, initializer=exit_with_parent)(
+            delayed(city_patterns)(overrides, city, name, variant, s, options) for city, name, variant, s in tasks)
     patterns = pd.DataFrame([row for rows in results for row in rows])
     summary = summary_table(patterns)
     patterns.to_csv(folder / "patterns.csv", index=False)
