@@ -626,6 +626,8 @@ def kill_sweep_driver(case: Case, folder: Path, env: dict, tree: Path) -> Result
     while time.time() < deadline and process.poll() is None and not any(folder.rglob(".bridges-staging-*")):
         time.sleep(0.3)
     time.sleep(2)
+    if process.poll() is not None:  # a run shorter than the wait tests nothing: say so, never pass
+        return Result(1, "", "error: the sweep ended before the kill (lengthen the case's run)", folder, 0.0)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()  # not communicate(): surviving workers would hold its pipes open
     end = time.time() + 20
@@ -739,16 +741,16 @@ def signals_and_concurrency() -> list[Case]:
                           driver=interrupt_when_workers_start(jitter, whole, b"multiprocessing.spawn")))
     cases += [
         Case("signals:sigkill-sweep-driver-idle-worker", "signals",  # 1 run, 2 workers: one waits for work
-             ["-m", "seed=0", "steps=40", "city.n_agents=3000", "run.progress=off", "run.output_dir=sw",
-              "hydra.launcher.n_jobs=2"], "either", driver=kill_sweep_driver, timeout=120),
+             ["-m", "seed=0", "steps=300", "city.n_agents=20000", "run.progress=off",
+              "run.output_dir=sw", "hydra.launcher.n_jobs=2"], "either", driver=kill_sweep_driver, timeout=120),
         Case("signals:sigint-after-wrote", "signals", run, "either", check=after_wrote_check,
              driver=interrupt_after_wrote),
         Case("signals:sigint-sweep", "signals", sweep, "either", check=stopped_cleanly, driver=interrupt_at(8.0),
              timeout=120),
-        Case("signals:sigkill-sweep-driver", "signals", ["-m", "seed=0,1,2,3", "steps=30", "city.n_agents=3000",
+        Case("signals:sigkill-sweep-driver", "signals", ["-m", "seed=0,1,2,3", "steps=300", "city.n_agents=20000",
                                                          "run.progress=off", "run.output_dir=sw"],
              "either", driver=kill_sweep_driver, timeout=120),
-        Case("signals:sigkill-compare-driver", "signals", [*parallel[:-3], "steps=40", "city.n_agents=3000",
+        Case("signals:sigkill-compare-driver", "signals", [*parallel[:-3], "steps=300", "city.n_agents=20000",
                                                            "run.progress=off"],
              "either", driver=kill_sweep_driver, timeout=120),
         Case("shared:two-default-runs", "shared", [], "either", driver=two_at_once(run, run, both_written)),
