@@ -8,26 +8,8 @@ import pytest
 import yaml
 
 from bridges import config, sweep
-from tests.conftest import ROOT
 from tests.inprocess import assert_clean_rejection, run_main
-
-TEMPLATE = (ROOT / "docs" / "scenario_template.yaml").read_text()
-SMALL = ["city.n_agents=300", "city.n_neighbourhoods=3", "steps=4"]
-
-
-@pytest.fixture(autouse=True)
-def no_user_dirs():
-    """Each test starts without the user config folders an earlier one registered for the process."""
-    saved = config.USER_DIRS[:]
-    config.USER_DIRS.clear()
-    yield
-    config.USER_DIRS[:] = saved
-
-
-def scenario_file(folder, text=TEMPLATE, name="my_mix"):
-    path = folder / f"{name}.yaml"
-    path.write_text(text.replace("scenario_name: my_mix", f"scenario_name: {name}"))
-    return path
+from tests.test_usability import SMALL, TEMPLATE, no_user_dirs, scenario_file  # noqa: F401 (an autouse fixture)
 
 
 def test_a_comparison_takes_a_scenario_file_among_its_scenarios(capsys, tmp_path):
