@@ -139,3 +139,11 @@ def read_yaml(path) -> object:
         raise InputError(f"{path}: not valid YAML ({' '.join(str(error).split())[:200]})") from None
     except RecursionError:
         raise InputError(f"{path}: nested too deeply") from None
+
+
+def known_keys(spec: dict, allowed: set[str], where: str) -> None:
+    """One line naming the first key of `spec` (read from a study file) that is not in `allowed`, with the
+    keys that are."""
+    unknown = sorted(set(spec) - allowed)
+    if unknown:
+        raise InputError(f"{where}.{unknown[0]}: unknown key (known: {', '.join(sorted(allowed))})")

@@ -19,6 +19,7 @@ import yaml
 from bridges.config import (CONF_DIR, build_section, compose_config, config_groups, group_file, model_params, one_of,
                             to_plain, whole, whole_number)
 from bridges.model.errors import InputError
+from bridges.model.input_files import known_keys
 from bridges.model.params import GROUPS, LAST_WEEK, MAX_COST, MAX_SEED
 from bridges.model.ranges import bounded
 
@@ -113,16 +114,10 @@ def _mapping(content: dict, key: str, where: str, required: bool = True) -> dict
     return value
 
 
-def _known(spec: dict, allowed: set[str], where: str) -> None:
-    unknown = sorted(set(spec) - allowed)
-    if unknown:
-        raise InputError(f"{where}.{unknown[0]}: unknown key (known: {', '.join(sorted(allowed))})")
-
-
 def _lever(name: str, spec, where: str) -> Lever:
     if not isinstance(spec, dict):
         raise InputError(f"{where}: must be a mapping with key (or duration_of, budget_share_of) and a range")
-    _known(spec, {"key", "duration_of", "budget_share_of", "low", "high", "step", "choices", *DOCUMENTED}, where)
+    known_keys(spec, {"key", "duration_of", "budget_share_of", "low", "high", "step", "choices", *DOCUMENTED}, where)
     targets = [k for k in ("key", "duration_of", "budget_share_of") if k in spec]
     if len(targets) != 1 or not isinstance(spec[targets[0]], str):
         raise InputError(f"{where}: give exactly one of key, duration_of, budget_share_of (a string)")
@@ -153,7 +148,7 @@ def _lever(name: str, spec, where: str) -> Lever:
 def _outcome(name: str, spec, where: str) -> Outcome:
     if not isinstance(spec, dict):
         raise InputError(f"{where}: must be a mapping with measure and direction")
-    _known(spec, {"measure", "direction", "column", "group", "scale", "unit", "meaning"}, where)
+    known_keys(spec, {"measure", "direction", "column", "group", "scale", "unit", "meaning"}, where)
     if spec.get("measure") not in MEASURES:
         raise InputError(f"{where}.measure: must be one of {', '.join(MEASURES)}, got {spec.get('measure')!r}")
     if spec.get("direction") not in DIRECTIONS:
@@ -175,13 +170,13 @@ def _outcome(name: str, spec, where: str) -> Outcome:
 
 
 def _constraints(spec: dict, programmes: tuple[str, ...], where: str) -> Constraints:
-    _known(spec, {"budget", "staff", "participants"}, where)
+    known_keys(spec, {"budget", "staff", "participants"}, where)
     budget = spec.get("budget")
     budget = None if budget is None else _number(budget, f"{where}.budget", 1.0, MAX_COST)
     staff = spec.get("staff") or {}
     if not isinstance(staff, dict):
         raise InputError(f"{where}.staff: must be a mapping with capacity and hours_per_participant_week")
-    _known(staff, {"capacity", "hours_per_participant_week"}, f"{where}.staff")
+    known_keys(staff, {"capacity", "hours_per_participant_week"}, f"{where}.staff")
     capacity, hours = None, {}
     if staff:
         capacity = _number(staff.get("capacity"), f"{where}.staff.capacity", 0.0, 1e7)
@@ -254,7 +249,7 @@ def _robustness(spec: dict, outcomes: tuple[Outcome, ...], where: str) -> dict:
         at = f"{where}.ranges.{name}"
         if not isinstance(spec_range, dict):
             raise InputError(f"{at}: must be a mapping with key, low, high")
-        _known(spec_range, {"key", "low", "high", *DOCUMENTED}, at)
+        known_keys(spec_range, {"key", "low", "high", *DOCUMENTED}, at)
         if not isinstance(spec_range.get("key"), str):
             raise InputError(f"{at}.key: must be a config key")
         if not _number(spec_range.get("low"), f"{at}.low") < _number(spec_range.get("high"), f"{at}.high"):
@@ -291,7 +286,7 @@ def load_study(choice: str) -> Study:
     if not isinstance(content, dict):
         raise InputError(f"{path}: must be a mapping with levers, outcomes and constraints")
     where = str(path)
-    _known(content, {"description", "base", "levers", "outcomes", "constraints", "search", "robustness",
+    known_keys(content, {"description", "base", "levers", "outcomes", "constraints", "search", "robustness",
                      "discovery"}, where)
     base = content.get("base") or []
     if not isinstance(base, list) or not all(isinstance(o, str) and "=" in o for o in base):

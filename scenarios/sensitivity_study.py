@@ -8,7 +8,7 @@ import numpy as np
 
 from bridges.config import config_groups, group_file
 from bridges.model.errors import InputError
-from bridges.model.input_files import read_yaml
+from bridges.model.input_files import known_keys, read_yaml
 
 MEASURES = ("change", "final", "mean")
 """How an outcome reads a metric's weekly series: last week minus the first recorded week (week 0; week 1
@@ -97,9 +97,7 @@ def _documented(spec: dict, keys: tuple[str, ...], where: str) -> None:
 def _parameter(name: str, spec, where: str) -> Parameter:
     if not isinstance(spec, dict):
         raise InputError(f"{where}: must be a mapping with key, low, high, unit, meaning and source")
-    unknown = sorted(set(spec) - PARAMETER_KEYS)
-    if unknown:
-        raise InputError(f"{where}.{unknown[0]}: unknown key (known: {', '.join(sorted(PARAMETER_KEYS))})")
+    known_keys(spec, PARAMETER_KEYS, where)
     if not isinstance(spec.get("key"), str) or not spec["key"]:
         raise InputError(f"{where}.key: must be a config key such as contact.update.attitude_step")
     low, high = _number(spec, "low", where), _number(spec, "high", where)
@@ -118,9 +116,7 @@ def _parameter(name: str, spec, where: str) -> Parameter:
 def _outcome(name: str, spec, where: str) -> Outcome:
     if not isinstance(spec, dict):
         raise InputError(f"{where}: must be a mapping with group, metric and measure")
-    unknown = sorted(set(spec) - OUTCOME_KEYS)
-    if unknown:
-        raise InputError(f"{where}.{unknown[0]}: unknown key (known: {', '.join(sorted(OUTCOME_KEYS))})")
+    known_keys(spec, OUTCOME_KEYS, where)
     if spec.get("group") not in OUTCOME_GROUPS:
         raise InputError(f"{where}.group: must be one of {', '.join(OUTCOME_GROUPS)}, got {spec.get('group')!r}")
     if not isinstance(spec.get("metric"), str):
