@@ -176,7 +176,7 @@ class GenerationBar(logging.Handler):
                 self.bar.close()
 
 
-def _distance(predictor=None, fit_at: int = 0):
+def _distance(predictor):
     """The distance: an adaptive weighted Euclidean norm over a learned summary. Before the first
     generation, a linear regression of the parameters on the statistics and their squares
     (semi-automatic ABC, Fearnhead & Prangle 2012; pyabc's PredictorSumstat and LinearPredictor) is fitted
@@ -185,15 +185,14 @@ def _distance(predictor=None, fit_at: int = 0):
     AdaptivePNormDistance). The 31 raw statistics scaled one by one made the distance a sum of ~31
     noise terms, most of which no parameter moves: its floor at the truth was about 8, and the
     tolerance stopped falling after generation 1 (docs/calibration.md, "Why the tolerance stalled").
-    A resumed run (`fit_at` its next generation) refits the regression to its last population: the
-    fitted regression is not stored in the database, and without a fit the summary would silently be
-    the raw statistics."""
+    `predictor` is a `StoredPredictor` still to be fitted (a new run) or one already fitted (a resumed run,
+    or a summary fitted outside the run): a resumed run keeps the regression its first generation used."""
     import pyabc
 
-    if predictor is None:
-        summary = pyabc.PredictorSumstat(pyabc.LinearPredictor(), fit_ixs={fit_at}, pre=features())
-    else:
+    if predictor.fitted:
         summary = pyabc.PredictorSumstat(predictor, fitted=True, fit_ixs=set(), pre=features())
+    else:
+        summary = pyabc.PredictorSumstat(predictor, fit_ixs={0}, pre=features())
     return pyabc.AdaptivePNormDistance(p=2, scale_function=pyabc.distance.mad, sumstat=summary)
 
 
@@ -208,12 +207,17 @@ def fitted_summary(statistics: pd.DataFrame, parameters: pd.DataFrame):
     """The learned summary's regression fitted outside a run, to prior simulations (rows) of the
     statistics and the parameters that made them: what a run fits to its own training sample, shared
     here by the recovery study's datasets (prior draws do not depend on the data)."""
-    import pyabc
+    from bridges.calibration.stored_summary import StoredPredictor
 
-    predictor = pyabc.LinearPredictor()
+    predictor = StoredPredictor()
     x = np.vstack([features()(row) for row in statistics.to_numpy(dtype=np.float64)])
     predictor.fit(x=x, y=parameters.to_numpy(dtype=np.float64), w=None)
     return predictor
+
+
+def summary_file(database: Path, run_id: int) -> Path:
+    """Where run `run_id` of `database` keeps its learned summary's regression."""
+    return database.with_name(f"{database.name}.summary-{run_id}.npz")
 
 
 def _identity(values: np.ndarray) -> np.ndarray:
@@ -245,6 +249,8 @@ def run_abc(simulator: Simulator, observed: dict[str, float], options: AbcOption
     already fitted (`fitted_summary`), the `training` simulations only set the distance's first scales."""
     import pyabc
 
+    from bridges.calibration.stored_summary import StoredPredictor
+
     show_progress(options.generations, progress)
     stopped, client = False, None
     try:
@@ -253,14 +259,24 @@ def run_abc(simulator: Simulator, observed: dict[str, float], options: AbcOption
         population = pyabc.ConstantPopulationSize(options.population, nr_calibration_particles=options.training)
         url = f"sqlite:///{database}"
         run_id = latest_run(database) if resume else None
-        fit_at = pyabc.History(url, _id=run_id).max_t + 1 if resume else 0
-        abc = pyabc.ABCSMC(simulator, _prior(list(simulator.parameters)), _distance(predictor, fit_at),
+        if resume:
+            stored = summary_file(database, run_id)
+            if not stored.is_file():
+                raise InputError(f"calibration.resume: run {run_id} in {database} has no stored learned summary "
+                                 f"({stored.name}: made by an older Bridges, or removed); start a new calibration")
+            predictor = StoredPredictor.load(stored)
+        elif predictor is None:
+            predictor = StoredPredictor()
+        abc = pyabc.ABCSMC(simulator, _prior(list(simulator.parameters)), _distance(predictor),
                            population_size=population, sampler=sampler)
         if resume:
             abc.load(url, run_id)
         else:
             database.parent.mkdir(parents=True, exist_ok=True)
             run_id = abc.new(url, observed).id
+            predictor.path = summary_file(database, run_id)
+            if predictor.fitted:
+                predictor.save(predictor.path)
         try:
             with _quiet_when_interrupted():
                 abc.run(max_nr_populations=options.generations, min_acceptance_rate=options.min_acceptance)

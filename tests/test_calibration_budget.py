@@ -74,10 +74,12 @@ def test_run_stops_inside_a_generation_at_the_budget(tmp_path):
 
 
 @pytest.mark.slow  # two (tiny) ABC-SMC runs
-def test_resumed_run_refits_the_learned_summary(tmp_path, monkeypatch):
-    """The fitted regression is not in the database: a resumed run refits it to its last population,
-    instead of silently measuring distances on the raw statistics."""
+def test_resumed_run_keeps_the_learned_summary_of_its_first_generation(tmp_path, monkeypatch):
+    """The fitted regression is stored beside the database and a resumed run reads it back, the same
+    coefficients, instead of refitting to its last population: at 10 particles against 62 features that
+    refit was exact and meaningless, and pyabc stopped on a population weight of NaN."""
     import bridges.calibration.abc as abc
+    from bridges.calibration.stored_summary import StoredPredictor
 
     distances = []
     original = abc._distance
@@ -89,7 +91,36 @@ def test_resumed_run_refits_the_learned_summary(tmp_path, monkeypatch):
     simulator = Simulator(base, tuple(parameters), tuple(observed.index), shares)
     options = AbcOptions(population=10, training=130, generations=1, max_simulations=400, min_acceptance=0.0,
                          sampler="single", workers=1, dask_address=None)
-    run_abc(simulator, observed.to_dict(), options, tmp_path / "abc.db", resume=False)
-    run_abc(simulator, observed.to_dict(), options, tmp_path / "abc.db", resume=True)
-    assert [d.sumstat.fitted for d in distances] == [True, True]
-    assert read_posterior(tmp_path / "abc.db", 1, parameters).progress.generation.tolist() == [0, 1]
+    database = tmp_path / "abc.db"
+    run_abc(simulator, observed.to_dict(), options, database, resume=False)
+    first = distances[0].sumstat.predictor
+    stored = abc.summary_file(database, 1)
+    assert stored.is_file() and first.path == stored
+    run_abc(simulator, observed.to_dict(), options, database, resume=True)
+    resumed = distances[1].sumstat
+    assert resumed.fitted and resumed.predictor is not first  # read back from the file, not refitted
+    np.testing.assert_array_equal(resumed.predictor.predictor.coef_, first.predictor.coef_)
+    x = np.random.default_rng(0).normal(size=(3, first.use_ixs.size))
+    np.testing.assert_array_equal(resumed.predictor.predict(x), first.predict(x))
+    assert read_posterior(database, 1, parameters).progress.generation.tolist() == [0, 1]
+    assert isinstance(StoredPredictor.load(stored), StoredPredictor)
+
+
+def test_resume_without_a_stored_summary_is_refused_in_one_line(tmp_path):
+    """A database from before the stored summary (or with its file removed) is refused: resuming with a
+    different summary would silently change the distance between generations."""
+    import pyabc
+
+    from bridges.calibration.abc import summary_file
+    from bridges.model.errors import InputError
+
+    database = tmp_path / "abc.db"
+    pyabc.ABCSMC(lambda p: {"s": 0.0}, pyabc.Distribution(a=pyabc.RV("uniform", 0, 1)),
+                 lambda x, y: 0.0).new(f"sqlite:///{database}", {"s": 0.0})
+    options = AbcOptions(population=10, training=10, generations=1, max_simulations=10, min_acceptance=0.0,
+                         sampler="single", workers=1, dask_address=None)
+    with pytest.raises(InputError, match=r"calibration.resume: run 1 in .* has no stored learned summary"):
+        run_abc(None, {}, options, database, resume=True)
+    summary_file(database, 1).write_bytes(b"not numbers")
+    with pytest.raises(InputError, match=r"calibration.resume: .* is not a stored learned summary"):
+        run_abc(None, {}, options, database, resume=True)
