@@ -27,6 +27,7 @@ from bridges.model.rules import turnover as turnover_rules
 from bridges.model.mechanisms.base import PUBLIC, VIEW_RANGES, VIEWS
 from bridges.model.step import STEP_ORDER, initial_perceptions, run_history_week, run_week
 from bridges.model.streams import Streams
+from bridges.model.threads import Threads
 from bridges.model.ties import NETWORK, ContactBlock
 from bridges.model.tables import agent_table
 from bridges.model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
@@ -139,7 +140,7 @@ class BridgesModel(mesa.Model):
     none by default, so collecting stays vectorised."""
 
     def __init__(self, params: Params | None = None, city: City | str | None = None, *, engine: str | None = None,
-                 rng=None, **settings):
+                 threads: int | None = None, rng=None, **settings):
         if params is None:  # keywords, composed from conf/ by the application layer (Hydra), loaded only here
             from bridges.mesa_api import model_arguments
 
@@ -152,17 +153,24 @@ class BridgesModel(mesa.Model):
             params = replace(params, engine=engine)  # the parameters record the engine that runs
         engine = params.engine
         use_one_blas_thread()
-        streams = Streams(params.seed)
+        workers = Threads(threads)
+        streams = Streams(params.seed, workers)
         super().__init__(rng=streams.generator("mesa"))
+        self.threads = workers
+        """The run's worker threads (`run.threads`, model/threads.py; None: the cores available): large array
+        work in blocks, results identical to one thread. Shut down when construction and `simulate` end."""
         self.step = self.finished_guard(self.step)
         self.follow_up_weeks = 0
         """Weeks asked for after the configured run (`follow_up`)."""
         self.params = params
         self.engine = engine
         self.streams = streams
-        self.build_world(city)
-        self.spin_up()
-        self.first_records()
+        try:
+            self.build_world(city)
+            self.spin_up()
+            self.first_records()
+        finally:
+            workers.close()
 
     def build_world(self, city: City | None) -> None:
         """Stage 1 of construction: the city (read, generated, or the prebuilt `city`), its residents' state

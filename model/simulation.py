@@ -82,21 +82,26 @@ class Results:
         return int(self.model.state.n)
 
 
-def build(params: Params, city: City | None = None) -> tuple[BridgesModel, float]:
-    """The model of `params` (on a prebuilt `city` if given) and the seconds its construction took: the
-    first half of `run`, for a caller that must look at the residents before the weeks run."""
+def build(params: Params, city: City | None = None, threads: int | None = None) -> tuple[BridgesModel, float]:
+    """The model of `params` (on a prebuilt `city` if given; `threads` worker threads, None: the cores
+    available) and the seconds its construction took: the first half of `run`, for a caller that must look
+    at the residents before the weeks run."""
     start = time.perf_counter()
-    return BridgesModel(params, city=city), time.perf_counter() - start
+    return BridgesModel(params, city=city, threads=threads), time.perf_counter() - start
 
 
 def simulate(model: BridgesModel, build_seconds: float = 0.0,
              on_week: Callable[[BridgesModel], None] | None = None) -> Results:
-    """Step a built model through its configured weeks (`on_week(model)` after each): the second half of `run`."""
+    """Step a built model through its configured weeks (`on_week(model)` after each): the second half of `run`.
+    The model's worker threads are shut down at the end."""
     start = time.perf_counter()
-    while model.steps < model.params.steps:
-        model.step()
-        if on_week is not None:
-            on_week(model)
+    try:
+        while model.steps < model.params.steps:
+            model.step()
+            if on_week is not None:
+                on_week(model)
+    finally:
+        model.threads.close()
     return Results(model, build_seconds, time.perf_counter() - start)
 
 

@@ -11,6 +11,8 @@ import zlib
 
 import numpy as np
 
+from bridges.model.threads import SERIAL, Threads
+
 
 def _name_key(name: str) -> int:
     """A stable 32-bit key for a stream name (crc32 is fixed across Python runs, unlike hash())."""
@@ -20,8 +22,10 @@ def _name_key(name: str) -> int:
 class Streams:
     """Factory of reproducible generators keyed by (seed, name, week)."""
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, threads: Threads = SERIAL):
         self.seed = int(seed)
+        self.threads = threads
+        """Worker threads that draw a large `uniform` in blocks (model/threads.py)."""
 
     def generator(self, name: str, week: int = 0) -> np.random.Generator:
         """The generator for decision `name` at `week` (week 0 = initialisation)."""
@@ -29,5 +33,17 @@ class Streams:
         return np.random.Generator(np.random.PCG64(sequence))
 
     def uniform(self, name: str, week: int, size: int) -> np.ndarray:
-        """`size` uniforms in [0, 1) for decision `name` at `week`."""
-        return self.generator(name, week).random(size)
+        """`size` uniforms in [0, 1) for decision `name` at `week`. A large draw is taken in blocks on the
+        worker threads, each block from the stream advanced to its first draw (PCG64 turns one 64-bit output
+        into one double), so the numbers are the same as one `random(size)`."""
+        blocks = self.threads.blocks(size)
+        if len(blocks) == 1:
+            return self.generator(name, week).random(size)
+        state = self.generator(name, week).bit_generator.state
+
+        def block(start: int, end: int) -> np.ndarray:
+            bits = np.random.PCG64()
+            bits.state = state
+            return np.random.Generator(bits.advance(start)).random(end - start)
+
+        return self.threads.over_blocks(block, size)

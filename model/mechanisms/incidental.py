@@ -19,10 +19,20 @@ def gather_public_encounters(model) -> None:
         model.public = None
         return
     size = state.n * i.opportunities
-    source, target = encounter_rules.public_encounter_pairs(
-        state.neighbourhood, state.group, i,
-        model.streams.uniform(f"{PUBLIC}.where", model.steps, size), model.streams.uniform(f"{PUBLIC}.who", model.steps, size),
-        static_index(model, "passing", lambda: encounter_rules.passing_index(state.neighbourhood, state.group, i)))
+    u_where = model.streams.uniform(f"{PUBLIC}.where", model.steps, size)
+    u_who = model.streams.uniform(f"{PUBLIC}.who", model.steps, size)
+    first_local, local_extra, resident, resident_group, own_group = static_index(
+        model, "passing", lambda: encounter_rules.passing_index(state.neighbourhood, state.group, i))
+
+    def residents(start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        """The pairs of residents start..end-1 (their opportunities are a contiguous run of the draws)."""
+        first, last = start * i.opportunities, end * i.opportunities
+        source, target = encounter_rules.public_encounter_pairs(
+            state.neighbourhood, state.group, i, u_where[first:last], u_who[first:last],
+            (first_local[first:last], local_extra[first:last], resident, resident_group, own_group[first:last]))
+        return source + start, target
+
+    source, target = model.threads.over_blocks(residents, state.n)
     model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate),
                                     np.tile(i.conditions(), (len(source), 1)))
 

@@ -53,7 +53,7 @@ def perceive_norms(model, who=ALL) -> None:
     state, n = model.state, model.params.dynamics.norms
     if not n.enabled:
         return
-    friends_of, friend_count = rows_of(model.ingroup_friends, who), model.ingroup_friend_count[who]
+    friends_of, friend_count = model.threads.rows(rows_of(model.ingroup_friends, who)), model.ingroup_friend_count[who]
     extended_share = norm_rules.extended_share(state.extended_contacts[who], friend_count)
     for name in VIEWS:
         neighbourhood = model.neighbourhood_views[name][who]

@@ -1,0 +1,111 @@
+"""The run's worker threads (`run.threads`): large array work split over the cores with results identical
+to one thread.
+
+numpy's and scipy's loops over large arrays release the GIL, so threads over contiguous blocks of
+residents, ties or opportunities use both cores of a big city. Every use splits work whose result does not
+depend on the split: elementwise rules, rows of a sparse product, sorts of disjoint key ranges, and random
+draws, which each block takes from its own place in the one stream (`Streams.uniform` advances the bit
+generator to the block's first draw). So one thread and many give byte-identical runs, and a small array
+is simply not split (below `SPLIT_FROM` the threads' hand-over costs more than it saves).
+
+One pool per model, started on first use and shut down when construction or `simulate` ends (a model
+stepped on afterwards starts it again); worker threads do not receive signals, so Ctrl-C reaches the run's
+main thread as usual.
+"""
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from scipy import sparse
+
+from bridges.model.resources import available_cores
+
+SPLIT_FROM = 250_000
+"""Smallest array (elements) split over the threads: a block's hand-over costs tens of microseconds, which
+pays only over a few hundred thousand elements (assumption, measured on 2 cores at 100k-1M residents)."""
+
+
+class Threads:
+    """`count` worker threads (None: the cores this process may use) that map functions over blocks."""
+
+    def __init__(self, count: int | None = None):
+        self.count = available_cores() if count is None else max(1, int(count))
+        self._pool: ThreadPoolExecutor | None = None
+
+    def map(self, function: Callable, items: Sequence) -> list:
+        """`[function(item) for item in items]`, the items run on the threads when there are several of both."""
+        if self.count == 1 or len(items) < 2:
+            return [function(item) for item in items]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.count, thread_name_prefix="bridges-threads")
+        return list(self._pool.map(function, items))
+
+    def blocks(self, size: int) -> list[tuple[int, int]]:
+        """[start, end) ranges covering 0..size: one per thread from SPLIT_FROM elements up, else one."""
+        parts = self.count if size >= SPLIT_FROM else 1
+        edges = [size * k // parts for k in range(parts + 1)]
+        return list(zip(edges[:-1], edges[1:]))
+
+    def over_blocks(self, function: Callable[[int, int], np.ndarray | tuple], size: int) -> np.ndarray | tuple:
+        """`function(start, end)` over the blocks of 0..size, concatenated in block order (a function that
+        returns a tuple of arrays: each concatenated)."""
+        parts = self.map(lambda block: function(*block), self.blocks(size))
+        if len(parts) == 1:
+            return parts[0]
+        if isinstance(parts[0], tuple):
+            return tuple(np.concatenate(column) for column in zip(*parts))
+        return np.concatenate(parts)
+
+    def matvec(self, matrix: sparse.csr_matrix, vector: np.ndarray) -> np.ndarray:
+        """`matrix @ vector`, rows in blocks: each row's sum adds the same terms in the same order."""
+        indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+
+        def rows(start: int, end: int) -> np.ndarray:
+            first, last = indptr[start], indptr[end]
+            block = sparse.csr_matrix((data[first:last], indices[first:last], indptr[start:end + 1] - first),
+                                      shape=(end - start, matrix.shape[1]))
+            return block @ vector
+
+        if len(self.blocks(matrix.nnz)) == 1:
+            return matrix @ vector
+        return self.over_blocks(rows, matrix.shape[0])
+
+    def rows(self, matrix: sparse.csr_matrix) -> "BlockedRows":
+        """`matrix` for a rule's `matrix @ vector`, the product taken in row blocks (`matvec`)."""
+        return BlockedRows(matrix, self)
+
+    def sort(self, keys: np.ndarray) -> np.ndarray:
+        """`np.sort(keys)` of integer keys: split at sampled key values into disjoint ranges sorted on the
+        threads (a sorted integer array is the same however it was sorted)."""
+        if len(self.blocks(len(keys))) == 1:
+            keys.sort()
+            return keys
+        cuts = np.unique(np.quantile(keys[:: max(len(keys) // 4096, 1)],
+                                     np.arange(1, self.count) / self.count, method="lower"))
+        bucket = np.searchsorted(cuts, keys, side="right")
+        parts = [keys[bucket == b] for b in range(len(cuts) + 1)]
+        del bucket
+        self.map(np.ndarray.sort, parts)
+        return np.concatenate(parts)
+
+    def close(self) -> None:
+        """Shut the pool down (waits for running blocks); the next `map` starts a new one."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+class BlockedRows:
+    """A CSR matrix whose `@ vector` runs in row blocks on the threads: a pure rule written as
+    `friends @ value` takes it unchanged."""
+
+    def __init__(self, matrix: sparse.csr_matrix, threads: Threads):
+        self.matrix, self.threads = matrix, threads
+
+    def __matmul__(self, vector: np.ndarray) -> np.ndarray:
+        return self.threads.matvec(self.matrix, vector)
+
+
+SERIAL = Threads(1)
+"""No worker threads: what a caller without a model's pool uses."""
