@@ -442,11 +442,15 @@ class RunOptions:
         "check": lambda value: None if value in PROGRESS_CHOICES else f"must be one of {', '.join(PROGRESS_CHOICES)}"})
     plots: str = field(default="auto", metadata={
         "check": lambda value: None if value in PROGRESS_CHOICES else f"must be one of {', '.join(PROGRESS_CHOICES)}"})
+    threads: int | None = field(default=None, metadata={
+        "check": lambda value: None if 1 <= value <= MAX_JOBS else
+        f"must be null (the cores available) or a whole number from 1 to {MAX_JOBS:,}"})
+    """Worker threads of a big city's week (None: the cores this process may use); the numbers do not depend on it."""
 
 
 def run_options(plain: dict) -> dict:
     """Validated run options, by the schema's `build`: output_dir (str or None), progress and plots
-    (auto/on/off; YAML's `on`/`off` arrive as true/false)."""
+    (auto/on/off; YAML's `on`/`off` arrive as true/false), threads (int or None)."""
     section = plain.get("run", {})
     if isinstance(section, dict):
         section = {**section, **{key: "on" if section[key] else "off" for key in ("progress", "plots")

@@ -65,7 +65,7 @@ def run_one(plain: dict, overrides: list[str], marker: tuple[str, dict] | None =
     options = run_options(plain)
     folder, unique = output_folder(options, default_run_dir(params.seed))
     note(check_resources(estimate(params.city.n_agents, params.steps), "this run"))
-    model, build_seconds = build(params)
+    model, build_seconds = build(params, threads=options["threads"])
     if params.city.custom.used:
         plain = with_custom_city_size(plain, model)
     with StagedFolder(folder, unique) as staged:

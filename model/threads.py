@@ -43,7 +43,7 @@ class Threads:
 
     def blocks(self, size: int) -> list[tuple[int, int]]:
         """[start, end) ranges covering 0..size: one per thread from SPLIT_FROM elements up, else one."""
-        parts = self.count if size >= SPLIT_FROM else 1
+        parts = min(self.count, size) if size >= SPLIT_FROM else 1
         edges = [size * k // parts for k in range(parts + 1)]
         return list(zip(edges[:-1], edges[1:]))
 

@@ -1,0 +1,83 @@
+"""Worker threads (model/threads.py, `run.threads`): every split gives the numbers of one thread, byte for
+byte, and the pool is gone when the run ends. The model tests lower SPLIT_FROM to 1 so a small city splits
+every draw, every public-encounter block and every friend sum the way a million-resident city does."""
+
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+from bridges.model import threads as threads_module
+from bridges.model.model import BridgesModel
+from bridges.model.simulation import simulate
+from bridges.model.state import State
+from bridges.model.streams import Streams
+from bridges.model.threads import Threads
+from tests.conftest import params_for
+from tests.inprocess import assert_clean_rejection, run_main
+
+
+@pytest.fixture
+def split_everything(monkeypatch):
+    monkeypatch.setattr(threads_module, "SPLIT_FROM", 1)
+
+
+@pytest.mark.parametrize("size", [1, 7, 1_000, 1_001])
+def test_uniforms_drawn_in_blocks_are_the_single_draw(split_everything, size):
+    """Each block advances the stream to its first draw, so three threads draw what one `random` does."""
+    whole = Streams(5).uniform("meet", 3, size)
+    split = Streams(5, Threads(3)).uniform("meet", 3, size)
+    assert len(Threads(3).blocks(size)) == min(3, size)
+    assert whole.tobytes() == split.tobytes()
+
+
+def test_split_products_and_sorts_match_the_whole(split_everything):
+    rng = np.random.default_rng(1)
+    n, m = 500, 4_000
+    matrix = sparse.csr_matrix((rng.random(m), (rng.integers(0, n, m), rng.integers(0, n, m))), shape=(n, n))
+    vector = rng.random(n)
+    workers = Threads(2)
+    assert (workers.rows(matrix) @ vector).tobytes() == (matrix @ vector).tobytes()
+    keys = rng.integers(0, 2**40, 10_001)
+    assert workers.sort(keys.copy()).tobytes() == np.sort(keys).tobytes()
+    repeated = np.repeat(np.array([3, 1, 2]), 1_000)  # few distinct keys: some ranges come out empty
+    assert workers.sort(repeated.copy()).tobytes() == np.sort(repeated).tobytes()
+    workers.close()
+
+
+def run_arrays(params, threads: int) -> dict[str, np.ndarray]:
+    """Every state array, tie field, weekly metric and survey answer of one run, as arrays."""
+    model = BridgesModel(params, threads=threads)
+    results = simulate(model)
+    arrays = {f"state.{name}": np.asarray(getattr(model.state, name)) for name in State.field_names()}
+    for field in ("source", "target", "strength", "friend", "met", "encounters", "quality"):
+        arrays[f"ties.{field}"] = np.asarray(getattr(model.ties, field))
+    arrays["friends"] = model.ingroup_friends.toarray()
+    arrays["metrics"] = results.timeseries["value"].to_numpy()
+    survey = results.survey
+    arrays |= {f"survey.{column}": pd.util.hash_pandas_object(survey[column], index=False).to_numpy()
+               for column in survey.columns}
+    return arrays
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "focus_approach"])
+def test_two_threads_give_one_threads_run_byte_for_byte(split_everything, scenario):
+    params = params_for("city.n_agents=800", "city.n_neighbourhoods=6", "steps=8", f"scenario={scenario}")
+    one, two = run_arrays(params, 1), run_arrays(params, 2)
+    assert one.keys() == two.keys()
+    assert [name for name in one if one[name].tobytes() != two[name].tobytes() or one[name].dtype != two[name].dtype] == []
+
+
+def test_the_pool_ends_with_the_run(split_everything):
+    model = BridgesModel(params_for("city.n_agents=300", "city.n_neighbourhoods=6", "steps=2"), threads=2)
+    assert model.threads.count == 2
+    simulate(model)
+    assert [t.name for t in threading.enumerate() if t.name.startswith("bridges-threads")] == []
+
+
+@pytest.mark.parametrize("value", ["0", "many", "1.5"])
+def test_a_bad_thread_count_is_refused_in_one_line(capsys, tmp_path, value):
+    result = run_main(capsys, tmp_path, "city.n_agents=300", "steps=2", "run.progress=off", f"run.threads={value}")
+    assert_clean_rejection(result, "run.threads", tmp_path)
