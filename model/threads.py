@@ -3,9 +3,9 @@ to one thread.
 
 numpy's and scipy's loops over large arrays release the GIL, so threads over contiguous blocks of
 residents, ties or opportunities use both cores of a big city. Every use splits work whose result does not
-depend on the split: elementwise rules, rows of a sparse product, sorts of disjoint key ranges, and random
-draws, which each block takes from its own place in the one stream (`Streams.uniform` advances the bit
-generator to the block's first draw). So one thread and many give byte-identical runs, and a small array
+depend on the split: elementwise rules, rows of a sparse product and random draws, which each block takes
+from its own place in the one stream (`Streams.uniform` advances the bit generator to the block's first
+draw). So one thread and many give byte-identical runs, and a small array
 is simply not split (below `SPLIT_FROM` the threads' hand-over costs more than it saves).
 
 One pool per model, started on first use and shut down when construction or `simulate` ends (a model
@@ -74,20 +74,6 @@ class Threads:
     def rows(self, matrix: sparse.csr_matrix) -> "BlockedRows":
         """`matrix` for a rule's `matrix @ vector`, the product taken in row blocks (`matvec`)."""
         return BlockedRows(matrix, self)
-
-    def sort(self, keys: np.ndarray) -> np.ndarray:
-        """`np.sort(keys)` of integer keys: split at sampled key values into disjoint ranges sorted on the
-        threads (a sorted integer array is the same however it was sorted)."""
-        if len(self.blocks(len(keys))) == 1:
-            keys.sort()
-            return keys
-        cuts = np.unique(np.quantile(keys[:: max(len(keys) // 4096, 1)],
-                                     np.arange(1, self.count) / self.count, method="lower"))
-        bucket = np.searchsorted(cuts, keys, side="right")
-        parts = [keys[bucket == b] for b in range(len(cuts) + 1)]
-        del bucket
-        self.map(np.ndarray.sort, parts)
-        return np.concatenate(parts)
 
     def close(self) -> None:
         """Shut the pool down (waits for running blocks); the next `map` starts a new one."""

@@ -33,17 +33,13 @@ def test_uniforms_drawn_in_blocks_are_the_single_draw(split_everything, size):
     assert whole.tobytes() == split.tobytes()
 
 
-def test_split_products_and_sorts_match_the_whole(split_everything):
+def test_split_products_match_the_whole(split_everything):
     rng = np.random.default_rng(1)
     n, m = 500, 4_000
     matrix = sparse.csr_matrix((rng.random(m), (rng.integers(0, n, m), rng.integers(0, n, m))), shape=(n, n))
     vector = rng.random(n)
     workers = Threads(2)
     assert (workers.rows(matrix) @ vector).tobytes() == (matrix @ vector).tobytes()
-    keys = rng.integers(0, 2**40, 10_001)
-    assert workers.sort(keys.copy()).tobytes() == np.sort(keys).tobytes()
-    repeated = np.repeat(np.array([3, 1, 2]), 1_000)  # few distinct keys: some ranges come out empty
-    assert workers.sort(repeated.copy()).tobytes() == np.sort(repeated).tobytes()
     workers.close()
 
 
