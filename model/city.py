@@ -196,8 +196,13 @@ def tie_mixing(group: np.ndarray, pairs: np.ndarray) -> dict[str, float]:
 
 
 # ---- the city -------------------------------------------------------------------------------------
+RESIDENT_ID = np.int32
+"""Dtype of a generated city's tie ends (resident ids; `city.n_agents` is at most MAX_AGENTS): half the bytes of
+int64 over ten million ties at a million residents."""
+
+
 def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Source, target and layer code of every tie, in the order a networkx MultiGraph reports them.
+    """Source, target (RESIDENT_ID) and layer code of every tie, in the order a networkx MultiGraph reports them.
 
     The order is that of a MultiGraph built layer by layer from each layer's sorted pairs (how the city
     was once built, and what every per-tie random stream follows): by source; then by when the
@@ -221,9 +226,9 @@ def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray,
     key.sort()
     layer = (key % n_layers).astype(np.int16)
     key //= n_layers
-    target = key % n
-    key //= n
-    return key // n_layers, target, layer
+    target = (key % n).astype(RESIDENT_ID)
+    key //= n * n_layers
+    return key.astype(RESIDENT_ID), target, layer
 
 
 @dataclass

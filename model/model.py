@@ -367,7 +367,7 @@ class BridgesModel(mesa.Model):
         """The city's intergroup ties as the 'network' contact block."""
         network, chosen = self.city.network, self.city.network.intergroup
         layer = network.layer[chosen]
-        return ContactBlock.new(NETWORK, network.source[chosen], network.target[chosen],
+        return ContactBlock.new(NETWORK, network.source[chosen].astype(np.int64), network.target[chosen].astype(np.int64),
                                 self.city.layer_array("contact_rate")[layer], self.city.conditions()[layer],
                                 self.city.needs_employment()[layer], layer=layer)
 
