@@ -1,10 +1,14 @@
-"""Time and memory of whole runs across city sizes: city construction plus 52 weeks, per scenario and engine.
+"""Time and memory of whole runs across city sizes: city construction plus 52 weeks, per scenario and engine;
+then the command line at the largest size with its run folder written, and a calibration's wall time.
 
-    python benchmarks/bench_scale.py [--sizes 1000 10000 100000 1000000] [--scenarios baseline focus_approach]
-                                     [--steps 52] [--agents-limit 60] [--out benchmarks]
+    python benchmarks/bench_scale.py [--sizes 2000 10000 100000 1000000] [--scenarios baseline focus_approach]
+                                     [--steps 52] [--agents-limit 60] [--calibration 1000] [--out benchmarks]
 
 The vectorised engine runs at every size; the reference engine (`engine="agents"`, idiomatic Mesa) runs
-from the smallest size up while its next run is expected to stay under `--agents-limit` seconds.
+from the smallest size up while its next run is expected to stay under `--agents-limit` seconds. Then
+`run.py` runs the largest size of the first scenario end to end (city, weeks, tables and report written,
+pictures off: issue 27's target of a million residents in 30 s and 1.2 GB), and a calibration of the
+synthetic German survey with `--calibration` simulations (the regression method; 0 skips it).
 
 Each configuration runs in a fresh Python process, so its peak memory (the process's maximum resident
 set size, imports included) is its own; this process shows progress and collects the records. Writes
@@ -22,6 +26,7 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -74,6 +79,44 @@ def run_one(engine: str, n_agents: int, scenario: str, steps: int) -> dict:
             "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
+# ---- whole commands, each in a child process ---------------------------------------------------------
+def timed_command(arguments: list[str]) -> dict:
+    """Run `python run.py ARGUMENTS` in a fresh child; its wall and CPU seconds (user + system, every
+    thread) and its peak resident memory, with the load average when it started."""
+    load = os.getloadavg()[0]
+    print(f"    run.py {' '.join(arguments)} (load {load:.1f}) ...", flush=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "run.py"), *arguments], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "peak_mb": round(after.ru_maxrss / 1024, 1),
+            "load_1min": round(load, 2)}
+
+
+def command_line_run(n_agents: int, scenario: str, steps: int) -> dict:
+    """One run through the command line, run folder written (tables, report; no pictures)."""
+    with tempfile.TemporaryDirectory() as folder:
+        timed = timed_command([f"city.n_agents={n_agents}", f"scenario={scenario}", f"steps={steps}", "run.plots=off",
+                               "run.progress=off", f"run.output_dir={Path(folder) / 'run'}"])
+    print(f"    {timed['seconds']:.1f} s wall, {timed['cpu_seconds']:.1f} CPU s, peak {timed['peak_mb']:.0f} MB", flush=True)
+    return {"engine": "command line", "n_agents": n_agents, "scenario": scenario, "steps": steps, **timed}
+
+
+def calibration_run(simulations: int) -> dict:
+    """A calibration of the synthetic German survey (regression method) with `simulations` simulations;
+    the CPU seconds count its worker processes once they have ended."""
+    with tempfile.TemporaryDirectory() as folder:
+        timed = timed_command(["--config-name", "calibrate", "calibration.data=calibration/data/germany_synthetic.csv",
+                               "calibration.site=germany", "calibration.method=regression",
+                               f"calibration.max_simulations={simulations}", "calibration.install=false",
+                               "run.progress=off", f"run.output_dir={Path(folder) / 'calibration'}"])
+    print(f"    {timed['seconds']:.1f} s wall, {timed['cpu_seconds']:.1f} CPU s", flush=True)
+    return {"engine": "calibration", "simulations": simulations, **timed}
+
+
 # ---- the table -------------------------------------------------------------------------------------
 def fitted_exponent(records: list[dict], key: str) -> float:
     """Slope of log(time) on log(population) over sizes from FIT_FROM up (NaN with fewer than two)."""
@@ -87,9 +130,11 @@ def markdown(records: list[dict]) -> str:
     """The results as a Markdown table per scenario, with the fitted exponents below each."""
     lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. Seconds "
              "are wall time; `CPU s` is the process's own CPU time, which a busy machine inflates far less; "
-             "`load` is the 1-minute load average when the configuration started.", ""]
-    for scenario in dict.fromkeys(r["scenario"] for r in records):
-        rows = sorted((r for r in records if r["scenario"] == scenario), key=lambda r: (r["n_agents"], r["engine"]))
+             "`load` is the 1-minute load average when the configuration started. Worker threads: `run.threads` "
+             "at its default, the cores available.", ""]
+    models = [r for r in records if r["engine"] in ENGINES]
+    for scenario in dict.fromkeys(r["scenario"] for r in models):
+        rows = sorted((r for r in models if r["scenario"] == scenario), key=lambda r: (r["n_agents"], r["engine"]))
         agents = {r["n_agents"]: r for r in rows if r["engine"] == "agents"}
         lines += [f"### {scenario} ({rows[0]['steps']} weeks)", "",
                   "| engine | residents | city + setup s | weeks s | total s | CPU s | ns per resident-week (weeks) | "
@@ -109,17 +154,29 @@ def markdown(records: list[dict]) -> str:
         lines += ["", f"Fitted exponent of the vectorised engine's time in population ({FIT_FROM:,} residents and up): total "
                       f"{exponents['seconds']:.2f} (CPU {exponents['cpu_seconds']:.2f}), weeks "
                       f"{exponents['step_seconds']:.2f}, city + setup {exponents['build_seconds']:.2f}.", ""]
+    commands = [r for r in records if r["engine"] not in ENGINES]
+    if commands:
+        lines += ["### Whole commands", "", "| command | wall s | CPU s (all threads and workers) | peak MB | load |",
+                  "|---|---:|---:|---:|---:|"]
+        for r in commands:
+            what = (f"`run.py` {r['n_agents']:,} residents, {r['scenario']}, {r['steps']} weeks, run folder written "
+                    "(no pictures)" if r["engine"] == "command line" else
+                    f"calibration, regression method, {r['simulations']:,} simulations (synthetic German survey)")
+            lines.append(f"| {what} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['peak_mb']:.0f} | {r['load_1min']:.1f} |")
+        lines.append("")
     return "\n".join(lines)
 
 
 # ---- driver ----------------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 10_000, 100_000, 1_000_000])
     parser.add_argument("--scenarios", nargs="+", default=["baseline", "focus_approach"])
     parser.add_argument("--steps", type=int, default=52)
     parser.add_argument("--agents-limit", type=float, default=60.0,
                         help="largest expected seconds of one reference-engine run (default 60)")
+    parser.add_argument("--calibration", type=int, default=1_000,
+                        help="simulations of the timed calibration (default 1,000; 0 = none)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
     parser.add_argument("--one", nargs=4, metavar=("ENGINE", "N_AGENTS", "SCENARIO", "STEPS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -147,6 +204,9 @@ def main() -> None:
                 agents_seconds[scenario] = (n_agents, record["seconds"])
             print(f"    {record['seconds']:.2f} s (city + setup {record['build_seconds']:.2f} s, weeks "
                   f"{record['step_seconds']:.2f} s), peak {record['peak_mb']:.0f} MB", flush=True)
+    records.append(command_line_run(max(args.sizes), args.scenarios[0], args.steps))
+    if args.calibration:
+        records.append(calibration_run(args.calibration))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(records, indent=1) + "\n")
     (args.out / "results.md").write_text(markdown(records))
