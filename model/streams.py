@@ -34,16 +34,22 @@ class Streams:
 
     def uniform(self, name: str, week: int, size: int) -> np.ndarray:
         """`size` uniforms in [0, 1) for decision `name` at `week`. A large draw is taken in blocks on the
-        worker threads, each block from the stream advanced to its first draw (PCG64 turns one 64-bit output
-        into one double), so the numbers are the same as one `random(size)`."""
+        worker threads (`uniform_range`), the same numbers as one `random(size)`."""
         blocks = self.threads.blocks(size)
         if len(blocks) == 1:
             return self.generator(name, week).random(size)
         state = self.generator(name, week).bit_generator.state
+        return self.threads.over_blocks(lambda start, end: _draws(state, start, end), size)
 
-        def block(start: int, end: int) -> np.ndarray:
-            bits = np.random.PCG64()
-            bits.state = state
-            return np.random.Generator(bits.advance(start)).random(end - start)
+    def uniform_range(self, name: str, week: int, start: int, end: int) -> np.ndarray:
+        """Uniforms number start..end-1 of decision `name` at `week`: `uniform(name, week, size)[start:end]`
+        without drawing the rest, so a block of residents draws its own share on its own thread."""
+        return _draws(self.generator(name, week).bit_generator.state, start, end)
 
-        return self.threads.over_blocks(block, size)
+
+def _draws(state: dict, start: int, end: int) -> np.ndarray:
+    """Draws start..end-1 of the PCG64 stream in `state`: the generator advanced to its start-th output (PCG64
+    turns one 64-bit output into one double, so the k-th uniform is the k-th output)."""
+    bits = np.random.PCG64()
+    bits.state = state
+    return np.random.Generator(bits.advance(start)).random(end - start)

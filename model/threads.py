@@ -41,16 +41,20 @@ class Threads:
             self._pool = ThreadPoolExecutor(self.count, thread_name_prefix="bridges-threads")
         return list(self._pool.map(function, items))
 
-    def blocks(self, size: int) -> list[tuple[int, int]]:
-        """[start, end) ranges covering 0..size: one per thread from SPLIT_FROM elements up, else one."""
+    def blocks(self, size: int, most: int | None = None) -> list[tuple[int, int]]:
+        """[start, end) ranges covering 0..size: one per thread from SPLIT_FROM elements up, else one; more
+        (a multiple of the threads) where a block would exceed `most` elements."""
         parts = min(self.count, size) if size >= SPLIT_FROM else 1
+        if most is not None and size > parts * most:
+            parts *= -(-size // (parts * most))
         edges = [size * k // parts for k in range(parts + 1)]
         return list(zip(edges[:-1], edges[1:]))
 
-    def over_blocks(self, function: Callable[[int, int], np.ndarray | tuple], size: int) -> np.ndarray | tuple:
-        """`function(start, end)` over the blocks of 0..size, concatenated in block order (a function that
-        returns a tuple of arrays: each concatenated)."""
-        parts = self.map(lambda block: function(*block), self.blocks(size))
+    def over_blocks(self, function: Callable[[int, int], np.ndarray | tuple], size: int,
+                    most: int | None = None) -> np.ndarray | tuple:
+        """`function(start, end)` over the blocks of 0..size (`blocks`), concatenated in block order (a function
+        that returns a tuple of arrays: each concatenated)."""
+        parts = self.map(lambda block: function(*block), self.blocks(size, most))
         if len(parts) == 1:
             return parts[0]
         if isinstance(parts[0], tuple):

@@ -10,6 +10,7 @@ import pytest
 from scipy import sparse
 
 from bridges.model import threads as threads_module
+from bridges.model.mechanisms import incidental
 from bridges.model.model import BridgesModel
 from bridges.model.simulation import simulate
 from bridges.model.state import State
@@ -22,15 +23,18 @@ from tests.inprocess import assert_clean_rejection, run_main
 @pytest.fixture
 def split_everything(monkeypatch):
     monkeypatch.setattr(threads_module, "SPLIT_FROM", 1)
+    monkeypatch.setattr(incidental, "RESIDENT_BLOCK", 97)  # several blocks per thread, one not a divisor
 
 
 @pytest.mark.parametrize("size", [1, 7, 1_000, 1_001])
 def test_uniforms_drawn_in_blocks_are_the_single_draw(split_everything, size):
-    """Each block advances the stream to its first draw, so three threads draw what one `random` does."""
+    """Each block advances the stream to its first draw, so three threads draw what one `random` does, and a
+    range of the draws is that range of the whole."""
     whole = Streams(5).uniform("meet", 3, size)
     split = Streams(5, Threads(3)).uniform("meet", 3, size)
     assert len(Threads(3).blocks(size)) == min(3, size)
     assert whole.tobytes() == split.tobytes()
+    assert Streams(5).uniform_range("meet", 3, size // 3, size).tobytes() == whole[size // 3:].tobytes()
 
 
 def test_split_products_match_the_whole(split_everything):
