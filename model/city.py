@@ -424,15 +424,19 @@ def build_city(params: CityParams, streams: Streams, group: np.ndarray) -> City:
              "has_children": _draw_parents(params, group, streams), "sector": _draw_sectors(params, group, streams),
              "workplace": np.full(len(group), NO_PLACE, dtype=np.int32)}
 
-    layer_pairs, places = {}, {"neighbourhood": parts["neighbourhood"]}
-    for name, layer in params.layers.items():
-        place = _layer_places(name, layer, params, group, parts, streams)
+    layer_places = {name: _layer_places(name, layer, params, group, parts, streams)
+                     for name, layer in params.layers.items()}
+
+    def ties(name: str) -> np.ndarray:
+        """One layer's ties, from its own stream: the layers are independent, so they form on the threads."""
+        layer, place = params.layers[name], layer_places[name]
         if layer.kind == "household":
-            pairs = clique_ties(place)
-        else:
-            pairs = place_ties(place, group, layer.degree, layer.homophily, streams.generator(f"city.ties.{name}"))
-            places[name] = place
-        layer_pairs[name] = pairs
+            return clique_ties(place)
+        return place_ties(place, group, layer.degree, layer.homophily, streams.generator(f"city.ties.{name}"))
+
+    layer_pairs = dict(zip(layer_places, streams.threads.map(ties, list(layer_places), size=len(group))))
+    places = {"neighbourhood": parts["neighbourhood"]} | {
+        name: place for name, place in layer_places.items() if params.layers[name].kind != "household"}
     residents = Residents.of(group, parts["neighbourhood"], household, parts["workplace"], parts["sector"],
                              parts["has_children"])
     return City(residents, ContactNetwork.from_layers(layer_pairs, group), dict(params.layers),

@@ -33,9 +33,10 @@ class Threads:
         self.count = available_cores() if count is None else max(1, int(count))
         self._pool: ThreadPoolExecutor | None = None
 
-    def map(self, function: Callable, items: Sequence) -> list:
-        """`[function(item) for item in items]`, the items run on the threads when there are several of both."""
-        if self.count == 1 or len(items) < 2:
+    def map(self, function: Callable, items: Sequence, size: int | None = None) -> list:
+        """`[function(item) for item in items]`, the items run on the threads when there are several of both
+        (and each handles `size` elements, if given, of at least SPLIT_FROM)."""
+        if self.count == 1 or len(items) < 2 or (size is not None and size < SPLIT_FROM):
             return [function(item) for item in items]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.count, thread_name_prefix="bridges-threads")
