@@ -28,33 +28,43 @@ def meet(model, who=ALL) -> None:
     in chosen settings their attitude and trust (`contact.selection`); programme meetings keep the
     programme's attendance.
     """
-    state, p = model.state, model.params
-    sel, w = p.contact.selection, p.contact.willingness
     for block in model.contact_blocks():
         mine = own_ties(model, block, "source", who)
         if empty(mine):
             continue
-        source, target = block.source[mine], block.target[mine]
-        rate = contact_rules.live_rate(block.rate[mine], block.live[mine], block.needs_employment[mine],
-                                       state.employed[source], state.employed[target])
-        if block.voluntary:
-            rate = contact_rules.encounter_rate(
-                rate, contact_rules.willingness(state.anxiety[source], state.distress[source],
-                                                state.responsibility[source], w),
-                contact_rules.willingness(state.anxiety[target], state.distress[target],
-                                          state.responsibility[target], w),
-                friendship_rules.meeting_factor(block.friend[mine], p.dynamics.friendship))
-            if sel.enabled:
-                # Only the city's ties have layers; a voluntary block without them is public space (one kind).
-                chosen = (selection_rules.chosen_ties(np.array([PUBLIC]), sel) if block.layer is None
-                          else static_index(model, "chosen_city_ties", lambda: selection_rules.chosen_ties(
-                              setting_kind(model, block), sel))[mine])
-                rate = selection_rules.chosen_rate(
-                    rate, chosen, selection_rules.choice_factor(state.attitude[source], state.trust[source], sel,
-                                                                THERMOMETER_MAX),
-                    selection_rules.choice_factor(state.attitude[target], state.trust[target], sel, THERMOMETER_MAX))
-        block.encounters = fill(block.encounters, mine, contact_rules.draw_encounters(
-            rate, uniform(model, block.stream("meet"), block.size, who, mine)))
+        if who is ALL:  # every tie, in blocks of ties on the worker threads, each drawing its own share
+            block.encounters = model.threads.over_blocks(lambda start, end, block=block: tie_encounters(
+                model, block, slice(start, end), model.streams.uniform_range(block.stream("meet"), model.steps,
+                                                                             start, end)), block.size)
+        else:
+            block.encounters = fill(block.encounters, mine, tie_encounters(
+                model, block, mine, uniform(model, block.stream("meet"), block.size, who, mine)))
+
+
+def tie_encounters(model, block, mine, u: np.ndarray) -> np.ndarray:
+    """This week's encounters on the ties `mine` of `block` (`u`: their uniform draws)."""
+    state, p = model.state, model.params
+    sel, w = p.contact.selection, p.contact.willingness
+    source, target = block.source[mine], block.target[mine]
+    rate = contact_rules.live_rate(block.rate[mine], block.live[mine], block.needs_employment[mine],
+                                   state.employed[source], state.employed[target])
+    if block.voluntary:
+        rate = contact_rules.encounter_rate(
+            rate, contact_rules.willingness(state.anxiety[source], state.distress[source],
+                                            state.responsibility[source], w),
+            contact_rules.willingness(state.anxiety[target], state.distress[target],
+                                      state.responsibility[target], w),
+            friendship_rules.meeting_factor(block.friend[mine], p.dynamics.friendship))
+        if sel.enabled:
+            # Only the city's ties have layers; a voluntary block without them is public space (one kind).
+            chosen = (selection_rules.chosen_ties(np.array([PUBLIC]), sel) if block.layer is None
+                      else static_index(model, "chosen_city_ties", lambda: selection_rules.chosen_ties(
+                          setting_kind(model, block), sel))[mine])
+            rate = selection_rules.chosen_rate(
+                rate, chosen, selection_rules.choice_factor(state.attitude[source], state.trust[source], sel,
+                                                            THERMOMETER_MAX),
+                selection_rules.choice_factor(state.attitude[target], state.trust[target], sel, THERMOMETER_MAX))
+    return contact_rules.draw_encounters(rate, u)
 
 
 def judge_quality(model, who=ALL) -> None:
