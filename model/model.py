@@ -27,7 +27,7 @@ from bridges.model.rules import turnover as turnover_rules
 from bridges.model.mechanisms.base import PUBLIC, VIEW_RANGES, VIEWS
 from bridges.model.step import STEP_ORDER, initial_perceptions, run_history_week, run_week
 from bridges.model.streams import Streams
-from bridges.model.threads import Threads
+from bridges.model.threads import Threads, release_free_memory
 from bridges.model.ties import NETWORK, ContactBlock
 from bridges.model.tables import agent_table
 from bridges.model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
@@ -171,6 +171,7 @@ class BridgesModel(mesa.Model):
             self.first_records()
         finally:
             workers.close()
+            release_free_memory(params.city.n_agents)
 
     def build_world(self, city: City | None) -> None:
         """Stage 1 of construction: the city (read, generated, or the prebuilt `city`), its residents' state

@@ -26,6 +26,7 @@ import pandas as pd
 from bridges.model.city import City
 from bridges.model.model import BridgesModel
 from bridges.model.params import Params
+from bridges.model.threads import release_free_memory
 
 
 class Results:
@@ -104,6 +105,7 @@ def simulate(model: BridgesModel, build_seconds: float = 0.0,
     finally:
         model.threads.close()
         model.static_index = {}
+        release_free_memory(model.state.n)
     return Results(model, build_seconds, time.perf_counter() - start)
 
 
