@@ -3,19 +3,23 @@ picked up by both engines, placed by its `after`/`before`, and its parameter sec
 other edit; an order the declarations leave open is refused rather than guessed."""
 
 import os
+import pickle
 import shutil
 import subprocess
 import sys
 import textwrap
-from dataclasses import dataclass, fields
+from dataclasses import FrozenInstanceError, dataclass, fields
 
 import pytest
 
 from bridges.model.errors import InputError
 from bridges.model.mechanisms import MECHANISMS, discover, week_order
-from bridges.model.mechanisms.base import Mechanism
-from bridges.model.params import Params, SharedParams, declared_sections
-from tests.conftest import ROOT
+from bridges.model import params as params_module
+from bridges.model.mechanisms.base import Key, Mechanism
+from bridges.model.params import SHARED_KEYS, Params, SharedParams, declared_sections
+from bridges.model.ranges import UNIT
+from bridges.model.schema import build
+from tests.conftest import ROOT, params_for
 
 WEEK = ("people", "programmes", "incidental", "contact", "partners", "attitudes", "friendship", "norms", "beliefs",
         "threat", "livelihoods", "turnover", "wellbeing", "discrimination", "outputs")
@@ -79,13 +83,48 @@ class Toy:
     rate: float
 
 
+def toy(name: str, **parameters) -> Mechanism:
+    """A mechanism declaring these parameters (dots in the keys written as __)."""
+    return Mechanism(name=name, params=(), parameters={key.replace("__", "."): kind for key, kind in parameters.items()})
+
+
 def test_a_parameter_section_is_declared_once():
-    assert declared_sections([Mechanism(name="toy", params=("toy",), parameters={"toy": Toy})]) == {"toy": Toy}
-    with pytest.raises(InputError, match="toy.py: parameter section 'seed' is declared twice"):
-        declared_sections([Mechanism(name="toy", params=(), parameters={"seed": Toy})])
-    with pytest.raises(InputError, match="parameter section 'toy' is declared twice"):
-        declared_sections([Mechanism(name="toy", params=(), parameters={"toy": Toy}),
-                           Mechanism(name="other", params=(), parameters={"toy": Toy})])
+    assert declared_sections([toy("toy", toy=Toy)], shared={}) == {"toy": Toy}
+    for twice in ([toy("toy", seed=Toy)], [toy("toy", toy=Toy), toy("other", toy=Toy)],
+                  [toy("toy", toy=Toy), toy("other", toy__rate=Key(float))],
+                  [toy("toy", toy__rate=Key(float)), toy("other", toy=Toy)],
+                  [toy("toy", toy__rate=Key(float)), toy("other", toy__rate=Key(float))]):
+        with pytest.raises(InputError, match=f"model/mechanisms/{twice[-1].name}.py: parameter section '"):
+            declared_sections(twice, shared={})
+
+
+def test_a_section_declared_key_by_key_has_every_key_in_the_order_of_the_week():
+    """Two modules each own keys of one section (as contact and dynamics are shared): the section is a frozen
+    dataclass of their keys, the shared ones first, each checked by build with its own metadata."""
+    sections = declared_sections([toy("first", pace__gain=Key(float, UNIT), pace__toy=Toy),
+                                  toy("second", pace__label=Key(str))], shared={"pace.scale": Key(float, UNIT)})
+    pace = sections["pace"]
+    assert (pace.__name__, [item.name for item in fields(pace)]) == ("PaceParams", ["scale", "gain", "toy", "label"])
+    built = build(pace, {"scale": 1.0, "gain": 0.5, "toy": {"rate": 2}, "label": "x"}, "pace")
+    assert (built.gain, built.toy, built.label) == (0.5, Toy(rate=2.0), "x")
+    with pytest.raises(FrozenInstanceError):
+        built.gain = 0.1
+    with pytest.raises(InputError, match=r"^pace.gain: must be in \[0, 1\]"):
+        build(pace, {"scale": 1.0, "gain": 2.0, "toy": {"rate": 2}, "label": "x"}, "pace")
+
+
+def test_the_model_sections_are_composed_from_their_modules():
+    """contact and dynamics: every key declared by exactly the module that owns it, the classes pickled by name."""
+    owner = {key: mechanism.name for mechanism in MECHANISMS for key in mechanism.parameters}
+    assert owner["contact.quality"] == "contact" and owner["dynamics.employment"] == "livelihoods"
+    assert {mechanism.name: set(mechanism.parameters) - set(mechanism.params) for mechanism in MECHANISMS
+            if set(mechanism.parameters) - set(mechanism.params)} == {}  # what a module owns, it lists as read
+    for section in ("contact", "dynamics"):
+        kind = type(getattr(params_for(), section))
+        assert kind is getattr(params_module, kind.__name__)
+        assert {f"{section}.{item.name}" for item in fields(kind)} == \
+            {key for key in owner if key.startswith(f"{section}.")} | {key for key in SHARED_KEYS if key.startswith(section)}
+    assert pickle.loads(pickle.dumps(params_for())) == params_for()
 
 
 def test_params_is_the_shared_sections_plus_the_declared_ones():

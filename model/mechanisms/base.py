@@ -2,7 +2,9 @@
 
 A mechanism module (one file in model/mechanisms/) holds everything one mechanism adds to the week:
 
-- `MECHANISM = Mechanism(...)`: its name, the config keys of its parameters, the per-person state it
+- `MECHANISM = Mechanism(...)`: its name, the config keys of its parameters and the parameters it owns
+  (`parameters`: a section, or keys of a section several modules share, each a dataclass in the module or
+  a `Key`), the per-person state it
   owns (`StateVar`: name, dtype, initial value), the model attributes it owns (caches and derived rates),
   its phases in order, its week-0 start and the weekly metrics it contributes (`Metric`: name and
   per-member values; model/metrics.py records them);
@@ -117,6 +119,14 @@ class Phase:
                 part(model)
 
 
+class Key(NamedTuple):
+    """A single-valued config key a mechanism owns in a shared section (`parameters={"dynamics.x": Key(float,
+    UNIT)}`): its type and its field metadata (the allowed range, model/ranges.py `bounded`)."""
+
+    kind: object
+    metadata: dict = {}
+
+
 @dataclass(frozen=True)
 class StateVar:
     """A per-person state array a mechanism owns (model/state.py makes State's fields from them): `initial`
@@ -166,8 +176,9 @@ class Mechanism:
     params: tuple[str, ...]  # config keys of its parameters
     after: str | None = None  # the mechanism whose phases run just before its own (None: it runs first)
     before: str | None = None  # a mechanism its phases must precede (when another also runs after `after`)
-    parameters: dict[str, type] = field(default_factory=dict)  # top-level config key -> the parameter
-    # dataclass it declares in its own module (model/params.py adds each to Params; conf/<key>/ holds its YAML)
+    parameters: dict[str, type | Key] = field(default_factory=dict)  # config key -> the parameters it owns
+    # there, a dataclass of its module or a `Key`: a top-level key is a section of Params (conf/<key>/ holds its
+    # YAML), a dotted one "<section>.<name>" a key of a section several modules share (model/params.py)
     state: tuple[StateVar, ...] = ()
     attributes: tuple[str, ...] = ()  # model attributes it owns (`model.<name>` in the phases' access)
     phases: tuple[Phase, ...] = ()
