@@ -83,13 +83,18 @@ class Phase:
     residents (each finishes for every resident before the next starts, so phases stay synchronous).
     Without `steps` a phase is `Rows(run)` if `run` takes the residents `who`, else `run(model)` on the whole
     model. Calling the phase runs its steps over every resident (the vectorised week). `history`: whether it
-    runs in the contact-history weeks before week 0 (model.py `settle_history`)."""
+    runs in the contact-history weeks before week 0 (model.py `settle_history`). `after`/`before`: a phase that
+    runs elsewhere in the week than its mechanism's other phases (one half before the norm, the other after
+    it) names its own place, as a mechanism does (model/mechanisms/__init__.py `positions`); without them it
+    runs with its mechanism's other phases, in the order listed."""
 
     run: Callable
     reads: tuple[str, ...]
     writes: tuple[str, ...]
     steps: tuple = ()
     history: bool = True
+    after: str | None = None  # the mechanism or placed phase it runs right after (None: with its mechanism)
+    before: str | None = None  # one it must precede, with `after` (when another also runs after `after`)
 
     @property
     def name(self) -> str:
@@ -174,8 +179,8 @@ class Mechanism:
 
     name: str
     params: tuple[str, ...]  # config keys of its parameters
-    after: str | None = None  # the mechanism whose phases run just before its own (None: it runs first)
-    before: str | None = None  # a mechanism its phases must precede (when another also runs after `after`)
+    after: str | None = None  # the mechanism (or placed phase) whose phases run just before its own (None: first)
+    before: str | None = None  # one its phases must precede (when another also runs after `after`)
     parameters: dict[str, type | Key] = field(default_factory=dict)  # config key -> the parameters it owns
     # there, a dataclass of its module or a `Key`: a top-level key is a section of Params (conf/<key>/ holds its
     # YAML), a dotted one "<section>.<name>" a key of a section several modules share (model/params.py)
