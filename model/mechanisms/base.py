@@ -21,8 +21,9 @@ A mechanism module (one file in model/mechanisms/) holds everything one mechanis
 
 The declarations are data next to plain functions rather than decorators, so that mutmut (which skips
 decorated functions) still mutates the phase bodies. model/mechanisms/__init__.py finds every module of
-the folder and orders them by their `after`/`before`; model/step.py derives STEP_ORDER and ACCESS from
-that order and model/agents.py the agents engine's week, so a new module runs in both engines unedited.
+the folder and orders them by their `after`/`before` (and a phase that names its own place by its own);
+model/step.py derives STEP_ORDER and ACCESS from that order and model/agents.py the agents engine's week,
+so a new module runs in both engines unedited.
 """
 
 import inspect
