@@ -68,16 +68,20 @@ def declared_sections(mechanisms, shared: dict = SHARED_KEYS) -> dict[str, type]
     """Top-level config key -> its type, of the sections the mechanisms declare (their `parameters`) in the
     order of the week, the `shared` keys first: a whole section as declared; a section declared key by key
     ("dynamics.friendship") by several modules, a frozen dataclass of those keys (named after the section:
-    `dynamics` -> DynamicsParams). A key declared twice, a section declared whole and key by key, or one
-    shadowing a shared section of SharedParams is refused in one line naming the module."""
+    `dynamics` -> DynamicsParams). A key declared twice, a section declared whole and key by key, one
+    shadowing a shared section of SharedParams, or a key deeper than `<section>.<key>` is refused in one line
+    naming the module."""
     sections, reserved = {}, {item.name for item in fields(SharedParams)}  # section -> its type, or its keys
     declarations = [("model/params.py", shared), *((f"model/mechanisms/{mechanism.name}.py", mechanism.parameters)
                                                    for mechanism in mechanisms)]
     for where, declared in declarations:
         for key, kind in declared.items():
             section, _, name = key.partition(".")
-            keys = sections.get(section)
-            if section in reserved or (keys is not None and not (name and isinstance(keys, dict) and name not in keys)):
+            if name and not name.isidentifier():
+                raise InputError(f"{where}: parameter {key!r}: declare a section or one key of a section")
+            taken = sections.get(section)
+            if section in reserved or (taken is not None
+                                       and (not name or not isinstance(taken, dict) or name in taken)):
                 raise InputError(f"{where}: parameter section {key!r} is declared twice")
             if name:
                 sections.setdefault(section, {})[name] = (kind, where)
@@ -91,14 +95,14 @@ def composed(section: str, keys: dict[str, tuple]) -> type:
     owners = ", ".join(dict.fromkeys(where for _, where in keys.values()))
     specs = [(name, kind.kind, field(metadata=kind.metadata)) if isinstance(kind, Key) else (name, kind)
              for name, (kind, _) in keys.items()]
-    return make_dataclass(f"{section.title()}Params", specs, frozen=True, kw_only=True, module=__name__,
-                          namespace={"__doc__": f"The keys of `{section}`, declared in {owners}."})
+    return make_dataclass(f"{section.title().replace('_', '')}Params", specs, frozen=True, kw_only=True,
+                          module=__name__, namespace={"__doc__": f"The keys of `{section}`, declared in {owners}."})
 
 
 SECTIONS = declared_sections(MECHANISMS)
 """Every section the mechanisms declare: config key -> its type."""
+# The composed sections (ContactParams, DynamicsParams) are named in this module, where pickle looks for them.
 globals().update({kind.__name__: kind for kind in SECTIONS.values() if getattr(kind, "__module__", "") == __name__})
-# ContactParams, DynamicsParams: the composed sections are named in this module, where pickle finds them.
 Params = make_dataclass("Params", list(SECTIONS.items()), bases=(SharedParams,), frozen=True,
                         kw_only=True, module=__name__, namespace={"__doc__": "Everything one simulation needs."})
 """Everything one simulation needs: SharedParams and one field per parameter section a mechanism declares,

@@ -147,7 +147,8 @@ class Toy:
 
 def toy(name: str, **parameters) -> Mechanism:
     """A mechanism declaring these parameters (dots in the keys written as __)."""
-    return Mechanism(name=name, params=(), parameters={key.replace("__", "."): kind for key, kind in parameters.items()})
+    return Mechanism(name=name, params=(),
+                     parameters={key.replace("__", "."): kind for key, kind in parameters.items()})
 
 
 def test_a_parameter_section_is_declared_once():
@@ -158,6 +159,8 @@ def test_a_parameter_section_is_declared_once():
                   [toy("toy", toy__rate=Key(float)), toy("other", toy__rate=Key(float))]):
         with pytest.raises(InputError, match=f"model/mechanisms/{twice[-1].name}.py: parameter section '"):
             declared_sections(twice, shared={})
+    with pytest.raises(InputError, match="toy.py: parameter 'toy.rate.deep': declare a section or one key"):
+        declared_sections([toy("toy", toy__rate__deep=Key(float))], shared={})
 
 
 def test_a_section_declared_key_by_key_has_every_key_in_the_order_of_the_week():
