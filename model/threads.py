@@ -5,8 +5,8 @@ numpy's and scipy's loops over large arrays release the GIL, so threads over con
 residents, ties or opportunities use both cores of a big city. Every use splits work whose result does not
 depend on the split: elementwise rules, rows of a sparse product and random draws, which each block takes
 from its own place in the one stream (`Streams.uniform` advances the bit generator to the block's first
-draw). So one thread and many give byte-identical runs, and a small array
-is simply not split (below `SPLIT_FROM` the threads' hand-over costs more than it saves).
+draw). So one thread and many give byte-identical runs, and a small array is simply not split (below
+`SPLIT_FROM` the threads' hand-over costs more than it saves).
 
 One pool per model, started on first use and shut down when construction or `simulate` ends (a model
 stepped on afterwards starts it again); worker threads do not receive signals, so Ctrl-C reaches the run's
@@ -131,7 +131,7 @@ _one_heap()
 def release_free_memory(n_residents: int) -> None:
     """Hand the heap's free pages back to the system (glibc `malloc_trim`) after a big city's construction
     and weeks. numpy's per-resident arrays (8 MB at a million) come from the heap, and the pages of freed
-    temporaries stayed resident, and the output tables came on top of them (1M residents x 4 weeks through
+    temporaries stayed resident, with the output tables on top of them (1M residents x 4 weeks through
     run.py: peak 1,547 MB without, 1,450 MB with). Nothing to do below SPLIT_FROM residents."""
     trim = _libc_function("malloc_trim") if n_residents >= SPLIT_FROM else None
     if trim is not None:
