@@ -21,12 +21,12 @@ from bridges.model.ranges import (COST, EDUCATION_LEVELS, ENCOUNTER_RATE, GROUPS
 from bridges.model.schema import _optional_inner, build
 from bridges.model.params_city import (BELIEFS, BeliefParams, CityParams, CustomCityParams, Distribution, GroupParams,
                                        LayerParams, SectorParams)
-from bridges.model.params_survey import FrequencyCutoffs, ResponseNoise, SurveyParams
+from bridges.model.params_survey import FrequencyCutoffs, ResponseNoise, SurveyParams, TimeCutoffs
 from bridges.model.params_interventions import (EMPLOYMENT_FILTER, TARGETING, CostParams, DeliveryParams,
                                                 EligibilityParams, InterventionParams)
 from bridges.model.params_contact import (ContactParams, GeneralisationParams, IncidentalParams, NegativityParams,
-                                          PartnerParams, QualityParams, SelectionParams, UpdateParams,
-                                          WillingnessParams)
+                                          PartnerParams, QualityParams, RejectionParams, SelectionParams,
+                                          SettlingParams, UpdateParams, WillingnessParams)
 from bridges.model.params_dynamics import (BelongingParams, DiscriminationParams, DispositionParams, DistressParams,
                                            DynamicsParams, EmploymentParams, FriendshipParams, NormParams,
                                            ThreatParams, TurnoverParams, VariabilityParams)

@@ -1,6 +1,6 @@
 """Parameters of the contact mechanisms (conf/contact/): quality, willingness, updating, incidental
-encounters, the partner, selection, generalisation and negativity (model/mechanisms/contact.py,
-attitudes.py, incidental.py)."""
+encounters, the partner, selection, generalisation, negativity, expected rejection and settling
+in (model/mechanisms/contact.py, attitudes.py, incidental.py, rejection.py, settling.py)."""
 
 from dataclasses import dataclass, field
 
@@ -114,6 +114,35 @@ class NegativityParams:
 
 
 @dataclass(frozen=True)
+class RejectionParams:
+    """Expected rejection: experienced discrimination discounts positive and amplifies negative contact
+    (model/mechanisms/rejection.py)."""
+
+    enabled: bool
+    discount: float = field(metadata=UNIT)
+    amplify: float = field(metadata=NON_NEGATIVE)
+
+
+@dataclass(frozen=True)
+class SettlingParams:
+    """Who never meets: heterogeneous sociability and shared accommodation after arrival
+    (model/mechanisms/settling.py)."""
+
+    enabled: bool
+    sociability_spread: float = field(metadata=bounded(0.0, 3.0, "log units", "a sd of 3 spans a factor of 400 "
+                                                                               "between the 5% and 95% people"))
+    housing_initial_share: float = field(metadata=UNIT)
+    housing_newcomer_share: float = field(metadata=UNIT)
+    housing_leave_rate: float = field(metadata=UNIT)
+    housing_cut_kinds: list[str]
+
+    def __post_init__(self):
+        unknown = [kind for kind in self.housing_cut_kinds if kind not in LAYER_KINDS]
+        if unknown:
+            raise InputError(f"housing_cut_kinds: unknown layer kind {unknown[0]!r} (known: {', '.join(LAYER_KINDS)})")
+
+
+@dataclass(frozen=True)
 class ContactParams:
     """The contact mechanism, shared by every city."""
 
@@ -127,6 +156,8 @@ class ContactParams:
     selection: SelectionParams
     generalisation: GeneralisationParams
     negativity: NegativityParams
+    rejection: RejectionParams
+    settling: SettlingParams
 
     def valence_offset_for(self, group: np.ndarray) -> np.ndarray:
         """Each person's shift of the chance to experience an encounter as positive [log-odds]."""
