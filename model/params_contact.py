@@ -115,12 +115,11 @@ class NegativityParams:
 
 @dataclass(frozen=True)
 class RejectionParams:
-    """Expected rejection: experienced discrimination discounts positive and amplifies negative contact
+    """Expected rejection: experienced discrimination discounts what each encounter says about the outgroup
     (model/mechanisms/rejection.py)."""
 
     enabled: bool
     discount: float = field(metadata=UNIT)
-    amplify: float = field(metadata=NON_NEGATIVE)
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,27 @@ from bridges.model.params import RejectionParams
 from tests.conftest import SHARED_CITY
 from tests.paired import SEEDS, assert_paired_effect
 
-R = RejectionParams(enabled=True, discount=0.5, amplify=0.25)
+R = RejectionParams(enabled=True, discount=0.5)
 
 
-def test_felt_contact_discounts_positive_and_amplifies_negative_by_the_expectation():
+def test_felt_contact_discounts_positive_and_negative_alike_by_the_expectation():
     positive, negative = np.array([4.0, 4.0, 4.0, 0.0]), np.array([2.0, 2.0, 2.0, 3.0])
     expectation = np.array([0.0, 0.5, 1.0, 1.0])
     felt_positive, felt_negative = felt_contact(positive, negative, expectation, R)
-    np.testing.assert_array_equal(felt_positive, [4.0, 3.0, 2.0, 0.0])  # 4 (1 - 0.5 e)
-    np.testing.assert_array_equal(felt_negative, [2.0, 2.25, 2.5, 3.75])  # N (1 + 0.25 e)
+    np.testing.assert_array_equal(felt_positive, [4.0, 3.0, 2.0, 0.0])  # P (1 - 0.5 e)
+    np.testing.assert_array_equal(felt_negative, [2.0, 1.5, 1.0, 1.5])  # N (1 - 0.5 e)
+
+
+def test_expected_rejection_weakens_contact_and_never_reverses_it():
+    """Tropp & Pettigrew 2005: contact still lowers minority members' prejudice, only less. For any negativity
+    weight k the felt balance P' - k N' has the sign of P - k N and a smaller size."""
+    rng = np.random.default_rng(11)
+    positive, negative, expectation = rng.random(500) * 6, rng.random(500) * 3, rng.random(500)
+    felt_positive, felt_negative = felt_contact(positive, negative, expectation, R)
+    for k in (1.0, 2.0, 4.0):
+        balance, felt = positive - k * negative, felt_positive - k * felt_negative
+        assert np.all(np.sign(felt) == np.sign(balance))
+        assert np.all(np.abs(felt) < np.abs(balance))  # every expectation here is above 0
 
 
 def test_no_expectation_leaves_contact_unchanged_to_the_bit():
@@ -31,8 +43,8 @@ def test_no_expectation_leaves_contact_unchanged_to_the_bit():
     assert felt_positive.tobytes() == positive.tobytes() and felt_negative.tobytes() == negative.tobytes()
 
 
-def test_zero_discount_and_amplification_change_nothing():
-    off = RejectionParams(enabled=True, discount=0.0, amplify=0.0)
+def test_zero_discount_changes_nothing():
+    off = RejectionParams(enabled=True, discount=0.0)
     felt_positive, felt_negative = felt_contact(np.array([3.0]), np.array([1.0]), np.array([0.8]), off)
     assert felt_positive[0] == 3.0 and felt_negative[0] == 1.0
 
@@ -40,7 +52,7 @@ def test_zero_discount_and_amplification_change_nothing():
 def fake_model(enabled: bool):
     week = SimpleNamespace(positive_weighted=np.array([4.0, 4.0, 6.0]), negative_weighted=np.array([2.0, 2.0, 0.0]))
     state = SimpleNamespace(discrimination=np.array([0.0, 1.0, 0.5]))
-    params = SimpleNamespace(contact=SimpleNamespace(rejection=RejectionParams(enabled, 0.5, 0.25)))
+    params = SimpleNamespace(contact=SimpleNamespace(rejection=RejectionParams(enabled, 0.5)))
     return SimpleNamespace(week=week, state=state, params=params)
 
 
@@ -48,14 +60,14 @@ def test_the_phase_rescales_the_weeks_contact_of_those_who_expect_rejection():
     model = fake_model(True)
     expect_rejection(model)
     np.testing.assert_array_equal(model.week.positive_weighted, [4.0, 2.0, 4.5])
-    np.testing.assert_array_equal(model.week.negative_weighted, [2.0, 2.5, 0.0])
+    np.testing.assert_array_equal(model.week.negative_weighted, [2.0, 1.0, 0.0])
 
 
 def test_the_phase_over_one_row_touches_only_that_row():
     model = fake_model(True)
     expect_rejection(model, np.array([1]))
     np.testing.assert_array_equal(model.week.positive_weighted, [4.0, 2.0, 6.0])
-    np.testing.assert_array_equal(model.week.negative_weighted, [2.0, 2.5, 0.0])
+    np.testing.assert_array_equal(model.week.negative_weighted, [2.0, 1.0, 0.0])
 
 
 def test_switched_off_the_phase_changes_nothing():
