@@ -8,7 +8,9 @@ import pytest
 
 from bridges.model import BridgesModel
 from bridges.model.mechanisms.base import PUBLIC
-from bridges.model.mechanisms.settling import cut_ties, draw_sociability, move_house, spend_time, time_together
+from bridges.model.mechanisms.contact import open_week
+from bridges.model.mechanisms.settling import (change_housing, cut_ties, draw_sociability, move_house, spend_time,
+                                             time_together)
 from bridges.model.params import SettlingParams
 from bridges.model.ranges import ARRIVING
 from bridges.model.survey import time_answer
@@ -119,3 +121,47 @@ def test_settling_raises_the_share_of_arriving_members_who_never_spend_time_with
     P(t_7 > 3) = 0.01 under no effect (tests/paired.py)."""
     differences = np.array([never_share(city_runs, (), seed) - never_share(city_runs, OFF, seed) for seed in SEEDS])
     assert_paired_effect(differences, +1, "arriving share never spending time together, settling on - off")
+
+
+def test_time_together_skips_public_space_wherever_it_comes_in_the_list():
+    model = fake_model([block(PUBLIC, [1], [2], [4]), block("network", [0, 1], [2, 3], [2, 0])], [0, 0, 0, 0])
+    np.testing.assert_array_equal(time_together(model), [2.0, 0.0, 2.0, 0.0])
+
+
+def one_resident_week():
+    """A small model after one week, with each resident's own ties indexed as the agents engine's week has
+    them (`open_week`), so a phase can run over one resident's row."""
+    model = BridgesModel(params_for("city.n_agents=600", "steps=3", "dynamics.reference=self"))
+    model.step()
+    open_week(model)
+    return model
+
+
+def test_spend_time_over_one_resident_changes_only_that_row():
+    model = one_resident_week()
+    state, weight = model.state, model.params.dynamics.recent_contact_weight
+    met = np.flatnonzero((time_together(model) > 0) & (state.arrival_week != model.steps))
+    i = int(met[0])
+    before, expected = state.recent_time_together.copy(), (1 - weight) * state.recent_time_together + weight * time_together(model)
+    spend_time(model, slice(i, i + 1))
+    np.testing.assert_allclose(state.recent_time_together[i], expected[i])
+    others = np.arange(state.n) != i
+    assert state.recent_time_together[others].tobytes() == before[others].tobytes()
+
+
+def test_change_housing_over_one_resident_moves_only_them_and_cuts_only_their_ties():
+    model = one_resident_week()
+    state, ties = model.state, model.ties
+    i = int(np.flatnonzero(state.shared_housing)[0])
+    housed_before = state.shared_housing.copy()
+    ties.live[:] = True  # every tie live, so a tie the phase should not touch shows if it did
+    change_housing(model, slice(i, i + 1))
+    others = np.arange(state.n) != i
+    assert np.array_equal(state.shared_housing[others], housed_before[others])
+    kinds = np.array([model.city.layer_params[name].kind for name in model.city.network.layer_names])[ties.layer]
+    mine = (ties.source == i) | (ties.target == i)
+    housed = state.shared_housing
+    np.testing.assert_array_equal(ties.live[mine], ~((kinds[mine] == "neighbourhood")
+                                                      & (housed[ties.source[mine]] | housed[ties.target[mine]])))
+    assert ties.live[~mine].all()
+    assert not ties.live[mine].all()  # the resident has neighbourhood ties that housing cuts
