@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bridges.model.mechanisms.rejection import expect_rejection, felt_contact
-from bridges.model.params import RejectionParams
+from bridges.model.mechanisms.rejection import RejectionParams, expect_rejection, felt_contact
 from tests.conftest import SHARED_CITY
 from tests.paired import SEEDS, assert_paired_effect
 

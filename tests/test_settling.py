@@ -9,9 +9,8 @@ import pytest
 from bridges.model import BridgesModel
 from bridges.model.mechanisms.base import PUBLIC
 from bridges.model.mechanisms.contact import open_week
-from bridges.model.mechanisms.settling import (change_housing, cut_ties, draw_sociability, move_house, spend_time,
-                                             time_together)
-from bridges.model.params import SettlingParams
+from bridges.model.mechanisms.settling import (SettlingParams, change_housing, cut_ties, draw_sociability, move_house,
+                                             spend_time, time_together)
 from bridges.model.ranges import ARRIVING
 from bridges.model.survey import time_answer
 from tests.conftest import SHARED_CITY, params_for

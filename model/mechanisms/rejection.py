@@ -19,10 +19,20 @@ Parameters: `contact.rejection` (conf/contact/default.yaml). Runs after the week
 before attitudes move (model/mechanisms/__init__.py).
 """
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from bridges.model.mechanisms.base import ALL, Mechanism, Phase
-from bridges.model.params_contact import RejectionParams
+from bridges.model.ranges import UNIT
+
+
+@dataclass(frozen=True)
+class RejectionParams:
+    """Expected rejection: experienced discrimination discounts what each encounter says about the outgroup."""
+
+    enabled: bool
+    discount: float = field(metadata=UNIT)
 
 
 def felt_contact(positive: np.ndarray, negative: np.ndarray, expectation: np.ndarray,
@@ -52,6 +62,7 @@ MECHANISM = Mechanism(
     after="partners",
     before="attitudes",
     params=("contact.rejection",),
+    parameters={"contact.rejection": RejectionParams},
     phases=(
         Phase(
             expect_rejection,

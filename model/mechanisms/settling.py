@@ -22,13 +22,33 @@ Parameters: `contact.settling` (conf/contact/default.yaml); the survey's cut poi
 Both phases are written once over the residents `who` (model/mechanisms/base.py), so both engines run them.
 """
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
+from bridges.model.errors import InputError
 from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, StateVar, both_ends, count, members, setting_kind,
                                            static_index, touching, uniform)
-from bridges.model.params_contact import SettlingParams
 from bridges.model.rules import people as people_rules
-from bridges.model.ranges import ARRIVING
+from bridges.model.ranges import ARRIVING, LAYER_KINDS, UNIT, bounded
+
+
+@dataclass(frozen=True)
+class SettlingParams:
+    """Who never meets: heterogeneous sociability and shared accommodation after arrival."""
+
+    enabled: bool
+    sociability_spread: float = field(metadata=bounded(0.0, 3.0, "log units", "a sd of 3 spans a factor of 400 "
+                                                                               "between the 5% and 95% people"))
+    housing_initial_share: float = field(metadata=UNIT)
+    housing_newcomer_share: float = field(metadata=UNIT)
+    housing_leave_rate: float = field(metadata=UNIT)
+    housing_cut_kinds: list[str]
+
+    def __post_init__(self):
+        unknown = [kind for kind in self.housing_cut_kinds if kind not in LAYER_KINDS]
+        if unknown:
+            raise InputError(f"housing_cut_kinds: unknown layer kind {unknown[0]!r} (known: {', '.join(LAYER_KINDS)})")
 
 
 def draw_sociability(z: np.ndarray, spread: float) -> np.ndarray:
@@ -115,6 +135,7 @@ MECHANISM = Mechanism(
     after="turnover",
     before="wellbeing",
     params=("contact.settling", "dynamics.recent_contact_weight"),
+    parameters={"contact.settling": SettlingParams},
     state=(
         StateVar("sociability", "float64", "1; drawn once (lognormal, mean 1) with contact.settling on", fill=1.0),
         StateVar("shared_housing", "bool", "False; a share of arriving members with contact.settling on", fill=False),
