@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from bridges.model.errors import InputError
-from bridges.model.ranges import UNIT
+from bridges.model.ranges import MAX_EXACT_INT, UNIT
 from bridges.model.schema import build
 
 
@@ -43,6 +43,7 @@ def test_a_good_mapping_builds_with_its_types():
     assert type(built.share) is float and type(built.per["arriving"]) is float  # ints where numbers are expected
     assert build(Sample, {**GOOD, "maybe": None}, "sample").maybe is None
     assert build(Sample, {**GOOD, "maybe": 3}, "sample").maybe == 3.0
+    assert build(Sample, {**GOOD, "share": -MAX_EXACT_INT}, "sample").share == -float(MAX_EXACT_INT)  # still exact
 
 
 @pytest.mark.parametrize("key, value, message", [
@@ -51,6 +52,7 @@ def test_a_good_mapping_builds_with_its_types():
     ("share", "x", "sample.share: must be a number, got 'x'"),
     ("share", False, "sample.share: must be a number, got False"),
     ("share", 10 ** 20, "sample.share: 100000000000000000000 is far too large (must be a finite number)"),
+    ("share", MAX_EXACT_INT + 1, f"sample.share: {MAX_EXACT_INT + 1} is far too large (must be a finite number)"),
     ("label", 3, "sample.label: must be a string, got 3"),
     ("label", "x" * 5000, "sample.label: 5,000 characters, more than the 4,096 a name, label or path may have"),
     ("on", 1, "sample.on: must be true or false, got 1"),
