@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", default="germany")
     parser.add_argument("--datasets", type=int, default=50)
-    parser.add_argument("--population", type=int, default=320)
+    parser.add_argument("--population", type=int, default=360)
     parser.add_argument("--training", type=int, default=300)
     parser.add_argument("--shared-training", type=int, default=0,
                         help="fit the regression once to this many prior simulations shared by the datasets "
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--method", default="regression", choices=("regression", "smc"))
     parser.add_argument("--reference", type=Path, default=None,
                         help="regression: a reference_table.parquet made for the study's city (else one is simulated)")
-    parser.add_argument("--max-simulations", type=int, default=400)
+    parser.add_argument("--max-simulations", type=int, default=800)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sampler", default="dask", choices=SAMPLERS,
                         help="dask (default: a local cluster of spawned processes), multicore (forks), single")
