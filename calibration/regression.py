@@ -110,17 +110,19 @@ def _predict(fit, x: np.ndarray) -> np.ndarray:
 
 
 def learned_summary(statistics: np.ndarray, targets: np.ndarray, observed: np.ndarray,
-                    rng: np.random.Generator, folds: int = FOLDS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cross-fitted learned summary: the regression of `targets` (rows: simulations; columns: transformed
-    parameters) on the statistics and their squares. Returns each row's out-of-fold prediction, the data's
-    (the mean over the folds' fits) and the out-of-fold R² per column (how much of each parameter the
-    statistics explain)."""
+                    rng: np.random.Generator, folds: int = FOLDS, penalties: np.ndarray = PENALTIES
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cross-fitted learned summary: the ridge regression of `targets` (rows: simulations; columns:
+    transformed parameters) on the statistics and their squares, each column's penalty one of `penalties`
+    (a single tiny one is least squares). Returns each row's out-of-fold prediction, the data's (the mean
+    over the folds' fits) and the out-of-fold R² per column (how much of each parameter the statistics
+    explain)."""
     x, x_observed = _features(statistics), _features(observed[None, :])
     fold = rng.permutation(len(x)) % folds
     summary = np.empty_like(targets, dtype=np.float64)
     at_data = np.zeros((1, targets.shape[1]))
     for k in range(folds):
-        fit = _fit(x[fold != k], targets[fold != k])
+        fit = _fit(x[fold != k], targets[fold != k], penalties)
         summary[fold == k] = _predict(fit, x[fold == k])
         at_data += _predict(fit, x_observed) / folds
     residual = ((targets - summary) ** 2).sum(axis=0)
@@ -204,18 +206,18 @@ class RegressionPosterior:
 
 
 def posterior(table: pd.DataFrame, parameters: list[FreeParameter], observed: pd.Series, particles: int,
-              seed: int) -> RegressionPosterior:
+              seed: int, penalties: np.ndarray = PENALTIES) -> RegressionPosterior:
     """The method of this module on a reference table (parameter columns and the `observed` statistics'
     columns, one row per simulation): the learned summary predicts each parameter's share of its prior
     range (the regression fits best on that scale), its logit is the summary, so that summary and
     transformed parameters are on one scale and the local regression between them is close to linear.
-    `seed` only assigns the cross-fitting folds."""
+    `seed` only assigns the cross-fitting folds; `penalties` are the summary regression's candidates."""
     names = [p.name for p in parameters]
     statistics = table[list(observed.index)].to_numpy(dtype=np.float64)
     targets = np.column_stack([to_unbounded(table[p.name].to_numpy(), p) for p in parameters])
     shares = np.column_stack([to_share(table[p.name].to_numpy(), p) for p in parameters])
     predicted, at_data, r2 = learned_summary(statistics, shares, observed.to_numpy(dtype=np.float64),
-                                             np.random.default_rng([seed, 3]))
+                                             np.random.default_rng([seed, 3]), penalties=penalties)
     adjusted = regression_adjust(logit(predicted, SUMMARY_EDGE), targets, logit(at_data, SUMMARY_EDGE), particles)
     sample = pd.DataFrame({p.name: from_unbounded(adjusted.values[:, j], p) for j, p in enumerate(parameters)})
     sample["weight"] = adjusted.weights
