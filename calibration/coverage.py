@@ -24,15 +24,12 @@ from bridges.calibration.cli import (base_config, check_training, observed_stati
 from bridges.calibration.make_example_data import RESPONDENTS, synthetic_survey
 from bridges.calibration.parameters import apply_parameters, load_priors, prior_draws
 from bridges.calibration.regression import fingerprint, posterior, read_reference, reference_draws
-from bridges.calibration.report import INTERVAL, effective_sample_size, prior_width, weighted_quantile
+from bridges.calibration.report import INNER, INTERVAL, effective_sample_size, prior_width, weighted_quantile
 from bridges.calibration.simulate import Simulator
 from bridges.calibration.statistics import summarise, true_shares
 from bridges.calibration.survey_io import load_survey
 from bridges.model.errors import InputError
 
-INNER = 0.5
-"""A second, central credible interval whose coverage is reported: a posterior can cover 90% with tails of
-the right size and still be too wide or narrow in its middle."""
 RANK_BINS = 10
 """Bins of the rank histogram: with 50 datasets, 5 expected per bin, the chi-square test's usual minimum."""
 MISSING_CODE = -9
