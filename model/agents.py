@@ -9,16 +9,17 @@ Where a resident lives and works (`STATIC_FIELDS`) is fixed by the city's ties: 
 read-only, and assigning one raises an error rather than silently leaving the ties behind.
 
 The reference engine (`BridgesModel(params, engine="agents")`, `run_agents_week`) runs the same week in
-idiomatic Mesa, from the same declarations as the vectorised one (model/mechanisms/): a phase's
-per-resident steps are `AgentSet.shuffle_do` over the residents in random order, and each resident calls
-the same rules (model/rules/) on its own small arrays: its ties, its partners, itself (`ties`,
-`both_ends`, `ingroup_friends` below). Phases stay synchronous (every resident finishes one before any
-starts the next), so the order of residents changes only who draws which random number. Programmes, the
-week's public co-presences (drawn from the same named streams as the vectorised week), metrics and the
-survey act on the whole model, as in the vectorised week; so do the few facts everyone perceives about the
-whole population (the neighbourhood's mean views, the city's arriving share, what arriving members are
-really like). It is the readable version for students and the yardstick for speed; random numbers come
-from the model's generator, so the two engines agree in distribution, not number for number.
+idiomatic Mesa, from the same code as the vectorised one: every phase of model/mechanisms/ is written once
+over an index set (`phase(model, who=ALL)`), and where the vectorised week passes every resident, here each
+resident runs it on its own row (`resident.me`) and the ties it starts or touches, through
+`AgentSet.shuffle_do` in random order. So a mechanism added to the week runs in both engines without an
+edit here, and the engines agree by construction. Phases stay synchronous (every resident finishes one step
+before any starts the next), so the order of residents changes only who draws which random number. What
+everyone perceives of the whole population (the neighbourhood's mean views, what arriving members are
+really like), programmes, the week's public co-presences (drawn from the same named streams as the
+vectorised week), extended contact, metrics and the survey act on the whole model, as in the vectorised
+week. It is the readable version for students and the yardstick for speed; residents draw their random
+numbers from the model's generator, so the two engines agree in distribution, not number for number.
 """
 
 import time
@@ -28,7 +29,7 @@ import numpy as np
 
 from bridges.model.errors import InputError
 from bridges.model.mechanisms import PHASES
-from bridges.model.mechanisms.base import Each, Rows
+from bridges.model.mechanisms.base import Rows, Setup
 from bridges.model.params import EDUCATION_LEVELS, GROUPS, MAX_EXACT_INT, MAX_RATE, bounded
 from bridges.model.state import SCALES, STATIC_FIELDS, State
 
@@ -110,8 +111,8 @@ class Resident(mesa.Agent):
         super().__init__(model)
         self.index = int(index)
         self.me = slice(self.index, self.index + 1)
-        """This resident's place in the state arrays, as a slice of length one: every rule gets (and
-        returns) arrays, as in the vectorised week."""
+        """This resident's place in the state arrays, as a slice of length one: the residents `who` a phase
+        runs over in the agents engine (every rule gets and returns arrays, as in the vectorised week)."""
 
     @property
     def group(self) -> str:
@@ -133,24 +134,6 @@ class Resident(mesa.Agent):
                            "move on and newcomers take their place; for a smaller city use n_agents=N "
                            "(city.n_agents=N)")
 
-    # ---- the reference engine: what a resident sees of the city (model/mechanisms/ use these) ------ -----------------------------------
-    def ties(self, block, side: str) -> np.ndarray:
-        """Indices of this week's ties in `block` where this resident is the `side` end."""
-        order, start = self.model.tie_index[block.name][side]
-        return order[start[self.index]:start[self.index + 1]]
-
-    def both_ends(self, block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """This resident's ties in `block` at either end, numbered locally for the per-person rules: the
-        resident is person 0 and every partner person 1. Returns (ties, local source, local target)."""
-        started, ended = self.ties(block, "source"), self.ties(block, "target")
-        ends = np.concatenate([np.zeros(started.size, dtype=np.int64), np.ones(ended.size, dtype=np.int64)])
-        return np.concatenate([started, ended]), ends, 1 - ends
-
-    def ingroup_friends(self) -> np.ndarray:
-        """Indices of this resident's ingroup friends."""
-        friends = self.model.ingroup_friends
-        return friends.indices[friends.indptr[self.index]:friends.indptr[self.index + 1]]
-
 
 for _name in State.field_names():
     if _name != "group":
@@ -158,19 +141,16 @@ for _name in State.field_names():
 
 
 def run_agents_week(model) -> None:
-    """One week of the reference engine, phase by phase as in STEP_ORDER (both come from the mechanisms'
-    declarations, model/mechanisms/): a phase's `Each` steps, and a phase written over rows (`Rows`) on each
-    resident's own row, run for every resident in random order (`AgentSet.shuffle_do`) before the next step
-    starts; its other steps act on the whole model, and a
-    phase without per-resident steps runs as in the vectorised week. Each phase's time goes to
-    `model.phase_seconds`."""
+    """One week of the reference engine: the phases of STEP_ORDER in order, each by the same steps as the
+    vectorised week (its mechanism's declaration, model/mechanisms/), except that a step written over
+    residents (`Rows`) runs for each resident on its own row, in random order (`AgentSet.shuffle_do`), and
+    finishes for every resident before the next step starts; whole-model steps and the agents engine's own
+    bookkeeping (`Setup`) run once. Each phase's time goes to `model.phase_seconds`."""
     for phase in PHASES:
         started = time.perf_counter()
-        for part in phase.agents or (phase.run,):
-            if isinstance(part, Each):
-                model.agents.shuffle_do(part.method)
-            elif isinstance(part, Rows):
-                model.agents.shuffle_do(lambda resident, phase=part.phase: phase(resident.model, resident.me))
+        for part in phase.parts:
+            if isinstance(part, Rows):
+                model.agents.shuffle_do(lambda resident, step=part.step: step(resident.model, resident.me))
             else:
-                part(model)
+                part.step(model) if isinstance(part, Setup) else part(model)
         model.phase_seconds[phase.name] += time.perf_counter() - started

@@ -21,15 +21,16 @@ import time
 from bridges.model.mechanisms import MECHANISMS, PHASES
 from bridges.model.mechanisms.base import VIEWS  # noqa: F401  (the views norms anchor; tests import them from here)
 
-STEP_ORDER = tuple(phase.run for phase in PHASES)
-"""The phases of one week, in order (model/mechanisms/__init__.py lists the mechanisms)."""
+STEP_ORDER = PHASES
+"""The phases of one week, in order (model/mechanisms/__init__.py lists the mechanisms). Calling a phase
+runs its steps over every resident at once (base.py `Phase`)."""
 
 ACCESS = {phase.name: phase.access for phase in PHASES}
 """What each phase of STEP_ORDER reads and writes, by name: declared next to the phase in its mechanism's
 module, as data rather than a decorator, so that mutmut (which skips decorated functions) mutates the phase
 bodies; tests/test_step_plan.py checks it."""
 
-HISTORY_ORDER = tuple(phase.run for phase in PHASES if phase.history)
+HISTORY_ORDER = tuple(phase for phase in PHASES if phase.history)
 """A week of the contact history before week 0 (model.py `settle_history`): STEP_ORDER without the
 phases whose results are thrown away there (beliefs, livelihoods and wellbeing are held at their surveyed
 values; nothing is recorded or surveyed)."""

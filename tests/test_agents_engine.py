@@ -7,14 +7,18 @@ in both (common random numbers). So each seed gives a pair, and the main outcome
 distribution: their paired differences over seeds must centre on zero.
 """
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from bridges.model import BridgesModel
+from bridges.model import BridgesModel, agents, step
+from bridges.model.mechanisms import PHASES
 from bridges.model.metrics import OUTCOMES
+from bridges.model.model import Week
+from bridges.model.state import State
+from bridges.model.ties import ContactBlock
 from tests.conftest import params_for
 
 CITY = ("city.n_agents=160", "city.arriving_share=0.3", "city.n_neighbourhoods=4", "steps=5")
@@ -69,3 +73,98 @@ def test_agents_engine_is_reproducible_and_starts_where_the_vectorised_one_does(
 def test_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="engine: 'numba' is not one of vectorised, agents"):
         BridgesModel(params_for(*CITY), engine="numba")
+
+
+# ---- per-phase writes: a phase missing from either engine fails whatever its effect size --------------
+def written_fields(model) -> dict:
+    """Copies of every state field, this week's totals and the city's ties' fields, by declared name."""
+    def copied(value):
+        if isinstance(value, dict):
+            return {key: copied(item) for key, item in value.items()}
+        return value.copy() if isinstance(value, np.ndarray) else value
+
+    taken = {f"state.{name}": copied(getattr(model.state, name)) for name in State.field_names()}
+    taken |= {f"week.{f.name}": copied(getattr(model.week, f.name)) for f in fields(Week)}
+    return taken | {f"block.{f.name}": copied(getattr(model.ties, f.name)) for f in fields(ContactBlock)}
+
+
+def same(a, b) -> bool:
+    """Whether a field kept its value; one made where there was none (the week's results before the first
+    week, which the agents engine makes blank as its week opens) has not changed."""
+    if a is None or (isinstance(a, dict) and not a):
+        return True
+    if isinstance(a, dict) or isinstance(b, dict):
+        return isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    return a == b
+
+
+class PhaseWrites(dict):
+    """`model.phase_seconds` that also notes what each phase changed: both engines add a phase's time right
+    after running it, so each addition closes one phase (whichever engine, and whichever list of phases the
+    engine runs)."""
+
+    def __init__(self, model):
+        super().__init__(model.phase_seconds)
+        self.model, self.before = model, written_fields(model)
+        self.written: dict[str, set[str]] = {name: set() for name in self}
+
+    def __setitem__(self, name, seconds):
+        super().__setitem__(name, seconds)
+        after = written_fields(self.model)
+        self.written[name] |= {field for field, value in after.items() if not same(self.before[field], value)}
+        self.before = after
+
+
+WRITES_CITY = (*CITY, "scenario=focus_approach", "dynamics.turnover.rate=0.2")
+"""The agreement city with programmes, and a turnover rate at which arriving members leave every week, so
+that every phase that changes state does so in both engines within the run."""
+
+
+def phase_writes(engine: str) -> dict[str, set[str]]:
+    model = BridgesModel(replace(params_for(*WRITES_CITY), seed=0), engine=engine)
+    model.phase_seconds = PhaseWrites(model)
+    for _ in range(model.params.steps):
+        model.step()
+    return model.phase_seconds.written
+
+
+def wiring_problems(written: dict[str, dict[str, set[str]]]) -> list[str]:
+    """Phases that changed state in one engine and nothing in the other (a phase missing from an engine
+    changes nothing, whatever its effect size), or changed what they do not declare."""
+    problems = []
+    for phase in PHASES:
+        declared = {name for name in phase.writes if name != "state.*"}
+        if "state.*" in phase.writes:
+            declared |= {f"state.{name}" for name in State.field_names()}
+        by_engine = {engine: writes[phase.name] for engine, writes in written.items()}
+        if len({bool(names) for names in by_engine.values()}) > 1:
+            problems.append(f"{phase.name} changed state in one engine only: {by_engine}")
+        problems += [f"{phase.name} ({engine}) changed {sorted(names - declared)} without declaring it"
+                     for engine, names in by_engine.items() if names - declared]
+    return problems
+
+
+@pytest.fixture(scope="module")
+def written() -> dict[str, dict[str, set[str]]]:
+    """What each phase changed, per engine."""
+    return {engine: phase_writes(engine) for engine in ("vectorised", "agents")}
+
+
+def test_both_engines_run_every_phase_and_each_writes_what_it_declares(written):
+    assert written["vectorised"]["feel_discrimination"], "the run must exercise every phase"
+    assert not wiring_problems(written)
+
+
+@pytest.mark.parametrize("engine", ["vectorised", "agents"])
+def test_a_phase_missing_from_either_engine_is_caught(written, monkeypatch, engine):
+    """The review's case: a mechanism with a small effect (experienced discrimination) left out of one
+    engine; the paired outcomes might not notice, its writes do."""
+    if engine == "agents":
+        monkeypatch.setattr(agents, "PHASES", tuple(phase for phase in PHASES if phase.name != "feel_discrimination"))
+    else:
+        monkeypatch.setattr(step, "STEP_ORDER", tuple(phase for phase in PHASES if phase.name != "feel_discrimination"))
+    problems = wiring_problems({**written, engine: phase_writes(engine)})
+    assert len(problems) == 1 and problems[0].startswith("feel_discrimination changed state in one engine only")

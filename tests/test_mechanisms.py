@@ -11,7 +11,7 @@ import pytest
 
 from bridges.model import BridgesModel
 from bridges.model.mechanisms import MECHANISMS, PHASES
-from bridges.model.mechanisms.base import Each, Rows
+from bridges.model.mechanisms.base import ALL, Rows, Setup
 from bridges.model.metrics import group_metrics
 from bridges.model.state import State
 from bridges.model.step import ACCESS, STEP_ORDER
@@ -57,7 +57,7 @@ def test_every_metric_has_one_owner(small_params):
 
 
 def test_step_order_and_access_come_from_the_mechanisms():
-    assert STEP_ORDER == tuple(phase.run for mechanism in MECHANISMS for phase in mechanism.phases)
+    assert STEP_ORDER == tuple(phase for mechanism in MECHANISMS for phase in mechanism.phases)
     assert list(ACCESS) == [phase.name for phase in PHASES]
     assert len(set(ACCESS)) == len(PHASES), "two phases share a name"
 
@@ -74,14 +74,19 @@ def test_each_engine_runs_every_registered_phase(engine):
     assert ran == [phase.name for phase in PHASES]
 
 
-def test_per_resident_steps_take_a_resident_and_rows_are_the_phase_itself():
+def test_steps_over_residents_take_who_and_whole_model_steps_take_the_model():
+    """A step written over residents defaults to every resident (the vectorised week); the phase's function
+    is one of its steps."""
     for phase in PHASES:
-        for part in phase.agents:
+        steps = [part.step if isinstance(part, (Rows, Setup)) else part for part in phase.parts]
+        assert phase.run in steps, f"{phase.name}: its function is not one of its steps"
+        for part in phase.parts:
+            parameters = inspect.signature(part.step if isinstance(part, (Rows, Setup)) else part).parameters
             if isinstance(part, Rows):
-                assert part.phase is phase.run and list(inspect.signature(part.phase).parameters) == ["model", "who"]
-                continue
-            first = next(iter(inspect.signature(part.method if isinstance(part, Each) else part).parameters))
-            assert first == ("resident" if isinstance(part, Each) else "model"), f"{phase.name}: {part}"
+                assert list(parameters) == ["model", "who"], f"{phase.name}: {part}"
+                assert parameters["who"].default is ALL, f"{phase.name}: {part}"
+            else:
+                assert list(parameters) == ["model"], f"{phase.name}: {part}"
 
 
 def test_only_the_programmes_mechanism_imports_an_intervention():

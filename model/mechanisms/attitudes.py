@@ -6,7 +6,7 @@ Parameters: `contact.update`, `contact.susceptibility`, `contact.negativity`; ru
 model/rules/contact.py and negativity.py.
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows, StateVar
+from bridges.model.mechanisms.base import ALL, Mechanism, Phase, StateVar
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import negativity as negativity_rules
 from bridges.model.state import THERMOMETER_MAX
@@ -42,8 +42,7 @@ MECHANISM = Mechanism(
             update_attitudes,
             reads=("state.group", "state.attitude", "state.anxiety", "state.trust", "state.positive_history",
                    "week.positive_weighted", "week.negative_weighted"),
-            writes=("state.attitude", "state.anxiety", "state.trust"),
-            agents=(Rows(update_attitudes),)),
+            writes=("state.attitude", "state.anxiety", "state.trust")),
     ),
     metrics=("attitude_mean", "anxiety_mean", "trust_mean"),
 )

@@ -5,11 +5,16 @@ A mechanism module (one file in model/mechanisms/) holds everything one mechanis
 - `MECHANISM = Mechanism(...)`: its name, the config keys of its parameters, the per-person state it
   owns (`StateVar`: name, dtype, initial value), the model attributes it owns (caches and derived rates),
   its phases in order, its week-0 start and the weekly metrics it contributes;
-- each phase as a plain function of the model over all residents (the vectorised engine), and, when the
-  agents engine runs it resident by resident, its per-resident steps (`Each(function of a resident)`,
-  run by `AgentSet.shuffle_do`, after any whole-model preparation). A phase written once over an index set
-  (`phase(model, who=ALL)`) runs in the agents engine as `Rows(phase)`: over each resident's own row. A
-  phase without per-resident steps runs as the same whole-model function in both engines.
+- each phase written once over an index set, `phase(model, who=ALL)`: the rows of the residents `who`, and
+  the ties those residents start (`own_ties`) or touch (`touching`, `both_ends`). The vectorised engine runs
+  it over every resident at once (`who` = ALL: every row and tie, the named random streams), the agents
+  engine over each resident's own row (`Resident.me`) through `AgentSet.shuffle_do`, drawing from the
+  model's generator (`uniform`), so the engines run the same code and agree by construction. A phase in
+  several synchronous steps (friendships are counted after every tie's strength is updated) lists them as
+  `Rows(step)`; what everyone perceives of the whole population (the neighbourhood's mean views, what
+  arriving members are really like) is a whole-model step before them, in both engines; a phase without
+  per-resident steps (programmes, public encounters, extended contact, outputs) is one whole-model
+  function in both.
 
 The declarations are data next to plain functions rather than decorators, so that mutmut (which skips
 decorated functions) still mutates the phase bodies. model/mechanisms/__init__.py lists the modules in
@@ -17,12 +22,13 @@ the order their phases run; model/step.py derives STEP_ORDER and ACCESS from it 
 agents engine's week, so a mechanism added there runs in both engines.
 """
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
 import numpy as np
 
-from bridges.model.params import BELIEFS
+from bridges.model.params import BELIEFS, GROUPS
 from bridges.model.state import THERMOMETER_MAX
 from bridges.model.ties import ContactBlock
 
@@ -50,30 +56,35 @@ class Access(NamedTuple):
     writes: tuple[str, ...]
 
 
-class Each(NamedTuple):
-    """A per-resident step of the agents engine: `method(resident)` for every resident, in random order."""
-
-    method: Callable
-
-
 class Rows(NamedTuple):
-    """A phase written once over an index set, `phase(model, who)`: the vectorised engine runs it over every
-    resident (`who` = all rows), the agents engine over each resident's own row in random order, so the
+    """A step written once over an index set, `step(model, who=ALL)`: the vectorised engine runs it over every
+    resident at once (`who` = ALL), the agents engine over each resident's own row in random order, so the
     engines run the same code."""
 
-    phase: Callable
+    step: Callable
+
+
+class Setup(NamedTuple):
+    """Bookkeeping only the agents engine needs before its residents run a phase, `step(model)`: each
+    resident's ties indexed, so that it finds its own; the vectorised week runs over every tie and skips it."""
+
+    step: Callable
 
 
 @dataclass(frozen=True)
 class Phase:
-    """One phase of the week: `run(model)` over all residents, what it reads and writes, and how the agents
-    engine runs it (`agents`: whole-model functions and `Each` steps in order; empty: `run` itself).
-    `history`: whether it runs in the contact-history weeks before week 0 (model.py `settle_history`)."""
+    """One phase of the week: its function `run`, what it reads and writes, and its `steps`, which both
+    engines run in order: whole-model functions (what everyone perceives of the whole population),
+    `Setup(step)` bookkeeping of the agents engine only, and `Rows(step)` steps written over residents
+    (each finishes for every resident before the next starts, so phases stay synchronous). Without `steps` a phase is `Rows(run)` if
+    `run` takes the residents `who`, else `run(model)` on the whole model. Calling the phase runs its steps
+    over every resident (the vectorised week). `history`: whether it runs in the contact-history weeks
+    before week 0 (model.py `settle_history`)."""
 
     run: Callable
     reads: tuple[str, ...]
     writes: tuple[str, ...]
-    agents: tuple = ()
+    steps: tuple = ()
     history: bool = True
 
     @property
@@ -81,8 +92,27 @@ class Phase:
         return self.run.__name__
 
     @property
+    def __name__(self) -> str:  # noqa: A003  (a phase names itself as a function does: STEP_ORDER, phase_seconds)
+        return self.name
+
+    @property
     def access(self) -> Access:
         return Access(self.reads, self.writes)
+
+    @property
+    def parts(self) -> tuple:
+        """The steps both engines run, in order."""
+        if self.steps:
+            return self.steps
+        return (Rows(self.run),) if "who" in inspect.signature(self.run).parameters else (self.run,)
+
+    def __call__(self, model) -> None:
+        """The phase over every resident at once (the vectorised week)."""
+        for part in self.parts:
+            if isinstance(part, Rows):
+                part.step(model)
+            elif not isinstance(part, Setup):
+                part(model)
 
 
 @dataclass(frozen=True)
@@ -124,3 +154,109 @@ def setting_kind(model, block: ContactBlock) -> np.ndarray:
         return np.full(block.size, PUBLIC)
     kinds = np.array([model.city.layer_params[name].kind for name in model.city.network.layer_names])
     return kinds[block.layer]
+
+
+# ---- a phase written once over an index set: the vectorised week passes ALL, the agents engine one resident's row
+def first_row(who) -> int:
+    """The first row of `who` (0 for every row): a resident's phase numbers its people from its own row."""
+    return who.start or 0
+
+
+def count(part, size: int) -> int:
+    """How many entries `part` (ALL, a slice or an index array) selects out of `size`."""
+    if part is ALL:
+        return size
+    return len(range(size)[part]) if isinstance(part, slice) else len(part)
+
+
+def own_ties(model, block: ContactBlock, side: str, who) -> slice | np.ndarray:
+    """The ties of `block` a phase over the residents `who` handles at their `side` end: every tie (ALL) in
+    the vectorised week, the resident's own in the agents engine (`model.tie_index`, built when its week
+    opens, model/mechanisms/contact.py `open_week`)."""
+    if who is ALL:
+        return ALL
+    order, start = model.tie_index[block.name][side]
+    return order[start[first_row(who)]:start[who.stop]]
+
+
+def touching(model, block: ContactBlock, who) -> slice | np.ndarray:
+    """The ties of `block` with one of the residents `who` at either end (every tie, ALL, in the vectorised
+    week; `who` is every row or one resident's)."""
+    if who is ALL:
+        return ALL
+    return np.concatenate([own_ties(model, block, "source", who), own_ties(model, block, "target", who)])
+
+
+def both_ends(model, block: ContactBlock, who) -> tuple[slice | np.ndarray, np.ndarray, np.ndarray, int]:
+    """The ties `touching` the residents `who`, their two ends numbered as rows of `who` (0 for its first
+    row) and how many people that numbering counts: the rows of `who`, and for one resident one more, the
+    number every partner outside `who` shares (a per-person sum over the ties keeps the first `count(who)`)."""
+    ties = touching(model, block, who)
+    if who is ALL:
+        return ties, block.source, block.target, model.state.n
+    first, rows = first_row(who), count(who, model.state.n)
+    local = [np.where((people >= first) & (people < first + rows), people - first, rows)
+             for people in (block.source[ties], block.target[ties])]
+    return ties, local[0], local[1], rows + 1
+
+
+def rows_of(matrix, who):
+    """The rows of a sparse per-person matrix (ingroup friendships) for the residents `who` (the matrix itself
+    for every resident)."""
+    return matrix if who is ALL else matrix[who]
+
+
+def inside(people: np.ndarray, who) -> slice | np.ndarray:
+    """Which of `people` are among the residents `who` (ALL when `who` is every resident)."""
+    if who is ALL:
+        return ALL
+    return (people >= first_row(who)) & (people < who.stop)
+
+
+def with_encounters(block: ContactBlock, ties) -> np.ndarray:
+    """The ties among `ties` with encounters this week, as indices into the block (the others have nothing
+    to judge or count)."""
+    met = np.flatnonzero(block.encounters[ties])
+    return met if ties is ALL else ties[met]
+
+
+def uniform(model, stream: str, size: int, who, part) -> np.ndarray:
+    """Uniform draws for the entries `part` (ties or rows) of a phase over `who`. Over every resident they
+    come from the named `stream`, drawn at its full `size` so that scenarios share them (common random
+    numbers); a resident of the agents engine draws its own from the model's generator, so the engines
+    agree in distribution."""
+    if who is ALL:
+        return model.streams.uniform(stream, model.steps, size)[part]
+    return model.rng.random(count(part, size))
+
+
+def uniform_table(model, stream: str, who, shape: tuple[int, int]) -> np.ndarray:
+    """A table of uniform draws of `shape` for a phase over `who`: from the named `stream` over every
+    resident, from the model's generator for one resident (as `uniform`)."""
+    if who is ALL:
+        return model.streams.generator(stream, model.steps).random(shape)
+    return model.rng.random(shape)
+
+
+def members(model, who, group: int) -> np.ndarray:
+    """The rows among `who` of residents in `group` (RECEIVING or ARRIVING); over every resident cached in
+    `static_index` (groups are fixed when the city is built)."""
+    if who is ALL:
+        return static_index(model, GROUPS[group], lambda: np.flatnonzero(model.state.group == group))
+    return first_row(who) + np.flatnonzero(model.state.group[who] == group)
+
+
+def fill(current: np.ndarray | None, part, values: np.ndarray) -> np.ndarray:
+    """This week's array with `values` at the entries `part`: `values` itself when `part` is every entry
+    (ALL); otherwise `current` filled in where `part` says (the agents engine's residents fill in one array
+    between them, each its own entries)."""
+    if part is ALL:
+        return values
+    current[part] = values
+    return current
+
+
+def empty(part) -> bool:
+    """Whether `part` selects nothing: a resident without ties in a block skips it (every tie, ALL, never
+    does)."""
+    return part is not ALL and len(part) == 0

@@ -6,34 +6,48 @@ Parameters: `dynamics.belief_media_drift`, `dynamics.belief_observation`, `dynam
 
 import numpy as np
 
-from bridges.model.mechanisms.base import BELIEF_FIELDS, Each, Mechanism, Phase, StateVar
+from bridges.model.mechanisms.base import (ALL, BELIEF_FIELDS, Mechanism, Phase, Rows, StateVar, count, empty,
+                                          first_row, inside, touching, with_encounters)
 from bridges.model.params import BELIEFS
 from bridges.model.rules import beliefs as belief_rules
-from bridges.model.state import RECEIVING
 
 
-def update_beliefs(model) -> None:
-    """Receiving members' beliefs drift toward the media prior and toward what they see in partners.
+def observe_truth(model) -> None:
+    """What arriving members are really like this week (what partners tell of their community)."""
+    state = model.state
+    model.truth = belief_rules.true_shares(state.group, state.education, state.employed)
 
-    Only this week's observers are pooled (numbered 0..m-1 in id order, so every sum adds the same terms in
-    the same order as over everyone); everyone else is the rule with no encounters. Arriving members'
-    beliefs are NaN and stay NaN, so the drift runs over whole arrays."""
+
+def update_beliefs(model, who=ALL) -> None:
+    """Beliefs of the receiving members among `who` drift toward the media prior and toward what they see in
+    the arriving partners they met this week.
+
+    Only this week's observers are pooled (numbered in id order from the first row of `who`, so every sum
+    adds the same terms in the same order as over everyone); everyone else is the rule with no encounters.
+    Arriving members' beliefs are NaN and stay NaN, so the drift runs over whole arrays."""
     state, d = model.state, model.params.dynamics
-    truth = belief_rules.true_shares(state.group, state.education, state.employed)
+    first, rows = first_row(who), count(who, state.n)
     sightings = []
     for block in model.contact_blocks():
+        ties = touching(model, block, who)
+        if empty(ties):
+            continue
         # Only ties with encounters this week show anything (the others would add exact zeros to the sums).
-        met = np.flatnonzero(block.encounters)
+        met = with_encounters(block, ties)
         observer, partner = belief_rules.observer_and_partner(block.source[met], block.target[met], state.group)
-        sightings.append((observer, block.encounters[met],
+        watched = inside(observer, who)
+        partner = partner[watched]
+        sightings.append((observer[watched] - first, block.encounters[met][watched],
                           belief_rules.person_facts(state.education[partner], state.employed[partner])))
-    observers, number = observer_numbers(state.n, [observer for observer, _, _ in sightings])
+    observers, number = observer_numbers(rows, [observer for observer, _, _ in sightings])
     shown, seen = belief_rules.pooled_observations(
-        len(observers), [(number[observer], encounters, facts) for observer, encounters, facts in sightings], truth, d)
+        len(observers), [(number[observer], encounters, facts) for observer, encounters, facts in sightings],
+        model.truth, d)
+    observers = observers + first
     for column, topic in enumerate(BELIEFS):
         belief, prior = state.belief(topic), model.params.city.beliefs.media_prior[topic]
         observed = belief_rules.update_belief(belief[observers], shown[:, column], seen, prior, d)
-        belief[:] = belief_rules.update_belief(belief, 0.0, 0, prior, d)
+        belief[who] = belief_rules.update_belief(belief[who], 0.0, 0, prior, d)
         belief[observers] = observed
 
 
@@ -48,36 +62,6 @@ def observer_numbers(n_people: int, observers: list[np.ndarray]) -> tuple[np.nda
     return distinct, number
 
 
-def observe_truth(model) -> None:
-    """What arriving members are really like this week (what partners tell of their community)."""
-    state = model.state
-    model.truth = belief_rules.true_shares(state.group, state.education, state.employed)
-
-
-def resident_update_beliefs(resident) -> None:
-    """A receiving resident's beliefs: media drift, and what its arriving partners showed this week."""
-    model, state, d = resident.model, resident.model.state, resident.model.params.dynamics
-    if state.group[resident.index] != RECEIVING:
-        return
-    sightings = []
-    for block in model.contact_blocks():
-        for side in ("source", "target"):
-            mine = resident.ties(block, side)
-            if not mine.size:
-                continue
-            observer, partner = belief_rules.observer_and_partner(block.source[mine], block.target[mine],
-                                                                  state.group)
-            watched = observer == resident.index
-            partner = partner[watched]
-            sightings.append((np.zeros(partner.size, dtype=np.int64), block.encounters[mine][watched],
-                              belief_rules.person_facts(state.education[partner], state.employed[partner])))
-    shown, seen = belief_rules.pooled_observations(1, sightings, model.truth, d)
-    for column, topic in enumerate(BELIEFS):
-        belief = state.belief(topic)
-        belief[resident.me] = belief_rules.update_belief(belief[resident.me], shown[:, column], seen,
-                                                     model.params.city.beliefs.media_prior[topic], d)
-
-
 MECHANISM = Mechanism(
     name="beliefs",
     params=("dynamics.belief_media_drift", "dynamics.belief_observation", "dynamics.belief_personal_weight", "city.beliefs"),
@@ -89,8 +73,8 @@ MECHANISM = Mechanism(
             update_beliefs,
             reads=("state.group", "state.education", "state.employed", *BELIEF_FIELDS, "block.encounters",
                    "block.source", "block.target"),
-            writes=BELIEF_FIELDS,
-            agents=(observe_truth, Each(resident_update_beliefs)),
+            writes=(*BELIEF_FIELDS, "model.truth"),
+            steps=(observe_truth, Rows(update_beliefs)),
             history=False),
     ),
     metrics=("misperception_mean",),

@@ -4,7 +4,7 @@ encounters build experienced discrimination, which raises distress and lowers be
 Parameters: `dynamics.discrimination`; rules in model/rules/partner.py.
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows, StateVar
+from bridges.model.mechanisms.base import ALL, Mechanism, Phase, StateVar
 from bridges.model.rules import partner as partner_rules
 from bridges.model.state import ARRIVING
 
@@ -32,8 +32,7 @@ MECHANISM = Mechanism(
         Phase(
             feel_discrimination,
             reads=("state.group", "state.discrimination", "state.distress", "state.belonging", "week.negative"),
-            writes=("state.discrimination", "state.distress", "state.belonging"),
-            agents=(Rows(feel_discrimination),)),
+            writes=("state.discrimination", "state.distress", "state.belonging")),
     ),
     metrics=("discrimination_mean",),
 )

@@ -5,27 +5,43 @@ Parameters: `dynamics.friendship`; rules in model/rules/friendship.py. The fixed
 (`model.ingroup_friends`, and each person's count) are drawn when the model is built (model.py).
 """
 
-import numpy as np
-
-from bridges.model.mechanisms.base import Each, Mechanism, Phase, StateVar
+from bridges.model.mechanisms.base import (ALL, Mechanism, Phase, Rows, StateVar, both_ends, count, empty,
+                                          own_ties)
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
 
 
-def update_friendships(model) -> None:
-    """Tie strength follows mutual positive contact; strong ties are cross-group friendships."""
-    f, state = model.params.dynamics.friendship, model.state
-    state.outgroup_friends[:] = 0
+def update_friendships(model, who=ALL) -> None:
+    """Strength of the ties the residents `who` start follows both sides' positive and negative contact;
+    strong ties are cross-group friendships."""
+    f = model.params.dynamics.friendship
     for block in model.contact_blocks():
-        positive = contact_rules.pair_mean(block.positive["source"], block.positive["target"])
-        negative = contact_rules.pair_mean(block.negative["source"], block.negative["target"])
-        block.strength[:] = friendship_rules.update_tie_strength(block.strength, positive, negative, f)
-        block.friend[:] = friendship_rules.is_friendship(block.strength, f)
-        state.outgroup_friends += friendship_rules.ties_per_person(state.n, block.source, block.target, block.friend)
+        mine = own_ties(model, block, "source", who)
+        if empty(mine):
+            continue
+        positive = contact_rules.pair_mean(block.positive["source"][mine], block.positive["target"][mine])
+        negative = contact_rules.pair_mean(block.negative["source"][mine], block.negative["target"][mine])
+        block.strength[mine] = friendship_rules.update_tie_strength(block.strength[mine], positive, negative, f)
+        block.friend[mine] = friendship_rules.is_friendship(block.strength[mine], f)
+
+
+def count_outgroup_friends(model, who=ALL) -> None:
+    """The cross-group friendships of the residents `who`, over their ties at either end (after every tie's
+    strength is updated)."""
+    state, rows = model.state, count(who, model.state.n)
+    state.outgroup_friends[who] = 0
+    for block in model.contact_blocks():
+        ties, source, target, people = both_ends(model, block, who)
+        if empty(ties):
+            continue
+        state.outgroup_friends[who] += friendship_rules.ties_per_person(people, source, target,
+                                                                        block.friend[ties])[:rows]
 
 
 def extended_contact(model) -> None:
-    """Count each person's ingroup friends who have cross-group friendships."""
+    """Count each person's ingroup friends who have cross-group friendships. Both engines run it on the
+    whole model: it is updated from the people whose cross-group friendship changed since last week
+    (`model.extended_memo`), which one resident cannot know."""
     state = model.state
     has_friend = state.outgroup_friends > 0
     last = getattr(model, "extended_memo", None)  # (who had an outgroup friend, extended contacts) last week
@@ -35,35 +51,6 @@ def extended_contact(model) -> None:
         extended = last[1] + friendship_rules.extended_contacts_change(model.ingroup_friends, last[0], has_friend)
     model.extended_memo = (has_friend, extended)
     state.extended_contacts[:] = extended
-
-
-def resident_update_tie_strengths(resident) -> None:
-    """Strength of the ties this resident starts, from both sides' positive and negative contact."""
-    f = resident.model.params.dynamics.friendship
-    for block in resident.model.contact_blocks():
-        mine = resident.ties(block, "source")
-        if not mine.size:
-            continue
-        positive = contact_rules.pair_mean(block.positive["source"][mine], block.positive["target"][mine])
-        negative = contact_rules.pair_mean(block.negative["source"][mine], block.negative["target"][mine])
-        block.strength[mine] = friendship_rules.update_tie_strength(block.strength[mine], positive, negative, f)
-        block.friend[mine] = friendship_rules.is_friendship(block.strength[mine], f)
-
-
-def resident_count_outgroup_friends(resident) -> None:
-    """This resident's cross-group friendships, over the ties at either end."""
-    count = 0
-    for block in resident.model.contact_blocks():
-        mine, source, target = resident.both_ends(block)
-        count += friendship_rules.ties_per_person(2, source, target, block.friend[mine])[0]
-    resident.model.state.outgroup_friends[resident.me] = count
-
-
-def resident_extended_contact(resident) -> None:
-    """Count this resident's ingroup friends who have cross-group friendships."""
-    state, mine = resident.model.state, resident.ingroup_friends()
-    state.extended_contacts[resident.me] = friendship_rules.extended_contacts(np.ones((1, mine.size)),
-                                                                          state.outgroup_friends[mine])
 
 
 MECHANISM = Mechanism(
@@ -79,12 +66,11 @@ MECHANISM = Mechanism(
             update_friendships,
             reads=("block.positive", "block.negative", "block.strength", "block.source", "block.target"),
             writes=("block.strength", "block.friend", "state.outgroup_friends"),
-            agents=(Each(resident_update_tie_strengths), Each(resident_count_outgroup_friends))),
+            steps=(Rows(update_friendships), Rows(count_outgroup_friends))),
         Phase(
             extended_contact,
             reads=("state.outgroup_friends", "model.ingroup_friends", "model.extended_memo"),
-            writes=("state.extended_contacts", "model.extended_memo"),
-            agents=(Each(resident_extended_contact),)),
+            writes=("state.extended_contacts", "model.extended_memo")),
     ),
     metrics=("outgroup_friend_share", "outgroup_friendships"),
 )

@@ -7,38 +7,25 @@ model/rules/people.py. `model.job_finding_rate` (the labour market's weekly haza
 is built (model.py).
 """
 
-from bridges.model.mechanisms.base import Each, Mechanism, Phase, StateVar
+from bridges.model.mechanisms.base import ALL, Mechanism, Phase, StateVar, uniform
 from bridges.model.rules import people as people_rules
 
 
-def update_livelihoods(model) -> None:
-    """Legal decisions, family reunification, courses, language and employment."""
+def update_livelihoods(model, who=ALL) -> None:
+    """Legal decisions, family reunification, courses, language and employment of the residents `who`."""
     state, d, week = model.state, model.params.dynamics, model.week
-    draw = lambda name: model.streams.uniform(name, model.steps, state.n)  # noqa: E731
-    state.legal_pending[:] = people_rules.resolve_pending(state.legal_pending, draw("legal"), d.legal_determination_hazard)
-    state.family_pending[:] = people_rules.resolve_pending(state.family_pending, draw("family"), d.family_reunification_hazard)
-    state.language[:] = people_rules.improve_language(state.language, state.studying, week.positive + week.negative, d)
-    state.studying[:] = people_rules.resolve_pending(state.studying, draw("courses"), d.course_exit_hazard)
-    hazard = people_rules.job_finding_hazard(state.language, state.legal_pending, ~state.qualification_recognised,
-                                             model.job_finding_rate, d.employment)
-    state.employed[:] = people_rules.update_employment(state.employed, draw("employment"), hazard, d.employment)
-
-
-def resident_update_livelihoods(resident) -> None:
-    """Legal decision, family reunification, courses, language and employment."""
-    model, state, d, week, me = resident.model, resident.model.state, resident.model.params.dynamics, resident.model.week, resident.me
-    draw = model.rng.random
-    state.legal_pending[me] = people_rules.resolve_pending(state.legal_pending[me], draw(1),
-                                                           d.legal_determination_hazard)
-    state.family_pending[me] = people_rules.resolve_pending(state.family_pending[me], draw(1),
-                                                            d.family_reunification_hazard)
-    state.language[me] = people_rules.improve_language(state.language[me], state.studying[me],
-                                                       week.positive[me] + week.negative[me], d)
-    state.studying[me] = people_rules.resolve_pending(state.studying[me], draw(1), d.course_exit_hazard)
-    hazard = people_rules.job_finding_hazard(state.language[me], state.legal_pending[me],
-                                             ~state.qualification_recognised[me], model.job_finding_rate,
-                                             d.employment)
-    state.employed[me] = people_rules.update_employment(state.employed[me], draw(1), hazard, d.employment)
+    draw = lambda name: uniform(model, name, state.n, who, who)  # noqa: E731
+    state.legal_pending[who] = people_rules.resolve_pending(state.legal_pending[who], draw("legal"),
+                                                            d.legal_determination_hazard)
+    state.family_pending[who] = people_rules.resolve_pending(state.family_pending[who], draw("family"),
+                                                             d.family_reunification_hazard)
+    state.language[who] = people_rules.improve_language(state.language[who], state.studying[who],
+                                                        week.positive[who] + week.negative[who], d)
+    state.studying[who] = people_rules.resolve_pending(state.studying[who], draw("courses"), d.course_exit_hazard)
+    hazard = people_rules.job_finding_hazard(state.language[who], state.legal_pending[who],
+                                             ~state.qualification_recognised[who], model.job_finding_rate, d.employment)
+    state.employed[who] = people_rules.update_employment(state.employed[who], draw("employment"), hazard,
+                                                         d.employment)
 
 
 MECHANISM = Mechanism(
@@ -62,7 +49,6 @@ MECHANISM = Mechanism(
             reads=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed",
                    "state.qualification_recognised", "week.positive", "week.negative", "model.job_finding_rate"),
             writes=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed"),
-            agents=(Each(resident_update_livelihoods),),
             history=False),
     ),
     metrics=("language_mean", "employed_share", "legal_pending_share"),

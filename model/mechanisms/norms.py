@@ -10,7 +10,7 @@ spin-up (model.py `anchor_views`).
 
 import numpy as np
 
-from bridges.model.mechanisms.base import VIEW_RANGES, VIEWS, Each, Mechanism, Phase, static_index
+from bridges.model.mechanisms.base import ALL, VIEW_RANGES, VIEWS, Mechanism, Phase, Rows, rows_of, static_index
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import norms as norm_rules
 from bridges.model.state import THERMOMETER_MAX
@@ -34,71 +34,52 @@ def start_views(model) -> None:
                             for name in VIEWS}
 
 
-def follow_norms(model) -> None:
-    """With `dynamics.norms` on: attitude, anxiety and trust drift toward the perceived ingroup norm (friends,
-    neighbourhood, wider society), and ingroup friends' outgroup friendships warm the attitude norm and lower
-    anxiety (extended contact). Off: extended contact warms attitudes by a fixed weekly step."""
-    state, n = model.state, model.params.dynamics.norms
-    if not n.enabled:
-        state.attitude[:] = friendship_rules.extended_contact_update(
-            state.attitude, state.extended_contacts, model.ingroup_friend_count,
-            model.params.contact.susceptibility_for(state.group), model.params.dynamics, THERMOMETER_MAX)
-        return
-    extended_share = norm_rules.extended_share(state.extended_contacts, model.ingroup_friend_count)
-    for name in VIEWS:
-        value = getattr(state, name)
-        friends, neighbourhood = ingroup_views(model, value)
-        if name == "attitude":
-            friends = norm_rules.extended_norm(friends, extended_share, n, THERMOMETER_MAX)
-        start, friends_start, neighbourhood_start = model.views_at_start[name]
-        norm = norm_rules.perceived_norm(start, friends, friends_start, neighbourhood, neighbourhood_start, n,
-                                         *VIEW_RANGES[name])
-        value[:] = norm_rules.conform(value, norm, n)
-    state.anxiety[:] = norm_rules.extended_anxiety(state.anxiety, extended_share, n)
-
-
 def observe_neighbourhoods(model) -> None:
-    """Each group's mean view in each neighbourhood this week (the neighbourhood part of the norm everyone
-    perceives), and blank norms for the residents to fill in."""
+    """With `dynamics.norms` on: each group's mean view in each neighbourhood this week (the neighbourhood
+    part of the norm everyone perceives), and blank norms for the residents to perceive."""
     state = model.state
+    if not model.params.dynamics.norms.enabled:
+        return
+    places = static_index(model, "ingroup_places", lambda: norm_rules.ingroup_places(state.neighbourhood, state.group))
     model.neighbourhood_views = {name: norm_rules.neighbourhood_ingroup_mean(getattr(state, name), state.neighbourhood,
-                                                                            state.group) for name in VIEWS}
+                                                                            state.group, places) for name in VIEWS}
     model.perceived_norms = {name: np.zeros(state.n) for name in VIEWS}
 
 
-def resident_perceive_norms(resident) -> None:
-    """With `dynamics.norms` on: the ingroup norm this resident perceives for each view (its friends', its
-    neighbourhood's, its own start), before anyone moves toward theirs."""
-    model, state, me, n = resident.model, resident.model.state, resident.me, resident.model.params.dynamics.norms
+def perceive_norms(model, who=ALL) -> None:
+    """With `dynamics.norms` on: the ingroup norm the residents `who` perceive for each view (their friends',
+    their neighbourhood's, their own start; ingroup friends' cross-group friendships warm the attitude
+    norm), before anyone moves toward theirs."""
+    state, n = model.state, model.params.dynamics.norms
     if not n.enabled:
         return
-    mine = resident.ingroup_friends()
-    extended_share = norm_rules.extended_share(state.extended_contacts[me], model.ingroup_friend_count[me])
+    friends_of, friend_count = rows_of(model.ingroup_friends, who), model.ingroup_friend_count[who]
+    extended_share = norm_rules.extended_share(state.extended_contacts[who], friend_count)
     for name in VIEWS:
-        neighbourhood = model.neighbourhood_views[name][me]
-        friends = norm_rules.friends_mean(getattr(state, name)[mine], np.ones((1, mine.size)),
-                                          model.ingroup_friend_count[me], neighbourhood)
+        neighbourhood = model.neighbourhood_views[name][who]
+        friends = norm_rules.friends_mean(getattr(state, name), friends_of, friend_count, neighbourhood)
         if name == "attitude":
             friends = norm_rules.extended_norm(friends, extended_share, n, THERMOMETER_MAX)
-        start, friends_start, neighbourhood_start = (values[me] for values in model.views_at_start[name])
-        model.perceived_norms[name][me] = norm_rules.perceived_norm(
+        start, friends_start, neighbourhood_start = (values[who] for values in model.views_at_start[name])
+        model.perceived_norms[name][who] = norm_rules.perceived_norm(
             start, friends, friends_start, neighbourhood, neighbourhood_start, n, *VIEW_RANGES[name])
 
 
-def resident_follow_norms(resident) -> None:
-    """With `dynamics.norms` on: each view drifts toward its perceived norm, and ingroup friends'
-    outgroup friendships ease anxiety. Off: extended contact warms the attitude by a fixed weekly step."""
-    model, state, me, n = resident.model, resident.model.state, resident.me, resident.model.params.dynamics.norms
+def follow_norms(model, who=ALL) -> None:
+    """With `dynamics.norms` on: the views of the residents `who` drift toward their perceived norms, and
+    ingroup friends' outgroup friendships lower anxiety (extended contact). Off: extended contact warms
+    attitudes by a fixed weekly step."""
+    state, n = model.state, model.params.dynamics.norms
     if not n.enabled:
-        state.attitude[me] = friendship_rules.extended_contact_update(
-            state.attitude[me], state.extended_contacts[me], model.ingroup_friend_count[me],
-            model.params.contact.susceptibility_for(state.group[me]), model.params.dynamics, THERMOMETER_MAX)
+        state.attitude[who] = friendship_rules.extended_contact_update(
+            state.attitude[who], state.extended_contacts[who], model.ingroup_friend_count[who],
+            model.params.contact.susceptibility_for(state.group[who]), model.params.dynamics, THERMOMETER_MAX)
         return
     for name in VIEWS:
         value = getattr(state, name)
-        value[me] = norm_rules.conform(value[me], model.perceived_norms[name][me], n)
-    extended_share = norm_rules.extended_share(state.extended_contacts[me], model.ingroup_friend_count[me])
-    state.anxiety[me] = norm_rules.extended_anxiety(state.anxiety[me], extended_share, n)
+        value[who] = norm_rules.conform(value[who], model.perceived_norms[name][who], n)
+    extended_share = norm_rules.extended_share(state.extended_contacts[who], model.ingroup_friend_count[who])
+    state.anxiety[who] = norm_rules.extended_anxiety(state.anxiety[who], extended_share, n)
 
 
 MECHANISM = Mechanism(
@@ -111,8 +92,9 @@ MECHANISM = Mechanism(
             reads=("state.group", "state.neighbourhood", "state.extended_contacts", "state.attitude", "state.anxiety",
                    "state.trust", "model.ingroup_friends", "model.ingroup_friend_count", "model.views_at_start",
                    "model.static_index"),
-            writes=("state.attitude", "state.anxiety", "state.trust"),
-            agents=(observe_neighbourhoods, Each(resident_perceive_norms), Each(resident_follow_norms))),
+            writes=("state.attitude", "state.anxiety", "state.trust", "model.neighbourhood_views",
+                    "model.perceived_norms"),
+            steps=(observe_neighbourhoods, Rows(perceive_norms), Rows(follow_norms))),
     ),
     start=start_views,
 )

@@ -6,52 +6,46 @@ Parameters: `dynamics.variability`, `contact.negativity.memory`; rules in model/
 negativity.py.
 """
 
-from bridges.model.mechanisms.base import Each, Mechanism, Phase, StateVar
+from bridges.model.mechanisms.base import (ALL, Mechanism, Phase, Rows, StateVar, both_ends, count, empty,
+                                          own_ties)
 from bridges.model.rules import negativity as negativity_rules
 from bridges.model.rules import variability as variability_rules
 
 
-def remember_partners(model) -> None:
-    """Count partners met for the first time and each tie's meetings so far, and keep the running average of
-    positive encounters; perceived outgroup variability follows the distinct partners met (`dynamics.variability`)."""
+def remember_partners(model, who=ALL) -> None:
+    """The partners the residents `who` met for the first time this week and the running average of their
+    positive encounters; with `dynamics.variability` on, how varied the outgroup now seems after meeting
+    many different members of it."""
     state, v = model.state, model.params.dynamics.variability
-    state.positive_history[:] = negativity_rules.remember_positive(state.positive_history, model.week.positive,
-                                                                   model.params.contact.negativity)
+    state.positive_history[who] = negativity_rules.remember_positive(state.positive_history[who],
+                                                                     model.week.positive[who],
+                                                                     model.params.contact.negativity)
+    rows = count(who, state.n)
     for block in model.contact_blocks():
-        state.distinct_partners += variability_rules.new_partners(block.met, block.encounters, block.source,
-                                                                  block.target, state.n)
-        block.met += block.encounters
+        ties, source, target, people = both_ends(model, block, who)
+        if empty(ties):
+            continue
+        state.distinct_partners[who] += variability_rules.new_partners(block.met[ties], block.encounters[ties],
+                                                                       source, target, people)[:rows]
     if v.enabled:
-        state.variability[:] = variability_rules.perceived_variability(state.group, state.distinct_partners, v)
+        state.variability[who] = variability_rules.perceived_variability(state.group[who],
+                                                                         state.distinct_partners[who], v)
+
+
+def remember_meetings(model, who=ALL) -> None:
+    """Each tie's meetings so far, on the ties the residents `who` start (after everyone has counted new
+    partners)."""
+    for block in model.contact_blocks():
+        mine = own_ties(model, block, "source", who)
+        if empty(mine):
+            continue
+        block.met[mine] += block.encounters[mine]
 
 
 def baseline_variability(model) -> None:
     """Week 0: perceived outgroup variability before anyone has met (each group's baseline)."""
     state = model.state
     state.variability[:] = model.params.dynamics.variability.baseline_for(state.group)
-
-
-def resident_count_new_partners(resident) -> None:
-    """Partners this resident met for the first time this week, the running average of its positive
-    encounters, and (with `dynamics.variability` on) how varied the outgroup now seems."""
-    model, state, me, v = resident.model, resident.model.state, resident.me, resident.model.params.dynamics.variability
-    state.positive_history[me] = negativity_rules.remember_positive(state.positive_history[me],
-                                                                    model.week.positive[me],
-                                                                    model.params.contact.negativity)
-    for block in model.contact_blocks():
-        mine, source, target = resident.both_ends(block)
-        state.distinct_partners[me] += variability_rules.new_partners(block.met[mine], block.encounters[mine],
-                                                                      source, target, 2)[0]
-    if v.enabled:
-        state.variability[me] = variability_rules.perceived_variability(state.group[me], state.distinct_partners[me],
-                                                                        v)
-
-
-def resident_remember_meetings(resident) -> None:
-    """Meetings so far on the ties this resident starts (after everyone has counted new partners)."""
-    for block in resident.model.contact_blocks():
-        mine = resident.ties(block, "source")
-        block.met[mine] += block.encounters[mine]
 
 
 MECHANISM = Mechanism(
@@ -68,7 +62,7 @@ MECHANISM = Mechanism(
             reads=("block.met", "block.encounters", "block.source", "block.target", "state.group",
                    "state.distinct_partners", "state.positive_history", "week.positive"),
             writes=("block.met", "state.distinct_partners", "state.variability", "state.positive_history"),
-            agents=(Each(resident_count_new_partners), Each(resident_remember_meetings))),
+            steps=(Rows(remember_partners), Rows(remember_meetings))),
     ),
     start=baseline_variability,
     metrics=("variability_mean", "distinct_partners_mean"),

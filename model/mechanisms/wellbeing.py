@@ -4,7 +4,7 @@ positive encounters and work.
 Parameters: `dynamics.distress`, `dynamics.belonging`; rules in model/rules/people.py.
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows, StateVar
+from bridges.model.mechanisms.base import ALL, Mechanism, Phase, StateVar
 from bridges.model.rules import people as people_rules
 
 
@@ -30,7 +30,6 @@ MECHANISM = Mechanism(
             reads=("state.group", "state.distress", "state.belonging", "state.legal_pending", "state.family_pending",
                    "state.employed", "week.positive", "week.negative"),
             writes=("state.distress", "state.belonging"),
-            agents=(Rows(update_wellbeing),),
             history=False),
     ),
     metrics=("distress_mean", "belonging_mean"),
