@@ -24,7 +24,7 @@ issue 24, exactly.
 
 import numpy as np
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows
+from bridges.model.mechanisms.base import ALL, Mechanism, Phase
 from bridges.model.state import THERMOMETER_MAX
 
 
@@ -83,14 +83,13 @@ MECHANISM = Mechanism(
     params=("dynamics.standing_threat", "dynamics.threat.attitude_weight"),
     attributes=("threat_reference",),
     phases=(Phase(set_aside_threat, reads=READS, writes=("state.attitude", "model.threat_reference"),
-                  agents=(Rows(set_aside_threat),), history=False),),
+                  history=False),),
     start=start_reference,
 )
 """Before the norm (model/mechanisms/__init__.py)."""
 AFTER_NORMS = Mechanism(
     name="standing_threat_restore",
     params=("dynamics.standing_threat",),
-    phases=(Phase(restore_threat, reads=READS, writes=("state.attitude",),
-                  agents=(Rows(restore_threat),), history=False),),
+    phases=(Phase(restore_threat, reads=READS, writes=("state.attitude",), history=False),),
 )
 """After the norm: the second half of the same mechanism, listed in the week after `norms`."""
