@@ -10,7 +10,9 @@ homophily, negativity asymmetry, each intervention with its main dose, seed; Res
 sliders change the preset's world from week 0 for people formed in it, model/reference.py), Step
 and Play; views of the city, attitudes, contact, friendships, misperception and cost. Page "Planner":
 a comparison folder written by `python run.py --config-name compare` with its effects, intervals and
-cost-effectiveness. Plots are drawn by the run reports' functions (bridges/plots.py, scenarios/compare.py);
+cost-effectiveness. Page "Design": a design study folder (`python run.py --config-name design`). Both
+choose their folder with components.folder_chooser and read only folders under outputs/compare/ and
+outputs/design/ (components.folder_under). Plots are drawn by the run reports' functions (bridges/plots.py, scenarios/compare.py);
 the city view and weekly plots are components in bridges/components.py, for pages of your own too.
 
 The module-level model is shared by every browser session until that session presses Reset.
@@ -36,9 +38,13 @@ from bridges.components import (
     MisperceptionPlot,
     PageStyle,
     currency,
+    folder_chooser,
+    folder_under,
+    text_block,
 )
 from bridges.model import BridgesModel
 from bridges.config import config_groups
+from bridges.invocation import command_beside
 from bridges.mesa_api import KEEP, params_from_keywords
 from bridges.model.metrics import OUTCOMES
 from bridges.model.state import ARRIVING
@@ -49,6 +55,8 @@ logging.getLogger("MESA").setLevel(logging.WARNING)
 PLAY_INTERVAL_MS = 10
 """Pause between weeks while playing [ms]; each week is drawn before the next (Mesa's Render Interval skips weeks)."""
 COMPARE_ROOT = Path("outputs/compare")
+COMMAND = command_beside(__file__)
+"""How the page names the command line in its hints: `python run.py` in a checkout, `bridges` installed."""
 
 DEFAULTS = params_from_keywords()
 INTERVENTION_TYPES = config_groups()["intervention"]
@@ -127,11 +135,6 @@ MODEL_PARAMS = {
 # ---- views of the running model ---------------------------------------------------------------------
 
 
-def text_block(*paragraphs: str) -> None:
-    """Paragraphs of already escaped HTML (solara.Markdown would fetch KaTeX from a CDN)."""
-    solara.HTML(tag="div", unsafe_innerHTML="".join(f"<p style='margin:0 0 8px 0'>{p}</p>" for p in paragraphs))
-
-
 def dose_text(name: str, config) -> str:
     """An intervention's name (its type's label when it is named after its type) and its dose as set."""
     key, dose_label = DOSES[config.type][:2]
@@ -200,19 +203,8 @@ def comparison_folders(root: Path = COMPARE_ROOT) -> list[str]:
 
 
 def planner_folder(folder: str, root: Path = COMPARE_ROOT) -> Path:
-    """The comparison folder asked for, if it lies under the project's outputs/compare/ (symbolic links
-    resolved); anything else is refused with the same words whether or not it exists, so the page tells
-    no visitor which private folders the server has."""
-    allowed = root.resolve()
-    try:
-        path = (Path.cwd() / folder).resolve() if not Path(folder).is_absolute() else Path(folder).resolve()
-    except (OSError, RuntimeError, ValueError):
-        path = None
-    if path is None or (path != allowed and allowed not in path.parents):
-        raise ValueError(f"{folder[:200]}: not a comparison folder under {root}/ (the planner reads only those)")
-    if not path.is_dir():
-        raise ValueError(f"{folder[:200]}: no such folder under {root}/")
-    return path
+    """The comparison folder asked for, if it lies under the project's outputs/compare/ (folder_under)."""
+    return folder_under(folder, root, "comparison", "planner")
 
 
 def load_comparison(folder: str, root: Path = COMPARE_ROOT) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -223,7 +215,7 @@ def load_comparison(folder: str, root: Path = COMPARE_ROOT) -> tuple[pd.DataFram
     for name, columns in zip(COMPARISON_FILES, (["scenario", "outcome", "step", "estimate", "ci_low", "ci_high"],
                                                 ["scenario", "currency", "total_cost"])):
         if not (path / name).is_file():
-            raise ValueError(f"{folder}/{name}: missing (write a comparison with python run.py --config-name compare)")
+            raise ValueError(f"{folder}/{name}: missing (write a comparison with {COMMAND} --config-name compare)")
         table = pd.read_csv(path / name)
         missing = [column for column in columns if column not in table.columns]
         if missing:
@@ -301,7 +293,7 @@ def comparison_view(folder: str, root: Path = COMPARE_ROOT) -> dict:
         return {"error": str(error)}
     except Exception as error:  # a malformed file: one friendly line, never a traceback in the browser
         return {"error": f"{folder[:200]}: not a readable comparison ({type(error).__name__}); rewrite it with "
-                         "python run.py --config-name compare"}
+                         f"{COMMAND} --config-name compare"}
 
 
 def default_folder(folders: list[str], root: Path = COMPARE_ROOT) -> str:
@@ -318,18 +310,11 @@ def Planner():
     outcome = OUTCOME_NAMES.get(title.value, HEADLINE)
     view = solara.use_memo(lambda: comparison_view(folder.value), [folder.value])
     with solara.Column(style={"padding": "16px", "max-width": "1200px"}):
-        solara.HTML(tag="h2", unsafe_innerHTML="Planner: a finished scenario comparison")
-        text_block("Write one with <code>python run.py --config-name compare "
-                   "compare.scenarios=[baseline,volunteering,co_creation]</code>; its folder (under "
-                   "<code>outputs/compare/</code>) holds the effects and costs shown here.")
-        solara.InputText("Comparison folder", value=folder, continuous_update=False)
-        if folders:
-            solara.Select("Recent comparisons", value=folder, values=folders)
-        if "info" in view:
-            solara.Info(view["info"])
-        elif "error" in view:
-            solara.Error(view["error"])
-        else:
+        if folder_chooser("Planner: a finished scenario comparison",
+                          f"Write one with <code>{COMMAND} --config-name compare "
+                          "compare.scenarios=[baseline,volunteering,co_creation]</code>; its folder (under "
+                          "<code>outputs/compare/</code>) holds the effects and costs shown here.",
+                          "Comparison folder", folder, folders, "Recent comparisons", view):
             solara.Select("Outcome", value=title, values=list(OUTCOME_NAMES))
             solara.HTML(tag="h3", unsafe_innerHTML=f"Effects at the final week (week {int(view['effects'].step.max())})")
             text_block("Difference from baseline on common random numbers: mean and 95% interval over replicates.")
@@ -360,7 +345,7 @@ def design_view(folder: str) -> dict:
         return {"info": "No design study folder yet."}
     path = Path(folder).expanduser()
     if not (path / "report.md").is_file():
-        return {"error": f"{path / 'report.md'}: missing (run a study with python run.py --config-name design)"}
+        return {"error": f"{path / 'report.md'}: missing (run a study with {COMMAND} --config-name design)"}
     report = (path / "report.md").read_text(encoding="utf-8")
     section = report.split("## Recommendation", 1)[-1].split("\n## ", 1)[0].strip()
     tables = {}
@@ -373,24 +358,34 @@ def design_view(folder: str) -> dict:
     return {"recommendation": section, "tables": tables, "images": images}
 
 
+def design_page_view(folder: str, root: Path = DESIGN_ROOT) -> dict:
+    """design_view of a folder under the project's outputs/design/ (folder_under: like the planner, the page
+    reads nothing elsewhere); a folder it cannot read is one line, never a traceback in the browser."""
+    if not folder:
+        return design_view(folder)
+    try:
+        path = folder_under(folder, root, "design study", "design page")
+    except ValueError as error:
+        return {"error": str(error)}
+    try:
+        return design_view(str(path))
+    except Exception as error:  # an unreadable report or picture: one friendly line
+        return {"error": f"{folder[:200]}: not a readable design study ({type(error).__name__}); rerun it with "
+                         f"{COMMAND} --config-name design"}
+
+
 @solara.component
 def Design():
     """A design study's recommendation, Pareto front, robustness table and failure boxes."""
     folders = solara.use_memo(design_folders, [])
     folder = solara.use_reactive(folders[0] if folders else "")
-    view = solara.use_memo(lambda: design_view(folder.value), [folder.value])
+    view = solara.use_memo(lambda: design_page_view(folder.value), [folder.value])
     with solara.Column(style={"padding": "16px", "max-width": "1200px"}):
-        solara.HTML(tag="h2", unsafe_innerHTML="Design: a finished design study")
-        text_block("Run one with <code>python run.py --config-name design design.study=germany_three_levers</code>; "
-                   "its folder (under <code>outputs/design/</code>) holds what is shown here (docs/design.md).")
-        solara.InputText("Design study folder", value=folder, continuous_update=False)
-        if folders:
-            solara.Select("Recent studies", value=folder, values=folders)
-        if "info" in view:
-            solara.Info(view["info"])
-        elif "error" in view:
-            solara.Error(view["error"])
-        else:
+        if folder_chooser("Design: a finished design study",
+                          f"Run one with <code>{COMMAND} --config-name design "
+                          "design.study=germany_three_levers</code>; its folder (under <code>outputs/design/</code>) "
+                          "holds what is shown here (docs/design.md).",
+                          "Design study folder", folder, folders, "Recent studies", view):
             solara.Markdown(view["recommendation"])
             for image in view["images"]:
                 solara.Image(image)

@@ -46,6 +46,7 @@ dominated by fixed per-week costs, which is not what the exponent is about)."""
 def run_one(engine: str, n_agents: int, scenario: str, steps: int) -> dict:
     """Build the city and run `steps` weeks; report seconds and this process's peak memory."""
     from bridges.model import BridgesModel
+    from bridges.model.simulation import simulate
     from bridges.config import compose_config, model_params, to_plain
 
     params = model_params(to_plain(compose_config(
@@ -56,10 +57,13 @@ def run_one(engine: str, n_agents: int, scenario: str, steps: int) -> dict:
         start, start_cpu = time.perf_counter(), time.process_time()
         model = BridgesModel(params, engine=engine)
         built = time.perf_counter()
-        for week in range(steps):
-            model.step()
-            if long_run and (week + 1) % 13 == 0:
-                print(f"    week {week + 1}/{steps} ({time.perf_counter() - built:.1f} s)", file=sys.stderr, flush=True)
+
+        def quarterly(model) -> None:
+            if long_run and model.steps % 13 == 0:
+                print(f"    week {model.steps}/{steps} ({time.perf_counter() - built:.1f} s)", file=sys.stderr,
+                      flush=True)
+
+        simulate(model, on_week=quarterly)
         done, cpu = time.perf_counter(), time.process_time() - start_cpu
         if best is None or done - start < best[0] + best[1]:
             best = (built - start, done - built, cpu)

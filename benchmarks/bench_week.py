@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def measure(n_agents: int, steps: int) -> tuple[float, float, dict[str, float]]:
     """Seconds of wall and CPU time for `steps` weeks after a warm-up week, and seconds per phase."""
     from bridges.model import BridgesModel
+    from bridges.model.simulation import simulate
     from bridges.config import compose_config, model_params, to_plain
 
     params = model_params(to_plain(compose_config([f"city.n_agents={n_agents}", f"steps={steps + 1}"])))
@@ -27,8 +28,7 @@ def measure(n_agents: int, steps: int) -> tuple[float, float, dict[str, float]]:
     model.step()
     model.phase_seconds = dict.fromkeys(model.phase_seconds, 0.0)
     wall, cpu = time.perf_counter(), time.process_time()
-    for _ in range(steps):
-        model.step()
+    simulate(model)  # the remaining `steps` weeks
     return time.perf_counter() - wall, time.process_time() - cpu, dict(model.phase_seconds)
 
 

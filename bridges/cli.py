@@ -49,13 +49,9 @@ from bridges.scenarios.compare import (
     scenario_configs,
 )
 from bridges.scenarios.validate import run_validation
+from bridges.invocation import command
 
 USAGE = __doc__.split("\n\n")[1]
-
-
-def command() -> str:
-    """How the user called Bridges: `python run.py` in a checkout, else `bridges` (an installed wheel)."""
-    return "python run.py" if Path(sys.argv[0]).name == "run.py" else "bridges"
 
 
 def help_text() -> str:
@@ -103,7 +99,7 @@ def parse_args(argv: list[str]) -> tuple[str, list[str], bool, dict[str, list[st
         raise InputError("--config-name: needs a name")
     if "" in config_dirs:
         raise InputError("--config-dir: needs a folder")
-    overrides = user_overrides(overrides, config_dirs)
+    overrides = user_overrides(overrides, config_dirs, variants)
     if variants and config_name != "compare":
         raise InputError(f"{VARIANT_PREFIX}{next(iter(variants))}: variants need --config-name compare")
     return config_name, overrides, show, variants
@@ -312,10 +308,16 @@ def dispatch(argv: list[str]) -> tuple[Path, list[str]] | None:
 
         guard_calibration_files(plain)
         folder, text = calibrate(plain, overrides)
-        return folder, [text.split("## Progress")[0].strip()]
+        return folder, calibration_summary(text)
     if "compare" in plain:
         return compare(plain, overrides, variants)
     return run_one(plain, overrides)
+
+
+def calibration_summary(report: str) -> list[str]:
+    """The terminal's summary of a calibration: its report.md up to the progress table, line by line (given
+    whole, the lines were escaped into one line of literal \\n and cut in the middle)."""
+    return report.split("## Progress")[0].strip().splitlines()
 
 
 def stopped_note(argv: list[str]) -> str:

@@ -16,6 +16,7 @@ the dashboard extra (pip install 'bridges[dashboard]').
 """
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -70,6 +71,44 @@ the run has finished (it would stay a greyed pause symbol)."""
 def PageStyle():
     """PAGE_STYLE on the page: put it anywhere in a page built with SolaraViz (app.py's Simulation does)."""
     solara.Style(PAGE_STYLE)
+
+
+def text_block(*paragraphs: str) -> None:
+    """Paragraphs of already escaped HTML (solara.Markdown would fetch KaTeX from a CDN)."""
+    solara.HTML(tag="div", unsafe_innerHTML="".join(f"<p style='margin:0 0 8px 0'>{p}</p>" for p in paragraphs))
+
+
+def folder_under(folder: str, root: Path, what: str, reader: str) -> Path:
+    """The folder asked for, if it lies under `root` (symbolic links resolved); anything else is refused with
+    the same words whether or not it exists, so a page tells no visitor which private folders the server
+    has. `what` names the folder ("comparison"), `reader` the page ("planner") in the refusal."""
+    allowed = root.resolve()
+    try:
+        path = (Path.cwd() / folder).resolve() if not Path(folder).is_absolute() else Path(folder).resolve()
+    except (OSError, RuntimeError, ValueError):
+        path = None
+    if path is None or (path != allowed and allowed not in path.parents):
+        raise ValueError(f"{folder[:200]}: not a {what} folder under {root}/ (the {reader} reads only those)")
+    if not path.is_dir():
+        raise ValueError(f"{folder[:200]}: no such folder under {root}/")
+    return path
+
+
+def folder_chooser(title: str, how_to: str, label: str, folder: solara.Reactive, recent: list[str],
+                   recent_label: str, view: dict) -> bool:
+    """The top of a page that shows a finished folder (app.py's Planner and Design): its title, a how-to line
+    (escaped HTML), a box for the folder, a select of recent folders (when there are any), then the view's
+    "info" or "error" line. True when the view has content to show below it (neither line)."""
+    solara.HTML(tag="h2", unsafe_innerHTML=title)
+    text_block(how_to)
+    solara.InputText(label, value=folder, continuous_update=False)
+    if recent:
+        solara.Select(recent_label, value=folder, values=recent)
+    if "info" in view:
+        solara.Info(view["info"])
+    elif "error" in view:
+        solara.Error(view["error"])
+    return not ({"info", "error"} & set(view))
 
 
 def currency(model) -> str:

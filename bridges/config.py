@@ -24,6 +24,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from bridges.invocation import command
 from bridges.model.custom_city import check_custom_overrides
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_bytes
@@ -104,16 +105,29 @@ def searchpath_override(folders: list[Path]) -> str:
 
 
 SCENARIO_FILES = Path(tempfile.gettempdir()) / f"bridges-scenarios-{os.getuid()}"
-"""Where a scenario given as a file is placed as conf/scenario/<name>.yaml would be: one folder per content."""
+"""Where a scenario given as a file is placed as conf/scenario/<name>.yaml would be: one folder per content.
+This machine's own: a sweep copies the folders it names into its shared folder (`shared_scenario_files`),
+so its workers on other nodes find them."""
+SHARED_SCENARIO_FILES = "scenario_files"
+"""The sub-folder of a sweep's folder that holds the scenario files its runs name."""
 
 
-def scenario_file(path: str) -> tuple[str, Path]:
-    """A scenario given as a file (`scenario=my_mix.yaml`): its name and a config folder holding it as
-    scenario/<name>.yaml (named after its content, so sweep workers find the same folder)."""
+def is_yaml_path(value) -> bool:
+    """A value naming a YAML file (a scenario given as a file) rather than an option of conf/."""
+    return isinstance(value, str) and value.endswith((".yaml", ".yml"))
+
+
+def scenario_file(path: str, key: str = "scenario") -> tuple[str, Path]:
+    """A scenario given as a file (`scenario=my_mix.yaml`, an item of `compare.scenarios`): its name and a
+    config folder holding it as scenario/<name>.yaml (named after its content, so sweep workers find the
+    same folder). Its name may not be a shipped scenario's, which Hydra would take instead of the file."""
     content = read_bytes(path)
     name = Path(path).stem
     if not CONFIG_NAME.fullmatch(name):
-        raise InputError(f"scenario={path}: a scenario's file name may use only letters, digits and _")
+        raise InputError(f"{key}={path}: a scenario's file name may use only letters, digits and _")
+    if name in config_groups(CONF_DIR, with_user_dirs=False).get("scenario", []):
+        raise InputError(f"{key}={path}: {name!r} is the name of a shipped scenario (conf/scenario/{name}.yaml), "
+                         "which would be run instead of your file; rename the file")
     folder = SCENARIO_FILES / hashlib.sha256(content + name.encode()).hexdigest()[:16]
     (folder / "scenario").mkdir(parents=True, exist_ok=True)
     target = folder / "scenario" / f"{name}.yaml"
@@ -122,20 +136,77 @@ def scenario_file(path: str) -> tuple[str, Path]:
     return name, folder
 
 
-def user_overrides(overrides: list[str], config_dirs: list[str] = ()) -> list[str]:
-    """Overrides with the user's own configs made composable: each `--config-dir` folder, and a scenario
-    given as a file (`scenario=path/my_mix.yaml`), become one `hydra.searchpath` override at the front."""
-    folders = [checked_config_dir(text, "--config-dir") for text in config_dirs]
-    rest = []
-    for text in overrides:
-        key, _, value = text.partition("=")
-        if key == "scenario" and value.endswith((".yaml", ".yml")):
-            name, folder = scenario_file(value)
+def scenario_names(text: str, folders: list[Path]) -> str:
+    """`scenario=path/mine.yaml`, a sweep `scenario=mine.yaml,baseline` or `compare.scenarios=[baseline,
+    path/mine.yaml]` with each file named by its scenario's name (its config folder added to `folders`);
+    any other value unchanged (later checks say what is wrong with it)."""
+    key, _, value = text.partition("=")
+    if key == "scenario" and is_yaml_path(value) and "," not in value:
+        items = [value]  # one file, its path as written (spaces and all)
+    else:
+        try:
+            (override,) = OverridesParser.create().parse_overrides([text])
+        except HydraException:
+            return text  # screen_overrides says what is wrong with it
+        sweep = override.is_sweep_override()
+        if sweep and not override.is_discrete_sweep():
+            return text
+        items = list(override.sweep_string_iterator()) if sweep else override.value()
+        items = items if isinstance(items, list) else [items]
+    if not any(is_yaml_path(item) for item in items):
+        return text
+    names = []
+    for item in items:
+        if is_yaml_path(item):
+            item, folder = scenario_file(item, key)
             folders.append(folder)
-            rest.append(f"scenario={name}")
-        else:
-            rest.append(text)
+        names.append(str(item))
+    if key == "scenario":
+        return f"scenario={','.join(names)}"
+    return f"{key}=[{','.join(names)}]"
+
+
+def user_overrides(overrides: list[str], config_dirs: list[str] = (),
+                   variants: dict[str, list[str]] | None = None) -> list[str]:
+    """Overrides with the user's own configs made composable: each `--config-dir` folder, and a scenario
+    given as a file (`scenario=path/my_mix.yaml`, in a sweep's `scenario=a.yaml,b.yaml`, an item of
+    `compare.scenarios=[...]`, the scenario a comparison's variant starts from), become one
+    `hydra.searchpath` override at the front; `variants` are changed in place to name the scenario."""
+    folders = [checked_config_dir(text, "--config-dir") for text in config_dirs]
+    rest = [scenario_names(text, folders) if text.partition("=")[0] in ("scenario", "compare.scenarios") else text
+            for text in overrides]
+    for name, items in (variants or {}).items():
+        if items and is_yaml_path(items[0]):
+            scenario, folder = scenario_file(items[0], f"compare.variants.{name}")
+            folders.append(folder)
+            items[0] = scenario
     return [searchpath_override(folders), *rest] if folders else rest
+
+
+def shared_scenario_files(overrides: list[str], shared: Path) -> list[str]:
+    """The overrides with each scenario-file folder (under SCENARIO_FILES, on this machine only) copied into
+    `shared`/scenario_files and named there: a sweep's workers on other nodes read the sweep's folder, not
+    this machine's temporary one. Other overrides and config folders are unchanged."""
+    staged, out = SCENARIO_FILES.resolve(), []
+    for text in overrides:
+        if text.partition("=")[0] != SEARCHPATH:
+            out.append(text)
+            continue
+        (override,) = OverridesParser.create().parse_overrides([text])
+        value = override.value()
+        folders = [Path(str(item).removeprefix("file://")) for item in (value if isinstance(value, list) else [value])]
+        if not any(folder.parent == staged for folder in folders):
+            out.append(text)
+            continue
+        for folder in (f for f in folders if f.parent == staged):
+            for path in folder.rglob("*.yaml"):
+                target = shared / SHARED_SCENARIO_FILES / folder.name / path.relative_to(folder)
+                if not target.is_file():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(path.read_bytes())
+        out.append(searchpath_override([shared / SHARED_SCENARIO_FILES / f.name if f.parent == staged else f
+                                        for f in folders]))
+    return out
 
 
 def _explain(error: Exception, overrides: list[str], conf_dir: Path) -> str:
@@ -143,7 +214,7 @@ def _explain(error: Exception, overrides: list[str], conf_dir: Path) -> str:
     text = " ".join(str(error).split())
     match = re.search(r"Could not override '([^']+)'", text)
     if match:
-        return f"{match.group(1)}: unknown config key (python run.py --help lists the groups)"
+        return f"{match.group(1)}: unknown config key ({command()} --help lists the groups)"
     match = re.search(r"Could not find '([^'/]+)/([^']+)'", text)
     if match:
         group, option = match.groups()
@@ -301,9 +372,9 @@ def misplaced_scenario(cfg: DictConfig) -> None:
     it: say which line is missing rather than calling `scenario` an unknown key."""
     if isinstance(cfg.get("scenario"), DictConfig):
         name = cfg.scenario.get("scenario_name", "your scenario")
-        raise InputError(f"scenario={name}: the scenario file does not start with the line '# @package _global_', "
-                         "so its keys land under 'scenario:'; add that line at the top "
-                         "(docs/scenario_template.yaml)")
+        raise InputError(f"scenario {name}: the scenario file does not start with the line '# @package _global_', "
+                         "so its keys land under 'scenario:'; add that line at the top, as "
+                         f"scenario_template.yaml has it (docs/ in a checkout; {command()} examples copies it)")
 
 
 def _resolver_calls(node, trail: str = ""):
@@ -363,19 +434,23 @@ def site_params(city: str | None, calibrated: str | None, conf_dir: str) -> Para
 
 @dataclass(frozen=True)
 class RunOptions:
-    """The `run:` section: where the run folder goes and whether a progress bar shows (not the model's)."""
+    """The `run:` section: where the run folder goes, whether a progress bar shows and whether the folder gets
+    its pictures (none of them the model's)."""
 
     output_dir: str | None = None  # the run folder (None: outputs/<date>/<time>-seed<seed>)
     progress: str = field(default="auto", metadata={
         "check": lambda value: None if value in PROGRESS_CHOICES else f"must be one of {', '.join(PROGRESS_CHOICES)}"})
+    plots: str = field(default="auto", metadata={
+        "check": lambda value: None if value in PROGRESS_CHOICES else f"must be one of {', '.join(PROGRESS_CHOICES)}"})
 
 
 def run_options(plain: dict) -> dict:
-    """Validated run options, by the schema's `build`: output_dir (str or None) and progress (auto/on/off;
-    YAML's `on`/`off` arrive as true/false)."""
+    """Validated run options, by the schema's `build`: output_dir (str or None), progress and plots
+    (auto/on/off; YAML's `on`/`off` arrive as true/false)."""
     section = plain.get("run", {})
-    if isinstance(section, dict) and isinstance(section.get("progress"), bool):
-        section = {**section, "progress": "on" if section["progress"] else "off"}
+    if isinstance(section, dict):
+        section = {**section, **{key: "on" if section[key] else "off" for key in ("progress", "plots")
+                                 if isinstance(section.get(key), bool)}}
     return asdict(build(RunOptions, section, "run"))
 
 
@@ -397,9 +472,40 @@ def at_least(low: int) -> dict:
     return {"check": lambda value: None if value >= low else f"must be an integer {low} or more"}
 
 
+def whole(least: int, most: int | None = None, why: str = "") -> dict:
+    """Field metadata for an option section built by `params.build`: a whole number from `least` to `most`
+    (no upper end when None); `why` says where the upper end comes from."""
+    span = f"{least} or more" if most is None else f"from {least} to {most:,}"
+    return {"check": lambda value: None if value >= least and (most is None or value <= most)
+            else f"must be a whole number {span}{f' ({why})' if why else ''}"}
+
+
+def one_of(choices) -> dict:
+    """Field metadata for an option section built by `params.build`: one of `choices`, a tuple or a function
+    returning one (read when checked: conf/'s options with the user's own folders)."""
+    def check(value):
+        options = choices() if callable(choices) else choices
+        return None if value in options else f"must be one of {', '.join(options)}"
+
+    return {"check": check}
+
+
+MAX_JOBS = 4_096
+"""Most workers an analysis may ask for (more are capped at the available cores)."""
+JOBS = {"check": lambda value: None if value == -1 or 1 <= value <= MAX_JOBS else
+        f"must be -1 (all cores) or a whole number from 1 to {MAX_JOBS:,} (more is beyond any machine's cores)"}
+"""Field metadata of an analysis's `jobs` option, built by `params.build`."""
+
+
+def option_section(cls, plain: dict, name: str):
+    """The `name:` section of a composed configuration built into `cls` by the schema's `build`: types,
+    ranges and unknown keys checked, one line naming the first bad key (compare., sensitivity., ...)."""
+    return build(cls, plain.get(name) or {}, name)
+
+
 def whole_number(value, key: str, least: int, most: int | None = None) -> int:
     """`value` if it is a whole number from `least` to `most` (no upper end when None); otherwise one line naming
-    `key`. Shared by the option sections of calibration and sensitivity."""
+    `key`. For the numbers of a design study's file (scenarios/design.py)."""
     if not isinstance(value, int) or isinstance(value, bool) or value < least or (most is not None and value > most):
         span = f"{least} or more" if most is None else f"from {least} to {most:,}"
         raise InputError(f"{key}: must be a whole number {span}, got {value!r}")

@@ -325,8 +325,8 @@ def reference_lines(reference: dict | None) -> list[str]:
 
 
 def write_report(folder: Path, figures: dict, city_measured: dict, requested: dict, run_info: dict,
-                 costs: pd.DataFrame, settings: pd.DataFrame | None = None) -> None:
-    """report.md: what was run and what came out, in plain words."""
+                 costs: pd.DataFrame, settings: pd.DataFrame | None = None, pictures: bool = True) -> None:
+    """report.md: what was run and what came out, in plain words; `pictures`: whether the folder has them."""
     lines = ["# Bridges run report", "", f"Run: {run_info.get('label', '')}.", "",
              f"City `{run_info['city']}`, seed {run_info['seed']}, {run_info['steps']} weeks, {run_info['n_agents']} residents; "
              f"built in {run_info['build_seconds']:.2f} s, simulated in {run_info['run_seconds']:.2f} s.", "",
@@ -386,11 +386,12 @@ def write_report(folder: Path, figures: dict, city_measured: dict, requested: di
               "- `survey.parquet`: the virtual survey, one row per respondent (docs/survey_schema.md)",
               "- `costs.csv`: each intervention's participants and costs",
               "- `contact_by_setting.csv`: encounters, positive and negative experiences per city layer, programme and public space",
-              "- `attitude_by_group.png`, `contact_by_group.png`, `trust_by_group.png`, `anxiety_by_group.png`, "
-              "`distress_by_group.png`, `belonging_by_group.png`, `employment_by_group.png`, "
-              "`friendships_by_group.png`: each group's weekly mean or share",
-              "- `survey_answers.png`: the last survey wave's answers; `city_network.png`: the city's residents, "
-              "ties and cross-group friendships at the end", ""]
+              *(["- `attitude_by_group.png`, `contact_by_group.png`, `trust_by_group.png`, `anxiety_by_group.png`, "
+                 "`distress_by_group.png`, `belonging_by_group.png`, `employment_by_group.png`, "
+                 "`friendships_by_group.png`: each group's weekly mean or share",
+                 "- `survey_answers.png`: the last survey wave's answers; `city_network.png`: the city's residents, "
+                 "ties and cross-group friendships at the end"] if pictures else
+                ["- no pictures: `run.plots=off`, or a sweep's point (`run.plots=on` draws them)"]), ""]
     (folder / "report.md").write_text("\n".join(lines))
 
 

@@ -21,7 +21,7 @@ import shutil
 import socket
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from hydra import initialize_config_module
@@ -43,6 +43,7 @@ from bridges.config import (
     model_params,
     parse_override,
     run_options,
+    shared_scenario_files,
     to_plain,
 )
 from bridges.model.custom_city import read_custom_city
@@ -62,8 +63,10 @@ DEFAULT_LAUNCHER = "joblib"
 HYDRA_QUIET = ("hydra.sweep.subdir=.", "hydra.output_subdir=null", "hydra/job_logging=none",
                "hydra/hydra_logging=none", "hydra.job.chdir=false", "hydra.job.name=bridges")
 """The runs write their own folders: Hydra adds no per-job folders, .hydra copies or log files."""
-PLOTTED = ("attitude_end", "weekly_contact_share", "outgroup_friend_share", "trust_end")
-"""The outcomes drawn by `aggregate` (every headline figure is in the table)."""
+PLOTTED = {"attitude_end": (0.0, 100.0), "weekly_contact_share": (0.0, 1.0), "outgroup_friend_share": (0.0, 1.0),
+           "trust_end": (0.0, 1.0)}
+"""The outcomes drawn by `aggregate` (every headline figure is in the table) and the scale each can take: a
+plot's axis stops there, whatever an interval over a few seeds reaches (two seeds: t = 12.7)."""
 
 
 class SweepError(Exception):
@@ -337,11 +340,13 @@ def run_points(points: list[list[str]], sweep_dir: Path, launcher: str = DEFAULT
     note = check_resources(estimate(largest["city"]["n_agents"], largest["steps"]), "each run of this sweep")
     if note:
         print(note, flush=True)
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    planned = [(replace(point, overrides=tuple(shared_scenario_files(list(point.overrides), sweep_dir))), plain)
+               for point, plain in planned]  # scenario files in the sweep's folder: workers on other nodes read it
     todo = {}
     for point, _ in planned:
         if point.config_hash not in todo and not is_complete(sweep_dir / RUNS / point.config_hash, point.config_hash):
             todo[point.config_hash] = point
-    sweep_dir.mkdir(parents=True, exist_ok=True)
     _write_manifest(sweep_dir, config_name, list(sweep or []), [point for point, _ in planned])
     distinct = len({point.config_hash for point, _ in planned})
     print(f"sweep: {len(planned)} points, {distinct} distinct runs, {distinct - len(todo)} already complete; "
@@ -504,6 +509,7 @@ def sweep_figure(table, columns: list[str], outcome: str):
     import numpy as np
     import pandas as pd
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     rows = table[table.outcome == outcome]
     if rows.empty:
@@ -535,6 +541,10 @@ def sweep_figure(table, columns: list[str], outcome: str):
             axis.scatter(chosen[x] if numeric else chosen[x].astype(str), values, s=8, alpha=0.4,
                          color=line.get_color())
         axis.set(title=group, xlabel=x, ylabel=outcome.replace("_", " "))
+        bottom, top = axis.get_ylim()
+        axis.set_ylim(max(bottom, PLOTTED[outcome][0]), min(top, PLOTTED[outcome][1]))
+        if x == "seed":
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # seeds are whole numbers
         if lines:
             axis.legend(title=", ".join(lines), fontsize=7)
     figure.suptitle(f"{outcome.replace('_', ' ')}: mean over seeds and its {CONFIDENCE:.0%} interval (shaded); "

@@ -4,7 +4,7 @@ config into a run folder (only aggregates)."""
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,22 +17,59 @@ from bridges.calibration.report import (ROUGH_BELOW, calibrated_config, effectiv
                                         plot_predictive, plot_progress, posterior_summary, predictive_table,
                                         synthetic_truth, write_posterior)
 from bridges.calibration.simulate import Simulator
+from bridges.invocation import command
 from bridges.calibration.statistics import respondent_counts, summarise, true_shares
 from bridges.calibration.survey_io import load_survey
-from bridges.config import (CONF_DIR, compose_config, config_groups, model_params, run_options, to_plain,
-                                  whole_number)
+from bridges.config import (CONF_DIR, compose_config, config_groups, model_params, one_of, option_section,
+                            run_options, to_plain, whole)
 from bridges.model.errors import InputError
 from bridges.model.survey import SURVEY_ITEMS
 from bridges.outputs import OUTPUTS_ROOT, StagedFolder, check_output_folder, write_config
 
 ROOT = OUTPUTS_ROOT / "calibrate"
-OPTION_KEYS = {"data", "mapping", "site", "priors", "population", "training", "generations", "max_simulations",
-               "min_acceptance", "predictive", "sampler", "workers", "dask_address", "database", "resume",
-               "analyse", "install", "min_cell"}
+
+
+def calibration_sites() -> list[str]:
+    """The FOCUS sites a survey can be fitted to: the city presets other than the default city."""
+    return [site for site in config_groups().get("city", []) if site != "default"]
+
+
+@dataclass(frozen=True)
+class CalibrationSection:
+    """The `calibration:` section as written (conf/calibrate.yaml, every key given there), built by the
+    schema's `build`: types, ranges and choices, one line naming the first bad key."""
+
+    data: str | None  # required: None says how to give it
+    mapping: str | None
+    site: str | None = field(metadata=one_of(calibration_sites))  # required: None lists the sites
+    priors: str
+    population: int = field(metadata=whole(2))
+    training: int = field(metadata=whole(2))
+    generations: int = field(metadata=whole(1))
+    max_simulations: int = field(metadata=whole(1))
+    min_acceptance: float = field(metadata={"check": lambda value: None if 0 <= value < 1 else
+                                            "must be a share in [0, 1)"})
+    predictive: int = field(metadata=whole(2))
+    min_cell: int = field(metadata=whole(1))
+    sampler: str = field(metadata=one_of(SAMPLERS))
+    workers: int = field(metadata=whole(1))
+    dask_address: str | None
+    database: str | None
+    resume: bool
+    analyse: bool
+    install: bool
+
+    def __post_init__(self):
+        if self.site is None:
+            raise InputError(f"calibration.site: must be one of {', '.join(calibration_sites())}, got None")
+        if self.data is None:
+            raise InputError("calibration.data: give the survey file, e.g. calibration.data=survey.csv")
 
 
 @dataclass(frozen=True)
 class CalibrationOptions:
+    """The validated section as the calibration uses it: the ABC settings together, the database's path."""
+
     data: str
     mapping: str | None
     site: str
@@ -46,39 +83,14 @@ class CalibrationOptions:
     abc: AbcOptions
 
 
-def _count(section: dict, key: str, least: int) -> int:
-    return whole_number(section.get(key), f"calibration.{key}", least)
-
-
 def calibration_options(plain: dict) -> CalibrationOptions:
     """The validated `calibration:` section."""
-    section = plain.get("calibration") or {}
-    unknown = sorted(set(section) - OPTION_KEYS)
-    if unknown:
-        raise InputError(f"calibration.{unknown[0]}: unknown config key")
-    sites = [s for s in config_groups().get("city", []) if s != "default"]
-    if section.get("site") not in sites:
-        raise InputError(f"calibration.site: must be one of {', '.join(sites)}, got {section.get('site')!r}")
-    if not isinstance(section.get("data"), str):
-        raise InputError("calibration.data: give the survey file, e.g. calibration.data=survey.csv")
-    for key in ("mapping", "dask_address", "database"):
-        if section.get(key) is not None and not isinstance(section.get(key), str):
-            raise InputError(f"calibration.{key}: must be a path or address, got {section.get(key)!r}")
-    for key in ("resume", "analyse", "install"):
-        if not isinstance(section.get(key), bool):
-            raise InputError(f"calibration.{key}: must be true or false, got {section.get(key)!r}")
-    if section.get("sampler") not in SAMPLERS:
-        raise InputError(f"calibration.sampler: must be one of {', '.join(SAMPLERS)}, got {section.get('sampler')!r}")
-    acceptance = section.get("min_acceptance")
-    if not isinstance(acceptance, (int, float)) or isinstance(acceptance, bool) or not 0 <= acceptance < 1:
-        raise InputError(f"calibration.min_acceptance: must be a share in [0, 1), got {acceptance!r}")
-    site = section["site"]
-    abc = AbcOptions(_count(section, "population", 2), _count(section, "training", 2), _count(section, "generations", 1),
-                     _count(section, "max_simulations", 1), float(acceptance), section["sampler"], _count(section, "workers", 1), section.get("dask_address"))
-    database = Path(section["database"]) if section.get("database") else ROOT / f"{site}.db"
-    return CalibrationOptions(section["data"], section.get("mapping"), site, str(section["priors"]),
-                              _count(section, "predictive", 2), _count(section, "min_cell", 1), database,
-                              section["resume"], section["analyse"], section["install"], abc)
+    section = option_section(CalibrationSection, plain, "calibration")
+    abc = AbcOptions(section.population, section.training, section.generations, section.max_simulations,
+                     section.min_acceptance, section.sampler, section.workers, section.dask_address)
+    database = Path(section.database) if section.database else ROOT / f"{section.site}.db"
+    return CalibrationOptions(section.data, section.mapping, section.site, section.priors, section.predictive,
+                              section.min_cell, database, section.resume, section.analyse, section.install, abc)
 
 
 def observed_statistics(survey, truth: dict[str, float], min_cell: int) -> pd.Series:
@@ -252,9 +264,9 @@ def _write(folder: Path, options: CalibrationOptions, parameters: list[FreeParam
               "| statistic | data | predictive mean | 90% predictive interval | data percentile |", "|---|---|---|---|---|"]
     lines += [f"| {r.statistic} | {r.data:.3g} | {r.predictive_mean:.3g} | {r.predictive_low:.3g} to "
               f"{r.predictive_high:.3g} | {r.data_percentile:.0f} |" for r in table.itertuples()]
-    load = (f"load with `python run.py city={options.site} +calibrated={options.site}`, installed as "
+    load = (f"load with `{command()} city={options.site} +calibrated={options.site}`, installed as "
             f"conf/calibrated/{options.site}.yaml" if options.install else
-            f"load this run's set by its path: `python run.py city={options.site} +calibrated=<this folder>/"
+            f"load this run's set by its path: `{command()} city={options.site} +calibrated=<this folder>/"
             f"calibrated.yaml`; calibration.install=false left conf/calibrated/{options.site}.yaml as it was, so "
             f"`+calibrated={options.site}` is not this run's set")
     lines += ["", "Files: `posterior.parquet` (one column per free parameter plus `weight`), `posterior_summary.csv`, "

@@ -16,6 +16,7 @@ import yaml  # noqa: E402
 
 from bridges.calibration.parameters import FreeParameter, _get, apply_parameters  # noqa: E402
 from bridges.config import matching_paths  # noqa: E402
+from bridges.invocation import command  # noqa: E402
 from bridges.model.input_files import read_yaml  # noqa: E402
 
 METADATA_KEY = b"bridges_parameters"
@@ -199,7 +200,7 @@ def calibrated_config(base: dict, summary: pd.DataFrame, parameters: list[FreePa
             node[path[-1]] = round(float(_get(applied, path)), 6)
     header = (f"# @package _global_\n# Calibrated parameters for site {site}: posterior medians of an ABC-SMC\n"
               f"# calibration (docs/calibration.md) to the survey file {data}.\n"
-              + (f"# Use with the same city: python run.py city={site} +calibrated={site}\n" if installed else
-                 f"# Use with the same city and this file's path: python run.py city={site} "
+              + (f"# Use with the same city: {command()} city={site} +calibrated={site}\n" if installed else
+                 f"# Use with the same city and this file's path: {command()} city={site} "
                  "+calibrated=<this folder>/calibrated.yaml\n"))
     return header + yaml.safe_dump(nested, sort_keys=False)

@@ -145,9 +145,11 @@ class BridgesModel(mesa.Model):
             params, city = model_arguments(city, rng, settings)
         elif settings or rng is not None or isinstance(city, str):
             raise TypeError("BridgesModel: give either params (and a City) or keyword parameters, not both")
-        engine = params.engine if engine is None else engine
-        if engine not in self.ENGINES:
-            raise ValueError(f"engine: {engine!r} is not one of {', '.join(self.ENGINES)}")
+        if engine is not None and engine != params.engine:
+            if engine not in self.ENGINES:
+                raise ValueError(f"engine: {engine!r} is not one of {', '.join(self.ENGINES)}")
+            params = replace(params, engine=engine)  # the parameters record the engine that runs
+        engine = params.engine
         use_one_blas_thread()
         streams = Streams(params.seed)
         super().__init__(rng=streams.generator("mesa"))

@@ -8,9 +8,13 @@
 `run` builds the model (its city read or generated), steps it `params.steps` weeks and hands back what the
 run produced. The tables are built when first read, so a caller that needs only the survey (calibration)
 does not pay for the others. `on_week(model)` is called after every week: a progress bar, or an analysis
-that looks at the residents mid-run. This module is core: it imports neither Hydra nor the writers of run
-folders; composing a configuration and writing outputs are the application's (bridges/config.py,
-bridges/outputs.py, bridges/cli.py).
+that looks at the residents mid-run (`snapshots` keeps what it reads at named weeks). `build` and
+`simulate` are run's two halves, for a caller that looks at the residents at week 0 (a comparison's
+pairing check). `simulate` is the one loop that runs a simulation to its end; only `BridgesModel.follow_up`
+(weeks past the end) and the dashboard's play button (a week per click) step a model otherwise.
+
+This module is core: it imports neither Hydra nor the writers of run folders; composing a configuration
+and writing outputs are the application's (bridges/config.py, bridges/outputs.py, bridges/cli.py).
 """
 
 import time
@@ -94,6 +98,18 @@ def simulate(model: BridgesModel, build_seconds: float = 0.0,
         if on_week is not None:
             on_week(model)
     return Results(model, build_seconds, time.perf_counter() - start)
+
+
+def snapshots(weeks, read: Callable[[BridgesModel], object]) -> tuple[Callable[[BridgesModel], None], dict]:
+    """An `on_week` that keeps `read(model)` after each of `weeks` (a comparison's programme end and last
+    week), and the dict {week: value} it fills."""
+    kept, wanted = {}, set(weeks)
+
+    def on_week(model: BridgesModel) -> None:
+        if model.steps in wanted:
+            kept[model.steps] = read(model)
+
+    return on_week, kept
 
 
 def run(params: Params, city: City | None = None, *,

@@ -28,8 +28,8 @@ from bridges.scenarios.compare_effects import (BASELINE, CONFIDENCE, GOALS, HEAD
                                                paired_effects, size_word)
 from bridges.scenarios.compare_options import (VARIANT_PREFIX, CompareOptions, check_posterior_file, compare_options,
                                                parse_variant)
-from bridges.scenarios.compare_plots import (OUTCOME_TITLES, plot_cost_effect, plot_effects, programme_weeks,
-                                             scenario_programme_weeks)
+from bridges.model.interventions import programme_weeks
+from bridges.scenarios.compare_plots import OUTCOME_TITLES, plot_cost_effect, plot_effects, scenario_programme_weeks
 from bridges.scenarios.compare_report import ranking_text, terminal_headline
 from bridges.scenarios.compare_runs import (people_fingerprint, person_values, run_replicate, scenario_configs)
 from bridges.scenarios.compare_value import (DEFINITIONS, budget_mix, cost_effectiveness, programme_value,
@@ -46,6 +46,10 @@ __all__ = [
 """The comparison's public names, kept here (the analysis is in the compare_* modules beside this one) so
 `from bridges.scenarios.compare import ...` reaches all of them."""
 
+
+CSV_DECIMALS = 6
+"""Decimals kept in the comparison's CSV tables: six, so an effect on a 0-1 scale (distress, belonging,
+misperception: often a few thousandths) keeps three or more significant digits."""
 
 def quiet_resource_tracker() -> None:
     """Keep loky's resource tracker (a child process sharing stderr, started with the workers) from printing
@@ -85,10 +89,10 @@ def run_comparison(options: CompareOptions, configs: dict[str, dict], folder, pr
     replicates.to_parquet(folder / "replicates.parquet", index=False)
     final[final.scenario != BASELINE][columns].to_csv(folder / "effects.csv", index=False)
     effects[columns[:2] + ["step"] + columns[2:]].to_csv(folder / "effects_over_time.csv", index=False)
-    cost.round(4).to_csv(folder / "cost.csv", index=False)
-    by_group.round(4).to_csv(folder / "effects_by_group.csv", index=False)
-    value.round(4).to_csv(folder / "programme_value.csv", index=False)
-    scenarios.round(4).to_csv(folder / "scenario_value.csv", index=False)
+    cost.round(CSV_DECIMALS).to_csv(folder / "cost.csv", index=False)
+    by_group.round(CSV_DECIMALS).to_csv(folder / "effects_by_group.csv", index=False)
+    value.round(CSV_DECIMALS).to_csv(folder / "programme_value.csv", index=False)
+    scenarios.round(CSV_DECIMALS).to_csv(folder / "scenario_value.csv", index=False)
     colours = scenario_colours([name for name in configs if name != BASELINE])
     plot_effects(effects, folder / "effect_over_time.png", colours, scenario_programme_weeks(configs))
     plot_cost_effect(cost, final, folder / "cost_effect.png", colours)

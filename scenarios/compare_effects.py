@@ -18,18 +18,30 @@ PERSON_OUTCOMES = {
     "attitude_receiving": ("receiving", lambda s: s.attitude, +1, "points (0-100)"),
     "attitude_arriving": ("arriving", lambda s: s.attitude, +1, "points (0-100)"),
     "outgroup_friends": (None, lambda s: s.outgroup_friends.astype(float), +1, "friendships per person"),
-    "misperception": ("receiving", lambda s: 100 * misperception_per_person(s), -1, "points (0-100)"),
+    "misperception": ("receiving", misperception_per_person, -1, "misperception (0-1)"),
     "distress": (None, lambda s: s.distress, -1, "distress (0-1)"),
     "distress_arriving": ("arriving", lambda s: s.distress, -1, "distress (0-1)"),
-    "belonging": (None, lambda s: 100 * s.belonging, +1, "points (0-100)"),
+    "belonging": (None, lambda s: s.belonging, +1, "belonging (0-1)"),
     "employment_arriving": ("arriving", lambda s: 100.0 * s.employed, +1, "percentage points"),
     "legal_status_arriving": ("arriving", lambda s: 100.0 * ~s.legal_pending, +1, "percentage points"),
 }
 """Per-resident outcomes: name -> (group, or None for everyone; value per resident; +1 if higher is
-better, -1 if lower; unit). Shares and 0-1 scales are scaled to 0-100 points, so every 'point' is one
-point on a 0-100 scale (a percentage point for employment and legal status), except distress: it stays on
-its 0-1 scale, as everywhere else (run reports, timeseries, plots, the delivery's `eligible.distress`), so
-a 'point' of distress is the whole scale (README "Scales")."""
+better, -1 if lower; unit). Each quantity keeps the one scale it has everywhere else (run reports,
+timeseries, plots, the dashboard, the delivery's `eligible.distress`; README "Scales"): attitude in
+thermometer points (0-100); misperception, distress and belonging on 0-1, so a 'point' of them is the
+whole scale; employment and legal status as shares of 100 (percentage points), as run reports show them."""
+
+def signed(value: float, unit: str) -> str:
+    """An effect with its sign, to a precision that suits its unit: three decimals on a 0-1 scale (where a
+    tenth of a point is a large change), two on 0-100 points and counts."""
+    return f"{value:+.3f}" if unit.endswith("(0-1)") else f"{value:+.2f}"
+
+
+def amount(value: float, unit: str) -> str:
+    """A sum of points (person-points) to a precision that suits its unit: two decimals on a 0-1 scale, where
+    a few hundred residents gain a few whole-scale points, none on 0-100 points."""
+    return f"{value:,.2f}" if unit.endswith("(0-1)") else f"{value:,.0f}"
+
 
 GOALS = {
     "mhpss": ["distress"],

@@ -2,39 +2,65 @@
 replicates, workers, size thresholds, the budget view, variants (also from the command line) and a
 calibration's posterior file."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from bridges.config import config_groups
+from bridges.config import JOBS, config_groups, one_of, option_section
+from bridges.invocation import command
 from bridges.model.errors import InputError
 from bridges.model.params import MAX_COST
+from bridges.model.ranges import bounded
 from bridges.model.resources import available_cores
 from bridges.scenarios.compare_effects import BASELINE, HEADLINE, PERSON_OUTCOMES
 
 MAX_REPLICATES = 10_000
 """Most replicates per scenario: intervals narrow as 1/sqrt(replicates), so 10,000 is beyond any need."""
-MAX_JOBS = 4_096
-"""Most workers one may ask for (more are capped at the available cores, with a note)."""
 MAX_SIZE_THRESHOLD = 10.0
 """Largest effect-size threshold [baseline SDs]: ten SDs is beyond any social-science effect."""
+REPLICATES = {"check": lambda value: None if 2 <= value <= MAX_REPLICATES else
+              f"must be an integer 2 or more and at most {MAX_REPLICATES:,} (intervals narrow as 1/sqrt(replicates); "
+              "more is beyond any need)"}
 
 
 @dataclass(frozen=True)
 class CompareOptions:
+    """The `compare:` section (conf/compare.yaml), built by the schema's `build` (compare_options)."""
+
     scenarios: list[str]
-    replicates: int
-    jobs: int  # worker processes, at most the available cores
-    note: str | None = None  # one line to show the user (jobs capped)
-    size_thresholds: tuple[float, float, float] = (0.1, 0.3, 0.5)
-    """|effect| / baseline SD at which an effect is small, moderate, large (conf/compare.yaml)."""
-    budget: float | None = None
-    budget_outcome: str = HEADLINE
+    replicates: int = field(metadata=REPLICATES)
+    jobs: int = field(metadata=JOBS)  # worker processes; compare_options caps them at the available cores
+    size_thresholds: list[float] = field(default=(0.1, 0.3, 0.5), metadata=bounded(
+        0, MAX_SIZE_THRESHOLD, "baseline SDs", "beyond any effect", low_open=True))
+    """|effect| / baseline SD at which an effect is small, moderate, large (conf/compare.yaml); a tuple once built."""
+    budget: float | None = field(default=None, metadata=bounded(0, MAX_COST, "in the cost currency",
+                                                                "beyond any programme budget", low_open=True))
+    budget_outcome: str = field(default=HEADLINE, metadata=one_of(tuple(PERSON_OUTCOMES)))
     variants: dict[str, list[str]] | None = None
     """Variant name -> [scenario, KEY=VALUE, ...]: compared next to the scenarios."""
     posterior: str | None = None
     """posterior.parquet of a calibration: each replicate draws its parameters from it (None: fixed)."""
+    note: str | None = field(default=None, metadata={"internal": True})  # one line to show the user (jobs capped)
+
+    def __post_init__(self):
+        available = config_groups().get("scenario", [])
+        if not self.scenarios:
+            raise InputError(f"compare.scenarios: must be a list of scenarios, got {self.scenarios!r}")
+        for name in self.scenarios:
+            if name not in available:
+                raise InputError(f"compare.scenarios: no scenario {name!r} (available: {', '.join(available)})")
+        if len(set(self.scenarios)) != len(self.scenarios):
+            raise InputError("compare.scenarios: a scenario is listed twice")
+        if BASELINE not in self.scenarios:
+            raise InputError(f"compare.scenarios: must include {BASELINE!r}, the reference for every effect")
+        thresholds = tuple(self.size_thresholds)
+        if len(thresholds) != 3 or sorted(thresholds) != list(thresholds):
+            raise InputError(f"compare.size_thresholds: must be three increasing numbers in (0, "
+                             f"{MAX_SIZE_THRESHOLD:g}] baseline SDs, got {list(thresholds)!r}")
+        object.__setattr__(self, "size_thresholds", thresholds)
+        if self.posterior is not None and not self.posterior:
+            raise InputError("compare.posterior: must be the path of a posterior.parquet file, got ''")
 
     @property
     def parameter_uncertainty(self) -> bool:
@@ -44,61 +70,17 @@ class CompareOptions:
 
 
 def compare_options(plain: dict, variants: dict[str, list[str]] | None = None) -> CompareOptions:
-    """Validated `compare:` section, with variants given on the command line (parse_variant)."""
-    section = plain.get("compare") or {}
-    unknown = sorted(set(section) - {"scenarios", "replicates", "jobs", "size_thresholds", "budget",
-                                     "budget_outcome", "variants", "posterior"})
-    if unknown:
-        raise InputError(f"compare.{unknown[0]}: unknown config key")
-    scenarios, replicates, jobs = section.get("scenarios"), section.get("replicates"), section.get("jobs")
-    available = config_groups().get("scenario", [])
-    if not isinstance(scenarios, list) or not scenarios:
-        raise InputError(f"compare.scenarios: must be a list of scenarios, got {scenarios!r}")
-    for name in scenarios:
-        if name not in available:
-            raise InputError(f"compare.scenarios: no scenario {name!r} (available: {', '.join(available)})")
-    if len(set(scenarios)) != len(scenarios):
-        raise InputError("compare.scenarios: a scenario is listed twice")
-    if BASELINE not in scenarios:
-        raise InputError(f"compare.scenarios: must include {BASELINE!r}, the reference for every effect")
-    if not isinstance(replicates, int) or isinstance(replicates, bool) or not 2 <= replicates <= MAX_REPLICATES:
-        raise InputError(f"compare.replicates: must be an integer 2 or more and at most {MAX_REPLICATES:,} (intervals "
-                         f"narrow as 1/sqrt(replicates); more is beyond any need), got {replicates!r}")
-    if not isinstance(jobs, int) or isinstance(jobs, bool) or not (jobs == -1 or 1 <= jobs <= MAX_JOBS):
-        raise InputError(f"compare.jobs: must be -1 (all cores) or a whole number from 1 to {MAX_JOBS:,} (more than "
-                         f"it is beyond any machine's cores), got {jobs!r}")
-    cores = available_cores()
-    note = None
-    if jobs > cores:
-        note = f"note: compare.jobs={jobs:,} capped at the {cores} available cores"
-    thresholds = section.get("size_thresholds", [0.1, 0.3, 0.5])
-    if (not isinstance(thresholds, list) or len(thresholds) != 3
-            or not all(isinstance(t, (int, float)) and not isinstance(t, bool) and 0 < t <= MAX_SIZE_THRESHOLD
-                       for t in thresholds)
-            or sorted(thresholds) != thresholds):
-        raise InputError(f"compare.size_thresholds: must be three increasing numbers in (0, {MAX_SIZE_THRESHOLD:g}] "
-                         f"baseline SDs, got {thresholds!r}")
-    budget = section.get("budget")
-    if budget is not None and (not isinstance(budget, (int, float)) or isinstance(budget, bool)
-                               or not 0 < budget <= MAX_COST):
-        raise InputError(f"compare.budget: must be a positive number of at most {MAX_COST:g} (beyond any programme "
-                         f"budget) or null, got {budget!r}")
-    budget_outcome = section.get("budget_outcome", HEADLINE)
-    if not isinstance(budget_outcome, str) or budget_outcome not in PERSON_OUTCOMES:
-        raise InputError(f"compare.budget_outcome: no outcome {budget_outcome!r} "
-                         f"(available: {', '.join(PERSON_OUTCOMES)})")
-    chosen = variant_options({**(section.get("variants") or {}), **(variants or {})}, scenarios)
-    posterior = section.get("posterior")
-    if posterior is not None:
-        if not isinstance(posterior, str) or not posterior:
-            raise InputError(f"compare.posterior: must be the path of a posterior.parquet file, got {posterior!r}")
-        check_posterior_file(posterior, plain)
-    if len(scenarios) + len(chosen) < 2:
+    """Validated `compare:` section, with variants given on the command line (parse_variant); jobs beyond
+    the available cores are capped with a note."""
+    options = option_section(CompareOptions, plain, "compare")
+    chosen = variant_options({**(options.variants or {}), **(variants or {})}, options.scenarios)
+    if options.posterior is not None:
+        check_posterior_file(options.posterior, plain)
+    if len(options.scenarios) + len(chosen) < 2:
         raise InputError(f"compare.scenarios: {BASELINE} alone compares nothing; add a scenario or a variant")
-    return CompareOptions(list(scenarios), replicates, cores if jobs == -1 or jobs > cores else jobs, note,
-                          size_thresholds=tuple(float(t) for t in thresholds),
-                          budget=None if budget is None else float(budget), budget_outcome=budget_outcome,
-                          variants=chosen, posterior=posterior)
+    cores, jobs = available_cores(), options.jobs
+    note = f"note: compare.jobs={jobs:,} capped at the {cores} available cores" if jobs > cores else None
+    return replace(options, jobs=cores if jobs == -1 or jobs > cores else jobs, note=note, variants=chosen)
 
 
 def check_posterior_file(path: str, plain: dict) -> None:
@@ -121,7 +103,7 @@ def check_posterior_file(path: str, plain: dict) -> None:
     try:
         table = pq.read_table(pa.BufferReader(content))
     except (pa.ArrowException, OSError, ValueError):
-        raise InputError(f"{key}: not a Parquet file (write one with python run.py --config-name calibrate)") from None
+        raise InputError(f"{key}: not a Parquet file (write one with {command()} --config-name calibrate)") from None
     try:
         declared = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"null"))
     except ValueError:

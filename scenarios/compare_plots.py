@@ -9,9 +9,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from bridges.config import model_params  # noqa: E402
-from bridges.model.interventions.coordination import KIND as COORDINATION  # noqa: E402
+from bridges.model.interventions import programme_weeks  # noqa: E402
 from bridges.model.metrics import OUTCOMES  # noqa: E402
-from bridges.model.params import LAST_WEEK  # noqa: E402
 from bridges.plots import draw_programme_weeks, scenario_colours  # noqa: E402  (one colour per scenario)
 from bridges.scenarios.compare_effects import BASELINE, HEADLINE  # noqa: E402
 
@@ -28,13 +27,6 @@ OUTCOME_TITLES = {
     "employment_arriving": "Arriving members employed [share, 0-1]",
 }
 """Plot titles with units for the group-level outcomes (OUTCOMES)."""
-
-
-def programme_weeks(params) -> list[tuple[str, int, int]]:
-    """Each of a scenario's programmes with its first and last week (a partnership enrols nobody: none)."""
-    return [(name, entry.delivery.start_week,
-             params.steps if entry.delivery.end_week == LAST_WEEK else min(entry.delivery.end_week, params.steps))
-            for name, entry in params.interventions.items() if entry.effect.get("kind") != COORDINATION]
 
 
 def scenario_programme_weeks(configs: dict[str, dict]) -> list[tuple[str, int, int]]:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from bridges.model.metrics import OUTCOMES
 from bridges.scenarios.compare_effects import (BASELINE, GOALS, HEADLINE, PERSON_OUTCOMES, WHO, certainty_word,
-                                               intervals_sentence)
+                                               amount, intervals_sentence, signed)
 from bridges.scenarios.compare_options import CompareOptions
 from bridges.scenarios.compare_value import DEFINITIONS, recommendation
 
@@ -19,7 +19,7 @@ def goal_outcome(configs: dict, scenario: str) -> str:
 
 
 def effect_cell(row) -> str:
-    return f"{row.estimate:+.2f} ({row.ci_low:+.2f} to {row.ci_high:+.2f})"
+    return f"{signed(row.estimate, row.unit)} ({signed(row.ci_low, row.unit)} to {signed(row.ci_high, row.unit)})"
 
 
 def headline_table(groups: pd.DataFrame, configs: dict, thresholds) -> list[str]:
@@ -36,7 +36,7 @@ def headline_table(groups: pd.DataFrame, configs: dict, thresholds) -> list[str]
         part_cell, non_cell = (f"{row.n:,.0f}, {effect_cell(row)}" if row.n else "0, -" for row in (part, non))
         lines.append(f"| {scenario} | {outcome} [{pop.unit}] | {part_cell} | {non_cell} | "
                      f"{pop.n:,.0f}, {effect_cell(pop)} | {part['size']} ({part.d:+.2f}) / {pop['size']} "
-                     f"({pop.d:+.2f}) | {pop.certainty} | week {end.step}: {end.estimate:+.2f} |")
+                     f"({pop.d:+.2f}) | {pop.certainty} | week {end.step}: {signed(end.estimate, end.unit)} |")
     low, mid, high = thresholds
     return lines + ["", f"Size words follow |d| = |effect| / SD of the outcome across residents in the baseline: "
                     f"negligible below {low:g}, small {low:g}-{mid:g}, moderate {mid:g}-{high:g}, large {high:g} "
@@ -93,10 +93,11 @@ def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOption
                 f"| {row.scenario} | {row.programme} | {row.outcome} [{row.unit}] | {row.participants:,.0f} / "
                 f"{row.goal_participants:,.0f} | "
                 + (f"{row.cost_per_participant:,.0f} {row.currency} | " if row.participants else "- | ")
-                + (f"{row.gain_per_participant:+.2f} ({row.gain_per_participant_low:+.2f} to "
-                   f"{row.gain_per_participant_high:+.2f}) | " if row.goal_participants else "- | ") +
+                + (f"{signed(row.gain_per_participant, row.unit)} ({signed(row.gain_per_participant_low, row.unit)} "
+                   f"to {signed(row.gain_per_participant_high, row.unit)}) | " if row.goal_participants else "- | ") +
                 f"{money(row.cost_per_participant_point, row.cost_per_participant_point_low, row.cost_per_participant_point_high)} | "
-                f"{row.person_points:,.0f} ({row.person_points_low:,.0f} to {row.person_points_high:,.0f}) | "
+                f"{amount(row.person_points, row.unit)} ({amount(row.person_points_low, row.unit)} to "
+                f"{amount(row.person_points_high, row.unit)}) | "
                 f"{money(row.cost_per_person_point, row.cost_per_person_point_low, row.cost_per_person_point_high)} |")
         lines += ["", "Points are gains toward the goal (lower distress and misperception count as gains). "
                   "Cost per participant-point and per person-point do not depend on the city's size while "
@@ -115,9 +116,11 @@ def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOption
             lines += ["Greedy mix of scenarios (mixes included), cheapest per person-point first as in the "
                       "recommendations, each bought whole at the size it ran (assumes effects add up and repeat "
                       "at the same price):", ""]
+            unit = PERSON_OUTCOMES[options.budget_outcome][3]
             lines += [f"- {row.copies} x **{row.scenario}**: {row.cost:,.0f} {row.currency}, "
-                      f"{row.person_points:,.0f} person-points" for row in budget.itertuples()]
-            lines.append(f"- in all: {budget.cost.sum():,.0f} spent, {budget.person_points.sum():,.0f} person-points")
+                      f"{amount(row.person_points, unit)} person-points" for row in budget.itertuples()]
+            lines.append(f"- in all: {budget.cost.sum():,.0f} spent, {amount(budget.person_points.sum(), unit)} "
+                         "person-points")
     lines += ["", "## Definitions", "", *(f"- **{term}**: {meaning}." for term, meaning in DEFINITIONS.items())]
     if replicates is not None:
         lines += ["", "## How much the baseline drifts over the run", "", *baseline_drift(replicates)]
@@ -146,7 +149,7 @@ def terminal_headline(groups: pd.DataFrame, scenarios: pd.DataFrame, configs: di
             lines.append(f"Largest effect for {label}: none.")
             continue
         best = rows.loc[rows.d.abs().idxmax()]
-        lines.append(f"Largest effect for {label}: {best.scenario} on {best.outcome}, {best.estimate:+.2f} "
+        lines.append(f"Largest effect for {label}: {best.scenario} on {best.outcome}, {signed(best.estimate, best.unit)} "
                      f"{best.unit} (d {best.d:+.2f}, {best['size']}; {best.certainty}; n {best.n:,.0f}).")
     lines.append(recommendation(scenarios, options.budget_outcome).replace("**", ""))
     lines.append(intervals_sentence(options.parameter_uncertainty).split(":")[0] + ".")

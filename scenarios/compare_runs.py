@@ -11,11 +11,12 @@ from omegaconf import OmegaConf
 from bridges.model import BridgesModel
 from bridges.config import compose_config, model_params, to_plain
 from bridges.model.errors import InputError
-from bridges.model.interventions.coordination import KIND as COORDINATION
+from bridges.model.interventions import programme_weeks
 from bridges.model.metrics import OUTCOMES
 from bridges.model.model import SURVEYED_FIELDS, make_city
-from bridges.model.params import GROUPS, LAST_WEEK
+from bridges.model.params import GROUPS
 from bridges.model.reference import key_role
+from bridges.model.simulation import build, simulate, snapshots
 from bridges.model.streams import Streams
 from bridges.scenarios.compare_effects import BASELINE, GOALS, PERSON_OUTCOMES
 from bridges.scenarios.compare_options import VARIANT_PREFIX
@@ -137,9 +138,7 @@ def check_both_groups(plain: dict) -> None:
 
 def programme_end(params) -> int:
     """The last week any of the scenario's programmes runs (the run's last week if none)."""
-    ends = [params.steps if c.delivery.end_week == LAST_WEEK else min(c.delivery.end_week, params.steps)
-            for c in params.interventions.values() if c.effect.get("kind") != COORDINATION]
-    return max(ends, default=params.steps)
+    return max((end for _, _, end in programme_weeks(params)), default=params.steps)
 
 
 def person_values(state) -> dict[str, np.ndarray]:
@@ -214,17 +213,14 @@ def run_replicate(configs: dict[str, dict], replicate: int, draw=None) -> tuple[
         city_key = repr(plain["city"])
         if city_key not in cities:
             cities[city_key] = make_city(params, Streams(params.seed))
-        model = BridgesModel(params, city=cities[city_key])
+        model, build_seconds = build(params, cities[city_key])
         fingerprint = people_fingerprint(model)
         if name == BASELINE:
             people = fingerprint
         elif fingerprint != people:  # checked at the first seed before any run; every seed is checked here
             raise InputError(f"{unpaired_message(name)} (seed {params.seed})")
-        shots = {}
-        for _ in range(params.steps):
-            model.step()
-            if model.steps in checkpoints:
-                shots[model.steps] = person_values(model.state)
+        on_week, shots = snapshots(checkpoints, lambda model: person_values(model.state))
+        results = simulate(model, build_seconds, on_week)
         if name == BASELINE:
             base = shots
         else:
@@ -233,12 +229,12 @@ def run_replicate(configs: dict[str, dict], replicate: int, draw=None) -> tuple[
             when = {"programme_end": programme_end(params), "last_week": params.steps}
             by_group += group_rows(name, replicate, took_part, model.state.group, shots, base, when)
             by_programme += value_rows(name, replicate, model, model.state.group, shots, base)
-        series = model.timeseries().set_index(["group", "metric", "step"]).value.sort_index()
+        series = results.timeseries.set_index(["group", "metric", "step"]).value.sort_index()
         for outcome, (group, metric) in OUTCOMES.items():
             values = series.loc[(group, metric)]
             rows.append(pd.DataFrame({"scenario": name, "replicate": replicate, "seed": params.seed,
                                       "step": values.index.to_numpy(), "outcome": outcome, "value": values.to_numpy()}))
-        spent = model.intervention_costs()
+        spent = results.costs
         costs.append({"scenario": name, "replicate": replicate,
                       "currency": ",".join(sorted(set(spent.currency))) or "",
                       "total_cost": float(spent.total_cost.sum()), "participants": int(spent.participants.sum())})

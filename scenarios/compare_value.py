@@ -55,7 +55,9 @@ DEFINITIONS = {
                                         "(volunteering on receiving members' attitude: the volunteers only)",
     "cost per participant": "total cost / participants",
     "person-points": "points gained on an outcome, summed over every resident of the outcome's group, participants "
-                     "or not (= the effect on the group's mean x the group's size)",
+                     "or not (= the effect on the group's mean x the group's size); a point is one unit of the "
+                     "outcome's scale: a thermometer point for attitude, a percentage point for employment and legal "
+                     "status, the whole 0-1 scale for distress, belonging and misperception",
     "cost per person-point": "total cost / person-points: what one resident's point costs, spillover included",
     "participant-points": "points gained on an outcome by the participants in the goal's group, summed",
     "cost per participant-point": "total cost / participant-points",

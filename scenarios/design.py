@@ -11,14 +11,16 @@ search, the robustness analysis and scenario discovery are in design_search.py a
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import yaml
 
-from bridges.config import CONF_DIR, compose_config, config_groups, group_file, model_params, to_plain, whole_number
+from bridges.config import (CONF_DIR, compose_config, config_groups, group_file, model_params, one_of, to_plain, whole,
+                            whole_number)
 from bridges.model.errors import InputError
-from bridges.model.params import GROUPS, LAST_WEEK, MAX_COST, MAX_SEED
+from bridges.model.params import GROUPS, LAST_WEEK, MAX_COST, MAX_SEED, build
+from bridges.model.ranges import bounded
 
 MEASURES = ("person_points", "mean_effect", "cost")
 DIRECTIONS = ("maximize", "minimize")
@@ -196,37 +198,50 @@ def _constraints(spec: dict, programmes: tuple[str, ...], where: str) -> Constra
     return Constraints(budget, capacity, dict(hours), cap)
 
 
-def _options(spec: dict, defaults: dict, where: str) -> dict:
-    _known(spec, set(defaults), where)
-    return {**defaults, **spec}
+@dataclass(frozen=True)
+class SearchOptions:
+    """A study's `search:` section (defaults: a small NSGA-II search), built by the schema's `build`."""
+
+    sampler: str = field(default="nsga2", metadata=one_of(SAMPLERS))
+    trials: int = field(default=24, metadata=whole(1, MAX_TRIALS))  # candidates evaluated
+    batch: int = field(default=4, metadata=whole(1, 1000))  # candidates per batch of runs
+    replicates: int = field(default=2, metadata=whole(1, 1000))  # seeds per candidate
+    population: int = field(default=8, metadata=whole(2, 10_000))  # NSGA-II population
 
 
-SEARCH_DEFAULTS = {"sampler": "nsga2", "trials": 24, "batch": 4, "replicates": 2, "population": 8}
-ROBUSTNESS_DEFAULTS = {"candidates": 5, "posterior": None, "ranges": {}, "draws": 8, "presets": [],
-                       "replicates": 1, "outcome": None, "rule": "minimax", "percentile": 90, "resamples": 1000}
-DISCOVERY_DEFAULTS = {"outcome": None, "threshold": 0.0, "min_coverage": 0.5, "boxes": 2}
+@dataclass(frozen=True)
+class RobustnessOptions:
+    """A study's `robustness:` section, built by the schema's `build`; the posterior file, the ranges, the
+    presets and the outcome's name are checked against the study after (_robustness)."""
+
+    candidates: int = field(default=5, metadata=whole(1, 100))  # front candidates tested across worlds
+    posterior: str | None = None  # a calibration's posterior.parquet: worlds drawn from it
+    ranges: dict | None = None  # name -> {key, low, high, unit, meaning, source}: worlds drawn uniformly
+    draws: int = field(default=8, metadata=whole(1, 10_000))  # worlds drawn
+    presets: list[str] | None = None  # city presets added as worlds
+    replicates: int = field(default=1, metadata=whole(1, 1000))  # seeds per candidate and world
+    outcome: str | None = None  # None: the first effect outcome
+    rule: str = field(default="minimax", metadata=one_of(RULES))
+    percentile: float = field(default=90.0, metadata=bounded(50, 100, "percent"))
+    resamples: int = field(default=1000, metadata=whole(100, 100_000))  # bootstrap resamples
+
+
+@dataclass(frozen=True)
+class DiscoveryOptions:
+    """A study's `discovery:` section (scenario discovery's boxes), built by the schema's `build`."""
+
+    outcome: str | None = None  # None: the first effect outcome
+    threshold: float = field(default=0.0, metadata=bounded(-MAX_COST, MAX_COST, "(the outcome's unit)"))
+    min_coverage: float = field(default=0.5, metadata=bounded(0.0, 1.0, "(share of failing worlds)"))
+    boxes: int = field(default=2, metadata=whole(1, 10))
 
 
 def _search(spec: dict, where: str) -> dict:
-    search = _options(spec, SEARCH_DEFAULTS, where)
-    if search["sampler"] not in SAMPLERS:
-        raise InputError(f"{where}.sampler: must be one of {', '.join(SAMPLERS)}, got {search['sampler']!r}")
-    search["trials"] = whole_number(search["trials"], f"{where}.trials", 1, MAX_TRIALS)
-    search["batch"] = whole_number(search["batch"], f"{where}.batch", 1, 1000)
-    search["replicates"] = whole_number(search["replicates"], f"{where}.replicates", 1, 1000)
-    search["population"] = whole_number(search["population"], f"{where}.population", 2, 10_000)
-    return search
+    return asdict(build(SearchOptions, spec, where))
 
 
 def _robustness(spec: dict, outcomes: tuple[Outcome, ...], where: str) -> dict:
-    rob = _options(spec, ROBUSTNESS_DEFAULTS, where)
-    rob["candidates"] = whole_number(rob["candidates"], f"{where}.candidates", 1, 100)
-    rob["draws"] = whole_number(rob["draws"], f"{where}.draws", 1, 10_000)
-    rob["replicates"] = whole_number(rob["replicates"], f"{where}.replicates", 1, 1000)
-    rob["resamples"] = whole_number(rob["resamples"], f"{where}.resamples", 100, 100_000)
-    rob["percentile"] = _number(rob["percentile"], f"{where}.percentile", 50, 100)
-    if rob["rule"] not in RULES:
-        raise InputError(f"{where}.rule: must be minimax or percentile, got {rob['rule']!r}")
+    rob = asdict(build(RobustnessOptions, spec, where))
     posterior = rob["posterior"]
     if posterior is not None:
         found = [p for p in (Path(str(posterior)), CONF_DIR.parent / str(posterior)) if p.is_file()]
@@ -234,9 +249,7 @@ def _robustness(spec: dict, outcomes: tuple[Outcome, ...], where: str) -> dict:
             raise InputError(f"{where}.posterior: {posterior!r} is not a posterior.parquet file (a path from the "
                              f"working folder or the checkout)")
         rob["posterior"] = str(found[0])
-    ranges = rob["ranges"] or {}
-    if not isinstance(ranges, dict):
-        raise InputError(f"{where}.ranges: must map names to {{key, low, high, unit, meaning, source}}")
+    ranges = rob["ranges"] = rob["ranges"] or {}
     for name, spec_range in ranges.items():
         at = f"{where}.ranges.{name}"
         if not isinstance(spec_range, dict):
@@ -249,9 +262,9 @@ def _robustness(spec: dict, outcomes: tuple[Outcome, ...], where: str) -> dict:
         for key in DOCUMENTED:
             if not isinstance(spec_range.get(key), str):
                 raise InputError(f"{at}.{key}: every range says its {key}")
-    presets = rob["presets"] or []
+    presets = rob["presets"] = rob["presets"] or []
     available = config_groups().get("city", [])
-    if not isinstance(presets, list) or any(p not in available for p in presets):
+    if any(p not in available for p in presets):
         raise InputError(f"{where}.presets: must list city presets ({', '.join(available)}), got {presets!r}")
     rob["outcome"] = _outcome_name(rob["outcome"], outcomes, f"{where}.outcome")
     return rob
@@ -306,12 +319,9 @@ def load_study(choice: str) -> Study:
         raise InputError(f"{where}, key constraints.budget: budget-share levers need a budget")
     robustness = _robustness(_mapping(content, "robustness", where, required=False), outcomes,
                              f"{where}, key robustness")
-    discovery = _options(_mapping(content, "discovery", where, required=False), DISCOVERY_DEFAULTS,
-                         f"{where}, key discovery")
+    discovery = asdict(build(DiscoveryOptions, _mapping(content, "discovery", where, required=False),
+                             f"{where}, key discovery"))
     discovery["outcome"] = _outcome_name(discovery["outcome"], outcomes, f"{where}, key discovery.outcome")
-    discovery["threshold"] = _number(discovery["threshold"], f"{where}, key discovery.threshold")
-    discovery["min_coverage"] = _number(discovery["min_coverage"], f"{where}, key discovery.min_coverage", 0.0, 1.0)
-    discovery["boxes"] = whole_number(discovery["boxes"], f"{where}, key discovery.boxes", 1, 10)
     return Study(path.stem, str(content.get("description") or "").strip(), tuple(base), programmes, levers,
                  outcomes, constraints, _search(_mapping(content, "search", where, required=False),
                                                 f"{where}, key search"), robustness, discovery,

@@ -7,6 +7,7 @@ so the same command reaches it again and resumes: stored evaluations and complet
 import hashlib
 import json
 import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import matplotlib
@@ -16,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from bridges.config import compose_config, run_options, to_plain, whole_number  # noqa: E402
+from bridges.config import JOBS, compose_config, one_of, option_section, run_options, to_plain, whole  # noqa: E402
 from bridges.model.errors import InputError  # noqa: E402
 from bridges.outputs import OUTPUTS_ROOT  # noqa: E402
 from bridges.model.resources import available_cores  # noqa: E402
@@ -28,30 +29,31 @@ from bridges.scenarios.design_search import (SITE, Context, Store, candidate_sum
 
 DESIGN_ROOT = OUTPUTS_ROOT / "design"
 MARKER = "study.json"
-OPTIONS = {"study", "jobs", "launcher", "launcher_settings", "trials"}
 
 
-def design_options(plain: dict) -> dict:
-    """The validated `design:` section."""
-    section = plain.get("design") or {}
-    unknown = sorted(set(section) - OPTIONS)
-    if unknown:
-        raise InputError(f"design.{unknown[0]}: unknown config key (known: {', '.join(sorted(OPTIONS))})")
-    if not isinstance(section.get("study"), str) or not section["study"]:
-        raise InputError(f"design.study: must name a study in conf/design/ or a .yaml file, got {section.get('study')!r}")
-    jobs = section.get("jobs")
-    if not isinstance(jobs, int) or isinstance(jobs, bool) or not (jobs == -1 or 1 <= jobs <= 4096):
-        raise InputError(f"design.jobs: must be -1 (all cores) or a whole number from 1 to 4,096, got {jobs!r}")
-    if section.get("launcher") not in LAUNCHERS:
-        raise InputError(f"design.launcher: must be one of {', '.join(LAUNCHERS)}, got {section.get('launcher')!r}")
-    settings = section.get("launcher_settings") or {}
-    if not isinstance(settings, dict) or not all(isinstance(k, str) and k.isidentifier() for k in settings):
-        raise InputError(f"design.launcher_settings: must map launcher settings to values, got {settings!r}")
-    trials = section.get("trials")
-    if trials is not None:
-        whole_number(trials, "design.trials", 1, 100_000)
+@dataclass(frozen=True)
+class DesignOptions:
+    """The `design:` section (conf/design.yaml), built by the schema's `build` (design_options)."""
+
+    study: str = field(metadata={"check": lambda value: None if value else
+                                 "must name a study in conf/design/ or a .yaml file"})
+    jobs: int = field(metadata=JOBS)  # design_options caps them at the available cores
+    launcher: str = field(metadata=one_of(LAUNCHERS))
+    launcher_settings: dict | None = None  # {KEY: VALUE}, each hydra.launcher.KEY=VALUE; None: the launcher's own
+    trials: int | None = field(default=None, metadata=whole(1, 100_000))  # None: the study's search.trials
+
+    def __post_init__(self):
+        if not all(isinstance(key, str) and key.isidentifier() for key in self.launcher_settings or {}):
+            raise InputError(f"design.launcher_settings: must map launcher settings to values, got "
+                             f"{self.launcher_settings!r}")
+
+
+def design_options(plain: dict) -> DesignOptions:
+    """The validated `design:` section, its jobs capped at the available cores."""
+    options = option_section(DesignOptions, plain, "design")
     cores = available_cores()
-    return {**section, "jobs": cores if jobs == -1 else min(jobs, cores), "launcher_settings": settings}
+    return replace(options, jobs=cores if options.jobs == -1 else min(options.jobs, cores),
+                   launcher_settings=options.launcher_settings or {})
 
 
 def shared_overrides(overrides: list[str]) -> list[str]:
@@ -98,17 +100,17 @@ def design_cli(plain: dict, overrides: list[str], progress=print) -> tuple[Path,
     the recommendation lines."""
     require("design", "a design study")
     options = design_options(plain)
-    study = load_study(options["study"])
-    if options.get("trials"):
-        study.search["trials"] = options["trials"]
+    study = load_study(options.study)
+    if options.trials:
+        study.search["trials"] = options.trials
     shared = shared_overrides(overrides)
     check_seeds(plain["seed"], study)
     check_study(study, to_plain(compose_config([*study.base, *shared])), shared)
     folder = study_folder(plain, study, shared)
-    settings = [f"hydra.launcher.{k}={v}" for k, v in options["launcher_settings"].items()]
-    if options["launcher"] == "joblib" and "n_jobs" not in options["launcher_settings"]:
-        settings.append(f"hydra.launcher.n_jobs={options['jobs']}")
-    ctx = Context(study, tuple(shared), plain["seed"], folder, options["launcher"], tuple(settings))
+    settings = [f"hydra.launcher.{k}={v}" for k, v in options.launcher_settings.items()]
+    if options.launcher == "joblib" and "n_jobs" not in options.launcher_settings:
+        settings.append(f"hydra.launcher.n_jobs={options.jobs}")
+    ctx = Context(study, tuple(shared), plain["seed"], folder, options.launcher, tuple(settings))
     store = Store(folder / "evaluations.db")
     start = time.perf_counter()
     run_search(ctx, store, progress)

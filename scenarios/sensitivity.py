@@ -50,7 +50,7 @@ from bridges.sweep import check_sweep_dir
 def choose_launcher(options: SensitivityOptions) -> Launcher:
     """The launcher sensitivity.launcher names (with launcher=sweep, set up by the sweep_* options)."""
     if options.launcher == SWEEP:
-        return SweepLauncher(options.sweep_dir.absolute(), options.sweep_launcher, options.sweep_settings)
+        return SweepLauncher(options.sweep_folder.absolute(), options.sweep_launcher, options.launcher_overrides)
     return LAUNCHERS[options.launcher]
 
 
@@ -92,7 +92,7 @@ def sensitivity_cli(plain: dict, overrides: list[str], launcher: Launcher | None
     folder = default_run_dir(plain["seed"], OUTPUTS_ROOT / "sensitivity") if unique else Path(run["output_dir"])
     check_output_folder(folder, taken_is_fine=unique)
     if prepared.options.launcher == SWEEP and launcher is None:
-        check_sweep_folder(prepared.options.sweep_dir, folder)
+        check_sweep_folder(prepared.options.sweep_folder, folder)
     with StagedFolder(folder, unique) as staged:
         write_config(staged.path, plain, overrides)
         lines = evaluate_and_write(prepared, staged.path, run["progress"],

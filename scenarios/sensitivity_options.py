@@ -2,19 +2,18 @@
 `SensitivityOptions`, and a sweep launcher's settings in Hydra's override grammar."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bridges.config import whole_number
+from bridges.config import JOBS, one_of, option_section, whole
 from bridges.model.errors import InputError
+from bridges.model.ranges import bounded
 from bridges.outputs import OUTPUTS_ROOT
 from bridges.model.resources import available_cores
 from bridges.scenarios.sensitivity_runs import LAUNCHERS
 from bridges.sweep import LAUNCHERS as SWEEP_LAUNCHERS
 
 METHODS = ("morris", "sobol")
-OPTION_KEYS = {"study", "method", "trajectories", "levels", "samples", "second_order", "replicates",
-               "resamples", "confidence", "jobs", "launcher", "sweep_launcher", "sweep_settings", "sweep_dir"}
 MAX_POINTS = 1_000_000
 """Most design points a study may ask for (a million simulations is beyond any laptop or cluster budget)."""
 SWEEP = "sweep"
@@ -22,75 +21,57 @@ SWEEP = "sweep"
 DEFAULT_SWEEP_DIR = OUTPUTS_ROOT / "sensitivity" / "sweep"
 """Where sweep runs go unless sensitivity.sweep_dir says: one pool for every analysis, each run in
 runs/<config hash>, so a rerun, or another study sharing configurations, computes nothing twice."""
+POINTS = whole(2, MAX_POINTS, "a million simulations is beyond any budget")
 
 
 @dataclass(frozen=True)
 class SensitivityOptions:
-    study: str
-    method: str
-    trajectories: int  # Morris r
-    levels: int  # Morris p (grid levels per axis)
-    samples: int  # Sobol base sample N (a power of two)
+    """The `sensitivity:` section (conf/sensitivity.yaml), built by the schema's `build` (sensitivity_options):
+    every key required, as the file gives them all."""
+
+    study: str = field(metadata={"check": lambda value: None if value else
+                                 "must name a study in conf/sensitivity/ or a .yaml path"})
+    method: str = field(metadata=one_of(METHODS))
+    trajectories: int = field(metadata=POINTS)  # Morris r
+    levels: int = field(metadata=whole(2, 100))  # Morris p (grid levels per axis)
+    samples: int = field(metadata=POINTS)  # Sobol base sample N (a power of two)
     second_order: bool
-    replicates: int  # seeds per design point, averaged
-    resamples: int  # bootstrap resamples for confidence intervals
-    confidence: float
-    jobs: int
-    launcher: str
-    sweep_launcher: str  # with launcher=sweep: the sweep's Hydra launcher
-    sweep_settings: tuple[str, ...]  # with launcher=sweep: hydra.launcher.KEY=VALUE overrides
-    sweep_dir: Path  # with launcher=sweep: the sweep folder
+    replicates: int = field(metadata=whole(1, 10_000))  # seeds per design point, averaged
+    resamples: int = field(metadata=whole(10, 100_000))  # bootstrap resamples for confidence intervals
+    confidence: float = field(metadata=bounded(0.5, 1.0, "", "a share below 1"))
+    jobs: int = field(metadata=JOBS)  # sensitivity_options caps them at the available cores
+    launcher: str = field(metadata=one_of((*LAUNCHERS, SWEEP)))
+    sweep_launcher: str = field(metadata=one_of(SWEEP_LAUNCHERS))  # with launcher=sweep: the sweep's Hydra launcher
+    sweep_settings: dict | None  # with launcher=sweep: {KEY: VALUE} for hydra.launcher.KEY (launcher_overrides)
+    sweep_dir: str | None  # with launcher=sweep: the sweep folder (sweep_folder)
 
+    def __post_init__(self):
+        if self.samples & (self.samples - 1):
+            raise InputError(f"sensitivity.samples: must be a power of two (Sobol sequences balance only then), "
+                             f"got {self.samples}")
+        if self.levels % 2:
+            raise InputError(f"sensitivity.levels: must be even (Morris steps of p / (2 (p - 1)) then reach every "
+                             f"level equally often), got {self.levels}")
+        if self.confidence == 1.0:
+            raise InputError("sensitivity.confidence: must be a number from 0.5 to below 1, got 1.0")
+        if self.sweep_dir == "":
+            raise InputError("sensitivity.sweep_dir: must be a folder or null, got ''")
+        launcher_settings(self.sweep_settings)  # checked before any work
 
-def _whole(section: dict, key: str, least: int, most: int = MAX_POINTS) -> int:
-    return whole_number(section.get(key), f"sensitivity.{key}", least, most)
+    @property
+    def launcher_overrides(self) -> tuple[str, ...]:
+        """sweep_settings as the sweep launcher's hydra.launcher.KEY=VALUE overrides."""
+        return launcher_settings(self.sweep_settings)
+
+    @property
+    def sweep_folder(self) -> Path:
+        return Path(self.sweep_dir) if self.sweep_dir else DEFAULT_SWEEP_DIR
 
 
 def sensitivity_options(plain: dict) -> SensitivityOptions:
-    """The validated `sensitivity:` section."""
-    section = plain.get("sensitivity") or {}
-    unknown = sorted(set(section) - OPTION_KEYS)
-    if unknown:
-        raise InputError(f"sensitivity.{unknown[0]}: unknown config key (known: {', '.join(sorted(OPTION_KEYS))})")
-    missing = sorted(OPTION_KEYS - set(section))
-    if missing:
-        raise InputError(f"sensitivity.{missing[0]}: missing value")
-    if not isinstance(section["study"], str) or not section["study"]:
-        raise InputError(f"sensitivity.study: must name a study in conf/sensitivity/ or a .yaml path, got "
-                         f"{section['study']!r}")
-    if section["method"] not in METHODS:
-        raise InputError(f"sensitivity.method: must be one of {', '.join(METHODS)}, got {section['method']!r}")
-    samples = _whole(section, "samples", 2)
-    if samples & (samples - 1):
-        raise InputError(f"sensitivity.samples: must be a power of two (Sobol sequences balance only then), "
-                         f"got {samples}")
-    if not isinstance(section["second_order"], bool):
-        raise InputError(f"sensitivity.second_order: must be true or false, got {section['second_order']!r}")
-    levels = _whole(section, "levels", 2, 100)
-    if levels % 2:
-        raise InputError(f"sensitivity.levels: must be even (Morris steps of p / (2 (p - 1)) then reach every "
-                         f"level equally often), got {levels}")
-    confidence = section["confidence"]
-    if not isinstance(confidence, float) or not 0.5 <= confidence < 1:
-        raise InputError(f"sensitivity.confidence: must be a number from 0.5 to below 1, got {confidence!r}")
-    jobs = section["jobs"]
-    if not isinstance(jobs, int) or isinstance(jobs, bool) or not (jobs == -1 or 1 <= jobs <= 4096):
-        raise InputError(f"sensitivity.jobs: must be -1 (all cores) or a whole number from 1 to 4,096, got {jobs!r}")
-    if section["launcher"] not in (*LAUNCHERS, SWEEP):
-        raise InputError(f"sensitivity.launcher: must be one of {', '.join((*LAUNCHERS, SWEEP))}, got "
-                         f"{section['launcher']!r}")
-    if section["sweep_launcher"] not in SWEEP_LAUNCHERS:
-        raise InputError(f"sensitivity.sweep_launcher: must be one of {', '.join(SWEEP_LAUNCHERS)}, got "
-                         f"{section['sweep_launcher']!r}")
-    sweep_dir = section["sweep_dir"]
-    if sweep_dir is not None and (not isinstance(sweep_dir, str) or not sweep_dir):
-        raise InputError(f"sensitivity.sweep_dir: must be a folder or null, got {sweep_dir!r}")
-    return SensitivityOptions(section["study"], section["method"], _whole(section, "trajectories", 2), levels,
-                              samples, section["second_order"], _whole(section, "replicates", 1, 10_000),
-                              _whole(section, "resamples", 10, 100_000), confidence,
-                              min(jobs, available_cores()) if jobs > 0 else jobs, section["launcher"],
-                              section["sweep_launcher"], launcher_settings(section["sweep_settings"]),
-                              Path(sweep_dir) if sweep_dir else DEFAULT_SWEEP_DIR)
+    """The validated `sensitivity:` section, its jobs capped at the available cores."""
+    options = option_section(SensitivityOptions, plain, "sensitivity")
+    return replace(options, jobs=min(options.jobs, available_cores()) if options.jobs > 0 else options.jobs)
 
 
 def _hydra_value(value, where: str) -> str:

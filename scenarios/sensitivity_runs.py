@@ -13,7 +13,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm import tqdm
 
-from bridges.model import BridgesModel
+from bridges.model import run
 from bridges.config import PROGRESS_DISABLE, compose_config, matching_paths, model_params, to_plain
 from bridges.model.errors import InputError
 from bridges.scenarios.sensitivity_study import Outcome, Parameter, Study
@@ -85,9 +85,7 @@ def check_study(configs: dict[str, dict], study: Study) -> None:
                 end = "low" if corner == 0.0 else "high"
                 raise InputError(f"study {study.name}: with every parameter at its {end} end, {error}") from None
     probe = {**next(iter(configs.values())), "steps": 1}
-    model = BridgesModel(model_params(probe))
-    model.step()
-    recorded = set(weekly_series(model.timeseries()))
+    recorded = set(weekly_series(run(model_params(probe)).timeseries))
     for outcome in study.outcomes:
         if (outcome.group, outcome.metric) not in recorded:
             known = ", ".join(sorted({m for g, m in recorded if g == outcome.group}))
@@ -97,11 +95,7 @@ def check_study(configs: dict[str, dict], study: Study) -> None:
 
 def simulate(plain: dict) -> dict[tuple[str, str], np.ndarray]:
     """One run's weekly metrics: (group, metric) -> values in week order."""
-    params = model_params(plain)
-    model = BridgesModel(params)
-    for _ in range(params.steps):
-        model.step()
-    return weekly_series(model.timeseries())
+    return weekly_series(run(model_params(plain)).timeseries)
 
 
 def weekly_series(timeseries: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:

@@ -17,11 +17,13 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
 
-from bridges.model import BridgesModel
-from bridges.config import at_least, compose_config, config_groups, model_params, to_plain
+from bridges.model import run
+from bridges.config import at_least, compose_config, config_groups, model_params, option_section, to_plain
 from bridges.model.errors import InputError
 from bridges.model.metrics import misperception_per_person
-from bridges.model.params import GROUPS, build
+from bridges.model.params import GROUPS
+from bridges.model.simulation import build as build_model
+from bridges.model.simulation import simulate, snapshots
 
 ALL_OFF = ("contact.incidental.enabled=false", "contact.partner.enabled=false", "contact.selection.enabled=false",
            "contact.generalisation.enabled=false", "contact.negativity.enabled=false",
@@ -106,7 +108,7 @@ class ValidateOptions:
 
 def validate_options(plain: dict) -> ValidateOptions:
     """Validated `validate:` section: one line naming the first bad key."""
-    return build(ValidateOptions, plain.get("validate") or {}, "validate")
+    return option_section(ValidateOptions, plain, "validate")
 
 
 def city_params(overrides: list[str], city: str, variant: tuple[str, ...], *extra: str):
@@ -115,9 +117,9 @@ def city_params(overrides: list[str], city: str, variant: tuple[str, ...], *extr
     return model_params(to_plain(compose_config([*base, f"city={city}", *variant, *extra])))
 
 
-def advance(model: BridgesModel, weeks: int) -> None:
-    for _ in range(weeks):
-        model.step()
+def attitudes(model) -> np.ndarray:
+    """Every resident's attitude now (a copy: the model goes on)."""
+    return model.state.attitude.copy()
 
 
 def standardised(values: np.ndarray, sd: float) -> float:
@@ -164,7 +166,7 @@ def kept_share(weekly_effects: list[np.ndarray]) -> float:
     return float(means[-1] / peak) if peak > 0 else float("nan")
 
 
-def unreached_friends(information: BridgesModel, exposed: np.ndarray, group: int) -> np.ndarray:
+def unreached_friends(information, exposed: np.ndarray, group: int) -> np.ndarray:
     """Members of `group` the campaign never reached who have an ingroup friend it reached: where peer-influence
     studies look for spillover (Paluck 2011: the trained students' friends)."""
     reached = exposed & (information.state.group == group)
@@ -177,29 +179,32 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
     """Every pattern for one city, variant and seed: one row per (pattern, group)."""
     seed_key = f"seed={seed}"
     weeks = f"steps={options.weeks}"
-    baseline = BridgesModel(city_params(overrides, city, variant, seed_key, weeks, "scenario=baseline"))
-    programme = BridgesModel(city_params(overrides, city, variant, seed_key, weeks, "scenario=volunteering",
-                                         f"interventions.volunteering.delivery.end_week={options.programme_end}"))
-    information = BridgesModel(city_params(overrides, city, variant, seed_key, weeks, "scenario=information"))
-    co_creation = BridgesModel(city_params(overrides, city, variant, seed_key, weeks, "scenario=co_creation",
-                                           "interventions.co_creation.delivery.start_week=1",
-                                           f"interventions.co_creation.delivery.end_week={options.programme_end}"))
-    year_long = BridgesModel(city_params(overrides, city, variant, seed_key, weeks, "scenario=volunteering",
-                                         f"interventions.volunteering.delivery.end_week={options.weeks}"))
+    baseline, _ = build_model(city_params(overrides, city, variant, seed_key, weeks, "scenario=baseline"))
     state0 = baseline.state
     start_attitude = state0.attitude.copy()
     start_beliefs = misperception_per_person(state0)
     sd_start = {code: float(start_attitude[state0.group == code].std()) for code in range(len(GROUPS))}
     belief_sd = float(np.nanstd(start_beliefs))
-    weekly_year_long = []  # the year-long programme's effect on participants, per group, week by week
-    for week in range(1, options.weeks + 1):
-        for model in (baseline, programme, co_creation, year_long):
-            model.step()
-        weekly_year_long.append(year_long.state.attitude - baseline.state.attitude)
-        if week == options.programme_end:
-            effect_end = programme.state.attitude - baseline.state.attitude
-            co_creation_end = co_creation.state.attitude - baseline.state.attitude
-    advance(information, options.weeks)
+    every_week = range(1, options.weeks + 1)
+    on_week, baseline_at = snapshots(every_week, attitudes)
+    simulate(baseline, on_week=on_week)
+    on_week, programme_at = snapshots([options.programme_end], attitudes)
+    programme = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=volunteering",
+                                f"interventions.volunteering.delivery.end_week={options.programme_end}"),
+                    on_week=on_week).model
+    information = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=information")).model
+    on_week, co_creation_at = snapshots([options.programme_end], attitudes)
+    co_creation = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=co_creation",
+                                  "interventions.co_creation.delivery.start_week=1",
+                                  f"interventions.co_creation.delivery.end_week={options.programme_end}"),
+                      on_week=on_week).model
+    on_week, year_long_at = snapshots(every_week, attitudes)  # a buddy programme over the whole run
+    year_long = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=volunteering",
+                                f"interventions.volunteering.delivery.end_week={options.weeks}"),
+                    on_week=on_week).model
+    effect_end = programme_at[options.programme_end] - baseline_at[options.programme_end]
+    co_creation_end = co_creation_at[options.programme_end] - baseline_at[options.programme_end]
+    weekly_year_long = [year_long_at[week] - baseline_at[week] for week in every_week]
     effect_later = programme.state.attitude - baseline.state.attitude
     co_creation_later = co_creation.state.attitude - baseline.state.attitude
     participants = programme.interventions[0].ever_enrolled
@@ -268,10 +273,10 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
     on_reached = standardised(information.state.attitude[reached] - s.attitude[reached], sd_start[receiving])
     add("information_spillover_ratio", "receiving", on_friends / on_reached if on_reached else np.nan)
 
-    drift = BridgesModel(city_params(overrides, city, variant, seed_key, f"steps={options.drift_weeks}",
-                                     "scenario=baseline"))
+    drift, _ = build_model(city_params(overrides, city, variant, seed_key, f"steps={options.drift_weeks}",
+                                       "scenario=baseline"))
     start_views = drift.state.attitude.copy()
-    advance(drift, options.drift_weeks)
+    simulate(drift)
     for code, label in enumerate(GROUPS):
         change = drift.state.attitude[drift.state.group == code] - start_views[drift.state.group == code]
         add("drift_points", label, change.mean())

@@ -147,6 +147,36 @@ def test_one_cost_per_participant_and_one_cost_per_person_point_everywhere(compa
 
 
 
+def test_each_0_1_quantity_has_one_scale_in_every_file_of_a_comparison(comparison):
+    """Misperception, distress and belonging are on 0-1 in the per-person effects (effects_by_group.csv,
+    programme and scenario value, report.md) as in the group means (effects.csv, timeseries, plots): the
+    everyone-effect at the last week is the same difference of the same mean in both files. Tolerance 1e-6:
+    effects_by_group.csv keeps six decimals (rounding error at most 5e-7), effects.csv every digit."""
+    folder = comparison[0]
+    groups = pd.read_csv(folder / "effects_by_group.csv")
+    groups = groups[(groups.when == "last_week") & (groups.who == "population")].set_index(["scenario", "outcome"])
+    means = pd.read_csv(folder / "effects.csv").set_index(["scenario", "outcome"])
+    for outcome in ("misperception", "distress", "belonging"):
+        rows = groups.xs(outcome, level="outcome")
+        assert set(rows.unit) == {f"{outcome} (0-1)"}
+        assert rows.baseline_mean.between(0, 1).all()
+        for scenario, row in rows.iterrows():
+            assert row.estimate == pytest.approx(means.estimate[(scenario, outcome)], abs=1e-6), (scenario, outcome)
+    assert groups.estimate.xs("co_creation").abs()[["misperception", "belonging"]].gt(0).all()  # not 0 = 0
+    scenario_value = pd.read_csv(folder / "scenario_value.csv")
+    assert set(scenario_value[scenario_value.outcome == "belonging"].unit) == {"belonging (0-1)"}
+
+
 def test_bad_comparison_input_is_one_line_and_exit_2(tmp_path, capsys):
     result = run_main(capsys, tmp_path, "--config-name", "compare", "compare.scenarios=[baseline,utopia]", *TINY)
     assert_clean_rejection(result, "compare.scenarios: no scenario 'utopia'", tmp_path)
+
+
+def test_figures_on_a_0_1_scale_keep_their_digits_in_the_report():
+    """An MHPSS effect of -0.0053 on distress read '-0.01' at two decimals, and 5.3 person-points '5'."""
+    from bridges.scenarios.compare_effects import PERSON_OUTCOMES, amount, signed
+
+    assert signed(-0.0053, PERSON_OUTCOMES["distress"][3]) == "-0.005"
+    assert signed(0.2814, PERSON_OUTCOMES["attitude_receiving"][3]) == "+0.28"
+    assert amount(5.304, PERSON_OUTCOMES["belonging"][3]) == "5.30"
+    assert amount(831.4, PERSON_OUTCOMES["attitude_receiving"][3]) == "831"

@@ -187,7 +187,10 @@ def test_a_finished_run_shows_no_greyed_pause_symbol(page, url):
     page.get_by_text(WEEK).first.wait_for(timeout=FIRST_LOAD_MS)
     for slider in ("Weeks", "Residents"):  # their least: 4 weeks, 200 residents
         page.get_by_role("slider", name=slider, exact=True).press("Home")
-    assert shown_value(page, "Weeks") == "4"
+    deadline = time.monotonic() + UPDATE_MS / 1000  # the label follows the thumb after the page's next update
+    while shown_value(page, "Weeks") != "4":
+        assert time.monotonic() < deadline, f"the Weeks slider shows {shown_value(page, 'Weeks')!r}, not '4'"
+        page.wait_for_timeout(250)
     page.get_by_role("button", name="Reset", exact=True).click()
     page.get_by_text("Week 0 of 4").wait_for()
     play = page.get_by_role("button", name="▶")
@@ -230,6 +233,40 @@ def test_planner_page_shows_a_finished_comparison(page, url, output, comparison_
     assert "effect on Receiving members' attitude [points, 0-100]" in table.inner_text()  # a title, not an id
     assert page.locator("img").count() == 2  # cost against effect, effects over time
     page.screenshot(path=output / "planner.png", full_page=True)
+
+
+@pytest.fixture
+def design_folder():
+    """A design study folder under the project's outputs/design/ (the only place the Design page reads),
+    holding what the page shows: a report's recommendation and a Pareto table; removed after."""
+    folder = ROOT / "outputs" / "design" / f"test-dashboard-{os.getpid()}"
+    folder.mkdir(parents=True)
+    (folder / "report.md").write_text("# Design study\n\n## Recommendation\n\n- Recommended design: random "
+                                      "targeting, 32 weeks\n\n## Pareto front\n")
+    (folder / "pareto.csv").write_text("design,targeting,weeks,cost\n0,random,32,72450\n")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_design_page_chooses_a_study_folder_as_the_planner_does(page, url, output, design_folder):
+    """The Design page's top is components.folder_chooser, as the Planner's: title, how-to line, folder box,
+    recent folders, then a refusal line or the study."""
+    page.goto(url + "design", timeout=FIRST_LOAD_MS)
+    page.get_by_text("Design: a finished design study").wait_for()
+    page.get_by_text(re.compile("Run one with python run.py --config-name design")).wait_for()
+    assert page.get_by_label("Recent studies").count() == 1  # the study written above is offered
+    box = page.get_by_label("Design study folder")
+    for elsewhere in (output, output / "nowhere"):  # existing or not, a folder outside is refused alike
+        box.fill(str(elsewhere))
+        box.press("Enter")
+        page.get_by_text(f"{elsewhere}: not a design study folder under outputs/design/ (the design page reads "
+                         "only those)").wait_for()
+    box.fill(str(design_folder))
+    box.press("Enter")
+    page.get_by_text("Recommended design: random targeting, 32 weeks").wait_for()
+    page.get_by_text("Pareto front (mean over seeds in the study's own world)").wait_for()
+    assert "72450" in page.locator("table.bridges-table").first.inner_text()
+    page.screenshot(path=output / "design.png", full_page=True)
 
 
 def settled_digests(page: Page) -> list[str]:

@@ -69,3 +69,26 @@ def test_the_planner_cost_table_uses_the_reports_terms_with_definitions(app):
                                       "2,924 EUR"]
     for term in ("cost per participant", "cost per person-point", "person-points"):
         assert f"<b>{term}</b>: " in app.definitions_text()
+
+
+def test_the_design_page_reads_only_studies_under_its_root_as_the_planner_does(app, tmp_path):
+    """The Design page goes through the same folder check as the Planner (components.folder_under): a folder
+    outside outputs/design/, existing or not, or a link out of it, is refused in the same words; a study
+    inside is read; an unreadable report is one line naming the folder."""
+    root = tmp_path / "outputs" / "design"
+    study = root / "study"
+    study.mkdir(parents=True)
+    (study / "report.md").write_text("# Design\n\n## Recommendation\n\n- Recommended design: random\n\n## Next\n")
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "report.md").write_text("## Recommendation\n\nsecret\n")
+    answers = [app.design_page_view(str(tmp_path / name), root)["error"] for name in ("private", "absent")]
+    assert [a.split(": ", 1)[1] for a in answers] == [
+        f"not a design study folder under {root}/ (the design page reads only those)"] * 2
+    (root / "link").symlink_to(tmp_path / "private")
+    assert "not a design study folder under" in app.design_page_view(str(root / "link"), root)["error"]
+    assert app.design_page_view(str(study), root)["recommendation"] == "- Recommended design: random"
+    assert app.design_page_view("", root) == {"info": "No design study folder yet."}
+    (study / "report.md").write_bytes(b"## Recommendation\n\xff\xfe\n")
+    assert app.design_page_view(str(study), root) == {
+        "error": f"{study}: not a readable design study (UnicodeDecodeError); rerun it with python run.py "
+                 "--config-name design"}

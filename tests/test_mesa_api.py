@@ -252,3 +252,11 @@ def test_a_follow_up_runs_past_the_configured_weeks_and_no_further():
     assert model.steps == SMALL["steps"] + 2 and not model.running
     with pytest.raises(RunFinished):
         model.step()
+
+
+def test_the_parameters_record_the_engine_given_as_a_keyword():
+    """`engine="agents"` as a keyword runs the agents engine and says so in model.params (which a user saves
+    to rebuild the run): it said "vectorised" while the agents engine ran."""
+    assert BridgesModel(**SMALL, engine="agents", rng=1).params.engine == "agents"
+    assert BridgesModel(params_for("city.n_agents=300"), engine="agents").params.engine == "agents"
+    assert BridgesModel(params_for("engine=agents", "city.n_agents=300"), engine="vectorised").params.engine == "vectorised"

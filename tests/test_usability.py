@@ -179,3 +179,84 @@ def test_a_config_folder_reaches_the_workers_of_a_sweep(capsys, tmp_path):
     assert result.code == 0, result.stderr
     table = (tmp_path / "sweep" / "aggregate.csv").read_text()
     assert ",my_mix," in table and ",baseline," in table and "searchpath" not in table
+
+
+@pytest.mark.parametrize("argv0, shown", [("/home/me/venv/bin/bridges", "bridges"), ("run.py", "python run.py")])
+def test_hints_name_the_command_the_user_ran(capsys, tmp_path, monkeypatch, argv0, shown):
+    """A wheel user typed `bridges`: the one-line errors' hints say `bridges ...`, never `python run.py`,
+    which a wheel does not have (issue 25); a checkout's run.py keeps `python run.py`."""
+    monkeypatch.setattr(sys, "argv", [argv0])
+    result = run_main(capsys, tmp_path, "interventions.mhpss.delivery.covrage=0.5", "scenario=mhpss", "--cfg")
+    assert_clean_rejection(result, f"covrage: unknown config key ({shown} --help lists the groups)", tmp_path)
+    path = scenario_file(tmp_path, TEMPLATE.replace("# @package _global_\n", ""))
+    result = run_main(capsys, tmp_path, f"scenario={path}", *SMALL)
+    assert_clean_rejection(result, f"(docs/ in a checkout; {shown} examples copies it)", tmp_path, {path})
+
+
+def test_the_dashboard_names_the_command_by_where_its_page_sits(tmp_path):
+    """app.py beside run.py (a checkout, also through bridges/app.py's link) says `python run.py`; the wheel's
+    copy in site-packages/bridges/ says `bridges`."""
+    from bridges.invocation import command_beside
+
+    assert command_beside(str(ROOT / "app.py")) == command_beside(str(ROOT / "bridges" / "app.py")) == "python run.py"
+    (tmp_path / "bridges").mkdir()
+    (tmp_path / "bridges" / "app.py").write_text("")
+    assert command_beside(str(tmp_path / "bridges" / "app.py")) == "bridges"
+
+
+def test_run_plots_draws_pictures_for_single_runs_and_not_for_sweep_points_unless_asked():
+    from bridges.run_folder import draws_pictures
+
+    assert [draws_pictures(plots, sweep_point=False) for plots in ("auto", "on", "off")] == [True, True, False]
+    assert [draws_pictures(plots, sweep_point=True) for plots in ("auto", "on", "off")] == [False, True, False]
+
+
+def test_run_plots_off_writes_no_picture_and_the_report_says_so(capsys, tmp_path):
+    result = run_main(capsys, tmp_path, *SMALL, "run.plots=off", "run.output_dir=out")
+    assert result.code == 0, result.stderr
+    assert not list((tmp_path / "out").glob("*.png"))
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "- no pictures: `run.plots=off`" in report and not any(name in report for name in PICTURES)
+    before = set(tmp_path.rglob("*"))
+    assert_clean_rejection(run_main(capsys, tmp_path, *SMALL, "run.plots=maybe"), "run.plots: must be one of auto, "
+                           "on, off", tmp_path, before)
+
+
+@pytest.mark.slow  # two sweeps end to end (draws_pictures' unit test above stays in the fast tier)
+def test_a_sweep_point_has_no_pictures_by_default_and_has_them_with_run_plots_on(capsys, tmp_path):
+    """One point each through the in-process launcher: the sweep's own plots replace ten pictures a point."""
+    for plots, expected in (("auto", set()), ("on", set(PICTURES))):
+        result = run_main(capsys, tmp_path, "-m", *SMALL, f"run.plots={plots}", "hydra/launcher=basic",
+                          f"run.output_dir=sweep_{plots}")
+        assert result.code == 0, result.stderr
+        (run,) = (tmp_path / f"sweep_{plots}" / "runs").iterdir()
+        assert {path.name for path in run.glob("*.png")} == expected
+
+
+def test_a_calibration_summary_prints_as_lines_not_one_escaped_line():
+    """The terminal printed the calibration's summary as one line of literal '\\n' cut after 800 characters."""
+    from bridges.cli import calibration_summary, one_line
+
+    report = ("# Calibration: germany\n\nData: `germany_synthetic.csv`.\n\n## Posterior\n\n"
+              + "".join(f"| p{i} | `contact.key_{i}` | uniform(0, 1) | 0.5 |\n" for i in range(40))
+              + "\n## Progress\n\n| generation |\n")
+    lines = calibration_summary(report)
+    assert lines[0] == "# Calibration: germany" and lines[-1].startswith("| p39 |") and len(lines) == 46
+    assert [one_line(line) for line in lines] == lines  # nothing escaped or cut when printed
+
+
+def test_a_sweep_plot_stops_at_the_outcome_scale_however_wide_the_interval():
+    """Two seeds (t = 12.7) stretched the attitude axis to 120 and a share's past 1; seeds tick as whole numbers."""
+    import pandas as pd
+
+    from bridges.sweep import PLOTTED, sweep_figure
+
+    table = pd.DataFrame([{"run": f"r{seed}", "seed": seed, "group": group, "outcome": outcome, "value": value}
+                          for seed, attitude, share in ((0, 78.0, 0.95), (1, 71.0, 0.55))
+                          for group in ("arriving", "receiving")
+                          for outcome, value in (("attitude_end", attitude), ("weekly_contact_share", share))])
+    for outcome in ("attitude_end", "weekly_contact_share"):
+        for axis in sweep_figure(table, ["seed"], outcome).axes:
+            low, high = axis.get_ylim()
+            assert PLOTTED[outcome][0] <= low < high <= PLOTTED[outcome][1], (outcome, low, high)
+            assert all(float(tick).is_integer() for tick in axis.get_xticks())

@@ -11,6 +11,7 @@ Each entry names its delivery method (`delivery.method`, model/interventions/del
 from bridges.model.interventions.coordination import KIND as COORDINATION
 from bridges.model.interventions.coordination import Partnership
 from bridges.model.interventions.programme import Programme
+from bridges.model.params import LAST_WEEK
 
 
 def build_interventions(params, n_people: int) -> list[Programme | Partnership]:
@@ -28,3 +29,11 @@ def build_interventions(params, n_people: int) -> list[Programme | Partnership]:
         for programme in (i for i in built if isinstance(i, Programme)):
             partnership.modify(programme.delivery)
     return built
+
+
+def programme_weeks(params) -> list[tuple[str, int, int]]:
+    """Each of a scenario's programmes with its first and last week, cut to the run (a partnership enrols
+    nobody: none). Read by the run folder's plots and the comparison's (bands) and snapshots (programme end)."""
+    return [(name, entry.delivery.start_week,
+             params.steps if entry.delivery.end_week == LAST_WEEK else min(entry.delivery.end_week, params.steps))
+            for name, entry in params.interventions.items() if entry.effect.get("kind") != COORDINATION]
