@@ -55,7 +55,7 @@ mutation: $(MUTATION_STAMP)
 	rm -rf $(MUTATION_TREE) && mkdir -p $(MUTATION_TREE)
 	cp -r bridges $(MUTATION_TREE)/
 	for folder in model scenarios calibration conf; do cp -r $$folder $(MUTATION_TREE)/bridges/; done
-	cp -r pyproject.toml run.py README.md conf tests docs scripts benchmarks $(MUTATION_TREE)/
+	cp -r pyproject.toml run.py app.py README.md conf calibration tests docs scripts benchmarks $(MUTATION_TREE)/
 	start=$$(date +%s); cd $(MUTATION_TREE) && nice -n 10 $(CURDIR)/$(VENV)/bin/mutmut run --max-children 2 | tail -n 3; \
 	  $(CURDIR)/$(VENV)/bin/python $(CURDIR)/scripts/mutation_report.py --seconds $$(( $$(date +%s) - start ))
 

@@ -142,6 +142,11 @@ def dose_text(name: str, config) -> str:
     return f"{html.escape(shown)}: {html.escape(dose_label)} {dose(config, key):g}"
 
 
+def money(amount: float, unit: str) -> str:
+    """An amount with its currency, if any (a baseline has no programme and so no currency: '0', not '0 ')."""
+    return f"{amount:,.0f} {unit}".rstrip()
+
+
 def Summary(model):
     """The week, the city as built, the interventions and their cost so far, and what the city view shows."""
     p, state = model.params, model.state
@@ -160,7 +165,7 @@ def Summary(model):
         + f"; negativity weight {p.contact.update.negativity_weight:g}; seed {p.seed}.",
         "Interventions: " + (", ".join(dose_text(name, config) for name, config in p.interventions.items())
                              or "none (baseline)")
-        + f"; cost so far <b>{cost:,.0f} {html.escape(currency(model))}</b>.",
+        + f"; cost so far <b>{html.escape(money(cost, currency(model)))}</b>.",
         f"{view}. Residents sit in their neighbourhood's square, near their household; grey lines are ties "
         "between drawn residents, green lines cross-group friendships; darker = warmer attitude toward the "
         "other group.",

@@ -326,6 +326,8 @@ def stopped_note(argv: list[str]) -> str:
         return "complete runs of the sweep are kept; rerun the same command to finish it"
     if "design" in argv or "--config-name=design" in argv:
         return "the design study's complete evaluations and runs are kept; rerun the same command to resume it"
+    if "calibrate" in argv or "--config-name=calibrate" in argv:
+        return "generations that finished stay in the calibration database (calibration.resume=true continues)"
     return "nothing written"
 
 

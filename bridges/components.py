@@ -60,11 +60,13 @@ PAGE_STYLE = """
 .v-input__slider { margin-top: 26px; }
 .v-tabs:not(:has(.v-tab ~ .v-tab)) { display: none; }
 .v-navigation-drawer button.v-btn--disabled:nth-of-type(2) { visibility: hidden; }
+.vue-grid-item { overflow: auto; }
 """
 """Fixes to Mesa's SolaraViz page, in CSS since its controls are not ours to change: every slider shows its
 value (Mesa's sliders show it only while dragged; room above each for the label); the tab bar of a page
 with one tab ("PAGE 0") is hidden; the Play/Pause button is hidden once disabled, which Mesa does only when
-the run has finished (it would stay a greyed pause symbol)."""
+the run has finished (it would stay a greyed pause symbol); a view taller than its cell of Mesa's grid (the
+summary's text at the default size) scrolls inside it instead of running over the plot below."""
 
 
 @solara.component

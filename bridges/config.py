@@ -8,7 +8,7 @@ Hydra's compose API is used (not `@hydra.main`) so that every input problem beco
 """
 
 import copy
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 import fnmatch
 import functools
 import hashlib
@@ -497,10 +497,19 @@ JOBS = {"check": lambda value: None if value == -1 or 1 <= value <= MAX_JOBS els
 """Field metadata of an analysis's `jobs` option, built by `params.build`."""
 
 
+def build_section(cls, section, where: str):
+    """`section` (a mapping of options) built into `cls` by the schema's `build`: types, ranges and unknown
+    keys checked, one line naming the first bad key; an unknown key's line lists the known ones."""
+    known = [f.name for f in fields(cls) if not f.metadata.get("internal")]
+    unknown = sorted(map(str, set(section) - set(known))) if isinstance(section, dict) else []
+    if unknown:
+        raise InputError(f"{where}.{unknown[0]}: unknown config key (known: {', '.join(known)})")
+    return build(cls, section, where)
+
+
 def option_section(cls, plain: dict, name: str):
-    """The `name:` section of a composed configuration built into `cls` by the schema's `build`: types,
-    ranges and unknown keys checked, one line naming the first bad key (compare., sensitivity., ...)."""
-    return build(cls, plain.get(name) or {}, name)
+    """The `name:` section of a composed configuration (compare:, sensitivity:, ...) built by `build_section`."""
+    return build_section(cls, plain.get(name) or {}, name)
 
 
 def whole_number(value, key: str, least: int, most: int | None = None) -> int:

@@ -45,6 +45,12 @@ STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"([A-Za-z0-9._]+)-(\d+)-"
 """Staging folders are named .bridges-staging-<host>-<pid>-<random>, so a later run on the same host can
 tell a dead process's staging (removed) from a live one's (left alone). A folder of another host (a
 cluster node sharing the file system) is never touched: its pid says nothing here."""
+OLD_STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"(\d+)-[A-Za-z0-9_]+")
+"""The naming before the host was added: .bridges-staging-<pid>-<random> (tempfile's 8 random characters)."""
+OLD_STAGING_DAYS = 7
+"""An old-named staging folder names no host, so its pid may be a live run on another node sharing the
+folder: it is removed only when that pid is not alive here and nothing in it changed for this many days
+[days]; assumption: no run goes a week without writing, and no old-named run can still be going."""
 HOST_VARIABLE = "BRIDGES_HOST"
 """Names this machine in staging folders instead of its host name (tests simulate two hosts with it)."""
 
@@ -125,18 +131,31 @@ def _alive(pid: int) -> bool:
 def remove_stale_staging(parent: Path) -> list[Path]:
     """Remove staging folders in `parent` left by processes of this host that no longer run (killed runs);
     returns them. Only folders named by STAGING_NAME with this host's name are touched, never a user's own
-    nor another node's."""
+    nor another node's; of the old pid-only naming, those older than OLD_STAGING_DAYS whose pid is gone."""
     removed = []
     if not Path(parent).is_dir():
         return removed
     here = host_name()
     for entry in Path(parent).iterdir():
         match = STAGING_NAME.match(entry.name)
-        if (match and match.group(1) == here and entry.is_dir() and not entry.is_symlink()
-                and not _alive(int(match.group(2)))):
+        old = OLD_STAGING_NAME.fullmatch(entry.name)
+        if not entry.is_dir() or entry.is_symlink():
+            continue
+        if ((match and match.group(1) == here and not _alive(int(match.group(2))))
+                or (old and not _alive(int(old.group(1))) and _days_unchanged(entry) > OLD_STAGING_DAYS)):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
+
+
+def _days_unchanged(folder: Path) -> float:
+    """Days since the folder or anything directly in it was last modified (0 if it cannot be read)."""
+    try:
+        with os.scandir(folder) as entries:
+            latest = max([folder.stat().st_mtime, *(entry.stat(follow_symlinks=False).st_mtime for entry in entries)])
+    except OSError:
+        return 0.0
+    return (datetime.now().timestamp() - latest) / 86400
 
 
 def _umask() -> int:

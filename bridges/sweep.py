@@ -249,9 +249,90 @@ def _launcher(sweep_dir: Path, launcher: str, settings: list[str], config_name: 
             cfg = hydra.compose_config(config_name, overrides, run_mode=RunMode.MULTIRUN,
                                        with_log_configuration=False)
         except HydraException as error:
-            raise InputError(_explain(error, overrides, CONF_DIR)) from None
+            if "Error merging override" not in str(error):
+                raise InputError(_explain(error, overrides, CONF_DIR)) from None
+            defaults = hydra.compose_config(config_name, [o for o in overrides if o not in settings],
+                                            run_mode=RunMode.MULTIRUN, with_log_configuration=False)
+            raise InputError(_setting_error(defaults.hydra.launcher, settings)
+                             or _explain(error, overrides, CONF_DIR)) from None
+        if launcher == "joblib":
+            check_joblib_settings(cfg.hydra.launcher)
         context = HydraContext(config_loader=hydra.config_loader, callbacks=Callbacks(cfg))
-        return Plugins.instance().instantiate_launcher(hydra_context=context, task_function=_job, config=cfg)
+        instance = Plugins.instance().instantiate_launcher(hydra_context=context, task_function=_job, config=cfg)
+    if launcher == "joblib":  # its settings are joblib.Parallel's arguments: every worker watches the driver
+        instance.joblib["initializer"] = exit_with_parent  # from its start, idle or not (see exit_with_parent)
+    return instance
+
+
+def _setting_error(defaults, settings: list[str]) -> str | None:
+    """The first launcher setting whose value does not fit its key's type (Hydra's own message is "Error
+    merging override"): one line naming the key, the type expected and the value given."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    for text in settings:
+        override = _parse(text)
+        key = override.key_or_group.removeprefix("hydra.launcher.")
+        try:
+            OmegaConf.update(OmegaConf.merge(defaults, {}), key, override.value(), merge=True)  # a typed copy
+        except OmegaConfBaseException:
+            return f"hydra.launcher.{key}: must be {_kind(defaults, key)}, got {str(override.value())[:60]!r}"
+    return None
+
+
+def _kind(defaults, key: str) -> str:
+    """What a launcher setting takes, in words (from the launcher's typed config)."""
+    from omegaconf import DictConfig, ListConfig
+    from omegaconf.nodes import BooleanNode, FloatNode, IntegerNode
+
+    node = defaults._get_node(key) if "." not in key else None
+    words = ("a whole number" if isinstance(node, IntegerNode) else "a number" if isinstance(node, FloatNode)
+             else "true or false" if isinstance(node, BooleanNode) else "a mapping" if isinstance(node, DictConfig)
+             else "a list" if isinstance(node, ListConfig) else "a value of its type")
+    return words + (" or null" if node is not None and node._is_optional() else "")
+
+
+LOKY_ONLY = " (Hydra's joblib launcher always runs loky worker processes)"
+JOBLIB_CHOICES = {"backend": ((None, "loky"), LOKY_ONLY), "prefer": ((None, "processes"), LOKY_ONLY),
+                  "require": ((None,), LOKY_ONLY), "mmap_mode": ((None, "r+", "r", "w+", "c"), "")}
+"""The values each choice of Hydra's joblib launcher can take, and why."""
+
+
+def check_joblib_settings(settings) -> None:
+    """Refuse, before anything is written, a joblib launcher setting joblib would refuse only once the
+    sweep is launched (sweep.json written) or would ignore silently: one line naming the key."""
+    from joblib._utils import eval_expr
+    from joblib.disk import memstr_to_bytes
+
+    def refuse(key: str, expected: str):
+        raise InputError(f"hydra.launcher.{key}: must be {expected}, got {str(settings[key])[:60]!r}")
+
+    for key, (allowed, why) in JOBLIB_CHOICES.items():
+        if settings[key] not in allowed:
+            refuse(key, "one of " + ", ".join("null" if value is None else value for value in allowed) + why)
+    if settings.n_jobs == 0:
+        refuse("n_jobs", "a whole number other than 0 (-1: every core, -2: all but one)")
+    if settings.verbose < 0:
+        refuse("verbose", "0 or more")
+    if settings.timeout is not None and not settings.timeout > 0:
+        refuse("timeout", "a number of seconds above 0, or null")
+    dispatch = str(settings.pre_dispatch)
+    try:
+        ahead = dispatch == "all" or eval_expr(dispatch.replace("n_jobs", "2")) > 0
+    except ValueError:
+        ahead = False
+    if not ahead:
+        refuse("pre_dispatch", "all, a whole number or an expression of n_jobs such as 2*n_jobs")
+    batch = str(settings.batch_size)
+    if batch != "auto" and not (batch.isdigit() and int(batch) > 0):
+        refuse("batch_size", "auto or a whole number above 0")
+    nbytes = settings.max_nbytes
+    try:
+        nbytes is None or str(nbytes).isdigit() or memstr_to_bytes(str(nbytes))
+    except ValueError:
+        refuse("max_nbytes", "null or a size such as 1M, 500K or 2G")
+    if settings.temp_folder is not None and not Path(settings.temp_folder).is_dir():
+        refuse("temp_folder", "null or an existing folder")
 
 
 @contextlib.contextmanager

@@ -18,7 +18,16 @@ def interrupts_for_this_process_only():
     importing its libraries printed a 40-line traceback beside the one line this process prints. A blocked
     signal stays blocked across fork and exec, so workers started while the main thread blocks SIGINT never
     see it (this process stops them); this process still gets it through a thread that leaves it unblocked,
-    and Python raises KeyboardInterrupt in the main thread as usual."""
+    and Python raises KeyboardInterrupt in the main thread as usual.
+
+    Python's multiprocessing resource tracker is started first: starting it ends with SIG_UNBLOCK of SIGINT
+    in the calling thread (Python 3.12's ResourceTracker.ensure_running, not a restore of the previous
+    mask), and loky starts it from the main thread as it spawns its first worker. Inside the block that undid
+    the block, so every worker got Ctrl-C and one still importing printed a traceback (1 in 10 Ctrl-Cs at
+    9 s into a 2-job comparison). Running already, it is not started again."""
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
     threading.Thread(target=threading.Event().wait, daemon=True, name="bridges-interrupts").start()
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
@@ -38,8 +47,9 @@ def mark_driver() -> None:
 
 
 def exit_with_parent(period: float = 1.0) -> None:
-    """In a worker started by a driver on this host (mark_driver), from its first job on: exit when the
-    driver is gone (at once if it already is). A driver killed with SIGKILL cannot stop its workers; without
+    """In a worker started by a driver on this host (mark_driver), from its start (the initializer of the
+    pool of a comparison or a joblib sweep) or its first job: exit when the driver is gone (at once if it
+    already is). A driver killed with SIGKILL cannot stop its workers; without
     this they run on for many minutes, keeping loky's resource tracker and its /dev/shm semaphores alive. The
     run in progress leaves its staging folder, which the next run removes. Nothing happens in the driver
     itself (jobs run in-process), on another host (a Slurm job) or in a process the driver did not start

@@ -2,9 +2,12 @@
 single-core or forking multicore sampler), a database to stop, resume and re-analyse, and the posterior
 read back as a weighted sample."""
 
+import contextlib
 import logging
 import re
+import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from bridges.calibration.parameters import FreeParameter
 from bridges.calibration.simulate import Simulator
 from bridges.config import PROGRESS_DISABLE
 from bridges.model.errors import InputError
+from bridges.workers import interrupts_for_this_process_only
 
 SAMPLERS = ("dask", "multicore", "single")
 """dask: a Dask cluster (`dask_address`, or a local one of spawned processes: the default, safe from any
@@ -242,9 +246,10 @@ def run_abc(simulator: Simulator, observed: dict[str, float], options: AbcOption
     import pyabc
 
     show_progress(options.generations, progress)
-    sampler, client = _sampler(options, options.max_simulations)
-    stopped = False
+    stopped, client = False, None
     try:
+        with interrupts_for_this_process_only():  # the local Dask cluster's thread and processes: no Ctrl-C
+            sampler, client = _sampler(options, options.max_simulations)
         population = pyabc.ConstantPopulationSize(options.population, nr_calibration_particles=options.training)
         url = f"sqlite:///{database}"
         run_id = latest_run(database) if resume else None
@@ -257,7 +262,8 @@ def run_abc(simulator: Simulator, observed: dict[str, float], options: AbcOption
             database.parent.mkdir(parents=True, exist_ok=True)
             run_id = abc.new(url, observed).id
         try:
-            abc.run(max_nr_populations=options.generations, min_acceptance_rate=options.min_acceptance)
+            with _quiet_when_interrupted():
+                abc.run(max_nr_populations=options.generations, min_acceptance_rate=options.min_acceptance)
         except BudgetExhausted:
             stopped = True
             logging.getLogger("ABC").info(f"Stopping: the budget of {options.max_simulations} simulations is "
@@ -266,6 +272,33 @@ def run_abc(simulator: Simulator, observed: dict[str, float], options: AbcOption
     finally:
         if client is not None:
             client.close()
+
+
+DASK_LOGS = ("tornado.application", "distributed", "asyncio")
+"""The loggers of Dask's event loop thread, silenced once Ctrl-C stops a calibration."""
+
+
+@contextlib.contextmanager
+def _quiet_when_interrupted():
+    """Ctrl-C raises KeyboardInterrupt as usual, after silencing DASK_LOGS: an interrupted wait for Dask
+    schedules a cancel callback on its event loop thread that fails (distributed's sync() names a future not
+    made yet) and tornado printed that as a traceback beside the command's one line. The Dask cluster's
+    processes never see Ctrl-C (run_abc starts them with it blocked); this process closes them."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+
+    def interrupt(signum, frame):
+        for name in DASK_LOGS:
+            logging.getLogger(name).disabled = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def latest_run(database: Path) -> int:

@@ -30,7 +30,7 @@ import numpy as np
 from bridges.model.errors import InputError
 from bridges.model.mechanisms import PHASES
 from bridges.model.mechanisms.base import Rows, Setup
-from bridges.model.params import EDUCATION_LEVELS, GROUPS, MAX_EXACT_INT, MAX_RATE, bounded
+from bridges.model.ranges import EDUCATION_LEVELS, GROUPS, MAX_EXACT_INT, MAX_RATE, bounded
 from bridges.model.state import SCALES, STATIC_FIELDS, State
 
 class StateField:

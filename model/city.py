@@ -20,7 +20,8 @@ import networkx as nx
 import numpy as np
 
 from bridges.model.errors import InputError
-from bridges.model.params import GROUPS, CityParams, LayerParams
+from bridges.model.params_city import CityParams, LayerParams
+from bridges.model.ranges import GROUPS
 from bridges.model.streams import Streams
 
 ALLPORT_CONDITIONS = ("equal_status", "common_goal", "cooperation", "institutional_support")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from bridges.model.errors import InputError
 from bridges.model.input_files import csv_text, read_bytes
-from bridges.model.params import GROUPS, MAX_AGENTS
+from bridges.model.ranges import GROUPS, MAX_AGENTS
 
 DEFAULT_LAYER = "neighbourhood"
 """Layer of an edge whose layer is not given."""

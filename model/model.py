@@ -18,7 +18,8 @@ from bridges.model.metrics import group_metrics
 from bridges.model.params import ENGINES, Params
 from bridges.model import reference as reference_world
 from bridges.model.rules.friendship import friendship_matrix
-from bridges.model.state import ARRIVING, STATIC_FIELDS, State, initial_state
+from bridges.model.ranges import ARRIVING
+from bridges.model.state import STATIC_FIELDS, State, initial_state
 from bridges.model.rules.norms import disposition as norm_disposition
 from bridges.model.rules.norms import group_means
 from bridges.model.rules import people as people_rules

@@ -14,6 +14,12 @@ def per_group(values: dict[str, float], group: np.ndarray) -> np.ndarray:
     return np.array([values[label] for label in GROUPS])[group]
 
 
+RECEIVING, ARRIVING = GROUPS.index("receiving"), GROUPS.index("arriving")
+"""Group codes."""
+
+THERMOMETER_MAX = 100.0
+"""Top of the feeling-thermometer scale on which attitudes are measured (0 = cold, 100 = warm)."""
+
 EDUCATION_LEVELS = ("basic", "secondary", "higher")
 """Education levels; an agent's education code is its index here."""
 

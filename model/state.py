@@ -4,7 +4,7 @@ Each field is one numpy array indexed by agent index (0 .. n-1). Rules read and 
 Mesa agents are thin views onto them (see `model.agents`).
 """
 
-from dataclasses import dataclass, fields
+from dataclasses import fields, make_dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -12,11 +12,13 @@ from scipy import special
 
 from bridges.model.city import City
 from bridges.model.errors import InputError
-from bridges.model.params import BELIEFS, EDUCATION_LEVELS, GROUPS, CityParams, Distribution
+from bridges.model.mechanisms import MECHANISMS
+from bridges.model.params_city import BELIEFS, CityParams, Distribution
+from bridges.model.ranges import EDUCATION_LEVELS, GROUPS, THERMOMETER_MAX
+# The group codes moved to ranges.py with the thermometer's top (the mechanisms, which State is made from, need
+# them); they are still importable from here for code written before.
+from bridges.model.ranges import ARRIVING, RECEIVING  # noqa: F401
 from bridges.model.streams import Streams
-
-THERMOMETER_MAX = 100.0
-"""Top of the feeling-thermometer scale on which attitudes are measured (0 = cold, 100 = warm)."""
 
 SCALES = {"attitude": THERMOMETER_MAX, "language": 1.0, "anxiety": 1.0, "trust": 1.0, "distress": 1.0,
           "belonging": 1.0, "responsibility": 1.0}
@@ -26,51 +28,10 @@ STATIC_FIELDS = ("group", "neighbourhood", "household", "workplace", "has_childr
 """Fields the city fixes: the ties follow them, so they are read-only (the city's own arrays, not copies)."""
 
 HIGHER_EDUCATION = EDUCATION_LEVELS.index("higher")
-RECEIVING, ARRIVING = GROUPS.index("receiving"), GROUPS.index("arriving")
 
 
-@dataclass
-class State:
-    """All per-agent state of one model. Arrays share length n_agents."""
-
-    # where people are: fixed, read-only arrays handed over by the city (see STATIC_FIELDS)
-    group: np.ndarray  # int8, index into GROUPS (0 receiving, 1 arriving)
-    neighbourhood: np.ndarray  # int32
-    household: np.ndarray  # int64
-    workplace: np.ndarray  # int32, potential workplace (ties live only while employed); -1 none
-    has_children: np.ndarray  # bool, parent of school-age children (school layer)
-    # socio-economic situation
-    employed: np.ndarray  # bool, in paid work
-    studying: np.ndarray  # bool, in a language/integration course or education
-    education: np.ndarray  # int8, index into EDUCATION_LEVELS
-    qualification_recognised: np.ndarray  # bool, qualification recognised (True when nothing needs recognising)
-    legal_pending: np.ndarray  # bool, asylum decision pending (False = status granted or citizen)
-    family_pending: np.ndarray  # bool, awaiting family reunification
-    language: np.ndarray  # float, host-language proficiency 0-1 (1 = native)
-    # psycho-social state
-    attitude: np.ndarray  # float, feeling thermometer toward the outgroup 0-100
-    anxiety: np.ndarray  # float, intergroup anxiety 0-1
-    trust: np.ndarray  # float, outgroup trust 0-1
-    distress: np.ndarray  # float, psychological distress 0-1
-    belonging: np.ndarray  # float, sense of belonging 0-1
-    responsibility: np.ndarray  # float, own responsibility for integration 0-1
-    # receiving members' beliefs about arriving members (NaN for arriving members)
-    belief_education: np.ndarray  # float, perceived share with higher education 0-1
-    belief_employment: np.ndarray  # float, perceived share employed 0-1
-    belief_welfare: np.ndarray  # float, perceived share on welfare 0-1
-    # contact history
-    recent_encounters: np.ndarray  # float, running average of intergroup encounters per week
-    intergroup_contacts: np.ndarray  # int64, intergroup encounters over the run
-    positive_contacts: np.ndarray  # int64
-    negative_contacts: np.ndarray  # int64
-    outgroup_friends: np.ndarray  # int64, current cross-group friendship ties (a pair tied in two settings counts twice)
-    extended_contacts: np.ndarray  # int64, ingroup friends who have outgroup friends
-    # mechanisms of issue 9 (model/rules/partner.py, threat.py, variability.py)
-    distinct_partners: np.ndarray  # int64, distinct outgroup partners met over the run (a tie or a passer-by)
-    positive_history: np.ndarray  # float, exponentially weighted positive intergroup encounters per week
-    discrimination: np.ndarray  # float, experienced discrimination 0-1 (arriving members; 0 for receiving)
-    threat: np.ndarray  # float, perceived threat 0-1 (receiving members; NaN for arriving)
-    variability: np.ndarray  # float, perceived outgroup variability 0-1
+class StateArrays:
+    """What State offers besides its arrays."""
 
     @property
     def n(self) -> int:
@@ -83,6 +44,17 @@ class State:
     def belief(self, topic: str) -> np.ndarray:
         """The belief array for a topic in BELIEFS."""
         return getattr(self, f"belief_{topic}")
+
+
+STATE_VARS = tuple(var for mechanism in MECHANISMS for var in mechanism.state)
+"""Every per-person state array, declared by the mechanism that owns it (`Mechanism.state`), in the order of
+the week."""
+
+State = make_dataclass("State", [(var.name, np.ndarray) for var in STATE_VARS], bases=(StateArrays,),
+                       module=__name__, namespace={"__doc__": "All per-agent state of one model: one array per "
+                                                   "declared StateVar, all of length n_agents."})
+"""All per-agent state of one model: one field per StateVar the mechanisms declare (what each holds, its
+dtype and how it starts: the StateVar in its mechanism's module); arrays share length n_agents."""
 
 
 def beta_quantile(u: np.ndarray, dist: Distribution, scale: float, key: str) -> np.ndarray:
@@ -201,8 +173,6 @@ def initial_state(params: CityParams, city: City, streams: Streams) -> State:
         values[receiving] = beta_quantile(u[receiving], getattr(params.beliefs, topic), 1.0, f"city.beliefs.{topic}")
         beliefs[f"belief_{topic}"] = values
 
-    counters = {name: np.zeros(n, dtype=np.int64) for name in
-                ("intergroup_contacts", "positive_contacts", "negative_contacts", "outgroup_friends", "extended_contacts")}
     return State(
         **{name: getattr(residents, name) for name in STATIC_FIELDS},
         employed=_bernoulli("employed", group, params, streams),
@@ -212,8 +182,5 @@ def initial_state(params: CityParams, city: City, streams: Streams) -> State:
         legal_pending=_bernoulli("legal_pending", group, params, streams),
         family_pending=_bernoulli("family_pending", group, params, streams),
         **continuous, **beliefs,
-        recent_encounters=np.zeros(n),
-        **counters,
-        distinct_partners=np.zeros(n, dtype=np.int64), positive_history=np.zeros(n), discrimination=np.zeros(n),
-        threat=np.full(n, np.nan), variability=np.full(n, np.nan),  # set by model.step.initial_perceptions
+        **{var.name: np.full(n, var.fill, dtype=var.dtype) for var in STATE_VARS if var.fill is not None},
     )

@@ -11,7 +11,9 @@ decision is a rule. Each phase declares what it reads and writes (its `Phase` in
 `model.week` (`week.X`), of every contact block (`block.X`, model/ties.py: the city's intergroup ties and
 any programme's), `blocks` (the list of blocks), `interventions` (their enrolment and counters), `records`
 and `survey_waves`, and the model attributes a mechanism owns (`model.X`, its `Mechanism.attributes`);
-tests/test_step_plan.py checks that a phase writes and looks up nothing else. Random numbers come from
+tests/test_step_plan.py checks that a phase writes and looks up nothing else. Every phase is written once
+over the residents `who` (model/mechanisms/base.py): `run_week` here calls it over every resident at once,
+and the agents engine (model/agents.py) runs the same steps resident by resident. Random numbers come from
 streams named after the phase (and block), drawn at a fixed size per tie or resident, so scenarios share
 them (common random numbers).
 """

@@ -14,7 +14,8 @@ import pandas as pd
 
 from bridges.model.errors import InputError
 from bridges.model.input_files import csv_text, read_bytes
-from bridges.model.params import GROUPS, MAX_STEPS, SurveyParams
+from bridges.model.params_survey import SurveyParams
+from bridges.model.ranges import GROUPS, MAX_STEPS
 
 
 # ---- the schema -----------------------------------------------------------------------------------

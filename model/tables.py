@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from bridges.model.metrics import misperception_per_person
-from bridges.model.params import EDUCATION_LEVELS, GROUPS
+from bridges.model.ranges import EDUCATION_LEVELS, GROUPS
 from bridges.model.state import State
 from bridges.model.ties import ContactBlock
 

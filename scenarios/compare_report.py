@@ -105,7 +105,9 @@ def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOption
                   "In a mix, a programme's person-points include every programme's effect on that outcome: "
                   "compare mixes as a whole in the recommendations above."]
     if budget is not None:
-        lines += ["", f"## Budget view: {options.budget:,.0f} on {options.budget_outcome}", ""]
+        priced = [] if scenarios is None else sorted(scenarios[scenarios.scenario != BASELINE].currency.unique())
+        currency = priced[0] if len(priced) == 1 else "(the programmes' currency)"
+        lines += ["", f"## Budget view: {options.budget:,.0f} {currency} on {options.budget_outcome}", ""]
         if budget.attrs.get("currencies"):
             lines.append(f"Not computed: the scenarios are priced in different currencies "
                          f"({budget.attrs['currencies']}), and no exchange rate is known; give "
@@ -119,8 +121,8 @@ def ranking_text(final: pd.DataFrame, cost: pd.DataFrame, options: CompareOption
             unit = PERSON_OUTCOMES[options.budget_outcome][3]
             lines += [f"- {row.copies} x **{row.scenario}**: {row.cost:,.0f} {row.currency}, "
                       f"{amount(row.person_points, unit)} person-points" for row in budget.itertuples()]
-            lines.append(f"- in all: {budget.cost.sum():,.0f} spent, {amount(budget.person_points.sum(), unit)} "
-                         "person-points")
+            lines.append(f"- in all: {budget.cost.sum():,.0f} {currency} spent, "
+                         f"{amount(budget.person_points.sum(), unit)} person-points")
     lines += ["", "## Definitions", "", *(f"- **{term}**: {meaning}." for term, meaning in DEFINITIONS.items())]
     if replicates is not None:
         lines += ["", "## How much the baseline drifts over the run", "", *baseline_drift(replicates)]

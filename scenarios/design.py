@@ -16,10 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from bridges.config import (CONF_DIR, compose_config, config_groups, group_file, model_params, one_of, to_plain, whole,
-                            whole_number)
+from bridges.config import (CONF_DIR, build_section, compose_config, config_groups, group_file, model_params, one_of,
+                            to_plain, whole, whole_number)
 from bridges.model.errors import InputError
-from bridges.model.params import GROUPS, LAST_WEEK, MAX_COST, MAX_SEED, build
+from bridges.model.params import GROUPS, LAST_WEEK, MAX_COST, MAX_SEED
 from bridges.model.ranges import bounded
 
 MEASURES = ("person_points", "mean_effect", "cost")
@@ -237,11 +237,11 @@ class DiscoveryOptions:
 
 
 def _search(spec: dict, where: str) -> dict:
-    return asdict(build(SearchOptions, spec, where))
+    return asdict(build_section(SearchOptions, spec, where))
 
 
 def _robustness(spec: dict, outcomes: tuple[Outcome, ...], where: str) -> dict:
-    rob = asdict(build(RobustnessOptions, spec, where))
+    rob = asdict(build_section(RobustnessOptions, spec, where))
     posterior = rob["posterior"]
     if posterior is not None:
         found = [p for p in (Path(str(posterior)), CONF_DIR.parent / str(posterior)) if p.is_file()]
@@ -319,8 +319,8 @@ def load_study(choice: str) -> Study:
         raise InputError(f"{where}, key constraints.budget: budget-share levers need a budget")
     robustness = _robustness(_mapping(content, "robustness", where, required=False), outcomes,
                              f"{where}, key robustness")
-    discovery = asdict(build(DiscoveryOptions, _mapping(content, "discovery", where, required=False),
-                             f"{where}, key discovery"))
+    discovery = asdict(build_section(DiscoveryOptions, _mapping(content, "discovery", where, required=False),
+                                     f"{where}, key discovery"))
     discovery["outcome"] = _outcome_name(discovery["outcome"], outcomes, f"{where}, key discovery.outcome")
     return Study(path.stem, str(content.get("description") or "").strip(), tuple(base), programmes, levers,
                  outcomes, constraints, _search(_mapping(content, "search", where, required=False),

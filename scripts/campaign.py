@@ -559,6 +559,59 @@ def after_wrote_check(result: Result) -> str | None:
     return None
 
 
+def interrupt_when_workers_start(jitter: float, whole_group: bool = True, marker: bytes = b"popen_loky_posix"):
+    """SIGINT 0 to `jitter` s (drawn from the case's name) after a sweep's or comparison's first worker
+    process appears, while the workers still import their libraries: a worker that got Ctrl-C then printed a
+    traceback beside the driver's one line. To the process group as a terminal's Ctrl-C, or to the driver
+    only (`kill -INT`). Stopped cleanly means one line, exit 130, and no process left in the folder."""
+    def drive(case: Case, folder: Path, env: dict, tree: Path) -> Result:
+        process = start(tree, folder, case.args, env)
+        deadline = time.time() + case.timeout
+        while process.poll() is None and time.time() < deadline and not _workers_of(process.pid, marker):
+            time.sleep(0.05)
+        time.sleep(random.Random(case.name).uniform(0, jitter))
+        if process.poll() is None:
+            (os.killpg if whole_group else os.kill)(process.pid, signal.SIGINT)
+        code, out, err, hung = finish(process, case.timeout)
+        end = time.time() + 10
+        while time.time() < end and _working_in(folder):
+            time.sleep(0.2)
+        left = _working_in(folder)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        if left and not hung:
+            err += f"\n{len(left)} process(es) outlived the stopped driver by 10 s"
+        return Result(code, out, err, folder, 0.0, hung)
+    return drive
+
+
+def _workers_of(pid: int, marker: bytes) -> list[int]:
+    """Worker processes whose parent is `pid` and whose command line holds `marker` (popen_loky_posix: a
+    loky worker; multiprocessing.spawn: a Dask nanny)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            if (entry.isdigit() and int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid
+                    and marker in Path(f"/proc/{entry}/cmdline").read_bytes()):
+                found.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def calibration_stopped(result: Result) -> str | None:
+    """A calibration stopped by Ctrl-C: exit 130 and one line besides its progress lines ("calibration ..."),
+    nothing left but its database (kept to resume), or it had finished."""
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("calibration ")]
+    if result.code == 0:
+        return None if "wrote " in result.stdout else "exit 0 without 'wrote'"
+    if result.code != 130:
+        return f"exit {result.code} on Ctrl-C"
+    left = [p for p in result.folder.rglob("*") if p.is_file() and p.suffix != ".db"]
+    return (f"{len(lines)} stderr lines on a stop" if len(lines) != 1 else
+            f"{len(left)} files left besides the database" if left else None)
+
+
 def kill_sweep_driver(case: Case, folder: Path, env: dict, tree: Path) -> Result:
     """SIGKILL a sweep's driver while its workers run: no process working in the case's folder (a worker, a
     resource tracker) and no /dev/shm entry named after the driver may outlive it by 20 s."""
@@ -658,7 +711,27 @@ def signals_and_concurrency() -> list[Case]:
         cases.append(Case(f"signals:sigint-compare-2-jobs-{delay:.0f}s", "signals", parallel, "either",
                           check=stopped_cleanly, driver=interrupt_at(delay), timeout=180))
     sweep = ["-m", "seed=0,1,2,3", *SMALL[:1], "city.n_agents=2000", "run.progress=off", "run.output_dir=sw"]
+    for i in range(4):  # Ctrl-C while the workers start (a traceback 1 in 10 times at random delays)
+        whole = i < 3
+        target = "group" if whole else "driver"
+        cases.append(Case(f"signals:sigint-{target}-compare-workers-starting-{i}", "signals", parallel, "either",
+                          check=stopped_cleanly, driver=interrupt_when_workers_start(1.5, whole), timeout=180))
+        cases.append(Case(f"signals:sigint-{target}-sweep-workers-starting-{i}", "signals",
+                          [*sweep, "hydra.launcher.n_jobs=2"], "either", check=stopped_cleanly,
+                          driver=interrupt_when_workers_start(1.5, whole), timeout=180))
+    calibration = ["--config-name", "calibrate", f"calibration.data={ROOT / 'calibration/data/germany_synthetic.csv'}",
+                   "calibration.site=germany", "city.n_agents=300", "calibration.population=6",
+                   "calibration.training=130", "calibration.generations=1", "calibration.predictive=3",
+                   "calibration.install=false", "calibration.workers=2", "run.progress=off"]
+    for i, (jitter, whole) in enumerate(((0.5, True), (8.0, True), (8.0, False))):  # the Dask cluster starting,
+        target = "group" if whole else "driver"                                       # then simulating
+        cases.append(Case(f"signals:sigint-{target}-dask-calibration-{i}", "signals", calibration, "either",
+                          check=calibration_stopped, timeout=300,
+                          driver=interrupt_when_workers_start(jitter, whole, b"multiprocessing.spawn")))
     cases += [
+        Case("signals:sigkill-sweep-driver-idle-worker", "signals",  # 1 run, 2 workers: one waits for work
+             ["-m", "seed=0", "steps=40", "city.n_agents=3000", "run.progress=off", "run.output_dir=sw",
+              "hydra.launcher.n_jobs=2"], "either", driver=kill_sweep_driver, timeout=120),
         Case("signals:sigint-after-wrote", "signals", run, "either", check=after_wrote_check,
              driver=interrupt_after_wrote),
         Case("signals:sigint-sweep", "signals", sweep, "either", check=stopped_cleanly, driver=interrupt_at(8.0),

@@ -39,7 +39,7 @@ SNAPSHOT_INTRO = """\
 <!-- Snapshot of outputs/mutation/report.md: `python scripts/mutation_report.py --snapshot` after a run. -->
 # Mutation testing
 
-`make mutation` (not part of `make test`) mutates the rules, the weekly step and the interventions one
+`make mutation` (not part of `make test`) mutates the rules, the mechanisms' phases and the interventions one
 small change at a time (an operator, a constant, a comparison, an argument, a string) with mutmut 3.8.1,
 and runs each mutant only against the tests that call the mutated function, fastest first, stopping at
 the first failure, in workers forked from one warmed-up process. Then scripts/mutation_report.py writes

@@ -1,9 +1,14 @@
-"""Write docs/parameters.md: every key in conf/ with its default and its comment (meaning, unit, source).
+"""Write docs/parameters.md: every key in conf/ with its default and its comment (meaning, unit, source),
+which mechanism reads each section, and the allowed range of every number.
 
     python scripts/parameter_tables.py          # rewrite docs/parameters.md
-    python scripts/parameter_tables.py --check  # exit 1 if docs/parameters.md is out of date
+    python scripts/parameter_tables.py --check  # exit 1 if docs/parameters.md is out of date or a key of
+                                                # Params has no default in conf/
 
-The tables are read from the YAML files' own comments, so the documentation cannot drift from conf/.
+The tables are read from the YAML files' own comments and the parameter classes (model/params*.py and the
+sections mechanism modules declare, `Mechanism.parameters`), so the documentation cannot drift from conf/
+or the code: a new preset, a new section or a new key is in the next render, and `--check` fails until
+docs/parameters.md is regenerated.
 """
 
 import re
@@ -21,12 +26,25 @@ def in_folder(folder: str) -> list[str]:
     return [str(path.relative_to(ROOT)) for path in paths]
 
 
+SHARED_SECTIONS = ("city", "contact", "dynamics", "survey")
+"""Config groups of Params' shared sections (model/params.py SharedParams), each a folder of conf/."""
+
+
+def sections() -> tuple[str, ...]:
+    """Every config group of the model: the shared ones, then those the mechanisms declare (conf/<key>/)."""
+    sys.path.insert(0, str(ROOT))
+    from bridges.model.mechanisms import MECHANISMS
+    from bridges.model.params import declared_sections
+
+    return SHARED_SECTIONS + tuple(declared_sections(MECHANISMS))
+
+
 def files() -> list[str]:
-    """The documented files: the run's top-level configs, then every city preset, contact, dynamics and survey
-    file, and every intervention type."""
-    return ["conf/config.yaml", "conf/compare.yaml", "conf/validate.yaml", *in_folder("city"), *in_folder("contact"),
-            *in_folder("dynamics"), *in_folder("survey"), "conf/intervention/shared/defaults.yaml",
-            *in_folder("intervention")]
+    """The documented files: the run's top-level configs, then every file of each section (city presets,
+    contact, dynamics, survey, the sections mechanisms declare), and every intervention type."""
+    return ["conf/config.yaml", "conf/compare.yaml", "conf/validate.yaml",
+            *(name for section in sections() for name in in_folder(section)),
+            "conf/intervention/shared/defaults.yaml", *in_folder("intervention")]
 ENTRY = re.compile(r"^(?P<key>[A-Za-z_][\w]*):\s*(?P<value>[^#]*?)\s*(#\s?(?P<comment>.*))?$")
 
 
@@ -76,6 +94,53 @@ def _range_rows(cls, prefix: str):
             yield key, f"{opening}{_show(low)}, {_show(high)}] {unit}".strip(), item.metadata.get("why", "")
 
 
+def parameter_keys(cls, prefix: str = ""):
+    """Dotted config key of every field of a parameter dataclass that is not itself a dataclass (mappings such
+    as city.groups and interventions are one key: their entries are named by the config)."""
+    from dataclasses import fields, is_dataclass
+    from typing import get_type_hints
+
+    from bridges.model.params import _optional_inner
+
+    hints = get_type_hints(cls)
+    for item in fields(cls):
+        if item.metadata.get("internal"):
+            continue
+        kind = _optional_inner(hints[item.name]) or hints[item.name]
+        if is_dataclass(kind):
+            yield from parameter_keys(kind, f"{prefix}{item.name}.")
+        else:
+            yield f"{prefix}{item.name}"
+
+
+def undocumented() -> list[str]:
+    """Keys of Params with no default in conf/ (config.yaml, the baseline scenario, each section's
+    default.yaml): a parameter a mechanism added in code only."""
+    sys.path.insert(0, str(ROOT))
+    from bridges.model.params import Params
+
+    documented = {key for name in ("config.yaml", "scenario/baseline.yaml")
+                  for key, _, _ in entries(ROOT / "conf" / name)}
+    for section in sections():
+        path = ROOT / "conf" / section / "default.yaml"
+        documented |= {f"{section}.{key}" for key, _, _ in entries(path)} if path.exists() else set()
+    return [key for key in parameter_keys(Params) if key not in documented]
+
+
+def owners() -> list[str]:
+    """Which mechanism reads which parameters: each mechanism module's declared keys (`Mechanism.params`)."""
+    sys.path.insert(0, str(ROOT))
+    from bridges.model.mechanisms import MECHANISMS
+
+    lines = ["## Parameters by mechanism", "",
+             "Generated from the declarations in `model/mechanisms/` (`Mechanism.params`), in the order of the week.", "",
+             "| mechanism | module | parameters |", "|---|---|---|"]
+    for mechanism in MECHANISMS:
+        keys = ", ".join(f"`{key}`" for key in mechanism.params)
+        lines.append(f"| {mechanism.name} | `model/mechanisms/{mechanism.name}.py` | {keys} |")
+    return lines + [""]
+
+
 def ranges() -> list[str]:
     """The allowed range of every numeric parameter, from the parameter dataclasses (and each intervention
     type's effect parameters)."""
@@ -86,7 +151,8 @@ def ranges() -> list[str]:
     from bridges.model.params import Params
 
     lines = ["## Allowed ranges", "",
-             "Generated from the field metadata in `model/params*.py` and `model/interventions/`: every number must be",
+             "Generated from the field metadata in `model/params*.py`, the parameter classes mechanism modules declare",
+             "and `model/interventions/`: every number must be",
              "finite and inside its range; a value outside gets one error line naming the key.", "",
              "| key | range and unit | why the upper bound |", "|---|---|---|"]
     rows = list(_range_rows(Params, ""))
@@ -107,11 +173,18 @@ def render() -> str:
         for key, value, comment in entries(ROOT / name):
             lines.append(f"| `{key}` | {value.replace('|', '/')} | {comment.replace('|', '/')} |")
         lines.append("")
-    return "\n".join(lines + ranges())
+    return "\n".join(lines + owners() + ranges())
 
 
 if __name__ == "__main__":
     text = render()
     if "--check" in sys.argv[1:]:
-        sys.exit(0 if TARGET.read_text() == text else 1)
+        missing = undocumented()
+        if missing:
+            print(f"parameter_tables: no default in conf/ for {', '.join(missing)}", file=sys.stderr)
+        stale = TARGET.read_text() != text
+        if stale:
+            print("parameter_tables: docs/parameters.md is out of date (python scripts/parameter_tables.py)",
+                  file=sys.stderr)
+        sys.exit(1 if missing or stale else 0)
     TARGET.write_text(text)

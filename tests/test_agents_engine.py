@@ -15,6 +15,8 @@ import pytest
 
 from bridges.model import BridgesModel, agents, step
 from bridges.model.mechanisms import PHASES
+from bridges.model.mechanisms.attitudes import update_attitudes
+from bridges.model.mechanisms.base import Rows
 from bridges.model.metrics import OUTCOMES
 from bridges.model.model import Week
 from bridges.model.state import State
@@ -168,3 +170,63 @@ def test_a_phase_missing_from_either_engine_is_caught(written, monkeypatch, engi
         monkeypatch.setattr(step, "STEP_ORDER", tuple(phase for phase in PHASES if phase.name != "feel_discrimination"))
     problems = wiring_problems({**written, engine: phase_writes(engine)})
     assert len(problems) == 1 and problems[0].startswith("feel_discrimination changed state in one engine only")
+
+
+# ---- a step over residents changes only their rows and the ties at their ends --------------------------
+def changed_entries(before, after) -> np.ndarray:
+    """Indices (first axis) where a per-person or per-tie array changed; for a dict of arrays, any of them."""
+    if isinstance(after, dict):
+        return np.unique(np.concatenate([changed_entries(before.get(key), value) for key, value in after.items()]
+                                        or [np.zeros(0, dtype=np.int64)]))
+    if not isinstance(after, np.ndarray) or not isinstance(before, np.ndarray) or before.shape != after.shape:
+        return np.zeros(0, dtype=np.int64)  # not a per-entry array, or made this week (open_week)
+    kept = before == after
+    if after.dtype.kind == "f":
+        kept |= np.isnan(before) & np.isnan(after)
+    differs = ~kept
+    return np.flatnonzero(differs.reshape(len(after), -1).any(axis=1))
+
+
+def own_rows_only(step):
+    """`step` over one resident, failing if it changes anyone else's row or a tie without the resident at an end."""
+    def checked(model, who):
+        before = written_fields(model)
+        step(model, who)
+        mine = set(np.concatenate([order[start[who.start]:start[who.stop]]
+                                   for order, start in model.tie_index[model.ties.name].values()]).tolist())
+        for name, value in written_fields(model).items():
+            changed = set(changed_entries(before[name], value).tolist())
+            allowed = mine if name.startswith("block.") else set(range(who.start, who.stop))
+            outside = sorted(changed - allowed)[:5]
+            assert not outside, f"{step.__name__} for resident {who.start} changed {name} at {outside}"
+    checked.__name__ = step.__name__
+    return checked
+
+
+def checked_phases(steps_of=lambda phase: phase.parts):
+    """Every phase with each of its steps over residents checked by `own_rows_only`."""
+    return tuple(replace(phase, steps=tuple(Rows(own_rows_only(part.step)) if isinstance(part, Rows) else part
+                                            for part in steps_of(phase)))
+                 for phase in PHASES)
+
+
+def run_agents_weeks(weeks: int) -> None:
+    model = BridgesModel(replace(params_for(*WRITES_CITY), seed=1), engine="agents")
+    for _ in range(weeks):
+        model.step()
+
+
+def test_each_step_over_residents_changes_only_their_rows_and_ties(monkeypatch):
+    monkeypatch.setattr(agents, "PHASES", checked_phases())
+    run_agents_weeks(1)
+
+
+def test_a_step_that_ignores_its_residents_is_caught(monkeypatch):
+    """A contributor's slip: a step that updates every row (`state.attitude[:] = ...`) runs once per resident
+    in the agents engine, so each week applies the update n times; it fails on the first resident."""
+    def everyone(phase):
+        return tuple(Rows(lambda model, who: update_attitudes(model)) if part == Rows(update_attitudes) else part
+                     for part in phase.parts)
+    monkeypatch.setattr(agents, "PHASES", checked_phases(everyone))
+    with pytest.raises(AssertionError, match="changed state.attitude"):
+        run_agents_weeks(1)

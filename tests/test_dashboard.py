@@ -202,6 +202,19 @@ def test_a_finished_run_shows_no_greyed_pause_symbol(page, url):
     assert page.get_by_role("button", name="Step", exact=True).is_disabled()
 
 
+def test_a_view_taller_than_its_cell_scrolls_inside_it(page, url, output):
+    """The summary's text ran over the attitude plot below it (Mesa's grid cells have a fixed height): the
+    cell now scrolls, and the plot's cell starts below the text's visible part."""
+    page.goto(url, timeout=FIRST_LOAD_MS)
+    text = page.get_by_text("Controls apply on Reset").first
+    text.wait_for(timeout=FIRST_LOAD_MS)
+    cell = text.locator("xpath=ancestor::div[contains(@class, 'vue-grid-item')][1]")
+    assert cell.evaluate("e => getComputedStyle(e).overflowY") == "auto"
+    plot = page.locator(".vue-grid-item").filter(has=page.locator("img")).nth(1)  # the city view, then attitude
+    assert cell.bounding_box()["y"] + cell.bounding_box()["height"] <= plot.bounding_box()["y"] + 1
+    page.screenshot(path=output / "home_cells.png", full_page=True)
+
+
 @pytest.fixture
 def comparison_folder():
     """A folder under the project's outputs/compare/ (the only place the planner reads), removed after."""

@@ -92,3 +92,7 @@ def test_the_design_page_reads_only_studies_under_its_root_as_the_planner_does(a
     assert app.design_page_view(str(study), root) == {
         "error": f"{study}: not a readable design study (UnicodeDecodeError); rerun it with python run.py "
                  "--config-name design"}
+
+
+def test_the_cost_so_far_has_no_stray_space_without_a_currency(app):
+    assert app.money(0.0, "") == "0" and app.money(24230.4, "EUR") == "24,230 EUR"

@@ -11,6 +11,7 @@ import pytest
 from bridges.model import BridgesModel
 from bridges.model.mechanisms import MECHANISMS
 from bridges.model.model import Week
+from bridges.model.params import declared_sections
 from bridges.model.state import State
 from bridges.model.step import ACCESS, STEP_ORDER
 from bridges.model.ties import ContactBlock
@@ -25,8 +26,12 @@ EVERY_TYPE = ["city.n_agents=600", "city.arriving_share=0.2", "city.n_neighbourh
               # make every lever and friendships act within ten weeks, so every declared write happens
               *[f"interventions.every_structural.effect.{lever}=0.5"
                 for lever in ("legal_hazard", "recognition_hazard", "course_uptake", "family_hazard")],
-              "dynamics.friendship.threshold=0.05", "dynamics.family_reunification_hazard=0.3"]
-"""A small city running one intervention of every type (programme blocks exist from week 1)."""
+              "dynamics.friendship.threshold=0.05", "dynamics.family_reunification_hazard=0.3",
+              # a parameter section a mechanism declares with an on/off switch is on, so its phase acts
+              *[f"{key}.enabled=true" for key, kind in declared_sections(MECHANISMS).items()
+                if "enabled" in {item.name for item in fields(kind)}]]
+"""A small city running one intervention of every type (programme blocks exist from week 1) and every
+declared mechanism switched on."""
 WHOLE = ("blocks", "interventions", "records", "survey_waves")
 CACHE = "static_index"
 """A cache of indices of city-fixed fields (model/mechanisms/base.py `static_index`), filled on first use:

@@ -11,7 +11,7 @@ Each entry names its delivery method (`delivery.method`, model/interventions/del
 from bridges.model.interventions.coordination import KIND as COORDINATION
 from bridges.model.interventions.coordination import Partnership
 from bridges.model.interventions.programme import Programme
-from bridges.model.params import LAST_WEEK
+from bridges.model.ranges import LAST_WEEK
 
 
 def build_interventions(params, n_people: int) -> list[Programme | Partnership]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from bridges.model.errors import InputError
 from bridges.model.interventions.effect import Effect
-from bridges.model.params import UNIT
+from bridges.model.ranges import UNIT
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridges.model.interventions.effect import Effect
-from bridges.model.params import NON_NEGATIVE, RATE, UNIT
+from bridges.model.ranges import NON_NEGATIVE, RATE, UNIT
 from bridges.model.ties import ContactBlock
 
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field, replace
 from bridges.model.errors import InputError
 from bridges.model.interventions.cost import CostAccount
 from bridges.model.interventions.delivery import Delivery
-from bridges.model.params import LAST_WEEK, NON_NEGATIVE, UNIT, DeliveryParams, InterventionParams, build
+from bridges.model.params_interventions import DeliveryParams, InterventionParams
+from bridges.model.ranges import LAST_WEEK, NON_NEGATIVE, UNIT
+from bridges.model.schema import build
 from bridges.model.ties import ContactBlock
 
 KIND = "coordination"

@@ -1,6 +1,6 @@
 """Cost: what a programme costs, counted week by week as it runs."""
 
-from bridges.model.params import CostParams
+from bridges.model.params_interventions import CostParams
 
 
 def total_cost(cost: CostParams, weeks_run: int, participant_weeks: int) -> float:

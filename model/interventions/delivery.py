@@ -12,7 +12,8 @@ from streams named after its intervention, so adding one leaves every other draw
 import numpy as np
 
 from bridges.model.errors import InputError
-from bridges.model.params import GROUPS, LAST_WEEK, TARGETING, DeliveryParams
+from bridges.model.params_interventions import TARGETING, DeliveryParams
+from bridges.model.ranges import GROUPS, LAST_WEEK
 
 TARGETING_KEYS = {
     "lowest_attitude": lambda state: state.attitude,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridges.model.interventions.effect import Effect
-from bridges.model.params import UNIT
+from bridges.model.ranges import UNIT
 
 
 @dataclass(frozen=True)

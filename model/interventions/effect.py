@@ -7,7 +7,7 @@ the effect's own file.
 
 import numpy as np
 
-from bridges.model.params import build
+from bridges.model.schema import build
 from bridges.model.ties import ContactBlock
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridges.model.interventions.effect import Effect
-from bridges.model.params import BELIEFS, GROUPS, NON_NEGATIVE, UNIT
+from bridges.model.params_city import BELIEFS
+from bridges.model.ranges import GROUPS, NON_NEGATIVE, UNIT
 from bridges.model.rules.beliefs import true_shares
 
 

@@ -16,7 +16,7 @@ from bridges.model.interventions.coordination import KIND as COORDINATION
 from bridges.model.interventions.cost import CostAccount
 from bridges.model.interventions.delivery import make_delivery
 from bridges.model.interventions.effect import Effect
-from bridges.model.params import InterventionParams
+from bridges.model.params_interventions import InterventionParams
 from bridges.model.ties import ContactBlock
 
 

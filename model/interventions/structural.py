@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridges.model.interventions.effect import Effect
-from bridges.model.params import EDUCATION_LEVELS, UNIT
+from bridges.model.ranges import EDUCATION_LEVELS, UNIT
 
 
 @dataclass(frozen=True)

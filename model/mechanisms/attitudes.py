@@ -6,10 +6,10 @@ Parameters: `contact.update`, `contact.susceptibility`, `contact.negativity`; ru
 model/rules/contact.py and negativity.py.
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, StateVar
+from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
+from bridges.model.ranges import THERMOMETER_MAX
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import negativity as negativity_rules
-from bridges.model.state import THERMOMETER_MAX
 
 
 def update_attitudes(model, who=ALL) -> None:
@@ -31,6 +31,7 @@ def update_attitudes(model, who=ALL) -> None:
 
 MECHANISM = Mechanism(
     name="attitudes",
+    after="partners",
     params=("contact.update", "contact.susceptibility", "contact.negativity"),
     state=(
         StateVar("attitude", "float64", "drawn per group (city.groups.<group>.attitude)"),
@@ -44,5 +45,9 @@ MECHANISM = Mechanism(
                    "week.positive_weighted", "week.negative_weighted"),
             writes=("state.attitude", "state.anxiety", "state.trust")),
     ),
-    metrics=("attitude_mean", "anxiety_mean", "trust_mean"),
+    metrics=(
+        Metric("attitude_mean", member_values("attitude"), everyone=lambda state: state.attitude.mean(), rank=1),
+        Metric("anxiety_mean", member_values("anxiety"), rank=2),
+        Metric("trust_mean", member_values("trust"), rank=3),
+    ),
 )

@@ -4,7 +4,8 @@ A mechanism module (one file in model/mechanisms/) holds everything one mechanis
 
 - `MECHANISM = Mechanism(...)`: its name, the config keys of its parameters, the per-person state it
   owns (`StateVar`: name, dtype, initial value), the model attributes it owns (caches and derived rates),
-  its phases in order, its week-0 start and the weekly metrics it contributes;
+  its phases in order, its week-0 start and the weekly metrics it contributes (`Metric`: name and
+  per-member values; model/metrics.py records them);
 - each phase written once over an index set, `phase(model, who=ALL)`: the rows of the residents `who`, and
   the ties those residents start (`own_ties`) or touch (`touching`, `both_ends`). The vectorised engine runs
   it over every resident at once (`who` = ALL: every row and tie, the named random streams), the agents
@@ -17,19 +18,20 @@ A mechanism module (one file in model/mechanisms/) holds everything one mechanis
   function in both.
 
 The declarations are data next to plain functions rather than decorators, so that mutmut (which skips
-decorated functions) still mutates the phase bodies. model/mechanisms/__init__.py lists the modules in
-the order their phases run; model/step.py derives STEP_ORDER and ACCESS from it and model/agents.py the
-agents engine's week, so a mechanism added there runs in both engines.
+decorated functions) still mutates the phase bodies. model/mechanisms/__init__.py finds every module of
+the folder and orders them by their `after`/`before`; model/step.py derives STEP_ORDER and ACCESS from
+that order and model/agents.py the agents engine's week, so a new module runs in both engines unedited.
 """
 
 import inspect
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, NamedTuple
 
 import numpy as np
 
-from bridges.model.params import BELIEFS, GROUPS
-from bridges.model.state import THERMOMETER_MAX
+from bridges.model.params_city import BELIEFS
+from bridges.model.ranges import ARRIVING, GROUPS, RECEIVING, THERMOMETER_MAX
 from bridges.model.ties import ContactBlock
 
 BELIEF_FIELDS = tuple(f"state.belief_{topic}" for topic in BELIEFS)
@@ -73,13 +75,13 @@ class Setup(NamedTuple):
 
 @dataclass(frozen=True)
 class Phase:
-    """One phase of the week: its function `run`, what it reads and writes, and its `steps`, which both
-    engines run in order: whole-model functions (what everyone perceives of the whole population),
-    `Setup(step)` bookkeeping of the agents engine only, and `Rows(step)` steps written over residents
-    (each finishes for every resident before the next starts, so phases stay synchronous). Without `steps` a phase is `Rows(run)` if
-    `run` takes the residents `who`, else `run(model)` on the whole model. Calling the phase runs its steps
-    over every resident (the vectorised week). `history`: whether it runs in the contact-history weeks
-    before week 0 (model.py `settle_history`)."""
+    """One phase of the week: its function `run` (which names it), what it reads and writes, and its
+    `steps`, which both engines run in order: whole-model functions (what everyone perceives of the whole
+    population), `Setup(step)` bookkeeping of the agents engine only, and `Rows(step)` steps written over
+    residents (each finishes for every resident before the next starts, so phases stay synchronous).
+    Without `steps` a phase is `Rows(run)` if `run` takes the residents `who`, else `run(model)` on the whole
+    model. Calling the phase runs its steps over every resident (the vectorised week). `history`: whether it
+    runs in the contact-history weeks before week 0 (model.py `settle_history`)."""
 
     run: Callable
     reads: tuple[str, ...]
@@ -99,7 +101,7 @@ class Phase:
     def access(self) -> Access:
         return Access(self.reads, self.writes)
 
-    @property
+    @cached_property
     def parts(self) -> tuple:
         """The steps both engines run, in order."""
         if self.steps:
@@ -117,11 +119,43 @@ class Phase:
 
 @dataclass(frozen=True)
 class StateVar:
-    """A per-person state array a mechanism owns: `initial` says how `initial_state` sets it."""
+    """A per-person state array a mechanism owns (model/state.py makes State's fields from them): `initial`
+    says how it starts; with `fill` every resident starts at that value (`initial_state` sets it), without,
+    `initial_state` draws it from the city's parameters."""
 
     name: str
     dtype: str
     initial: str
+    fill: float | None = None
+
+
+def member_values(state_field: str) -> Callable:
+    """A metric's per-member values that are a state field's (its mean over the group is the metric)."""
+    def values(state, week, members):
+        return getattr(state, state_field)[members]
+
+    values.__name__ = state_field
+    return values
+
+
+LAST_RANK = 1_000
+"""The rank of a metric that declares none: after every ranked one (rows in declaration order)."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A weekly metric (model/metrics.py): for each group in `groups` (codes, as in GROUPS) the mean over its
+    members of `values(state, week, members)`; `contact`: it needs the week's encounters, so it is recorded
+    only after contact (not in week 0's row). `everyone(state)`: its value over everyone, group "all".
+    `rank` orders the timeseries' rows (metrics.py sorts by it; equal ranks keep the week's order): the ranks
+    below LAST_RANK keep the rows of the stored results, and a new metric goes last."""
+
+    name: str
+    values: Callable | None = None
+    groups: tuple[int, ...] = (RECEIVING, ARRIVING)
+    contact: bool = False
+    everyone: Callable | None = None
+    rank: int = LAST_RANK
 
 
 @dataclass(frozen=True)
@@ -130,11 +164,15 @@ class Mechanism:
 
     name: str
     params: tuple[str, ...]  # config keys of its parameters
+    after: str | None = None  # the mechanism whose phases run just before its own (None: it runs first)
+    before: str | None = None  # a mechanism its phases must precede (when another also runs after `after`)
+    parameters: dict[str, type] = field(default_factory=dict)  # top-level config key -> the parameter
+    # dataclass it declares in its own module (model/params.py adds each to Params; conf/<key>/ holds its YAML)
     state: tuple[StateVar, ...] = ()
     attributes: tuple[str, ...] = ()  # model attributes it owns (`model.<name>` in the phases' access)
     phases: tuple[Phase, ...] = ()
     start: Callable | None = None  # week 0, after the city is built: what it sets before anyone has met
-    metrics: tuple[str, ...] = field(default=())  # weekly metrics it contributes (model/metrics.py)
+    metrics: tuple[Metric, ...] = field(default=())  # weekly metrics it contributes (model/metrics.py)
 
 
 def static_index(model, name: str, compute):
@@ -188,16 +226,14 @@ def touching(model, block: ContactBlock, who) -> slice | np.ndarray:
 
 
 def both_ends(model, block: ContactBlock, who) -> tuple[slice | np.ndarray, np.ndarray, np.ndarray, int]:
-    """The ties `touching` the residents `who`, their two ends numbered as rows of `who` (0 for its first
-    row) and how many people that numbering counts: the rows of `who`, and for one resident one more, the
-    number every partner outside `who` shares (a per-person sum over the ties keeps the first `count(who)`)."""
-    ties = touching(model, block, who)
+    """The ties `touching` the residents `who` (every resident, or one), their two ends numbered as people
+    of a per-person sum, and how many people it counts: everyone as they are; for one resident, the
+    resident 0 and every partner 1 (the sum's first entry is the resident's)."""
     if who is ALL:
-        return ties, block.source, block.target, model.state.n
-    first, rows = first_row(who), count(who, model.state.n)
-    local = [np.where((people >= first) & (people < first + rows), people - first, rows)
-             for people in (block.source[ties], block.target[ties])]
-    return ties, local[0], local[1], rows + 1
+        return ALL, block.source, block.target, model.state.n
+    started, ended = own_ties(model, block, "source", who), own_ties(model, block, "target", who)
+    ends = np.concatenate([np.zeros(started.size, dtype=np.int64), np.ones(ended.size, dtype=np.int64)])
+    return np.concatenate([started, ended]), ends, 1 - ends, 2
 
 
 def rows_of(matrix, who):

@@ -6,9 +6,10 @@ Parameters: `dynamics.belief_media_drift`, `dynamics.belief_observation`, `dynam
 
 import numpy as np
 
-from bridges.model.mechanisms.base import (ALL, BELIEF_FIELDS, Mechanism, Phase, Rows, StateVar, count, empty,
-                                          first_row, inside, touching, with_encounters)
-from bridges.model.params import BELIEFS
+from bridges.model.mechanisms.base import (ALL, BELIEF_FIELDS, Mechanism, Metric, Phase, Rows, StateVar, count, empty,
+                                           first_row, inside, touching, with_encounters)
+from bridges.model.params_city import BELIEFS
+from bridges.model.ranges import RECEIVING
 from bridges.model.rules import beliefs as belief_rules
 
 
@@ -62,8 +63,15 @@ def observer_numbers(n_people: int, observers: list[np.ndarray]) -> tuple[np.nda
     return distinct, number
 
 
+def belief_gap(state, week, members):
+    """Metric misperception_mean: each member's mean absolute gap between beliefs and the true shares."""
+    beliefs = np.stack([state.belief(topic)[members] for topic in BELIEFS]).T  # rows people, columns topics
+    return belief_rules.misperception(beliefs, belief_rules.true_shares(state.group, state.education, state.employed))
+
+
 MECHANISM = Mechanism(
     name="beliefs",
+    after="norms",
     params=("dynamics.belief_media_drift", "dynamics.belief_observation", "dynamics.belief_personal_weight", "city.beliefs"),
     state=tuple(StateVar(f"belief_{topic}", "float64", f"receiving: drawn (city.beliefs.{topic}); arriving: NaN")
                 for topic in BELIEFS),
@@ -77,5 +85,5 @@ MECHANISM = Mechanism(
             steps=(observe_truth, Rows(update_beliefs)),
             history=False),
     ),
-    metrics=("misperception_mean",),
+    metrics=(Metric("misperception_mean", belief_gap, groups=(RECEIVING,), rank=10),),
 )

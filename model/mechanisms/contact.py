@@ -8,15 +8,16 @@ generalisation.py and partner.py.
 
 import numpy as np
 
-from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, Rows, Setup, StateVar, count, empty,
-                                          fill, first_row, own_ties, setting_kind, static_index, uniform, with_encounters)
+from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Metric, Phase, Rows, Setup, StateVar, count, empty,
+                                           fill, first_row, own_ties, setting_kind, static_index, uniform,
+                                           with_encounters)
+from bridges.model.ranges import THERMOMETER_MAX
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import generalisation as generalisation_rules
 from bridges.model.rules import partner as partner_rules
 from bridges.model.rules import people as people_rules
 from bridges.model.rules import selection as selection_rules
-from bridges.model.state import THERMOMETER_MAX
 
 
 def meet(model, who=ALL) -> None:
@@ -162,23 +163,44 @@ def open_week(model) -> None:
             model.tie_index[block.name][side] = (order, start)
         if block.encounters is None or len(block.encounters) != block.size:
             block.encounters, block.quality = np.zeros(block.size, dtype=np.int64), np.full(block.size, np.nan)
-            block.positive, block.negative = ({side: np.zeros(block.size, dtype=np.int64) for side in ("source", "target")}
-                                              for _ in range(2))
+            block.positive, block.negative = ({side: np.zeros(block.size, dtype=np.int64)
+                                               for side in ("source", "target")} for _ in range(2))
     week, n = model.week, model.state.n
     if week.positive is None:  # no week has run yet
         week.positive, week.negative = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         week.positive_weighted, week.negative_weighted = np.zeros(n), np.zeros(n)
 
 
+def had_contact(state, week, members):
+    """Metric intergroup_contact_share: whether each member had an intergroup encounter this week."""
+    return week.positive[members] + week.negative[members] > 0
+
+
+def had_positive(state, week, members):
+    """Metric positive_contact_share: whether each member had a positive intergroup encounter this week."""
+    return week.positive[members] > 0
+
+
+def had_negative(state, week, members):
+    """Metric negative_contact_share: whether each member had a negative intergroup encounter this week."""
+    return week.negative[members] > 0
+
+
+def encounters(state, week, members):
+    """Metric encounters_per_person: each member's intergroup encounters this week."""
+    return week.positive[members] + week.negative[members]
+
+
 MECHANISM = Mechanism(
     name="contact",
+    after="incidental",
     params=("contact.willingness", "contact.quality", "contact.valence_offset", "contact.selection",
             "contact.generalisation", "contact.partner"),
     state=(
-        StateVar("recent_encounters", "float64", "0"),
-        StateVar("intergroup_contacts", "int64", "0"),
-        StateVar("positive_contacts", "int64", "0"),
-        StateVar("negative_contacts", "int64", "0"),
+        StateVar("recent_encounters", "float64", "0", fill=0.0),
+        StateVar("intergroup_contacts", "int64", "0", fill=0),
+        StateVar("positive_contacts", "int64", "0", fill=0),
+        StateVar("negative_contacts", "int64", "0", fill=0),
     ),
     attributes=("tie_index",),
     phases=(
@@ -208,5 +230,10 @@ MECHANISM = Mechanism(
                     "state.positive_contacts", "state.negative_contacts", "state.intergroup_contacts",
                     "state.recent_encounters")),
     ),
-    metrics=("intergroup_contact_share", "positive_contact_share", "negative_contact_share", "encounters_per_person"),
+    metrics=(
+        Metric("intergroup_contact_share", had_contact, contact=True, rank=15),
+        Metric("positive_contact_share", had_positive, contact=True, rank=16),
+        Metric("negative_contact_share", had_negative, contact=True, rank=17),
+        Metric("encounters_per_person", encounters, contact=True, rank=18),
+    ),
 )

@@ -4,9 +4,9 @@ encounters build experienced discrimination, which raises distress and lowers be
 Parameters: `dynamics.discrimination`; rules in model/rules/partner.py.
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, StateVar
+from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
+from bridges.model.ranges import ARRIVING
 from bridges.model.rules import partner as partner_rules
-from bridges.model.state import ARRIVING
 
 
 def feel_discrimination(model, who=ALL) -> None:
@@ -26,13 +26,14 @@ def feel_discrimination(model, who=ALL) -> None:
 
 MECHANISM = Mechanism(
     name="discrimination",
+    after="wellbeing",
     params=("dynamics.discrimination",),
-    state=(StateVar("discrimination", "float64", "0"),),
+    state=(StateVar("discrimination", "float64", "0", fill=0.0),),
     phases=(
         Phase(
             feel_discrimination,
             reads=("state.group", "state.discrimination", "state.distress", "state.belonging", "week.negative"),
             writes=("state.discrimination", "state.distress", "state.belonging")),
     ),
-    metrics=("discrimination_mean",),
+    metrics=(Metric("discrimination_mean", member_values("discrimination"), groups=(ARRIVING,), rank=14),),
 )

@@ -5,8 +5,8 @@ Parameters: `dynamics.friendship`; rules in model/rules/friendship.py. The fixed
 (`model.ingroup_friends`, and each person's count) are drawn when the model is built (model.py).
 """
 
-from bridges.model.mechanisms.base import (ALL, Mechanism, Phase, Rows, StateVar, both_ends, count, empty,
-                                          own_ties)
+from bridges.model.mechanisms.base import (ALL, Mechanism, Metric, Phase, Rows, StateVar, both_ends, count, empty,
+                                           own_ties)
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
 
@@ -53,12 +53,23 @@ def extended_contact(model) -> None:
     state.extended_contacts[:] = extended
 
 
+def has_outgroup_friend(state, week, members):
+    """Metric outgroup_friend_share: whether each member has at least one cross-group friendship."""
+    return state.outgroup_friends[members] > 0
+
+
+def outgroup_friendships(state):
+    """Metric outgroup_friendships (group "all"): cross-group friendships in the city (each counted by both)."""
+    return state.outgroup_friends.sum() / 2
+
+
 MECHANISM = Mechanism(
     name="friendship",
+    after="attitudes",
     params=("dynamics.friendship",),
     state=(
-        StateVar("outgroup_friends", "int64", "0 (the contact history before week 0 builds friendships)"),
-        StateVar("extended_contacts", "int64", "0"),
+        StateVar("outgroup_friends", "int64", "0 (the contact history before week 0 builds friendships)", fill=0),
+        StateVar("extended_contacts", "int64", "0", fill=0),
     ),
     attributes=("ingroup_friends", "ingroup_friend_count", "extended_memo"),
     phases=(
@@ -72,5 +83,8 @@ MECHANISM = Mechanism(
             reads=("state.outgroup_friends", "model.ingroup_friends", "model.extended_memo"),
             writes=("state.extended_contacts", "model.extended_memo")),
     ),
-    metrics=("outgroup_friend_share", "outgroup_friendships"),
+    metrics=(
+        Metric("outgroup_friend_share", has_outgroup_friend, rank=9),
+        Metric("outgroup_friendships", groups=(), everyone=outgroup_friendships, rank=9),
+    ),
 )

@@ -6,7 +6,7 @@ Parameters: `contact.incidental`; rules in model/rules/encounters.py.
 
 import numpy as np
 
-from bridges.model.mechanisms.base import FRESH_BLOCK_FIELDS, PUBLIC, Mechanism, Phase, static_index
+from bridges.model.mechanisms.base import FRESH_BLOCK_FIELDS, Mechanism, PUBLIC, Phase, static_index
 from bridges.model.rules import encounters as encounter_rules
 from bridges.model.ties import ContactBlock
 
@@ -29,6 +29,7 @@ def gather_public_encounters(model) -> None:
 
 MECHANISM = Mechanism(
     name="incidental",
+    after="programmes",
     params=("contact.incidental",),
     attributes=("public",),
     phases=(

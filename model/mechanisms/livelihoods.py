@@ -7,7 +7,7 @@ model/rules/people.py. `model.job_finding_rate` (the labour market's weekly haza
 is built (model.py).
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, StateVar, uniform
+from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values, uniform
 from bridges.model.rules import people as people_rules
 
 
@@ -30,6 +30,7 @@ def update_livelihoods(model, who=ALL) -> None:
 
 MECHANISM = Mechanism(
     name="livelihoods",
+    after="threat",
     params=("dynamics.legal_determination_hazard", "dynamics.family_reunification_hazard",
             "dynamics.course_exit_hazard", "dynamics.language_course_gain", "dynamics.language_contact_gain",
             "dynamics.employment"),
@@ -51,5 +52,9 @@ MECHANISM = Mechanism(
             writes=("state.legal_pending", "state.family_pending", "state.language", "state.studying", "state.employed"),
             history=False),
     ),
-    metrics=("language_mean", "employed_share", "legal_pending_share"),
+    metrics=(
+        Metric("language_mean", member_values("language"), rank=6),
+        Metric("employed_share", member_values("employed"), rank=7),
+        Metric("legal_pending_share", member_values("legal_pending"), rank=8),
+    ),
 )

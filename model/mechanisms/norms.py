@@ -10,10 +10,10 @@ spin-up (model.py `anchor_views`).
 
 import numpy as np
 
-from bridges.model.mechanisms.base import ALL, VIEW_RANGES, VIEWS, Mechanism, Phase, Rows, rows_of, static_index
+from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows, VIEWS, VIEW_RANGES, rows_of, static_index
+from bridges.model.ranges import THERMOMETER_MAX
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import norms as norm_rules
-from bridges.model.state import THERMOMETER_MAX
 
 
 def ingroup_views(model, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -84,6 +84,7 @@ def follow_norms(model, who=ALL) -> None:
 
 MECHANISM = Mechanism(
     name="norms",
+    after="friendship",
     params=("dynamics.norms",),
     attributes=("views_at_start", "usual_change", "neighbourhood_views", "perceived_norms"),
     phases=(

@@ -5,8 +5,6 @@ Parameters: `survey`.
 """
 
 from bridges.model.mechanisms.base import Mechanism, Phase
-
-
 def record(model) -> None:
     """Append this week's metrics per group to the model's tidy records."""
     model.record_metrics(with_contact=True)
@@ -19,6 +17,7 @@ def survey(model) -> None:
 
 MECHANISM = Mechanism(
     name="outputs",
+    after="discrimination",
     params=("survey",),
     phases=(
         Phase(

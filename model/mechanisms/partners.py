@@ -6,8 +6,8 @@ Parameters: `dynamics.variability`, `contact.negativity.memory`; rules in model/
 negativity.py.
 """
 
-from bridges.model.mechanisms.base import (ALL, Mechanism, Phase, Rows, StateVar, both_ends, count, empty,
-                                          own_ties)
+from bridges.model.mechanisms.base import (ALL, Mechanism, Metric, Phase, Rows, StateVar, both_ends, count, empty,
+                                           member_values, own_ties)
 from bridges.model.rules import negativity as negativity_rules
 from bridges.model.rules import variability as variability_rules
 
@@ -20,7 +20,7 @@ def remember_partners(model, who=ALL) -> None:
     state.positive_history[who] = negativity_rules.remember_positive(state.positive_history[who],
                                                                      model.week.positive[who],
                                                                      model.params.contact.negativity)
-    rows = count(who, state.n)
+    rows = count(who, state.n)  # the sum's entries for the residents `who`
     for block in model.contact_blocks():
         ties, source, target, people = both_ends(model, block, who)
         if empty(ties):
@@ -50,11 +50,12 @@ def baseline_variability(model) -> None:
 
 MECHANISM = Mechanism(
     name="partners",
+    after="contact",
     params=("dynamics.variability", "contact.negativity"),
     state=(
-        StateVar("distinct_partners", "int64", "0"),
-        StateVar("positive_history", "float64", "0"),
-        StateVar("variability", "float64", "each group's baseline (dynamics.variability), at week 0"),
+        StateVar("distinct_partners", "int64", "0", fill=0),
+        StateVar("positive_history", "float64", "0", fill=0.0),
+        StateVar("variability", "float64", "each group's baseline (dynamics.variability), at week 0", fill=float("nan")),
     ),
     phases=(
         Phase(
@@ -65,5 +66,8 @@ MECHANISM = Mechanism(
             steps=(Rows(remember_partners), Rows(remember_meetings))),
     ),
     start=baseline_variability,
-    metrics=("variability_mean", "distinct_partners_mean"),
+    metrics=(
+        Metric("variability_mean", member_values("variability"), rank=11),
+        Metric("distinct_partners_mean", member_values("distinct_partners"), rank=12),
+    ),
 )

@@ -6,7 +6,6 @@ Parameters: `city` (conf/city/).
 """
 
 from bridges.model.mechanisms.base import Mechanism, StateVar
-
 MECHANISM = Mechanism(
     name="people",
     params=("city",),

@@ -10,7 +10,6 @@ Parameters: `interventions.<name>` (conf/intervention/).
 from bridges.model.interventions import anti_discrimination
 from bridges.model.interventions.programme import EFFECTS
 from bridges.model.mechanisms.base import Mechanism, Phase
-
 LEVERS = tuple(sorted({lever for effect in EFFECTS.values() for lever in effect.levers}))
 """What any effect may change: the union of every effect's levers."""
 
@@ -24,6 +23,7 @@ def deliver_interventions(model) -> None:
 
 MECHANISM = Mechanism(
     name="programmes",
+    after="people",
     params=("interventions",),
     phases=(
         Phase(

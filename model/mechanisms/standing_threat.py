@@ -15,8 +15,9 @@ lowers anxiety lastingly; Paluck, Green & Green 2019: effects persist when conta
 anxiety, which the norm brings back. The decay is the fading of those friendships and of eased anxiety, not a
 fitted half-life; the mechanism has no parameter of its own.
 
-Two phases bracket the norm (model/mechanisms/__init__.py): `set_aside_threat` takes T out of the attitude
-before `follow_norms`, `restore_threat` puts it back after. Neither runs in the contact history before week 0
+Two phases bracket the norm: `set_aside_threat` (this module's mechanism, declared before `norms`) takes T
+out of the attitude before `follow_norms`, `restore_threat` (declared by standing_threat_restore.py, after
+`norms`: a mechanism's phases run together, so the second half is its own module) puts it back after. Neither runs in the contact history before week 0
 (views are held at their surveyed values there), so the anchors are those of the model without it, and tau_ref
 is taken the first time the phases run. Off (`dynamics.standing_threat.enabled: false`): the model before
 issue 24, exactly.
@@ -25,7 +26,7 @@ issue 24, exactly.
 import numpy as np
 
 from bridges.model.mechanisms.base import ALL, Mechanism, Phase
-from bridges.model.state import THERMOMETER_MAX
+from bridges.model.ranges import THERMOMETER_MAX
 
 
 def threat_component(threat: np.ndarray, reference: np.ndarray, weight: float, top: float) -> np.ndarray:
@@ -80,16 +81,12 @@ def restore_threat(model, who=ALL) -> None:
 READS = ("state.attitude", "state.threat", "model.threat_reference")
 MECHANISM = Mechanism(
     name="standing_threat",
+    after="friendship",
+    before="norms",
     params=("dynamics.standing_threat", "dynamics.threat.attitude_weight"),
     attributes=("threat_reference",),
     phases=(Phase(set_aside_threat, reads=READS, writes=("state.attitude", "model.threat_reference"),
                   history=False),),
     start=start_reference,
 )
-"""Before the norm (model/mechanisms/__init__.py)."""
-AFTER_NORMS = Mechanism(
-    name="standing_threat_restore",
-    params=("dynamics.standing_threat",),
-    phases=(Phase(restore_threat, reads=READS, writes=("state.attitude",), history=False),),
-)
-"""After the norm: the second half of the same mechanism, listed in the week after `norms`."""
+"""Just before the norm; its second half, `restore_threat`, runs just after it (standing_threat_restore.py)."""

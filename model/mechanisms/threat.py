@@ -8,9 +8,10 @@ neighbourhood's arriving share) is fixed when the model is built (model.py).
 
 import numpy as np
 
-from bridges.model.mechanisms.base import ALL, BELIEF_FIELDS, Mechanism, Phase, StateVar, first_row, members
+from bridges.model.mechanisms.base import (ALL, BELIEF_FIELDS, Mechanism, Metric, Phase, StateVar, first_row,
+                                           member_values, members)
+from bridges.model.ranges import ARRIVING, RECEIVING, THERMOMETER_MAX
 from bridges.model.rules import threat as threat_rules
-from bridges.model.state import ARRIVING, RECEIVING, THERMOMETER_MAX
 
 
 def current_threat(model, who=ALL) -> np.ndarray:
@@ -49,8 +50,10 @@ def perceive_threat(model, who=ALL) -> None:
 
 MECHANISM = Mechanism(
     name="threat",
+    after="beliefs",
     params=("dynamics.threat",),
-    state=(StateVar("threat", "float64", "receiving: from beliefs, share and anxiety at week 0; arriving: NaN"),),
+    state=(StateVar("threat", "float64", "receiving: from beliefs, share and anxiety at week 0; arriving: NaN",
+                    fill=np.nan),),
     attributes=("local_arriving_share", "city_arriving_share"),
     phases=(
         Phase(
@@ -61,5 +64,5 @@ MECHANISM = Mechanism(
             writes=("state.threat", "state.attitude")),
     ),
     start=start_threat,
-    metrics=("threat_mean",),
+    metrics=(Metric("threat_mean", member_values("threat"), groups=(RECEIVING,), rank=13),),
 )

@@ -9,8 +9,8 @@ Parameters: `dynamics.turnover`; rules in model/rules/turnover.py. `model.turnov
 import numpy as np
 
 from bridges.model.mechanisms.base import ALL, Mechanism, Phase, members, uniform, uniform_table
+from bridges.model.ranges import ARRIVING
 from bridges.model.rules import turnover as turnover_rules
-from bridges.model.state import ARRIVING
 
 
 def renew_arriving(model, who=ALL) -> None:
@@ -35,6 +35,7 @@ def renew_arriving(model, who=ALL) -> None:
 
 MECHANISM = Mechanism(
     name="turnover",
+    after="livelihoods",
     params=("dynamics.turnover",),
     attributes=("turnover_rate", "newcomer"),
     phases=(

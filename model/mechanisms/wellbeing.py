@@ -4,7 +4,7 @@ positive encounters and work.
 Parameters: `dynamics.distress`, `dynamics.belonging`; rules in model/rules/people.py.
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, StateVar
+from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
 from bridges.model.rules import people as people_rules
 
 
@@ -19,6 +19,7 @@ def update_wellbeing(model, who=ALL) -> None:
 
 MECHANISM = Mechanism(
     name="wellbeing",
+    after="turnover",
     params=("dynamics.distress", "dynamics.belonging"),
     state=(
         StateVar("distress", "float64", "drawn per group (city.groups.<group>.distress)"),
@@ -32,5 +33,8 @@ MECHANISM = Mechanism(
             writes=("state.distress", "state.belonging"),
             history=False),
     ),
-    metrics=("distress_mean", "belonging_mean"),
+    metrics=(
+        Metric("distress_mean", member_values("distress"), everyone=lambda state: state.distress.mean(), rank=4),
+        Metric("belonging_mean", member_values("belonging"), everyone=lambda state: state.belonging.mean(), rank=5),
+    ),
 )

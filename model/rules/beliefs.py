@@ -6,7 +6,9 @@ toward a media prior, and move toward what people observe of the arriving member
 
 import numpy as np
 
-from bridges.model.params import BELIEFS, EDUCATION_LEVELS, GROUPS, DynamicsParams
+from bridges.model.params_city import BELIEFS
+from bridges.model.params_dynamics import DynamicsParams
+from bridges.model.ranges import EDUCATION_LEVELS, GROUPS
 
 HIGHER_EDUCATION = EDUCATION_LEVELS.index("higher")
 RECEIVING, ARRIVING = GROUPS.index("receiving"), GROUPS.index("arriving")

@@ -6,7 +6,7 @@ same functions. The equations are collected in docs/model.md.
 
 import numpy as np
 
-from bridges.model.params import QualityParams, UpdateParams, WillingnessParams
+from bridges.model.params_contact import QualityParams, UpdateParams, WillingnessParams
 from bridges.model.sampling import binomial_quantile, poisson_quantile
 
 

@@ -12,7 +12,7 @@ majority far more often per head than the reverse, and the totals balance.
 
 import numpy as np
 
-from bridges.model.params import IncidentalParams
+from bridges.model.params_contact import IncidentalParams
 
 
 def outgroup_exposure(neighbourhood: np.ndarray, group: np.ndarray, i: IncidentalParams) -> np.ndarray:

@@ -9,7 +9,7 @@ Zhou et al. 2019).
 import numpy as np
 from scipy import sparse
 
-from bridges.model.params import DynamicsParams, FriendshipParams
+from bridges.model.params_dynamics import DynamicsParams, FriendshipParams
 
 
 def update_tie_strength(strength: np.ndarray, positive: np.ndarray, negative: np.ndarray,

@@ -10,7 +10,7 @@ first meeting with someone new.
 
 import numpy as np
 
-from bridges.model.params import GeneralisationParams
+from bridges.model.params_contact import GeneralisationParams
 
 
 def novelty(met_before: np.ndarray, g: GeneralisationParams) -> np.ndarray:

@@ -11,7 +11,7 @@ weight of negativity, not negativity itself).
 
 import numpy as np
 
-from bridges.model.params import NegativityParams, UpdateParams
+from bridges.model.params_contact import NegativityParams, UpdateParams
 from bridges.model.rules.people import running_average
 
 EDGE = 1e-9

@@ -15,7 +15,7 @@ daunting.
 import numpy as np
 from scipy import sparse
 
-from bridges.model.params import NormParams
+from bridges.model.params_dynamics import NormParams
 
 
 def ingroup_places(neighbourhood: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:

@@ -9,7 +9,8 @@ meta-analyses: perceived discrimination harms wellbeing; Branscombe, Schmitt & H
 
 import numpy as np
 
-from bridges.model.params import DiscriminationParams, PartnerParams
+from bridges.model.params_contact import PartnerParams
+from bridges.model.params_dynamics import DiscriminationParams
 
 
 def partner_shift(partner_attitude: np.ndarray, p: PartnerParams, top: float) -> np.ndarray:

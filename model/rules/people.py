@@ -7,7 +7,7 @@ resident, so scenarios share random numbers.
 
 import numpy as np
 
-from bridges.model.params import BelongingParams, DistressParams, DynamicsParams, EmploymentParams
+from bridges.model.params_dynamics import BelongingParams, DistressParams, DynamicsParams, EmploymentParams
 
 
 def power(base: float, count: np.ndarray) -> np.ndarray:

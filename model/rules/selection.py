@@ -9,7 +9,7 @@ where participants had no choice, so selection is not the whole story (Pettigrew
 
 import numpy as np
 
-from bridges.model.params import SelectionParams
+from bridges.model.params_contact import SelectionParams
 
 
 def choice_factor(attitude: np.ndarray, trust: np.ndarray, s: SelectionParams, top: float) -> np.ndarray:

@@ -11,7 +11,7 @@ correlations about 0.4-0.5), so information reaches attitudes only through belie
 
 import numpy as np
 
-from bridges.model.params import ThreatParams
+from bridges.model.params_dynamics import ThreatParams
 from bridges.model.rules.contact import logistic
 
 

@@ -14,7 +14,7 @@ newcomers' views).
 
 import numpy as np
 
-from bridges.model.params import DynamicsParams, TurnoverParams
+from bridges.model.params_dynamics import DynamicsParams, TurnoverParams
 from bridges.model.rules.people import improve_language
 
 FLAGS = ("legal_pending", "family_pending", "studying", "employed")

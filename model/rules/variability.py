@@ -7,7 +7,7 @@ with more contact hold more differentiated opinions about arriving members.
 
 import numpy as np
 
-from bridges.model.params import VariabilityParams
+from bridges.model.params_dynamics import VariabilityParams
 
 
 def perceived_variability(group: np.ndarray, distinct_partners: np.ndarray, v: VariabilityParams) -> np.ndarray:
