@@ -112,6 +112,14 @@ class ThreatParams:
 
 
 @dataclass(frozen=True)
+class StandingThreatParams:
+    """Threat as a standing cause of attitudes: the ingroup norm anchors the part of a view threat does not
+    explain (model/mechanisms/standing_threat.py)."""
+
+    enabled: bool
+
+
+@dataclass(frozen=True)
 class DiscriminationParams:
     """Arriving members' experienced discrimination and its toll."""
 
@@ -157,6 +165,7 @@ class DynamicsParams:
     disposition: DispositionParams
     turnover: TurnoverParams
     threat: ThreatParams
+    standing_threat: StandingThreatParams
     discrimination: DiscriminationParams
     variability: VariabilityParams
     reference: str = field(metadata={"check": lambda value: None if value in ("site", "self")

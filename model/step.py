@@ -2,8 +2,8 @@
 
     STEP_ORDER = (deliver_interventions, gather_public_encounters, meet, judge_quality, judge_valence,
                   tally_contacts, remember_partners, update_attitudes, update_friendships, extended_contact,
-                  follow_norms, update_beliefs, perceive_threat, update_livelihoods, renew_arriving,
-                  update_wellbeing, feel_discrimination, record, survey)
+                  set_aside_threat, follow_norms, restore_threat, update_beliefs, perceive_threat,
+                  update_livelihoods, renew_arriving, update_wellbeing, feel_discrimination, record, survey)
 
 A phase only gathers arrays, calls pure rules (model/rules/) and stores their results: every modelling
 decision is a rule. Each phase declares what it reads and writes (its `Phase` in its mechanism's module;

@@ -1,6 +1,6 @@
 """With `dynamics.disposition` off the model is the one before it: the golden runs reproduce the baseline
 stored before dispositions were added (tests/golden_disposition_off/, copied from tests/golden at the commit
-before them) exactly, week by week."""
+before them) exactly, week by week (later mechanisms off too: turnover, issue 24's in tests/issue24.py)."""
 
 from pathlib import Path
 
@@ -9,6 +9,7 @@ import pytest
 
 from bridges.model import BridgesModel
 from tests.conftest import params_for
+from tests.issue24 import ISSUE_24_OFF
 from tests.paired import CITY
 from tests.test_golden import first_divergence, survey_summary
 
@@ -19,7 +20,7 @@ SCENARIOS = ("baseline", "volunteering", "information")
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_dispositions_off_reproduce_the_baseline_before_them(scenario):
     model = BridgesModel(params_for(*CITY, f"scenario={scenario}", "seed=0",
-                                    "dynamics.disposition.enabled=false", "dynamics.turnover.enabled=false"))
+                                    "dynamics.disposition.enabled=false", "dynamics.turnover.enabled=false", *ISSUE_24_OFF))
     for _ in range(model.params.steps):
         model.step()
     stored = pd.read_csv(BEFORE / f"{scenario}-seed0-timeseries.csv", index_col=0)

@@ -2,7 +2,8 @@
 city) reproduce the baseline stored just before turnover was added (tests/golden_turnover_off/, copied from
 tests/golden at commit 3593c30) exactly, week by week: the baseline, a contact programme, the information
 campaign (beliefs read the arriving community's employment) and the structural programme (it acts on the
-legal, course and recognition states that newcomers bring anew)."""
+legal, course and recognition states that newcomers bring anew). Later mechanisms are off too (issue 24:
+tests/issue24.py)."""
 
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import SHARED_CITY
+from tests.issue24 import ISSUE_24_OFF
 from tests.test_golden import first_divergence, golden_overrides, survey_summary
 
 pytestmark = SHARED_CITY
@@ -20,7 +22,7 @@ SCENARIOS = ("baseline", "volunteering", "information", "structural")
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_turnover_off_reproduces_the_baseline_before_it(scenario, city_runs):
-    model = city_runs.model((*golden_overrides(scenario), "dynamics.turnover.enabled=false"), 0)
+    model = city_runs.model((*golden_overrides(scenario), "dynamics.turnover.enabled=false", *ISSUE_24_OFF), 0)
     assert model.turnover_rate == 0.0 and model.newcomer == {}
     stored = pd.read_csv(BEFORE / f"{scenario}-seed0-timeseries.csv", index_col=0)
     assert first_divergence(stored, model.timeseries()) is None, f"{scenario}: {first_divergence(stored, model.timeseries())}"
