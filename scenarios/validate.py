@@ -75,8 +75,13 @@ PUBLISHED = {
     "information_spillover_ratio": ("well below 1: attitudes spread 'inconsistently, and only to close friends' "
                                     "(behaviour spread further)", "Paluck 2011 (peer trainers' friends); Paluck, "
                                     "Shepherd & Aronow 2016 (norms spread through frequent interaction)"),
+    "information_spillover_ratio_midway": ("as information_spillover_ratio, half-way through the campaign (week "
+                                           "`programme_end`): peer studies read outcomes within the programme year",
+                                           "Paluck 2011; Paluck, Shepherd & Aronow 2016"),
     "information_attitude_sd_friends": ("(effect on unreached friends of reached members: the ratio's numerator)",
                                         "Paluck 2011"),
+    "information_attitude_sd_others": ("(effect on unreached members without a reached ingroup friend: what reaches "
+                                       "them through neighbours and the group, not friends)", "Paluck 2011"),
 }
 """Pattern -> (published figure, source)."""
 YEAR_FIELDS = ("group", "attitude", "intergroup_contacts", "positive_contacts", "negative_contacts",
@@ -193,7 +198,9 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
     programme = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=volunteering",
                                 f"interventions.volunteering.delivery.end_week={options.programme_end}"),
                     on_week=on_week).model
-    information = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=information")).model
+    on_week, information_at = snapshots([options.programme_end], attitudes)
+    information = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=information"),
+                      on_week=on_week).model
     on_week, co_creation_at = snapshots([options.programme_end], attitudes)
     co_creation = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=co_creation",
                                   "interventions.co_creation.delivery.start_week=1",
@@ -271,8 +278,15 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
     on_friends = standardised(information.state.attitude[friends_reached] - s.attitude[friends_reached],
                               sd_start[receiving])
     add("information_attitude_sd_friends", "receiving", on_friends)
+    others = ~exposed & ~friends_reached & (information.state.group == receiving)
+    add("information_attitude_sd_others", "receiving",
+        standardised(information.state.attitude[others] - s.attitude[others], sd_start[receiving]))
     on_reached = standardised(information.state.attitude[reached] - s.attitude[reached], sd_start[receiving])
     add("information_spillover_ratio", "receiving", on_friends / on_reached if on_reached else np.nan)
+    midway = information_at[options.programme_end] - baseline_at[options.programme_end]
+    on_reached_midway = standardised(midway[reached], sd_start[receiving])
+    add("information_spillover_ratio_midway", "receiving",
+        standardised(midway[friends_reached], sd_start[receiving]) / on_reached_midway if on_reached_midway else np.nan)
 
     drift, _ = build_model(city_params(overrides, city, variant, seed_key, f"steps={options.drift_weeks}",
                                        "scenario=baseline"))
@@ -313,7 +327,8 @@ def report(summary: pd.DataFrame, options: ValidateOptions, seconds: float) -> s
              "'How many of your [ingroup] friends have [outgroup] friends?' (none, one, 2-5, 6-10, more) with the "
              "thermometer, and its partial r with the banded number of one's own cross-group friends removed. "
              "Information spillover: the campaign's attitude effect on receiving members it never reached who have "
-             "an ingroup friend it reached, over its effect on those reached.", ""]
+             "an ingroup friend it reached, over its effect on those reached, at the end of the run and half-way "
+             "(week programme_end); 'others': its effect on unreached members without a reached friend.", ""]
     for (city, variant), table in summary.groupby(["city", "variant"], sort=False):
         lines += [f"## {city} ({variant})", "", "| pattern | group | model | published | source |", "|---|---|---|---|---|"]
         for row in table.itertuples():
