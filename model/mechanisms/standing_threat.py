@@ -92,7 +92,7 @@ def weigh_threat(model) -> None:
         return
     if model.threat_reference is None:
         model.burden_reference = believed_burden(model)
-        model.threat_reference = current_threat(model, burden=model.burden_reference)
+        model.threat_reference = current_threat(model)  # beliefs now are the reference's
     points = threat_component(current_threat(model, burden=model.burden_reference), model.threat_reference,
                               model.params.dynamics.threat.attitude_weight, THERMOMETER_MAX)
     model.threat_points = centred_on_group(points, model.state.group == RECEIVING)
