@@ -35,20 +35,30 @@ that keeps meeting (Page-Gould, Mendoza-Denton & Tropp 2008; Paluck, Green & Gre
 contact continues) and eased anxiety, which the norm brings back. The decay is the fading of those, not a fitted
 half-life; the mechanism has no parameter of its own.
 
-Two phases bracket the norm: `set_aside_threat` (this module, declared before `norms`) takes T out of the
-attitude before `follow_norms`, `restore_threat` (declared by standing_threat_restore.py, after `norms`: a
-mechanism's phases run together, so the second half is its own module) puts it back after, each first weighing
-everyone's T (`weigh_threat`: the group mean is over the whole population). Neither runs in the contact history
+Two phases bracket the norm: `set_aside_threat` (with the mechanism, declared before `norms`) takes T out of
+the attitude before `follow_norms`, `restore_threat` (a phase placed after `norms`, before `beliefs`) puts it back
+after, each first weighing everyone's T (`weigh_threat`: the group mean is over the whole population; the
+norm has moved anxiety in between). Neither runs in the contact history
 before week 0 (views are held at their surveyed values there), so the anchors are those of the model without
 it, and the references are taken the first time the phases run. Off (`dynamics.standing_threat.enabled:
 false`): the model before issue 24, exactly.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows
 from bridges.model.mechanisms.threat import believed_burden, current_threat
 from bridges.model.ranges import RECEIVING, THERMOMETER_MAX
+
+
+@dataclass(frozen=True)
+class StandingThreatParams:
+    """Threat as a standing cause of attitudes: the ingroup norm anchors the part of a view contact-borne threat
+    does not explain. No parameter but its switch."""
+
+    enabled: bool
 
 
 def threat_component(threat: np.ndarray, reference: np.ndarray, weight: float, top: float) -> np.ndarray:
@@ -119,9 +129,12 @@ MECHANISM = Mechanism(
     after="friendship",
     before="norms",
     params=("dynamics.standing_threat", "dynamics.threat"),
+    parameters={"dynamics.standing_threat": StandingThreatParams},
     attributes=("threat_reference", "burden_reference", "threat_points"),
     phases=(Phase(set_aside_threat, reads=READS, writes=WRITES, steps=(weigh_threat, Rows(set_aside_threat)),
-                  history=False),),
+                  history=False),
+            Phase(restore_threat, reads=READS, writes=WRITES, steps=(weigh_threat, Rows(restore_threat)),
+                  history=False, after="norms", before="beliefs")),
     start=start_reference,
 )
-"""Just before the norm; its second half, `restore_threat`, runs just after it (standing_threat_restore.py)."""
+"""Set aside just before the norm, restored just after it."""
