@@ -1,5 +1,10 @@
-"""The switches of issue 24's mechanisms: with all of them off the model is the one before issue 24
-(tests/test_issue24_off.py compares it with tests/golden_before_24/, copied from tests/golden at main 6ae803d)."""
+"""The switches of issue 24's mechanisms, in one place: with every one off (and the run its own reference
+world) the model is the one before issue 24 (tests/test_issue24_off.py). Each engineer adding an issue-24
+mechanism adds its switch here."""
 
-ISSUE_24_OFF = ("dynamics.standing_threat.enabled=false",)
-"""One override per issue-24 mechanism, each switching it off."""
+ISSUE_24_OFF = (
+    "contact.rejection.enabled=false",  # expected rejection (model/mechanisms/rejection.py)
+    "contact.settling.enabled=false",  # sociability and shared accommodation (model/mechanisms/settling.py)
+    "dynamics.standing_threat.enabled=false",  # standing threat (model/mechanisms/standing_threat.py)
+)
+"""Every issue-24 switch, off."""

@@ -14,7 +14,7 @@ anchors only the rest (friends' and neighbourhood means are taken over the rest 
 
 (w = `dynamics.threat.attitude_weight`; tau_c = the threat the person's anxiety, cross-group friendship and the
 arriving share they see give now, with their believed burden held where it was when the run's own weeks began;
-tau_ref = that threat then). Two choices, each measured (docs/model.md 7.23):
+tau_ref = that threat then). Two choices, each measured (docs/model.md 7.25):
 
 - Only contact-borne threat stands. Beliefs corrected by information or by what a partner shows move attitudes
   through threat's weekly change, which the norm erodes as before: corrected beliefs barely move attitudes
