@@ -124,6 +124,9 @@ READS = ("state.attitude", "state.group", "state.neighbourhood", "state.belief_e
          "state.belief_welfare", "state.anxiety", "state.outgroup_friends", "model.local_arriving_share",
          "model.city_arriving_share", "model.threat_reference", "model.burden_reference")
 WRITES = ("state.attitude", "model.threat_reference", "model.burden_reference", "model.threat_points")
+RESTORE_READS = tuple(name for name in READS if not name.startswith("state.belief_"))
+"""After the norm the references exist: beliefs are not read, the references not written."""
+RESTORE_WRITES = ("state.attitude", "model.threat_points")
 MECHANISM = Mechanism(
     name="standing_threat",
     after="friendship",
@@ -133,8 +136,8 @@ MECHANISM = Mechanism(
     attributes=("threat_reference", "burden_reference", "threat_points"),
     phases=(Phase(set_aside_threat, reads=READS, writes=WRITES, steps=(weigh_threat, Rows(set_aside_threat)),
                   history=False),
-            Phase(restore_threat, reads=READS, writes=WRITES, steps=(weigh_threat, Rows(restore_threat)),
-                  history=False, after="norms", before="beliefs")),
+            Phase(restore_threat, reads=RESTORE_READS, writes=RESTORE_WRITES,
+                  steps=(weigh_threat, Rows(restore_threat)), history=False, after="norms", before="beliefs")),
     start=start_reference,
 )
 """Set aside just before the norm, restored just after it."""
