@@ -65,12 +65,16 @@ def settle(params: Params) -> reference_world.Settled:
     what `adopt_reference` hands a run whose reference it is."""
     own = replace(params, site=None, warmup_weeks=0, interventions={},
                   dynamics=replace(params.dynamics, reference="self"))
-    model = BridgesModel(own)
+    return settled_spin_up(BridgesModel(own))
+
+
+def settled_spin_up(model: "BridgesModel") -> reference_world.Settled:
+    """What a settled model's spin-up left (state and tie fields only if a history ran), as kept for reuse."""
     ran = bool(model.usual_change) or model.params.dynamics.turnover.enabled
     state = {name: getattr(model.state, name).copy() for name in State.field_names()
              if name not in STATIC_FIELDS} if ran else {}
     ties = {name: getattr(model.ties, name).copy() for name in HISTORY_TIE_FIELDS} if ran else {}
-    return reference_world.Settled(model.usual_change, params.dynamics.norms.rate, model.turnover_rate,
+    return reference_world.Settled(model.usual_change, model.params.dynamics.norms.rate, model.turnover_rate,
                                    dict(model.newcomer), state, ties)
 
 
@@ -227,6 +231,11 @@ class BridgesModel(mesa.Model):
         anchoring, renewing = d.enabled and norms.enabled, self.params.dynamics.turnover.enabled
         if not (anchoring or renewing):
             return
+        key = reference_world.own_history_key(self.params, self.city)
+        kept = reference_world.kept_in_memory(key)
+        if kept is not None:
+            self.take_spin_up(kept, kept)
+            return
         state = self.state
         surveyed = {name: getattr(state, name).copy() for name in SURVEYED_FIELDS}
         change = {name: np.zeros(state.n) for name in (VIEWS if anchoring else ())}  # only what is used below
@@ -249,6 +258,7 @@ class BridgesModel(mesa.Model):
         self.interventions = programmes
         self.public = None  # week 0 has no incidental encounters of its own
         self.restart_clock()
+        reference_world.keep_in_memory(key, settled_spin_up(self))
 
     def anchor_views(self, usual_change: dict[str, np.ndarray], rate: float) -> None:
         """Each view's anchor in the norm: the disposition that the group's usual weekly change (per group)
@@ -269,6 +279,11 @@ class BridgesModel(mesa.Model):
         # another network's history is this run's alone (a sensitivity point, a segregation variant): memory only
         history = (reference if on_this_network == self.reference
                    else reference_world.settled_once(on_this_network, settle, on_disk=False))
+        self.take_spin_up(reference, history)
+
+    def take_spin_up(self, reference: reference_world.Settled, history: reference_world.Settled) -> None:
+        """Start from a settled spin-up: the contact `history` on this run's network (state and tie fields),
+        the view anchors, turnover rate and newcomer values of the `reference` spin-up, then week 0."""
         state = self.state
         for name, value in history.state.items():
             if name in SURVEYED_FIELDS and not np.array_equal(getattr(state, name), value, equal_nan=True):

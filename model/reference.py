@@ -159,6 +159,8 @@ class Settled:
 MEMORY_SLOTS = 8
 """Spin-ups kept in this process (a 5,000-resident one is about 1 MB)."""
 _memory: OrderedDict[str, Settled] = OrderedDict()
+os.register_at_fork(after_in_child=_memory.clear)  # a forked worker computes its own: mutmut's mutants run in
+# workers forked from one warmed-up process, and a spin-up kept there by the unmutated code would hide them
 CACHE_ENV = "BRIDGES_CACHE_DIR"
 """Environment variable naming the folder of cached spin-ups; default ~/.cache/bridges (XDG_CACHE_HOME);
 "off" keeps them in memory only."""
@@ -238,14 +240,52 @@ def _write(path: Path, settled: Settled, key: str) -> None:
         return
 
 
+OWN_HISTORY_RESIDENTS = 100_000
+"""Largest city whose own spin-up (a run that is its own reference) is kept in memory for the next run of
+the same configuration and city: about 300 bytes per resident (30 MB at this size), and a bigger city's
+spin-up is a small share of its run."""
+
+
+def own_history_key(params: Params, city) -> str | None:
+    """The key a run that is its own reference keeps its spin-up under: its configuration (`digest`, so
+    programmes are left out: every arm of a comparison shares one) and its city's people and network (a
+    prebuilt city need not be the one the configuration generates). None for a city too big to keep."""
+    if len(city.residents.group) > OWN_HISTORY_RESIDENTS:
+        return None
+    text = hashlib.sha256(repr(sorted(city.layer_params.items())).encode())
+    arrays = [getattr(city.residents, name.name) for name in fields(city.residents)]
+    arrays += [city.network.source, city.network.target, city.network.layer, city.network.intergroup]
+    arrays += [array for name in sorted(city.given) for array in city.given[name]]
+    for array in arrays:
+        text.update(f"{array.dtype}{array.shape}".encode() + np.ascontiguousarray(array).tobytes())
+    return f"own-{digest(params)}-{text.hexdigest()[:16]}"
+
+
+def kept_in_memory(key: str | None) -> Settled | None:
+    """The spin-up kept in this process under `key` (`keep_in_memory`), or None."""
+    if key is None or key not in _memory:
+        return None
+    _memory.move_to_end(key)
+    return _memory[key]
+
+
+def keep_in_memory(key: str | None, settled: Settled) -> None:
+    """Keep a spin-up in this process (the least recently used beyond MEMORY_SLOTS are dropped)."""
+    if key is None:
+        return
+    _memory[key] = settled
+    while len(_memory) > MEMORY_SLOTS:
+        _memory.popitem(last=False)
+
+
 def settled_once(params: Params, compute: Callable[[Params], Settled], on_disk: bool = True) -> Settled:
     """`compute(params)` once per configuration (its `digest`, which includes the seed): kept in this process
     (replicates of a scenario, a comparison's arms, dashboard resets) and, `on_disk`, in the cache folder as
     numpy arrays (never pickles), so sweep points and parallel workers in other processes share it too."""
     key = f"{digest(params)}-{code_digest()}"
-    if key in _memory:
-        _memory.move_to_end(key)
-        return _memory[key]
+    kept = kept_in_memory(key)
+    if kept is not None:
+        return kept
     folder = cache_folder() if on_disk else None
     path = folder / f"{key}.npz" if folder is not None else None
     result = _read(path, key) if path is not None and path.is_file() else None
@@ -253,7 +293,5 @@ def settled_once(params: Params, compute: Callable[[Params], Settled], on_disk: 
         result = compute(params)
         if path is not None:
             _write(path, result, key)
-    _memory[key] = result
-    while len(_memory) > MEMORY_SLOTS:
-        _memory.popitem(last=False)
+    keep_in_memory(key, result)
     return result
