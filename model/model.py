@@ -1,5 +1,7 @@
 """BridgesModel: a Mesa model whose state is a struct of arrays and whose step is STEP_ORDER."""
 
+import os
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -78,15 +80,37 @@ def settled_spin_up(model: "BridgesModel") -> reference_world.Settled:
                                    dict(model.newcomer), state, ties)
 
 
+CITY_SLOTS = 4
+"""Generated cities kept in this process (`make_city`)."""
+KEPT_CITY_RESIDENTS = 100_000
+"""Largest generated city `make_city` keeps; building a bigger one is a small share of its run."""
+_cities: OrderedDict[tuple, City] = OrderedDict()
+os.register_at_fork(after_in_child=_cities.clear)  # a forked worker builds its own (as reference.py's spin-ups)
+
+
 def make_city(params: Params, streams: Streams) -> City:
-    """The city the parameters describe: a user network if `city.custom` names one, else generated."""
+    """The city the parameters describe: a user network if `city.custom` names one, else generated. A generated
+    city depends only on the city parameters and the seed, and no run changes it (its resident arrays are
+    read-only; a comparison already runs every arm on one), so a small one is kept for the next run of the same
+    city and seed (a comparison's arms, a sweep's points, a design search's candidates)."""
     custom = params.city.custom
     if custom.used:
         graph = read_custom_city(custom.graphml, custom.edges_csv, custom.nodes_csv, tuple(params.city.layers))
         city = city_from_graph(graph, params.city)
         check_custom_eligibility(params, np.unique(city.residents.neighbourhood))
         return city
-    return build_city(params.city, streams, assign_groups(params.city.n_agents, params.city.arriving_share, streams))
+    key = (repr(params.city), streams.seed) if params.city.n_agents <= KEPT_CITY_RESIDENTS else None
+    if key in _cities:
+        _cities.move_to_end(key)
+        return _cities[key]
+    city = build_city(params.city, streams, assign_groups(params.city.n_agents, params.city.arriving_share, streams))
+    if key is not None:
+        for array in (city.network.source, city.network.target, city.network.layer, city.network.intergroup):
+            array.flags.writeable = False  # the runs that share it cannot change it
+        _cities[key] = city
+        while len(_cities) > CITY_SLOTS:
+            _cities.popitem(last=False)
+    return city
 
 
 @cache

@@ -53,6 +53,7 @@ def _under(path: str, prefixes) -> bool:
     return any(path == prefix or path.startswith(prefix + ".") for prefix in prefixes)
 
 
+@functools.cache
 def key_role(path: str) -> str:
     """The role of a dotted config key: "world" (changes the world from week 0 under `site`; the reference
     keeps the site's value), "shape" (the people and the run: shared by the run and its reference; also a
