@@ -7,9 +7,17 @@ share its random numbers exactly (common random numbers), and adding an interven
 streams leaves every other draw untouched.
 """
 
+import threading
 import zlib
+from collections import OrderedDict
 
 import numpy as np
+
+KEPT_STATES = 20_000
+"""Seeded generator states `Streams.uniform` keeps (about 20 runs' weekly draws; a few MB)."""
+_states: OrderedDict[tuple[int, str, int], dict] = OrderedDict()
+_drawing = threading.local()
+"""Each thread's generator that `Streams.uniform` sets a kept state on and draws from."""
 
 
 def _name_key(name: str) -> int:
@@ -28,6 +36,20 @@ class Streams:
         sequence = np.random.SeedSequence(self.seed, spawn_key=(_name_key(name), int(week)))
         return np.random.Generator(np.random.PCG64(sequence))
 
-    def uniform(self, name: str, week: int, size: int) -> np.ndarray:
-        """`size` uniforms in [0, 1) for decision `name` at `week`."""
-        return self.generator(name, week).random(size)
+    def uniform(self, name: str, week: int, size: int | tuple[int, ...]) -> np.ndarray:
+        """Uniforms in [0, 1) of `size` (a count or a shape) for decision `name` at `week`: the first draws of
+        `generator(name, week)`. Seeding a generator costs about 20 us, several times the draws of a small
+        city's week, so the seeded state is kept per (seed, name, week) and later runs of the seed (a
+        comparison's arms, a sweep's points, repeats) set it on this thread's generator instead."""
+        key = (self.seed, name, int(week))
+        state = _states.get(key)
+        if state is None:
+            bits = np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(_name_key(name), int(week))))
+            _states[key] = state = bits.state
+            if len(_states) > KEPT_STATES:
+                _states.popitem(last=False)
+        drawing = getattr(_drawing, "generator", None)
+        if drawing is None:
+            drawing = _drawing.generator = np.random.Generator(np.random.PCG64(0))
+        drawing.bit_generator.state = state
+        return drawing.random(size)

@@ -270,7 +270,7 @@ def uniform_table(model, stream: str, who, shape: tuple[int, int]) -> np.ndarray
     """A table of uniform draws of `shape` for a phase over `who`: from the named `stream` over every
     resident, from the model's generator for one resident (as `uniform`)."""
     if who is ALL:
-        return model.streams.generator(stream, model.steps).random(shape)
+        return model.streams.uniform(stream, model.steps, shape)
     return model.rng.random(shape)
 
 
