@@ -36,20 +36,23 @@ class Streams:
         sequence = np.random.SeedSequence(self.seed, spawn_key=(_name_key(name), int(week)))
         return np.random.Generator(np.random.PCG64(sequence))
 
-    def uniform(self, name: str, week: int, size: int | tuple[int, ...]) -> np.ndarray:
-        """Uniforms in [0, 1) of `size` (a count or a shape) for decision `name` at `week`: the first draws of
-        `generator(name, week)`. Seeding a generator costs about 20 us, several times the draws of a small
-        city's week, so the seeded state is kept per (seed, name, week) and later runs of the seed (a
-        comparison's arms, a sweep's points, repeats) set it on this thread's generator instead."""
+    def seeded_state(self, name: str, week: int) -> dict:
+        """The state of `generator(name, week)` before its first draw. Seeding costs about 20 us, several times
+        the draws of a small city's week, so it is kept per (seed, name, week): later runs of the seed (a
+        comparison's arms, a sweep's points, repeats) reuse it."""
         key = (self.seed, name, int(week))
         state = _states.get(key)
         if state is None:
-            bits = np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(_name_key(name), int(week))))
-            _states[key] = state = bits.state
+            state = _states[key] = self.generator(name, week).bit_generator.state
             if len(_states) > KEPT_STATES:
                 _states.popitem(last=False)
+        return state
+
+    def uniform(self, name: str, week: int, size: int | tuple[int, ...]) -> np.ndarray:
+        """Uniforms in [0, 1) of `size` (a count or a shape) for decision `name` at `week`: the first draws of
+        `generator(name, week)`, drawn by this thread's generator set to its `seeded_state`."""
         drawing = getattr(_drawing, "generator", None)
         if drawing is None:
             drawing = _drawing.generator = np.random.Generator(np.random.PCG64(0))
-        drawing.bit_generator.state = state
+        drawing.bit_generator.state = self.seeded_state(name, week)
         return drawing.random(size)
