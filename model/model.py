@@ -1,6 +1,5 @@
 """BridgesModel: a Mesa model whose state is a struct of arrays and whose step is STEP_ORDER."""
 
-import os
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import cache
@@ -18,6 +17,7 @@ from bridges.model.interventions.programme import Programme
 from bridges.model.collector import make_datacollector
 from bridges.model.metrics import group_metrics
 from bridges.model.params import ENGINES, Params
+from bridges.model import kept
 from bridges.model import reference as reference_world
 from bridges.model.rules.friendship import friendship_matrix
 from bridges.model.ranges import ARRIVING
@@ -84,8 +84,7 @@ CITY_SLOTS = 4
 """Generated cities kept in this process (`make_city`)."""
 KEPT_CITY_RESIDENTS = 100_000
 """Largest generated city `make_city` keeps; building a bigger one is a small share of its run."""
-_cities: OrderedDict[tuple, City] = OrderedDict()
-os.register_at_fork(after_in_child=_cities.clear)  # a forked worker builds its own (as reference.py's spin-ups)
+_cities: OrderedDict[tuple, City] = kept.table()
 
 
 def make_city(params: Params, streams: Streams) -> City:
@@ -100,17 +99,14 @@ def make_city(params: Params, streams: Streams) -> City:
         check_custom_eligibility(params, np.unique(city.residents.neighbourhood))
         return city
     key = (repr(params.city), streams.seed) if params.city.n_agents <= KEPT_CITY_RESIDENTS else None
-    if key in _cities:
-        _cities.move_to_end(key)
-        return _cities[key]
+    city = kept.find(_cities, key)
+    if city is not None:
+        return city
     city = build_city(params.city, streams, assign_groups(params.city.n_agents, params.city.arriving_share, streams))
     if key is not None:
         for array in (city.network.source, city.network.target, city.network.layer, city.network.intergroup):
             array.flags.writeable = False  # the runs that share it cannot change it
-        _cities[key] = city
-        while len(_cities) > CITY_SLOTS:
-            _cities.popitem(last=False)
-    return city
+    return kept.keep(_cities, key, city, CITY_SLOTS)
 
 
 @cache

@@ -26,6 +26,7 @@ from typing import Callable
 
 import numpy as np
 
+from bridges.model import kept
 from bridges.model.params import Params
 
 SHAPE_KEYS = ("seed", "steps", "warmup_weeks", "survey", "city.name", "city.n_agents", "city.n_neighbourhoods",
@@ -159,9 +160,7 @@ class Settled:
 
 MEMORY_SLOTS = 8
 """Spin-ups kept in this process (a 5,000-resident one is about 1 MB)."""
-_memory: OrderedDict[str, Settled] = OrderedDict()
-os.register_at_fork(after_in_child=_memory.clear)  # a forked worker computes its own: mutmut's mutants run in
-# workers forked from one warmed-up process, and a spin-up kept there by the unmutated code would hide them
+_memory: OrderedDict[str, Settled] = kept.table()
 CACHE_ENV = "BRIDGES_CACHE_DIR"
 """Environment variable naming the folder of cached spin-ups; default ~/.cache/bridges (XDG_CACHE_HOME);
 "off" keeps them in memory only."""
@@ -264,19 +263,12 @@ def own_history_key(params: Params, city) -> str | None:
 
 def kept_in_memory(key: str | None) -> Settled | None:
     """The spin-up kept in this process under `key` (`keep_in_memory`), or None."""
-    if key is None or key not in _memory:
-        return None
-    _memory.move_to_end(key)
-    return _memory[key]
+    return kept.find(_memory, key)
 
 
 def keep_in_memory(key: str | None, settled: Settled) -> None:
-    """Keep a spin-up in this process (the least recently used beyond MEMORY_SLOTS are dropped)."""
-    if key is None:
-        return
-    _memory[key] = settled
-    while len(_memory) > MEMORY_SLOTS:
-        _memory.popitem(last=False)
+    """Keep a spin-up in this process (model/kept.py: the least recently used beyond MEMORY_SLOTS are dropped)."""
+    kept.keep(_memory, key, settled, MEMORY_SLOTS)
 
 
 def settled_once(params: Params, compute: Callable[[Params], Settled], on_disk: bool = True) -> Settled:
@@ -284,9 +276,9 @@ def settled_once(params: Params, compute: Callable[[Params], Settled], on_disk: 
     (replicates of a scenario, a comparison's arms, dashboard resets) and, `on_disk`, in the cache folder as
     numpy arrays (never pickles), so sweep points and parallel workers in other processes share it too."""
     key = f"{digest(params)}-{code_digest()}"
-    kept = kept_in_memory(key)
-    if kept is not None:
-        return kept
+    result = kept_in_memory(key)
+    if result is not None:
+        return result
     folder = cache_folder() if on_disk else None
     path = folder / f"{key}.npz" if folder is not None else None
     result = _read(path, key) if path is not None and path.is_file() else None

@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
+from bridges.model import kept
 from bridges.model.city import City
 from bridges.model.errors import InputError
 from bridges.model.mechanisms import MECHANISMS
@@ -114,7 +115,7 @@ def beta_ppf(u: np.ndarray, a: float, b: float) -> np.ndarray:
 
 EXACT_SLOTS = 256
 """Exact quantile arrays `exact_quantiles` keeps (each at most 2 x QUANTILE_INTERVALS values: 8 MB in all)."""
-_exact: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_exact: OrderedDict[tuple, np.ndarray] = kept.table()
 
 
 def exact_quantiles(u: np.ndarray, a: float, b: float) -> np.ndarray:
@@ -122,14 +123,11 @@ def exact_quantiles(u: np.ndarray, a: float, b: float) -> np.ndarray:
     1.7 us per value in it (30 ms at 2,000 residents), and runs of the same city and seed (a comparison's arms,
     a sweep's points, replicates of one seed) draw the same uniforms. Read-only: callers copy out of it."""
     key = (a, b, u.shape, hashlib.blake2b(np.ascontiguousarray(u).tobytes(), digest_size=16).digest())
-    if key in _exact:
-        _exact.move_to_end(key)
-        return _exact[key]
-    values = special.betaincinv(a, b, u)
-    values.flags.writeable = False
-    _exact[key] = values
-    while len(_exact) > EXACT_SLOTS:
-        _exact.popitem(last=False)
+    values = kept.find(_exact, key)
+    if values is None:
+        values = special.betaincinv(a, b, u)
+        values.flags.writeable = False
+        kept.keep(_exact, key, values, EXACT_SLOTS)
     return values
 
 

@@ -13,9 +13,11 @@ from collections import OrderedDict
 
 import numpy as np
 
+from bridges.model import kept
+
 KEPT_STATES = 20_000
 """Seeded generator states `Streams.uniform` keeps (about 20 runs' weekly draws; a few MB)."""
-_states: OrderedDict[tuple[int, str, int], dict] = OrderedDict()
+_states: OrderedDict[tuple[int, str, int], dict] = kept.table()
 _drawing = threading.local()
 """Each thread's generator that `Streams.uniform` sets a kept state on and draws from."""
 
@@ -41,11 +43,9 @@ class Streams:
         the draws of a small city's week, so it is kept per (seed, name, week): later runs of the seed (a
         comparison's arms, a sweep's points, repeats) reuse it."""
         key = (self.seed, name, int(week))
-        state = _states.get(key)
+        state = kept.find(_states, key)
         if state is None:
-            state = _states[key] = self.generator(name, week).bit_generator.state
-            if len(_states) > KEPT_STATES:
-                _states.popitem(last=False)
+            state = kept.keep(_states, key, self.generator(name, week).bit_generator.state, KEPT_STATES)
         return state
 
     def uniform(self, name: str, week: int, size: int | tuple[int, ...]) -> np.ndarray:
