@@ -46,16 +46,24 @@ def initial_perceptions(model) -> None:
             mechanism.start(model)
 
 
+WEEK_PLAN = tuple((phase.name, phase.vectorised) for phase in STEP_ORDER)
+"""STEP_ORDER as the vectorised week calls it: each phase's name and its calls, `call(model)` in order."""
+HISTORY_PLAN = tuple(call for phase in HISTORY_ORDER for call in phase.vectorised)
+"""HISTORY_ORDER's calls, in order."""
+
+
 def run_history_week(model) -> None:
     """One week of the contact history: the phases of HISTORY_ORDER in turn."""
-    for step_phase in HISTORY_ORDER:
-        step_phase(model)
+    for call in HISTORY_PLAN:
+        call(model)
 
 
 def run_week(model) -> None:
     """One week: every phase of STEP_ORDER in turn, adding each phase's wall time to
     `model.phase_seconds` (a profile in one line: `sorted(model.phase_seconds.items(), key=...)`)."""
-    for step_phase in STEP_ORDER:
-        started = time.perf_counter()
-        step_phase(model)
-        model.phase_seconds[step_phase.__name__] += time.perf_counter() - started
+    seconds, clock = model.phase_seconds, time.perf_counter
+    for name, calls in WEEK_PLAN:
+        started = clock()
+        for call in calls:
+            call(model)
+        seconds[name] += clock() - started
