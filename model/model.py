@@ -163,7 +163,7 @@ class BridgesModel(mesa.Model):
     none by default, so collecting stays vectorised."""
 
     def __init__(self, params: Params | None = None, city: City | str | None = None, *, engine: str | None = None,
-                 rng=None, **settings):
+                 rng=None, weekly_metrics: bool = True, **settings):
         if params is None:  # keywords, composed from conf/ by the application layer (Hydra), loaded only here
             from bridges.mesa_api import model_arguments
 
@@ -180,6 +180,9 @@ class BridgesModel(mesa.Model):
         super().__init__(rng=streams.generator("mesa"))
         self.step = self.finished_guard(self.step)
         self.follow_up_weeks = 0
+        self.weekly_metrics = weekly_metrics
+        """Whether the weekly metrics (`records`, the timeseries) and the DataCollector's rows are made: a caller
+        that reads only the survey (calibration) turns them off, and nothing else changes."""
         """Weeks asked for after the configured run (`follow_up`)."""
         self.params = params
         self.engine = engine
@@ -238,7 +241,8 @@ class BridgesModel(mesa.Model):
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
         self.datacollector = make_datacollector(self, type(self).agent_reporters)
-        self.datacollector.collect(self)
+        if self.weekly_metrics:
+            self.datacollector.collect(self)
 
     def settle_history(self) -> None:
         """Run the city's usual contact for `dynamics.disposition.history_weeks` weeks before week 0, without
@@ -427,7 +431,8 @@ class BridgesModel(mesa.Model):
         """One week: every phase of STEP_ORDER in turn (timed in `phase_seconds`), by the chosen engine.
         Called through Mesa's clock, which `finished_guard` checks first."""
         self.simulate_week()
-        self.datacollector.collect(self)
+        if self.weekly_metrics:
+            self.datacollector.collect(self)
         self.running = self.steps < self.params.steps
 
     def follow_up(self, weeks: int) -> None:
@@ -488,7 +493,10 @@ class BridgesModel(mesa.Model):
         return table.assign(negative_share=(table.negative / experiences).round(4))
 
     def record_metrics(self, with_contact: bool) -> None:
-        """Append the current metrics per group (with this week's contact shares if asked)."""
+        """Append the current metrics per group (with this week's contact shares if asked), unless the model
+        makes no weekly metrics."""
+        if not self.weekly_metrics:
+            return
         week = self.week if with_contact else None
         self.records.extend((self.steps, group, metric, value) for group, metric, value in group_metrics(self.state, week))
 
