@@ -133,6 +133,8 @@ def reference_params(params: Params) -> Params:
     if d.reference == "self" or params.site is None or not (d.disposition.enabled or d.turnover.enabled):
         return params
     reference = with_shape(params.site, params)
+    if replace(params, site=None, interventions={}, scenario_name=reference.scenario_name) == reference:
+        return params  # equal in every key, so in every world key: the quick answer for the usual run
     return params if not world_differences(params, reference) else reference
 
 
@@ -252,13 +254,22 @@ def own_history_key(params: Params, city) -> str | None:
     prebuilt city need not be the one the configuration generates). None for a city too big to keep."""
     if len(city.residents.group) > OWN_HISTORY_RESIDENTS:
         return None
-    text = hashlib.sha256(repr(sorted(city.layer_params.items())).encode())
-    arrays = [getattr(city.residents, name.name) for name in fields(city.residents)]
-    arrays += [city.network.source, city.network.target, city.network.layer, city.network.intergroup]
-    arrays += [array for name in sorted(city.given) for array in city.given[name]]
-    for array in arrays:
-        text.update(f"{array.dtype}{array.shape}".encode() + np.ascontiguousarray(array).tobytes())
-    return f"own-{digest(params)}-{text.hexdigest()[:16]}"
+    return f"own-{digest(params)}-{city_fingerprint(city)}"
+
+
+def city_fingerprint(city) -> str:
+    """A hash of a city's layer settings, people and network, worked out once per City object (a city is not
+    changed after it is built: its resident arrays are read-only)."""
+    known = city.__dict__.get("_fingerprint")
+    if known is None:
+        text = hashlib.blake2b(repr(sorted(city.layer_params.items())).encode(), digest_size=16)
+        arrays = [getattr(city.residents, name.name) for name in fields(city.residents)]
+        arrays += [city.network.source, city.network.target, city.network.layer, city.network.intergroup]
+        arrays += [array for name in sorted(city.given) for array in city.given[name]]
+        for array in arrays:
+            text.update(f"{array.dtype}{array.shape}".encode() + np.ascontiguousarray(array).tobytes())
+        known = city.__dict__["_fingerprint"] = text.hexdigest()
+    return known
 
 
 def kept_in_memory(key: str | None) -> Settled | None:
