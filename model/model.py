@@ -76,6 +76,8 @@ def settled_spin_up(model: "BridgesModel") -> reference_world.Settled:
     state = {name: getattr(model.state, name).copy() for name in State.field_names()
              if name not in STATIC_FIELDS} if ran else {}
     ties = {name: getattr(model.ties, name).copy() for name in HISTORY_TIE_FIELDS} if ran else {}
+    for array in (*model.usual_change.values(), *state.values(), *ties.values()):
+        array.flags.writeable = False  # shared by every run that takes it
     return reference_world.Settled(model.usual_change, model.params.dynamics.norms.rate, model.turnover_rate,
                                    dict(model.newcomer), state, ties)
 
