@@ -1,6 +1,5 @@
 """BridgesModel: a Mesa model whose state is a struct of arrays and whose step is STEP_ORDER."""
 
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -10,14 +9,13 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from bridges.model.agents import Resident, run_agents_week
-from bridges.model.city import City, assign_groups, build_city, city_from_graph
-from bridges.model.custom_city import check_custom_eligibility, read_custom_city
+from bridges.model.city import City
+from bridges.model.city_source import make_city  # noqa: F401  (imported from here by comparisons and tests)
 from bridges.model.interventions import build_interventions
 from bridges.model.interventions.programme import Programme
 from bridges.model.collector import make_datacollector
 from bridges.model.metrics import group_metrics
 from bridges.model.params import ENGINES, Params
-from bridges.model import kept
 from bridges.model import reference as reference_world
 from bridges.model.rules.friendship import friendship_matrix
 from bridges.model.ranges import ARRIVING
@@ -80,35 +78,6 @@ def settled_spin_up(model: "BridgesModel") -> reference_world.Settled:
         array.flags.writeable = False  # shared by every run that takes it
     return reference_world.Settled(model.usual_change, model.params.dynamics.norms.rate, model.turnover_rate,
                                    dict(model.newcomer), state, ties)
-
-
-CITY_SLOTS = 4
-"""Generated cities kept in this process (`make_city`)."""
-KEPT_CITY_RESIDENTS = 100_000
-"""Largest generated city `make_city` keeps; building a bigger one is a small share of its run."""
-_cities: OrderedDict[tuple, City] = kept.table()
-
-
-def make_city(params: Params, streams: Streams) -> City:
-    """The city the parameters describe: a user network if `city.custom` names one, else generated. A generated
-    city depends only on the city parameters and the seed, and no run changes it (its resident arrays are
-    read-only; a comparison already runs every arm on one), so a small one is kept for the next run of the same
-    city and seed (a comparison's arms, a sweep's points, a design search's candidates)."""
-    custom = params.city.custom
-    if custom.used:
-        graph = read_custom_city(custom.graphml, custom.edges_csv, custom.nodes_csv, tuple(params.city.layers))
-        city = city_from_graph(graph, params.city)
-        check_custom_eligibility(params, np.unique(city.residents.neighbourhood))
-        return city
-    key = (repr(params.city), streams.seed) if params.city.n_agents <= KEPT_CITY_RESIDENTS else None
-    city = kept.find(_cities, key)
-    if city is not None:
-        return city
-    city = build_city(params.city, streams, assign_groups(params.city.n_agents, params.city.arriving_share, streams))
-    if key is not None:
-        for array in (city.network.source, city.network.target, city.network.layer, city.network.intergroup):
-            array.flags.writeable = False  # the runs that share it cannot change it
-    return kept.keep(_cities, key, city, CITY_SLOTS)
 
 
 @cache
@@ -258,9 +227,9 @@ class BridgesModel(mesa.Model):
         if not (anchoring or renewing):
             return
         key = reference_world.own_history_key(self.params, self.city)
-        kept = reference_world.kept_in_memory(key)
-        if kept is not None:
-            self.take_spin_up(kept, kept)
+        history = reference_world.kept_in_memory(key)
+        if history is not None:
+            self.take_spin_up(history, history)
             return
         state = self.state
         surveyed = {name: getattr(state, name).copy() for name in SURVEYED_FIELDS}
