@@ -3,16 +3,20 @@
 The numbers themselves live in `conf/`; this module only declares which keys exist, their types and
 their allowed ranges. `build(Params, cfg)` (model/schema.py) checks everything and raises `InputError` naming
 the first offending key, so the model never sees a malformed value. Params is composed of the shared sections
-(SharedParams) and the parameter sections each mechanism module declares (`Mechanism.parameters`).
+(SharedParams) and the parameters each mechanism module declares (`Mechanism.parameters`): whole sections
+(`interventions`) and the keys of the sections several mechanisms share (`contact`, `dynamics`), each composed
+here from its keys.
 """
 
 from dataclasses import dataclass, field, fields, make_dataclass, replace
 
 from bridges.model.errors import InputError
+from bridges.model.interventions.programme import InterventionParams
 from bridges.model.mechanisms import MECHANISMS
-# The parameter dataclasses live in one module per part of the configuration (ranges.py holds the allowed
-# ranges they share, schema.py `build`); the application layer imports them from here, with Params. The core
-# imports them from those modules: a module the mechanisms import cannot import this one (it imports them).
+from bridges.model.mechanisms.base import Key
+# The city's and the survey's parameter dataclasses live in params_city.py and params_survey.py (ranges.py
+# holds the allowed ranges they share, schema.py `build`); each mechanism's and intervention's live in its own
+# module. A module the mechanisms import cannot import this one (it imports them).
 from bridges.model.ranges import (COST, EDUCATION_LEVELS, ENCOUNTER_RATE, GROUPS, LAST_WEEK, LAYER_KINDS, MAX_AGENTS,
                                   MAX_COST, MAX_DEGREE, MAX_EXACT_INT, MAX_HOUSEHOLD, MAX_MAGNITUDE, MAX_RATE,
                                   MAX_SEED, MAX_SITE, MAX_STEPS, MAX_WEIGHT, MULTIPLIER, NOISE, NON_NEGATIVE,
@@ -22,14 +26,6 @@ from bridges.model.schema import _optional_inner, build
 from bridges.model.params_city import (BELIEFS, BeliefParams, CityParams, CustomCityParams, Distribution, GroupParams,
                                        LayerParams, SectorParams)
 from bridges.model.params_survey import FrequencyCutoffs, ResponseNoise, SurveyParams
-from bridges.model.params_interventions import (EMPLOYMENT_FILTER, TARGETING, CostParams, DeliveryParams,
-                                                EligibilityParams, InterventionParams)
-from bridges.model.params_contact import (ContactParams, GeneralisationParams, IncidentalParams, NegativityParams,
-                                          PartnerParams, QualityParams, SelectionParams, UpdateParams,
-                                          WillingnessParams)
-from bridges.model.params_dynamics import (BelongingParams, DiscriminationParams, DispositionParams, DistressParams,
-                                           DynamicsParams, EmploymentParams, FriendshipParams, NormParams,
-                                           ThreatParams, TurnoverParams, VariabilityParams)
 
 ENGINES = ("vectorised", "agents")
 """How a week runs: "vectorised" (model/step.py, over arrays) or "agents" (model/agents.py, the idiomatic
@@ -43,11 +39,8 @@ class SharedParams:
     seed: int = field(metadata=bounded(0, MAX_SEED, '', 'seeds are 32-bit'))
     steps: int = field(metadata=bounded(1, MAX_STEPS, 'weeks', 'a hundred years'))
     city: CityParams
-    contact: ContactParams
-    dynamics: DynamicsParams
     survey: SurveyParams
     scenario_name: str
-    interventions: dict[str, InterventionParams]
     warmup_weeks: int = field(default=0, metadata=NON_NEGATIVE)  # weeks run before week 0 (model.py warm_up)
     site: "Params | None" = field(default=None, repr=False, compare=False, metadata={"internal": True})
     """The surveyed site's configuration (set by config.py `model_params`, never by a config file): the world
@@ -66,19 +59,51 @@ class SharedParams:
         object.__setattr__(self, "survey", replace(self.survey, weeks=weeks))
 
 
-def declared_sections(mechanisms) -> dict[str, type]:
-    """Top-level config key -> parameter dataclass, of the sections the mechanisms declare (their
-    `parameters`), in the order of the week; a key declared twice or shadowing a shared one is refused."""
-    sections, shared = {}, {item.name for item in fields(SharedParams)}
-    for mechanism in mechanisms:
-        for key, kind in mechanism.parameters.items():
-            if key in sections or key in shared:
-                raise InputError(f"model/mechanisms/{mechanism.name}.py: parameter section {key!r} is declared twice")
-            sections[key] = kind
-    return sections
+SHARED_KEYS = {"dynamics.reference": Key(str, {"check": lambda value: None if value in ("site", "self")
+                                                else "must be site or self (model/reference.py)"})}
+"""Keys of the mechanisms' sections that no mechanism reads: which world the spin-up takes (model/reference.py)."""
 
 
-Params = make_dataclass("Params", list(declared_sections(MECHANISMS).items()), bases=(SharedParams,), frozen=True,
+def declared_sections(mechanisms, shared: dict = SHARED_KEYS) -> dict[str, type]:
+    """Top-level config key -> its type, of the sections the mechanisms declare (their `parameters`) in the
+    order of the week, the `shared` keys first: a whole section as declared; a section declared key by key
+    ("dynamics.friendship") by several modules, a frozen dataclass of those keys (named after the section:
+    `dynamics` -> DynamicsParams). A key declared twice, a section declared whole and key by key, one
+    shadowing a shared section of SharedParams, or a key deeper than `<section>.<key>` is refused in one line
+    naming the module."""
+    sections, reserved = {}, {item.name for item in fields(SharedParams)}  # section -> its type, or its keys
+    declarations = [("model/params.py", shared), *((f"model/mechanisms/{mechanism.name}.py", mechanism.parameters)
+                                                   for mechanism in mechanisms)]
+    for where, declared in declarations:
+        for key, kind in declared.items():
+            section, _, name = key.partition(".")
+            if name and not name.isidentifier():
+                raise InputError(f"{where}: parameter {key!r}: declare a section or one key of a section")
+            taken = sections.get(section)
+            if section in reserved or (taken is not None
+                                       and (not name or not isinstance(taken, dict) or name in taken)):
+                raise InputError(f"{where}: parameter section {key!r} is declared twice")
+            if name:
+                sections.setdefault(section, {})[name] = (kind, where)
+            else:
+                sections[section] = kind.kind if isinstance(kind, Key) else kind
+    return {section: composed(section, kind) if isinstance(kind, dict) else kind for section, kind in sections.items()}
+
+
+def composed(section: str, keys: dict[str, tuple]) -> type:
+    """The frozen dataclass of a section declared key by key: a field per key, in declaration order."""
+    owners = ", ".join(dict.fromkeys(where for _, where in keys.values()))
+    specs = [(name, kind.kind, field(metadata=kind.metadata)) if isinstance(kind, Key) else (name, kind)
+             for name, (kind, _) in keys.items()]
+    return make_dataclass(f"{section.title().replace('_', '')}Params", specs, frozen=True, kw_only=True,
+                          module=__name__, namespace={"__doc__": f"The keys of `{section}`, declared in {owners}."})
+
+
+SECTIONS = declared_sections(MECHANISMS)
+"""Every section the mechanisms declare: config key -> its type."""
+# The composed sections (ContactParams, DynamicsParams) are named in this module, where pickle looks for them.
+globals().update({kind.__name__: kind for kind in SECTIONS.values() if getattr(kind, "__module__", "") == __name__})
+Params = make_dataclass("Params", list(SECTIONS.items()), bases=(SharedParams,), frozen=True,
                         kw_only=True, module=__name__, namespace={"__doc__": "Everything one simulation needs."})
 """Everything one simulation needs: SharedParams and one field per parameter section a mechanism declares,
 built by `build(Params, mapping)`. One class, whatever the import path (bridges/model/__init__.py)."""

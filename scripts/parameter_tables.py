@@ -5,8 +5,8 @@ which mechanism reads each section, and the allowed range of every number.
     python scripts/parameter_tables.py --check  # exit 1 if docs/parameters.md is out of date or a key of
                                                 # Params has no default in conf/
 
-The tables are read from the YAML files' own comments and the parameter classes (model/params*.py and the
-sections mechanism modules declare, `Mechanism.parameters`), so the documentation cannot drift from conf/
+The tables are read from the YAML files' own comments and the parameter classes (the city's and the survey's
+in model/params_city.py and params_survey.py, the mechanisms' in their modules, `Mechanism.parameters`), so the documentation cannot drift from conf/
 or the code: a new preset, a new section or a new key is in the next render, and `--check` fails until
 docs/parameters.md is regenerated.
 """
@@ -26,17 +26,17 @@ def in_folder(folder: str) -> list[str]:
     return [str(path.relative_to(ROOT)) for path in paths]
 
 
-SHARED_SECTIONS = ("city", "contact", "dynamics", "survey")
+SHARED_SECTIONS = ("city", "survey")
 """Config groups of Params' shared sections (model/params.py SharedParams), each a folder of conf/."""
 
 
 def sections() -> tuple[str, ...]:
-    """Every config group of the model: the shared ones, then those the mechanisms declare (conf/<key>/)."""
+    """Every config group of the model by name: the shared ones and those the mechanisms declare, whole or key
+    by key (conf/<key>/)."""
     sys.path.insert(0, str(ROOT))
-    from bridges.model.mechanisms import MECHANISMS
-    from bridges.model.params import declared_sections
+    from bridges.model.params import SECTIONS
 
-    return SHARED_SECTIONS + tuple(declared_sections(MECHANISMS))
+    return tuple(sorted(SHARED_SECTIONS + tuple(SECTIONS)))
 
 
 def files() -> list[str]:
@@ -151,8 +151,8 @@ def ranges() -> list[str]:
     from bridges.model.params import Params
 
     lines = ["## Allowed ranges", "",
-             "Generated from the field metadata in `model/params*.py`, the parameter classes mechanism modules declare",
-             "and `model/interventions/`: every number must be",
+             "Generated from the field metadata of the parameter classes (`model/params_city.py`, `params_survey.py`,",
+             "the mechanism modules' `parameters` and `model/interventions/`): every number must be",
              "finite and inside its range; a value outside gets one error line naming the key.", "",
              "| key | range and unit | why the upper bound |", "|---|---|---|"]
     rows = list(_range_rows(Params, ""))

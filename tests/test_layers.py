@@ -37,11 +37,21 @@ def package_modules() -> dict[str, Path]:
 MODULES = package_modules()
 
 
+def for_type_checkers(tree: ast.Module) -> set[int]:
+    """The ids of the nodes inside `if TYPE_CHECKING:` blocks: imports for annotations, which never run (a rule
+    annotates with the parameter class its mechanism module declares, and that module imports the rule)."""
+    return {id(inner) for node in ast.walk(tree)
+            if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+            for statement in node.body for inner in ast.walk(statement)}
+
+
 def imported(name: str, path: Path, module_level_only: bool = False) -> set[str]:
-    """The package's modules that module `name` imports (inside functions too, unless `module_level_only`):
-    `from bridges.model import reference` names the module bridges.model.reference, not the package."""
+    """The package's modules that module `name` imports when it runs (inside functions too, unless
+    `module_level_only`; not those only type checkers read): `from bridges.model import reference` names the
+    module bridges.model.reference, not the package."""
     tree = ast.parse(path.read_text())
-    nodes = tree.body if module_level_only else ast.walk(tree)
+    skipped = for_type_checkers(tree)
+    nodes = [node for node in (tree.body if module_level_only else ast.walk(tree)) if id(node) not in skipped]
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
     for node in nodes:
@@ -94,6 +104,13 @@ def test_cycle_finder_finds_a_cycle_through_a_function_level_import():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(graph) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_imports_for_type_checkers_only_are_not_counted_and_others_are(tmp_path):
+    path = tmp_path / "toy.py"
+    path.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from bridges.model import params\n"
+                    "def later():\n    from bridges.model import step\n")
+    assert imported("bridges.model.toy", path) == {"typing", "bridges.model.step"}
 
 
 def test_no_import_cycles_among_the_package_modules():

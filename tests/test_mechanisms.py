@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bridges.model import BridgesModel
-from bridges.model.mechanisms import MECHANISMS, PHASES
+from bridges.model.mechanisms import MECHANISMS, PHASES, PLAN
 from bridges.model.mechanisms.base import ALL, Rows, Setup
 from bridges.model.metrics import group_metrics
 from bridges.model.state import State
@@ -57,7 +57,9 @@ def test_every_metric_has_one_owner(small_params):
 
 
 def test_step_order_and_access_come_from_the_mechanisms():
-    assert STEP_ORDER == tuple(phase for mechanism in MECHANISMS for phase in mechanism.phases)
+    assert STEP_ORDER == tuple(phase for position in PLAN for phase in position.phases)
+    assert sorted(phase.name for phase in STEP_ORDER) == sorted(phase.name for mechanism in MECHANISMS
+                                                                for phase in mechanism.phases)
     assert list(ACCESS) == [phase.name for phase in PHASES]
     assert len(set(ACCESS)) == len(PHASES), "two phases share a name"
 

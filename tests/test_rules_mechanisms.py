@@ -10,18 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from bridges.model.params import (
-    DiscriminationParams,
-    GeneralisationParams,
-    IncidentalParams,
-    NegativityParams,
-    NormParams,
-    PartnerParams,
-    SelectionParams,
-    ThreatParams,
-    UpdateParams,
-    VariabilityParams,
-)
+from bridges.model.mechanisms.attitudes import NegativityParams, UpdateParams
+from bridges.model.mechanisms.contact import GeneralisationParams, PartnerParams, SelectionParams
+from bridges.model.mechanisms.discrimination import DiscriminationParams
+from bridges.model.mechanisms.incidental import IncidentalParams
+from bridges.model.mechanisms.norms import NormParams
+from bridges.model.mechanisms.partners import VariabilityParams
+from bridges.model.mechanisms.threat import ThreatParams
 from bridges.model.rules.contact import contact_update
 from bridges.model.rules.encounters import outgroup_exposure, public_encounter_pairs
 from bridges.model.rules.generalisation import generalisation_weight, novelty

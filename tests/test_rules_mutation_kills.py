@@ -13,8 +13,13 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from bridges.model.params import (BELIEFS, BelongingParams, DistressParams, EmploymentParams, FriendshipParams, NormParams,
-                          QualityParams, UpdateParams, WillingnessParams)
+from bridges.model.mechanisms.attitudes import UpdateParams
+from bridges.model.mechanisms.contact import QualityParams, WillingnessParams
+from bridges.model.mechanisms.friendship import FriendshipParams
+from bridges.model.mechanisms.livelihoods import EmploymentParams
+from bridges.model.mechanisms.norms import NormParams
+from bridges.model.mechanisms.wellbeing import BelongingParams, DistressParams
+from bridges.model.params import BELIEFS
 from bridges.model.rules import beliefs, contact, friendship, people
 from bridges.model.rules.contact import spare_negative
 from tests.conftest import params_for

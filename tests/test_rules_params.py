@@ -18,8 +18,9 @@ def test_per_group_spreads_values_by_group_code():
 
 
 def test_contact_lookups():
-    np.testing.assert_array_equal(PARAMS.contact.valence_offset_for(GROUP), [0.4, 0.0, 0.4])
-    np.testing.assert_array_equal(PARAMS.contact.susceptibility_for(GROUP), [0.78, 1.0, 0.78])
+    """The contact section's per-group keys (declared in contact.py and attitudes.py) hold both groups' values."""
+    np.testing.assert_array_equal(per_group(PARAMS.contact.valence_offset, GROUP), [0.4, 0.0, 0.4])
+    np.testing.assert_array_equal(per_group(PARAMS.contact.susceptibility, GROUP), [0.78, 1.0, 0.78])
 
 
 def test_baseline_lookups():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bridges.model import BridgesModel
-from bridges.model.params import TurnoverParams
+from bridges.model.mechanisms.turnover import TurnoverParams
 from bridges.model.rules import turnover
 from bridges.model.state import ARRIVING
 from tests.conftest import params_for

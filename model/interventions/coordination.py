@@ -10,14 +10,17 @@ sensitivity analysis.
 """
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from bridges.model.errors import InputError
 from bridges.model.interventions.cost import CostAccount
-from bridges.model.interventions.delivery import Delivery
-from bridges.model.params_interventions import DeliveryParams, InterventionParams
+from bridges.model.interventions.delivery import Delivery, DeliveryParams
 from bridges.model.ranges import LAST_WEEK, NON_NEGATIVE, UNIT
 from bridges.model.schema import build
 from bridges.model.ties import ContactBlock
+
+if TYPE_CHECKING:  # annotations only: programme.py imports this module
+    from bridges.model.interventions.programme import InterventionParams
 
 KIND = "coordination"
 """The `effect.kind` that makes a scenario entry a partnership."""
@@ -47,7 +50,7 @@ def boosted_support(boost: float, coordination: CoordinationParams) -> float:
 class Partnership:
     """A coordination entry of a scenario: its parameters, its weeks and its cost account."""
 
-    def __init__(self, name: str, config: InterventionParams, last_week: int):
+    def __init__(self, name: str, config: "InterventionParams", last_week: int):
         self.name, self.type = name, config.type
         key = f"interventions.{name}.effect"
         if config.effect.get("kind") != KIND:

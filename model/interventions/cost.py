@@ -1,6 +1,18 @@
 """Cost: what a programme costs, counted week by week as it runs."""
 
-from bridges.model.params_interventions import CostParams
+from dataclasses import dataclass, field
+
+from bridges.model.ranges import COST
+
+
+@dataclass(frozen=True)
+class CostParams:
+    """What a programme costs: fixed, per week it runs, and per participant-week."""
+
+    currency: str
+    fixed: float = field(metadata=COST)
+    per_week: float = field(metadata=COST)
+    per_participant_week: float = field(metadata=COST)
 
 
 def total_cost(cost: CostParams, weeks_run: int, participant_weeks: int) -> float:

@@ -7,17 +7,30 @@ except that an effect acting on pairs (a contact setting) needs a delivery that 
 
 import importlib
 import pkgutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from bridges.model.errors import InputError
 from bridges.model.interventions.coordination import KIND as COORDINATION
-from bridges.model.interventions.cost import CostAccount
-from bridges.model.interventions.delivery import make_delivery
+from bridges.model.interventions.cost import CostAccount, CostParams
+from bridges.model.interventions.delivery import DeliveryParams, make_delivery
 from bridges.model.interventions.effect import Effect
-from bridges.model.params_interventions import InterventionParams
 from bridges.model.ties import ContactBlock
+
+
+@dataclass(frozen=True)
+class InterventionParams:
+    """One intervention in a scenario: its type (a label), delivery, cost and effect parameters.
+
+    `effect` names its kind (`effect.kind`) and is checked against that effect's own parameters
+    (model/interventions/)."""
+
+    type: str
+    delivery: DeliveryParams
+    cost: CostParams
+    effect: dict
 
 
 def discover_effects() -> dict[str, type[Effect]]:

@@ -6,10 +6,31 @@ Parameters: `contact.update`, `contact.susceptibility`, `contact.negativity`; ru
 model/rules/contact.py and negativity.py.
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
-from bridges.model.ranges import THERMOMETER_MAX
+from dataclasses import dataclass, field
+
+from bridges.model.mechanisms.base import ALL, Key, Mechanism, Metric, Phase, StateVar, member_values
+from bridges.model.ranges import MAX_WEIGHT, MULTIPLIER, POSITIVE, THERMOMETER_MAX, UNIT, bounded, per_group
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import negativity as negativity_rules
+
+
+@dataclass(frozen=True)
+class UpdateParams:
+    """Per-encounter steps of attitude, anxiety and trust, and the negativity asymmetry."""
+
+    attitude_step: float = field(metadata=UNIT)
+    anxiety_step: float = field(metadata=UNIT)
+    trust_step: float = field(metadata=UNIT)
+    negativity_weight: float = field(metadata=MULTIPLIER)
+
+
+@dataclass(frozen=True)
+class NegativityParams:
+    """Consistent negativity asymmetry, buffered by past positive contact."""
+
+    enabled: bool
+    buffer_half: float = field(metadata=POSITIVE)
+    memory: float = field(metadata=UNIT)
 
 
 def update_attitudes(model, who=ALL) -> None:
@@ -17,7 +38,7 @@ def update_attitudes(model, who=ALL) -> None:
     with the week's positive and negative contact; with `contact.negativity` on, on the log-odds with a
     negativity weight buffered by recent positive contact."""
     state, week, contact = model.state, model.week, model.params.contact
-    susceptibility = contact.susceptibility_for(state.group[who])
+    susceptibility = per_group(contact.susceptibility, state.group[who])
     if not contact.negativity.enabled:
         state.attitude[who], state.anxiety[who], state.trust[who] = contact_rules.update_views(
             state.attitude[who], state.anxiety[who], state.trust[who], week.positive_weighted[who],
@@ -33,6 +54,10 @@ MECHANISM = Mechanism(
     name="attitudes",
     after="partners",
     params=("contact.update", "contact.susceptibility", "contact.negativity"),
+    parameters={"contact.update": UpdateParams, "contact.negativity": NegativityParams,
+                "contact.susceptibility": Key(dict[str, float], {**bounded(0.0, MAX_WEIGHT, "x", "a hundredfold is far "
+                                                                           "beyond any plausible effect"),
+                                                                 "per_group": True})},
     state=(
         StateVar("attitude", "float64", "drawn per group (city.groups.<group>.attitude)"),
         StateVar("anxiety", "float64", "drawn per group (city.groups.<group>.anxiety)"),

@@ -2,7 +2,9 @@
 
 A mechanism module (one file in model/mechanisms/) holds everything one mechanism adds to the week:
 
-- `MECHANISM = Mechanism(...)`: its name, the config keys of its parameters, the per-person state it
+- `MECHANISM = Mechanism(...)`: its name, the config keys of its parameters and the parameters it owns
+  (`parameters`: a section, or keys of a section several modules share, each a dataclass in the module or
+  a `Key`), the per-person state it
   owns (`StateVar`: name, dtype, initial value), the model attributes it owns (caches and derived rates),
   its phases in order, its week-0 start and the weekly metrics it contributes (`Metric`: name and
   per-member values; model/metrics.py records them);
@@ -19,8 +21,9 @@ A mechanism module (one file in model/mechanisms/) holds everything one mechanis
 
 The declarations are data next to plain functions rather than decorators, so that mutmut (which skips
 decorated functions) still mutates the phase bodies. model/mechanisms/__init__.py finds every module of
-the folder and orders them by their `after`/`before`; model/step.py derives STEP_ORDER and ACCESS from
-that order and model/agents.py the agents engine's week, so a new module runs in both engines unedited.
+the folder and orders them by their `after`/`before` (and a phase that names its own place by its own);
+model/step.py derives STEP_ORDER and ACCESS from that order and model/agents.py the agents engine's week,
+so a new module runs in both engines unedited.
 """
 
 import inspect
@@ -81,13 +84,18 @@ class Phase:
     residents (each finishes for every resident before the next starts, so phases stay synchronous).
     Without `steps` a phase is `Rows(run)` if `run` takes the residents `who`, else `run(model)` on the whole
     model. Calling the phase runs its steps over every resident (the vectorised week). `history`: whether it
-    runs in the contact-history weeks before week 0 (model.py `settle_history`)."""
+    runs in the contact-history weeks before week 0 (model.py `settle_history`). `after`/`before`: a phase that
+    runs elsewhere in the week than its mechanism's other phases (one half before the norm, the other after
+    it) names its own place, as a mechanism does (model/mechanisms/__init__.py `positions`); without them it
+    runs with its mechanism's other phases, in the order listed."""
 
     run: Callable
     reads: tuple[str, ...]
     writes: tuple[str, ...]
     steps: tuple = ()
     history: bool = True
+    after: str | None = None  # the mechanism or placed phase it runs right after (None: with its mechanism)
+    before: str | None = None  # one it must precede, with `after` (when another also runs after `after`)
 
     @property
     def name(self) -> str:
@@ -118,6 +126,14 @@ class Phase:
         """The phase over every resident at once (the vectorised week)."""
         for call in self.vectorised:
             call(model)
+
+
+class Key(NamedTuple):
+    """A single-valued config key a mechanism owns in a shared section (`parameters={"dynamics.x": Key(float,
+    UNIT)}`): its type and its field metadata (the allowed range, model/ranges.py `bounded`)."""
+
+    kind: object
+    metadata: dict = {}
 
 
 @dataclass(frozen=True)
@@ -167,10 +183,11 @@ class Mechanism:
 
     name: str
     params: tuple[str, ...]  # config keys of its parameters
-    after: str | None = None  # the mechanism whose phases run just before its own (None: it runs first)
-    before: str | None = None  # a mechanism its phases must precede (when another also runs after `after`)
-    parameters: dict[str, type] = field(default_factory=dict)  # top-level config key -> the parameter
-    # dataclass it declares in its own module (model/params.py adds each to Params; conf/<key>/ holds its YAML)
+    after: str | None = None  # the mechanism (or placed phase) whose phases run just before its own (None: first)
+    before: str | None = None  # one its phases must precede (when another also runs after `after`)
+    parameters: dict[str, type | Key] = field(default_factory=dict)  # config key -> the parameters it owns
+    # there, a dataclass of its module or a `Key`: a top-level key is a section of Params (conf/<key>/ holds its
+    # YAML), a dotted one "<section>.<name>" a key of a section several modules share (model/params.py)
     state: tuple[StateVar, ...] = ()
     attributes: tuple[str, ...] = ()  # model attributes it owns (`model.<name>` in the phases' access)
     phases: tuple[Phase, ...] = ()

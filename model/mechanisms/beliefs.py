@@ -6,10 +6,10 @@ Parameters: `dynamics.belief_media_drift`, `dynamics.belief_observation`, `dynam
 
 import numpy as np
 
-from bridges.model.mechanisms.base import (ALL, BELIEF_FIELDS, Mechanism, Metric, Phase, Rows, StateVar, count, empty,
-                                           first_row, inside, touching, with_encounters)
+from bridges.model.mechanisms.base import (ALL, BELIEF_FIELDS, Key, Mechanism, Metric, Phase, Rows, StateVar, count,
+                                           empty, first_row, inside, touching, with_encounters)
 from bridges.model.params_city import BELIEFS
-from bridges.model.ranges import RECEIVING
+from bridges.model.ranges import RECEIVING, UNIT
 from bridges.model.rules import beliefs as belief_rules
 
 
@@ -73,6 +73,8 @@ MECHANISM = Mechanism(
     name="beliefs",
     after="norms",
     params=("dynamics.belief_media_drift", "dynamics.belief_observation", "dynamics.belief_personal_weight", "city.beliefs"),
+    parameters={"dynamics.belief_media_drift": Key(float, UNIT), "dynamics.belief_observation": Key(float, UNIT),
+                "dynamics.belief_personal_weight": Key(float, UNIT)},
     state=tuple(StateVar(f"belief_{topic}", "float64", f"receiving: drawn (city.beliefs.{topic}); arriving: NaN")
                 for topic in BELIEFS),
     attributes=("truth",),

@@ -6,18 +6,87 @@ Parameters: `contact.*` (conf/contact/default.yaml); rules in model/rules/contac
 generalisation.py and partner.py.
 """
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
-from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Metric, Phase, Rows, Setup, StateVar, count, empty,
-                                           fill, first_row, own_ties, setting_kind, static_index, uniform,
+from bridges.model.errors import InputError
+from bridges.model.mechanisms.base import (ALL, PUBLIC, Key, Mechanism, Metric, Phase, Rows, Setup, StateVar, count,
+                                           empty, fill, first_row, own_ties, setting_kind, static_index, uniform,
                                            with_encounters)
-from bridges.model.ranges import THERMOMETER_MAX
+from bridges.model.ranges import (LAYER_KINDS, NON_NEGATIVE, NON_NEGATIVE_WEIGHT, POSITIVE, SELECTION_WEIGHT,
+                                  THERMOMETER_MAX, UNIT, WEIGHT, per_group)
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import generalisation as generalisation_rules
 from bridges.model.rules import partner as partner_rules
 from bridges.model.rules import people as people_rules
 from bridges.model.rules import selection as selection_rules
+
+
+@dataclass(frozen=True)
+class QualityParams:
+    """Logistic weights turning setting and people into the quality of an intergroup encounter."""
+
+    intercept: float = field(metadata=WEIGHT)
+    equal_status: float = field(metadata=WEIGHT)
+    common_goal: float = field(metadata=WEIGHT)
+    cooperation: float = field(metadata=WEIGHT)
+    institutional_support: float = field(metadata=WEIGHT)
+    shared_language: float = field(metadata=WEIGHT)
+    anxiety: float = field(metadata=WEIGHT)
+    distress: float = field(metadata=WEIGHT)
+
+    def condition_weights(self) -> np.ndarray:
+        """Weights of the four Allport conditions, in ALLPORT_CONDITIONS order (model/city.py)."""
+        return np.array([self.equal_status, self.common_goal, self.cooperation, self.institutional_support])
+
+
+@dataclass(frozen=True)
+class WillingnessParams:
+    """How anxiety and distress lower, and responsibility raises, a person's readiness to meet."""
+
+    anxiety: float = field(metadata=NON_NEGATIVE_WEIGHT)
+    distress: float = field(metadata=NON_NEGATIVE_WEIGHT)
+    responsibility: float = field(metadata=NON_NEGATIVE_WEIGHT)
+    floor: float = field(metadata=UNIT)
+
+
+@dataclass(frozen=True)
+class PartnerParams:
+    """How the partner's prejudice shifts one's chance of a positive experience."""
+
+    enabled: bool
+    prejudice_weight: float = field(metadata=NON_NEGATIVE)
+
+
+@dataclass(frozen=True)
+class SelectionParams:
+    """Attitude and trust scaling encounter rates in settings people choose."""
+
+    enabled: bool
+    attitude_weight: float = field(metadata=SELECTION_WEIGHT)
+    trust_weight: float = field(metadata=SELECTION_WEIGHT)
+    chosen_kinds: list[str]
+
+    def __post_init__(self):
+        unknown = [kind for kind in self.chosen_kinds if kind not in LAYER_KINDS]
+        if unknown:
+            raise InputError(f"chosen_kinds: unknown layer kind {unknown[0]!r} (known: {', '.join(LAYER_KINDS)})")
+
+
+@dataclass(frozen=True)
+class GeneralisationParams:
+    """Group salience and novelty: how far an encounter carries to the group."""
+
+    enabled: bool
+    salience: float = field(metadata=UNIT)
+    incidental_salience: float = field(metadata=UNIT)
+    half_familiar: float = field(metadata=POSITIVE)
+
+    def salience_for(self, incidental: bool) -> float:
+        """Group salience of a setting: brief public encounters (`incidental`) or ties."""
+        return self.incidental_salience if incidental else self.salience
 
 
 def meet(model, who=ALL) -> None:
@@ -98,7 +167,7 @@ def judge_valence(model, who=ALL) -> None:
             met = with_encounters(block, mine)
             sides.append((block, side, mine, met, getattr(block, side)[met], getattr(block, other)[met]))
     people, other = joined([side[4] for side in sides], np.int64), joined([side[5] for side in sides], np.int64)
-    offset = model.params.contact.valence_offset_for(state.group[people])
+    offset = per_group(model.params.contact.valence_offset, state.group[people])
     if partner.enabled:
         offset = offset + partner_rules.partner_shift(state.attitude[other], partner, THERMOMETER_MAX)
     quality = joined([block.quality[met] for block, _, _, met, _, _ in sides])
@@ -195,7 +264,12 @@ MECHANISM = Mechanism(
     name="contact",
     after="incidental",
     params=("contact.willingness", "contact.quality", "contact.valence_offset", "contact.selection",
-            "contact.generalisation", "contact.partner"),
+            "contact.generalisation", "contact.partner", "dynamics.recent_contact_weight"),
+    parameters={"contact.quality": QualityParams,
+                "contact.valence_offset": Key(dict[str, float], {**WEIGHT, "per_group": True}),
+                "contact.willingness": WillingnessParams, "contact.partner": PartnerParams,
+                "contact.selection": SelectionParams, "contact.generalisation": GeneralisationParams,
+                "dynamics.recent_contact_weight": Key(float, UNIT)},
     state=(
         StateVar("recent_encounters", "float64", "0", fill=0.0),
         StateVar("intergroup_contacts", "int64", "0", fill=0),

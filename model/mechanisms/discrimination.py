@@ -4,9 +4,22 @@ encounters build experienced discrimination, which raises distress and lowers be
 Parameters: `dynamics.discrimination`; rules in model/rules/partner.py.
 """
 
+from dataclasses import dataclass, field
+
 from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
-from bridges.model.ranges import ARRIVING
+from bridges.model.ranges import ARRIVING, UNIT
 from bridges.model.rules import partner as partner_rules
+
+
+@dataclass(frozen=True)
+class DiscriminationParams:
+    """Arriving members' experienced discrimination and its toll."""
+
+    enabled: bool
+    gain: float = field(metadata=UNIT)
+    decay: float = field(metadata=UNIT)
+    distress_rise: float = field(metadata=UNIT)
+    belonging_loss: float = field(metadata=UNIT)
 
 
 def feel_discrimination(model, who=ALL) -> None:
@@ -28,6 +41,7 @@ MECHANISM = Mechanism(
     name="discrimination",
     after="wellbeing",
     params=("dynamics.discrimination",),
+    parameters={"dynamics.discrimination": DiscriminationParams},
     state=(StateVar("discrimination", "float64", "0", fill=0.0),),
     phases=(
         Phase(

@@ -5,10 +5,26 @@ Parameters: `dynamics.friendship`; rules in model/rules/friendship.py. The fixed
 (`model.ingroup_friends`, and each person's count) are drawn when the model is built (model.py).
 """
 
+from dataclasses import dataclass, field
+
 from bridges.model.mechanisms.base import (ALL, Mechanism, Metric, Phase, Rows, StateVar, both_ends, count, empty,
                                            own_ties)
+from bridges.model.ranges import MULTIPLIER, UNIT
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
+
+
+@dataclass(frozen=True)
+class FriendshipParams:
+    """Tie strength built by positive contact; friendships past a threshold."""
+
+    gain: float = field(metadata=UNIT)
+    loss: float = field(metadata=UNIT)
+    decay: float = field(metadata=UNIT)
+    threshold: float = field(metadata=UNIT)
+    rate_multiplier: float = field(metadata=MULTIPLIER)
+    weight: float = field(metadata=MULTIPLIER)
+    ingroup_share: float = field(metadata=UNIT)
 
 
 def update_friendships(model, who=ALL) -> None:
@@ -67,6 +83,7 @@ MECHANISM = Mechanism(
     name="friendship",
     after="attitudes",
     params=("dynamics.friendship",),
+    parameters={"dynamics.friendship": FriendshipParams},
     state=(
         StateVar("outgroup_friends", "int64", "0 (the contact history before week 0 builds friendships)", fill=0),
         StateVar("extended_contacts", "int64", "0", fill=0),

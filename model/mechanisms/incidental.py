@@ -4,11 +4,32 @@
 Parameters: `contact.incidental`; rules in model/rules/encounters.py.
 """
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from bridges.model.mechanisms.base import FRESH_BLOCK_FIELDS, Mechanism, PUBLIC, Phase, static_index
+from bridges.model.ranges import NON_NEGATIVE, RATE, UNIT
 from bridges.model.rules import encounters as encounter_rules
 from bridges.model.ties import ContactBlock
+
+
+@dataclass(frozen=True)
+class IncidentalParams:
+    """Brief encounters in shared public space, whose rate follows outgroup exposure (Blau 1977)."""
+
+    enabled: bool
+    opportunities: int = field(metadata=NON_NEGATIVE)
+    local_share: float = field(metadata=UNIT)
+    rate: float = field(metadata=RATE)
+    equal_status: float = field(metadata=UNIT)
+    common_goal: float = field(metadata=UNIT)
+    cooperation: float = field(metadata=UNIT)
+    institutional_support: float = field(metadata=UNIT)
+
+    def conditions(self) -> np.ndarray:
+        """Public space's Allport conditions, in ALLPORT_CONDITIONS order (model/city.py)."""
+        return np.array([self.equal_status, self.common_goal, self.cooperation, self.institutional_support])
 
 
 def gather_public_encounters(model) -> None:
@@ -31,6 +52,7 @@ MECHANISM = Mechanism(
     name="incidental",
     after="programmes",
     params=("contact.incidental",),
+    parameters={"contact.incidental": IncidentalParams},
     attributes=("public",),
     phases=(
         Phase(

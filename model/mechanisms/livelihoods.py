@@ -7,8 +7,24 @@ model/rules/people.py. `model.job_finding_rate` (the labour market's weekly haza
 is built (model.py).
 """
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values, uniform
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bridges.model.mechanisms.base import ALL, Key, Mechanism, Metric, Phase, StateVar, member_values, uniform
+from bridges.model.ranges import NON_NEGATIVE_WEIGHT, UNIT
 from bridges.model.rules import people as people_rules
+
+
+@dataclass(frozen=True)
+class EmploymentParams:
+    """Weekly job finding and loss."""
+
+    loss_rate: float = field(metadata=UNIT)
+    language_weight: float = field(metadata=NON_NEGATIVE_WEIGHT)
+    pending_factor: float = field(metadata=UNIT)
+    unrecognised_factor: float = field(metadata=UNIT)
+    finding_rate: float | None = field(default=None, metadata=UNIT)  # None: derived (steady state)
 
 
 def update_livelihoods(model, who=ALL) -> None:
@@ -34,6 +50,11 @@ MECHANISM = Mechanism(
     params=("dynamics.legal_determination_hazard", "dynamics.family_reunification_hazard",
             "dynamics.course_exit_hazard", "dynamics.language_course_gain", "dynamics.language_contact_gain",
             "dynamics.employment"),
+    parameters={"dynamics.legal_determination_hazard": Key(float, UNIT),
+                "dynamics.family_reunification_hazard": Key(float, UNIT),
+                "dynamics.course_exit_hazard": Key(float, UNIT),
+                "dynamics.language_course_gain": Key(float, UNIT), "dynamics.language_contact_gain": Key(float, UNIT),
+                "dynamics.employment": EmploymentParams},
     state=(
         StateVar("employed", "bool", "drawn per group (city.groups.<group>.employed)"),
         StateVar("studying", "bool", "drawn per group (city.groups.<group>.studying)"),

@@ -8,12 +8,40 @@ friendship.py. `model.views_at_start` holds each view's anchor: set at week 0 he
 spin-up (model.py `anchor_views`).
 """
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows, VIEWS, VIEW_RANGES, rows_of, static_index
-from bridges.model.ranges import THERMOMETER_MAX
+from bridges.model.errors import InputError
+from bridges.model.mechanisms.base import ALL, Key, Mechanism, Phase, Rows, VIEWS, VIEW_RANGES, rows_of, static_index
+from bridges.model.ranges import NON_NEGATIVE, THERMOMETER_MAX, UNIT, bounded, per_group
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import norms as norm_rules
+
+
+@dataclass(frozen=True)
+class NormParams:
+    """Drift toward the perceived ingroup norm; extended contact through norm and anxiety."""
+
+    enabled: bool
+    rate: float = field(metadata=UNIT)
+    friends_weight: float = field(metadata=NON_NEGATIVE)
+    neighbourhood_weight: float = field(metadata=NON_NEGATIVE)
+    own_weight: float = field(metadata=NON_NEGATIVE)
+    extended_signal: float = field(metadata=UNIT)
+    extended_anxiety_relief: float = field(metadata=UNIT)
+
+    def __post_init__(self):
+        if self.friends_weight + self.neighbourhood_weight + self.own_weight <= 0:
+            raise InputError("friends_weight: the three norm weights must not all be 0")
+
+
+@dataclass(frozen=True)
+class DispositionParams:
+    """Views as dispositions: the surveyed views are the stationary state of each person's usual contact."""
+
+    enabled: bool
+    history_weeks: int = field(metadata=bounded(1, 1040, "weeks", "twenty years"))
 
 
 def ingroup_views(model, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +101,7 @@ def follow_norms(model, who=ALL) -> None:
     if not n.enabled:
         state.attitude[who] = friendship_rules.extended_contact_update(
             state.attitude[who], state.extended_contacts[who], model.ingroup_friend_count[who],
-            model.params.contact.susceptibility_for(state.group[who]), model.params.dynamics, THERMOMETER_MAX)
+            per_group(model.params.contact.susceptibility, state.group[who]), model.params.dynamics, THERMOMETER_MAX)
         return
     for name in VIEWS:
         value = getattr(state, name)
@@ -85,7 +113,9 @@ def follow_norms(model, who=ALL) -> None:
 MECHANISM = Mechanism(
     name="norms",
     after="friendship",
-    params=("dynamics.norms",),
+    params=("dynamics.norms", "dynamics.extended_contact_step", "dynamics.disposition", "contact.susceptibility"),
+    parameters={"dynamics.extended_contact_step": Key(float, UNIT), "dynamics.norms": NormParams,
+                "dynamics.disposition": DispositionParams},
     attributes=("views_at_start", "usual_change", "neighbourhood_views", "perceived_norms"),
     phases=(
         Phase(

@@ -6,10 +6,28 @@ Parameters: `dynamics.variability`, `contact.negativity.memory`; rules in model/
 negativity.py.
 """
 
+from dataclasses import dataclass, field
+
+import numpy as np
+
 from bridges.model.mechanisms.base import (ALL, Mechanism, Metric, Phase, Rows, StateVar, both_ends, count, empty,
                                            member_values, own_ties)
+from bridges.model.ranges import PER_GROUP_UNIT, POSITIVE, per_group
 from bridges.model.rules import negativity as negativity_rules
 from bridges.model.rules import variability as variability_rules
+
+
+@dataclass(frozen=True)
+class VariabilityParams:
+    """Perceived outgroup variability growing with distinct partners met."""
+
+    enabled: bool
+    baseline: dict[str, float] = field(metadata=PER_GROUP_UNIT)
+    half_partners: float = field(metadata=POSITIVE)
+
+    def baseline_for(self, group: np.ndarray) -> np.ndarray:
+        """Each person's perceived variability before meeting anyone."""
+        return per_group(self.baseline, group)
 
 
 def remember_partners(model, who=ALL) -> None:
@@ -52,6 +70,7 @@ MECHANISM = Mechanism(
     name="partners",
     after="contact",
     params=("dynamics.variability", "contact.negativity"),
+    parameters={"dynamics.variability": VariabilityParams},
     state=(
         StateVar("distinct_partners", "int64", "0", fill=0),
         StateVar("positive_history", "float64", "0", fill=0.0),

@@ -8,8 +8,8 @@ Parameters: `interventions.<name>` (conf/intervention/).
 """
 
 from bridges.model.interventions import anti_discrimination
-from bridges.model.interventions.programme import EFFECTS
-from bridges.model.mechanisms.base import Mechanism, Phase
+from bridges.model.interventions.programme import EFFECTS, InterventionParams
+from bridges.model.mechanisms.base import Key, Mechanism, Phase
 LEVERS = tuple(sorted({lever for effect in EFFECTS.values() for lever in effect.levers}))
 """What any effect may change: the union of every effect's levers."""
 
@@ -25,6 +25,7 @@ MECHANISM = Mechanism(
     name="programmes",
     after="people",
     params=("interventions",),
+    parameters={"interventions": Key(dict[str, InterventionParams])},
     phases=(
         Phase(
             deliver_interventions,

@@ -6,12 +6,29 @@ Parameters: `dynamics.threat`; rules in model/rules/threat.py. `model.local_arri
 neighbourhood's arriving share) is fixed when the model is built (model.py).
 """
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from bridges.model.mechanisms.base import (ALL, BELIEF_FIELDS, Mechanism, Metric, Phase, StateVar, first_row,
                                            member_values, members)
-from bridges.model.ranges import ARRIVING, RECEIVING, THERMOMETER_MAX
+from bridges.model.ranges import ARRIVING, NON_NEGATIVE, RECEIVING, THERMOMETER_MAX, UNIT, WEIGHT
 from bridges.model.rules import threat as threat_rules
+
+
+@dataclass(frozen=True)
+class ThreatParams:
+    """Receiving members' perceived threat from beliefs, perceived group size and anxiety."""
+
+    enabled: bool
+    local_weight: float = field(metadata=UNIT)
+    overestimation: float = field(metadata=NON_NEGATIVE)
+    intercept: float = field(metadata=WEIGHT)
+    burden_weight: float = field(metadata=NON_NEGATIVE)
+    size_weight: float = field(metadata=NON_NEGATIVE)
+    anxiety_weight: float = field(metadata=NON_NEGATIVE)
+    friend_weight: float = field(metadata=NON_NEGATIVE)
+    attitude_weight: float = field(metadata=NON_NEGATIVE)
 
 
 def current_threat(model, who=ALL) -> np.ndarray:
@@ -52,6 +69,7 @@ MECHANISM = Mechanism(
     name="threat",
     after="beliefs",
     params=("dynamics.threat",),
+    parameters={"dynamics.threat": ThreatParams},
     state=(StateVar("threat", "float64", "receiving: from beliefs, share and anxiety at week 0; arriving: NaN",
                     fill=np.nan),),
     attributes=("local_arriving_share", "city_arriving_share"),

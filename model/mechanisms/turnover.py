@@ -6,11 +6,21 @@ Parameters: `dynamics.turnover`; rules in model/rules/turnover.py. `model.turnov
 `model.newcomer` are derived at construction (model.py `settle_turnover`, or the reference world's).
 """
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from bridges.model.mechanisms.base import ALL, Mechanism, Phase, members, uniform, uniform_table
-from bridges.model.ranges import ARRIVING
+from bridges.model.ranges import ARRIVING, UNIT
 from bridges.model.rules import turnover as turnover_rules
+
+
+@dataclass(frozen=True)
+class TurnoverParams:
+    """Turnover of the arriving community: newcomers replace members who move on (model/rules/turnover.py)."""
+
+    enabled: bool
+    rate: float | None = field(default=None, metadata=UNIT)  # None: derived, the slowest steady rate
 
 
 def renew_arriving(model, who=ALL) -> None:
@@ -37,6 +47,7 @@ MECHANISM = Mechanism(
     name="turnover",
     after="livelihoods",
     params=("dynamics.turnover",),
+    parameters={"dynamics.turnover": TurnoverParams},
     attributes=("turnover_rate", "newcomer"),
     phases=(
         Phase(

@@ -4,8 +4,42 @@ positive encounters and work.
 Parameters: `dynamics.distress`, `dynamics.belonging`; rules in model/rules/people.py.
 """
 
+from dataclasses import dataclass, field
+
+import numpy as np
+
 from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
+from bridges.model.ranges import PER_GROUP_UNIT, UNIT, per_group
 from bridges.model.rules import people as people_rules
+
+
+@dataclass(frozen=True)
+class DistressParams:
+    """Weekly rises of psychological distress, and its recovery toward a group baseline."""
+
+    legal_uncertainty: float = field(metadata=UNIT)
+    family_separation: float = field(metadata=UNIT)
+    negative_contact: float = field(metadata=UNIT)
+    recovery: float = field(metadata=UNIT)
+    baseline: dict[str, float] = field(metadata=PER_GROUP_UNIT)
+
+    def baseline_for(self, group: np.ndarray) -> np.ndarray:
+        """Each person's distress baseline."""
+        return per_group(self.baseline, group)
+
+
+@dataclass(frozen=True)
+class BelongingParams:
+    """Weekly growth of belonging with positive contact and work, and its return toward a group baseline."""
+
+    positive_contact: float = field(metadata=UNIT)
+    work: float = field(metadata=UNIT)
+    decay: float = field(metadata=UNIT)
+    baseline: dict[str, float] = field(metadata=PER_GROUP_UNIT)
+
+    def baseline_for(self, group: np.ndarray) -> np.ndarray:
+        """Each person's belonging baseline."""
+        return per_group(self.baseline, group)
 
 
 def update_wellbeing(model, who=ALL) -> None:
@@ -21,6 +55,7 @@ MECHANISM = Mechanism(
     name="wellbeing",
     after="turnover",
     params=("dynamics.distress", "dynamics.belonging"),
+    parameters={"dynamics.distress": DistressParams, "dynamics.belonging": BelongingParams},
     state=(
         StateVar("distress", "float64", "drawn per group (city.groups.<group>.distress)"),
         StateVar("belonging", "float64", "drawn per group (city.groups.<group>.belonging)"),

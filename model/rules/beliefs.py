@@ -4,11 +4,15 @@ Beliefs start biased (education and employment underestimated, welfare overestim
 toward a media prior, and move toward what people observe of the arriving members they meet.
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from bridges.model.params_city import BELIEFS
-from bridges.model.params_dynamics import DynamicsParams
 from bridges.model.ranges import EDUCATION_LEVELS, GROUPS
+
+if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
+    from bridges.model.params import DynamicsParams
 
 HIGHER_EDUCATION = EDUCATION_LEVELS.index("higher")
 RECEIVING, ARRIVING = GROUPS.index("receiving"), GROUPS.index("arriving")
@@ -63,7 +67,7 @@ def observed_mean(n_people: int, observer: np.ndarray, encounters: np.ndarray, p
 
 
 def pooled_observations(n_people: int, sightings: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-                        truth: np.ndarray, d: DynamicsParams) -> tuple[np.ndarray, np.ndarray]:
+                        truth: np.ndarray, d: "DynamicsParams") -> tuple[np.ndarray, np.ndarray]:
     """What all of this week's encounters showed each observer (rows: people, columns: BELIEFS), and
     how many encounters they observed.
 
@@ -84,7 +88,7 @@ def pooled_observations(n_people: int, sightings: list[tuple[np.ndarray, np.ndar
 
 
 def update_belief(belief: np.ndarray, observed: np.ndarray, encounters: np.ndarray, media_prior: float,
-                  d: DynamicsParams) -> np.ndarray:
+                  d: "DynamicsParams") -> np.ndarray:
     """b' = b + m (prior - b) + (1 - (1 - o)^n) (observed - b), n = encounters observed this week,
     m = belief_media_drift, o = belief_observation."""
     learned = 1.0 - (1.0 - d.belief_observation) ** encounters

@@ -4,10 +4,15 @@ Every function is pure: arrays and numbers in, arrays out. The weekly step and e
 same functions. The equations are collected in docs/model.md.
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from bridges.model.params_contact import QualityParams, UpdateParams, WillingnessParams
 from bridges.model.sampling import binomial_quantile, poisson_quantile
+
+if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
+    from bridges.model.mechanisms.attitudes import UpdateParams
+    from bridges.model.mechanisms.contact import QualityParams, WillingnessParams
 
 
 def logistic(x: np.ndarray) -> np.ndarray:
@@ -16,7 +21,7 @@ def logistic(x: np.ndarray) -> np.ndarray:
 
 
 def willingness(anxiety: np.ndarray, distress: np.ndarray, responsibility: np.ndarray,
-                w: WillingnessParams) -> np.ndarray:
+                w: "WillingnessParams") -> np.ndarray:
     """Readiness to meet the outgroup, in [floor, 1]:
     w = clip(1 - a_w * anxiety - d_w * distress - r_w * (1 - responsibility), floor, 1).
 
@@ -58,7 +63,7 @@ def pair_mean(value_source: np.ndarray, value_target: np.ndarray) -> np.ndarray:
 
 
 def contact_quality(conditions: np.ndarray, shared_language: np.ndarray, anxiety: np.ndarray, distress: np.ndarray,
-                    q: QualityParams) -> np.ndarray:
+                    q: "QualityParams") -> np.ndarray:
     """Quality of an intergroup encounter in [0, 1].
 
     q = logistic(b0 + sum_c beta_c * C_c + beta_L * L - beta_A * A - beta_D * D), where C are the
@@ -109,7 +114,7 @@ def contact_update(value: np.ndarray, positive: np.ndarray, negative: np.ndarray
 
 
 def update_views(attitude: np.ndarray, anxiety: np.ndarray, trust: np.ndarray, positive: np.ndarray,
-                 negative: np.ndarray, susceptibility: np.ndarray, u: UpdateParams, top: float):
+                 negative: np.ndarray, susceptibility: np.ndarray, u: "UpdateParams", top: float):
     """Attitude (toward `top`), anxiety (toward 0) and trust (toward 1) after a week's positive and
     negative contact (`contact_update`), each step scaled by the person's susceptibility."""
     k = u.negativity_weight

@@ -10,12 +10,15 @@ sizes and residential mixing as in Blau's (1977) structural theory: a minority m
 majority far more often per head than the reverse, and the totals balance.
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from bridges.model.params_contact import IncidentalParams
+if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
+    from bridges.model.mechanisms.incidental import IncidentalParams
 
 
-def outgroup_exposure(neighbourhood: np.ndarray, group: np.ndarray, i: IncidentalParams) -> np.ndarray:
+def outgroup_exposure(neighbourhood: np.ndarray, group: np.ndarray, i: "IncidentalParams") -> np.ndarray:
     """Share of the people a resident passes who belong to the other group:
     e_i = l * s_out(h_i) + (1 - l) * s_out(city), l = `local_share`, s_out = outgroup share of residents
     (Blau 1977)."""
@@ -36,7 +39,7 @@ def residents_by_place(neighbourhood: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return order, size, np.concatenate([[0], np.cumsum(size)[:-1]])
 
 
-def passing_index(neighbourhood: np.ndarray, group: np.ndarray, i: IncidentalParams) -> tuple[np.ndarray, ...]:
+def passing_index(neighbourhood: np.ndarray, group: np.ndarray, i: "IncidentalParams") -> tuple[np.ndarray, ...]:
     """Per opportunity and per pick, the lookups `public_encounter_pairs` needs. Fixed once the city is built,
     so a caller may compute them once and pass them on.
 
@@ -51,7 +54,7 @@ def passing_index(neighbourhood: np.ndarray, group: np.ndarray, i: IncidentalPar
             np.concatenate([group, group[order]]), np.repeat(group, i.opportunities))
 
 
-def public_encounter_pairs(neighbourhood: np.ndarray, group: np.ndarray, i: IncidentalParams, u_where: np.ndarray,
+def public_encounter_pairs(neighbourhood: np.ndarray, group: np.ndarray, i: "IncidentalParams", u_where: np.ndarray,
                            u_who: np.ndarray, index: tuple[np.ndarray, ...] | None = None
                            ) -> tuple[np.ndarray, np.ndarray]:
     """This week's intergroup co-presences as (source, target) pairs; source is the person passing.

@@ -6,29 +6,33 @@ knowing ingroup friends who have outgroup friends improves attitudes too, less s
 Zhou et al. 2019).
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy import sparse
 
-from bridges.model.params_dynamics import DynamicsParams, FriendshipParams
+if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
+    from bridges.model.mechanisms.friendship import FriendshipParams
+    from bridges.model.params import DynamicsParams
 
 
 def update_tie_strength(strength: np.ndarray, positive: np.ndarray, negative: np.ndarray,
-                        f: FriendshipParams) -> np.ndarray:
+                        f: "FriendshipParams") -> np.ndarray:
     """s' = clip(s (1 - decay) + gain * positive - loss * negative, 0, 1); counts are per tie this week."""
     return np.clip(strength * (1.0 - f.decay) + f.gain * positive - f.loss * negative, 0.0, 1.0)
 
 
-def is_friendship(strength: np.ndarray, f: FriendshipParams) -> np.ndarray:
+def is_friendship(strength: np.ndarray, f: "FriendshipParams") -> np.ndarray:
     """A tie is a friendship once its strength reaches the threshold."""
     return strength >= f.threshold
 
 
-def meeting_factor(friend: np.ndarray, f: FriendshipParams) -> np.ndarray:
+def meeting_factor(friend: np.ndarray, f: "FriendshipParams") -> np.ndarray:
     """Per tie: friends meet `rate_multiplier` times as often as acquaintances."""
     return np.where(friend, f.rate_multiplier, 1.0)
 
 
-def contact_weight(friend: np.ndarray, f: FriendshipParams) -> np.ndarray:
+def contact_weight(friend: np.ndarray, f: "FriendshipParams") -> np.ndarray:
     """Per tie: a friend's encounter counts `weight` times in the attitude, anxiety and trust updates."""
     return np.where(friend, f.weight, 1.0)
 
@@ -70,7 +74,7 @@ def extended_contacts_change(ingroup_friends: sparse.csr_matrix, had_friend: np.
 
 
 def extended_contact_update(attitude: np.ndarray, extended: np.ndarray, ingroup_friend_count: np.ndarray,
-                            susceptibility: np.ndarray, d: DynamicsParams, top: float) -> np.ndarray:
+                            susceptibility: np.ndarray, d: "DynamicsParams", top: float) -> np.ndarray:
     """Attitude closes `step * share` of its headroom per week (at most all of it), with
     step = extended_contact_step * susceptibility and share = extended / ingroup friends."""
     step = d.extended_contact_step * susceptibility

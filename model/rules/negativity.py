@@ -9,22 +9,26 @@ running weekly average with a memory of about a year), down to parity (buffering
 weight of negativity, not negativity itself).
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from bridges.model.params_contact import NegativityParams, UpdateParams
 from bridges.model.rules.people import running_average
+
+if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
+    from bridges.model.mechanisms.attitudes import NegativityParams, UpdateParams
 
 EDGE = 1e-9
 """Positions closer than this to a scale end are held at it, so log-odds stay finite."""
 
 
-def remember_positive(positive_history: np.ndarray, positive: np.ndarray, n: NegativityParams) -> np.ndarray:
+def remember_positive(positive_history: np.ndarray, positive: np.ndarray, n: "NegativityParams") -> np.ndarray:
     """The running weekly average of positive encounters that buffers negativity:
     P' = (1 - m) P + m positive, m = `memory` (`running_average`)."""
     return running_average(positive_history, positive, n.memory)
 
 
-def buffered_weight(positive_history: np.ndarray, u: UpdateParams, n: NegativityParams) -> np.ndarray:
+def buffered_weight(positive_history: np.ndarray, u: "UpdateParams", n: "NegativityParams") -> np.ndarray:
     """Effective weight of a negative encounter: k' = 1 + (k - 1) / (1 + P / b), with k = `negativity_weight`,
     P the running average of positive encounters per week and b = `buffer_half`: the excess over a positive
     encounter halves at b a week."""
@@ -51,8 +55,8 @@ def log_odds_update(value: np.ndarray, positive: np.ndarray, negative: np.ndarra
 
 
 def log_odds_views(attitude: np.ndarray, anxiety: np.ndarray, trust: np.ndarray, positive: np.ndarray,
-                   negative: np.ndarray, susceptibility: np.ndarray, positive_history: np.ndarray, u: UpdateParams,
-                   n: NegativityParams, top: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   negative: np.ndarray, susceptibility: np.ndarray, positive_history: np.ndarray, u: "UpdateParams",
+                   n: "NegativityParams", top: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Attitude (toward `top`), anxiety (toward 0) and trust (toward 1) after a week's positive and negative
     contact, each on the log-odds (`log_odds_update`) with its step scaled by the person's susceptibility and
     the negativity weight buffered by recent positive contact (`buffered_weight`)."""

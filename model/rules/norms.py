@@ -12,10 +12,13 @@ outgroup friends signal that the ingroup approves of contact, and make meeting t
 daunting.
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy import sparse
 
-from bridges.model.params_dynamics import NormParams
+if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
+    from bridges.model.mechanisms.norms import NormParams
 
 
 def ingroup_places(neighbourhood: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -46,14 +49,14 @@ def extended_share(extended_contacts: np.ndarray, ingroup_friend_count: np.ndarr
     return extended_contacts / np.maximum(ingroup_friend_count, 1)
 
 
-def extended_norm(friends_attitude: np.ndarray, extended_share: np.ndarray, n: NormParams, top: float) -> np.ndarray:
+def extended_norm(friends_attitude: np.ndarray, extended_share: np.ndarray, n: "NormParams", top: float) -> np.ndarray:
     """Friends' attitude norm warmed by extended contact: F' = F + x e (top - F), e = share of ingroup
     friends with an outgroup friend, x = `extended_signal` (their friendships signal that the ingroup approves)."""
     return friends_attitude + n.extended_signal * extended_share * (top - friends_attitude)
 
 
 def perceived_norm(start: np.ndarray, friends: np.ndarray, friends_start: np.ndarray, neighbourhood: np.ndarray,
-                   neighbourhood_start: np.ndarray, n: NormParams, low: float, high: float) -> np.ndarray:
+                   neighbourhood_start: np.ndarray, n: "NormParams", low: float, high: float) -> np.ndarray:
     """N = clip(x0 + (w_f (F - F0) + w_h (H - H0)) / (w_f + w_h + w_o), low, high): one's starting view x0
     shifted by how far the friends' mean F and the neighbourhood's ingroup mean H have moved from their
     starting values F0 and H0; the own weight w_o is the share of the anchor nobody in the district can move
@@ -64,18 +67,18 @@ def perceived_norm(start: np.ndarray, friends: np.ndarray, friends_start: np.nda
                             + n.neighbourhood_weight * (neighbourhood - neighbourhood_start)) / total, low, high)
 
 
-def conform(value: np.ndarray, norm: np.ndarray, n: NormParams) -> np.ndarray:
+def conform(value: np.ndarray, norm: np.ndarray, n: "NormParams") -> np.ndarray:
     """x' = x + r (N - x): a view closes a share r = `rate` of the gap to its perceived norm each week."""
     return value + n.rate * (norm - value)
 
 
-def extended_anxiety(anxiety: np.ndarray, extended_share: np.ndarray, n: NormParams) -> np.ndarray:
+def extended_anxiety(anxiety: np.ndarray, extended_share: np.ndarray, n: "NormParams") -> np.ndarray:
     """X' = X (1 - a e), a = `extended_anxiety_relief`: ingroup friends' outgroup friendships make meeting the
     outgroup less daunting."""
     return anxiety * (1.0 - np.minimum(n.extended_anxiety_relief * extended_share, 1.0))
 
 
-def disposition(surveyed: np.ndarray, usual_change: np.ndarray, n: NormParams, low: float, high: float) -> np.ndarray:
+def disposition(surveyed: np.ndarray, usual_change: np.ndarray, n: "NormParams", low: float, high: float) -> np.ndarray:
     """The view a person returns to without their usual contact: D = clip(x0 - c / r, low, high), with x0 the
     surveyed view, c the mean weekly change the usual contact causes while views are held at x0 (pooled over
     the person's group: `group_means`), and r = `rate` the pull toward the norm (`conform`). The norm N = D + ... then

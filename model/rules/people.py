@@ -5,9 +5,14 @@ running average of contact. Weekly hazards are turned into events by comparing w
 resident, so scenarios share random numbers.
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from bridges.model.params_dynamics import BelongingParams, DistressParams, DynamicsParams, EmploymentParams
+if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
+    from bridges.model.mechanisms.livelihoods import EmploymentParams
+    from bridges.model.mechanisms.wellbeing import BelongingParams, DistressParams
+    from bridges.model.params import DynamicsParams
 
 
 def power(base: float, count: np.ndarray) -> np.ndarray:
@@ -26,7 +31,7 @@ def resolve_pending(pending: np.ndarray, u: np.ndarray, hazard: float | np.ndarr
 
 
 def improve_language(language: np.ndarray, studying: np.ndarray, encounters: np.ndarray,
-                     d: DynamicsParams) -> np.ndarray:
+                     d: "DynamicsParams") -> np.ndarray:
     """Language closes a share of its headroom per course week and per intergroup encounter:
     L' = L + (1 - L) (1 - (1 - c)^studying (1 - k)^encounters), c = language_course_gain,
     k = language_contact_gain."""
@@ -35,7 +40,7 @@ def improve_language(language: np.ndarray, studying: np.ndarray, encounters: np.
 
 
 def job_finding_hazard(language: np.ndarray, legal_pending: np.ndarray, unrecognised: np.ndarray,
-                       base_rate: float, e: EmploymentParams) -> np.ndarray:
+                       base_rate: float, e: "EmploymentParams") -> np.ndarray:
     """Weekly chance a job seeker finds work:
     h = base * exp(beta_L (L - 1)) * (pending ? f_pending : 1) * (unrecognised ? f_unrecognised : 1).
 
@@ -47,13 +52,13 @@ def job_finding_hazard(language: np.ndarray, legal_pending: np.ndarray, unrecogn
 
 
 def update_employment(employed: np.ndarray, u: np.ndarray, finding_hazard: np.ndarray,
-                      e: EmploymentParams) -> np.ndarray:
+                      e: "EmploymentParams") -> np.ndarray:
     """The employed lose their job with `loss_rate`; others find one with their hazard (one uniform each)."""
     return np.where(employed, u >= e.loss_rate, u < finding_hazard)
 
 
 def update_distress(distress: np.ndarray, group: np.ndarray, legal_pending: np.ndarray, family_pending: np.ndarray,
-                    negative: np.ndarray, p: DistressParams) -> np.ndarray:
+                    negative: np.ndarray, p: "DistressParams") -> np.ndarray:
     """Distress rises with legal uncertainty, family separation and negative contact, and recovers
     toward the group's baseline D0:
     D' = D + (1 - D) (1 - (1 - l)^pending (1 - f)^separated (1 - n)^negative) - r (D - D0)."""
@@ -63,7 +68,7 @@ def update_distress(distress: np.ndarray, group: np.ndarray, legal_pending: np.n
 
 
 def update_belonging(belonging: np.ndarray, group: np.ndarray, positive: np.ndarray, employed: np.ndarray,
-                     p: BelongingParams) -> np.ndarray:
+                     p: "BelongingParams") -> np.ndarray:
     """Belonging grows with positive intergroup contact and with work, and returns toward the group's
     baseline B0: B' = B + (1 - B) (1 - (1 - c)^positive (1 - w)^employed) - d (B - B0)."""
     kept = power(1.0 - p.positive_contact, positive) * power(1.0 - p.work, employed)

@@ -7,19 +7,22 @@ later contact as well as contact predicting later prejudice (Binder et al. 2009)
 where participants had no choice, so selection is not the whole story (Pettigrew & Tropp 2006).
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from bridges.model.params_contact import SelectionParams
+if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
+    from bridges.model.mechanisms.contact import SelectionParams
 
 
-def choice_factor(attitude: np.ndarray, trust: np.ndarray, s: SelectionParams, top: float) -> np.ndarray:
+def choice_factor(attitude: np.ndarray, trust: np.ndarray, s: "SelectionParams", top: float) -> np.ndarray:
     """Multiplier on one person's encounter rate in chosen settings:
         c = exp(w_A (A / top - 1/2) + w_T (T - 1/2)),  1 at the scales' midpoints
     (w_A = `attitude_weight`, w_T = `trust_weight`)."""
     return np.exp(s.attitude_weight * (attitude / top - 0.5) + s.trust_weight * (trust - 0.5))
 
 
-def chosen_ties(tie_kind: np.ndarray, s: SelectionParams) -> np.ndarray:
+def chosen_ties(tie_kind: np.ndarray, s: "SelectionParams") -> np.ndarray:
     """Per tie: whether its setting (layer kind, or "public" for incidental encounters) is one people choose
     (`chosen_kinds`); incidental encounters always are."""
     return np.isin(tie_kind, [*s.chosen_kinds, "public"])

@@ -9,13 +9,17 @@ for receiving members; a change in threat moves attitude (Riek, Mania & Gaertner
 correlations about 0.4-0.5), so information reaches attitudes only through beliefs.
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from bridges.model.params_dynamics import ThreatParams
 from bridges.model.rules.contact import logistic
 
+if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
+    from bridges.model.mechanisms.threat import ThreatParams
 
-def perceived_outgroup_share(local_share: np.ndarray, city_share: float, t: ThreatParams) -> np.ndarray:
+
+def perceived_outgroup_share(local_share: np.ndarray, city_share: float, t: "ThreatParams") -> np.ndarray:
     """p = min(1, f (l s_local + (1 - l) s_city)): what people see around them and in the city (l =
     `local_weight`), inflated by the usual overestimation factor f = `overestimation`."""
     return np.minimum(1.0, t.overestimation * (t.local_weight * local_share + (1.0 - t.local_weight) * city_share))
@@ -28,14 +32,14 @@ def economic_burden(belief_education: np.ndarray, belief_employment: np.ndarray,
 
 
 def threat_level(burden: np.ndarray, perceived_share: np.ndarray, anxiety: np.ndarray, has_friend: np.ndarray,
-                 t: ThreatParams) -> np.ndarray:
+                 t: "ThreatParams") -> np.ndarray:
     """tau = logistic(b0 + w_B burden + w_S p + w_X anxiety - w_F friend), in [0, 1] (b0 = `intercept`, w_B =
     `burden_weight`, w_S = `size_weight`, w_X = `anxiety_weight`, w_F = `friend_weight`)."""
     return logistic(t.intercept + t.burden_weight * burden + t.size_weight * perceived_share
                     + t.anxiety_weight * anxiety - t.friend_weight * has_friend)
 
 
-def threat_attitude_change(attitude: np.ndarray, old_threat: np.ndarray, new_threat: np.ndarray, t: ThreatParams,
+def threat_attitude_change(attitude: np.ndarray, old_threat: np.ndarray, new_threat: np.ndarray, t: "ThreatParams",
                            top: float) -> np.ndarray:
     """A' = clip(A - w top (tau' - tau), 0, top), w = `attitude_weight`: rising threat cools attitudes, falling
     threat warms them."""

@@ -12,10 +12,15 @@ simplification: views are dispositions anchored in the place's networks, and Bri
 newcomers' views).
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from bridges.model.params_dynamics import DynamicsParams, TurnoverParams
 from bridges.model.rules.people import improve_language
+
+if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
+    from bridges.model.mechanisms.turnover import TurnoverParams
+    from bridges.model.params import DynamicsParams
 
 FLAGS = ("legal_pending", "family_pending", "studying", "employed")
 """The yes/no states a newcomer brings anew, each drawn with the newcomers' share."""
@@ -25,7 +30,7 @@ LIVELIHOODS = (*FLAGS, "language")
 
 def expected_change(legal_pending: np.ndarray, family_pending: np.ndarray, studying: np.ndarray,
                     employed: np.ndarray, language: np.ndarray, encounters: np.ndarray,
-                    finding_hazard: np.ndarray, d: DynamicsParams) -> dict[str, np.ndarray]:
+                    finding_hazard: np.ndarray, d: "DynamicsParams") -> dict[str, np.ndarray]:
     """Each person's expected change of every livelihood state in one week of people.py's rules: a pending
     state (decision, reunification, course) ends with its hazard, the employed lose work with the loss rate
     and job seekers find it with `finding_hazard`, language closes its headroom at `encounters` a week."""
@@ -57,7 +62,7 @@ def newcomer_value(share: np.ndarray, change: np.ndarray, rate: float) -> np.nda
     return np.clip(np.asarray(share) - np.asarray(change) / rate, 0.0, 1.0)
 
 
-def turnover_rate(t: TurnoverParams, share: np.ndarray, change: np.ndarray) -> float:
+def turnover_rate(t: "TurnoverParams", share: np.ndarray, change: np.ndarray) -> float:
     """The configured weekly rate, or (rate null) the slowest one that holds every mean (`steady_rate`)."""
     return steady_rate(share, change) if t.rate is None else t.rate
 

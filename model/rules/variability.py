@@ -5,12 +5,15 @@ more outgroup members raises perceived variability (Islam & Hewstone 1993). FOCU
 with more contact hold more differentiated opinions about arriving members.
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from bridges.model.params_dynamics import VariabilityParams
+if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
+    from bridges.model.mechanisms.partners import VariabilityParams
 
 
-def perceived_variability(group: np.ndarray, distinct_partners: np.ndarray, v: VariabilityParams) -> np.ndarray:
+def perceived_variability(group: np.ndarray, distinct_partners: np.ndarray, v: "VariabilityParams") -> np.ndarray:
     """V = V0 + (1 - V0) n / (n + h): from the group's baseline V0 (`baseline_for`) toward 1, halfway after
     h = `half_partners` distinct partners."""
     baseline = v.baseline_for(group)
