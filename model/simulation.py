@@ -7,7 +7,7 @@
 
 `run` builds the model (its city read or generated), steps it `params.steps` weeks and hands back what the
 run produced. The tables are built when first read, so a caller that needs only the survey (calibration)
-does not pay for the others. `on_week(model)` is called after every week: a progress bar, or an analysis
+does not pay for the others; `run(params, weekly_metrics=False)` also skips the weekly metrics themselves. `on_week(model)` is called after every week: a progress bar, or an analysis
 that looks at the residents mid-run (`snapshots` keeps what it reads at named weeks). `build` and
 `simulate` are run's two halves, for a caller that looks at the residents at week 0 (a comparison's
 pairing check). `simulate` is the one loop that runs a simulation to its end; only `BridgesModel.follow_up`
