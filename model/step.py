@@ -46,23 +46,30 @@ def initial_perceptions(model) -> None:
             mechanism.start(model)
 
 
-WEEK_PLAN = tuple((phase.name, phase.vectorised) for phase in STEP_ORDER)
-"""STEP_ORDER as the vectorised week calls it: each phase's name and its calls, `call(model)` in order."""
-HISTORY_PLAN = tuple(call for phase in HISTORY_ORDER for call in phase.vectorised)
-"""HISTORY_ORDER's calls, in order."""
+_plans: dict[int, tuple[tuple, tuple]] = {}
+
+
+def plan(phases: tuple) -> tuple[tuple[str, tuple], ...]:
+    """`phases` as the vectorised week calls them: each phase's name and its calls (`Phase.vectorised`), worked
+    out once per tuple of phases (STEP_ORDER, HISTORY_ORDER, or a test's own) rather than every week."""
+    kept = _plans.get(id(phases))
+    if kept is None or kept[0] is not phases:
+        kept = _plans[id(phases)] = (phases, tuple((phase.name, phase.vectorised) for phase in phases))
+    return kept[1]
 
 
 def run_history_week(model) -> None:
     """One week of the contact history: the phases of HISTORY_ORDER in turn."""
-    for call in HISTORY_PLAN:
-        call(model)
+    for _, calls in plan(HISTORY_ORDER):
+        for call in calls:
+            call(model)
 
 
 def run_week(model) -> None:
     """One week: every phase of STEP_ORDER in turn, adding each phase's wall time to
     `model.phase_seconds` (a profile in one line: `sorted(model.phase_seconds.items(), key=...)`)."""
     seconds, clock = model.phase_seconds, time.perf_counter
-    for name, calls in WEEK_PLAN:
+    for name, calls in plan(STEP_ORDER):
         started = clock()
         for call in calls:
             call(model)
