@@ -151,10 +151,10 @@ class BridgesModel(mesa.Model):
         super().__init__(rng=streams.generator("mesa"))
         self.step = self.finished_guard(self.step)
         self.follow_up_weeks = 0
+        """Weeks asked for after the configured run (`follow_up`)."""
         self.weekly_metrics = weekly_metrics
         """Whether the weekly metrics (`records`, the timeseries) and the DataCollector's rows are made: a caller
         that reads only the survey (calibration) turns them off, and nothing else changes."""
-        """Weeks asked for after the configured run (`follow_up`)."""
         self.params = params
         self.engine = engine
         self.streams = streams
