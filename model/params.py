@@ -25,7 +25,7 @@ from bridges.model.ranges import (COST, EDUCATION_LEVELS, ENCOUNTER_RATE, GROUPS
 from bridges.model.schema import _optional_inner, build
 from bridges.model.params_city import (BELIEFS, BeliefParams, CityParams, CustomCityParams, Distribution, GroupParams,
                                        LayerParams, SectorParams)
-from bridges.model.params_survey import FrequencyCutoffs, ResponseNoise, SurveyParams
+from bridges.model.params_survey import FrequencyCutoffs, ResponseNoise, SurveyParams, TimeCutoffs
 
 ENGINES = ("vectorised", "agents")
 """How a week runs: "vectorised" (model/step.py, over arrays) or "agents" (model/agents.py, the idiomatic

@@ -23,6 +23,26 @@ class FrequencyCutoffs:
 
 
 @dataclass(frozen=True)
+class TimeCutoffs:
+    """Lowest recent rate of time spent together [encounters on ties/week] giving each answer of the refugee
+    panel's item (below the first: "never")."""
+
+    less_often: float = field(metadata=ENCOUNTER_RATE)
+    every_month: float = field(metadata=ENCOUNTER_RATE)
+    every_week: float = field(metadata=ENCOUNTER_RATE)
+    several_times_a_week: float = field(metadata=ENCOUNTER_RATE)
+    every_day: float = field(metadata=ENCOUNTER_RATE)
+
+    def cuts(self) -> list[float]:
+        return [self.less_often, self.every_month, self.every_week, self.several_times_a_week, self.every_day]
+
+    def __post_init__(self):
+        cuts = self.cuts()
+        if any(a >= b for a, b in zip(cuts, cuts[1:])):
+            raise InputError(f"survey.time_cutoffs: must increase from less_often to every_day, got {cuts}")
+
+
+@dataclass(frozen=True)
 class ResponseNoise:
     """Standard deviation of normal answer noise per item family, in the item's own units."""
 
@@ -39,4 +59,5 @@ class SurveyParams:
     weeks: list[int] = field(metadata=WEEK)
     respondents: dict[str, int] = field(metadata={**PERSONS, 'per_group': True})
     frequency_cutoffs: FrequencyCutoffs
+    time_cutoffs: TimeCutoffs
     response_noise: ResponseNoise

@@ -73,6 +73,12 @@ SURVEY_ITEMS: dict[str, ItemSpec] = {
         "How different from one another are {outgroup}, in your view?",
         "1 + 4 x perceived outgroup variability (dynamics.variability)", 1, 5,
         ("all alike", "a little different", "somewhat different", "quite different", "very different")),
+    "time_together": ItemSpec(
+        "How often do you spend time with {outgroup}?",
+        "the refugee panel's item (IAB-BAMF-SOEP; Siegert 2019): recent intergroup encounters on ties per week "
+        "(public passing encounters left out), cut at survey.time_cutoffs", 1, 6,
+        ("never", "less often", "every month", "every week", "several times a week", "every day"),
+        answered_by=("arriving",)),
 }
 SURVEY_COLUMNS: tuple[str, ...] = ("step", "community", "respondent", *SURVEY_ITEMS)
 DTYPES = {"step": "int64", "community": "str", "respondent": "Int64",
@@ -84,7 +90,7 @@ MAX_RESPONDENT_ID = 2**53 - 1
 
 PEOPLE_KEYS = ("group", "id", "attitude", "anxiety", "trust", "distress", "belonging", "recent_encounters",
                "positive_contacts", "negative_contacts", "belief_education", "belief_employment",
-               "belief_welfare", "discrimination", "variability")
+               "belief_welfare", "discrimination", "variability", "recent_time_together")
 
 
 # ---- fielding the survey --------------------------------------------------------------------------
@@ -101,6 +107,12 @@ def whole_numbers(values: np.ndarray) -> pd.arrays.IntegerArray:
     makes, built directly (a survey wave makes thirteen; pandas' own conversion is most of the wave's cost)."""
     missing = np.isnan(values)
     return pd.arrays.IntegerArray(np.where(missing, 0.0, values).astype(np.int64), missing)
+
+
+def time_answer(rate: np.ndarray, cuts: list[float]) -> np.ndarray:
+    """The time-together answer code, 1 (never) .. 6 (every day): one plus the number of cut points at or
+    below the recent rate of time spent together."""
+    return 1.0 + np.searchsorted(cuts, rate, side="right")
 
 
 def field_survey(people: Mapping[str, np.ndarray], week: int, params: SurveyParams,
@@ -143,6 +155,8 @@ def field_survey(people: Mapping[str, np.ndarray], week: int, params: SurveyPara
     discrimination = np.where(arriving, 1 + 4 * state("discrimination"), np.nan)
     answers["experienced_discrimination"] = _answer(discrimination, noise.likert, "experienced_discrimination", rng)
     answers["perceived_variability"] = _answer(1 + 4 * state("variability"), noise.likert, "perceived_variability", rng)
+    answers["time_together"] = pd.array(np.where(arriving, time_answer(state("recent_time_together"),
+                                                                       params.time_cutoffs.cuts()), np.nan), dtype="Int64")
     frame = pd.DataFrame({
         "step": np.full(len(rows), int(week), dtype=np.int64),
         "community": pd.Series(np.asarray(GROUPS, dtype=object)[group[rows].astype(np.int64)], dtype="str"),

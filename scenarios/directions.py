@@ -37,6 +37,9 @@ class Direction:
     model: dict[tuple[str, str], int]
     source: str
     why: str
+    replicates: int | None = None
+    """Paired seeds the test runs for this entry; None: the test's usual number (tests/paired.py REPLICATES).
+    More where an effect is real but small against the noise of the test's 50 arriving members."""
 
 
 def _cell(text, where: str) -> dict[str, int]:
@@ -56,8 +59,11 @@ def load_directions(text: str | None = None) -> tuple[Direction, ...]:
                     for group, sign in _cell(spec[column], f"{name}.{column}").items()}
         model = dict(expected) | {(column, group): sign for column, cell in (spec.get("model") or {}).items()
                                   for group, sign in _cell(cell, f"{name}.model.{column}").items()}
+        replicates = spec.get("replicates")
+        if replicates is not None and (not isinstance(replicates, int) or isinstance(replicates, bool) or replicates < 2):
+            raise ValueError(f"{name}.replicates: must be a whole number of seeds of at least 2, got {replicates!r}")
         entries.append(Direction(name, spec["key"], float(spec["test_value"]), expected, model, " ".join(str(spec["source"]).split()),
-                                 " ".join(str(spec.get("why", "")).split())))
+                                 " ".join(str(spec.get("why", "")).split()), replicates))
     return tuple(entries)
 
 

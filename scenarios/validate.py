@@ -56,10 +56,20 @@ PUBLISHED = {
     "information_attitude_sd": ("attitudes barely move (near 0)", "Hopkins, Sides & Citrin 2019; Grigorieff et al. 2020"),
     "drift_points": ("near 0: a city without change should be near a steady state", "issue 9 (design requirement)"),
     "drift_points_se": ("(standard error of the drift over seeds' people: its sampling noise)", ""),
+    "contact_attitude_r_survey": ("r about +0.21 overall; weaker for minority (0.18) than majority members (0.23)",
+                                  "Tropp & Pettigrew 2005; Pettigrew & Tropp 2006"),
+    "share_never_time_together": ("about a fifth of refugees never spend time with Germans (2017; more in 2016)",
+                                  "Siegert 2019 (BAMF Brief Analysis 4|2019, IAB-BAMF-SOEP refugee panel)"),
+    "never_time_together_shared_housing": ("higher in shared accommodation than in private housing",
+                                           "Siegert 2019; Brücker et al. 2016 (IAB-BAMF-SOEP)"),
+    "never_time_together_private_housing": ("lower than in shared accommodation", "Siegert 2019 (IAB-BAMF-SOEP)"),
+    "never_time_together_employed": ("lower with work: the workplace is the main place of contact",
+                                     "Siegert 2019 (IAB-BAMF-SOEP)"),
+    "never_time_together_not_employed": ("higher without work", "Siegert 2019 (IAB-BAMF-SOEP)"),
 }
 """Pattern -> (published figure, source)."""
 YEAR_FIELDS = ("group", "attitude", "intergroup_contacts", "positive_contacts", "negative_contacts",
-               "extended_contacts", "outgroup_friends")
+               "extended_contacts", "outgroup_friends", "shared_housing", "employed")
 """Baseline states the year's patterns read at the end of the year (both runs then go on to a one-year follow-up
 of the programme)."""
 
@@ -114,6 +124,34 @@ def partial_r(y: np.ndarray, x: np.ndarray, control: np.ndarray) -> float:
     resid = lambda v: v - design @ np.linalg.lstsq(design, v, rcond=None)[0]  # noqa: E731
     rx, ry = resid(x.astype(float)), resid(y.astype(float))
     return float(np.corrcoef(rx, ry)[0, 1]) if np.std(rx) > 0 and np.std(ry) > 0 else float("nan")
+
+
+def survey_contact_r(wave: pd.DataFrame) -> float:
+    """Pearson r of the contact-frequency answer (1-5) with the thermometer answer among one wave's
+    respondents who gave both, as a survey measures the contact-attitude link."""
+    both = wave[["contact_frequency", "thermometer"]].dropna().astype(float)
+    if len(both) < 3 or both.contact_frequency.std() == 0 or both.thermometer.std() == 0:
+        return float("nan")
+    return float(stats.pearsonr(both.contact_frequency, both.thermometer).statistic)
+
+
+def time_together_patterns(wave: pd.DataFrame, year_end: SimpleNamespace) -> dict[str, float]:
+    """Issue 24's 'who never meets': the share of arriving respondents answering "never" to the refugee
+    panel's item (time_together) in one wave, overall and by their housing and work at the time of the wave
+    (year_end: the state then, indexed by respondent id)."""
+    answers = wave[wave.community == "arriving"].dropna(subset=["time_together"])
+    ids = answers.respondent.to_numpy(dtype=np.int64)
+    never = (answers.time_together == 1).to_numpy()
+
+    def share(where: np.ndarray) -> float:
+        return float(np.mean(never[where])) if where.any() else float("nan")
+
+    housed, employed = year_end.shared_housing[ids], year_end.employed[ids]
+    return {"share_never_time_together": share(np.ones(len(ids), dtype=bool)),
+            "never_time_together_shared_housing": share(housed),
+            "never_time_together_private_housing": share(~housed),
+            "never_time_together_employed": share(employed),
+            "never_time_together_not_employed": share(~employed)}
 
 
 def city_patterns(overrides: list[str], city: str, variant_name: str, variant: tuple[str, ...], seed: int,
@@ -193,6 +231,10 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
         change = drift.state.attitude[drift.state.group == code] - start_views[drift.state.group == code]
         add("drift_points", label, change.mean())
         add("drift_points_se", label, change.std(ddof=1) / np.sqrt(change.size))
+    for label in GROUPS:
+        add("contact_attitude_r_survey", label, survey_contact_r(last_wave[last_wave.community == label]))
+    for pattern, value in time_together_patterns(last_wave, s).items():
+        add(pattern, "arriving", value)
     return rows
 
 
@@ -217,7 +259,11 @@ def report(summary: pd.DataFrame, options: ValidateOptions, seconds: float) -> s
              "Extended contact: partial r of attitude change with having an ingroup friend who has an outgroup "
              "friend, direct cross-group friendship partialled out. Programme and information effects: paired "
              "differences from the same seed without the programme, on participants, in SD of the group's "
-             "initial attitude (beliefs: reduction of misperception in SD of initial misperception).", ""]
+             "initial attitude (beliefs: reduction of misperception in SD of initial misperception). "
+             "Contact-attitude r (survey): Pearson r of the last wave's contact-frequency answer with its "
+             "thermometer answer. Never time together: arriving respondents of the last wave answering 'never' to "
+             "the refugee panel's item 'How often do you spend time with {outgroup}?' (encounters on ties, not "
+             "passing ones in public space), overall and by their housing and work then.", ""]
     for (city, variant), table in summary.groupby(["city", "variant"], sort=False):
         lines += [f"## {city} ({variant})", "", "| pattern | group | model | published | source |", "|---|---|---|---|---|"]
         for row in table.itertuples():

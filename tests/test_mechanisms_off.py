@@ -16,6 +16,7 @@ import pytest
 
 from bridges.scenarios.validate import ALL_OFF
 from tests.conftest import SHARED_CITY
+from tests.issue24 import ISSUE_24_OFF
 from tests.test_golden import first_divergence, golden_overrides, survey_summary
 
 pytestmark = SHARED_CITY
@@ -31,9 +32,10 @@ CONTACT_SETTINGS = {"volunteering": "volunteering", "co_creation": "co_creation"
 
 
 def switched_off(scenario: str) -> tuple[str, ...]:
-    """ALL_OFF, and programme ties stopping with their programme where there is one."""
+    """ALL_OFF, issue 24's switches (added later), and programme ties stopping with their programme where there
+    is one."""
     programme = CONTACT_SETTINGS.get(scenario)
-    return (*ALL_OFF, *([f"interventions.{programme}.effect.friends_keep_meeting=0"] if programme else []))
+    return (*ALL_OFF, *ISSUE_24_OFF, *([f"interventions.{programme}.effect.friends_keep_meeting=0"] if programme else []))
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

@@ -9,19 +9,20 @@ import pandas as pd
 import pytest
 
 from bridges.model.errors import InputError
-from bridges.model.params import FrequencyCutoffs, ResponseNoise, SurveyParams
+from bridges.model.params import FrequencyCutoffs, ResponseNoise, SurveyParams, TimeCutoffs
 from bridges.model.survey import DTYPES, SURVEY_COLUMNS, SURVEY_ITEMS, field_survey, read_survey
 from tests.conftest import params_for
 
 ROOT = Path(__file__).resolve().parents[1]
 CUTS = FrequencyCutoffs(less_than_monthly=0.02, monthly=12 / 52, weekly=1.0, daily=5.0)
+TIME_CUTS = TimeCutoffs(less_often=0.02, every_month=12 / 52, every_week=1.0, several_times_a_week=2.0, every_day=5.0)
 NOISE = ResponseNoise(contact_quality=0.5, thermometer=5.0, likert=0.5, perceived=10.0)
 NO_NOISE = ResponseNoise(contact_quality=0.0, thermometer=0.0, likert=0.0, perceived=0.0)
 
 
 def survey_params(receiving=600, arriving=300, noise=NOISE) -> SurveyParams:
     return SurveyParams(weeks=[0, 52], respondents={"receiving": receiving, "arriving": arriving},
-                        frequency_cutoffs=CUTS, response_noise=noise)
+                        frequency_cutoffs=CUTS, time_cutoffs=TIME_CUTS, response_noise=noise)
 
 
 def make_people(n_receiving=40, n_arriving=20, seed=0) -> dict[str, np.ndarray]:
@@ -29,7 +30,7 @@ def make_people(n_receiving=40, n_arriving=20, seed=0) -> dict[str, np.ndarray]:
     n = n_receiving + n_arriving
     group = rng.permutation(np.r_[np.zeros(n_receiving), np.ones(n_arriving)]).astype(np.int8)
     people = {"group": group, "id": np.arange(1000, 1000 + n), "attitude": rng.uniform(0, 100, n),
-              "recent_encounters": rng.exponential(1.0, n),
+              "recent_encounters": rng.exponential(1.0, n), "recent_time_together": rng.exponential(1.0, n),
               "positive_contacts": rng.integers(0, 20, n), "negative_contacts": rng.integers(0, 5, n)}
     for key in ("anxiety", "trust", "distress", "belonging", "variability"):
         people[key] = rng.random(n)
@@ -43,7 +44,8 @@ def one_receiving(**state) -> dict[str, np.ndarray]:
     """Constructed receiving members: arrays from `state` (equal lengths), neutral defaults elsewhere."""
     n = len(next(iter(state.values())))
     people = {"group": np.zeros(n, np.int8), "id": np.arange(n), "attitude": np.full(n, 50.0),
-              "recent_encounters": np.zeros(n), "positive_contacts": np.ones(n, int),
+              "recent_encounters": np.zeros(n), "recent_time_together": np.zeros(n),
+              "positive_contacts": np.ones(n, int),
               "negative_contacts": np.zeros(n, int)}
     for key in ("anxiety", "trust", "distress", "belonging", "belief_education", "belief_employment",
                 "belief_welfare", "discrimination", "variability"):

@@ -107,12 +107,13 @@ def meet(model, who=ALL) -> None:
         rate = contact_rules.live_rate(block.rate[mine], block.live[mine], block.needs_employment[mine],
                                        state.employed[source], state.employed[target])
         if block.voluntary:
-            rate = contact_rules.encounter_rate(
-                rate, contact_rules.willingness(state.anxiety[source], state.distress[source],
-                                                state.responsibility[source], w),
-                contact_rules.willingness(state.anxiety[target], state.distress[target],
-                                          state.responsibility[target], w),
-                friendship_rules.meeting_factor(block.friend[mine], p.dynamics.friendship))
+            ready_source, ready_target = (contact_rules.willingness(state.anxiety[people], state.distress[people],
+                                                                    state.responsibility[people], w)
+                                          for people in (source, target))
+            if p.contact.settling.enabled:  # each person's sociability (model/mechanisms/settling.py)
+                ready_source, ready_target = ready_source * state.sociability[source], ready_target * state.sociability[target]
+            rate = contact_rules.encounter_rate(rate, ready_source, ready_target,
+                                                friendship_rules.meeting_factor(block.friend[mine], p.dynamics.friendship))
             if sel.enabled:
                 # Only the city's ties have layers; a voluntary block without them is public space (one kind).
                 chosen = (selection_rules.chosen_ties(np.array([PUBLIC]), sel) if block.layer is None
@@ -280,7 +281,7 @@ MECHANISM = Mechanism(
     phases=(
         Phase(
             meet,
-            reads=("state.anxiety", "state.distress", "state.responsibility", "state.employed", "state.attitude",
+            reads=("state.anxiety", "state.distress", "state.responsibility", "state.sociability", "state.employed", "state.attitude",
                    "state.trust", "block.rate", "block.live", "block.needs_employment", "block.voluntary",
                    "block.friend", "block.layer", "block.source", "block.target", "model.static_index"),
             writes=("block.encounters",),

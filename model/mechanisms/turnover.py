@@ -1,6 +1,6 @@
 """Turnover: with `dynamics.turnover` on, arriving members who move on are replaced by newcomers in their
 place, who bring the legal, family, course, work and language state that holds the arriving community's
-make-up steady.
+make-up steady, and their week of arrival (`arrival_week`, read by settling.py).
 
 Parameters: `dynamics.turnover`; rules in model/rules/turnover.py. `model.turnover_rate` and
 `model.newcomer` are derived at construction (model.py `settle_turnover`, or the reference world's).
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, members, uniform, uniform_table
+from bridges.model.mechanisms.base import ALL, Mechanism, Phase, StateVar, members, uniform, uniform_table
 from bridges.model.ranges import ARRIVING, UNIT
 from bridges.model.rules import turnover as turnover_rules
 
@@ -41,6 +41,7 @@ def renew_arriving(model, who=ALL) -> None:
     for column, name in enumerate(flags):
         getattr(state, name)[newcomers] = drawn[:, column]
     state.language[newcomers] = model.newcomer["language"]
+    state.arrival_week[newcomers] = model.steps
 
 
 MECHANISM = Mechanism(
@@ -48,12 +49,14 @@ MECHANISM = Mechanism(
     after="livelihoods",
     params=("dynamics.turnover",),
     parameters={"dynamics.turnover": TurnoverParams},
+    state=(StateVar("arrival_week", "int64", "0 (arrived before the run); a newcomer's week of arrival", fill=0),),
     attributes=("turnover_rate", "newcomer"),
     phases=(
         Phase(
             renew_arriving,
             reads=("state.group", "model.turnover_rate", "model.newcomer", "model.static_index"),
-            writes=("state.legal_pending", "state.family_pending", "state.studying", "state.employed", "state.language"),
+            writes=("state.legal_pending", "state.family_pending", "state.studying", "state.employed", "state.language",
+                    "state.arrival_week"),
             history=False),
     ),
 )
