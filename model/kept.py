@@ -25,11 +25,15 @@ def table() -> OrderedDict:
 
 
 def find(kept: OrderedDict, key):
-    """The value kept under `key` (now the most recently used), or None."""
-    if key is None or key not in kept:
+    """The value kept under `key` (now the most recently used), or None (also when another thread drops it
+    meanwhile: worker threads draw random numbers)."""
+    if key is None:
         return None
-    kept.move_to_end(key)
-    return kept[key]
+    try:
+        kept.move_to_end(key)
+        return kept[key]
+    except KeyError:
+        return None
 
 
 def keep(kept: OrderedDict, key, value, slots: int):
