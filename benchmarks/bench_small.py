@@ -1,6 +1,7 @@
 """CPU time of a small run, build included, as calibration, sweeps and design searches run thousands of them.
 
-    python benchmarks/bench_small.py [--n-agents 2000] [--steps 52] [--repeats 9] [--phases] [overrides ...]
+    python benchmarks/bench_small.py [--n-agents 2000] [--steps 52] [--repeats 9] [--phases] [--survey-only]
+                                     [overrides ...]
 
 Runs one configuration `--repeats` times in this process after one run that warms what the process keeps
 between runs of a city and seed (model/kept.py: the city, its initial state's quantiles, the seeded
@@ -8,7 +9,8 @@ generators, the spin-up), and prints the fastest repeat's CPU seconds (`time.pro
 and total, and the first (cold) run's. With `--phases`, also each phase's CPU time (fastest repeat per
 phase, timed with `process_time` around each phase, which adds about 1 us a phase), the city's settings
 tally and the DataCollector. On a shared machine compare versions by running them alternately under the
-same load; the load average is printed. Asserts nothing.
+same load; the load average is printed. `--survey-only` runs as calibration does (`weekly_metrics=False`).
+Asserts nothing.
 """
 
 import argparse
@@ -47,6 +49,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=52)
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--phases", action="store_true")
+    parser.add_argument("--survey-only", action="store_true")
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args()
 
@@ -65,7 +68,7 @@ def main() -> None:
     for repeat in range(args.repeats + 1):
         spent.clear()
         started = clock()
-        model, _ = build(params)
+        model, _ = build(params, weekly_metrics=False) if args.survey_only else build(params)
         built = clock()
         collect, taken = model.datacollector.collect, {"seconds": 0.0}
 
