@@ -63,9 +63,9 @@ $(MUTATION_STAMP): $(STAMP)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,mutation]' 2>&1 | $(QUIET_PIP)
 	@touch $(MUTATION_STAMP)
 
-# Recovery study of calibration: 90% credible-interval coverage over synthetic datasets from known
-# parameters (docs/calibration.md). With the regression method: one shared table of 400 simulations plus one
-# simulation per dataset (~3 CPU-minutes for 50 datasets at 2,000 residents). A small version runs in
+# Recovery study of calibration: 90% and 50% credible-interval coverage and SBC ranks over synthetic datasets
+# from known parameters (docs/calibration.md). With the regression method: one shared table of 800 simulations
+# plus one simulation per dataset (~4.5 CPU-minutes for 50 datasets at 2,000 residents). A small version runs in
 # `make test` (tests/test_calibration_coverage.py).
 coverage: $(STAMP)
 	nice $(VENV)/bin/python -m bridges.calibration.coverage $(COVERAGE_ARGS)

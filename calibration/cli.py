@@ -289,7 +289,8 @@ def seeded_predictive(simulator: Simulator, sample: pd.DataFrame, count: int, se
 def _regression_lines(options: CalibrationOptions, result, new: int, seconds: float) -> list[str]:
     """report.md's account of the regression method: the table, the particles, and what informs what."""
     abc = options.abc
-    lines = [f"Method: reference-table ABC with a learned summary and a local-linear regression adjustment "
+    lines = [f"Method: reference-table ABC with a learned summary (ridge regression, its penalty by generalised "
+             f"cross-validation) and a heteroscedastic local-linear regression adjustment "
              f"(docs/calibration.md, \"Method\"). Reference table: {result.simulations} prior simulations (seed="
              f"{options.seed}; {new} simulated by this command against its budget of {abc.max_simulations}"
              + (f", {result.simulations - new} reused from `{options.reference}`" if options.reference else "")

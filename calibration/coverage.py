@@ -1,10 +1,11 @@
 """Recovery study and simulation-based calibration (SBC): repeatedly draw known parameters from the prior,
 make a synthetic survey from them with the model (sampling noise, response noise, nonresponse, weights),
 write it to a file in a user's own column names and codes with a mapping file, read it back as a researcher
-would, calibrate on it by ABC-SMC, and record for each parameter whether the 90% credible interval contains
-the truth (coverage), the interval's width against the prior's, and the truth's rank in the posterior. If the
-posterior is calibrated, the ranks are uniform (Talts et al. 2018): a chi-square test on a rank histogram
-of 10 bins and a Kolmogorov-Smirnov test per parameter. `make coverage` runs the study; tests run a tiny one.
+would, calibrate on it (the regression method by default, or ABC-SMC), and record for each parameter whether
+the 90% and 50% credible intervals contain the truth (coverage), the 90% interval's width against the
+prior's, and the truth's rank in the posterior. If the posterior is calibrated, the ranks are uniform (Talts
+et al. 2018): a chi-square test on a rank histogram of 10 bins and a Kolmogorov-Smirnov test per parameter.
+`make coverage` runs the study; tests run a tiny one.
 
     python -m bridges.calibration.coverage --site germany --datasets 50 --out outputs/coverage
 """
@@ -23,7 +24,7 @@ from bridges.calibration.cli import (base_config, check_training, observed_stati
 from bridges.calibration.make_example_data import RESPONDENTS, synthetic_survey
 from bridges.calibration.parameters import apply_parameters, load_priors, prior_draws
 from bridges.calibration.regression import fingerprint, posterior, read_reference, reference_draws
-from bridges.calibration.report import INTERVAL, effective_sample_size, prior_width, weighted_quantile
+from bridges.calibration.report import INNER, INTERVAL, effective_sample_size, prior_width, weighted_quantile
 from bridges.calibration.simulate import Simulator
 from bridges.calibration.statistics import summarise, true_shares
 from bridges.calibration.survey_io import load_survey
@@ -152,8 +153,10 @@ def run_study(site: str, datasets: int, options: AbcOptions, out: Path, n_agents
         for p in parameters:
             x = sample[p.name].to_numpy()
             low, high = weighted_quantile(x, w, (1 - INTERVAL) / 2), weighted_quantile(x, w, (1 + INTERVAL) / 2)
+            low50, high50 = weighted_quantile(x, w, (1 - INNER) / 2), weighted_quantile(x, w, (1 + INNER) / 2)
             rows.append({"dataset": index, "parameter": p.name, "truth": truth[p.name], "ci_low": low,
                          "ci_high": high, "covered": bool(low <= truth[p.name] <= high),
+                         "covered_50": bool(low50 <= truth[p.name] <= high50),
                          "width_ratio": (high - low) / prior_width(p), "median": weighted_quantile(x, w, 0.5),
                          "rank": float(np.sum(w[x < truth[p.name]])), "simulations": simulations,
                          "particles": len(w), "ess": ess, "generations": generations,
@@ -184,19 +187,21 @@ def summary_text(table: pd.DataFrame, site: str, datasets: int, seconds: float) 
              f"{datasets} synthetic datasets (truths drawn from the prior, each written to a file and read back "
              f"through a mapping), {simulations} simulations in all ({int(per_dataset.shared_training.iloc[0])} of them "
              f"{shared}; one more per dataset makes its survey), {seconds:.0f} s; "
-             + ("method: regression (reference table, learned summary, local-linear adjustment). " if regression else
+             + ("method: regression (reference table, ridge learned summary, heteroscedastic local-linear adjustment). " if regression else
                 f"method: ABC-SMC, generations per dataset: median {per_dataset.generations.median():.0f}. ")
              + "Effective sample size of "
              f"each posterior ({int(per_dataset.particles.iloc[0])} particles): median "
              f"{per_dataset.ess.median():.0f}, least {per_dataset.ess.min():.0f}.", "",
-             "| parameter | covered | coverage | 95% interval of coverage | median width / prior's | "
-             f"rank histogram ({RANK_BINS} bins) | chi-square p | KS p |", "|---|---|---|---|---|---|---|---|"]
+             "| parameter | covered | coverage | 95% interval of coverage | "
+             f"{INNER:.0%} interval's coverage | median width / prior's | "
+             f"rank histogram ({RANK_BINS} bins) | chi-square p | KS p |", "|---|---|---|---|---|---|---|---|---|"]
     for name, part in table.groupby("parameter", sort=False):
         k, n = int(part.covered.sum()), len(part)
         low = stats.beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
         high = stats.beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
         counts, chi_p, ks_p = rank_tests(part["rank"].to_numpy())
-        lines.append(f"| {name} | {k} / {n} | {k / n:.0%} | {low:.0%} to {high:.0%} | {part.width_ratio.median():.2f} | "
+        lines.append(f"| {name} | {k} / {n} | {k / n:.0%} | {low:.0%} to {high:.0%} | {part.covered_50.mean():.0%} | "
+                     f"{part.width_ratio.median():.2f} | "
                      f"{' '.join(map(str, counts))} | {chi_p:.2f} | {ks_p:.2f} |")
     return "\n".join(lines) + "\n"
 
@@ -205,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", default="germany")
     parser.add_argument("--datasets", type=int, default=50)
-    parser.add_argument("--population", type=int, default=320)
+    parser.add_argument("--population", type=int, default=360)
     parser.add_argument("--training", type=int, default=300)
     parser.add_argument("--shared-training", type=int, default=0,
                         help="fit the regression once to this many prior simulations shared by the datasets "
@@ -214,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--method", default="regression", choices=("regression", "smc"))
     parser.add_argument("--reference", type=Path, default=None,
                         help="regression: a reference_table.parquet made for the study's city (else one is simulated)")
-    parser.add_argument("--max-simulations", type=int, default=400)
+    parser.add_argument("--max-simulations", type=int, default=800)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sampler", default="dask", choices=SAMPLERS,
                         help="dask (default: a local cluster of spawned processes), multicore (forks), single")

@@ -22,6 +22,9 @@ from bridges.model.input_files import read_yaml  # noqa: E402
 METADATA_KEY = b"bridges_parameters"
 """posterior.parquet's schema metadata: each parameter's config key and whether it scales (JSON)."""
 INTERVAL = 0.9
+INNER = 0.5
+"""A second, central credible interval whose coverage the recovery studies report: a posterior can cover
+90% with tails of the right size and still be too wide or narrow in its middle."""
 ROUGH_BELOW = 50
 """Effective sample size under which a posterior's 90% interval is a rough Monte Carlo estimate: measured
 in the reduced recovery study, posteriors of 40 particles with a median effective size of 14 give 90%

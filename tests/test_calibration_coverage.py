@@ -48,6 +48,9 @@ def test_small_study_with_the_regression_method(tmp_path):
     assert "(130 of them the shared reference table;" in text and "method: regression" in text
     assert ((table.ess >= 1) & (table.ess <= 40 + 1e-9)).all() and table["rank"].between(0, 1).all()
     assert (table.covered == ((table.ci_low <= table.truth) & (table.truth <= table.ci_high))).all()
+    # a truth inside the central 50% interval is inside the 90% one
+    assert (table.covered | ~table.covered_50).all()
+    assert "50% interval's coverage" in text
 
 
 def test_rank_tests_flag_a_posterior_that_is_too_narrow():

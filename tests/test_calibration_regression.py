@@ -7,8 +7,8 @@ import pytest
 
 from bridges import cli
 from bridges.calibration.parameters import FreeParameter, load_priors
-from bridges.calibration.regression import (from_unbounded, learned_summary, read_reference, reference_draws,
-                                            regression_adjust, to_unbounded, write_reference)
+from bridges.calibration.regression import (PENALTIES, from_unbounded, learned_summary, read_reference,
+                                            reference_draws, regression_adjust, to_unbounded, write_reference)
 from bridges.calibration.report import effective_sample_size
 from bridges.model.errors import InputError
 
@@ -47,6 +47,63 @@ def test_adjustment_recovers_a_linear_gaussian_posterior():
     kept = theta[adjusted.rows, 0]
     unadjusted_sd = np.sqrt(np.sum(weights * (kept - np.sum(weights * kept)) ** 2))
     assert unadjusted_sd > sd + 0.01  # measured 0.462 against 0.442: the kept s span about ±0.25
+
+
+def test_heteroscedastic_adjustment_recovers_a_posterior_whose_spread_changes():
+    """s ~ U(-2, 2), theta | s ~ N(1 + 0.5 s, (0.3 e^s)²): the posterior at s = 1.8 is N(1.9, 1.815²) exactly.
+    The data sit near the table's edge, so the kept rows (s from about 1.2 to 2) mostly have a smaller
+    spread than at the data: Beaumont's homoscedastic adjustment gives their average, about 1.67 (measured
+    1.66-1.68 over four seeds), the heteroscedastic one the spread at 1.8 (1.80-1.84). Tolerances from the
+    effective sample size (~17,300 of 20,000 kept rows): the weighted mean's sd is 1.815 / sqrt(17300) =
+    0.014, tolerance 0.06 (4 of them); the sd's own sampling sd is 1.815 / sqrt(2 x 17300) = 0.010 and the
+    log-variance slope's error (sd sqrt(var(log chi²_1) / (ESS x var(s in window))) = sqrt(4.93 / (17300 x
+    0.05)) = 0.075) moves it by about 0.5 x 0.075 x 0.25 (mean |offset|) = 0.9%, 0.017: together 0.02,
+    tolerance 0.06 (3 of them); the homoscedastic value misses by more than twice that."""
+    rng = np.random.default_rng(7)
+    summary = rng.uniform(-2, 2, size=(100_000, 1))
+    theta = 1 + 0.5 * summary + 0.3 * np.exp(summary) * rng.normal(size=summary.shape)
+    at_data = np.array([1.8])
+    adjusted = regression_adjust(summary, theta, at_data, particles=20_000)
+    weights, values = adjusted.weights, adjusted.values[:, 0]
+    mean = np.sum(weights * values)
+    sd = np.sqrt(np.sum(weights * (values - mean) ** 2))
+    true_sd = 0.3 * np.exp(1.8)
+    assert mean == pytest.approx(1.9, abs=0.06)
+    assert sd == pytest.approx(true_sd, abs=0.06)
+    assert adjusted.spread_slopes[0, 0] == pytest.approx(2.0, abs=0.3)  # log variance 2 s: 4 of its 0.075
+    # Beaumont's homoscedastic adjustment of the same rows: the window's average spread, too small
+    offset = summary[adjusted.rows] - at_data
+    homoscedastic = (theta[adjusted.rows] - offset @ adjusted.slopes)[:, 0]
+    homoscedastic_sd = np.sqrt(np.sum(weights * (homoscedastic - np.sum(weights * homoscedastic)) ** 2))
+    assert true_sd - homoscedastic_sd > 0.12
+
+
+def test_penalised_summary_of_a_weak_parameter_does_not_move_with_the_table():
+    """The stability fix of issue 23: a weakly identified parameter (here R² ~0.15, like attitude_step's)
+    among 30 statistics, 28 of them noise. Least squares on the 60 features (statistics and squares) of a
+    400-row table fits the noise, so the summary at the data moves from table to table: its sd is about
+    sqrt(residual variance x (1 + features) / rows per fit) = sqrt(0.072 x 61 / 320) = 0.12 for one fold's fit,
+    ~0.08 as the mean of five (measured 0.086 over these 60 tables). The penalty chosen by generalised
+    cross-validation shrinks the noise coefficients, leaving close to the one-statistic fit's sd
+    (sqrt(0.072 x 2 / 320) = 0.02; measured 0.045). Over 60 tables each sd is known to ~9% (1 / sqrt(2 x
+    59)), their ratio's log to ~0.13: the measured ratio 0.52 is held below 0.7, 2.6 of those errors away.
+    The identified parameter's summary is left as sharp as least squares makes it (within 10%)."""
+    weak_coefficient, statistics_count, rows = 2.0, 30, 400
+    observed = np.r_[5.0, 0.3 * weak_coefficient, np.random.default_rng(99).normal(size=statistics_count - 2)]
+    spread = {}
+    for name, penalties in (("penalised", PENALTIES), ("least_squares", np.array([1e-6]))):
+        at_data = []
+        for seed in range(60):
+            rng = np.random.default_rng(seed)
+            theta = rng.random((rows, 2))
+            statistics = rng.normal(size=(rows, statistics_count))
+            statistics[:, 0] += 10 * theta[:, 0]
+            statistics[:, 1] += weak_coefficient * theta[:, 1]
+            at_data.append(learned_summary(statistics, theta, observed, np.random.default_rng([seed, 3]),
+                                           penalties=penalties)[1])
+        spread[name] = np.std(at_data, axis=0, ddof=1)
+    assert spread["penalised"][1] < 0.7 * spread["least_squares"][1]
+    assert spread["penalised"][0] == pytest.approx(spread["least_squares"][0], rel=0.1)
 
 
 def test_learned_summary_is_cross_fitted():

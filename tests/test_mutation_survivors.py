@@ -8,12 +8,14 @@ signature touches one line here. Expected values are worked out by hand in the c
 from dataclasses import replace
 from functools import cache
 from math import e
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from bridges.model import BridgesModel
 from bridges.model.mechanisms import livelihoods, threat as threat_mechanism
+from bridges.model.mechanisms.base import uniform_table
 from bridges.model.rules import encounters, negativity, norms
 from bridges.model.state import ARRIVING, RECEIVING
 from tests.conftest import params_for
@@ -141,3 +143,11 @@ def test_current_threat_is_a_float_nan_for_arriving_members():
     assert threat.dtype == float
     np.testing.assert_array_equal(np.isnan(threat), model.state.group == ARRIVING)
     assert (model.state.group == RECEIVING).any()
+
+
+def test_one_resident_draws_a_table_of_the_asked_shape_from_the_model_s_generator():
+    """model/mechanisms/base.py `uniform_table` in the agents engine (survivor of the declarations' mutation
+    run: drawing `random(None)`, one number, went unnoticed outside the statistical engine tests)."""
+    model = SimpleNamespace(rng=np.random.default_rng(7))
+    drawn = uniform_table(model, "any_stream", slice(3, 4), (2, 3))
+    np.testing.assert_array_equal(drawn, np.random.default_rng(7).random((2, 3)))
