@@ -7,9 +7,19 @@ share its random numbers exactly (common random numbers), and adding an interven
 streams leaves every other draw untouched.
 """
 
+import threading
 import zlib
+from collections import OrderedDict
 
 import numpy as np
+
+from bridges.model import kept
+
+KEPT_STATES = 20_000
+"""Seeded generator states `Streams.uniform` keeps (about 20 runs' weekly draws; a few MB)."""
+_states: OrderedDict[tuple[int, str, int], dict] = kept.table()
+_drawing = threading.local()
+"""Each thread's generator that `Streams.uniform` sets a kept state on and draws from."""
 
 
 def _name_key(name: str) -> int:
@@ -28,6 +38,21 @@ class Streams:
         sequence = np.random.SeedSequence(self.seed, spawn_key=(_name_key(name), int(week)))
         return np.random.Generator(np.random.PCG64(sequence))
 
-    def uniform(self, name: str, week: int, size: int) -> np.ndarray:
-        """`size` uniforms in [0, 1) for decision `name` at `week`."""
-        return self.generator(name, week).random(size)
+    def seeded_state(self, name: str, week: int) -> dict:
+        """The state of `generator(name, week)` before its first draw. Seeding costs about 20 us, several times
+        the draws of a small city's week, so it is kept per (seed, name, week): later runs of the seed (a
+        comparison's arms, a sweep's points, repeats) reuse it."""
+        key = (self.seed, name, int(week))
+        state = kept.find(_states, key)
+        if state is None:
+            state = kept.keep(_states, key, self.generator(name, week).bit_generator.state, KEPT_STATES)
+        return state
+
+    def uniform(self, name: str, week: int, size: int | tuple[int, ...]) -> np.ndarray:
+        """Uniforms in [0, 1) of `size` (a count or a shape) for decision `name` at `week`: the first draws of
+        `generator(name, week)`, drawn by this thread's generator set to its `seeded_state`."""
+        drawing = getattr(_drawing, "generator", None)
+        if drawing is None:
+            drawing = _drawing.generator = np.random.Generator(np.random.PCG64(0))
+        drawing.bit_generator.state = self.seeded_state(name, week)
+        return drawing.random(size)
