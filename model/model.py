@@ -10,7 +10,7 @@ from threadpoolctl import threadpool_limits
 
 from bridges.model.agents import Resident, run_agents_week
 from bridges.model.city import City
-from bridges.model.city_source import make_city  # noqa: F401  (imported from here by comparisons and tests)
+from bridges.model.city_source import make_city
 from bridges.model.interventions import build_interventions
 from bridges.model.interventions.programme import Programme
 from bridges.model.collector import make_datacollector

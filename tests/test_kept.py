@@ -10,7 +10,7 @@ from scipy import special
 
 from bridges.model import kept
 from bridges.model import reference as reference_world
-from bridges.model.model import make_city
+from bridges.model.city_source import make_city
 from bridges.model.simulation import run
 from bridges.model.state import State, exact_quantiles
 from bridges.model.streams import Streams
