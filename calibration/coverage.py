@@ -11,6 +11,7 @@ et al. 2018): a chi-square test on a rank histogram of 10 bins and a Kolmogorov-
 """
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -106,10 +107,10 @@ def run_study(site: str, datasets: int, options: AbcOptions, out: Path, n_agents
     dataset to that many prior simulations made before the first dataset, and each run's own `training`
     simulations only set the distance's first scales. method "regression": one reference table of
     `max_simulations` rows (`reference`, or simulated here) shared by the datasets, `population` particles."""
-    out.mkdir(parents=True, exist_ok=True)
     parameters = load_priors("default")
     names = [p.name for p in parameters]
     base = study_config(site, n_agents, steps)
+    out.mkdir(parents=True, exist_ok=True)
     truth_shares = true_shares(base["city"])
     training = training_table(base, parameters, shared_training, options.workers, seed) if shared_training else None
     shared = study_reference(base, parameters, options, seed, reference) if method == "regression" else None
@@ -230,8 +231,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     options = AbcOptions(args.population, args.training, args.generations, args.max_simulations, 0.05,
                          args.sampler, args.workers, None)
-    _, text = run_study(args.site, args.datasets, options, args.out, args.n_agents, args.steps, args.seed,
-                        shared_training=args.shared_training, method=args.method, reference=args.reference)
+    try:
+        if args.reference is not None and not args.reference.is_file():
+            raise InputError(f"--reference: {args.reference} does not exist")
+        _, text = run_study(args.site, args.datasets, options, args.out, args.n_agents, args.steps, args.seed,
+                            shared_training=args.shared_training, method=args.method, reference=args.reference)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
     print(text)
 
 

@@ -1,8 +1,8 @@
 """One survey in five formats, for the repeat study and the tests: the schema CSV as given, SPSS .sav and
 Stata .dta in the schema's own codes with value labels (read without a mapping), a messy CSV (own column
-names, community coded 1/2, missing codes 98/99 only on the 1-5 items) and a messy .sav (labelled codes,
-a 0-100 thermometer labelled only at its end points, user codes for "no answer"), each messy file with its
-mapping. Every variant must give exactly the statistics of the original.
+names, community coded 1/2, missing codes 98/99 only on the labelled 1-5 and 1-6 items) and a messy .sav
+(labelled codes, a 0-100 thermometer labelled only at its end points, user codes for "no answer"), each messy
+file with its mapping. Every variant must give exactly the statistics of the original.
 
     python -m bridges.calibration.format_variants calibration/data/germany_synthetic.csv --out /tmp/formats
 """
@@ -15,23 +15,26 @@ import pandas as pd
 from bridges.model.survey import SURVEY_ITEMS
 
 LIKERT = ("contact_frequency", "contact_quality", "anxiety", "trust", "belonging", "distress",
-          "experienced_discrimination", "perceived_variability")
-"""Items on 1-5 scales: 98 and 99 are out of their range, so they can code "no answer"."""
+          "experienced_discrimination", "perceived_variability", "time_together")
+"""Items on labelled 1-5 scales (time_together: 1-6): 98 and 99 are out of their range, so they can code
+"no answer"."""
 MESSY_CSV_MAPPING = """columns: {site: country, step: wave, community: grp, contact_frequency: q_freq,
           contact_quality: q_qual, thermometer: q_therm, anxiety: q_anx, trust: q_trust, belonging: q_bel,
           distress: q_dist, perceived_education: q_edu, perceived_employment: q_emp, perceived_welfare: q_wel,
-          experienced_discrimination: q_disc, perceived_variability: q_var, weight: w_design}
+          experienced_discrimination: q_disc, perceived_variability: q_var, time_together: q_time,
+          weight: w_design}
 codes:
   community: {1: receiving, 2: arriving}
 missing: {contact_frequency: [98, 99], contact_quality: [98, 99], anxiety: [98, 99], trust: [98, 99],
           belonging: [98, 99], distress: [98, 99], experienced_discrimination: [98, 99],
-          perceived_variability: [98, 99], thermometer: [-1], perceived_education: [-1],
-          perceived_employment: [-1], perceived_welfare: [-1]}
+          perceived_variability: [98, 99], time_together: [98, 99], thermometer: [-1],
+          perceived_education: [-1], perceived_employment: [-1], perceived_welfare: [-1]}
 """
 MESSY_SAV_MAPPING = """columns: {site: country, step: wave, community: grp, contact_frequency: q_freq,
           contact_quality: q_qual, thermometer: q_therm, anxiety: q_anx, trust: q_trust, belonging: q_bel,
           distress: q_dist, perceived_education: q_edu, perceived_employment: q_emp, perceived_welfare: q_wel,
-          experienced_discrimination: q_disc, perceived_variability: q_var, weight: w_design}
+          experienced_discrimination: q_disc, perceived_variability: q_var, time_together: q_time,
+          weight: w_design}
 codes:
   community: {Einheimische: receiving, Neuzugewanderte: arriving}
 missing: ["keine Angabe", "weiss nicht"]
@@ -90,7 +93,7 @@ def _own(item: str) -> str:
     return {"contact_frequency": "q_freq", "contact_quality": "q_qual", "thermometer": "q_therm", "anxiety": "q_anx",
             "trust": "q_trust", "belonging": "q_bel", "distress": "q_dist", "perceived_education": "q_edu",
             "perceived_employment": "q_emp", "perceived_welfare": "q_wel", "experienced_discrimination": "q_disc",
-            "perceived_variability": "q_var"}[item]
+            "perceived_variability": "q_var", "time_together": "q_time"}[item]
 
 
 def main(argv: list[str] | None = None) -> None:

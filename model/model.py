@@ -9,8 +9,8 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from bridges.model.agents import Resident, run_agents_week
-from bridges.model.city import City, assign_groups, build_city, city_from_graph
-from bridges.model.custom_city import check_custom_eligibility, read_custom_city
+from bridges.model.city import City
+from bridges.model.city_source import make_city
 from bridges.model.interventions import build_interventions
 from bridges.model.interventions.programme import Programme
 from bridges.model.collector import make_datacollector
@@ -66,24 +66,19 @@ def settle(params: Params) -> reference_world.Settled:
     what `adopt_reference` hands a run whose reference it is."""
     own = replace(params, site=None, warmup_weeks=0, interventions={},
                   dynamics=replace(params.dynamics, reference="self"))
-    model = BridgesModel(own)
+    return settled_spin_up(BridgesModel(own))
+
+
+def settled_spin_up(model: "BridgesModel") -> reference_world.Settled:
+    """What a settled model's spin-up left (state and tie fields only if a history ran), as kept for reuse."""
     ran = bool(model.usual_change) or model.params.dynamics.turnover.enabled
     state = {name: getattr(model.state, name).copy() for name in State.field_names()
              if name not in STATIC_FIELDS} if ran else {}
     ties = {name: getattr(model.ties, name).copy() for name in HISTORY_TIE_FIELDS} if ran else {}
-    return reference_world.Settled(model.usual_change, params.dynamics.norms.rate, model.turnover_rate,
+    for array in (*model.usual_change.values(), *state.values(), *ties.values()):
+        array.flags.writeable = False  # shared by every run that takes it
+    return reference_world.Settled(model.usual_change, model.params.dynamics.norms.rate, model.turnover_rate,
                                    dict(model.newcomer), state, ties)
-
-
-def make_city(params: Params, streams: Streams) -> City:
-    """The city the parameters describe: a user network if `city.custom` names one, else generated."""
-    custom = params.city.custom
-    if custom.used:
-        graph = read_custom_city(custom.graphml, custom.edges_csv, custom.nodes_csv, tuple(params.city.layers))
-        city = city_from_graph(graph, params.city)
-        check_custom_eligibility(params, np.unique(city.residents.neighbourhood))
-        return city
-    return build_city(params.city, streams, assign_groups(params.city.n_agents, params.city.arriving_share, streams))
 
 
 @cache
@@ -140,7 +135,7 @@ class BridgesModel(mesa.Model):
     none by default, so collecting stays vectorised."""
 
     def __init__(self, params: Params | None = None, city: City | str | None = None, *, engine: str | None = None,
-                 threads: int | None = None, rng=None, **settings):
+                 threads: int | None = None, rng=None, weekly_metrics: bool = True, **settings):
         if params is None:  # keywords, composed from conf/ by the application layer (Hydra), loaded only here
             from bridges.mesa_api import model_arguments
 
@@ -162,6 +157,9 @@ class BridgesModel(mesa.Model):
         self.step = self.finished_guard(self.step)
         self.follow_up_weeks = 0
         """Weeks asked for after the configured run (`follow_up`)."""
+        self.weekly_metrics = weekly_metrics
+        """Whether the weekly metrics (`records`, the timeseries) and the DataCollector's rows are made: a caller
+        that reads only the survey (calibration) turns them off, and nothing else changes."""
         self.params = params
         self.engine = engine
         self.streams = streams
@@ -223,7 +221,8 @@ class BridgesModel(mesa.Model):
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
         self.datacollector = make_datacollector(self, type(self).agent_reporters)
-        self.datacollector.collect(self)
+        if self.weekly_metrics:
+            self.datacollector.collect(self)
 
     def settle_history(self) -> None:
         """Run the city's usual contact for `dynamics.disposition.history_weeks` weeks before week 0, without
@@ -235,6 +234,11 @@ class BridgesModel(mesa.Model):
         d, norms = self.params.dynamics.disposition, self.params.dynamics.norms
         anchoring, renewing = d.enabled and norms.enabled, self.params.dynamics.turnover.enabled
         if not (anchoring or renewing):
+            return
+        key = reference_world.own_history_key(self.params, self.city)
+        history = reference_world.kept_in_memory(key)
+        if history is not None:
+            self.take_spin_up(history, history)
             return
         state = self.state
         surveyed = {name: getattr(state, name).copy() for name in SURVEYED_FIELDS}
@@ -258,6 +262,7 @@ class BridgesModel(mesa.Model):
         self.interventions = programmes
         self.public = None  # week 0 has no incidental encounters of its own
         self.restart_clock()
+        reference_world.keep_in_memory(key, settled_spin_up(self))
 
     def anchor_views(self, usual_change: dict[str, np.ndarray], rate: float) -> None:
         """Each view's anchor in the norm: the disposition that the group's usual weekly change (per group)
@@ -278,6 +283,11 @@ class BridgesModel(mesa.Model):
         # another network's history is this run's alone (a sensitivity point, a segregation variant): memory only
         history = (reference if on_this_network == self.reference
                    else reference_world.settled_once(on_this_network, settle, on_disk=False))
+        self.take_spin_up(reference, history)
+
+    def take_spin_up(self, reference: reference_world.Settled, history: reference_world.Settled) -> None:
+        """Start from a settled spin-up: the contact `history` on this run's network (state and tie fields),
+        the view anchors, turnover rate and newcomer values of the `reference` spin-up, then week 0."""
         state = self.state
         for name, value in history.state.items():
             if name in SURVEYED_FIELDS and not np.array_equal(getattr(state, name), value, equal_nan=True):
@@ -401,7 +411,8 @@ class BridgesModel(mesa.Model):
         """One week: every phase of STEP_ORDER in turn (timed in `phase_seconds`), by the chosen engine.
         Called through Mesa's clock, which `finished_guard` checks first."""
         self.simulate_week()
-        self.datacollector.collect(self)
+        if self.weekly_metrics:
+            self.datacollector.collect(self)
         self.running = self.steps < self.params.steps
 
     def follow_up(self, weeks: int) -> None:
@@ -462,7 +473,10 @@ class BridgesModel(mesa.Model):
         return table.assign(negative_share=(table.negative / experiences).round(4))
 
     def record_metrics(self, with_contact: bool) -> None:
-        """Append the current metrics per group (with this week's contact shares if asked)."""
+        """Append the current metrics per group (with this week's contact shares if asked), unless the model
+        makes no weekly metrics."""
+        if not self.weekly_metrics:
+            return
         week = self.week if with_contact else None
         self.records.extend((self.steps, group, metric, value) for group, metric, value in group_metrics(self.state, week))
 

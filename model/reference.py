@@ -26,6 +26,7 @@ from typing import Callable
 
 import numpy as np
 
+from bridges.model import kept
 from bridges.model.params import Params
 
 SHAPE_KEYS = ("seed", "steps", "warmup_weeks", "survey", "city.name", "city.n_agents", "city.n_neighbourhoods",
@@ -54,6 +55,7 @@ def _under(path: str, prefixes) -> bool:
     return any(path == prefix or path.startswith(prefix + ".") for prefix in prefixes)
 
 
+@functools.cache
 def key_role(path: str) -> str:
     """The role of a dotted config key: "world" (changes the world from week 0 under `site`; the reference
     keeps the site's value), "shape" (the people and the run: shared by the run and its reference; also a
@@ -132,6 +134,8 @@ def reference_params(params: Params) -> Params:
     if d.reference == "self" or params.site is None or not (d.disposition.enabled or d.turnover.enabled):
         return params
     reference = with_shape(params.site, params)
+    if replace(params, site=None, interventions={}, scenario_name=reference.scenario_name) == reference:
+        return params  # equal in every key, so in every world key: the quick answer for the usual run
     return params if not world_differences(params, reference) else reference
 
 
@@ -159,7 +163,7 @@ class Settled:
 
 MEMORY_SLOTS = 8
 """Spin-ups kept in this process (a 5,000-resident one is about 1 MB)."""
-_memory: OrderedDict[str, Settled] = OrderedDict()
+_memory: OrderedDict[str, Settled] = kept.table()
 CACHE_ENV = "BRIDGES_CACHE_DIR"
 """Environment variable naming the folder of cached spin-ups; default ~/.cache/bridges (XDG_CACHE_HOME);
 "off" keeps them in memory only."""
@@ -239,14 +243,54 @@ def _write(path: Path, settled: Settled, key: str) -> None:
         return
 
 
+OWN_HISTORY_RESIDENTS = 100_000
+"""Largest city whose own spin-up (a run that is its own reference) is kept in memory for the next run of
+the same configuration and city: about 300 bytes per resident (30 MB at this size), and a bigger city's
+spin-up is a small share of its run."""
+
+
+def own_history_key(params: Params, city) -> str | None:
+    """The key a run that is its own reference keeps its spin-up under: its configuration (`digest`, so
+    programmes are left out: every arm of a comparison shares one) and its city's people and network (a
+    prebuilt city need not be the one the configuration generates). None for a city too big to keep."""
+    if len(city.residents.group) > OWN_HISTORY_RESIDENTS:
+        return None
+    return f"own-{digest(params)}-{city_fingerprint(city)}"
+
+
+def city_fingerprint(city) -> str:
+    """A hash of a city's layer settings, people and network, worked out once per City object (a city is not
+    changed after it is built: its resident arrays are read-only)."""
+    known = city.__dict__.get("_fingerprint")
+    if known is None:
+        text = hashlib.blake2b(repr(sorted(city.layer_params.items())).encode(), digest_size=16)
+        arrays = [getattr(city.residents, name.name) for name in fields(city.residents)]
+        arrays += [city.network.source, city.network.target, city.network.layer, city.network.intergroup]
+        arrays += [array for name in sorted(city.given) for array in city.given[name]]
+        for array in arrays:
+            text.update(f"{array.dtype}{array.shape}".encode() + np.ascontiguousarray(array).tobytes())
+        known = city.__dict__["_fingerprint"] = text.hexdigest()
+    return known
+
+
+def kept_in_memory(key: str | None) -> Settled | None:
+    """The spin-up kept in this process under `key` (`keep_in_memory`), or None."""
+    return kept.find(_memory, key)
+
+
+def keep_in_memory(key: str | None, settled: Settled) -> None:
+    """Keep a spin-up in this process (model/kept.py: the least recently used beyond MEMORY_SLOTS are dropped)."""
+    kept.keep(_memory, key, settled, MEMORY_SLOTS)
+
+
 def settled_once(params: Params, compute: Callable[[Params], Settled], on_disk: bool = True) -> Settled:
     """`compute(params)` once per configuration (its `digest`, which includes the seed): kept in this process
     (replicates of a scenario, a comparison's arms, dashboard resets) and, `on_disk`, in the cache folder as
     numpy arrays (never pickles), so sweep points and parallel workers in other processes share it too."""
     key = f"{digest(params)}-{code_digest()}"
-    if key in _memory:
-        _memory.move_to_end(key)
-        return _memory[key]
+    result = kept_in_memory(key)
+    if result is not None:
+        return result
     folder = cache_folder() if on_disk else None
     path = folder / f"{key}.npz" if folder is not None else None
     result = _read(path, key) if path is not None and path.is_file() else None
@@ -254,7 +298,5 @@ def settled_once(params: Params, compute: Callable[[Params], Settled], on_disk: 
         result = compute(params)
         if path is not None:
             _write(path, result, key)
-    _memory[key] = result
-    while len(_memory) > MEMORY_SLOTS:
-        _memory.popitem(last=False)
+    keep_in_memory(key, result)
     return result

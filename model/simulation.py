@@ -7,7 +7,7 @@
 
 `run` builds the model (its city read or generated), steps it `params.steps` weeks and hands back what the
 run produced. The tables are built when first read, so a caller that needs only the survey (calibration)
-does not pay for the others. `on_week(model)` is called after every week: a progress bar, or an analysis
+does not pay for the others; `run(params, weekly_metrics=False)` also skips the weekly metrics themselves. `on_week(model)` is called after every week: a progress bar, or an analysis
 that looks at the residents mid-run (`snapshots` keeps what it reads at named weeks). `build` and
 `simulate` are run's two halves, for a caller that looks at the residents at week 0 (a comparison's
 pairing check). `simulate` is the one loop that runs a simulation to its end; only `BridgesModel.follow_up`
@@ -45,6 +45,9 @@ class Results:
     @cached_property
     def timeseries(self) -> pd.DataFrame:
         """Weekly metrics per group, tidy: step, group, metric, value (step 0 = the initial state)."""
+        if not self.model.weekly_metrics:
+            raise RuntimeError("this run made no weekly metrics (weekly_metrics=False): run it with them to read "
+                               "the timeseries")
         return self.model.timeseries()
 
     @cached_property
@@ -83,12 +86,13 @@ class Results:
         return int(self.model.state.n)
 
 
-def build(params: Params, city: City | None = None, threads: int | None = None) -> tuple[BridgesModel, float]:
+def build(params: Params, city: City | None = None, threads: int | None = None, *,
+          weekly_metrics: bool = True) -> tuple[BridgesModel, float]:
     """The model of `params` (on a prebuilt `city` if given; `threads` worker threads, None: the cores
     available) and the seconds its construction took: the first half of `run`, for a caller that must look
     at the residents before the weeks run."""
     start = time.perf_counter()
-    return BridgesModel(params, city=city, threads=threads), time.perf_counter() - start
+    return BridgesModel(params, city=city, threads=threads, weekly_metrics=weekly_metrics), time.perf_counter() - start
 
 
 def simulate(model: BridgesModel, build_seconds: float = 0.0,
@@ -122,8 +126,10 @@ def snapshots(weeks, read: Callable[[BridgesModel], object]) -> tuple[Callable[[
 
 
 def run(params: Params, city: City | None = None, *,
-        on_week: Callable[[BridgesModel], None] | None = None) -> Results:
+        on_week: Callable[[BridgesModel], None] | None = None, weekly_metrics: bool = True) -> Results:
     """Build the model of `params` (on a prebuilt `city` if given: common random numbers across scenarios
-    that share one) and run it `params.steps` weeks; `on_week(model)` is called after each week."""
-    model, build_seconds = build(params, city)
+    that share one) and run it `params.steps` weeks; `on_week(model)` is called after each week. With
+    `weekly_metrics=False` the run makes no timeseries (about a tenth of a small run's weeks): for a caller
+    that reads only the survey."""
+    model, build_seconds = build(params, city, weekly_metrics=weekly_metrics)
     return simulate(model, build_seconds, on_week)

@@ -2,8 +2,8 @@
 
     STEP_ORDER = (deliver_interventions, gather_public_encounters, meet, judge_quality, judge_valence,
                   tally_contacts, remember_partners, update_attitudes, update_friendships, extended_contact,
-                  follow_norms, update_beliefs, perceive_threat, update_livelihoods, renew_arriving,
-                  update_wellbeing, feel_discrimination, record, survey)
+                  set_aside_threat, follow_norms, restore_threat, update_beliefs, perceive_threat,
+                  update_livelihoods, renew_arriving, update_wellbeing, feel_discrimination, record, survey)
 
 A phase only gathers arrays, calls pure rules (model/rules/) and stores their results: every modelling
 decision is a rule. Each phase declares what it reads and writes (its `Phase` in its mechanism's module;
@@ -46,16 +46,31 @@ def initial_perceptions(model) -> None:
             mechanism.start(model)
 
 
+_plans: dict[int, tuple[tuple, tuple]] = {}
+
+
+def plan(phases: tuple) -> tuple[tuple[str, tuple], ...]:
+    """`phases` as the vectorised week calls them: each phase's name and its calls (`Phase.vectorised`), worked
+    out once per tuple of phases (STEP_ORDER, HISTORY_ORDER, or a test's own) rather than every week."""
+    kept = _plans.get(id(phases))
+    if kept is None or kept[0] is not phases:
+        kept = _plans[id(phases)] = (phases, tuple((phase.name, phase.vectorised) for phase in phases))
+    return kept[1]
+
+
 def run_history_week(model) -> None:
     """One week of the contact history: the phases of HISTORY_ORDER in turn."""
-    for step_phase in HISTORY_ORDER:
-        step_phase(model)
+    for _, calls in plan(HISTORY_ORDER):
+        for call in calls:
+            call(model)
 
 
 def run_week(model) -> None:
     """One week: every phase of STEP_ORDER in turn, adding each phase's wall time to
     `model.phase_seconds` (a profile in one line: `sorted(model.phase_seconds.items(), key=...)`)."""
-    for step_phase in STEP_ORDER:
-        started = time.perf_counter()
-        step_phase(model)
-        model.phase_seconds[step_phase.__name__] += time.perf_counter() - started
+    seconds, clock = model.phase_seconds, time.perf_counter
+    for name, calls in plan(STEP_ORDER):
+        started = clock()
+        for call in calls:
+            call(model)
+        seconds[name] += clock() - started

@@ -7,11 +7,20 @@ share its random numbers exactly (common random numbers), and adding an interven
 streams leaves every other draw untouched.
 """
 
+import threading
 import zlib
+from collections import OrderedDict
 
 import numpy as np
 
+from bridges.model import kept
 from bridges.model.threads import SERIAL, Threads
+
+KEPT_STATES = 20_000
+"""Seeded generator states `Streams.uniform` keeps (about 20 runs' weekly draws; a few MB)."""
+_states: OrderedDict[tuple[int, str, int], dict] = kept.table()
+_drawing = threading.local()
+"""Each thread's generator that `Streams.uniform` sets a kept state on and draws from."""
 
 
 def _name_key(name: str) -> int:
@@ -32,24 +41,38 @@ class Streams:
         sequence = np.random.SeedSequence(self.seed, spawn_key=(_name_key(name), int(week)))
         return np.random.Generator(np.random.PCG64(sequence))
 
-    def uniform(self, name: str, week: int, size: int) -> np.ndarray:
-        """`size` uniforms in [0, 1) for decision `name` at `week`. A large draw is taken in blocks on the
-        worker threads (`uniform_range`), the same numbers as one `random(size)`."""
-        blocks = self.threads.blocks(size)
-        if len(blocks) == 1:
-            return self.generator(name, week).random(size)
-        state = self.generator(name, week).bit_generator.state
-        return self.threads.over_blocks(lambda start, end: _draws(state, start, end), size)
+    def seeded_state(self, name: str, week: int) -> dict:
+        """The state of `generator(name, week)` before its first draw. Seeding costs about 20 us, several times
+        the draws of a small city's week, so it is kept per (seed, name, week): later runs of the seed (a
+        comparison's arms, a sweep's points, repeats) reuse it."""
+        key = (self.seed, name, int(week))
+        state = kept.find(_states, key)
+        if state is None:
+            state = kept.keep(_states, key, self.generator(name, week).bit_generator.state, KEPT_STATES)
+        return state
+
+    def uniform(self, name: str, week: int, size: int | tuple[int, ...]) -> np.ndarray:
+        """Uniforms in [0, 1) of `size` (a count or a shape) for decision `name` at `week`: the first draws of
+        `generator(name, week)`, drawn by this thread's generator set to its `seeded_state`. A large count is
+        drawn in blocks on the worker threads (`uniform_range`), the same numbers as one draw."""
+        if isinstance(size, (int, np.integer)) and len(self.threads.blocks(int(size))) > 1:
+            state = self.seeded_state(name, week)
+            return self.threads.over_blocks(lambda start, end: _draws(state, start, end - start), int(size))
+        return _draws(self.seeded_state(name, week), 0, size)
 
     def uniform_range(self, name: str, week: int, start: int, end: int) -> np.ndarray:
         """Uniforms number start..end-1 of decision `name` at `week`: `uniform(name, week, size)[start:end]`
         without drawing the rest, so a block of residents draws its own share on its own thread."""
-        return _draws(self.generator(name, week).bit_generator.state, start, end)
+        return _draws(self.seeded_state(name, week), start, end - start)
 
 
-def _draws(state: dict, start: int, end: int) -> np.ndarray:
-    """Draws start..end-1 of the PCG64 stream in `state`: the generator advanced to its start-th output (PCG64
-    turns one 64-bit output into one double, so the k-th uniform is the k-th output)."""
-    bits = np.random.PCG64()
-    bits.state = state
-    return np.random.Generator(bits.advance(start)).random(end - start)
+def _draws(state: dict, start: int, size: int | tuple[int, ...]) -> np.ndarray:
+    """Uniforms of `size` from the PCG64 stream in `state`, starting at its start-th output (PCG64 turns one
+    64-bit output into one double, so the k-th uniform is the k-th output), drawn by this thread's generator."""
+    drawing = getattr(_drawing, "generator", None)
+    if drawing is None:
+        drawing = _drawing.generator = np.random.Generator(np.random.PCG64(0))
+    drawing.bit_generator.state = state
+    if start:
+        drawing.bit_generator.advance(start)
+    return drawing.random(size)

@@ -10,10 +10,11 @@ from omegaconf import OmegaConf
 
 from bridges.model import BridgesModel
 from bridges.config import compose_config, model_params, to_plain
+from bridges.model.city_source import make_city
 from bridges.model.errors import InputError
 from bridges.model.interventions import programme_weeks
 from bridges.model.metrics import OUTCOMES
-from bridges.model.model import SURVEYED_FIELDS, make_city
+from bridges.model.model import SURVEYED_FIELDS
 from bridges.model.params import GROUPS
 from bridges.model.reference import key_role
 from bridges.model.simulation import build, simulate, snapshots

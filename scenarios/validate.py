@@ -3,7 +3,8 @@ seeds and report emergent patterns next to published figures. Nothing is fitted 
 says where the model agrees and where it misses.
 
 Per city and seed, all on common random numbers (same seed): a baseline year, the same year with a buddy
-programme that ends half-way, the same year with the information campaign, and a long baseline for drift.
+programme that ends half-way, with a co-creation project over the same weeks, with a buddy programme running all
+year, with the information campaign, and a long baseline for drift.
 """
 
 import time
@@ -53,9 +54,34 @@ PUBLISHED = {
     "programme_effect_sd_year_after": ("smaller than at the end, still above 0 at follow-ups of months to a year",
                                        "Lemmer & Wagner 2015"),
     "information_belief_sd": ("beliefs move markedly", "Grigorieff, Roth & Ubfal 2020; Hopkins, Sides & Citrin 2019"),
-    "information_attitude_sd": ("attitudes barely move (near 0)", "Hopkins, Sides & Citrin 2019; Grigorieff et al. 2020"),
+    "information_attitude_sd": ("attitudes move far less than beliefs: near 0 for corrected group size (Hopkins et "
+                                "al.); attitudes toward current immigrants improve after corrected characteristics, "
+                                "lasting a month (Grigorieff et al.)",
+                                "Hopkins, Sides & Citrin 2019; Grigorieff, Roth & Ubfal 2020"),
     "drift_points": ("near 0: a city without change should be near a steady state", "issue 9 (design requirement)"),
     "drift_points_se": ("(standard error of the drift over seeds' people: its sampling noise)", ""),
+    "co_creation_effect_sd_end": ("as programme_effect_sd_end", "Paluck, Green & Green 2019; Lemmer & Wagner 2015"),
+    "co_creation_effect_sd_later": ("persists with decay at follow-ups of a month or more; persists where contact "
+                                    "continues", "Lemmer & Wagner 2015; Paluck, Green & Green 2019"),
+    "co_creation_effect_sd_year_after": ("as programme_effect_sd_year_after", "Lemmer & Wagner 2015"),
+    "programme_effect_kept_while_meeting": ("about 1: effects hold while the contact goes on (share of the largest "
+                                            "weekly effect still there at the end of a year-long programme)",
+                                            "Paluck, Green & Green 2019 (delayed outcomes); Pettigrew & Tropp 2006"),
+    "extended_contact_survey_r": ("r = .25 [.22, .27]: cross-sectional correlation of a reported extended-contact "
+                                  "measure with attitudes", "Zhou, Page-Gould, Aron, Moyer & Hewstone 2019 (248 "
+                                  "effect sizes); measure as Wright et al. 1997, Turner et al. 2008"),
+    "extended_contact_survey_partial_r": ("r = .17 [.14, .19] with direct friendship's contribution removed; larger "
+                                          "for perceived than for actual extended contact", "Zhou et al. 2019"),
+    "information_spillover_ratio": ("well below 1: attitudes spread 'inconsistently, and only to close friends' "
+                                    "(behaviour spread further)", "Paluck 2011 (peer trainers' friends); Paluck, "
+                                    "Shepherd & Aronow 2016 (norms spread through frequent interaction)"),
+    "information_spillover_ratio_midway": ("as information_spillover_ratio, half-way through the campaign (week "
+                                           "`programme_end`): peer studies read outcomes within the programme year",
+                                           "Paluck 2011; Paluck, Shepherd & Aronow 2016"),
+    "information_attitude_sd_friends": ("(effect on unreached friends of reached members: the ratio's numerator)",
+                                        "Paluck 2011"),
+    "information_attitude_sd_others": ("(effect on unreached members without a reached ingroup friend: what reaches "
+                                       "them through neighbours and the group, not friends)", "Paluck 2011"),
     "contact_attitude_r_survey": ("r about +0.21 overall; weaker for minority (0.18) than majority members (0.23)",
                                   "Tropp & Pettigrew 2005; Pettigrew & Tropp 2006"),
     "share_never_time_together": ("about a fifth of refugees never spend time with Germans (2017; more in 2016)",
@@ -126,6 +152,44 @@ def partial_r(y: np.ndarray, x: np.ndarray, control: np.ndarray) -> float:
     return float(np.corrcoef(rx, ry)[0, 1]) if np.std(rx) > 0 and np.std(ry) > 0 else float("nan")
 
 
+SURVEY_BANDS = (1, 2, 6, 11)
+"""Lowest count of each answer above "none" to "How many of your [ingroup] friends have [outgroup] friends?" and
+"How many of your close friends are [outgroup]?": none, one, two to five, six to ten, more than ten (answers
+1-5; the format of Wright et al. 1997 and Turner et al. 2008)."""
+
+
+def survey_band(count: np.ndarray) -> np.ndarray:
+    """A count as the survey answer 1-5 (SURVEY_BANDS)."""
+    return 1.0 + np.searchsorted(SURVEY_BANDS, count, side="right")
+
+
+def extended_contact_survey(s, members: np.ndarray) -> tuple[float, float]:
+    """Extended contact measured as the meta-analysed studies measure it (Zhou et al. 2019): in a cross-section
+    (the end of the run), Pearson r of the banded answer to "How many of your [ingroup] friends have [outgroup]
+    friends?" with the thermometer, and its partial r with the banded number of one's own cross-group friends
+    removed (direct friendship's contribution)."""
+    extended, direct = survey_band(s.extended_contacts[members]), survey_band(s.outgroup_friends[members])
+    attitude = s.attitude[members]
+    r = float(np.corrcoef(extended, attitude)[0, 1]) if np.std(extended) > 0 else float("nan")
+    return r, partial_r(attitude, extended, direct)
+
+
+def kept_share(weekly_effects: list[np.ndarray]) -> float:
+    """The mean effect at the last week over the largest weekly mean effect: the share of a programme's lift still
+    there at its end while its pairs keep meeting (1 = none lost; NaN without a positive effect)."""
+    means = np.array([np.mean(effect) if effect.size else np.nan for effect in weekly_effects])
+    peak = np.nanmax(means) if np.isfinite(means).any() else np.nan
+    return float(means[-1] / peak) if peak > 0 else float("nan")
+
+
+def unreached_friends(information, exposed: np.ndarray, group: int) -> np.ndarray:
+    """Members of `group` the campaign never reached who have an ingroup friend it reached: where peer-influence
+    studies look for spillover (Paluck 2011: the trained students' friends)."""
+    reached = exposed & (information.state.group == group)
+    has_reached_friend = np.asarray(information.ingroup_friends @ reached.astype(float)).ravel() > 0
+    return has_reached_friend & ~exposed & (information.state.group == group)
+
+
 def survey_contact_r(wave: pd.DataFrame) -> float:
     """Pearson r of the contact-frequency answer (1-5) with the thermometer answer among one wave's
     respondents who gave both, as a survey measures the contact-attitude link."""
@@ -165,15 +229,30 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
     start_beliefs = misperception_per_person(state0)
     sd_start = {code: float(start_attitude[state0.group == code].std()) for code in range(len(GROUPS))}
     belief_sd = float(np.nanstd(start_beliefs))
-    on_week, baseline_at = snapshots([options.programme_end], attitudes)
+    every_week = range(1, options.weeks + 1)
+    on_week, baseline_at = snapshots(every_week, attitudes)
     simulate(baseline, on_week=on_week)
     on_week, programme_at = snapshots([options.programme_end], attitudes)
     programme = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=volunteering",
                                 f"interventions.volunteering.delivery.end_week={options.programme_end}"),
                     on_week=on_week).model
-    information = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=information")).model
+    on_week, information_at = snapshots([options.programme_end], attitudes)
+    information = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=information"),
+                      on_week=on_week).model
+    on_week, co_creation_at = snapshots([options.programme_end], attitudes)
+    co_creation = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=co_creation",
+                                  "interventions.co_creation.delivery.start_week=1",
+                                  f"interventions.co_creation.delivery.end_week={options.programme_end}"),
+                      on_week=on_week).model
+    on_week, year_long_at = snapshots(every_week, attitudes)  # a buddy programme over the whole run
+    year_long = run(city_params(overrides, city, variant, seed_key, weeks, "scenario=volunteering",
+                                f"interventions.volunteering.delivery.end_week={options.weeks}"),
+                    on_week=on_week).model
     effect_end = programme_at[options.programme_end] - baseline_at[options.programme_end]
+    co_creation_end = co_creation_at[options.programme_end] - baseline_at[options.programme_end]
+    weekly_year_long = [year_long_at[week] - baseline_at[week] for week in every_week]
     effect_later = programme.state.attitude - baseline.state.attitude
+    co_creation_later = co_creation.state.attitude - baseline.state.attitude
     participants = programme.interventions[0].ever_enrolled
     baseline_state_at_end = {name: getattr(baseline.state, name).copy() for name in YEAR_FIELDS}
     exposed = information.interventions[0].ever_enrolled
@@ -188,7 +267,9 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
     year_after = options.programme_end + 52 - options.weeks  # weeks still to run for the one-year follow-up
     baseline.follow_up(year_after)  # past the configured weeks, as a follow-up
     programme.follow_up(year_after)
+    co_creation.follow_up(year_after)
     effect_year_after = programme.state.attitude - baseline.state.attitude
+    co_creation_year_after = co_creation.state.attitude - baseline.state.attitude
     sizes = {code: int(np.sum(s.group == code)) for code in range(len(GROUPS))}
     survey = baseline.survey_table()
     last_wave = survey[survey.step == options.weeks]
@@ -213,6 +294,15 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
         add("programme_effect_sd_end", label, standardised(effect_end[took_part], sd_start[code]))
         add("programme_effect_sd_later", label, standardised(effect_later[took_part], sd_start[code]))
         add("programme_effect_sd_year_after", label, standardised(effect_year_after[took_part], sd_start[code]))
+        co_created = co_creation.interventions[0].ever_enrolled & members
+        for name, effect in (("end", co_creation_end), ("later", co_creation_later),
+                             ("year_after", co_creation_year_after)):
+            add(f"co_creation_effect_sd_{name}", label, standardised(effect[co_created], sd_start[code]))
+        add("programme_effect_kept_while_meeting", label,
+            kept_share([effect[year_long.interventions[0].ever_enrolled & members] for effect in weekly_year_long]))
+        survey_r, survey_partial_r = extended_contact_survey(s, members)
+        add("extended_contact_survey_r", label, survey_r)
+        add("extended_contact_survey_partial_r", label, survey_partial_r)
     receiving, arriving = GROUPS.index("receiving"), GROUPS.index("arriving")
     add("per_capita_ratio_vs_size_ratio", "arriving/receiving",
         (per_capita[arriving] / per_capita[receiving]) / (sizes[receiving] / sizes[arriving])
@@ -222,6 +312,19 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
     add("information_belief_sd", "receiving", standardised(-belief_change[reached], belief_sd))
     add("information_attitude_sd", "receiving",
         standardised(information.state.attitude[reached] - s.attitude[reached], sd_start[receiving]))
+    friends_reached = unreached_friends(information, exposed, receiving)
+    on_friends = standardised(information.state.attitude[friends_reached] - s.attitude[friends_reached],
+                              sd_start[receiving])
+    add("information_attitude_sd_friends", "receiving", on_friends)
+    others = ~exposed & ~friends_reached & (information.state.group == receiving)
+    add("information_attitude_sd_others", "receiving",
+        standardised(information.state.attitude[others] - s.attitude[others], sd_start[receiving]))
+    on_reached = standardised(information.state.attitude[reached] - s.attitude[reached], sd_start[receiving])
+    add("information_spillover_ratio", "receiving", on_friends / on_reached if on_reached else np.nan)
+    midway = information_at[options.programme_end] - baseline_at[options.programme_end]
+    on_reached_midway = standardised(midway[reached], sd_start[receiving])
+    add("information_spillover_ratio_midway", "receiving",
+        standardised(midway[friends_reached], sd_start[receiving]) / on_reached_midway if on_reached_midway else np.nan)
 
     drift, _ = build_model(city_params(overrides, city, variant, seed_key, f"steps={options.drift_weeks}",
                                        "scenario=baseline"))
@@ -260,6 +363,14 @@ def report(summary: pd.DataFrame, options: ValidateOptions, seconds: float) -> s
              "friend, direct cross-group friendship partialled out. Programme and information effects: paired "
              "differences from the same seed without the programme, on participants, in SD of the group's "
              "initial attitude (beliefs: reduction of misperception in SD of initial misperception). "
+             "Co-creation: the same, for the co-creation project over the buddy programme's weeks. Kept while "
+             "meeting: a buddy programme running the whole run, its participants' mean effect at the end over the "
+             "largest weekly mean effect. Extended contact (survey): in the last week, r of the banded answer to "
+             "'How many of your [ingroup] friends have [outgroup] friends?' (none, one, 2-5, 6-10, more) with the "
+             "thermometer, and its partial r with the banded number of one's own cross-group friends removed. "
+             "Information spillover: the campaign's attitude effect on receiving members it never reached who have "
+             "an ingroup friend it reached, over its effect on those reached, at the end of the run and half-way "
+             "(week programme_end); 'others': its effect on unreached members without a reached friend. "
              "Contact-attitude r (survey): Pearson r of the last wave's contact-frequency answer with its "
              "thermometer answer. Never time together: arriving respondents of the last wave answering 'never' to "
              "the refugee panel's item 'How often do you spend time with {outgroup}?' (encounters on ties, not "

@@ -17,7 +17,7 @@ import numpy as np
 
 from bridges.model import BridgesModel
 from bridges.config import compose_config, model_params, to_plain
-from bridges.model.model import make_city
+from bridges.model.city_source import make_city
 from bridges.model.streams import Streams
 
 CITY = ("city.n_agents=1000", "city.n_neighbourhoods=8", "steps=30")

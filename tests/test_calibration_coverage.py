@@ -64,3 +64,20 @@ def test_rank_tests_flag_a_posterior_that_is_too_narrow():
     assert counts.sum() == 200 and chi_p > 0.01 and ks_p > 0.01
     _, chi_p, ks_p = rank_tests(np.concatenate([rng.uniform(0, 0.1, 60), rng.uniform(0.9, 1, 60), rng.uniform(size=80)]))
     assert chi_p < 1e-6 and ks_p < 0.05
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--site", "atlantis"], "error: city: must name an option in conf/city/"),
+    (["--reference", "missing.parquet"], "error: --reference: missing.parquet does not exist"),
+])
+def test_study_command_refuses_bad_input_in_one_line(arguments, message, tmp_path, monkeypatch, capsys):
+    """`make coverage`'s entry point: one line, exit 2, nothing written (it let the error out as a traceback)."""
+    from bridges.calibration.coverage import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        main([*arguments, "--datasets", "1", "--sampler", "single", "--workers", "1", "--out", str(tmp_path / "out")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()

@@ -186,8 +186,8 @@ def test_unreadable_parquet_and_sav(tmp_path):
 # ---- one survey in five formats (issue 23) ------------------------------------------------------------
 def test_five_formats_of_one_survey_give_identical_statistics(tmp_path):
     """The schema CSV, labelled .sav and .dta in the schema's codes (no mapping), a messy CSV with missing
-    codes 98/99 on the 1-5 items only, and a messy .sav whose 0-100 thermometer is labelled only at its ends
-    (no 101 codes listed): every statistic equal, to the last bit."""
+    codes 98/99 on the labelled 1-5 and 1-6 items only, and a messy .sav whose 0-100 thermometer is labelled
+    only at its ends (no 101 codes listed): every statistic equal, to the last bit, and every answer read."""
     from pathlib import Path
 
     from bridges.calibration.format_variants import variants
@@ -196,12 +196,14 @@ def test_five_formats_of_one_survey_give_identical_statistics(tmp_path):
     source = Path(__file__).resolve().parents[1] / "calibration" / "data" / "germany_synthetic.csv"
     files = variants(source, tmp_path)
     assert sorted(files) == ["csv", "dta", "messy_csv", "messy_sav", "sav"]
-    reference = summarise(load_survey(str(source), None, "germany").table)
+    table = load_survey(str(source), None, "germany").table
+    reference = summarise(table)
     assert len(reference) == 29  # every statistic but the two gaps, which need the city's true shares
     for name, (data, mapping) in files.items():
         survey = load_survey(str(data), str(mapping) if mapping else None, "germany")
         assert len(survey.table) == 650, name
         pd.testing.assert_series_equal(summarise(survey.table), reference, rtol=0, atol=0, obj=name)
+        pd.testing.assert_frame_equal(survey.table, table, obj=name)  # items no statistic uses too (time_together)
 
 
 def test_labelled_sav_in_schema_codes_needs_no_mapping(tmp_path):

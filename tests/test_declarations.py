@@ -107,8 +107,9 @@ def test_a_placed_phase_that_cannot_be_placed_is_refused_in_one_line(declared, m
 
 
 def test_the_week_places_a_two_place_module_among_the_real_mechanisms():
-    """The real week plus a module with one phase after attitudes and one after norms: PHASES keeps every
-    other phase where it was and puts each half right after its place."""
+    """The real week plus a module with one phase after attitudes and one after beliefs: PHASES keeps every
+    other phase where it was and puts each half right after its place (after beliefs, before threat: the norm's
+    own slot is standing threat's second half's)."""
     def ease(model, who=ALL) -> None:
         """A toy phase."""
 
@@ -117,12 +118,12 @@ def test_the_week_places_a_two_place_module_among_the_real_mechanisms():
 
     toy = Mechanism(name="toy", params=(), after="attitudes", before="friendship",
                     phases=(Phase(ease, reads=(), writes=()),
-                            Phase(ease_again, reads=(), writes=(), after="norms", before="beliefs")))
+                            Phase(ease_again, reads=(), writes=(), after="beliefs", before="threat")))
     week = week_order([item for m in (*MECHANISMS, toy) for item in positions(m)])
     order = [phase.name for item in week for phase in item.phases]
     assert [name for name in order if name not in ("ease", "ease_again")] == [phase.name for phase in PHASES]
     assert order[order.index("update_attitudes") + 1] == "ease"
-    assert order[order.index("follow_norms") + 1] == "ease_again"
+    assert order[order.index("update_beliefs") + 1] == "ease_again"
 
 
 @pytest.mark.parametrize("name, source, message", [  # a package of its own per case: imports are cached
@@ -200,7 +201,7 @@ def test_params_is_the_shared_sections_plus_the_declared_ones():
 
 PROBE = '''
 """A toy mechanism written by the test: after attitudes, anxiety eases by `probe.ease` a week, and again
-after the norms (one module, two places in the week)."""
+after beliefs (one module, two places in the week)."""
 
 from dataclasses import dataclass, field
 
@@ -224,8 +225,8 @@ def ease_anxiety_again(model, who=ALL) -> None:
 MECHANISM = Mechanism(
     name="probe", after="attitudes", before="friendship", params=("probe",), parameters={"probe": ProbeParams},
     phases=(Phase(ease_anxiety, reads=("state.anxiety",), writes=("state.anxiety",)),
-            Phase(ease_anxiety_again, reads=("state.anxiety",), writes=("state.anxiety",), after="norms",
-                  before="beliefs")))
+            Phase(ease_anxiety_again, reads=("state.anxiety",), writes=("state.anxiety",), after="beliefs",
+                  before="threat")))
 '''
 
 RUN = '''
@@ -236,7 +237,7 @@ from bridges.model.step import STEP_ORDER
 
 order = [phase.__name__ for phase in STEP_ORDER]
 assert order[order.index("update_attitudes") + 1] == "ease_anxiety", order
-assert order[order.index("follow_norms") + 1] == "ease_anxiety_again", order
+assert order[order.index("update_beliefs") + 1] == "ease_anxiety_again", order
 tiny = ["city.n_agents=200", "city.n_neighbourhoods=2", "steps=1"]
 for engine in ("vectorised", "agents"):
     anxiety = {}
@@ -259,7 +260,8 @@ except InputError as error:
 def test_a_new_module_runs_in_both_engines_with_no_other_edit(tmp_path):
     """The package laid out as installed (bridges/, bridges/model/, bridges/conf/), plus one new module in
     model/mechanisms/ and its YAML (conf/probe/default.yaml, a line in conf/config.yaml): its phases run in
-    both engines, one right after update_attitudes and one right after follow_norms, its section is a key of
+    both engines, one right after update_attitudes and one right after update_beliefs (the slot right after
+    follow_norms is standing threat's second half's), its section is a key of
     Params checked like any other, and nothing else was edited."""
     shutil.copytree(ROOT / "bridges", tmp_path / "bridges", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "model", tmp_path / "bridges" / "model", ignore=shutil.ignore_patterns("__pycache__"))

@@ -4,6 +4,7 @@ usual contact, so a city without programmes or other change stays near rest."""
 from dataclasses import replace
 
 import numpy as np
+from scipy import stats
 import pytest
 
 from bridges.model import BridgesModel
@@ -101,6 +102,11 @@ def test_a_programme_effect_on_participants_outlasts_the_programme():
         took_part = with_programme.interventions[0].ever_enrolled
         lifts.append(with_programme.state.attitude[took_part] - without.state.attitude[took_part])
     lift = np.concatenate(lifts)
-    # Tolerance: the mean lift must exceed 3 standard errors of the participants' paired differences (a
-    # one-sided 0.1% false alarm rate if the effect had faded to 0).
-    assert lift.mean() > 3.0 * lift.std(ddof=1) / np.sqrt(lift.size), (lift.mean(), lift.size)
+    # Tolerance: a sign test. Had the effect faded to 0, each participant's paired difference would be as likely
+    # negative as positive; the count of positive lifts must have a one-sided binomial p below 0.001 (a 0.1%
+    # false alarm rate). Not a t test on the mean: with standing threat (docs/model.md 7.25) the one participant
+    # in 20 whose buddy became a friend keeps about 8 points while the others keep a fraction of one, so the
+    # spread of the lifts says little about whether the typical one is still there.
+    positive = int(np.sum(lift > 0))
+    assert stats.binomtest(positive, lift.size, 0.5, alternative="greater").pvalue < 0.001, (positive, lift.size)
+    assert lift.mean() > 0.0, lift.mean()

@@ -7,7 +7,7 @@ import pytest
 
 from bridges.model.errors import InputError
 from bridges.model.ranges import MAX_EXACT_INT, UNIT
-from bridges.model.schema import build
+from bridges.model.schema import MAX_TEXT, build
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ def test_a_good_mapping_builds_with_its_types():
     assert build(Sample, {**GOOD, "maybe": None}, "sample").maybe is None
     assert build(Sample, {**GOOD, "maybe": 3}, "sample").maybe == 3.0
     assert build(Sample, {**GOOD, "share": -MAX_EXACT_INT}, "sample").share == -float(MAX_EXACT_INT)  # still exact
+    assert build(Sample, {**GOOD, "label": "x" * MAX_TEXT}, "sample").label == "x" * MAX_TEXT
 
 
 @pytest.mark.parametrize("key, value, message", [
@@ -86,6 +87,19 @@ def test_a_missing_or_unknown_top_level_key_and_a_non_mapping_are_named():
         with pytest.raises(InputError) as error:
             build(Sample, mapping, prefix)
         assert str(error.value) == message
+
+
+def test_a_field_set_by_the_code_is_no_config_key():
+    """`internal` fields (Params.site) are set by the code, never read from a config file."""
+    @dataclass(frozen=True)
+    class WithSite:
+        rate: float
+        site: object = field(default=None, metadata={"internal": True})
+
+    assert build(WithSite, {"rate": 1}, "") == WithSite(rate=1.0)
+    with pytest.raises(InputError) as error:
+        build(WithSite, {"rate": 1, "site": 2}, "")
+    assert str(error.value) == "site: unknown config key"
 
 
 def test_a_field_of_a_type_build_does_not_know_names_the_type():

@@ -116,13 +116,16 @@ class Phase:
             return self.steps
         return (Rows(self.run),) if "who" in inspect.signature(self.run).parameters else (self.run,)
 
+    @cached_property
+    def vectorised(self) -> tuple[Callable, ...]:
+        """What the vectorised week calls, `call(model)` in order: each step over every resident (the agents
+        engine's Setup left out), worked out once rather than every week."""
+        return tuple(part.step if isinstance(part, Rows) else part for part in self.parts if not isinstance(part, Setup))
+
     def __call__(self, model) -> None:
         """The phase over every resident at once (the vectorised week)."""
-        for part in self.parts:
-            if isinstance(part, Rows):
-                part.step(model)
-            elif not isinstance(part, Setup):
-                part(model)
+        for call in self.vectorised:
+            call(model)
 
 
 class Key(NamedTuple):
@@ -287,7 +290,7 @@ def uniform_table(model, stream: str, who, shape: tuple[int, int]) -> np.ndarray
     """A table of uniform draws of `shape` for a phase over `who`: from the named `stream` over every
     resident, from the model's generator for one resident (as `uniform`)."""
     if who is ALL:
-        return model.streams.generator(stream, model.steps).random(shape)
+        return model.streams.uniform(stream, model.steps, shape)
     return model.rng.random(shape)
 
 

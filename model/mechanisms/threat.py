@@ -31,13 +31,19 @@ class ThreatParams:
     attitude_weight: float = field(metadata=NON_NEGATIVE)
 
 
-def current_threat(model, who=ALL) -> np.ndarray:
-    """Perceived threat of the receiving members among `who` from their beliefs, the arriving share they see
-    (their neighbourhood's and the city's), their anxiety and any cross-group friendship;
-    NaN for arriving members."""
+def believed_burden(model, who=ALL) -> np.ndarray:
+    """The economic burden the residents `who` believe arriving members put on them (from their beliefs)."""
+    state = model.state
+    return threat_rules.economic_burden(state.belief_education[who], state.belief_employment[who],
+                                        state.belief_welfare[who])
+
+
+def current_threat(model, who=ALL, burden: np.ndarray | None = None) -> np.ndarray:
+    """Perceived threat of the receiving members among `who` from their believed burden (`burden`, theirs now
+    unless given), the arriving share they see (their neighbourhood's and the city's), their anxiety and any
+    cross-group friendship; NaN for arriving members."""
     state, t = model.state, model.params.dynamics.threat
-    burden = threat_rules.economic_burden(state.belief_education[who], state.belief_employment[who],
-                                          state.belief_welfare[who])
+    burden = believed_burden(model, who) if burden is None else burden
     perceived = threat_rules.perceived_outgroup_share(model.local_arriving_share[state.neighbourhood[who]],
                                                       model.city_arriving_share, t)
     level = threat_rules.threat_level(burden, perceived, state.anxiety[who], state.outgroup_friends[who] > 0, t)

@@ -1,0 +1,46 @@
+"""The issue-24 validation measures (scenarios/validate.py): survey bands, extended contact as a cross-sectional
+survey correlation, the share of a lift kept while contact goes on, and who counts as an unreached friend."""
+
+from types import SimpleNamespace
+
+import numpy as np
+from scipy import sparse
+
+from bridges.scenarios.validate import extended_contact_survey, kept_share, survey_band, unreached_friends
+
+
+def test_counts_become_the_answers_none_one_two_to_five_six_to_ten_more():
+    np.testing.assert_array_equal(survey_band(np.array([0, 1, 2, 5, 6, 10, 11, 40])), [1, 2, 3, 3, 4, 4, 5, 5])
+
+
+def test_extended_contact_survey_r_is_cross_sectional_and_partial_removes_direct_friendship():
+    rng = np.random.default_rng(0)
+    n = 4000
+    direct = rng.poisson(0.5, n)
+    extended = rng.poisson(1.0, n) + direct  # extended contact goes with direct friendship
+    attitude = 50 + 4 * survey_band(direct) + rng.normal(0, 5, n)  # only direct friendship moves attitudes
+    s = SimpleNamespace(extended_contacts=extended, outgroup_friends=direct, attitude=attitude)
+    r, partial = extended_contact_survey(s, np.ones(n, dtype=bool))
+    # with n = 4000 the SE of r is about 1 / sqrt(n) = 0.016: r is clearly positive, the partial r within 3 SE of 0
+    assert r > 0.1 and abs(partial) < 0.05
+    members = np.arange(n) < n // 2
+    assert extended_contact_survey(s, members)[0] == np.corrcoef(survey_band(extended[members]), attitude[members])[0, 1]
+
+
+def test_kept_share_is_the_last_weekly_mean_over_the_largest():
+    weeks = [np.array([1.0, 3.0]), np.array([4.0, 6.0]), np.array([2.0, 4.0])]
+    assert kept_share(weeks) == 3.0 / 5.0
+    assert kept_share([np.array([1.0]), np.array([2.0])]) == 1.0
+    assert np.isnan(kept_share([np.array([-1.0]), np.array([-2.0])]))
+    assert np.isnan(kept_share([np.array([]), np.array([])]))
+
+
+def test_unreached_friends_are_of_the_group_not_reached_and_have_a_reached_ingroup_friend():
+    # 0 reached; 1 its friend (unreached); 2 friend of 1 only; 3 reached, other group; 4 friend of 3
+    pairs = [(0, 1), (1, 2), (3, 4)]
+    friends = sparse.csr_matrix((np.ones(2 * len(pairs)), ([a for a, b in pairs] + [b for a, b in pairs],
+                                                             [b for a, b in pairs] + [a for a, b in pairs])), shape=(5, 5))
+    information = SimpleNamespace(ingroup_friends=friends, state=SimpleNamespace(group=np.array([0, 0, 0, 1, 1])))
+    exposed = np.array([True, False, False, True, False])
+    np.testing.assert_array_equal(unreached_friends(information, exposed, 0), [False, True, False, False, False])
+    np.testing.assert_array_equal(unreached_friends(information, exposed, 1), [False, False, False, False, True])
