@@ -212,26 +212,38 @@ def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray,
     then by layer. Each key packs into one int64, so two flat sorts replace the graph round trip.
     """
     n_layers = max(len(layer_pairs), 1)
-    code = np.concatenate([(pairs[:, 0].astype(np.int64) * n + pairs[:, 1]) * n_layers + layer
-                           for layer, pairs in enumerate(layer_pairs)] or [np.empty(0, dtype=np.int64)])
+    code = np.empty(sum(len(pairs) for pairs in layer_pairs), dtype=np.int64)  # (source * n + target) * L + layer
+    end = 0
+    for layer, pairs in enumerate(layer_pairs):
+        part = code[end:end + len(pairs)]
+        np.multiply(pairs[:, 0], n, out=part, dtype=np.int64)
+        part += pairs[:, 1]
+        part *= n_layers
+        part += layer
+        end += len(pairs)
     code.sort(kind="stable")  # by pair, then layer. Each layer's pairs are sorted already: timsort merges the
     # runs (about a tenth of quicksort's time at a million residents; a sort of integers has one result)
-    pair, layer = code // n_layers, code % n_layers
-    del code
+    pair, layer = np.divmod(code, n_layers)
     run_start = np.ones(len(pair), dtype=bool)
     run_start[1:] = pair[1:] != pair[:-1]
-    first_layer = layer[np.maximum.accumulate(np.where(run_start, np.arange(len(pair)), 0))]
+    first = np.flatnonzero(run_start)
     del run_start
-    source, target = pair // n, pair % n
-    del pair
-    key = ((source * n_layers + first_layer) * n + target) * n_layers + layer
-    del source, target, first_layer, layer
+    first_layer = np.repeat(layer[first], np.diff(first, append=len(pair)))
+    del first, layer
+    pair //= n  # the source
+    # key = ((source * L + first_layer) * n + target) * L + layer = code + (source * (L - 1) + first_layer) * n * L
+    key = pair
+    key *= n_layers - 1
+    key += first_layer
+    del first_layer
+    key *= n * n_layers
+    key += code
+    del code
     key.sort(kind="stable")  # each source's ties are in runs already (as above)
-    layer = (key % n_layers).astype(np.int16)
+    key, layer = np.divmod(key, n_layers)
+    key, target = np.divmod(key, n)
     key //= n_layers
-    target = (key % n).astype(RESIDENT_ID)
-    key //= n * n_layers
-    return key.astype(RESIDENT_ID), target, layer
+    return key.astype(RESIDENT_ID), target.astype(RESIDENT_ID), layer.astype(np.int16)
 
 
 @dataclass
