@@ -25,6 +25,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from bridges.invocation import command
+from bridges.model import kernels
 from bridges.model.custom_city import check_custom_overrides
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_bytes
@@ -442,16 +443,21 @@ class RunOptions:
         "check": lambda value: None if value in PROGRESS_CHOICES else f"must be one of {', '.join(PROGRESS_CHOICES)}"})
     plots: str = field(default="auto", metadata={
         "check": lambda value: None if value in PROGRESS_CHOICES else f"must be one of {', '.join(PROGRESS_CHOICES)}"})
+    kernels: str = field(default="auto", metadata={
+        "check": lambda value: None if value in kernels.MODES else f"must be one of {', '.join(kernels.MODES)}"})
 
 
 def run_options(plain: dict) -> dict:
     """Validated run options, by the schema's `build`: output_dir (str or None), progress and plots
-    (auto/on/off; YAML's `on`/`off` arrive as true/false)."""
+    and kernels (auto/on/off; YAML's `on`/`off` arrive as true/false). Every command reads them before it runs a
+    model, so this also sets the process's engine switch (model/kernels.py) from `kernels`."""
     section = plain.get("run", {})
     if isinstance(section, dict):
-        section = {**section, **{key: "on" if section[key] else "off" for key in ("progress", "plots")
+        section = {**section, **{key: "on" if section[key] else "off" for key in ("progress", "plots", "kernels")
                                  if isinstance(section.get(key), bool)}}
-    return asdict(build(RunOptions, section, "run"))
+    options = asdict(build(RunOptions, section, "run"))
+    kernels.use(options["kernels"])
+    return options
 
 
 def matching_paths(plain: dict, pattern: list[str], trail: tuple = ()) -> list[tuple]:
