@@ -53,13 +53,14 @@ def main() -> None:
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args()
 
-    from bridges.config import compose_config, model_params, to_plain
+    from bridges.config import compose_config, model_params, run_options, to_plain
     from bridges.model import model as model_module
     from bridges.model import step as step_module
     from bridges.model.simulation import build, simulate
 
-    params = model_params(to_plain(compose_config([f"city.n_agents={args.n_agents}", f"steps={args.steps}",
-                                                   *args.overrides])))
+    plain = to_plain(compose_config([f"city.n_agents={args.n_agents}", f"steps={args.steps}", *args.overrides]))
+    run_options(plain)  # run.kernels=off runs the numpy rules
+    params = model_params({key: value for key, value in plain.items() if key != "run"})
     spent: dict[str, float] = {}
     if args.phases:
         timed_phases(step_module, model_module, spent)

@@ -2,6 +2,7 @@
 
     python benchmarks/check_identical.py write FOLDER     # on the code before the change
     python benchmarks/check_identical.py compare FOLDER   # on the code after it: exit 1 at the first difference
+    python benchmarks/check_identical.py compare FOLDER on   # ... with every pass through the compiled kernels
 
 For each case (CASES: scenarios x seeds on a 1,500-resident city, 20 weeks, plus the spin-up's variants, a
 world change that adopts the site's reference, and the agents engine) it hashes every state array after every
@@ -90,6 +91,10 @@ def run_case(overrides: tuple[str, ...]) -> dict:
 
 def main() -> int:
     mode, folder = sys.argv[1], Path(sys.argv[2])
+    if len(sys.argv) > 3:  # the kernels' mode (model/kernels.py): `on` runs every pass through its kernel
+        from bridges.model import kernels
+
+        kernels.use(sys.argv[3])
     os.environ.setdefault("BRIDGES_CACHE_DIR", "off")
     found = {}
     for attempt in (1, 2):

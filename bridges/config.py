@@ -25,6 +25,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from bridges.invocation import command
+from bridges.model import kernels
 from bridges.model.custom_city import check_custom_overrides
 from bridges.model.errors import InputError
 from bridges.model.input_files import read_bytes
@@ -446,16 +447,21 @@ class RunOptions:
         "check": lambda value: None if 1 <= value <= MAX_JOBS else
         f"must be null (the cores available) or a whole number from 1 to {MAX_JOBS:,}"})
     """Worker threads of a big city's week (None: the cores this process may use); the numbers do not depend on it."""
+    kernels: str = field(default="auto", metadata={
+        "check": lambda value: None if value in kernels.MODES else f"must be one of {', '.join(kernels.MODES)}"})
 
 
 def run_options(plain: dict) -> dict:
     """Validated run options, by the schema's `build`: output_dir (str or None), progress and plots
-    (auto/on/off; YAML's `on`/`off` arrive as true/false), threads (int or None)."""
+    and kernels (auto/on/off; YAML's `on`/`off` arrive as true/false), threads (int or None). Every command reads
+    them before it runs a model, so this also sets the process's engine switch (model/kernels.py) from `kernels`."""
     section = plain.get("run", {})
     if isinstance(section, dict):
-        section = {**section, **{key: "on" if section[key] else "off" for key in ("progress", "plots")
+        section = {**section, **{key: "on" if section[key] else "off" for key in ("progress", "plots", "kernels")
                                  if isinstance(section.get(key), bool)}}
-    return asdict(build(RunOptions, section, "run"))
+    options = asdict(build(RunOptions, section, "run"))
+    kernels.use(options["kernels"])
+    return options
 
 
 def matching_paths(plain: dict, pattern: list[str], trail: tuple = ()) -> list[tuple]:

@@ -3,9 +3,14 @@
 Drawing counts from fixed-size arrays of uniforms (instead of numpy's rejection samplers, which use a
 variable number of draws) keeps every other draw unchanged when one rate changes: the basis of common
 random numbers between scenarios.
+
+Each sampler's loop also has a compiled form (model/sampling_compiled.py), which runs instead when the
+kernels run (model/kernels.py) and gives the same counts bit for bit.
 """
 
 import numpy as np
+
+from bridges.model import kernels
 
 
 def poisson_quantile(u: np.ndarray, rate: np.ndarray) -> np.ndarray:
@@ -14,6 +19,9 @@ def poisson_quantile(u: np.ndarray, rate: np.ndarray) -> np.ndarray:
     rate = np.broadcast_to(np.asarray(rate, dtype=float), u.shape)
     count = np.zeros(u.shape, dtype=np.int64)
     pmf = np.exp(-rate)
+    compiled = kernels.load("bridges.model.sampling_compiled", u.size)
+    if compiled is not None:
+        return compiled.poisson_counts(u, rate, pmf)
     cdf = pmf.copy()
     pending = np.flatnonzero(u > cdf)
     while pending.size:
@@ -31,12 +39,15 @@ def binomial_quantile(u: np.ndarray, trials: np.ndarray, p: np.ndarray) -> np.nd
     u = np.asarray(u, dtype=float)
     trials = np.broadcast_to(np.asarray(trials, dtype=np.int64), u.shape)
     p = np.clip(np.broadcast_to(np.asarray(p, dtype=float), u.shape), 0.0, 1.0)
-    count = np.where(p >= 1.0, trials, 0).astype(np.int64)
     q = 1.0 - p
     pmf = np.where(p >= 1.0, 0.0, q**trials)
-    cdf = pmf.copy()
     with np.errstate(divide="ignore"):
         odds = np.where(p >= 1.0, 0.0, p / np.where(q > 0, q, 1.0))
+    compiled = kernels.load("bridges.model.sampling_compiled", u.size)
+    if compiled is not None:
+        return compiled.binomial_counts(u, trials, p, pmf, odds)
+    count = np.where(p >= 1.0, trials, 0).astype(np.int64)
+    cdf = pmf.copy()
     pending = np.flatnonzero((u > cdf) & (count < trials) & (p < 1.0))
     while pending.size:
         k = count[pending]

@@ -1,0 +1,132 @@
+"""The compiled kernels (model/kernels.py) return their numpy rules' numbers bit for bit: each kernel, serial
+and split over both cores, on the same inputs as its rule (edge cases included), and whole runs with every
+pass through a kernel against the numpy rules."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from bridges.model import kernels
+from bridges.model.rules import encounters as encounter_rules
+from bridges.model.rules import norms as norm_rules
+from bridges.model.sampling import binomial_quantile, poisson_quantile
+from bridges.model.simulation import build, simulate
+from tests.conftest import SMALL_CITY, params_for
+
+pytest.importorskip("numba")  # a dependency (pyproject.toml); the numpy rules run without it
+
+
+@pytest.fixture
+def engines(monkeypatch):
+    """`run(engine, rule, *arguments)`: the rule's result with the numpy rules (`off`), its kernels on one core
+    (`serial`) or split over both (`parallel`, every pass); the mode is restored afterwards."""
+    before = kernels.mode()
+
+    def run(engine, rule, *arguments):
+        kernels.use("off" if engine == "off" else "on")
+        monkeypatch.setattr(kernels, "PARALLEL_FROM", 0 if engine == "parallel" else 10**12)
+        return rule(*arguments)
+
+    yield run
+    kernels.use(before)
+
+
+def assert_same(expected, actual):
+    """Bit for bit: the same dtypes, shapes and bytes (NaN included)."""
+    for wanted, got in zip(expected if isinstance(expected, tuple) else (expected,),
+                           actual if isinstance(actual, tuple) else (actual,)):
+        assert wanted.dtype == got.dtype and wanted.shape == got.shape
+        assert wanted.tobytes() == got.tobytes()
+
+
+def sampler_inputs(size=30_000):
+    """Uniforms, rates, trials and probabilities over the samplers' range, with their edges: rates 0, tiny,
+    large and NaN; uniforms 0 and just below 1; probabilities 0, 1, NaN and outside [0, 1]."""
+    rng = np.random.default_rng(7)
+    u = rng.random(size)
+    rate = rng.choice([0.0, 1e-300, 0.01, 0.3, 1.0, 2.5, 9.0, 40.0, 700.0], size=size) * rng.random(size)
+    u[:3], rate[3:6] = (0.0, np.nextafter(1.0, 0.0), 0.5), (np.nan, 745.0, 0.0)
+    trials = rng.integers(0, 40, size=size)
+    p = rng.choice([0.0, 0.05, 0.5, 0.93, 1.0], size=size) * rng.random(size)
+    p[:6] = (0.0, 1.0, np.nan, -0.5, 1.5, 1.0 - 1e-16)
+    return u, rate, trials, p
+
+
+@pytest.mark.parametrize("engine", ["serial", "parallel"])
+def test_sampler_kernels_count_as_the_numpy_samplers(engines, engine):
+    u, rate, trials, p = sampler_inputs()
+    assert_same(engines("off", poisson_quantile, u, rate), engines(engine, poisson_quantile, u, rate))
+    assert_same(engines("off", binomial_quantile, u, trials, p), engines(engine, binomial_quantile, u, trials, p))
+    assert engines(engine, poisson_quantile, u, rate).sum() > 0  # not all zeros: the comparison has content
+
+
+@pytest.mark.parametrize("engine", ["serial", "parallel"])
+def test_public_encounter_kernel_pairs_as_the_numpy_rule(engines, engine):
+    rng = np.random.default_rng(3)
+    for n, places, share, opportunities in ((3_001, 7, 0.6, 4), (500, 1, 1.0, 3), (800, 12, 0.0, 1)):
+        neighbourhood, group = rng.integers(0, places, n), (rng.random(n) < 0.3).astype(np.int8)
+        i = SimpleNamespace(opportunities=opportunities, local_share=share)
+        u_where, u_who = rng.random(n * opportunities), rng.random(n * opportunities)
+        u_who[:2] = (0.0, np.nextafter(1.0, 0.0))
+        arguments = (neighbourhood, group, i, u_where, u_who, encounter_rules.passing_index(neighbourhood, group, i))
+        expected = engines("off", encounter_rules.public_encounter_pairs, *arguments)
+        assert expected[0].size > 0
+        assert_same(expected, engines(engine, encounter_rules.public_encounter_pairs, *arguments))
+
+
+@pytest.mark.parametrize("engine", ["serial", "parallel"])
+def test_friends_mean_kernel_sums_as_scipy(engines, engine):
+    rng = np.random.default_rng(5)
+    n, ties = 4_000, 12_000
+    source, target = rng.integers(0, n, ties), rng.integers(0, n, ties)
+    keep = source != target
+    friends = sparse.csr_matrix((np.ones(2 * keep.sum()), (np.concatenate([source[keep], target[keep]]),
+                                                          np.concatenate([target[keep], source[keep]]))), shape=(n, n))
+    friends.data[:] = 1.0
+    count = np.asarray(friends.sum(axis=1)).ravel().astype(np.int64)
+    value, fallback = rng.random(n) * 100.0, rng.random(n)
+    value[::97] = np.nan  # a NaN spreads to its friends' means in both
+    assert (count == 0).any()  # the fallback is used
+    expected = engines("off", norm_rules.friends_mean, value, friends, count, fallback)
+    assert_same(expected, engines(engine, norm_rules.friends_mean, value, friends, count, fallback))
+
+
+def test_auto_runs_kernels_only_on_big_passes(monkeypatch):
+    before = kernels.mode()
+    try:
+        kernels.use("auto")
+        assert kernels.load("bridges.model.sampling_compiled", kernels.KERNEL_FROM - 1) is None
+        assert kernels.load("bridges.model.sampling_compiled", kernels.KERNEL_FROM) is not None
+        kernels.use("off")
+        assert kernels.load("bridges.model.sampling_compiled", 10**9) is None
+    finally:
+        kernels.use(before)
+    with pytest.raises(ValueError, match="kernels mode 'fast'"):
+        kernels.use("fast")
+
+
+def final_arrays(mode: str, *overrides: str) -> dict:
+    """Every state array and tie field after a small run with the kernels in `mode`."""
+    before = kernels.mode()
+    kernels.use(mode)
+    try:
+        model, _ = build(params_for(*SMALL_CITY, *overrides))
+        simulate(model)
+    finally:
+        kernels.use(before)
+    arrays = {name: getattr(model.state, name) for name in type(model.state).field_names()}
+    for block in model.contact_blocks():
+        for name in ("strength", "friend", "met", "encounters", "quality"):
+            arrays[f"{block.name}.{name}"] = getattr(block, name)
+        arrays.update({f"{block.name}.positive.{side}": counts for side, counts in block.positive.items()})
+    return arrays
+
+
+@pytest.mark.parametrize("overrides", [(), ("scenario=focus_approach", "seed=3")])
+def test_a_run_with_every_pass_compiled_is_the_numpy_run(overrides):
+    reference, compiled = final_arrays("off", *overrides), final_arrays("on", *overrides)
+    assert reference.keys() == compiled.keys()
+    for name, values in reference.items():
+        assert_same(values, compiled[name])
