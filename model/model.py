@@ -254,6 +254,7 @@ class BridgesModel(mesa.Model):
                 change[name] += getattr(state, name) - surveyed[name]
             for name, value in surveyed.items():
                 getattr(state, name)[:] = value
+            release_free_memory(state.n)
         if anchoring:
             self.usual_change = {name: group_means(change[name] / d.history_weeks, state.group) for name in VIEWS}
             self.anchor_views(self.usual_change, norms.rate)
@@ -262,7 +263,8 @@ class BridgesModel(mesa.Model):
         self.interventions = programmes
         self.public = None  # week 0 has no incidental encounters of its own
         self.restart_clock()
-        reference_world.keep_in_memory(key, settled_spin_up(self))
+        if key is not None:  # a city too big to keep (own_history_key) is not copied for nothing
+            reference_world.keep_in_memory(key, settled_spin_up(self))
 
     def anchor_views(self, usual_change: dict[str, np.ndarray], rate: float) -> None:
         """Each view's anchor in the norm: the disposition that the group's usual weekly change (per group)
@@ -437,12 +439,14 @@ class BridgesModel(mesa.Model):
         return step
 
     def simulate_week(self) -> None:
-        """The week's phases by the chosen engine, and the contact tally by setting."""
+        """The week's phases by the chosen engine, the contact tally by setting, then the week's freed
+        temporaries handed back to the system (a big city: `release_free_memory`)."""
         if self.engine == "agents":
             run_agents_week(self)
         else:
             run_week(self)
         self.tally_settings()
+        release_free_memory(self.state.n)
 
     def tally_settings(self) -> None:
         """Add this week's intergroup encounters and their positive and negative experiences (both sides
