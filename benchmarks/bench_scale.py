@@ -132,7 +132,8 @@ def markdown(records: list[dict]) -> str:
     lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. Seconds "
              "are wall time; `CPU s` is the process's own CPU time, which a busy machine inflates far less; "
              "`load` is the 1-minute load average when the configuration started. Worker threads: `run.threads` "
-             "at its default, the cores available.", ""]
+             "at its default, the cores available; compiled kernels: `run.kernels` at its default, auto (passes of "
+             "100,000 entries or more).", ""]
     models = [r for r in records if r["engine"] in ENGINES]
     for scenario in dict.fromkeys(r["scenario"] for r in models):
         rows = sorted((r for r in models if r["scenario"] == scenario), key=lambda r: (r["n_agents"], r["engine"]))
@@ -207,12 +208,18 @@ def main() -> None:
             print(f"    {record['seconds']:.2f} s (city + setup {record['build_seconds']:.2f} s, weeks "
                   f"{record['step_seconds']:.2f} s), peak {record['peak_mb']:.0f} MB", flush=True)
     records.append(command_line_run(max(args.sizes), args.scenarios[0], args.steps))
+    write_results(records, args.out)  # kept if the calibration fails (its configuration is checked only then)
     if args.calibration:
         records.append(calibration_run(args.calibration))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(records, indent=1) + "\n")
-    (args.out / "results.md").write_text(markdown(records))
+        write_results(records, args.out)
     print(markdown(records))
+
+
+def write_results(records: list[dict], out: Path) -> None:
+    """`results.json` and `results.md` in `out` from the records so far."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(records, indent=1) + "\n")
+    (out / "results.md").write_text(markdown(records))
 
 
 if __name__ == "__main__":
