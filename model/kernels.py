@@ -8,10 +8,12 @@ its arrays to the kernel. exp and pow stay in numpy before a kernel: numpy's vec
 library's that numba calls may differ in the last bit.
 
 numba is imported only when a kernel first runs: about 0.4 CPU s per process (the import and the cached
-kernels; compiling them, once after a change, about 5 s more; `cache=True` keeps them on disk). A kernel saves
-a few microseconds of numpy calls per pass plus its share of a big pass, so `auto` runs them only on passes of
-KERNEL_FROM entries or more (a big city); `on` on every pass (many small runs in one long process); `off`
-never. Without numba every rule runs its numpy reference.
+kernels; compiling them, once after a change, takes seconds more; `cache=True` keeps them on disk). A kernel
+saves the numpy calls of a pass (a 2,000-resident run 0.185 -> 0.163 CPU s), not the memory traffic of a big one
+(at 300,000 residents the samplers gain a few percent and the norms' pass loses), so `auto` runs them in a
+process that runs many small simulations (calibration, sweeps, design searches, the test suite): from its
+AUTO_AFTER_RUNS-th model on, on passes under AUTO_BELOW entries. `on` runs every pass through its kernel, `off`
+none. Without numba every rule runs its numpy reference.
 """
 
 import importlib
@@ -19,13 +21,15 @@ import importlib.util
 from types import ModuleType
 
 MODES = ("auto", "on", "off")
-KERNEL_FROM = 100_000
-"""Entries (ties, residents, opportunities) of a pass from which `auto` runs its kernel."""
+AUTO_AFTER_RUNS = 20
+"""Models a process builds before `auto` runs kernels (the import pays back after about 20 small runs)."""
+AUTO_BELOW = 100_000
+"""Entries (ties, residents, opportunities) of a pass below which `auto` runs its kernel."""
 PARALLEL_FROM = 1_000_000
 """Entries from which a kernel splits its pass over both cores (numba threads); below it a kernel runs
 serially (a thread launch costs more than a small pass)."""
 
-_switch = {"mode": "auto", "loaded": {}}
+_switch = {"mode": "auto", "loaded": {}, "runs": 0}
 
 
 def use(mode: str) -> None:
@@ -40,11 +44,16 @@ def mode() -> str:
     return _switch["mode"]
 
 
+def count_run() -> None:
+    """One more model built in this process (`auto` starts the kernels after AUTO_AFTER_RUNS)."""
+    _switch["runs"] += 1
+
+
 def load(module: str, size: int) -> ModuleType | None:
     """The kernel module `module` (imported once: it imports numba) for a pass of `size` entries, or None when
     the numpy rule runs (the mode says so, or numba is missing)."""
     chosen = _switch["mode"]
-    if chosen == "off" or (chosen == "auto" and size < KERNEL_FROM):
+    if chosen == "off" or (chosen == "auto" and (_switch["runs"] < AUTO_AFTER_RUNS or size >= AUTO_BELOW)):
         return None
     loaded = _switch["loaded"]
     if module not in loaded:

@@ -6,11 +6,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from scipy import sparse
-
 from bridges.model import kernels
 from bridges.model.rules import encounters as encounter_rules
-from bridges.model.rules import norms as norm_rules
 from bridges.model.sampling import binomial_quantile, poisson_quantile
 from bridges.model.simulation import build, simulate
 from tests.conftest import SMALL_CITY, params_for
@@ -76,31 +73,30 @@ def test_public_encounter_kernel_pairs_as_the_numpy_rule(engines, engine):
         assert_same(expected, engines(engine, encounter_rules.public_encounter_pairs, *arguments))
 
 
-@pytest.mark.parametrize("engine", ["serial", "parallel"])
-def test_friends_mean_kernel_sums_as_scipy(engines, engine):
-    rng = np.random.default_rng(5)
-    n, ties = 4_000, 12_000
-    source, target = rng.integers(0, n, ties), rng.integers(0, n, ties)
-    keep = source != target
-    friends = sparse.csr_matrix((np.ones(2 * keep.sum()), (np.concatenate([source[keep], target[keep]]),
-                                                          np.concatenate([target[keep], source[keep]]))), shape=(n, n))
-    friends.data[:] = 1.0
-    count = np.asarray(friends.sum(axis=1)).ravel().astype(np.int64)
-    value, fallback = rng.random(n) * 100.0, rng.random(n)
-    value[::97] = np.nan  # a NaN spreads to its friends' means in both
-    assert (count == 0).any()  # the fallback is used
-    expected = engines("off", norm_rules.friends_mean, value, friends, count, fallback)
-    assert_same(expected, engines(engine, norm_rules.friends_mean, value, friends, count, fallback))
+def test_the_norm_kernels_clip_and_cap_as_numpy():
+    from bridges.model.rules.norms_compiled import clip_one, minimum_one
+
+    edges = np.array([np.nan, -np.inf, -1.0, -0.0, 0.0, 5e-324, 0.5, 1.0, 1.5, np.inf])
+    for low, high in ((0.0, 1.0), (-0.0, 100.0), (0.0, 0.0)):
+        assert_same(np.clip(edges, low, high), np.array([clip_one(x, low, high) for x in edges]))
+    for cap in (1.0, -0.0, 0.0, np.nan):
+        assert_same(np.minimum(edges, cap), np.array([minimum_one(x, cap) for x in edges]))
 
 
-def test_auto_runs_kernels_only_on_big_passes(monkeypatch):
+def test_auto_runs_kernels_on_small_passes_once_a_process_has_run_many_models(monkeypatch):
     before = kernels.mode()
+    module = "bridges.model.sampling_compiled"
     try:
         kernels.use("auto")
-        assert kernels.load("bridges.model.sampling_compiled", kernels.KERNEL_FROM - 1) is None
-        assert kernels.load("bridges.model.sampling_compiled", kernels.KERNEL_FROM) is not None
+        monkeypatch.setitem(kernels._switch, "runs", kernels.AUTO_AFTER_RUNS - 1)
+        assert kernels.load(module, 10) is None  # a single run, or a few, never imports numba
+        kernels.count_run()
+        assert kernels.load(module, 10) is not None
+        assert kernels.load(module, kernels.AUTO_BELOW) is None  # big passes: numpy's memory traffic is no slower
+        kernels.use("on")
+        assert kernels.load(module, 10**9) is not None
         kernels.use("off")
-        assert kernels.load("bridges.model.sampling_compiled", 10**9) is None
+        assert kernels.load(module, 10) is None
     finally:
         kernels.use(before)
     with pytest.raises(ValueError, match="kernels mode 'fast'"):
@@ -125,7 +121,10 @@ def final_arrays(mode: str, *overrides: str) -> dict:
 
 
 @pytest.mark.parametrize("overrides", [(), ("scenario=focus_approach", "seed=3")])
-def test_a_run_with_every_pass_compiled_is_the_numpy_run(overrides):
+def test_a_run_with_every_pass_compiled_is_the_numpy_run(overrides, monkeypatch):
+    """Every pass through its kernel, split over both cores in the second case (the norms' passes over people
+    included: the default city's ingroup friendships and norms)."""
+    monkeypatch.setattr(kernels, "PARALLEL_FROM", 0 if overrides else 10**12)
     reference, compiled = final_arrays("off", *overrides), final_arrays("on", *overrides)
     assert reference.keys() == compiled.keys()
     for name, values in reference.items():
