@@ -25,9 +25,6 @@ AUTO_AFTER_RUNS = 20
 """Models a process builds before `auto` runs kernels (the import pays back after about 20 small runs)."""
 AUTO_BELOW = 100_000
 """Entries (ties, residents, opportunities) of a pass below which `auto` runs its kernel."""
-PARALLEL_FROM = 1_000_000
-"""Entries from which a kernel splits its pass over both cores (numba threads); below it a kernel runs
-serially (a thread launch costs more than a small pass)."""
 
 _switch = {"mode": "auto", "loaded": {}, "runs": 0}
 
@@ -59,8 +56,3 @@ def load(module: str, size: int) -> ModuleType | None:
     if module not in loaded:
         loaded[module] = importlib.import_module(module) if importlib.util.find_spec("numba") else None
     return loaded[module]
-
-
-def parallel(size: int) -> bool:
-    """Whether a kernel's pass over `size` entries runs on both cores."""
-    return size >= PARALLEL_FROM

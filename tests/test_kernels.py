@@ -1,6 +1,6 @@
-"""The compiled kernels (model/kernels.py) return their numpy rules' numbers bit for bit: each kernel, serial
-and split over both cores, on the same inputs as its rule (edge cases included), and whole runs with every
-pass through a kernel against the numpy rules."""
+"""The compiled kernels (model/kernels.py) return their numpy rules' numbers bit for bit: each kernel on the
+same inputs as its rule (edge cases included), and whole runs with every pass through a kernel against the
+numpy rules."""
 
 from types import SimpleNamespace
 
@@ -16,14 +16,13 @@ pytest.importorskip("numba")  # a dependency (pyproject.toml); the numpy rules r
 
 
 @pytest.fixture
-def engines(monkeypatch):
-    """`run(engine, rule, *arguments)`: the rule's result with the numpy rules (`off`), its kernels on one core
-    (`serial`) or split over both (`parallel`, every pass); the mode is restored afterwards."""
+def engines():
+    """`run(mode, rule, *arguments)`: the rule's result with the numpy rules (`off`) or its kernel (`on`); the
+    mode is restored afterwards."""
     before = kernels.mode()
 
-    def run(engine, rule, *arguments):
-        kernels.use("off" if engine == "off" else "on")
-        monkeypatch.setattr(kernels, "PARALLEL_FROM", 0 if engine == "parallel" else 10**12)
+    def run(mode, rule, *arguments):
+        kernels.use(mode)
         return rule(*arguments)
 
     yield run
@@ -51,16 +50,14 @@ def sampler_inputs(size=30_000):
     return u, rate, trials, p
 
 
-@pytest.mark.parametrize("engine", ["serial", "parallel"])
-def test_sampler_kernels_count_as_the_numpy_samplers(engines, engine):
+def test_sampler_kernels_count_as_the_numpy_samplers(engines):
     u, rate, trials, p = sampler_inputs()
-    assert_same(engines("off", poisson_quantile, u, rate), engines(engine, poisson_quantile, u, rate))
-    assert_same(engines("off", binomial_quantile, u, trials, p), engines(engine, binomial_quantile, u, trials, p))
-    assert engines(engine, poisson_quantile, u, rate).sum() > 0  # not all zeros: the comparison has content
+    assert_same(engines("off", poisson_quantile, u, rate), engines("on", poisson_quantile, u, rate))
+    assert_same(engines("off", binomial_quantile, u, trials, p), engines("on", binomial_quantile, u, trials, p))
+    assert engines("on", poisson_quantile, u, rate).sum() > 0  # not all zeros: the comparison has content
 
 
-@pytest.mark.parametrize("engine", ["serial", "parallel"])
-def test_public_encounter_kernel_pairs_as_the_numpy_rule(engines, engine):
+def test_public_encounter_kernel_pairs_as_the_numpy_rule(engines):
     rng = np.random.default_rng(3)
     for n, places, share, opportunities in ((3_001, 7, 0.6, 4), (500, 1, 1.0, 3), (800, 12, 0.0, 1)):
         neighbourhood, group = rng.integers(0, places, n), (rng.random(n) < 0.3).astype(np.int8)
@@ -70,7 +67,7 @@ def test_public_encounter_kernel_pairs_as_the_numpy_rule(engines, engine):
         arguments = (neighbourhood, group, i, u_where, u_who, encounter_rules.passing_index(neighbourhood, group, i))
         expected = engines("off", encounter_rules.public_encounter_pairs, *arguments)
         assert expected[0].size > 0
-        assert_same(expected, engines(engine, encounter_rules.public_encounter_pairs, *arguments))
+        assert_same(expected, engines("on", encounter_rules.public_encounter_pairs, *arguments))
 
 
 def test_the_norm_kernels_clip_and_cap_as_numpy():
@@ -121,10 +118,9 @@ def final_arrays(mode: str, *overrides: str) -> dict:
 
 
 @pytest.mark.parametrize("overrides", [(), ("scenario=focus_approach", "seed=3")])
-def test_a_run_with_every_pass_compiled_is_the_numpy_run(overrides, monkeypatch):
-    """Every pass through its kernel, split over both cores in the second case (the norms' passes over people
-    included: the default city's ingroup friendships and norms)."""
-    monkeypatch.setattr(kernels, "PARALLEL_FROM", 0 if overrides else 10**12)
+def test_a_run_with_every_pass_compiled_is_the_numpy_run(overrides):
+    """Every pass through its kernel (the norms' passes over people included: the default city has ingroup
+    friendships and norms on)."""
     reference, compiled = final_arrays("off", *overrides), final_arrays("on", *overrides)
     assert reference.keys() == compiled.keys()
     for name, values in reference.items():

@@ -5,16 +5,11 @@ toward it (`conform`, `extended_anxiety`) in a second, for the vectorised week (
 Each person's friends' sum adds the same products in the same order as scipy's sparse product (row by row, in
 the matrix's stored order, from 0.0), and every formula is the rule's, term by term in its order; `clip_one`
 and `minimum_one` are numpy's clip and minimum for one number (NaN kept, and the same zero's sign), so the
-views are the same bit for bit. People are independent within a pass, so a big pass splits over both cores.
+views are the same bit for bit.
 """
 
 import numba
 import numpy as np
-
-from bridges.model import kernels
-
-PIECES = 16
-"""Pieces a parallel pass is split into."""
 
 
 @numba.njit(cache=True)
@@ -43,15 +38,13 @@ def norm_one(start, friends, friends_start, neighbourhood, neighbourhood_start, 
 
 
 @numba.njit(cache=True)
-def perceive_span(indptr, indices, data, friend_count, extended_contacts, attitude, anxiety, trust, hood_attitude,
-                  hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust, bounds, extended_signal,
-                  friends_weight, neighbourhood_weight, total_weight, norm_attitude, norm_anxiety, norm_trust,
-                  start, stop) -> None:
-    """The perceived norm of each view for the people in rows [start, stop): one scan of a person's friends sums
-    all three views (each sum in the sparse product's order); extended contact warms the friends' attitude toward
+def perceive_all(indptr, indices, data, friend_count, extended_contacts, attitude, anxiety, trust, hood_attitude,
+                 hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust, bounds, extended_signal,
+                 friends_weight, neighbourhood_weight, total_weight, norm_attitude, norm_anxiety, norm_trust) -> None:
+    """The perceived norm of each view for every person: one scan of a person's friends sums all three views (each sum in the sparse product's order); extended contact warms the friends' attitude toward
     the top of its scale. A view's anchors are a tuple (start, friends' start, neighbourhood's start); `bounds`
     holds each view's scale (low, high) as a row."""
-    for person in range(start, stop):
+    for person in range(len(friend_count)):
         count = friend_count[person]
         share = extended_contacts[person] / max(count, 1)
         friends_attitude, friends_anxiety, friends_trust = (hood_attitude[person], hood_anxiety[person],
@@ -79,11 +72,10 @@ def perceive_span(indptr, indices, data, friend_count, extended_contacts, attitu
 
 
 @numba.njit(cache=True)
-def follow_span(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trust, friend_count, extended_contacts,
-                rate, relief, start, stop) -> None:
-    """Each view of the people in rows [start, stop) closes a share `rate` of the gap to its norm (`conform`);
-    then their anxiety eases with their friends' outgroup friendships (`extended_anxiety`)."""
-    for person in range(start, stop):
+def follow_all(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trust, friend_count, extended_contacts,
+               rate, relief) -> None:
+    """Each view of every person closes a share `rate` of the gap to its norm (`conform`); then their anxiety eases with their friends' outgroup friendships (`extended_anxiety`)."""
+    for person in range(len(friend_count)):
         attitude[person] = attitude[person] + rate * (norm_attitude[person] - attitude[person])
         anxiety[person] = anxiety[person] + rate * (norm_anxiety[person] - anxiety[person])
         trust[person] = trust[person] + rate * (norm_trust[person] - trust[person])
@@ -91,54 +83,24 @@ def follow_span(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trus
         anxiety[person] = anxiety[person] * (1.0 - minimum_one(relief * share, 1.0))
 
 
-@numba.njit(cache=True, parallel=True)
-def perceive_pieces(indptr, indices, data, friend_count, extended_contacts, attitude, anxiety, trust, hood_attitude,
-                    hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust, bounds, extended_signal,
-                    friends_weight, neighbourhood_weight, total_weight, norm_attitude, norm_anxiety,
-                    norm_trust) -> None:
-    rows = len(friend_count)
-    for piece in numba.prange(PIECES):
-        perceive_span(indptr, indices, data, friend_count, extended_contacts, attitude, anxiety, trust, hood_attitude,
-                      hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust, bounds, extended_signal,
-                      friends_weight, neighbourhood_weight, total_weight, norm_attitude, norm_anxiety, norm_trust,
-                      piece * rows // PIECES, (piece + 1) * rows // PIECES)
-
-
-@numba.njit(cache=True, parallel=True)
-def follow_pieces(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trust, friend_count, extended_contacts,
-                  rate, relief) -> None:
-    rows = len(friend_count)
-    for piece in numba.prange(PIECES):
-        follow_span(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trust, friend_count, extended_contacts,
-                    rate, relief, piece * rows // PIECES, (piece + 1) * rows // PIECES)
-
-
 def perceive(friends, friend_count: np.ndarray, extended_contacts: np.ndarray, views: dict, neighbourhood_views: dict,
              views_at_start: dict, ranges: dict, n, norms: dict) -> None:
     """Every resident's perceived norm of each view into `norms` (the mechanism's `perceive_norms` over everyone):
     `views`, `neighbourhood_views`, `norms` by view name (attitude, anxiety, trust); `views_at_start` each
     view's (start, friends' start, neighbourhood's start); `ranges` each view's scale; `n`: NormParams."""
-    rows = len(friend_count)
     names = ("attitude", "anxiety", "trust")
     arguments = (friends.indptr, friends.indices, friends.data, friend_count, extended_contacts,
                  *(views[name] for name in names), *(neighbourhood_views[name] for name in names),
                  *(tuple(views_at_start[name]) for name in names), np.array([ranges[name] for name in names], dtype=float),
                  float(n.extended_signal), float(n.friends_weight), float(n.neighbourhood_weight),
                  float(n.friends_weight + n.neighbourhood_weight + n.own_weight), *(norms[name] for name in names))
-    if kernels.parallel(rows):
-        perceive_pieces(*arguments)
-    else:
-        perceive_span(*arguments, 0, rows)
+    perceive_all(*arguments)
 
 
 def follow(views: dict, norms: dict, friend_count: np.ndarray, extended_contacts: np.ndarray, n) -> None:
     """Every resident's views drift toward their norms, and their anxiety eases (the mechanism's `follow_norms`
     over everyone, norms on); `views` and `norms` by view name."""
-    rows = len(friend_count)
     names = ("attitude", "anxiety", "trust")
     arguments = (*(views[name] for name in names), *(norms[name] for name in names), friend_count, extended_contacts,
                  float(n.rate), float(n.extended_anxiety_relief))
-    if kernels.parallel(rows):
-        follow_pieces(*arguments)
-    else:
-        follow_span(*arguments, 0, rows)
+    follow_all(*arguments)
