@@ -2,12 +2,9 @@
 same inputs as its rule (edge cases included), and whole runs with every pass through a kernel against the
 numpy rules."""
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 from bridges.model import kernels
-from bridges.model.rules import encounters as encounter_rules
 from bridges.model.sampling import binomial_quantile, poisson_quantile
 from bridges.model.simulation import build, simulate
 from tests.conftest import SMALL_CITY, params_for
@@ -55,19 +52,6 @@ def test_sampler_kernels_count_as_the_numpy_samplers(engines):
     assert_same(engines("off", poisson_quantile, u, rate), engines("on", poisson_quantile, u, rate))
     assert_same(engines("off", binomial_quantile, u, trials, p), engines("on", binomial_quantile, u, trials, p))
     assert engines("on", poisson_quantile, u, rate).sum() > 0  # not all zeros: the comparison has content
-
-
-def test_public_encounter_kernel_pairs_as_the_numpy_rule(engines):
-    rng = np.random.default_rng(3)
-    for n, places, share, opportunities in ((3_001, 7, 0.6, 4), (500, 1, 1.0, 3), (800, 12, 0.0, 1)):
-        neighbourhood, group = rng.integers(0, places, n), (rng.random(n) < 0.3).astype(np.int8)
-        i = SimpleNamespace(opportunities=opportunities, local_share=share)
-        u_where, u_who = rng.random(n * opportunities), rng.random(n * opportunities)
-        u_who[:2] = (0.0, np.nextafter(1.0, 0.0))
-        arguments = (neighbourhood, group, i, u_where, u_who, encounter_rules.passing_index(neighbourhood, group, i))
-        expected = engines("off", encounter_rules.public_encounter_pairs, *arguments)
-        assert expected[0].size > 0
-        assert_same(expected, engines("on", encounter_rules.public_encounter_pairs, *arguments))
 
 
 def test_the_norm_kernels_clip_and_cap_as_numpy():
