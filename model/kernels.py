@@ -3,17 +3,17 @@
 A kernel is a rule's compiled form (numba): the same arithmetic in the same order, fused into one pass over
 its arrays instead of a loop of numpy calls, so it returns the rule's numbers bit for bit (each kernel's
 test, tests/test_kernels.py, runs both on the same inputs and compares). Kernels live in a `*_compiled.py`
-module beside the rule they compile; the rule asks `load(module, size)` and, when it gets the module, hands
+module beside the rule they compile; the rule (or its phase) asks `load(module, size)` and, given the module, hands
 its arrays to the kernel. exp and pow stay in numpy before a kernel: numpy's vectorised versions and the C
 library's that numba calls may differ in the last bit.
 
-numba is imported only when a kernel first runs: about 0.4 CPU s per process (the import and the cached
-kernels; compiling them, once after a change, takes seconds more; `cache=True` keeps them on disk). A kernel
-saves the numpy calls of a pass (a 2,000-resident run 0.185 -> 0.163 CPU s), not the memory traffic of a big one
-(at 300,000 residents the samplers gain a few percent and the norms' pass loses), so `auto` runs them in a
-process that runs many small simulations (calibration, sweeps, design searches, the test suite): from its
-AUTO_AFTER_RUNS-th model on, on passes under AUTO_BELOW entries. `on` runs every pass through its kernel, `off`
-none. Without numba every rule runs its numpy reference.
+numba is imported only when a kernel first runs: about 0.4-0.5 CPU s per process (the import and the cached
+kernels; compiling them, once after a change, 1.5-2 s more; `cache=True` keeps them on disk). A kernel saves
+the numpy calls of a pass (2,000 residents x 52 weeks: 12-20 ms off meet, judge_valence and follow_norms), not
+the memory traffic of a big one (at 300,000 and 1,000,000 residents the samplers gain a few percent and the
+norms' pass loses), so `auto` runs them in a process that runs many small simulations (calibration, sweeps,
+design searches): from its AUTO_AFTER_RUNS-th model on, on passes under AUTO_BELOW entries. `on` runs every
+pass through its kernel, `off` none. Without numba every rule runs its numpy reference.
 """
 
 import importlib
