@@ -3,9 +3,9 @@
 A kernel is a rule's compiled form (numba): the same arithmetic in the same order, fused into one pass over
 its arrays instead of a loop of numpy calls, so it returns the rule's numbers bit for bit (each kernel's
 test, tests/test_kernels.py, runs both on the same inputs and compares). Kernels live in a `*_compiled.py`
-module beside the rule they compile; the rule (or its phase) asks `load(module, size)` and, given the module, hands
-its arrays to the kernel. exp and pow stay in numpy before a kernel: numpy's vectorised versions and the C
-library's that numba calls may differ in the last bit.
+module beside the rule they compile; the rule (or its phase) asks `load(module, size)` and, given the module,
+hands its arrays to the kernel. exp and pow stay in numpy before a kernel: numpy's vectorised versions and the
+C library's that numba calls may differ in the last bit.
 
 numba is imported only when a kernel first runs: about 0.4-0.5 CPU s per process (the import and the cached
 kernels; compiling them, once after a change, 1.5-2 s more; `cache=True` keeps them on disk). A kernel saves

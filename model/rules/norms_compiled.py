@@ -41,7 +41,8 @@ def norm_one(start, friends, friends_start, neighbourhood, neighbourhood_start, 
 def perceive_all(indptr, indices, data, friend_count, extended_contacts, attitude, anxiety, trust, hood_attitude,
                  hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust, bounds, extended_signal,
                  friends_weight, neighbourhood_weight, total_weight, norm_attitude, norm_anxiety, norm_trust) -> None:
-    """The perceived norm of each view for every person: one scan of a person's friends sums all three views (each sum in the sparse product's order); extended contact warms the friends' attitude toward
+    """The perceived norm of each view for every person: one scan of a person's friends sums all three views
+    (each sum in the sparse product's order); extended contact warms the friends' attitude toward
     the top of its scale. A view's anchors are a tuple (start, friends' start, neighbourhood's start); `bounds`
     holds each view's scale (low, high) as a row."""
     for person in range(len(friend_count)):
@@ -74,7 +75,8 @@ def perceive_all(indptr, indices, data, friend_count, extended_contacts, attitud
 @numba.njit(cache=True)
 def follow_all(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trust, friend_count, extended_contacts,
                rate, relief) -> None:
-    """Each view of every person closes a share `rate` of the gap to its norm (`conform`); then their anxiety eases with their friends' outgroup friendships (`extended_anxiety`)."""
+    """Each view of every person closes a share `rate` of the gap to its norm (`conform`); then their anxiety
+    eases with their friends' outgroup friendships (`extended_anxiety`)."""
     for person in range(len(friend_count)):
         attitude[person] = attitude[person] + rate * (norm_attitude[person] - attitude[person])
         anxiety[person] = anxiety[person] + rate * (norm_anxiety[person] - anxiety[person])
@@ -91,7 +93,8 @@ def perceive(friends, friend_count: np.ndarray, extended_contacts: np.ndarray, v
     names = ("attitude", "anxiety", "trust")
     arguments = (friends.indptr, friends.indices, friends.data, friend_count, extended_contacts,
                  *(views[name] for name in names), *(neighbourhood_views[name] for name in names),
-                 *(tuple(views_at_start[name]) for name in names), np.array([ranges[name] for name in names], dtype=float),
+                 *(tuple(views_at_start[name]) for name in names),
+                 np.array([ranges[name] for name in names], dtype=float),
                  float(n.extended_signal), float(n.friends_weight), float(n.neighbourhood_weight),
                  float(n.friends_weight + n.neighbourhood_weight + n.own_weight), *(norms[name] for name in names))
     perceive_all(*arguments)
