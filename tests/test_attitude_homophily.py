@@ -45,6 +45,7 @@ def test_on_friends_are_alike_in_attitude_and_about_as_many():
     # for is over 10 SE (measured: about 0.3 on against 0.0 off)
     assert r_on - r_off > 0.2 and abs(r_off) < 0.05
     np.testing.assert_array_equal(on.ingroup_friend_count, np.asarray(on.ingroup_friends.sum(axis=1)).ravel())
+    assert on.ingroup_friend_count.dtype == np.int64
     # the chance keeps the attitude-blind share on average: total friendships within 5% (households are the same)
     assert on.ingroup_friend_count.sum() == pytest.approx(off.ingroup_friend_count.sum(), rel=0.05)
     assert np.all(on.ingroup_friends.diagonal() == 0)
