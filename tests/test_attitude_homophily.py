@@ -29,6 +29,7 @@ def test_friendship_chance_keeps_the_share_on_average_and_caps_at_one():
     assert friendship_chance(weight, 0.3).mean() == pytest.approx(0.3)
     np.testing.assert_allclose(friendship_chance(np.array([1.0, 0.01, 0.01]), 0.9), [1.0, 0.9 * 0.03 / 1.02, 0.9 * 0.03 / 1.02])
     assert friendship_chance(np.array([]), 0.3).size == 0
+    np.testing.assert_allclose(friendship_chance(np.array([0.4]), 0.3), [0.3])  # one candidate: the share itself
 
 
 def start_attitude(model: BridgesModel) -> np.ndarray:
