@@ -10,6 +10,8 @@ and total, and the first (cold) run's. With `--phases`, also each phase's CPU ti
 phase, timed with `process_time` around each phase, which adds about 1 us a phase), the city's settings
 tally and the DataCollector. On a shared machine compare versions by running them alternately under the
 same load; the load average is printed. `--survey-only` runs as calibration does (`weekly_metrics=False`).
+`--repeats 0` times the one (cold) run, for a big city; the wall time is printed too (kernels split big passes
+over both cores: `run.kernels`, model/kernels.py).
 Asserts nothing.
 """
 
@@ -68,7 +70,7 @@ def main() -> None:
     runs, fastest = [], {}
     for repeat in range(args.repeats + 1):
         spent.clear()
-        started = clock()
+        started, wall = clock(), time.perf_counter()
         model, _ = build(params, weekly_metrics=False) if args.survey_only else build(params)
         built = clock()
         collect, taken = model.datacollector.collect, {"seconds": 0.0}
@@ -81,15 +83,15 @@ def main() -> None:
         model.datacollector.collect = timed_collect
         simulate(model)
         done = clock()
-        runs.append((done - started, built - started, done - built))
-        if repeat:
+        runs.append((done - started, built - started, done - built, time.perf_counter() - wall))
+        if repeat or not args.repeats:  # the fastest repeat's phases; a single run's with --repeats 0
             spent["(collect)"] = taken["seconds"]
             for name, seconds in spent.items():
                 fastest[name] = min(fastest.get(name, seconds), seconds)
-    cold, warm = runs[0], min(runs[1:])
+    cold, warm = runs[0], min(runs[1:] or runs)
     print(f"{args.n_agents} residents x {args.steps} weeks, load average {os.getloadavg()[0]:.1f}: "
-          f"CPU s total {warm[0]:.4f} (build {warm[1]:.4f}, weeks {warm[2]:.4f}), fastest of {args.repeats} "
-          f"after a first run of {cold[0]:.4f} (build {cold[1]:.4f})")
+          f"CPU s total {warm[0]:.4f} (build {warm[1]:.4f}, weeks {warm[2]:.4f}; wall {warm[3]:.2f}), fastest of "
+          f"{args.repeats} after a first run of {cold[0]:.4f} (build {cold[1]:.4f})")
     if args.phases:
         for name, seconds in sorted(fastest.items(), key=lambda item: -item[1]):
             print(f"  {name:26s} {seconds * 1e3:7.2f} ms")

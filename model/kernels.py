@@ -3,31 +3,30 @@
 A kernel is a rule's compiled form (numba): the same arithmetic in the same order, fused into one pass over
 its arrays instead of a loop of numpy calls, so it returns the rule's numbers bit for bit (each kernel's
 test, tests/test_kernels.py, runs both on the same inputs and compares). Kernels live in a `*_compiled.py`
-module beside the rule they compile; the rule asks `load(module, size)` and, when it gets the module, hands
-its arrays to the kernel. exp and pow stay in numpy before a kernel: numpy's vectorised versions and the C
-library's that numba calls may differ in the last bit.
+module beside the rule they compile; the rule (or its phase) asks `load(module, size)` and, given the module,
+hands its arrays to the kernel. exp and pow stay in numpy before a kernel: numpy's vectorised versions and the
+C library's that numba calls may differ in the last bit.
 
-numba is imported only when a kernel first runs: about 0.4 CPU s per process (the import and the cached
-kernels; compiling them, once after a change, about 5 s more; `cache=True` keeps them on disk). A kernel saves
-a few microseconds of numpy calls per pass plus its share of a big pass, so `auto` runs them only on passes of
-KERNEL_FROM entries or more (a big city); `on` on every pass (many small runs in one long process); `off`
-never. Without numba every rule runs its numpy reference. Serial kernels release the GIL (`nogil`), so blocks on the
-run's worker threads (model/threads.py, `run.threads`) run theirs at once.
+numba is imported only when a kernel first runs: about 0.4-0.5 CPU s per process (the import and the cached
+kernels; compiling them, once after a change, 1.5-2 s more; `cache=True` keeps them on disk). A kernel saves
+the numpy calls of a pass (2,000 residents x 52 weeks: 12-20 ms off meet, judge_valence and follow_norms), not
+the memory traffic of a big one (at 300,000 and 1,000,000 residents the samplers gain a few percent and the
+norms' pass loses), so `auto` runs them in a process that runs many small simulations (calibration, sweeps,
+design searches): from its AUTO_AFTER_RUNS-th model on, on passes under AUTO_BELOW entries. `on` runs every
+pass through its kernel, `off` none. Without numba every rule runs its numpy reference.
 """
 
 import importlib
 import importlib.util
-import threading
 from types import ModuleType
 
 MODES = ("auto", "on", "off")
-KERNEL_FROM = 100_000
-"""Entries (ties, residents, opportunities) of a pass from which `auto` runs its kernel."""
-PARALLEL_FROM = 1_000_000
-"""Entries from which a kernel splits its pass over both cores (numba threads); below it a kernel runs
-serially (a thread launch costs more than a small pass)."""
+AUTO_AFTER_RUNS = 20
+"""Models a process builds before `auto` runs kernels (the import pays back after about 20 small runs)."""
+AUTO_BELOW = 100_000
+"""Entries (ties, residents, opportunities) of a pass below which `auto` runs its kernel."""
 
-_switch = {"mode": "auto", "loaded": {}}
+_switch = {"mode": "auto", "loaded": {}, "runs": 0}
 
 
 def use(mode: str) -> None:
@@ -42,21 +41,18 @@ def mode() -> str:
     return _switch["mode"]
 
 
+def count_run() -> None:
+    """One more model built in this process (`auto` starts the kernels after AUTO_AFTER_RUNS)."""
+    _switch["runs"] += 1
+
+
 def load(module: str, size: int) -> ModuleType | None:
     """The kernel module `module` (imported once: it imports numba) for a pass of `size` entries, or None when
     the numpy rule runs (the mode says so, or numba is missing)."""
     chosen = _switch["mode"]
-    if chosen == "off" or (chosen == "auto" and size < KERNEL_FROM):
+    if chosen == "off" or (chosen == "auto" and (_switch["runs"] < AUTO_AFTER_RUNS or size >= AUTO_BELOW)):
         return None
     loaded = _switch["loaded"]
     if module not in loaded:
         loaded[module] = importlib.import_module(module) if importlib.util.find_spec("numba") else None
     return loaded[module]
-
-
-def parallel(size: int) -> bool:
-    """Whether a kernel's pass over `size` entries runs on both cores: from PARALLEL_FROM entries, and only from
-    the main thread. A block on the run's worker threads (model/threads.py) runs its kernel serially: the
-    threads already use the cores, and numba's default threading layer (workqueue) aborts on parallel kernels
-    launched from two threads at once."""
-    return size >= PARALLEL_FROM and threading.current_thread() is threading.main_thread()

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from bridges.model import kernels
 from bridges.model.agents import Resident, run_agents_week
 from bridges.model.city import City
 from bridges.model.city_source import make_city
@@ -147,6 +148,7 @@ class BridgesModel(mesa.Model):
                 raise ValueError(f"engine: {engine!r} is not one of {', '.join(self.ENGINES)}")
             params = replace(params, engine=engine)  # the parameters record the engine that runs
         engine = params.engine
+        kernels.count_run()  # `auto` compiles the week's rules in a process of many runs (model/kernels.py)
         use_one_blas_thread()
         workers = Threads(threads)
         streams = Streams(params.seed, workers)

@@ -1,20 +1,14 @@
 """Compiled kernels of model/sampling.py's inverse-transform samplers (model/kernels.py: the switch).
 
 Each count is the numpy rule's loop for one entry: the same products and sums in the same order, so the same
-count bit for bit. The numpy rule computes what needs exp or pow first and passes it in. Entries are
-independent, so a big pass splits over both cores without changing any count.
+count bit for bit. The numpy rule computes what needs exp or pow first and passes it in.
 """
 
 import numba
 import numpy as np
 
-from bridges.model import kernels
 
-PIECES = 16
-"""Pieces a parallel pass is split into (numba's threads take them in turn; each entry is computed alone)."""
-
-
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True)
 def poisson_one(u: float, rate: float, pmf: float) -> int:
     """Smallest k with P(K <= k) >= u for K ~ Poisson(rate), given pmf = exp(-rate) (sampling.poisson_quantile)."""
     k, cdf = 0, pmf
@@ -28,7 +22,7 @@ def poisson_one(u: float, rate: float, pmf: float) -> int:
     return k
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True)
 def binomial_one(u: float, trials: int, p: float, pmf: float, odds: float) -> int:
     """Smallest k with P(K <= k) >= u for K ~ Binomial(trials, p), given p clipped to [0, 1], pmf = (1 - p)^trials
     and odds = p / (1 - p) (sampling.binomial_quantile)."""
@@ -45,40 +39,23 @@ def binomial_one(u: float, trials: int, p: float, pmf: float, odds: float) -> in
     return k
 
 
-@numba.njit(cache=True, nogil=True)
-def poisson_span(u, rate, pmf, out, start, stop):
-    for i in range(start, stop):
+@numba.njit(cache=True)
+def poisson_all(u, rate, pmf, out) -> None:
+    for i in range(len(u)):
         out[i] = poisson_one(u[i], rate[i], pmf[i])
 
 
-@numba.njit(cache=True, nogil=True)
-def binomial_span(u, trials, p, pmf, odds, out, start, stop):
-    for i in range(start, stop):
+@numba.njit(cache=True)
+def binomial_all(u, trials, p, pmf, odds, out) -> None:
+    for i in range(len(u)):
         out[i] = binomial_one(u[i], trials[i], p[i], pmf[i], odds[i])
-
-
-@numba.njit(cache=True, parallel=True)
-def poisson_pieces(u, rate, pmf, out):
-    size = len(u)
-    for piece in numba.prange(PIECES):
-        poisson_span(u, rate, pmf, out, piece * size // PIECES, (piece + 1) * size // PIECES)
-
-
-@numba.njit(cache=True, parallel=True)
-def binomial_pieces(u, trials, p, pmf, odds, out):
-    size = len(u)
-    for piece in numba.prange(PIECES):
-        binomial_span(u, trials, p, pmf, odds, out, piece * size // PIECES, (piece + 1) * size // PIECES)
 
 
 def poisson_counts(u: np.ndarray, rate: np.ndarray, pmf: np.ndarray) -> np.ndarray:
     """Every entry's Poisson count (`poisson_one`)."""
     u, rate, pmf = (np.ascontiguousarray(array, dtype=np.float64) for array in (u, rate, pmf))
     out = np.empty(u.shape, dtype=np.int64)
-    if kernels.parallel(u.size):
-        poisson_pieces(u.ravel(), rate.ravel(), pmf.ravel(), out.ravel())
-    else:
-        poisson_span(u.ravel(), rate.ravel(), pmf.ravel(), out.ravel(), 0, u.size)
+    poisson_all(u.ravel(), rate.ravel(), pmf.ravel(), out.ravel())
     return out
 
 
@@ -87,8 +64,5 @@ def binomial_counts(u: np.ndarray, trials: np.ndarray, p: np.ndarray, pmf: np.nd
     u, p, pmf, odds = (np.ascontiguousarray(array, dtype=np.float64) for array in (u, p, pmf, odds))
     trials = np.ascontiguousarray(trials, dtype=np.int64)
     out = np.empty(u.shape, dtype=np.int64)
-    if kernels.parallel(u.size):
-        binomial_pieces(u.ravel(), trials.ravel(), p.ravel(), pmf.ravel(), odds.ravel(), out.ravel())
-    else:
-        binomial_span(u.ravel(), trials.ravel(), p.ravel(), pmf.ravel(), odds.ravel(), out.ravel(), 0, u.size)
+    binomial_all(u.ravel(), trials.ravel(), p.ravel(), pmf.ravel(), odds.ravel(), out.ravel())
     return out

@@ -79,10 +79,9 @@ class Threads:
             return matrix @ vector
         return self.over_blocks(rows, matrix.shape[0])
 
-    def rows(self, matrix: sparse.csr_matrix) -> "sparse.csr_matrix | BlockedRows":
-        """`matrix` for a rule's `matrix @ vector`: with several threads the product is taken in row blocks
-        (`matvec`); with one, the matrix itself (a compiled kernel takes it: model/kernels.py)."""
-        return matrix if self.count == 1 else BlockedRows(matrix, self)
+    def rows(self, matrix: sparse.csr_matrix) -> "BlockedRows":
+        """`matrix` for a rule's `matrix @ vector`, the product taken in row blocks (`matvec`)."""
+        return BlockedRows(matrix, self)
 
     def close(self) -> None:
         """Shut the pool down (waits for running blocks); the next `map` starts a new one."""
@@ -97,7 +96,6 @@ class BlockedRows:
 
     def __init__(self, matrix: sparse.csr_matrix, threads: Threads):
         self.matrix, self.threads = matrix, threads
-        self.shape = matrix.shape
 
     def __matmul__(self, vector: np.ndarray) -> np.ndarray:
         return self.threads.matvec(self.matrix, vector)

@@ -36,6 +36,18 @@ def reference_cache(tmp_path_factory):
         os.environ[CACHE_ENV] = previous
 
 
+@pytest.fixture(autouse=True)
+def numpy_rules():
+    """Each test starts with the numpy rules (model/kernels.py `off`): the suite, and the mutants `make mutation`
+    runs it against, test the rules themselves; tests/test_kernels.py compares the compiled kernels with them,
+    and a command run in process sets the mode its config says (`run.kernels`)."""
+    from bridges.model import kernels
+
+    kernels.use("off")
+    yield
+    kernels.use("off")
+
+
 @pytest.fixture
 def small_params():
     return params_for(*SMALL_CITY)

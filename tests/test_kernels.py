@@ -1,16 +1,10 @@
-"""The compiled kernels (model/kernels.py) return their numpy rules' numbers bit for bit: each kernel, serial
-and split over both cores, on the same inputs as its rule (edge cases included), and whole runs with every
-pass through a kernel against the numpy rules."""
-
-from types import SimpleNamespace
+"""The compiled kernels (model/kernels.py) return their numpy rules' numbers bit for bit: each kernel on the
+same inputs as its rule (edge cases included), and whole runs with every pass through a kernel against the
+numpy rules."""
 
 import numpy as np
 import pytest
-from scipy import sparse
-
 from bridges.model import kernels
-from bridges.model.rules import encounters as encounter_rules
-from bridges.model.rules import norms as norm_rules
 from bridges.model.sampling import binomial_quantile, poisson_quantile
 from bridges.model.simulation import build, simulate
 from tests.conftest import SMALL_CITY, params_for
@@ -19,14 +13,13 @@ pytest.importorskip("numba")  # a dependency (pyproject.toml); the numpy rules r
 
 
 @pytest.fixture
-def engines(monkeypatch):
-    """`run(engine, rule, *arguments)`: the rule's result with the numpy rules (`off`), its kernels on one core
-    (`serial`) or split over both (`parallel`, every pass); the mode is restored afterwards."""
+def engines():
+    """`run(mode, rule, *arguments)`: the rule's result with the numpy rules (`off`) or its kernel (`on`); the
+    mode is restored afterwards."""
     before = kernels.mode()
 
-    def run(engine, rule, *arguments):
-        kernels.use("off" if engine == "off" else "on")
-        monkeypatch.setattr(kernels, "PARALLEL_FROM", 0 if engine == "parallel" else 10**12)
+    def run(mode, rule, *arguments):
+        kernels.use(mode)
         return rule(*arguments)
 
     yield run
@@ -54,53 +47,37 @@ def sampler_inputs(size=30_000):
     return u, rate, trials, p
 
 
-@pytest.mark.parametrize("engine", ["serial", "parallel"])
-def test_sampler_kernels_count_as_the_numpy_samplers(engines, engine):
+def test_sampler_kernels_count_as_the_numpy_samplers(engines):
     u, rate, trials, p = sampler_inputs()
-    assert_same(engines("off", poisson_quantile, u, rate), engines(engine, poisson_quantile, u, rate))
-    assert_same(engines("off", binomial_quantile, u, trials, p), engines(engine, binomial_quantile, u, trials, p))
-    assert engines(engine, poisson_quantile, u, rate).sum() > 0  # not all zeros: the comparison has content
+    assert_same(engines("off", poisson_quantile, u, rate), engines("on", poisson_quantile, u, rate))
+    assert_same(engines("off", binomial_quantile, u, trials, p), engines("on", binomial_quantile, u, trials, p))
+    assert engines("on", poisson_quantile, u, rate).sum() > 0  # not all zeros: the comparison has content
 
 
-@pytest.mark.parametrize("engine", ["serial", "parallel"])
-def test_public_encounter_kernel_pairs_as_the_numpy_rule(engines, engine):
-    rng = np.random.default_rng(3)
-    for n, places, share, opportunities in ((3_001, 7, 0.6, 4), (500, 1, 1.0, 3), (800, 12, 0.0, 1)):
-        neighbourhood, group = rng.integers(0, places, n), (rng.random(n) < 0.3).astype(np.int8)
-        i = SimpleNamespace(opportunities=opportunities, local_share=share)
-        u_where, u_who = rng.random(n * opportunities), rng.random(n * opportunities)
-        u_who[:2] = (0.0, np.nextafter(1.0, 0.0))
-        arguments = (neighbourhood, group, i, u_where, u_who, encounter_rules.passing_index(neighbourhood, group, i))
-        expected = engines("off", encounter_rules.public_encounter_pairs, *arguments)
-        assert expected[0].size > 0
-        assert_same(expected, engines(engine, encounter_rules.public_encounter_pairs, *arguments))
+def test_the_norm_kernels_clip_and_cap_as_numpy():
+    from bridges.model.rules.norms_compiled import clip_one, minimum_one
+
+    edges = np.array([np.nan, -np.inf, -1.0, -0.0, 0.0, 5e-324, 0.5, 1.0, 1.5, np.inf])
+    for low, high in ((0.0, 1.0), (-0.0, 100.0), (0.0, 0.0)):
+        assert_same(np.clip(edges, low, high), np.array([clip_one(x, low, high) for x in edges]))
+    for cap in (1.0, -0.0, 0.0, np.nan):
+        assert_same(np.minimum(edges, cap), np.array([minimum_one(x, cap) for x in edges]))
 
 
-@pytest.mark.parametrize("engine", ["serial", "parallel"])
-def test_friends_mean_kernel_sums_as_scipy(engines, engine):
-    rng = np.random.default_rng(5)
-    n, ties = 4_000, 12_000
-    source, target = rng.integers(0, n, ties), rng.integers(0, n, ties)
-    keep = source != target
-    friends = sparse.csr_matrix((np.ones(2 * keep.sum()), (np.concatenate([source[keep], target[keep]]),
-                                                          np.concatenate([target[keep], source[keep]]))), shape=(n, n))
-    friends.data[:] = 1.0
-    count = np.asarray(friends.sum(axis=1)).ravel().astype(np.int64)
-    value, fallback = rng.random(n) * 100.0, rng.random(n)
-    value[::97] = np.nan  # a NaN spreads to its friends' means in both
-    assert (count == 0).any()  # the fallback is used
-    expected = engines("off", norm_rules.friends_mean, value, friends, count, fallback)
-    assert_same(expected, engines(engine, norm_rules.friends_mean, value, friends, count, fallback))
-
-
-def test_auto_runs_kernels_only_on_big_passes(monkeypatch):
+def test_auto_runs_kernels_on_small_passes_once_a_process_has_run_many_models(monkeypatch):
     before = kernels.mode()
+    module = "bridges.model.sampling_compiled"
     try:
         kernels.use("auto")
-        assert kernels.load("bridges.model.sampling_compiled", kernels.KERNEL_FROM - 1) is None
-        assert kernels.load("bridges.model.sampling_compiled", kernels.KERNEL_FROM) is not None
+        monkeypatch.setitem(kernels._switch, "runs", kernels.AUTO_AFTER_RUNS - 1)
+        assert kernels.load(module, 10) is None  # a single run, or a few, never imports numba
+        kernels.count_run()
+        assert kernels.load(module, 10) is not None
+        assert kernels.load(module, kernels.AUTO_BELOW) is None  # big passes: numpy's memory traffic is no slower
+        kernels.use("on")
+        assert kernels.load(module, 10**9) is not None
         kernels.use("off")
-        assert kernels.load("bridges.model.sampling_compiled", 10**9) is None
+        assert kernels.load(module, 10) is None
     finally:
         kernels.use(before)
     with pytest.raises(ValueError, match="kernels mode 'fast'"):
@@ -126,6 +103,8 @@ def final_arrays(mode: str, *overrides: str) -> dict:
 
 @pytest.mark.parametrize("overrides", [(), ("scenario=focus_approach", "seed=3")])
 def test_a_run_with_every_pass_compiled_is_the_numpy_run(overrides):
+    """Every pass through its kernel (the norms' passes over people included: the default city has ingroup
+    friendships and norms on)."""
     reference, compiled = final_arrays("off", *overrides), final_arrays("on", *overrides)
     assert reference.keys() == compiled.keys()
     for name, values in reference.items():

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bridges.model import kernels
 from bridges.model.errors import InputError
 from bridges.model.mechanisms.base import ALL, Key, Mechanism, Phase, Rows, VIEWS, VIEW_RANGES, rows_of, static_index
 from bridges.model.ranges import NON_NEGATIVE, THERMOMETER_MAX, UNIT, bounded, per_group
@@ -81,6 +82,12 @@ def perceive_norms(model, who=ALL) -> None:
     state, n = model.state, model.params.dynamics.norms
     if not n.enabled:
         return
+    compiled = compiled_norms(model, who)
+    if compiled is not None:  # the same rules compiled, every resident in one pass (model/rules/norms_compiled.py)
+        compiled.perceive(model.ingroup_friends, model.ingroup_friend_count, state.extended_contacts,
+                          {name: getattr(state, name) for name in VIEWS}, model.neighbourhood_views,
+                          model.views_at_start, VIEW_RANGES, n, model.perceived_norms)
+        return
     friends_of, friend_count = model.threads.rows(rows_of(model.ingroup_friends, who)), model.ingroup_friend_count[who]
     extended_share = norm_rules.extended_share(state.extended_contacts[who], friend_count)
     for name in VIEWS:
@@ -93,6 +100,14 @@ def perceive_norms(model, who=ALL) -> None:
             start, friends, friends_start, neighbourhood, neighbourhood_start, n, *VIEW_RANGES[name])
 
 
+def compiled_norms(model, who):
+    """The compiled norm kernels when they run for this pass (every resident, the kernels on, model/kernels.py;
+    they hold the three VIEWS), else None."""
+    if who is not ALL or model.ingroup_friends.format != "csr":
+        return None
+    return kernels.load("bridges.model.rules.norms_compiled", model.state.n)
+
+
 def follow_norms(model, who=ALL) -> None:
     """With `dynamics.norms` on: the views of the residents `who` drift toward their perceived norms, and
     ingroup friends' outgroup friendships lower anxiety (extended contact). Off: extended contact warms
@@ -102,6 +117,11 @@ def follow_norms(model, who=ALL) -> None:
         state.attitude[who] = friendship_rules.extended_contact_update(
             state.attitude[who], state.extended_contacts[who], model.ingroup_friend_count[who],
             per_group(model.params.contact.susceptibility, state.group[who]), model.params.dynamics, THERMOMETER_MAX)
+        return
+    compiled = compiled_norms(model, who)
+    if compiled is not None:  # the same rules compiled, every resident in one pass (model/rules/norms_compiled.py)
+        compiled.follow({name: getattr(state, name) for name in VIEWS}, model.perceived_norms,
+                        model.ingroup_friend_count, state.extended_contacts, n)
         return
     for name in VIEWS:
         value = getattr(state, name)

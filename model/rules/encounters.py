@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bridges.model import kernels
-
 if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
     from bridges.model.mechanisms.incidental import IncidentalParams
 
@@ -65,15 +63,11 @@ def public_encounter_pairs(neighbourhood: np.ndarray, group: np.ndarray, i: "Inc
     picks a random resident of i's neighbourhood (index from `u_who`), otherwise a random resident of
     the city. Only pairs across the groups are kept. The uniforms have a fixed size
     (n * opportunities), so the pairs depend on the city and the seed only: scenarios share them.
-    `index` is `passing_index(neighbourhood, group, i)`, computed here when not given. When the kernels run
-    (model/kernels.py) its compiled form (encounters_compiled.py) computes the same pairs in one pass.
+    `index` is `passing_index(neighbourhood, group, i)`, computed here when not given.
     """
     n = len(group)
-    index = passing_index(neighbourhood, group, i) if index is None else index
-    compiled = kernels.load("bridges.model.rules.encounters_compiled", u_where.size)
-    if compiled is not None:
-        return compiled.pairs(u_where, u_who, i.local_share, n, i.opportunities, index)
-    first_local, local_extra, resident, resident_group, own_group = index
+    first_local, local_extra, resident, resident_group, own_group = (
+        passing_index(neighbourhood, group, i) if index is None else index)
     local = u_where < i.local_share
     # The k-th of a place's residents, k = floor(u * size), or resident floor(u * n) of the city: one
     # product with a scale of n + (size - n) or n + 0, exact in floating point. (Uniforms are in [0, 1),

@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import sparse
 
-from bridges.model import kernels
-
 if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
     from bridges.model.mechanisms.norms import NormParams
 
@@ -41,11 +39,7 @@ def neighbourhood_ingroup_mean(value: np.ndarray, neighbourhood: np.ndarray, gro
 
 def friends_mean(value: np.ndarray, friends: sparse.csr_matrix, friend_count: np.ndarray,
                  fallback: np.ndarray) -> np.ndarray:
-    """Mean of a view among each person's ingroup friends; `fallback` for people without friends. When the
-    kernels run (model/kernels.py) its compiled form (norms_compiled.py) sums and divides in one pass."""
-    compiled = kernels.load("bridges.model.rules.norms_compiled", friends.shape[0])
-    if compiled is not None and sparse.isspmatrix_csr(friends):
-        return compiled.friends_mean(value, friends, friend_count, fallback)
+    """Mean of a view among each person's ingroup friends; `fallback` for people without friends."""
     total = friends @ value
     return np.where(friend_count > 0, total / np.maximum(friend_count, 1), fallback)
 
