@@ -89,15 +89,6 @@ def use_one_blas_thread() -> None:
     threadpool_limits(1, user_api="blas")
 
 
-def job_finding_rate(params: Params) -> float:
-    """The configured base job-finding rate, or the one that keeps receiving employment steady."""
-    employment = params.dynamics.employment
-    if employment.finding_rate is not None:
-        return employment.finding_rate
-    share = params.city.groups["receiving"].employed
-    return min(1.0, employment.loss_rate * share / max(1.0 - share, 1e-9))
-
-
 def apply_node_attributes(state: State, city: City) -> None:
     """Attributes given in a user network (employed, language, education) replace the drawn ones."""
     for name, (residents, values) in city.given.items():
@@ -154,8 +145,7 @@ class BridgesModel(mesa.Model):
         streams = Streams(params.seed, workers)
         super().__init__(rng=streams.generator("mesa"))
         self.threads = workers
-        """The run's worker threads (`run.threads`, model/threads.py; None: the cores available): large array
-        work in blocks, results identical to one thread. Shut down when construction and `simulate` end."""
+        """Worker threads of large array work (`run.threads`, model/threads.py), shut down after construction."""
         self.step = self.finished_guard(self.step)
         self.follow_up_weeks = 0
         """Weeks asked for after the configured run (`follow_up`)."""
@@ -180,7 +170,7 @@ class BridgesModel(mesa.Model):
         self.city = city if city is not None else make_city(params, streams)
         self.state = initial_state(params.city, self.city, streams)
         apply_node_attributes(self.state, self.city)
-        self.job_finding_rate = job_finding_rate(params)
+        self.job_finding_rate = people_rules.job_finding_rate(params)
         self.local_arriving_share = local_arriving_share(self.state)
         self.public: ContactBlock | None = None  # this week's incidental encounters (model/step.py)
         self.ties = self._intergroup_ties()
@@ -256,7 +246,6 @@ class BridgesModel(mesa.Model):
                 change[name] += getattr(state, name) - surveyed[name]
             for name, value in surveyed.items():
                 getattr(state, name)[:] = value
-            release_free_memory(state.n)
         if anchoring:
             self.usual_change = {name: group_means(change[name] / d.history_weeks, state.group) for name in VIEWS}
             self.anchor_views(self.usual_change, norms.rate)
@@ -441,14 +430,12 @@ class BridgesModel(mesa.Model):
         return step
 
     def simulate_week(self) -> None:
-        """The week's phases by the chosen engine, the contact tally by setting, then the week's freed
-        temporaries handed back to the system (a big city: `release_free_memory`)."""
+        """The week's phases by the chosen engine, and the contact tally by setting."""
         if self.engine == "agents":
             run_agents_week(self)
         else:
             run_week(self)
         self.tally_settings()
-        release_free_memory(self.state.n)
 
     def tally_settings(self) -> None:
         """Add this week's intergroup encounters and their positive and negative experiences (both sides

@@ -22,6 +22,7 @@ import time
 
 from bridges.model.mechanisms import MECHANISMS, PHASES
 from bridges.model.mechanisms.base import VIEWS  # noqa: F401  (the views norms anchor; tests import them from here)
+from bridges.model.threads import release_free_memory
 
 STEP_ORDER = PHASES
 """The phases of one week, in order (model/mechanisms/__init__.py lists the mechanisms). Calling a phase
@@ -59,18 +60,22 @@ def plan(phases: tuple) -> tuple[tuple[str, tuple], ...]:
 
 
 def run_history_week(model) -> None:
-    """One week of the contact history: the phases of HISTORY_ORDER in turn."""
+    """One week of the contact history: the phases of HISTORY_ORDER in turn, then the week's freed
+    temporaries handed back to the system (a big city: `release_free_memory`)."""
     for _, calls in plan(HISTORY_ORDER):
         for call in calls:
             call(model)
+    release_free_memory(model.state.n)
 
 
 def run_week(model) -> None:
     """One week: every phase of STEP_ORDER in turn, adding each phase's wall time to
-    `model.phase_seconds` (a profile in one line: `sorted(model.phase_seconds.items(), key=...)`)."""
+    `model.phase_seconds` (a profile in one line: `sorted(model.phase_seconds.items(), key=...)`), then hands
+    the week's freed temporaries back to the system (a big city: `release_free_memory`)."""
     seconds, clock = model.phase_seconds, time.perf_counter
     for name, calls in plan(STEP_ORDER):
         started = clock()
         for call in calls:
             call(model)
         seconds[name] += clock() - started
+    release_free_memory(model.state.n)

@@ -12,7 +12,7 @@ import numpy as np
 if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
     from bridges.model.mechanisms.livelihoods import EmploymentParams
     from bridges.model.mechanisms.wellbeing import BelongingParams, DistressParams
-    from bridges.model.params import DynamicsParams
+    from bridges.model.params import DynamicsParams, Params
 
 
 def power(base: float, count: np.ndarray) -> np.ndarray:
@@ -37,6 +37,15 @@ def improve_language(language: np.ndarray, studying: np.ndarray, encounters: np.
     k = language_contact_gain."""
     kept = power(1.0 - d.language_course_gain, studying) * power(1.0 - d.language_contact_gain, encounters)
     return language + (1.0 - language) * (1.0 - kept)
+
+
+def job_finding_rate(params: "Params") -> float:
+    """The configured base job-finding rate, or the one that keeps receiving employment steady."""
+    employment = params.dynamics.employment
+    if employment.finding_rate is not None:
+        return employment.finding_rate
+    share = params.city.groups["receiving"].employed
+    return min(1.0, employment.loss_rate * share / max(1.0 - share, 1e-9))
 
 
 def job_finding_hazard(language: np.ndarray, legal_pending: np.ndarray, unrecognised: np.ndarray,
