@@ -7,8 +7,8 @@ module beside the rule they compile; the rule (or its phase) asks `load(module, 
 hands its arrays to the kernel. exp and pow stay in numpy before a kernel: numpy's vectorised versions and the
 C library's that numba calls may differ in the last bit.
 
-numba is imported only when a kernel first runs: about 0.4-0.5 CPU s per process (the import and the cached
-kernels; compiling them, once after a change, 1.5-2 s more; `cache=True` keeps them on disk). A kernel saves
+numba is imported only when a kernel first runs: about 0.3-0.5 CPU s per process (the import and the cached
+kernels; compiling them, once after a change, about 1 s more; `cache=True` keeps them on disk). A kernel saves
 the numpy calls of a pass (2,000 residents x 52 weeks: 12-20 ms off meet, judge_valence and follow_norms), not
 the memory traffic of a big one (at 300,000 and 1,000,000 residents the samplers gain a few percent and the
 norms' pass loses), so `auto` runs them in a process that runs many small simulations (calibration, sweeps,

@@ -4,12 +4,11 @@ numpy rules."""
 
 import numpy as np
 import pytest
+
 from bridges.model import kernels
 from bridges.model.sampling import binomial_quantile, poisson_quantile
 from bridges.model.simulation import build, simulate
 from tests.conftest import SMALL_CITY, params_for
-
-pytest.importorskip("numba")  # a dependency (pyproject.toml); the numpy rules run without it
 
 
 @pytest.fixture
@@ -55,7 +54,7 @@ def test_sampler_kernels_count_as_the_numpy_samplers(engines):
 
 
 def test_the_norm_kernels_clip_and_cap_as_numpy():
-    from bridges.model.rules.norms_compiled import clip_one, minimum_one
+    from bridges.model.rules.norms_compiled import clip_one, minimum_one  # imports numba: only where kernels run
 
     edges = np.array([np.nan, -np.inf, -1.0, -0.0, 0.0, 5e-324, 0.5, 1.0, 1.5, np.inf])
     for low, high in ((0.0, 1.0), (-0.0, 100.0), (0.0, 0.0)):
@@ -106,6 +105,12 @@ def test_a_run_with_every_pass_compiled_is_the_numpy_run(overrides):
     """Every pass through its kernel (the norms' passes over people included: the default city has ingroup
     friendships and norms on)."""
     reference, compiled = final_arrays("off", *overrides), final_arrays("on", *overrides)
+    from bridges.model import sampling_compiled
+    from bridges.model.rules import norms_compiled
+
+    for kernel in (sampling_compiled.poisson_all, sampling_compiled.binomial_all, norms_compiled.perceive_all,
+                   norms_compiled.follow_all):
+        assert kernel.signatures  # the run went through it
     assert reference.keys() == compiled.keys()
     for name, values in reference.items():
         assert_same(values, compiled[name])
