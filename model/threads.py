@@ -42,6 +42,7 @@ class Threads:
         if self.count == 1 or len(items) < 2 or (size is not None and size < SPLIT_FROM):
             return [function(item) for item in items]
         if self._pool is None:
+            one_heap()
             self._pool = ThreadPoolExecutor(self.count, thread_name_prefix="bridges-threads")
         return list(self._pool.map(function, items))
 
@@ -114,18 +115,18 @@ M_ARENA_MAX = -8
 """glibc's mallopt parameter: the most heaps (arenas) threads allocate from."""
 
 
-def _one_heap() -> None:
-    """Every thread of the process allocates from one heap, set when this module is first imported (glibc
-    fixes the number of heaps when a second thread first allocates). By default glibc gives each thread its
-    own, so a block's temporaries freed in a worker stayed resident in its heap beside the main one's (1M
-    residents x 4 weeks through run.py: peak 1,450 MB, 1,337 MB with one heap, the same CPU time: numpy
-    allocates with the GIL held, so threads hardly ever wait on the heap's lock)."""
+@cache
+def one_heap() -> None:
+    """Every thread of the process allocates from one heap from now on, set just before the run's first pool
+    of worker threads starts (only a big city starts one; glibc makes a thread's own heap when it first
+    allocates). By default glibc gives each thread its own, so a block's temporaries freed in a worker stayed
+    resident in its heap beside the main one's (1M residents x 4 weeks through run.py: peak 1,450 MB,
+    1,337 MB with one heap, the same CPU time: numpy allocates with the GIL held, so threads hardly ever wait
+    on the heap's lock). Not set at import: a program that imports the model and never runs a big city keeps
+    glibc's default."""
     mallopt = _libc_function("mallopt")
     if mallopt is not None:
         mallopt(M_ARENA_MAX, 1)
-
-
-_one_heap()
 
 
 def release_free_memory(n_residents: int) -> None:
