@@ -20,7 +20,6 @@ from bridges.model import reference as reference_world
 from bridges.model.rules.friendship import friendship_matrix
 from bridges.model.ranges import ARRIVING
 from bridges.model.state import STATIC_FIELDS, State, initial_state
-from bridges.model.steady_start import start_steady, usual_encounters
 from bridges.model.rules.norms import disposition as norm_disposition
 from bridges.model.rules.norms import group_means
 from bridges.model.rules import people as people_rules
@@ -222,9 +221,7 @@ class BridgesModel(mesa.Model):
         meetings, partners, recent contact, discrimination and threat carry a history. Two mechanisms need it:
         dispositions (with norms on), which anchor each view where that contact holds the surveyed view
         (rules/norms.py `disposition`), and turnover, whose newcomers hold the arriving community's surveyed
-        livelihoods against their usual change (`settle_turnover`). With `steady_start` the slow contact states
-        (tie strength, friendships, running positive contact, discrimination) first start at their rules' fixed
-        points for that contact (model/steady_start.py). Clock, records and counts restart after."""
+        livelihoods against their usual change (`settle_turnover`). Clock, records and counts restart after."""
         d, norms = self.params.dynamics.disposition, self.params.dynamics.norms
         anchoring, renewing = d.enabled and norms.enabled, self.params.dynamics.turnover.enabled
         if not (anchoring or renewing):
@@ -239,8 +236,6 @@ class BridgesModel(mesa.Model):
         change = {name: np.zeros(state.n) for name in (VIEWS if anchoring else ())}  # only what is used below
         encounters = np.zeros(state.n)
         programmes, self.interventions = self.interventions, []
-        if d.steady_start:  # slow contact states at their rules' fixed points for the usual contact (steady_start.py)
-            start_steady(self, usual_encounters(self, d.history_weeks, SETTLE_WEEK_OFFSET - d.history_weeks, surveyed))
         for week in range(1, d.history_weeks + 1):
             self.steps = SETTLE_WEEK_OFFSET + week
             run_history_week(self)  # the vectorised phases whatever the engine: both start from one history

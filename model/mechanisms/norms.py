@@ -42,7 +42,6 @@ class DispositionParams:
 
     enabled: bool
     history_weeks: int = field(metadata=bounded(1, 1040, "weeks", "twenty years"))
-    steady_start: bool
 
 
 def ingroup_views(model, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -22,19 +22,6 @@ def update_tie_strength(strength: np.ndarray, positive: np.ndarray, negative: np
     return np.clip(strength * (1.0 - f.decay) + f.gain * positive - f.loss * negative, 0.0, 1.0)
 
 
-def steady_strength(positive_rate: np.ndarray, negative_rate: np.ndarray, f: "FriendshipParams") -> np.ndarray:
-    """A tie's strength at the fixed point of `update_tie_strength`, given its usual weekly positive and negative
-    encounters as acquaintances (pair means, the counts the rule takes):
-        s* = clip((gain p - loss n) / decay, 0, 1).
-    A tie whose s* reaches the threshold is a friendship, and friends meet `rate_multiplier` times as often, so
-    its strength is the fixed point at that rate, clip(m (gain p - loss n) / decay, 0, 1), which is no smaller:
-    the friendship holds. Without decay a tie with net positive contact ends at 1, one without at 0."""
-    balance = f.gain * positive_rate - f.loss * negative_rate
-    net = balance / f.decay if f.decay > 0 else np.sign(balance)
-    acquaintance = np.clip(net, 0.0, 1.0)
-    return np.where(is_friendship(acquaintance, f), np.clip(f.rate_multiplier * net, 0.0, 1.0), acquaintance)
-
-
 def is_friendship(strength: np.ndarray, f: "FriendshipParams") -> np.ndarray:
     """A tie is a friendship once its strength reaches the threshold."""
     return strength >= f.threshold

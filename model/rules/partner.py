@@ -30,16 +30,6 @@ def update_discrimination(discrimination: np.ndarray, negative: np.ndarray, d: "
     return np.clip(discrimination + rise - d.decay * discrimination, 0.0, 1.0)
 
 
-def steady_discrimination(negative_rate: np.ndarray, d: "DiscriminationParams") -> np.ndarray:
-    """Experienced discrimination at the fixed point of `update_discrimination` in expectation, for negative
-    intergroup encounters N a week drawn Poisson with mean `negative_rate` λ (each tie's encounters are Poisson
-    and their valence a split of them): the rise a = 1 - (1 - g)^N has mean 1 - exp(-g λ), independent of this
-    week's level, so E[d'] = E[d] + a (1 - E[d]) - decay E[d] is still at
-        d* = a / (a + decay)   (0 without negative encounters; 1 with them and no decay)."""
-    rise = -np.expm1(-d.gain * np.asarray(negative_rate, dtype=float))
-    return np.divide(rise, rise + d.decay, out=np.zeros_like(rise), where=rise > 0)
-
-
 def discrimination_toll(distress: np.ndarray, belonging: np.ndarray, discrimination: np.ndarray,
                         d: "DiscriminationParams") -> tuple[np.ndarray, np.ndarray]:
     """Weekly toll of experienced discrimination d, with r = `distress_rise` and l = `belonging_loss`:
