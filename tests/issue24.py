@@ -13,7 +13,9 @@ ISSUE_24_FIRST_OFF = (
 )
 """The first stage's switches, off."""
 
-ISSUE_24_SECOND_OFF: tuple[str, ...] = ()
+ISSUE_24_SECOND_OFF: tuple[str, ...] = (
+    "contact.wallpaper.enabled=false",  # the wallpaper effect (model/mechanisms/wallpaper.py)
+)
 """The second stage's switches, off."""
 
 ISSUE_24_OFF = (*ISSUE_24_FIRST_OFF, *ISSUE_24_SECOND_OFF)
