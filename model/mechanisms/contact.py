@@ -122,9 +122,9 @@ def meet(model, who=ALL) -> None:
                               setting_kind(model, block), sel))[mine])
                 rate = selection_rules.chosen_rate(
                     rate, chosen, selection_rules.choice_factor(state.attitude[source], state.trust[source], sel,
-                                                                THERMOMETER_MAX, state.choice_leverage[source]),
+                                                                THERMOMETER_MAX, model.choice_leverage[source]),
                     selection_rules.choice_factor(state.attitude[target], state.trust[target], sel, THERMOMETER_MAX,
-                                                  state.choice_leverage[target]))
+                                                  model.choice_leverage[target]))
         block.encounters = fill(block.encounters, mine, contact_rules.draw_encounters(
             rate, uniform(model, block.stream("meet"), block.size, who, mine)))
 
@@ -284,7 +284,7 @@ MECHANISM = Mechanism(
         Phase(
             meet,
             reads=("state.anxiety", "state.distress", "state.responsibility", "state.sociability", "state.employed", "state.attitude",
-                   "state.trust", "state.choice_leverage", "block.rate", "block.live", "block.needs_employment", "block.voluntary",
+                   "state.trust", "model.choice_leverage", "block.rate", "block.live", "block.needs_employment", "block.voluntary",
                    "block.friend", "block.layer", "block.source", "block.target", "model.static_index"),
             writes=("block.encounters",),
             steps=(Setup(open_week), Rows(meet))),

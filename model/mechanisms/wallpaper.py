@@ -17,7 +17,7 @@ meeting the ingroup instead only where the ingroup is around. Receiving members 
 arriving members keep more of it the more of their neighbours are arriving members. The causal step of
 contact on views is not changed here (expected rejection and `contact.susceptibility` weaken it).
 
-Parameters: `contact.wallpaper` (conf/contact/default.yaml). Sets `state.choice_leverage` at week 0 (each
+Parameters: `contact.wallpaper` (conf/contact/default.yaml). Sets `model.choice_leverage` at week 0 (each
 resident keeps their neighbourhood; a newcomer takes the leaver's place); model/mechanisms/contact.py `meet`
 reads it (model/rules/selection.py `choice_factor`).
 """
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridges.model.mechanisms.base import Mechanism, StateVar
+from bridges.model.mechanisms.base import Mechanism
 from bridges.model.ranges import ARRIVING, UNIT
 
 
@@ -46,12 +46,15 @@ def choice_leverage(receiving_share: np.ndarray, arriving: np.ndarray, w: Wallpa
 
 
 def hang_wallpaper(model) -> None:
-    """Week 0, with `contact.wallpaper` on: everyone's choice leverage from their neighbourhood's make-up."""
+    """Week 0: everyone's choice leverage (`model.choice_leverage`), from their neighbourhood's make-up with
+    `contact.wallpaper` on, else 1. A model attribute, not a person's state: it belongs to the run's world,
+    so a run whose contact history comes from another world (model/reference.py) keeps its own."""
     w, state = model.params.contact.wallpaper, model.state
     if not w.enabled:
+        model.choice_leverage = np.ones(state.n)
         return
     receiving_share = 1.0 - model.local_arriving_share[state.neighbourhood]
-    state.choice_leverage[:] = choice_leverage(receiving_share, state.group == ARRIVING, w)
+    model.choice_leverage = choice_leverage(receiving_share, state.group == ARRIVING, w)
 
 
 MECHANISM = Mechanism(
@@ -60,7 +63,6 @@ MECHANISM = Mechanism(
     before="attitudes",
     params=("contact.wallpaper",),
     parameters={"contact.wallpaper": WallpaperParams},
-    state=(StateVar("choice_leverage", "float64", "1; arriving members' from their neighbourhood with "
-                    "contact.wallpaper on", fill=1.0),),
+    attributes=("choice_leverage",),
     start=hang_wallpaper,
 )
