@@ -14,7 +14,7 @@ from bridges.model.rules.selection import choice_factor
 from tests.conftest import SHARED_CITY
 from tests.paired import SEEDS, assert_paired_effect
 
-W = WallpaperParams(enabled=True, strength=1.0)
+W = WallpaperParams(enabled=True, majority_leverage=0.0)
 SEL = SelectionParams(enabled=True, attitude_weight=1.5, trust_weight=1.0, chosen_kinds=["neighbourhood", "venue"])
 
 
@@ -22,13 +22,13 @@ def test_the_leverage_falls_with_the_receiving_share_around_arriving_members_onl
     share = np.array([0.0, 0.25, 0.9, 1.0, 0.9, 0.3])
     arriving = np.array([True, True, True, True, False, False])
     np.testing.assert_array_equal(choice_leverage(share, arriving, W), [1.0, 0.75, 1.0 - 0.9, 0.0, 1.0, 1.0])
-    half = WallpaperParams(enabled=True, strength=0.5)
+    half = WallpaperParams(enabled=True, majority_leverage=0.5)
     np.testing.assert_array_equal(choice_leverage(share, arriving, half), [1.0, 0.875, 0.55, 0.5, 1.0, 1.0])
 
 
-def test_zero_strength_leaves_everyone_their_choice():
+def test_full_majority_leverage_leaves_everyone_their_choice():
     share = np.linspace(0.0, 1.0, 11)
-    none = WallpaperParams(enabled=True, strength=0.0)
+    none = WallpaperParams(enabled=True, majority_leverage=1.0)
     np.testing.assert_array_equal(choice_leverage(share, np.ones(11, dtype=bool), none), np.ones(11))
 
 
@@ -52,9 +52,9 @@ def test_the_leverage_scales_the_log_of_the_choice_factor():
                                0.5 * np.log(full), rtol=1e-12, atol=1e-15)
 
 
-def fake_model(enabled: bool, strength: float = 1.0):
+def fake_model(enabled: bool, majority_leverage: float = 0.0):
     state = SimpleNamespace(n=4, group=np.array([0, 1, 1, 1]), neighbourhood=np.array([0, 0, 1, 2]))
-    params = SimpleNamespace(contact=SimpleNamespace(wallpaper=WallpaperParams(enabled, strength)))
+    params = SimpleNamespace(contact=SimpleNamespace(wallpaper=WallpaperParams(enabled, majority_leverage)))
     return SimpleNamespace(state=state, params=params, local_arriving_share=np.array([0.2, 0.5, 0.75]))
 
 
@@ -62,7 +62,7 @@ def test_the_start_sets_arriving_members_leverage_from_their_neighbourhood():
     model = fake_model(True)
     hang_wallpaper(model)
     np.testing.assert_allclose(model.choice_leverage, [1.0, 0.2, 0.5, 0.75], rtol=1e-15)  # l = 1 - (1 - arriving share)
-    model = fake_model(True, strength=0.4)
+    model = fake_model(True, majority_leverage=0.6)
     hang_wallpaper(model)
     np.testing.assert_allclose(model.choice_leverage, [1.0, 1 - 0.4 * 0.8, 1 - 0.4 * 0.5, 1 - 0.4 * 0.25],
                                rtol=1e-15)

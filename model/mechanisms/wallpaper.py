@@ -1,7 +1,7 @@
 """The wallpaper effect (issue 24, minority members): with `contact.wallpaper` on, an arriving member whose
 neighbourhood is mostly receiving members meets them whether or not they seek it, so their own attitude and
 trust steer less of their contact with them: selection's choice factor acts on a share of its log-rate,
-the choice leverage l = 1 - strength x (receiving share of their neighbourhood).
+the choice leverage l, from 1 among arriving neighbours to `majority_leverage` among receiving ones.
 
 Why: the contact-attitude association is weaker for minority members (Tropp & Pettigrew 2005), and among
 minority members it is weak or absent where the majority is the "wallpaper" of their lives, the usual case,
@@ -35,14 +35,15 @@ class WallpaperParams:
     """The wallpaper effect: the receiving share around an arriving member takes choice out of their contact."""
 
     enabled: bool
-    strength: float = field(metadata=UNIT)
+    majority_leverage: float = field(metadata=UNIT)
 
 
 def choice_leverage(receiving_share: np.ndarray, arriving: np.ndarray, w: WallpaperParams) -> np.ndarray:
     """Per person, the share of selection's log-rate that acts on their contact:
-        l = 1 - strength x s  for arriving members (s = receiving share of their neighbourhood, 0-1),
-        l = 1                 for receiving members (their association does not depend on it: Barlow et al. 2013)."""
-    return np.where(arriving, 1.0 - w.strength * receiving_share, 1.0)
+        l = 1 - (1 - m) s  for arriving members (s = receiving share of their neighbourhood, 0-1; m =
+                           `majority_leverage`, their leverage were every neighbour a receiving member),
+        l = 1              for receiving members (their association does not depend on it: Barlow et al. 2013)."""
+    return np.where(arriving, 1.0 - (1.0 - w.majority_leverage) * receiving_share, 1.0)
 
 
 def hang_wallpaper(model) -> None:
