@@ -8,10 +8,10 @@ minority members it is weak or absent where the majority is the "wallpaper" of t
 and holds where they live among their own group; majority members' association does not depend on the
 neighbourhood (Barlow, Hornsey, Thai, Sengupta & Sibley 2013, PLoS ONE 8(12) e82228: 925 Maori and 3,805
 European New Zealanders; not explained by experiences of harm, expected race-based rejection or threat, so
-not expected rejection, model/mechanisms/rejection.py, again). Measured on main (10 seeds, default and Germany
-cities, the survey's r of contact frequency with the thermometer): the association in a one-year run is
-mostly selection (with `contact.selection` off the arriving r falls from 0.21 to 0.03, the receiving from 0.14
-to 0.03), and selection acted on arriving members as on receiving ones, although their voluntary settings
+not expected rejection, model/mechanisms/rejection.py, again). Measured on main (10 seeds, default city,
+5,000 residents, the survey's r of contact frequency with the thermometer): the association in a one-year run
+is mostly selection (with `contact.selection` off the arriving r falls from 0.21 to 0.03, the receiving from
+0.14 to 0.03), and selection acted on arriving members as on receiving ones, although their voluntary settings
 (neighbourhood, clubs, public space) are nearly all receiving members: someone can avoid the outgroup by
 meeting the ingroup instead only where the ingroup is around. Receiving members (l = 1) keep their choice, and
 arriving members keep more of it the more of their neighbours are arriving members. The causal step of
