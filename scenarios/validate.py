@@ -343,10 +343,11 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
         add("drift_points", label, change.mean())
         add("drift_points_se", label, change.std(ddof=1) / np.sqrt(change.size))
         add("drift_points_first_year", label, np.mean(year_views[members] - start_views[members]))
+    end_states = slow_states(drift)
     for (name, label), start in start_states.items():
         add(f"{name}_at_start", label, start)
         add(f"{name}_change_first_year", label, year_slow[name, label] - start)
-        add(f"{name}_change_run", label, slow_states(drift)[name, label] - start)
+        add(f"{name}_change_run", label, end_states[name, label] - start)
     for label in GROUPS:
         add("contact_attitude_r_survey", label, survey_contact_r(last_wave[last_wave.community == label]))
     for pattern, value in time_together_patterns(last_wave, s).items():
@@ -357,8 +358,8 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
 def slow_states(model) -> dict[tuple[str, str], float]:
     """Group means of the states in SLOW_STATES now: the share with a cross-group friend, the running weekly
     positive encounters, experienced discrimination (arriving), distress, belonging, perceived threat
-    (receiving), belief misperception (receiving), and (group "ties") the mean novelty of a further meeting on a city tie,
-    1 / (1 + meetings / half_familiar) (model/rules/generalisation.py), which sets how far it carries to the group."""
+    (receiving), belief misperception (receiving), and (group "ties") the mean novelty of a further meeting on a
+    city tie, 1 / (1 + meetings / half_familiar) (model/rules/generalisation.py): how far it carries to the group."""
     state = model.state
     values = {}
     for code, label in enumerate(GROUPS):
@@ -370,8 +371,9 @@ def slow_states(model) -> dict[tuple[str, str], float]:
             held = getattr(state, name)[members]
             if np.isfinite(held).any():  # threat is receiving members' only (NaN for arriving members)
                 values[name, label] = float(np.nanmean(held))
-    if (state.group == GROUPS.index("arriving")).any():
-        values["discrimination", "arriving"] = float(np.mean(state.discrimination[state.group == GROUPS.index("arriving")]))
+    arriving = state.group == GROUPS.index("arriving")
+    if arriving.any():
+        values["discrimination", "arriving"] = float(np.mean(state.discrimination[arriving]))
     gaps = misperception_per_person(state)
     if np.isfinite(gaps).any():
         values["misperception", "receiving"] = float(np.nanmean(gaps))

@@ -71,6 +71,7 @@ def test_slow_states_read_each_group_and_the_ties_novelty():
     assert start["distress", "arriving"] == np.mean(state.distress[arriving])
     assert start["outgroup_friend_share", "arriving"] == np.mean(state.outgroup_friends[arriving] > 0)
     expected = np.mean(1.0 / (1.0 + model.ties.met / model.params.contact.generalisation.half_familiar))
-    assert start["tie_novelty", "ties"] == expected == np.mean(novelty(model.ties.met, model.params.contact.generalisation))
+    assert start["tie_novelty", "ties"] == expected
+    assert expected == np.mean(novelty(model.ties.met, model.params.contact.generalisation))
     simulate(model)
     assert slow_states(model)["tie_novelty", "ties"] < start["tie_novelty", "ties"]
