@@ -32,13 +32,15 @@ from bridges.model.params import Params
 SHAPE_KEYS = ("seed", "steps", "warmup_weeks", "survey", "city.name", "city.n_agents", "city.n_neighbourhoods",
               "city.custom", "city.groups", "city.beliefs.education", "city.beliefs.employment",
               "city.beliefs.welfare", "dynamics.disposition", "dynamics.turnover", "dynamics.reference",
-              "engine", "contact.settling.sociability_spread", "contact.settling.housing_initial_share")
+              "engine", "contact.settling.sociability_spread", "contact.settling.housing_initial_share",
+              "dynamics.attitude_homophily")
 """Keys that define the people and the run, not the world they live in: the reference takes them from the run.
 Seed, run length, survey; the city's size (residents, neighbourhoods) and a custom network; the people's
 surveyed initial states (`city.groups`) and receiving members' initial beliefs; and the spin-up's own
 settings (history length, turnover's switch and rate, this key), which are assumptions about the survey; how
 sociable the people are and who lives in shared accommodation at week 0 (`contact.settling`: traits and states
-of the people, model/mechanisms/settling.py); and the engine, which runs the same rules (the spin-up runs the vectorised phases whatever the engine)."""
+of the people, model/mechanisms/settling.py); whom they chose as ingroup friends (`dynamics.attitude_homophily`,
+model/mechanisms/attitude_homophily.py); and the engine, which runs the same rules (the spin-up runs the vectorised phases whatever the engine)."""
 PROGRAMME_KEYS = ("scenario", "scenario_name", "interventions")
 """Keys of the scenario: the reference runs no programme (nor does the contact history)."""
 SITE_GROUPS = ("city", "calibrated")

@@ -79,7 +79,19 @@ SURVEY_ITEMS: dict[str, ItemSpec] = {
         "(public passing encounters left out), cut at survey.time_cutoffs", 1, 6,
         ("never", "less often", "every month", "every week", "several times a week", "every day"),
         answered_by=("arriving",)),
+    "outgroup_friends": ItemSpec(
+        "How many of your close friends are {outgroup}?",
+        "cross-group friendships (dynamics.friendship), banded at FRIEND_BANDS", 1, 5,
+        ("none", "one", "two to five", "six to ten", "more than ten")),
+    "extended_contact": ItemSpec(
+        "How many of your {ingroup} friends have friends who are {outgroup}?",
+        "extended contact (Wright et al. 1997; Turner et al. 2008): ingroup friends with a cross-group friend, "
+        "banded at FRIEND_BANDS", 1, 5,
+        ("none", "one", "two to five", "six to ten", "more than ten")),
 }
+FRIEND_BANDS = (1, 2, 6, 11)
+"""Lowest count of each answer above "none" to the friendship items (outgroup_friends, extended_contact): none, one,
+two to five, six to ten, more than ten, the count format of Wright et al. 1997 and Turner et al. 2008."""
 SURVEY_COLUMNS: tuple[str, ...] = ("step", "community", "respondent", *SURVEY_ITEMS)
 DTYPES = {"step": "int64", "community": "str", "respondent": "Int64",
           **{name: spec.dtype for name, spec in SURVEY_ITEMS.items()}}
@@ -90,7 +102,8 @@ MAX_RESPONDENT_ID = 2**53 - 1
 
 PEOPLE_KEYS = ("group", "id", "attitude", "anxiety", "trust", "distress", "belonging", "recent_encounters",
                "positive_contacts", "negative_contacts", "belief_education", "belief_employment",
-               "belief_welfare", "discrimination", "variability", "recent_time_together")
+               "belief_welfare", "discrimination", "variability", "recent_time_together", "outgroup_friends",
+               "extended_contacts")
 
 
 # ---- fielding the survey --------------------------------------------------------------------------
@@ -113,6 +126,12 @@ def time_answer(rate: np.ndarray, cuts: list[float]) -> np.ndarray:
     """The time-together answer code, 1 (never) .. 6 (every day): one plus the number of cut points at or
     below the recent rate of time spent together."""
     return 1.0 + np.searchsorted(cuts, rate, side="right")
+
+
+def friend_count_answer(count: np.ndarray) -> np.ndarray:
+    """A friendship count as the answer code 1 (none) .. 5 (more than ten): one plus the number of FRIEND_BANDS at
+    or below it."""
+    return 1.0 + np.searchsorted(FRIEND_BANDS, count, side="right")
 
 
 def field_survey(people: Mapping[str, np.ndarray], week: int, params: SurveyParams,
@@ -157,6 +176,8 @@ def field_survey(people: Mapping[str, np.ndarray], week: int, params: SurveyPara
     answers["perceived_variability"] = _answer(1 + 4 * state("variability"), noise.likert, "perceived_variability", rng)
     answers["time_together"] = pd.array(np.where(arriving, time_answer(state("recent_time_together"),
                                                                        params.time_cutoffs.cuts()), np.nan), dtype="Int64")
+    answers["outgroup_friends"] = whole_numbers(friend_count_answer(state("outgroup_friends")))
+    answers["extended_contact"] = whole_numbers(friend_count_answer(state("extended_contacts")))
     frame = pd.DataFrame({
         "step": np.full(len(rows), int(week), dtype=np.int64),
         "community": pd.Series(np.asarray(GROUPS, dtype=object)[group[rows].astype(np.int64)], dtype="str"),

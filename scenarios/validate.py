@@ -152,26 +152,17 @@ def partial_r(y: np.ndarray, x: np.ndarray, control: np.ndarray) -> float:
     return float(np.corrcoef(rx, ry)[0, 1]) if np.std(rx) > 0 and np.std(ry) > 0 else float("nan")
 
 
-SURVEY_BANDS = (1, 2, 6, 11)
-"""Lowest count of each answer above "none" to "How many of your [ingroup] friends have [outgroup] friends?" and
-"How many of your close friends are [outgroup]?": none, one, two to five, six to ten, more than ten (answers
-1-5; the format of Wright et al. 1997 and Turner et al. 2008)."""
-
-
-def survey_band(count: np.ndarray) -> np.ndarray:
-    """A count as the survey answer 1-5 (SURVEY_BANDS)."""
-    return 1.0 + np.searchsorted(SURVEY_BANDS, count, side="right")
-
-
-def extended_contact_survey(s, members: np.ndarray) -> tuple[float, float]:
-    """Extended contact measured as the meta-analysed studies measure it (Zhou et al. 2019): in a cross-section
-    (the end of the run), Pearson r of the banded answer to "How many of your [ingroup] friends have [outgroup]
-    friends?" with the thermometer, and its partial r with the banded number of one's own cross-group friends
-    removed (direct friendship's contribution)."""
-    extended, direct = survey_band(s.extended_contacts[members]), survey_band(s.outgroup_friends[members])
-    attitude = s.attitude[members]
-    r = float(np.corrcoef(extended, attitude)[0, 1]) if np.std(extended) > 0 else float("nan")
-    return r, partial_r(attitude, extended, direct)
+def extended_contact_survey(wave: pd.DataFrame) -> tuple[float, float]:
+    """Extended contact measured as the meta-analysed studies measure it (Zhou et al. 2019), on one community's
+    respondents in one wave (a cross-section): Pearson r of the answer to "How many of your [ingroup] friends
+    have friends who are [outgroup]?" (extended_contact) with the thermometer answer, and its partial r with the
+    answer to "How many of your close friends are [outgroup]?" (outgroup_friends, direct friendship) removed
+    from both. Respondents who left any of the three unanswered are left out; NaN without variation."""
+    answers = wave[["extended_contact", "outgroup_friends", "thermometer"]].dropna().astype(float)
+    extended, direct, thermometer = (answers[item].to_numpy() for item in answers.columns)
+    if len(answers) < 4 or np.std(extended) == 0 or np.std(thermometer) == 0:
+        return float("nan"), float("nan")
+    return float(np.corrcoef(extended, thermometer)[0, 1]), partial_r(thermometer, extended, direct)
 
 
 def kept_share(weekly_effects: list[np.ndarray]) -> float:
@@ -300,7 +291,7 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
             add(f"co_creation_effect_sd_{name}", label, standardised(effect[co_created], sd_start[code]))
         add("programme_effect_kept_while_meeting", label,
             kept_share([effect[year_long.interventions[0].ever_enrolled & members] for effect in weekly_year_long]))
-        survey_r, survey_partial_r = extended_contact_survey(s, members)
+        survey_r, survey_partial_r = extended_contact_survey(last_wave[last_wave.community == label])
         add("extended_contact_survey_r", label, survey_r)
         add("extended_contact_survey_partial_r", label, survey_partial_r)
     receiving, arriving = GROUPS.index("receiving"), GROUPS.index("arriving")

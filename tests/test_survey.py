@@ -31,7 +31,8 @@ def make_people(n_receiving=40, n_arriving=20, seed=0) -> dict[str, np.ndarray]:
     group = rng.permutation(np.r_[np.zeros(n_receiving), np.ones(n_arriving)]).astype(np.int8)
     people = {"group": group, "id": np.arange(1000, 1000 + n), "attitude": rng.uniform(0, 100, n),
               "recent_encounters": rng.exponential(1.0, n), "recent_time_together": rng.exponential(1.0, n),
-              "positive_contacts": rng.integers(0, 20, n), "negative_contacts": rng.integers(0, 5, n)}
+              "positive_contacts": rng.integers(0, 20, n), "negative_contacts": rng.integers(0, 5, n),
+              "outgroup_friends": rng.poisson(0.5, n), "extended_contacts": rng.poisson(2.0, n)}
     for key in ("anxiety", "trust", "distress", "belonging", "variability"):
         people[key] = rng.random(n)
     people["discrimination"] = np.where(group == 1, rng.random(n), 0.0)
@@ -46,7 +47,8 @@ def one_receiving(**state) -> dict[str, np.ndarray]:
     people = {"group": np.zeros(n, np.int8), "id": np.arange(n), "attitude": np.full(n, 50.0),
               "recent_encounters": np.zeros(n), "recent_time_together": np.zeros(n),
               "positive_contacts": np.ones(n, int),
-              "negative_contacts": np.zeros(n, int)}
+              "negative_contacts": np.zeros(n, int), "outgroup_friends": np.zeros(n, int),
+              "extended_contacts": np.zeros(n, int)}
     for key in ("anxiety", "trust", "distress", "belonging", "belief_education", "belief_employment",
                 "belief_welfare", "discrimination", "variability"):
         people[key] = np.full(n, 0.5)
@@ -95,6 +97,23 @@ def test_contact_frequency_follows_the_cutoffs_exactly(noise):
     rates = [0.0, 0.019, 0.02, 0.2307, 12 / 52, 0.99, 1.0, 4.99, 5.0, 100.0]
     frame = survey(one_receiving(recent_encounters=rates), survey_params(noise=noise))
     assert frame["contact_frequency"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+
+
+@pytest.mark.parametrize("noise", [NO_NOISE, NOISE])
+def test_friendship_items_band_the_counts_none_one_two_to_five_six_to_ten_more(noise):
+    counts = [0, 1, 2, 5, 6, 10, 11, 40]
+    frame = survey(one_receiving(outgroup_friends=counts, extended_contacts=counts[::-1]), survey_params(noise=noise))
+    assert frame["outgroup_friends"].tolist() == [1, 2, 3, 3, 4, 4, 5, 5]
+    assert frame["extended_contact"].tolist() == [5, 5, 4, 4, 3, 3, 2, 1]
+
+
+def test_friendship_items_draw_nothing_so_earlier_answers_are_unchanged():
+    people = make_people()
+    frame = survey(people)
+    other = survey(people | {"outgroup_friends": people["outgroup_friends"] + 3, "extended_contacts": people["extended_contacts"] * 0})
+    kept = [c for c in frame.columns if c not in ("outgroup_friends", "extended_contact")]
+    pd.testing.assert_frame_equal(frame[kept], other[kept])
+    assert not frame["extended_contact"].equals(other["extended_contact"])
 
 
 def test_contact_quality_is_missing_without_any_contact():

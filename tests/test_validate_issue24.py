@@ -1,30 +1,37 @@
-"""The issue-24 validation measures (scenarios/validate.py): survey bands, extended contact as a cross-sectional
-survey correlation, the share of a lift kept while contact goes on, and who counts as an unreached friend."""
+"""The issue-24 validation measures (scenarios/validate.py): extended contact as a cross-sectional correlation of
+survey answers, the share of a lift kept while contact goes on, and who counts as an unreached friend."""
 
 from types import SimpleNamespace
 
 import numpy as np
 from scipy import sparse
 
-from bridges.scenarios.validate import extended_contact_survey, kept_share, survey_band, unreached_friends
+import pandas as pd
+
+from bridges.model.survey import friend_count_answer
+from bridges.scenarios.validate import extended_contact_survey, kept_share, unreached_friends
 
 
-def test_counts_become_the_answers_none_one_two_to_five_six_to_ten_more():
-    np.testing.assert_array_equal(survey_band(np.array([0, 1, 2, 5, 6, 10, 11, 40])), [1, 2, 3, 3, 4, 4, 5, 5])
-
-
-def test_extended_contact_survey_r_is_cross_sectional_and_partial_removes_direct_friendship():
+def test_extended_contact_survey_r_is_cross_sectional_on_answers_and_partial_removes_direct_friendship():
     rng = np.random.default_rng(0)
     n = 4000
     direct = rng.poisson(0.5, n)
     extended = rng.poisson(1.0, n) + direct  # extended contact goes with direct friendship
-    attitude = 50 + 4 * survey_band(direct) + rng.normal(0, 5, n)  # only direct friendship moves attitudes
-    s = SimpleNamespace(extended_contacts=extended, outgroup_friends=direct, attitude=attitude)
-    r, partial = extended_contact_survey(s, np.ones(n, dtype=bool))
+    thermometer = np.round(50 + 4 * friend_count_answer(direct) + rng.normal(0, 5, n))  # only direct moves it
+    wave = pd.DataFrame({"extended_contact": friend_count_answer(extended), "outgroup_friends": friend_count_answer(direct),
+                         "thermometer": thermometer}).astype("Int64")
+    r, partial = extended_contact_survey(wave)
     # with n = 4000 the SE of r is about 1 / sqrt(n) = 0.016: r is clearly positive, the partial r within 3 SE of 0
     assert r > 0.1 and abs(partial) < 0.05
-    members = np.arange(n) < n // 2
-    assert extended_contact_survey(s, members)[0] == np.corrcoef(survey_band(extended[members]), attitude[members])[0, 1]
+    assert r == np.corrcoef(friend_count_answer(extended), thermometer)[0, 1]
+
+
+def test_extended_contact_survey_leaves_out_respondents_without_all_three_answers():
+    wave = pd.DataFrame({"extended_contact": [1, 2, 3, 4, 5, None], "outgroup_friends": [1, 1, 2, 1, 2, 1],
+                         "thermometer": [10, 30, 40, 70, 90, 0]}, dtype="Int64")
+    answered = wave.iloc[:5].astype(float)
+    assert extended_contact_survey(wave)[0] == np.corrcoef(answered.extended_contact, answered.thermometer)[0, 1]
+    assert all(np.isnan(extended_contact_survey(wave.assign(extended_contact=2))))
 
 
 def test_kept_share_is_the_last_weekly_mean_over_the_largest():
