@@ -47,7 +47,8 @@ MORE_SEEDS = {("anti_discrimination", "arriving", "attitude_mean"): 21}
 n = ((3 + 2.33) SD / effect)^2 for a 99% chance of clearing the 3 SE bar. Anti-discrimination on arriving
 attitudes at week 30, with issue 24's second stage (measured over seeds 0-31): +0.037 points, per-seed SD 0.031
 (t = 6.7 over 32; 2.7, 3.2, 4.6, 3.3 in blocks of 8), so n = 20.1 -> 21. With the wallpaper effect off it was
-+0.035, SD 0.028 (3.9, 3.1, 3.7, 3.2): at the 8-seed bar before as well."""
++0.035, SD 0.028 (3.9, 3.1, 3.7, 3.2): at the 8-seed bar before as well. (Branch minority2 chose 16 seeds,
+t = 4.2 over 16: an expected t of 4.8 there, a 4% chance of failing; 21 gives 1%.)"""
 
 
 @pytest.mark.parametrize("scenario, group, metric, sign", DIRECTIONS)
