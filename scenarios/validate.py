@@ -22,6 +22,7 @@ from bridges.config import at_least, compose_config, config_groups, model_params
 from bridges.model.errors import InputError
 from bridges.model.metrics import misperception_per_person
 from bridges.model.params import GROUPS
+from bridges.model.rules.generalisation import novelty
 from bridges.model.simulation import build as build_model
 from bridges.model.simulation import simulate, snapshots
 from bridges.workers import exit_with_parent, interrupts_for_this_process_only, mark_driver
@@ -32,6 +33,12 @@ ALL_OFF = ("contact.incidental.enabled=false", "contact.partner.enabled=false", 
            "dynamics.discrimination.enabled=false", "dynamics.variability.enabled=false",
            "dynamics.disposition.enabled=false", "dynamics.turnover.enabled=false")
 """Every switch added for issue 9, off: the model as it was before those mechanisms."""
+
+SLOW_STATES = ("outgroup_friend_share", "positive_history", "discrimination", "distress", "belonging", "threat",
+               "misperception", "tie_novelty")
+"""States the drift run reads at week 0, after the first year and at its end: each should stay where the usual
+contact holds it (docs/model.md 7.20); their changes show which one is formed out of equilibrium."""
+
 
 PUBLISHED = {
     "contact_attitude_r": ("r about +0.21 (contact-prejudice r = -0.21); weaker for minorities (-0.18 vs -0.23)",
@@ -60,6 +67,12 @@ PUBLISHED = {
                                 "Hopkins, Sides & Citrin 2019; Grigorieff, Roth & Ubfal 2020"),
     "drift_points": ("near 0: a city without change should be near a steady state", "issue 9 (design requirement)"),
     "drift_points_se": ("(standard error of the drift over seeds' people: its sampling noise)", ""),
+    "drift_points_first_year": ("near 0, as drift_points (its first 52 weeks)", "issue 9 (design requirement)"),
+    **{f"{name}_{when}": (figure, "steady state of the usual contact (docs/model.md 7.20; issue 24)")
+       for name in SLOW_STATES
+       for when, figure in (("at_start", "(level at week 0)"),
+                            ("change_first_year", "near 0 if formed at the steady state of the usual contact"),
+                            ("change_run", "near 0 if formed at the steady state of the usual contact"))},
     "co_creation_effect_sd_end": ("as programme_effect_sd_end", "Paluck, Green & Green 2019; Lemmer & Wagner 2015"),
     "co_creation_effect_sd_later": ("persists with decay at follow-ups of a month or more; persists where contact "
                                     "continues", "Lemmer & Wagner 2015; Paluck, Green & Green 2019"),
@@ -319,17 +332,54 @@ def city_patterns(overrides: list[str], city: str, variant_name: str, variant: t
 
     drift, _ = build_model(city_params(overrides, city, variant, seed_key, f"steps={options.drift_weeks}",
                                        "scenario=baseline"))
-    start_views = drift.state.attitude.copy()
-    simulate(drift)
+    start_views, start_states = drift.state.attitude.copy(), slow_states(drift)
+    first_year = min(52, options.drift_weeks)
+    on_week, year_states = snapshots([first_year], lambda model: (model.state.attitude.copy(), slow_states(model)))
+    simulate(drift, on_week=on_week)
+    year_views, year_slow = year_states[first_year]
     for code, label in enumerate(GROUPS):
-        change = drift.state.attitude[drift.state.group == code] - start_views[drift.state.group == code]
+        members = drift.state.group == code
+        change = drift.state.attitude[members] - start_views[members]
         add("drift_points", label, change.mean())
         add("drift_points_se", label, change.std(ddof=1) / np.sqrt(change.size))
+        add("drift_points_first_year", label, np.mean(year_views[members] - start_views[members]))
+    end_states = slow_states(drift)
+    for (name, label), start in start_states.items():
+        add(f"{name}_at_start", label, start)
+        add(f"{name}_change_first_year", label, year_slow[name, label] - start)
+        add(f"{name}_change_run", label, end_states[name, label] - start)
     for label in GROUPS:
         add("contact_attitude_r_survey", label, survey_contact_r(last_wave[last_wave.community == label]))
     for pattern, value in time_together_patterns(last_wave, s).items():
         add(pattern, "arriving", value)
     return rows
+
+
+def slow_states(model) -> dict[tuple[str, str], float]:
+    """Group means of the states in SLOW_STATES now: the share with a cross-group friend, the running weekly
+    positive encounters, experienced discrimination (arriving), distress, belonging, perceived threat
+    (receiving), belief misperception (receiving), and (group "ties") the mean novelty of a further meeting on a
+    city tie, 1 / (1 + meetings / half_familiar) (model/rules/generalisation.py): how far it carries to the group."""
+    state = model.state
+    values = {}
+    for code, label in enumerate(GROUPS):
+        members = state.group == code
+        if not members.any():
+            continue
+        values["outgroup_friend_share", label] = float(np.mean(state.outgroup_friends[members] > 0))
+        for name in ("positive_history", "distress", "belonging", "threat"):
+            held = getattr(state, name)[members]
+            if np.isfinite(held).any():  # threat is receiving members' only (NaN for arriving members)
+                values[name, label] = float(np.nanmean(held))
+    arriving = state.group == GROUPS.index("arriving")
+    if arriving.any():
+        values["discrimination", "arriving"] = float(np.mean(state.discrimination[arriving]))
+    gaps = misperception_per_person(state)
+    if np.isfinite(gaps).any():
+        values["misperception", "receiving"] = float(np.nanmean(gaps))
+    if len(model.ties.met):
+        values["tie_novelty", "ties"] = float(np.mean(novelty(model.ties.met, model.params.contact.generalisation)))
+    return values
 
 
 def summary_table(patterns: pd.DataFrame) -> pd.DataFrame:
@@ -365,7 +415,11 @@ def report(summary: pd.DataFrame, options: ValidateOptions, seconds: float) -> s
              "Contact-attitude r (survey): Pearson r of the last wave's contact-frequency answer with its "
              "thermometer answer. Never time together: arriving respondents of the last wave answering 'never' to "
              "the refugee panel's item 'How often do you spend time with {outgroup}?' (encounters on ties, not "
-             "passing ones in public space), overall and by their housing and work then.", ""]
+             "passing ones in public space), overall and by their housing and work then. Slow states (drift run): "
+             "group means at week 0 (`_at_start`) and their change over the first 52 weeks and the whole run of a "
+             "city with no programme; a state formed at the steady state of the usual contact stays put. "
+             "tie_novelty: mean over city ties of how far a further meeting carries to the group, "
+             "1 / (1 + meetings / half_familiar).", ""]
     for (city, variant), table in summary.groupby(["city", "variant"], sort=False):
         lines += [f"## {city} ({variant})", "", "| pattern | group | model | published | source |", "|---|---|---|---|---|"]
         for row in table.itertuples():

@@ -14,6 +14,7 @@ ISSUE_24_FIRST_OFF = (
 """The first stage's switches, off."""
 
 ISSUE_24_SECOND_OFF: tuple[str, ...] = (
+    "contact.wallpaper.enabled=false",  # the wallpaper effect (model/mechanisms/wallpaper.py)
     "dynamics.attitude_homophily.enabled=false",  # friends chosen by like-mindedness (model/mechanisms/attitude_homophily.py)
 )
 """The second stage's switches, off."""

@@ -122,11 +122,13 @@ class PhaseWrites(dict):
 
 WRITES_CITY = (*CITY, "scenario=focus_approach", "dynamics.turnover.rate=0.2")
 """The agreement city with programmes, and a turnover rate at which arriving members leave every week, so
-that every phase that changes state does so in both engines within the run."""
+that every phase that changes state does so in both engines within the run (seed 1: with the wallpaper effect,
+seed 0's agents-engine run forms and loses no cross-group friendship in its weeks, so extended contact has
+nothing to count there; seeds 1-3 exercise every phase in both)."""
 
 
 def phase_writes(engine: str) -> dict[str, set[str]]:
-    model = BridgesModel(replace(params_for(*WRITES_CITY), seed=0), engine=engine)
+    model = BridgesModel(replace(params_for(*WRITES_CITY), seed=1), engine=engine)
     model.phase_seconds = PhaseWrites(model)
     for _ in range(model.params.steps):
         model.step()

@@ -8,7 +8,7 @@ paired differences, P(t_7 > 3) = 0.01 under no effect; cells where the table cla
 tested. An entry with `replicates` (a small effect that is real: its `why` gives the figures) runs that many
 paired seeds instead, with the same 3 SE bar (P(t_{n-1} > 3) under no effect: 0.0045 at 16 seeds, 0.0032 at
 24). The city is tests/paired.py's (1,000 residents, 8 neighbourhoods) run for 52 weeks: each run takes about
-0.4 s, 28 arms x 8 seeds and 40 runs more for `replicates` about 110 s, so the file is in the slow tier.
+0.4 s, 28 arms x 8 seeds and about 65 runs more for `replicates` about 135 s, so the file is in the slow tier.
 """
 
 import pytest

@@ -51,3 +51,27 @@ def test_unreached_friends_are_of_the_group_not_reached_and_have_a_reached_ingro
     exposed = np.array([True, False, False, True, False])
     np.testing.assert_array_equal(unreached_friends(information, exposed, 0), [False, True, False, False, False])
     np.testing.assert_array_equal(unreached_friends(information, exposed, 1), [False, False, False, False, True])
+
+
+def test_slow_states_read_each_group_and_the_ties_novelty():
+    """The drift run's slow states (scenarios/validate.py `slow_states`): group means as the state holds them,
+    discrimination for arriving and threat and misperception for receiving members only (the others' are 0 or
+    NaN by construction), and the ties' novelty from their meeting counts, which only grow, so it falls."""
+    from bridges.model.rules.generalisation import novelty
+    from bridges.model.simulation import build, simulate
+    from bridges.scenarios.validate import SLOW_STATES, city_params, slow_states
+
+    model, _ = build(city_params([], "default", (), "city.n_agents=400", "city.n_neighbourhoods=4", "steps=6",
+                                 "scenario=baseline"))
+    start = slow_states(model)
+    state, arriving = model.state, model.state.group == 1
+    assert {name for name, _ in start} == set(SLOW_STATES)
+    assert ("discrimination", "receiving") not in start and ("threat", "arriving") not in start
+    assert ("misperception", "arriving") not in start
+    assert start["distress", "arriving"] == np.mean(state.distress[arriving])
+    assert start["outgroup_friend_share", "arriving"] == np.mean(state.outgroup_friends[arriving] > 0)
+    expected = np.mean(1.0 / (1.0 + model.ties.met / model.params.contact.generalisation.half_familiar))
+    assert start["tie_novelty", "ties"] == expected
+    assert expected == np.mean(novelty(model.ties.met, model.params.contact.generalisation))
+    simulate(model)
+    assert slow_states(model)["tie_novelty", "ties"] < start["tie_novelty", "ties"]

@@ -94,7 +94,8 @@ def meet(model, who=ALL) -> None:
     residents `who` start (every tie; a resident's own in the agents engine, so each tie is met once).
 
     On the city's ties and in public space the rate follows both people's willingness and friendship, and
-    in chosen settings their attitude and trust (`contact.selection`); programme meetings keep the
+    in chosen settings their attitude and trust (`contact.selection`, as far as their choice leverage lets them:
+    model/mechanisms/wallpaper.py); programme meetings keep the
     programme's attendance.
     """
     for block in model.contact_blocks():
@@ -132,8 +133,9 @@ def tie_encounters(model, block, mine, u: np.ndarray) -> np.ndarray:
                           setting_kind(model, block), sel))[mine])
             rate = selection_rules.chosen_rate(
                 rate, chosen, selection_rules.choice_factor(state.attitude[source], state.trust[source], sel,
-                                                            THERMOMETER_MAX),
-                selection_rules.choice_factor(state.attitude[target], state.trust[target], sel, THERMOMETER_MAX))
+                                                            THERMOMETER_MAX, model.choice_leverage[source]),
+                selection_rules.choice_factor(state.attitude[target], state.trust[target], sel, THERMOMETER_MAX,
+                                              model.choice_leverage[target]))
     return contact_rules.draw_encounters(rate, u)
 
 
@@ -292,7 +294,7 @@ MECHANISM = Mechanism(
         Phase(
             meet,
             reads=("state.anxiety", "state.distress", "state.responsibility", "state.sociability", "state.employed", "state.attitude",
-                   "state.trust", "block.rate", "block.live", "block.needs_employment", "block.voluntary",
+                   "state.trust", "model.choice_leverage", "block.rate", "block.live", "block.needs_employment", "block.voluntary",
                    "block.friend", "block.layer", "block.source", "block.target", "model.static_index"),
             writes=("block.encounters",),
             steps=(Setup(open_week), Rows(meet))),

@@ -15,11 +15,13 @@ if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these 
     from bridges.model.mechanisms.contact import SelectionParams
 
 
-def choice_factor(attitude: np.ndarray, trust: np.ndarray, s: "SelectionParams", top: float) -> np.ndarray:
+def choice_factor(attitude: np.ndarray, trust: np.ndarray, s: "SelectionParams", top: float,
+                  leverage: np.ndarray | float = 1.0) -> np.ndarray:
     """Multiplier on one person's encounter rate in chosen settings:
-        c = exp(w_A (A / top - 1/2) + w_T (T - 1/2)),  1 at the scales' midpoints
-    (w_A = `attitude_weight`, w_T = `trust_weight`)."""
-    return np.exp(s.attitude_weight * (attitude / top - 0.5) + s.trust_weight * (trust - 0.5))
+        c = exp(l (w_A (A / top - 1/2) + w_T (T - 1/2))),  1 at the scales' midpoints
+    (w_A = `attitude_weight`, w_T = `trust_weight`; l = the person's choice leverage, 1 unless the wallpaper
+    effect takes choice away: model/mechanisms/wallpaper.py; l = 1 leaves c unchanged to the bit)."""
+    return np.exp(leverage * (s.attitude_weight * (attitude / top - 0.5) + s.trust_weight * (trust - 0.5)))
 
 
 def chosen_ties(tie_kind: np.ndarray, s: "SelectionParams") -> np.ndarray:
