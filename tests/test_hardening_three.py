@@ -190,3 +190,13 @@ def test_ctrl_c_stops_a_dask_calibration_with_one_line(name):
 
 def test_a_stopped_calibration_says_its_database_keeps_finished_generations():
     assert "calibration.resume=true" in stopped_note(["--config-name", "calibrate", "calibration.site=germany"])
+
+
+def test_a_ctrl_c_case_whose_workers_never_appeared_fails():
+    """A run that ends without starting the workers a case waits for was interrupted at no point: the Dask
+    cases passed that way (on a finished run) once the default calibration method started no cluster."""
+    case = campaign.Case("no-workers", "signals", ["--help"], "either", check=campaign.calibration_stopped,
+                         timeout=60, driver=campaign.interrupt_when_workers_start(0.0, False, b"multiprocessing.spawn"))
+    outcome, detail, _ = campaign.run_case(case, ROOT, None)
+    assert (outcome, detail) == ("silent_acceptance",
+                                 "no worker process (multiprocessing.spawn) appeared: nothing to interrupt")
