@@ -121,8 +121,11 @@ def _sampler(options: AbcOptions, budget: int):
         client = Client(options.dask_address)
     else:
         with dask.config.set({"distributed.worker.multiprocessing-method": "spawn"}):
+            # Workers log at CRITICAL only: after a Ctrl-C to the driver alone, the in-process scheduler stops
+            # before the workers, and each printed "Failed to communicate with scheduler during heartbeat" with
+            # a traceback (an ERROR) beside the one-line stop. A task's failure still reaches the driver.
             client = Client(LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=logging.ERROR))
+                                         dashboard_address=None, silence_logs=logging.CRITICAL))
     return _budgeted(DaskDistributedSampler)(dask_client=_CountingClient(client, budget), batch_size=1,
                                              budget=budget), client
 

@@ -73,6 +73,7 @@ def pytest_collection_modifyitems(config, items):
     workers. Same suffix, set where pytest 9 keeps the id; a no-op once xdist sets it itself."""
     if not getattr(config.option, "loadgroup", False):  # set in xdist workers under --dist loadgroup
         return
+    _slow_files_first(items)
     from _pytest.nodeid import coerce_node_id
 
     for item in items:
@@ -80,6 +81,17 @@ def pytest_collection_modifyitems(config, items):
                          for mark in item.iter_markers("xdist_group")})
         if groups and not item.nodeid.endswith(f"@{'_'.join(groups)}"):
             item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")
+
+
+def _slow_files_first(items: list[pytest.Item]) -> None:
+    """Put the files holding slow-marked tests first, each file's tests still together and in their order.
+    Under --dist loadgroup the scheduler hands out groups first (largest first), then every other test in
+    collection order, i.e. alphabetically by file: a minute-long end-to-end test from a late file (sweeps,
+    packaging, sensitivity) could start last and run while the other worker sat idle. Started early, the
+    long tests overlap with each other and the many fast tests fill the end. Files stay whole so their
+    module-scoped fixtures are still made once per worker. The same order in every worker (xdist checks)."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
 
 
 def in_one_worker(module: str) -> pytest.MarkDecorator:
