@@ -6,6 +6,7 @@ Parameters: `dynamics.belief_media_drift`, `dynamics.belief_observation`, `dynam
 
 import numpy as np
 
+from bridges.model import kernels
 from bridges.model.mechanisms.base import (ALL, BELIEF_FIELDS, Key, Mechanism, Metric, Phase, Rows, StateVar, count,
                                            empty, first_row, inside, touching, with_encounters)
 from bridges.model.params_city import BELIEFS
@@ -13,10 +14,16 @@ from bridges.model.ranges import RECEIVING, UNIT
 from bridges.model.rules import beliefs as belief_rules
 
 
+COMPILED = "bridges.model.rules.beliefs_compiled"
+"""The module of this mechanism's compiled kernels (model/kernels.py)."""
+
+
 def observe_truth(model) -> None:
     """What arriving members are really like this week (what partners tell of their community)."""
     state = model.state
-    model.truth = belief_rules.true_shares(state.group, state.education, state.employed)
+    compiled = kernels.load(COMPILED, state.n)
+    shares = belief_rules.true_shares if compiled is None else compiled.true_shares
+    model.truth = shares(state.group, state.education, state.employed)
 
 
 def update_beliefs(model, who=ALL) -> None:
@@ -27,6 +34,10 @@ def update_beliefs(model, who=ALL) -> None:
     adds the same terms in the same order as over everyone); everyone else is the rule with no encounters.
     Arriving members' beliefs are NaN and stay NaN, so the drift runs over whole arrays."""
     state, d = model.state, model.params.dynamics
+    compiled = kernels.load(COMPILED, state.n) if who is ALL else None
+    if compiled is not None:  # the same rules compiled: every block, then every resident (beliefs_compiled.py)
+        compiled.update(state, model.contact_blocks(), model.truth, model.params.city.beliefs.media_prior, d)
+        return
     first, rows = first_row(who), count(who, state.n)
     sightings = []
     for block in model.contact_blocks():
