@@ -45,6 +45,10 @@ class DispositionParams:
     history_weeks: int = field(metadata=bounded(1, 1040, "weeks", "twenty years"))
 
 
+COMPILED = "bridges.model.rules.norms_compiled"
+"""The module of this mechanism's compiled kernels (model/kernels.py)."""
+
+
 def ingroup_views(model, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each person's ingroup friends' mean of a view (the neighbourhood's if friendless) and their own group's
     mean of it in their neighbourhood."""
@@ -70,6 +74,12 @@ def observe_neighbourhoods(model) -> None:
     if not model.params.dynamics.norms.enabled:
         return
     places = static_index(model, "ingroup_places", lambda: norm_rules.ingroup_places(state.neighbourhood, state.group))
+    compiled = kernels.load(COMPILED, state.n)
+    if compiled is not None:  # every view in one pass (model/rules/norms_compiled.py)
+        model.neighbourhood_views = compiled.observe(places, state)
+        norms = np.zeros((len(VIEWS), state.n))
+        model.perceived_norms = {name: norms[row] for row, name in enumerate(VIEWS)}
+        return
     model.neighbourhood_views = {name: norm_rules.neighbourhood_ingroup_mean(getattr(state, name), state.neighbourhood,
                                                                             state.group, places) for name in VIEWS}
     model.perceived_norms = {name: np.zeros(state.n) for name in VIEWS}
@@ -84,9 +94,8 @@ def perceive_norms(model, who=ALL) -> None:
         return
     compiled = compiled_norms(model, who)
     if compiled is not None:  # the same rules compiled, every resident in one pass (model/rules/norms_compiled.py)
-        compiled.perceive(model.ingroup_friends, model.ingroup_friend_count, state.extended_contacts,
-                          {name: getattr(state, name) for name in VIEWS}, model.neighbourhood_views,
-                          model.views_at_start, VIEW_RANGES, n, model.perceived_norms)
+        compiled.perceive(model.ingroup_friends, model.ingroup_friend_count, state.extended_contacts, state,
+                          model.neighbourhood_views, model.views_at_start, VIEW_RANGES, n, model.perceived_norms)
         return
     friends_of, friend_count = model.threads.rows(rows_of(model.ingroup_friends, who)), model.ingroup_friend_count[who]
     extended_share = norm_rules.extended_share(state.extended_contacts[who], friend_count)
@@ -105,7 +114,7 @@ def compiled_norms(model, who):
     they hold the three VIEWS), else None."""
     if who is not ALL or model.ingroup_friends.format != "csr":
         return None
-    return kernels.load("bridges.model.rules.norms_compiled", model.state.n)
+    return kernels.load(COMPILED, model.state.n)
 
 
 def follow_norms(model, who=ALL) -> None:
@@ -120,8 +129,7 @@ def follow_norms(model, who=ALL) -> None:
         return
     compiled = compiled_norms(model, who)
     if compiled is not None:  # the same rules compiled, every resident in one pass (model/rules/norms_compiled.py)
-        compiled.follow({name: getattr(state, name) for name in VIEWS}, model.perceived_norms,
-                        model.ingroup_friend_count, state.extended_contacts, n)
+        compiled.follow(state, model.perceived_norms, model.ingroup_friend_count, state.extended_contacts, n)
         return
     for name in VIEWS:
         value = getattr(state, name)

@@ -1,6 +1,9 @@
-"""Compiled kernels of model/rules/norms.py (model/kernels.py: the switch): the norm every resident perceives
-for each view (`friends_mean`, `extended_share`, `extended_norm`, `perceived_norm`) in one pass, and the drift
-toward it (`conform`, `extended_anxiety`) in a second, for the vectorised week (model/mechanisms/norms.py).
+"""Compiled kernels of model/rules/norms.py (model/kernels.py: the switch): each group's mean views in each
+neighbourhood (`neighbourhood_ingroup_mean`, every view in one pass), the norm every resident perceives for each
+view (`friends_mean`, `extended_share`, `extended_norm`, `perceived_norm`) in a second, and the drift toward it
+(`conform`, `extended_anxiety`) in a third, for the vectorised week (model/mechanisms/norms.py).
+
+A neighbourhood's sums add its residents' views in id order from 0.0, as np.bincount adds its weights.
 
 Each person's friends' sum adds the same products in the same order as scipy's sparse product (row by row, in
 the matrix's stored order, from 0.0), and every formula is the rule's, term by term in its order; `clip_one`
@@ -8,8 +11,13 @@ and `minimum_one` are numpy's clip and minimum for one number (NaN kept, and the
 views are the same bit for bit.
 """
 
+from functools import lru_cache
+
 import numba
 import numpy as np
+
+NAMES = ("attitude", "anxiety", "trust")
+"""The views, in the order of the kernels' arguments and rows."""
 
 
 @numba.njit(cache=True)
@@ -30,6 +38,28 @@ def minimum_one(x: float, y: float) -> float:
 
 
 @numba.njit(cache=True)
+def observe_all(cell, cell_size, n_cells, attitude, anxiety, trust) -> np.ndarray:
+    """Each resident's own group's mean of each view in their neighbourhood (rows: attitude, anxiety, trust), the
+    resident included; `cell`, `cell_size` and `n_cells` as `ingroup_places` gives them."""
+    sums, size = np.zeros((3, n_cells)), np.zeros(n_cells, dtype=cell_size.dtype)
+    for person in range(len(cell)):
+        sums[0, cell[person]] += attitude[person]
+        sums[1, cell[person]] += anxiety[person]
+        sums[2, cell[person]] += trust[person]
+        size[cell[person]] = cell_size[person]
+    for at in range(n_cells):  # a cell's mean, once: the same division every member of it would make
+        if size[at] > 0:
+            for view in range(3):
+                sums[view, at] = sums[view, at] / size[at]
+    means = np.empty((3, len(cell)))
+    for person in range(len(cell)):
+        means[0, person] = sums[0, cell[person]]
+        means[1, person] = sums[1, cell[person]]
+        means[2, person] = sums[2, cell[person]]
+    return means
+
+
+@numba.njit(cache=True)
 def norm_one(start, friends, friends_start, neighbourhood, neighbourhood_start, friends_weight, neighbourhood_weight,
              total_weight, low, high) -> float:
     """`perceived_norm` for one person and view."""
@@ -38,38 +68,53 @@ def norm_one(start, friends, friends_start, neighbourhood, neighbourhood_start, 
 
 
 @numba.njit(cache=True)
-def perceive_all(indptr, indices, data, friend_count, extended_contacts, attitude, anxiety, trust, hood_attitude,
-                 hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust, bounds, extended_signal,
-                 friends_weight, neighbourhood_weight, total_weight, norm_attitude, norm_anxiety, norm_trust) -> None:
-    """The perceived norm of each view for every person: one scan of a person's friends sums all three views
-    (each sum in the sparse product's order); extended contact warms the friends' attitude toward
-    the top of its scale. A view's anchors are a tuple (start, friends' start, neighbourhood's start); `bounds`
-    holds each view's scale (low, high) as a row."""
+def friends_sums(indptr, indices, data, friend_count, attitude, anxiety, trust) -> np.ndarray:
+    """Each person's sum of their friends' views (rows: attitude, anxiety, trust; 0 without friends), each in the
+    sparse product's order: the person's row in the matrix's stored order, from 0.0."""
+    sums = np.zeros((3, len(friend_count)))
     for person in range(len(friend_count)):
-        count = friend_count[person]
-        share = extended_contacts[person] / max(count, 1)
-        friends_attitude, friends_anxiety, friends_trust = (hood_attitude[person], hood_anxiety[person],
-                                                            hood_trust[person])
-        if count > 0:
+        if friend_count[person] > 0:
             sum_attitude, sum_anxiety, sum_trust = 0.0, 0.0, 0.0
             for at in range(indptr[person], indptr[person + 1]):
                 friend, weight = indices[at], data[at]
                 sum_attitude += weight * attitude[friend]
                 sum_anxiety += weight * anxiety[friend]
                 sum_trust += weight * trust[friend]
-            divisor = max(count, 1)
-            friends_attitude, friends_anxiety, friends_trust = (sum_attitude / divisor, sum_anxiety / divisor,
-                                                                sum_trust / divisor)
-        friends_attitude = friends_attitude + extended_signal * share * (bounds[0, 1] - friends_attitude)
-        norm_attitude[person] = norm_one(anchors_attitude[0][person], friends_attitude, anchors_attitude[1][person],
-                                         hood_attitude[person], anchors_attitude[2][person], friends_weight,
-                                         neighbourhood_weight, total_weight, bounds[0, 0], bounds[0, 1])
-        norm_anxiety[person] = norm_one(anchors_anxiety[0][person], friends_anxiety, anchors_anxiety[1][person],
-                                        hood_anxiety[person], anchors_anxiety[2][person], friends_weight,
-                                        neighbourhood_weight, total_weight, bounds[1, 0], bounds[1, 1])
-        norm_trust[person] = norm_one(anchors_trust[0][person], friends_trust, anchors_trust[1][person],
-                                      hood_trust[person], anchors_trust[2][person], friends_weight,
-                                      neighbourhood_weight, total_weight, bounds[2, 0], bounds[2, 1])
+            sums[0, person], sums[1, person], sums[2, person] = sum_attitude, sum_anxiety, sum_trust
+    return sums
+
+
+@numba.njit(cache=True)
+def norms_of_view(sums, friend_count, extended_contacts, hood, anchors, signal, low, high, friends_weight,
+                  neighbourhood_weight, total_weight, norm) -> None:
+    """One view's perceived norm for every person from their friends' sum (`friends_mean`, the neighbourhood's
+    mean without friends); with `signal` (the attitude), warmed by extended contact (`extended_norm`). A loop
+    of its own, branch-light, so the compiler can run it over several people at once."""
+    start, friends_start, neighbourhood_start = anchors
+    for person in range(len(friend_count)):
+        count = friend_count[person]
+        friends = sums[person] / max(count, 1) if count > 0 else hood[person]
+        if signal is not None:
+            friends = friends + signal * (extended_contacts[person] / max(count, 1)) * (high - friends)
+        norm[person] = norm_one(start[person], friends, friends_start[person], hood[person], neighbourhood_start[person],
+                                friends_weight, neighbourhood_weight, total_weight, low, high)
+
+
+@numba.njit(cache=True)
+def perceive_all(indptr, indices, data, friend_count, extended_contacts, attitude, anxiety, trust, hood_attitude,
+                 hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust, bounds, extended_signal,
+                 friends_weight, neighbourhood_weight, total_weight, norm_attitude, norm_anxiety, norm_trust) -> None:
+    """The perceived norm of each view for every person: one scan of a person's friends sums all three views
+    (each sum in the sparse product's order), then each view's norm (`norms_of_view`); extended contact warms
+    the friends' attitude toward the top of its scale. A view's anchors are a tuple (start, friends' start,
+    neighbourhood's start); `bounds` holds each view's scale (low, high) as a row."""
+    sums = friends_sums(indptr, indices, data, friend_count, attitude, anxiety, trust)
+    norms_of_view(sums[0], friend_count, extended_contacts, hood_attitude, anchors_attitude, extended_signal,
+                  bounds[0, 0], bounds[0, 1], friends_weight, neighbourhood_weight, total_weight, norm_attitude)
+    norms_of_view(sums[1], friend_count, extended_contacts, hood_anxiety, anchors_anxiety, None, bounds[1, 0],
+                  bounds[1, 1], friends_weight, neighbourhood_weight, total_weight, norm_anxiety)
+    norms_of_view(sums[2], friend_count, extended_contacts, hood_trust, anchors_trust, None, bounds[2, 0],
+                  bounds[2, 1], friends_weight, neighbourhood_weight, total_weight, norm_trust)
 
 
 @numba.njit(cache=True)
@@ -85,25 +130,35 @@ def follow_all(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trust
         anxiety[person] = anxiety[person] * (1.0 - minimum_one(relief * share, 1.0))
 
 
-def perceive(friends, friend_count: np.ndarray, extended_contacts: np.ndarray, views: dict, neighbourhood_views: dict,
+def observe(cells: tuple, views) -> dict:
+    """Each group's mean views in each neighbourhood, by view name (the mechanism's `observe_neighbourhoods`):
+    `cells` as `ingroup_places` gives them, `views` the state."""
+    means = observe_all(*cells, views.attitude, views.anxiety, views.trust)
+    return {"attitude": means[0], "anxiety": means[1], "trust": means[2]}
+
+
+@lru_cache(maxsize=8)
+def bounds_of(ranges: tuple) -> np.ndarray:
+    """Each view's scale (low, high) as a row, for the perceive kernel (kept: the scales are constants)."""
+    return np.array(ranges, dtype=float)
+
+
+def perceive(friends, friend_count: np.ndarray, extended_contacts: np.ndarray, views, neighbourhood_views: dict,
              views_at_start: dict, ranges: dict, n, norms: dict) -> None:
     """Every resident's perceived norm of each view into `norms` (the mechanism's `perceive_norms` over everyone):
-    `views`, `neighbourhood_views`, `norms` by view name (attitude, anxiety, trust); `views_at_start` each
-    view's (start, friends' start, neighbourhood's start); `ranges` each view's scale; `n`: NormParams."""
-    names = ("attitude", "anxiety", "trust")
-    arguments = (friends.indptr, friends.indices, friends.data, friend_count, extended_contacts,
-                 *(views[name] for name in names), *(neighbourhood_views[name] for name in names),
-                 *(tuple(views_at_start[name]) for name in names),
-                 np.array([ranges[name] for name in names], dtype=float),
-                 float(n.extended_signal), float(n.friends_weight), float(n.neighbourhood_weight),
-                 float(n.friends_weight + n.neighbourhood_weight + n.own_weight), *(norms[name] for name in names))
-    perceive_all(*arguments)
+    `views` the state; `neighbourhood_views`, `norms` by view name (attitude, anxiety, trust); `views_at_start`
+    each view's (start, friends' start, neighbourhood's start); `ranges` each view's scale; `n`: NormParams."""
+    perceive_all(friends.indptr, friends.indices, friends.data, friend_count, extended_contacts, views.attitude,
+                 views.anxiety, views.trust, neighbourhood_views["attitude"], neighbourhood_views["anxiety"],
+                 neighbourhood_views["trust"], views_at_start["attitude"], views_at_start["anxiety"],
+                 views_at_start["trust"], bounds_of((ranges["attitude"], ranges["anxiety"], ranges["trust"])),
+                 n.extended_signal, n.friends_weight, n.neighbourhood_weight,
+                 n.friends_weight + n.neighbourhood_weight + n.own_weight, norms["attitude"], norms["anxiety"],
+                 norms["trust"])
 
 
-def follow(views: dict, norms: dict, friend_count: np.ndarray, extended_contacts: np.ndarray, n) -> None:
+def follow(views, norms: dict, friend_count: np.ndarray, extended_contacts: np.ndarray, n) -> None:
     """Every resident's views drift toward their norms, and their anxiety eases (the mechanism's `follow_norms`
-    over everyone, norms on); `views` and `norms` by view name."""
-    names = ("attitude", "anxiety", "trust")
-    arguments = (*(views[name] for name in names), *(norms[name] for name in names), friend_count, extended_contacts,
-                 float(n.rate), float(n.extended_anxiety_relief))
-    follow_all(*arguments)
+    over everyone, norms on); `views` the state, `norms` by view name."""
+    follow_all(views.attitude, views.anxiety, views.trust, norms["attitude"], norms["anxiety"], norms["trust"],
+               friend_count, extended_contacts, n.rate, n.extended_anxiety_relief)
