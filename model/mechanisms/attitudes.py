@@ -8,8 +8,9 @@ model/rules/contact.py and negativity.py.
 
 from dataclasses import dataclass, field
 
+from bridges.model import kernels
 from bridges.model.mechanisms.base import ALL, Key, Mechanism, Metric, Phase, StateVar, member_values
-from bridges.model.ranges import MAX_WEIGHT, MULTIPLIER, POSITIVE, THERMOMETER_MAX, UNIT, bounded, per_group
+from bridges.model.ranges import GROUPS, MAX_WEIGHT, MULTIPLIER, POSITIVE, THERMOMETER_MAX, UNIT, bounded, per_group
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import negativity as negativity_rules
 
@@ -33,11 +34,21 @@ class NegativityParams:
     memory: float = field(metadata=UNIT)
 
 
+COMPILED = "bridges.model.rules.negativity_compiled"
+"""The module of this mechanism's compiled kernels (model/kernels.py)."""
+
+
 def update_attitudes(model, who=ALL) -> None:
     """Attitude, anxiety and trust of the residents `who` (everyone; one resident in the agents engine) move
     with the week's positive and negative contact; with `contact.negativity` on, on the log-odds with a
     negativity weight buffered by recent positive contact."""
     state, week, contact = model.state, model.week, model.params.contact
+    compiled = kernels.load(COMPILED, state.n) if who is ALL and contact.negativity.enabled else None
+    if compiled is not None:  # the same rules compiled over everyone (model/rules/negativity_compiled.py)
+        compiled.update(state, week.positive_weighted, week.negative_weighted,
+                        tuple(float(contact.susceptibility[label]) for label in GROUPS), contact.update,
+                        contact.negativity, THERMOMETER_MAX)
+        return
     susceptibility = per_group(contact.susceptibility, state.group[who])
     if not contact.negativity.enabled:
         state.attitude[who], state.anxiety[who], state.trust[who] = contact_rules.update_views(

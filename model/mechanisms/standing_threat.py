@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bridges.model import kernels
 from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows
 from bridges.model.mechanisms.threat import believed_burden, current_threat
 from bridges.model.ranges import RECEIVING, THERMOMETER_MAX
@@ -103,6 +104,12 @@ def weigh_threat(model) -> None:
     if model.threat_reference is None:
         model.burden_reference = believed_burden(model)
         model.threat_reference = current_threat(model)  # beliefs now are the reference's
+    compiled = kernels.load(COMPILED, model.state.n)
+    if compiled is not None:  # the same rules compiled over everyone (model/rules/threat_compiled.py)
+        model.threat_points = compiled.standing(model.state, model.burden_reference, model.threat_reference,
+                                                model.local_arriving_share, model.city_arriving_share,
+                                                model.params.dynamics.threat, THERMOMETER_MAX)
+        return
     points = threat_component(current_threat(model, burden=model.burden_reference), model.threat_reference,
                               model.params.dynamics.threat.attitude_weight, THERMOMETER_MAX)
     model.threat_points = centred_on_group(points, model.state.group == RECEIVING)
@@ -110,16 +117,28 @@ def weigh_threat(model) -> None:
 
 def set_aside_threat(model, who=ALL) -> None:
     """Before the norm: take the part of the attitude that threat explains out of the residents `who`."""
-    if uses_standing_threat(model):
+    if not uses_standing_threat(model):
+        return
+    compiled = kernels.load(COMPILED, model.state.n) if who is ALL else None
+    if compiled is not None:
+        compiled.shift_all(model.state.attitude, model.threat_points, False, THERMOMETER_MAX)
+    else:
         model.state.attitude[who] = without_threat(model.state.attitude[who], model.threat_points[who])
 
 
 def restore_threat(model, who=ALL) -> None:
     """After the norm: put the part of the attitude that threat explains back into the residents `who`."""
-    if uses_standing_threat(model):
+    if not uses_standing_threat(model):
+        return
+    compiled = kernels.load(COMPILED, model.state.n) if who is ALL else None
+    if compiled is not None:
+        compiled.shift_all(model.state.attitude, model.threat_points, True, THERMOMETER_MAX)
+    else:
         model.state.attitude[who] = with_threat(model.state.attitude[who], model.threat_points[who], THERMOMETER_MAX)
 
 
+COMPILED = "bridges.model.rules.threat_compiled"
+"""The module of the compiled kernels of threat and its standing part (model/kernels.py)."""
 READS = ("state.attitude", "state.group", "state.neighbourhood", "state.belief_education", "state.belief_employment",
          "state.belief_welfare", "state.anxiety", "state.outgroup_friends", "model.local_arriving_share",
          "model.city_arriving_share", "model.threat_reference", "model.burden_reference")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bridges.model import kernels
 from bridges.model.mechanisms.base import (ALL, BELIEF_FIELDS, Mechanism, Metric, Phase, StateVar, first_row,
                                            member_values, members)
 from bridges.model.ranges import ARRIVING, NON_NEGATIVE, RECEIVING, THERMOMETER_MAX, UNIT, WEIGHT
@@ -29,6 +30,10 @@ class ThreatParams:
     anxiety_weight: float = field(metadata=NON_NEGATIVE)
     friend_weight: float = field(metadata=NON_NEGATIVE)
     attitude_weight: float = field(metadata=NON_NEGATIVE)
+
+
+COMPILED = "bridges.model.rules.threat_compiled"
+"""The module of this mechanism's compiled kernels (model/kernels.py)."""
 
 
 def believed_burden(model, who=ALL) -> np.ndarray:
@@ -62,6 +67,10 @@ def perceive_threat(model, who=ALL) -> None:
     `dynamics.threat` on, its change moves receiving members' attitudes (information reaches attitudes only
     this way)."""
     state, t = model.state, model.params.dynamics.threat
+    compiled = kernels.load(COMPILED, state.n) if who is ALL else None
+    if compiled is not None:  # the same rules compiled over everyone (model/rules/threat_compiled.py)
+        compiled.perceive(state, model.local_arriving_share, model.city_arriving_share, t, THERMOMETER_MAX)
+        return
     threat = current_threat(model, who)
     if t.enabled:
         receiving = members(model, who, RECEIVING)
