@@ -7,6 +7,7 @@ Parameters: `dynamics.friendship`; rules in model/rules/friendship.py. The fixed
 
 from dataclasses import dataclass, field
 
+from bridges.model import kernels
 from bridges.model.mechanisms.base import (ALL, Mechanism, Metric, Phase, Rows, StateVar, both_ends, count, empty,
                                            own_ties)
 from bridges.model.ranges import MULTIPLIER, UNIT
@@ -27,10 +28,21 @@ class FriendshipParams:
     ingroup_share: float = field(metadata=UNIT)
 
 
+COMPILED = "bridges.model.rules.friendship_compiled"
+"""The module of this mechanism's compiled kernels (model/kernels.py)."""
+
+
 def update_friendships(model, who=ALL) -> None:
     """Strength of the ties the residents `who` start follows both sides' positive and negative contact;
     strong ties are cross-group friendships."""
     f = model.params.dynamics.friendship
+    compiled = kernels.load(COMPILED, model.state.n) if who is ALL else None
+    if compiled is not None:  # the same rules compiled, a block in one pass (model/rules/friendship_compiled.py)
+        for block in model.contact_blocks():
+            compiled.strengthen_all(block.strength, block.friend, block.positive["source"], block.positive["target"],
+                                    block.negative["source"], block.negative["target"], 1.0 - f.decay, f.gain, f.loss,
+                                    f.threshold)
+        return
     for block in model.contact_blocks():
         mine = own_ties(model, block, "source", who)
         if empty(mine):
@@ -46,6 +58,11 @@ def count_outgroup_friends(model, who=ALL) -> None:
     strength is updated)."""
     state, rows = model.state, count(who, model.state.n)
     state.outgroup_friends[who] = 0
+    compiled = kernels.load(COMPILED, state.n) if who is ALL else None
+    if compiled is not None:  # every block's friendships in one pass (model/rules/friendship_compiled.py)
+        for block in model.contact_blocks():
+            compiled.count_friends(block.source, block.target, block.friend, state.outgroup_friends)
+        return
     for block in model.contact_blocks():
         ties, source, target, people = both_ends(model, block, who)
         if empty(ties):
@@ -61,6 +78,11 @@ def extended_contact(model) -> None:
     state = model.state
     has_friend = state.outgroup_friends > 0
     last = getattr(model, "extended_memo", None)  # (who had an outgroup friend, extended contacts) last week
+    compiled = kernels.load(COMPILED, state.n) if last is not None and model.ingroup_friends.format == "csr" else None
+    if compiled is not None:  # the change in one pass (model/rules/friendship_compiled.py)
+        model.extended_memo = compiled.extended_all(model.ingroup_friends.indptr, model.ingroup_friends.indices,
+                                                    state.outgroup_friends, last[0], last[1], state.extended_contacts)
+        return
     if last is None:
         extended = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends)
     else:

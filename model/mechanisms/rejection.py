@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bridges.model import kernels
 from bridges.model.mechanisms.base import ALL, Mechanism, Phase
 from bridges.model.ranges import UNIT
 
@@ -33,6 +34,10 @@ class RejectionParams:
 
     enabled: bool
     discount: float = field(metadata=UNIT)
+
+
+COMPILED = "bridges.model.rules.rejection_compiled"
+"""The module of this mechanism's compiled kernel (model/kernels.py)."""
 
 
 def felt_contact(positive: np.ndarray, negative: np.ndarray, expectation: np.ndarray,
@@ -52,6 +57,10 @@ def expect_rejection(model, who=ALL) -> None:
     experienced discrimination."""
     r, week = model.params.contact.rejection, model.week
     if not r.enabled:
+        return
+    compiled = kernels.load(COMPILED, model.state.n) if who is ALL else None
+    if compiled is not None:  # the same rule compiled, in place (model/rules/rejection_compiled.py)
+        compiled.felt_all(week.positive_weighted, week.negative_weighted, model.state.discrimination, r.discount)
         return
     week.positive_weighted[who], week.negative_weighted[who] = felt_contact(
         week.positive_weighted[who], week.negative_weighted[who], model.state.discrimination[who], r)
