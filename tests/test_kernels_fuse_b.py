@@ -217,7 +217,7 @@ def test_the_norm_kernels_are_the_norm_rules(size):
     views = SimpleNamespace(attitude=edged(rng, size, 0.0, 100.0), anxiety=edged(rng, size, 0.0, 1.0),
                             trust=edged(rng, size, 0.0, 1.0))
     cells = norm_rules.ingroup_places(neighbourhood, group)
-    hood = norms_compiled.observe(cells, views)
+    hood = norms_compiled.observe(norms_compiled.cell_members(cells), cells, views)
     for name in ("attitude", "anxiety", "trust"):
         assert_same(norm_rules.neighbourhood_ingroup_mean(getattr(views, name), neighbourhood, group), hood[name])
     pairs = rng.integers(0, max(size, 1), (2, 2 * size)) if size else np.zeros((2, 0), dtype=np.int64)
@@ -238,10 +238,20 @@ def test_the_norm_kernels_are_the_norm_rules(size):
             mean = norm_rules.extended_norm(mean, share, n, 100.0)
         expected[name] = norm_rules.perceived_norm(start[name][0], mean, start[name][1], hood[name], start[name][2],
                                                    n, *VIEW_RANGES[name])
+    assert norms_compiled.unit_weights(friends)
+    for unit_weights in (True, False):  # friendships' weights are 1.0: read or not, the same sums
+        norms = {name: np.zeros(size) for name in ("attitude", "anxiety", "trust")}
+        norms_compiled.perceive(friends, unit_weights, count, extended, views, hood, start, VIEW_RANGES, n, norms)
+        for name, wanted in expected.items():
+            assert_same(wanted, norms[name])
+    friends.data[::3] = 0.5  # weighted rows (the rule's sparse product reads the weights)
+    count = np.asarray((friends != 0).sum(axis=1)).ravel().astype(np.int64)
+    assert size < 7 or not norms_compiled.unit_weights(friends)
+    mean = norm_rules.friends_mean(views.trust, friends, count, hood["trust"])
     norms = {name: np.zeros(size) for name in ("attitude", "anxiety", "trust")}
-    norms_compiled.perceive(friends, count, extended, views, hood, start, VIEW_RANGES, n, norms)
-    for name, wanted in expected.items():
-        assert_same(wanted, norms[name])
+    norms_compiled.perceive(friends, False, count, extended, views, hood, start, VIEW_RANGES, n, norms)
+    assert_same(norm_rules.perceived_norm(start["trust"][0], mean, start["trust"][1], hood["trust"], start["trust"][2],
+                                          n, *VIEW_RANGES["trust"]), norms["trust"])
 
 
 @pytest.mark.parametrize("ties", SIZES)

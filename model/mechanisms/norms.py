@@ -76,7 +76,8 @@ def observe_neighbourhoods(model) -> None:
     places = static_index(model, "ingroup_places", lambda: norm_rules.ingroup_places(state.neighbourhood, state.group))
     compiled = kernels.load(COMPILED, state.n)
     if compiled is not None:  # every view in one pass (model/rules/norms_compiled.py)
-        model.neighbourhood_views = compiled.observe(places, state)
+        model.neighbourhood_views = compiled.observe(
+            static_index(model, "ingroup_cell_members", lambda: compiled.cell_members(places)), places, state)
         norms = np.zeros((len(VIEWS), state.n))
         model.perceived_norms = {name: norms[row] for row, name in enumerate(VIEWS)}
         return
@@ -94,7 +95,9 @@ def perceive_norms(model, who=ALL) -> None:
         return
     compiled = compiled_norms(model, who)
     if compiled is not None:  # the same rules compiled, every resident in one pass (model/rules/norms_compiled.py)
-        compiled.perceive(model.ingroup_friends, model.ingroup_friend_count, state.extended_contacts, state,
+        compiled.perceive(model.ingroup_friends,
+                          static_index(model, "unit_friendships", lambda: compiled.unit_weights(model.ingroup_friends)),
+                          model.ingroup_friend_count, state.extended_contacts, state,
                           model.neighbourhood_views, model.views_at_start, VIEW_RANGES, n, model.perceived_norms)
         return
     friends_of, friend_count = model.threads.rows(rows_of(model.ingroup_friends, who)), model.ingroup_friend_count[who]

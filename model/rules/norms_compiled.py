@@ -38,24 +38,27 @@ def minimum_one(x: float, y: float) -> float:
 
 
 @numba.njit(cache=True)
-def observe_all(cell, cell_size, n_cells, attitude, anxiety, trust) -> np.ndarray:
+def observe_all(order, cell_start, cell, attitude, anxiety, trust) -> np.ndarray:
     """Each resident's own group's mean of each view in their neighbourhood (rows: attitude, anxiety, trust), the
-    resident included; `cell`, `cell_size` and `n_cells` as `ingroup_places` gives them."""
-    sums, size = np.zeros((3, n_cells)), np.zeros(n_cells, dtype=cell_size.dtype)
-    for person in range(len(cell)):
-        sums[0, cell[person]] += attitude[person]
-        sums[1, cell[person]] += anxiety[person]
-        sums[2, cell[person]] += trust[person]
-        size[cell[person]] = cell_size[person]
-    for at in range(n_cells):  # a cell's mean, once: the same division every member of it would make
-        if size[at] > 0:
-            for view in range(3):
-                sums[view, at] = sums[view, at] / size[at]
+    resident included. A cell's members (`order[cell_start[c]:cell_start[c + 1]]`, in id order: `cell_members`)
+    are summed from 0.0 in id order, as np.bincount adds them, and their mean is the cell's sum over its size,
+    the same division for each of them."""
     means = np.empty((3, len(cell)))
-    for person in range(len(cell)):
-        means[0, person] = sums[0, cell[person]]
-        means[1, person] = sums[1, cell[person]]
-        means[2, person] = sums[2, cell[person]]
+    for at in range(len(cell_start) - 1):
+        first, last = cell_start[at], cell_start[at + 1]
+        if first == last:
+            continue
+        sum_attitude, sum_anxiety, sum_trust = 0.0, 0.0, 0.0
+        for member in range(first, last):
+            person = order[member]
+            sum_attitude += attitude[person]
+            sum_anxiety += anxiety[person]
+            sum_trust += trust[person]
+        size = last - first
+        mean_attitude, mean_anxiety, mean_trust = sum_attitude / size, sum_anxiety / size, sum_trust / size
+        for member in range(first, last):
+            person = order[member]
+            means[0, person], means[1, person], means[2, person] = mean_attitude, mean_anxiety, mean_trust
     return means
 
 
@@ -68,11 +71,28 @@ def norm_one(start, friends, friends_start, neighbourhood, neighbourhood_start, 
 
 
 @numba.njit(cache=True)
-def friends_sums(indptr, indices, data, friend_count, attitude, anxiety, trust) -> np.ndarray:
+def friends_sums(indptr, indices, data, unit_weights, friend_count, attitude, anxiety, trust) -> np.ndarray:
     """Each person's sum of their friends' views (rows: attitude, anxiety, trust; 0 without friends), each in the
-    sparse product's order: the person's row in the matrix's stored order, from 0.0."""
-    sums = np.zeros((3, len(friend_count)))
-    for person in range(len(friend_count)):
+    sparse product's order: the person's row in the matrix's stored order, from 0.0. With `unit_weights` (every
+    stored weight 1.0, as friendships are) the products are the views themselves (1.0 x = x, bit for bit), so the
+    weights are not read, and the views are read side by side from one table."""
+    n = len(friend_count)
+    sums = np.zeros((3, n))
+    if unit_weights:
+        views = np.empty((n, 3))
+        for person in range(n):
+            views[person, 0], views[person, 1], views[person, 2] = attitude[person], anxiety[person], trust[person]
+        for person in range(n):
+            if friend_count[person] > 0:
+                sum_attitude, sum_anxiety, sum_trust = 0.0, 0.0, 0.0
+                for at in range(indptr[person], indptr[person + 1]):
+                    friend = indices[at]
+                    sum_attitude += views[friend, 0]
+                    sum_anxiety += views[friend, 1]
+                    sum_trust += views[friend, 2]
+                sums[0, person], sums[1, person], sums[2, person] = sum_attitude, sum_anxiety, sum_trust
+        return sums
+    for person in range(n):
         if friend_count[person] > 0:
             sum_attitude, sum_anxiety, sum_trust = 0.0, 0.0, 0.0
             for at in range(indptr[person], indptr[person + 1]):
@@ -101,14 +121,15 @@ def norms_of_view(sums, friend_count, extended_contacts, hood, anchors, signal, 
 
 
 @numba.njit(cache=True)
-def perceive_all(indptr, indices, data, friend_count, extended_contacts, attitude, anxiety, trust, hood_attitude,
+def perceive_all(indptr, indices, data, unit_weights, friend_count, extended_contacts, attitude, anxiety, trust, hood_attitude,
                  hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust, bounds, extended_signal,
                  friends_weight, neighbourhood_weight, total_weight, norm_attitude, norm_anxiety, norm_trust) -> None:
     """The perceived norm of each view for every person: one scan of a person's friends sums all three views
     (each sum in the sparse product's order), then each view's norm (`norms_of_view`); extended contact warms
     the friends' attitude toward the top of its scale. A view's anchors are a tuple (start, friends' start,
-    neighbourhood's start); `bounds` holds each view's scale (low, high) as a row."""
-    sums = friends_sums(indptr, indices, data, friend_count, attitude, anxiety, trust)
+    neighbourhood's start); `bounds` holds each view's scale (low, high) as a row; `unit_weights`: every stored
+    weight of the friendship matrix is 1.0 (`friends_sums`)."""
+    sums = friends_sums(indptr, indices, data, unit_weights, friend_count, attitude, anxiety, trust)
     norms_of_view(sums[0], friend_count, extended_contacts, hood_attitude, anchors_attitude, extended_signal,
                   bounds[0, 0], bounds[0, 1], friends_weight, neighbourhood_weight, total_weight, norm_attitude)
     norms_of_view(sums[1], friend_count, extended_contacts, hood_anxiety, anchors_anxiety, None, bounds[1, 0],
@@ -130,11 +151,24 @@ def follow_all(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trust
         anxiety[person] = anxiety[person] * (1.0 - minimum_one(relief * share, 1.0))
 
 
-def observe(cells: tuple, views) -> dict:
+def cell_members(cells: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """The residents of each (neighbourhood, group) cell in id order, one cell after another, and where each
+    cell starts (`cells` as `ingroup_places` gives them); fixed with the cells, so a caller keeps it."""
+    key, _, n_cells = cells
+    return np.argsort(key, kind="stable"), np.concatenate([[0], np.cumsum(np.bincount(key, minlength=n_cells))])
+
+
+def observe(members: tuple, cells: tuple, views) -> dict:
     """Each group's mean views in each neighbourhood, by view name (the mechanism's `observe_neighbourhoods`):
-    `cells` as `ingroup_places` gives them, `views` the state."""
-    means = observe_all(*cells, views.attitude, views.anxiety, views.trust)
+    `members` as `cell_members` gives them, `cells` as `ingroup_places` gives them, `views` the state."""
+    means = observe_all(*members, cells[0], views.attitude, views.anxiety, views.trust)
     return {"attitude": means[0], "anxiety": means[1], "trust": means[2]}
+
+
+def unit_weights(friends) -> bool:
+    """Whether every stored weight of the friendship matrix is 1.0 (friendships are): fixed with the matrix, so
+    a caller keeps it."""
+    return bool(np.all(friends.data == 1.0))
 
 
 @lru_cache(maxsize=8)
@@ -143,12 +177,13 @@ def bounds_of(ranges: tuple) -> np.ndarray:
     return np.array(ranges, dtype=float)
 
 
-def perceive(friends, friend_count: np.ndarray, extended_contacts: np.ndarray, views, neighbourhood_views: dict,
-             views_at_start: dict, ranges: dict, n, norms: dict) -> None:
+def perceive(friends, unit_weights: bool, friend_count: np.ndarray, extended_contacts: np.ndarray, views,
+             neighbourhood_views: dict, views_at_start: dict, ranges: dict, n, norms: dict) -> None:
     """Every resident's perceived norm of each view into `norms` (the mechanism's `perceive_norms` over everyone):
     `views` the state; `neighbourhood_views`, `norms` by view name (attitude, anxiety, trust); `views_at_start`
-    each view's (start, friends' start, neighbourhood's start); `ranges` each view's scale; `n`: NormParams."""
-    perceive_all(friends.indptr, friends.indices, friends.data, friend_count, extended_contacts, views.attitude,
+    each view's (start, friends' start, neighbourhood's start); `ranges` each view's scale; `n`: NormParams;
+    `unit_weights`: every stored weight of `friends` is 1.0 (`unit_weights`)."""
+    perceive_all(friends.indptr, friends.indices, friends.data, unit_weights, friend_count, extended_contacts, views.attitude,
                  views.anxiety, views.trust, neighbourhood_views["attitude"], neighbourhood_views["anxiety"],
                  neighbourhood_views["trust"], views_at_start["attitude"], views_at_start["anxiety"],
                  views_at_start["trust"], bounds_of((ranges["attitude"], ranges["anxiety"], ranges["trust"])),
