@@ -3,7 +3,8 @@ neighbourhood (`neighbourhood_ingroup_mean`, every view in one pass), the norm e
 view (`friends_mean`, `extended_share`, `extended_norm`, `perceived_norm`) in a second, and the drift toward it
 (`conform`, `extended_anxiety`) in a third, for the vectorised week (model/mechanisms/norms.py).
 
-A neighbourhood's sums add its residents' views in id order from 0.0, as np.bincount adds its weights.
+A neighbourhood's sums add its residents' views in id order from 0.0 (cell by cell), as np.bincount adds its weights;
+friendships' weights (all 1.0) are not read: 1.0 x is x, bit for bit.
 
 Each person's friends' sum adds the same products in the same order as scipy's sparse product (row by row, in
 the matrix's stored order, from 0.0), and every formula is the rule's, term by term in its order; `clip_one`
@@ -16,8 +17,6 @@ from functools import lru_cache
 import numba
 import numpy as np
 
-NAMES = ("attitude", "anxiety", "trust")
-"""The views, in the order of the kernels' arguments and rows."""
 
 
 @numba.njit(cache=True)
