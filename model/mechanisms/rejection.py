@@ -58,7 +58,7 @@ def expect_rejection(model, who=ALL) -> None:
     r, week = model.params.contact.rejection, model.week
     if not r.enabled:
         return
-    compiled = kernels.load(COMPILED, model.state.n) if who is ALL else None
+    compiled = kernels.load(COMPILED, week.positive_weighted.size) if who is ALL else None
     if compiled is not None:  # the same rule compiled, in place (model/rules/rejection_compiled.py)
         compiled.felt_all(week.positive_weighted, week.negative_weighted, model.state.discrimination, r.discount)
         return
