@@ -1,7 +1,8 @@
 """The contact phases' compiled kernels (model/rules/contact_compiled.py, variability_compiled.py) give their
 numpy rules' numbers bit for bit: each phase run from the same inputs with the kernels off and on (realistic
 inputs, and edge ones: a block without ties, a week without encounters, NaN and extreme states, one group
-only), and whole runs with every scenario's programmes and turnover."""
+only), and whole runs with every scenario's programmes and turnover; the compiled draws (model/streams_compiled.py)
+are numpy's."""
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from bridges.model.simulation import build, simulate
 from bridges.model.step import STEP_ORDER
 from bridges.model.ties import ContactBlock
 from tests.conftest import SMALL_CITY, params_for
+from tests.test_kernels import assert_same
 
 PHASES = ("deliver_interventions", "meet", "judge_quality", "judge_valence", "tally_contacts", "remember_partners")
 BLOCK_FIELDS = ("encounters", "quality", "met", "positive", "negative")
@@ -149,3 +151,28 @@ def test_a_run_with_the_contact_phases_compiled_is_the_numpy_run(overrides):
                    variability_compiled.remember_people):
         assert kernel.signatures  # the run went through it
     assert_fields_same(reference, compiled)
+
+
+def test_compiled_draws_are_numpy_s_pcg64_draws():
+    """The compiled generator (model/streams_compiled.py) from many kept states, of every size from 0 up, and
+    `Streams.uniform` with the kernels on: numpy's Generator.random, bit for bit."""
+    from bridges.model import streams_compiled
+    from bridges.model.streams import Streams
+
+    sizes = iter([*range(40), 127, 128, 129, 953, 4_096, 25_000] * 8)
+    for seed in (0, 1, 12_345, 2**31 - 1):
+        streams = Streams(seed)
+        for name in ("meet", "public.valence.source", "init.attitude"):
+            for week in (0, 1, 52):
+                size = next(sizes)
+                expected = streams.generator(name, week).random(size)
+                assert_same(expected, streams_compiled.uniforms(streams.seeded_words(name, week, streams_compiled),
+                                                                size))
+    before = kernels.mode()
+    try:
+        kernels.use("on")
+        streams = Streams(7)
+        assert_same(streams.generator("meet", 3).random(953), streams.uniform("meet", 3, 953))
+        assert_same(streams.generator("meet", 3).random((2, 4)), streams.uniform("meet", 3, (2, 4)))
+    finally:
+        kernels.use(before)
