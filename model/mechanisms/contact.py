@@ -167,13 +167,13 @@ def compiled_choice_factors(model, compiled) -> np.ndarray:
 
 def compiled_encounters(model, compiled, block, choice: np.ndarray) -> np.ndarray:
     """`tie_encounters` of every tie of `block` by the compiled kernels: the rate in one pass, numpy's exp of
-    its negation, the Poisson counts in another; the same draws (the block's whole "meet" stream)."""
+    its negation, the Poisson counts in another, drawing the block's "meet" stream as it goes (the same draws)."""
     state, p = model.state, model.params
     sel, w = p.contact.selection, p.contact.willingness
-    u = model.streams.uniform_range(block.stream("meet"), model.steps, 0, block.size)
     selection, chosen, every_tie_chosen = block.voluntary and sel.enabled, NO_TIES, False
     if selection and block.layer is None:  # public space: one kind of setting, chosen or not
-        every_tie_chosen = selection = bool(selection_rules.chosen_ties(np.array([PUBLIC]), sel)[0])
+        every_tie_chosen = selection = static_index(model, "chosen_public", lambda: bool(
+            selection_rules.chosen_ties(np.array([PUBLIC]), sel)[0]))
     elif selection:
         chosen = static_index(model, "chosen_city_ties", lambda: selection_rules.chosen_ties(
             setting_kind(model, block), sel))
@@ -185,7 +185,8 @@ def compiled_encounters(model, compiled, block, choice: np.ndarray) -> np.ndarra
                        state.sociability if settling else NO_VALUES, block.friend,
                        float(p.dynamics.friendship.rate_multiplier), selection, chosen, every_tie_chosen, choice,
                        rate, pmf)
-    return compiled.poisson_counts(u, rate, np.exp(pmf, out=pmf))
+    words = model.streams.seeded_words(block.stream("meet"), model.steps, compiled.streams_compiled)
+    return compiled.poisson_counts(words, rate, np.exp(pmf, out=pmf))
 
 
 NO_TIES, NO_VALUES = np.zeros(0, dtype=bool), np.zeros(0)
@@ -269,7 +270,8 @@ def judge_valence(model, who=ALL) -> None:
 def compiled_valence(model, compiled, blocks: list) -> None:
     """`judge_valence` over every tie by the compiled kernels, on the same joined arrays (every block's ties with
     encounters, source side then target side): their inputs gathered per block, numpy's log, exp and pow on the
-    joined arrays between the kernels, and each block's binomial counts; the same draws."""
+    joined arrays between the kernels, and each block's binomial counts; the same draws (each side's stream stepped
+    in the kernel to the ties with encounters)."""
     state, partner = model.state, model.params.contact.partner
     met = [np.flatnonzero(block.encounters) for block in blocks]
     size = 2 * sum(ties.size for ties in met)
@@ -281,8 +283,9 @@ def compiled_valence(model, compiled, blocks: list) -> None:
         compiled.valence_inputs(ties, block.source, block.target, state.group, state.attitude, group_offset,
                                 partner.enabled, float(partner.prejudice_weight), THERMOMETER_MAX, block.quality,
                                 block.negative_reduction, block.encounters,
-                                *(model.streams.uniform(block.stream(f"valence.{side}"), model.steps, block.size)
-                                  for side in ("source", "target")), start, odds_ratio, offset, cut, trials, u)
+                                *(model.streams.seeded_words(block.stream(f"valence.{side}"), model.steps,
+                                                             compiled.streams_compiled) for side in ("source", "target")),
+                                start, odds_ratio, offset, cut, trials, u)
         start += 2 * ties.size
     compiled.negated_logits(np.log(odds_ratio, out=odds_ratio), offset)
     compiled.positive_chances(np.exp(offset, out=offset), cut, p, q)

@@ -7,7 +7,8 @@
 
 Every formula is the rule's, term by term in its order, so the numbers are the same bit for bit. exp, log and
 pow stay in numpy between the kernels (numpy's vectorised versions and the C library's may differ in the last
-bit), on arrays laid out as the rules lay them out; the matrix product of the Allport conditions stays in numpy
+bit), on arrays laid out as the rules lay them out; the uniforms come from the stream's kept state stepped in
+the kernel (model/streams_compiled.py: the doubles `Streams.uniform` draws); the matrix product of the Allport conditions stays in numpy
 too (BLAS adds the four terms in its own order). A person's sum adds the same terms in the same order as
 `np.bincount` (ties in index order from 0.0) and then adds it to the running total, as the phase does.
 """
@@ -15,8 +16,10 @@ too (BLAS adds the four terms in its own order). A person's sum adds the same te
 import numba
 import numpy as np
 
+from bridges.model import streams_compiled
 from bridges.model.rules.norms_compiled import clip_one, minimum_one
 from bridges.model.sampling_compiled import binomial_one, poisson_one
+from bridges.model.streams_compiled import lcg_step, to_double
 
 
 @numba.njit(cache=True)
@@ -58,11 +61,14 @@ def tie_rates(rate, live, needs_employment, source, target, employed, voluntary,
 
 
 @numba.njit(cache=True)
-def poisson_counts(u, rate, pmf):
-    """Each tie's encounters, Poisson(rate) from its uniform (`poisson_one`; pmf = exp(-rate))."""
-    out = np.empty(len(u), dtype=np.int64)
-    for tie in range(len(u)):
-        out[tie] = poisson_one(u[tie], rate[tie], pmf[tie])
+def poisson_counts(words, rate, pmf):
+    """Each tie's encounters, Poisson(rate) from its uniform (`poisson_one`; pmf = exp(-rate)), the uniforms the
+    first of the stream in `words` (model/streams_compiled.py: the same as `Streams.uniform` draws)."""
+    out = np.empty(len(rate), dtype=np.int64)
+    high, low, increment_high, increment_low = words[0], words[1], words[2], words[3]
+    for tie in range(len(rate)):
+        high, low = lcg_step(high, low, increment_high, increment_low)
+        out[tie] = poisson_one(to_double(high, low), rate[tie], pmf[tie])
     return out
 
 
@@ -94,14 +100,19 @@ def quality_values(size, met, exp_negated):
 
 @numba.njit(cache=True)
 def valence_inputs(met, source, target, group, attitude, group_offset, partner, prejudice_weight, top, quality,
-                   reduction, encounters, u_source, u_target, start, odds_ratio, offset, cut, trials, u) -> None:
-    """One block's entries of `judge_valence`'s joined arrays from `start`: its ties with encounters (`met`),
-    source side then target side; each entry's q / (1 - q) of its clipped quality (numpy takes the log), its
-    person's log-odds offset (the group's, plus with `partner` on `partner_shift` by the other's attitude), the
-    tie's negative cut, its encounters and its side's uniform."""
+                   reduction, encounters, words_source, words_target, start, odds_ratio, offset, cut, trials,
+                   u) -> None:
+    """One block's entries of `judge_valence`'s joined arrays from `start`: its ties with encounters (`met`, in
+    tie order), source side then target side; each entry's q / (1 - q) of its clipped quality (numpy takes the
+    log), its person's log-odds offset (the group's, plus with `partner` on `partner_shift` by the other's
+    attitude), the tie's negative cut, its encounters and its side's uniform: the tie's of the side's stream
+    (`words_source`, `words_target`; the stream stepped to it, the others' doubles not made)."""
     count = len(met)
     for side in range(2):
         first = start + side * count
+        words = words_source if side == 0 else words_target
+        high, low, increment_high, increment_low = words[0], words[1], words[2], words[3]
+        drawn = 0  # uniforms of the stream passed so far
         for at in range(count):
             tie = met[at]
             person, other = (source[tie], target[tie]) if side == 0 else (target[tie], source[tie])
@@ -113,7 +124,10 @@ def valence_inputs(met, source, target, group, attitude, group_offset, partner, 
             offset[first + at] = shift
             cut[first + at] = reduction[tie]
             trials[first + at] = encounters[tie]
-            u[first + at] = u_source[tie] if side == 0 else u_target[tie]
+            while drawn <= tie:
+                high, low = lcg_step(high, low, increment_high, increment_low)
+                drawn += 1
+            u[first + at] = to_double(high, low)
 
 
 @numba.njit(cache=True)
