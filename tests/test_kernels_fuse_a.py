@@ -147,8 +147,9 @@ def test_a_run_with_the_contact_phases_compiled_is_the_numpy_run(overrides):
     from bridges.model.rules import contact_compiled, variability_compiled
 
     for kernel in (contact_compiled.tie_rates, contact_compiled.poisson_counts, contact_compiled.quality_values,
-                   contact_compiled.valence_counts, contact_compiled.tally_people,
-                   variability_compiled.remember_people):
+                   contact_compiled.valence_counts, contact_compiled.tally_block, contact_compiled.tally_people,
+                   variability_compiled.count_new_partners, variability_compiled.remember_people,
+                   variability_compiled.add_meetings):
         assert kernel.signatures  # the run went through it
     assert_fields_same(reference, compiled)
 

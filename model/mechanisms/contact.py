@@ -109,7 +109,9 @@ def meet(model, who=ALL) -> None:
         if compiled is not None and len(model.threads.blocks(block.size)) == 1:  # the rules compiled, one pass
             if choice is None:
                 choice = compiled_choice_factors(model, compiled)
-            block.encounters = compiled_encounters(model, compiled, block, choice)
+                w = model.params.contact.willingness
+                willingness = np.array([w.anxiety, w.distress, w.responsibility, w.floor], dtype=float)
+            block.encounters = compiled_encounters(model, compiled, block, choice, willingness)
         elif who is ALL:  # every tie, in blocks of ties on the worker threads, each drawing its own share
             block.encounters = model.threads.over_blocks(lambda start, end, block=block: tie_encounters(
                 model, block, slice(start, end), model.streams.uniform_range(block.stream("meet"), model.steps,
@@ -165,11 +167,12 @@ def compiled_choice_factors(model, compiled) -> np.ndarray:
     return np.exp(exponents, out=exponents)
 
 
-def compiled_encounters(model, compiled, block, choice: np.ndarray) -> np.ndarray:
+def compiled_encounters(model, compiled, block, choice: np.ndarray, willingness: np.ndarray) -> np.ndarray:
     """`tie_encounters` of every tie of `block` by the compiled kernels: the rate in one pass, numpy's exp of
-    its negation, the Poisson counts in another, drawing the block's "meet" stream as it goes (the same draws)."""
+    its negation, the Poisson counts in another, drawing the block's "meet" stream as it goes (the same draws);
+    `willingness`: the weights of `contact.willingness` (anxiety, distress, responsibility, floor)."""
     state, p = model.state, model.params
-    sel, w = p.contact.selection, p.contact.willingness
+    sel = p.contact.selection
     selection, chosen, every_tie_chosen = block.voluntary and sel.enabled, NO_TIES, False
     if selection and block.layer is None:  # public space: one kind of setting, chosen or not
         every_tie_chosen = selection = static_index(model, "chosen_public", lambda: bool(
@@ -181,7 +184,7 @@ def compiled_encounters(model, compiled, block, choice: np.ndarray) -> np.ndarra
     rate, pmf = np.empty(block.size), np.empty(block.size)
     compiled.tie_rates(block.rate, block.live, block.needs_employment, block.source, block.target, state.employed,
                        block.voluntary, state.anxiety, state.distress, state.responsibility,
-                       np.array([w.anxiety, w.distress, w.responsibility, w.floor], dtype=float), settling,
+                       willingness, settling,
                        state.sociability if settling else NO_VALUES, block.friend,
                        float(p.dynamics.friendship.rate_multiplier), selection, chosen, every_tie_chosen, choice,
                        rate, pmf)
@@ -275,9 +278,9 @@ def compiled_valence(model, compiled, blocks: list) -> None:
     state, partner = model.state, model.params.contact.partner
     met = [np.flatnonzero(block.encounters) for block in blocks]
     size = 2 * sum(ties.size for ties in met)
-    odds_ratio, offset, cut, u, p, q = (np.empty(size) for _ in range(6))
+    odds_ratio, offset, cut, u, p, q = np.empty((6, size))  # rows: every numpy loop used here is elementwise
     trials = np.empty(size, dtype=np.int64)
-    group_offset = per_group(model.params.contact.valence_offset, np.arange(len(GROUPS))).astype(float)
+    group_offset = np.array([model.params.contact.valence_offset[label] for label in GROUPS], dtype=float)
     start = 0
     for block, ties in zip(blocks, met):
         compiled.valence_inputs(ties, block.source, block.target, state.group, state.attitude, group_offset,
@@ -307,9 +310,9 @@ def tally_contacts(model, who=ALL) -> None:
     blocks = model.contact_blocks()
     compiled = compiled_contact(model, who, state.n)
     if compiled is not None:  # the rules compiled: each block's sums in one pass, the people's counters in another
-        totals, scratch = np.zeros((4, state.n)), np.zeros((4, state.n))
+        totals, scratch = np.zeros((2, 4, state.n))
         for block in blocks:
-            compiled.tally_block(np.flatnonzero(block.encounters), block.source, block.target, block.friend,
+            compiled.tally_block(block.encounters, block.source, block.target, block.friend,
                                  float(f.weight), gen.enabled, float(gen.salience_for(block.name == PUBLIC)),
                                  block.met, float(gen.half_familiar), block.positive["source"],
                                  block.positive["target"], block.negative["source"], block.negative["target"],

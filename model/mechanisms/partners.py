@@ -43,7 +43,8 @@ def remember_partners(model, who=ALL) -> None:
                                         state.distinct_partners)
         compiled.remember_people(state.positive_history, model.week.positive,
                                  float(model.params.contact.negativity.memory), v.enabled, state.group,
-                                 state.distinct_partners, v.baseline_for(np.arange(len(GROUPS))).astype(float),
+                                 state.distinct_partners,
+                                 np.array([v.baseline[label] for label in GROUPS], dtype=float),
                                  float(v.half_partners), state.variability)
         return
     state.positive_history[who] = negativity_rules.remember_positive(state.positive_history[who],
@@ -64,7 +65,11 @@ def remember_partners(model, who=ALL) -> None:
 def remember_meetings(model, who=ALL) -> None:
     """Each tie's meetings so far, on the ties the residents `who` start (after everyone has counted new
     partners)."""
+    compiled = kernels.load("bridges.model.rules.variability_compiled", model.state.n) if who is ALL else None
     for block in model.contact_blocks():
+        if compiled is not None:  # the same sum compiled, every tie in one pass
+            compiled.add_meetings(block.met, block.encounters)
+            continue
         mine = own_ties(model, block, "source", who)
         if empty(mine):
             continue

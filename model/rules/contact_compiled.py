@@ -7,10 +7,11 @@
 
 Every formula is the rule's, term by term in its order, so the numbers are the same bit for bit. exp, log and
 pow stay in numpy between the kernels (numpy's vectorised versions and the C library's may differ in the last
-bit), on arrays laid out as the rules lay them out; the uniforms come from the stream's kept state stepped in
-the kernel (model/streams_compiled.py: the doubles `Streams.uniform` draws); the matrix product of the Allport conditions stays in numpy
-too (BLAS adds the four terms in its own order). A person's sum adds the same terms in the same order as
-`np.bincount` (ties in index order from 0.0) and then adds it to the running total, as the phase does.
+bit), on the arrays the rules compute them on (elementwise loops: an entry's result does not depend on where it
+sits in the array); so does the matrix product of the Allport conditions (BLAS adds the four terms in its own
+order). The uniforms come from the stream's kept state stepped in the kernel (model/streams_compiled.py: the
+doubles `Streams.uniform` draws). A person's sum adds the same terms in the same order as `np.bincount` (ties in
+index order from 0.0) and then adds it to the running total, as the phase does.
 """
 
 import numba
@@ -171,16 +172,20 @@ def valence_counts(met, start, size, u, trials, p, q, q_power):
 
 
 @numba.njit(cache=True)
-def tally_block(met, people_source, people_target, friend, friend_weight, generalisation, salience, met_before,
-                half_familiar, positive_source, positive_target, negative_source, negative_target, scratch, totals):
+def tally_block(encounters, people_source, people_target, friend, friend_weight, generalisation, salience,
+                met_before, half_familiar, positive_source, positive_target, negative_source, negative_target, scratch,
+                totals):
     """Add one block's encounters to the per-person totals (rows of `totals`: positive, negative, positive
     weighted, negative weighted), source side then target side, as `tally_contacts` does: each side's
-    `np.bincount` sums (in `scratch`, all zero before and after) added to the totals of the people it counts."""
+    `np.bincount` sums over the ties with encounters (in `scratch`, all zero before and after) added to the totals
+    of the people it counts."""
     for side in range(2):
         people = people_source if side == 0 else people_target
         positive = positive_source if side == 0 else positive_target
         negative = negative_source if side == 0 else negative_target
-        for tie in met:
+        for tie in range(len(encounters)):
+            if encounters[tie] == 0:
+                continue
             weight = friend_weight if friend[tie] else 1.0
             if generalisation:
                 weight = weight * (salience * (1.0 / (1.0 + met_before[tie] / half_familiar)))
@@ -189,7 +194,9 @@ def tally_block(met, people_source, people_target, friend, friend_weight, genera
             scratch[1, person] += negative[tie]
             scratch[2, person] += positive[tie] * weight
             scratch[3, person] += negative[tie] * weight
-        for tie in met:  # a person met on several ties adds 0.0 after the first: the total (never -0.0) stays
+        for tie in range(len(encounters)):  # one met on several ties adds 0.0 after the first: the total stays
+            if encounters[tie] == 0:
+                continue
             person = people[tie]
             for row in range(4):
                 totals[row, person] += scratch[row, person]

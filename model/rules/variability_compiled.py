@@ -1,6 +1,6 @@
 """Compiled kernels of `remember_partners`' rules (model/kernels.py: the switch): variability.py `new_partners`
-and `perceived_variability`, negativity.py `remember_positive`, for the vectorised week
-(model/mechanisms/partners.py). Counts of partners are whole numbers (any order gives the same sum); every
+and `perceived_variability`, negativity.py `remember_positive`, and the ties' meetings so far, for the vectorised
+week (model/mechanisms/partners.py). Counts of partners are whole numbers (any order gives the same sum); every
 formula is the rule's, term by term in its order, so the numbers are the same bit for bit.
 """
 
@@ -28,3 +28,10 @@ def remember_people(positive_history, positive, memory, variability_on, group, d
             baseline = baseline_by_group[group[person]]
             variability[person] = (baseline + (1.0 - baseline) * distinct_partners[person]
                                    / (distinct_partners[person] + half_partners))
+
+
+@numba.njit(cache=True)
+def add_meetings(met, encounters) -> None:
+    """Each tie's meetings so far, in place (`remember_meetings`): met += encounters."""
+    for tie in range(len(met)):
+        met[tie] += encounters[tie]
