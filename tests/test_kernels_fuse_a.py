@@ -177,3 +177,24 @@ def test_compiled_draws_are_numpy_s_pcg64_draws():
         assert_same(streams.generator("meet", 3).random((2, 4)), streams.uniform("meet", 3, (2, 4)))
     finally:
         kernels.use(before)
+
+
+def test_the_conditions_product_does_not_depend_on_where_the_rows_sit():
+    """judge_quality's kernels gather the Allport conditions of the ties with encounters into their own array
+    (`encountered`) before numpy's (BLAS) product: the product of a row does not depend on the array's alignment
+    or length, so it is the product of `conditions[met]`."""
+    from bridges.model.rules.contact_compiled import encountered
+
+    rng = np.random.default_rng(5)
+    weights = np.array([1.0, 1.3, 0.7, 2.1])
+    for size in [*range(12), 100, 953]:
+        conditions = rng.random((size, 4)) * rng.choice([1e-3, 1.0, 10.0], (size, 4))
+        encounters = rng.integers(0, 3, size)
+        met, rows = encountered(encounters, conditions)
+        assert_same(np.flatnonzero(encounters), met)
+        assert_same(conditions[met] @ weights, rows @ weights)
+        for offset in range(8):  # every alignment of a row within 64 bytes
+            buffer = np.empty(met.size * 4 + 8)
+            shifted = buffer[offset:offset + met.size * 4].reshape(met.size, 4)
+            shifted[...] = rows
+            assert_same(conditions[met] @ weights, shifted @ weights)

@@ -205,9 +205,9 @@ def judge_quality(model, who=ALL) -> None:
     if compiled is not None:  # the rules compiled: the score in one pass, numpy's exp, the logistic in another
         weights = q.condition_weights()
         for block in blocks:
-            met = np.flatnonzero(block.encounters)
+            met, conditions = compiled.encountered(block.encounters, block.conditions)
             negated = compiled.quality_scores(met, block.source, block.target, state.language, state.anxiety,
-                                              state.distress, block.conditions[met] @ weights, float(q.intercept),
+                                              state.distress, conditions @ weights, float(q.intercept),
                                               float(q.shared_language), float(q.anxiety), float(q.distress))
             block.quality = compiled.quality_values(block.size, met, np.exp(negated, out=negated))
         return

@@ -74,6 +74,16 @@ def poisson_counts(words, rate, pmf):
 
 
 @numba.njit(cache=True)
+def encountered(encounters, conditions):
+    """The ties with encounters (`np.flatnonzero`) and their rows of the Allport conditions, in tie order."""
+    met = np.flatnonzero(encounters)
+    rows = np.empty((len(met), conditions.shape[1]))
+    for at in range(len(met)):
+        rows[at] = conditions[met[at]]
+    return met, rows
+
+
+@numba.njit(cache=True)
 def quality_scores(met, source, target, language, anxiety, distress, weighted_conditions, intercept,
                    language_weight, anxiety_weight, distress_weight):
     """The negated score of contact.py `contact_quality` for each tie with encounters (`met`), given its
