@@ -13,12 +13,14 @@ from collections import OrderedDict
 
 import numpy as np
 
-from bridges.model import kept
-from bridges.model.threads import SERIAL, Threads
+from bridges.model import kept, kernels
+from bridges.model.threads import SERIAL, SPLIT_FROM, Threads
 
 KEPT_STATES = 20_000
 """Seeded generator states `Streams.uniform` keeps (about 20 runs' weekly draws; a few MB)."""
 _states: OrderedDict[tuple[int, str, int], dict] = kept.table()
+_words: OrderedDict[tuple[int, str, int], np.ndarray] = kept.table()
+"""The same states as the compiled draws take them (model/streams_compiled.py `words`), kept likewise."""
 _drawing = threading.local()
 """Each thread's generator that `Streams.uniform` sets a kept state on and draws from."""
 
@@ -51,18 +53,32 @@ class Streams:
             state = kept.keep(_states, key, self.generator(name, week).bit_generator.state, KEPT_STATES)
         return state
 
+    def seeded_words(self, name: str, week: int, compiled) -> np.ndarray:
+        """`seeded_state` as the compiled draws (`compiled`: model/streams_compiled.py) take it, kept likewise."""
+        key = (self.seed, name, int(week))
+        words = kept.find(_words, key)
+        if words is None:
+            words = kept.keep(_words, key, compiled.words(self.seeded_state(name, week)), KEPT_STATES)
+        return words
+
     def uniform(self, name: str, week: int, size: int | tuple[int, ...]) -> np.ndarray:
         """Uniforms in [0, 1) of `size` (a count or a shape) for decision `name` at `week`: the first draws of
-        `generator(name, week)`, drawn by this thread's generator set to its `seeded_state`. A large count is
-        drawn in blocks on the worker threads (`uniform_range`), the same numbers as one draw."""
-        if isinstance(size, (int, np.integer)) and len(self.threads.blocks(int(size))) > 1:
-            state = self.seeded_state(name, week)
-            return self.threads.over_blocks(lambda start, end: _draws(state, start, end - start), int(size))
+        `generator(name, week)`, drawn by this thread's generator set to its `seeded_state`, or with the kernels
+        on by the compiled generator from the same state (model/streams_compiled.py: the same numbers). A large
+        count is drawn in blocks on the worker threads (`uniform_range`), the same numbers as one draw."""
+        if isinstance(size, (int, np.integer)):
+            if size >= SPLIT_FROM and len(self.threads.blocks(int(size))) > 1:
+                state = self.seeded_state(name, week)
+                return self.threads.over_blocks(lambda start, end: _draws(state, start, end - start), int(size))
+            return self.uniform_range(name, week, 0, int(size))
         return _draws(self.seeded_state(name, week), 0, size)
 
     def uniform_range(self, name: str, week: int, start: int, end: int) -> np.ndarray:
         """Uniforms number start..end-1 of decision `name` at `week`: `uniform(name, week, size)[start:end]`
         without drawing the rest, so a block of residents draws its own share on its own thread."""
+        compiled = kernels.load("bridges.model.streams_compiled", end) if start == 0 else None
+        if compiled is not None:
+            return compiled.uniforms(self.seeded_words(name, week, compiled), end)
         return _draws(self.seeded_state(name, week), start, end - start)
 
 

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bridges.model import kernels
 from bridges.model.errors import InputError
 from bridges.model.mechanisms.base import (ALL, PUBLIC, Key, Mechanism, Metric, Phase, Rows, Setup, StateVar, count,
                                            empty, fill, first_row, own_ties, setting_kind, static_index, uniform,
                                            with_encounters)
-from bridges.model.ranges import (LAYER_KINDS, NON_NEGATIVE, NON_NEGATIVE_WEIGHT, POSITIVE, SELECTION_WEIGHT,
-                                  THERMOMETER_MAX, UNIT, WEIGHT, per_group)
+from bridges.model.ranges import (GROUPS, LAYER_KINDS, NON_NEGATIVE, NON_NEGATIVE_WEIGHT, POSITIVE,
+                                  SELECTION_WEIGHT, THERMOMETER_MAX, UNIT, WEIGHT, per_group)
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import generalisation as generalisation_rules
@@ -98,11 +99,20 @@ def meet(model, who=ALL) -> None:
     model/mechanisms/wallpaper.py); programme meetings keep the
     programme's attendance.
     """
-    for block in model.contact_blocks():
+    blocks = model.contact_blocks()
+    compiled = compiled_contact(model, who, sum(block.size for block in blocks))
+    choice = None
+    for block in blocks:
         mine = own_ties(model, block, "source", who)
         if empty(mine):
             continue
-        if who is ALL:  # every tie, in blocks of ties on the worker threads, each drawing its own share
+        if compiled is not None and len(model.threads.blocks(block.size)) == 1:  # the rules compiled, one pass
+            if choice is None:
+                choice = compiled_choice_factors(model, compiled)
+                w = model.params.contact.willingness
+                willingness = np.array([w.anxiety, w.distress, w.responsibility, w.floor], dtype=float)
+            block.encounters = compiled_encounters(model, compiled, block, choice, willingness)
+        elif who is ALL:  # every tie, in blocks of ties on the worker threads, each drawing its own share
             block.encounters = model.threads.over_blocks(lambda start, end, block=block: tie_encounters(
                 model, block, slice(start, end), model.streams.uniform_range(block.stream("meet"), model.steps,
                                                                              start, end)), block.size)
@@ -139,11 +149,69 @@ def tie_encounters(model, block, mine, u: np.ndarray) -> np.ndarray:
     return contact_rules.draw_encounters(rate, u)
 
 
+def compiled_contact(model, who, size: int):
+    """The compiled contact kernels (model/rules/contact_compiled.py) when they run for this pass of `size`
+    entries (every resident, the kernels on: model/kernels.py), else None."""
+    return kernels.load("bridges.model.rules.contact_compiled", size) if who is ALL else None
+
+
+def compiled_choice_factors(model, compiled) -> np.ndarray:
+    """Each person's selection `choice_factor` this week (its exp in numpy; none when selection is off), for
+    `compiled_encounters`."""
+    state, sel = model.state, model.params.contact.selection
+    if not sel.enabled:
+        return NO_VALUES
+    exponents = np.empty(state.n)
+    compiled.choice_exponents(state.attitude, state.trust, model.choice_leverage, float(sel.attitude_weight),
+                              float(sel.trust_weight), THERMOMETER_MAX, exponents)
+    return np.exp(exponents, out=exponents)
+
+
+def compiled_encounters(model, compiled, block, choice: np.ndarray, willingness: np.ndarray) -> np.ndarray:
+    """`tie_encounters` of every tie of `block` by the compiled kernels: the rate in one pass, numpy's exp of
+    its negation, the Poisson counts in another, drawing the block's "meet" stream as it goes (the same draws);
+    `willingness`: the weights of `contact.willingness` (anxiety, distress, responsibility, floor)."""
+    state, p = model.state, model.params
+    sel = p.contact.selection
+    selection, chosen, every_tie_chosen = block.voluntary and sel.enabled, NO_TIES, False
+    if selection and block.layer is None:  # public space: one kind of setting, chosen or not
+        every_tie_chosen = selection = static_index(model, "chosen_public", lambda: bool(
+            selection_rules.chosen_ties(np.array([PUBLIC]), sel)[0]))
+    elif selection:
+        chosen = static_index(model, "chosen_city_ties", lambda: selection_rules.chosen_ties(
+            setting_kind(model, block), sel))
+    settling = p.contact.settling.enabled
+    rate, pmf = np.empty(block.size), np.empty(block.size)
+    compiled.tie_rates(block.rate, block.live, block.needs_employment, block.source, block.target, state.employed,
+                       block.voluntary, state.anxiety, state.distress, state.responsibility,
+                       willingness, settling,
+                       state.sociability if settling else NO_VALUES, block.friend,
+                       float(p.dynamics.friendship.rate_multiplier), selection, chosen, every_tie_chosen, choice,
+                       rate, pmf)
+    words = model.streams.seeded_words(block.stream("meet"), model.steps, compiled.streams_compiled)
+    return compiled.poisson_counts(words, rate, np.exp(pmf, out=pmf))
+
+
+NO_TIES, NO_VALUES = np.zeros(0, dtype=bool), np.zeros(0)
+"""Placeholders for a kernel's unused array arguments (no chosen ties; no sociability or choice factors)."""
+
+
 def judge_quality(model, who=ALL) -> None:
     """Quality of the encounters this week on the ties the residents `who` start, from its setting and the
     two people; NaN on ties without encounters (nothing to judge, so nothing is computed there)."""
     state, q = model.state, model.params.contact.quality
-    for block in model.contact_blocks():
+    blocks = model.contact_blocks()
+    compiled = compiled_contact(model, who, sum(block.size for block in blocks))
+    if compiled is not None:  # the rules compiled: the score in one pass, numpy's exp, the logistic in another
+        weights = q.condition_weights()
+        for block in blocks:
+            met, conditions = compiled.encountered(block.encounters, block.conditions)
+            negated = compiled.quality_scores(met, block.source, block.target, state.language, state.anxiety,
+                                              state.distress, conditions @ weights, float(q.intercept),
+                                              float(q.shared_language), float(q.anxiety), float(q.distress))
+            block.quality = compiled.quality_values(block.size, met, np.exp(negated, out=negated))
+        return
+    for block in blocks:
         mine = own_ties(model, block, "source", who)
         if empty(mine):
             continue
@@ -171,6 +239,11 @@ def judge_valence(model, who=ALL) -> None:
     are computed; the rules are elementwise, so every block's and side's ties go through them together, in
     one call each."""
     state, partner = model.state, model.params.contact.partner
+    blocks = model.contact_blocks()
+    compiled = compiled_contact(model, who, sum(block.size for block in blocks))
+    if compiled is not None:
+        compiled_valence(model, compiled, blocks)
+        return
     sides = []  # (block, side, this side's ties, those with encounters, the person on this side, the other person)
     for block in model.contact_blocks():
         for side, other in (("source", "target"), ("target", "source")):
@@ -197,14 +270,61 @@ def judge_valence(model, who=ALL) -> None:
             counts[side][met] = drawn[end - met.size:end]
 
 
+def compiled_valence(model, compiled, blocks: list) -> None:
+    """`judge_valence` over every tie by the compiled kernels, on the same joined arrays (every block's ties with
+    encounters, source side then target side): their inputs gathered per block, numpy's log, exp and pow on the
+    joined arrays between the kernels, and each block's binomial counts; the same draws (each side's stream stepped
+    in the kernel to the ties with encounters)."""
+    state, partner = model.state, model.params.contact.partner
+    met = [np.flatnonzero(block.encounters) for block in blocks]
+    size = 2 * sum(ties.size for ties in met)
+    odds_ratio, offset, cut, u, p, q = np.empty((6, size))  # rows: every numpy loop used here is elementwise
+    trials = np.empty(size, dtype=np.int64)
+    group_offset = np.array([model.params.contact.valence_offset[label] for label in GROUPS], dtype=float)
+    start = 0
+    for block, ties in zip(blocks, met):
+        compiled.valence_inputs(ties, block.source, block.target, state.group, state.attitude, group_offset,
+                                partner.enabled, float(partner.prejudice_weight), THERMOMETER_MAX, block.quality,
+                                block.negative_reduction, block.encounters,
+                                *(model.streams.seeded_words(block.stream(f"valence.{side}"), model.steps,
+                                                             compiled.streams_compiled) for side in ("source", "target")),
+                                start, odds_ratio, offset, cut, trials, u)
+        start += 2 * ties.size
+    compiled.negated_logits(np.log(odds_ratio, out=odds_ratio), offset)
+    compiled.positive_chances(np.exp(offset, out=offset), cut, p, q)
+    q_power = q**trials
+    start = 0
+    for block, ties in zip(blocks, met):
+        positive_source, positive_target, negative_source, negative_target = compiled.valence_counts(
+            ties, start, block.size, u, trials, p, q, q_power)
+        block.positive["source"], block.positive["target"] = positive_source, positive_target
+        block.negative["source"], block.negative["target"] = negative_source, negative_target
+        start += 2 * ties.size
+
+
 def tally_contacts(model, who=ALL) -> None:
     """The week's contact of the residents `who` (raw, and weighted: friend encounters count more, and with
     `contact.generalisation` on each encounter carries to the group by salience and novelty), and their
     running counters."""
     state, week, f, gen = model.state, model.week, model.params.dynamics.friendship, model.params.contact.generalisation
+    blocks = model.contact_blocks()
+    compiled = compiled_contact(model, who, state.n)
+    if compiled is not None:  # the rules compiled: each block's sums in one pass, the people's counters in another
+        totals, scratch = np.zeros((2, 4, state.n))
+        for block in blocks:
+            compiled.tally_block(block.encounters, block.source, block.target, block.friend,
+                                 float(f.weight), gen.enabled, float(gen.salience_for(block.name == PUBLIC)),
+                                 block.met, float(gen.half_familiar), block.positive["source"],
+                                 block.positive["target"], block.negative["source"], block.negative["target"],
+                                 scratch, totals)
+        week.positive, week.negative = compiled.tally_people(
+            totals, state.positive_contacts, state.negative_contacts, state.intergroup_contacts,
+            state.recent_encounters, float(model.params.dynamics.recent_contact_weight))
+        week.positive_weighted, week.negative_weighted = totals[2], totals[3]
+        return
     rows = count(who, state.n)
     totals = {name: np.zeros(rows) for name in ("positive", "negative", "positive_weighted", "negative_weighted")}
-    for block in model.contact_blocks():
+    for block in blocks:
         for side in ("source", "target"):
             # Only ties with encounters count (the others would add exact zeros to the sums).
             met = with_encounters(block, own_ties(model, block, side, who))

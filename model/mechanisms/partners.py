@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bridges.model import kernels
 from bridges.model.mechanisms.base import (ALL, Mechanism, Metric, Phase, Rows, StateVar, both_ends, count, empty,
                                            member_values, own_ties)
-from bridges.model.ranges import PER_GROUP_UNIT, POSITIVE, per_group
+from bridges.model.ranges import GROUPS, PER_GROUP_UNIT, POSITIVE, per_group
 from bridges.model.rules import negativity as negativity_rules
 from bridges.model.rules import variability as variability_rules
 
@@ -35,6 +36,17 @@ def remember_partners(model, who=ALL) -> None:
     positive encounters; with `dynamics.variability` on, how varied the outgroup now seems after meeting
     many different members of it."""
     state, v = model.state, model.params.dynamics.variability
+    compiled = kernels.load("bridges.model.rules.variability_compiled", state.n) if who is ALL else None
+    if compiled is not None:  # the rules compiled: each block's new partners in one pass, the people's in another
+        for block in model.contact_blocks():
+            compiled.count_new_partners(block.met, block.encounters, block.source, block.target,
+                                        state.distinct_partners)
+        compiled.remember_people(state.positive_history, model.week.positive,
+                                 float(model.params.contact.negativity.memory), v.enabled, state.group,
+                                 state.distinct_partners,
+                                 np.array([v.baseline[label] for label in GROUPS], dtype=float),
+                                 float(v.half_partners), state.variability)
+        return
     state.positive_history[who] = negativity_rules.remember_positive(state.positive_history[who],
                                                                      model.week.positive[who],
                                                                      model.params.contact.negativity)
@@ -53,7 +65,11 @@ def remember_partners(model, who=ALL) -> None:
 def remember_meetings(model, who=ALL) -> None:
     """Each tie's meetings so far, on the ties the residents `who` start (after everyone has counted new
     partners)."""
+    compiled = kernels.load("bridges.model.rules.variability_compiled", model.state.n) if who is ALL else None
     for block in model.contact_blocks():
+        if compiled is not None:  # the same sum compiled, every tie in one pass
+            compiled.add_meetings(block.met, block.encounters)
+            continue
         mine = own_ties(model, block, "source", who)
         if empty(mine):
             continue

@@ -1,0 +1,228 @@
+"""Compiled kernels of the contact phases' rules (model/kernels.py: the switch): `meet`'s encounter rates
+(contact.py `live_rate`, `willingness`, `encounter_rate`; selection.py `chosen_rate`; friendship.py
+`meeting_factor`), `judge_quality`'s score and logistic, `judge_valence`'s chance of a positive experience
+(`positive_probability`, partner.py `partner_shift`, `spare_negative`) and its binomial split, and
+`tally_contacts`' per-person sums (`tally`, friendship.py `contact_weight`, generalisation.py
+`generalisation_weight`, people.py `running_average`), for the vectorised week (model/mechanisms/contact.py).
+
+Every formula is the rule's, term by term in its order, so the numbers are the same bit for bit. exp, log and
+pow stay in numpy between the kernels (numpy's vectorised versions and the C library's may differ in the last
+bit), on the arrays the rules compute them on (elementwise loops: an entry's result does not depend on where it
+sits in the array); so does the matrix product of the Allport conditions (BLAS adds the four terms in its own
+order). The uniforms come from the stream's kept state stepped in the kernel (model/streams_compiled.py: the
+doubles `Streams.uniform` draws). A person's sum adds the same terms in the same order as `np.bincount` (ties in
+index order from 0.0) and then adds it to the running total, as the phase does.
+"""
+
+import numba
+import numpy as np
+
+from bridges.model import streams_compiled
+from bridges.model.rules.norms_compiled import clip_one, minimum_one
+from bridges.model.sampling_compiled import binomial_one, poisson_one
+from bridges.model.streams_compiled import lcg_step, to_double
+
+
+@numba.njit(cache=True)
+def choice_exponents(attitude, trust, leverage, attitude_weight, trust_weight, top, out) -> None:
+    """Per person, the exponent of selection.py `choice_factor` (numpy takes its exp)."""
+    for person in range(len(attitude)):
+        out[person] = leverage[person] * (attitude_weight * (attitude[person] / top - 0.5)
+                                          + trust_weight * (trust[person] - 0.5))
+
+
+@numba.njit(cache=True)
+def tie_rates(rate, live, needs_employment, source, target, employed, voluntary, anxiety, distress, responsibility,
+              willingness, settling, sociability, friend, friend_multiplier, selection, chosen, every_tie_chosen,
+              choice, out_rate, out_negated) -> None:
+    """Each tie's expected encounters this week (contact.py `tie_encounters`: `live_rate`; on a voluntary block
+    both people's `willingness`, times their sociability with settling on, `encounter_rate` with the friendship
+    `meeting_factor`, and with selection on `chosen_rate` by the people's choice factors `choice`), into
+    `out_rate`, and its negation into `out_negated` (numpy's exp of it is the Poisson's first term).
+    `willingness` holds (anxiety, distress, responsibility, floor) weights; `chosen` the chosen ties unless
+    `every_tie_chosen`."""
+    w_anxiety, w_distress, w_responsibility, floor = willingness[0], willingness[1], willingness[2], willingness[3]
+    for tie in range(len(rate)):
+        source_person, target_person = source[tie], target[tie]
+        on = live[tie] and (not needs_employment[tie] or (employed[source_person] and employed[target_person]))
+        value = rate[tie] * (1.0 if on else 0.0)
+        if voluntary:
+            ready_source = clip_one(1.0 - w_anxiety * anxiety[source_person] - w_distress * distress[source_person]
+                                    - w_responsibility * (1.0 - responsibility[source_person]), floor, 1.0)
+            ready_target = clip_one(1.0 - w_anxiety * anxiety[target_person] - w_distress * distress[target_person]
+                                    - w_responsibility * (1.0 - responsibility[target_person]), floor, 1.0)
+            if settling:
+                ready_source, ready_target = (ready_source * sociability[source_person],
+                                              ready_target * sociability[target_person])
+            value = value * ready_source * ready_target * (friend_multiplier if friend[tie] else 1.0)
+            if selection and (every_tie_chosen or chosen[tie]):
+                value = value * choice[source_person] * choice[target_person]
+        out_rate[tie] = value
+        out_negated[tie] = -value
+
+
+@numba.njit(cache=True)
+def poisson_counts(words, rate, pmf):
+    """Each tie's encounters, Poisson(rate) from its uniform (`poisson_one`; pmf = exp(-rate)), the uniforms the
+    first of the stream in `words` (model/streams_compiled.py: the same as `Streams.uniform` draws)."""
+    out = np.empty(len(rate), dtype=np.int64)
+    high, low, increment_high, increment_low = words[0], words[1], words[2], words[3]
+    for tie in range(len(rate)):
+        high, low = lcg_step(high, low, increment_high, increment_low)
+        out[tie] = poisson_one(to_double(high, low), rate[tie], pmf[tie])
+    return out
+
+
+@numba.njit(cache=True)
+def encountered(encounters, conditions):
+    """The ties with encounters (`np.flatnonzero`) and their rows of the Allport conditions, in tie order."""
+    met = np.flatnonzero(encounters)
+    rows = np.empty((len(met), conditions.shape[1]))
+    for at in range(len(met)):
+        rows[at] = conditions[met[at]]
+    return met, rows
+
+
+@numba.njit(cache=True)
+def quality_scores(met, source, target, language, anxiety, distress, weighted_conditions, intercept,
+                   language_weight, anxiety_weight, distress_weight):
+    """The negated score of contact.py `contact_quality` for each tie with encounters (`met`), given its
+    conditions' weighted sum (numpy's exp of it is the logistic's)."""
+    out = np.empty(len(met))
+    for at in range(len(met)):
+        tie = met[at]
+        source_person, target_person = source[tie], target[tie]
+        shared = minimum_one(language[source_person], language[target_person])
+        pair_anxiety = 0.5 * (anxiety[source_person] + anxiety[target_person])
+        pair_distress = 0.5 * (distress[source_person] + distress[target_person])
+        out[at] = -(intercept + weighted_conditions[at] + language_weight * shared - anxiety_weight * pair_anxiety
+                    - distress_weight * pair_distress)
+    return out
+
+
+@numba.njit(cache=True)
+def quality_values(size, met, exp_negated):
+    """Every tie's quality: the logistic 1 / (1 + exp(-score)) on ties with encounters, NaN elsewhere."""
+    out = np.full(size, np.nan)
+    for at in range(len(met)):
+        out[met[at]] = 1.0 / (1.0 + exp_negated[at])
+    return out
+
+
+@numba.njit(cache=True)
+def valence_inputs(met, source, target, group, attitude, group_offset, partner, prejudice_weight, top, quality,
+                   reduction, encounters, words_source, words_target, start, odds_ratio, offset, cut, trials,
+                   u) -> None:
+    """One block's entries of `judge_valence`'s joined arrays from `start`: its ties with encounters (`met`, in
+    tie order), source side then target side; each entry's q / (1 - q) of its clipped quality (numpy takes the
+    log), its person's log-odds offset (the group's, plus with `partner` on `partner_shift` by the other's
+    attitude), the tie's negative cut, its encounters and its side's uniform: the tie's of the side's stream
+    (`words_source`, `words_target`; the stream stepped to it, the others' doubles not made)."""
+    count = len(met)
+    for side in range(2):
+        first = start + side * count
+        words = words_source if side == 0 else words_target
+        high, low, increment_high, increment_low = words[0], words[1], words[2], words[3]
+        drawn = 0  # uniforms of the stream passed so far
+        for at in range(count):
+            tie = met[at]
+            person, other = (source[tie], target[tie]) if side == 0 else (target[tie], source[tie])
+            shift = group_offset[group[person]]
+            if partner:
+                shift = shift + -prejudice_weight * (1.0 - attitude[other] / top)
+            q = clip_one(quality[tie], 1e-12, 1.0 - 1e-12)
+            odds_ratio[first + at] = q / (1.0 - q)
+            offset[first + at] = shift
+            cut[first + at] = reduction[tie]
+            trials[first + at] = encounters[tie]
+            while drawn <= tie:
+                high, low = lcg_step(high, low, increment_high, increment_low)
+                drawn += 1
+            u[first + at] = to_double(high, low)
+
+
+@numba.njit(cache=True)
+def negated_logits(log_odds, offset) -> None:
+    """-(log-odds + offset) in place of `offset` (numpy's exp of it is the logistic's)."""
+    for at in range(len(offset)):
+        offset[at] = -(log_odds[at] + offset[at])
+
+
+@numba.njit(cache=True)
+def positive_chances(exp_negated, cut, p, q) -> None:
+    """The chance of a positive experience (`positive_probability`'s logistic, then `spare_negative`), clipped to
+    [0, 1] as the binomial sampler clips it, into `p`, and 1 - p into `q` (numpy's q ** trials is its pmf)."""
+    for at in range(len(cut)):
+        chance = 1.0 - (1.0 - 1.0 / (1.0 + exp_negated[at])) * (1.0 - cut[at])
+        p[at] = clip_one(chance, 0.0, 1.0)
+        q[at] = 1.0 - p[at]
+
+
+@numba.njit(cache=True)
+def valence_counts(met, start, size, u, trials, p, q, q_power):
+    """One block's positive and negative counts per side (sampling.py `binomial_quantile` from the entries of
+    `start`), as four arrays over its ties: positive source, positive target, negative source, negative target
+    (zero on ties without encounters)."""
+    positive_source, positive_target = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
+    negative_source, negative_target = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
+    count = len(met)
+    for side in range(2):
+        first = start + side * count
+        for at in range(count):
+            entry = first + at
+            chance, rest = p[entry], q[entry]
+            pmf = 0.0 if chance >= 1.0 else q_power[entry]
+            odds = 0.0 if chance >= 1.0 else chance / (rest if rest > 0 else 1.0)
+            positive = binomial_one(u[entry], trials[entry], chance, pmf, odds)
+            if side == 0:
+                positive_source[met[at]], negative_source[met[at]] = positive, trials[entry] - positive
+            else:
+                positive_target[met[at]], negative_target[met[at]] = positive, trials[entry] - positive
+    return positive_source, positive_target, negative_source, negative_target
+
+
+@numba.njit(cache=True)
+def tally_block(encounters, people_source, people_target, friend, friend_weight, generalisation, salience,
+                met_before, half_familiar, positive_source, positive_target, negative_source, negative_target, scratch,
+                totals):
+    """Add one block's encounters to the per-person totals (rows of `totals`: positive, negative, positive
+    weighted, negative weighted), source side then target side, as `tally_contacts` does: each side's
+    `np.bincount` sums over the ties with encounters (in `scratch`, all zero before and after) added to the totals
+    of the people it counts."""
+    for side in range(2):
+        people = people_source if side == 0 else people_target
+        positive = positive_source if side == 0 else positive_target
+        negative = negative_source if side == 0 else negative_target
+        for tie in range(len(encounters)):
+            if encounters[tie] == 0:
+                continue
+            weight = friend_weight if friend[tie] else 1.0
+            if generalisation:
+                weight = weight * (salience * (1.0 / (1.0 + met_before[tie] / half_familiar)))
+            person = people[tie]
+            scratch[0, person] += positive[tie]
+            scratch[1, person] += negative[tie]
+            scratch[2, person] += positive[tie] * weight
+            scratch[3, person] += negative[tie] * weight
+        for tie in range(len(encounters)):  # one met on several ties adds 0.0 after the first: the total stays
+            if encounters[tie] == 0:
+                continue
+            person = people[tie]
+            for row in range(4):
+                totals[row, person] += scratch[row, person]
+                scratch[row, person] = 0.0
+
+
+@numba.njit(cache=True)
+def tally_people(totals, positive_contacts, negative_contacts, intergroup_contacts, recent_encounters, recent_weight):
+    """The week's per-person counts from `totals` (raw counts as whole numbers) and the running counters."""
+    size = totals.shape[1]
+    positive, negative = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    for person in range(size):
+        positive[person], negative[person] = np.int64(totals[0, person]), np.int64(totals[1, person])
+        encounters = positive[person] + negative[person]
+        positive_contacts[person] += positive[person]
+        negative_contacts[person] += negative[person]
+        intergroup_contacts[person] += encounters
+        recent_encounters[person] = (1.0 - recent_weight) * recent_encounters[person] + recent_weight * encounters
+    return positive, negative

@@ -1,0 +1,37 @@
+"""Compiled kernels of `remember_partners`' rules (model/kernels.py: the switch): variability.py `new_partners`
+and `perceived_variability`, negativity.py `remember_positive`, and the ties' meetings so far, for the vectorised
+week (model/mechanisms/partners.py). Counts of partners are whole numbers (any order gives the same sum); every
+formula is the rule's, term by term in its order, so the numbers are the same bit for bit.
+"""
+
+import numba
+
+
+@numba.njit(cache=True)
+def count_new_partners(met, encounters, source, target, distinct_partners) -> None:
+    """Add to each person's distinct partners the ties met for the first time this week (`new_partners`)."""
+    for tie in range(len(met)):
+        if met[tie] == 0 and encounters[tie] > 0:
+            distinct_partners[source[tie]] += 1
+            distinct_partners[target[tie]] += 1
+
+
+@numba.njit(cache=True)
+def remember_people(positive_history, positive, memory, variability_on, group, distinct_partners, baseline_by_group,
+                    half_partners, variability) -> None:
+    """Each person's running average of positive encounters (`remember_positive`) and, with `variability_on`,
+    their perceived outgroup variability from their group's baseline and distinct partners
+    (`perceived_variability`), in place."""
+    for person in range(len(positive_history)):
+        positive_history[person] = (1.0 - memory) * positive_history[person] + memory * positive[person]
+        if variability_on:
+            baseline = baseline_by_group[group[person]]
+            variability[person] = (baseline + (1.0 - baseline) * distinct_partners[person]
+                                   / (distinct_partners[person] + half_partners))
+
+
+@numba.njit(cache=True)
+def add_meetings(met, encounters) -> None:
+    """Each tie's meetings so far, in place (`remember_meetings`): met += encounters."""
+    for tie in range(len(met)):
+        met[tie] += encounters[tie]
