@@ -25,7 +25,7 @@ from bridges.model.rules.norms import disposition as norm_disposition
 from bridges.model.rules.norms import group_means
 from bridges.model.rules import people as people_rules
 from bridges.model.rules import turnover as turnover_rules
-from bridges.model.mechanisms.base import PUBLIC, VIEW_RANGES, VIEWS
+from bridges.model.mechanisms.base import PUBLIC, VIEW_RANGES, VIEWS, GroupIndex
 from bridges.model.step import STEP_ORDER, initial_perceptions, run_history_week, run_week
 from bridges.model.streams import Streams
 from bridges.model.threads import Threads, release_free_memory
@@ -465,13 +465,15 @@ class BridgesModel(mesa.Model):
         experiences = (table.positive + table.negative).where(lambda x: x > 0)
         return table.assign(negative_share=(table.negative / experiences).round(4))
 
-    def record_metrics(self, with_contact: bool) -> None:
+    def record_metrics(self, with_contact: bool, index: GroupIndex | None = None) -> None:
         """Append the current metrics per group (with this week's contact shares if asked), unless the model
-        makes no weekly metrics."""
+        makes no weekly metrics. `index`: each group's members (base.py `group_index`; the record phase
+        keeps it in `static_index`), found here when not given."""
         if not self.weekly_metrics:
             return
         week = self.week if with_contact else None
-        self.records.extend((self.steps, group, metric, value) for group, metric, value in group_metrics(self.state, week))
+        self.records.extend((self.steps, group, metric, value)
+                            for group, metric, value in group_metrics(self.state, week, index))
 
     def field_survey_if_due(self) -> None:
         """Field the virtual survey if this week is a survey week (respondents drawn on stream 'survey')."""
