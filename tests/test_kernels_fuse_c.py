@@ -76,3 +76,117 @@ def test_fused_group_means_skip_a_group_without_members_and_keep_nan(mode):
     actual = group_metrics(state, model.week)
     assert [row[:2] for row in expected] == [row[:2] for row in actual]
     assert np.array([row[2] for row in expected]).tobytes() == np.array([row[2] for row in actual]).tobytes()
+
+
+def test_numpys_powers_of_whole_numbers_do_not_depend_on_the_length():
+    """The tables of `powers` hold `power`'s numbers only if numpy's vectorised power gives each exponent the
+    same number in an array of any length (its SIMD and tail loops agree); this machine's numpy does."""
+    from bridges.model.rules.people import power, powers
+
+    rng = np.random.default_rng(3)
+    for base in [0.0, 0.5, 0.97, 0.98, 1.0 - 1e-9, 1.0, *rng.random(200)]:
+        table = powers(base, 300)
+        for length in range(1, 300):
+            assert same_bits(base ** np.arange(length, dtype=float), table[:length])
+        counts = rng.integers(0, 300, 500)
+        assert same_bits(power(base, counts), table[counts])
+
+
+def run_phase(model, phase, mode_name: str, fields: tuple[str, ...]) -> dict:
+    """The phase over every resident with the kernels in `mode_name`, from the state as it is now (restored
+    afterwards): the fields it leaves."""
+    saved = {name: getattr(model.state, name).copy() for name in fields}
+    kernels.use(mode_name)
+    phase(model)
+    result = {name: getattr(model.state, name).copy() for name in fields}
+    for name, values in saved.items():
+        getattr(model.state, name)[:] = values
+    return result
+
+
+LIVELIHOODS = ("legal_pending", "family_pending", "language", "studying", "employed")
+WELLBEING = ("distress", "belonging")
+
+
+@pytest.mark.parametrize("overrides", [(), ("scenario=focus_approach", "seed=5")])
+def test_livelihoods_and_wellbeing_kernels_are_the_numpy_rules(mode, overrides):
+    from bridges.model.mechanisms.livelihoods import update_livelihoods
+    from bridges.model.mechanisms.wellbeing import update_wellbeing
+
+    model = some_week(*overrides)
+    assert model.week.positive.sum() > 0 and model.state.studying.any() and model.state.legal_pending.any()
+    for phase, fields in ((update_livelihoods, LIVELIHOODS), (update_wellbeing, WELLBEING)):
+        expected, actual = run_phase(model, phase, "off", fields), run_phase(model, phase, "on", fields)
+        for name in fields:
+            assert same_bits(expected[name], actual[name]), name
+
+
+def test_livelihoods_and_wellbeing_kernels_on_edges(mode):
+    """Counts beyond a table of powers (it grows), NaN and signed zeros in the views, bounds reached, one
+    resident, none."""
+    from bridges.model.mechanisms.livelihoods import update_livelihoods
+    from bridges.model.mechanisms.wellbeing import update_wellbeing
+    from bridges.model.rules import people
+
+    model = some_week()
+    state, week = model.state, model.week
+    week.positive[:40], week.negative[40:80] = np.arange(40) * 7, 300
+    state.language[80:85] = (np.nan, -0.0, 0.0, 1.0, 0.999999)
+    state.distress[80:85] = (np.nan, -0.0, 0.0, 1.0, 1.5)
+    state.belonging[85:88] = (np.nan, -0.0, 1.0)
+    kept = dict(people._powers)
+    people._powers.clear()  # every table starts short and grows here
+    try:
+        for phase, fields in ((update_livelihoods, LIVELIHOODS), (update_wellbeing, WELLBEING)):
+            expected, actual = run_phase(model, phase, "off", fields), run_phase(model, phase, "on", fields)
+            for name in fields:
+                assert same_bits(expected[name], actual[name]), name
+    finally:
+        people._powers.update(kept)
+    from bridges.model.rules import people_compiled
+
+    d = model.params.dynamics
+    for n in (0, 1):  # one resident, none: the rules' numbers (and nothing to do)
+        u, counts, flags = np.full(n, 0.01), np.full(n, 2), np.full(n, True)
+        legal, family, language, studying, exponent = flags.copy(), flags.copy(), np.full(n, 0.4), flags.copy(), np.empty(n)
+        assert people_compiled.livelihoods_before_exp(
+            legal, family, language, studying, counts, counts, u, u, u, d.legal_determination_hazard,
+            d.family_reunification_hazard, d.course_exit_hazard, people.powers(1.0 - d.language_course_gain),
+            people.powers(1.0 - d.language_contact_gain), d.employment.language_weight, exponent) == -1
+        assert same_bits(people.resolve_pending(flags, u, d.legal_determination_hazard), legal)
+        assert same_bits(people.resolve_pending(flags, u, d.course_exit_hazard), studying)
+        assert same_bits(people.improve_language(np.full(n, 0.4), flags, counts + counts, d), language)
+
+
+def whole_run(mode_name: str, *overrides: str) -> dict:
+    """Every state array, tie field, weekly metric, survey answer and setting count of a run with the kernels
+    in `mode_name` (the mode is the caller's to restore)."""
+    kernels.use(mode_name)
+    model, _ = build(params_for("city.n_agents=1500", "city.n_neighbourhoods=8", "steps=12", "survey.weeks=[0,6,12]",
+                                *overrides))
+    simulate(model)
+    arrays = {f"state.{name}": getattr(model.state, name) for name in type(model.state).field_names()}
+    for block in model.contact_blocks():
+        for name in ("source", "target", "strength", "friend", "met", "encounters", "quality"):
+            arrays[f"{block.name}.{name}"] = getattr(block, name)
+    timeseries = model.timeseries()
+    arrays["records"] = timeseries.value.to_numpy()
+    arrays["record_keys"] = timeseries[["step", "group", "metric"]].to_numpy().astype(str)
+    arrays["survey"] = model.survey_table().to_numpy().astype(str)
+    arrays["settings"] = model.contact_by_setting().to_numpy().astype(str)
+    arrays["collected"] = model.datacollector.get_model_vars_dataframe().to_numpy()
+    return arrays
+
+
+@pytest.mark.parametrize("overrides", [("scenario=focus_approach",), ("scenario=co_creation", "seed=9")])
+def test_a_whole_run_with_the_fused_kernels_is_the_numpy_run(mode, overrides):
+    """Every scenario programme of the scenario on, turnover on (the default), weekly metrics and survey waves."""
+    reference, compiled = whole_run("off", *overrides), whole_run("on", *overrides)
+    from bridges.model.rules import people_compiled, sums_compiled
+
+    for kernel in (sums_compiled.group_means, people_compiled.livelihoods_before_exp, people_compiled.find_work,
+                   people_compiled.wellbeing):
+        assert kernel.signatures  # the run went through it
+    assert reference.keys() == compiled.keys()
+    for name, values in reference.items():
+        assert same_bits(values, compiled[name]), name
