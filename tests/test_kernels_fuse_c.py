@@ -182,11 +182,33 @@ def whole_run(mode_name: str, *overrides: str) -> dict:
 def test_a_whole_run_with_the_fused_kernels_is_the_numpy_run(mode, overrides):
     """Every scenario programme of the scenario on, turnover on (the default), weekly metrics and survey waves."""
     reference, compiled = whole_run("off", *overrides), whole_run("on", *overrides)
-    from bridges.model.rules import people_compiled, sums_compiled
+    from bridges.model.rules import encounters_compiled, people_compiled, sums_compiled
 
     for kernel in (sums_compiled.group_means, people_compiled.livelihoods_before_exp, people_compiled.find_work,
-                   people_compiled.wellbeing):
+                   people_compiled.wellbeing, encounters_compiled.public_pairs):
         assert kernel.signatures  # the run went through it
     assert reference.keys() == compiled.keys()
     for name, values in reference.items():
         assert same_bits(values, compiled[name]), name
+
+
+@pytest.mark.parametrize("n, opportunities, local_share, arriving_share", [
+    (2_000, 4, 0.5, 0.05), (700, 3, 0.0, 0.3), (700, 3, 1.0, 0.3), (1, 4, 0.5, 1.0), (0, 4, 0.5, 0.0),
+    (300, 0, 0.5, 0.2), (300, 2, 0.5, 0.0)])
+def test_public_pairs_kernel_is_the_rule(n, opportunities, local_share, arriving_share):
+    """Every city size down to none, no opportunities, only local or only city-wide picks, one group only."""
+    from dataclasses import replace
+
+    from bridges.model.rules import encounters, encounters_compiled
+
+    rng = np.random.default_rng(n + opportunities)
+    neighbourhood = rng.integers(0, 9, n)
+    group = (rng.random(n) < arriving_share).astype(np.int64)
+    i = replace(params_for().contact.incidental, opportunities=opportunities, local_share=local_share)
+    u_where, u_who = rng.random(n * opportunities), rng.random(n * opportunities)
+    u_who[:4] = (0.0, np.nextafter(1.0, 0.0), 0.5, np.nextafter(1.0, 0.0))[:len(u_who[:4])]
+    index = encounters.passing_index(neighbourhood, group, i)
+    expected = encounters.public_encounter_pairs(neighbourhood, group, i, u_where, u_who, index)
+    actual = encounters_compiled.public_pairs(u_where, u_who, *index, i.local_share, n, i.opportunities)
+    for wanted, got in zip(expected, actual):
+        assert same_bits(wanted.astype(np.int64), got)
