@@ -212,3 +212,27 @@ def test_public_pairs_kernel_is_the_rule(n, opportunities, local_share, arriving
     actual = encounters_compiled.public_pairs(u_where, u_who, *index, i.local_share, n, i.opportunities)
     for wanted, got in zip(expected, actual):
         assert same_bits(wanted.astype(np.int64), got)
+
+
+def test_the_settings_tally_kernel_counts_as_numpy(mode):
+    """Every block of a week (the city's layers, public space, a programme's), and a block without ties."""
+    from dataclasses import replace
+
+    model = some_week("scenario=focus_approach")
+    blocks = model.contact_blocks()
+    empty = replace(blocks[-1], name="empty", source=np.zeros(0, dtype=np.int64), target=np.zeros(0, dtype=np.int64),
+                    encounters=np.zeros(0, dtype=np.int64), layer=None,
+                    positive={side: np.zeros(0, dtype=np.int64) for side in ("source", "target")},
+                    negative={side: np.zeros(0, dtype=np.int64) for side in ("source", "target")})
+    model.contact_blocks = lambda: [*blocks, empty]
+    tallies = {}
+    for mode_name in ("off", "on"):
+        mode(mode_name)
+        model.setting_counts = {}
+        model.tally_settings()
+        model.tally_settings()
+        tallies[mode_name] = model.setting_counts
+    assert len({kind for kind, _ in tallies["off"]}) == 3  # layers, public space, programmes
+    assert tallies["off"].keys() == tallies["on"].keys()
+    for key, values in tallies["off"].items():
+        assert same_bits(values, tallies["on"][key]), key

@@ -110,3 +110,16 @@ def group_means(values, members, starts, out) -> None:
             start, size = starts[group], starts[group + 1] - starts[group]
             out[metric, group] = (0.0 + pairwise_gathered(per_person, members, start, size)) / size if size else np.nan
         metric += 1
+
+
+@numba.njit(cache=True)
+def setting_counts(layer, whole, encounters, positive_source, positive_target, negative_source, negative_target,
+                   out) -> None:
+    """Add a contact block's week to `out` (3 x settings, int64): its encounters, positive and negative
+    experiences (both sides), per tie's layer, or all in setting 0 when `whole` (public space, a programme).
+    Whole-number sums: exact in any order, as the float bincount's they replace (model.py `tally_settings`)."""
+    for tie in range(len(encounters)):
+        setting = 0 if whole else layer[tie]
+        out[0, setting] += encounters[tie]
+        out[1, setting] += positive_source[tie] + positive_target[tie]
+        out[2, setting] += negative_source[tie] + negative_target[tie]
