@@ -90,6 +90,7 @@ def test_numpys_powers_of_whole_numbers_do_not_depend_on_the_length():
             assert same_bits(base ** np.arange(length, dtype=float), table[:length])
         counts = rng.integers(0, 300, 500)
         assert same_bits(power(base, counts), table[counts])
+        assert same_bits(base ** counts, table[counts])  # a power over counts in any order (partner.py's)
 
 
 def run_phase(model, phase, mode_name: str, fields: tuple[str, ...]) -> dict:
@@ -106,16 +107,20 @@ def run_phase(model, phase, mode_name: str, fields: tuple[str, ...]) -> dict:
 
 LIVELIHOODS = ("legal_pending", "family_pending", "language", "studying", "employed")
 WELLBEING = ("distress", "belonging")
+DISCRIMINATION = ("discrimination", "distress", "belonging")
 
 
 @pytest.mark.parametrize("overrides", [(), ("scenario=focus_approach", "seed=5")])
 def test_livelihoods_and_wellbeing_kernels_are_the_numpy_rules(mode, overrides):
+    from bridges.model.mechanisms.discrimination import feel_discrimination
     from bridges.model.mechanisms.livelihoods import update_livelihoods
     from bridges.model.mechanisms.wellbeing import update_wellbeing
 
     model = some_week(*overrides)
     assert model.week.positive.sum() > 0 and model.state.studying.any() and model.state.legal_pending.any()
-    for phase, fields in ((update_livelihoods, LIVELIHOODS), (update_wellbeing, WELLBEING)):
+    assert model.week.negative[model.state.group == 1].sum() > 0
+    for phase, fields in ((update_livelihoods, LIVELIHOODS), (update_wellbeing, WELLBEING),
+                          (feel_discrimination, DISCRIMINATION)):
         expected, actual = run_phase(model, phase, "off", fields), run_phase(model, phase, "on", fields)
         for name in fields:
             assert same_bits(expected[name], actual[name]), name
@@ -124,6 +129,7 @@ def test_livelihoods_and_wellbeing_kernels_are_the_numpy_rules(mode, overrides):
 def test_livelihoods_and_wellbeing_kernels_on_edges(mode):
     """Counts beyond a table of powers (it grows), NaN and signed zeros in the views, bounds reached, one
     resident, none."""
+    from bridges.model.mechanisms.discrimination import feel_discrimination
     from bridges.model.mechanisms.livelihoods import update_livelihoods
     from bridges.model.mechanisms.wellbeing import update_wellbeing
     from bridges.model.rules import people
@@ -134,10 +140,14 @@ def test_livelihoods_and_wellbeing_kernels_on_edges(mode):
     state.language[80:85] = (np.nan, -0.0, 0.0, 1.0, 0.999999)
     state.distress[80:85] = (np.nan, -0.0, 0.0, 1.0, 1.5)
     state.belonging[85:88] = (np.nan, -0.0, 1.0)
+    arriving = np.flatnonzero(state.group == 1)
+    week.negative[arriving[:3]] = (0, 500, 70)
+    state.discrimination[arriving[3:7]] = (np.nan, -0.0, 1.0, 1.2)
     kept = dict(people._powers)
     people._powers.clear()  # every table starts short and grows here
     try:
-        for phase, fields in ((update_livelihoods, LIVELIHOODS), (update_wellbeing, WELLBEING)):
+        for phase, fields in ((update_livelihoods, LIVELIHOODS), (update_wellbeing, WELLBEING),
+                              (feel_discrimination, DISCRIMINATION)):
             expected, actual = run_phase(model, phase, "off", fields), run_phase(model, phase, "on", fields)
             for name in fields:
                 assert same_bits(expected[name], actual[name]), name
@@ -182,10 +192,11 @@ def whole_run(mode_name: str, *overrides: str) -> dict:
 def test_a_whole_run_with_the_fused_kernels_is_the_numpy_run(mode, overrides):
     """Every scenario programme of the scenario on, turnover on (the default), weekly metrics and survey waves."""
     reference, compiled = whole_run("off", *overrides), whole_run("on", *overrides)
-    from bridges.model.rules import encounters_compiled, people_compiled, sums_compiled
+    from bridges.model.rules import discrimination_compiled, encounters_compiled, people_compiled, sums_compiled
 
-    for kernel in (sums_compiled.group_means, people_compiled.livelihoods_before_exp, people_compiled.find_work,
-                   people_compiled.wellbeing, encounters_compiled.public_pairs):
+    for kernel in (sums_compiled.group_means, sums_compiled.setting_counts, people_compiled.livelihoods_before_exp,
+                   people_compiled.find_work, people_compiled.wellbeing, encounters_compiled.public_pairs,
+                   discrimination_compiled.feel_all):
         assert kernel.signatures  # the run went through it
     assert reference.keys() == compiled.keys()
     for name, values in reference.items():
