@@ -58,15 +58,20 @@ SPLITS = 64
 
 
 @numba.njit(cache=True)
-def pairwise_gathered(values, rows, start, n) -> float:
+def open_runs():
+    """The stack `pairwise_gathered` walks its tree with: each open run's start, size and halves done (0:
+    neither, 1: summing the first, 2: summing the second), and its first half's sum once known. Made once per
+    kernel call, not per sum."""
+    return np.empty((3, SPLITS), dtype=np.int64), np.empty(SPLITS)
+
+
+@numba.njit(cache=True)
+def pairwise_gathered(values, rows, start, n, runs, first_half) -> float:
     """numpy's `pairwise_sum` of values[rows[start:start + n]] (the array numpy would sum after the gather), each
     value as a float64. A run longer than PW_BLOCKSIZE is the sum of its two halves (the first a multiple of 8),
-    first half first: numpy recurses; this walks the same tree with a stack of its open runs (numba's cache
-    cannot load a recursive function)."""
-    run_start = np.empty(SPLITS, dtype=np.int64)
-    run_size = np.empty(SPLITS, dtype=np.int64)
-    first_half = np.empty(SPLITS)  # a run's first half's sum, once known
-    halves_done = np.zeros(SPLITS, dtype=np.int64)  # 0: neither, 1: summing the first, 2: summing the second
+    first half first: numpy recurses; this walks the same tree with a stack of its open runs (`open_runs`;
+    numba's cache cannot load a recursive function)."""
+    run_start, run_size, halves_done = runs[0], runs[1], runs[2]
     top = 0
     run_start[0], run_size[0] = start, n
     while True:
@@ -95,8 +100,8 @@ def pairwise_gathered(values, rows, start, n) -> float:
 @numba.njit(cache=True)
 def pairwise_sum(values) -> float:
     """`np.add.reduce(values)` of a 1-D float64 array, bit for bit (the identity 0.0 plus numpy's pairwise sum)."""
-    rows = np.arange(len(values))
-    return 0.0 + pairwise_gathered(values, rows, 0, len(values))
+    runs, first_half = open_runs()
+    return 0.0 + pairwise_gathered(values, np.arange(len(values)), 0, len(values), runs, first_half)
 
 
 @numba.njit(cache=True)
@@ -104,11 +109,12 @@ def group_means(values, members, starts, out) -> None:
     """out[metric, group] = np.add.reduce(values[metric][members of group]) / their number, for every array of
     the tuple `values` (per person: float64, or flags and counts, summed as float64: exact, as numpy's integer
     sums are) and every group, whose members are members[starts[g]:starts[g + 1]] (NaN for a group without)."""
+    runs, first_half = open_runs()
     metric = 0
     for per_person in literal_unroll(values):
         for group in range(len(starts) - 1):
             start, size = starts[group], starts[group + 1] - starts[group]
-            out[metric, group] = (0.0 + pairwise_gathered(per_person, members, start, size)) / size if size else np.nan
+            out[metric, group] = (0.0 + pairwise_gathered(per_person, members, start, size, runs, first_half)) / size if size else np.nan
         metric += 1
 
 
