@@ -192,11 +192,13 @@ def whole_run(mode_name: str, *overrides: str) -> dict:
 def test_a_whole_run_with_the_fused_kernels_is_the_numpy_run(mode, overrides):
     """Every scenario programme of the scenario on, turnover on (the default), weekly metrics and survey waves."""
     reference, compiled = whole_run("off", *overrides), whole_run("on", *overrides)
-    from bridges.model.rules import discrimination_compiled, encounters_compiled, people_compiled, sums_compiled
+    from bridges.model.rules import (discrimination_compiled, encounters_compiled, people_compiled, settling_compiled,
+                                     sums_compiled)
 
     for kernel in (sums_compiled.group_means, sums_compiled.setting_counts, people_compiled.livelihoods_before_exp,
                    people_compiled.find_work, people_compiled.wellbeing, encounters_compiled.public_pairs,
-                   discrimination_compiled.feel_all):
+                   discrimination_compiled.feel_all, settling_compiled.add_encounters, settling_compiled.average_time,
+                   settling_compiled.move_and_cut):
         assert kernel.signatures  # the run went through it
     assert reference.keys() == compiled.keys()
     for name, values in reference.items():
@@ -247,3 +249,27 @@ def test_the_settings_tally_kernel_counts_as_numpy(mode):
     assert tallies["off"].keys() == tallies["on"].keys()
     for key, values in tallies["off"].items():
         assert same_bits(values, tallies["on"][key]), key
+
+
+@pytest.mark.parametrize("overrides", [("contact.settling.enabled=true",), ("scenario=focus_approach", "seed=4",
+                                                                          "contact.settling.enabled=true")])
+def test_settling_kernels_are_the_numpy_rules(mode, overrides):
+    """Time together (every block but public space, newcomers reset) and moving house (newcomers in, others
+    out, the city's ties cut), from the same state and draws; a week with newcomers."""
+    from bridges.model.mechanisms.settling import change_housing, spend_time
+
+    model = some_week(*overrides)
+    state = model.state
+    arriving = np.flatnonzero(state.group == 1)
+    state.arrival_week[arriving[::5]] = model.steps  # this week's newcomers
+    state.shared_housing[arriving[1::3]] = True
+    state.recent_time_together[arriving[2:4]] = (np.nan, -0.0)
+    live = model.ties.live.copy()
+    results = {}
+    for mode_name in ("off", "on"):
+        results[mode_name] = run_phase(model, spend_time, mode_name, ("recent_time_together",))
+        results[mode_name] |= run_phase(model, change_housing, mode_name, ("shared_housing",))
+        model.ties.live, results[mode_name]["live"] = live.copy(), model.ties.live.copy()
+    assert not results["off"]["live"].all() and results["off"]["shared_housing"].any()
+    for name, values in results["off"].items():
+        assert same_bits(values, results["on"][name]), name
