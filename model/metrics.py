@@ -111,3 +111,26 @@ def _fused_metrics(fused, state, week, index: GroupIndex, plan: MetricPlan) -> l
             for label, name, row in group_rows]
     rows.extend(("all", metric.name, float(metric.everyone(state))) for metric in plan.everyone)
     return rows
+
+
+NO_LAYER = np.zeros(0, dtype=np.int64)
+"""The layer codes `setting_tally` hands the kernel for a block without layers (public space, a programme)."""
+
+
+def setting_tally(block, settings: int) -> np.ndarray:
+    """A contact block's intergroup encounters this week and their positive and negative experiences (both
+    sides counted), per layer of its ties (3 x `settings`, int64), or in column 0 for a block without layers
+    (model.py `tally_settings`). With the kernels on, one pass over its ties (sums_compiled.py
+    `setting_counts`): the same whole numbers as the float bincounts."""
+    compiled = kernels.load(SUMS_KERNEL, block.size)
+    if compiled is not None:
+        whole = block.layer is None
+        counts = np.zeros((3, 1 if whole else settings), dtype=np.int64)
+        compiled.setting_counts(NO_LAYER if whole else block.layer, whole, block.encounters, block.positive["source"],
+                                block.positive["target"], block.negative["source"], block.negative["target"], counts)
+        return counts
+    counts = [block.encounters, block.positive["source"] + block.positive["target"],
+              block.negative["source"] + block.negative["target"]]
+    if block.layer is None:
+        return np.array([c.sum() for c in counts], dtype=np.int64)[:, None]
+    return np.array([np.bincount(block.layer, weights=c, minlength=settings) for c in counts]).astype(np.int64)

@@ -15,7 +15,7 @@ from bridges.model.city_source import make_city
 from bridges.model.interventions import build_interventions
 from bridges.model.interventions.programme import Programme
 from bridges.model.collector import make_datacollector
-from bridges.model.metrics import SUMS_KERNEL, group_metrics
+from bridges.model.metrics import group_metrics, setting_tally
 from bridges.model.params import ENGINES, Params
 from bridges.model import reference as reference_world
 from bridges.model.rules.friendship import friendship_matrix
@@ -57,9 +57,6 @@ class Week:
     positive_weighted: np.ndarray | None = None  # friend encounters weighted
     negative_weighted: np.ndarray | None = None
 
-
-NO_LAYER = np.zeros(0, dtype=np.int64)
-"""The layer codes `tally_block` passes for a block without layers (public space, a programme)."""
 
 HISTORY_TIE_FIELDS = ("strength", "friend", "met")
 """Fields of the city's ties that the contact history builds."""
@@ -448,34 +445,13 @@ class BridgesModel(mesa.Model):
         for block in self.contact_blocks():
             if block.encounters is None:
                 continue
-            compiled = kernels.load(SUMS_KERNEL, block.size)
-            if compiled is not None:
-                self.tally_block(compiled, block, names)
-                continue
-            counts = [block.encounters, block.positive["source"] + block.positive["target"],
-                      block.negative["source"] + block.negative["target"]]
+            per_setting = setting_tally(block, len(names))
             if block.layer is None:
-                kind = "public" if block.name == PUBLIC else "programme"
-                keyed = {(kind, block.name): np.array([c.sum() for c in counts], dtype=np.int64)}
+                keyed = {("public" if block.name == PUBLIC else "programme", block.name): per_setting[:, 0]}
             else:
-                per_layer = np.array([np.bincount(block.layer, weights=c, minlength=len(names)) for c in counts])
-                keyed = {("layer", name): per_layer[:, code].astype(np.int64) for code, name in enumerate(names)}
+                keyed = {("layer", name): per_setting[:, code] for code, name in enumerate(names)}
             for key, values in keyed.items():
                 self.setting_counts[key] = self.setting_counts.get(key, 0) + values
-
-    def tally_block(self, compiled, block: ContactBlock, names: tuple[str, ...]) -> None:
-        """`tally_settings` of one block through its kernel (rules/sums_compiled.py `setting_counts`): the same
-        whole numbers in one pass over its ties."""
-        whole = block.layer is None
-        counts = np.zeros((3, 1 if whole else len(names)), dtype=np.int64)
-        compiled.setting_counts(NO_LAYER if whole else block.layer, whole, block.encounters, block.positive["source"],
-                                block.positive["target"], block.negative["source"], block.negative["target"], counts)
-        if whole:
-            keyed = {("public" if block.name == PUBLIC else "programme", block.name): counts[:, 0]}
-        else:
-            keyed = {("layer", name): counts[:, code] for code, name in enumerate(names)}
-        for key, values in keyed.items():
-            self.setting_counts[key] = self.setting_counts.get(key, 0) + values
 
     def contact_by_setting(self) -> pd.DataFrame:
         """Where intergroup contact happened over the run: encounters, positive and negative experiences per
