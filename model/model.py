@@ -15,7 +15,7 @@ from bridges.model.city_source import make_city
 from bridges.model.interventions import build_interventions
 from bridges.model.interventions.programme import Programme
 from bridges.model.collector import make_datacollector
-from bridges.model.metrics import group_metrics
+from bridges.model.metrics import group_metrics, setting_tally
 from bridges.model.params import ENGINES, Params
 from bridges.model import reference as reference_world
 from bridges.model.rules.friendship import friendship_matrix
@@ -25,7 +25,7 @@ from bridges.model.rules.norms import disposition as norm_disposition
 from bridges.model.rules.norms import group_means
 from bridges.model.rules import people as people_rules
 from bridges.model.rules import turnover as turnover_rules
-from bridges.model.mechanisms.base import PUBLIC, VIEW_RANGES, VIEWS
+from bridges.model.mechanisms.base import PUBLIC, VIEW_RANGES, VIEWS, GroupIndex
 from bridges.model.step import STEP_ORDER, initial_perceptions, run_history_week, run_week
 from bridges.model.streams import Streams
 from bridges.model.threads import Threads, release_free_memory
@@ -445,14 +445,11 @@ class BridgesModel(mesa.Model):
         for block in self.contact_blocks():
             if block.encounters is None:
                 continue
-            counts = [block.encounters, block.positive["source"] + block.positive["target"],
-                      block.negative["source"] + block.negative["target"]]
+            per_setting = setting_tally(block, len(names))
             if block.layer is None:
-                kind = "public" if block.name == PUBLIC else "programme"
-                keyed = {(kind, block.name): np.array([c.sum() for c in counts], dtype=np.int64)}
+                keyed = {("public" if block.name == PUBLIC else "programme", block.name): per_setting[:, 0]}
             else:
-                per_layer = np.array([np.bincount(block.layer, weights=c, minlength=len(names)) for c in counts])
-                keyed = {("layer", name): per_layer[:, code].astype(np.int64) for code, name in enumerate(names)}
+                keyed = {("layer", name): per_setting[:, code] for code, name in enumerate(names)}
             for key, values in keyed.items():
                 self.setting_counts[key] = self.setting_counts.get(key, 0) + values
 
@@ -465,13 +462,15 @@ class BridgesModel(mesa.Model):
         experiences = (table.positive + table.negative).where(lambda x: x > 0)
         return table.assign(negative_share=(table.negative / experiences).round(4))
 
-    def record_metrics(self, with_contact: bool) -> None:
+    def record_metrics(self, with_contact: bool, index: GroupIndex | None = None) -> None:
         """Append the current metrics per group (with this week's contact shares if asked), unless the model
-        makes no weekly metrics."""
+        makes no weekly metrics. `index`: each group's members (base.py `group_index`; the record phase
+        keeps it in `static_index`), found here when not given."""
         if not self.weekly_metrics:
             return
         week = self.week if with_contact else None
-        self.records.extend((self.steps, group, metric, value) for group, metric, value in group_metrics(self.state, week))
+        self.records.extend((self.steps, group, metric, value)
+                            for group, metric, value in group_metrics(self.state, week, index))
 
     def field_survey_if_due(self) -> None:
         """Field the virtual survey if this week is a survey week (respondents drawn on stream 'survey')."""

@@ -174,17 +174,17 @@ def field_survey(people: Mapping[str, np.ndarray], week: int, params: SurveyPara
     discrimination = np.where(arriving, 1 + 4 * state("discrimination"), np.nan)
     answers["experienced_discrimination"] = _answer(discrimination, noise.likert, "experienced_discrimination", rng)
     answers["perceived_variability"] = _answer(1 + 4 * state("variability"), noise.likert, "perceived_variability", rng)
-    answers["time_together"] = pd.array(np.where(arriving, time_answer(state("recent_time_together"),
-                                                                       params.time_cutoffs.cuts()), np.nan), dtype="Int64")
+    answers["time_together"] = whole_numbers(np.where(arriving, time_answer(state("recent_time_together"),
+                                                                            params.time_cutoffs.cuts()), np.nan))
     answers["outgroup_friends"] = whole_numbers(friend_count_answer(state("outgroup_friends")))
     answers["extended_contact"] = whole_numbers(friend_count_answer(state("extended_contacts")))
-    frame = pd.DataFrame({
+    columns = {
         "step": np.full(len(rows), int(week), dtype=np.int64),
         "community": pd.Series(np.asarray(GROUPS, dtype=object)[group[rows].astype(np.int64)], dtype="str"),
-        "respondent": pd.array(np.asarray(people["id"])[rows].astype(np.int64), dtype="Int64"),
+        "respondent": pd.arrays.IntegerArray(np.asarray(people["id"])[rows].astype(np.int64), np.zeros(len(rows), bool)),
         **answers,
-    })
-    return frame[list(SURVEY_COLUMNS)]
+    }
+    return pd.DataFrame({column: columns[column] for column in SURVEY_COLUMNS})  # in order: no reindexing copy
 
 
 # ---- reading real survey files --------------------------------------------------------------------

@@ -302,6 +302,21 @@ def members(model, who, group: int) -> np.ndarray:
     return first_row(who) + np.flatnonzero(model.state.group[who] == group)
 
 
+class GroupIndex(NamedTuple):
+    """Each group's members (rows, ascending), and the same as one array of every group's members in turn with
+    each group's start in it (and the end), as `group_means` takes them. Fixed once the city is built."""
+
+    members: tuple[np.ndarray, ...]
+    concatenated: np.ndarray
+    starts: np.ndarray
+
+
+def group_index(group: np.ndarray) -> GroupIndex:
+    """The members of each group in GROUPS (`GroupIndex`)."""
+    members = tuple(np.flatnonzero(group == code) for code in range(len(GROUPS)))
+    return GroupIndex(members, np.concatenate(members), np.cumsum([0, *(len(rows) for rows in members)]))
+
+
 def fill(current: np.ndarray | None, part, values: np.ndarray) -> np.ndarray:
     """This week's array with `values` at the entries `part`: `values` itself when `part` is every entry
     (ALL); otherwise `current` filled in where `part` says (the agents engine's residents fill in one array

@@ -6,9 +6,11 @@ Parameters: `dynamics.discrimination`; rules in model/rules/partner.py.
 
 from dataclasses import dataclass, field
 
+from bridges.model import kernels
 from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
 from bridges.model.ranges import ARRIVING, UNIT
 from bridges.model.rules import partner as partner_rules
+from bridges.model.rules.people import powers
 
 
 @dataclass(frozen=True)
@@ -22,12 +24,24 @@ class DiscriminationParams:
     belonging_loss: float = field(metadata=UNIT)
 
 
+DISCRIMINATION_KERNEL = "bridges.model.rules.discrimination_compiled"
+"""The compiled pass (model/kernels.py loads it when the kernels run)."""
+
+
 def feel_discrimination(model, who=ALL) -> None:
     """With `dynamics.discrimination` on: arriving members' negative intergroup encounters build experienced
     discrimination, which raises distress and lowers belonging (of the residents `who`: everyone, or one
     resident in the agents engine)."""
     state, d = model.state, model.params.dynamics.discrimination
     if not d.enabled:
+        return
+    compiled = kernels.load(DISCRIMINATION_KERNEL, state.n) if who is ALL else None
+    if compiled is not None:
+        most = 0
+        while most >= 0:  # a count beyond the table of powers: it grows and the pass runs (it wrote nothing)
+            most = compiled.feel_all(state.discrimination, state.distress, state.belonging, state.group,
+                                     model.week.negative, ARRIVING, powers(1.0 - d.gain, most), d.decay,
+                                     d.distress_rise, d.belonging_loss)
         return
     discrimination = state.discrimination[who]  # a view: the residents `who` in the state
     arriving = state.group[who] == ARRIVING

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bridges.model import kernels
 from bridges.model.mechanisms.base import FRESH_BLOCK_FIELDS, Mechanism, PUBLIC, Phase, static_index
 from bridges.model.ranges import NON_NEGATIVE, RATE, UNIT
 from bridges.model.rules import encounters as encounter_rules
@@ -37,6 +38,10 @@ RESIDENT_BLOCK = 2**17
 about 20 MB instead of 150 MB for a million residents' whole week."""
 
 
+ENCOUNTERS_KERNEL = "bridges.model.rules.encounters_compiled"
+"""The compiled pairing (model/kernels.py loads it when the kernels run)."""
+
+
 def gather_public_encounters(model) -> None:
     """Incidental encounters: this week's intergroup co-presences in public space become a fresh contact block
     (`model.public`) with public space's Allport conditions; none when `contact.incidental` is off."""
@@ -57,9 +62,18 @@ def gather_public_encounters(model) -> None:
             (first_local[first:last], local_extra[first:last], resident, resident_group, own_group[first:last]))
         return source + start, target
 
-    source, target = model.threads.over_blocks(residents, state.n, most=RESIDENT_BLOCK)
-    model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate),
-                                    np.tile(i.conditions(), (len(source), 1)))
+    compiled = kernels.load(ENCOUNTERS_KERNEL, state.n * i.opportunities) if state.n <= RESIDENT_BLOCK else None
+    if compiled is not None:  # a city paired in one block: one compiled pass over its opportunities
+        size = state.n * i.opportunities
+        source, target = compiled.public_pairs(
+            model.streams.uniform(f"{PUBLIC}.where", model.steps, size),
+            model.streams.uniform(f"{PUBLIC}.who", model.steps, size), first_local, local_extra, resident,
+            resident_group, own_group, i.local_share, state.n, i.opportunities)
+    else:
+        source, target = model.threads.over_blocks(residents, state.n, most=RESIDENT_BLOCK)
+    conditions = np.empty((len(source), 4))
+    conditions[:] = i.conditions()  # every pair's row: np.tile's numbers, without its overhead
+    model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate), conditions)
 
 
 MECHANISM = Mechanism(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bridges.model import kernels
 from bridges.model.mechanisms.base import ALL, Key, Mechanism, Metric, Phase, StateVar, member_values, uniform
 from bridges.model.ranges import NON_NEGATIVE_WEIGHT, UNIT
 from bridges.model.rules import people as people_rules
@@ -27,9 +28,17 @@ class EmploymentParams:
     finding_rate: float | None = field(default=None, metadata=UNIT)  # None: derived (steady state)
 
 
+PEOPLE_KERNELS = "bridges.model.rules.people_compiled"
+"""The compiled livelihoods and wellbeing (model/kernels.py loads them when the kernels run)."""
+
+
 def update_livelihoods(model, who=ALL) -> None:
     """Legal decisions, family reunification, courses, language and employment of the residents `who`."""
     state, d, week = model.state, model.params.dynamics, model.week
+    compiled = kernels.load(PEOPLE_KERNELS, state.n) if who is ALL else None
+    if compiled is not None:
+        compiled_livelihoods(model, compiled)
+        return
     draw = lambda name: uniform(model, name, state.n, who, who)  # noqa: E731
     state.legal_pending[who] = people_rules.resolve_pending(state.legal_pending[who], draw("legal"),
                                                             d.legal_determination_hazard)
@@ -42,6 +51,25 @@ def update_livelihoods(model, who=ALL) -> None:
                                              ~state.qualification_recognised[who], model.job_finding_rate, d.employment)
     state.employed[who] = people_rules.update_employment(state.employed[who], draw("employment"), hazard,
                                                          d.employment)
+
+
+def compiled_livelihoods(model, compiled) -> None:
+    """`update_livelihoods` over every resident through its kernels: the same draws, then one pass up to the
+    job-finding hazard's exponent, numpy's exp of it, and one pass for employment (people_compiled.py)."""
+    state, d, week, streams, steps, n = model.state, model.params.dynamics, model.week, model.streams, model.steps, model.state.n
+    exponent = np.empty(n)
+    most = 0
+    while most >= 0:  # a count beyond a table of powers: the table grows and the pass runs (it wrote nothing)
+        most = compiled.livelihoods_before_exp(
+            state.legal_pending, state.family_pending, state.language, state.studying, week.positive, week.negative,
+            streams.uniform("legal", steps, n), streams.uniform("family", steps, n), streams.uniform("courses", steps, n),
+            d.legal_determination_hazard, d.family_reunification_hazard, d.course_exit_hazard,
+            people_rules.powers(1.0 - d.language_course_gain, most), people_rules.powers(1.0 - d.language_contact_gain, most),
+            d.employment.language_weight, exponent)
+    e = d.employment
+    compiled.find_work(state.employed, state.legal_pending, state.qualification_recognised,
+                       streams.uniform("employment", steps, n), np.exp(exponent, out=exponent), model.job_finding_rate,
+                       e.pending_factor, e.unrecognised_factor, e.loss_rate)
 
 
 MECHANISM = Mechanism(

@@ -4,10 +4,14 @@
 Parameters: `survey`.
 """
 
-from bridges.model.mechanisms.base import Mechanism, Phase
+from bridges.model.mechanisms.base import Mechanism, Phase, group_index, static_index
+
+
 def record(model) -> None:
-    """Append this week's metrics per group to the model's tidy records."""
-    model.record_metrics(with_contact=True)
+    """Append this week's metrics per group to the model's tidy records (each group's members indexed once per
+    model: groups are fixed when the city is built)."""
+    if model.weekly_metrics:
+        model.record_metrics(True, static_index(model, "metric_groups", lambda: group_index(model.state.group)))
 
 
 def survey(model) -> None:
@@ -22,7 +26,7 @@ MECHANISM = Mechanism(
     phases=(
         Phase(
             record,
-            reads=("state.*", "week.positive", "week.negative"),
+            reads=("state.*", "week.positive", "week.negative", "model.static_index"),
             writes=("records",),
             history=False),
         Phase(

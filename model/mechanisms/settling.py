@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bridges.model import kernels
 from bridges.model.errors import InputError
 from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, StateVar, both_ends, count, members, setting_kind,
                                            static_index, touching, uniform)
@@ -107,10 +108,23 @@ def settle_people(model) -> None:
     house(model)
 
 
+SETTLING_KERNELS = "bridges.model.rules.settling_compiled"
+"""The compiled passes of spend_time and change_housing (model/kernels.py loads them when the kernels run)."""
+
+
 def spend_time(model, who=ALL) -> None:
     """The running average of this week's intergroup encounters on ties of the residents `who`, newcomers
     (turnover) starting from none: what the survey's time-together item reads, with the mechanism on or off."""
     state = model.state
+    compiled = kernels.load(SETTLING_KERNELS, state.n) if who is ALL else None
+    if compiled is not None:
+        total = np.zeros(state.n)
+        for block in model.contact_blocks():
+            if block.name != PUBLIC:
+                compiled.add_encounters(block.source, block.target, block.encounters, total)
+        compiled.average_time(state.recent_time_together, total, model.params.dynamics.recent_contact_weight,
+                              state.arrival_week, state.group, model.steps, ARRIVING)
+        return
     recent = people_rules.running_average(state.recent_time_together[who], time_together(model, who),
                                           model.params.dynamics.recent_contact_weight)
     recent[(state.arrival_week[who] == model.steps) & (state.group[who] == ARRIVING)] = 0.0
@@ -124,6 +138,14 @@ def change_housing(model, who=ALL) -> None:
     if not s.enabled:
         return
     arriving = members(model, who, ARRIVING)
+    compiled = kernels.load(SETTLING_KERNELS, state.n) if who is ALL else None
+    if compiled is not None:
+        ties = model.ties
+        cut_kind = static_index(model, "settling.cut_kind", lambda: np.isin(setting_kind(model, ties), s.housing_cut_kinds))
+        compiled.move_and_cut(state.shared_housing, state.arrival_week, arriving,
+                              model.streams.uniform("settling.move", model.steps, state.n), model.steps,
+                              s.housing_newcomer_share, s.housing_leave_rate, ties.source, ties.target, cut_kind, ties.live)
+        return
     state.shared_housing[arriving] = move_house(state.shared_housing[arriving],
                                                 state.arrival_week[arriving] == model.steps,
                                                 uniform(model, "settling.move", state.n, who, arriving), s)

@@ -8,9 +8,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bridges.model import kernels
 from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
-from bridges.model.ranges import PER_GROUP_UNIT, UNIT, per_group
+from bridges.model.mechanisms.livelihoods import PEOPLE_KERNELS
+from bridges.model.ranges import GROUPS, PER_GROUP_UNIT, UNIT, per_group
 from bridges.model.rules import people as people_rules
+from bridges.model.rules.people import powers
+
+GROUP_CODES = np.arange(len(GROUPS))
+"""Every group's code (the baselines of `compiled_wellbeing`, one per code)."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +51,37 @@ class BelongingParams:
 def update_wellbeing(model, who=ALL) -> None:
     """Distress and belonging of the residents `who` (everyone; one resident in the agents engine)."""
     state, week, d = model.state, model.week, model.params.dynamics
+    compiled = kernels.load(PEOPLE_KERNELS, state.n) if who is ALL else None
+    if compiled is not None:
+        compiled_wellbeing(model, compiled)
+        return
     state.distress[who] = people_rules.update_distress(state.distress[who], state.group[who], state.legal_pending[who],
                                                        state.family_pending[who], week.negative[who], d.distress)
     state.belonging[who] = people_rules.update_belonging(state.belonging[who], state.group[who], week.positive[who],
                                                          state.employed[who], d.belonging)
+
+
+def compiled_wellbeing(model, compiled) -> None:
+    """`update_wellbeing` over every resident in one compiled pass (people_compiled.py)."""
+    state, week, d = model.state, model.week, model.params.dynamics
+    distress, belonging, most = d.distress, d.belonging, 0
+    while most >= 0:  # a count beyond a table of powers: the table grows and the pass runs (it wrote nothing)
+        most = compiled.wellbeing(
+            state.distress, state.belonging, state.group, state.legal_pending, state.family_pending, state.employed,
+            week.positive, week.negative, powers(1.0 - distress.legal_uncertainty, most),
+            powers(1.0 - distress.family_separation, most), powers(1.0 - distress.negative_contact, most),
+            powers(1.0 - belonging.positive_contact, most), powers(1.0 - belonging.work, most),
+            baselines(distress), baselines(belonging), distress.recovery, belonging.decay)
+
+
+def baselines(p: DistressParams | BelongingParams) -> np.ndarray:
+    """A wellbeing parameter's baseline per group code (`baseline_for`'s numbers, indexed by code)."""
+    return p.baseline_for(GROUP_CODES)
+
+
+def mean(values: np.ndarray) -> float:
+    """`values.mean()` bit for bit (numpy's pairwise sum over the number), without its Python-level overhead."""
+    return np.add.reduce(values) / values.size
 
 
 MECHANISM = Mechanism(
@@ -69,7 +102,7 @@ MECHANISM = Mechanism(
             history=False),
     ),
     metrics=(
-        Metric("distress_mean", member_values("distress"), everyone=lambda state: state.distress.mean(), rank=4),
-        Metric("belonging_mean", member_values("belonging"), everyone=lambda state: state.belonging.mean(), rank=5),
+        Metric("distress_mean", member_values("distress"), everyone=lambda state: mean(state.distress), rank=4),
+        Metric("belonging_mean", member_values("belonging"), everyone=lambda state: mean(state.belonging), rank=5),
     ),
 )

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bridges.model import kept
+
 if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these classes import this one
     from bridges.model.mechanisms.livelihoods import EmploymentParams
     from bridges.model.mechanisms.wellbeing import BelongingParams, DistressParams
@@ -23,6 +25,25 @@ def power(base: float, count: np.ndarray) -> np.ndarray:
         return base ** count
     index = count.view(np.uint8) if count.dtype == bool else count
     return (base ** np.arange(int(index.max()) + 1, dtype=float))[index]
+
+
+POWERS_LENGTH = 64
+"""Entries of a new table of `powers` (base ** 0..63): assumption, a small city's weekly encounters per person
+stay below it (measured on the default 2,000-resident city: under 20); a larger count grows the table."""
+KEPT_POWERS = 256
+"""Tables of `powers` kept in a process (a few bases per configuration; a sweep or calibration varies them)."""
+_powers = kept.table()
+
+
+def powers(base: float, most: int = 0) -> np.ndarray:
+    """base ** 0, 1, ..., at least up to `most`: the numbers `power` looks up (numpy's power over whole numbers
+    gives each exponent the same number whatever the length; tests/test_kernels_fuse_c.py checks it), kept per
+    base for the compiled kernels (model/rules/people_compiled.py)."""
+    table = kept.find(_powers, base)
+    if table is None or len(table) <= most:
+        table = kept.keep(_powers, base, base ** np.arange(max(POWERS_LENGTH, 2 * (most + 1)), dtype=float),
+                          KEPT_POWERS)
+    return table
 
 
 def resolve_pending(pending: np.ndarray, u: np.ndarray, hazard: float | np.ndarray) -> np.ndarray:
