@@ -12,8 +12,10 @@ import re
 import shutil
 import socket
 import tempfile
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -242,19 +244,44 @@ Smaller tables are one group, as before."""
 
 def write_table(frame: pd.DataFrame, folder: Path, name: str, csv: bool = False) -> None:
     """Parquet (and optionally CSV) copy of a table; a large one in row groups of ROW_GROUP rows."""
-    if len(frame) <= ROW_GROUP:
-        frame.to_parquet(folder / f"{name}.parquet", index=False)
-    else:
-        first = pa.Table.from_pandas(frame.iloc[:ROW_GROUP], preserve_index=False)
-        schema = first.schema
-        with pq.ParquetWriter(folder / f"{name}.parquet", schema) as writer:
-            writer.write_table(first)
-            del first
-            for start in range(ROW_GROUP, len(frame), ROW_GROUP):
-                writer.write_table(pa.Table.from_pandas(frame.iloc[start:start + ROW_GROUP], schema=schema,
-                                                        preserve_index=False))
+    write_blocks((frame.iloc[start:start + ROW_GROUP] for start in range(0, max(len(frame), 1), ROW_GROUP)),
+                 folder, name)
     if csv:
         frame.to_csv(folder / f"{name}.csv", index=False)
+
+
+def write_blocks(blocks: Iterable[pd.DataFrame], folder: Path, name: str) -> None:
+    """A table given as consecutive blocks of rows (at least one) written to one Parquet file, a row group per
+    block (the first block's schema for all); a single block through pandas' own writer. Only one block's
+    Arrow copy exists at a time, and a producer of blocks need never hold the whole table."""
+    blocks = iter(blocks)
+    first, second = next(blocks), next(blocks, None)
+    if second is None:
+        first.to_parquet(folder / f"{name}.parquet", index=False)
+        return
+    table = pa.Table.from_pandas(first, preserve_index=False)
+    schema = table.schema
+    del first
+    with pq.ParquetWriter(folder / f"{name}.parquet", schema) as writer:
+        writer.write_table(table)
+        del table
+        for block in chain([second], blocks):
+            writer.write_table(pa.Table.from_pandas(block, schema=schema, preserve_index=False))
+
+
+def write_agents(blocks: Iterable[pd.DataFrame], folder: Path) -> pd.DataFrame:
+    """agents.parquet from the agent table's consecutive blocks (model/tables.py `agent_table_blocks`, ROW_GROUP
+    rows each), and the columns `headline` reads (HEADLINE_COLUMNS and `group`, as a categorical): the whole
+    table never exists at once (at a million residents it was about 400 MB at the run's peak)."""
+    read = []
+
+    def kept(blocks: Iterable[pd.DataFrame]) -> Iterable[pd.DataFrame]:
+        for block in blocks:
+            read.append(block[list(HEADLINE_COLUMNS)].assign(group=pd.Categorical(block.group, categories=GROUPS)))
+            yield block
+
+    write_blocks(kept(blocks), folder, "agents")
+    return pd.concat(read, ignore_index=True)
 
 
 def run_label(scenario: str, overrides: list[str]) -> str:

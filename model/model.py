@@ -1,5 +1,6 @@
 """BridgesModel: a Mesa model whose state is a struct of arrays and whose step is STEP_ORDER."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -30,7 +31,7 @@ from bridges.model.step import STEP_ORDER, initial_perceptions, run_history_week
 from bridges.model.streams import Streams
 from bridges.model.threads import Threads, release_free_memory
 from bridges.model.ties import NETWORK, ContactBlock
-from bridges.model.tables import agent_table
+from bridges.model.tables import agent_table, agent_table_blocks
 from bridges.model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
 
 WARMUP_WEEK_OFFSET = 1_000_000
@@ -494,3 +495,7 @@ class BridgesModel(mesa.Model):
     def agent_table(self) -> pd.DataFrame:
         """One row per resident with its final state (model/tables.py)."""
         return agent_table(self.state, self.ties, self.participation())
+
+    def agent_table_blocks(self, rows: int) -> Iterator[pd.DataFrame]:
+        """`agent_table` as consecutive tables of at most `rows` residents (model/tables.py)."""
+        return agent_table_blocks(self.state, self.ties, self.participation(), rows)

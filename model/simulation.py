@@ -18,7 +18,7 @@ and writing outputs are the application's (bridges/config.py, bridges/outputs.py
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cached_property
 
 import pandas as pd
@@ -54,6 +54,11 @@ class Results:
     def agents(self) -> pd.DataFrame:
         """One row per resident at the end (columns in README.md, "What a run writes")."""
         return self.model.agent_table()
+
+    def agent_blocks(self, rows: int) -> Iterator[pd.DataFrame]:
+        """`agents` as consecutive tables of at most `rows` residents (model/tables.py `agent_table_blocks`): for a
+        writer of row groups, which then never holds the whole table."""
+        return self.model.agent_table_blocks(rows)
 
     @cached_property
     def survey(self) -> pd.DataFrame:
