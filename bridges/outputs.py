@@ -269,18 +269,42 @@ def write_blocks(blocks: Iterable[pd.DataFrame], folder: Path, name: str) -> Non
             writer.write_table(pa.Table.from_pandas(block, schema=schema, preserve_index=False))
 
 
-def write_agents(blocks: Iterable[pd.DataFrame], folder: Path) -> pd.DataFrame:
-    """agents.parquet from the agent table's consecutive blocks (model/tables.py `agent_table_blocks`, ROW_GROUP
-    rows each), and the columns `headline` reads (HEADLINE_COLUMNS and `group`, as a categorical): the whole
-    table never exists at once (at a million residents it was about 400 MB at the run's peak)."""
+def write_agents(blocks: Iterable[dict[str, np.ndarray]], folder: Path) -> pd.DataFrame:
+    """agents.parquet from the columns of the agent table's consecutive blocks (model/tables.py `agent_columns`,
+    ROW_GROUP rows each), and the columns `headline` reads (HEADLINE_COLUMNS, and `group` as a categorical).
+    Several blocks go to Arrow straight from their arrays, a row group each, with the schema (and pandas'
+    metadata) that pandas gives the first block's first row, and NaN as null as pandas converts it: the file is
+    the one `write_table` writes of the whole table, which never exists (about 400 MB at a million residents,
+    its labels a million Python strings per column)."""
+    blocks = iter(blocks)
+    first, second = next(blocks), next(blocks, None)
     read = []
 
-    def kept(blocks: Iterable[pd.DataFrame]) -> Iterable[pd.DataFrame]:
-        for block in blocks:
-            read.append(block[list(HEADLINE_COLUMNS)].assign(group=pd.Categorical(block.group, categories=GROUPS)))
-            yield block
+    def keep(columns: dict[str, np.ndarray]) -> None:
+        read.append(pd.DataFrame({name: columns[name] for name in HEADLINE_COLUMNS}).assign(
+            group=pd.Categorical(columns["group"], categories=list(GROUPS))))
 
-    write_blocks(kept(blocks), folder, "agents")
+    if second is None:
+        pd.DataFrame(first).to_parquet(folder / "agents.parquet", index=False)
+        keep(first)
+    else:
+        schema = pa.Table.from_pandas(pd.DataFrame({name: column[:1] for name, column in first.items()}),
+                                      preserve_index=False).schema
+        pending = [second, first]  # taken from the end; a block is dropped once written
+        del first, second
+        with pq.ParquetWriter(folder / "agents.parquet", schema) as writer:
+            while pending:
+                columns = pending.pop()
+                writer.write_table(pa.Table.from_arrays(
+                    [pa.array(column, type=kind.type, from_pandas=True) for column, kind in zip(columns.values(), schema)],
+                    schema=schema))
+                keep(columns)
+                del columns
+                if not pending:
+                    following = next(blocks, None)
+                    if following is not None:
+                        pending.append(following)
+                    del following
     return pd.concat(read, ignore_index=True)
 
 

@@ -31,7 +31,7 @@ from bridges.model.step import STEP_ORDER, initial_perceptions, run_history_week
 from bridges.model.streams import Streams
 from bridges.model.threads import Threads, release_free_memory
 from bridges.model.ties import NETWORK, ContactBlock
-from bridges.model.tables import agent_table, agent_table_blocks
+from bridges.model.tables import agent_columns, agent_table, agent_table_blocks
 from bridges.model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
 
 WARMUP_WEEK_OFFSET = 1_000_000
@@ -504,3 +504,7 @@ class BridgesModel(mesa.Model):
     def agent_table_blocks(self, rows: int) -> Iterator[pd.DataFrame]:
         """`agent_table` as consecutive tables of at most `rows` residents (model/tables.py)."""
         return agent_table_blocks(self.state, self.ties, self.participation(), rows)
+
+    def agent_columns(self, rows: int) -> Iterator[dict[str, np.ndarray]]:
+        """The columns of `agent_table`'s consecutive blocks of at most `rows` residents, as arrays (model/tables.py)."""
+        return agent_columns(self.state, self.ties, self.participation(), rows)

@@ -60,6 +60,10 @@ class Results:
         writer of row groups, which then never holds the whole table."""
         return self.model.agent_table_blocks(rows)
 
+    def agent_columns(self, rows: int) -> Iterator[dict]:
+        """The columns of `agent_blocks`, as arrays (model/tables.py `agent_columns`): for a writer of Arrow."""
+        return self.model.agent_columns(rows)
+
     @cached_property
     def survey(self) -> pd.DataFrame:
         """The virtual survey: one row per respondent and wave (docs/survey_schema.md)."""

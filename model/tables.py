@@ -22,16 +22,23 @@ def agent_table(state: State, ties: ContactBlock, participation: dict[str, np.nd
 
 def agent_table_blocks(state: State, ties: ContactBlock, participation: dict[str, np.ndarray],
                        rows: int) -> Iterator[pd.DataFrame]:
-    """`agent_table` as consecutive tables of at most `rows` residents each (at least one table), so a writer of
-    row groups never holds the whole table: at a million residents it is about 400 MB (its three label columns
-    are a million Python strings each), a block of 262,144 rows about a quarter of that."""
+    """`agent_table` as consecutive tables of at most `rows` residents each (at least one table)."""
+    return (pd.DataFrame(columns) for columns in agent_columns(state, ties, participation, rows))
+
+
+def agent_columns(state: State, ties: ContactBlock, participation: dict[str, np.ndarray],
+                  rows: int) -> Iterator[dict[str, np.ndarray]]:
+    """The columns of `agent_table`'s consecutive blocks of at most `rows` residents (at least one block), as
+    arrays (the labels as NumPy strings): a writer of row groups never holds the whole table, nor (writing
+    Arrow straight from these) a million Python strings per label column (model/tables.py's table at a million
+    residents is about 400 MB)."""
     s = state
     misperception = misperception_per_person(s)
     intergroup_ties = np.bincount(np.concatenate([ties.source, ties.target]), minlength=s.n)
     groups, levels, legal = np.array(GROUPS), np.array(EDUCATION_LEVELS), np.array(LEGAL_STATUS)
     for start in range(0, max(s.n, 1), rows):
         block = slice(start, min(start + rows, s.n))
-        yield pd.DataFrame({
+        yield {
             "id": np.arange(block.start, block.stop),
             "group": groups[s.group[block]],
             "neighbourhood": s.neighbourhood[block],
@@ -62,4 +69,4 @@ def agent_table_blocks(state: State, ties: ContactBlock, participation: dict[str
             "outgroup_friends": s.outgroup_friends[block],
             "extended_contacts": s.extended_contacts[block],
             "intergroup_ties": intergroup_ties[block],
-        } | {name: took_part[block] for name, took_part in participation.items()})
+        } | {name: took_part[block] for name, took_part in participation.items()}

@@ -5,6 +5,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from bridges.model.simulation import run
+from bridges import outputs
 from bridges.outputs import headline, write_agents, write_table
 from tests.conftest import params_for
 
@@ -21,15 +22,16 @@ def test_agent_table_blocks_are_the_table_in_order():
     pd.testing.assert_frame_equal(pd.concat(blocks, ignore_index=True), whole)
 
 
-def test_agents_written_in_blocks_equal_the_whole_table_written(tmp_path):
+def test_agents_written_in_blocks_are_the_whole_table_written_in_row_groups(tmp_path, monkeypatch):
+    # the same bytes as write_table's row groups of the whole table (pandas' conversion, NaN as null)
     results = small_run()
     (tmp_path / "blocks").mkdir()
     (tmp_path / "whole").mkdir()
-    kept = write_agents(results.agent_blocks(300), tmp_path / "blocks")
-    write_table(results.agents, tmp_path / "whole", "agents")  # 700 rows: one group, pandas' writer
-    written = pq.ParquetFile(tmp_path / "blocks" / "agents.parquet")
-    assert written.metadata.num_row_groups == 3
-    pd.testing.assert_frame_equal(written.read().to_pandas(), pd.read_parquet(tmp_path / "whole" / "agents.parquet"))
+    kept = write_agents(results.agent_columns(300), tmp_path / "blocks")
+    monkeypatch.setattr(outputs, "ROW_GROUP", 300)
+    write_table(results.agents, tmp_path / "whole", "agents")
+    assert pq.ParquetFile(tmp_path / "blocks" / "agents.parquet").metadata.num_row_groups == 3
+    assert (tmp_path / "blocks" / "agents.parquet").read_bytes() == (tmp_path / "whole" / "agents.parquet").read_bytes()
     # every figure the same float (repr: the arriving members' misperception is NaN, which == would refuse)
     assert repr(headline(results.timeseries, kept)) == repr(headline(results.timeseries, results.agents))
 
@@ -38,6 +40,7 @@ def test_one_block_is_written_as_before(tmp_path):
     results = small_run()
     (tmp_path / "blocks").mkdir()
     (tmp_path / "whole").mkdir()
-    write_agents(results.agent_blocks(10_000), tmp_path / "blocks")
+    kept = write_agents(results.agent_columns(10_000), tmp_path / "blocks")
     results.agents.to_parquet(tmp_path / "whole" / "agents.parquet", index=False)
     assert (tmp_path / "blocks" / "agents.parquet").read_bytes() == (tmp_path / "whole" / "agents.parquet").read_bytes()
+    assert repr(headline(results.timeseries, kept)) == repr(headline(results.timeseries, results.agents))
