@@ -196,11 +196,12 @@ def tie_mixing(group: np.ndarray, pairs: np.ndarray) -> dict[str, float]:
     """E-I index (Krackhardt & Stern: (external - internal) / all ties) and Newman's group assortativity."""
     if len(pairs) == 0:
         return {"ei_index": float("nan"), "assortativity": float("nan"), "intergroup_tie_share": float("nan")}
-    g1, g2 = group[pairs[:, 0]], group[pairs[:, 1]]
+    g1, g2 = group[pairs[:, 0]].astype(np.intp), group[pairs[:, 1]].astype(np.intp)
     external = np.mean(g1 != g2)
-    mixing = np.zeros((len(GROUPS), len(GROUPS)))
-    np.add.at(mixing, (g1, g2), 1.0)
-    np.add.at(mixing, (g2, g1), 1.0)
+    cells = len(GROUPS) ** 2
+    # ties per (group, group) cell, both ways round: counts, so the same floats as adding 1.0 tie by tie
+    mixing = (np.bincount(g1 * len(GROUPS) + g2, minlength=cells)
+              + np.bincount(g2 * len(GROUPS) + g1, minlength=cells)).reshape(len(GROUPS), len(GROUPS)).astype(float)
     mixing /= mixing.sum()
     marginal = mixing.sum(axis=1)
     expected = float((marginal**2).sum())
