@@ -1,6 +1,5 @@
 """BridgesModel: a Mesa model whose state is a struct of arrays and whose step is STEP_ORDER."""
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -31,7 +30,7 @@ from bridges.model.step import STEP_ORDER, initial_perceptions, run_history_week
 from bridges.model.streams import Streams
 from bridges.model.threads import Threads, release_free_memory
 from bridges.model.ties import NETWORK, ContactBlock
-from bridges.model.tables import agent_columns, agent_table, agent_table_blocks
+from bridges.model.tables import agent_table
 from bridges.model.survey import DTYPES, PEOPLE_KEYS, SURVEY_COLUMNS, field_survey
 
 WARMUP_WEEK_OFFSET = 1_000_000
@@ -176,11 +175,8 @@ class BridgesModel(mesa.Model):
         self.public: ContactBlock | None = None  # this week's incidental encounters (model/step.py)
         self.ties = self._intergroup_ties()
         self.interventions = build_interventions(params, self.state.n)
-        # The fixed ingroup friendships, chosen blind to attitude here; with attitude homophily on, its start
-        # (initial_perceptions, before anything reads them) chooses them instead, so they are not built twice
-        # (at a million residents 1-2 CPU s and ~200 MB at the construction's peak).
-        self.ingroup_friends = self.ingroup_friend_count = None
-        if not params.dynamics.attitude_homophily.enabled:
+        self.ingroup_friends = self.ingroup_friend_count = None  # with attitude homophily on, its start chooses
+        if not params.dynamics.attitude_homophily.enabled:  # them before anything reads them: not built twice
             self.ingroup_friends = self._ingroup_friendships()
             self.ingroup_friend_count = np.asarray(self.ingroup_friends.sum(axis=1)).ravel().astype(np.int64)
         self.week = Week()
@@ -500,11 +496,3 @@ class BridgesModel(mesa.Model):
     def agent_table(self) -> pd.DataFrame:
         """One row per resident with its final state (model/tables.py)."""
         return agent_table(self.state, self.ties, self.participation())
-
-    def agent_table_blocks(self, rows: int) -> Iterator[pd.DataFrame]:
-        """`agent_table` as consecutive tables of at most `rows` residents (model/tables.py)."""
-        return agent_table_blocks(self.state, self.ties, self.participation(), rows)
-
-    def agent_columns(self, rows: int) -> Iterator[dict[str, np.ndarray]]:
-        """The columns of `agent_table`'s consecutive blocks of at most `rows` residents, as arrays (model/tables.py)."""
-        return agent_columns(self.state, self.ties, self.participation(), rows)

@@ -26,6 +26,7 @@ import pandas as pd
 from bridges.model.city import City
 from bridges.model.model import BridgesModel
 from bridges.model.params import Params
+from bridges.model.tables import agent_columns
 from bridges.model.threads import release_free_memory
 
 
@@ -55,14 +56,10 @@ class Results:
         """One row per resident at the end (columns in README.md, "What a run writes")."""
         return self.model.agent_table()
 
-    def agent_blocks(self, rows: int) -> Iterator[pd.DataFrame]:
-        """`agents` as consecutive tables of at most `rows` residents (model/tables.py `agent_table_blocks`): for a
-        writer of row groups, which then never holds the whole table."""
-        return self.model.agent_table_blocks(rows)
-
     def agent_columns(self, rows: int) -> Iterator[dict]:
-        """The columns of `agent_blocks`, as arrays (model/tables.py `agent_columns`): for a writer of Arrow."""
-        return self.model.agent_columns(rows)
+        """The columns of `agents` in consecutive blocks of at most `rows` residents, as arrays (model/tables.py
+        `agent_columns`): for a writer of row groups, which then never holds the whole table."""
+        return agent_columns(self.model.state, self.model.ties, self.model.participation(), rows)
 
     @cached_property
     def survey(self) -> pd.DataFrame:

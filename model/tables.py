@@ -17,21 +17,14 @@ LEGAL_STATUS = ("granted", "pending")
 def agent_table(state: State, ties: ContactBlock, participation: dict[str, np.ndarray]) -> pd.DataFrame:
     """One row per resident with its final state; `ties` are the city's intergroup ties (counted per resident),
     `participation` the `took_part_<programme>` columns."""
-    return next(agent_table_blocks(state, ties, participation, max(state.n, 1)))
-
-
-def agent_table_blocks(state: State, ties: ContactBlock, participation: dict[str, np.ndarray],
-                       rows: int) -> Iterator[pd.DataFrame]:
-    """`agent_table` as consecutive tables of at most `rows` residents each (at least one table)."""
-    return (pd.DataFrame(columns) for columns in agent_columns(state, ties, participation, rows))
+    return pd.DataFrame(next(agent_columns(state, ties, participation, max(state.n, 1))))
 
 
 def agent_columns(state: State, ties: ContactBlock, participation: dict[str, np.ndarray],
                   rows: int) -> Iterator[dict[str, np.ndarray]]:
     """The columns of `agent_table`'s consecutive blocks of at most `rows` residents (at least one block), as
-    arrays (the labels as NumPy strings): a writer of row groups never holds the whole table, nor (writing
-    Arrow straight from these) a million Python strings per label column (model/tables.py's table at a million
-    residents is about 400 MB)."""
+    arrays (the labels as NumPy strings): a writer of row groups never holds the whole table (about 400 MB at a
+    million residents), nor, writing Arrow straight from these, a million Python strings per label column."""
     s = state
     misperception = misperception_per_person(s)
     intergroup_ties = np.bincount(np.concatenate([ties.source, ties.target]), minlength=s.n)

@@ -17,7 +17,7 @@ def small_run():
 def test_agent_table_blocks_are_the_table_in_order():
     results = small_run()
     whole = results.agents
-    blocks = list(results.agent_blocks(256))
+    blocks = [pd.DataFrame(columns) for columns in results.agent_columns(256)]
     assert [len(block) for block in blocks] == [256, 256, 188]
     pd.testing.assert_frame_equal(pd.concat(blocks, ignore_index=True), whole)
 
