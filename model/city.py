@@ -139,7 +139,6 @@ def place_ties(place: np.ndarray, group: np.ndarray, degree: float, homophily: f
     # the next one): a lookup per sender instead of a binary search. A place's members are its blocks from
     # (place, first group) up to (place + 1, first group); a same-group tie's, its own block.
     block_start = np.searchsorted(block_key, np.arange((place[order[-1]] + 1) * len(GROUPS) + 1)).astype(RESIDENT_ID)
-    del block_key
     first = place[senders] * np.int32(len(GROUPS))  # int32: (places + 1) * groups is far below 2**31
     first += np.where(same_group, group[senders], 0).astype(np.int32)
     start = block_start[first]
@@ -149,11 +148,9 @@ def place_ties(place: np.ndarray, group: np.ndarray, degree: float, homophily: f
     end -= start  # each sender's block size
     offset = rng.random(senders.size)
     offset *= end
-    np.floor(offset, out=offset)
-    start += offset.astype(RESIDENT_ID)
+    start += np.floor(offset, out=offset).astype(RESIDENT_ID)
     del offset, end
     receivers = order[start]
-    del start
 
     keep = senders != receivers
     return unique_pairs(senders[keep], receivers[keep], len(place))
@@ -236,10 +233,7 @@ def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray,
     np.floor_divide(code, n_layers, out=key)  # the pair: source * n + target
     repeated = np.flatnonzero(key[1:] == key[:-1]) + 1  # ties whose pair the tie before holds too (a few)
     for _ in range(n_layers - 1):  # a pair's layers are consecutive and ascending: carry its first one along
-        carried = first_layer[repeated - 1]
-        if np.array_equal(carried, first_layer[repeated]):
-            break
-        first_layer[repeated] = carried
+        first_layer[repeated] = first_layer[repeated - 1]
     del repeated
     key //= n  # the source
     # key = ((source * L + first_layer) * n + target) * L + layer = code + (source * (L - 1) + first_layer) * n * L
