@@ -12,8 +12,10 @@ import re
 import shutil
 import socket
 import tempfile
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -242,19 +244,68 @@ Smaller tables are one group, as before."""
 
 def write_table(frame: pd.DataFrame, folder: Path, name: str, csv: bool = False) -> None:
     """Parquet (and optionally CSV) copy of a table; a large one in row groups of ROW_GROUP rows."""
-    if len(frame) <= ROW_GROUP:
-        frame.to_parquet(folder / f"{name}.parquet", index=False)
-    else:
-        first = pa.Table.from_pandas(frame.iloc[:ROW_GROUP], preserve_index=False)
-        schema = first.schema
-        with pq.ParquetWriter(folder / f"{name}.parquet", schema) as writer:
-            writer.write_table(first)
-            del first
-            for start in range(ROW_GROUP, len(frame), ROW_GROUP):
-                writer.write_table(pa.Table.from_pandas(frame.iloc[start:start + ROW_GROUP], schema=schema,
-                                                        preserve_index=False))
+    write_blocks((frame.iloc[start:start + ROW_GROUP] for start in range(0, max(len(frame), 1), ROW_GROUP)),
+                 folder, name)
     if csv:
         frame.to_csv(folder / f"{name}.csv", index=False)
+
+
+def write_blocks(blocks: Iterable[pd.DataFrame], folder: Path, name: str) -> None:
+    """A table given as consecutive blocks of rows (at least one) written to one Parquet file, a row group per
+    block (the first block's schema for all); a single block through pandas' own writer. Only one block's
+    Arrow copy exists at a time, and a producer of blocks need never hold the whole table."""
+    blocks = iter(blocks)
+    first, second = next(blocks), next(blocks, None)
+    if second is None:
+        first.to_parquet(folder / f"{name}.parquet", index=False)
+        return
+    table = pa.Table.from_pandas(first, preserve_index=False)
+    schema = table.schema
+    del first
+    with pq.ParquetWriter(folder / f"{name}.parquet", schema) as writer:
+        writer.write_table(table)
+        del table
+        for block in chain([second], blocks):
+            writer.write_table(pa.Table.from_pandas(block, schema=schema, preserve_index=False))
+
+
+def write_agents(blocks: Iterable[dict[str, np.ndarray]], folder: Path) -> pd.DataFrame:
+    """agents.parquet from the columns of the agent table's consecutive blocks (model/tables.py `agent_columns`,
+    ROW_GROUP rows each), and the columns `headline` reads (HEADLINE_COLUMNS, and `group` as a categorical).
+    Several blocks go to Arrow straight from their arrays, a row group each, with the schema (and pandas'
+    metadata) that pandas gives the first block's first row, and NaN as null as pandas converts it: the file is
+    the one `write_table` writes of the whole table, which never exists (about 400 MB at a million residents,
+    its labels a million Python strings per column)."""
+    blocks = iter(blocks)
+    first, second = next(blocks), next(blocks, None)
+    read = []
+
+    def keep(columns: dict[str, np.ndarray]) -> None:
+        read.append(pd.DataFrame({name: columns[name] for name in HEADLINE_COLUMNS}).assign(
+            group=pd.Categorical(columns["group"], categories=list(GROUPS))))
+
+    if second is None:
+        pd.DataFrame(first).to_parquet(folder / "agents.parquet", index=False)
+        keep(first)
+    else:
+        schema = pa.Table.from_pandas(pd.DataFrame({name: column[:1] for name, column in first.items()}),
+                                      preserve_index=False).schema
+        pending = [second, first]  # taken from the end; a block is dropped once written
+        del first, second
+        with pq.ParquetWriter(folder / "agents.parquet", schema) as writer:
+            while pending:
+                columns = pending.pop()
+                writer.write_table(pa.Table.from_arrays(
+                    [pa.array(column, type=kind.type, from_pandas=True) for column, kind in zip(columns.values(), schema)],
+                    schema=schema))
+                keep(columns)
+                del columns
+                if not pending:
+                    following = next(blocks, None)
+                    if following is not None:
+                        pending.append(following)
+                    del following
+    return pd.concat(read, ignore_index=True)
 
 
 def run_label(scenario: str, overrides: list[str]) -> str:

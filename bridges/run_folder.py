@@ -10,6 +10,7 @@ from bridges.model import BridgesModel
 from bridges.config import PROGRESS_DISABLE, SEARCHPATH, model_params, run_options
 from bridges.outputs import (
     OUTPUTS_ROOT,
+    ROW_GROUP,
     StagedFolder,
     check_output_folder,
     default_run_dir,
@@ -22,6 +23,7 @@ from bridges.outputs import (
     write_pictures,
     write_plots,
     write_report,
+    write_agents,
     write_table,
 )
 from bridges.model.interventions import programme_weeks
@@ -73,11 +75,11 @@ def run_one(plain: dict, overrides: list[str], marker: tuple[str, dict] | None =
         on_week, bar = progress_bar(params.steps, options["progress"])
         with bar:
             results = simulate(model, build_seconds, on_week)
-        timeseries, agents = results.timeseries, results.agents
+        timeseries = results.timeseries
         reference = results.reference
         write_config(staging, {**plain, "site": {**plain.get("site", {}), **reference}}, overrides)
         write_table(timeseries, staging, "timeseries", csv=True)
-        write_table(agents, staging, "agents")
+        agents = write_agents(results.agent_columns(ROW_GROUP), staging)
         write_table(results.survey, staging, "survey")
         results.costs.to_csv(staging / "costs.csv", index=False)
         results.contact_by_setting.to_csv(staging / "contact_by_setting.csv", index=False)

@@ -32,6 +32,10 @@ NO_PLACE = -1
 
 ARRIVING = GROUPS.index("arriving")
 
+RESIDENT_ID = np.int32
+"""Dtype of a generated city's tie ends (resident ids; `city.n_agents` is at most MAX_AGENTS): half the bytes of
+int64 over ten million ties at a million residents."""
+
 
 # ---- placing people -------------------------------------------------------------------------------
 def assign_groups(n_agents: int, arriving_share: float, streams: Streams) -> np.ndarray:
@@ -97,7 +101,7 @@ def sorted_sites(group: np.ndarray, members: np.ndarray, site_size: int, arrival
 
 
 def unique_pairs(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:
-    """Distinct undirected pairs among n residents, shape (m, 2), i < j, sorted by (i, j).
+    """Distinct undirected pairs among n residents, shape (m, 2), i < j, sorted by (i, j), as RESIDENT_ID.
 
     Each pair is encoded as one int64 i * n + j, so one in-place sort of a flat array does what
     `np.unique(axis=0)` does on rows, at a fraction of the cost and in the same order.
@@ -107,9 +111,9 @@ def unique_pairs(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:
     code += np.maximum(first, second)
     code.sort(kind="stable")  # senders come in ascending runs, which timsort merges: ~30% less than quicksort
     distinct = np.ones(len(code), dtype=bool)
-    distinct[1:] = code[1:] != code[:-1]
+    np.not_equal(code[1:], code[:-1], out=distinct[1:])
     code = code[distinct]
-    pairs = np.empty((len(code), 2), dtype=np.int64)
+    pairs = np.empty((len(code), 2), dtype=RESIDENT_ID)
     np.divmod(code, n, out=(pairs[:, 0], pairs[:, 1]))
     return pairs
 
@@ -122,9 +126,9 @@ def place_ties(place: np.ndarray, group: np.ndarray, degree: float, homophily: f
     With probability `homophily` a tie goes to a random member of the same group in the same place,
     otherwise to a random member of the place. Returns unique undirected pairs, shape (m, 2), i < j.
     """
-    members = np.flatnonzero(place != NO_PLACE)
-    if members.size < 2 or degree <= 0:
-        return np.empty((0, 2), dtype=np.int64)
+    members = np.flatnonzero(place != NO_PLACE).astype(RESIDENT_ID)  # resident ids in int32 throughout: half
+    if members.size < 2 or degree <= 0:                                # the bytes of every per-tie array
+        return np.empty((0, 2), dtype=RESIDENT_ID)
     order = members[np.lexsort((group[members], place[members]))]
     block_key = place[order].astype(np.int64) * len(GROUPS) + group[order]  # blocks: (place, group)
 
@@ -134,14 +138,19 @@ def place_ties(place: np.ndarray, group: np.ndarray, degree: float, homophily: f
     # Where each place-and-group block starts in `order` (searchsorted "right" of an integer key is "left" of
     # the next one): a lookup per sender instead of a binary search. A place's members are its blocks from
     # (place, first group) up to (place + 1, first group); a same-group tie's, its own block.
-    block_start = np.searchsorted(block_key, np.arange((place[order[-1]] + 1) * len(GROUPS) + 1))
-    first = place[senders].astype(np.int64) * len(GROUPS)
-    first += np.where(same_group, group[senders], 0)
+    block_start = np.searchsorted(block_key, np.arange((place[order[-1]] + 1) * len(GROUPS) + 1)).astype(RESIDENT_ID)
+    first = place[senders] * np.int32(len(GROUPS))  # int32: (places + 1) * groups is far below 2**31
+    first += np.where(same_group, group[senders], 0).astype(np.int32)
     start = block_start[first]
-    first += np.where(same_group, 1, len(GROUPS))
+    first += np.where(same_group, np.int32(1), np.int32(len(GROUPS)))
     end = block_start[first]
-    del first
-    receivers = order[start + np.floor(rng.random(senders.size) * (end - start)).astype(np.int64)]
+    del first, same_group
+    end -= start  # each sender's block size
+    offset = rng.random(senders.size)
+    offset *= end
+    start += np.floor(offset, out=offset).astype(RESIDENT_ID)
+    del offset, end
+    receivers = order[start]
 
     keep = senders != receivers
     return unique_pairs(senders[keep], receivers[keep], len(place))
@@ -161,7 +170,7 @@ def clique_ties(unit: np.ndarray) -> np.ndarray:
         second.append(order[offset:][same])
         offset += 1
     if not first:
-        return np.empty((0, 2), dtype=np.int64)
+        return np.empty((0, 2), dtype=RESIDENT_ID)
     return unique_pairs(np.concatenate(first), np.concatenate(second), len(unit))
 
 
@@ -184,11 +193,12 @@ def tie_mixing(group: np.ndarray, pairs: np.ndarray) -> dict[str, float]:
     """E-I index (Krackhardt & Stern: (external - internal) / all ties) and Newman's group assortativity."""
     if len(pairs) == 0:
         return {"ei_index": float("nan"), "assortativity": float("nan"), "intergroup_tie_share": float("nan")}
-    g1, g2 = group[pairs[:, 0]], group[pairs[:, 1]]
+    g1, g2 = group[pairs[:, 0]].astype(np.intp), group[pairs[:, 1]].astype(np.intp)
     external = np.mean(g1 != g2)
-    mixing = np.zeros((len(GROUPS), len(GROUPS)))
-    np.add.at(mixing, (g1, g2), 1.0)
-    np.add.at(mixing, (g2, g1), 1.0)
+    cells = len(GROUPS) ** 2
+    # ties per (group, group) cell, both ways round: counts, so the same floats as adding 1.0 tie by tie
+    mixing = (np.bincount(g1 * len(GROUPS) + g2, minlength=cells)
+              + np.bincount(g2 * len(GROUPS) + g1, minlength=cells)).reshape(len(GROUPS), len(GROUPS)).astype(float)
     mixing /= mixing.sum()
     marginal = mixing.sum(axis=1)
     expected = float((marginal**2).sum())
@@ -198,11 +208,6 @@ def tie_mixing(group: np.ndarray, pairs: np.ndarray) -> dict[str, float]:
 
 
 # ---- the city -------------------------------------------------------------------------------------
-RESIDENT_ID = np.int32
-"""Dtype of a generated city's tie ends (resident ids; `city.n_agents` is at most MAX_AGENTS): half the bytes of
-int64 over ten million ties at a million residents."""
-
-
 def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Source, target (RESIDENT_ID) and layer code of every tie, in the order a networkx MultiGraph reports them.
 
@@ -223,16 +228,15 @@ def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray,
         end += len(pairs)
     code.sort(kind="stable")  # by pair, then layer. Each layer's pairs are sorted already: timsort merges the
     # runs (about a tenth of quicksort's time at a million residents; a sort of integers has one result)
-    pair, layer = np.divmod(code, n_layers)
-    run_start = np.ones(len(pair), dtype=bool)
-    run_start[1:] = pair[1:] != pair[:-1]
-    first = np.flatnonzero(run_start)
-    del run_start
-    first_layer = np.repeat(layer[first], np.diff(first, append=len(pair)))
-    del first, layer
-    pair //= n  # the source
+    key = np.remainder(code, n_layers)  # a work array of the ties' length, then the second sort's key
+    first_layer = key.astype(np.int16)  # each tie's layer, then the first layer holding its pair
+    np.floor_divide(code, n_layers, out=key)  # the pair: source * n + target
+    repeated = np.flatnonzero(key[1:] == key[:-1]) + 1  # ties whose pair the tie before holds too (a few)
+    for _ in range(n_layers - 1):  # a pair's layers are consecutive and ascending: carry its first one along
+        first_layer[repeated] = first_layer[repeated - 1]
+    del repeated
+    key //= n  # the source
     # key = ((source * L + first_layer) * n + target) * L + layer = code + (source * (L - 1) + first_layer) * n * L
-    key = pair
     key *= n_layers - 1
     key += first_layer
     del first_layer
@@ -240,10 +244,14 @@ def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray,
     key += code
     del code
     key.sort(kind="stable")  # each source's ties are in runs already (as above)
-    key, layer = np.divmod(key, n_layers)
-    key, target = np.divmod(key, n)
+    part = np.empty_like(key)  # every division in place: ~4 arrays of the ties' length fewer than divmod's results
+    np.divmod(key, n_layers, out=(key, part))
+    layer = part.astype(np.int16)
+    np.divmod(key, n, out=(key, part))
+    target = part.astype(RESIDENT_ID)
+    del part
     key //= n_layers
-    return key.astype(RESIDENT_ID), target.astype(RESIDENT_ID), layer.astype(np.int16)
+    return key.astype(RESIDENT_ID), target, layer
 
 
 @dataclass

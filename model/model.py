@@ -175,8 +175,10 @@ class BridgesModel(mesa.Model):
         self.public: ContactBlock | None = None  # this week's incidental encounters (model/step.py)
         self.ties = self._intergroup_ties()
         self.interventions = build_interventions(params, self.state.n)
-        self.ingroup_friends = self._ingroup_friendships()
-        self.ingroup_friend_count = np.asarray(self.ingroup_friends.sum(axis=1)).ravel().astype(np.int64)
+        self.ingroup_friends = self.ingroup_friend_count = None  # with attitude homophily on, its start chooses
+        if not params.dynamics.attitude_homophily.enabled:  # them before anything reads them: not built twice
+            self.ingroup_friends = self._ingroup_friendships()
+            self.ingroup_friend_count = np.asarray(self.ingroup_friends.sum(axis=1)).ravel().astype(np.int64)
         self.week = Week()
         self.phase_seconds = dict.fromkeys((phase.__name__ for phase in STEP_ORDER), 0.0)
         """Cumulative wall time per phase [s]: the run's profile."""

@@ -18,7 +18,7 @@ and writing outputs are the application's (bridges/config.py, bridges/outputs.py
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cached_property
 
 import pandas as pd
@@ -26,6 +26,7 @@ import pandas as pd
 from bridges.model.city import City
 from bridges.model.model import BridgesModel
 from bridges.model.params import Params
+from bridges.model.tables import agent_columns
 from bridges.model.threads import release_free_memory
 
 
@@ -54,6 +55,11 @@ class Results:
     def agents(self) -> pd.DataFrame:
         """One row per resident at the end (columns in README.md, "What a run writes")."""
         return self.model.agent_table()
+
+    def agent_columns(self, rows: int) -> Iterator[dict]:
+        """The columns of `agents` in consecutive blocks of at most `rows` residents, as arrays (model/tables.py
+        `agent_columns`): for a writer of row groups, which then never holds the whole table."""
+        return agent_columns(self.model.state, self.model.ties, self.model.participation(), rows)
 
     @cached_property
     def survey(self) -> pd.DataFrame:

@@ -1,5 +1,7 @@
 """The model's end-of-run table of residents (README.md, "What a run writes": agents.parquet)."""
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -15,36 +17,49 @@ LEGAL_STATUS = ("granted", "pending")
 def agent_table(state: State, ties: ContactBlock, participation: dict[str, np.ndarray]) -> pd.DataFrame:
     """One row per resident with its final state; `ties` are the city's intergroup ties (counted per resident),
     `participation` the `took_part_<programme>` columns."""
+    return pd.DataFrame(next(agent_columns(state, ties, participation, max(state.n, 1))))
+
+
+def agent_columns(state: State, ties: ContactBlock, participation: dict[str, np.ndarray],
+                  rows: int) -> Iterator[dict[str, np.ndarray]]:
+    """The columns of `agent_table`'s consecutive blocks of at most `rows` residents (at least one block), as
+    arrays (the labels as NumPy strings): a writer of row groups never holds the whole table (about 400 MB at a
+    million residents), nor, writing Arrow straight from these, a million Python strings per label column."""
     s = state
-    return pd.DataFrame({
-        "id": np.arange(s.n),
-        "group": np.array(GROUPS)[s.group],
-        "neighbourhood": s.neighbourhood,
-        "household": s.household,
-        "workplace": s.workplace,
-        "has_children": s.has_children,
-        "attitude": s.attitude,
-        "anxiety": s.anxiety,
-        "trust": s.trust,
-        "distress": s.distress,
-        "belonging": s.belonging,
-        "responsibility": s.responsibility,
-        "language": s.language,
-        "employed": s.employed,
-        "studying": s.studying,
-        "education": np.array(EDUCATION_LEVELS)[s.education],
-        "qualification_recognised": s.qualification_recognised,
-        "legal_status": np.array(LEGAL_STATUS)[s.legal_pending.astype(int)],
-        "family_pending": s.family_pending,
-        "belief_education": s.belief_education,
-        "belief_employment": s.belief_employment,
-        "belief_welfare": s.belief_welfare,
-        "misperception": misperception_per_person(s),
-        "intergroup_contacts": s.intergroup_contacts,
-        "positive_contacts": s.positive_contacts,
-        "negative_contacts": s.negative_contacts,
-        "recent_encounters": s.recent_encounters,
-        "outgroup_friends": s.outgroup_friends,
-        "extended_contacts": s.extended_contacts,
-        "intergroup_ties": np.bincount(np.concatenate([ties.source, ties.target]), minlength=s.n),
-    } | participation)
+    misperception = misperception_per_person(s)
+    intergroup_ties = np.bincount(np.concatenate([ties.source, ties.target]), minlength=s.n)
+    groups, levels, legal = np.array(GROUPS), np.array(EDUCATION_LEVELS), np.array(LEGAL_STATUS)
+    for start in range(0, max(s.n, 1), rows):
+        block = slice(start, min(start + rows, s.n))
+        yield {
+            "id": np.arange(block.start, block.stop),
+            "group": groups[s.group[block]],
+            "neighbourhood": s.neighbourhood[block],
+            "household": s.household[block],
+            "workplace": s.workplace[block],
+            "has_children": s.has_children[block],
+            "attitude": s.attitude[block],
+            "anxiety": s.anxiety[block],
+            "trust": s.trust[block],
+            "distress": s.distress[block],
+            "belonging": s.belonging[block],
+            "responsibility": s.responsibility[block],
+            "language": s.language[block],
+            "employed": s.employed[block],
+            "studying": s.studying[block],
+            "education": levels[s.education[block]],
+            "qualification_recognised": s.qualification_recognised[block],
+            "legal_status": legal[s.legal_pending[block].astype(int)],
+            "family_pending": s.family_pending[block],
+            "belief_education": s.belief_education[block],
+            "belief_employment": s.belief_employment[block],
+            "belief_welfare": s.belief_welfare[block],
+            "misperception": misperception[block],
+            "intergroup_contacts": s.intergroup_contacts[block],
+            "positive_contacts": s.positive_contacts[block],
+            "negative_contacts": s.negative_contacts[block],
+            "recent_encounters": s.recent_encounters[block],
+            "outgroup_friends": s.outgroup_friends[block],
+            "extended_contacts": s.extended_contacts[block],
+            "intergroup_ties": intergroup_ties[block],
+        } | {name: took_part[block] for name, took_part in participation.items()}

@@ -1,0 +1,46 @@
+"""A big city's outputs written in blocks (issue 27): the agent table in row groups straight from the model, and
+the headline figures read from the kept columns, exactly as from the whole table."""
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from bridges.model.simulation import run
+from bridges import outputs
+from bridges.outputs import headline, write_agents, write_table
+from tests.conftest import params_for
+
+
+def small_run():
+    return run(params_for("city.n_agents=700", "city.n_neighbourhoods=5", "steps=6", "scenario=focus_approach"))
+
+
+def test_agent_table_blocks_are_the_table_in_order():
+    results = small_run()
+    whole = results.agents
+    blocks = [pd.DataFrame(columns) for columns in results.agent_columns(256)]
+    assert [len(block) for block in blocks] == [256, 256, 188]
+    pd.testing.assert_frame_equal(pd.concat(blocks, ignore_index=True), whole)
+
+
+def test_agents_written_in_blocks_are_the_whole_table_written_in_row_groups(tmp_path, monkeypatch):
+    # the same bytes as write_table's row groups of the whole table (pandas' conversion, NaN as null)
+    results = small_run()
+    (tmp_path / "blocks").mkdir()
+    (tmp_path / "whole").mkdir()
+    kept = write_agents(results.agent_columns(300), tmp_path / "blocks")
+    monkeypatch.setattr(outputs, "ROW_GROUP", 300)
+    write_table(results.agents, tmp_path / "whole", "agents")
+    assert pq.ParquetFile(tmp_path / "blocks" / "agents.parquet").metadata.num_row_groups == 3
+    assert (tmp_path / "blocks" / "agents.parquet").read_bytes() == (tmp_path / "whole" / "agents.parquet").read_bytes()
+    # every figure the same float (repr: the arriving members' misperception is NaN, which == would refuse)
+    assert repr(headline(results.timeseries, kept)) == repr(headline(results.timeseries, results.agents))
+
+
+def test_one_block_is_written_as_before(tmp_path):
+    results = small_run()
+    (tmp_path / "blocks").mkdir()
+    (tmp_path / "whole").mkdir()
+    kept = write_agents(results.agent_columns(10_000), tmp_path / "blocks")
+    results.agents.to_parquet(tmp_path / "whole" / "agents.parquet", index=False)
+    assert (tmp_path / "blocks" / "agents.parquet").read_bytes() == (tmp_path / "whole" / "agents.parquet").read_bytes()
+    assert repr(headline(results.timeseries, kept)) == repr(headline(results.timeseries, results.agents))
