@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
+from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, Rows, StateVar, member_values
 from bridges.model.ranges import PER_GROUP_UNIT, UNIT, per_group
 from bridges.model.rules import people as people_rules
 
@@ -66,6 +66,7 @@ MECHANISM = Mechanism(
             reads=("state.group", "state.distress", "state.belonging", "state.legal_pending", "state.family_pending",
                    "state.employed", "week.positive", "week.negative"),
             writes=("state.distress", "state.belonging"),
+            steps=(Rows(update_wellbeing, blocks=True),),
             history=False),
     ),
     metrics=(
