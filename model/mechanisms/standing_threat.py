@@ -97,14 +97,22 @@ def start_reference(model) -> None:
 def weigh_threat(model) -> None:
     """Everyone's T now (`model.threat_points`) from their contact-borne threat: their threat with their
     believed burden held at the reference. The references are everyone's believed burden and that threat the
-    first time they are needed (the start of the run's own weeks)."""
+    first time they are needed (the start of the run's own weeks). Everyone's S is elementwise, so a big city
+    computes it in row blocks on the threads (`Threads.row_blocks`); the group's mean is taken over the whole."""
     if not uses_standing_threat(model):
         return
     if model.threat_reference is None:
         model.burden_reference = believed_burden(model)
         model.threat_reference = current_threat(model)  # beliefs now are the reference's
-    points = threat_component(current_threat(model, burden=model.burden_reference), model.threat_reference,
-                              model.params.dynamics.threat.attitude_weight, THERMOMETER_MAX)
+    points = np.empty(model.state.n)
+
+    def weigh(rows: slice) -> None:
+        who = ALL if rows == ALL else rows
+        points[rows] = threat_component(current_threat(model, who, burden=model.burden_reference[rows]),
+                                        model.threat_reference[rows], model.params.dynamics.threat.attitude_weight,
+                                        THERMOMETER_MAX)
+
+    model.threads.row_blocks(weigh, model.state.n)
     model.threat_points = centred_on_group(points, model.state.group == RECEIVING)
 
 
