@@ -13,7 +13,6 @@ from bridges.model.mechanisms import MECHANISMS
 from bridges.model.params_city import BELIEFS
 from bridges.model.ranges import GROUPS, RECEIVING
 from bridges.model.rules.beliefs import misperception, true_shares
-from bridges.model.threads import SERIAL, Threads
 
 
 def misperception_per_person(state) -> np.ndarray:
@@ -43,25 +42,18 @@ METRICS = tuple(sorted((metric for mechanism in MECHANISMS for metric in mechani
 the timeseries' rows (by rank; the sort is stable, so equal ranks keep the week's order)."""
 
 
-def group_metrics(state, week=None, threads: Threads = SERIAL) -> list[tuple[str, str, float]]:
+def group_metrics(state, week=None) -> list[tuple[str, str, float]]:
     """Metrics of each group (METRICS, in order); contact metrics only when a week's contact counts are given.
 
     A mean is the sum over the group's members divided by their number: bitwise `ndarray.mean` (the same
-    pairwise sum; sums of counts and flags are exact), without its per-call overhead. Each metric is computed
-    whole by one of the `threads` (a big city's metrics share the cores; each value is the same whichever
-    thread computes it)."""
+    pairwise sum; sums of counts and flags are exact), without its per-call overhead."""
     recorded = [metric for metric in METRICS if week is not None or not metric.contact]
-    wanted = []  # (group label, metric, the group's members)
+    rows = []
     for code, label in enumerate(GROUPS):
         members = np.flatnonzero(state.group == code)  # indexed once per group, then gathered per metric
-        if members.size:
-            wanted.extend((label, metric, members) for metric in recorded if code in metric.groups)
-    wanted.extend(("all", metric, None) for metric in recorded if metric.everyone)
-
-    def value(label: str, metric, members: np.ndarray | None) -> float:
-        if members is None:
-            return float(metric.everyone(state))
-        return float(np.add.reduce(metric.values(state, week, members)) / members.size)
-
-    values = threads.map(lambda item: value(*item), wanted, size=state.n)
-    return [(label, metric.name, number) for (label, metric, _), number in zip(wanted, values)]
+        if not members.size:
+            continue
+        rows.extend((label, metric.name, float(np.add.reduce(metric.values(state, week, members)) / members.size))
+                    for metric in recorded if code in metric.groups)
+    rows.extend(("all", metric.name, float(metric.everyone(state))) for metric in recorded if metric.everyone)
+    return rows

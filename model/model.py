@@ -471,7 +471,7 @@ class BridgesModel(mesa.Model):
         if not self.weekly_metrics:
             return
         week = self.week if with_contact else None
-        self.records.extend((self.steps, group, metric, value) for group, metric, value in group_metrics(self.state, week, self.threads))
+        self.records.extend((self.steps, group, metric, value) for group, metric, value in group_metrics(self.state, week))
 
     def field_survey_if_due(self) -> None:
         """Field the virtual survey if this week is a survey week (respondents drawn on stream 'survey')."""
