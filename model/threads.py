@@ -33,8 +33,9 @@ pays only over a few hundred thousand elements (assumption, measured on 2 cores 
 ROW_BLOCK = 65_536
 """Most residents in one block of a step run in row blocks (`Threads.row_blocks`): a block's float64 arrays
 (512 KB each) stay in a core's 2 MB L2 cache through a rule's chain of elementwise operations, where a
-million-resident array (8 MB) goes to memory and back at every operation (assumption, measured on the 2-core
-AMD EPYC here: see benchmarks/README.md, "A million residents' weeks on both cores")."""
+million-resident array (8 MB) goes to memory and back at every operation. Measured at 1M on the 2-core AMD
+EPYC here (load ~10): 16,384 cost more CPU (more blocks, each with its own calls), 65,536 and 262,144 were
+level within the load's noise (benchmarks/README.md, "A million residents' weeks on both cores")."""
 
 _worker = threading.local()
 """`_worker.busy` is True in a worker thread while it runs a block: a map from inside a block runs in that

@@ -15,7 +15,7 @@ from bridges.model.model import BridgesModel
 from bridges.model.simulation import simulate
 from bridges.model.state import State
 from bridges.model.streams import Streams
-from bridges.model.threads import Threads
+from bridges.model.threads import RowRange, Threads
 from tests.conftest import params_for
 from tests.inprocess import assert_clean_rejection, run_main
 
@@ -82,6 +82,18 @@ def test_steps_in_row_blocks_give_the_whole_arrays_numbers(monkeypatch, scenario
     monkeypatch.setattr(threads_module, "ROW_BLOCK", 89)
     split = run_arrays(params, 2)
     assert [name for name in whole if whole[name].tobytes() != split[name].tobytes()] == []
+
+
+@pytest.mark.parametrize("dtype", [float, np.int64])
+def test_a_row_range_multiplies_as_the_rows_would(dtype):
+    """A range of a CSR matrix's rows times a vector: scipy's own loop for a float vector, a matrix over the
+    rows' entries for another type; either way the copied rows' product, byte for byte."""
+    rng = np.random.default_rng(2)
+    n, m = 300, 2_000
+    matrix = sparse.csr_matrix((rng.random(m), (rng.integers(0, n, m), rng.integers(0, n, m))), shape=(n, n))
+    vector = (rng.random(n) * 10).astype(dtype)
+    for start, end in ((0, n), (17, 140), (299, 300), (5, 5)):
+        assert (RowRange(matrix, start, end) @ vector).tobytes() == (matrix[start:end] @ vector).tobytes()
 
 
 def test_a_map_inside_a_block_runs_in_its_thread():

@@ -142,10 +142,11 @@ MECHANISM = Mechanism(
     params=("dynamics.standing_threat", "dynamics.threat"),
     parameters={"dynamics.standing_threat": StandingThreatParams},
     attributes=("threat_reference", "burden_reference", "threat_points"),
-    phases=(Phase(set_aside_threat, reads=READS, writes=WRITES, steps=(weigh_threat, Rows(set_aside_threat, blocks=True)),
-                  history=False),
+    phases=(Phase(set_aside_threat, reads=READS, writes=WRITES,
+                  steps=(weigh_threat, Rows(set_aside_threat, blocks=True)), history=False),
             Phase(restore_threat, reads=RESTORE_READS, writes=RESTORE_WRITES,
-                  steps=(weigh_threat, Rows(restore_threat, blocks=True)), history=False, after="norms", before="beliefs")),
+                  steps=(weigh_threat, Rows(restore_threat, blocks=True)), history=False, after="norms",
+                  before="beliefs")),
     start=start_reference,
 )
 """Set aside just before the norm, restored just after it."""
