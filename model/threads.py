@@ -15,18 +15,31 @@ main thread as usual.
 
 import ctypes
 import ctypes.util
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 import numpy as np
 from scipy import sparse
+from scipy.sparse import _sparsetools  # the CSR product loop `matrix @ vector` runs (RowRange)
 
 from bridges.model.resources import available_cores
 
 SPLIT_FROM = 250_000
 """Smallest array (elements) split over the threads: a block's hand-over costs tens of microseconds, which
 pays only over a few hundred thousand elements (assumption, measured on 2 cores at 100k-1M residents)."""
+
+ROW_BLOCK = 65_536
+"""Most residents in one block of a step run in row blocks (`Threads.row_blocks`): a block's float64 arrays
+(512 KB each) stay in a core's 2 MB L2 cache through a rule's chain of elementwise operations, where a
+million-resident array (8 MB) goes to memory and back at every operation. Measured at 1M on the 2-core AMD
+EPYC here (load ~10): 16,384 cost more CPU (more blocks, each with its own calls), 65,536 and 262,144 were
+level within the load's noise (benchmarks/README.md, "A million residents' weeks on both cores")."""
+
+_worker = threading.local()
+"""`_worker.busy` is True in a worker thread while it runs a block: a map from inside a block runs in that
+thread (the pool's threads are all busy with the outer map, so handing work to them could wait forever)."""
 
 
 class Threads:
@@ -39,12 +52,20 @@ class Threads:
     def map(self, function: Callable, items: Sequence, size: int | None = None) -> list:
         """`[function(item) for item in items]`, the items run on the threads when there are several of both
         (and each handles `size` elements, if given, of at least SPLIT_FROM)."""
-        if self.count == 1 or len(items) < 2 or (size is not None and size < SPLIT_FROM):
+        if self.count == 1 or len(items) < 2 or (size is not None and size < SPLIT_FROM) or in_block():
             return [function(item) for item in items]
         if self._pool is None:
             one_heap()
             self._pool = ThreadPoolExecutor(self.count, thread_name_prefix="bridges-threads")
-        return list(self._pool.map(function, items))
+
+        def in_worker(item):
+            _worker.busy = True
+            try:
+                return function(item)
+            finally:
+                _worker.busy = False
+
+        return list(self._pool.map(in_worker, items))
 
     def blocks(self, size: int, most: int | None = None) -> list[tuple[int, int]]:
         """[start, end) ranges covering 0..size: one per thread from SPLIT_FROM elements up, else one; more
@@ -66,19 +87,21 @@ class Threads:
             return tuple(np.concatenate(column) for column in zip(*parts))
         return np.concatenate(parts)
 
-    def matvec(self, matrix: sparse.csr_matrix, vector: np.ndarray) -> np.ndarray:
+    def row_blocks(self, step: Callable[[slice], None], size: int) -> None:
+        """`step(rows)` for every row of 0..size: `step(slice(None))` once below SPLIT_FROM rows, else over row
+        blocks of at most ROW_BLOCK on the threads. For a step that writes each row's results in place from
+        elementwise rules (and rows of sparse products) without random draws: the same numbers whatever the
+        blocks, and each block's temporaries stay in the cache."""
+        if size < SPLIT_FROM:
+            step(slice(None))
+            return
+        self.map(lambda block: step(slice(*block)), self.blocks(size, ROW_BLOCK))
+
+    def matvec(self, matrix: "sparse.csr_matrix | RowRange", vector: np.ndarray) -> np.ndarray:
         """`matrix @ vector`, rows in blocks: each row's sum adds the same terms in the same order."""
-        indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-
-        def rows(start: int, end: int) -> np.ndarray:
-            first, last = indptr[start], indptr[end]
-            block = sparse.csr_matrix((data[first:last], indices[first:last], indptr[start:end + 1] - first),
-                                      shape=(end - start, matrix.shape[1]))
-            return block @ vector
-
-        if len(self.blocks(matrix.nnz)) == 1:
+        if isinstance(matrix, RowRange) or len(self.blocks(matrix.nnz)) == 1 or in_block():
             return matrix @ vector
-        return self.over_blocks(rows, matrix.shape[0])
+        return self.over_blocks(lambda start, end: RowRange(matrix, start, end) @ vector, matrix.shape[0])
 
     def rows(self, matrix: sparse.csr_matrix) -> "BlockedRows":
         """`matrix` for a rule's `matrix @ vector`, the product taken in row blocks (`matvec`)."""
@@ -100,6 +123,33 @@ class BlockedRows:
 
     def __matmul__(self, vector: np.ndarray) -> np.ndarray:
         return self.threads.matvec(self.matrix, vector)
+
+
+def in_block() -> bool:
+    """Whether this thread is a worker running a block of a map (`Threads.map`)."""
+    return getattr(_worker, "busy", False)
+
+
+class RowRange:
+    """Rows start..end of a CSR matrix for `rows @ vector`, computed by scipy's own CSR product loop (the one
+    `matrix @ vector` runs) over those rows, so each row adds the same terms in the same order as the whole
+    product. Nothing is copied: `matrix[start:end]` copies the rows' entries, and even a CSR matrix over
+    slices of them costs about 0.5 ms to build (scipy's checks), more than the product of a 65,536-row block."""
+
+    def __init__(self, matrix: sparse.csr_matrix, start: int, end: int):
+        self.matrix, self.start, self.end = matrix, start, end
+
+    def __matmul__(self, vector: np.ndarray) -> np.ndarray:
+        matrix, start, end = self.matrix, self.start, self.end
+        indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+        if (vector.ndim != 1 or vector.dtype != data.dtype or indices.dtype != indptr.dtype
+                or not vector.flags.c_contiguous):  # not the loop's types: a CSR matrix over the rows' entries
+            first, last = indptr[start], indptr[end]
+            return sparse.csr_matrix((data[first:last], indices[first:last], indptr[start:end + 1] - first),
+                                     shape=(end - start, matrix.shape[1])) @ vector
+        result = np.zeros(end - start, dtype=data.dtype)  # the loop adds each row's terms to its entry here
+        _sparsetools.csr_matvec(end - start, matrix.shape[1], indptr[start:end + 1], indices, data, vector, result)
+        return result
 
 
 @cache

@@ -227,8 +227,8 @@ def test_a_step_that_ignores_its_residents_is_caught(monkeypatch):
     """A contributor's slip: a step that updates every row (`state.attitude[:] = ...`) runs once per resident
     in the agents engine, so each week applies the update n times; it fails on the first resident."""
     def everyone(phase):
-        return tuple(Rows(lambda model, who: update_attitudes(model)) if part == Rows(update_attitudes) else part
-                     for part in phase.parts)
+        return tuple(Rows(lambda model, who: update_attitudes(model))
+                     if isinstance(part, Rows) and part.step is update_attitudes else part for part in phase.parts)
     monkeypatch.setattr(agents, "PHASES", checked_phases(everyone))
     with pytest.raises(AssertionError, match="changed state.attitude"):
         run_agents_weeks(1)

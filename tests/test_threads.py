@@ -15,7 +15,7 @@ from bridges.model.model import BridgesModel
 from bridges.model.simulation import simulate
 from bridges.model.state import State
 from bridges.model.streams import Streams
-from bridges.model.threads import Threads
+from bridges.model.threads import RowRange, Threads
 from tests.conftest import params_for
 from tests.inprocess import assert_clean_rejection, run_main
 
@@ -24,6 +24,7 @@ from tests.inprocess import assert_clean_rejection, run_main
 def split_everything(monkeypatch):
     monkeypatch.setattr(threads_module, "SPLIT_FROM", 1)
     monkeypatch.setattr(incidental, "RESIDENT_BLOCK", 97)  # several blocks per thread, one not a divisor
+    monkeypatch.setattr(threads_module, "ROW_BLOCK", 89)  # the same for the steps run in row blocks
 
 
 @pytest.mark.parametrize("size", [1, 7, 1_000, 1_001])
@@ -68,6 +69,42 @@ def test_two_threads_give_one_threads_run_byte_for_byte(split_everything, scenar
     one, two = run_arrays(params, 1), run_arrays(params, 2)
     assert one.keys() == two.keys()
     assert [name for name in one if one[name].tobytes() != two[name].tobytes() or one[name].dtype != two[name].dtype] == []
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "focus_approach"])
+def test_steps_in_row_blocks_give_the_whole_arrays_numbers(monkeypatch, scenario):
+    """Every split (row blocks of the elementwise steps, `Rows.blocks`, on two threads; draws, ties and public
+    encounters in blocks) gives the run without any split byte for byte."""
+    params = params_for("city.n_agents=800", "city.n_neighbourhoods=6", "steps=8", f"scenario={scenario}")
+    whole = run_arrays(params, 2)
+    monkeypatch.setattr(threads_module, "SPLIT_FROM", 1)
+    monkeypatch.setattr(incidental, "RESIDENT_BLOCK", 97)
+    monkeypatch.setattr(threads_module, "ROW_BLOCK", 89)
+    split = run_arrays(params, 2)
+    assert [name for name in whole if whole[name].tobytes() != split[name].tobytes()] == []
+
+
+@pytest.mark.parametrize("dtype", [float, np.int64])
+def test_a_row_range_multiplies_as_the_rows_would(dtype):
+    """A range of a CSR matrix's rows times a vector: scipy's own loop for a float vector, a matrix over the
+    rows' entries for another type; either way the copied rows' product, byte for byte."""
+    rng = np.random.default_rng(2)
+    n, m = 300, 2_000
+    matrix = sparse.csr_matrix((rng.random(m), (rng.integers(0, n, m), rng.integers(0, n, m))), shape=(n, n))
+    vector = (rng.random(n) * 10).astype(dtype)
+    for start, end in ((0, n), (17, 140), (299, 300), (5, 5)):
+        assert (RowRange(matrix, start, end) @ vector).tobytes() == (matrix[start:end] @ vector).tobytes()
+
+
+def test_a_map_inside_a_block_runs_in_its_thread():
+    """A block that maps again (a row block's friend sums) runs the inner map itself instead of waiting for
+    the pool's threads, which are busy with the outer map."""
+    workers = Threads(2)
+    inner = workers.map(lambda _: workers.map(lambda item: (item, threading.current_thread().name), [1, 2, 3]),
+                        [0, 1])
+    assert all(len({name for _, name in part}) == 1 for part in inner)
+    assert [[item for item, _ in part] for part in inner] == [[1, 2, 3], [1, 2, 3]]
+    workers.close()
 
 
 def test_the_pool_ends_with_the_run(split_everything):

@@ -9,7 +9,7 @@ model/rules/contact.py and negativity.py.
 from dataclasses import dataclass, field
 
 from bridges.model import kernels
-from bridges.model.mechanisms.base import ALL, Key, Mechanism, Metric, Phase, StateVar, member_values
+from bridges.model.mechanisms.base import ALL, Key, Mechanism, Metric, Phase, Rows, StateVar, member_values
 from bridges.model.ranges import GROUPS, MAX_WEIGHT, MULTIPLIER, POSITIVE, THERMOMETER_MAX, UNIT, bounded, per_group
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import negativity as negativity_rules
@@ -79,7 +79,8 @@ MECHANISM = Mechanism(
             update_attitudes,
             reads=("state.group", "state.attitude", "state.anxiety", "state.trust", "state.positive_history",
                    "week.positive_weighted", "week.negative_weighted"),
-            writes=("state.attitude", "state.anxiety", "state.trust")),
+            writes=("state.attitude", "state.anxiety", "state.trust"),
+            steps=(Rows(update_attitudes, blocks=True),)),
     ),
     metrics=(
         Metric("attitude_mean", member_values("attitude"), everyone=lambda state: state.attitude.mean(), rank=1),

@@ -35,6 +35,7 @@ import numpy as np
 
 from bridges.model.params_city import BELIEFS
 from bridges.model.ranges import ARRIVING, GROUPS, RECEIVING, THERMOMETER_MAX
+from bridges.model.threads import RowRange
 from bridges.model.ties import ContactBlock
 
 BELIEF_FIELDS = tuple(f"state.belief_{topic}" for topic in BELIEFS)
@@ -67,6 +68,10 @@ class Rows(NamedTuple):
     engines run the same code."""
 
     step: Callable
+    blocks: bool = False
+    """Whether the vectorised week may run the step in row blocks on the threads (`Threads.row_blocks`): a step
+    whose rules are elementwise over its residents (and rows of sparse products), with no random draws and no
+    sums over residents, so every block computes its rows' numbers exactly as the whole would."""
 
 
 class Setup(NamedTuple):
@@ -120,7 +125,8 @@ class Phase:
     def vectorised(self) -> tuple[Callable, ...]:
         """What the vectorised week calls, `call(model)` in order: each step over every resident (the agents
         engine's Setup left out), worked out once rather than every week."""
-        return tuple(part.step if isinstance(part, Rows) else part for part in self.parts if not isinstance(part, Setup))
+        return tuple((in_row_blocks(part.step) if part.blocks else part.step) if isinstance(part, Rows) else part
+                     for part in self.parts if not isinstance(part, Setup))
 
     def __call__(self, model) -> None:
         """The phase over every resident at once (the vectorised week)."""
@@ -258,8 +264,24 @@ def both_ends(model, block: ContactBlock, who) -> tuple[slice | np.ndarray, np.n
 
 def rows_of(matrix, who):
     """The rows of a sparse per-person matrix (ingroup friendships) for the residents `who` (the matrix itself
-    for every resident)."""
-    return matrix if who is ALL else matrix[who]
+    for every resident; a CSR matrix's rows of a range of residents without copying them: `RowRange`, whose
+    only operation is `@ vector`)."""
+    if who is ALL:
+        return matrix
+    if isinstance(who, slice) and who.step is None and matrix.format == "csr":
+        return RowRange(matrix, *who.indices(matrix.shape[0])[:2])
+    return matrix[who]
+
+
+def in_row_blocks(step: Callable) -> Callable:
+    """`step(model, who)` over every resident as the vectorised week calls it, `call(model)`: in row blocks on
+    the model's threads from SPLIT_FROM residents (`Rows.blocks`, `Threads.row_blocks`), at once below."""
+
+    def call(model) -> None:
+        model.threads.row_blocks(lambda rows: step(model, ALL if rows == ALL else rows), model.state.n)
+
+    call.__name__ = call.__qualname__ = step.__name__
+    return call
 
 
 def inside(people: np.ndarray, who) -> slice | np.ndarray:

@@ -156,7 +156,7 @@ MECHANISM = Mechanism(
                    "model.static_index"),
             writes=("state.attitude", "state.anxiety", "state.trust", "model.neighbourhood_views",
                     "model.perceived_norms"),
-            steps=(observe_neighbourhoods, Rows(perceive_norms), Rows(follow_norms))),
+            steps=(observe_neighbourhoods, Rows(perceive_norms), Rows(follow_norms, blocks=True))),
     ),
     start=start_views,
 )

@@ -98,7 +98,8 @@ def start_reference(model) -> None:
 def weigh_threat(model) -> None:
     """Everyone's T now (`model.threat_points`) from their contact-borne threat: their threat with their
     believed burden held at the reference. The references are everyone's believed burden and that threat the
-    first time they are needed (the start of the run's own weeks)."""
+    first time they are needed (the start of the run's own weeks). Everyone's S is elementwise, so a big city
+    computes it in row blocks on the threads (`Threads.row_blocks`); the group's mean is taken over the whole."""
     if not uses_standing_threat(model):
         return
     if model.threat_reference is None:
@@ -110,8 +111,15 @@ def weigh_threat(model) -> None:
                                                 model.local_arriving_share, model.city_arriving_share,
                                                 model.params.dynamics.threat, THERMOMETER_MAX)
         return
-    points = threat_component(current_threat(model, burden=model.burden_reference), model.threat_reference,
-                              model.params.dynamics.threat.attitude_weight, THERMOMETER_MAX)
+    points = np.empty(model.state.n)
+
+    def weigh(rows: slice) -> None:
+        who = ALL if rows == ALL else rows
+        points[rows] = threat_component(current_threat(model, who, burden=model.burden_reference[rows]),
+                                        model.threat_reference[rows], model.params.dynamics.threat.attitude_weight,
+                                        THERMOMETER_MAX)
+
+    model.threads.row_blocks(weigh, model.state.n)
     model.threat_points = centred_on_group(points, model.state.group == RECEIVING)
 
 
@@ -153,10 +161,11 @@ MECHANISM = Mechanism(
     params=("dynamics.standing_threat", "dynamics.threat"),
     parameters={"dynamics.standing_threat": StandingThreatParams},
     attributes=("threat_reference", "burden_reference", "threat_points"),
-    phases=(Phase(set_aside_threat, reads=READS, writes=WRITES, steps=(weigh_threat, Rows(set_aside_threat)),
-                  history=False),
+    phases=(Phase(set_aside_threat, reads=READS, writes=WRITES,
+                  steps=(weigh_threat, Rows(set_aside_threat, blocks=True)), history=False),
             Phase(restore_threat, reads=RESTORE_READS, writes=RESTORE_WRITES,
-                  steps=(weigh_threat, Rows(restore_threat)), history=False, after="norms", before="beliefs")),
+                  steps=(weigh_threat, Rows(restore_threat, blocks=True)), history=False, after="norms",
+                  before="beliefs")),
     start=start_reference,
 )
 """Set aside just before the norm, restored just after it."""

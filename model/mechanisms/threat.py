@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridges.model import kernels
-from bridges.model.mechanisms.base import (ALL, BELIEF_FIELDS, Mechanism, Metric, Phase, StateVar, first_row,
+from bridges.model.mechanisms.base import (ALL, BELIEF_FIELDS, Mechanism, Metric, Phase, Rows, StateVar, first_row,
                                            member_values, members)
 from bridges.model.ranges import ARRIVING, NON_NEGATIVE, RECEIVING, THERMOMETER_MAX, UNIT, WEIGHT
 from bridges.model.rules import threat as threat_rules
@@ -94,7 +94,8 @@ MECHANISM = Mechanism(
             reads=("state.group", "state.neighbourhood", *BELIEF_FIELDS, "state.anxiety", "state.outgroup_friends",
                    "state.threat", "state.attitude", "model.local_arriving_share", "model.city_arriving_share",
                    "model.static_index"),
-            writes=("state.threat", "state.attitude")),
+            writes=("state.threat", "state.attitude"),
+            steps=(Rows(perceive_threat, blocks=True),)),
     ),
     start=start_threat,
     metrics=(Metric("threat_mean", member_values("threat"), groups=(RECEIVING,), rank=13),),

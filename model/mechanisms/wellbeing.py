@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridges.model import kernels
-from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
+from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, Rows, StateVar, member_values
 from bridges.model.mechanisms.livelihoods import PEOPLE_KERNELS
 from bridges.model.ranges import GROUPS, PER_GROUP_UNIT, UNIT, per_group
 from bridges.model.rules import people as people_rules
@@ -99,6 +99,7 @@ MECHANISM = Mechanism(
             reads=("state.group", "state.distress", "state.belonging", "state.legal_pending", "state.family_pending",
                    "state.employed", "week.positive", "week.negative"),
             writes=("state.distress", "state.belonging"),
+            steps=(Rows(update_wellbeing, blocks=True),),
             history=False),
     ),
     metrics=(
