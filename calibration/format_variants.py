@@ -15,26 +15,28 @@ import pandas as pd
 from bridges.model.survey import SURVEY_ITEMS
 
 LIKERT = ("contact_frequency", "contact_quality", "anxiety", "trust", "belonging", "distress",
-          "experienced_discrimination", "perceived_variability", "time_together")
+          "experienced_discrimination", "perceived_variability", "time_together", "outgroup_friends",
+          "extended_contact")
 """Items on labelled 1-5 scales (time_together: 1-6): 98 and 99 are out of their range, so they can code
 "no answer"."""
 MESSY_CSV_MAPPING = """columns: {site: country, step: wave, community: grp, contact_frequency: q_freq,
           contact_quality: q_qual, thermometer: q_therm, anxiety: q_anx, trust: q_trust, belonging: q_bel,
           distress: q_dist, perceived_education: q_edu, perceived_employment: q_emp, perceived_welfare: q_wel,
           experienced_discrimination: q_disc, perceived_variability: q_var, time_together: q_time,
-          weight: w_design}
+          outgroup_friends: q_friends, extended_contact: q_ext, weight: w_design}
 codes:
   community: {1: receiving, 2: arriving}
 missing: {contact_frequency: [98, 99], contact_quality: [98, 99], anxiety: [98, 99], trust: [98, 99],
           belonging: [98, 99], distress: [98, 99], experienced_discrimination: [98, 99],
-          perceived_variability: [98, 99], time_together: [98, 99], thermometer: [-1],
+          perceived_variability: [98, 99], time_together: [98, 99], outgroup_friends: [98, 99],
+          extended_contact: [98, 99], thermometer: [-1],
           perceived_education: [-1], perceived_employment: [-1], perceived_welfare: [-1]}
 """
 MESSY_SAV_MAPPING = """columns: {site: country, step: wave, community: grp, contact_frequency: q_freq,
           contact_quality: q_qual, thermometer: q_therm, anxiety: q_anx, trust: q_trust, belonging: q_bel,
           distress: q_dist, perceived_education: q_edu, perceived_employment: q_emp, perceived_welfare: q_wel,
           experienced_discrimination: q_disc, perceived_variability: q_var, time_together: q_time,
-          weight: w_design}
+          outgroup_friends: q_friends, extended_contact: q_ext, weight: w_design}
 codes:
   community: {Einheimische: receiving, Neuzugewanderte: arriving}
 missing: ["keine Angabe", "weiss nicht"]
@@ -93,7 +95,8 @@ def _own(item: str) -> str:
     return {"contact_frequency": "q_freq", "contact_quality": "q_qual", "thermometer": "q_therm", "anxiety": "q_anx",
             "trust": "q_trust", "belonging": "q_bel", "distress": "q_dist", "perceived_education": "q_edu",
             "perceived_employment": "q_emp", "perceived_welfare": "q_wel", "experienced_discrimination": "q_disc",
-            "perceived_variability": "q_var", "time_together": "q_time"}[item]
+            "perceived_variability": "q_var", "time_together": "q_time", "outgroup_friends": "q_friends",
+            "extended_contact": "q_ext"}[item]
 
 
 def main(argv: list[str] | None = None) -> None:
