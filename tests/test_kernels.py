@@ -105,10 +105,12 @@ def test_a_run_with_every_pass_compiled_is_the_numpy_run(overrides):
     """Every pass through its kernel (the norms' passes over people included: the default city has ingroup
     friendships and norms on)."""
     reference, compiled = final_arrays("off", *overrides), final_arrays("on", *overrides)
-    from bridges.model import sampling_compiled
-    from bridges.model.rules import norms_compiled
+    from bridges.model.rules import contact_compiled, norms_compiled
 
-    for kernel in (sampling_compiled.poisson_all, sampling_compiled.binomial_all, norms_compiled.perceive_all,
+    # The whole-city week's samplers run inside the contact kernels (poisson_one, binomial_one);
+    # sampling_compiled's poisson_all and binomial_all serve the other callers of poisson_quantile and
+    # binomial_quantile (their own tests above).
+    for kernel in (contact_compiled.poisson_counts, contact_compiled.valence_counts, norms_compiled.perceive_all,
                    norms_compiled.follow_all):
         assert kernel.signatures  # the run went through it
     assert reference.keys() == compiled.keys()
