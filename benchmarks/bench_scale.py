@@ -7,7 +7,9 @@ then the command line at the largest size with its run folder written, and a cal
 The vectorised engine runs at every size; the reference engine (`engine="agents"`, idiomatic Mesa) runs
 from the smallest size up while its next run is expected to stay under `--agents-limit` seconds. Then
 `run.py` runs the largest size of the first scenario end to end (city, weeks, tables and report written,
-pictures off: issue 27's target of a million residents in 30 s and 1.2 GB), and a calibration of the
+pictures off: issue 27's target of a million residents in 30 s and 1.2 GB), the smallest size run MANY_RUNS
+times in one process per scenario, with and without weekly metrics (issue 27's small-run target: the warm
+figure, build included), and a calibration of the
 synthetic German survey with `--calibration` simulations (the regression method; 0 skips it).
 
 Each configuration runs in a fresh Python process, so its peak memory (the process's maximum resident
@@ -77,6 +79,34 @@ def run_one(engine: str, n_agents: int, scenario: str, steps: int) -> dict:
             "build_seconds": round(best[0], 4), "step_seconds": round(best[1], 4),
             "seconds": round(best[0] + best[1], 4), "cpu_seconds": round(best[2], 4),
             "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+MANY_RUNS = 30
+"""Runs of one small city per process for the warm figure (issue 27's small-run target): calibration's, a sweep's
+or a design search's pattern. The fastest run after the kernels start (model/kernels.py AUTO_AFTER_RUNS, under
+`run.kernels=auto`) counts; the first run is reported beside it."""
+
+
+def many_runs(n_agents: int, scenario: str, steps: int, weekly_metrics: bool) -> dict:
+    """MANY_RUNS fresh models of one configuration in this process, CPU seconds (build included) of the fastest
+    warm one and of the first; `weekly_metrics=False` is calibration's survey-only run."""
+    from bridges.config import compose_config, model_params, to_plain
+    from bridges.model import kernels
+    from bridges.model.simulation import build, simulate
+
+    params = model_params(to_plain(compose_config(
+        [f"city.n_agents={n_agents}", f"steps={steps}", f"scenario={scenario}"])))
+    runs = []
+    for _ in range(MANY_RUNS):
+        start = time.process_time()
+        model, _ = build(params, weekly_metrics=weekly_metrics)
+        built = time.process_time()
+        simulate(model)
+        runs.append((time.process_time() - start, built - start))
+    warm = min(runs[kernels.AUTO_AFTER_RUNS:])
+    return {"engine": "many runs", "n_agents": n_agents, "scenario": scenario, "steps": steps,
+            "weekly_metrics": weekly_metrics, "runs": MANY_RUNS, "cpu_seconds": round(warm[0], 4),
+            "build_cpu_seconds": round(warm[1], 4), "first_cpu_seconds": round(runs[0][0], 4)}
 
 
 # ---- whole commands, each in a child process ---------------------------------------------------------
@@ -156,7 +186,21 @@ def markdown(records: list[dict]) -> str:
         lines += ["", f"Fitted exponent of the vectorised engine's time in population ({FIT_FROM:,} residents and up): total "
                       f"{exponents['seconds']:.2f} (CPU {exponents['cpu_seconds']:.2f}), weeks "
                       f"{exponents['step_seconds']:.2f}, city + setup {exponents['build_seconds']:.2f}.", ""]
-    commands = [r for r in records if r["engine"] not in ENGINES]
+    many = [r for r in records if r["engine"] == "many runs"]
+    if many:
+        lines += [f"### Many small runs in one process ({many[0]['runs']} fresh models of one configuration each; "
+                  "calibration's, a sweep's or a design search's pattern)", "",
+                  "Build included. Warm: the fastest run once the compiled kernels run (`run.kernels=auto` starts them "
+                  "after 20 models in a process). Survey only: no weekly metrics (`weekly_metrics=False`, what "
+                  "calibration runs).", "",
+                  "| residents | scenario | weeks | outputs | warm CPU s | of which build | first run CPU s | load |",
+                  "|---:|---|---:|---|---:|---:|---:|---:|"]
+        for r in many:
+            outputs = "weekly metrics and survey" if r["weekly_metrics"] else "survey only"
+            lines.append(f"| {r['n_agents']:,} | {r['scenario']} | {r['steps']} | {outputs} | {r['cpu_seconds']:.3f} | "
+                         f"{r['build_cpu_seconds']:.3f} | {r['first_cpu_seconds']:.3f} | {r['load_1min']:.1f} |")
+        lines.append("")
+    commands = [r for r in records if r["engine"] not in (*ENGINES, "many runs")]
     if commands:
         lines += ["### Whole commands", "", "| command | wall s | CPU s (all threads and workers) | peak MB | load |",
                   "|---|---:|---:|---:|---:|"]
@@ -182,9 +226,13 @@ def main() -> None:
                         help="simulations of the timed calibration (default 1,000; 0 = none)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
     parser.add_argument("--one", nargs=4, metavar=("ENGINE", "N_AGENTS", "SCENARIO", "STEPS"), help=argparse.SUPPRESS)
+    parser.add_argument("--many", nargs=4, metavar=("N_AGENTS", "SCENARIO", "STEPS", "METRICS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one[0], int(args.one[1]), args.one[2], int(args.one[3]))))
+        return
+    if args.many:
+        print(json.dumps(many_runs(int(args.many[0]), args.many[1], int(args.many[2]), args.many[3] == "metrics")))
         return
 
     configurations = [(n, s) for s in args.scenarios for n in sorted(args.sizes)]
@@ -207,6 +255,17 @@ def main() -> None:
                 agents_seconds[scenario] = (n_agents, record["seconds"])
             print(f"    {record['seconds']:.2f} s (city + setup {record['build_seconds']:.2f} s, weeks "
                   f"{record['step_seconds']:.2f} s), peak {record['peak_mb']:.0f} MB", flush=True)
+    smallest = min(args.sizes)
+    for scenario in args.scenarios:
+        for metrics in ("metrics", "survey"):
+            load = os.getloadavg()[0]
+            print(f"many runs: {MANY_RUNS} x {smallest:,} residents, {scenario}, {args.steps} weeks, {metrics} "
+                  f"(load {load:.1f}) ...", flush=True)
+            done = subprocess.run([sys.executable, __file__, "--many", str(smallest), scenario, str(args.steps), metrics],
+                                  stdout=subprocess.PIPE, text=True, check=True)
+            record = json.loads(done.stdout.strip().splitlines()[-1]) | {"load_1min": round(load, 2)}
+            records.append(record)
+            print(f"    warm {record['cpu_seconds']:.3f} CPU s (first {record['first_cpu_seconds']:.3f})", flush=True)
     records.append(command_line_run(max(args.sizes), args.scenarios[0], args.steps))
     write_results(records, args.out)  # kept if the calibration fails (its configuration is checked only then)
     if args.calibration:

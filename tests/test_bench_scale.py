@@ -27,3 +27,12 @@ def test_markdown_gives_ns_per_resident_week_and_the_engine_ratio():
     table = bench_scale.markdown([record("vectorised", 1_000, 0.52), record("agents", 1_000, 52.0)])
     vectorised_row = next(line for line in table.splitlines() if line.startswith("| vectorised | 1,000 |"))
     assert "| 9000 | 10000 | 100x |" in vectorised_row  # 0.468 s / 52,000 resident-weeks; CPU 52 / 0.52
+
+
+def test_markdown_lists_many_runs_apart_from_the_whole_commands():
+    many = {"engine": "many runs", "n_agents": 2_000, "scenario": "baseline", "steps": 52, "weekly_metrics": False,
+            "runs": 30, "cpu_seconds": 0.0447, "build_cpu_seconds": 0.0062, "first_cpu_seconds": 0.2981,
+            "load_1min": 0.5}
+    table = bench_scale.markdown([record("vectorised", 2_000, 0.2), many])
+    assert "| 2,000 | baseline | 52 | survey only | 0.045 | 0.006 | 0.298 | 0.5 |" in table
+    assert "### Whole commands" not in table  # a many-runs record is not a whole command
