@@ -18,6 +18,7 @@ from bridges.model.rules import norms as norm_rules
 from bridges.model.rules import threat as threat_rules
 from bridges.model.simulation import build, simulate
 from tests.conftest import params_for
+from tests.test_kernels import final_arrays
 
 CITY = ("city.n_agents=1500", "city.n_neighbourhoods=8", "steps=12")
 PHASES = ("expect_rejection", "update_attitudes", "update_friendships", "extended_contact", "set_aside_threat",
@@ -392,31 +393,13 @@ def test_every_phase_of_a_week_is_the_same_compiled(overrides, monkeypatch):
 
 
 # ---- whole runs ----
-def final_arrays(mode: str, *overrides: str) -> dict:
-    """Every state array and tie field after a run with the kernels in `mode`."""
-    before = kernels.mode()
-    kernels.use(mode)
-    try:
-        model, _ = build(params_for(*CITY, *overrides))
-        simulate(model)
-    finally:
-        kernels.use(before)
-    arrays = {name: getattr(model.state, name) for name in type(model.state).field_names()}
-    for block in model.contact_blocks():
-        for name in ("strength", "friend", "met", "encounters", "quality"):
-            arrays[f"{block.name}.{name}"] = getattr(block, name)
-    arrays["extended_memo"] = model.extended_memo[1]
-    arrays["threat_points"] = model.threat_points
-    return arrays
-
-
 @pytest.mark.parametrize("overrides", [("scenario=focus_approach", "seed=3"),
                                        ("scenario=information", "dynamics.turnover.enabled=false"),
                                        ("contact.negativity.enabled=false", "dynamics.standing_threat.enabled=false")])
 def test_a_run_with_these_kernels_is_the_numpy_run(overrides):
     """Every programme on (focus_approach) with turnover; information (beliefs) without turnover; the
     mechanisms' other paths (the proportional update, threat without its standing part)."""
-    reference, compiled = final_arrays("off", *overrides), final_arrays("on", *overrides)
+    reference, compiled = final_arrays("off", *overrides, city=CITY), final_arrays("on", *overrides, city=CITY)
     from bridges.model.rules import (beliefs_compiled, friendship_compiled, norms_compiled, rejection_compiled,
                                      threat_compiled)
 
