@@ -14,6 +14,11 @@ the memory traffic of a big one (at 300,000 and 1,000,000 residents the samplers
 norms' pass loses), so `auto` runs them in a process that runs many small simulations (calibration, sweeps,
 design searches): from its AUTO_AFTER_RUNS-th model on, on passes under AUTO_BELOW entries. `on` runs every
 pass through its kernel, `off` none. Without numba every rule runs its numpy reference.
+
+numba's disk cache knows a kernel's own file only: after editing a kernel that another module's kernel calls
+(sampling_compiled's samplers, streams_compiled's `to_double`, sums_compiled), delete the checkout's compiled
+kernels (`find . -name '*.nbi' -o -name '*.nbc' | xargs rm -f`) or the caller keeps the old machine code; a clean
+clone, an installed wheel and CI start with none.
 """
 
 import importlib
