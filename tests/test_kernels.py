@@ -29,6 +29,7 @@ def assert_same(expected, actual):
     """Bit for bit: the same dtypes, shapes and bytes (NaN included)."""
     for wanted, got in zip(expected if isinstance(expected, tuple) else (expected,),
                            actual if isinstance(actual, tuple) else (actual,)):
+        wanted, got = np.asarray(wanted), np.asarray(got)
         assert wanted.dtype == got.dtype and wanted.shape == got.shape
         assert wanted.tobytes() == got.tobytes()
 
@@ -108,14 +109,20 @@ def final_arrays(mode: str, *overrides: str, city: tuple[str, ...] = SMALL_CITY)
 def test_a_run_with_every_pass_compiled_is_the_numpy_run(overrides):
     """Every pass through its kernel (the norms' passes over people included: the default city has ingroup
     friendships and norms on)."""
-    reference, compiled = final_arrays("off", *overrides), final_arrays("on", *overrides)
     from bridges.model.rules import contact_compiled, norms_compiled
 
     # The whole-city week's samplers run inside the contact kernels (poisson_one, binomial_one);
     # sampling_compiled's poisson_all and binomial_all serve the other callers of poisson_quantile and
     # binomial_quantile (their own tests above).
-    for kernel in (contact_compiled.poisson_counts, contact_compiled.valence_counts, norms_compiled.perceive_all,
-                   norms_compiled.follow_all):
+    assert_compiled_run_is_numpy_run(overrides, (contact_compiled.poisson_counts, contact_compiled.valence_counts,
+                                                 norms_compiled.perceive_all, norms_compiled.follow_all))
+
+
+def assert_compiled_run_is_numpy_run(overrides: tuple[str, ...], through: tuple, city: tuple[str, ...] = SMALL_CITY):
+    """A run of `city` with every pass compiled went through the kernels `through` and ended with the numpy run's
+    arrays bit for bit (`final_arrays`)."""
+    reference, compiled = final_arrays("off", *overrides, city=city), final_arrays("on", *overrides, city=city)
+    for kernel in through:
         assert kernel.signatures  # the run went through it
     assert reference.keys() == compiled.keys()
     for name, values in reference.items():

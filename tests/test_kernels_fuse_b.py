@@ -18,7 +18,7 @@ from bridges.model.rules import norms as norm_rules
 from bridges.model.rules import threat as threat_rules
 from bridges.model.simulation import build, simulate
 from tests.conftest import params_for
-from tests.test_kernels import final_arrays
+from tests.test_kernels import assert_compiled_run_is_numpy_run, assert_same
 
 CITY = ("city.n_agents=1500", "city.n_neighbourhoods=8", "steps=12")
 PHASES = ("expect_rejection", "update_attitudes", "update_friendships", "extended_contact", "set_aside_threat",
@@ -26,13 +26,6 @@ PHASES = ("expect_rejection", "update_attitudes", "update_friendships", "extende
 """This file's phases, in the week's order."""
 SIZES = (0, 1, 2, 7, 300)
 """Residents (or ties) of the synthetic inputs: none, one, a few, many."""
-
-
-def assert_same(expected, actual):
-    """Bit for bit: the same dtypes, shapes and bytes (NaN and the sign of zero included)."""
-    expected, actual = np.asarray(expected), np.asarray(actual)
-    assert expected.dtype == actual.dtype and expected.shape == actual.shape
-    assert expected.tobytes() == actual.tobytes()
 
 
 def edged(rng, size: int, low: float, high: float, nan: bool = False) -> np.ndarray:
@@ -399,17 +392,10 @@ def test_every_phase_of_a_week_is_the_same_compiled(overrides, monkeypatch):
 def test_a_run_with_these_kernels_is_the_numpy_run(overrides):
     """Every programme on (focus_approach) with turnover; information (beliefs) without turnover; the
     mechanisms' other paths (the proportional update, threat without its standing part)."""
-    reference, compiled = final_arrays("off", *overrides, city=CITY), final_arrays("on", *overrides, city=CITY)
     from bridges.model.rules import (beliefs_compiled, friendship_compiled, norms_compiled, rejection_compiled,
                                      threat_compiled)
 
-    for kernel in (beliefs_compiled.pool_block, beliefs_compiled.update_all, friendship_compiled.strengthen_all,
-                   friendship_compiled.extended_all, norms_compiled.observe_all, rejection_compiled.felt_all,
-                   threat_compiled.perceive_all):
-        assert kernel.signatures  # the run went through it
-    assert reference.keys() == compiled.keys()
-    for name, values in reference.items():
-        if values is None:
-            assert compiled[name] is None
-        else:
-            assert_same(values, compiled[name])
+    assert_compiled_run_is_numpy_run(overrides, (beliefs_compiled.pool_block, beliefs_compiled.update_all,
+                                                 friendship_compiled.strengthen_all, friendship_compiled.extended_all,
+                                                 norms_compiled.observe_all, rejection_compiled.felt_all,
+                                                 threat_compiled.perceive_all), city=CITY)
