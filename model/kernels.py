@@ -9,10 +9,12 @@ C library's that numba calls may differ in the last bit.
 
 numba is imported only when a kernel first runs: about 0.3-0.5 CPU s per process (the import and the cached
 kernels; compiling them, once after a change, about 1 s more; `cache=True` keeps them on disk). A kernel saves
-the numpy calls of a pass (2,000 residents x 52 weeks: 12-20 ms off meet, judge_valence and follow_norms), not
-the memory traffic of a big one (at 300,000 and 1,000,000 residents the samplers gain a few percent and the
-norms' pass loses), so `auto` runs them in a process that runs many small simulations (calibration, sweeps,
-design searches): from its AUTO_AFTER_RUNS-th model on, on passes under AUTO_BELOW entries. `on` runs every
+the numpy calls of a pass (2,000 residents x 52 weeks: 12-20 ms off meet, judge_valence and follow_norms), so
+`auto` runs them in a process that runs many small simulations (calibration, sweeps, design searches): from its
+AUTO_AFTER_RUNS-th model on, on passes under AUTO_BELOW entries. On a big pass (AUTO_BELOW entries or more) one
+core's kernel saves little over numpy's memory traffic, so `auto` runs a module's kernels there only when the
+module declares `BLOCKED = True`: its kernels take a range of rows, release the GIL (`nogil=True`) and run over
+blocks of rows on the worker threads (model/threads.py), the same numbers whatever the blocks. `on` runs every
 pass through its kernel, `off` none. Without numba every rule runs its numpy reference.
 
 numba's disk cache knows a kernel's own file only: after editing a kernel that another module's kernel calls
@@ -53,11 +55,16 @@ def count_run() -> None:
 
 def load(module: str, size: int) -> ModuleType | None:
     """The kernel module `module` (imported once: it imports numba) for a pass of `size` entries, or None when
-    the numpy rule runs (the mode says so, or numba is missing)."""
+    the numpy rule runs (the mode says so, or numba is missing; under `auto`, a big pass of a module whose
+    kernels are not BLOCKED)."""
     chosen = _switch["mode"]
-    if chosen == "off" or (chosen == "auto" and (_switch["runs"] < AUTO_AFTER_RUNS or size >= AUTO_BELOW)):
+    big = size >= AUTO_BELOW
+    if chosen == "off" or (chosen == "auto" and not big and _switch["runs"] < AUTO_AFTER_RUNS):
         return None
     loaded = _switch["loaded"]
     if module not in loaded:
         loaded[module] = importlib.import_module(module) if importlib.util.find_spec("numba") else None
-    return loaded[module]
+    compiled = loaded[module]
+    if chosen == "auto" and big and not getattr(compiled, "BLOCKED", False):
+        return None
+    return compiled

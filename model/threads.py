@@ -87,6 +87,11 @@ class Threads:
             return tuple(np.concatenate(column) for column in zip(*parts))
         return np.concatenate(parts)
 
+    def each_block(self, function: Callable[[int, int], None], size: int, most: int | None = None) -> None:
+        """`function(start, end)` over the blocks of 0..size (`blocks`), for a function that writes its rows'
+        results in place (a compiled kernel over a range of rows that releases the GIL, model/kernels.py)."""
+        self.map(lambda block: function(*block), self.blocks(size, most))
+
     def row_blocks(self, step: Callable[[slice], None], size: int) -> None:
         """`step(rows)` for every row of 0..size: `step(slice(None))` once below SPLIT_FROM rows, else over row
         blocks of at most ROW_BLOCK on the threads. For a step that writes each row's results in place from

@@ -74,6 +74,12 @@ def test_auto_runs_kernels_on_small_passes_once_a_process_has_run_many_models(mo
         kernels.count_run()
         assert kernels.load(module, 10) is not None
         assert kernels.load(module, kernels.AUTO_BELOW) is None  # big passes: numpy's memory traffic is no slower
+        monkeypatch.setattr(kernels.load(module, 10), "BLOCKED", True, raising=False)
+        assert kernels.load(module, kernels.AUTO_BELOW) is not None  # unless the kernels run in blocks on the threads
+        monkeypatch.setitem(kernels._switch, "runs", 0)
+        assert kernels.load(module, kernels.AUTO_BELOW) is not None  # even in a process's first model
+        assert kernels.load(module, 10) is None
+        monkeypatch.setitem(kernels._switch, "runs", kernels.AUTO_AFTER_RUNS)
         kernels.use("on")
         assert kernels.load(module, 10**9) is not None
         kernels.use("off")

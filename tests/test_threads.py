@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
+from bridges.model import kernels
 from bridges.model import threads as threads_module
 from bridges.model.mechanisms import incidental
 from bridges.model.model import BridgesModel
@@ -82,6 +83,29 @@ def test_steps_in_row_blocks_give_the_whole_arrays_numbers(monkeypatch, scenario
     monkeypatch.setattr(threads_module, "ROW_BLOCK", 89)
     split = run_arrays(params, 2)
     assert [name for name in whole if whole[name].tobytes() != split[name].tobytes()] == []
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "focus_approach"])
+def test_kernels_over_blocks_give_the_numpy_runs_numbers(monkeypatch, split_everything, scenario):
+    """The compiled kernels run over blocks of rows on two threads (model/kernels.py BLOCKED; here every pass is
+    split, in blocks of 89 rows) give one thread's numpy run byte for byte."""
+    params = params_for("city.n_agents=800", "city.n_neighbourhoods=6", "steps=8", f"scenario={scenario}")
+    numpy_run = run_arrays(params, 1)
+    monkeypatch.setitem(kernels._switch, "mode", "on")
+    blocked = run_arrays(params, 2)
+    assert [name for name in numpy_run if numpy_run[name].tobytes() != blocked[name].tobytes()] == []
+
+
+def test_each_block_covers_every_row_once(split_everything):
+    seen = np.zeros(1_001, dtype=int)
+
+    def mark(start, end):
+        seen[start:end] += 1
+
+    workers = Threads(3)
+    workers.each_block(mark, seen.size, most=89)
+    assert (seen == 1).all() and len(workers.blocks(seen.size, most=89)) > 3
+    workers.close()
 
 
 @pytest.mark.parametrize("dtype", [float, np.int64])
