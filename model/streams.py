@@ -53,8 +53,12 @@ class Streams:
             state = kept.keep(_states, key, self.generator(name, week).bit_generator.state, KEPT_STATES)
         return state
 
-    def seeded_words(self, name: str, week: int, compiled) -> np.ndarray:
-        """`seeded_state` as the compiled draws (`compiled`: model/streams_compiled.py) take it, kept likewise."""
+    def seeded_words(self, name: str, week: int, compiled, start: int = 0) -> np.ndarray:
+        """`seeded_state` as the compiled draws (`compiled`: model/streams_compiled.py) take it, kept likewise;
+        with `start`, the state advanced to the stream's start-th draw (a block of ties drawing its own share on
+        its own thread; numpy's `advance`, not kept: a block's start changes with the city)."""
+        if start:
+            return compiled.words(_advanced(self.seeded_state(name, week), start))
         key = (self.seed, name, int(week))
         words = kept.find(_words, key)
         if words is None:
@@ -85,10 +89,20 @@ class Streams:
 def _draws(state: dict, start: int, size: int | tuple[int, ...]) -> np.ndarray:
     """Uniforms of `size` from the PCG64 stream in `state`, starting at its start-th output (PCG64 turns one
     64-bit output into one double, so the k-th uniform is the k-th output), drawn by this thread's generator."""
+    return _generator_at(state, start).random(size)
+
+
+def _advanced(state: dict, start: int) -> dict:
+    """The PCG64 state in `state` advanced past its first `start` outputs (its next draw is number `start`)."""
+    return _generator_at(state, start).bit_generator.state
+
+
+def _generator_at(state: dict, start: int) -> np.random.Generator:
+    """This thread's generator set to `state` and advanced by `start` outputs."""
     drawing = getattr(_drawing, "generator", None)
     if drawing is None:
         drawing = _drawing.generator = np.random.Generator(np.random.PCG64(0))
     drawing.bit_generator.state = state
     if start:
         drawing.bit_generator.advance(start)
-    return drawing.random(size)
+    return drawing

@@ -106,7 +106,7 @@ def meet(model, who=ALL) -> None:
         mine = own_ties(model, block, "source", who)
         if empty(mine):
             continue
-        if compiled is not None and len(model.threads.blocks(block.size)) == 1:  # the rules compiled, one pass
+        if compiled is not None:  # the rules compiled, over blocks of ties on the worker threads
             if choice is None:
                 choice = compiled_choice_factors(model, compiled)
                 w = model.params.contact.willingness
@@ -157,19 +157,27 @@ def compiled_contact(model, who, size: int):
 
 def compiled_choice_factors(model, compiled) -> np.ndarray:
     """Each person's selection `choice_factor` this week (its exp in numpy; none when selection is off), for
-    `compiled_encounters`."""
+    `compiled_encounters`, over ranges of people on the worker threads."""
     state, sel = model.state, model.params.contact.selection
     if not sel.enabled:
         return NO_VALUES
-    exponents = np.empty(state.n)
-    compiled.choice_exponents(state.attitude, state.trust, model.choice_leverage, float(sel.attitude_weight),
-                              float(sel.trust_weight), THERMOMETER_MAX, exponents)
-    return np.exp(exponents, out=exponents)
+    factors = np.empty(state.n)
+
+    def exponentiate(first: int, last: int) -> None:
+        people = slice(first, last)
+        compiled.choice_exponents(state.attitude[people], state.trust[people], model.choice_leverage[people],
+                                  float(sel.attitude_weight), float(sel.trust_weight), THERMOMETER_MAX,
+                                  factors[people])
+        np.exp(factors[people], out=factors[people])
+
+    model.threads.each_block(exponentiate, state.n)
+    return factors
 
 
 def compiled_encounters(model, compiled, block, choice: np.ndarray, willingness: np.ndarray) -> np.ndarray:
-    """`tie_encounters` of every tie of `block` by the compiled kernels: the rate in one pass, numpy's exp of
-    its negation, the Poisson counts in another, drawing the block's "meet" stream as it goes (the same draws);
+    """`tie_encounters` of every tie of `block` by the compiled kernels, over blocks of ties on the worker threads
+    (one block below threads.SPLIT_FROM ties): a block's rates in one pass, numpy's exp of their negation, the
+    Poisson counts in another, drawing the block's "meet" stream from the block's first tie on (the same draws);
     `willingness`: the weights of `contact.willingness` (anxiety, distress, responsibility, floor)."""
     state, p = model.state, model.params
     sel = p.contact.selection
@@ -181,15 +189,20 @@ def compiled_encounters(model, compiled, block, choice: np.ndarray, willingness:
         chosen = static_index(model, "chosen_city_ties", lambda: selection_rules.chosen_ties(
             setting_kind(model, block), sel))
     settling = p.contact.settling.enabled
-    rate, pmf = np.empty(block.size), np.empty(block.size)
-    compiled.tie_rates(block.rate, block.live, block.needs_employment, block.source, block.target, state.employed,
-                       block.voluntary, state.anxiety, state.distress, state.responsibility,
-                       willingness, settling,
-                       state.sociability if settling else NO_VALUES, block.friend,
-                       float(p.dynamics.friendship.rate_multiplier), selection, chosen, every_tie_chosen, choice,
-                       rate, pmf)
-    words = model.streams.seeded_words(block.stream("meet"), model.steps, compiled.streams_compiled)
-    return compiled.poisson_counts(words, rate, np.exp(pmf, out=pmf))
+    sociability, multiplier = state.sociability if settling else NO_VALUES, float(p.dynamics.friendship.rate_multiplier)
+    stream, encounters = block.stream("meet"), np.empty(block.size, dtype=np.int64)
+
+    def draw(start: int, end: int) -> None:
+        ties, (rate, pmf) = slice(start, end), np.empty((2, end - start))
+        compiled.tie_rates(block.rate[ties], block.live[ties], block.needs_employment[ties], block.source[ties],
+                           block.target[ties], state.employed, block.voluntary, state.anxiety, state.distress,
+                           state.responsibility, willingness, settling, sociability, block.friend[ties], multiplier,
+                           selection, chosen[ties], every_tie_chosen, choice, rate, pmf)
+        words = model.streams.seeded_words(stream, model.steps, compiled.streams_compiled, start)
+        compiled.poisson_counts(words, rate, np.exp(pmf, out=pmf), encounters[ties])
+
+    model.threads.each_block(draw, block.size)
+    return encounters
 
 
 NO_TIES, NO_VALUES = np.zeros(0, dtype=bool), np.zeros(0)
@@ -202,14 +215,24 @@ def judge_quality(model, who=ALL) -> None:
     state, q = model.state, model.params.contact.quality
     blocks = model.contact_blocks()
     compiled = compiled_contact(model, who, sum(block.size for block in blocks))
-    if compiled is not None:  # the rules compiled: the score in one pass, numpy's exp, the logistic in another
+    if compiled is not None:  # the rules compiled, over blocks of ties on the worker threads
         weights = q.condition_weights()
         for block in blocks:
-            met, conditions = compiled.encountered(block.encounters, block.conditions)
-            negated = compiled.quality_scores(met, block.source, block.target, state.language, state.anxiety,
-                                              state.distress, conditions @ weights, float(q.intercept),
-                                              float(q.shared_language), float(q.anxiety), float(q.distress))
-            block.quality = compiled.quality_values(block.size, met, np.exp(negated, out=negated))
+            quality = np.empty(block.size)
+
+            def judge(start: int, end: int, block=block, quality=quality) -> None:
+                """The ties start..end-1: the score in one pass, numpy's exp, the logistic in another (the ties'
+                indices within the block's range: every kernel takes the range's slices)."""
+                ties = slice(start, end)
+                met, conditions = compiled.encountered(block.encounters[ties], block.conditions[ties])
+                negated = compiled.quality_scores(met, block.source[ties], block.target[ties], state.language,
+                                                  state.anxiety, state.distress, conditions @ weights,
+                                                  float(q.intercept), float(q.shared_language), float(q.anxiety),
+                                                  float(q.distress))
+                compiled.quality_values(met, np.exp(negated, out=negated), quality[ties])
+
+            model.threads.each_block(judge, block.size)
+            block.quality = quality
         return
     for block in blocks:
         mine = own_ties(model, block, "source", who)
@@ -241,8 +264,12 @@ def judge_valence(model, who=ALL) -> None:
     state, partner = model.state, model.params.contact.partner
     blocks = model.contact_blocks()
     compiled = compiled_contact(model, who, sum(block.size for block in blocks))
-    if compiled is not None:
+    if compiled is not None and all(len(model.threads.blocks(block.size)) == 1 for block in blocks):
         compiled_valence(model, compiled, blocks)
+        return
+    if compiled is not None:
+        for block in blocks:
+            blocked_valence(model, compiled, block)
         return
     sides = []  # (block, side, this side's ties, those with encounters, the person on this side, the other person)
     for block in model.contact_blocks():
@@ -295,11 +322,46 @@ def compiled_valence(model, compiled, blocks: list) -> None:
     q_power = q**trials
     start = 0
     for block, ties in zip(blocks, met):
-        positive_source, positive_target, negative_source, negative_target = compiled.valence_counts(
-            ties, start, block.size, u, trials, p, q, q_power)
-        block.positive["source"], block.positive["target"] = positive_source, positive_target
-        block.negative["source"], block.negative["target"] = negative_source, negative_target
+        counts = new_counts(block)
+        compiled.valence_counts(ties, start, u, trials, p, q, q_power, *counts)
         start += 2 * ties.size
+
+
+def new_counts(block) -> tuple[np.ndarray, ...]:
+    """`block`'s positive and negative counts per side, zero: four arrays over its ties (positive source, positive
+    target, negative source, negative target), put on the block."""
+    counts = tuple(np.zeros(block.size, dtype=np.int64) for _ in range(4))
+    block.positive["source"], block.positive["target"], block.negative["source"], block.negative["target"] = counts
+    return counts
+
+
+def blocked_valence(model, compiled, block) -> None:
+    """`compiled_valence` of one block over blocks of its ties on the worker threads: each range of ties makes
+    its own joined arrays (its ties with encounters, source side then target side), takes numpy's log, exp and
+    pow on them (elementwise: an entry's result does not depend on where it sits) and draws each side's stream
+    from the range's first tie on, so every tie gets the numbers of the whole pass."""
+    state, partner = model.state, model.params.contact.partner
+    group_offset = np.array([model.params.contact.valence_offset[label] for label in GROUPS], dtype=float)
+    counts = new_counts(block)
+
+    def judge(start: int, end: int) -> None:
+        ties = slice(start, end)
+        met = compiled.with_encounters(block.encounters[ties])
+        size = 2 * met.size
+        odds_ratio, offset, cut, u, p, q = np.empty((6, size))
+        trials = np.empty(size, dtype=np.int64)
+        compiled.valence_inputs(met, block.source[ties], block.target[ties], state.group, state.attitude, group_offset,
+                                partner.enabled, float(partner.prejudice_weight), THERMOMETER_MAX, block.quality[ties],
+                                block.negative_reduction[ties], block.encounters[ties],
+                                *(model.streams.seeded_words(block.stream(f"valence.{side}"), model.steps,
+                                                             compiled.streams_compiled, start)
+                                  for side in ("source", "target")),
+                                0, odds_ratio, offset, cut, trials, u)
+        compiled.negated_logits(np.log(odds_ratio, out=odds_ratio), offset)
+        compiled.positive_chances(np.exp(offset, out=offset), cut, p, q)
+        compiled.valence_counts(met, 0, u, trials, p, q, q**trials, *(column[ties] for column in counts))
+
+    model.threads.each_block(judge, block.size)
 
 
 def tally_contacts(model, who=ALL) -> None:
@@ -309,17 +371,24 @@ def tally_contacts(model, who=ALL) -> None:
     state, week, f, gen = model.state, model.week, model.params.dynamics.friendship, model.params.contact.generalisation
     blocks = model.contact_blocks()
     compiled = compiled_contact(model, who, state.n)
-    if compiled is not None:  # the rules compiled: each block's sums in one pass, the people's counters in another
+    if compiled is not None:  # the rules compiled, over ranges of people on the worker threads
         totals, scratch = np.zeros((2, 4, state.n))
-        for block in blocks:
-            compiled.tally_block(block.encounters, block.source, block.target, block.friend,
-                                 float(f.weight), gen.enabled, float(gen.salience_for(block.name == PUBLIC)),
-                                 block.met, float(gen.half_familiar), block.positive["source"],
-                                 block.positive["target"], block.negative["source"], block.negative["target"],
-                                 scratch, totals)
-        week.positive, week.negative = compiled.tally_people(
-            totals, state.positive_contacts, state.negative_contacts, state.intergroup_contacts,
-            state.recent_encounters, float(model.params.dynamics.recent_contact_weight))
+        positive, negative = np.empty((2, state.n), dtype=np.int64)
+
+        def tally(first: int, last: int) -> None:
+            """The people first..last-1: each block's sums in one pass over its ties, the counters in another."""
+            for block in blocks:
+                compiled.tally_block(block.encounters, block.source, block.target, block.friend,
+                                     float(f.weight), gen.enabled, float(gen.salience_for(block.name == PUBLIC)),
+                                     block.met, float(gen.half_familiar), block.positive["source"],
+                                     block.positive["target"], block.negative["source"], block.negative["target"],
+                                     scratch, totals, first, last)
+            compiled.tally_people(totals, state.positive_contacts, state.negative_contacts, state.intergroup_contacts,
+                                  state.recent_encounters, float(model.params.dynamics.recent_contact_weight),
+                                  positive, negative, first, last)
+
+        model.threads.each_block(tally, state.n)
+        week.positive, week.negative = positive, negative
         week.positive_weighted, week.negative_weighted = totals[2], totals[3]
         return
     rows = count(who, state.n)

@@ -37,15 +37,22 @@ def remember_partners(model, who=ALL) -> None:
     many different members of it."""
     state, v = model.state, model.params.dynamics.variability
     compiled = kernels.load("bridges.model.rules.variability_compiled", state.n) if who is ALL else None
-    if compiled is not None:  # the rules compiled: each block's new partners in one pass, the people's in another
-        for block in model.contact_blocks():
-            compiled.count_new_partners(block.met, block.encounters, block.source, block.target,
-                                        state.distinct_partners)
-        compiled.remember_people(state.positive_history, model.week.positive,
-                                 float(model.params.contact.negativity.memory), v.enabled, state.group,
-                                 state.distinct_partners,
-                                 np.array([v.baseline[label] for label in GROUPS], dtype=float),
-                                 float(v.half_partners), state.variability)
+    if compiled is not None:  # the rules compiled, over ranges of people on the worker threads
+        blocks, baseline = model.contact_blocks(), np.array([v.baseline[label] for label in GROUPS], dtype=float)
+
+        def remember(first: int, last: int) -> None:
+            """The people first..last-1: each block's new partners in one pass over its ties, the people's in
+            another."""
+            for block in blocks:
+                compiled.count_new_partners(block.met, block.encounters, block.source, block.target,
+                                            state.distinct_partners, first, last)
+            people = slice(first, last)
+            compiled.remember_people(state.positive_history[people], model.week.positive[people],
+                                     float(model.params.contact.negativity.memory), v.enabled, state.group[people],
+                                     state.distinct_partners[people], baseline, float(v.half_partners),
+                                     state.variability[people])
+
+        model.threads.each_block(remember, state.n)
         return
     state.positive_history[who] = negativity_rules.remember_positive(state.positive_history[who],
                                                                      model.week.positive[who],
@@ -67,8 +74,9 @@ def remember_meetings(model, who=ALL) -> None:
     partners)."""
     compiled = kernels.load("bridges.model.rules.variability_compiled", model.state.n) if who is ALL else None
     for block in model.contact_blocks():
-        if compiled is not None:  # the same sum compiled, every tie in one pass
-            compiled.add_meetings(block.met, block.encounters)
+        if compiled is not None:  # the same sum compiled, over blocks of ties on the worker threads
+            model.threads.each_block(lambda start, end, block=block: compiled.add_meetings(
+                block.met[start:end], block.encounters[start:end]), block.size)
             continue
         mine = own_ties(model, block, "source", who)
         if empty(mine):

@@ -59,8 +59,10 @@ def expect_rejection(model, who=ALL) -> None:
     if not r.enabled:
         return
     compiled = kernels.load(COMPILED, week.positive_weighted.size) if who is ALL else None
-    if compiled is not None:  # the same rule compiled, in place (model/rules/rejection_compiled.py)
-        compiled.felt_all(week.positive_weighted, week.negative_weighted, model.state.discrimination, r.discount)
+    if compiled is not None:  # the same rule compiled, in place, over ranges of people on the worker threads
+        model.threads.each_block(lambda first, last: compiled.felt_all(
+            week.positive_weighted[first:last], week.negative_weighted[first:last],
+            model.state.discrimination[first:last], r.discount), week.positive_weighted.size)
         return
     week.positive_weighted[who], week.negative_weighted[who] = felt_contact(
         week.positive_weighted[who], week.negative_weighted[who], model.state.discrimination[who], r)

@@ -12,6 +12,14 @@ sits in the array); so does the matrix product of the Allport conditions (BLAS a
 order). The uniforms come from the stream's kept state stepped in the kernel (model/streams_compiled.py: the
 doubles `Streams.uniform` draws). A person's sum adds the same terms in the same order as `np.bincount` (ties in
 index order from 0.0) and then adds it to the running total, as the phase does.
+
+Every kernel releases the GIL and the phases run them over blocks on the worker threads (model/threads.py; one
+block below SPLIT_FROM entries), with the same numbers whatever the blocks: `meet`, `judge_quality` and (on a big
+city) `judge_valence` over ranges of a block's ties, each taking the ties' slices, with the block's streams
+advanced to the range's first tie (`Streams.seeded_words` with `start`); numpy's exp, log, pow and the conditions'
+product on a range's own arrays (an entry's result does not depend on where it sits: tests/
+test_kernels_fuse_a.py, test_kernels_blocked_blk_a.py). `tally_contacts` over ranges of people: each range scans
+every tie and adds only its people's, so each person's sums keep their tie order.
 """
 
 import numba
@@ -22,8 +30,12 @@ from bridges.model.rules.norms_compiled import clip_one, minimum_one
 from bridges.model.sampling_compiled import binomial_one, poisson_one
 from bridges.model.streams_compiled import lcg_step, to_double
 
+BLOCKED = True
+"""The contact phases run these kernels over blocks on the worker threads at every size (model/kernels.py: `auto`
+runs them on a big city's passes too)."""
 
-@numba.njit(cache=True)
+
+@numba.njit(cache=True, nogil=True)
 def choice_exponents(attitude, trust, leverage, attitude_weight, trust_weight, top, out) -> None:
     """Per person, the exponent of selection.py `choice_factor` (numpy takes its exp)."""
     for person in range(len(attitude)):
@@ -31,7 +43,7 @@ def choice_exponents(attitude, trust, leverage, attitude_weight, trust_weight, t
                                           + trust_weight * (trust[person] - 0.5))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def tie_rates(rate, live, needs_employment, source, target, employed, voluntary, anxiety, distress, responsibility,
               willingness, settling, sociability, friend, friend_multiplier, selection, chosen, every_tie_chosen,
               choice, out_rate, out_negated) -> None:
@@ -61,19 +73,18 @@ def tie_rates(rate, live, needs_employment, source, target, employed, voluntary,
         out_negated[tie] = -value
 
 
-@numba.njit(cache=True)
-def poisson_counts(words, rate, pmf):
-    """Each tie's encounters, Poisson(rate) from its uniform (`poisson_one`; pmf = exp(-rate)), the uniforms the
-    first of the stream in `words` (model/streams_compiled.py: the same as `Streams.uniform` draws)."""
-    out = np.empty(len(rate), dtype=np.int64)
+@numba.njit(cache=True, nogil=True)
+def poisson_counts(words, rate, pmf, out) -> None:
+    """Each tie's encounters into `out`, Poisson(rate) from its uniform (`poisson_one`; pmf = exp(-rate)), the
+    uniforms the first of the stream in `words` (model/streams_compiled.py: the same as `Streams.uniform` draws;
+    a block of ties passes the stream advanced to its first tie)."""
     high, low, increment_high, increment_low = words[0], words[1], words[2], words[3]
     for tie in range(len(rate)):
         high, low = lcg_step(high, low, increment_high, increment_low)
         out[tie] = poisson_one(to_double(high, low), rate[tie], pmf[tie])
-    return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def encountered(encounters, conditions):
     """The ties with encounters (`np.flatnonzero`) and their rows of the Allport conditions, in tie order."""
     met = np.flatnonzero(encounters)
@@ -83,7 +94,13 @@ def encountered(encounters, conditions):
     return met, rows
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
+def with_encounters(encounters):
+    """The ties with encounters (`np.flatnonzero`), in tie order."""
+    return np.flatnonzero(encounters)
+
+
+@numba.njit(cache=True, nogil=True)
 def quality_scores(met, source, target, language, anxiety, distress, weighted_conditions, intercept,
                    language_weight, anxiety_weight, distress_weight):
     """The negated score of contact.py `contact_quality` for each tie with encounters (`met`), given its
@@ -100,16 +117,15 @@ def quality_scores(met, source, target, language, anxiety, distress, weighted_co
     return out
 
 
-@numba.njit(cache=True)
-def quality_values(size, met, exp_negated):
-    """Every tie's quality: the logistic 1 / (1 + exp(-score)) on ties with encounters, NaN elsewhere."""
-    out = np.full(size, np.nan)
+@numba.njit(cache=True, nogil=True)
+def quality_values(met, exp_negated, out) -> None:
+    """Every tie's quality into `out`: the logistic 1 / (1 + exp(-score)) on ties with encounters, NaN elsewhere."""
+    out[:] = np.nan
     for at in range(len(met)):
         out[met[at]] = 1.0 / (1.0 + exp_negated[at])
-    return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def valence_inputs(met, source, target, group, attitude, group_offset, partner, prejudice_weight, top, quality,
                    reduction, encounters, words_source, words_target, start, odds_ratio, offset, cut, trials,
                    u) -> None:
@@ -141,14 +157,14 @@ def valence_inputs(met, source, target, group, attitude, group_offset, partner, 
             u[first + at] = to_double(high, low)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def negated_logits(log_odds, offset) -> None:
     """-(log-odds + offset) in place of `offset` (numpy's exp of it is the logistic's)."""
     for at in range(len(offset)):
         offset[at] = -(log_odds[at] + offset[at])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def positive_chances(exp_negated, cut, p, q) -> None:
     """The chance of a positive experience (`positive_probability`'s logistic, then `spare_negative`), clipped to
     [0, 1] as the binomial sampler clips it, into `p`, and 1 - p into `q` (numpy's q ** trials is its pmf)."""
@@ -158,13 +174,12 @@ def positive_chances(exp_negated, cut, p, q) -> None:
         q[at] = 1.0 - p[at]
 
 
-@numba.njit(cache=True)
-def valence_counts(met, start, size, u, trials, p, q, q_power):
+@numba.njit(cache=True, nogil=True)
+def valence_counts(met, start, u, trials, p, q, q_power, positive_source, positive_target, negative_source,
+                   negative_target) -> None:
     """One block's positive and negative counts per side (sampling.py `binomial_quantile` from the entries of
-    `start`), as four arrays over its ties: positive source, positive target, negative source, negative target
-    (zero on ties without encounters)."""
-    positive_source, positive_target = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
-    negative_source, negative_target = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
+    `start`) into four arrays over its ties, all zero before: positive source, positive target, negative source,
+    negative target (zero stays on ties without encounters)."""
     count = len(met)
     for side in range(2):
         first = start + side * count
@@ -178,17 +193,17 @@ def valence_counts(met, start, size, u, trials, p, q, q_power):
                 positive_source[met[at]], negative_source[met[at]] = positive, trials[entry] - positive
             else:
                 positive_target[met[at]], negative_target[met[at]] = positive, trials[entry] - positive
-    return positive_source, positive_target, negative_source, negative_target
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def tally_block(encounters, people_source, people_target, friend, friend_weight, generalisation, salience,
                 met_before, half_familiar, positive_source, positive_target, negative_source, negative_target, scratch,
-                totals):
-    """Add one block's encounters to the per-person totals (rows of `totals`: positive, negative, positive
-    weighted, negative weighted), source side then target side, as `tally_contacts` does: each side's
+                totals, first, last):
+    """Add one block's encounters to the totals (rows of `totals`: positive, negative, positive weighted, negative
+    weighted) of the people first..last-1, source side then target side, as `tally_contacts` does: each side's
     `np.bincount` sums over the ties with encounters (in `scratch`, all zero before and after) added to the totals
-    of the people it counts."""
+    of the people it counts. Each person's sum adds its ties in tie order whatever range it falls in, so ranges
+    of people on different threads give the whole pass's numbers (every range scans every tie)."""
     for side in range(2):
         people = people_source if side == 0 else people_target
         positive = positive_source if side == 0 else positive_target
@@ -200,6 +215,8 @@ def tally_block(encounters, people_source, people_target, friend, friend_weight,
             if generalisation:
                 weight = weight * (salience * (1.0 / (1.0 + met_before[tie] / half_familiar)))
             person = people[tie]
+            if person < first or person >= last:
+                continue
             scratch[0, person] += positive[tie]
             scratch[1, person] += negative[tie]
             scratch[2, person] += positive[tie] * weight
@@ -208,21 +225,22 @@ def tally_block(encounters, people_source, people_target, friend, friend_weight,
             if encounters[tie] == 0:
                 continue
             person = people[tie]
+            if person < first or person >= last:
+                continue
             for row in range(4):
                 totals[row, person] += scratch[row, person]
                 scratch[row, person] = 0.0
 
 
-@numba.njit(cache=True)
-def tally_people(totals, positive_contacts, negative_contacts, intergroup_contacts, recent_encounters, recent_weight):
-    """The week's per-person counts from `totals` (raw counts as whole numbers) and the running counters."""
-    size = totals.shape[1]
-    positive, negative = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
-    for person in range(size):
+@numba.njit(cache=True, nogil=True)
+def tally_people(totals, positive_contacts, negative_contacts, intergroup_contacts, recent_encounters, recent_weight,
+                 positive, negative, first, last) -> None:
+    """The week's counts of the people first..last-1 from `totals` into `positive` and `negative` (raw counts as
+    whole numbers) and their running counters."""
+    for person in range(first, last):
         positive[person], negative[person] = np.int64(totals[0, person]), np.int64(totals[1, person])
         encounters = positive[person] + negative[person]
         positive_contacts[person] += positive[person]
         negative_contacts[person] += negative[person]
         intergroup_contacts[person] += encounters
         recent_encounters[person] = (1.0 - recent_weight) * recent_encounters[person] + recent_weight * encounters
-    return positive, negative
