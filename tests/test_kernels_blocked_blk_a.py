@@ -1,0 +1,147 @@
+"""The contact phases' kernels over blocks on the worker threads (model/rules/contact_compiled.py,
+variability_compiled.py, rejection_compiled.py: BLOCKED): every phase split into odd blocks (three threads,
+every pass split) gives its whole compiled pass and its numpy rule byte for byte, the streams advanced to a
+block's first tie draw that block's share, and a whole run with `auto` choosing the blocked kernels (every pass
+big) is one thread's numpy run."""
+
+import numpy as np
+import pytest
+
+from bridges.model import kernels
+from bridges.model import threads as threads_module
+from bridges.model.mechanisms import incidental
+from bridges.model.step import STEP_ORDER
+from bridges.model.streams import Streams
+from bridges.model.threads import Threads
+from bridges.model.ties import ContactBlock
+from tests.conftest import params_for
+from tests.test_kernels import assert_same
+from tests.test_kernels_fuse_a import assert_fields_same, fields, model_after_weeks, no_encounters, restore
+from tests.test_threads import run_arrays
+
+PHASES = ("meet", "judge_quality", "judge_valence", "tally_contacts", "remember_partners", "expect_rejection")
+BLOCKED_MODULES = ("bridges.model.rules.contact_compiled", "bridges.model.rules.variability_compiled",
+                   "bridges.model.rules.rejection_compiled")
+
+
+@pytest.fixture
+def split_everything(monkeypatch):
+    """Every pass split over the threads (a block per thread from one entry up), as a million-resident city's."""
+    monkeypatch.setattr(threads_module, "SPLIT_FROM", 1)
+
+
+def assert_blocked_phases_are_whole_and_numpy(model, after_meet=None) -> None:
+    """A week's phases up to expect_rejection, in order: each of PHASES from the same inputs three ways (the numpy
+    rule on one thread, its kernels in one pass, its kernels over three threads' blocks), the others by numpy;
+    `after_meet(model)` edits the encounters."""
+    before, threads = kernels.mode(), model.threads
+    odd = Threads(3)
+    try:
+        for phase in STEP_ORDER[:[phase.name for phase in STEP_ORDER].index(PHASES[-1]) + 1]:
+            kernels.use("off")
+            model.threads = Threads(1)
+            if phase.name == "judge_quality" and after_meet is not None:
+                after_meet(model)
+            if phase.name not in PHASES:
+                phase(model)
+                continue
+            saved = fields(model)
+            phase(model)
+            reference = fields(model)
+            kernels.use("on")
+            restore(model, saved)
+            phase(model)
+            assert_fields_same(reference, fields(model))
+            restore(model, saved)
+            model.threads = odd
+            assert all(len(odd.blocks(block.size)) == min(3, max(block.size, 1)) for block in model.contact_blocks())
+            phase(model)
+            assert_fields_same(reference, fields(model))
+    finally:
+        kernels.use(before)
+        model.threads = threads
+        odd.close()
+
+
+@pytest.mark.parametrize("overrides", [(), ("scenario=focus_approach", "seed=3"),
+                                       ("contact.selection.enabled=false", "contact.partner.enabled=false",
+                                        "contact.generalisation.enabled=false", "contact.settling.enabled=false",
+                                        "dynamics.variability.enabled=false")])
+def test_each_contact_phase_over_odd_blocks_is_its_whole_pass_and_numpy_rule(split_everything, overrides):
+    model = model_after_weeks(*overrides, weeks=5)
+    partners = model.state.distinct_partners.copy()
+    assert_blocked_phases_are_whole_and_numpy(model)
+    assert (model.state.distinct_partners > partners).any()  # first meetings this week: the comparison has content
+    assert model.state.discrimination.any()  # expected rejection discounts someone's contact
+
+
+def test_edge_inputs_over_odd_blocks(split_everything):
+    """A programme block without ties, NaN and extreme states, everyone in one group; then a week without
+    encounters; all split over three threads."""
+    model = model_after_weeks("scenario=focus_approach", weeks=5)
+    state, blocks = model.state, model.contact_blocks
+    empty = ContactBlock.new("empty_programme", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0),
+                             np.zeros((0, 4)))
+    empty.voluntary = False
+    model.contact_blocks = lambda: [*blocks(), empty]
+    state.anxiety[:3] = (np.nan, 0.0, 1.0)
+    state.responsibility[3:5] = (0.0, 1.0)
+    state.attitude[5:8] = (0.0, 100.0, np.nan)
+    state.language[8:10] = (np.nan, -0.0)
+    state.group = np.zeros_like(state.group)
+    assert_blocked_phases_are_whole_and_numpy(model)
+    assert_blocked_phases_are_whole_and_numpy(model, after_meet=no_encounters)
+
+
+def test_a_stream_advanced_to_a_block_draws_that_blocks_share():
+    """`Streams.seeded_words` with `start`: the compiled draws from there are the stream's draws from number
+    `start` on (numpy's advance), for every start from 0 (the kept state) up."""
+    from bridges.model import streams_compiled
+
+    streams = Streams(11)
+    whole = streams.generator("meet", 4).random(5_000)
+    for start in (0, 1, 2, 63, 64, 65, 1_000, 4_999):
+        assert_same(whole[start:], streams_compiled.uniforms(
+            streams.seeded_words("meet", 4, streams_compiled, start), whole.size - start))
+
+
+def test_the_conditions_product_of_a_range_of_ties_is_the_whole_products():
+    """judge_quality's blocks each take numpy's (BLAS) product of their own ties' conditions: a row's product
+    does not depend on the rows around it, at a big city's length too."""
+    from bridges.model.rules.contact_compiled import encountered
+
+    rng = np.random.default_rng(8)
+    weights = np.array([1.0, 1.3, 0.7, 2.1])
+    size = 300_001
+    conditions = rng.random((size, 4)) * rng.choice([1e-3, 1.0, 10.0], (size, 4))
+    encounters = rng.integers(0, 3, size)
+    met, rows = encountered(encounters, conditions)
+    whole = rows @ weights
+    edges = [0, 1, 17, 100_003, 150_000, 299_999, size]
+    parts = [encountered(encounters[start:end], conditions[start:end])[1] @ weights
+             for start, end in zip(edges[:-1], edges[1:])]
+    assert_same(whole, np.concatenate(parts))
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "focus_approach"])
+def test_a_run_with_auto_choosing_the_blocked_kernels_is_one_threads_numpy_run(monkeypatch, split_everything,
+                                                                               scenario):
+    """Every pass big under `auto` (AUTO_BELOW 1): the modules that declare BLOCKED run their kernels over three
+    threads' blocks; the others run numpy (split the same way). One thread's numpy run, byte for byte."""
+    params = params_for("city.n_agents=800", "city.n_neighbourhoods=6", "steps=8", f"scenario={scenario}")
+    monkeypatch.setitem(kernels._switch, "mode", "off")
+    numpy_run = run_arrays(params, 1)
+    monkeypatch.setitem(kernels._switch, "mode", "auto")
+    monkeypatch.setattr(kernels, "AUTO_BELOW", 1)
+    monkeypatch.setattr(incidental, "RESIDENT_BLOCK", 97)
+    monkeypatch.setattr(threads_module, "ROW_BLOCK", 89)
+    blocked = run_arrays(params, 3)
+    for module in BLOCKED_MODULES:
+        assert kernels.load(module, kernels.AUTO_BELOW).BLOCKED
+    from bridges.model.rules import contact_compiled, rejection_compiled, variability_compiled
+
+    for kernel in (contact_compiled.poisson_counts, contact_compiled.quality_values, contact_compiled.valence_inputs,
+                   contact_compiled.tally_block, variability_compiled.count_new_partners,
+                   variability_compiled.add_meetings, rejection_compiled.felt_all):
+        assert kernel.signatures  # the run went through it
+    assert [name for name in numpy_run if numpy_run[name].tobytes() != blocked[name].tobytes()] == []
