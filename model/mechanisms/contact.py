@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridges.model import kernels
+from bridges.model import kernels, threads
 from bridges.model.errors import InputError
 from bridges.model.mechanisms.base import (ALL, PUBLIC, Key, Mechanism, Metric, Phase, Rows, Setup, StateVar, count,
                                            empty, fill, first_row, own_ties, setting_kind, static_index, uniform,
@@ -170,7 +170,7 @@ def compiled_choice_factors(model, compiled) -> np.ndarray:
                                   factors[people])
         np.exp(factors[people], out=factors[people])
 
-    model.threads.each_block(exponentiate, state.n)
+    over_ranges(model, exponentiate, state.n)
     return factors
 
 
@@ -193,16 +193,26 @@ def compiled_encounters(model, compiled, block, choice: np.ndarray, willingness:
     stream, encounters = block.stream("meet"), np.empty(block.size, dtype=np.int64)
 
     def draw(start: int, end: int) -> None:
-        ties, (rate, pmf) = slice(start, end), np.empty((2, end - start))
-        compiled.tie_rates(block.rate[ties], block.live[ties], block.needs_employment[ties], block.source[ties],
-                           block.target[ties], state.employed, block.voluntary, state.anxiety, state.distress,
-                           state.responsibility, willingness, settling, sociability, block.friend[ties], multiplier,
-                           selection, chosen[ties], every_tie_chosen, choice, rate, pmf)
+        rate, pmf = np.empty(end - start), np.empty(end - start)
+        compiled.tie_rates(block.rate, block.live, block.needs_employment, block.source, block.target, state.employed,
+                           block.voluntary, state.anxiety, state.distress, state.responsibility, willingness, settling,
+                           sociability, block.friend, multiplier, selection, chosen, every_tie_chosen, choice, rate, pmf,
+                           start, end)
         words = model.streams.seeded_words(stream, model.steps, compiled.streams_compiled, start)
-        compiled.poisson_counts(words, rate, np.exp(pmf, out=pmf), encounters[ties])
+        compiled.poisson_counts(words, rate, np.exp(pmf, out=pmf), encounters[start:end])
 
-    model.threads.each_block(draw, block.size)
+    over_ranges(model, draw, block.size)
     return encounters
+
+
+def over_ranges(model, run, size: int) -> None:
+    """`run(start, end)` over blocks of 0..size on the model's worker threads (`Threads.each_block`, for a
+    compiled kernel that writes its rows in place); one call below threads.SPLIT_FROM entries, without the
+    blocks' hand-over (a few microseconds a call, which a small city's week would pay in every phase)."""
+    if size < threads.SPLIT_FROM:
+        run(0, size)
+    else:
+        model.threads.each_block(run, size)
 
 
 NO_TIES, NO_VALUES = np.zeros(0, dtype=bool), np.zeros(0)
@@ -231,7 +241,7 @@ def judge_quality(model, who=ALL) -> None:
                                                   float(q.distress))
                 compiled.quality_values(met, np.exp(negated, out=negated), quality[ties])
 
-            model.threads.each_block(judge, block.size)
+            over_ranges(model, judge, block.size)
             block.quality = quality
         return
     for block in blocks:
@@ -264,7 +274,7 @@ def judge_valence(model, who=ALL) -> None:
     state, partner = model.state, model.params.contact.partner
     blocks = model.contact_blocks()
     compiled = compiled_contact(model, who, sum(block.size for block in blocks))
-    if compiled is not None and all(len(model.threads.blocks(block.size)) == 1 for block in blocks):
+    if compiled is not None and all(block.size < threads.SPLIT_FROM for block in blocks):
         compiled_valence(model, compiled, blocks)
         return
     if compiled is not None:
@@ -361,7 +371,7 @@ def blocked_valence(model, compiled, block) -> None:
         compiled.positive_chances(np.exp(offset, out=offset), cut, p, q)
         compiled.valence_counts(met, 0, u, trials, p, q, q**trials, *(column[ties] for column in counts))
 
-    model.threads.each_block(judge, block.size)
+    over_ranges(model, judge, block.size)
 
 
 def tally_contacts(model, who=ALL) -> None:
@@ -387,7 +397,7 @@ def tally_contacts(model, who=ALL) -> None:
                                   state.recent_encounters, float(model.params.dynamics.recent_contact_weight),
                                   positive, negative, first, last)
 
-        model.threads.each_block(tally, state.n)
+        over_ranges(model, tally, state.n)
         week.positive, week.negative = positive, negative
         week.positive_weighted, week.negative_weighted = totals[2], totals[3]
         return

@@ -46,15 +46,16 @@ def choice_exponents(attitude, trust, leverage, attitude_weight, trust_weight, t
 @numba.njit(cache=True, nogil=True)
 def tie_rates(rate, live, needs_employment, source, target, employed, voluntary, anxiety, distress, responsibility,
               willingness, settling, sociability, friend, friend_multiplier, selection, chosen, every_tie_chosen,
-              choice, out_rate, out_negated) -> None:
+              choice, out_rate, out_negated, first, last) -> None:
     """Each tie's expected encounters this week (contact.py `tie_encounters`: `live_rate`; on a voluntary block
     both people's `willingness`, times their sociability with settling on, `encounter_rate` with the friendship
     `meeting_factor`, and with selection on `chosen_rate` by the people's choice factors `choice`), into
-    `out_rate`, and its negation into `out_negated` (numpy's exp of it is the Poisson's first term).
-    `willingness` holds (anxiety, distress, responsibility, floor) weights; `chosen` the chosen ties unless
-    `every_tie_chosen`."""
+    `out_rate`, and its negation into `out_negated` (numpy's exp of it is the Poisson's first term), for the ties
+    first..last-1 (entry 0 of the outputs is tie `first`). `willingness` holds (anxiety, distress, responsibility,
+    floor) weights; `chosen` the chosen ties unless `every_tie_chosen`."""
     w_anxiety, w_distress, w_responsibility, floor = willingness[0], willingness[1], willingness[2], willingness[3]
-    for tie in range(len(rate)):
+    offset = np.uint64(first)
+    for tie in range(offset, np.uint64(last)):  # unsigned: no negative-index wraparound
         source_person, target_person = source[tie], target[tie]
         on = live[tie] and (not needs_employment[tie] or (employed[source_person] and employed[target_person]))
         value = rate[tie] * (1.0 if on else 0.0)
@@ -69,8 +70,8 @@ def tie_rates(rate, live, needs_employment, source, target, employed, voluntary,
             value = value * ready_source * ready_target * (friend_multiplier if friend[tie] else 1.0)
             if selection and (every_tie_chosen or chosen[tie]):
                 value = value * choice[source_person] * choice[target_person]
-        out_rate[tie] = value
-        out_negated[tie] = -value
+        out_rate[tie - offset] = value
+        out_negated[tie - offset] = -value
 
 
 @numba.njit(cache=True, nogil=True)
@@ -237,7 +238,7 @@ def tally_people(totals, positive_contacts, negative_contacts, intergroup_contac
                  positive, negative, first, last) -> None:
     """The week's counts of the people first..last-1 from `totals` into `positive` and `negative` (raw counts as
     whole numbers) and their running counters."""
-    for person in range(first, last):
+    for person in range(np.uint64(first), np.uint64(last)):  # unsigned: no negative-index wraparound
         positive[person], negative[person] = np.int64(totals[0, person]), np.int64(totals[1, person])
         encounters = positive[person] + negative[person]
         positive_contacts[person] += positive[person]
