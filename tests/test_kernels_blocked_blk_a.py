@@ -61,6 +61,7 @@ def assert_blocked_phases_are_whole_and_numpy(model, after_meet=None) -> None:
         kernels.use(before)
         model.threads = threads
         odd.close()
+        threads.close()  # the pool the model's own weeks started (split everything: test_threads checks none is left)
 
 
 @pytest.mark.parametrize("overrides", [(), ("scenario=focus_approach", "seed=3"),

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridges.model import kernels, threads
+from bridges.model import contact_kernels
 from bridges.model.errors import InputError
 from bridges.model.mechanisms.base import (ALL, PUBLIC, Key, Mechanism, Metric, Phase, Rows, Setup, StateVar, count,
                                            empty, fill, first_row, own_ties, setting_kind, static_index, uniform,
                                            with_encounters)
-from bridges.model.ranges import (GROUPS, LAYER_KINDS, NON_NEGATIVE, NON_NEGATIVE_WEIGHT, POSITIVE,
+from bridges.model.ranges import (LAYER_KINDS, NON_NEGATIVE, NON_NEGATIVE_WEIGHT, POSITIVE,
                                   SELECTION_WEIGHT, THERMOMETER_MAX, UNIT, WEIGHT, per_group)
 from bridges.model.rules import contact as contact_rules
 from bridges.model.rules import friendship as friendship_rules
@@ -100,7 +100,7 @@ def meet(model, who=ALL) -> None:
     programme's attendance.
     """
     blocks = model.contact_blocks()
-    compiled = compiled_contact(model, who, sum(block.size for block in blocks))
+    compiled = contact_kernels.load(who, sum(block.size for block in blocks))
     choice = None
     for block in blocks:
         mine = own_ties(model, block, "source", who)
@@ -108,10 +108,10 @@ def meet(model, who=ALL) -> None:
             continue
         if compiled is not None:  # the rules compiled, over blocks of ties on the worker threads
             if choice is None:
-                choice = compiled_choice_factors(model, compiled)
+                choice = contact_kernels.choice_factors(model, compiled)
                 w = model.params.contact.willingness
                 willingness = np.array([w.anxiety, w.distress, w.responsibility, w.floor], dtype=float)
-            block.encounters = compiled_encounters(model, compiled, block, choice, willingness)
+            block.encounters = contact_kernels.encounters(model, compiled, block, choice, willingness)
         elif who is ALL:  # every tie, in blocks of ties on the worker threads, each drawing its own share
             block.encounters = model.threads.over_blocks(lambda start, end, block=block: tie_encounters(
                 model, block, slice(start, end), model.streams.uniform_range(block.stream("meet"), model.steps,
@@ -149,100 +149,14 @@ def tie_encounters(model, block, mine, u: np.ndarray) -> np.ndarray:
     return contact_rules.draw_encounters(rate, u)
 
 
-def compiled_contact(model, who, size: int):
-    """The compiled contact kernels (model/rules/contact_compiled.py) when they run for this pass of `size`
-    entries (every resident, the kernels on: model/kernels.py), else None."""
-    return kernels.load("bridges.model.rules.contact_compiled", size) if who is ALL else None
-
-
-def compiled_choice_factors(model, compiled) -> np.ndarray:
-    """Each person's selection `choice_factor` this week (its exp in numpy; none when selection is off), for
-    `compiled_encounters`, over ranges of people on the worker threads."""
-    state, sel = model.state, model.params.contact.selection
-    if not sel.enabled:
-        return NO_VALUES
-    factors = np.empty(state.n)
-
-    def exponentiate(first: int, last: int) -> None:
-        people = slice(first, last)
-        compiled.choice_exponents(state.attitude[people], state.trust[people], model.choice_leverage[people],
-                                  float(sel.attitude_weight), float(sel.trust_weight), THERMOMETER_MAX,
-                                  factors[people])
-        np.exp(factors[people], out=factors[people])
-
-    over_ranges(model, exponentiate, state.n)
-    return factors
-
-
-def compiled_encounters(model, compiled, block, choice: np.ndarray, willingness: np.ndarray) -> np.ndarray:
-    """`tie_encounters` of every tie of `block` by the compiled kernels, over blocks of ties on the worker threads
-    (one block below threads.SPLIT_FROM ties): a block's rates in one pass, numpy's exp of their negation, the
-    Poisson counts in another, drawing the block's "meet" stream from the block's first tie on (the same draws);
-    `willingness`: the weights of `contact.willingness` (anxiety, distress, responsibility, floor)."""
-    state, p = model.state, model.params
-    sel = p.contact.selection
-    selection, chosen, every_tie_chosen = block.voluntary and sel.enabled, NO_TIES, False
-    if selection and block.layer is None:  # public space: one kind of setting, chosen or not
-        every_tie_chosen = selection = static_index(model, "chosen_public", lambda: bool(
-            selection_rules.chosen_ties(np.array([PUBLIC]), sel)[0]))
-    elif selection:
-        chosen = static_index(model, "chosen_city_ties", lambda: selection_rules.chosen_ties(
-            setting_kind(model, block), sel))
-    settling = p.contact.settling.enabled
-    sociability, multiplier = state.sociability if settling else NO_VALUES, float(p.dynamics.friendship.rate_multiplier)
-    stream, encounters = block.stream("meet"), np.empty(block.size, dtype=np.int64)
-
-    def draw(start: int, end: int) -> None:
-        rate, pmf = np.empty(end - start), np.empty(end - start)
-        compiled.tie_rates(block.rate, block.live, block.needs_employment, block.source, block.target, state.employed,
-                           block.voluntary, state.anxiety, state.distress, state.responsibility, willingness, settling,
-                           sociability, block.friend, multiplier, selection, chosen, every_tie_chosen, choice, rate, pmf,
-                           start, end)
-        words = model.streams.seeded_words(stream, model.steps, compiled.streams_compiled, start)
-        compiled.poisson_counts(words, rate, np.exp(pmf, out=pmf), encounters[start:end])
-
-    over_ranges(model, draw, block.size)
-    return encounters
-
-
-def over_ranges(model, run, size: int) -> None:
-    """`run(start, end)` over blocks of 0..size on the model's worker threads (`Threads.each_block`, for a
-    compiled kernel that writes its rows in place); one call below threads.SPLIT_FROM entries, without the
-    blocks' hand-over (a few microseconds a call, which a small city's week would pay in every phase)."""
-    if size < threads.SPLIT_FROM:
-        run(0, size)
-    else:
-        model.threads.each_block(run, size)
-
-
-NO_TIES, NO_VALUES = np.zeros(0, dtype=bool), np.zeros(0)
-"""Placeholders for a kernel's unused array arguments (no chosen ties; no sociability or choice factors)."""
-
-
 def judge_quality(model, who=ALL) -> None:
     """Quality of the encounters this week on the ties the residents `who` start, from its setting and the
     two people; NaN on ties without encounters (nothing to judge, so nothing is computed there)."""
     state, q = model.state, model.params.contact.quality
     blocks = model.contact_blocks()
-    compiled = compiled_contact(model, who, sum(block.size for block in blocks))
+    compiled = contact_kernels.load(who, sum(block.size for block in blocks))
     if compiled is not None:  # the rules compiled, over blocks of ties on the worker threads
-        weights = q.condition_weights()
-        for block in blocks:
-            quality = np.empty(block.size)
-
-            def judge(start: int, end: int, block=block, quality=quality) -> None:
-                """The ties start..end-1: the score in one pass, numpy's exp, the logistic in another (the ties'
-                indices within the block's range: every kernel takes the range's slices)."""
-                ties = slice(start, end)
-                met, conditions = compiled.encountered(block.encounters[ties], block.conditions[ties])
-                negated = compiled.quality_scores(met, block.source[ties], block.target[ties], state.language,
-                                                  state.anxiety, state.distress, conditions @ weights,
-                                                  float(q.intercept), float(q.shared_language), float(q.anxiety),
-                                                  float(q.distress))
-                compiled.quality_values(met, np.exp(negated, out=negated), quality[ties])
-
-            over_ranges(model, judge, block.size)
-            block.quality = quality
+        contact_kernels.quality(model, compiled, blocks)
         return
     for block in blocks:
         mine = own_ties(model, block, "source", who)
@@ -273,13 +187,9 @@ def judge_valence(model, who=ALL) -> None:
     one call each."""
     state, partner = model.state, model.params.contact.partner
     blocks = model.contact_blocks()
-    compiled = compiled_contact(model, who, sum(block.size for block in blocks))
-    if compiled is not None and all(block.size < threads.SPLIT_FROM for block in blocks):
-        compiled_valence(model, compiled, blocks)
-        return
+    compiled = contact_kernels.load(who, sum(block.size for block in blocks))
     if compiled is not None:
-        for block in blocks:
-            blocked_valence(model, compiled, block)
+        contact_kernels.valence(model, compiled, blocks)
         return
     sides = []  # (block, side, this side's ties, those with encounters, the person on this side, the other person)
     for block in model.contact_blocks():
@@ -307,99 +217,15 @@ def judge_valence(model, who=ALL) -> None:
             counts[side][met] = drawn[end - met.size:end]
 
 
-def compiled_valence(model, compiled, blocks: list) -> None:
-    """`judge_valence` over every tie by the compiled kernels, on the same joined arrays (every block's ties with
-    encounters, source side then target side): their inputs gathered per block, numpy's log, exp and pow on the
-    joined arrays between the kernels, and each block's binomial counts; the same draws (each side's stream stepped
-    in the kernel to the ties with encounters)."""
-    state, partner = model.state, model.params.contact.partner
-    met = [np.flatnonzero(block.encounters) for block in blocks]
-    size = 2 * sum(ties.size for ties in met)
-    odds_ratio, offset, cut, u, p, q = np.empty((6, size))  # rows: every numpy loop used here is elementwise
-    trials = np.empty(size, dtype=np.int64)
-    group_offset = np.array([model.params.contact.valence_offset[label] for label in GROUPS], dtype=float)
-    start = 0
-    for block, ties in zip(blocks, met):
-        compiled.valence_inputs(ties, block.source, block.target, state.group, state.attitude, group_offset,
-                                partner.enabled, float(partner.prejudice_weight), THERMOMETER_MAX, block.quality,
-                                block.negative_reduction, block.encounters,
-                                *(model.streams.seeded_words(block.stream(f"valence.{side}"), model.steps,
-                                                             compiled.streams_compiled) for side in ("source", "target")),
-                                start, odds_ratio, offset, cut, trials, u)
-        start += 2 * ties.size
-    compiled.negated_logits(np.log(odds_ratio, out=odds_ratio), offset)
-    compiled.positive_chances(np.exp(offset, out=offset), cut, p, q)
-    q_power = q**trials
-    start = 0
-    for block, ties in zip(blocks, met):
-        counts = new_counts(block)
-        compiled.valence_counts(ties, start, u, trials, p, q, q_power, *counts)
-        start += 2 * ties.size
-
-
-def new_counts(block) -> tuple[np.ndarray, ...]:
-    """`block`'s positive and negative counts per side, zero: four arrays over its ties (positive source, positive
-    target, negative source, negative target), put on the block."""
-    counts = tuple(np.zeros(block.size, dtype=np.int64) for _ in range(4))
-    block.positive["source"], block.positive["target"], block.negative["source"], block.negative["target"] = counts
-    return counts
-
-
-def blocked_valence(model, compiled, block) -> None:
-    """`compiled_valence` of one block over blocks of its ties on the worker threads: each range of ties makes
-    its own joined arrays (its ties with encounters, source side then target side), takes numpy's log, exp and
-    pow on them (elementwise: an entry's result does not depend on where it sits) and draws each side's stream
-    from the range's first tie on, so every tie gets the numbers of the whole pass."""
-    state, partner = model.state, model.params.contact.partner
-    group_offset = np.array([model.params.contact.valence_offset[label] for label in GROUPS], dtype=float)
-    counts = new_counts(block)
-
-    def judge(start: int, end: int) -> None:
-        ties = slice(start, end)
-        met = compiled.with_encounters(block.encounters[ties])
-        size = 2 * met.size
-        odds_ratio, offset, cut, u, p, q = np.empty((6, size))
-        trials = np.empty(size, dtype=np.int64)
-        compiled.valence_inputs(met, block.source[ties], block.target[ties], state.group, state.attitude, group_offset,
-                                partner.enabled, float(partner.prejudice_weight), THERMOMETER_MAX, block.quality[ties],
-                                block.negative_reduction[ties], block.encounters[ties],
-                                *(model.streams.seeded_words(block.stream(f"valence.{side}"), model.steps,
-                                                             compiled.streams_compiled, start)
-                                  for side in ("source", "target")),
-                                0, odds_ratio, offset, cut, trials, u)
-        compiled.negated_logits(np.log(odds_ratio, out=odds_ratio), offset)
-        compiled.positive_chances(np.exp(offset, out=offset), cut, p, q)
-        compiled.valence_counts(met, 0, u, trials, p, q, q**trials, *(column[ties] for column in counts))
-
-    over_ranges(model, judge, block.size)
-
-
 def tally_contacts(model, who=ALL) -> None:
     """The week's contact of the residents `who` (raw, and weighted: friend encounters count more, and with
     `contact.generalisation` on each encounter carries to the group by salience and novelty), and their
     running counters."""
     state, week, f, gen = model.state, model.week, model.params.dynamics.friendship, model.params.contact.generalisation
     blocks = model.contact_blocks()
-    compiled = compiled_contact(model, who, state.n)
+    compiled = contact_kernels.load(who, state.n)
     if compiled is not None:  # the rules compiled, over ranges of people on the worker threads
-        totals, scratch = np.zeros((2, 4, state.n))
-        positive, negative = np.empty((2, state.n), dtype=np.int64)
-
-        def tally(first: int, last: int) -> None:
-            """The people first..last-1: each block's sums in one pass over its ties, the counters in another."""
-            for block in blocks:
-                compiled.tally_block(block.encounters, block.source, block.target, block.friend,
-                                     float(f.weight), gen.enabled, float(gen.salience_for(block.name == PUBLIC)),
-                                     block.met, float(gen.half_familiar), block.positive["source"],
-                                     block.positive["target"], block.negative["source"], block.negative["target"],
-                                     scratch, totals, first, last)
-            compiled.tally_people(totals, state.positive_contacts, state.negative_contacts, state.intergroup_contacts,
-                                  state.recent_encounters, float(model.params.dynamics.recent_contact_weight),
-                                  positive, negative, first, last)
-
-        over_ranges(model, tally, state.n)
-        week.positive, week.negative = positive, negative
-        week.positive_weighted, week.negative_weighted = totals[2], totals[3]
+        contact_kernels.tally(model, compiled, blocks)
         return
     rows = count(who, state.n)
     totals = {name: np.zeros(rows) for name in ("positive", "negative", "positive_weighted", "negative_weighted")}

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridges.model import kernels
+from bridges.model.contact_kernels import over_ranges
 from bridges.model.mechanisms.base import (ALL, Mechanism, Metric, Phase, Rows, StateVar, both_ends, count, empty,
                                            member_values, own_ties)
-from bridges.model.mechanisms.contact import over_ranges
 from bridges.model.ranges import GROUPS, PER_GROUP_UNIT, POSITIVE, per_group
 from bridges.model.rules import negativity as negativity_rules
 from bridges.model.rules import variability as variability_rules

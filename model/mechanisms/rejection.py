@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridges.model import kernels
+from bridges.model.contact_kernels import over_ranges
 from bridges.model.mechanisms.base import ALL, Mechanism, Phase
-from bridges.model.mechanisms.contact import over_ranges
 from bridges.model.ranges import UNIT
 
 

@@ -13,13 +13,13 @@ order). The uniforms come from the stream's kept state stepped in the kernel (mo
 doubles `Streams.uniform` draws). A person's sum adds the same terms in the same order as `np.bincount` (ties in
 index order from 0.0) and then adds it to the running total, as the phase does.
 
-Every kernel releases the GIL and the phases run them over blocks on the worker threads (model/threads.py; one
-block below SPLIT_FROM entries), with the same numbers whatever the blocks: `meet`, `judge_quality` and (on a big
-city) `judge_valence` over ranges of a block's ties, each taking the ties' slices, with the block's streams
-advanced to the range's first tie (`Streams.seeded_words` with `start`); numpy's exp, log, pow and the conditions'
-product on a range's own arrays (an entry's result does not depend on where it sits: tests/
-test_kernels_fuse_a.py, test_kernels_blocked_blk_a.py). `tally_contacts` over ranges of people: each range scans
-every tie and adds only its people's, so each person's sums keep their tie order.
+Every kernel releases the GIL and the phases run them over blocks on the worker threads (model/contact_kernels.py;
+one block below threads.SPLIT_FROM entries), with the same numbers whatever the blocks: `meet`, `judge_quality`
+and (on a big city) `judge_valence` over ranges of a block's ties, each taking the range's slices or the range,
+with the block's streams advanced to the range's first tie (`Streams.seeded_words` with `start`); numpy's exp,
+log, pow and the conditions' product on a range's own arrays (an entry's result does not depend on where it sits:
+tests/test_kernels_fuse_a.py, test_kernels_blocked_blk_a.py). `tally_contacts` over ranges of people: each range
+scans every tie and adds only its people's, so each person's sums keep their tie order.
 """
 
 import numba
