@@ -186,8 +186,9 @@ def tally(model, compiled, blocks: list) -> None:
     """contact.py `tally_contacts` of every resident, over ranges of people: each block's sums in one pass over its
     ties (a range's people only), the week's counts and the running counters in another."""
     state, week, f, gen = model.state, model.week, model.params.dynamics.friendship, model.params.contact.generalisation
-    totals, scratch = np.zeros((2, 4, state.n))
+    sums = np.zeros((state.n, 8))  # a person's totals and one block side's sums: contact_compiled.tally_block
     positive, negative = np.empty((2, state.n), dtype=np.int64)
+    positive_weighted, negative_weighted = np.empty((2, state.n))
 
     def add(first: int, last: int) -> None:
         for block in blocks:
@@ -195,11 +196,11 @@ def tally(model, compiled, blocks: list) -> None:
                                  float(f.weight), gen.enabled, float(gen.salience_for(block.name == PUBLIC)),
                                  block.met, float(gen.half_familiar), block.positive["source"],
                                  block.positive["target"], block.negative["source"], block.negative["target"],
-                                 scratch, totals, first, last)
-        compiled.tally_people(totals, state.positive_contacts, state.negative_contacts, state.intergroup_contacts,
+                                 sums, first, last)
+        compiled.tally_people(sums, state.positive_contacts, state.negative_contacts, state.intergroup_contacts,
                               state.recent_encounters, float(model.params.dynamics.recent_contact_weight),
-                              positive, negative, first, last)
+                              positive, negative, positive_weighted, negative_weighted, first, last)
 
     over_ranges(model, add, state.n)
     week.positive, week.negative = positive, negative
-    week.positive_weighted, week.negative_weighted = totals[2], totals[3]
+    week.positive_weighted, week.negative_weighted = positive_weighted, negative_weighted
