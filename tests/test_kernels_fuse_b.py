@@ -397,5 +397,5 @@ def test_a_run_with_these_kernels_is_the_numpy_run(overrides):
 
     assert_compiled_run_is_numpy_run(overrides, (beliefs_compiled.pool_block, beliefs_compiled.update_all,
                                                  friendship_compiled.strengthen_all, friendship_compiled.extended_all,
-                                                 norms_compiled.observe_all, rejection_compiled.felt_all,
+                                                 norms_compiled.observe_rows, rejection_compiled.felt_all,
                                                  threat_compiled.perceive_all), city=CITY)

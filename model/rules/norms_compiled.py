@@ -17,6 +17,13 @@ from functools import lru_cache
 import numba
 import numpy as np
 
+from bridges.model.threads import ROW_BLOCK, SERIAL, Threads
+
+BLOCKED = True
+"""Every kernel a big pass calls runs over blocks of residents on the worker threads (model/kernels.py)."""
+BLOCK_ROWS = ROW_BLOCK
+"""Most residents in one block of a kernel: several blocks per thread, so a thread the shared machine slows
+takes fewer of them (assumption; at 1M, 16 blocks of about 62,500)."""
 
 
 @numba.njit(cache=True)
@@ -36,14 +43,15 @@ def minimum_one(x: float, y: float) -> float:
     return x if x < y else y
 
 
-@numba.njit(cache=True)
-def observe_all(order, cell_start, cell, attitude, anxiety, trust) -> np.ndarray:
-    """Each resident's own group's mean of each view in their neighbourhood (rows: attitude, anxiety, trust), the
-    resident included. A cell's members (`order[cell_start[c]:cell_start[c + 1]]`, in id order: `cell_members`)
-    are summed from 0.0 in id order, as np.bincount adds them, and their mean is the cell's sum over its size,
-    the same division for each of them."""
-    means = np.empty((3, len(cell)))
-    for at in range(len(cell_start) - 1):
+@numba.njit(cache=True, nogil=True)
+def observe_rows(order, cell_start, attitude, anxiety, trust, means, start, end) -> None:
+    """Each resident's own group's mean of each view in their neighbourhood (`means` rows: attitude, anxiety,
+    trust), the resident included, for the cells whose first member is at positions start..end of `order`. A
+    cell's members (`order[cell_start[c]:cell_start[c + 1]]`, in id order: `cell_members`) are summed from 0.0 in
+    id order, as np.bincount adds them, and their mean is the cell's sum over its size, the same division for
+    each of them. Every cell belongs to the one block holding its first member, so blocks give the whole's
+    numbers."""
+    for at in range(np.searchsorted(cell_start, start), np.searchsorted(cell_start, end)):
         first, last = cell_start[at], cell_start[at + 1]
         if first == last:
             continue
@@ -58,7 +66,6 @@ def observe_all(order, cell_start, cell, attitude, anxiety, trust) -> np.ndarray
         for member in range(first, last):
             person = order[member]
             means[0, person], means[1, person], means[2, person] = mean_attitude, mean_anxiety, mean_trust
-    return means
 
 
 @numba.njit(cache=True)
@@ -69,19 +76,25 @@ def norm_one(start, friends, friends_start, neighbourhood, neighbourhood_start, 
                              + neighbourhood_weight * (neighbourhood - neighbourhood_start)) / total_weight, low, high)
 
 
+@numba.njit(cache=True, nogil=True)
+def fill_views(attitude, anxiety, trust, views, start, end) -> None:
+    """Rows start..end of the views side by side (`views`: rows people, columns attitude, anxiety, trust), so a
+    friend's three views are one read."""
+    for person in range(start, end):
+        views[person, 0], views[person, 1], views[person, 2] = attitude[person], anxiety[person], trust[person]
+
+
 @numba.njit(cache=True)
-def friends_sums(indptr, indices, data, unit_weights, friend_count, attitude, anxiety, trust) -> np.ndarray:
-    """Each person's sum of their friends' views (rows: attitude, anxiety, trust; 0 without friends), each in the
-    sparse product's order: the person's row in the matrix's stored order, from 0.0. With `unit_weights` (every
-    stored weight 1.0, as friendships are) the products are the views themselves (1.0 x = x, bit for bit), so the
-    weights are not read, and the views are read side by side from one table."""
-    n = len(friend_count)
-    sums = np.zeros((3, n))
+def friends_sums(indptr, indices, data, unit_weights, views, friend_count, attitude, anxiety, trust, start,
+                 end) -> np.ndarray:
+    """Each person's sum of their friends' views for the people start..end (rows: attitude, anxiety, trust;
+    columns: the people in order; 0 without friends), each in the sparse product's order: the person's row in
+    the matrix's stored order, from 0.0. With `unit_weights` (every stored weight 1.0, as friendships are) the
+    products are the views themselves (1.0 x = x, bit for bit), so the weights are not read, and the views are
+    read side by side from `views` (`fill_views`)."""
+    sums = np.zeros((3, end - start))
     if unit_weights:
-        views = np.empty((n, 3))
-        for person in range(n):
-            views[person, 0], views[person, 1], views[person, 2] = attitude[person], anxiety[person], trust[person]
-        for person in range(n):
+        for person in range(start, end):
             if friend_count[person] > 0:
                 sum_attitude, sum_anxiety, sum_trust = 0.0, 0.0, 0.0
                 for at in range(indptr[person], indptr[person + 1]):
@@ -89,9 +102,10 @@ def friends_sums(indptr, indices, data, unit_weights, friend_count, attitude, an
                     sum_attitude += views[friend, 0]
                     sum_anxiety += views[friend, 1]
                     sum_trust += views[friend, 2]
-                sums[0, person], sums[1, person], sums[2, person] = sum_attitude, sum_anxiety, sum_trust
+                row = person - start
+                sums[0, row], sums[1, row], sums[2, row] = sum_attitude, sum_anxiety, sum_trust
         return sums
-    for person in range(n):
+    for person in range(start, end):
         if friend_count[person] > 0:
             sum_attitude, sum_anxiety, sum_trust = 0.0, 0.0, 0.0
             for at in range(indptr[person], indptr[person + 1]):
@@ -99,50 +113,57 @@ def friends_sums(indptr, indices, data, unit_weights, friend_count, attitude, an
                 sum_attitude += weight * attitude[friend]
                 sum_anxiety += weight * anxiety[friend]
                 sum_trust += weight * trust[friend]
-            sums[0, person], sums[1, person], sums[2, person] = sum_attitude, sum_anxiety, sum_trust
+            row = person - start
+            sums[0, row], sums[1, row], sums[2, row] = sum_attitude, sum_anxiety, sum_trust
     return sums
 
 
 @numba.njit(cache=True)
 def norms_of_view(sums, friend_count, extended_contacts, hood, anchors, signal, low, high, friends_weight,
-                  neighbourhood_weight, total_weight, norm) -> None:
-    """One view's perceived norm for every person from their friends' sum (`friends_mean`, the neighbourhood's
-    mean without friends); with `signal` (the attitude), warmed by extended contact (`extended_norm`). A loop
-    of its own, branch-light, so the compiler can run it over several people at once."""
-    start, friends_start, neighbourhood_start = anchors
-    for person in range(len(friend_count)):
+                  neighbourhood_weight, total_weight, norm, start) -> None:
+    """One view's perceived norm for the people start.. (as many as `sums` holds) from their friends' sum
+    (`friends_mean`, the neighbourhood's mean without friends); with `signal` (the attitude), warmed by extended
+    contact (`extended_norm`). A loop of its own, branch-light, so the compiler can run it over several people
+    at once."""
+    first, friends_first, neighbourhood_first = anchors
+    for row in range(len(sums)):
+        person = start + row
         count = friend_count[person]
-        friends = sums[person] / max(count, 1) if count > 0 else hood[person]
+        friends = sums[row] / max(count, 1) if count > 0 else hood[person]
         if signal is not None:
             friends = friends + signal * (extended_contacts[person] / max(count, 1)) * (high - friends)
-        norm[person] = norm_one(start[person], friends, friends_start[person], hood[person], neighbourhood_start[person],
-                                friends_weight, neighbourhood_weight, total_weight, low, high)
+        norm[person] = norm_one(first[person], friends, friends_first[person], hood[person],
+                                neighbourhood_first[person], friends_weight, neighbourhood_weight, total_weight, low,
+                                high)
 
 
-@numba.njit(cache=True)
-def perceive_all(indptr, indices, data, unit_weights, friend_count, extended_contacts, attitude, anxiety, trust, hood_attitude,
-                 hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust, bounds, extended_signal,
-                 friends_weight, neighbourhood_weight, total_weight, norm_attitude, norm_anxiety, norm_trust) -> None:
-    """The perceived norm of each view for every person: one scan of a person's friends sums all three views
-    (each sum in the sparse product's order), then each view's norm (`norms_of_view`); extended contact warms
-    the friends' attitude toward the top of its scale. A view's anchors are a tuple (start, friends' start,
-    neighbourhood's start); `bounds` holds each view's scale (low, high) as a row; `unit_weights`: every stored
-    weight of the friendship matrix is 1.0 (`friends_sums`)."""
-    sums = friends_sums(indptr, indices, data, unit_weights, friend_count, attitude, anxiety, trust)
+@numba.njit(cache=True, nogil=True)
+def perceive_rows(indptr, indices, data, unit_weights, views, friend_count, extended_contacts, attitude, anxiety, trust,
+                  hood_attitude, hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust, bounds,
+                  extended_signal, friends_weight, neighbourhood_weight, total_weight, norm_attitude, norm_anxiety,
+                  norm_trust, start, end) -> None:
+    """The perceived norm of each view for the people start..end: one scan of a person's friends sums all three
+    views (each sum in the sparse product's order), then each view's norm (`norms_of_view`); extended contact
+    warms the friends' attitude toward the top of its scale. A view's anchors are a tuple (start, friends'
+    start, neighbourhood's start); `bounds` holds each view's scale (low, high) as a row; `unit_weights`: every
+    stored weight of the friendship matrix is 1.0 and `views` holds the views side by side (`friends_sums`).
+    Each person's numbers read only their own row and the views, so blocks give the whole's numbers."""
+    sums = friends_sums(indptr, indices, data, unit_weights, views, friend_count, attitude, anxiety, trust, start,
+                        end)
     norms_of_view(sums[0], friend_count, extended_contacts, hood_attitude, anchors_attitude, extended_signal,
-                  bounds[0, 0], bounds[0, 1], friends_weight, neighbourhood_weight, total_weight, norm_attitude)
+                  bounds[0, 0], bounds[0, 1], friends_weight, neighbourhood_weight, total_weight, norm_attitude, start)
     norms_of_view(sums[1], friend_count, extended_contacts, hood_anxiety, anchors_anxiety, None, bounds[1, 0],
-                  bounds[1, 1], friends_weight, neighbourhood_weight, total_weight, norm_anxiety)
+                  bounds[1, 1], friends_weight, neighbourhood_weight, total_weight, norm_anxiety, start)
     norms_of_view(sums[2], friend_count, extended_contacts, hood_trust, anchors_trust, None, bounds[2, 0],
-                  bounds[2, 1], friends_weight, neighbourhood_weight, total_weight, norm_trust)
+                  bounds[2, 1], friends_weight, neighbourhood_weight, total_weight, norm_trust, start)
 
 
-@numba.njit(cache=True)
-def follow_all(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trust, friend_count, extended_contacts,
-               rate, relief) -> None:
-    """Each view of every person closes a share `rate` of the gap to its norm (`conform`); then their anxiety
-    eases with their friends' outgroup friendships (`extended_anxiety`)."""
-    for person in range(len(friend_count)):
+@numba.njit(cache=True, nogil=True)
+def follow_rows(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trust, friend_count, extended_contacts,
+                rate, relief, start, end) -> None:
+    """Each view of the people start..end closes a share `rate` of the gap to its norm (`conform`); then their
+    anxiety eases with their friends' outgroup friendships (`extended_anxiety`)."""
+    for person in range(start, end):
         attitude[person] = attitude[person] + rate * (norm_attitude[person] - attitude[person])
         anxiety[person] = anxiety[person] + rate * (norm_anxiety[person] - anxiety[person])
         trust[person] = trust[person] + rate * (norm_trust[person] - trust[person])
@@ -157,10 +178,14 @@ def cell_members(cells: tuple) -> tuple[np.ndarray, np.ndarray]:
     return np.argsort(key, kind="stable"), np.concatenate([[0], np.cumsum(np.bincount(key, minlength=n_cells))])
 
 
-def observe(members: tuple, cells: tuple, views) -> dict:
+def observe(members: tuple, cells: tuple, views, threads: Threads = SERIAL) -> dict:
     """Each group's mean views in each neighbourhood, by view name (the mechanism's `observe_neighbourhoods`):
-    `members` as `cell_members` gives them, `cells` as `ingroup_places` gives them, `views` the state."""
-    means = observe_all(*members, cells[0], views.attitude, views.anxiety, views.trust)
+    `members` as `cell_members` gives them, `cells` as `ingroup_places` gives them, `views` the state; the cells
+    in blocks of residents on `threads`."""
+    order, cell_start = members
+    means = np.empty((3, len(cells[0])))
+    threads.each_block(lambda start, end: observe_rows(order, cell_start, views.attitude, views.anxiety, views.trust,
+                                                       means, start, end), len(order), BLOCK_ROWS)
     return {"attitude": means[0], "anxiety": means[1], "trust": means[2]}
 
 
@@ -177,22 +202,31 @@ def bounds_of(ranges: tuple) -> np.ndarray:
 
 
 def perceive(friends, unit_weights: bool, friend_count: np.ndarray, extended_contacts: np.ndarray, views,
-             neighbourhood_views: dict, views_at_start: dict, ranges: dict, n, norms: dict) -> None:
+             neighbourhood_views: dict, views_at_start: dict, ranges: dict, n, norms: dict,
+             threads: Threads = SERIAL) -> None:
     """Every resident's perceived norm of each view into `norms` (the mechanism's `perceive_norms` over everyone):
     `views` the state; `neighbourhood_views`, `norms` by view name (attitude, anxiety, trust); `views_at_start`
     each view's (start, friends' start, neighbourhood's start); `ranges` each view's scale; `n`: NormParams;
-    `unit_weights`: every stored weight of `friends` is 1.0 (`unit_weights`)."""
-    perceive_all(friends.indptr, friends.indices, friends.data, unit_weights, friend_count, extended_contacts, views.attitude,
-                 views.anxiety, views.trust, neighbourhood_views["attitude"], neighbourhood_views["anxiety"],
-                 neighbourhood_views["trust"], views_at_start["attitude"], views_at_start["anxiety"],
-                 views_at_start["trust"], bounds_of((ranges["attitude"], ranges["anxiety"], ranges["trust"])),
-                 n.extended_signal, n.friends_weight, n.neighbourhood_weight,
-                 n.friends_weight + n.neighbourhood_weight + n.own_weight, norms["attitude"], norms["anxiety"],
-                 norms["trust"])
+    `unit_weights`: every stored weight of `friends` is 1.0 (`unit_weights`); in blocks of residents on
+    `threads` (the views side by side first, then the norms)."""
+    size = len(friend_count)
+    table = np.empty((size if unit_weights else 0, 3))
+    if unit_weights:
+        threads.each_block(lambda start, end: fill_views(views.attitude, views.anxiety, views.trust, table, start,
+                                                         end), size, BLOCK_ROWS)
+    bounds = bounds_of((ranges["attitude"], ranges["anxiety"], ranges["trust"]))
+    threads.each_block(lambda start, end: perceive_rows(
+        friends.indptr, friends.indices, friends.data, unit_weights, table, friend_count, extended_contacts,
+        views.attitude, views.anxiety, views.trust, neighbourhood_views["attitude"], neighbourhood_views["anxiety"],
+        neighbourhood_views["trust"], views_at_start["attitude"], views_at_start["anxiety"], views_at_start["trust"],
+        bounds, n.extended_signal, n.friends_weight, n.neighbourhood_weight,
+        n.friends_weight + n.neighbourhood_weight + n.own_weight, norms["attitude"], norms["anxiety"],
+        norms["trust"], start, end), size, BLOCK_ROWS)
 
 
-def follow(views, norms: dict, friend_count: np.ndarray, extended_contacts: np.ndarray, n) -> None:
-    """Every resident's views drift toward their norms, and their anxiety eases (the mechanism's `follow_norms`
-    over everyone, norms on); `views` the state, `norms` by view name."""
-    follow_all(views.attitude, views.anxiety, views.trust, norms["attitude"], norms["anxiety"], norms["trust"],
-               friend_count, extended_contacts, n.rate, n.extended_anxiety_relief)
+def follow(views, norms: dict, friend_count: np.ndarray, extended_contacts: np.ndarray, n, start: int,
+           end: int) -> None:
+    """The views of the residents start..end drift toward their norms, and their anxiety eases (the mechanism's
+    `follow_norms` over a range of rows, norms on); `views` the state, `norms` by view name."""
+    follow_rows(views.attitude, views.anxiety, views.trust, norms["attitude"], norms["anxiety"], norms["trust"],
+                friend_count, extended_contacts, n.rate, n.extended_anxiety_relief, start, end)

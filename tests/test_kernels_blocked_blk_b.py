@@ -1,0 +1,93 @@
+"""The blocked kernels of the views' phases (model/rules/norms_compiled.py, ... BLOCKED): each kernel over odd
+blocks of residents on several threads gives the whole pass's numbers and the numpy rule's, bit for bit, and a
+whole run with every pass split into blocks goes through them and ends with the numpy run's arrays."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from bridges.model import threads as threads_module
+from bridges.model.mechanisms.base import VIEW_RANGES
+from bridges.model.rules import friendship as friendship_rules
+from bridges.model.rules import norms as norm_rules
+from bridges.model.rules import norms_compiled
+from bridges.model.threads import SERIAL, Threads
+from tests.test_kernels import assert_compiled_run_is_numpy_run, assert_same
+from tests.test_kernels_fuse_b import CITY, edged, groups
+
+ODD_BLOCK = 89
+"""Most rows of a block in these tests: several blocks per thread, one not a divisor of the size."""
+VIEW_NAMES = ("attitude", "anxiety", "trust")
+
+
+@pytest.fixture
+def odd_blocks(monkeypatch):
+    """Every pass split over the threads in blocks of at most ODD_BLOCK rows; three threads (a model's too)."""
+    monkeypatch.setattr(threads_module, "SPLIT_FROM", 1)
+    monkeypatch.setattr(threads_module, "available_cores", lambda: 3)
+    monkeypatch.setattr(threads_module, "ROW_BLOCK", ODD_BLOCK)
+    monkeypatch.setattr(norms_compiled, "BLOCK_ROWS", ODD_BLOCK)
+    workers = Threads(3)
+    yield workers
+    workers.close()
+
+
+def norm_inputs(size: int):
+    """A city's views, cells, friendships (weights 1.0), extended contacts and anchors, edges included."""
+    rng = np.random.default_rng(70 + size)
+    group, neighbourhood = groups(rng, size, 0.6), rng.integers(0, 40, size).astype(np.int32)
+    views = SimpleNamespace(attitude=edged(rng, size, 0.0, 100.0), anxiety=edged(rng, size, 0.0, 1.0),
+                            trust=edged(rng, size, 0.0, 1.0))
+    pairs = rng.integers(0, size, (2, 3 * size))
+    pairs = pairs[:, pairs[0] != pairs[1]]
+    friends = friendship_rules.friendship_matrix(size, pairs[0], pairs[1])
+    count = np.asarray(friends.sum(axis=1)).ravel().astype(np.int64)
+    extended = rng.integers(0, 3, size) * (count > 0)
+    start = {name: (getattr(views, name).copy(), *(edged(rng, size, *VIEW_RANGES[name]) for _ in range(2)))
+             for name in VIEW_NAMES}
+    return views, (neighbourhood, group), friends, count, extended, start
+
+
+PARAMS = SimpleNamespace(rate=0.1, friends_weight=0.4, neighbourhood_weight=0.3, own_weight=0.3, extended_signal=0.2,
+                         extended_anxiety_relief=0.3)
+
+
+@pytest.mark.parametrize("size", [1, 88, 1_001])
+def test_the_norm_kernels_over_blocks_are_the_whole_pass_and_the_rules(odd_blocks, size):
+    views, places, friends, count, extended, start = norm_inputs(size)
+    cells = norm_rules.ingroup_places(*places)
+    assert len(odd_blocks.blocks(size, ODD_BLOCK)) == (1 if size == 1 else -(-size // (3 * ODD_BLOCK)) * 3)
+    members = norms_compiled.cell_members(cells)
+    hood = norms_compiled.observe(members, cells, views, odd_blocks)
+    whole = norms_compiled.observe(members, cells, views, SERIAL)
+    for name in VIEW_NAMES:
+        assert_same(whole[name], hood[name])
+        assert_same(norm_rules.neighbourhood_ingroup_mean(getattr(views, name), *places), hood[name])
+    views.attitude = views.attitude * 0.9 + 5.0  # the views have moved since their anchors
+    share = norm_rules.extended_share(extended, count)
+    for unit_weights in (True, False):
+        blocked = {name: np.zeros(size) for name in VIEW_NAMES}
+        norms_compiled.perceive(friends, unit_weights, count, extended, views, hood, start, VIEW_RANGES, PARAMS,
+                                blocked, odd_blocks)
+        for name in VIEW_NAMES:
+            mean = norm_rules.friends_mean(getattr(views, name), friends, count, hood[name])
+            if name == "attitude":
+                mean = norm_rules.extended_norm(mean, share, PARAMS, 100.0)
+            assert_same(norm_rules.perceived_norm(start[name][0], mean, start[name][1], hood[name], start[name][2],
+                                                  PARAMS, *VIEW_RANGES[name]), blocked[name])
+    expected = {name: norm_rules.conform(getattr(views, name), blocked[name], PARAMS) for name in VIEW_NAMES}
+    expected["anxiety"] = norm_rules.extended_anxiety(expected["anxiety"], share, PARAMS)
+    odd_blocks.each_block(lambda first, last: norms_compiled.follow(views, blocked, count, extended, PARAMS, first,
+                                                                    last), size, ODD_BLOCK)
+    for name in VIEW_NAMES:
+        assert_same(expected[name], getattr(views, name))
+
+
+@pytest.mark.parametrize("overrides", [("scenario=focus_approach", "seed=3"), ("seed=5",)])
+def test_a_run_through_the_blocked_kernels_is_the_numpy_run(odd_blocks, overrides):
+    """Every pass split in blocks of ODD_BLOCK rows on the model's threads, the kernels on: the blocked kernels
+    run and the run ends with the numpy run's arrays."""
+    assert_compiled_run_is_numpy_run(overrides, (
+        norms_compiled.observe_rows, norms_compiled.fill_views, norms_compiled.perceive_rows,
+        norms_compiled.follow_rows), city=CITY)
