@@ -58,9 +58,8 @@ def test_the_norm_kernels_over_blocks_are_the_whole_pass_and_the_rules(odd_block
     views, places, friends, count, extended, start = norm_inputs(size)
     cells = norm_rules.ingroup_places(*places)
     assert len(odd_blocks.blocks(size, ODD_BLOCK)) == (1 if size == 1 else -(-size // (3 * ODD_BLOCK)) * 3)
-    members = norms_compiled.cell_members(cells)
-    hood = norms_compiled.observe(members, cells, views, odd_blocks)
-    whole = norms_compiled.observe(members, cells, views, SERIAL)
+    hood = norms_compiled.observe(cells, views, odd_blocks)
+    whole = norms_compiled.observe(cells, views, SERIAL)
     for name in VIEW_NAMES:
         assert_same(whole[name], hood[name])
         assert_same(norm_rules.neighbourhood_ingroup_mean(getattr(views, name), *places), hood[name])

@@ -211,7 +211,7 @@ def test_the_norm_kernels_are_the_norm_rules(size):
     views = SimpleNamespace(attitude=edged(rng, size, 0.0, 100.0), anxiety=edged(rng, size, 0.0, 1.0),
                             trust=edged(rng, size, 0.0, 1.0))
     cells = norm_rules.ingroup_places(neighbourhood, group)
-    hood = norms_compiled.observe(norms_compiled.cell_members(cells), cells, views)
+    hood = norms_compiled.observe(cells, views)
     for name in ("attitude", "anxiety", "trust"):
         assert_same(norm_rules.neighbourhood_ingroup_mean(getattr(views, name), neighbourhood, group), hood[name])
     pairs = rng.integers(0, max(size, 1), (2, 2 * size)) if size else np.zeros((2, 0), dtype=np.int64)

@@ -75,10 +75,8 @@ def observe_neighbourhoods(model) -> None:
         return
     places = static_index(model, "ingroup_places", lambda: norm_rules.ingroup_places(state.neighbourhood, state.group))
     compiled = kernels.load(COMPILED, state.n)
-    if compiled is not None:  # every view in one pass, cells in blocks on the threads (rules/norms_compiled.py)
-        model.neighbourhood_views = compiled.observe(
-            static_index(model, "ingroup_cell_members", lambda: compiled.cell_members(places)), places, state,
-            model.threads)
+    if compiled is not None:  # every view at once, residents in blocks on the threads (rules/norms_compiled.py)
+        model.neighbourhood_views = compiled.observe(places, state, model.threads)
         norms = np.zeros((len(VIEWS), state.n))
         model.perceived_norms = {name: norms[row] for row, name in enumerate(VIEWS)}
         return

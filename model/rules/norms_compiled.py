@@ -3,8 +3,9 @@ neighbourhood (`neighbourhood_ingroup_mean`, every view in one pass), the norm e
 view (`friends_mean`, `extended_share`, `extended_norm`, `perceived_norm`) in a second, and the drift toward it
 (`conform`, `extended_anxiety`) in a third, for the vectorised week (model/mechanisms/norms.py).
 
-A neighbourhood's sums add its residents' views in id order from 0.0 (cell by cell), as np.bincount adds its weights;
-friendships' weights (all 1.0) are not read: 1.0 x is x, bit for bit.
+A neighbourhood's sums add its residents' views in id order from 0.0, as np.bincount adds its weights, and each
+resident's mean is their cell's sum over its size, as the rule divides; friendships' weights (all 1.0) are not
+read: 1.0 x is x, bit for bit.
 
 Each person's friends' sum adds the same products in the same order as scipy's sparse product (row by row, in
 the matrix's stored order, from 0.0), and every formula is the rule's, term by term in its order; `clip_one`
@@ -44,28 +45,29 @@ def minimum_one(x: float, y: float) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def observe_rows(order, cell_start, attitude, anxiety, trust, means, start, end) -> None:
-    """Each resident's own group's mean of each view in their neighbourhood (`means` rows: attitude, anxiety,
-    trust), the resident included, for the cells whose first member is at positions start..end of `order`. A
-    cell's members (`order[cell_start[c]:cell_start[c + 1]]`, in id order: `cell_members`) are summed from 0.0 in
-    id order, as np.bincount adds them, and their mean is the cell's sum over its size, the same division for
-    each of them. Every cell belongs to the one block holding its first member, so blocks give the whole's
-    numbers."""
-    for at in range(np.searchsorted(cell_start, start), np.searchsorted(cell_start, end)):
-        first, last = cell_start[at], cell_start[at + 1]
-        if first == last:
-            continue
-        sum_attitude, sum_anxiety, sum_trust = 0.0, 0.0, 0.0
-        for member in range(first, last):
-            person = order[member]
-            sum_attitude += attitude[person]
-            sum_anxiety += anxiety[person]
-            sum_trust += trust[person]
-        size = last - first
-        mean_attitude, mean_anxiety, mean_trust = sum_attitude / size, sum_anxiety / size, sum_trust / size
-        for member in range(first, last):
-            person = order[member]
-            means[0, person], means[1, person], means[2, person] = mean_attitude, mean_anxiety, mean_trust
+def cell_sums(key, n_cells, attitude, anxiety, trust) -> np.ndarray:
+    """Each (neighbourhood, group) cell's sum of each view (rows: cells; columns: attitude, anxiety, trust): its
+    residents added in id order from 0.0, as np.bincount adds its weights. One pass in id order, every read in
+    sequence: a few milliseconds at a million residents, so it runs whole (the GIL released)."""
+    sums = np.zeros((n_cells, 3))
+    for person in range(len(key)):
+        cell = key[person]
+        sums[cell, 0] += attitude[person]
+        sums[cell, 1] += anxiety[person]
+        sums[cell, 2] += trust[person]
+    return sums
+
+
+@numba.njit(cache=True, nogil=True)
+def observe_rows(key, cell_size, sums, means, start, end) -> None:
+    """The residents start..end's own group's mean of each view in their neighbourhood (`means` rows: attitude,
+    anxiety, trust), the resident included: their cell's sum (`cell_sums`) over its size, the division
+    `neighbourhood_ingroup_mean` makes for each of them."""
+    for person in range(start, end):
+        cell, size = key[person], cell_size[person]
+        means[0, person] = sums[cell, 0] / size
+        means[1, person] = sums[cell, 1] / size
+        means[2, person] = sums[cell, 2] / size
 
 
 @numba.njit(cache=True)
@@ -171,21 +173,14 @@ def follow_rows(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trus
         anxiety[person] = anxiety[person] * (1.0 - minimum_one(relief * share, 1.0))
 
 
-def cell_members(cells: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """The residents of each (neighbourhood, group) cell in id order, one cell after another, and where each
-    cell starts (`cells` as `ingroup_places` gives them); fixed with the cells, so a caller keeps it."""
-    key, _, n_cells = cells
-    return np.argsort(key, kind="stable"), np.concatenate([[0], np.cumsum(np.bincount(key, minlength=n_cells))])
-
-
-def observe(members: tuple, cells: tuple, views, threads: Threads = SERIAL) -> dict:
+def observe(cells: tuple, views, threads: Threads = SERIAL) -> dict:
     """Each group's mean views in each neighbourhood, by view name (the mechanism's `observe_neighbourhoods`):
-    `members` as `cell_members` gives them, `cells` as `ingroup_places` gives them, `views` the state; the cells
-    in blocks of residents on `threads`."""
-    order, cell_start = members
-    means = np.empty((3, len(cells[0])))
-    threads.each_block(lambda start, end: observe_rows(order, cell_start, views.attitude, views.anxiety, views.trust,
-                                                       means, start, end), len(order), BLOCK_ROWS)
+    `cells` as `ingroup_places` gives them, `views` the state; the cells' sums in one pass, the residents' means
+    in blocks on `threads`."""
+    key, cell_size, n_cells = cells
+    sums = cell_sums(key, n_cells, views.attitude, views.anxiety, views.trust)
+    means = np.empty((3, len(key)))
+    threads.each_block(lambda start, end: observe_rows(key, cell_size, sums, means, start, end), len(key), BLOCK_ROWS)
     return {"attitude": means[0], "anxiety": means[1], "trust": means[2]}
 
 
