@@ -11,10 +11,11 @@ from bridges.model import threads as threads_module
 from bridges.model.mechanisms.base import VIEW_RANGES
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import norms as norm_rules
-from bridges.model.rules import norms_compiled
+from bridges.model.rules import norms_compiled, threat_compiled
+from bridges.model.rules import threat as threat_rules
 from bridges.model.threads import SERIAL, Threads
 from tests.test_kernels import assert_compiled_run_is_numpy_run, assert_same
-from tests.test_kernels_fuse_b import CITY, edged, groups
+from tests.test_kernels_fuse_b import CITY, edged, groups, rule_threat, threat_params, threat_state
 
 ODD_BLOCK = 89
 """Most rows of a block in these tests: several blocks per thread, one not a divisor of the size."""
@@ -83,10 +84,48 @@ def test_the_norm_kernels_over_blocks_are_the_whole_pass_and_the_rules(odd_block
         assert_same(expected[name], getattr(views, name))
 
 
+@pytest.mark.parametrize("size", [1, 88, 1_001])
+@pytest.mark.parametrize("receiving_share", (0.7, 0.0))
+def test_the_threat_kernels_over_blocks_are_the_rules(odd_blocks, size, receiving_share):
+    """Perceived threat over odd row ranges (numpy's exp over each range, as the numpy rule takes it over its
+    row blocks), the standing part in blocks on the threads with the group's mean over the whole, and its
+    setting aside and return over odd ranges."""
+    from bridges.model.mechanisms import standing_threat
+
+    rng = np.random.default_rng(90 + size)
+    state, t = threat_state(rng, size, receiving_share), threat_params()
+    local, city = np.array([0.0, 0.1, 0.6, 0.9]), 0.3
+    burden = threat_rules.economic_burden(state.belief_education, state.belief_employment, state.belief_welfare)
+    threat = rule_threat(state, burden, local, city, t)
+    attitude = state.attitude.copy()
+    receiving = np.flatnonzero(state.group == 0)
+    attitude[receiving] = threat_rules.threat_attitude_change(attitude[receiving], state.threat[receiving],
+                                                              threat[receiving], t, 100.0)
+    odd_blocks.each_block(lambda start, end: threat_compiled.perceive(state, local, city, t, 100.0, start, end),
+                          size, ODD_BLOCK)
+    assert_same(threat, state.threat)
+    assert_same(attitude, state.attitude)
+    state.anxiety = edged(rng, size, 0.0, 1.0)  # the norm has moved anxiety since the references
+    points = standing_threat.threat_component(rule_threat(state, burden, local, city, t), threat, t.attitude_weight,
+                                              100.0)
+    component = standing_threat.centred_on_group(points, state.group == 0)
+    assert_same(component, threat_compiled.standing(state, burden, threat, local, city, t, 100.0, receiving,
+                                                    odd_blocks))
+    assert_same(component, threat_compiled.standing(state, burden, threat, local, city, t, 100.0))
+    for restore in (False, True):
+        attitude = state.attitude.copy()
+        expected = (standing_threat.with_threat(attitude, component, 100.0) if restore
+                    else standing_threat.without_threat(attitude, component))
+        odd_blocks.each_block(lambda start, end: threat_compiled.shift(attitude, component, restore, 100.0, start,
+                                                                       end), size, ODD_BLOCK)
+        assert_same(expected, attitude)
+
+
 @pytest.mark.parametrize("overrides", [("scenario=focus_approach", "seed=3"), ("seed=5",)])
 def test_a_run_through_the_blocked_kernels_is_the_numpy_run(odd_blocks, overrides):
     """Every pass split in blocks of ODD_BLOCK rows on the model's threads, the kernels on: the blocked kernels
     run and the run ends with the numpy run's arrays."""
     assert_compiled_run_is_numpy_run(overrides, (
         norms_compiled.observe_rows, norms_compiled.fill_views, norms_compiled.perceive_rows,
-        norms_compiled.follow_rows), city=CITY)
+        norms_compiled.follow_rows, threat_compiled.perceive_rows, threat_compiled.standing_rows,
+        threat_compiled.centre_rows, threat_compiled.shift_rows), city=CITY)

@@ -173,7 +173,7 @@ def test_the_threat_kernels_are_the_threat_rules(size, receiving_share, enabled)
     if enabled:
         attitude[receiving] = threat_rules.threat_attitude_change(attitude[receiving], state.threat[receiving],
                                                                   threat[receiving], t, 100.0)
-    threat_compiled.perceive(state, local, city, t, 100.0)
+    threat_compiled.perceive(state, local, city, t, 100.0, 0, size)
     assert_same(threat, state.threat)
     assert_same(attitude, state.attitude)
 
@@ -198,7 +198,7 @@ def test_the_standing_threat_kernels_are_its_rules(size, receiving_share):
         attitude = state.attitude.copy()
         expected = (standing_threat.with_threat(attitude, component, 100.0) if restore
                     else standing_threat.without_threat(attitude, component))
-        threat_compiled.shift_all(attitude, component, restore, 100.0)
+        threat_compiled.shift(attitude, component, restore, 100.0, 0, size)
         assert_same(expected, attitude)
 
 
@@ -398,4 +398,4 @@ def test_a_run_with_these_kernels_is_the_numpy_run(overrides):
     assert_compiled_run_is_numpy_run(overrides, (beliefs_compiled.pool_block, beliefs_compiled.update_all,
                                                  friendship_compiled.strengthen_all, friendship_compiled.extended_all,
                                                  norms_compiled.observe_rows, rejection_compiled.felt_all,
-                                                 threat_compiled.perceive_all), city=CITY)
+                                                 threat_compiled.perceive_rows), city=CITY)
