@@ -2,6 +2,7 @@
 blocks of residents on several threads gives the whole pass's numbers and the numpy rule's, bit for bit, and a
 whole run with every pass split into blocks goes through them and ends with the numpy run's arrays."""
 
+from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
@@ -11,11 +12,12 @@ from bridges.model import threads as threads_module
 from bridges.model.mechanisms.base import VIEW_RANGES
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import norms as norm_rules
-from bridges.model.rules import norms_compiled, threat_compiled
+from bridges.model.rules import beliefs_compiled, norms_compiled, threat_compiled
 from bridges.model.rules import threat as threat_rules
 from bridges.model.threads import SERIAL, Threads
 from tests.test_kernels import assert_compiled_run_is_numpy_run, assert_same
-from tests.test_kernels_fuse_b import CITY, edged, groups, rule_threat, threat_params, threat_state
+from tests import test_kernels_fuse_b
+from tests.test_kernels_fuse_b import CITY, SIZES, edged, groups, rule_threat, threat_params, threat_state
 
 ODD_BLOCK = 89
 """Most rows of a block in these tests: several blocks per thread, one not a divisor of the size."""
@@ -121,6 +123,15 @@ def test_the_threat_kernels_over_blocks_are_the_rules(odd_blocks, size, receivin
         assert_same(expected, attitude)
 
 
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("receiving_share", (0.7, 0.0))
+def test_the_belief_kernels_over_blocks_are_the_rules(odd_blocks, monkeypatch, size, receiving_share):
+    """The beliefs' test of the rules (tests/test_kernels_fuse_b.py) with the kernels over blocks of residents
+    on three threads: each range of observers pools its own from every tie."""
+    monkeypatch.setattr(beliefs_compiled, "update", partial(beliefs_compiled.update, threads=odd_blocks))
+    test_kernels_fuse_b.test_the_belief_kernels_are_the_belief_rules(size, receiving_share)
+
+
 @pytest.mark.parametrize("overrides", [("scenario=focus_approach", "seed=3"), ("seed=5",)])
 def test_a_run_through_the_blocked_kernels_is_the_numpy_run(odd_blocks, overrides):
     """Every pass split in blocks of ODD_BLOCK rows on the model's threads, the kernels on: the blocked kernels
@@ -128,4 +139,5 @@ def test_a_run_through_the_blocked_kernels_is_the_numpy_run(odd_blocks, override
     assert_compiled_run_is_numpy_run(overrides, (
         norms_compiled.observe_rows, norms_compiled.fill_views, norms_compiled.perceive_rows,
         norms_compiled.follow_rows, threat_compiled.perceive_rows, threat_compiled.standing_rows,
-        threat_compiled.centre_rows, threat_compiled.shift_rows), city=CITY)
+        threat_compiled.centre_rows, threat_compiled.shift_rows, beliefs_compiled.pool_rows,
+        beliefs_compiled.update_rows), city=CITY)

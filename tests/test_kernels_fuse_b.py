@@ -395,7 +395,7 @@ def test_a_run_with_these_kernels_is_the_numpy_run(overrides):
     from bridges.model.rules import (beliefs_compiled, friendship_compiled, norms_compiled, rejection_compiled,
                                      threat_compiled)
 
-    assert_compiled_run_is_numpy_run(overrides, (beliefs_compiled.pool_block, beliefs_compiled.update_all,
+    assert_compiled_run_is_numpy_run(overrides, (beliefs_compiled.pool_rows, beliefs_compiled.update_rows,
                                                  friendship_compiled.strengthen_all, friendship_compiled.extended_all,
                                                  norms_compiled.observe_rows, rejection_compiled.felt_all,
                                                  threat_compiled.perceive_rows), city=CITY)
