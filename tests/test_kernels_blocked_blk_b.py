@@ -12,7 +12,7 @@ from bridges.model import threads as threads_module
 from bridges.model.mechanisms.base import VIEW_RANGES
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import norms as norm_rules
-from bridges.model.rules import beliefs_compiled, norms_compiled, threat_compiled
+from bridges.model.rules import beliefs_compiled, negativity_compiled, norms_compiled, threat_compiled
 from bridges.model.rules import threat as threat_rules
 from bridges.model.threads import SERIAL, Threads
 from tests.test_kernels import assert_compiled_run_is_numpy_run, assert_same
@@ -132,6 +132,20 @@ def test_the_belief_kernels_over_blocks_are_the_rules(odd_blocks, monkeypatch, s
     test_kernels_fuse_b.test_the_belief_kernels_are_the_belief_rules(size, receiving_share)
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_the_log_odds_kernels_over_blocks_are_the_rules(odd_blocks, monkeypatch, size):
+    """The log-odds test of the rules (tests/test_kernels_fuse_b.py) with the kernels over odd row ranges on
+    three threads (numpy's log and exp over each range's moving people)."""
+    whole = negativity_compiled.update
+
+    def in_blocks(state, positive, negative, susceptibility, u, n, top, start, end):
+        odd_blocks.each_block(lambda first, last: whole(state, positive, negative, susceptibility, u, n, top, first,
+                                                        last), end - start, ODD_BLOCK)
+
+    monkeypatch.setattr(negativity_compiled, "update", in_blocks)
+    test_kernels_fuse_b.test_the_log_odds_kernels_are_the_negativity_rules(size)
+
+
 @pytest.mark.parametrize("overrides", [("scenario=focus_approach", "seed=3"), ("seed=5",)])
 def test_a_run_through_the_blocked_kernels_is_the_numpy_run(odd_blocks, overrides):
     """Every pass split in blocks of ODD_BLOCK rows on the model's threads, the kernels on: the blocked kernels
@@ -140,4 +154,4 @@ def test_a_run_through_the_blocked_kernels_is_the_numpy_run(odd_blocks, override
         norms_compiled.observe_rows, norms_compiled.fill_views, norms_compiled.perceive_rows,
         norms_compiled.follow_rows, threat_compiled.perceive_rows, threat_compiled.standing_rows,
         threat_compiled.centre_rows, threat_compiled.shift_rows, beliefs_compiled.pool_rows,
-        beliefs_compiled.update_rows), city=CITY)
+        beliefs_compiled.update_rows, negativity_compiled.odds), city=CITY)

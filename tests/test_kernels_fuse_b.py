@@ -127,7 +127,7 @@ def test_the_log_odds_kernels_are_the_negativity_rules(size):
     expected = negativity_rules.log_odds_views(state.attitude, state.anxiety, state.trust, positive, negative,
                                                np.array(susceptibility)[state.group], state.positive_history, u, n,
                                                100.0)
-    negativity_compiled.update(state, positive, negative, susceptibility, u, n, 100.0)
+    negativity_compiled.update(state, positive, negative, susceptibility, u, n, 100.0, 0, size)
     for wanted, name in zip(expected, ("attitude", "anxiety", "trust")):
         assert_same(wanted, getattr(state, name))
 
