@@ -12,7 +12,8 @@ from bridges.model import threads as threads_module
 from bridges.model.mechanisms.base import VIEW_RANGES
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import norms as norm_rules
-from bridges.model.rules import beliefs_compiled, negativity_compiled, norms_compiled, threat_compiled
+from bridges.model.rules import (beliefs_compiled, friendship_compiled, negativity_compiled, norms_compiled,
+                                 threat_compiled)
 from bridges.model.rules import threat as threat_rules
 from bridges.model.threads import SERIAL, Threads
 from tests.test_kernels import assert_compiled_run_is_numpy_run, assert_same
@@ -146,6 +147,15 @@ def test_the_log_odds_kernels_over_blocks_are_the_rules(odd_blocks, monkeypatch,
     test_kernels_fuse_b.test_the_log_odds_kernels_are_the_negativity_rules(size)
 
 
+@pytest.mark.parametrize("ties", [0, 1, 7, 500])
+def test_the_friendship_kernels_over_blocks_are_the_rules(odd_blocks, monkeypatch, ties):
+    """The friendships' test of the rules (tests/test_kernels_fuse_b.py) with strengths over odd ranges of ties and
+    counts over ranges of people, on three threads."""
+    for name in ("strengthen_all", "count_friends", "extended_all"):
+        monkeypatch.setattr(friendship_compiled, name, partial(getattr(friendship_compiled, name), threads=odd_blocks))
+    test_kernels_fuse_b.test_the_friendship_kernels_are_the_friendship_rules(ties)
+
+
 @pytest.mark.parametrize("overrides", [("scenario=focus_approach", "seed=3"), ("seed=5",)])
 def test_a_run_through_the_blocked_kernels_is_the_numpy_run(odd_blocks, overrides):
     """Every pass split in blocks of ODD_BLOCK rows on the model's threads, the kernels on: the blocked kernels
@@ -154,4 +164,6 @@ def test_a_run_through_the_blocked_kernels_is_the_numpy_run(odd_blocks, override
         norms_compiled.observe_rows, norms_compiled.fill_views, norms_compiled.perceive_rows,
         norms_compiled.follow_rows, threat_compiled.perceive_rows, threat_compiled.standing_rows,
         threat_compiled.centre_rows, threat_compiled.shift_rows, beliefs_compiled.pool_rows,
-        beliefs_compiled.update_rows, negativity_compiled.odds), city=CITY)
+        beliefs_compiled.update_rows, negativity_compiled.odds, friendship_compiled.strengthen_rows,
+        friendship_compiled.count_rows, friendship_compiled.has_friend_rows, friendship_compiled.extended_rows),
+        city=CITY)

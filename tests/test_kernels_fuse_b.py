@@ -265,7 +265,7 @@ def test_the_friendship_kernels_are_the_friendship_rules(ties):
     assert_same(expected, strength)
     assert_same(friendship_rules.is_friendship(expected, f), friend)
     outgroup = np.zeros(people, dtype=np.int64)
-    friendship_compiled.count_friends(source, target, friend, outgroup)
+    friendship_compiled.count_friends([SimpleNamespace(source=source, target=target, friend=friend)], outgroup)
     assert_same(friendship_rules.ties_per_person(people, source, target, friend), outgroup)
     pairs = rng.integers(0, people, (2, 3 * people))
     pairs = pairs[:, pairs[0] != pairs[1]]
@@ -396,6 +396,6 @@ def test_a_run_with_these_kernels_is_the_numpy_run(overrides):
                                      threat_compiled)
 
     assert_compiled_run_is_numpy_run(overrides, (beliefs_compiled.pool_rows, beliefs_compiled.update_rows,
-                                                 friendship_compiled.strengthen_all, friendship_compiled.extended_all,
+                                                 friendship_compiled.strengthen_rows, friendship_compiled.extended_rows,
                                                  norms_compiled.observe_rows, rejection_compiled.felt_all,
                                                  threat_compiled.perceive_rows), city=CITY)
