@@ -17,7 +17,7 @@ import numba
 import numpy as np
 
 from bridges.model.rules.beliefs import ARRIVING, HIGHER_EDUCATION, RECEIVING
-from bridges.model.rules.norms_compiled import BLOCK_ROWS, clip_one
+from bridges.model.rules.norms_compiled import BLOCK_ROWS, clip_one, each_block
 from bridges.model.threads import SERIAL, Threads
 
 BLOCKED = True
@@ -81,15 +81,15 @@ def pool_rows(source, target, encounters, group, education, employed, truth, per
         total[row, 1] += weight * (personal_weight * employed_value + other * truth[1])
         total[row, 2] += weight * (personal_weight * (1.0 - employed_value) + other * truth[2])
     largest = 0.0
-    for row in range(end - start):
+    seen, shown_total = seen[start:end], shown_total[start:end]
+    for row in range(len(count)):
         observed = count[row]
         if observed == 0.0:
             continue
-        observer = start + row
         for topic in range(3):
-            shown_total[observer, topic] += total[row, topic] / observed * observed
-        seen[observer] += observed
-        largest = max(largest, seen[observer])
+            shown_total[row, topic] += total[row, topic] / observed * observed
+        seen[row] += observed
+        largest = max(largest, seen[row])
     return largest
 
 
@@ -105,7 +105,9 @@ def update_rows(education, employment, welfare, seen, shown_total, kept, prior_e
     """The residents start..end's beliefs after the week: an observer's from the pooled mean of what they saw,
     learned = 1 - `kept`[encounters] (kept = (1 - o)^n); everyone else's with no encounters (learned 0,
     observed 0)."""
-    for person in range(start, end):
+    education, employment, welfare = education[start:end], employment[start:end], welfare[start:end]
+    seen, shown_total = seen[start:end], shown_total[start:end]
+    for person in range(len(seen)):
         observations = seen[person]
         if observations > 0.0:
             learned = 1.0 - kept[int(observations)]
@@ -127,11 +129,11 @@ def update(state, blocks, truth: np.ndarray, prior: dict, d, threads: Threads = 
     costs about a millisecond at a million residents); then every resident's beliefs in blocks."""
     seen, shown_total, largest = np.zeros(state.n), np.zeros((state.n, 3)), [0.0]
     for block in blocks:
-        threads.each_block(lambda start, end, block=block: largest.append(pool_rows(
+        each_block(threads, lambda start, end, block=block: largest.append(pool_rows(
             block.source, block.target, block.encounters, state.group, state.education, state.employed, truth,
             d.belief_personal_weight, seen, shown_total, start, end)), state.n)
     kept = powers(1.0 - d.belief_observation, max(largest))
-    threads.each_block(lambda start, end: update_rows(
+    each_block(threads, lambda start, end: update_rows(
         state.belief_education, state.belief_employment, state.belief_welfare, seen, shown_total, kept,
         prior["education"], prior["employment"], prior["welfare"], d.belief_media_drift, start, end), state.n,
         BLOCK_ROWS)

@@ -12,7 +12,7 @@ ranges of people, each range scanning every tie (or every change) and adding onl
 import numba
 import numpy as np
 
-from bridges.model.rules.norms_compiled import BLOCK_ROWS, clip_one
+from bridges.model.rules.norms_compiled import BLOCK_ROWS, clip_one, each_block
 from bridges.model.threads import SERIAL, Threads
 
 BLOCKED = True
@@ -24,7 +24,10 @@ def strengthen_rows(strength, friend, positive_source, positive_target, negative
                     loss, threshold, start, end) -> None:
     """The ties start..end of a block: s' = clip(s kept + gain P - loss N, 0, 1) with P and N the two sides' mean
     counts and kept = 1 - decay; a friendship from the threshold on."""
-    for tie in range(start, end):
+    strength, friend = strength[start:end], friend[start:end]
+    positive_source, positive_target = positive_source[start:end], positive_target[start:end]
+    negative_source, negative_target = negative_source[start:end], negative_target[start:end]
+    for tie in range(len(strength)):
         positive = 0.5 * (positive_source[tie] + positive_target[tie])
         negative = 0.5 * (negative_source[tie] + negative_target[tie])
         strength[tie] = clip_one(strength[tie] * kept + gain * positive - loss * negative, 0.0, 1.0)
@@ -47,7 +50,9 @@ def count_rows(source, target, friend, outgroup_friends, start, end) -> None:
 def has_friend_rows(outgroup_friends, extended_before, has_friend, extended, start, end) -> None:
     """Who among start..end has a cross-group friendship now, and their last week's count of ingroup friends
     with one (the start of this week's)."""
-    for person in range(start, end):
+    outgroup_friends, extended_before = outgroup_friends[start:end], extended_before[start:end]
+    has_friend, extended = has_friend[start:end], extended[start:end]
+    for person in range(len(has_friend)):
         has_friend[person] = outgroup_friends[person] > 0
         extended[person] = extended_before[person]
 
@@ -64,14 +69,13 @@ def extended_rows(indptr, indices, has_friend, had_friend, extended, extended_co
                 friend = indices[at]
                 if start <= friend < end:
                     extended[friend] += step
-    for person in range(start, end):
-        extended_contacts[person] = extended[person]
+    extended_contacts[start:end] = extended[start:end]
 
 
 def strengthen_all(strength, friend, positive_source, positive_target, negative_source, negative_target, kept: float,
                    gain: float, loss: float, threshold: float, threads: Threads = SERIAL) -> None:
     """Every tie of a block strengthened (`strengthen_rows`) in blocks of ties on `threads`."""
-    threads.each_block(lambda start, end: strengthen_rows(strength, friend, positive_source, positive_target,
+    each_block(threads, lambda start, end: strengthen_rows(strength, friend, positive_source, positive_target,
                                                           negative_source, negative_target, kept, gain, loss,
                                                           threshold, start, end), len(strength), BLOCK_ROWS)
 
@@ -84,7 +88,7 @@ def count_friends(blocks, outgroup_friends: np.ndarray, threads: Threads = SERIA
         for block in blocks:
             count_rows(block.source, block.target, block.friend, outgroup_friends, start, end)
 
-    threads.each_block(count, len(outgroup_friends))
+    each_block(threads, count, len(outgroup_friends))
 
 
 def extended_all(indptr, indices, outgroup_friends, had_friend, extended_before, extended_contacts,
@@ -94,8 +98,8 @@ def extended_all(indptr, indices, outgroup_friends, had_friend, extended_before,
     array and `extended_contacts`); by ranges of people on `threads` (one range per thread)."""
     size = len(outgroup_friends)
     has_friend, extended = np.empty(size, dtype=np.bool_), np.empty_like(extended_before)
-    threads.each_block(lambda start, end: has_friend_rows(outgroup_friends, extended_before, has_friend, extended,
+    each_block(threads, lambda start, end: has_friend_rows(outgroup_friends, extended_before, has_friend, extended,
                                                           start, end), size, BLOCK_ROWS)
-    threads.each_block(lambda start, end: extended_rows(indptr, indices, has_friend, had_friend, extended,
+    each_block(threads, lambda start, end: extended_rows(indptr, indices, has_friend, had_friend, extended,
                                                         extended_contacts, start, end), size)
     return has_friend, extended

@@ -33,9 +33,10 @@ def odds(attitude, anxiety, trust, positive, negative, top, start, end) -> tuple
     x / (1 - x) for them (rows: attitude toward `top`, anxiety toward 0, trust toward 1)."""
     moving = np.empty(end - start, dtype=np.int64)
     count = 0
-    for person in range(start, end):
-        if positive[person] != 0 or negative[person] != 0:
-            moving[count] = person
+    mine_positive, mine_negative = positive[start:end], negative[start:end]
+    for row in range(len(moving)):
+        if mine_positive[row] != 0 or mine_negative[row] != 0:
+            moving[count] = start + row
             count += 1
     ratios = np.empty((3, count))
     for at in range(count):

@@ -18,6 +18,7 @@ from functools import lru_cache
 import numba
 import numpy as np
 
+from bridges.model import threads as threads_module
 from bridges.model.threads import ROW_BLOCK, SERIAL, Threads
 
 BLOCKED = True
@@ -25,6 +26,20 @@ BLOCKED = True
 BLOCK_ROWS = ROW_BLOCK
 """Most residents in one block of a kernel: several blocks per thread, so a thread the shared machine slows
 takes fewer of them (assumption; at 1M, 16 blocks of about 62,500)."""
+
+
+def one_block(size: int, most: int | None = None) -> bool:
+    """Whether a pass of `size` rows is one block on any threads (`Threads.blocks`: below SPLIT_FROM and `most`)."""
+    return size < threads_module.SPLIT_FROM and (most is None or size <= most)
+
+
+def each_block(threads: Threads, function, size: int, most: int | None = None) -> None:
+    """`threads.each_block(function, size, most)`; a pass that is one block (`one_block`) calls `function(0, size)`
+    itself, without the hand-over's cost (about 1.5 us, tens of calls in a small run's week)."""
+    if one_block(size, most):
+        function(0, size)
+    else:
+        threads.each_block(function, size, most)
 
 
 @numba.njit(cache=True)
@@ -45,29 +60,35 @@ def minimum_one(x: float, y: float) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def cell_sums(key, n_cells, attitude, anxiety, trust) -> np.ndarray:
-    """Each (neighbourhood, group) cell's sum of each view (rows: cells; columns: attitude, anxiety, trust): its
-    residents added in id order from 0.0, as np.bincount adds its weights. One pass in id order, every read in
+def cell_means(key, n_cells, attitude, anxiety, trust) -> np.ndarray:
+    """Each (neighbourhood, group) cell's mean of each view (rows: cells; columns: attitude, anxiety, trust): its
+    residents' sum in id order from 0.0, as np.bincount adds its weights, over its size, the division the rule
+    makes for each of them (the same operands, so the same number). One pass in id order, every read in
     sequence: a few milliseconds at a million residents, so it runs whole (the GIL released)."""
-    sums = np.zeros((n_cells, 3))
+    sums, sizes = np.zeros((n_cells, 3)), np.zeros(n_cells, dtype=np.int64)
     for person in range(len(key)):
         cell = key[person]
         sums[cell, 0] += attitude[person]
         sums[cell, 1] += anxiety[person]
         sums[cell, 2] += trust[person]
+        sizes[cell] += 1
+    for cell in range(n_cells):
+        if sizes[cell] > 0:
+            sums[cell, 0], sums[cell, 1], sums[cell, 2] = (sums[cell, 0] / sizes[cell], sums[cell, 1] / sizes[cell],
+                                                           sums[cell, 2] / sizes[cell])
     return sums
 
 
 @numba.njit(cache=True, nogil=True)
-def observe_rows(key, cell_size, sums, means, start, end) -> None:
+def observe_rows(key, means_of_cells, means, start, end) -> None:
     """The residents start..end's own group's mean of each view in their neighbourhood (`means` rows: attitude,
-    anxiety, trust), the resident included: their cell's sum (`cell_sums`) over its size, the division
-    `neighbourhood_ingroup_mean` makes for each of them."""
-    for person in range(start, end):
-        cell, size = key[person], cell_size[person]
-        means[0, person] = sums[cell, 0] / size
-        means[1, person] = sums[cell, 1] / size
-        means[2, person] = sums[cell, 2] / size
+    anxiety, trust), the resident included: their cell's (`cell_means`)."""
+    key = key[start:end]
+    attitude, anxiety, trust = means[0, start:end], means[1, start:end], means[2, start:end]
+    for person in range(len(key)):
+        cell = key[person]
+        attitude[person], anxiety[person], trust[person] = (means_of_cells[cell, 0], means_of_cells[cell, 1],
+                                                            means_of_cells[cell, 2])
 
 
 @numba.njit(cache=True)
@@ -82,21 +103,22 @@ def norm_one(start, friends, friends_start, neighbourhood, neighbourhood_start, 
 def fill_views(attitude, anxiety, trust, views, start, end) -> None:
     """Rows start..end of the views side by side (`views`: rows people, columns attitude, anxiety, trust), so a
     friend's three views are one read."""
-    for person in range(start, end):
+    views, attitude, anxiety, trust = views[start:end], attitude[start:end], anxiety[start:end], trust[start:end]
+    for person in range(len(views)):
         views[person, 0], views[person, 1], views[person, 2] = attitude[person], anxiety[person], trust[person]
 
 
 @numba.njit(cache=True)
-def friends_sums(indptr, indices, data, unit_weights, views, friend_count, attitude, anxiety, trust, start,
-                 end) -> np.ndarray:
-    """Each person's sum of their friends' views for the people start..end (rows: attitude, anxiety, trust;
-    columns: the people in order; 0 without friends), each in the sparse product's order: the person's row in
-    the matrix's stored order, from 0.0. With `unit_weights` (every stored weight 1.0, as friendships are) the
-    products are the views themselves (1.0 x = x, bit for bit), so the weights are not read, and the views are
-    read side by side from `views` (`fill_views`)."""
-    sums = np.zeros((3, end - start))
+def friends_sums(indptr, indices, data, unit_weights, views, friend_count, attitude, anxiety, trust) -> np.ndarray:
+    """Each person's sum of their friends' views (rows: attitude, anxiety, trust; 0 without friends) for the people
+    of `friend_count` and their rows of the matrix (`indptr`: one more entry than people), each in the sparse
+    product's order: the person's row in the matrix's stored order, from 0.0. With `unit_weights` (every stored
+    weight 1.0, as friendships are) the products are the views themselves (1.0 x = x, bit for bit), so the
+    weights are not read, and the views are read side by side from `views` (`fill_views`)."""
+    n = len(friend_count)
+    sums = np.zeros((3, n))
     if unit_weights:
-        for person in range(start, end):
+        for person in range(n):
             if friend_count[person] > 0:
                 sum_attitude, sum_anxiety, sum_trust = 0.0, 0.0, 0.0
                 for at in range(indptr[person], indptr[person + 1]):
@@ -104,10 +126,9 @@ def friends_sums(indptr, indices, data, unit_weights, views, friend_count, attit
                     sum_attitude += views[friend, 0]
                     sum_anxiety += views[friend, 1]
                     sum_trust += views[friend, 2]
-                row = person - start
-                sums[0, row], sums[1, row], sums[2, row] = sum_attitude, sum_anxiety, sum_trust
+                sums[0, person], sums[1, person], sums[2, person] = sum_attitude, sum_anxiety, sum_trust
         return sums
-    for person in range(start, end):
+    for person in range(n):
         if friend_count[person] > 0:
             sum_attitude, sum_anxiety, sum_trust = 0.0, 0.0, 0.0
             for at in range(indptr[person], indptr[person + 1]):
@@ -115,49 +136,59 @@ def friends_sums(indptr, indices, data, unit_weights, views, friend_count, attit
                 sum_attitude += weight * attitude[friend]
                 sum_anxiety += weight * anxiety[friend]
                 sum_trust += weight * trust[friend]
-            row = person - start
-            sums[0, row], sums[1, row], sums[2, row] = sum_attitude, sum_anxiety, sum_trust
+            sums[0, person], sums[1, person], sums[2, person] = sum_attitude, sum_anxiety, sum_trust
     return sums
 
 
 @numba.njit(cache=True)
 def norms_of_view(sums, friend_count, extended_contacts, hood, anchors, signal, low, high, friends_weight,
-                  neighbourhood_weight, total_weight, norm, start) -> None:
-    """One view's perceived norm for the people start.. (as many as `sums` holds) from their friends' sum
-    (`friends_mean`, the neighbourhood's mean without friends); with `signal` (the attitude), warmed by extended
-    contact (`extended_norm`). A loop of its own, branch-light, so the compiler can run it over several people
-    at once."""
-    first, friends_first, neighbourhood_first = anchors
-    for row in range(len(sums)):
-        person = start + row
+                  neighbourhood_weight, total_weight, norm) -> None:
+    """One view's perceived norm for every person (of these arrays) from their friends' sum (`friends_mean`, the
+    neighbourhood's mean without friends); with `signal` (the attitude), warmed by extended contact
+    (`extended_norm`). A loop of its own, branch-light, so the compiler can run it over several people at once."""
+    start, friends_start, neighbourhood_start = anchors
+    for person in range(len(friend_count)):
         count = friend_count[person]
-        friends = sums[row] / max(count, 1) if count > 0 else hood[person]
+        friends = sums[person] / max(count, 1) if count > 0 else hood[person]
         if signal is not None:
             friends = friends + signal * (extended_contacts[person] / max(count, 1)) * (high - friends)
-        norm[person] = norm_one(first[person], friends, friends_first[person], hood[person],
-                                neighbourhood_first[person], friends_weight, neighbourhood_weight, total_weight, low,
-                                high)
+        norm[person] = norm_one(start[person], friends, friends_start[person], hood[person], neighbourhood_start[person],
+                                friends_weight, neighbourhood_weight, total_weight, low, high)
+
+
+@numba.njit(cache=True)
+def rows_of(anchors, start, end) -> tuple:
+    """A view's anchors (start, friends' start, neighbourhood's start) for the people start..end."""
+    return anchors[0][start:end], anchors[1][start:end], anchors[2][start:end]
 
 
 @numba.njit(cache=True, nogil=True)
 def perceive_rows(indptr, indices, data, unit_weights, views, friend_count, extended_contacts, attitude, anxiety, trust,
                   hood_attitude, hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust, bounds,
                   extended_signal, friends_weight, neighbourhood_weight, total_weight, norm_attitude, norm_anxiety,
-                  norm_trust, start, end) -> None:
-    """The perceived norm of each view for the people start..end: one scan of a person's friends sums all three
+                  norm_trust, fill, start, end) -> None:
+    """The perceived norm of each view for the people start..end (with `fill`, a pass over everyone in one
+    block, the views side by side first: `fill_views`): one scan of a person's friends sums all three
     views (each sum in the sparse product's order), then each view's norm (`norms_of_view`); extended contact
     warms the friends' attitude toward the top of its scale. A view's anchors are a tuple (start, friends'
     start, neighbourhood's start); `bounds` holds each view's scale (low, high) as a row; `unit_weights`: every
     stored weight of the friendship matrix is 1.0 and `views` holds the views side by side (`friends_sums`).
-    Each person's numbers read only their own row and the views, so blocks give the whole's numbers."""
-    sums = friends_sums(indptr, indices, data, unit_weights, views, friend_count, attitude, anxiety, trust, start,
-                        end)
-    norms_of_view(sums[0], friend_count, extended_contacts, hood_attitude, anchors_attitude, extended_signal,
-                  bounds[0, 0], bounds[0, 1], friends_weight, neighbourhood_weight, total_weight, norm_attitude, start)
-    norms_of_view(sums[1], friend_count, extended_contacts, hood_anxiety, anchors_anxiety, None, bounds[1, 0],
-                  bounds[1, 1], friends_weight, neighbourhood_weight, total_weight, norm_anxiety, start)
-    norms_of_view(sums[2], friend_count, extended_contacts, hood_trust, anchors_trust, None, bounds[2, 0],
-                  bounds[2, 1], friends_weight, neighbourhood_weight, total_weight, norm_trust, start)
+    Each person's numbers read only their own row and the views, so blocks give the whole's numbers. The loops
+    run over the range's own slices, from 0 (numba then knows no index is negative)."""
+    if fill:
+        fill_views(attitude, anxiety, trust, views, 0, len(views))
+    friend_count, extended_contacts = friend_count[start:end], extended_contacts[start:end]
+    sums = friends_sums(indptr[start:end + 1], indices, data, unit_weights, views, friend_count, attitude, anxiety,
+                        trust)
+    norms_of_view(sums[0], friend_count, extended_contacts, hood_attitude[start:end],
+                  rows_of(anchors_attitude, start, end), extended_signal, bounds[0, 0], bounds[0, 1], friends_weight,
+                  neighbourhood_weight, total_weight, norm_attitude[start:end])
+    norms_of_view(sums[1], friend_count, extended_contacts, hood_anxiety[start:end],
+                  rows_of(anchors_anxiety, start, end), None, bounds[1, 0], bounds[1, 1], friends_weight,
+                  neighbourhood_weight, total_weight, norm_anxiety[start:end])
+    norms_of_view(sums[2], friend_count, extended_contacts, hood_trust[start:end], rows_of(anchors_trust, start, end),
+                  None, bounds[2, 0], bounds[2, 1], friends_weight, neighbourhood_weight, total_weight,
+                  norm_trust[start:end])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -165,7 +196,10 @@ def follow_rows(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trus
                 rate, relief, start, end) -> None:
     """Each view of the people start..end closes a share `rate` of the gap to its norm (`conform`); then their
     anxiety eases with their friends' outgroup friendships (`extended_anxiety`)."""
-    for person in range(start, end):
+    attitude, anxiety, trust = attitude[start:end], anxiety[start:end], trust[start:end]
+    norm_attitude, norm_anxiety, norm_trust = norm_attitude[start:end], norm_anxiety[start:end], norm_trust[start:end]
+    friend_count, extended_contacts = friend_count[start:end], extended_contacts[start:end]
+    for person in range(len(friend_count)):
         attitude[person] = attitude[person] + rate * (norm_attitude[person] - attitude[person])
         anxiety[person] = anxiety[person] + rate * (norm_anxiety[person] - anxiety[person])
         trust[person] = trust[person] + rate * (norm_trust[person] - trust[person])
@@ -175,12 +209,12 @@ def follow_rows(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trus
 
 def observe(cells: tuple, views, threads: Threads = SERIAL) -> dict:
     """Each group's mean views in each neighbourhood, by view name (the mechanism's `observe_neighbourhoods`):
-    `cells` as `ingroup_places` gives them, `views` the state; the cells' sums in one pass, the residents' means
+    `cells` as `ingroup_places` gives them, `views` the state; the cells' means in one pass, the residents'
     in blocks on `threads`."""
-    key, cell_size, n_cells = cells
-    sums = cell_sums(key, n_cells, views.attitude, views.anxiety, views.trust)
+    key, _, n_cells = cells
+    means_of_cells = cell_means(key, n_cells, views.attitude, views.anxiety, views.trust)
     means = np.empty((3, len(key)))
-    threads.each_block(lambda start, end: observe_rows(key, cell_size, sums, means, start, end), len(key), BLOCK_ROWS)
+    each_block(threads, lambda start, end: observe_rows(key, means_of_cells, means, start, end), len(key), BLOCK_ROWS)
     return {"attitude": means[0], "anxiety": means[1], "trust": means[2]}
 
 
@@ -206,17 +240,18 @@ def perceive(friends, unit_weights: bool, friend_count: np.ndarray, extended_con
     `threads` (the views side by side first, then the norms)."""
     size = len(friend_count)
     table = np.empty((size if unit_weights else 0, 3))
-    if unit_weights:
+    whole = one_block(size, BLOCK_ROWS)
+    if unit_weights and not whole:
         threads.each_block(lambda start, end: fill_views(views.attitude, views.anxiety, views.trust, table, start,
                                                          end), size, BLOCK_ROWS)
     bounds = bounds_of((ranges["attitude"], ranges["anxiety"], ranges["trust"]))
-    threads.each_block(lambda start, end: perceive_rows(
+    each_block(threads, lambda start, end: perceive_rows(
         friends.indptr, friends.indices, friends.data, unit_weights, table, friend_count, extended_contacts,
         views.attitude, views.anxiety, views.trust, neighbourhood_views["attitude"], neighbourhood_views["anxiety"],
         neighbourhood_views["trust"], views_at_start["attitude"], views_at_start["anxiety"], views_at_start["trust"],
         bounds, n.extended_signal, n.friends_weight, n.neighbourhood_weight,
         n.friends_weight + n.neighbourhood_weight + n.own_weight, norms["attitude"], norms["anxiety"],
-        norms["trust"], start, end), size, BLOCK_ROWS)
+        norms["trust"], unit_weights and whole, start, end), size, BLOCK_ROWS)
 
 
 def follow(views, norms: dict, friend_count: np.ndarray, extended_contacts: np.ndarray, n, start: int,

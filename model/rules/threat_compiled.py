@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 from bridges.model.ranges import RECEIVING
-from bridges.model.rules.norms_compiled import BLOCK_ROWS, clip_one, minimum_one
+from bridges.model.rules.norms_compiled import BLOCK_ROWS, clip_one, each_block, minimum_one
 from bridges.model.threads import SERIAL, Threads
 
 BLOCKED = True
@@ -44,9 +44,11 @@ def exponents_at(burden, neighbourhood, local_arriving_share, rest_of_city, anxi
                  burden_weight, size_weight, anxiety_weight, friend_weight, overestimation, local_weight, start,
                  end) -> np.ndarray:
     """The people start..end's -x (`exponent_one`) with their believed burden held at `burden`."""
+    burden, neighbourhood, anxiety = burden[start:end], neighbourhood[start:end], anxiety[start:end]
+    outgroup_friends = outgroup_friends[start:end]
     exponents = np.empty(end - start)
-    for person in range(start, end):
-        exponents[person - start] = exponent_one(
+    for person in range(len(exponents)):
+        exponents[person] = exponent_one(
             burden[person], local_arriving_share[neighbourhood[person]], rest_of_city, anxiety[person],
             outgroup_friends[person], intercept, burden_weight, size_weight, anxiety_weight, friend_weight,
             overestimation, local_weight)
@@ -58,10 +60,13 @@ def exponents_now(belief_education, belief_employment, belief_welfare, neighbour
                   rest_of_city, anxiety, outgroup_friends, intercept, burden_weight, size_weight, anxiety_weight,
                   friend_weight, overestimation, local_weight, start, end) -> np.ndarray:
     """The people start..end's -x (`exponent_one`) with the burden they believe now (`economic_burden`)."""
+    belief_education, belief_employment = belief_education[start:end], belief_employment[start:end]
+    belief_welfare, neighbourhood, anxiety = belief_welfare[start:end], neighbourhood[start:end], anxiety[start:end]
+    outgroup_friends = outgroup_friends[start:end]
     exponents = np.empty(end - start)
-    for person in range(start, end):
+    for person in range(len(exponents)):
         burden = ((1.0 - belief_education[person]) + (1.0 - belief_employment[person]) + belief_welfare[person]) / 3.0
-        exponents[person - start] = exponent_one(
+        exponents[person] = exponent_one(
             burden, local_arriving_share[neighbourhood[person]], rest_of_city, anxiety[person],
             outgroup_friends[person], intercept, burden_weight, size_weight, anxiety_weight, friend_weight,
             overestimation, local_weight)
@@ -74,9 +79,10 @@ def perceive_rows(powers, group, attitude, threat, moves_attitude, attitude_weig
     members, NaN for arriving ones; with `moves_attitude`, a receiving member's attitude moves by the change
     (`threat_attitude_change`)."""
     scale = attitude_weight * top
-    for person in range(start, end):
+    group, attitude, threat = group[start:end], attitude[start:end], threat[start:end]
+    for person in range(len(group)):
         if group[person] == RECEIVING:
-            level = 1.0 / (1.0 + powers[person - start])
+            level = 1.0 / (1.0 + powers[person])
             if moves_attitude:
                 attitude[person] = clip_one(attitude[person] - scale * (level - threat[person]), 0.0, top)
             threat[person] = level
@@ -89,8 +95,9 @@ def standing_rows(powers, group, reference, attitude_weight, top, points, start,
     """The people start..end's standing points S = -w top (tau - tau_ref) into `points`, from exp(-x) (`powers`,
     theirs in order; 0 where there is no threat: arriving members; `threat_component`)."""
     scale = -attitude_weight * top
-    for person in range(start, end):
-        level = 1.0 / (1.0 + powers[person - start]) if group[person] == RECEIVING else np.nan
+    group, reference, points = group[start:end], reference[start:end], points[start:end]
+    for person in range(len(group)):
+        level = 1.0 / (1.0 + powers[person]) if group[person] == RECEIVING else np.nan
         value = scale * (level - reference[person])
         if value != value:
             value = 0.0
@@ -104,7 +111,8 @@ def standing_rows(powers, group, reference, attitude_weight, top, points, start,
 @numba.njit(cache=True, nogil=True)
 def centre_rows(points, group, mean, component, start, end) -> None:
     """T = S - mean for the receiving members among start..end, 0 for everyone else (`centred_on_group`)."""
-    for person in range(start, end):
+    points, group, component = points[start:end], group[start:end], component[start:end]
+    for person in range(len(group)):
         component[person] = points[person] - mean if group[person] == RECEIVING else 0.0
 
 
@@ -112,7 +120,8 @@ def centre_rows(points, group, mean, component, start, end) -> None:
 def shift_rows(attitude, component, restore, top, start, end) -> None:
     """The attitudes start..end without their standing part T (`without_threat`) or, with `restore`, with it again
     (`with_threat`)."""
-    for person in range(start, end):
+    attitude, component = attitude[start:end], component[start:end]
+    for person in range(len(attitude)):
         if restore:
             attitude[person] = clip_one(attitude[person] + component[person], 0.0, top)
         else:
@@ -147,11 +156,11 @@ def standing(state, burden: np.ndarray, reference: np.ndarray, local_arriving_sh
                                  t.anxiety_weight, t.friend_weight, t.overestimation, t.local_weight, start, end)
         standing_rows(np.exp(exponents), state.group, reference, t.attitude_weight, top, points, start, end)
 
-    threads.each_block(weigh, state.n, BLOCK_ROWS)
+    each_block(threads, weigh, state.n, BLOCK_ROWS)
     members = points[np.flatnonzero(state.group == RECEIVING) if receiving is None else receiving]
     mean = np.add.reduce(members) / len(members) if len(members) else 0.0
     component = np.empty(state.n)
-    threads.each_block(lambda start, end: centre_rows(points, state.group, mean, component, start, end), state.n,
+    each_block(threads, lambda start, end: centre_rows(points, state.group, mean, component, start, end), state.n,
                        BLOCK_ROWS)
     return component
 
