@@ -1,5 +1,6 @@
-"""The blocked kernels of the views' phases (model/rules/norms_compiled.py, ... BLOCKED): each kernel over odd
-blocks of residents on several threads gives the whole pass's numbers and the numpy rule's, bit for bit, and a
+"""The blocked kernels of the views, beliefs, threat, attitudes and friendship phases (model/rules/norms_compiled.py,
+beliefs_compiled.py, threat_compiled.py, negativity_compiled.py, friendship_compiled.py: BLOCKED): each kernel over
+odd blocks of rows on three threads gives the numpy rule's numbers (and the whole pass's), bit for bit, and a
 whole run with every pass split into blocks goes through them and ends with the numpy run's arrays."""
 
 from functools import partial
