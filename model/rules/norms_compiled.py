@@ -11,6 +11,13 @@ Each person's friends' sum adds the same products in the same order as scipy's s
 the matrix's stored order, from 0.0), and every formula is the rule's, term by term in its order; `clip_one`
 and `minimum_one` are numpy's clip and minimum for one number (NaN kept, and the same zero's sign), so the
 views are the same bit for bit.
+
+Every kernel but the cells' means (one sequential pass) runs over a range of residents with the GIL released, so
+a big city's passes run in blocks on the worker threads: a resident's mean is their cell's, a resident's norm
+reads only their own row of the friendships and the views, and the drift is elementwise, so every block gives
+the whole pass's numbers. The loops run over the range's own slices from 0: indexing with range(start, end)
+kept numba from proving the indices non-negative (a check per access, no vectorising: the drift at 2,000
+residents took 16 us instead of 3.4).
 """
 
 from functools import lru_cache
