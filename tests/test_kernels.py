@@ -121,7 +121,7 @@ def test_a_run_with_every_pass_compiled_is_the_numpy_run(overrides):
     # sampling_compiled's poisson_all and binomial_all serve the other callers of poisson_quantile and
     # binomial_quantile (their own tests above).
     assert_compiled_run_is_numpy_run(overrides, (contact_compiled.poisson_counts, contact_compiled.valence_counts,
-                                                 norms_compiled.perceive_all, norms_compiled.follow_all))
+                                                 norms_compiled.perceive_rows, norms_compiled.follow_rows))
 
 
 def assert_compiled_run_is_numpy_run(overrides: tuple[str, ...], through: tuple, city: tuple[str, ...] = SMALL_CITY):

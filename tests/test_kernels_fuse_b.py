@@ -127,7 +127,7 @@ def test_the_log_odds_kernels_are_the_negativity_rules(size):
     expected = negativity_rules.log_odds_views(state.attitude, state.anxiety, state.trust, positive, negative,
                                                np.array(susceptibility)[state.group], state.positive_history, u, n,
                                                100.0)
-    negativity_compiled.update(state, positive, negative, susceptibility, u, n, 100.0)
+    negativity_compiled.update(state, positive, negative, susceptibility, u, n, 100.0, 0, size)
     for wanted, name in zip(expected, ("attitude", "anxiety", "trust")):
         assert_same(wanted, getattr(state, name))
 
@@ -173,7 +173,7 @@ def test_the_threat_kernels_are_the_threat_rules(size, receiving_share, enabled)
     if enabled:
         attitude[receiving] = threat_rules.threat_attitude_change(attitude[receiving], state.threat[receiving],
                                                                   threat[receiving], t, 100.0)
-    threat_compiled.perceive(state, local, city, t, 100.0)
+    threat_compiled.perceive(state, local, city, t, 100.0, 0, size)
     assert_same(threat, state.threat)
     assert_same(attitude, state.attitude)
 
@@ -198,7 +198,7 @@ def test_the_standing_threat_kernels_are_its_rules(size, receiving_share):
         attitude = state.attitude.copy()
         expected = (standing_threat.with_threat(attitude, component, 100.0) if restore
                     else standing_threat.without_threat(attitude, component))
-        threat_compiled.shift_all(attitude, component, restore, 100.0)
+        threat_compiled.shift(attitude, component, restore, 100.0, 0, size)
         assert_same(expected, attitude)
 
 
@@ -211,7 +211,7 @@ def test_the_norm_kernels_are_the_norm_rules(size):
     views = SimpleNamespace(attitude=edged(rng, size, 0.0, 100.0), anxiety=edged(rng, size, 0.0, 1.0),
                             trust=edged(rng, size, 0.0, 1.0))
     cells = norm_rules.ingroup_places(neighbourhood, group)
-    hood = norms_compiled.observe(norms_compiled.cell_members(cells), cells, views)
+    hood = norms_compiled.observe(cells, views)
     for name in ("attitude", "anxiety", "trust"):
         assert_same(norm_rules.neighbourhood_ingroup_mean(getattr(views, name), neighbourhood, group), hood[name])
     pairs = rng.integers(0, max(size, 1), (2, 2 * size)) if size else np.zeros((2, 0), dtype=np.int64)
@@ -265,7 +265,7 @@ def test_the_friendship_kernels_are_the_friendship_rules(ties):
     assert_same(expected, strength)
     assert_same(friendship_rules.is_friendship(expected, f), friend)
     outgroup = np.zeros(people, dtype=np.int64)
-    friendship_compiled.count_friends(source, target, friend, outgroup)
+    friendship_compiled.count_friends([SimpleNamespace(source=source, target=target, friend=friend)], outgroup)
     assert_same(friendship_rules.ties_per_person(people, source, target, friend), outgroup)
     pairs = rng.integers(0, people, (2, 3 * people))
     pairs = pairs[:, pairs[0] != pairs[1]]
@@ -395,7 +395,7 @@ def test_a_run_with_these_kernels_is_the_numpy_run(overrides):
     from bridges.model.rules import (beliefs_compiled, friendship_compiled, norms_compiled, rejection_compiled,
                                      threat_compiled)
 
-    assert_compiled_run_is_numpy_run(overrides, (beliefs_compiled.pool_block, beliefs_compiled.update_all,
-                                                 friendship_compiled.strengthen_all, friendship_compiled.extended_all,
-                                                 norms_compiled.observe_all, rejection_compiled.felt_all,
-                                                 threat_compiled.perceive_all), city=CITY)
+    assert_compiled_run_is_numpy_run(overrides, (beliefs_compiled.pool_rows, beliefs_compiled.update_rows,
+                                                 friendship_compiled.strengthen_rows, friendship_compiled.extended_rows,
+                                                 norms_compiled.observe_rows, rejection_compiled.felt_all,
+                                                 threat_compiled.perceive_rows), city=CITY)

@@ -43,11 +43,12 @@ def update_attitudes(model, who=ALL) -> None:
     with the week's positive and negative contact; with `contact.negativity` on, on the log-odds with a
     negativity weight buffered by recent positive contact."""
     state, week, contact = model.state, model.week, model.params.contact
-    compiled = kernels.load(COMPILED, state.n) if who is ALL and contact.negativity.enabled else None
-    if compiled is not None:  # the same rules compiled over everyone (model/rules/negativity_compiled.py)
+    over_rows = isinstance(who, slice) and who.step is None and contact.negativity.enabled
+    compiled = kernels.load(COMPILED, state.n) if over_rows else None
+    if compiled is not None:  # the same rules compiled over the rows (model/rules/negativity_compiled.py)
         compiled.update(state, week.positive_weighted, week.negative_weighted,
                         tuple(float(contact.susceptibility[label]) for label in GROUPS), contact.update,
-                        contact.negativity, THERMOMETER_MAX)
+                        contact.negativity, THERMOMETER_MAX, *who.indices(state.n)[:2])
         return
     susceptibility = per_group(contact.susceptibility, state.group[who])
     if not contact.negativity.enabled:

@@ -35,8 +35,9 @@ def update_beliefs(model, who=ALL) -> None:
     Arriving members' beliefs are NaN and stay NaN, so the drift runs over whole arrays."""
     state, d = model.state, model.params.dynamics
     compiled = kernels.load(COMPILED, state.n) if who is ALL else None
-    if compiled is not None:  # the same rules compiled: every block, then every resident (beliefs_compiled.py)
-        compiled.update(state, model.contact_blocks(), model.truth, model.params.city.beliefs.media_prior, d)
+    if compiled is not None:  # the same rules compiled: every block, then every resident, in blocks of residents
+        compiled.update(state, model.contact_blocks(), model.truth, model.params.city.beliefs.media_prior, d,
+                        model.threads)
         return
     first, rows = first_row(who), count(who, state.n)
     sightings = []

@@ -37,11 +37,11 @@ def update_friendships(model, who=ALL) -> None:
     strong ties are cross-group friendships."""
     f = model.params.dynamics.friendship
     compiled = kernels.load(COMPILED, model.state.n) if who is ALL else None
-    if compiled is not None:  # the same rules compiled, a block in one pass (model/rules/friendship_compiled.py)
+    if compiled is not None:  # the same rules compiled, a block in blocks of ties (rules/friendship_compiled.py)
         for block in model.contact_blocks():
             compiled.strengthen_all(block.strength, block.friend, block.positive["source"], block.positive["target"],
                                     block.negative["source"], block.negative["target"], 1.0 - f.decay, f.gain, f.loss,
-                                    f.threshold)
+                                    f.threshold, model.threads)
         return
     for block in model.contact_blocks():
         mine = own_ties(model, block, "source", who)
@@ -59,9 +59,8 @@ def count_outgroup_friends(model, who=ALL) -> None:
     state, rows = model.state, count(who, model.state.n)
     state.outgroup_friends[who] = 0
     compiled = kernels.load(COMPILED, state.n) if who is ALL else None
-    if compiled is not None:  # every block's friendships in one pass (model/rules/friendship_compiled.py)
-        for block in model.contact_blocks():
-            compiled.count_friends(block.source, block.target, block.friend, state.outgroup_friends)
+    if compiled is not None:  # every block's friendships, by ranges of people (friendship_compiled.py)
+        compiled.count_friends(model.contact_blocks(), state.outgroup_friends, model.threads)
         return
     for block in model.contact_blocks():
         ties, source, target, people = both_ends(model, block, who)
@@ -79,9 +78,10 @@ def extended_contact(model) -> None:
     has_friend = state.outgroup_friends > 0
     last = getattr(model, "extended_memo", None)  # (who had an outgroup friend, extended contacts) last week
     compiled = kernels.load(COMPILED, state.n) if last is not None and model.ingroup_friends.format == "csr" else None
-    if compiled is not None:  # the change in one pass (model/rules/friendship_compiled.py)
+    if compiled is not None:  # the change, by ranges of people (rules/friendship_compiled.py)
         model.extended_memo = compiled.extended_all(model.ingroup_friends.indptr, model.ingroup_friends.indices,
-                                                    state.outgroup_friends, last[0], last[1], state.extended_contacts)
+                                                    state.outgroup_friends, last[0], last[1], state.extended_contacts,
+                                                    model.threads)
         return
     if last is None:
         extended = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends)

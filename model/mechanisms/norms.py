@@ -75,9 +75,8 @@ def observe_neighbourhoods(model) -> None:
         return
     places = static_index(model, "ingroup_places", lambda: norm_rules.ingroup_places(state.neighbourhood, state.group))
     compiled = kernels.load(COMPILED, state.n)
-    if compiled is not None:  # every view in one pass (model/rules/norms_compiled.py)
-        model.neighbourhood_views = compiled.observe(
-            static_index(model, "ingroup_cell_members", lambda: compiled.cell_members(places)), places, state)
+    if compiled is not None:  # every view at once, residents in blocks on the threads (rules/norms_compiled.py)
+        model.neighbourhood_views = compiled.observe(places, state, model.threads)
         norms = np.zeros((len(VIEWS), state.n))
         model.perceived_norms = {name: norms[row] for row, name in enumerate(VIEWS)}
         return
@@ -93,12 +92,13 @@ def perceive_norms(model, who=ALL) -> None:
     state, n = model.state, model.params.dynamics.norms
     if not n.enabled:
         return
-    compiled = compiled_norms(model, who)
-    if compiled is not None:  # the same rules compiled, every resident in one pass (model/rules/norms_compiled.py)
+    compiled = compiled_norms(model, who) if who is ALL else None
+    if compiled is not None:  # the same rules compiled, residents in blocks on the threads (rules/norms_compiled.py)
         compiled.perceive(model.ingroup_friends,
                           static_index(model, "unit_friendships", lambda: compiled.unit_weights(model.ingroup_friends)),
                           model.ingroup_friend_count, state.extended_contacts, state,
-                          model.neighbourhood_views, model.views_at_start, VIEW_RANGES, n, model.perceived_norms)
+                          model.neighbourhood_views, model.views_at_start, VIEW_RANGES, n, model.perceived_norms,
+                          model.threads)
         return
     friends_of, friend_count = model.threads.rows(rows_of(model.ingroup_friends, who)), model.ingroup_friend_count[who]
     extended_share = norm_rules.extended_share(state.extended_contacts[who], friend_count)
@@ -113,9 +113,10 @@ def perceive_norms(model, who=ALL) -> None:
 
 
 def compiled_norms(model, who):
-    """The compiled norm kernels when they run for this pass (every resident, the kernels on, model/kernels.py;
-    they hold the three VIEWS), else None."""
-    if who is not ALL or model.ingroup_friends.format != "csr":
+    """The compiled norm kernels when they run for this pass (the kernels on, model/kernels.py; they hold the
+    three VIEWS), else None: perceiving over every resident, following over every resident or a range of them
+    (a row block, `Rows.blocks`: its rule is elementwise)."""
+    if not (who is ALL or (isinstance(who, slice) and who.step is None)) or model.ingroup_friends.format != "csr":
         return None
     return kernels.load(COMPILED, model.state.n)
 
@@ -131,8 +132,9 @@ def follow_norms(model, who=ALL) -> None:
             per_group(model.params.contact.susceptibility, state.group[who]), model.params.dynamics, THERMOMETER_MAX)
         return
     compiled = compiled_norms(model, who)
-    if compiled is not None:  # the same rules compiled, every resident in one pass (model/rules/norms_compiled.py)
-        compiled.follow(state, model.perceived_norms, model.ingroup_friend_count, state.extended_contacts, n)
+    if compiled is not None:  # the same rules compiled over the rows (model/rules/norms_compiled.py)
+        compiled.follow(state, model.perceived_norms, model.ingroup_friend_count, state.extended_contacts, n,
+                        *who.indices(state.n)[:2])
         return
     for name in VIEWS:
         value = getattr(state, name)

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bridges.model import kernels
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows
+from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows, members
 from bridges.model.mechanisms.threat import believed_burden, current_threat
 from bridges.model.ranges import RECEIVING, THERMOMETER_MAX
 
@@ -109,7 +109,8 @@ def weigh_threat(model) -> None:
     if compiled is not None:  # the same rules compiled over everyone (model/rules/threat_compiled.py)
         model.threat_points = compiled.standing(model.state, model.burden_reference, model.threat_reference,
                                                 model.local_arriving_share, model.city_arriving_share,
-                                                model.params.dynamics.threat, THERMOMETER_MAX)
+                                                model.params.dynamics.threat, THERMOMETER_MAX,
+                                                members(model, ALL, RECEIVING), model.threads)
         return
     points = np.empty(model.state.n)
 
@@ -127,9 +128,10 @@ def set_aside_threat(model, who=ALL) -> None:
     """Before the norm: take the part of the attitude that threat explains out of the residents `who`."""
     if not uses_standing_threat(model):
         return
-    compiled = kernels.load(COMPILED, model.state.n) if who is ALL else None
-    if compiled is not None:
-        compiled.shift_all(model.state.attitude, model.threat_points, False, THERMOMETER_MAX)
+    compiled = kernels.load(COMPILED, model.state.n) if isinstance(who, slice) and who.step is None else None
+    if compiled is not None:  # over the rows (a row block, `Rows.blocks`): the rule is elementwise
+        compiled.shift(model.state.attitude, model.threat_points, False, THERMOMETER_MAX,
+                       *who.indices(model.state.n)[:2])
     else:
         model.state.attitude[who] = without_threat(model.state.attitude[who], model.threat_points[who])
 
@@ -138,9 +140,10 @@ def restore_threat(model, who=ALL) -> None:
     """After the norm: put the part of the attitude that threat explains back into the residents `who`."""
     if not uses_standing_threat(model):
         return
-    compiled = kernels.load(COMPILED, model.state.n) if who is ALL else None
-    if compiled is not None:
-        compiled.shift_all(model.state.attitude, model.threat_points, True, THERMOMETER_MAX)
+    compiled = kernels.load(COMPILED, model.state.n) if isinstance(who, slice) and who.step is None else None
+    if compiled is not None:  # over the rows (a row block, `Rows.blocks`): the rule is elementwise
+        compiled.shift(model.state.attitude, model.threat_points, True, THERMOMETER_MAX,
+                       *who.indices(model.state.n)[:2])
     else:
         model.state.attitude[who] = with_threat(model.state.attitude[who], model.threat_points[who], THERMOMETER_MAX)
 

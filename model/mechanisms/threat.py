@@ -67,9 +67,10 @@ def perceive_threat(model, who=ALL) -> None:
     `dynamics.threat` on, its change moves receiving members' attitudes (information reaches attitudes only
     this way)."""
     state, t = model.state, model.params.dynamics.threat
-    compiled = kernels.load(COMPILED, state.n) if who is ALL else None
-    if compiled is not None:  # the same rules compiled over everyone (model/rules/threat_compiled.py)
-        compiled.perceive(state, model.local_arriving_share, model.city_arriving_share, t, THERMOMETER_MAX)
+    compiled = kernels.load(COMPILED, state.n) if isinstance(who, slice) and who.step is None else None
+    if compiled is not None:  # the same rules compiled over the rows (model/rules/threat_compiled.py)
+        compiled.perceive(state, model.local_arriving_share, model.city_arriving_share, t, THERMOMETER_MAX,
+                          *who.indices(state.n)[:2])
         return
     threat = current_threat(model, who)
     if t.enabled:

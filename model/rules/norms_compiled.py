@@ -3,13 +3,21 @@ neighbourhood (`neighbourhood_ingroup_mean`, every view in one pass), the norm e
 view (`friends_mean`, `extended_share`, `extended_norm`, `perceived_norm`) in a second, and the drift toward it
 (`conform`, `extended_anxiety`) in a third, for the vectorised week (model/mechanisms/norms.py).
 
-A neighbourhood's sums add its residents' views in id order from 0.0 (cell by cell), as np.bincount adds its weights;
-friendships' weights (all 1.0) are not read: 1.0 x is x, bit for bit.
+A neighbourhood's sums add its residents' views in id order from 0.0, as np.bincount adds its weights, and each
+resident's mean is their cell's sum over its size, as the rule divides; friendships' weights (all 1.0) are not
+read: 1.0 x is x, bit for bit.
 
 Each person's friends' sum adds the same products in the same order as scipy's sparse product (row by row, in
 the matrix's stored order, from 0.0), and every formula is the rule's, term by term in its order; `clip_one`
 and `minimum_one` are numpy's clip and minimum for one number (NaN kept, and the same zero's sign), so the
 views are the same bit for bit.
+
+Every kernel but the cells' means (one sequential pass) runs over a range of residents with the GIL released, so
+a big city's passes run in blocks on the worker threads: a resident's mean is their cell's, a resident's norm
+reads only their own row of the friendships and the views, and the drift is elementwise, so every block gives
+the whole pass's numbers. The loops run over the range's own slices from 0: indexing with range(start, end)
+kept numba from proving the indices non-negative (a check per access, no vectorising: the drift at 2,000
+residents took 16 us instead of 3.4).
 """
 
 from functools import lru_cache
@@ -17,6 +25,28 @@ from functools import lru_cache
 import numba
 import numpy as np
 
+from bridges.model import threads as threads_module
+from bridges.model.threads import ROW_BLOCK, SERIAL, Threads
+
+BLOCKED = True
+"""Every kernel a big pass calls runs over blocks of residents on the worker threads (model/kernels.py)."""
+BLOCK_ROWS = ROW_BLOCK
+"""Most residents in one block of a kernel: several blocks per thread, so a thread the shared machine slows
+takes fewer of them (assumption; at 1M, 16 blocks of about 62,500)."""
+
+
+def one_block(size: int, most: int | None = None) -> bool:
+    """Whether a pass of `size` rows is one block on any threads (`Threads.blocks`: below SPLIT_FROM and `most`)."""
+    return size < threads_module.SPLIT_FROM and (most is None or size <= most)
+
+
+def each_block(threads: Threads, function, size: int, most: int | None = None) -> None:
+    """`threads.each_block(function, size, most)`; a pass that is one block (`one_block`) calls `function(0, size)`
+    itself, without the hand-over's cost (about 1.5 us, tens of calls in a small run's week)."""
+    if one_block(size, most):
+        function(0, size)
+    else:
+        threads.each_block(function, size, most)
 
 
 @numba.njit(cache=True)
@@ -36,29 +66,36 @@ def minimum_one(x: float, y: float) -> float:
     return x if x < y else y
 
 
-@numba.njit(cache=True)
-def observe_all(order, cell_start, cell, attitude, anxiety, trust) -> np.ndarray:
-    """Each resident's own group's mean of each view in their neighbourhood (rows: attitude, anxiety, trust), the
-    resident included. A cell's members (`order[cell_start[c]:cell_start[c + 1]]`, in id order: `cell_members`)
-    are summed from 0.0 in id order, as np.bincount adds them, and their mean is the cell's sum over its size,
-    the same division for each of them."""
-    means = np.empty((3, len(cell)))
-    for at in range(len(cell_start) - 1):
-        first, last = cell_start[at], cell_start[at + 1]
-        if first == last:
-            continue
-        sum_attitude, sum_anxiety, sum_trust = 0.0, 0.0, 0.0
-        for member in range(first, last):
-            person = order[member]
-            sum_attitude += attitude[person]
-            sum_anxiety += anxiety[person]
-            sum_trust += trust[person]
-        size = last - first
-        mean_attitude, mean_anxiety, mean_trust = sum_attitude / size, sum_anxiety / size, sum_trust / size
-        for member in range(first, last):
-            person = order[member]
-            means[0, person], means[1, person], means[2, person] = mean_attitude, mean_anxiety, mean_trust
-    return means
+@numba.njit(cache=True, nogil=True)
+def cell_means(key, n_cells, attitude, anxiety, trust) -> np.ndarray:
+    """Each (neighbourhood, group) cell's mean of each view (rows: cells; columns: attitude, anxiety, trust): its
+    residents' sum in id order from 0.0, as np.bincount adds its weights, over its size, the division the rule
+    makes for each of them (the same operands, so the same number). One pass in id order, every read in
+    sequence: a few milliseconds at a million residents, so it runs whole (the GIL released)."""
+    sums, sizes = np.zeros((n_cells, 3)), np.zeros(n_cells, dtype=np.int64)
+    for person in range(len(key)):
+        cell = key[person]
+        sums[cell, 0] += attitude[person]
+        sums[cell, 1] += anxiety[person]
+        sums[cell, 2] += trust[person]
+        sizes[cell] += 1
+    for cell in range(n_cells):
+        if sizes[cell] > 0:
+            sums[cell, 0], sums[cell, 1], sums[cell, 2] = (sums[cell, 0] / sizes[cell], sums[cell, 1] / sizes[cell],
+                                                           sums[cell, 2] / sizes[cell])
+    return sums
+
+
+@numba.njit(cache=True, nogil=True)
+def observe_rows(key, means_of_cells, means, start, end) -> None:
+    """The residents start..end's own group's mean of each view in their neighbourhood (`means` rows: attitude,
+    anxiety, trust), the resident included: their cell's (`cell_means`)."""
+    key = key[start:end]
+    attitude, anxiety, trust = means[0, start:end], means[1, start:end], means[2, start:end]
+    for person in range(len(key)):
+        cell = key[person]
+        attitude[person], anxiety[person], trust[person] = (means_of_cells[cell, 0], means_of_cells[cell, 1],
+                                                            means_of_cells[cell, 2])
 
 
 @numba.njit(cache=True)
@@ -69,18 +106,25 @@ def norm_one(start, friends, friends_start, neighbourhood, neighbourhood_start, 
                              + neighbourhood_weight * (neighbourhood - neighbourhood_start)) / total_weight, low, high)
 
 
+@numba.njit(cache=True, nogil=True)
+def fill_views(attitude, anxiety, trust, views, start, end) -> None:
+    """Rows start..end of the views side by side (`views`: rows people, columns attitude, anxiety, trust), so a
+    friend's three views are one read."""
+    views, attitude, anxiety, trust = views[start:end], attitude[start:end], anxiety[start:end], trust[start:end]
+    for person in range(len(views)):
+        views[person, 0], views[person, 1], views[person, 2] = attitude[person], anxiety[person], trust[person]
+
+
 @numba.njit(cache=True)
-def friends_sums(indptr, indices, data, unit_weights, friend_count, attitude, anxiety, trust) -> np.ndarray:
-    """Each person's sum of their friends' views (rows: attitude, anxiety, trust; 0 without friends), each in the
-    sparse product's order: the person's row in the matrix's stored order, from 0.0. With `unit_weights` (every
-    stored weight 1.0, as friendships are) the products are the views themselves (1.0 x = x, bit for bit), so the
-    weights are not read, and the views are read side by side from one table."""
+def friends_sums(indptr, indices, data, unit_weights, views, friend_count, attitude, anxiety, trust) -> np.ndarray:
+    """Each person's sum of their friends' views (rows: attitude, anxiety, trust; 0 without friends) for the people
+    of `friend_count` and their rows of the matrix (`indptr`: one more entry than people), each in the sparse
+    product's order: the person's row in the matrix's stored order, from 0.0. With `unit_weights` (every stored
+    weight 1.0, as friendships are) the products are the views themselves (1.0 x = x, bit for bit), so the
+    weights are not read, and the views are read side by side from `views` (`fill_views`)."""
     n = len(friend_count)
     sums = np.zeros((3, n))
     if unit_weights:
-        views = np.empty((n, 3))
-        for person in range(n):
-            views[person, 0], views[person, 1], views[person, 2] = attitude[person], anxiety[person], trust[person]
         for person in range(n):
             if friend_count[person] > 0:
                 sum_attitude, sum_anxiety, sum_trust = 0.0, 0.0, 0.0
@@ -106,9 +150,9 @@ def friends_sums(indptr, indices, data, unit_weights, friend_count, attitude, an
 @numba.njit(cache=True)
 def norms_of_view(sums, friend_count, extended_contacts, hood, anchors, signal, low, high, friends_weight,
                   neighbourhood_weight, total_weight, norm) -> None:
-    """One view's perceived norm for every person from their friends' sum (`friends_mean`, the neighbourhood's
-    mean without friends); with `signal` (the attitude), warmed by extended contact (`extended_norm`). A loop
-    of its own, branch-light, so the compiler can run it over several people at once."""
+    """One view's perceived norm for every person (of these arrays) from their friends' sum (`friends_mean`, the
+    neighbourhood's mean without friends); with `signal` (the attitude), warmed by extended contact
+    (`extended_norm`). A loop of its own, branch-light, so the compiler can run it over several people at once."""
     start, friends_start, neighbourhood_start = anchors
     for person in range(len(friend_count)):
         count = friend_count[person]
@@ -120,28 +164,48 @@ def norms_of_view(sums, friend_count, extended_contacts, hood, anchors, signal, 
 
 
 @numba.njit(cache=True)
-def perceive_all(indptr, indices, data, unit_weights, friend_count, extended_contacts, attitude, anxiety, trust, hood_attitude,
-                 hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust, bounds, extended_signal,
-                 friends_weight, neighbourhood_weight, total_weight, norm_attitude, norm_anxiety, norm_trust) -> None:
-    """The perceived norm of each view for every person: one scan of a person's friends sums all three views
-    (each sum in the sparse product's order), then each view's norm (`norms_of_view`); extended contact warms
-    the friends' attitude toward the top of its scale. A view's anchors are a tuple (start, friends' start,
-    neighbourhood's start); `bounds` holds each view's scale (low, high) as a row; `unit_weights`: every stored
-    weight of the friendship matrix is 1.0 (`friends_sums`)."""
-    sums = friends_sums(indptr, indices, data, unit_weights, friend_count, attitude, anxiety, trust)
-    norms_of_view(sums[0], friend_count, extended_contacts, hood_attitude, anchors_attitude, extended_signal,
-                  bounds[0, 0], bounds[0, 1], friends_weight, neighbourhood_weight, total_weight, norm_attitude)
-    norms_of_view(sums[1], friend_count, extended_contacts, hood_anxiety, anchors_anxiety, None, bounds[1, 0],
-                  bounds[1, 1], friends_weight, neighbourhood_weight, total_weight, norm_anxiety)
-    norms_of_view(sums[2], friend_count, extended_contacts, hood_trust, anchors_trust, None, bounds[2, 0],
-                  bounds[2, 1], friends_weight, neighbourhood_weight, total_weight, norm_trust)
+def rows_of(anchors, start, end) -> tuple:
+    """A view's anchors (start, friends' start, neighbourhood's start) for the people start..end."""
+    return anchors[0][start:end], anchors[1][start:end], anchors[2][start:end]
 
 
-@numba.njit(cache=True)
-def follow_all(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trust, friend_count, extended_contacts,
-               rate, relief) -> None:
-    """Each view of every person closes a share `rate` of the gap to its norm (`conform`); then their anxiety
-    eases with their friends' outgroup friendships (`extended_anxiety`)."""
+@numba.njit(cache=True, nogil=True)
+def perceive_rows(indptr, indices, data, unit_weights, views, friend_count, extended_contacts, attitude, anxiety, trust,
+                  hood_attitude, hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust, bounds,
+                  extended_signal, friends_weight, neighbourhood_weight, total_weight, norm_attitude, norm_anxiety,
+                  norm_trust, fill, start, end) -> None:
+    """The perceived norm of each view for the people start..end (with `fill`, a pass over everyone in one
+    block, the views side by side first: `fill_views`): one scan of a person's friends sums all three
+    views (each sum in the sparse product's order), then each view's norm (`norms_of_view`); extended contact
+    warms the friends' attitude toward the top of its scale. A view's anchors are a tuple (start, friends'
+    start, neighbourhood's start); `bounds` holds each view's scale (low, high) as a row; `unit_weights`: every
+    stored weight of the friendship matrix is 1.0 and `views` holds the views side by side (`friends_sums`).
+    Each person's numbers read only their own row and the views, so blocks give the whole's numbers. The loops
+    run over the range's own slices, from 0 (numba then knows no index is negative)."""
+    if fill:
+        fill_views(attitude, anxiety, trust, views, 0, len(views))
+    friend_count, extended_contacts = friend_count[start:end], extended_contacts[start:end]
+    sums = friends_sums(indptr[start:end + 1], indices, data, unit_weights, views, friend_count, attitude, anxiety,
+                        trust)
+    norms_of_view(sums[0], friend_count, extended_contacts, hood_attitude[start:end],
+                  rows_of(anchors_attitude, start, end), extended_signal, bounds[0, 0], bounds[0, 1], friends_weight,
+                  neighbourhood_weight, total_weight, norm_attitude[start:end])
+    norms_of_view(sums[1], friend_count, extended_contacts, hood_anxiety[start:end],
+                  rows_of(anchors_anxiety, start, end), None, bounds[1, 0], bounds[1, 1], friends_weight,
+                  neighbourhood_weight, total_weight, norm_anxiety[start:end])
+    norms_of_view(sums[2], friend_count, extended_contacts, hood_trust[start:end], rows_of(anchors_trust, start, end),
+                  None, bounds[2, 0], bounds[2, 1], friends_weight, neighbourhood_weight, total_weight,
+                  norm_trust[start:end])
+
+
+@numba.njit(cache=True, nogil=True)
+def follow_rows(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trust, friend_count, extended_contacts,
+                rate, relief, start, end) -> None:
+    """Each view of the people start..end closes a share `rate` of the gap to its norm (`conform`); then their
+    anxiety eases with their friends' outgroup friendships (`extended_anxiety`)."""
+    attitude, anxiety, trust = attitude[start:end], anxiety[start:end], trust[start:end]
+    norm_attitude, norm_anxiety, norm_trust = norm_attitude[start:end], norm_anxiety[start:end], norm_trust[start:end]
+    friend_count, extended_contacts = friend_count[start:end], extended_contacts[start:end]
     for person in range(len(friend_count)):
         attitude[person] = attitude[person] + rate * (norm_attitude[person] - attitude[person])
         anxiety[person] = anxiety[person] + rate * (norm_anxiety[person] - anxiety[person])
@@ -150,17 +214,14 @@ def follow_all(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trust
         anxiety[person] = anxiety[person] * (1.0 - minimum_one(relief * share, 1.0))
 
 
-def cell_members(cells: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """The residents of each (neighbourhood, group) cell in id order, one cell after another, and where each
-    cell starts (`cells` as `ingroup_places` gives them); fixed with the cells, so a caller keeps it."""
-    key, _, n_cells = cells
-    return np.argsort(key, kind="stable"), np.concatenate([[0], np.cumsum(np.bincount(key, minlength=n_cells))])
-
-
-def observe(members: tuple, cells: tuple, views) -> dict:
+def observe(cells: tuple, views, threads: Threads = SERIAL) -> dict:
     """Each group's mean views in each neighbourhood, by view name (the mechanism's `observe_neighbourhoods`):
-    `members` as `cell_members` gives them, `cells` as `ingroup_places` gives them, `views` the state."""
-    means = observe_all(*members, cells[0], views.attitude, views.anxiety, views.trust)
+    `cells` as `ingroup_places` gives them, `views` the state; the cells' means in one pass, the residents'
+    in blocks on `threads`."""
+    key, _, n_cells = cells
+    means_of_cells = cell_means(key, n_cells, views.attitude, views.anxiety, views.trust)
+    means = np.empty((3, len(key)))
+    each_block(threads, lambda start, end: observe_rows(key, means_of_cells, means, start, end), len(key), BLOCK_ROWS)
     return {"attitude": means[0], "anxiety": means[1], "trust": means[2]}
 
 
@@ -177,22 +238,32 @@ def bounds_of(ranges: tuple) -> np.ndarray:
 
 
 def perceive(friends, unit_weights: bool, friend_count: np.ndarray, extended_contacts: np.ndarray, views,
-             neighbourhood_views: dict, views_at_start: dict, ranges: dict, n, norms: dict) -> None:
+             neighbourhood_views: dict, views_at_start: dict, ranges: dict, n, norms: dict,
+             threads: Threads = SERIAL) -> None:
     """Every resident's perceived norm of each view into `norms` (the mechanism's `perceive_norms` over everyone):
     `views` the state; `neighbourhood_views`, `norms` by view name (attitude, anxiety, trust); `views_at_start`
     each view's (start, friends' start, neighbourhood's start); `ranges` each view's scale; `n`: NormParams;
-    `unit_weights`: every stored weight of `friends` is 1.0 (`unit_weights`)."""
-    perceive_all(friends.indptr, friends.indices, friends.data, unit_weights, friend_count, extended_contacts, views.attitude,
-                 views.anxiety, views.trust, neighbourhood_views["attitude"], neighbourhood_views["anxiety"],
-                 neighbourhood_views["trust"], views_at_start["attitude"], views_at_start["anxiety"],
-                 views_at_start["trust"], bounds_of((ranges["attitude"], ranges["anxiety"], ranges["trust"])),
-                 n.extended_signal, n.friends_weight, n.neighbourhood_weight,
-                 n.friends_weight + n.neighbourhood_weight + n.own_weight, norms["attitude"], norms["anxiety"],
-                 norms["trust"])
+    `unit_weights`: every stored weight of `friends` is 1.0 (`unit_weights`); in blocks of residents on
+    `threads` (the views side by side first, then the norms)."""
+    size = len(friend_count)
+    table = np.empty((size if unit_weights else 0, 3))
+    whole = one_block(size, BLOCK_ROWS)
+    if unit_weights and not whole:
+        threads.each_block(lambda start, end: fill_views(views.attitude, views.anxiety, views.trust, table, start,
+                                                         end), size, BLOCK_ROWS)
+    bounds = bounds_of((ranges["attitude"], ranges["anxiety"], ranges["trust"]))
+    each_block(threads, lambda start, end: perceive_rows(
+        friends.indptr, friends.indices, friends.data, unit_weights, table, friend_count, extended_contacts,
+        views.attitude, views.anxiety, views.trust, neighbourhood_views["attitude"], neighbourhood_views["anxiety"],
+        neighbourhood_views["trust"], views_at_start["attitude"], views_at_start["anxiety"], views_at_start["trust"],
+        bounds, n.extended_signal, n.friends_weight, n.neighbourhood_weight,
+        n.friends_weight + n.neighbourhood_weight + n.own_weight, norms["attitude"], norms["anxiety"],
+        norms["trust"], unit_weights and whole, start, end), size, BLOCK_ROWS)
 
 
-def follow(views, norms: dict, friend_count: np.ndarray, extended_contacts: np.ndarray, n) -> None:
-    """Every resident's views drift toward their norms, and their anxiety eases (the mechanism's `follow_norms`
-    over everyone, norms on); `views` the state, `norms` by view name."""
-    follow_all(views.attitude, views.anxiety, views.trust, norms["attitude"], norms["anxiety"], norms["trust"],
-               friend_count, extended_contacts, n.rate, n.extended_anxiety_relief)
+def follow(views, norms: dict, friend_count: np.ndarray, extended_contacts: np.ndarray, n, start: int,
+           end: int) -> None:
+    """The views of the residents start..end drift toward their norms, and their anxiety eases (the mechanism's
+    `follow_norms` over a range of rows, norms on); `views` the state, `norms` by view name."""
+    follow_rows(views.attitude, views.anxiety, views.trust, norms["attitude"], norms["anxiety"], norms["trust"],
+                friend_count, extended_contacts, n.rate, n.extended_anxiety_relief, start, end)
