@@ -23,7 +23,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
-from matplotlib.figure import Figure
 
 from bridges.model.errors import InputError
 from bridges.model.params import GROUPS
@@ -348,6 +347,8 @@ def write_plots(timeseries: pd.DataFrame, folder: Path, label: str = "",
 def write_pictures(model, folder: Path) -> None:
     """survey_answers.png (the last wave's answers) and city_network.png (the city's residents by group and
     attitude, their ties and cross-group friendships at the end; a sample in a large city)."""
+    from matplotlib.figure import Figure  # only when drawing (bridges/plots.py)
+
     figure = Figure(figsize=(7, 5))
     draw_survey(figure.subplots(), model.survey_table(), SURVEY_ITEMS)
     figure.tight_layout()
