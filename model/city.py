@@ -23,6 +23,7 @@ from bridges.model.errors import InputError
 from bridges.model.params_city import CityParams, LayerParams
 from bridges.model.ranges import GROUPS
 from bridges.model.streams import Streams
+from bridges.model.threads import SERIAL, Threads
 
 ALLPORT_CONDITIONS = ("equal_status", "common_goal", "cooperation", "institutional_support")
 """Allport's four conditions of optimal contact, each a per-layer setting parameter in [0, 1]."""
@@ -254,6 +255,26 @@ def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray,
     return key.astype(RESIDENT_ID), target, layer
 
 
+def multigraph_order_by_sources(layer_pairs: list[np.ndarray], n: int,
+                                threads: Threads) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`multigraph_order` of layers whose pairs are sorted (i < j, by i then j, as `unique_pairs` gives them),
+    in blocks of sources on the threads: the order sorts by source first, and a pair's layers share its
+    source, so each block of sources is ordered on its own and the blocks follow one another (integers: the
+    same arrays). The blocks split the largest layer's ties evenly (a low id is the source of more ties)."""
+    parts = len(threads.blocks(sum(len(pairs) for pairs in layer_pairs)))
+    largest = max(layer_pairs, key=len, default=np.empty((0, 2), dtype=RESIDENT_ID))
+    if parts == 1 or len(largest) < parts:
+        return multigraph_order(layer_pairs, n)
+    edges = [0, *(int(largest[len(largest) * k // parts, 0]) for k in range(1, parts)), n]
+    bounds = [np.searchsorted(pairs[:, 0], edges) for pairs in layer_pairs]
+
+    def block(index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return multigraph_order([pairs[at[index]:at[index + 1]] for pairs, at in zip(layer_pairs, bounds)], n)
+
+    ordered = threads.map(block, range(parts))
+    return tuple(np.concatenate(column) for column in zip(*ordered))
+
+
 @dataclass
 class ContactNetwork:
     """Edge arrays of every layer.
@@ -269,9 +290,11 @@ class ContactNetwork:
     intergroup: np.ndarray
 
     @classmethod
-    def from_layers(cls, layer_pairs: dict[str, np.ndarray], group: np.ndarray) -> "ContactNetwork":
-        """The network of each layer's unique pairs (i < j), ties in MultiGraph order (`multigraph_order`)."""
-        source, target, layer = multigraph_order(list(layer_pairs.values()), len(group))
+    def from_layers(cls, layer_pairs: dict[str, np.ndarray], group: np.ndarray,
+                    threads: Threads = SERIAL) -> "ContactNetwork":
+        """The network of each layer's unique pairs (i < j, sorted), ties in MultiGraph order (`multigraph_order`,
+        in blocks of sources on `threads`)."""
+        source, target, layer = multigraph_order_by_sources(list(layer_pairs.values()), len(group), threads)
         return cls(tuple(layer_pairs), source, target, layer, np.flatnonzero(group[source] != group[target]))
 
     @classmethod
@@ -462,7 +485,7 @@ def build_city(params: CityParams, streams: Streams, group: np.ndarray) -> City:
         name: place for name, place in layer_places.items() if params.layers[name].kind != "household"}
     residents = Residents.of(group, parts["neighbourhood"], household, parts["workplace"], parts["sector"],
                              parts["has_children"])
-    return City(residents, ContactNetwork.from_layers(layer_pairs, group), dict(params.layers),
+    return City(residents, ContactNetwork.from_layers(layer_pairs, group, streams.threads), dict(params.layers),
                 measure(group, layer_pairs, places), requested_structure(params))
 
 

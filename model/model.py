@@ -157,6 +157,7 @@ class BridgesModel(mesa.Model):
         self.streams = streams
         try:
             self.build_world(city)
+            release_free_memory(params.city.n_agents)  # the world's freed temporaries, before the history weeks' own
             self.spin_up()
             self.first_records()
         finally:

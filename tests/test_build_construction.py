@@ -1,12 +1,13 @@
 """A big city's construction split over the threads (issue 27) gives the numbers of one pass over everything:
-the initial state's Beta quantiles interpolated in blocks, and the attitude-chosen ingroup friendships taken
-over blocks of ties. SPLIT_FROM and the block size are lowered so a small city splits."""
+the ties' MultiGraph order in blocks of sources, the initial state's Beta quantiles interpolated in blocks, and
+the attitude-chosen ingroup friendships taken over blocks of ties. SPLIT_FROM and the block size are lowered so a small city splits."""
 
 import numpy as np
 import pytest
 
 from bridges.model import state as state_module
 from bridges.model import threads as threads_module
+from bridges.model.city import ContactNetwork, unique_pairs
 from bridges.model.mechanisms.attitude_homophily import friendship_chance, similarity_weight
 from bridges.model.model import BridgesModel
 from bridges.model.rules.friendship import friendship_matrix
@@ -60,3 +61,22 @@ def test_friendships_chosen_in_blocks_of_ties_are_one_pass(split_everything, thr
     for part in ("indptr", "indices", "data"):
         assert getattr(model.ingroup_friends, part).tobytes() == getattr(expected, part).tobytes()
     assert model.ingroup_friend_count.tobytes() == np.asarray(expected.sum(axis=1)).ravel().astype(np.int64).tobytes()
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_ties_ordered_in_blocks_of_sources_are_one_pass(split_everything, count):
+    # small n: many pairs are shared by several layers, some of them at a block's edge
+    rng = np.random.default_rng(21)
+    n = 80
+    layer_pairs = {name: unique_pairs(rng.integers(0, n, size), rng.integers(0, n, size) + 1, n + 1)
+                   for name, size in (("a", 400), ("b", 900), ("c", 150), ("d", 0))}
+    group = rng.integers(0, 2, n + 1).astype(np.int8)
+    whole = ContactNetwork.from_layers(layer_pairs, group)
+    threads = Threads(count)
+    try:
+        blocked = ContactNetwork.from_layers(layer_pairs, group, threads)
+    finally:
+        threads.close()
+    for field in ("source", "target", "layer", "intergroup"):
+        assert getattr(blocked, field).dtype == getattr(whole, field).dtype
+        assert getattr(blocked, field).tobytes() == getattr(whole, field).tobytes()
