@@ -240,14 +240,11 @@ class BridgesModel(mesa.Model):
         change = {name: np.zeros(state.n) for name in (VIEWS if anchoring else ())}  # only what is used below
         encounters = np.zeros(state.n)
         programmes, self.interventions = self.interventions, []
-
-        def hold(rows: slice) -> None:
-            """The week's change of each view added up, and every surveyed state put back, for these rows."""
+        def hold(rows: slice) -> None:  # these rows' change of each view added up, their surveyed states put back
             for name in change:
                 change[name][rows] += getattr(state, name)[rows] - surveyed[name][rows]
             for name, value in surveyed.items():
                 getattr(state, name)[rows] = value[rows]
-
         for week in range(1, d.history_weeks + 1):
             self.steps = SETTLE_WEEK_OFFSET + week
             run_history_week(self)  # the vectorised phases whatever the engine: both start from one history
