@@ -41,14 +41,7 @@ from bridges.outputs import OUTPUTS_ROOT, StagedFolder, default_run_dir, write_c
 from bridges.model.params import MAX_SEED
 from bridges.model.resources import check_resources, estimate
 from bridges.run_folder import note, output_folder, run_one
-from bridges.scenarios.compare import (
-    VARIANT_PREFIX,
-    compare_options,
-    parse_variant,
-    run_comparison,
-    scenario_configs,
-)
-from bridges.scenarios.validate import run_validation
+from bridges.scenarios.compare_options import VARIANT_PREFIX, compare_options, parse_variant
 from bridges.invocation import command
 
 USAGE = __doc__.split("\n\n")[1]
@@ -107,6 +100,8 @@ def parse_args(argv: list[str]) -> tuple[str, list[str], bool, dict[str, list[st
 
 def compare(plain: dict, overrides: list[str], variants: dict[str, list[str]] | None = None) -> tuple[Path, list[str]]:
     """Validate and run a scenario comparison into its own folder; returns it and its five-line headline."""
+    from bridges.scenarios.compare import run_comparison, scenario_configs  # with its plots and statistics
+
     options = run_options(plain)
     choice = compare_options(plain, variants)
     note(choice.note)
@@ -185,6 +180,8 @@ def _terminate(signum, frame):
 
 def validate(plain: dict, overrides: list[str]) -> Path:
     """Run the pattern-oriented validation (scenarios/validate.py) into its own folder."""
+    from bridges.scenarios.validate import run_validation
+
     options = run_options(plain)
     folder, unique = output_folder(options, default_run_dir(plain["seed"], OUTPUTS_ROOT / "validate"))
     with StagedFolder(folder, unique) as staged:
@@ -249,6 +246,8 @@ def check(plain: dict, overrides: list[str], variants: dict[str, list[str]]) -> 
     start."""
     run_options(plain)
     if "compare" in plain:
+        from bridges.scenarios.compare_runs import scenario_configs
+
         choice = compare_options(plain, variants)
         scenario_configs(overrides, choice.scenarios, choice.variants)
     else:

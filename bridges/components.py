@@ -27,7 +27,6 @@ from bridges.plots import (
     ATTITUDE,
     CONTACT,
     FRIENDSHIPS,
-    GROUP_SHADES,
     MISPERCEPTION,
     LiveFigure,
     MetricsPlot,
@@ -36,6 +35,7 @@ from bridges.plots import (
     draw_city,
     draw_cost,
     draw_metrics,
+    group_shades,
     links_among,
     padded_limits,
     within,
@@ -148,7 +148,7 @@ class LiveCity:
             self.live.draw(self.draw)
         else:
             warmth = attitude_shade(self.model.state.attitude[self.sample.people])
-            for label, shades in GROUP_SHADES.items():
+            for label, shades in group_shades().items():
                 self.artists[label].set_facecolor(shades(warmth[self.labels == label]))
             self.artists["friendships"].set_segments(self.points[self.friendships()])
         return self.live.png()

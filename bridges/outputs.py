@@ -23,13 +23,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
-from matplotlib.figure import Figure
 
 from bridges.model.errors import InputError
 from bridges.model.params import GROUPS
 from bridges.plots import (ANXIETY, ATTITUDE, BELONGING, CONTACT, DISTRESS, EMPLOYMENT, FRIENDSHIPS, TRUST,
                                  MetricsPlot, city_sample, draw_city, draw_survey, links_among, metrics_figure)
 from bridges.model.survey import SURVEY_ITEMS
+from bridges.model.tables import Labels
 
 OUTPUTS_ROOT = Path("outputs")
 REPORT_PLOTS = {"attitude_by_group.png": ATTITUDE, "contact_by_group.png": CONTACT, "trust_by_group.png": TRUST,
@@ -269,26 +269,29 @@ def write_blocks(blocks: Iterable[pd.DataFrame], folder: Path, name: str) -> Non
             writer.write_table(pa.Table.from_pandas(block, schema=schema, preserve_index=False))
 
 
-def write_agents(blocks: Iterable[dict[str, np.ndarray]], folder: Path) -> pd.DataFrame:
+def write_agents(blocks: Iterable[dict[str, np.ndarray | Labels]], folder: Path) -> pd.DataFrame:
     """agents.parquet from the columns of the agent table's consecutive blocks (model/tables.py `agent_columns`,
     ROW_GROUP rows each), and the columns `headline` reads (HEADLINE_COLUMNS, and `group` as a categorical).
     Several blocks go to Arrow straight from their arrays, a row group each, with the schema (and pandas'
     metadata) that pandas gives the first block's first row, and NaN as null as pandas converts it: the file is
     the one `write_table` writes of the whole table, which never exists (about 400 MB at a million residents,
-    its labels a million Python strings per column)."""
+    its labels a million Python strings per column). A label column given as `Labels` is taken from its codes
+    (Arrow's `take` of its few names; pandas' categorical from the codes), the same strings and file."""
     blocks = iter(blocks)
     first, second = next(blocks), next(blocks, None)
     read = []
 
-    def keep(columns: dict[str, np.ndarray]) -> None:
+    def keep(columns: dict[str, np.ndarray | Labels]) -> None:
+        group = columns["group"]
         read.append(pd.DataFrame({name: columns[name] for name in HEADLINE_COLUMNS}).assign(
-            group=pd.Categorical(columns["group"], categories=list(GROUPS))))
+            group=pd.Categorical.from_codes(group.codes, categories=list(GROUPS)) if isinstance(group, Labels)
+            else pd.Categorical(group, categories=list(GROUPS))))
 
     if second is None:
-        pd.DataFrame(first).to_parquet(folder / "agents.parquet", index=False)
+        pd.DataFrame(strings(first)).to_parquet(folder / "agents.parquet", index=False)
         keep(first)
     else:
-        schema = pa.Table.from_pandas(pd.DataFrame({name: column[:1] for name, column in first.items()}),
+        schema = pa.Table.from_pandas(pd.DataFrame({name: column[:1] for name, column in strings(first).items()}),
                                       preserve_index=False).schema
         pending = [second, first]  # taken from the end; a block is dropped once written
         del first, second
@@ -296,8 +299,7 @@ def write_agents(blocks: Iterable[dict[str, np.ndarray]], folder: Path) -> pd.Da
             while pending:
                 columns = pending.pop()
                 writer.write_table(pa.Table.from_arrays(
-                    [pa.array(column, type=kind.type, from_pandas=True) for column, kind in zip(columns.values(), schema)],
-                    schema=schema))
+                    [arrow_column(column, kind.type) for column, kind in zip(columns.values(), schema)], schema=schema))
                 keep(columns)
                 del columns
                 if not pending:
@@ -306,6 +308,19 @@ def write_agents(blocks: Iterable[dict[str, np.ndarray]], folder: Path) -> pd.Da
                         pending.append(following)
                     del following
     return pd.concat(read, ignore_index=True)
+
+
+def strings(columns: dict[str, np.ndarray | Labels]) -> dict[str, np.ndarray]:
+    """`columns` with every label column as NumPy strings."""
+    return {name: column.strings() if isinstance(column, Labels) else column for name, column in columns.items()}
+
+
+def arrow_column(column: np.ndarray | Labels, kind: pa.DataType) -> pa.Array:
+    """One column of a block as Arrow of type `kind`: a label column its names taken at its codes, an array as
+    pandas converts it (NaN as null)."""
+    if isinstance(column, Labels):
+        return pa.array(column.names, type=kind).take(pa.array(column.codes))
+    return pa.array(column, type=kind, from_pandas=True)
 
 
 def run_label(scenario: str, overrides: list[str]) -> str:
@@ -348,6 +363,8 @@ def write_plots(timeseries: pd.DataFrame, folder: Path, label: str = "",
 def write_pictures(model, folder: Path) -> None:
     """survey_answers.png (the last wave's answers) and city_network.png (the city's residents by group and
     attitude, their ties and cross-group friendships at the end; a sample in a large city)."""
+    from matplotlib.figure import Figure  # only when drawing (bridges/plots.py)
+
     figure = Figure(figsize=(7, 5))
     draw_survey(figure.subplots(), model.survey_table(), SURVEY_ITEMS)
     figure.tight_layout()

@@ -2,28 +2,39 @@
 
 Each `draw_*` function draws on a matplotlib Axes it is given, through the object-oriented API only
 (no pyplot state), so the report writer and the dashboard's browser sessions can draw at once.
+
+matplotlib (and PIL) are imported by the functions that draw, not here: the run folder's writer
+(bridges/outputs.py) reads this module's plot definitions, and a run with `run.plots=off` then never loads
+them (about 0.3 s of a command's start).
 """
 
 import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection
-from matplotlib.colors import Colormap
-from matplotlib.figure import Figure
-from PIL import Image
 
 from bridges.model.params import GROUPS
 from bridges.model.state import ARRIVING, THERMOMETER_MAX
 
+if TYPE_CHECKING:
+    from matplotlib.colors import Colormap
+    from matplotlib.figure import Figure
+
 GROUP_COLOURS = {"arriving": "tab:orange", "receiving": "tab:blue"}
-GROUP_SHADES: dict[str, Colormap] = {"arriving": colormaps["Oranges"], "receiving": colormaps["Blues"]}
-"""Each group's colour map for the city view: the darker, the warmer the attitude."""
+
+
+@cache
+def group_shades() -> "dict[str, Colormap]":
+    """Each group's colour map for the city view: the darker, the warmer the attitude."""
+    from matplotlib import colormaps
+
+    return {"arriving": colormaps["Oranges"], "receiving": colormaps["Blues"]}
+
 LINE_STYLES = ["-", "--", ":", "-."]
 SCENARIOS = ("volunteering", "co_creation", "mere_exposure", "mhpss", "information", "structural",
              "anti_discrimination", "coordination_only", "volunteering_coordinated", "focus_approach")
@@ -36,6 +47,8 @@ def scenario_colours(names) -> dict[str, tuple | str]:
     the dashboard): the baseline dark grey, each scenario of conf/scenario/ its own strong colour (tab20's
     even entries), any other name (a variant, your own scenario) a light one (tab20's odd entries) picked
     by a hash of the name, the next free one if two names in `names` would share it."""
+    from matplotlib import colormaps
+
     palette = colormaps["tab20"].colors
     colours, taken = {}, set()
     for name in names:
@@ -142,8 +155,10 @@ def draw_programme_weeks(ax, programmes: list[tuple[str, int, int]], steps: int,
 
 
 def metrics_figure(timeseries: pd.DataFrame, plot: MetricsPlot, figsize=REPORT_FIGSIZE,
-                   programmes: list[tuple[str, int, int]] | None = None) -> Figure:
+                   programmes: list[tuple[str, int, int]] | None = None) -> "Figure":
     """A figure with one metrics plot, as in the run report."""
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=figsize)
     draw_metrics(fig.subplots(), timeseries, plot, programmes)
     fig.tight_layout()
@@ -204,13 +219,15 @@ def draw_city(ax, sample: CitySample, group: np.ndarray, attitude: np.ndarray, f
     """Drawn residents coloured by group and shaded by attitude (darker = warmer), their ties in grey
     and their cross-group friendships (`friendships`: (links, 2) positions in the sample) in green.
     Returns the artists that change week by week: "friendships" and one point set per group."""
+    from matplotlib.collections import LineCollection
+
     points = np.column_stack([sample.x, sample.y])
     ax.add_collection(LineCollection(points[sample.ties], colors="0.6", linewidths=0.4, alpha=0.35))
     artists = {"friendships": ax.add_collection(LineCollection(points[friendships], colors="tab:green",
                                                                linewidths=1.4, alpha=0.9))}
     labels = np.array(GROUPS)[group[sample.people]]
     warmth = attitude_shade(attitude[sample.people])
-    for label, shades in GROUP_SHADES.items():
+    for label, shades in group_shades().items():
         mine = labels == label
         artists[label] = ax.scatter(sample.x[mine], sample.y[mine], s=14, c=shades(warmth[mine]), edgecolors="0.3",
                                     linewidths=0.3, label=label, zorder=3)
@@ -240,6 +257,9 @@ class LiveFigure:
     """
 
     def __init__(self, figsize: tuple[float, float], dpi: int):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
         self.figure = Figure(figsize=figsize, dpi=dpi)
         self.canvas = FigureCanvasAgg(self.figure)
         self.moving: list = []
@@ -266,6 +286,8 @@ class LiveFigure:
             self.axes.draw_artist(artist)
         width, height = self.canvas.get_width_height()
         buffer = io.BytesIO()
+        from PIL import Image
+
         image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         image.convert("RGB").save(buffer, format="PNG", compress_level=1)  # fast, still small
         return buffer.getvalue()

@@ -79,7 +79,7 @@ def run_one(plain: dict, overrides: list[str], marker: tuple[str, dict] | None =
         reference = results.reference
         write_config(staging, {**plain, "site": {**plain.get("site", {}), **reference}}, overrides)
         write_table(timeseries, staging, "timeseries", csv=True)
-        agents = write_agents(results.agent_columns(ROW_GROUP), staging)
+        agents = write_agents(results.agent_columns(ROW_GROUP, codes=True), staging)
         write_table(results.survey, staging, "survey")
         results.costs.to_csv(staging / "costs.csv", index=False)
         results.contact_by_setting.to_csv(staging / "contact_by_setting.csv", index=False)

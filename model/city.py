@@ -23,6 +23,8 @@ from bridges.model.errors import InputError
 from bridges.model.params_city import CityParams, LayerParams
 from bridges.model.ranges import GROUPS
 from bridges.model.streams import Streams
+from bridges.model.threads import SERIAL, Threads
+from bridges.model.tie_order import RESIDENT_ID, multigraph_order_by_sources
 
 ALLPORT_CONDITIONS = ("equal_status", "common_goal", "cooperation", "institutional_support")
 """Allport's four conditions of optimal contact, each a per-layer setting parameter in [0, 1]."""
@@ -31,10 +33,6 @@ NO_PLACE = -1
 """Place index of a resident who takes no part in a layer (e.g. not a club member)."""
 
 ARRIVING = GROUPS.index("arriving")
-
-RESIDENT_ID = np.int32
-"""Dtype of a generated city's tie ends (resident ids; `city.n_agents` is at most MAX_AGENTS): half the bytes of
-int64 over ten million ties at a million residents."""
 
 
 # ---- placing people -------------------------------------------------------------------------------
@@ -208,52 +206,6 @@ def tie_mixing(group: np.ndarray, pairs: np.ndarray) -> dict[str, float]:
 
 
 # ---- the city -------------------------------------------------------------------------------------
-def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Source, target (RESIDENT_ID) and layer code of every tie, in the order a networkx MultiGraph reports them.
-
-    The order is that of a MultiGraph built layer by layer from each layer's sorted pairs (how the city
-    was once built, and what every per-tie random stream follows): by source; then by when the
-    neighbour first joined the source's adjacency (the first layer holding the pair, then the target);
-    then by layer. Each key packs into one int64, so two flat sorts replace the graph round trip.
-    """
-    n_layers = max(len(layer_pairs), 1)
-    code = np.empty(sum(len(pairs) for pairs in layer_pairs), dtype=np.int64)  # (source * n + target) * L + layer
-    end = 0
-    for layer, pairs in enumerate(layer_pairs):
-        part = code[end:end + len(pairs)]
-        np.multiply(pairs[:, 0], n, out=part, dtype=np.int64)
-        part += pairs[:, 1]
-        part *= n_layers
-        part += layer
-        end += len(pairs)
-    code.sort(kind="stable")  # by pair, then layer. Each layer's pairs are sorted already: timsort merges the
-    # runs (about a tenth of quicksort's time at a million residents; a sort of integers has one result)
-    key = np.remainder(code, n_layers)  # a work array of the ties' length, then the second sort's key
-    first_layer = key.astype(np.int16)  # each tie's layer, then the first layer holding its pair
-    np.floor_divide(code, n_layers, out=key)  # the pair: source * n + target
-    repeated = np.flatnonzero(key[1:] == key[:-1]) + 1  # ties whose pair the tie before holds too (a few)
-    for _ in range(n_layers - 1):  # a pair's layers are consecutive and ascending: carry its first one along
-        first_layer[repeated] = first_layer[repeated - 1]
-    del repeated
-    key //= n  # the source
-    # key = ((source * L + first_layer) * n + target) * L + layer = code + (source * (L - 1) + first_layer) * n * L
-    key *= n_layers - 1
-    key += first_layer
-    del first_layer
-    key *= n * n_layers
-    key += code
-    del code
-    key.sort(kind="stable")  # each source's ties are in runs already (as above)
-    part = np.empty_like(key)  # every division in place: ~4 arrays of the ties' length fewer than divmod's results
-    np.divmod(key, n_layers, out=(key, part))
-    layer = part.astype(np.int16)
-    np.divmod(key, n, out=(key, part))
-    target = part.astype(RESIDENT_ID)
-    del part
-    key //= n_layers
-    return key.astype(RESIDENT_ID), target, layer
-
-
 @dataclass
 class ContactNetwork:
     """Edge arrays of every layer.
@@ -269,9 +221,11 @@ class ContactNetwork:
     intergroup: np.ndarray
 
     @classmethod
-    def from_layers(cls, layer_pairs: dict[str, np.ndarray], group: np.ndarray) -> "ContactNetwork":
-        """The network of each layer's unique pairs (i < j), ties in MultiGraph order (`multigraph_order`)."""
-        source, target, layer = multigraph_order(list(layer_pairs.values()), len(group))
+    def from_layers(cls, layer_pairs: dict[str, np.ndarray], group: np.ndarray,
+                    threads: Threads = SERIAL) -> "ContactNetwork":
+        """The network of each layer's unique pairs (i < j, sorted), ties in MultiGraph order (model/tie_order.py,
+        in blocks of sources on `threads`)."""
+        source, target, layer = multigraph_order_by_sources(list(layer_pairs.values()), len(group), threads)
         return cls(tuple(layer_pairs), source, target, layer, np.flatnonzero(group[source] != group[target]))
 
     @classmethod
@@ -462,7 +416,7 @@ def build_city(params: CityParams, streams: Streams, group: np.ndarray) -> City:
         name: place for name, place in layer_places.items() if params.layers[name].kind != "household"}
     residents = Residents.of(group, parts["neighbourhood"], household, parts["workplace"], parts["sector"],
                              parts["has_children"])
-    return City(residents, ContactNetwork.from_layers(layer_pairs, group), dict(params.layers),
+    return City(residents, ContactNetwork.from_layers(layer_pairs, group, streams.threads), dict(params.layers),
                 measure(group, layer_pairs, places), requested_structure(params))
 
 

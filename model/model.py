@@ -157,6 +157,7 @@ class BridgesModel(mesa.Model):
         self.streams = streams
         try:
             self.build_world(city)
+            release_free_memory(params.city.n_agents)  # the world's freed temporaries, before the history weeks' own
             self.spin_up()
             self.first_records()
         finally:
@@ -239,15 +240,17 @@ class BridgesModel(mesa.Model):
         change = {name: np.zeros(state.n) for name in (VIEWS if anchoring else ())}  # only what is used below
         encounters = np.zeros(state.n)
         programmes, self.interventions = self.interventions, []
+        def hold(rows: slice) -> None:  # these rows' change of each view added up, their surveyed states put back
+            for name in change:
+                change[name][rows] += getattr(state, name)[rows] - surveyed[name][rows]
+            for name, value in surveyed.items():
+                getattr(state, name)[rows] = value[rows]
         for week in range(1, d.history_weeks + 1):
             self.steps = SETTLE_WEEK_OFFSET + week
             run_history_week(self)  # the vectorised phases whatever the engine: both start from one history
             if renewing:
                 encounters += self.week.positive + self.week.negative
-            for name in change:
-                change[name] += getattr(state, name) - surveyed[name]
-            for name, value in surveyed.items():
-                getattr(state, name)[:] = value
+            self.threads.row_blocks(hold, state.n)  # elementwise: row blocks on the threads in a big city
         if anchoring:
             self.usual_change = {name: group_means(change[name] / d.history_weeks, state.group) for name in VIEWS}
             self.anchor_views(self.usual_change, norms.rate)

@@ -56,10 +56,11 @@ class Results:
         """One row per resident at the end (columns in README.md, "What a run writes")."""
         return self.model.agent_table()
 
-    def agent_columns(self, rows: int) -> Iterator[dict]:
+    def agent_columns(self, rows: int, codes: bool = False) -> Iterator[dict]:
         """The columns of `agents` in consecutive blocks of at most `rows` residents, as arrays (model/tables.py
-        `agent_columns`): for a writer of row groups, which then never holds the whole table."""
-        return agent_columns(self.model.state, self.model.ties, self.model.participation(), rows)
+        `agent_columns`; with `codes`, the labels as `Labels`): for a writer of row groups, which then never
+        holds the whole table."""
+        return agent_columns(self.model.state, self.model.ties, self.model.participation(), rows, codes)
 
     @cached_property
     def survey(self) -> pd.DataFrame:

@@ -4,7 +4,6 @@ their size in baseline SDs, in words."""
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from bridges.model.metrics import misperception_per_person
 
@@ -60,6 +59,8 @@ SIZE_WORDS = ("negligible", "small", "moderate", "large")
 
 def t_interval(values: pd.Series) -> tuple[float, float, float]:
     """Mean and 95% t-interval of replicate values (NaN dropped)."""
+    from scipy import stats  # here, not at import: a plain run reads this module's names only (bridges/cli.py)
+
     values = values.dropna()
     mean = float(values.mean()) if len(values) else np.nan
     if len(values) < 2:
@@ -110,6 +111,8 @@ def group_effects(groups: pd.DataFrame, thresholds) -> pd.DataFrame:
 
 def paired_effects(replicates: pd.DataFrame) -> pd.DataFrame:
     """Scenario minus baseline per replicate and step, with mean and 95% t-interval."""
+    from scipy import stats  # here, not at import: a plain run reads this module's names only (bridges/cli.py)
+
     wide = replicates.pivot_table(index=["outcome", "step", "replicate"], columns="scenario", values="value")
     differences = wide.sub(wide[BASELINE], axis=0).stack().rename("difference").reset_index()
     grouped = differences.groupby(["scenario", "outcome", "step"]).difference

@@ -3,6 +3,7 @@ the headline figures read from the kept columns, exactly as from the whole table
 
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 from bridges.model.simulation import run
 from bridges import outputs
@@ -22,12 +23,13 @@ def test_agent_table_blocks_are_the_table_in_order():
     pd.testing.assert_frame_equal(pd.concat(blocks, ignore_index=True), whole)
 
 
-def test_agents_written_in_blocks_are_the_whole_table_written_in_row_groups(tmp_path, monkeypatch):
+@pytest.mark.parametrize("codes", [False, True])  # labels as strings, or as codes (what run.py writes)
+def test_agents_written_in_blocks_are_the_whole_table_written_in_row_groups(tmp_path, monkeypatch, codes):
     # the same bytes as write_table's row groups of the whole table (pandas' conversion, NaN as null)
     results = small_run()
     (tmp_path / "blocks").mkdir()
     (tmp_path / "whole").mkdir()
-    kept = write_agents(results.agent_columns(300), tmp_path / "blocks")
+    kept = write_agents(results.agent_columns(300, codes), tmp_path / "blocks")
     monkeypatch.setattr(outputs, "ROW_GROUP", 300)
     write_table(results.agents, tmp_path / "whole", "agents")
     assert pq.ParquetFile(tmp_path / "blocks" / "agents.parquet").metadata.num_row_groups == 3
@@ -36,11 +38,12 @@ def test_agents_written_in_blocks_are_the_whole_table_written_in_row_groups(tmp_
     assert repr(headline(results.timeseries, kept)) == repr(headline(results.timeseries, results.agents))
 
 
-def test_one_block_is_written_as_before(tmp_path):
+@pytest.mark.parametrize("codes", [False, True])
+def test_one_block_is_written_as_before(tmp_path, codes):
     results = small_run()
     (tmp_path / "blocks").mkdir()
     (tmp_path / "whole").mkdir()
-    kept = write_agents(results.agent_columns(10_000), tmp_path / "blocks")
+    kept = write_agents(results.agent_columns(10_000, codes), tmp_path / "blocks")
     results.agents.to_parquet(tmp_path / "whole" / "agents.parquet", index=False)
     assert (tmp_path / "blocks" / "agents.parquet").read_bytes() == (tmp_path / "whole" / "agents.parquet").read_bytes()
     assert repr(headline(results.timeseries, kept)) == repr(headline(results.timeseries, results.agents))

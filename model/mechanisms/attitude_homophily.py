@@ -45,34 +45,60 @@ def similarity_weight(attitude_a: np.ndarray, attitude_b: np.ndarray, scale: flo
     return np.exp(-np.abs(attitude_a - attitude_b) / scale)
 
 
-def friendship_chance(weight: np.ndarray, share: float) -> np.ndarray:
+def friendship_chance(weight: np.ndarray, share: float, mean: float | None = None) -> np.ndarray:
     """p = min(1, s w / mean(w)): each candidate tie's chance of being a friendship, the attitude-blind share s
-    scaled by its similarity relative to the candidates' mean (the same s for every tie when all are alike)."""
+    scaled by its similarity relative to the candidates' mean (the same s for every tie when all are alike).
+    `mean`: the mean weight of all candidates when `weight` is a block of them (default: `weight`'s own)."""
     if weight.size == 0:
         return weight
-    return np.minimum(1.0, share * weight / weight.mean())
+    return np.minimum(1.0, share * weight / (weight.mean() if mean is None else mean))
 
 
 def choose_friends(model) -> None:
     """Week 0, with the mechanism on: rebuild the fixed ingroup friendships (`model.ingroup_friends` and its
     counts) with each non-household ingroup tie chosen by `friendship_chance`, before any view's anchor reads
-    them (norms' start)."""
+    them (norms' start).
+
+    The ties are taken in blocks on the model's threads (model/threads.py), twice: the candidates' weights,
+    then, with the mean of all of them, each tie's choice from its own uniforms (`Streams.uniform_range`). Each
+    tie's numbers are its own (elementwise), and the mean is taken over all weights in tie order, so the
+    friendships are those of one pass over all ties, with a block's temporaries instead of ten million ties'
+    at a million residents."""
     h = model.params.dynamics.attitude_homophily
     if not h.enabled:
         return
-    network, state = model.city.network, model.state
-    ingroup = state.group[network.source] == state.group[network.target]
+    network, state, streams = model.city.network, model.state, model.streams
     household_codes = [code for code, name in enumerate(network.layer_names)
                        if model.city.layer_params[name].kind == "household"]
-    household = np.isin(network.layer, household_codes)
-    u = model.streams.uniform("init.ingroup_friends", 0, len(network.source))
-    candidate = ingroup & ~household
-    chance = np.zeros(len(network.source))
-    chance[candidate] = friendship_chance(
-        similarity_weight(state.attitude[network.source[candidate]], state.attitude[network.target[candidate]],
-                          h.attitude_scale), model.params.dynamics.friendship.ingroup_share)
-    chosen = ingroup & (household | (u < chance))
-    model.ingroup_friends = friendship_matrix(state.n, network.source[chosen], network.target[chosen])
+    blocks = model.threads.blocks(len(network.source))
+
+    def candidates(block: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A block's ingroup ties, household ties and candidates' similarity weights."""
+        source, target = network.source[slice(*block)], network.target[slice(*block)]
+        ingroup = state.group[source] == state.group[target]
+        household = np.isin(network.layer[slice(*block)], household_codes)
+        candidate = ingroup & ~household
+        weight = similarity_weight(state.attitude[source[candidate]], state.attitude[target[candidate]],
+                                   h.attitude_scale)
+        return ingroup, household, weight
+
+    parts = model.threads.map(candidates, blocks)
+    weights = [weight for _, _, weight in parts]
+    mean = np.concatenate(weights).mean() if sum(w.size for w in weights) else None
+    share = model.params.dynamics.friendship.ingroup_share
+
+    def chosen(index: int) -> tuple[np.ndarray, np.ndarray]:
+        """A block's friendships: its household ties and the candidates its uniforms choose."""
+        (start, end), (ingroup, household, weight) = blocks[index], parts[index]
+        u = streams.uniform_range("init.ingroup_friends", 0, start, end)
+        chance = np.zeros(end - start)
+        chance[ingroup & ~household] = friendship_chance(weight, share, mean)
+        friends = ingroup & (household | (u < chance))
+        return network.source[start:end][friends], network.target[start:end][friends]
+
+    pairs = model.threads.map(chosen, range(len(blocks)))
+    model.ingroup_friends = friendship_matrix(state.n, np.concatenate([source for source, _ in pairs]),
+                                              np.concatenate([target for _, target in pairs]))
     model.ingroup_friend_count = np.asarray(model.ingroup_friends.sum(axis=1)).ravel().astype(np.int64)
 
 

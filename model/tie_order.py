@@ -1,0 +1,77 @@
+"""The order of a generated city's ties (model/city.py `ContactNetwork.from_layers`): the order a networkx
+MultiGraph built layer by layer reports them in, which every per-tie random stream follows, from flat sorts of
+packed integer keys, in blocks of sources on the threads for a big city."""
+
+import numpy as np
+
+from bridges.model.threads import Threads
+
+RESIDENT_ID = np.int32
+"""Dtype of a generated city's tie ends (resident ids; `city.n_agents` is at most MAX_AGENTS): half the bytes of
+int64 over ten million ties at a million residents."""
+
+
+def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Source, target (RESIDENT_ID) and layer code of every tie, in the order a networkx MultiGraph reports them.
+
+    The order is that of a MultiGraph built layer by layer from each layer's sorted pairs (how the city
+    was once built, and what every per-tie random stream follows): by source; then by when the
+    neighbour first joined the source's adjacency (the first layer holding the pair, then the target);
+    then by layer. Each key packs into one int64, so two flat sorts replace the graph round trip.
+    """
+    n_layers = max(len(layer_pairs), 1)
+    code = np.empty(sum(len(pairs) for pairs in layer_pairs), dtype=np.int64)  # (source * n + target) * L + layer
+    end = 0
+    for layer, pairs in enumerate(layer_pairs):
+        part = code[end:end + len(pairs)]
+        np.multiply(pairs[:, 0], n, out=part, dtype=np.int64)
+        part += pairs[:, 1]
+        part *= n_layers
+        part += layer
+        end += len(pairs)
+    code.sort(kind="stable")  # by pair, then layer. Each layer's pairs are sorted already: timsort merges the
+    # runs (about a tenth of quicksort's time at a million residents; a sort of integers has one result)
+    key = np.remainder(code, n_layers)  # a work array of the ties' length, then the second sort's key
+    first_layer = key.astype(np.int16)  # each tie's layer, then the first layer holding its pair
+    np.floor_divide(code, n_layers, out=key)  # the pair: source * n + target
+    repeated = np.flatnonzero(key[1:] == key[:-1]) + 1  # ties whose pair the tie before holds too (a few)
+    for _ in range(n_layers - 1):  # a pair's layers are consecutive and ascending: carry its first one along
+        first_layer[repeated] = first_layer[repeated - 1]
+    del repeated
+    key //= n  # the source
+    # key = ((source * L + first_layer) * n + target) * L + layer = code + (source * (L - 1) + first_layer) * n * L
+    key *= n_layers - 1
+    key += first_layer
+    del first_layer
+    key *= n * n_layers
+    key += code
+    del code
+    key.sort(kind="stable")  # each source's ties are in runs already (as above)
+    part = np.empty_like(key)  # every division in place: ~4 arrays of the ties' length fewer than divmod's results
+    np.divmod(key, n_layers, out=(key, part))
+    layer = part.astype(np.int16)
+    np.divmod(key, n, out=(key, part))
+    target = part.astype(RESIDENT_ID)
+    del part
+    key //= n_layers
+    return key.astype(RESIDENT_ID), target, layer
+
+
+def multigraph_order_by_sources(layer_pairs: list[np.ndarray], n: int,
+                                threads: Threads) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`multigraph_order` of layers whose pairs are sorted (i < j, by i then j, as `unique_pairs` gives them),
+    in blocks of sources on the threads: the order sorts by source first, and a pair's layers share its
+    source, so each block of sources is ordered on its own and the blocks follow one another (integers: the
+    same arrays). The blocks split the largest layer's ties evenly (a low id is the source of more ties)."""
+    parts = len(threads.blocks(sum(len(pairs) for pairs in layer_pairs)))
+    largest = max(layer_pairs, key=len, default=np.empty((0, 2), dtype=RESIDENT_ID))
+    if parts == 1 or len(largest) < parts:
+        return multigraph_order(layer_pairs, n)
+    edges = [0, *(int(largest[len(largest) * k // parts, 0]) for k in range(1, parts)), n]
+    bounds = [np.searchsorted(pairs[:, 0], edges) for pairs in layer_pairs]
+
+    def block(index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return multigraph_order([pairs[at[index]:at[index + 1]] for pairs, at in zip(layer_pairs, bounds)], n)
+
+    ordered = threads.map(block, range(parts))
+    return tuple(np.concatenate(column) for column in zip(*ordered))
