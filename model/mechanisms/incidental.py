@@ -35,11 +35,11 @@ class IncidentalParams:
 
 RESIDENT_BLOCK = 2**17
 """Most residents whose public encounters are drawn at once: at 4 opportunities a block's temporaries are
-about 20 MB instead of 150 MB for a million residents' whole week."""
+about 20 MB instead of 150 MB for a million residents' whole week (the compiled pairing's, 8 MB)."""
 
 
 ENCOUNTERS_KERNEL = "bridges.model.rules.encounters_compiled"
-"""The compiled pairing (model/kernels.py loads it when the kernels run)."""
+"""The compiled pairing (model/kernels.py loads it when the kernels run; blocked, so a big city's too)."""
 
 
 def gather_public_encounters(model) -> None:
@@ -62,15 +62,21 @@ def gather_public_encounters(model) -> None:
             (first_local[first:last], local_extra[first:last], resident, resident_group, own_group[first:last]))
         return source + start, target
 
-    compiled = kernels.load(ENCOUNTERS_KERNEL, state.n * i.opportunities) if state.n <= RESIDENT_BLOCK else None
-    if compiled is not None:  # a city paired in one block: one compiled pass over its opportunities
-        size = state.n * i.opportunities
-        source, target = compiled.public_pairs(
-            model.streams.uniform(f"{PUBLIC}.where", model.steps, size),
-            model.streams.uniform(f"{PUBLIC}.who", model.steps, size), first_local, local_extra, resident,
-            resident_group, own_group, i.local_share, state.n, i.opportunities)
-    else:
-        source, target = model.threads.over_blocks(residents, state.n, most=RESIDENT_BLOCK)
+    compiled = kernels.load(ENCOUNTERS_KERNEL, state.n * i.opportunities)
+    if compiled is not None:  # the compiled pairing, over the same blocks of residents (the GIL released)
+        words = [model.streams.seeded_words(f"{PUBLIC}.{decision}", model.steps, compiled.streams_compiled)
+                 for decision in ("where", "who")]
+
+        def compiled_residents(start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+            """The pairs of residents start..end-1, each stream advanced to their first opportunity."""
+            first = start * i.opportunities
+            return compiled.public_pairs(
+                *(compiled.advanced_words(stream, first) if first else stream for stream in words), first_local,
+                local_extra, resident, resident_group, own_group, i.local_share, state.n, i.opportunities, start,
+                end)
+
+    source, target = model.threads.over_blocks(residents if compiled is None else compiled_residents, state.n,
+                                               most=RESIDENT_BLOCK)
     conditions = np.empty((len(source), 4))
     conditions[:] = i.conditions()  # every pair's row: np.tile's numbers, without its overhead
     model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate), conditions)
