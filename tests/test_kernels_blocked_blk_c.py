@@ -97,7 +97,7 @@ def blocks_of_89(monkeypatch):
 def test_a_run_through_the_blocked_kernels_is_one_threads_numpy_run(monkeypatch, blocks_of_89, overrides):
     """Auto mode on a city every pass of which counts as big (AUTO_BELOW = 1): only BLOCKED modules' kernels run,
     over blocks on two threads; each of this branch's kernels ran."""
-    from bridges.model.rules import encounters_compiled, people_compiled
+    from bridges.model.rules import discrimination_compiled, encounters_compiled, people_compiled, sums_compiled
 
     params = params_for("city.n_agents=700", "city.n_neighbourhoods=6", "steps=6", *overrides)
     numpy_run = run_arrays(params, 1)
@@ -105,7 +105,7 @@ def test_a_run_through_the_blocked_kernels_is_one_threads_numpy_run(monkeypatch,
     monkeypatch.setitem(kernels._switch, "mode", "auto")
     blocked = run_arrays(params, 2)
     for kernel in (encounters_compiled.public_pairs, people_compiled.livelihoods_before_exp, people_compiled.find_work,
-                   people_compiled.wellbeing):
+                   people_compiled.wellbeing, discrimination_compiled.feel_all, sums_compiled.group_partials):
         assert kernel.signatures
     assert [name for name in numpy_run if numpy_run[name].tobytes() != blocked[name].tobytes()] == []
 
@@ -113,6 +113,7 @@ def test_a_run_through_the_blocked_kernels_is_one_threads_numpy_run(monkeypatch,
 PHASE_FIELDS = {
     "update_livelihoods": ("legal_pending", "family_pending", "language", "studying", "employed"),
     "update_wellbeing": ("distress", "belonging"),
+    "feel_discrimination": ("discrimination", "distress", "belonging"),
 }
 """This branch's blocked phases over residents and the state fields each writes."""
 
@@ -125,6 +126,9 @@ def week_of_700(*overrides: str):
     for _ in range(3):
         model.step()
     model.week.positive[100:140], model.week.negative[600:610] = np.arange(40) * 7, 300
+    arriving = np.flatnonzero(model.state.group == 1)
+    model.week.negative[arriving[-5:]] = 500
+    assert model.params.dynamics.discrimination.enabled and arriving[-5] > 250
     return model
 
 
@@ -164,3 +168,37 @@ def test_phases_over_odd_blocks_are_the_numpy_phases(monkeypatch, name):
     for blocks in (ODD_BLOCKS, ((0, 700),)):
         actual = phase_over(model, name, blocks, PHASE_FIELDS[name])
         assert [field for field in expected if not same_bits(expected[field], actual[field])] == []
+
+
+@pytest.mark.parametrize("count", [2, 3, 4])
+@pytest.mark.parametrize("sizes", [(900_001, 99_999), (129, 0), (0, 300), (1_000, 129), (7, 8)])
+def test_group_means_over_subtrees_are_numpys_means(count, sizes):
+    """Each group's pairwise sum cut into subtrees on `count` threads and added in numpy's order: np.add.reduce of
+    the group's values over its number, bit for bit, for float, flag and count arrays (NaN and signed zeros
+    too); a group without members gives NaN, as `group_means`."""
+    from bridges.model.mechanisms.base import group_index
+    from bridges.model.metrics import blocked_means
+    from bridges.model.rules import sums_compiled
+    from bridges.model.threads import Threads
+
+    rng = np.random.default_rng(sum(sizes) + count)
+    group = rng.permutation(np.repeat(np.arange(2, dtype=np.int8), sizes))
+    n = group.size
+    floats = rng.standard_normal(n) * 10.0 ** rng.uniform(-6, 6, n)
+    floats[rng.integers(0, max(n, 1), 3) % max(n, 1)] = (-0.0, 0.0, 1e300)[:min(n, 3)] if n else ()
+    with_nan = floats.copy()
+    with_nan[n // 2:n // 2 + 1] = np.nan
+    values = (floats, with_nan, rng.random(n) < 0.3, rng.integers(0, 50, n))
+    index = group_index(group)
+    threads = Threads(count)
+    try:
+        actual = blocked_means(sums_compiled, values, index, threads)
+    finally:
+        threads.close()
+    expected = np.empty((len(values), 2))
+    sums_compiled.group_means(values, index.concatenated, index.starts, expected)
+    for code, members in enumerate(index.members):
+        for metric, per_person in enumerate(values):
+            numpy_mean = np.add.reduce(per_person[members].astype(float)) / members.size if members.size else np.nan
+            assert same_bits(numpy_mean, actual[code][metric]), (code, metric)
+            assert same_bits(expected[metric, code], actual[code][metric])
