@@ -97,15 +97,19 @@ def blocks_of_89(monkeypatch):
 def test_a_run_through_the_blocked_kernels_is_one_threads_numpy_run(monkeypatch, blocks_of_89, overrides):
     """Auto mode on a city every pass of which counts as big (AUTO_BELOW = 1): only BLOCKED modules' kernels run,
     over blocks on two threads; each of this branch's kernels ran."""
-    from bridges.model.rules import discrimination_compiled, encounters_compiled, people_compiled, sums_compiled
+    from bridges.model.rules import (discrimination_compiled, encounters_compiled, people_compiled, settling_compiled,
+                                     sums_compiled)
 
-    params = params_for("city.n_agents=700", "city.n_neighbourhoods=6", "steps=6", *overrides)
+    params = params_for("city.n_agents=700", "city.n_neighbourhoods=6", "steps=6", "contact.settling.enabled=true",
+                        *overrides)
     numpy_run = run_arrays(params, 1)
     monkeypatch.setattr(kernels, "AUTO_BELOW", 1)
     monkeypatch.setitem(kernels._switch, "mode", "auto")
     blocked = run_arrays(params, 2)
     for kernel in (encounters_compiled.public_pairs, people_compiled.livelihoods_before_exp, people_compiled.find_work,
-                   people_compiled.wellbeing, discrimination_compiled.feel_all, sums_compiled.group_partials):
+                   people_compiled.wellbeing, discrimination_compiled.feel_all, sums_compiled.group_partials,
+                   settling_compiled.add_encounters, settling_compiled.average_time, settling_compiled.move,
+                   settling_compiled.cut):
         assert kernel.signatures
     assert [name for name in numpy_run if numpy_run[name].tobytes() != blocked[name].tobytes()] == []
 
@@ -114,17 +118,26 @@ PHASE_FIELDS = {
     "update_livelihoods": ("legal_pending", "family_pending", "language", "studying", "employed"),
     "update_wellbeing": ("distress", "belonging"),
     "feel_discrimination": ("discrimination", "distress", "belonging"),
+    "spend_time": ("recent_time_together",),
+    "change_housing": ("shared_housing", "ties.live"),
 }
-"""This branch's blocked phases over residents and the state fields each writes."""
+"""This branch's blocked phases over residents and the state fields (or tie fields) each writes."""
+
+
+def field_of(model, name: str) -> np.ndarray:
+    """A state field, or the city ties' `ties.<field>`."""
+    return getattr(model.ties, name[5:]) if name.startswith("ties.") else getattr(model.state, name)
 
 
 def week_of_700(*overrides: str):
     """A model three weeks into a 700-resident run, with counts beyond the tables of powers at some rows."""
     from bridges.model.simulation import build
 
-    model, _ = build(params_for("city.n_agents=700", "city.n_neighbourhoods=7", "steps=6", *overrides))
+    model, _ = build(params_for("city.n_agents=700", "city.n_neighbourhoods=7", "steps=6",
+                                "contact.settling.enabled=true", *overrides))
     for _ in range(3):
         model.step()
+    model.state.arrival_week[::50] = model.steps  # newcomers this week (the mover's first branch)
     model.week.positive[100:140], model.week.negative[600:610] = np.arange(40) * 7, 300
     arriving = np.flatnonzero(model.state.group == 1)
     model.week.negative[arriving[-5:]] = 500
@@ -138,20 +151,20 @@ def phase_over(model, name: str, blocks, fields) -> dict:
     from bridges.model.step import STEP_ORDER
 
     phase = next(phase for phase in STEP_ORDER if phase.__name__ == name)
-    saved = {field: getattr(model.state, field).copy() for field in fields}
+    saved = {field: field_of(model, field).copy() for field in fields}
     before = kernels.mode()
     kernels.use("off" if blocks is None else "on")
     if blocks is not None:
         model.threads.blocks = lambda size, most=None: [(start * size // 700, end * size // 700)
-                                                        for start, end in blocks]
+                                                        for start, end in blocks]  # ties' blocks scaled
     try:
         phase(model)
     finally:
         kernels.use(before)
         model.threads.__dict__.pop("blocks", None)
-    result = {field: getattr(model.state, field).copy() for field in fields}
+    result = {field: field_of(model, field).copy() for field in fields}
     for field, values in saved.items():
-        getattr(model.state, field)[:] = values
+        field_of(model, field)[:] = values
     return result
 
 

@@ -203,7 +203,7 @@ def test_a_whole_run_with_the_fused_kernels_is_the_numpy_run(mode, overrides):
     for kernel in (sums_compiled.group_means, sums_compiled.setting_counts, people_compiled.livelihoods_before_exp,
                    people_compiled.find_work, people_compiled.wellbeing, encounters_compiled.public_pairs,
                    discrimination_compiled.feel_all, settling_compiled.add_encounters, settling_compiled.average_time,
-                   settling_compiled.move_and_cut):
+                   settling_compiled.move, settling_compiled.cut):
         assert kernel.signatures  # the run went through it
     assert reference.keys() == compiled.keys()
     for name, values in reference.items():
