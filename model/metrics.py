@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from bridges.model import kernels
+from bridges.model import threads as threads_module
 from bridges.model.mechanisms import MECHANISMS
 from bridges.model.mechanisms.base import ALL, GroupIndex, Metric, group_index
 from bridges.model.params_city import BELIEFS
@@ -109,7 +110,7 @@ def _fused_metrics(fused, state, week, index: GroupIndex, plan: MetricPlan,
     group's members; a state field's is the field itself, no copy), then every group mean in one call, or for a
     city the threads split (threads.SPLIT_FROM residents up) in parts on them (`blocked_means`)."""
     values = tuple(metric.values(state, week, ALL) for metric in plan.recorded)
-    if len(threads.blocks(state.n)) > 1:
+    if state.n >= threads_module.SPLIT_FROM and threads.count > 1:
         means = blocked_means(fused, values, index, threads)
     else:
         means = np.empty((len(plan.recorded), len(GROUPS)))

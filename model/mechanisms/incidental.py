@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridges.model import kernels
+from bridges.model import kernels, threads
 from bridges.model.mechanisms.base import FRESH_BLOCK_FIELDS, Mechanism, PUBLIC, Phase, static_index
 from bridges.model.ranges import NON_NEGATIVE, RATE, UNIT
 from bridges.model.rules import encounters as encounter_rules
@@ -75,8 +75,11 @@ def gather_public_encounters(model) -> None:
                 local_extra, resident, resident_group, own_group, i.local_share, state.n, i.opportunities, start,
                 end)
 
-    source, target = model.threads.over_blocks(residents if compiled is None else compiled_residents, state.n,
-                                               most=RESIDENT_BLOCK)
+    pairs = residents if compiled is None else compiled_residents
+    if state.n <= RESIDENT_BLOCK and state.n < threads.SPLIT_FROM:  # one block: called directly (base.each_block)
+        source, target = pairs(0, state.n)
+    else:
+        source, target = model.threads.over_blocks(pairs, state.n, most=RESIDENT_BLOCK)
     conditions = np.empty((len(source), 4))
     conditions[:] = i.conditions()  # every pair's row: np.tile's numbers, without its overhead
     model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate), conditions)
