@@ -47,17 +47,18 @@ def test_public_pairs_over_blocks_are_the_rule(n, opportunities, local_share, ar
     from bridges.model.rules import encounters, encounters_compiled
 
     rng = np.random.default_rng(n + opportunities)
-    neighbourhood = rng.integers(0, 9, n)
-    group = (rng.random(n) < arriving_share).astype(np.int64)
+    neighbourhood = rng.integers(0, 9, n).astype(np.int32)  # the city's types
+    group = (rng.random(n) < arriving_share).astype(np.int8)
     i = replace(params_for().contact.incidental, opportunities=opportunities, local_share=local_share)
     streams = Streams(3)
     u_where, u_who = (streams.uniform(name, 2, n * opportunities) for name in ("where", "who"))
     index = encounters.passing_index(neighbourhood, group, i)
     expected = encounters.public_encounter_pairs(neighbourhood, group, i, u_where, u_who, index)
     words = [streams_compiled.words(streams.seeded_state(name, 2)) for name in ("where", "who")]
+    places = encounters_compiled.place_index(neighbourhood, group)
     parts = [encounters_compiled.public_pairs(
-        *(encounters_compiled.advanced_words(stream, start * opportunities) for stream in words), *index,
-        i.local_share, n, opportunities, start, end) for start, end in ODD_BLOCKS]
+        *(encounters_compiled.advanced_words(stream, start * opportunities) for stream in words), neighbourhood,
+        group, *places, i.local_share, n, opportunities, start, end) for start, end in ODD_BLOCKS]
     for side, wanted in enumerate(expected):
         assert same_bits(wanted.astype(np.int64), np.concatenate([part[side] for part in parts]))
 
@@ -76,8 +77,8 @@ def test_a_pick_at_the_uniforms_edges_is_the_rules():
     index = encounters.passing_index(neighbourhood, group, i)
     source, target = encounters.public_encounter_pairs(neighbourhood, group, i, u_where, u_who, index)
     first_local, local_extra, resident, resident_group, own_group = index
-    picks = np.array([encounters_compiled.pick_of(u_where[at], u_who[at], at, first_local, local_extra, i.local_share,
-                                                  n) for at in range(2 * n)])
+    picks = np.array([encounters_compiled.pick_of(u_where[at], u_who[at], first_local[at], local_extra[at],
+                                                  i.local_share, n) for at in range(2 * n)])
     across = np.flatnonzero(own_group != resident_group[picks])
     assert len(set(u_where) & set(edges)) == len(edges) and across.size
     assert same_bits(target.astype(np.int64), resident[picks[across]])

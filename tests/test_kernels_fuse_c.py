@@ -231,8 +231,8 @@ def test_public_pairs_kernel_is_the_rule(n, opportunities, local_share, arriving
     index = encounters.passing_index(neighbourhood, group, i)
     expected = encounters.public_encounter_pairs(neighbourhood, group, i, u_where, u_who, index)
     actual = encounters_compiled.public_pairs(
-        *(streams_compiled.words(streams.seeded_state(name, 1)) for name in ("where", "who")), *index, i.local_share,
-        n, i.opportunities, 0, n)
+        *(streams_compiled.words(streams.seeded_state(name, 1)) for name in ("where", "who")), neighbourhood, group,
+        *encounters_compiled.place_index(neighbourhood, group), i.local_share, n, i.opportunities, 0, n)
     for wanted, got in zip(expected, actual):
         assert same_bits(wanted.astype(np.int64), got)
 

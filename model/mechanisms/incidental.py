@@ -49,33 +49,33 @@ def gather_public_encounters(model) -> None:
     if not i.enabled:
         model.public = None
         return
-    first_local, local_extra, resident, resident_group, own_group = static_index(
-        model, "passing", lambda: encounter_rules.passing_index(state.neighbourhood, state.group, i))
-
-    def residents(start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
-        """The pairs of residents start..end-1: their opportunities are a contiguous run of the draws, drawn
-        here, so a block's temporaries are all that exist at once."""
-        first, last = start * i.opportunities, end * i.opportunities
-        source, target = encounter_rules.public_encounter_pairs(
-            state.neighbourhood, state.group, i, model.streams.uniform_range(f"{PUBLIC}.where", model.steps, first, last),
-            model.streams.uniform_range(f"{PUBLIC}.who", model.steps, first, last),
-            (first_local[first:last], local_extra[first:last], resident, resident_group, own_group[first:last]))
-        return source + start, target
-
     compiled = kernels.load(ENCOUNTERS_KERNEL, state.n * i.opportunities)
-    if compiled is not None:  # the compiled pairing, over the same blocks of residents (the GIL released)
+    if compiled is None:
+        first_local, local_extra, resident, resident_group, own_group = static_index(
+            model, "passing", lambda: encounter_rules.passing_index(state.neighbourhood, state.group, i))
+
+        def pairs(start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+            """The pairs of residents start..end-1: their opportunities are a contiguous run of the draws, drawn
+            here, so a block's temporaries are all that exist at once."""
+            first, last = start * i.opportunities, end * i.opportunities
+            source, target = encounter_rules.public_encounter_pairs(
+                state.neighbourhood, state.group, i,
+                model.streams.uniform_range(f"{PUBLIC}.where", model.steps, first, last),
+                model.streams.uniform_range(f"{PUBLIC}.who", model.steps, first, last),
+                (first_local[first:last], local_extra[first:last], resident, resident_group, own_group[first:last]))
+            return source + start, target
+    else:  # the compiled pairing over the same blocks (the GIL released), from per-neighbourhood tables
+        places = static_index(model, "passing_places", lambda: compiled.place_index(state.neighbourhood, state.group))
         words = [model.streams.seeded_words(f"{PUBLIC}.{decision}", model.steps, compiled.streams_compiled)
                  for decision in ("where", "who")]
 
-        def compiled_residents(start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        def pairs(start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
             """The pairs of residents start..end-1, each stream advanced to their first opportunity."""
             first = start * i.opportunities
             return compiled.public_pairs(
-                *(compiled.advanced_words(stream, first) if first else stream for stream in words), first_local,
-                local_extra, resident, resident_group, own_group, i.local_share, state.n, i.opportunities, start,
-                end)
+                *(compiled.advanced_words(stream, first) if first else stream for stream in words),
+                state.neighbourhood, state.group, *places, i.local_share, state.n, i.opportunities, start, end)
 
-    pairs = residents if compiled is None else compiled_residents
     if state.n <= RESIDENT_BLOCK and state.n < threads.SPLIT_FROM:  # one block: called directly (base.each_block)
         source, target = pairs(0, state.n)
     else:
