@@ -26,10 +26,19 @@ def feel_all(discrimination, distress, belonging, group, negative, arriving, gai
     """Discrimination of the members of group `arriving` among residents start..end-1 from their negative
     encounters, then its toll on those residents' distress and belonging, in place. Returns -1, or (before
     writing) a count its table lacks."""
-    for person in range(start, end):
+    return _feel_rows(discrimination[start:end], distress[start:end], belonging[start:end], group[start:end],
+                      negative[start:end], arriving, gain_powers, decay, distress_rise, belonging_loss)
+
+
+@numba.njit(cache=True, nogil=True)
+def _feel_rows(discrimination, distress, belonging, group, negative, arriving, gain_powers, decay, distress_rise,
+               belonging_loss) -> int:
+    """`feel_all` over views of a block's rows (a loop over a whole array, which LLVM compiles tighter than one
+    over a range of a bigger one; people_compiled.py `_livelihood_rows`)."""
+    for person in range(len(group)):
         if group[person] == arriving and negative[person] >= len(gain_powers):
             return negative[person]
-    for person in range(start, end):
+    for person in range(len(group)):
         felt = discrimination[person]
         if group[person] == arriving:
             rise = (1.0 - gain_powers[negative[person]]) * (1.0 - felt)
