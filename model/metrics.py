@@ -12,11 +12,13 @@ from typing import NamedTuple
 import numpy as np
 
 from bridges.model import kernels
+from bridges.model import threads as threads_module
 from bridges.model.mechanisms import MECHANISMS
 from bridges.model.mechanisms.base import ALL, GroupIndex, Metric, group_index
 from bridges.model.params_city import BELIEFS
 from bridges.model.ranges import GROUPS, RECEIVING
 from bridges.model.rules.beliefs import misperception, true_shares
+from bridges.model.threads import SERIAL, Threads
 
 
 def misperception_per_person(state) -> np.ndarray:
@@ -46,9 +48,11 @@ METRICS = tuple(sorted((metric for mechanism in MECHANISMS for metric in mechani
 the timeseries' rows (by rank; the sort is stable, so equal ranks keep the week's order)."""
 
 
-def group_metrics(state, week=None, index: GroupIndex | None = None) -> list[tuple[str, str, float]]:
+def group_metrics(state, week=None, index: GroupIndex | None = None,
+                  threads: Threads = SERIAL) -> list[tuple[str, str, float]]:
     """Metrics of each group (METRICS, in order); contact metrics only when a week's contact counts are given.
-    `index`: the groups' members (`group_index`, computed here when not given).
+    `index`: the groups' members (`group_index`, computed here when not given); `threads`: the model's worker
+    threads, which sum a big city's group means in parts (`_fused_metrics`).
 
     A mean is the sum over the group's members divided by their number: bitwise `ndarray.mean` (the same
     pairwise sum; sums of counts and flags are exact), without its per-call overhead. With the kernels on
@@ -58,7 +62,7 @@ def group_metrics(state, week=None, index: GroupIndex | None = None) -> list[tup
     plan = _plan(week is not None)
     fused = kernels.load(SUMS_KERNEL, state.n)
     if fused is not None:
-        return _fused_metrics(fused, state, week, index, plan)
+        return _fused_metrics(fused, state, week, index, plan, threads)
     rows = []
     for code, label in enumerate(GROUPS):
         members = index.members[code]  # indexed once per group, then gathered per metric
@@ -100,17 +104,49 @@ def _plan(with_contact: bool) -> MetricPlan:
     return plan
 
 
-def _fused_metrics(fused, state, week, index: GroupIndex, plan: MetricPlan) -> list[tuple[str, str, float]]:
+def _fused_metrics(fused, state, week, index: GroupIndex, plan: MetricPlan,
+                   threads: Threads) -> list[tuple[str, str, float]]:
     """`group_metrics` through the kernel: each metric's values over everyone (the same per person as over a
-    group's members; a state field's is the field itself, no copy), then every group mean in one call."""
-    means = np.empty((len(plan.recorded), len(GROUPS)))
-    fused.group_means(tuple(metric.values(state, week, ALL) for metric in plan.recorded), index.concatenated,
-                      index.starts, means)
-    means = means.T.tolist()
+    group's members; a state field's is the field itself, no copy), then every group mean in one call, or for a
+    city the threads split (threads.SPLIT_FROM residents up) in parts on them (`blocked_means`)."""
+    values = tuple(metric.values(state, week, ALL) for metric in plan.recorded)
+    if state.n >= threads_module.SPLIT_FROM and threads.count > 1:
+        means = blocked_means(fused, values, index, threads)
+    else:
+        means = np.empty((len(plan.recorded), len(GROUPS)))
+        fused.group_means(values, index.concatenated, index.starts, means)
+        means = means.T.tolist()
     rows = [(label, name, means[code][row]) for code, group_rows in plan.by_group if index.members[code].size
             for label, name, row in group_rows]
     rows.extend(("all", metric.name, float(metric.everyone(state))) for metric in plan.everyone)
     return rows
+
+
+def blocked_means(fused, values: tuple, index: GroupIndex, threads: Threads) -> list[list[float]]:
+    """`group_means`' numbers (per group, per metric) with each group's pairwise sum cut into one subtree per
+    thread (sums_compiled.py `pairwise_tree`): every thread sums its subtree of every group and metric
+    (`group_partials`, the GIL released), then each group's subtrees are added in numpy's order."""
+    depth = (threads.count - 1).bit_length()  # 2 ** depth subtrees per group, at least one per thread
+    trees, leaves, part_of = [], [], []
+    for group in range(len(GROUPS)):
+        first = len(leaves)
+        trees.append(fused.pairwise_tree(int(index.starts[group]), int(index.starts[group + 1] - index.starts[group]),
+                                         depth, leaves))
+        part_of.extend(range(len(leaves) - first))  # each group's k-th subtree to thread k (mod the threads)
+    leaves, part_of = np.array(leaves, dtype=np.int64).reshape(-1, 2), np.array(part_of) % threads.count
+    sums = np.empty((len(values), len(leaves)))
+
+    def part(k: int) -> None:
+        """Every metric's sums over the subtrees of thread k."""
+        mine = np.flatnonzero(part_of == k)
+        partial = np.empty((len(values), len(mine)))
+        fused.group_partials(values, index.concatenated, leaves[mine], partial)
+        sums[:, mine] = partial
+
+    threads.map(part, range(threads.count))
+    sums = sums.tolist()
+    return [[(0.0 + fused.tree_sum(tree, per_metric)) / size if size else np.nan for per_metric in sums]
+            for tree, size in zip(trees, np.diff(index.starts).tolist())]
 
 
 NO_LAYER = np.zeros(0, dtype=np.int64)

@@ -475,7 +475,7 @@ class BridgesModel(mesa.Model):
             return
         week = self.week if with_contact else None
         self.records.extend((self.steps, group, metric, value)
-                            for group, metric, value in group_metrics(self.state, week, index))
+                            for group, metric, value in group_metrics(self.state, week, index, self.threads))
 
     def field_survey_if_due(self) -> None:
         """Field the virtual survey if this week is a survey week (respondents drawn on stream 'survey')."""

@@ -153,18 +153,23 @@ def test_livelihoods_and_wellbeing_kernels_on_edges(mode):
                 assert same_bits(expected[name], actual[name]), name
     finally:
         people._powers.update(kept)
+    from bridges.model import streams_compiled
     from bridges.model.rules import people_compiled
+    from bridges.model.streams import Streams
 
-    d = model.params.dynamics
+    d, streams = model.params.dynamics, Streams(1)
     for n in (0, 1):  # one resident, none: the rules' numbers (and nothing to do)
-        u, counts, flags = np.full(n, 0.01), np.full(n, 2), np.full(n, True)
+        u = [streams.uniform(name, 1, n) for name in ("legal", "family", "courses")]
+        words = [streams_compiled.words(streams.seeded_state(name, 1)) for name in ("legal", "family", "courses")]
+        counts, flags = np.full(n, 2), np.full(n, True)
         legal, family, language, studying, exponent = flags.copy(), flags.copy(), np.full(n, 0.4), flags.copy(), np.empty(n)
         assert people_compiled.livelihoods_before_exp(
-            legal, family, language, studying, counts, counts, u, u, u, d.legal_determination_hazard,
+            legal, family, language, studying, counts, counts, *words, d.legal_determination_hazard,
             d.family_reunification_hazard, d.course_exit_hazard, people.powers(1.0 - d.language_course_gain),
-            people.powers(1.0 - d.language_contact_gain), d.employment.language_weight, exponent) == -1
-        assert same_bits(people.resolve_pending(flags, u, d.legal_determination_hazard), legal)
-        assert same_bits(people.resolve_pending(flags, u, d.course_exit_hazard), studying)
+            people.powers(1.0 - d.language_contact_gain), d.employment.language_weight, exponent, 0, n) == -1
+        assert same_bits(people.resolve_pending(flags, u[0], d.legal_determination_hazard), legal)
+        assert same_bits(people.resolve_pending(flags, u[1], d.family_reunification_hazard), family)
+        assert same_bits(people.resolve_pending(flags, u[2], d.course_exit_hazard), studying)
         assert same_bits(people.improve_language(np.full(n, 0.4), flags, counts + counts, d), language)
 
 
@@ -198,7 +203,7 @@ def test_a_whole_run_with_the_fused_kernels_is_the_numpy_run(mode, overrides):
     for kernel in (sums_compiled.group_means, sums_compiled.setting_counts, people_compiled.livelihoods_before_exp,
                    people_compiled.find_work, people_compiled.wellbeing, encounters_compiled.public_pairs,
                    discrimination_compiled.feel_all, settling_compiled.add_encounters, settling_compiled.average_time,
-                   settling_compiled.move_and_cut):
+                   settling_compiled.move, settling_compiled.cut):
         assert kernel.signatures  # the run went through it
     assert reference.keys() == compiled.keys()
     for name, values in reference.items():
@@ -209,20 +214,25 @@ def test_a_whole_run_with_the_fused_kernels_is_the_numpy_run(mode, overrides):
     (2_000, 4, 0.5, 0.05), (700, 3, 0.0, 0.3), (700, 3, 1.0, 0.3), (1, 4, 0.5, 1.0), (0, 4, 0.5, 0.0),
     (300, 0, 0.5, 0.2), (300, 2, 0.5, 0.0)])
 def test_public_pairs_kernel_is_the_rule(n, opportunities, local_share, arriving_share):
-    """Every city size down to none, no opportunities, only local or only city-wide picks, one group only."""
+    """Every city size down to none, no opportunities, only local or only city-wide picks, one group only (the
+    uniforms' edges: tests/test_kernels_blocked_blk_c.py)."""
     from dataclasses import replace
 
+    from bridges.model import streams_compiled
     from bridges.model.rules import encounters, encounters_compiled
+    from bridges.model.streams import Streams
 
     rng = np.random.default_rng(n + opportunities)
     neighbourhood = rng.integers(0, 9, n)
     group = (rng.random(n) < arriving_share).astype(np.int64)
     i = replace(params_for().contact.incidental, opportunities=opportunities, local_share=local_share)
-    u_where, u_who = rng.random(n * opportunities), rng.random(n * opportunities)
-    u_who[:4] = (0.0, np.nextafter(1.0, 0.0), 0.5, np.nextafter(1.0, 0.0))[:len(u_who[:4])]
+    streams = Streams(n)
+    u_where, u_who = (streams.uniform(name, 1, n * opportunities) for name in ("where", "who"))
     index = encounters.passing_index(neighbourhood, group, i)
     expected = encounters.public_encounter_pairs(neighbourhood, group, i, u_where, u_who, index)
-    actual = encounters_compiled.public_pairs(u_where, u_who, *index, i.local_share, n, i.opportunities)
+    actual = encounters_compiled.public_pairs(
+        *(streams_compiled.words(streams.seeded_state(name, 1)) for name in ("where", "who")), neighbourhood, group,
+        *encounters_compiled.place_index(neighbourhood, group), i.local_share, n, i.opportunities, 0, n)
     for wanted, got in zip(expected, actual):
         assert same_bits(wanted.astype(np.int64), got)
 

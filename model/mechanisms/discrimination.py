@@ -7,7 +7,7 @@ Parameters: `dynamics.discrimination`; rules in model/rules/partner.py.
 from dataclasses import dataclass, field
 
 from bridges.model import kernels
-from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
+from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, each_block, member_values
 from bridges.model.ranges import ARRIVING, UNIT
 from bridges.model.rules import partner as partner_rules
 from bridges.model.rules.people import powers
@@ -36,12 +36,8 @@ def feel_discrimination(model, who=ALL) -> None:
     if not d.enabled:
         return
     compiled = kernels.load(DISCRIMINATION_KERNEL, state.n) if who is ALL else None
-    if compiled is not None:
-        most = 0
-        while most >= 0:  # a count beyond the table of powers: it grows and the pass runs (it wrote nothing)
-            most = compiled.feel_all(state.discrimination, state.distress, state.belonging, state.group,
-                                     model.week.negative, ARRIVING, powers(1.0 - d.gain, most), d.decay,
-                                     d.distress_rise, d.belonging_loss)
+    if compiled is not None:  # in blocks of residents on the worker threads (one below threads.SPLIT_FROM)
+        each_block(model, lambda start, end: feel_compiled(model, compiled, start, end), state.n)
         return
     discrimination = state.discrimination[who]  # a view: the residents `who` in the state
     arriving = state.group[who] == ARRIVING
@@ -49,6 +45,16 @@ def feel_discrimination(model, who=ALL) -> None:
                                                                    model.week.negative[who][arriving], d)
     state.distress[who], state.belonging[who] = partner_rules.discrimination_toll(
         state.distress[who], state.belonging[who], state.discrimination[who], d)
+
+
+def feel_compiled(model, compiled, start: int, end: int) -> None:
+    """`feel_discrimination` of residents start..end-1 in one compiled pass (discrimination_compiled.py)."""
+    state, d = model.state, model.params.dynamics.discrimination
+    most = 0
+    while most >= 0:  # a count beyond the table of powers: it grows and the pass runs (it wrote nothing)
+        most = compiled.feel_all(state.discrimination, state.distress, state.belonging, state.group,
+                                 model.week.negative, ARRIVING, powers(1.0 - d.gain, most), d.decay, d.distress_rise,
+                                 d.belonging_loss, start, end)
 
 
 MECHANISM = Mechanism(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridges.model import kernels
+from bridges.model import kernels, threads
 from bridges.model.mechanisms.base import FRESH_BLOCK_FIELDS, Mechanism, PUBLIC, Phase, static_index
 from bridges.model.ranges import NON_NEGATIVE, RATE, UNIT
 from bridges.model.rules import encounters as encounter_rules
@@ -35,11 +35,11 @@ class IncidentalParams:
 
 RESIDENT_BLOCK = 2**17
 """Most residents whose public encounters are drawn at once: at 4 opportunities a block's temporaries are
-about 20 MB instead of 150 MB for a million residents' whole week."""
+about 20 MB instead of 150 MB for a million residents' whole week (the compiled pairing's, 8 MB)."""
 
 
 ENCOUNTERS_KERNEL = "bridges.model.rules.encounters_compiled"
-"""The compiled pairing (model/kernels.py loads it when the kernels run)."""
+"""The compiled pairing (model/kernels.py loads it when the kernels run; blocked, so a big city's too)."""
 
 
 def gather_public_encounters(model) -> None:
@@ -49,28 +49,37 @@ def gather_public_encounters(model) -> None:
     if not i.enabled:
         model.public = None
         return
-    first_local, local_extra, resident, resident_group, own_group = static_index(
-        model, "passing", lambda: encounter_rules.passing_index(state.neighbourhood, state.group, i))
+    compiled = kernels.load(ENCOUNTERS_KERNEL, state.n * i.opportunities)
+    if compiled is None:
+        first_local, local_extra, resident, resident_group, own_group = static_index(
+            model, "passing", lambda: encounter_rules.passing_index(state.neighbourhood, state.group, i))
 
-    def residents(start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
-        """The pairs of residents start..end-1: their opportunities are a contiguous run of the draws, drawn
-        here, so a block's temporaries are all that exist at once."""
-        first, last = start * i.opportunities, end * i.opportunities
-        source, target = encounter_rules.public_encounter_pairs(
-            state.neighbourhood, state.group, i, model.streams.uniform_range(f"{PUBLIC}.where", model.steps, first, last),
-            model.streams.uniform_range(f"{PUBLIC}.who", model.steps, first, last),
-            (first_local[first:last], local_extra[first:last], resident, resident_group, own_group[first:last]))
-        return source + start, target
+        def pairs(start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+            """The pairs of residents start..end-1: their opportunities are a contiguous run of the draws, drawn
+            here, so a block's temporaries are all that exist at once."""
+            first, last = start * i.opportunities, end * i.opportunities
+            source, target = encounter_rules.public_encounter_pairs(
+                state.neighbourhood, state.group, i,
+                model.streams.uniform_range(f"{PUBLIC}.where", model.steps, first, last),
+                model.streams.uniform_range(f"{PUBLIC}.who", model.steps, first, last),
+                (first_local[first:last], local_extra[first:last], resident, resident_group, own_group[first:last]))
+            return source + start, target
+    else:  # the compiled pairing over the same blocks (the GIL released), from per-neighbourhood tables
+        places = static_index(model, "passing_places", lambda: compiled.place_index(state.neighbourhood, state.group))
+        words = [model.streams.seeded_words(f"{PUBLIC}.{decision}", model.steps, compiled.streams_compiled)
+                 for decision in ("where", "who")]
 
-    compiled = kernels.load(ENCOUNTERS_KERNEL, state.n * i.opportunities) if state.n <= RESIDENT_BLOCK else None
-    if compiled is not None:  # a city paired in one block: one compiled pass over its opportunities
-        size = state.n * i.opportunities
-        source, target = compiled.public_pairs(
-            model.streams.uniform(f"{PUBLIC}.where", model.steps, size),
-            model.streams.uniform(f"{PUBLIC}.who", model.steps, size), first_local, local_extra, resident,
-            resident_group, own_group, i.local_share, state.n, i.opportunities)
+        def pairs(start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+            """The pairs of residents start..end-1, each stream advanced to their first opportunity."""
+            first = start * i.opportunities
+            return compiled.public_pairs(
+                *(compiled.advanced_words(stream, first) if first else stream for stream in words),
+                state.neighbourhood, state.group, *places, i.local_share, state.n, i.opportunities, start, end)
+
+    if state.n <= RESIDENT_BLOCK and state.n < threads.SPLIT_FROM:  # one block: called directly (base.each_block)
+        source, target = pairs(0, state.n)
     else:
-        source, target = model.threads.over_blocks(residents, state.n, most=RESIDENT_BLOCK)
+        source, target = model.threads.over_blocks(pairs, state.n, most=RESIDENT_BLOCK)
     conditions = np.empty((len(source), 4))
     conditions[:] = i.conditions()  # every pair's row: np.tile's numbers, without its overhead
     model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate), conditions)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridges.model import kernels
-from bridges.model.mechanisms.base import ALL, Key, Mechanism, Metric, Phase, StateVar, member_values, uniform
+from bridges.model.mechanisms.base import (ALL, Key, Mechanism, Metric, Phase, StateVar, each_block, member_values,
+                                           uniform)
 from bridges.model.ranges import NON_NEGATIVE_WEIGHT, UNIT
 from bridges.model.rules import people as people_rules
 
@@ -54,22 +55,33 @@ def update_livelihoods(model, who=ALL) -> None:
 
 
 def compiled_livelihoods(model, compiled) -> None:
-    """`update_livelihoods` over every resident through its kernels: the same draws, then one pass up to the
-    job-finding hazard's exponent, numpy's exp of it, and one pass for employment (people_compiled.py)."""
-    state, d, week, streams, steps, n = model.state, model.params.dynamics, model.week, model.streams, model.steps, model.state.n
-    exponent = np.empty(n)
-    most = 0
-    while most >= 0:  # a count beyond a table of powers: the table grows and the pass runs (it wrote nothing)
-        most = compiled.livelihoods_before_exp(
-            state.legal_pending, state.family_pending, state.language, state.studying, week.positive, week.negative,
-            streams.uniform("legal", steps, n), streams.uniform("family", steps, n), streams.uniform("courses", steps, n),
-            d.legal_determination_hazard, d.family_reunification_hazard, d.course_exit_hazard,
-            people_rules.powers(1.0 - d.language_course_gain, most), people_rules.powers(1.0 - d.language_contact_gain, most),
-            d.employment.language_weight, exponent)
+    """`update_livelihoods` over every resident through its kernels, in blocks of residents on the worker
+    threads (one block below threads.SPLIT_FROM): each block's draws from its place in the streams, one pass up
+    to the job-finding hazard's exponent, numpy's exp of it, and one pass for employment (people_compiled.py)."""
+    state, d, week, n = model.state, model.params.dynamics, model.week, model.state.n
     e = d.employment
-    compiled.find_work(state.employed, state.legal_pending, state.qualification_recognised,
-                       streams.uniform("employment", steps, n), np.exp(exponent, out=exponent), model.job_finding_rate,
-                       e.pending_factor, e.unrecognised_factor, e.loss_rate)
+    legal, family, courses, employment = (model.streams.seeded_words(name, model.steps, compiled.streams_compiled)
+                                          for name in ("legal", "family", "courses", "employment"))
+    exponent = np.empty(n)
+
+    def residents(start: int, end: int) -> None:
+        """Residents start..end-1, each stream advanced to the first of them."""
+        at = lambda words: compiled.advanced_words(words, start) if start else words  # noqa: E731
+        most = 0
+        while most >= 0:  # a count beyond a table of powers: the table grows and the pass runs (it wrote nothing)
+            most = compiled.livelihoods_before_exp(
+                state.legal_pending, state.family_pending, state.language, state.studying, week.positive,
+                week.negative, at(legal), at(family), at(courses), d.legal_determination_hazard,
+                d.family_reunification_hazard, d.course_exit_hazard,
+                people_rules.powers(1.0 - d.language_course_gain, most),
+                people_rules.powers(1.0 - d.language_contact_gain, most), e.language_weight, exponent, start, end)
+        growth = exponent[start:end]
+        np.exp(growth, out=growth)
+        compiled.find_work(state.employed, state.legal_pending, state.qualification_recognised, at(employment),
+                           exponent, model.job_finding_rate, e.pending_factor, e.unrecognised_factor, e.loss_rate,
+                           start, end)
+
+    each_block(model, residents, n)
 
 
 MECHANISM = Mechanism(

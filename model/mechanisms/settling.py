@@ -28,8 +28,8 @@ import numpy as np
 
 from bridges.model import kernels
 from bridges.model.errors import InputError
-from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, StateVar, both_ends, count, members, setting_kind,
-                                           static_index, touching, uniform)
+from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, StateVar, both_ends, count, each_block,
+                                           members, setting_kind, static_index, touching, uniform)
 from bridges.model.rules import people as people_rules
 from bridges.model.ranges import ARRIVING, LAYER_KINDS, UNIT, bounded
 
@@ -117,13 +117,18 @@ def spend_time(model, who=ALL) -> None:
     (turnover) starting from none: what the survey's time-together item reads, with the mechanism on or off."""
     state = model.state
     compiled = kernels.load(SETTLING_KERNELS, state.n) if who is ALL else None
-    if compiled is not None:
-        total = np.zeros(state.n)
-        for block in model.contact_blocks():
-            if block.name != PUBLIC:
-                compiled.add_encounters(block.source, block.target, block.encounters, total)
-        compiled.average_time(state.recent_time_together, total, model.params.dynamics.recent_contact_weight,
-                              state.arrival_week, state.group, model.steps, ARRIVING)
+    if compiled is not None:  # in blocks of residents on the worker threads (one below threads.SPLIT_FROM)
+        blocks = [block for block in model.contact_blocks() if block.name != PUBLIC]
+
+        def residents(start: int, end: int) -> None:
+            """Residents start..end-1: their encounters on every block's ties, then their running average."""
+            total = np.zeros(end - start)
+            for block in blocks:
+                compiled.add_encounters(block.source, block.target, block.encounters, total, start, end)
+            compiled.average_time(state.recent_time_together, total, model.params.dynamics.recent_contact_weight,
+                                  state.arrival_week, state.group, model.steps, ARRIVING, start, end)
+
+        each_block(model, residents, state.n)
         return
     recent = people_rules.running_average(state.recent_time_together[who], time_together(model, who),
                                           model.params.dynamics.recent_contact_weight)
@@ -137,15 +142,19 @@ def change_housing(model, who=ALL) -> None:
     s, state = model.params.contact.settling, model.state
     if not s.enabled:
         return
-    arriving = members(model, who, ARRIVING)
     compiled = kernels.load(SETTLING_KERNELS, state.n) if who is ALL else None
-    if compiled is not None:
+    if compiled is not None:  # moves in blocks of residents, then cuts in blocks of ties, on the worker threads
         ties = model.ties
         cut_kind = static_index(model, "settling.cut_kind", lambda: np.isin(setting_kind(model, ties), s.housing_cut_kinds))
-        compiled.move_and_cut(state.shared_housing, state.arrival_week, arriving,
-                              model.streams.uniform("settling.move", model.steps, state.n), model.steps,
-                              s.housing_newcomer_share, s.housing_leave_rate, ties.source, ties.target, cut_kind, ties.live)
+        words = model.streams.seeded_words("settling.move", model.steps, compiled.streams_compiled)
+        each_block(model, lambda start, end: compiled.move(
+            state.shared_housing, state.arrival_week, state.group, ARRIVING,
+            compiled.advanced_words(words, start) if start else words, model.steps, s.housing_newcomer_share,
+            s.housing_leave_rate, start, end), state.n)
+        each_block(model, lambda start, end: compiled.cut(state.shared_housing, ties.source, ties.target, cut_kind,
+                                                          ties.live, start, end), ties.size)
         return
+    arriving = members(model, who, ARRIVING)
     state.shared_housing[arriving] = move_house(state.shared_housing[arriving],
                                                 state.arrival_week[arriving] == model.steps,
                                                 uniform(model, "settling.move", state.n, who, arriving), s)

@@ -51,9 +51,9 @@ class BelongingParams:
 def update_wellbeing(model, who=ALL) -> None:
     """Distress and belonging of the residents `who` (everyone; one resident in the agents engine)."""
     state, week, d = model.state, model.week, model.params.dynamics
-    compiled = kernels.load(PEOPLE_KERNELS, state.n) if who is ALL else None
-    if compiled is not None:
-        compiled_wellbeing(model, compiled)
+    compiled = kernels.load(PEOPLE_KERNELS, state.n) if isinstance(who, slice) and who.step is None else None
+    if compiled is not None:  # every resident, a big city's row block (Rows.blocks) or the agents engine's one
+        compiled_wellbeing(model, compiled, *who.indices(state.n)[:2])
         return
     state.distress[who] = people_rules.update_distress(state.distress[who], state.group[who], state.legal_pending[who],
                                                        state.family_pending[who], week.negative[who], d.distress)
@@ -61,8 +61,8 @@ def update_wellbeing(model, who=ALL) -> None:
                                                          state.employed[who], d.belonging)
 
 
-def compiled_wellbeing(model, compiled) -> None:
-    """`update_wellbeing` over every resident in one compiled pass (people_compiled.py)."""
+def compiled_wellbeing(model, compiled, start: int, end: int) -> None:
+    """`update_wellbeing` over residents start..end-1 in one compiled pass (people_compiled.py)."""
     state, week, d = model.state, model.week, model.params.dynamics
     distress, belonging, most = d.distress, d.belonging, 0
     while most >= 0:  # a count beyond a table of powers: the table grows and the pass runs (it wrote nothing)
@@ -71,7 +71,7 @@ def compiled_wellbeing(model, compiled) -> None:
             week.positive, week.negative, powers(1.0 - distress.legal_uncertainty, most),
             powers(1.0 - distress.family_separation, most), powers(1.0 - distress.negative_contact, most),
             powers(1.0 - belonging.positive_contact, most), powers(1.0 - belonging.work, most),
-            baselines(distress), baselines(belonging), distress.recovery, belonging.decay)
+            baselines(distress), baselines(belonging), distress.recovery, belonging.decay, start, end)
 
 
 def baselines(p: DistressParams | BelongingParams) -> np.ndarray:

@@ -6,6 +6,9 @@ Every formula is the rule's, term by term in its order; (1 - gain) ** N is looke
 (rules/people.py `powers`: numpy's vectorised power gives each whole-number exponent the same number in any
 array), and `clip_one` is numpy's clip of one number. A count beyond the table returns before anything is
 written; the caller grows the table and calls again.
+
+Blocked: each resident's numbers are its own row's, so a big city's residents go in blocks on the worker threads
+(the GIL released), each block checking and growing its own table: the same numbers whatever the blocks.
 """
 
 import numba
@@ -13,11 +16,25 @@ import numba
 from bridges.model.rules.norms_compiled import clip_one
 
 
-@numba.njit(cache=True)
+BLOCKED = True
+"""`feel_all` runs over blocks of residents on the worker threads (model/kernels.py)."""
+
+
+@numba.njit(cache=True, nogil=True)
 def feel_all(discrimination, distress, belonging, group, negative, arriving, gain_powers, decay, distress_rise,
-             belonging_loss) -> int:
-    """Discrimination of the members of group `arriving` from their negative encounters, then its toll on
-    everyone's distress and belonging, in place. Returns -1, or (before writing) a count its table lacks."""
+             belonging_loss, start, end) -> int:
+    """Discrimination of the members of group `arriving` among residents start..end-1 from their negative
+    encounters, then its toll on those residents' distress and belonging, in place. Returns -1, or (before
+    writing) a count its table lacks."""
+    return _feel_rows(discrimination[start:end], distress[start:end], belonging[start:end], group[start:end],
+                      negative[start:end], arriving, gain_powers, decay, distress_rise, belonging_loss)
+
+
+@numba.njit(cache=True, nogil=True)
+def _feel_rows(discrimination, distress, belonging, group, negative, arriving, gain_powers, decay, distress_rise,
+               belonging_loss) -> int:
+    """`feel_all` over views of a block's rows (a loop over a whole array, which LLVM compiles tighter than one
+    over a range of a bigger one; people_compiled.py `_livelihood_rows`)."""
     for person in range(len(group)):
         if group[person] == arriving and negative[person] >= len(gain_powers):
             return negative[person]

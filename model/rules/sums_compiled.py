@@ -7,17 +7,27 @@ by one; up to PW_BLOCKSIZE values in 8 interleaved accumulators, combined as ((r
 summed apiece (numpy/_core/src/umath/loops_utils.h.src). A plain loop adds in another order and differs in the
 last bits; tests/test_kernels_fuse_c.py compares this one with np.add.reduce on every length 0..1,000 and
 larger ones.
+
+Blocked: numpy's pairwise sum of a run longer than PW_BLOCKSIZE is the sum of its two halves' pairwise sums, the
+first half's length n / 2 rounded down to a multiple of 8. So a big group's sum splits exactly there: each
+half (or quarter, ...) is summed apiece by `group_partials` on a worker thread, and the halves' sums are added in
+the tree's order afterwards (`pairwise_tree`, `tree_sum`; model/metrics.py), the same additions numpy makes.
 """
 
 import numba
 import numpy as np
 from numba import literal_unroll
 
+BLOCKED = True
+"""A big city's group means run over subtrees of numpy's pairwise sums on the worker threads (`group_partials`,
+model/metrics.py); `setting_counts` runs serially, a few ms at 1M residents, less than numpy's serial bincounts
+it replaces (model/kernels.py)."""
+
 PW_BLOCKSIZE = 128
 """numpy's block of the pairwise sum (loops_utils.h.src): runs up to this length are summed with 8 accumulators."""
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def block_sum(values, rows, start, n) -> float:
     """numpy's `pairwise_sum` of a run of at most PW_BLOCKSIZE values, values[rows[start:start + n]], each as a
     float64 (flags and counts exactly): under 8 one by one, else 8 accumulators and the rest one by one."""
@@ -57,7 +67,7 @@ SPLITS = 64
 """Deepest split of a pairwise sum (each halves the run: 64 covers any array length)."""
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def open_runs():
     """The stack `pairwise_gathered` walks its tree with: each open run's start, size and halves done (0:
     neither, 1: summing the first, 2: summing the second), and its first half's sum once known. Made once per
@@ -65,7 +75,7 @@ def open_runs():
     return np.empty((3, SPLITS), dtype=np.int64), np.empty(SPLITS)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def pairwise_gathered(values, rows, start, n, runs, first_half) -> float:
     """numpy's `pairwise_sum` of values[rows[start:start + n]] (the array numpy would sum after the gather), each
     value as a float64. A run longer than PW_BLOCKSIZE is the sum of its two halves (the first a multiple of 8),
@@ -116,6 +126,41 @@ def group_means(values, members, starts, out) -> None:
             start, size = starts[group], starts[group + 1] - starts[group]
             out[metric, group] = (0.0 + pairwise_gathered(per_person, members, start, size, runs, first_half)) / size if size else np.nan
         metric += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def group_partials(values, members, leaves, out) -> None:
+    """out[metric, leaf] = numpy's pairwise sum of values[metric][members[start:start + size]] for each leaf's
+    (start, size) row of `leaves`: subtrees of a group's pairwise sum (`pairwise_tree`), each
+    value as a float64, for every array of the tuple `values`."""
+    runs, first_half = open_runs()
+    metric = 0
+    for per_person in literal_unroll(values):
+        for leaf in range(len(leaves)):
+            out[metric, leaf] = pairwise_gathered(per_person, members, leaves[leaf, 0], leaves[leaf, 1], runs,
+                                                  first_half)
+        metric += 1
+
+
+def pairwise_tree(start: int, size: int, depth: int, leaves: list) -> int | tuple:
+    """numpy's pairwise sum of the run start..start+size-1 cut `depth` levels down (runs of PW_BLOCKSIZE or
+    fewer are not cut): a leaf's place in `leaves`, where its (start, size) is appended, or the (first half,
+    second half) pair of subtrees."""
+    if depth == 0 or size <= PW_BLOCKSIZE:
+        leaves.append((start, size))
+        return len(leaves) - 1
+    half = size // 2
+    half -= half % 8
+    return (pairwise_tree(start, half, depth - 1, leaves),
+            pairwise_tree(start + half, size - half, depth - 1, leaves))
+
+
+def tree_sum(tree: int | tuple, sums: list[float]) -> float:
+    """A `pairwise_tree`'s sum from its leaves' `sums`: each pair's first half plus its second, as numpy adds
+    them (Python's float addition is the same IEEE double addition)."""
+    if isinstance(tree, int):
+        return sums[tree]
+    return tree_sum(tree[0], sums) + tree_sum(tree[1], sums)
 
 
 @numba.njit(cache=True)
