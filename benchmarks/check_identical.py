@@ -78,7 +78,7 @@ def run_case(overrides: tuple[str, ...]) -> dict:
     prints |= weekly
     prints |= {name: fingerprint(getattr(results, name))
                for name in ("timeseries", "survey", "costs", "contact_by_setting", "agents")}
-    prints["ingroup_friends"] = fingerprint(model.ingroup_friends.toarray())
+    prints["ingroup_friends"] = fingerprint(model.ingroup_friends.toarray().astype(float))  # values, whatever the weights' type
     prints["views_at_start"] = fingerprint(np.concatenate([np.ravel(part) for view in sorted(model.views_at_start)
                                                            for part in model.views_at_start[view]]))
     prints["usual_change"] = fingerprint(np.concatenate([model.usual_change[view] for view in sorted(model.usual_change)])
