@@ -13,10 +13,9 @@ from bridges.model.mechanisms import incidental
 from bridges.model.step import STEP_ORDER
 from bridges.model.streams import Streams
 from bridges.model.threads import Threads
-from bridges.model.ties import ContactBlock
 from tests.conftest import params_for
 from tests.test_kernels import assert_same
-from tests.test_kernels_fuse_a import assert_fields_same, fields, model_after_weeks, no_encounters, restore
+from tests.test_kernels_fuse_a import assert_fields_same, edge_input_model, fields, model_after_weeks, no_encounters, restore
 from tests.test_threads import run_arrays
 
 PHASES = ("meet", "judge_quality", "judge_valence", "tally_contacts", "remember_partners", "expect_rejection")
@@ -77,19 +76,9 @@ def test_each_contact_phase_over_odd_blocks_is_its_whole_pass_and_numpy_rule(spl
 
 
 def test_edge_inputs_over_odd_blocks(split_everything):
-    """A programme block without ties, NaN and extreme states, everyone in one group; then a week without
-    encounters; all split over three threads."""
-    model = model_after_weeks("scenario=focus_approach", weeks=5)
-    state, blocks = model.state, model.contact_blocks
-    empty = ContactBlock.new("empty_programme", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0),
-                             np.zeros((0, 4)))
-    empty.voluntary = False
-    model.contact_blocks = lambda: [*blocks(), empty]
-    state.anxiety[:3] = (np.nan, 0.0, 1.0)
-    state.responsibility[3:5] = (0.0, 1.0)
-    state.attitude[5:8] = (0.0, 100.0, np.nan)
-    state.language[8:10] = (np.nan, -0.0)
-    state.group = np.zeros_like(state.group)
+    """The edge inputs (tests/test_kernels_fuse_a.py `edge_input_model`); then a week without encounters; all
+    split over three threads."""
+    model = edge_input_model()
     assert_blocked_phases_are_whole_and_numpy(model)
     assert_blocked_phases_are_whole_and_numpy(model, after_meet=no_encounters)
 

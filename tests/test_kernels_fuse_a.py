@@ -108,9 +108,9 @@ def no_encounters(model) -> None:
         block.encounters = np.zeros(block.size, dtype=np.int64)
 
 
-def test_edge_inputs_compiled_as_numpy():
-    """A programme block without ties, NaN and extreme states, everyone in one group; then a week without
-    encounters."""
+def edge_input_model():
+    """A focus_approach city after 5 weeks with a programme block without ties, NaN and extreme states, and
+    everyone in one group."""
     model = model_after_weeks("scenario=focus_approach", weeks=5)
     state, blocks = model.state, model.contact_blocks
     empty = ContactBlock.new("empty_programme", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0),
@@ -122,6 +122,12 @@ def test_edge_inputs_compiled_as_numpy():
     state.attitude[5:8] = (0.0, 100.0, np.nan)
     state.language[8:10] = (np.nan, -0.0)
     state.group = np.zeros_like(state.group)
+    return model
+
+
+def test_edge_inputs_compiled_as_numpy():
+    """The edge inputs (`edge_input_model`); then a week without encounters."""
+    model = edge_input_model()
     assert_phases_compiled_as_numpy(model)
     assert_phases_compiled_as_numpy(model, after_meet=no_encounters)
 
