@@ -10,12 +10,11 @@ import pytest
 from bridges.model import kernels
 from bridges.model import threads as threads_module
 from bridges.model.mechanisms import incidental
-from bridges.model.step import STEP_ORDER
 from bridges.model.streams import Streams
 from bridges.model.threads import Threads
 from tests.conftest import params_for
 from tests.test_kernels import assert_same
-from tests.test_kernels_fuse_a import assert_fields_same, edge_input_model, fields, model_after_weeks, no_encounters, restore
+from tests.test_kernels_fuse_a import assert_phases_compiled_as_numpy, edge_input_model, model_after_weeks, no_encounters
 from tests.test_threads import run_arrays
 
 PHASES = ("meet", "judge_quality", "judge_valence", "tally_contacts", "remember_partners", "expect_rejection")
@@ -30,37 +29,13 @@ def split_everything(monkeypatch):
 
 
 def assert_blocked_phases_are_whole_and_numpy(model, after_meet=None) -> None:
-    """A week's phases up to expect_rejection, in order: each of PHASES from the same inputs three ways (the numpy
-    rule on one thread, its kernels in one pass, its kernels over three threads' blocks), the others by numpy;
-    `after_meet(model)` edits the encounters."""
-    before, threads = kernels.mode(), model.threads
+    """Each of PHASES from the same inputs three ways: the numpy rule on one thread, its kernels in one pass, its
+    kernels over three threads' blocks (tests/test_kernels_fuse_a.py `assert_phases_compiled_as_numpy`)."""
     odd = Threads(3)
     try:
-        for phase in STEP_ORDER[:[phase.name for phase in STEP_ORDER].index(PHASES[-1]) + 1]:
-            kernels.use("off")
-            model.threads = Threads(1)
-            if phase.name == "judge_quality" and after_meet is not None:
-                after_meet(model)
-            if phase.name not in PHASES:
-                phase(model)
-                continue
-            saved = fields(model)
-            phase(model)
-            reference = fields(model)
-            kernels.use("on")
-            restore(model, saved)
-            phase(model)
-            assert_fields_same(reference, fields(model))
-            restore(model, saved)
-            model.threads = odd
-            assert all(len(odd.blocks(block.size)) == min(3, max(block.size, 1)) for block in model.contact_blocks())
-            phase(model)
-            assert_fields_same(reference, fields(model))
+        assert_phases_compiled_as_numpy(model, after_meet, PHASES, split=odd)
     finally:
-        kernels.use(before)
-        model.threads = threads
         odd.close()
-        threads.close()  # the pool the model's own weeks started (split everything: test_threads checks none is left)
 
 
 @pytest.mark.parametrize("overrides", [(), ("scenario=focus_approach", "seed=3"),

@@ -10,6 +10,7 @@ import pytest
 from bridges.model import kernels
 from bridges.model.simulation import build, simulate
 from bridges.model.step import STEP_ORDER
+from bridges.model.threads import SERIAL
 from bridges.model.ties import ContactBlock
 from tests.conftest import SMALL_CITY, params_for
 from tests.test_kernels import assert_same
@@ -61,16 +62,18 @@ def assert_fields_same(expected: dict, actual: dict) -> None:
             assert value.tobytes() == actual[name].tobytes(), name
 
 
-def assert_phases_compiled_as_numpy(model, after_meet=None) -> None:
-    """A week's phases up to the contact phases' last, in order: each contact phase from the same inputs with the
-    numpy rules and with the kernels (the others with the numpy rules); `after_meet(model)` edits the encounters."""
-    before = kernels.mode()
+def assert_phases_compiled_as_numpy(model, after_meet=None, phases: tuple = PHASES, split=None) -> None:
+    """A week's phases up to the last of `phases`, in order: each of `phases` from the same inputs with the numpy
+    rules on one thread and with the kernels in one pass, and with `split` (a `Threads`) also with the kernels over
+    its blocks (the other phases with the numpy rules); `after_meet(model)` edits the encounters."""
+    before, threads = kernels.mode(), model.threads
     try:
-        for phase in STEP_ORDER[:[phase.name for phase in STEP_ORDER].index(PHASES[-1]) + 1]:
+        for phase in STEP_ORDER[:[phase.name for phase in STEP_ORDER].index(phases[-1]) + 1]:
             kernels.use("off")
+            model.threads = SERIAL
             if phase.name == "judge_quality" and after_meet is not None:
                 after_meet(model)
-            if phase.name not in PHASES:
+            if phase.name not in phases:
                 phase(model)
                 continue
             saved = fields(model)
@@ -80,8 +83,16 @@ def assert_phases_compiled_as_numpy(model, after_meet=None) -> None:
             kernels.use("on")
             phase(model)
             assert_fields_same(reference, fields(model))
+            if split is not None:
+                restore(model, saved)
+                model.threads = split
+                assert all(len(split.blocks(block.size)) == min(split.count, max(block.size, 1))
+                           for block in model.contact_blocks())
+                phase(model)
+                assert_fields_same(reference, fields(model))
     finally:
         kernels.use(before)
+        model.threads = threads
 
 
 def model_after_weeks(*overrides: str, weeks: int = 3):
