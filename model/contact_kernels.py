@@ -1,4 +1,4 @@
-"""How the contact phases (model/mechanisms/contact.py; partners.py and rejection.py take `over_ranges`) run their
+"""How the contact phases (model/mechanisms/contact.py, partners.py, rejection.py) run their
 compiled kernels (model/rules/contact_compiled.py: the kernels and why their numbers are the rules'): over blocks
 on the model's worker threads when a pass is big (threads.SPLIT_FROM entries up), in one call otherwise.
 
@@ -25,16 +25,6 @@ def load(who, size: int):
     return kernels.load("bridges.model.rules.contact_compiled", size) if who is ALL else None
 
 
-def over_ranges(model, run, size: int) -> None:
-    """`run(start, end)` over blocks of 0..size on the model's worker threads (`Threads.each_block`, for a
-    compiled kernel that writes its rows in place); one call below threads.SPLIT_FROM entries, without the
-    blocks' hand-over (a few microseconds a call, which a small city's week would pay in every phase)."""
-    if size < threads.SPLIT_FROM:
-        run(0, size)
-    else:
-        model.threads.each_block(run, size)
-
-
 def choice_factors(model, compiled) -> np.ndarray:
     """Each person's selection `choice_factor` this week (its exp in numpy; none when selection is off), for
     `encounters`, over ranges of people."""
@@ -50,7 +40,7 @@ def choice_factors(model, compiled) -> np.ndarray:
                                   factors[people])
         np.exp(factors[people], out=factors[people])
 
-    over_ranges(model, exponentiate, state.n)
+    model.threads.each_block(exponentiate, state.n)
     return factors
 
 
@@ -81,7 +71,7 @@ def encounters(model, compiled, block, choice: np.ndarray, willingness: np.ndarr
         words = model.streams.seeded_words(stream, model.steps, compiled.streams_compiled, start)
         compiled.poisson_counts(words, rate, np.exp(pmf, out=pmf), counts[start:end])
 
-    over_ranges(model, draw, block.size)
+    model.threads.each_block(draw, block.size)
     return counts
 
 
@@ -102,7 +92,7 @@ def quality(model, compiled, blocks: list) -> None:
                                               float(q.shared_language), float(q.anxiety), float(q.distress))
             compiled.quality_values(met, np.exp(negated, out=negated), values[ties])
 
-        over_ranges(model, judge, block.size)
+        model.threads.each_block(judge, block.size)
         block.quality = values
 
 
@@ -179,7 +169,7 @@ def blocked_valence(model, compiled, block) -> None:
         compiled.positive_chances(np.exp(offset, out=offset), cut, p, q)
         compiled.valence_counts(met, 0, u, trials, p, q, q**trials, *(column[ties] for column in counts))
 
-    over_ranges(model, judge, block.size)
+    model.threads.each_block(judge, block.size)
 
 
 def tally(model, compiled, blocks: list) -> None:
@@ -201,6 +191,6 @@ def tally(model, compiled, blocks: list) -> None:
                               state.recent_encounters, float(model.params.dynamics.recent_contact_weight),
                               positive, negative, positive_weighted, negative_weighted, first, last)
 
-    over_ranges(model, add, state.n)
+    model.threads.each_block(add, state.n)
     week.positive, week.negative = positive, negative
     week.positive_weighted, week.negative_weighted = positive_weighted, negative_weighted

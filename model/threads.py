@@ -89,8 +89,13 @@ class Threads:
 
     def each_block(self, function: Callable[[int, int], None], size: int, most: int | None = None) -> None:
         """`function(start, end)` over the blocks of 0..size (`blocks`), for a function that writes its rows'
-        results in place (a compiled kernel over a range of rows that releases the GIL, model/kernels.py)."""
-        self.map(lambda block: function(*block), self.blocks(size, most))
+        results in place (a compiled kernel over a range of rows that releases the GIL, model/kernels.py). A pass
+        that is one block (`one_block`) is called directly, without the hand-over's 1.5-2.5 us (measured), which a
+        small city's week would pay in tens of calls and calibration's thousands of runs in every one."""
+        if one_block(size, most):
+            function(0, size)
+        else:
+            self.map(lambda block: function(*block), self.blocks(size, most))
 
     def row_blocks(self, step: Callable[[slice], None], size: int) -> None:
         """`step(rows)` for every row of 0..size: `step(slice(None))` once below SPLIT_FROM rows, else over row
@@ -171,6 +176,11 @@ M_ARENA_MAX = -8
 
 
 @cache
+def one_block(size: int, most: int | None = None) -> bool:
+    """Whether a pass of `size` rows is one block on any threads (`Threads.blocks`: below SPLIT_FROM and `most`)."""
+    return size < SPLIT_FROM and (most is None or size <= most)
+
+
 def one_heap() -> None:
     """Every thread of the process allocates from one heap from now on, set just before the run's first pool
     of worker threads starts (only a big city starts one; glibc makes a thread's own heap when it first

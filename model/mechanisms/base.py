@@ -35,7 +35,6 @@ import numpy as np
 
 from bridges.model.params_city import BELIEFS
 from bridges.model.ranges import ARRIVING, GROUPS, RECEIVING, THERMOMETER_MAX
-from bridges.model import threads as threads_module
 from bridges.model.threads import RowRange
 from bridges.model.ties import ContactBlock
 
@@ -283,16 +282,6 @@ def in_row_blocks(step: Callable) -> Callable:
 
     call.__name__ = call.__qualname__ = step.__name__
     return call
-
-
-def each_block(model, function: Callable[[int, int], None], size: int) -> None:
-    """`function(start, end)` over the blocks of 0..size on the model's threads (`Threads.each_block`), or below
-    threads.SPLIT_FROM once over 0..size, called directly: a small city's week runs a blocked kernel's phase
-    without the hand-over's ~1.7 us (measured), which thousands of small runs (calibration) would pay."""
-    if size < threads_module.SPLIT_FROM:
-        function(0, size)
-    else:
-        model.threads.each_block(function, size)
 
 
 def inside(people: np.ndarray, who) -> slice | np.ndarray:

@@ -7,7 +7,7 @@ Parameters: `dynamics.discrimination`; rules in model/rules/partner.py.
 from dataclasses import dataclass, field
 
 from bridges.model import kernels
-from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, each_block, member_values
+from bridges.model.mechanisms.base import ALL, Mechanism, Metric, Phase, StateVar, member_values
 from bridges.model.ranges import ARRIVING, UNIT
 from bridges.model.rules import partner as partner_rules
 from bridges.model.rules.people import powers
@@ -37,7 +37,7 @@ def feel_discrimination(model, who=ALL) -> None:
         return
     compiled = kernels.load(DISCRIMINATION_KERNEL, state.n) if who is ALL else None
     if compiled is not None:  # in blocks of residents on the worker threads (one below threads.SPLIT_FROM)
-        each_block(model, lambda start, end: feel_compiled(model, compiled, start, end), state.n)
+        model.threads.each_block(lambda start, end: feel_compiled(model, compiled, start, end), state.n)
         return
     discrimination = state.discrimination[who]  # a view: the residents `who` in the state
     arriving = state.group[who] == ARRIVING

@@ -76,7 +76,7 @@ def gather_public_encounters(model) -> None:
                 *(compiled.advanced_words(stream, first) if first else stream for stream in words),
                 state.neighbourhood, state.group, *places, i.local_share, state.n, i.opportunities, start, end)
 
-    if state.n <= RESIDENT_BLOCK and state.n < threads.SPLIT_FROM:  # one block: called directly (base.each_block)
+    if state.n <= RESIDENT_BLOCK and state.n < threads.SPLIT_FROM:  # one block: called directly (Threads.each_block)
         source, target = pairs(0, state.n)
     else:
         source, target = model.threads.over_blocks(pairs, state.n, most=RESIDENT_BLOCK)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridges.model import kernels
-from bridges.model.mechanisms.base import (ALL, Key, Mechanism, Metric, Phase, StateVar, each_block, member_values,
+from bridges.model.mechanisms.base import (ALL, Key, Mechanism, Metric, Phase, StateVar, member_values,
                                            uniform)
 from bridges.model.ranges import NON_NEGATIVE_WEIGHT, UNIT
 from bridges.model.rules import people as people_rules
@@ -81,7 +81,7 @@ def compiled_livelihoods(model, compiled) -> None:
                            exponent, model.job_finding_rate, e.pending_factor, e.unrecognised_factor, e.loss_rate,
                            start, end)
 
-    each_block(model, residents, n)
+    model.threads.each_block(residents, n)
 
 
 MECHANISM = Mechanism(

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridges.model import kernels
-from bridges.model.contact_kernels import over_ranges
 from bridges.model.mechanisms.base import (ALL, Mechanism, Metric, Phase, Rows, StateVar, both_ends, count, empty,
                                            member_values, own_ties)
 from bridges.model.ranges import GROUPS, PER_GROUP_UNIT, POSITIVE, per_group
@@ -53,7 +52,7 @@ def remember_partners(model, who=ALL) -> None:
                                      state.distinct_partners[people], baseline, float(v.half_partners),
                                      state.variability[people])
 
-        over_ranges(model, remember, state.n)
+        model.threads.each_block(remember, state.n)
         return
     state.positive_history[who] = negativity_rules.remember_positive(state.positive_history[who],
                                                                      model.week.positive[who],
@@ -76,7 +75,7 @@ def remember_meetings(model, who=ALL) -> None:
     compiled = kernels.load("bridges.model.rules.variability_compiled", model.state.n) if who is ALL else None
     for block in model.contact_blocks():
         if compiled is not None:  # the same sum compiled, over blocks of ties on the worker threads
-            over_ranges(model, lambda start, end, block=block: compiled.add_meetings(
+            model.threads.each_block(lambda start, end, block=block: compiled.add_meetings(
                 block.met[start:end], block.encounters[start:end]), block.size)
             continue
         mine = own_ties(model, block, "source", who)

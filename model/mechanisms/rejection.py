@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridges.model import kernels
-from bridges.model.contact_kernels import over_ranges
 from bridges.model.mechanisms.base import ALL, Mechanism, Phase
 from bridges.model.ranges import UNIT
 
@@ -61,7 +60,7 @@ def expect_rejection(model, who=ALL) -> None:
         return
     compiled = kernels.load(COMPILED, week.positive_weighted.size) if who is ALL else None
     if compiled is not None:  # the same rule compiled, in place, over ranges of people on the worker threads
-        over_ranges(model, lambda first, last: compiled.felt_all(
+        model.threads.each_block(lambda first, last: compiled.felt_all(
             week.positive_weighted[first:last], week.negative_weighted[first:last],
             model.state.discrimination[first:last], r.discount), week.positive_weighted.size)
         return

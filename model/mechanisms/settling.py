@@ -28,7 +28,7 @@ import numpy as np
 
 from bridges.model import kernels
 from bridges.model.errors import InputError
-from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, StateVar, both_ends, count, each_block,
+from bridges.model.mechanisms.base import (ALL, PUBLIC, Mechanism, Phase, StateVar, both_ends, count,
                                            members, setting_kind, static_index, touching, uniform)
 from bridges.model.rules import people as people_rules
 from bridges.model.ranges import ARRIVING, LAYER_KINDS, UNIT, bounded
@@ -128,7 +128,7 @@ def spend_time(model, who=ALL) -> None:
             compiled.average_time(state.recent_time_together, total, model.params.dynamics.recent_contact_weight,
                                   state.arrival_week, state.group, model.steps, ARRIVING, start, end)
 
-        each_block(model, residents, state.n)
+        model.threads.each_block(residents, state.n)
         return
     recent = people_rules.running_average(state.recent_time_together[who], time_together(model, who),
                                           model.params.dynamics.recent_contact_weight)
@@ -147,11 +147,11 @@ def change_housing(model, who=ALL) -> None:
         ties = model.ties
         cut_kind = static_index(model, "settling.cut_kind", lambda: np.isin(setting_kind(model, ties), s.housing_cut_kinds))
         words = model.streams.seeded_words("settling.move", model.steps, compiled.streams_compiled)
-        each_block(model, lambda start, end: compiled.move(
+        model.threads.each_block(lambda start, end: compiled.move(
             state.shared_housing, state.arrival_week, state.group, ARRIVING,
             compiled.advanced_words(words, start) if start else words, model.steps, s.housing_newcomer_share,
             s.housing_leave_rate, start, end), state.n)
-        each_block(model, lambda start, end: compiled.cut(state.shared_housing, ties.source, ties.target, cut_kind,
+        model.threads.each_block(lambda start, end: compiled.cut(state.shared_housing, ties.source, ties.target, cut_kind,
                                                           ties.live, start, end), ties.size)
         return
     arriving = members(model, who, ARRIVING)

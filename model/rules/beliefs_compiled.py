@@ -17,7 +17,7 @@ import numba
 import numpy as np
 
 from bridges.model.rules.beliefs import ARRIVING, HIGHER_EDUCATION, RECEIVING
-from bridges.model.rules.norms_compiled import BLOCK_ROWS, clip_one, each_block
+from bridges.model.rules.norms_compiled import BLOCK_ROWS, clip_one
 from bridges.model.threads import SERIAL, Threads
 
 BLOCKED = True
@@ -129,11 +129,11 @@ def update(state, blocks, truth: np.ndarray, prior: dict, d, threads: Threads = 
     costs about a millisecond at a million residents); then every resident's beliefs in blocks."""
     seen, shown_total, largest = np.zeros(state.n), np.zeros((state.n, 3)), [0.0]
     for block in blocks:
-        each_block(threads, lambda start, end, block=block: largest.append(pool_rows(
+        threads.each_block(lambda start, end, block=block: largest.append(pool_rows(
             block.source, block.target, block.encounters, state.group, state.education, state.employed, truth,
             d.belief_personal_weight, seen, shown_total, start, end)), state.n)
     kept = powers(1.0 - d.belief_observation, max(largest))
-    each_block(threads, lambda start, end: update_rows(
+    threads.each_block(lambda start, end: update_rows(
         state.belief_education, state.belief_employment, state.belief_welfare, seen, shown_total, kept,
         prior["education"], prior["employment"], prior["welfare"], d.belief_media_drift, start, end), state.n,
         BLOCK_ROWS)

@@ -12,7 +12,7 @@ ranges of people, each range scanning every tie (or every change) and adding onl
 import numba
 import numpy as np
 
-from bridges.model.rules.norms_compiled import BLOCK_ROWS, clip_one, each_block
+from bridges.model.rules.norms_compiled import BLOCK_ROWS, clip_one
 from bridges.model.threads import SERIAL, Threads
 
 BLOCKED = True
@@ -75,7 +75,7 @@ def extended_rows(indptr, indices, has_friend, had_friend, extended, extended_co
 def strengthen_all(strength, friend, positive_source, positive_target, negative_source, negative_target, kept: float,
                    gain: float, loss: float, threshold: float, threads: Threads = SERIAL) -> None:
     """Every tie of a block strengthened (`strengthen_rows`) in blocks of ties on `threads`."""
-    each_block(threads, lambda start, end: strengthen_rows(strength, friend, positive_source, positive_target,
+    threads.each_block(lambda start, end: strengthen_rows(strength, friend, positive_source, positive_target,
                                                           negative_source, negative_target, kept, gain, loss,
                                                           threshold, start, end), len(strength), BLOCK_ROWS)
 
@@ -88,7 +88,7 @@ def count_friends(blocks, outgroup_friends: np.ndarray, threads: Threads = SERIA
         for block in blocks:
             count_rows(block.source, block.target, block.friend, outgroup_friends, start, end)
 
-    each_block(threads, count, len(outgroup_friends))
+    threads.each_block(count, len(outgroup_friends))
 
 
 def extended_all(indptr, indices, outgroup_friends, had_friend, extended_before, extended_contacts,
@@ -98,8 +98,8 @@ def extended_all(indptr, indices, outgroup_friends, had_friend, extended_before,
     array and `extended_contacts`); by ranges of people on `threads` (one range per thread)."""
     size = len(outgroup_friends)
     has_friend, extended = np.empty(size, dtype=np.bool_), np.empty_like(extended_before)
-    each_block(threads, lambda start, end: has_friend_rows(outgroup_friends, extended_before, has_friend, extended,
+    threads.each_block(lambda start, end: has_friend_rows(outgroup_friends, extended_before, has_friend, extended,
                                                           start, end), size, BLOCK_ROWS)
-    each_block(threads, lambda start, end: extended_rows(indptr, indices, has_friend, had_friend, extended,
+    threads.each_block(lambda start, end: extended_rows(indptr, indices, has_friend, had_friend, extended,
                                                         extended_contacts, start, end), size)
     return has_friend, extended

@@ -25,28 +25,13 @@ from functools import lru_cache
 import numba
 import numpy as np
 
-from bridges.model import threads as threads_module
-from bridges.model.threads import ROW_BLOCK, SERIAL, Threads
+from bridges.model.threads import ROW_BLOCK, SERIAL, Threads, one_block
 
 BLOCKED = True
 """Every kernel a big pass calls runs over blocks of residents on the worker threads (model/kernels.py)."""
 BLOCK_ROWS = ROW_BLOCK
 """Most residents in one block of a kernel: several blocks per thread, so a thread the shared machine slows
 takes fewer of them (assumption; at 1M, 16 blocks of about 62,500)."""
-
-
-def one_block(size: int, most: int | None = None) -> bool:
-    """Whether a pass of `size` rows is one block on any threads (`Threads.blocks`: below SPLIT_FROM and `most`)."""
-    return size < threads_module.SPLIT_FROM and (most is None or size <= most)
-
-
-def each_block(threads: Threads, function, size: int, most: int | None = None) -> None:
-    """`threads.each_block(function, size, most)`; a pass that is one block (`one_block`) calls `function(0, size)`
-    itself, without the hand-over's cost (about 1.5 us, tens of calls in a small run's week)."""
-    if one_block(size, most):
-        function(0, size)
-    else:
-        threads.each_block(function, size, most)
 
 
 @numba.njit(cache=True)
@@ -221,7 +206,7 @@ def observe(cells: tuple, views, threads: Threads = SERIAL) -> dict:
     key, _, n_cells = cells
     means_of_cells = cell_means(key, n_cells, views.attitude, views.anxiety, views.trust)
     means = np.empty((3, len(key)))
-    each_block(threads, lambda start, end: observe_rows(key, means_of_cells, means, start, end), len(key), BLOCK_ROWS)
+    threads.each_block(lambda start, end: observe_rows(key, means_of_cells, means, start, end), len(key), BLOCK_ROWS)
     return {"attitude": means[0], "anxiety": means[1], "trust": means[2]}
 
 
@@ -252,7 +237,7 @@ def perceive(friends, unit_weights: bool, friend_count: np.ndarray, extended_con
         threads.each_block(lambda start, end: fill_views(views.attitude, views.anxiety, views.trust, table, start,
                                                          end), size, BLOCK_ROWS)
     bounds = bounds_of((ranges["attitude"], ranges["anxiety"], ranges["trust"]))
-    each_block(threads, lambda start, end: perceive_rows(
+    threads.each_block(lambda start, end: perceive_rows(
         friends.indptr, friends.indices, friends.data, unit_weights, table, friend_count, extended_contacts,
         views.attitude, views.anxiety, views.trust, neighbourhood_views["attitude"], neighbourhood_views["anxiety"],
         neighbourhood_views["trust"], views_at_start["attitude"], views_at_start["anxiety"], views_at_start["trust"],

@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 from bridges.model.ranges import RECEIVING
-from bridges.model.rules.norms_compiled import BLOCK_ROWS, clip_one, each_block, minimum_one
+from bridges.model.rules.norms_compiled import BLOCK_ROWS, clip_one, minimum_one
 from bridges.model.threads import SERIAL, Threads
 
 BLOCKED = True
@@ -156,11 +156,11 @@ def standing(state, burden: np.ndarray, reference: np.ndarray, local_arriving_sh
                                  t.anxiety_weight, t.friend_weight, t.overestimation, t.local_weight, start, end)
         standing_rows(np.exp(exponents), state.group, reference, t.attitude_weight, top, points, start, end)
 
-    each_block(threads, weigh, state.n, BLOCK_ROWS)
+    threads.each_block(weigh, state.n, BLOCK_ROWS)
     members = points[np.flatnonzero(state.group == RECEIVING) if receiving is None else receiving]
     mean = np.add.reduce(members) / len(members) if len(members) else 0.0
     component = np.empty(state.n)
-    each_block(threads, lambda start, end: centre_rows(points, state.group, mean, component, start, end), state.n,
+    threads.each_block(lambda start, end: centre_rows(points, state.group, mean, component, start, end), state.n,
                        BLOCK_ROWS)
     return component
 
