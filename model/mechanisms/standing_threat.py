@@ -126,26 +126,26 @@ def weigh_threat(model) -> None:
 
 def set_aside_threat(model, who=ALL) -> None:
     """Before the norm: take the part of the attitude that threat explains out of the residents `who`."""
-    if not uses_standing_threat(model):
-        return
-    compiled = kernels.load(COMPILED, model.state.n) if isinstance(who, slice) and who.step is None else None
-    if compiled is not None:  # over the rows (a row block, `Rows.blocks`): the rule is elementwise
-        compiled.shift(model.state.attitude, model.threat_points, False, THERMOMETER_MAX,
-                       *who.indices(model.state.n)[:2])
-    else:
-        model.state.attitude[who] = without_threat(model.state.attitude[who], model.threat_points[who])
+    shift_by_threat(model, who, back=False)
 
 
 def restore_threat(model, who=ALL) -> None:
     """After the norm: put the part of the attitude that threat explains back into the residents `who`."""
+    shift_by_threat(model, who, back=True)
+
+
+def shift_by_threat(model, who, back: bool) -> None:
+    """The residents `who`'s attitude without the part threat explains (`without_threat`), or with it put back
+    (`with_threat`, `back`); with standing threat on."""
     if not uses_standing_threat(model):
         return
     compiled = kernels.load(COMPILED, model.state.n) if isinstance(who, slice) and who.step is None else None
     if compiled is not None:  # over the rows (a row block, `Rows.blocks`): the rule is elementwise
-        compiled.shift(model.state.attitude, model.threat_points, True, THERMOMETER_MAX,
-                       *who.indices(model.state.n)[:2])
-    else:
+        compiled.shift(model.state.attitude, model.threat_points, back, THERMOMETER_MAX, *who.indices(model.state.n)[:2])
+    elif back:
         model.state.attitude[who] = with_threat(model.state.attitude[who], model.threat_points[who], THERMOMETER_MAX)
+    else:
+        model.state.attitude[who] = without_threat(model.state.attitude[who], model.threat_points[who])
 
 
 COMPILED = "bridges.model.rules.threat_compiled"
