@@ -8,6 +8,8 @@ draws its streams from its first tie on (`Streams.seeded_words` with `start`); a
 block writes its own entries of the phase's arrays in place: the same numbers whatever the blocks.
 """
 
+import weakref
+
 import numpy as np
 
 from bridges.model import kernels, threads
@@ -172,13 +174,28 @@ def blocked_valence(model, compiled, block) -> None:
     model.threads.each_block(judge, block.size)
 
 
+TALLY_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Each model's table of `tally` sums, all zero between weeks: the compiled pass's working memory, not the
+model's state (it goes with the model)."""
+
+
 def tally(model, compiled, blocks: list) -> None:
     """contact.py `tally_contacts` of every resident, over ranges of people: each block's sums in one pass over its
-    ties (a range's people only), the week's counts and the running counters in another."""
+    ties (a range's people only), the week's counts and the running counters in another.
+
+    The table of sums (a person's totals and one block side's sums: contact_compiled.tally_block, 64 MB at a
+    million) is kept from week to week (`TALLY_TABLES`): the pass leaves it all zero. A fresh one each week cost
+    more than the pass itself, in the system's time: every page of a new table is zeroed by the kernel on first
+    touch, and on a virtual machine the host backs it again (1M residents, 13 history weeks: 1.7 s). The week's
+    counts are written over last week's arrays for the same reason (every person's entry is written)."""
     state, week, f, gen = model.state, model.week, model.params.dynamics.friendship, model.params.contact.generalisation
-    sums = np.zeros((state.n, 8))  # a person's totals and one block side's sums: contact_compiled.tally_block
-    positive, negative = np.empty((2, state.n), dtype=np.int64)
-    positive_weighted, negative_weighted = np.empty((2, state.n))
+    sums = TALLY_TABLES.pop(model, None)  # taken until the pass has cleared it: an interrupted pass leaves none
+    if sums is None or len(sums) != state.n:
+        sums = np.zeros((state.n, 8))
+    positive, negative, positive_weighted, negative_weighted = (
+        kept if kept is not None and kept.shape == (state.n,) and kept.dtype == dtype else np.empty(state.n, dtype)
+        for kept, dtype in ((week.positive, np.int64), (week.negative, np.int64),
+                            (week.positive_weighted, np.float64), (week.negative_weighted, np.float64)))
 
     def add(first: int, last: int) -> None:
         for block in blocks:
@@ -192,5 +209,6 @@ def tally(model, compiled, blocks: list) -> None:
                               positive, negative, positive_weighted, negative_weighted, first, last)
 
     model.threads.each_block(add, state.n)
+    TALLY_TABLES[model] = sums
     week.positive, week.negative = positive, negative
     week.positive_weighted, week.negative_weighted = positive_weighted, negative_weighted

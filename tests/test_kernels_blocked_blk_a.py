@@ -7,7 +7,7 @@ big) is one thread's numpy run."""
 import numpy as np
 import pytest
 
-from bridges.model import kernels
+from bridges.model import contact_kernels, kernels
 from bridges.model import threads as threads_module
 from bridges.model.mechanisms import incidental
 from bridges.model.streams import Streams
@@ -110,3 +110,18 @@ def test_a_run_with_auto_choosing_the_blocked_kernels_is_one_threads_numpy_run(m
                    variability_compiled.add_meetings, rejection_compiled.felt_all):
         assert kernel.signatures  # the run went through it
     assert [name for name in numpy_run if numpy_run[name].tobytes() != blocked[name].tobytes()] == []
+
+
+def test_tally_keeps_its_cleared_table_and_last_weeks_arrays(split_everything):
+    """The compiled tally takes the model's table of sums from last week and leaves it all zero; the week's counts
+    are written over last week's arrays (contact_kernels.tally: fresh pages cost more than the pass). A table left
+    dirty would add last week's sums: the phase comparisons above run it twice from one table."""
+    model = model_after_weeks(weeks=2)
+    kernels.use("on")
+    model.step()
+    table, counts = contact_kernels.TALLY_TABLES[model], model.week.positive
+    assert table.shape == (model.state.n, 8) and not table.any()
+    assert counts.sum() > 0  # the week had encounters to tally
+    model.step()
+    assert contact_kernels.TALLY_TABLES[model] is table and not table.any()
+    assert model.week.positive is counts

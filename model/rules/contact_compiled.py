@@ -235,10 +235,12 @@ def tally_people(sums, positive_contacts, negative_contacts, intergroup_contacts
                  positive, negative, positive_weighted, negative_weighted, first, last) -> None:
     """The week's counts of the people first..last-1 from their totals in `sums` (`tally_block`) into `positive` and
     `negative` (raw counts as whole numbers), `positive_weighted` and `negative_weighted`, and their running
-    counters."""
+    counters. Each person's totals are cleared once read, so the whole table is zero again for next week's pass."""
     for person in range(np.uint64(first), np.uint64(last)):  # unsigned: no negative-index wraparound
         positive[person], negative[person] = np.int64(sums[person, 0]), np.int64(sums[person, 1])
         positive_weighted[person], negative_weighted[person] = sums[person, 2], sums[person, 3]
+        for column in range(4):
+            sums[person, column] = 0.0
         encounters = positive[person] + negative[person]
         positive_contacts[person] += positive[person]
         negative_contacts[person] += negative[person]
