@@ -391,3 +391,13 @@ def test_three_identical_runs_at_once_write_three_complete_distinct_folders(tmp_
     assert data[0] == data[1] == data[2]
     pd.testing.assert_frame_equal(pd.read_parquet(folders[0] / "agents.parquet"), pd.read_parquet(folders[2] / "agents.parquet"))
     assert _staging(tmp_path) == []
+
+
+def test_the_fast_exit_runs_exit_handlers_flushes_and_keeps_the_code():
+    """bridges/start.py `finish` skips the interpreter's teardown (os._exit) but not what it would have done: the
+    atexit handlers run, buffered output reaches the pipe, and the exit code is the command's."""
+    program = ("import atexit\nfrom bridges.start import finish\n"
+               "atexit.register(lambda: print('handler ran', end=''))\n"
+               "print('buffered ', end='')\nfinish(3)\nprint('never')\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (3, "buffered handler ran", "")
