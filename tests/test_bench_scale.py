@@ -36,3 +36,11 @@ def test_markdown_lists_many_runs_apart_from_the_whole_commands():
     table = bench_scale.markdown([record("vectorised", 2_000, 0.2), many])
     assert "| 2,000 | baseline | 52 | survey only | 0.045 | 0.006 | 0.298 | 0.5 |" in table
     assert "### Whole commands" not in table  # a many-runs record is not a whole command
+
+
+def test_markdown_gives_each_command_line_run_and_their_median():
+    runs = [record("command line", 1_000_000, seconds) | {"run": run} for run, seconds in enumerate((31.0, 25.0, 28.0), 1)]
+    runs[2]["peak_mb"] = 1_190.0
+    table = bench_scale.markdown(runs)
+    assert "run folder written (no pictures), run 2 | 25.0 | 2.5 / 22.5 | 25.0 | 200 | 1.0 |" in table
+    assert "median 28.0 s wall (fastest 25.0, slowest 31.0), highest peak 1190 MB" in table
