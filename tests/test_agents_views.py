@@ -118,7 +118,7 @@ def test_valid_writes_through_a_view_reach_the_state(small_params):
 
 def test_beliefs_are_written_only_for_receiving_members(small_params):
     model = BridgesModel(small_params)
-    arriving = model.agents.select(lambda a: a.group == "arriving")[0]
+    arriving = model.agents.select(lambda a: a.group == "arriving").to_list()[0]
     with pytest.raises(InputError, match="^Resident.belief_welfare: only receiving members hold it"):
         arriving.belief_welfare = 0.3
 
