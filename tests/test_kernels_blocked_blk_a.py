@@ -10,6 +10,7 @@ import pytest
 from bridges.model import contact_kernels, kernels
 from bridges.model import threads as threads_module
 from bridges.model.mechanisms import incidental
+from bridges.model.simulation import simulate
 from bridges.model.streams import Streams
 from bridges.model.threads import Threads
 from tests.conftest import params_for
@@ -114,8 +115,9 @@ def test_a_run_with_auto_choosing_the_blocked_kernels_is_one_threads_numpy_run(m
 
 def test_tally_keeps_its_cleared_table_and_last_weeks_arrays(split_everything):
     """The compiled tally takes the model's table of sums from last week and leaves it all zero; the week's counts
-    are written over last week's arrays (contact_kernels.tally: fresh pages cost more than the pass). A table left
-    dirty would add last week's sums: the phase comparisons above run it twice from one table."""
+    are written over last week's arrays (contact_kernels.tally: fresh pages cost more than the pass); the run's end
+    lets the table go. A table left dirty would add last week's sums: the phase comparisons above run it twice from
+    one table."""
     model = model_after_weeks(weeks=2)
     kernels.use("on")
     model.step()
@@ -125,3 +127,5 @@ def test_tally_keeps_its_cleared_table_and_last_weeks_arrays(split_everything):
     model.step()
     assert contact_kernels.TALLY_TABLES[model] is table and not table.any()
     assert model.week.positive is counts
+    simulate(model)  # the run's end drops the table before the outputs are made
+    assert model not in contact_kernels.TALLY_TABLES
