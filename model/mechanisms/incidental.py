@@ -44,10 +44,12 @@ ENCOUNTERS_KERNEL = "bridges.model.rules.encounters_compiled"
 
 def gather_public_encounters(model) -> None:
     """Incidental encounters: this week's intergroup co-presences in public space become a fresh contact block
-    (`model.public`) with public space's Allport conditions; none when `contact.incidental` is off."""
+    (`model.public`) with public space's Allport conditions; none when `contact.incidental` is off. Last week's
+    block is dropped before the new one is made, so the new one's arrays take its memory (already the process's)
+    rather than new pages, which the system zeroes on first touch (1M residents: ~40 MB a week)."""
     i, state = model.params.contact.incidental, model.state
+    model.public = None  # last week's block goes first: the new one reuses its memory (see below)
     if not i.enabled:
-        model.public = None
         return
     compiled = kernels.load(ENCOUNTERS_KERNEL, state.n * i.opportunities)
     if compiled is None:
