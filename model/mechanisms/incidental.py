@@ -46,7 +46,9 @@ def gather_public_encounters(model) -> None:
     """Incidental encounters: this week's intergroup co-presences in public space become a fresh contact block
     (`model.public`) with public space's Allport conditions; none when `contact.incidental` is off. Last week's
     block is dropped before the new one is made, so the new one's arrays take its memory (already the process's)
-    rather than new pages, which the system zeroes on first touch (1M residents: ~40 MB a week)."""
+    rather than new pages, which the system zeroes on first touch (1M residents: ~40 MB a week). Every pair has
+    public space's conditions, so the block's table of them is one row seen by every pair (a read-only view:
+    48 MB less at a million, written and zeroed each week); its readers copy the rows they take."""
     i, state = model.params.contact.incidental, model.state
     model.public = None  # last week's block goes first: the new one reuses its memory (see below)
     if not i.enabled:
@@ -82,8 +84,7 @@ def gather_public_encounters(model) -> None:
         source, target = pairs(0, state.n)
     else:
         source, target = model.threads.over_blocks(pairs, state.n, most=RESIDENT_BLOCK)
-    conditions = np.empty((len(source), 4))
-    conditions[:] = i.conditions()  # every pair's row: np.tile's numbers, without its overhead
+    conditions = np.broadcast_to(i.conditions(), (len(source), 4))  # every pair's row, stored once (read-only)
     model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate), conditions)
 
 
