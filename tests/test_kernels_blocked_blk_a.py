@@ -129,3 +129,25 @@ def test_tally_keeps_its_cleared_table_and_last_weeks_arrays(split_everything):
     assert model.week.positive is counts
     simulate(model)  # the run's end drops the table before the outputs are made
     assert model not in contact_kernels.TALLY_TABLES
+
+
+def test_the_compiled_week_writes_over_last_weeks_arrays(split_everything):
+    """The compiled week writes the ties' encounters, qualities and counts, the norms' neighbourhood means and
+    perceived norms and standing threat's T over last week's arrays (new arrays' pages cost more than the passes),
+    and the public block's rate and conditions are one value and one row seen by every pair, read-only; the
+    numbers are checked against the numpy rules above and by benchmarks/check_identical.py."""
+    model = model_after_weeks(weeks=2)
+    kernels.use("on")
+
+    def arrays() -> tuple:
+        ties = model.ties
+        return (ties.encounters, ties.quality, ties.positive["source"], ties.negative["target"],
+                model.neighbourhood_views["attitude"], model.perceived_norms["trust"], model.threat_points)
+
+    model.step()
+    kept = arrays()
+    model.step()
+    assert [now is last for now, last in zip(arrays(), kept)] == [True] * len(kept)
+    public = model.public
+    assert public.size > 0 and public.rate.strides == (0,) and public.conditions.strides == (0, 8)
+    assert not public.rate.flags.writeable and not public.conditions.flags.writeable

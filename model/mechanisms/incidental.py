@@ -44,10 +44,14 @@ ENCOUNTERS_KERNEL = "bridges.model.rules.encounters_compiled"
 
 def gather_public_encounters(model) -> None:
     """Incidental encounters: this week's intergroup co-presences in public space become a fresh contact block
-    (`model.public`) with public space's Allport conditions; none when `contact.incidental` is off."""
+    (`model.public`) with public space's Allport conditions; none when `contact.incidental` is off. Last week's
+    block is dropped before the new one is made, so the new one's arrays take its memory (already the process's)
+    rather than new pages, which the system zeroes on first touch (1M residents: ~40 MB a week). Every pair has
+    public space's rate and conditions, so the block's arrays of them are one value and one row seen by every pair
+    (read-only views: 60 MB less at a million, written and zeroed each week; nothing writes them)."""
     i, state = model.params.contact.incidental, model.state
+    model.public = None  # last week's block goes first: the new one reuses its memory (see below)
     if not i.enabled:
-        model.public = None
         return
     compiled = kernels.load(ENCOUNTERS_KERNEL, state.n * i.opportunities)
     if compiled is None:
@@ -80,9 +84,9 @@ def gather_public_encounters(model) -> None:
         source, target = pairs(0, state.n)
     else:
         source, target = model.threads.over_blocks(pairs, state.n, most=RESIDENT_BLOCK)
-    conditions = np.empty((len(source), 4))
-    conditions[:] = i.conditions()  # every pair's row: np.tile's numbers, without its overhead
-    model.public = ContactBlock.new(PUBLIC, source, target, np.full(len(source), i.rate), conditions)
+    rate = np.broadcast_to(np.float64(i.rate), len(source))  # every pair's, stored once (read-only)
+    conditions = np.broadcast_to(i.conditions(), (len(source), 4))  # every pair's row, stored once (read-only)
+    model.public = ContactBlock.new(PUBLIC, source, target, rate, conditions)
 
 
 MECHANISM = Mechanism(

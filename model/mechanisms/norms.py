@@ -69,20 +69,33 @@ def start_views(model) -> None:
 
 def observe_neighbourhoods(model) -> None:
     """With `dynamics.norms` on: each group's mean view in each neighbourhood this week (the neighbourhood
-    part of the norm everyone perceives), and blank norms for the residents to perceive."""
+    part of the norm everyone perceives), and blank norms for the residents to perceive (compiled: last week's
+    arrays of both are written over, `last_weeks`)."""
     state = model.state
     if not model.params.dynamics.norms.enabled:
         return
     places = static_index(model, "ingroup_places", lambda: norm_rules.ingroup_places(state.neighbourhood, state.group))
     compiled = kernels.load(COMPILED, state.n)
     if compiled is not None:  # every view at once, residents in blocks on the threads (rules/norms_compiled.py)
-        model.neighbourhood_views = compiled.observe(places, state, model.threads)
-        norms = np.zeros((len(VIEWS), state.n))
-        model.perceived_norms = {name: norms[row] for row, name in enumerate(VIEWS)}
+        model.neighbourhood_views = compiled.observe(places, state, model.threads,
+                                                     last_weeks(model, "neighbourhood_views"))
+        model.perceived_norms = (last_weeks(model, "perceived_norms")
+                                 or dict(zip(VIEWS, np.zeros((len(VIEWS), state.n)))))
         return
     model.neighbourhood_views = {name: norm_rules.neighbourhood_ingroup_mean(getattr(state, name), state.neighbourhood,
                                                                             state.group, places) for name in VIEWS}
     model.perceived_norms = {name: np.zeros(state.n) for name in VIEWS}
+
+
+def last_weeks(model, name: str) -> dict | None:
+    """Last week's arrays of the model attribute `name` (by view name) for the compiled pass to write over, or
+    None (the first week, or a city of another size). The compiled week rewrites every entry of both
+    (`observe`, then `perceive_norms` over everyone), and new arrays of their size (24 MB each at a million)
+    cost more than the pass: each page of a new array is zeroed by the system on first touch."""
+    kept = getattr(model, name, None)
+    if not kept or any(values.shape != (model.state.n,) or values.dtype != np.float64 for values in kept.values()):
+        return None
+    return kept
 
 
 def perceive_norms(model, who=ALL) -> None:

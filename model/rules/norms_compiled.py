@@ -72,11 +72,11 @@ def cell_means(key, n_cells, attitude, anxiety, trust) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
-def observe_rows(key, means_of_cells, means, start, end) -> None:
-    """The residents start..end's own group's mean of each view in their neighbourhood (`means` rows: attitude,
-    anxiety, trust), the resident included: their cell's (`cell_means`)."""
+def observe_rows(key, means_of_cells, attitude, anxiety, trust, start, end) -> None:
+    """The residents start..end's own group's mean of each view in their neighbourhood (into `attitude`,
+    `anxiety`, `trust`), the resident included: their cell's (`cell_means`)."""
     key = key[start:end]
-    attitude, anxiety, trust = means[0, start:end], means[1, start:end], means[2, start:end]
+    attitude, anxiety, trust = attitude[start:end], anxiety[start:end], trust[start:end]
     for person in range(len(key)):
         cell = key[person]
         attitude[person], anxiety[person], trust[person] = (means_of_cells[cell, 0], means_of_cells[cell, 1],
@@ -199,15 +199,18 @@ def follow_rows(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trus
         anxiety[person] = anxiety[person] * (1.0 - minimum_one(relief * share, 1.0))
 
 
-def observe(cells: tuple, views, threads: Threads = SERIAL) -> dict:
+def observe(cells: tuple, views, threads: Threads = SERIAL, means: dict | None = None) -> dict:
     """Each group's mean views in each neighbourhood, by view name (the mechanism's `observe_neighbourhoods`):
     `cells` as `ingroup_places` gives them, `views` the state; the cells' means in one pass, the residents'
-    in blocks on `threads`."""
+    in blocks on `threads`, written over `means` (arrays by view name, every entry rewritten) when given, else
+    into new arrays."""
     key, _, n_cells = cells
     means_of_cells = cell_means(key, n_cells, views.attitude, views.anxiety, views.trust)
-    means = np.empty((3, len(key)))
-    threads.each_block(lambda start, end: observe_rows(key, means_of_cells, means, start, end), len(key), BLOCK_ROWS)
-    return {"attitude": means[0], "anxiety": means[1], "trust": means[2]}
+    if means is None:
+        means = dict(zip(("attitude", "anxiety", "trust"), np.empty((3, len(key)))))
+    threads.each_block(lambda start, end: observe_rows(key, means_of_cells, means["attitude"], means["anxiety"],
+                                                       means["trust"], start, end), len(key), BLOCK_ROWS)
+    return means
 
 
 def unit_weights(friends) -> bool:

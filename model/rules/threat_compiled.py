@@ -110,7 +110,8 @@ def standing_rows(powers, group, reference, attitude_weight, top, points, start,
 
 @numba.njit(cache=True, nogil=True)
 def centre_rows(points, group, mean, component, start, end) -> None:
-    """T = S - mean for the receiving members among start..end, 0 for everyone else (`centred_on_group`)."""
+    """T = S - mean for the receiving members among start..end, 0 for everyone else (`centred_on_group`);
+    `component` may be `points` itself (each person's T is written after their S is read)."""
     points, group, component = points[start:end], group[start:end], component[start:end]
     for person in range(len(group)):
         component[person] = points[person] - mean if group[person] == RECEIVING else 0.0
@@ -142,13 +143,14 @@ def perceive(state, local_arriving_share: np.ndarray, city_arriving_share: float
 
 def standing(state, burden: np.ndarray, reference: np.ndarray, local_arriving_share: np.ndarray,
              city_arriving_share: float, t, top: float, receiving: np.ndarray | None = None,
-             threads: Threads = SERIAL) -> np.ndarray:
+             threads: Threads = SERIAL, out: np.ndarray | None = None) -> np.ndarray:
     """Everyone's standing part T of the attitude (the mechanism's `weigh_threat` once its references are
     taken): `burden` and `reference` the believed burden and threat when the run's own weeks began; `receiving`
     the receiving members in id order (None: found here). Points and T in blocks on `threads`; the group's mean
-    in between over the whole."""
+    in between over the whole. T is written over the points (each person's from their own), into `out` when
+    given (every entry rewritten: a caller's last T), else into a new array."""
     rest_of_city = (1.0 - t.local_weight) * city_arriving_share
-    points = np.empty(state.n)
+    points = np.empty(state.n) if out is None else out
 
     def weigh(start: int, end: int) -> None:
         exponents = exponents_at(burden, state.neighbourhood, local_arriving_share, rest_of_city, state.anxiety,
@@ -159,10 +161,9 @@ def standing(state, burden: np.ndarray, reference: np.ndarray, local_arriving_sh
     threads.each_block(weigh, state.n, BLOCK_ROWS)
     members = points[np.flatnonzero(state.group == RECEIVING) if receiving is None else receiving]
     mean = np.add.reduce(members) / len(members) if len(members) else 0.0
-    component = np.empty(state.n)
-    threads.each_block(lambda start, end: centre_rows(points, state.group, mean, component, start, end), state.n,
+    threads.each_block(lambda start, end: centre_rows(points, state.group, mean, points, start, end), state.n,
                        BLOCK_ROWS)
-    return component
+    return points
 
 
 def shift(attitude: np.ndarray, component: np.ndarray, restore: bool, top: float, start: int, end: int) -> None:
