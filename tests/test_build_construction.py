@@ -1,13 +1,16 @@
 """A big city's construction split over the threads (issue 27) gives the numbers of one pass over everything:
 the ties' MultiGraph order in blocks of sources, the initial state's Beta quantiles interpolated in blocks, and
-the attitude-chosen ingroup friendships taken over blocks of ties. SPLIT_FROM and the block size are lowered so a small city splits."""
+the attitude-chosen ingroup friendships taken over blocks of ties, each layer's place ties made in blocks of senders.
+SPLIT_FROM and the block sizes are lowered so a small city splits."""
 
 import numpy as np
 import pytest
 
+from bridges.model import city as city_module
 from bridges.model import state as state_module
 from bridges.model import threads as threads_module
 from bridges.model.city import ContactNetwork, unique_pairs
+from bridges.model.mechanisms import attitude_homophily
 from bridges.model.mechanisms.attitude_homophily import friendship_chance, similarity_weight
 from bridges.model.model import BridgesModel
 from bridges.model.rules.friendship import friendship_matrix
@@ -19,6 +22,7 @@ from tests.conftest import params_for
 def split_everything(monkeypatch):
     monkeypatch.setattr(threads_module, "SPLIT_FROM", 1)
     monkeypatch.setattr(state_module, "ROW_BLOCK", 997)  # several blocks per thread, the last one short
+    monkeypatch.setattr(attitude_homophily, "TIE_BLOCK", 997)
 
 
 @pytest.mark.parametrize("a, b", [(2.0, 3.0), (0.4, 0.7), (30.0, 2.5)])
@@ -80,3 +84,14 @@ def test_ties_ordered_in_blocks_of_sources_are_one_pass(split_everything, count)
     for field in ("source", "target", "layer", "intergroup"):
         assert getattr(blocked, field).dtype == getattr(whole, field).dtype
         assert getattr(blocked, field).tobytes() == getattr(whole, field).tobytes()
+
+
+@pytest.mark.parametrize("degree, homophily", [(8.0, 0.5), (3.0, 0.0), (0.5, 1.0)])
+def test_place_ties_made_in_blocks_of_senders_are_one_pass(monkeypatch, degree, homophily):
+    rng = np.random.default_rng(4)
+    place = rng.integers(-1, 12, 3_000).astype(np.int32)  # some take no part (NO_PLACE)
+    group = rng.integers(0, 2, 3_000).astype(np.int8)
+    whole = city_module.place_ties(place, group, degree, homophily, np.random.default_rng(6))
+    monkeypatch.setattr(city_module, "TIE_BLOCK", 97)  # dozens of blocks, some ending inside a sender's ties
+    blocked = city_module.place_ties(place, group, degree, homophily, np.random.default_rng(6))
+    assert blocked.dtype == whole.dtype and blocked.tobytes() == whole.tobytes()
