@@ -119,9 +119,12 @@ def distinct_pairs(code: np.ndarray, n: int) -> np.ndarray:
     code.sort(kind="stable")  # senders come in ascending runs, which timsort merges: ~30% less than quicksort
     distinct = np.ones(len(code), dtype=bool)
     np.not_equal(code[1:], code[:-1], out=distinct[1:])
-    code = code[distinct]
-    pairs = np.empty((len(code), 2), dtype=RESIDENT_ID)
-    np.divmod(code, n, out=(pairs[:, 0], pairs[:, 1]))
+    pairs = np.empty((int(np.count_nonzero(distinct)), 2), dtype=RESIDENT_ID)
+    done = 0
+    for start in range(0, len(code), TIE_BLOCK):  # the distinct codes of a block at a time: no copy of them all
+        block = code[start:start + TIE_BLOCK][distinct[start:start + TIE_BLOCK]]
+        np.divmod(block, n, out=(pairs[done:done + len(block), 0], pairs[done:done + len(block), 1]))
+        done += len(block)
     return pairs
 
 
@@ -142,8 +145,10 @@ def place_ties(place: np.ndarray, group: np.ndarray, degree: float, homophily: f
     members = np.flatnonzero(place != NO_PLACE).astype(RESIDENT_ID)  # resident ids in int32 throughout: half
     if members.size < 2 or degree <= 0:                                # the bytes of every per-tie array
         return np.empty((0, 2), dtype=RESIDENT_ID)
-    order = members[np.lexsort((group[members], place[members]))]
-    block_key = place[order].astype(np.int64) * len(GROUPS) + group[order]  # blocks: (place, group)
+    key = place[members].astype(np.int64) * len(GROUPS) + group[members]  # blocks: (place, group)
+    by_key = np.argsort(key, kind="stable")  # what lexsort((group, place)) gives, in one sort
+    order, block_key = members[by_key], key[by_key]
+    del key, by_key
     # Where each place-and-group block starts in `order` (searchsorted "right" of an integer key is "left" of
     # the next one): a lookup per sender instead of a binary search. A place's members are its blocks from
     # (place, first group) up to (place + 1, first group); a same-group tie's, its own block.
@@ -219,15 +224,21 @@ def dissimilarity_index(group: np.ndarray, place: np.ndarray) -> float:
 
 
 def tie_mixing(group: np.ndarray, pairs: np.ndarray) -> dict[str, float]:
-    """E-I index (Krackhardt & Stern: (external - internal) / all ties) and Newman's group assortativity."""
+    """E-I index (Krackhardt & Stern: (external - internal) / all ties) and Newman's group assortativity.
+
+    The ties per (group, group) cell are counted in blocks of TIE_BLOCK pairs (integer counts, so the same
+    floats as counting all at once: a block's codes are a few MB where millions of ties' were fresh pages)."""
     if len(pairs) == 0:
         return {"ei_index": float("nan"), "assortativity": float("nan"), "intergroup_tie_share": float("nan")}
-    g1, g2 = group[pairs[:, 0]].astype(np.intp), group[pairs[:, 1]].astype(np.intp)
-    external = np.mean(g1 != g2)
     cells = len(GROUPS) ** 2
-    # ties per (group, group) cell, both ways round: counts, so the same floats as adding 1.0 tie by tie
-    mixing = (np.bincount(g1 * len(GROUPS) + g2, minlength=cells)
-              + np.bincount(g2 * len(GROUPS) + g1, minlength=cells)).reshape(len(GROUPS), len(GROUPS)).astype(float)
+    count = np.zeros(cells, dtype=np.int64)  # ties per (first end's group, second end's group)
+    for start in range(0, len(pairs), TIE_BLOCK):
+        block = pairs[start:start + TIE_BLOCK]
+        count += np.bincount(group[block[:, 0]].astype(np.intp) * len(GROUPS) + group[block[:, 1]], minlength=cells)
+    count = count.reshape(len(GROUPS), len(GROUPS))
+    external = (count.sum() - np.trace(count)) / len(pairs)  # the share of ties that join two groups
+    # ties per cell, both ways round: counts, so the same floats as adding 1.0 tie by tie
+    mixing = (count + count.T).astype(float)
     mixing /= mixing.sum()
     marginal = mixing.sum(axis=1)
     expected = float((marginal**2).sum())

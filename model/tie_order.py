@@ -16,6 +16,10 @@ temporaries are 2 MB, which glibc's heap hands out again block after block, wher
 ties at a million residents took fresh pages for every temporary, each page zeroed and backed again by the host
 (~1-1.5 ms of system time per MB on this machine). Assumption, measured on the 2-core AMD EPYC here (s25)."""
 
+TIE_ORDER_BLOCK = 1_048_576
+"""Most ties in one block of sources `multigraph_order_by_sources` orders: its three int64 work arrays are 8 MB
+each, which the heap hands out again block after block (assumption, measured on the 2-core AMD EPYC here, s25)."""
+
 
 def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Source, target (RESIDENT_ID) and layer code of every tie, in the order a networkx MultiGraph reports them.
@@ -68,16 +72,25 @@ def multigraph_order_by_sources(layer_pairs: list[np.ndarray], n: int,
     """`multigraph_order` of layers whose pairs are sorted (i < j, by i then j, as `unique_pairs` gives them),
     in blocks of sources on the threads: the order sorts by source first, and a pair's layers share its
     source, so each block of sources is ordered on its own and the blocks follow one another (integers: the
-    same arrays). The blocks split the largest layer's ties evenly (a low id is the source of more ties)."""
-    parts = len(threads.blocks(sum(len(pairs) for pairs in layer_pairs)))
+    same arrays). The blocks split the largest layer's ties evenly (a low id is the source of more ties), into
+    about TIE_ORDER_BLOCK ties each, and each writes its ties into its place in the three arrays: a block's
+    work arrays are a few MB the heap hands out again, where two halves of ten million ties took a hundred MB
+    of fresh pages each, and the halves' concatenation as much again."""
+    total = sum(len(pairs) for pairs in layer_pairs)
+    parts = len(threads.blocks(total, TIE_ORDER_BLOCK))
     largest = max(layer_pairs, key=len, default=np.empty((0, 2), dtype=RESIDENT_ID))
     if parts == 1 or len(largest) < parts:
         return multigraph_order(layer_pairs, n)
     edges = [0, *(int(largest[len(largest) * k // parts, 0]) for k in range(1, parts)), n]
     bounds = [np.searchsorted(pairs[:, 0], edges) for pairs in layer_pairs]
+    first = np.cumsum([0, *(sum(int(at[k + 1] - at[k]) for at in bounds) for k in range(parts))])  # each block's
+    source, target = np.empty(total, dtype=RESIDENT_ID), np.empty(total, dtype=RESIDENT_ID)  # first tie
+    layer = np.empty(total, dtype=np.int16)
 
-    def block(index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return multigraph_order([pairs[at[index]:at[index + 1]] for pairs, at in zip(layer_pairs, bounds)], n)
+    def block(index: int) -> None:
+        ordered = multigraph_order([pairs[at[index]:at[index + 1]] for pairs, at in zip(layer_pairs, bounds)], n)
+        for column, values in zip((source, target, layer), ordered):
+            column[first[index]:first[index + 1]] = values
 
-    ordered = threads.map(block, range(parts))
-    return tuple(np.concatenate(column) for column in zip(*ordered))
+    threads.map(block, range(parts))
+    return source, target, layer

@@ -9,6 +9,7 @@ import pytest
 from bridges.model import city as city_module
 from bridges.model import state as state_module
 from bridges.model import threads as threads_module
+from bridges.model import tie_order
 from bridges.model.city import ContactNetwork, unique_pairs
 from bridges.model.mechanisms import attitude_homophily
 from bridges.model.mechanisms.attitude_homophily import friendship_chance, similarity_weight
@@ -23,6 +24,7 @@ def split_everything(monkeypatch):
     monkeypatch.setattr(threads_module, "SPLIT_FROM", 1)
     monkeypatch.setattr(state_module, "ROW_BLOCK", 997)  # several blocks per thread, the last one short
     monkeypatch.setattr(attitude_homophily, "TIE_BLOCK", 997)
+    monkeypatch.setattr(tie_order, "TIE_ORDER_BLOCK", 397)
 
 
 @pytest.mark.parametrize("a, b", [(2.0, 3.0), (0.4, 0.7), (30.0, 2.5)])

@@ -13,6 +13,7 @@ from bridges.model.rules.friendship import (
     contact_weight,
     extended_contacts,
     extended_contacts_change,
+    friend_counts,
     friendship_matrix,
     is_friendship,
     meeting_factor,
@@ -175,3 +176,10 @@ def test_extended_contact_update_scales_the_step_by_susceptibility():
     after = extended_contact_update(attitude, np.array([2, 2]), np.array([4, 4]), np.array([1.0, 0.5]),
                                     extended_step(0.2), 100.0)
     np.testing.assert_allclose(after - 40.0, [0.2 * 0.5 * 60, 0.1 * 0.5 * 60])
+
+
+def test_friend_counts_are_the_rows_sums_with_pairs_given_twice():
+    m = friendship_matrix(5, np.array([0, 2, 0, 3]), np.array([1, 3, 1, 0]))  # 0-1 twice (two layers)
+    assert friend_counts(m).dtype == np.int64
+    np.testing.assert_array_equal(friend_counts(m), np.asarray(m.sum(axis=1)).ravel())
+    np.testing.assert_array_equal(friend_counts(m), [2, 1, 1, 2, 0])

@@ -28,7 +28,7 @@ import numpy as np
 
 from bridges.model.mechanisms.base import Mechanism
 from bridges.model.ranges import bounded
-from bridges.model.rules.friendship import friendship_matrix
+from bridges.model.rules.friendship import friend_counts, friendship_matrix
 from bridges.model.tie_order import TIE_BLOCK
 
 
@@ -114,7 +114,7 @@ def choose_friends(model) -> None:
     pairs = model.threads.map(chosen, range(len(blocks)))
     model.ingroup_friends = friendship_matrix(state.n, np.concatenate([source for source, _ in pairs]),
                                               np.concatenate([target for _, target in pairs]))
-    model.ingroup_friend_count = np.asarray(model.ingroup_friends.sum(axis=1)).ravel().astype(np.int64)
+    model.ingroup_friend_count = friend_counts(model.ingroup_friends)
 
 
 MECHANISM = Mechanism(

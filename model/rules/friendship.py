@@ -53,6 +53,12 @@ def friendship_matrix(n_people: int, source: np.ndarray, target: np.ndarray) -> 
     return matrix
 
 
+def friend_counts(friends: sparse.csr_matrix) -> np.ndarray:
+    """Each person's number of friends in a `friendship_matrix` (int64): its rows' lengths, which are its rows'
+    sums (every stored entry is one friendship, weight 1) without a pass over the entries."""
+    return np.diff(friends.indptr).astype(np.int64)
+
+
 def extended_contacts(ingroup_friends: sparse.csr_matrix, outgroup_friends: np.ndarray) -> np.ndarray:
     """Number of each person's ingroup friends who have at least one outgroup friend (`outgroup_friends`:
     each person's count of outgroup friendships)."""
