@@ -174,6 +174,13 @@ def _bernoulli(name: str, group: np.ndarray, city: CityParams, streams: Streams)
     return streams.uniform(f"init.{name}", 0, len(group)) < _per_group(group, city, name)
 
 
+def filled(n: int, fill, dtype) -> np.ndarray:
+    """n values of `fill`: `np.zeros` where the fill is zero, whose pages stay the kernel's shared zero page until
+    written (a phase that replaces such an array never pays for them; `np.full` writes, so a million residents'
+    zero-filled arrays, ~90 MB, were all fresh pages at once), else `np.full`."""
+    return np.zeros(n, dtype=dtype) if fill == 0 else np.full(n, fill, dtype=dtype)
+
+
 def initial_state(params: CityParams, city: City, streams: Streams) -> State:
     """Draw every resident's starting situation and views from its group's distributions."""
     residents = city.residents
@@ -215,5 +222,5 @@ def initial_state(params: CityParams, city: City, streams: Streams) -> State:
         legal_pending=_bernoulli("legal_pending", group, params, streams),
         family_pending=_bernoulli("family_pending", group, params, streams),
         **continuous, **beliefs,
-        **{var.name: np.full(n, var.fill, dtype=var.dtype) for var in STATE_VARS if var.fill is not None},
+        **{var.name: filled(n, var.fill, var.dtype) for var in STATE_VARS if var.fill is not None},
     )
