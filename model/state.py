@@ -68,6 +68,11 @@ def beta_quantile(u: np.ndarray, dist: Distribution, scale: float, key: str, thr
     numbers when only a distribution's parameters change. Many values are interpolated in blocks on
     `threads` (`beta_ppf`).
     """
+    return scale * beta_ppf(u, *beta_shape(dist, scale, key), threads)
+
+
+def beta_shape(dist: Distribution, scale: float, key: str) -> tuple[float, float]:
+    """The shape parameters (a, b) of the Beta distribution with `dist`'s mean and sd on [0, scale]."""
     mean, sd = dist.mean / scale, dist.sd / scale
     if not 0.0 < mean < 1.0:
         raise InputError(f"{key}.mean: must lie strictly between 0 and {scale:g}, got {dist.mean!r}")
@@ -75,7 +80,36 @@ def beta_quantile(u: np.ndarray, dist: Distribution, scale: float, key: str, thr
     if variance >= mean * (1.0 - mean):
         raise InputError(f"{key}.sd: too large for mean {dist.mean:g} (must be below {scale * np.sqrt(mean * (1 - mean)):.3g})")
     concentration = mean * (1.0 - mean) / variance - 1.0
-    return scale * beta_ppf(u, mean * concentration, (1.0 - mean) * concentration, threads)
+    return mean * concentration, (1.0 - mean) * concentration
+
+
+def group_quantiles(name: str, group: np.ndarray, dists: dict[int, tuple[Distribution, str]], scale: float,
+                    streams: Streams, values: np.ndarray) -> np.ndarray:
+    """`values` with each member of a group code in `dists` set to `beta_quantile` of its uniform from stream
+    `name` (week 0, one per resident) under its group's (distribution, key). A big city (more than one row block
+    of ROW_BLOCK) whose every such group interpolates (`beta_ppf`) runs in row blocks on the threads, each drawing
+    its own uniforms: the same numbers (each value is its own), without a million residents' uniforms and each
+    group's gathered copies and quantiles as whole arrays (fresh pages each)."""
+    shapes = {code: beta_shape(dist, scale, key) for code, (dist, key) in dists.items()}
+    threads, n = streams.threads, len(group)
+    counts = np.bincount(group, minlength=max(dists) + 1)
+    blocks = threads.blocks(n, ROW_BLOCK)
+    if len(blocks) == 1 or any(counts[code] <= 2 * QUANTILE_INTERVALS for code in dists):
+        u = streams.uniform(name, 0, n)
+        for code, (dist, key) in dists.items():
+            members = group == code
+            values[members] = beta_quantile(u[members], dist, scale, key, threads)
+        return values
+    tables = {code: quantile_table(*shape) for code, shape in shapes.items()}
+
+    def block(rows: tuple[int, int]) -> None:
+        u, part = streams.uniform_range(name, 0, *rows), values[slice(*rows)]
+        for code, shape in shapes.items():
+            members = group[slice(*rows)] == code
+            part[members] = scale * interpolated_quantiles(u[members], *shape, tables[code])
+
+    threads.map(block, blocks)
+    return values
 
 
 QUANTILE_INTERVALS = 2048
@@ -186,15 +220,9 @@ def initial_state(params: CityParams, city: City, streams: Streams) -> State:
     residents = city.residents
     group = residents.group
     n = len(group)
-    continuous = {}
-    for name, scale in SCALES.items():
-        u = streams.uniform(f"init.{name}", 0, n)
-        values = np.empty(n)
-        for code, label in enumerate(GROUPS):
-            members = group == code
-            values[members] = beta_quantile(u[members], getattr(params.groups[label], name), scale,
-                                            f"city.groups.{label}.{name}", streams.threads)
-        continuous[name] = values
+    continuous = {name: group_quantiles(f"init.{name}", group, {
+        code: (getattr(params.groups[label], name), f"city.groups.{label}.{name}") for code, label in enumerate(GROUPS)},
+        scale, streams, np.empty(n)) for name, scale in SCALES.items()}
 
     education = np.empty(n, dtype=np.int8)
     u = streams.uniform("init.education", 0, n)
@@ -204,14 +232,9 @@ def initial_state(params: CityParams, city: City, streams: Streams) -> State:
         education[members] = np.minimum(np.searchsorted(cumulative, u[members], side="right"), len(EDUCATION_LEVELS) - 1)
     qualified = education > EDUCATION_LEVELS.index("basic")
 
-    beliefs = {}
-    receiving = group == RECEIVING
-    for topic in BELIEFS:
-        values = np.full(n, np.nan)
-        u = streams.uniform(f"init.belief_{topic}", 0, n)
-        values[receiving] = beta_quantile(u[receiving], getattr(params.beliefs, topic), 1.0, f"city.beliefs.{topic}",
-                                          streams.threads)
-        beliefs[f"belief_{topic}"] = values
+    beliefs = {f"belief_{topic}": group_quantiles(f"init.belief_{topic}", group,
+                                                  {RECEIVING: (getattr(params.beliefs, topic), f"city.beliefs.{topic}")},
+                                                  1.0, streams, np.full(n, np.nan)) for topic in BELIEFS}
 
     return State(
         **{name: getattr(residents, name) for name in STATIC_FIELDS},
