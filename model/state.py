@@ -220,9 +220,10 @@ def initial_state(params: CityParams, city: City, streams: Streams) -> State:
     residents = city.residents
     group = residents.group
     n = len(group)
-    continuous = {name: group_quantiles(f"init.{name}", group, {
-        code: (getattr(params.groups[label], name), f"city.groups.{label}.{name}") for code, label in enumerate(GROUPS)},
-        scale, streams, np.empty(n)) for name, scale in SCALES.items()}
+    continuous = {name: group_quantiles(f"init.{name}", group, {code: (getattr(params.groups[label], name),
+                                                                      f"city.groups.{label}.{name}")
+                                                               for code, label in enumerate(GROUPS)},
+                                        scale, streams, np.empty(n)) for name, scale in SCALES.items()}
 
     education = np.empty(n, dtype=np.int8)
     u = streams.uniform("init.education", 0, n)
@@ -232,9 +233,9 @@ def initial_state(params: CityParams, city: City, streams: Streams) -> State:
         education[members] = np.minimum(np.searchsorted(cumulative, u[members], side="right"), len(EDUCATION_LEVELS) - 1)
     qualified = education > EDUCATION_LEVELS.index("basic")
 
-    beliefs = {f"belief_{topic}": group_quantiles(f"init.belief_{topic}", group,
-                                                  {RECEIVING: (getattr(params.beliefs, topic), f"city.beliefs.{topic}")},
-                                                  1.0, streams, np.full(n, np.nan)) for topic in BELIEFS}
+    beliefs = {f"belief_{topic}": group_quantiles(f"init.belief_{topic}", group, {
+        RECEIVING: (getattr(params.beliefs, topic), f"city.beliefs.{topic}")}, 1.0, streams, np.full(n, np.nan))
+        for topic in BELIEFS}
 
     return State(
         **{name: getattr(residents, name) for name in STATIC_FIELDS},

@@ -11,14 +11,11 @@ RESIDENT_ID = np.int32
 int64 over ten million ties at a million residents."""
 
 TIE_BLOCK = 262_144
-"""Most ties in one block of a pass over a big city's ties (`choose_friends`, `place_ties`): a block's float64
-temporaries are 2 MB, which glibc's heap hands out again block after block, where a pass over all ten million
-ties at a million residents took fresh pages for every temporary, each page zeroed and backed again by the host
-(~1-1.5 ms of system time per MB on this machine). Assumption, measured on the 2-core AMD EPYC here (s25)."""
-
-TIE_ORDER_BLOCK = 1_048_576
-"""Most ties in one block of sources `multigraph_order_by_sources` orders: its three int64 work arrays are 8 MB
-each, which the heap hands out again block after block (assumption, measured on the 2-core AMD EPYC here, s25)."""
+"""Most ties in one block of a pass over a big city's ties (`place_ties`, `choose_friends`, the tie order, the tie
+mixing): a block's int64 and float64 temporaries are 2 MB, which glibc's heap hands out again block after block,
+where a pass over all ten million ties at a million residents took fresh pages for every temporary, each zeroed
+and backed again by the host (~1-1.5 ms of system time per MB here). Assumption, measured at 1M on the 2-core
+machine here (s25): the world's faults 74-80k -> 55-65k, its system time 1.4-2.5 -> 0.2-0.9 s."""
 
 
 def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -73,11 +70,12 @@ def multigraph_order_by_sources(layer_pairs: list[np.ndarray], n: int,
     in blocks of sources on the threads: the order sorts by source first, and a pair's layers share its
     source, so each block of sources is ordered on its own and the blocks follow one another (integers: the
     same arrays). The blocks split the largest layer's ties evenly (a low id is the source of more ties), into
-    about TIE_ORDER_BLOCK ties each, and each writes its ties into its place in the three arrays: a block's
-    work arrays are a few MB the heap hands out again, where two halves of ten million ties took a hundred MB
-    of fresh pages each, and the halves' concatenation as much again."""
+    about TIE_BLOCK ties each, and each writes its ties into its place in the three arrays: a block's work
+    arrays are 2 MB each, which the heap hands out again, where two halves of ten million ties took a hundred
+    MB of fresh pages each, and the halves' concatenation as much again (1M: blocks of 2**20 ties, 8 MB work
+    arrays, still cost 0.26-0.55 s of system time against 0.02-0.04 s)."""
     total = sum(len(pairs) for pairs in layer_pairs)
-    parts = len(threads.blocks(total, TIE_ORDER_BLOCK))
+    parts = len(threads.blocks(total, TIE_BLOCK))
     largest = max(layer_pairs, key=len, default=np.empty((0, 2), dtype=RESIDENT_ID))
     if parts == 1 or len(largest) < parts:
         return multigraph_order(layer_pairs, n)

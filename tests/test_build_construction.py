@@ -26,7 +26,7 @@ def split_everything(monkeypatch):
     monkeypatch.setattr(threads_module, "SPLIT_FROM", 1)
     monkeypatch.setattr(state_module, "ROW_BLOCK", 997)  # several blocks per thread, the last one short
     monkeypatch.setattr(attitude_homophily, "TIE_BLOCK", 997)
-    monkeypatch.setattr(tie_order, "TIE_ORDER_BLOCK", 397)
+    monkeypatch.setattr(tie_order, "TIE_BLOCK", 397)
 
 
 @pytest.mark.parametrize("a, b", [(2.0, 3.0), (0.4, 0.7), (30.0, 2.5)])
