@@ -28,7 +28,7 @@ import numpy as np
 
 from bridges.model.mechanisms.base import Mechanism
 from bridges.model.ranges import bounded
-from bridges.model.rules.friendship import friend_counts, friendship_matrix
+from bridges.model.rules.friendship import friend_counts, friendship_matrix_of
 from bridges.model.tie_order import TIE_BLOCK
 
 
@@ -111,9 +111,7 @@ def choose_friends(model) -> None:
         friends = ingroup & (household | (u < chance))
         return network.source[start:end][friends], network.target[start:end][friends]
 
-    pairs = model.threads.map(chosen, range(len(blocks)))
-    model.ingroup_friends = friendship_matrix(state.n, np.concatenate([source for source, _ in pairs]),
-                                              np.concatenate([target for _, target in pairs]))
+    model.ingroup_friends = friendship_matrix_of(state.n, model.threads.map(chosen, range(len(blocks))))
     model.ingroup_friend_count = friend_counts(model.ingroup_friends)
 
 
