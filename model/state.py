@@ -199,13 +199,43 @@ def quantile_table(a: float, b: float) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return nodes, slope, accurate
 
 
-def _per_group(group: np.ndarray, city: CityParams, attribute: str) -> np.ndarray:
-    """A group-level parameter spread to every resident."""
-    return np.array([getattr(city.groups[label], attribute) for label in GROUPS])[group]
+def row_draws(name: str, n: int, streams: Streams, rule, dtype) -> np.ndarray:
+    """`rule(u, rows)` of each resident's uniform from stream `name` (week 0): an elementwise rule of the uniforms
+    `u` of the residents `rows` (a slice). A big city (more than one row block of ROW_BLOCK) runs in row blocks
+    on the threads, each drawing its own uniforms (the same numbers), without a million residents' uniforms
+    and the rule's temporaries as whole arrays."""
+    blocks = streams.threads.blocks(n, ROW_BLOCK)
+    if len(blocks) == 1:
+        return rule(streams.uniform(name, 0, n), slice(None))
+    values = np.empty(n, dtype=dtype)
+
+    def block(rows: tuple[int, int]) -> None:
+        values[slice(*rows)] = rule(streams.uniform_range(name, 0, *rows), slice(*rows))
+
+    streams.threads.map(block, blocks)
+    return values
 
 
 def _bernoulli(name: str, group: np.ndarray, city: CityParams, streams: Streams) -> np.ndarray:
-    return streams.uniform(f"init.{name}", 0, len(group)) < _per_group(group, city, name)
+    """Whether each resident has a trait, with the chance its group's parameter `name` gives."""
+    share = np.array([getattr(city.groups[label], name) for label in GROUPS])
+    return row_draws(f"init.{name}", len(group), streams, lambda u, rows: u < share[group[rows]], bool)
+
+
+def _education(group: np.ndarray, city: CityParams, streams: Streams) -> np.ndarray:
+    """Each resident's education level, by its group's shares of the levels."""
+    cumulative = {code: np.cumsum([city.groups[label].education[level] for level in EDUCATION_LEVELS])
+                  for code, label in enumerate(GROUPS)}
+
+    def levels(u: np.ndarray, rows: slice) -> np.ndarray:
+        education = np.empty(len(u), dtype=np.int8)
+        for code, bounds in cumulative.items():
+            members = group[rows] == code
+            education[members] = np.minimum(np.searchsorted(bounds, u[members], side="right"),
+                                            len(EDUCATION_LEVELS) - 1)
+        return education
+
+    return row_draws("init.education", len(group), streams, levels, np.int8)
 
 
 def filled(n: int, fill, dtype) -> np.ndarray:
@@ -225,12 +255,7 @@ def initial_state(params: CityParams, city: City, streams: Streams) -> State:
                                                                for code, label in enumerate(GROUPS)},
                                         scale, streams, np.empty(n)) for name, scale in SCALES.items()}
 
-    education = np.empty(n, dtype=np.int8)
-    u = streams.uniform("init.education", 0, n)
-    for code, label in enumerate(GROUPS):
-        members = group == code
-        cumulative = np.cumsum([params.groups[label].education[level] for level in EDUCATION_LEVELS])
-        education[members] = np.minimum(np.searchsorted(cumulative, u[members], side="right"), len(EDUCATION_LEVELS) - 1)
+    education = _education(group, params, streams)
     qualified = education > EDUCATION_LEVELS.index("basic")
 
     beliefs = {f"belief_{topic}": group_quantiles(f"init.belief_{topic}", group, {
