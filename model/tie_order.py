@@ -15,7 +15,8 @@ TIE_BLOCK = 262_144
 mixing): a block's int64 and float64 temporaries are 2 MB, which glibc's heap hands out again block after block,
 where a pass over all ten million ties at a million residents took fresh pages for every temporary, each zeroed
 and backed again by the host (~1-1.5 ms of system time per MB here). Assumption, measured at 1M on the 2-core
-machine here (s25): the world's faults 74-80k -> 55-65k, its system time 1.4-2.5 -> 0.2-0.9 s."""
+machine here (s25), these passes and the initial state's in blocks together: the world (before the history
+weeks) 72-80k -> 56-66k minor faults, 0.5-4.0 -> 0.2-0.3 s of system time, peak 929-951 -> 696-716 MiB."""
 
 
 def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -81,8 +82,8 @@ def multigraph_order_by_sources(layer_pairs: list[np.ndarray], n: int,
         return multigraph_order(layer_pairs, n)
     edges = [0, *(int(largest[len(largest) * k // parts, 0]) for k in range(1, parts)), n]
     bounds = [np.searchsorted(pairs[:, 0], edges) for pairs in layer_pairs]
-    first = np.cumsum([0, *(sum(int(at[k + 1] - at[k]) for at in bounds) for k in range(parts))])  # each block's
-    source, target = np.empty(total, dtype=RESIDENT_ID), np.empty(total, dtype=RESIDENT_ID)  # first tie
+    first = np.cumsum([0, *(sum(int(at[k + 1] - at[k]) for at in bounds) for k in range(parts))])  # block starts
+    source, target = np.empty(total, dtype=RESIDENT_ID), np.empty(total, dtype=RESIDENT_ID)
     layer = np.empty(total, dtype=np.int16)
 
     def block(index: int) -> None:
