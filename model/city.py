@@ -24,7 +24,7 @@ from bridges.model.params_city import CityParams, LayerParams
 from bridges.model.ranges import GROUPS
 from bridges.model.streams import Streams
 from bridges.model.threads import SERIAL, Threads
-from bridges.model.tie_order import RESIDENT_ID, multigraph_order_by_sources
+from bridges.model.tie_order import RESIDENT_ID, TIE_BLOCK, multigraph_order_by_sources
 
 ALLPORT_CONDITIONS = ("equal_status", "common_goal", "cooperation", "institutional_support")
 """Allport's four conditions of optimal contact, each a per-layer setting parameter in [0, 1]."""
@@ -99,20 +99,32 @@ def sorted_sites(group: np.ndarray, members: np.ndarray, site_size: int, arrival
 
 
 def unique_pairs(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:
-    """Distinct undirected pairs among n residents, shape (m, 2), i < j, sorted by (i, j), as RESIDENT_ID.
+    """Distinct undirected pairs among n residents, shape (m, 2), i < j, sorted by (i, j), as RESIDENT_ID."""
+    code = np.empty(len(first), dtype=np.int64)
+    pair_codes(first, second, n, out=code)
+    return distinct_pairs(code, n)
 
-    Each pair is encoded as one int64 i * n + j, so one in-place sort of a flat array does what
-    `np.unique(axis=0)` does on rows, at a fraction of the cost and in the same order.
-    """
-    code = np.minimum(first, second).astype(np.int64)
-    code *= n
-    code += np.maximum(first, second)
+
+def pair_codes(first: np.ndarray, second: np.ndarray, n: int, out: np.ndarray) -> None:
+    """Each undirected pair as one int64, min * n + max, written into `out` (the pairs' length)."""
+    np.minimum(first, second, out=out)
+    out *= n
+    out += np.maximum(first, second)
+
+
+def distinct_pairs(code: np.ndarray, n: int) -> np.ndarray:
+    """The distinct pairs of `code` (`pair_codes`, sorted here in place), shape (m, 2), i < j, sorted by (i, j),
+    as RESIDENT_ID: one in-place sort of a flat array does what `np.unique(axis=0)` does on rows, at a fraction
+    of the cost and in the same order."""
     code.sort(kind="stable")  # senders come in ascending runs, which timsort merges: ~30% less than quicksort
     distinct = np.ones(len(code), dtype=bool)
     np.not_equal(code[1:], code[:-1], out=distinct[1:])
-    code = code[distinct]
-    pairs = np.empty((len(code), 2), dtype=RESIDENT_ID)
-    np.divmod(code, n, out=(pairs[:, 0], pairs[:, 1]))
+    pairs = np.empty((int(np.count_nonzero(distinct)), 2), dtype=RESIDENT_ID)
+    done = 0
+    for start in range(0, len(code), TIE_BLOCK):  # the distinct codes of a block at a time: no copy of them all
+        block = code[start:start + TIE_BLOCK][distinct[start:start + TIE_BLOCK]]
+        np.divmod(block, n, out=(pairs[done:done + len(block), 0], pairs[done:done + len(block), 1]))
+        done += len(block)
     return pairs
 
 
@@ -123,35 +135,59 @@ def place_ties(place: np.ndarray, group: np.ndarray, degree: float, homophily: f
     Each participant (place >= 0) sends Poisson(degree / 2) ties, so the mean degree is about `degree`.
     With probability `homophily` a tie goes to a random member of the same group in the same place,
     otherwise to a random member of the place. Returns unique undirected pairs, shape (m, 2), i < j.
+
+    The draws are the stubs, then one uniform per tie for its group, then one per tie for its receiver; the
+    ties are made in blocks of senders of about TIE_BLOCK ties, each block drawing its share of both in turn
+    (the receivers' uniforms from a copy of the generator set past the group uniforms), so the ties are those
+    of one pass, with a block's temporaries instead of millions of ties' (fresh pages, ~1 ms of system time a
+    MB at a million residents).
     """
     members = np.flatnonzero(place != NO_PLACE).astype(RESIDENT_ID)  # resident ids in int32 throughout: half
     if members.size < 2 or degree <= 0:                                # the bytes of every per-tie array
         return np.empty((0, 2), dtype=RESIDENT_ID)
-    order = members[np.lexsort((group[members], place[members]))]
-    block_key = place[order].astype(np.int64) * len(GROUPS) + group[order]  # blocks: (place, group)
-
-    stubs = rng.poisson(degree / 2.0, size=members.size)
-    senders = np.repeat(members, stubs)
-    same_group = rng.random(senders.size) < homophily
+    key = place[members].astype(np.int64) * len(GROUPS) + group[members]  # blocks: (place, group)
+    by_key = np.argsort(key, kind="stable")  # what lexsort((group, place)) gives, in one sort
+    order, block_key = members[by_key], key[by_key]
+    del key, by_key
     # Where each place-and-group block starts in `order` (searchsorted "right" of an integer key is "left" of
     # the next one): a lookup per sender instead of a binary search. A place's members are its blocks from
     # (place, first group) up to (place + 1, first group); a same-group tie's, its own block.
     block_start = np.searchsorted(block_key, np.arange((place[order[-1]] + 1) * len(GROUPS) + 1)).astype(RESIDENT_ID)
+    del block_key
+
+    stubs = rng.poisson(degree / 2.0, size=members.size)
+    sent = np.cumsum(stubs)  # ties sent by the members up to each one
+    offsets = np.random.Generator(type(rng.bit_generator)())
+    offsets.bit_generator.state = rng.bit_generator.state
+    offsets.bit_generator.advance(int(sent[-1]))  # past the group uniforms: where the receivers' start
+    code = np.empty(int(sent[-1]), dtype=np.int64)
+    kept = 0
+    edges = np.searchsorted(sent, np.arange(TIE_BLOCK, int(sent[-1]), TIE_BLOCK))
+    for first_member, end_member in zip([0, *edges.tolist()], [*edges.tolist(), members.size]):
+        senders = np.repeat(members[first_member:end_member], stubs[first_member:end_member])
+        receivers = place_receivers(senders, place, group, order, block_start, rng.random(senders.size) < homophily,
+                                    offsets.random(senders.size))
+        keep = senders != receivers
+        senders, receivers = senders[keep], receivers[keep]
+        pair_codes(senders, receivers, len(place), out=code[kept:kept + len(senders)])
+        kept += len(senders)
+    return distinct_pairs(code[:kept], len(place))
+
+
+def place_receivers(senders: np.ndarray, place: np.ndarray, group: np.ndarray, order: np.ndarray,
+                    block_start: np.ndarray, same_group: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Each sender's receiver (`place_ties`): the member at `offset` (a uniform, overwritten) of its own
+    place-and-group block where `same_group`, else of its whole place."""
     first = place[senders] * np.int32(len(GROUPS))  # int32: (places + 1) * groups is far below 2**31
     first += np.where(same_group, group[senders], 0).astype(np.int32)
     start = block_start[first]
     first += np.where(same_group, np.int32(1), np.int32(len(GROUPS)))
     end = block_start[first]
-    del first, same_group
+    del first
     end -= start  # each sender's block size
-    offset = rng.random(senders.size)
     offset *= end
     start += np.floor(offset, out=offset).astype(RESIDENT_ID)
-    del offset, end
-    receivers = order[start]
-
-    keep = senders != receivers
-    return unique_pairs(senders[keep], receivers[keep], len(place))
+    return order[start]
 
 
 def clique_ties(unit: np.ndarray) -> np.ndarray:
@@ -188,15 +224,21 @@ def dissimilarity_index(group: np.ndarray, place: np.ndarray) -> float:
 
 
 def tie_mixing(group: np.ndarray, pairs: np.ndarray) -> dict[str, float]:
-    """E-I index (Krackhardt & Stern: (external - internal) / all ties) and Newman's group assortativity."""
+    """E-I index (Krackhardt & Stern: (external - internal) / all ties) and Newman's group assortativity.
+
+    The ties per (group, group) cell are counted in blocks of TIE_BLOCK pairs (integer counts, so the same
+    floats as counting all at once: a block's codes are a few MB where millions of ties' were fresh pages)."""
     if len(pairs) == 0:
         return {"ei_index": float("nan"), "assortativity": float("nan"), "intergroup_tie_share": float("nan")}
-    g1, g2 = group[pairs[:, 0]].astype(np.intp), group[pairs[:, 1]].astype(np.intp)
-    external = np.mean(g1 != g2)
     cells = len(GROUPS) ** 2
-    # ties per (group, group) cell, both ways round: counts, so the same floats as adding 1.0 tie by tie
-    mixing = (np.bincount(g1 * len(GROUPS) + g2, minlength=cells)
-              + np.bincount(g2 * len(GROUPS) + g1, minlength=cells)).reshape(len(GROUPS), len(GROUPS)).astype(float)
+    count = np.zeros(cells, dtype=np.int64)  # ties per (first end's group, second end's group)
+    for start in range(0, len(pairs), TIE_BLOCK):
+        block = pairs[start:start + TIE_BLOCK]
+        count += np.bincount(group[block[:, 0]].astype(np.intp) * len(GROUPS) + group[block[:, 1]], minlength=cells)
+    count = count.reshape(len(GROUPS), len(GROUPS))
+    external = (count.sum() - np.trace(count)) / len(pairs)  # the share of ties that join two groups
+    # ties per cell, both ways round: counts, so the same floats as adding 1.0 tie by tie
+    mixing = (count + count.T).astype(float)
     mixing /= mixing.sum()
     marginal = mixing.sum(axis=1)
     expected = float((marginal**2).sum())
@@ -224,9 +266,14 @@ class ContactNetwork:
     def from_layers(cls, layer_pairs: dict[str, np.ndarray], group: np.ndarray,
                     threads: Threads = SERIAL) -> "ContactNetwork":
         """The network of each layer's unique pairs (i < j, sorted), ties in MultiGraph order (model/tie_order.py,
-        in blocks of sources on `threads`)."""
+        in blocks of sources on `threads`); its intergroup ties found in blocks of TIE_BLOCK ties on `threads`
+        (numpy gathers through an index array cast to intp: 75 MB per end at ten million ties in one pass)."""
         source, target, layer = multigraph_order_by_sources(list(layer_pairs.values()), len(group), threads)
-        return cls(tuple(layer_pairs), source, target, layer, np.flatnonzero(group[source] != group[target]))
+
+        def intergroup(start: int, end: int) -> np.ndarray:
+            return np.flatnonzero(group[source[start:end]] != group[target[start:end]]) + start
+
+        return cls(tuple(layer_pairs), source, target, layer, threads.over_blocks(intergroup, len(source), TIE_BLOCK))
 
     @classmethod
     def from_graph(cls, graph: nx.MultiGraph, group: np.ndarray, layer_names: tuple[str, ...]) -> "ContactNetwork":
@@ -316,13 +363,13 @@ class City:
         return graph
 
 
-def measure(group: np.ndarray, layer_pairs: dict[str, np.ndarray], places: dict[str, np.ndarray]) -> dict[str, float]:
-    """Segregation across places and mixing of ties, per layer."""
-    measured = {}
-    for name, place in places.items():
-        measured[f"dissimilarity_{name}"] = dissimilarity_index(group, place)
-    for name, pairs in layer_pairs.items():
-        for metric, value in tie_mixing(group, pairs).items():
+def measure(group: np.ndarray, layer_pairs: dict[str, np.ndarray], places: dict[str, np.ndarray],
+            threads: Threads = SERIAL) -> dict[str, float]:
+    """Segregation across places and mixing of ties, per layer (the layers' tie mixing on `threads`)."""
+    measured = {f"dissimilarity_{name}": dissimilarity_index(group, place) for name, place in places.items()}
+    mixing = threads.map(lambda pairs: tie_mixing(group, pairs), list(layer_pairs.values()), size=len(group))
+    for (name, pairs), layer_mixing in zip(layer_pairs.items(), mixing):
+        for metric, value in layer_mixing.items():
             measured[f"{metric}_{name}"] = value
         participants = places.get(name)
         n = int(np.sum(participants != NO_PLACE)) if participants is not None else len(group)
@@ -417,7 +464,7 @@ def build_city(params: CityParams, streams: Streams, group: np.ndarray) -> City:
     residents = Residents.of(group, parts["neighbourhood"], household, parts["workplace"], parts["sector"],
                              parts["has_children"])
     return City(residents, ContactNetwork.from_layers(layer_pairs, group, streams.threads), dict(params.layers),
-                measure(group, layer_pairs, places), requested_structure(params))
+                measure(group, layer_pairs, places, streams.threads), requested_structure(params))
 
 
 GIVEN_ATTRIBUTES = ("employed", "language", "education")

@@ -18,7 +18,7 @@ from bridges.model.collector import make_datacollector
 from bridges.model.metrics import group_metrics, setting_tally
 from bridges.model.params import ENGINES, Params
 from bridges.model import reference as reference_world
-from bridges.model.rules.friendship import friendship_matrix
+from bridges.model.rules.friendship import friend_counts, friendship_matrix
 from bridges.model.ranges import ARRIVING
 from bridges.model.state import STATIC_FIELDS, State, initial_state
 from bridges.model.rules.norms import disposition as norm_disposition
@@ -179,7 +179,7 @@ class BridgesModel(mesa.Model):
         self.ingroup_friends = self.ingroup_friend_count = None  # with attitude homophily on, its start chooses
         if not params.dynamics.attitude_homophily.enabled:  # them before anything reads them: not built twice
             self.ingroup_friends = self._ingroup_friendships()
-            self.ingroup_friend_count = np.asarray(self.ingroup_friends.sum(axis=1)).ravel().astype(np.int64)
+            self.ingroup_friend_count = friend_counts(self.ingroup_friends)
         self.week = Week()
         self.phase_seconds = dict.fromkeys((phase.__name__ for phase in STEP_ORDER), 0.0)
         """Cumulative wall time per phase [s]: the run's profile."""

@@ -68,6 +68,11 @@ def beta_quantile(u: np.ndarray, dist: Distribution, scale: float, key: str, thr
     numbers when only a distribution's parameters change. Many values are interpolated in blocks on
     `threads` (`beta_ppf`).
     """
+    return scale * beta_ppf(u, *beta_shape(dist, scale, key), threads)
+
+
+def beta_shape(dist: Distribution, scale: float, key: str) -> tuple[float, float]:
+    """The shape parameters (a, b) of the Beta distribution with `dist`'s mean and sd on [0, scale]."""
     mean, sd = dist.mean / scale, dist.sd / scale
     if not 0.0 < mean < 1.0:
         raise InputError(f"{key}.mean: must lie strictly between 0 and {scale:g}, got {dist.mean!r}")
@@ -75,7 +80,36 @@ def beta_quantile(u: np.ndarray, dist: Distribution, scale: float, key: str, thr
     if variance >= mean * (1.0 - mean):
         raise InputError(f"{key}.sd: too large for mean {dist.mean:g} (must be below {scale * np.sqrt(mean * (1 - mean)):.3g})")
     concentration = mean * (1.0 - mean) / variance - 1.0
-    return scale * beta_ppf(u, mean * concentration, (1.0 - mean) * concentration, threads)
+    return mean * concentration, (1.0 - mean) * concentration
+
+
+def group_quantiles(name: str, group: np.ndarray, dists: dict[int, tuple[Distribution, str]], scale: float,
+                    streams: Streams, values: np.ndarray) -> np.ndarray:
+    """`values` with each member of a group code in `dists` set to `beta_quantile` of its uniform from stream
+    `name` (week 0, one per resident) under its group's (distribution, key). A big city (more than one row block
+    of ROW_BLOCK) whose every such group interpolates (`beta_ppf`) runs in row blocks on the threads, each drawing
+    its own uniforms: the same numbers (each value is its own), without a million residents' uniforms and each
+    group's gathered copies and quantiles as whole arrays (fresh pages each)."""
+    shapes = {code: beta_shape(dist, scale, key) for code, (dist, key) in dists.items()}
+    threads, n = streams.threads, len(group)
+    counts = np.bincount(group, minlength=max(dists) + 1)
+    blocks = threads.blocks(n, ROW_BLOCK)
+    if len(blocks) == 1 or any(counts[code] <= 2 * QUANTILE_INTERVALS for code in dists):
+        u = streams.uniform(name, 0, n)
+        for code, (dist, key) in dists.items():
+            members = group == code
+            values[members] = beta_quantile(u[members], dist, scale, key, threads)
+        return values
+    tables = {code: quantile_table(*shape) for code, shape in shapes.items()}
+
+    def block(rows: tuple[int, int]) -> None:
+        u, part = streams.uniform_range(name, 0, *rows), values[slice(*rows)]
+        for code, shape in shapes.items():
+            members = group[slice(*rows)] == code
+            part[members] = scale * interpolated_quantiles(u[members], *shape, tables[code])
+
+    threads.map(block, blocks)
+    return values
 
 
 QUANTILE_INTERVALS = 2048
@@ -165,13 +199,50 @@ def quantile_table(a: float, b: float) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return nodes, slope, accurate
 
 
-def _per_group(group: np.ndarray, city: CityParams, attribute: str) -> np.ndarray:
-    """A group-level parameter spread to every resident."""
-    return np.array([getattr(city.groups[label], attribute) for label in GROUPS])[group]
+def row_draws(name: str, n: int, streams: Streams, rule, dtype) -> np.ndarray:
+    """`rule(u, rows)` of each resident's uniform from stream `name` (week 0): an elementwise rule of the uniforms
+    `u` of the residents `rows` (a slice). A big city (more than one row block of ROW_BLOCK) runs in row blocks
+    on the threads, each drawing its own uniforms (the same numbers), without a million residents' uniforms
+    and the rule's temporaries as whole arrays."""
+    blocks = streams.threads.blocks(n, ROW_BLOCK)
+    if len(blocks) == 1:
+        return rule(streams.uniform(name, 0, n), slice(None))
+    values = np.empty(n, dtype=dtype)
+
+    def block(rows: tuple[int, int]) -> None:
+        values[slice(*rows)] = rule(streams.uniform_range(name, 0, *rows), slice(*rows))
+
+    streams.threads.map(block, blocks)
+    return values
 
 
 def _bernoulli(name: str, group: np.ndarray, city: CityParams, streams: Streams) -> np.ndarray:
-    return streams.uniform(f"init.{name}", 0, len(group)) < _per_group(group, city, name)
+    """Whether each resident has a trait, with the chance its group's parameter `name` gives."""
+    share = np.array([getattr(city.groups[label], name) for label in GROUPS])
+    return row_draws(f"init.{name}", len(group), streams, lambda u, rows: u < share[group[rows]], bool)
+
+
+def _education(group: np.ndarray, city: CityParams, streams: Streams) -> np.ndarray:
+    """Each resident's education level, by its group's shares of the levels."""
+    cumulative = {code: np.cumsum([city.groups[label].education[level] for level in EDUCATION_LEVELS])
+                  for code, label in enumerate(GROUPS)}
+
+    def levels(u: np.ndarray, rows: slice) -> np.ndarray:
+        education = np.empty(len(u), dtype=np.int8)
+        for code, bounds in cumulative.items():
+            members = group[rows] == code
+            education[members] = np.minimum(np.searchsorted(bounds, u[members], side="right"),
+                                            len(EDUCATION_LEVELS) - 1)
+        return education
+
+    return row_draws("init.education", len(group), streams, levels, np.int8)
+
+
+def filled(n: int, fill, dtype) -> np.ndarray:
+    """n values of `fill`: `np.zeros` where the fill is zero, whose pages stay the kernel's shared zero page until
+    written (a phase that replaces such an array never pays for them; `np.full` writes, so a million residents'
+    zero-filled arrays, ~90 MB, were all fresh pages at once), else `np.full`."""
+    return np.zeros(n, dtype=dtype) if fill == 0 else np.full(n, fill, dtype=dtype)
 
 
 def initial_state(params: CityParams, city: City, streams: Streams) -> State:
@@ -179,32 +250,17 @@ def initial_state(params: CityParams, city: City, streams: Streams) -> State:
     residents = city.residents
     group = residents.group
     n = len(group)
-    continuous = {}
-    for name, scale in SCALES.items():
-        u = streams.uniform(f"init.{name}", 0, n)
-        values = np.empty(n)
-        for code, label in enumerate(GROUPS):
-            members = group == code
-            values[members] = beta_quantile(u[members], getattr(params.groups[label], name), scale,
-                                            f"city.groups.{label}.{name}", streams.threads)
-        continuous[name] = values
+    continuous = {name: group_quantiles(f"init.{name}", group, {code: (getattr(params.groups[label], name),
+                                                                      f"city.groups.{label}.{name}")
+                                                               for code, label in enumerate(GROUPS)},
+                                        scale, streams, np.empty(n)) for name, scale in SCALES.items()}
 
-    education = np.empty(n, dtype=np.int8)
-    u = streams.uniform("init.education", 0, n)
-    for code, label in enumerate(GROUPS):
-        members = group == code
-        cumulative = np.cumsum([params.groups[label].education[level] for level in EDUCATION_LEVELS])
-        education[members] = np.minimum(np.searchsorted(cumulative, u[members], side="right"), len(EDUCATION_LEVELS) - 1)
+    education = _education(group, params, streams)
     qualified = education > EDUCATION_LEVELS.index("basic")
 
-    beliefs = {}
-    receiving = group == RECEIVING
-    for topic in BELIEFS:
-        values = np.full(n, np.nan)
-        u = streams.uniform(f"init.belief_{topic}", 0, n)
-        values[receiving] = beta_quantile(u[receiving], getattr(params.beliefs, topic), 1.0, f"city.beliefs.{topic}",
-                                          streams.threads)
-        beliefs[f"belief_{topic}"] = values
+    beliefs = {f"belief_{topic}": group_quantiles(f"init.belief_{topic}", group, {
+        RECEIVING: (getattr(params.beliefs, topic), f"city.beliefs.{topic}")}, 1.0, streams, np.full(n, np.nan))
+        for topic in BELIEFS}
 
     return State(
         **{name: getattr(residents, name) for name in STATIC_FIELDS},
@@ -215,5 +271,5 @@ def initial_state(params: CityParams, city: City, streams: Streams) -> State:
         legal_pending=_bernoulli("legal_pending", group, params, streams),
         family_pending=_bernoulli("family_pending", group, params, streams),
         **continuous, **beliefs,
-        **{var.name: np.full(n, var.fill, dtype=var.dtype) for var in STATE_VARS if var.fill is not None},
+        **{var.name: filled(n, var.fill, var.dtype) for var in STATE_VARS if var.fill is not None},
     )

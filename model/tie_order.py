@@ -10,6 +10,14 @@ RESIDENT_ID = np.int32
 """Dtype of a generated city's tie ends (resident ids; `city.n_agents` is at most MAX_AGENTS): half the bytes of
 int64 over ten million ties at a million residents."""
 
+TIE_BLOCK = 262_144
+"""Most ties in one block of a pass over a big city's ties (`place_ties`, `choose_friends`, the tie order, the tie
+mixing): a block's int64 and float64 temporaries are 2 MB, which glibc's heap hands out again block after block,
+where a pass over all ten million ties at a million residents took fresh pages for every temporary, each zeroed
+and backed again by the host (~1-1.5 ms of system time per MB here). Assumption, measured at 1M on the 2-core
+machine here (s25), these passes and the initial state's in blocks together: the world (before the history
+weeks) 72-80k -> 56-66k minor faults, 0.5-4.0 -> 0.2-0.3 s of system time, peak 929-951 -> 696-716 MiB."""
+
 
 def multigraph_order(layer_pairs: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Source, target (RESIDENT_ID) and layer code of every tie, in the order a networkx MultiGraph reports them.
@@ -62,16 +70,26 @@ def multigraph_order_by_sources(layer_pairs: list[np.ndarray], n: int,
     """`multigraph_order` of layers whose pairs are sorted (i < j, by i then j, as `unique_pairs` gives them),
     in blocks of sources on the threads: the order sorts by source first, and a pair's layers share its
     source, so each block of sources is ordered on its own and the blocks follow one another (integers: the
-    same arrays). The blocks split the largest layer's ties evenly (a low id is the source of more ties)."""
-    parts = len(threads.blocks(sum(len(pairs) for pairs in layer_pairs)))
+    same arrays). The blocks split the largest layer's ties evenly (a low id is the source of more ties), into
+    about TIE_BLOCK ties each, and each writes its ties into its place in the three arrays: a block's work
+    arrays are 2 MB each, which the heap hands out again, where two halves of ten million ties took a hundred
+    MB of fresh pages each, and the halves' concatenation as much again (1M: blocks of 2**20 ties, 8 MB work
+    arrays, still cost 0.26-0.55 s of system time against 0.02-0.04 s)."""
+    total = sum(len(pairs) for pairs in layer_pairs)
+    parts = len(threads.blocks(total, TIE_BLOCK))
     largest = max(layer_pairs, key=len, default=np.empty((0, 2), dtype=RESIDENT_ID))
     if parts == 1 or len(largest) < parts:
         return multigraph_order(layer_pairs, n)
     edges = [0, *(int(largest[len(largest) * k // parts, 0]) for k in range(1, parts)), n]
     bounds = [np.searchsorted(pairs[:, 0], edges) for pairs in layer_pairs]
+    first = np.cumsum([0, *(sum(int(at[k + 1] - at[k]) for at in bounds) for k in range(parts))])  # block starts
+    source, target = np.empty(total, dtype=RESIDENT_ID), np.empty(total, dtype=RESIDENT_ID)
+    layer = np.empty(total, dtype=np.int16)
 
-    def block(index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return multigraph_order([pairs[at[index]:at[index + 1]] for pairs, at in zip(layer_pairs, bounds)], n)
+    def block(index: int) -> None:
+        ordered = multigraph_order([pairs[at[index]:at[index + 1]] for pairs, at in zip(layer_pairs, bounds)], n)
+        for column, values in zip((source, target, layer), ordered):
+            column[first[index]:first[index + 1]] = values
 
-    ordered = threads.map(block, range(parts))
-    return tuple(np.concatenate(column) for column in zip(*ordered))
+    threads.map(block, range(parts))
+    return source, target, layer

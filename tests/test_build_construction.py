@@ -1,16 +1,22 @@
 """A big city's construction split over the threads (issue 27) gives the numbers of one pass over everything:
-the ties' MultiGraph order in blocks of sources, the initial state's Beta quantiles interpolated in blocks, and
-the attitude-chosen ingroup friendships taken over blocks of ties. SPLIT_FROM and the block size are lowered so a small city splits."""
+the ties' MultiGraph order in blocks of sources, the initial state's Beta quantiles interpolated in blocks and
+drawn in row blocks, the attitude-chosen ingroup friendships taken over blocks of ties, and each layer's place
+ties made in blocks of senders. SPLIT_FROM and the block sizes are lowered so a small city splits."""
 
 import numpy as np
 import pytest
 
+from bridges.model import city as city_module
 from bridges.model import state as state_module
 from bridges.model import threads as threads_module
+from bridges.model import tie_order
 from bridges.model.city import ContactNetwork, unique_pairs
+from bridges.model.mechanisms import attitude_homophily
 from bridges.model.mechanisms.attitude_homophily import friendship_chance, similarity_weight
 from bridges.model.model import BridgesModel
 from bridges.model.rules.friendship import friendship_matrix
+from bridges.model.city_source import make_city
+from bridges.model.streams import Streams
 from bridges.model.threads import SERIAL, Threads
 from tests.conftest import params_for
 
@@ -19,6 +25,8 @@ from tests.conftest import params_for
 def split_everything(monkeypatch):
     monkeypatch.setattr(threads_module, "SPLIT_FROM", 1)
     monkeypatch.setattr(state_module, "ROW_BLOCK", 997)  # several blocks per thread, the last one short
+    monkeypatch.setattr(attitude_homophily, "TIE_BLOCK", 997)
+    monkeypatch.setattr(tie_order, "TIE_BLOCK", 397)
 
 
 @pytest.mark.parametrize("a, b", [(2.0, 3.0), (0.4, 0.7), (30.0, 2.5)])
@@ -80,3 +88,30 @@ def test_ties_ordered_in_blocks_of_sources_are_one_pass(split_everything, count)
     for field in ("source", "target", "layer", "intergroup"):
         assert getattr(blocked, field).dtype == getattr(whole, field).dtype
         assert getattr(blocked, field).tobytes() == getattr(whole, field).tobytes()
+
+
+@pytest.mark.parametrize("degree, homophily", [(8.0, 0.5), (3.0, 0.0), (0.5, 1.0)])
+def test_place_ties_made_in_blocks_of_senders_are_one_pass(monkeypatch, degree, homophily):
+    rng = np.random.default_rng(4)
+    place = rng.integers(-1, 12, 3_000).astype(np.int32)  # some take no part (NO_PLACE)
+    group = rng.integers(0, 2, 3_000).astype(np.int8)
+    whole = city_module.place_ties(place, group, degree, homophily, np.random.default_rng(6))
+    monkeypatch.setattr(city_module, "TIE_BLOCK", 97)  # dozens of blocks, some ending inside a sender's ties
+    blocked = city_module.place_ties(place, group, degree, homophily, np.random.default_rng(6))
+    assert blocked.dtype == whole.dtype and blocked.tobytes() == whole.tobytes()
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_initial_state_drawn_in_row_blocks_is_one_pass(monkeypatch, count):
+    params = params_for("city.n_agents=10000", "city.arriving_share=0.5", "steps=2")  # both groups interpolate
+    city = make_city(params, Streams(params.seed))
+    whole = state_module.initial_state(params.city, city, Streams(params.seed))
+    monkeypatch.setattr(threads_module, "SPLIT_FROM", 1)
+    monkeypatch.setattr(state_module, "ROW_BLOCK", 997)  # ten blocks, the last one short
+    threads = Threads(count)
+    try:
+        blocked = state_module.initial_state(params.city, city, Streams(params.seed, threads))
+    finally:
+        threads.close()
+    for name in state_module.State.field_names():
+        assert getattr(blocked, name).tobytes() == getattr(whole, name).tobytes(), name

@@ -13,7 +13,9 @@ from bridges.model.rules.friendship import (
     contact_weight,
     extended_contacts,
     extended_contacts_change,
+    friend_counts,
     friendship_matrix,
+    friendship_matrix_of,
     is_friendship,
     meeting_factor,
     ties_per_person,
@@ -175,3 +177,21 @@ def test_extended_contact_update_scales_the_step_by_susceptibility():
     after = extended_contact_update(attitude, np.array([2, 2]), np.array([4, 4]), np.array([1.0, 0.5]),
                                     extended_step(0.2), 100.0)
     np.testing.assert_allclose(after - 40.0, [0.2 * 0.5 * 60, 0.1 * 0.5 * 60])
+
+
+def test_friend_counts_are_the_rows_sums_with_pairs_given_twice():
+    m = friendship_matrix(5, np.array([0, 2, 0, 3]), np.array([1, 3, 1, 0]))  # 0-1 twice (two layers)
+    assert friend_counts(m).dtype == np.int64
+    np.testing.assert_array_equal(friend_counts(m), np.asarray(m.sum(axis=1)).ravel())
+    np.testing.assert_array_equal(friend_counts(m), [2, 1, 1, 2, 0])
+
+
+def test_friendship_matrix_of_parts_is_the_matrix_of_all_of_them():
+    rng = np.random.default_rng(3)
+    source, target = rng.integers(0, 40, 300).astype(np.int32), rng.integers(0, 40, 300).astype(np.int32)
+    whole = friendship_matrix(40, source, target)
+    parts = friendship_matrix_of(40, [(source[:0], target[:0]), (source[:120], target[:120]),
+                                      (source[120:], target[120:])])
+    for name in ("indptr", "indices", "data"):
+        assert getattr(parts, name).dtype == getattr(whole, name).dtype
+        assert getattr(parts, name).tobytes() == getattr(whole, name).tobytes()

@@ -28,7 +28,8 @@ import numpy as np
 
 from bridges.model.mechanisms.base import Mechanism
 from bridges.model.ranges import bounded
-from bridges.model.rules.friendship import friendship_matrix
+from bridges.model.rules.friendship import friend_counts, friendship_matrix_of
+from bridges.model.tie_order import TIE_BLOCK
 
 
 @dataclass(frozen=True)
@@ -59,47 +60,59 @@ def choose_friends(model) -> None:
     counts) with each non-household ingroup tie chosen by `friendship_chance`, before any view's anchor reads
     them (norms' start).
 
-    The ties are taken in blocks on the model's threads (model/threads.py), twice: the candidates' weights,
-    then, with the mean of all of them, each tie's choice from its own uniforms (`Streams.uniform_range`). Each
-    tie's numbers are its own (elementwise), and the mean is taken over all weights in tie order, so the
-    friendships are those of one pass over all ties, with a block's temporaries instead of ten million ties'
-    at a million residents."""
+    The ties are taken in blocks of at most TIE_BLOCK on the model's threads (model/threads.py), three times:
+    which are candidates, the candidates' weights (written into one array in tie order), then, with the mean of
+    all of them, each tie's choice from its own uniforms (`Streams.uniform_range`). Each tie's numbers are its
+    own (elementwise), and the mean is taken over all weights in tie order, so the friendships are those of one
+    pass over all ties. A block's temporaries are a few MB, which the heap hands out again block after block,
+    where ten million ties' at a million residents were fresh pages each (paid again in system time)."""
     h = model.params.dynamics.attitude_homophily
     if not h.enabled:
         return
     network, state, streams = model.city.network, model.state, model.streams
     household_codes = [code for code, name in enumerate(network.layer_names)
                        if model.city.layer_params[name].kind == "household"]
-    blocks = model.threads.blocks(len(network.source))
+    blocks = model.threads.blocks(len(network.source), TIE_BLOCK)
+    candidate = np.empty(len(network.source), dtype=bool)
 
-    def candidates(block: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """A block's ingroup ties, household ties and candidates' similarity weights."""
-        source, target = network.source[slice(*block)], network.target[slice(*block)]
-        ingroup = state.group[source] == state.group[target]
-        household = np.isin(network.layer[slice(*block)], household_codes)
-        candidate = ingroup & ~household
-        weight = similarity_weight(state.attitude[source[candidate]], state.attitude[target[candidate]],
-                                   h.attitude_scale)
-        return ingroup, household, weight
+    def ingroup_at_home(start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ties start..end: whether each is ingroup, and whether it is a household tie."""
+        source, target = network.source[start:end], network.target[start:end]
+        return state.group[source] == state.group[target], np.isin(network.layer[start:end], household_codes)
 
-    parts = model.threads.map(candidates, blocks)
-    weights = [weight for _, _, weight in parts]
-    mean = np.concatenate(weights).mean() if sum(w.size for w in weights) else None
+    def mark(block: tuple[int, int]) -> int:
+        """A block's candidates (ingroup ties outside households) marked in `candidate`; their count."""
+        ingroup, household = ingroup_at_home(*block)
+        np.logical_and(ingroup, ~household, out=candidate[slice(*block)])
+        return int(np.count_nonzero(candidate[slice(*block)]))
+
+    first = np.cumsum([0, *model.threads.map(mark, blocks)])  # each block's first candidate
+    weight = np.empty(int(first[-1]))
+
+    def weigh(index: int) -> None:
+        """A block's candidates' similarity weights, in their place in `weight`."""
+        ties = slice(*blocks[index])
+        chosen = candidate[ties]
+        weight[first[index]:first[index + 1]] = similarity_weight(
+            state.attitude[network.source[ties][chosen]], state.attitude[network.target[ties][chosen]],
+            h.attitude_scale)
+
+    model.threads.map(weigh, range(len(blocks)))
+    mean = weight.mean() if weight.size else None
     share = model.params.dynamics.friendship.ingroup_share
 
     def chosen(index: int) -> tuple[np.ndarray, np.ndarray]:
         """A block's friendships: its household ties and the candidates its uniforms choose."""
-        (start, end), (ingroup, household, weight) = blocks[index], parts[index]
+        start, end = blocks[index]
+        ingroup, household = ingroup_at_home(start, end)
         u = streams.uniform_range("init.ingroup_friends", 0, start, end)
         chance = np.zeros(end - start)
-        chance[ingroup & ~household] = friendship_chance(weight, share, mean)
+        chance[candidate[start:end]] = friendship_chance(weight[first[index]:first[index + 1]], share, mean)
         friends = ingroup & (household | (u < chance))
         return network.source[start:end][friends], network.target[start:end][friends]
 
-    pairs = model.threads.map(chosen, range(len(blocks)))
-    model.ingroup_friends = friendship_matrix(state.n, np.concatenate([source for source, _ in pairs]),
-                                              np.concatenate([target for _, target in pairs]))
-    model.ingroup_friend_count = np.asarray(model.ingroup_friends.sum(axis=1)).ravel().astype(np.int64)
+    model.ingroup_friends = friendship_matrix_of(state.n, model.threads.map(chosen, range(len(blocks))))
+    model.ingroup_friend_count = friend_counts(model.ingroup_friends)
 
 
 MECHANISM = Mechanism(

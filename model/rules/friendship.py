@@ -45,12 +45,30 @@ def ties_per_person(n_people: int, source: np.ndarray, target: np.ndarray, chose
 def friendship_matrix(n_people: int, source: np.ndarray, target: np.ndarray) -> sparse.csr_matrix:
     """Symmetric 0/1 adjacency matrix of friendships, its weights one byte each (int8: 6 MB where float64 took
     50 MB at a million residents; a product with a float vector takes them as 1.0, the same sums)."""
-    data = np.ones(2 * len(source), dtype=np.int8)
-    rows = np.concatenate([source, target])
-    cols = np.concatenate([target, source])
-    matrix = sparse.csr_matrix((data, (rows, cols)), shape=(n_people, n_people))
+    return friendship_matrix_of(n_people, [(source, target)])
+
+
+def friendship_matrix_of(n_people: int, parts: list[tuple[np.ndarray, np.ndarray]]) -> sparse.csr_matrix:
+    """`friendship_matrix` of the friendships in `parts`, (source, target) arrays in turn (e.g. blocks of ties):
+    each written straight into the matrix's row and column arrays, without joining each end's parts first."""
+    size = sum(len(source) for source, _ in parts)
+    rows = np.empty(2 * size, dtype=np.result_type(*(end for part in parts for end in part)))
+    cols = np.empty_like(rows)
+    start = 0
+    for source, target in parts:
+        end = start + len(source)
+        rows[start:end] = cols[size + start:size + end] = source
+        rows[size + start:size + end] = cols[start:end] = target
+        start = end
+    matrix = sparse.csr_matrix((np.ones(2 * size, dtype=np.int8), (rows, cols)), shape=(n_people, n_people))
     matrix.data[:] = 1
     return matrix
+
+
+def friend_counts(friends: sparse.csr_matrix) -> np.ndarray:
+    """Each person's number of friends in a `friendship_matrix` (int64): its rows' lengths, which are its rows'
+    sums (every stored entry is one friendship, weight 1) without a pass over the entries."""
+    return np.diff(friends.indptr).astype(np.int64)
 
 
 def extended_contacts(ingroup_friends: sparse.csr_matrix, outgroup_friends: np.ndarray) -> np.ndarray:
