@@ -288,13 +288,16 @@ def write_agents(blocks: Iterable[dict[str, np.ndarray | Labels]], folder: Path)
     (Arrow's `take` of its few names; pandas' categorical from the codes), the same strings and file."""
     blocks = iter(blocks)
     first, second = next(blocks), next(blocks, None)
-    read = []
+    kept: dict[str, list[np.ndarray]] = {name: [] for name in (*HEADLINE_COLUMNS, "group")}
 
     def keep(columns: dict[str, np.ndarray | Labels]) -> None:
+        """A block's headline columns as given (the run's arrays' rows: nothing is copied until the end) and its
+        group codes."""
+        for name in HEADLINE_COLUMNS:
+            kept[name].append(columns[name])
         group = columns["group"]
-        read.append(pd.DataFrame({name: columns[name] for name in HEADLINE_COLUMNS}).assign(
-            group=pd.Categorical.from_codes(group.codes, categories=list(GROUPS)) if isinstance(group, Labels)
-            else pd.Categorical(group, categories=list(GROUPS))))
+        kept["group"].append(group.codes if isinstance(group, Labels)
+                             else pd.Categorical(group, categories=list(GROUPS)).codes)
 
     if second is None:
         write_blocks([pd.DataFrame(strings(first))], folder, "agents")
@@ -316,7 +319,9 @@ def write_agents(blocks: Iterable[dict[str, np.ndarray | Labels]], folder: Path)
                     if following is not None:
                         pending.append(following)
                     del following
-    return pd.concat(read, ignore_index=True)
+    return pd.DataFrame({name: np.concatenate(kept[name]) for name in HEADLINE_COLUMNS}
+                        | {"group": pd.Categorical.from_codes(np.concatenate(kept["group"]), categories=list(GROUPS))},
+                        copy=False)
 
 
 def strings(columns: dict[str, np.ndarray | Labels]) -> dict[str, np.ndarray]:
@@ -407,27 +412,34 @@ def headline(timeseries: pd.DataFrame, agents: pd.DataFrame) -> dict[str, dict[s
     """Headline figures per group: start and end attitude, weekly contact, share ever in contact."""
     last = timeseries.step.max()
     figures = {}
-    read = agents[list(HEADLINE_COLUMNS)]  # the rows are selected from these columns only: at a million
-    for group in GROUPS:                   # residents a copy of every column's rows took 200 MB at the peak
+    for group in GROUPS:
         rows = timeseries[timeseries.group == group]
         if rows.empty:
             continue
         weekly = rows[rows.metric == "intergroup_contact_share"].value
-        members = read[(agents.group == group).to_numpy()]
+        members = (agents.group == group).to_numpy()
+
+        def column(name: str, members=members) -> pd.Series:
+            """The members' rows of one column: a copy of every headline column's rows at once took 200 MB at a
+            million residents' peak."""
+            return agents[name][members]
+
         figures[group] = {
-            "residents": int(len(members)),
+            "residents": int(np.count_nonzero(members)),
             "attitude_start": _value(rows, "attitude_mean", 0),
             "attitude_end": _value(rows, "attitude_mean", last),
             "anxiety_end": _value(rows, "anxiety_mean", last),
             "trust_end": _value(rows, "trust_mean", last),
             "weekly_contact_share": float(weekly.mean()) if len(weekly) else float("nan"),
-            "ever_contact_share": float((members.intergroup_contacts > 0).mean()),
-            "outgroup_friend_share": float((members.outgroup_friends > 0).mean()),
-            "employed_share": float(members.employed.mean()),
-            "distress_end": float(members.distress.mean()),
-            "belonging_end": float(members.belonging.mean()),
-            "misperception_end": float(members.misperception.mean()) if members.misperception.notna().any() else float("nan"),
-            "negative_share_of_encounters": float(members.negative_contacts.sum() / max(members.intergroup_contacts.sum(), 1)),
+            "ever_contact_share": float((column("intergroup_contacts") > 0).mean()),
+            "outgroup_friend_share": float((column("outgroup_friends") > 0).mean()),
+            "employed_share": float(column("employed").mean()),
+            "distress_end": float(column("distress").mean()),
+            "belonging_end": float(column("belonging").mean()),
+            "misperception_end": (float(column("misperception").mean()) if column("misperception").notna().any()
+                                  else float("nan")),
+            "negative_share_of_encounters": float(column("negative_contacts").sum()
+                                                  / max(column("intergroup_contacts").sum(), 1)),
         }
     return figures
 
