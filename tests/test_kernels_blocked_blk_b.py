@@ -152,7 +152,7 @@ def test_the_log_odds_kernels_over_blocks_are_the_rules(odd_blocks, monkeypatch,
 def test_the_friendship_kernels_over_blocks_are_the_rules(odd_blocks, monkeypatch, ties):
     """The friendships' test of the rules (tests/test_kernels_fuse_b.py) with strengths over odd ranges of ties and
     counts over ranges of people, on three threads."""
-    for name in ("strengthen_all", "count_friends", "extended_all"):
+    for name in ("strengthen_all", "count_friends", "extended_all", "first_extended"):
         monkeypatch.setattr(friendship_compiled, name, partial(getattr(friendship_compiled, name), threads=odd_blocks))
     test_kernels_fuse_b.test_the_friendship_kernels_are_the_friendship_rules(ties)
 
@@ -166,5 +166,6 @@ def test_a_run_through_the_blocked_kernels_is_the_numpy_run(odd_blocks, override
         norms_compiled.follow_rows, threat_compiled.perceive_rows, threat_compiled.standing_rows,
         threat_compiled.centre_rows, threat_compiled.shift_rows, beliefs_compiled.pool_rows,
         beliefs_compiled.update_rows, negativity_compiled.odds, friendship_compiled.strengthen_rows,
-        friendship_compiled.count_rows, friendship_compiled.has_friend_rows, friendship_compiled.extended_rows),
+        friendship_compiled.count_rows, friendship_compiled.has_friend_rows, friendship_compiled.extended_rows,
+        friendship_compiled.first_extended_rows),
         city=CITY)

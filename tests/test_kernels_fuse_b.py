@@ -278,6 +278,11 @@ def test_the_friendship_kernels_are_the_friendship_rules(ties):
     assert_same(before + friendship_rules.extended_contacts_change(ingroup, had, outgroup > 0), extended)
     assert_same(friendship_rules.extended_contacts(ingroup, outgroup), extended)  # and the count from scratch
     assert_same(extended, contacts)
+    contacts = np.full(people, -7)
+    has, extended = friendship_compiled.first_extended(ingroup.indptr, ingroup.indices, outgroup, contacts)
+    assert_same(outgroup > 0, has)
+    assert_same(friendship_rules.extended_contacts(ingroup, outgroup), extended)  # the first week's count
+    assert_same(extended, contacts)
 
 
 @pytest.mark.parametrize("size", SIZES)

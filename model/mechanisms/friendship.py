@@ -77,11 +77,13 @@ def extended_contact(model) -> None:
     state = model.state
     has_friend = state.outgroup_friends > 0
     last = getattr(model, "extended_memo", None)  # (who had an outgroup friend, extended contacts) last week
-    compiled = kernels.load(COMPILED, state.n) if last is not None and model.ingroup_friends.format == "csr" else None
-    if compiled is not None:  # the change, by ranges of people (rules/friendship_compiled.py)
-        model.extended_memo = compiled.extended_all(model.ingroup_friends.indptr, model.ingroup_friends.indices,
-                                                    state.outgroup_friends, last[0], last[1], state.extended_contacts,
-                                                    model.threads)
+    friends = model.ingroup_friends
+    compiled = kernels.load(COMPILED, state.n) if friends.format == "csr" else None
+    if compiled is not None:  # the count or its change, by ranges of people (rules/friendship_compiled.py)
+        model.extended_memo = (compiled.first_extended(friends.indptr, friends.indices, state.outgroup_friends,
+                                                       state.extended_contacts, model.threads) if last is None else
+                               compiled.extended_all(friends.indptr, friends.indices, state.outgroup_friends, last[0],
+                                                     last[1], state.extended_contacts, model.threads))
         return
     if last is None:
         extended = friendship_rules.extended_contacts(model.ingroup_friends, state.outgroup_friends)

@@ -1,7 +1,7 @@
 """Compiled kernels of model/rules/friendship.py (model/kernels.py: the switch): a block's tie strengths and
 friendships (`pair_mean`, `update_tie_strength`, `is_friendship`), each person's cross-group friendships
-(`ties_per_person`) and each person's ingroup friends with one (`extended_contacts_change`), for the vectorised
-week (model/mechanisms/friendship.py).
+(`ties_per_person`) and each person's ingroup friends with one (`extended_contacts`, `extended_contacts_change`),
+for the vectorised week (model/mechanisms/friendship.py).
 
 Counts are whole numbers, so a loop adds them exactly as np.bincount does (its float sums of 0/1 and +-1 are
 exact). Every formula is the rule's, term by term in its order; `clip_one` is numpy's clip. A big city runs them
@@ -72,6 +72,20 @@ def extended_rows(indptr, indices, has_friend, had_friend, extended, extended_co
     extended_contacts[start:end] = extended[start:end]
 
 
+@numba.njit(cache=True, nogil=True)
+def first_extended_rows(indptr, indices, outgroup_friends, has_friend, extended, extended_contacts, start, end) -> None:
+    """`extended_contacts` from scratch for the people start..end: who has a cross-group friendship, and how many
+    of each one's ingroup friends (their CSR row) have one; a whole count, as the rule's product of 0/1 weights."""
+    for person in range(np.uint64(start), np.uint64(end)):  # unsigned: no negative-index wraparound
+        has_friend[person] = outgroup_friends[person] > 0
+        count = 0
+        for at in range(indptr[person], indptr[person + 1]):
+            if outgroup_friends[indices[at]] > 0:
+                count += 1
+        extended[person] = count
+        extended_contacts[person] = count
+
+
 def strengthen_all(strength, friend, positive_source, positive_target, negative_source, negative_target, kept: float,
                    gain: float, loss: float, threshold: float, threads: Threads = SERIAL) -> None:
     """Every tie of a block strengthened (`strengthen_rows`) in blocks of ties on `threads`."""
@@ -89,6 +103,17 @@ def count_friends(blocks, outgroup_friends: np.ndarray, threads: Threads = SERIA
             count_rows(block.source, block.target, block.friend, outgroup_friends, start, end)
 
     threads.each_block(count, len(outgroup_friends))
+
+
+def first_extended(indptr, indices, outgroup_friends, extended_contacts, threads: Threads = SERIAL) -> tuple:
+    """The first week's `extended_contacts` (no count from last week to update), by ranges of people on
+    `threads`: who has a cross-group friendship and each person's count (a new array and `extended_contacts`),
+    where the rule's sparse product took a float copy of the friendships first (50 MB at a million residents)."""
+    size = len(outgroup_friends)
+    has_friend, extended = np.empty(size, dtype=np.bool_), np.empty(size, dtype=np.int64)
+    threads.each_block(lambda start, end: first_extended_rows(indptr, indices, outgroup_friends, has_friend, extended,
+                                                              extended_contacts, start, end), size, BLOCK_ROWS)
+    return has_friend, extended
 
 
 def extended_all(indptr, indices, outgroup_friends, had_friend, extended_before, extended_contacts,
