@@ -15,6 +15,7 @@ import atexit
 import os
 import signal
 import sys
+import threading
 
 
 def _stopped_while_starting(signum, frame):
@@ -60,9 +61,13 @@ def entry() -> None:
 def finish(code: int) -> None:
     """End the process with `code` without the interpreter's teardown of every module and object, which took
     0.6-0.75 s after a million-resident run had been written (0.05 s this way), as mypy's fast exit skips it. What
-    the teardown would still have done runs first: the exit handlers (atexit: logging, worker pools, temporary
-    folders) and flushing the standard streams. The command's files are closed by then (each is written in a
-    `with` block or by pandas/pyarrow, which close them)."""
+    the teardown would still have done runs first: the exit handlers (atexit: logging, temporary folders) and
+    flushing the standard streams. The command's files are closed by then (each is written in a `with` block or
+    by pandas/pyarrow, which close them). A process with worker processes or threads still alive (a calibration's
+    loky pool) exits the interpreter's way: it stops pools before the exit handlers run, and the exit handlers
+    run first here joined the idle loky workers until their 300 s timeout."""
+    if _workers_alive():
+        sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -70,6 +75,15 @@ def finish(code: int) -> None:
         except (BrokenPipeError, ValueError):  # a reader gone (`| head`), or a stream a caller closed
             pass
     os._exit(code)
+
+
+def _workers_alive() -> bool:
+    """Whether child processes (multiprocessing's, loky's) or threads other than the main one and daemons run."""
+    processes = sys.modules.get("multiprocessing.process")
+    if processes is not None and processes.active_children():
+        return True
+    return any(thread.is_alive() and not thread.daemon and thread is not threading.main_thread()
+               for thread in threading.enumerate())
 
 
 if __name__ == "__main__":

@@ -401,3 +401,12 @@ def test_the_fast_exit_runs_exit_handlers_flushes_and_keeps_the_code():
                "print('buffered ', end='')\nfinish(3)\nprint('never')\n")
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (3, "buffered handler ran", "")
+
+
+def test_the_fast_exit_leaves_live_worker_pools_to_the_interpreter():
+    """A process pool still open at the end (a calibration's loky workers) is shut down the interpreter's way: the
+    exit handlers run first had joined its idle workers until their timeout (300 s for loky's)."""
+    program = ("from concurrent.futures import ProcessPoolExecutor\nfrom bridges.start import finish\n"
+               "pool = ProcessPoolExecutor(1)\nprint(pool.submit(abs, -4).result(), end='')\nfinish(5)\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (5, "4")
