@@ -15,7 +15,7 @@ synthetic German survey with `--calibration` simulations (the regression method;
 Each configuration runs in a fresh Python process, so its peak memory (the process's maximum resident
 set size, imports included) is its own; this process shows progress and collects the records. Writes
 `results.json` (a list of records: engine, n_agents, scenario, steps, build_seconds, step_seconds,
-seconds, peak_mb, plus cpu_seconds and the machine's load when the configuration started) and
+seconds, peak_mb (MiB: `ru_maxrss` / 1024), plus cpu_seconds and the machine's load when the configuration started) and
 `results.md` (a Markdown table with ns per resident-week and the fitted exponent of time in
 population). Asserts nothing: speed is reported, not tested. Run it on a quiet machine (`nice` it on a
 shared one); the load average is recorded next to every figure.
@@ -141,7 +141,7 @@ def command_line_run(n_agents: int, scenario: str, steps: int, run: int) -> dict
         stages = re.search(r"built in ([0-9.]+) s, simulated in ([0-9.]+) s", (Path(folder) / "run" / "report.md").read_text())
     build, weeks = float(stages[1]), float(stages[2])
     print(f"    {timed['seconds']:.1f} s wall (construction {build:.1f}, weeks {weeks:.1f}), {timed['cpu_seconds']:.1f} "
-          f"CPU s, peak {timed['peak_mb']:.0f} MB", flush=True)
+          f"CPU s, peak {timed['peak_mb']:.0f} MiB", flush=True)
     return {"engine": "command line", "n_agents": n_agents, "scenario": scenario, "steps": steps, "run": run,
             "build_seconds": build, "step_seconds": weeks, **timed}
 
@@ -181,7 +181,7 @@ def markdown(records: list[dict]) -> str:
         agents = {r["n_agents"]: r for r in rows if r["engine"] == "agents"}
         lines += [f"### {scenario} ({rows[0]['steps']} weeks)", "",
                   "| engine | residents | city + setup s | weeks s | total s | CPU s | ns per resident-week (weeks) | "
-                  "ns per resident-week (total) | agents / vectorised (CPU) | peak MB | load |",
+                  "ns per resident-week (total) | agents / vectorised (CPU) | peak MiB | load |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for r in rows:
             resident_weeks = r["n_agents"] * r["steps"]
@@ -214,7 +214,7 @@ def markdown(records: list[dict]) -> str:
     commands = [r for r in records if r["engine"] not in (*ENGINES, "many runs")]
     if commands:
         lines += ["### Whole commands", "", "| command | wall s | of which construction / weeks s | "
-                  "CPU s (all threads and workers) | peak MB | load |", "|---|---:|---:|---:|---:|---:|"]
+                  "CPU s (all threads and workers) | peak MiB | load |", "|---|---:|---:|---:|---:|---:|"]
         for r in commands:
             what = (f"`run.py` {r['n_agents']:,} residents, {r['scenario']}, {r['steps']} weeks, run folder written "
                     f"(no pictures), run {r['run']}" if r["engine"] == "command line" else
@@ -227,7 +227,7 @@ def markdown(records: list[dict]) -> str:
         if runs:
             lines += ["", f"`run.py` over its {len(runs)} runs: median {np.median([r['seconds'] for r in runs]):.1f} s "
                           f"wall (fastest {min(r['seconds'] for r in runs):.1f}, slowest "
-                          f"{max(r['seconds'] for r in runs):.1f}), highest peak {max(r['peak_mb'] for r in runs):.0f} MB."]
+                          f"{max(r['seconds'] for r in runs):.1f}), highest peak {max(r['peak_mb'] for r in runs):.0f} MiB."]
         lines.append("")
     return "\n".join(lines)
 
@@ -272,7 +272,7 @@ def main() -> None:
             if engine == "agents":
                 agents_seconds[scenario] = (n_agents, record["seconds"])
             print(f"    {record['seconds']:.2f} s (city + setup {record['build_seconds']:.2f} s, weeks "
-                  f"{record['step_seconds']:.2f} s), peak {record['peak_mb']:.0f} MB", flush=True)
+                  f"{record['step_seconds']:.2f} s), peak {record['peak_mb']:.0f} MiB", flush=True)
     smallest = min(args.sizes)
     for scenario in args.scenarios:
         for metrics in ("metrics", "survey"):

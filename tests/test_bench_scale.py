@@ -43,4 +43,4 @@ def test_markdown_gives_each_command_line_run_and_their_median():
     runs[2]["peak_mb"] = 1_190.0
     table = bench_scale.markdown(runs)
     assert "run folder written (no pictures), run 2 | 25.0 | 2.5 / 22.5 | 25.0 | 200 | 1.0 |" in table
-    assert "median 28.0 s wall (fastest 25.0, slowest 31.0), highest peak 1190 MB" in table
+    assert "median 28.0 s wall (fastest 25.0, slowest 31.0), highest peak 1190 MiB" in table
