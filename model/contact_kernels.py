@@ -13,7 +13,7 @@ import weakref
 import numpy as np
 
 from bridges.model import kernels, threads
-from bridges.model.mechanisms.base import ALL, PUBLIC, setting_kind, static_index
+from bridges.model.mechanisms.base import ALL, PUBLIC, reusable, setting_kind, static_index
 from bridges.model.ranges import GROUPS, THERMOMETER_MAX
 from bridges.model.rules import selection as selection_rules
 
@@ -79,17 +79,16 @@ def encounters(model, compiled, block, choice: np.ndarray, willingness: np.ndarr
 
 def rewritten(kept: np.ndarray | None, size: int, dtype) -> np.ndarray:
     """An array of `size` entries of `dtype` for a pass that writes every entry: last week's (`kept`) where it
-    fits, else a new one. A new array of a week's per-tie or per-person values (8 MB at a million) comes in new
-    pages, which the system zeroes on first touch (on this virtual machine ~1-1.5 ms of system time per MB)."""
-    return kept if kept is not None and kept.shape == (size,) and kept.dtype == dtype else np.empty(size, dtype)
+    fits (base.py `reusable`), else a new one."""
+    found = reusable(kept, size, dtype)
+    return np.empty(size, dtype) if found is None else found
 
 
 def zeroed(kept: np.ndarray | None, size: int) -> np.ndarray:
     """`size` whole-number zeros: last week's array (`kept`) cleared where it fits (`rewritten`), else new ones."""
-    if kept is None or kept.shape != (size,) or kept.dtype != np.int64:
-        return np.zeros(size, dtype=np.int64)
-    kept.fill(0)
-    return kept
+    counts = rewritten(kept, size, np.int64)
+    counts.fill(0)
+    return counts
 
 
 def quality(model, compiled, blocks: list) -> None:

@@ -50,7 +50,7 @@ def gather_public_encounters(model) -> None:
     public space's rate and conditions, so the block's arrays of them are one value and one row seen by every pair
     (read-only views: 60 MB less at a million, written and zeroed each week; nothing writes them)."""
     i, state = model.params.contact.incidental, model.state
-    model.public = None  # last week's block goes first: the new one reuses its memory (see below)
+    model.public = None  # last week's block goes first: the new one reuses its memory
     if not i.enabled:
         return
     compiled = kernels.load(ENCOUNTERS_KERNEL, state.n * i.opportunities)

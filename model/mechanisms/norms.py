@@ -14,7 +14,8 @@ import numpy as np
 
 from bridges.model import kernels
 from bridges.model.errors import InputError
-from bridges.model.mechanisms.base import ALL, Key, Mechanism, Phase, Rows, VIEWS, VIEW_RANGES, rows_of, static_index
+from bridges.model.mechanisms.base import (ALL, Key, Mechanism, Phase, Rows, VIEWS, VIEW_RANGES, reusable, rows_of,
+                                           static_index)
 from bridges.model.ranges import NON_NEGATIVE, THERMOMETER_MAX, UNIT, bounded, per_group
 from bridges.model.rules import friendship as friendship_rules
 from bridges.model.rules import norms as norm_rules
@@ -93,7 +94,7 @@ def last_weeks(model, name: str) -> dict | None:
     (`observe`, then `perceive_norms` over everyone), and new arrays of their size (24 MB each at a million)
     cost more than the pass: each page of a new array is zeroed by the system on first touch."""
     kept = getattr(model, name, None)
-    if not kept or any(values.shape != (model.state.n,) or values.dtype != np.float64 for values in kept.values()):
+    if not kept or any(reusable(values, model.state.n) is None for values in kept.values()):
         return None
     return kept
 

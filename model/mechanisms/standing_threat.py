@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bridges.model import kernels
-from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows, members
+from bridges.model.mechanisms.base import ALL, Mechanism, Phase, Rows, members, reusable
 from bridges.model.mechanisms.threat import believed_burden, current_threat
 from bridges.model.ranges import RECEIVING, THERMOMETER_MAX
 
@@ -100,7 +100,7 @@ def weigh_threat(model) -> None:
     believed burden held at the reference. The references are everyone's believed burden and that threat the
     first time they are needed (the start of the run's own weeks). Everyone's S is elementwise, so a big city
     computes it in row blocks on the threads (`Threads.row_blocks`); the group's mean is taken over the whole.
-    Compiled, the new T is written over the last (`last_points`)."""
+    Compiled, the new T is written over the last (base.py `reusable`: it is not read once the new one is weighed)."""
     if not uses_standing_threat(model):
         return
     if model.threat_reference is None:
@@ -112,7 +112,7 @@ def weigh_threat(model) -> None:
                                                 model.local_arriving_share, model.city_arriving_share,
                                                 model.params.dynamics.threat, THERMOMETER_MAX,
                                                 members(model, ALL, RECEIVING), model.threads,
-                                                last_points(model))
+                                                reusable(getattr(model, "threat_points", None), model.state.n))
         return
     points = np.empty(model.state.n)
 
@@ -124,16 +124,6 @@ def weigh_threat(model) -> None:
 
     model.threads.row_blocks(weigh, model.state.n)
     model.threat_points = centred_on_group(points, model.state.group == RECEIVING)
-
-
-def last_points(model) -> np.ndarray | None:
-    """The last T (`model.threat_points`) for the compiled pass to write over, or None (none yet, or a city of
-    another size): every entry is rewritten, and it is not read once the new one is weighed. A new array each
-    time (8 MB at a million, twice a week) came in new pages, which the system zeroes on first touch."""
-    kept = getattr(model, "threat_points", None)
-    if kept is None or kept.shape != (model.state.n,) or kept.dtype != np.float64:
-        return None
-    return kept
 
 
 def set_aside_threat(model, who=ALL) -> None:
