@@ -23,9 +23,10 @@ from bridges.model.threads import SERIAL, Threads
 
 def misperception_per_person(state) -> np.ndarray:
     """Each receiving member's mean absolute belief gap; NaN for arriving members."""
-    beliefs = np.column_stack([state.belief(topic) for topic in BELIEFS])
-    truth = true_shares(state.group, state.education, state.employed)
-    return np.where(state.group == RECEIVING, misperception(beliefs, truth), np.nan)
+    gap = misperception([state.belief(topic) for topic in BELIEFS], true_shares(state.group, state.education,
+                                                                              state.employed))
+    gap[state.group != RECEIVING] = np.nan
+    return gap
 
 
 OUTCOMES = {

@@ -159,6 +159,7 @@ class BridgesModel(mesa.Model):
             self.build_world(city)
             release_free_memory(params.city.n_agents)  # the world's freed temporaries, before the history weeks' own
             self.spin_up()
+            release_free_memory(params.city.n_agents)  # the history's held copies, before week 0's records
             self.first_records()
         finally:
             workers.close()
@@ -236,7 +237,8 @@ class BridgesModel(mesa.Model):
             self.take_spin_up(history, history)
             return
         state = self.state
-        surveyed = {name: getattr(state, name).copy() for name in SURVEYED_FIELDS}
+        starts = getattr(self, "views_at_start", {})  # week 0's copies of the views (norms' start): the same values
+        surveyed = {name: starts[name][0] if name in starts else getattr(state, name).copy() for name in SURVEYED_FIELDS}
         change = {name: np.zeros(state.n) for name in (VIEWS if anchoring else ())}  # only what is used below
         encounters = np.zeros(state.n)
         programmes, self.interventions = self.interventions, []
@@ -251,8 +253,9 @@ class BridgesModel(mesa.Model):
             if renewing:
                 encounters += self.week.positive + self.week.negative
             self.threads.row_blocks(hold, state.n)  # elementwise: row blocks on the threads in a big city
+        del surveyed  # before what follows allocates: a big city's peak was here (1M: 13 arrays, 72 MiB)
         if anchoring:
-            self.usual_change = {name: group_means(change[name] / d.history_weeks, state.group) for name in VIEWS}
+            self.usual_change = {name: group_means(change.pop(name) / d.history_weeks, state.group) for name in VIEWS}
             self.anchor_views(self.usual_change, norms.rate)
         if renewing:
             self.settle_turnover(encounters / d.history_weeks)

@@ -1,6 +1,7 @@
 """A big city's outputs written in blocks (issue 27): the agent table in row groups straight from the model, and
 the headline figures read from the kept columns, exactly as from the whole table."""
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -60,3 +61,25 @@ def test_parquet_files_dictionary_encode_all_but_floating_point_columns(tmp_path
     assert all("RLE_DICTIONARY" not in encodings[name] for name in ("attitude", "trust", "misperception"))
     assert all("RLE_DICTIONARY" in encodings[name] for name in ("group", "neighbourhood", "intergroup_contacts"))
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "agents.parquet"), results.agents)
+
+
+def test_joined_blocks_of_one_array_are_a_read_only_view_of_it():
+    """`joined`: the blocks' rows of a state array, end to end, are that array's rows without a copy (the write
+    stage's peak at a million residents); anything else is copied, with the same values."""
+    values = np.arange(12.0)
+    whole = outputs.joined([values[0:5], values[5:9], values[9:12]])
+    assert np.shares_memory(whole, values) and not whole.flags.writeable
+    np.testing.assert_array_equal(whole, values)
+    rows = np.arange(24).reshape(2, 12)  # a row of a 2-D array, as some state fields are
+    assert np.shares_memory(outputs.joined([rows[1, :7], rows[1, 7:]]), rows)
+    for apart in ([values[0:4], values[5:9]], [values[4:8], values[0:4]], [values[0:4], np.arange(4.0, 8.0)],
+                  [values[::2][:3], values[::2][3:]], [values[:6].astype(np.float32), values[6:].astype(np.float32)]):
+        copy = outputs.joined(apart)
+        assert not np.shares_memory(copy, values)
+        np.testing.assert_array_equal(copy, np.concatenate(apart))
+
+
+def test_headline_columns_of_a_run_in_blocks_are_its_state_arrays(tmp_path):
+    results = small_run()
+    kept = write_agents(results.agent_columns(300, True), tmp_path)
+    assert np.shares_memory(kept["distress"].to_numpy(), results.model.state.distress)

@@ -158,7 +158,7 @@ def test_update_belief_stays_in_unit_interval(b, observed, n, prior, drift, weig
 def test_misperception_is_mean_absolute_gap_per_row():
     beliefs = np.array([[0.5, 0.5, 0.5], [0.2, 0.9, 0.1], [0.4, 0.6, 0.5]])
     truth = np.array([0.4, 0.6, 0.5])
-    np.testing.assert_allclose(misperception(beliefs, truth), [0.2 / 3, 0.9 / 3, 0.0], atol=1e-12)
+    np.testing.assert_allclose(misperception(beliefs.T, truth), [0.2 / 3, 0.9 / 3, 0.0], atol=1e-12)
 
 
 @settings(max_examples=100, deadline=None)
@@ -166,6 +166,6 @@ def test_misperception_is_mean_absolute_gap_per_row():
 def test_misperception_in_unit_interval_and_symmetric(seed, rows):
     rng = np.random.default_rng(seed)
     beliefs, truth = rng.random((rows, 3)), rng.random(3)
-    gap = misperception(beliefs, truth)
+    gap = misperception(beliefs.T, truth)
     assert gap.shape == (rows,) and np.all((gap >= 0) & (gap <= 1))
     np.testing.assert_allclose(gap, np.abs(truth[None, :] - beliefs).mean(axis=1))

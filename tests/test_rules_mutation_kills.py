@@ -289,7 +289,7 @@ def test_update_belief_equation():
 
 
 def test_misperception_exact():
-    np.testing.assert_allclose(beliefs.misperception(A([[0.2, 0.5, 0.9]]), A([0.5, 0.5, 0.3])), [0.3])
+    np.testing.assert_allclose(beliefs.misperception(A([[0.2, 0.5, 0.9]]).T, A([0.5, 0.5, 0.3])), [0.3])
 
 
 # ---- survivors of the full mutation run (2026-11-26): exact values where the earlier tests' numbers hid them

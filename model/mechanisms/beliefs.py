@@ -77,8 +77,8 @@ def observer_numbers(n_people: int, observers: list[np.ndarray]) -> tuple[np.nda
 
 def belief_gap(state, week, members):
     """Metric misperception_mean: each member's mean absolute gap between beliefs and the true shares."""
-    beliefs = np.stack([state.belief(topic)[members] for topic in BELIEFS]).T  # rows people, columns topics
-    return belief_rules.misperception(beliefs, belief_rules.true_shares(state.group, state.education, state.employed))
+    return belief_rules.misperception([state.belief(topic)[members] for topic in BELIEFS],
+                                      belief_rules.true_shares(state.group, state.education, state.employed))
 
 
 MECHANISM = Mechanism(

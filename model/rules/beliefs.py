@@ -95,9 +95,16 @@ def update_belief(belief: np.ndarray, observed: np.ndarray, encounters: np.ndarr
     return np.clip(belief + d.belief_media_drift * (media_prior - belief) + learned * (observed - belief), 0.0, 1.0)
 
 
-def misperception(beliefs: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """Mean absolute gap between each person's beliefs (rows: people, columns: topics) and the truth."""
-    gap = np.abs(beliefs[:, 0] - truth[0])
-    for topic in range(1, len(truth)):  # topic by topic: no (people, topics) temporaries, same sums
-        gap += np.abs(beliefs[:, topic] - truth[topic])
-    return gap / len(truth)
+def misperception(beliefs, truth: np.ndarray) -> np.ndarray:
+    """Mean absolute gap between each person's beliefs and the truth; `beliefs` holds one array over the people per
+    topic (BELIEFS order: a (topics, people) array or a sequence of the state's arrays, which a city's metrics pass
+    without stacking them). Topic by topic, into one array: a million people's stacked beliefs and the gap's
+    temporaries had been the peak of a week's records (~45 MB)."""
+    gap = np.array(beliefs[0], dtype=float)  # a copy: the beliefs given stay as they are
+    gap -= truth[0]
+    np.abs(gap, out=gap)
+    for topic in range(1, len(truth)):
+        part = np.subtract(beliefs[topic], truth[topic])
+        gap += np.abs(part, out=part)
+    gap /= len(truth)
+    return gap
