@@ -199,30 +199,34 @@ def tally(model, compiled, blocks: list) -> None:
     """contact.py `tally_contacts` of every resident, over ranges of people: each block's sums in one pass over its
     ties (a range's people only), the week's counts and the running counters in another.
 
-    The table of sums (a person's totals and one block side's sums: contact_compiled.tally_block, 64 MB at a
-    million) is kept from week to week (`TALLY_TABLES`): the pass leaves it all zero. A fresh one each week cost
-    more than the pass itself, in the system's time: every page of a new table is zeroed by the kernel on first
-    touch, and on a virtual machine the host backs it again (1M residents, 13 history weeks: 1.7 s). The week's
-    counts are written over last week's arrays for the same reason (every person's entry is written)."""
+    The table of sums (one block side's sums per person: contact_compiled.tally_block, 32 MB at a million) is kept
+    from week to week (`TALLY_TABLES`): the pass leaves it all zero. A fresh one each week cost more than the pass
+    itself, in the system's time: every page of a new table is zeroed by the kernel on first touch, and on a
+    virtual machine the host backs it again (1M residents, 13 history weeks: 1.7 s). The week's counts are written
+    over last week's arrays for the same reason: each range of people clears its own, then the blocks add to them.
+    A person's totals had sat in the table too (64 MB): the same sums, in the same order, now go straight to the
+    week's arrays."""
     state, week, f, gen = model.state, model.week, model.params.dynamics.friendship, model.params.contact.generalisation
     sums = TALLY_TABLES.pop(model, None)  # taken until the pass has cleared it: an interrupted pass leaves none
-    if sums is None or len(sums) != state.n:
-        sums = np.zeros((state.n, 8))
+    if sums is None or sums.shape != (state.n, 4):
+        sums = np.zeros((state.n, 4))
     positive, negative, positive_weighted, negative_weighted = (
         rewritten(kept, state.n, dtype) for kept, dtype in ((week.positive, np.int64), (week.negative, np.int64),
                                                             (week.positive_weighted, np.float64),
                                                             (week.negative_weighted, np.float64)))
 
     def add(first: int, last: int) -> None:
+        for total in (positive, negative, positive_weighted, negative_weighted):
+            total[first:last] = 0
         for block in blocks:
             compiled.tally_block(block.encounters, block.source, block.target, block.friend,
                                  float(f.weight), gen.enabled, float(gen.salience_for(block.name == PUBLIC)),
                                  block.met, float(gen.half_familiar), block.positive["source"],
                                  block.positive["target"], block.negative["source"], block.negative["target"],
-                                 sums, first, last)
-        compiled.tally_people(sums, state.positive_contacts, state.negative_contacts, state.intergroup_contacts,
+                                 sums, positive, negative, positive_weighted, negative_weighted, first, last)
+        compiled.tally_people(state.positive_contacts, state.negative_contacts, state.intergroup_contacts,
                               state.recent_encounters, float(model.params.dynamics.recent_contact_weight),
-                              positive, negative, positive_weighted, negative_weighted, first, last)
+                              positive, negative, first, last)
 
     model.threads.each_block(add, state.n)
     TALLY_TABLES[model] = sums

@@ -122,7 +122,7 @@ def test_tally_keeps_its_cleared_table_and_last_weeks_arrays(split_everything):
     kernels.use("on")
     model.step()
     table, counts = contact_kernels.TALLY_TABLES[model], model.week.positive
-    assert table.shape == (model.state.n, 8) and not table.any()
+    assert table.shape == (model.state.n, 4) and not table.any()
     assert counts.sum() > 0  # the week had encounters to tally
     model.step()
     assert contact_kernels.TALLY_TABLES[model] is table and not table.any()

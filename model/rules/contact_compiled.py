@@ -199,13 +199,14 @@ def valence_counts(met, start, u, trials, p, q, q_power, positive_source, positi
 @numba.njit(cache=True, nogil=True)
 def tally_block(encounters, people_source, people_target, friend, friend_weight, generalisation, salience,
                 met_before, half_familiar, positive_source, positive_target, negative_source, negative_target, sums,
-                first, last):
-    """Add one block's encounters to the totals of the people first..last-1, source side then target side, as
+                positive_total, negative_total, positive_weighted_total, negative_weighted_total, first, last):
+    """Add one block's encounters to the week's totals of the people first..last-1 (`positive_total` and
+    `negative_total` as whole numbers, the weighted ones as floats), source side then target side, as
     `tally_contacts` does: each side's `np.bincount` sums over the ties with encounters, added to the totals of the
-    people it counts. A person's row of `sums` holds its totals (positive, negative, positive weighted, negative
-    weighted) and then its side's sums of this block (all zero before and after): one cache line a person, where a
-    row per quantity took eight. Each person's sum adds its ties in tie order whatever range it falls in, so
-    ranges of people on different threads give the whole pass's numbers (every range scans every tie)."""
+    people it counts. A person's row of `sums` holds its side's sums of this block (positive, negative, positive
+    weighted, negative weighted; all zero before and after). Each person's sum adds its ties in tie order whatever
+    range it falls in, so ranges of people on different threads give the whole pass's numbers (every range scans
+    every tie)."""
     for side in range(2):
         people = people_source if side == 0 else people_target
         positive = positive_source if side == 0 else positive_target
@@ -217,30 +218,27 @@ def tally_block(encounters, people_source, people_target, friend, friend_weight,
             weight = friend_weight if friend[tie] else 1.0
             if generalisation:
                 weight = weight * (salience * (1.0 / (1.0 + met_before[tie] / half_familiar)))
-            sums[person, 4] += positive[tie]
-            sums[person, 5] += negative[tie]
-            sums[person, 6] += positive[tie] * weight
-            sums[person, 7] += negative[tie] * weight
-        for tie in range(len(encounters)):  # one met on several ties adds 0.0 after the first: the total stays
+            sums[person, 0] += positive[tie]
+            sums[person, 1] += negative[tie]
+            sums[person, 2] += positive[tie] * weight
+            sums[person, 3] += negative[tie] * weight
+        for tie in range(len(encounters)):  # one met on several ties adds 0 after the first: the total stays
             person = people[tie]
             if encounters[tie] == 0 or person < first or person >= last:
                 continue
+            positive_total[person] += np.int64(sums[person, 0])  # whole counts: exact as floats
+            negative_total[person] += np.int64(sums[person, 1])
+            positive_weighted_total[person] += sums[person, 2]
+            negative_weighted_total[person] += sums[person, 3]
             for column in range(4):
-                sums[person, column] += sums[person, 4 + column]
-                sums[person, 4 + column] = 0.0
+                sums[person, column] = 0.0
 
 
 @numba.njit(cache=True, nogil=True)
-def tally_people(sums, positive_contacts, negative_contacts, intergroup_contacts, recent_encounters, recent_weight,
-                 positive, negative, positive_weighted, negative_weighted, first, last) -> None:
-    """The week's counts of the people first..last-1 from their totals in `sums` (`tally_block`) into `positive` and
-    `negative` (raw counts as whole numbers), `positive_weighted` and `negative_weighted`, and their running
-    counters. Each person's totals are cleared once read, so the whole table is zero again for next week's pass."""
+def tally_people(positive_contacts, negative_contacts, intergroup_contacts, recent_encounters, recent_weight,
+                 positive, negative, first, last) -> None:
+    """The running counters of the people first..last-1 from the week's counts (`tally_block`'s totals)."""
     for person in range(np.uint64(first), np.uint64(last)):  # unsigned: no negative-index wraparound
-        positive[person], negative[person] = np.int64(sums[person, 0]), np.int64(sums[person, 1])
-        positive_weighted[person], negative_weighted[person] = sums[person, 2], sums[person, 3]
-        for column in range(4):
-            sums[person, column] = 0.0
         encounters = positive[person] + negative[person]
         positive_contacts[person] += positive[person]
         negative_contacts[person] += negative[person]
