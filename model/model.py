@@ -105,17 +105,15 @@ def local_arriving_share(state: State) -> np.ndarray:
 class BridgesModel(mesa.Model):
     """Arriving and receiving residents of a networked city whose views change through contact.
 
-    Build it from validated parameters, `BridgesModel(params)` (optionally with a prebuilt `City`), or
-    the way Mesa's tools do, with keywords: `BridgesModel(city="sweden", n_agents=2000, rng=3)` (see
-    bridges/mesa_api.py; without `rng` or `seed` a fresh seed, recorded in `params.seed`). `engine="agents"`
-    (or the config key `engine: agents`) runs the idiomatic Mesa reference engine. `running` turns false
-    after `params.steps` weeks, so `run_model()` and `mesa.batch_run` stop there; a `step()` after that
-    raises RunFinished rather than stepping past the configured run.
+    Build it from validated parameters, `BridgesModel(params)` (optionally with a prebuilt `City`), or the way Mesa's
+    tools do, with keywords: `BridgesModel(city="sweden", n_agents=2000, rng=3)` (see bridges/mesa_api.py; without `rng`
+    or `seed` a fresh seed, recorded in `params.seed`). `engine="agents"` (or the config key `engine: agents`) runs the
+    idiomatic Mesa reference engine. `running` turns false after `params.steps` weeks, so `run_model()` and
+    `mesa.batch_run` stop there; a `step()` after that raises RunFinished rather than stepping past the configured run.
 
-    Construction runs three named stages: `build_world` (city, people, ties, programmes), `spin_up` (the
-    contact history from the reference world and any warm-up weeks, all before week 0) and `first_records`
-    (week 0's metrics and survey). To run a configuration through its weeks use `run(params)`
-    (model/simulation.py).
+    Construction runs three named stages: `build_world` (city, people, ties, programmes), `spin_up` (the contact history
+    from the reference world and any warm-up weeks, all before week 0) and `first_records` (week 0's metrics and
+    survey). To run a configuration through its weeks use `run(params)` (model/simulation.py).
     """
 
     ENGINES = ENGINES
@@ -212,8 +210,7 @@ class BridgesModel(mesa.Model):
         self.warm_up(self.params.warmup_weeks)
 
     def first_records(self) -> None:
-        """Stage 3: week 0's metrics (no contact yet this week), its survey wave if one is due, and the
-        DataCollector's first row."""
+        """Stage 3: week 0's metrics (no contact yet this week), its survey wave if due, the DataCollector's first row."""
         self.record_metrics(with_contact=False)
         self.field_survey_if_due()
         self.datacollector = make_datacollector(self, type(self).agent_reporters)
