@@ -113,18 +113,38 @@ def many_runs(n_agents: int, scenario: str, steps: int, weekly_metrics: bool) ->
 # ---- whole commands, each in a child process ---------------------------------------------------------
 def timed_command(arguments: list[str]) -> dict:
     """Run `python run.py ARGUMENTS` in a fresh child; its wall and CPU seconds (user + system, every
-    thread) and its peak resident memory, with the load average when it started."""
+    thread), its peak resident memory (`ru_maxrss`) and, sampled every 20 ms from /proc, how much of the largest
+    resident set sampled was mapped files (`peak_files_mb`: the libraries' code, chiefly LLVM's under numba), with
+    the load average when it started. The files' share is the machine's, not the run's: this kernel maps a
+    library's pages in the large blocks they sit in the page cache, so right after `pip install` has written
+    LLVM's 179 MB library its share was 105 MiB of the peak, and once the library had been read back from disk,
+    35-70 MiB (the same code and run)."""
     load = os.getloadavg()[0]
     print(f"    run.py {' '.join(arguments)} (load {load:.1f}) ...", flush=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "run.py"), *arguments], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    child = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *arguments], cwd=ROOT, stdout=subprocess.DEVNULL)
+    largest = (0, None)
+    while child.poll() is None:
+        largest = max(largest, resident_parts(child.pid), key=lambda parts: parts[0])
+        time.sleep(0.02)
     wall = time.perf_counter() - start
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, child.args)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "peak_mb": round(after.ru_maxrss / 1024, 1),
-            "load_1min": round(load, 2)}
+            "peak_files_mb": None if largest[1] is None else round(largest[1] / 1024, 1), "load_1min": round(load, 2)}
+
+
+def resident_parts(pid: int) -> tuple[int, int | None]:
+    """A process's resident set and the part of it that is mapped files, in KiB (/proc/PID/status VmRSS and
+    RssFile); (0, None) once it has gone or where /proc has no such lines."""
+    try:
+        lines = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+        return int(lines["VmRSS"].split()[0]), int(lines["RssFile"].split()[0])
+    except (OSError, KeyError, ValueError):
+        return 0, None
 
 
 COMMAND_RUNS = 3
@@ -141,7 +161,7 @@ def command_line_run(n_agents: int, scenario: str, steps: int, run: int) -> dict
         stages = re.search(r"built in ([0-9.]+) s, simulated in ([0-9.]+) s", (Path(folder) / "run" / "report.md").read_text())
     build, weeks = float(stages[1]), float(stages[2])
     print(f"    {timed['seconds']:.1f} s wall (construction {build:.1f}, weeks {weeks:.1f}), {timed['cpu_seconds']:.1f} "
-          f"CPU s, peak {timed['peak_mb']:.0f} MiB", flush=True)
+          f"CPU s, peak {timed['peak_mb']:.0f} MiB ({timed['peak_files_mb'] or 0:.0f} of it mapped files)", flush=True)
     return {"engine": "command line", "n_agents": n_agents, "scenario": scenario, "steps": steps, "run": run,
             "build_seconds": build, "step_seconds": weeks, **timed}
 
@@ -214,14 +234,16 @@ def markdown(records: list[dict]) -> str:
     commands = [r for r in records if r["engine"] not in (*ENGINES, "many runs")]
     if commands:
         lines += ["### Whole commands", "", "| command | wall s | of which construction / weeks s | "
-                  "CPU s (all threads and workers) | peak MiB | load |", "|---|---:|---:|---:|---:|---:|"]
+                  "CPU s (all threads and workers) | peak MiB | of which mapped files (sampled) | load |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
         for r in commands:
             what = (f"`run.py` {r['n_agents']:,} residents, {r['scenario']}, {r['steps']} weeks, run folder written "
                     f"(no pictures), run {r['run']}" if r["engine"] == "command line" else
                     f"calibration, regression method, {r['simulations']:,} simulations (synthetic German survey)")
             stages = f"{r['build_seconds']:.1f} / {r['step_seconds']:.1f}" if "build_seconds" in r else ""
             peak = "" if r["peak_mb"] is None else f"{r['peak_mb']:.0f}"
-            lines.append(f"| {what} | {r['seconds']:.1f} | {stages} | {r['cpu_seconds']:.1f} | {peak} | "
+            files = "" if r.get("peak_files_mb") is None else f"{r['peak_files_mb']:.0f}"
+            lines.append(f"| {what} | {r['seconds']:.1f} | {stages} | {r['cpu_seconds']:.1f} | {peak} | {files} | "
                          f"{r['load_1min']:.1f} |")
         runs = [r for r in commands if r["engine"] == "command line"]
         if runs:

@@ -42,5 +42,15 @@ def test_markdown_gives_each_command_line_run_and_their_median():
     runs = [record("command line", 1_000_000, seconds) | {"run": run} for run, seconds in enumerate((31.0, 25.0, 28.0), 1)]
     runs[2]["peak_mb"] = 1_190.0
     table = bench_scale.markdown(runs)
-    assert "run folder written (no pictures), run 2 | 25.0 | 2.5 / 22.5 | 25.0 | 200 | 1.0 |" in table
+    assert "run folder written (no pictures), run 2 | 25.0 | 2.5 / 22.5 | 25.0 | 200 |  | 1.0 |" in table
+    runs[1]["peak_files_mb"] = 61.4  # the sampled peak's mapped files, where /proc gave them
+    assert "run 2 | 25.0 | 2.5 / 22.5 | 25.0 | 200 | 61 | 1.0 |" in bench_scale.markdown(runs)
     assert "median 28.0 s wall (fastest 25.0, slowest 31.0), highest peak 1190 MiB" in table
+
+
+def test_resident_parts_reads_this_process_and_nothing_of_a_gone_one():
+    import os
+
+    resident, files = bench_scale.resident_parts(os.getpid())
+    assert resident > 0 and 0 < files < resident
+    assert bench_scale.resident_parts(2**22 + 1) == (0, None)  # above Linux's largest process number
