@@ -410,3 +410,17 @@ def test_the_fast_exit_leaves_live_worker_pools_to_the_interpreter():
                "pool = ProcessPoolExecutor(1)\nprint(pool.submit(abs, -4).result(), end='')\nfinish(5)\n")
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (5, "4")
+
+
+@pytest.mark.parametrize("given, used", [(None, "system"), ("jemalloc", "jemalloc")])
+def test_the_command_gives_arrow_the_c_librarys_allocator_unless_the_environment_names_one(given, used):
+    """bridges/start.py `entry`: Arrow's default allocator (mimalloc) kept a million residents' freed row groups
+    resident, 160-170 MiB on the run's peak; a choice in the environment stands."""
+    program = ("import bridges.start as start\n"
+               "start.main = lambda: print(__import__('pyarrow').default_memory_pool().backend_name, end='') or 0\n"
+               "start.entry()\n")
+    environment = {name: value for name, value in os.environ.items() if name != "ARROW_DEFAULT_MEMORY_POOL"}
+    if given is not None:
+        environment["ARROW_DEFAULT_MEMORY_POOL"] = given
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60, env=environment)
+    assert (done.returncode, done.stdout) == (0, used)
