@@ -112,28 +112,34 @@ def many_runs(n_agents: int, scenario: str, steps: int, weekly_metrics: bool) ->
 
 # ---- whole commands, each in a child process ---------------------------------------------------------
 def timed_command(arguments: list[str]) -> dict:
-    """Run `python run.py ARGUMENTS` in a fresh child; its wall and CPU seconds (user + system, every
-    thread), its peak resident memory (`ru_maxrss`) and, sampled every 20 ms from /proc, how much of the largest
-    resident set sampled was mapped files (`peak_files_mb`: the libraries' code, chiefly LLVM's under numba), with
-    the load average when it started. The files' share is the machine's, not the run's: this kernel maps a
-    library's pages in the large blocks they sit in the page cache, so right after `pip install` has written
-    LLVM's 179 MB library its share was 105 MiB of the peak, and once the library had been read back from disk,
-    35-70 MiB (the same code and run)."""
+    """Run `python run.py ARGUMENTS` in a fresh child; its wall and CPU seconds (user + system, every thread and the
+    workers it waited for) and its peak resident memory, from the child's own resource usage (`os.wait4`: `getrusage`'s
+    children's maximum is the largest child's so far, so a run after a bigger one had shown that one's peak; a child's
+    peak starts at this process's resident set, ~30 MiB here), with the load average when it started. Sampled every 20 ms
+    from /proc: how much of the largest resident set sampled was mapped files (`peak_files_mb`: the libraries' code,
+    chiefly LLVM's under numba). The files' share is the machine's, not the run's: this kernel maps a library's pages in
+    the large blocks they sit in the page cache, so right after `pip install` had written LLVM's 179 MB library its
+    share was 105 MiB of the peak, and once the library had been read back from disk, 35-70 MiB (the same code and run)."""
+    print(f"    run.py {' '.join(arguments)} (load {os.getloadavg()[0]:.1f}) ...", flush=True)
+    return timed_process([sys.executable, str(ROOT / "run.py"), *arguments])
+
+
+def timed_process(command: list[str]) -> dict:
+    """`timed_command`'s measures of any command, run in ROOT with its standard output discarded."""
     load = os.getloadavg()[0]
-    print(f"    run.py {' '.join(arguments)} (load {load:.1f}) ...", flush=True)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *arguments], cwd=ROOT, stdout=subprocess.DEVNULL)
-    largest = (0, None)
-    while child.poll() is None:
+    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    largest, ended = (0, None), 0
+    while not ended:
         largest = max(largest, resident_parts(child.pid), key=lambda parts: parts[0])
         time.sleep(0.02)
+        ended, status, usage = os.wait4(child.pid, os.WNOHANG)
     wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait for it again
     if child.returncode:
         raise subprocess.CalledProcessError(child.returncode, child.args)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "peak_mb": round(after.ru_maxrss / 1024, 1),
+    return {"seconds": round(wall, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+            "peak_mb": round(usage.ru_maxrss / 1024, 1),
             "peak_files_mb": None if largest[1] is None else round(largest[1] / 1024, 1), "load_1min": round(load, 2)}
 
 
@@ -168,15 +174,15 @@ def command_line_run(n_agents: int, scenario: str, steps: int, run: int) -> dict
 
 def calibration_run(simulations: int) -> dict:
     """A calibration of the synthetic German survey (regression method) with `simulations` simulations;
-    the CPU seconds count its worker processes once they have ended. No peak memory: the children's
-    maximum resident set is the largest child's so far (the million-resident run's)."""
+    the CPU seconds count its worker processes once they have ended. No peak memory: its processes' largest
+    resident set is one process's, where the pool's workers are resident together."""
     with tempfile.TemporaryDirectory() as folder:
         timed = timed_command(["--config-name", "calibrate", "calibration.data=calibration/data/germany_synthetic.csv",
                                "calibration.site=germany", "calibration.method=regression",
                                f"calibration.max_simulations={simulations}", "calibration.install=false",
                                "run.progress=off", f"run.output_dir={Path(folder) / 'calibration'}"])
     print(f"    {timed['seconds']:.1f} s wall, {timed['cpu_seconds']:.1f} CPU s", flush=True)
-    return {"engine": "calibration", "simulations": simulations, **timed, "peak_mb": None}
+    return {"engine": "calibration", "simulations": simulations, **timed, "peak_mb": None, "peak_files_mb": None}
 
 
 # ---- the table -------------------------------------------------------------------------------------

@@ -54,3 +54,16 @@ def test_resident_parts_reads_this_process_and_nothing_of_a_gone_one():
     resident, files = bench_scale.resident_parts(os.getpid())
     assert resident > 0 and 0 < files < resident
     assert bench_scale.resident_parts(2**22 + 1) == (0, None)  # above Linux's largest process number
+
+
+def test_each_command_s_peak_is_its_own():
+    """`timed_process` reads a child's own resource usage: `getrusage`'s children's peak had given a command run
+    after a bigger one that one's peak (every run.py run of a make bench showed the first's). A child's peak
+    starts at least at this process's resident set (Linux carries it over the child's start), so the sizes are
+    set well apart."""
+    import sys
+
+    touch_600_mib = "b = bytearray(600 * 2**20); b[::4096] = b'x' * len(b[::4096])"
+    big = bench_scale.timed_process([sys.executable, "-c", touch_600_mib])
+    small = bench_scale.timed_process([sys.executable, "-c", "pass"])
+    assert big["peak_mb"] > 600 and small["peak_mb"] < big["peak_mb"] - 300
