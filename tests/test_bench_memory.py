@@ -3,9 +3,12 @@
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 
+@pytest.mark.slow  # a run through the command line in a process of its own
 def test_bench_memory_labels_the_weeks_phases_and_the_writers(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_memory.py"), "city.n_agents=300", "steps=2",
                            "run.plots=off", "run.progress=off", f"run.output_dir={tmp_path / 'run'}", "--top", "1000"],
