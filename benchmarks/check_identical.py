@@ -35,6 +35,19 @@ CASES = tuple((f"scenario={scenario}", f"seed={seed}") for scenario in SCENARIOS
     (*variant, "seed=2") for variant in VARIANTS)
 
 
+def anchors_per_person(model, view: str) -> tuple:
+    """A view's anchors per person: its start and friends' start, and its neighbourhood's start at each resident's
+    (neighbourhood, group) cell, which the norms keep per cell (`ingroup_cell_means`; code before kept it per
+    person), so fingerprints of either compare."""
+    from bridges.model.rules import norms as norm_rules
+
+    start, friends_start, neighbourhood_start = model.views_at_start[view]
+    if hasattr(norm_rules, "ingroup_cell_means"):
+        neighbourhood_start = neighbourhood_start[norm_rules.ingroup_places(model.state.neighbourhood,
+                                                                            model.state.group)[0]]
+    return start, friends_start, neighbourhood_start
+
+
 def fingerprint(value) -> str:
     """A hash of an array's dtype, shape and bytes (a table's columns one by one)."""
     if isinstance(value, pd.DataFrame):
@@ -80,7 +93,7 @@ def run_case(overrides: tuple[str, ...]) -> dict:
                for name in ("timeseries", "survey", "costs", "contact_by_setting", "agents")}
     prints["ingroup_friends"] = fingerprint(model.ingroup_friends.toarray().astype(float))  # values, whatever the weights' type
     prints["views_at_start"] = fingerprint(np.concatenate([np.ravel(part) for view in sorted(model.views_at_start)
-                                                           for part in model.views_at_start[view]]))
+                                                           for part in anchors_per_person(model, view)]))
     prints["usual_change"] = fingerprint(np.concatenate([model.usual_change[view] for view in sorted(model.usual_change)])
                                          if model.usual_change else np.zeros(0))
     prints["turnover"] = repr((model.turnover_rate, sorted(model.newcomer.items())))

@@ -132,8 +132,8 @@ def test_tally_keeps_its_cleared_table_and_last_weeks_arrays(split_everything):
 
 
 def test_the_compiled_week_writes_over_last_weeks_arrays(split_everything):
-    """The compiled week writes the ties' encounters, qualities and counts, the norms' neighbourhood means and
-    perceived norms and standing threat's T over last week's arrays (new arrays' pages cost more than the passes),
+    """The compiled week writes the ties' encounters, qualities and counts, the norms' perceived norms and
+    standing threat's T over last week's arrays (new arrays' pages cost more than the passes),
     and the public block's rate and conditions are one value and one row seen by every pair, read-only; the
     numbers are checked against the numpy rules above and by benchmarks/check_identical.py."""
     model = model_after_weeks(weeks=2)
@@ -142,7 +142,7 @@ def test_the_compiled_week_writes_over_last_weeks_arrays(split_everything):
     def arrays() -> tuple:
         ties = model.ties
         return (ties.encounters, ties.quality, ties.positive["source"], ties.negative["target"],
-                model.neighbourhood_views["attitude"], model.perceived_norms["trust"], model.threat_points)
+                model.perceived_norms["trust"], model.threat_points)
 
     model.step()
     kept = arrays()

@@ -16,7 +16,7 @@ from bridges.model.rules import norms as norm_rules
 from bridges.model.rules import (beliefs_compiled, friendship_compiled, negativity_compiled, norms_compiled,
                                  threat_compiled)
 from bridges.model.rules import threat as threat_rules
-from bridges.model.threads import SERIAL, Threads
+from bridges.model.threads import Threads
 from tests.test_kernels import assert_compiled_run_is_numpy_run, assert_same
 from tests import test_kernels_fuse_b
 from tests.test_kernels_fuse_b import CITY, SIZES, edged, groups, rule_threat, threat_params, threat_state
@@ -49,8 +49,9 @@ def norm_inputs(size: int):
     friends = friendship_rules.friendship_matrix(size, pairs[0], pairs[1])
     count = np.asarray(friends.sum(axis=1)).ravel().astype(np.int64)
     extended = rng.integers(0, 3, size) * (count > 0)
-    start = {name: (getattr(views, name).copy(), *(edged(rng, size, *VIEW_RANGES[name]) for _ in range(2)))
-             for name in VIEW_NAMES}
+    n_cells = norm_rules.ingroup_places(neighbourhood, group)[1]
+    start = {name: (getattr(views, name).copy(), edged(rng, size, *VIEW_RANGES[name]),
+                    edged(rng, n_cells, *VIEW_RANGES[name])) for name in VIEW_NAMES}  # the cells' start per cell
     return views, (neighbourhood, group), friends, count, extended, start
 
 
@@ -63,23 +64,23 @@ def test_the_norm_kernels_over_blocks_are_the_whole_pass_and_the_rules(odd_block
     views, places, friends, count, extended, start = norm_inputs(size)
     cells = norm_rules.ingroup_places(*places)
     assert len(odd_blocks.blocks(size, ODD_BLOCK)) == (1 if size == 1 else -(-size // (3 * ODD_BLOCK)) * 3)
-    hood = norms_compiled.observe(cells, views, odd_blocks)
-    whole = norms_compiled.observe(cells, views, SERIAL)
+    key = cells[0]
+    hood = norms_compiled.observe(cells, views)
     for name in VIEW_NAMES:
-        assert_same(whole[name], hood[name])
-        assert_same(norm_rules.neighbourhood_ingroup_mean(getattr(views, name), *places), hood[name])
+        assert_same(norm_rules.ingroup_cell_means(getattr(views, name), cells), hood[name])
+        assert_same(norm_rules.neighbourhood_ingroup_mean(getattr(views, name), *places), hood[name][key])
     views.attitude = views.attitude * 0.9 + 5.0  # the views have moved since their anchors
     share = norm_rules.extended_share(extended, count)
     for unit_weights in (True, False):
         blocked = {name: np.zeros(size) for name in VIEW_NAMES}
-        norms_compiled.perceive(friends, unit_weights, count, extended, views, hood, start, VIEW_RANGES, PARAMS,
+        norms_compiled.perceive(friends, unit_weights, count, extended, views, key, hood, start, VIEW_RANGES, PARAMS,
                                 blocked, odd_blocks)
         for name in VIEW_NAMES:
-            mean = norm_rules.friends_mean(getattr(views, name), friends, count, hood[name])
+            mean = norm_rules.friends_mean(getattr(views, name), friends, count, hood[name][key])
             if name == "attitude":
                 mean = norm_rules.extended_norm(mean, share, PARAMS, 100.0)
-            assert_same(norm_rules.perceived_norm(start[name][0], mean, start[name][1], hood[name], start[name][2],
-                                                  PARAMS, *VIEW_RANGES[name]), blocked[name])
+            assert_same(norm_rules.perceived_norm(start[name][0], mean, start[name][1], hood[name][key],
+                                                  start[name][2][key], PARAMS, *VIEW_RANGES[name]), blocked[name])
     expected = {name: norm_rules.conform(getattr(views, name), blocked[name], PARAMS) for name in VIEW_NAMES}
     expected["anxiety"] = norm_rules.extended_anxiety(expected["anxiety"], share, PARAMS)
     odd_blocks.each_block(lambda first, last: norms_compiled.follow(views, blocked, count, extended, PARAMS, first,
@@ -162,7 +163,7 @@ def test_a_run_through_the_blocked_kernels_is_the_numpy_run(odd_blocks, override
     """Every pass split in blocks of ODD_BLOCK rows on the model's threads, the kernels on: the blocked kernels
     run and the run ends with the numpy run's arrays."""
     assert_compiled_run_is_numpy_run(overrides, (
-        norms_compiled.observe_rows, norms_compiled.fill_views, norms_compiled.perceive_rows,
+        norms_compiled.cell_means, norms_compiled.fill_views, norms_compiled.perceive_rows,
         norms_compiled.follow_rows, threat_compiled.perceive_rows, threat_compiled.standing_rows,
         threat_compiled.centre_rows, threat_compiled.shift_rows, beliefs_compiled.pool_rows,
         beliefs_compiled.update_rows, negativity_compiled.odds, friendship_compiled.strengthen_rows,

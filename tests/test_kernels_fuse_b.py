@@ -211,41 +211,43 @@ def test_the_norm_kernels_are_the_norm_rules(size):
     views = SimpleNamespace(attitude=edged(rng, size, 0.0, 100.0), anxiety=edged(rng, size, 0.0, 1.0),
                             trust=edged(rng, size, 0.0, 1.0))
     cells = norm_rules.ingroup_places(neighbourhood, group)
+    key, n_cells = cells
     hood = norms_compiled.observe(cells, views)
     for name in ("attitude", "anxiety", "trust"):
-        assert_same(norm_rules.neighbourhood_ingroup_mean(getattr(views, name), neighbourhood, group), hood[name])
+        assert_same(norm_rules.ingroup_cell_means(getattr(views, name), cells), hood[name])
+        assert_same(norm_rules.neighbourhood_ingroup_mean(getattr(views, name), neighbourhood, group), hood[name][key])
     pairs = rng.integers(0, max(size, 1), (2, 2 * size)) if size else np.zeros((2, 0), dtype=np.int64)
     pairs = pairs[:, pairs[0] != pairs[1]]
     friends = friendship_rules.friendship_matrix(size, pairs[0], pairs[1])
     count = np.asarray(friends.sum(axis=1)).ravel().astype(np.int64)
     extended = rng.integers(0, 3, size) * (count > 0)
-    start = {name: (getattr(views, name).copy(), *(edged(rng, size, *VIEW_RANGES[name]) for _ in range(2)))
-             for name in ("attitude", "anxiety", "trust")}
+    start = {name: (getattr(views, name).copy(), edged(rng, size, *VIEW_RANGES[name]),
+                    edged(rng, n_cells, *VIEW_RANGES[name])) for name in ("attitude", "anxiety", "trust")}
     n = SimpleNamespace(rate=0.1, friends_weight=0.4, neighbourhood_weight=0.3, own_weight=0.3, extended_signal=0.2,
                         extended_anxiety_relief=0.3)
     views.attitude = views.attitude * 0.9 + 5.0  # the views have moved since their anchors
     share = norm_rules.extended_share(extended, count)
     expected = {}
     for name in ("attitude", "anxiety", "trust"):
-        mean = norm_rules.friends_mean(getattr(views, name), friends, count, hood[name])
+        mean = norm_rules.friends_mean(getattr(views, name), friends, count, hood[name][key])
         if name == "attitude":
             mean = norm_rules.extended_norm(mean, share, n, 100.0)
-        expected[name] = norm_rules.perceived_norm(start[name][0], mean, start[name][1], hood[name], start[name][2],
-                                                   n, *VIEW_RANGES[name])
+        expected[name] = norm_rules.perceived_norm(start[name][0], mean, start[name][1], hood[name][key],
+                                                   start[name][2][key], n, *VIEW_RANGES[name])
     assert norms_compiled.unit_weights(friends)
     for unit_weights in (True, False):  # friendships' weights are 1.0: read or not, the same sums
         norms = {name: np.zeros(size) for name in ("attitude", "anxiety", "trust")}
-        norms_compiled.perceive(friends, unit_weights, count, extended, views, hood, start, VIEW_RANGES, n, norms)
+        norms_compiled.perceive(friends, unit_weights, count, extended, views, key, hood, start, VIEW_RANGES, n, norms)
         for name, wanted in expected.items():
             assert_same(wanted, norms[name])
     friends.data[::3] = 0.5  # weighted rows (the rule's sparse product reads the weights)
     count = np.asarray((friends != 0).sum(axis=1)).ravel().astype(np.int64)
     assert size < 7 or not norms_compiled.unit_weights(friends)
-    mean = norm_rules.friends_mean(views.trust, friends, count, hood["trust"])
+    mean = norm_rules.friends_mean(views.trust, friends, count, hood["trust"][key])
     norms = {name: np.zeros(size) for name in ("attitude", "anxiety", "trust")}
-    norms_compiled.perceive(friends, False, count, extended, views, hood, start, VIEW_RANGES, n, norms)
-    assert_same(norm_rules.perceived_norm(start["trust"][0], mean, start["trust"][1], hood["trust"], start["trust"][2],
-                                          n, *VIEW_RANGES["trust"]), norms["trust"])
+    norms_compiled.perceive(friends, False, count, extended, views, key, hood, start, VIEW_RANGES, n, norms)
+    assert_same(norm_rules.perceived_norm(start["trust"][0], mean, start["trust"][1], hood["trust"][key],
+                                          start["trust"][2][key], n, *VIEW_RANGES["trust"]), norms["trust"])
 
 
 @pytest.mark.parametrize("ties", SIZES)
@@ -402,5 +404,5 @@ def test_a_run_with_these_kernels_is_the_numpy_run(overrides):
 
     assert_compiled_run_is_numpy_run(overrides, (beliefs_compiled.pool_rows, beliefs_compiled.update_rows,
                                                  friendship_compiled.strengthen_rows, friendship_compiled.extended_rows,
-                                                 norms_compiled.observe_rows, rejection_compiled.felt_all,
+                                                 norms_compiled.cell_means, rejection_compiled.felt_all,
                                                  threat_compiled.perceive_rows), city=CITY)

@@ -89,19 +89,23 @@ def test_log_odds_update_of_whole_number_values_is_not_rounded():
 # ---- norms -------------------------------------------------------------------------------------------
 def test_ingroup_places_numbers_each_neighbourhood_and_group_cell():
     # cells 2 h + g, 2 per neighbourhood: residents (h, g) = (1, 0) (1, 1) (0, 0) (1, 0) are cells 2 3 0 2
-    key, size, n_cells = ingroup_places(A([1, 1, 0, 1]), A([0, 1, 0, 0]))
+    key, n_cells = ingroup_places(A([1, 1, 0, 1]), A([0, 1, 0, 0]))
     np.testing.assert_array_equal(key, [2, 3, 0, 2])
-    np.testing.assert_array_equal(size, [2, 1, 1, 2])
     assert n_cells == 4
 
 
 def test_ingroup_places_of_one_neighbourhood_and_of_nobody():
-    key, size, n_cells = ingroup_places(A([0, 0, 0]), A([0, 1, 0]))
+    key, n_cells = ingroup_places(A([0, 0, 0]), A([0, 1, 0]))
     np.testing.assert_array_equal(key, [0, 1, 0])
-    np.testing.assert_array_equal(size, [2, 1, 2])
     assert n_cells == 2
-    key, size, n_cells = ingroup_places(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    assert key.size == 0 and size.size == 0 and n_cells == 0
+    key, n_cells = ingroup_places(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    assert key.size == 0 and n_cells == 0
+
+
+def test_ingroup_cell_means_per_cell_and_nobody_s_cell_zero():
+    # cells as above: cell 2 holds 10 and 40 (mean 25), cell 3 holds 20, cell 0 holds 30, cell 1 nobody
+    cells = ingroup_places(A([1, 1, 0, 1]), A([0, 1, 0, 0]))
+    np.testing.assert_array_equal(norms.ingroup_cell_means(A([10.0, 20.0, 30.0, 40.0]), cells), [30.0, 0.0, 25.0, 20.0])
 
 
 def test_neighbourhood_ingroup_mean_with_precomputed_cells():

@@ -4,8 +4,9 @@ cross-group friendships warm the attitude norm and ease anxiety (extended contac
 warms attitudes by a fixed weekly step.
 
 Parameters: `dynamics.norms`, `dynamics.extended_contact_step`; rules in model/rules/norms.py and
-friendship.py. `model.views_at_start` holds each view's anchor: set at week 0 here, re-anchored by the
-spin-up (model.py `anchor_views`).
+friendship.py. `model.views_at_start` holds each view's anchor (start, friends' start per person, and each
+(neighbourhood, group) cell's start): set at week 0 here, re-anchored by the spin-up (model.py `anchor_views`);
+`model.neighbourhood_views` each cell's mean this week (a resident's cell: `ingroup_cells`).
 """
 
 from dataclasses import dataclass, field
@@ -50,49 +51,52 @@ COMPILED = "bridges.model.rules.norms_compiled"
 """The module of this mechanism's compiled kernels (model/kernels.py)."""
 
 
-def ingroup_views(model, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each person's ingroup friends' mean of a view (the neighbourhood's if friendless) and their own group's
-    mean of it in their neighbourhood."""
+def ingroup_cells(model) -> tuple[np.ndarray, int]:
+    """Each resident's (neighbourhood, group) cell (norm_rules.ingroup_places), kept: fixed with the city."""
     state = model.state
-    neighbourhood = norm_rules.neighbourhood_ingroup_mean(
-        value, state.neighbourhood, state.group,
-        static_index(model, "ingroup_places", lambda: norm_rules.ingroup_places(state.neighbourhood, state.group)))
-    return norm_rules.friends_mean(value, model.ingroup_friends, model.ingroup_friend_count, neighbourhood), neighbourhood
+    return static_index(model, "ingroup_places", lambda: norm_rules.ingroup_places(state.neighbourhood, state.group))
+
+
+def ingroup_views(model, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's ingroup friends' mean of a view (their neighbourhood's if friendless) and each
+    (neighbourhood, group) cell's mean of it (`ingroup_cells` numbers a resident's cell)."""
+    cells = ingroup_cells(model)
+    neighbourhood = norm_rules.ingroup_cell_means(value, cells)
+    return (norm_rules.friends_mean(value, model.ingroup_friends, model.ingroup_friend_count, neighbourhood[cells[0]]),
+            neighbourhood)
 
 
 def start_views(model) -> None:
-    """Week 0: each view's starting value with its friends' and neighbourhood's starting means (the anchors
-    of `follow_norms`)."""
+    """Week 0: each view's starting value with its friends' starting mean and its cells' starting means (the
+    anchors of `follow_norms`)."""
     state = model.state
     model.views_at_start = {name: (getattr(state, name).copy(), *ingroup_views(model, getattr(state, name)))
                             for name in VIEWS}
 
 
 def observe_neighbourhoods(model) -> None:
-    """With `dynamics.norms` on: each group's mean view in each neighbourhood this week (the neighbourhood
-    part of the norm everyone perceives), and blank norms for the residents to perceive (compiled: last week's
-    arrays of both are written over, `last_weeks`)."""
+    """With `dynamics.norms` on: each group's mean view in each neighbourhood this week, per (neighbourhood,
+    group) cell (the neighbourhood part of the norm everyone perceives), and blank norms for the residents to
+    perceive (compiled: last week's arrays written over, `last_weeks`)."""
     state = model.state
     if not model.params.dynamics.norms.enabled:
         return
-    places = static_index(model, "ingroup_places", lambda: norm_rules.ingroup_places(state.neighbourhood, state.group))
+    cells = ingroup_cells(model)
     compiled = kernels.load(COMPILED, state.n)
-    if compiled is not None:  # every view at once, residents in blocks on the threads (rules/norms_compiled.py)
-        model.neighbourhood_views = compiled.observe(places, state, model.threads,
-                                                     last_weeks(model, "neighbourhood_views"))
+    if compiled is not None:  # every view's cells in one pass (rules/norms_compiled.py)
+        model.neighbourhood_views = compiled.observe(cells, state)
         model.perceived_norms = (last_weeks(model, "perceived_norms")
                                  or dict(zip(VIEWS, np.zeros((len(VIEWS), state.n)))))
         return
-    model.neighbourhood_views = {name: norm_rules.neighbourhood_ingroup_mean(getattr(state, name), state.neighbourhood,
-                                                                            state.group, places) for name in VIEWS}
+    model.neighbourhood_views = {name: norm_rules.ingroup_cell_means(getattr(state, name), cells) for name in VIEWS}
     model.perceived_norms = {name: np.zeros(state.n) for name in VIEWS}
 
 
 def last_weeks(model, name: str) -> dict | None:
     """Last week's arrays of the model attribute `name` (by view name) for the compiled pass to write over, or
-    None (the first week, or a city of another size). The compiled week rewrites every entry of both
-    (`observe`, then `perceive_norms` over everyone), and new arrays of their size (24 MB each at a million)
-    cost more than the pass: each page of a new array is zeroed by the system on first touch."""
+    None (the first week, or a city of another size). The compiled week rewrites every entry of the perceived
+    norms (`perceive_norms` over everyone), and new arrays of their size (24 MB each at a million) cost more than
+    the pass: each page of a new array is zeroed by the system on first touch."""
     kept = getattr(model, name, None)
     if not kept or any(reusable(values, model.state.n) is None for values in kept.values()):
         return None
@@ -107,23 +111,25 @@ def perceive_norms(model, who=ALL) -> None:
     if not n.enabled:
         return
     compiled = compiled_norms(model, who) if who is ALL else None
+    cell_of = ingroup_cells(model)[0]
     if compiled is not None:  # the same rules compiled, residents in blocks on the threads (rules/norms_compiled.py)
         compiled.perceive(model.ingroup_friends,
                           static_index(model, "unit_friendships", lambda: compiled.unit_weights(model.ingroup_friends)),
-                          model.ingroup_friend_count, state.extended_contacts, state,
+                          model.ingroup_friend_count, state.extended_contacts, state, cell_of,
                           model.neighbourhood_views, model.views_at_start, VIEW_RANGES, n, model.perceived_norms,
                           model.threads)
         return
     friends_of, friend_count = model.threads.rows(rows_of(model.ingroup_friends, who)), model.ingroup_friend_count[who]
     extended_share = norm_rules.extended_share(state.extended_contacts[who], friend_count)
+    cells = cell_of[who]
     for name in VIEWS:
-        neighbourhood = model.neighbourhood_views[name][who]
+        neighbourhood = model.neighbourhood_views[name][cells]
         friends = norm_rules.friends_mean(getattr(state, name), friends_of, friend_count, neighbourhood)
         if name == "attitude":
             friends = norm_rules.extended_norm(friends, extended_share, n, THERMOMETER_MAX)
-        start, friends_start, neighbourhood_start = (values[who] for values in model.views_at_start[name])
+        start, friends_start, neighbourhood_start = model.views_at_start[name]
         model.perceived_norms[name][who] = norm_rules.perceived_norm(
-            start, friends, friends_start, neighbourhood, neighbourhood_start, n, *VIEW_RANGES[name])
+            start[who], friends, friends_start[who], neighbourhood, neighbourhood_start[cells], n, *VIEW_RANGES[name])
 
 
 def compiled_norms(model, who):
@@ -167,9 +173,8 @@ MECHANISM = Mechanism(
     phases=(
         Phase(
             follow_norms,
-            reads=("state.group", "state.neighbourhood", "state.extended_contacts", "state.attitude", "state.anxiety",
-                   "state.trust", "model.ingroup_friends", "model.ingroup_friend_count", "model.views_at_start",
-                   "model.static_index"),
+            reads=("state.extended_contacts", "state.attitude", "state.anxiety", "state.trust", "model.ingroup_friends",
+                   "model.ingroup_friend_count", "model.views_at_start", "model.static_index"),
             writes=("state.attitude", "state.anxiety", "state.trust", "model.neighbourhood_views",
                     "model.perceived_norms"),
             steps=(observe_neighbourhoods, Rows(perceive_norms), Rows(follow_norms, blocks=True))),

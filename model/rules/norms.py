@@ -21,20 +21,29 @@ if TYPE_CHECKING:  # annotations only: the mechanism modules that declare these 
     from bridges.model.mechanisms.norms import NormParams
 
 
-def ingroup_places(neighbourhood: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Each resident's (neighbourhood, group) cell, the number of residents in that cell, and the number of
-    cells. Fixed once the city is built, so a caller may compute it once for `neighbourhood_ingroup_mean`."""
+def ingroup_places(neighbourhood: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each resident's (neighbourhood, group) cell and the number of cells. Fixed once the city is built, so a
+    caller may compute it once for `ingroup_cell_means`."""
     n_places = int(neighbourhood.max()) + 1 if neighbourhood.size else 0
-    key = neighbourhood.astype(np.int64) * 2 + group
-    return key, np.bincount(key, minlength=2 * n_places)[key], 2 * n_places
+    return neighbourhood.astype(np.int64) * 2 + group, 2 * n_places
+
+
+def ingroup_cell_means(value: np.ndarray, cells: tuple[np.ndarray, int]) -> np.ndarray:
+    """Mean of a view among the residents of each (neighbourhood, group) cell of `ingroup_places` (0.0 where
+    nobody lives): what a resident's own group in their neighbourhood holds, kept per cell rather than per person
+    (a million residents' copies of a few hundred cells' means took 8 MB a view)."""
+    key, n_cells = cells
+    sums, sizes = np.bincount(key, weights=value, minlength=n_cells), np.bincount(key, minlength=n_cells)
+    return np.divide(sums, sizes, out=np.zeros(n_cells), where=sizes > 0)
 
 
 def neighbourhood_ingroup_mean(value: np.ndarray, neighbourhood: np.ndarray, group: np.ndarray,
-                               cells: tuple[np.ndarray, np.ndarray, int] | None = None) -> np.ndarray:
-    """Mean of a view among the resident's own group in the resident's neighbourhood (the resident included).
-    `cells` is `ingroup_places(neighbourhood, group)`, computed here when not given."""
-    key, cell_size, n_cells = ingroup_places(neighbourhood, group) if cells is None else cells
-    return np.bincount(key, weights=value, minlength=n_cells)[key] / cell_size
+                               cells: tuple[np.ndarray, int] | None = None) -> np.ndarray:
+    """Mean of a view among the resident's own group in the resident's neighbourhood (the resident included):
+    their cell's `ingroup_cell_means`. `cells` is `ingroup_places(neighbourhood, group)`, computed here when not
+    given."""
+    cells = ingroup_places(neighbourhood, group) if cells is None else cells
+    return ingroup_cell_means(value, cells)[cells[0]]
 
 
 def friends_mean(value: np.ndarray, friends: sparse.csr_matrix, friend_count: np.ndarray,

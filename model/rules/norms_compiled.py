@@ -1,11 +1,11 @@
 """Compiled kernels of model/rules/norms.py (model/kernels.py: the switch): each group's mean views in each
-neighbourhood (`neighbourhood_ingroup_mean`, every view in one pass), the norm every resident perceives for each
+neighbourhood (`ingroup_cell_means`, every view in one pass, per cell), the norm every resident perceives for each
 view (`friends_mean`, `extended_share`, `extended_norm`, `perceived_norm`) in a second, and the drift toward it
 (`conform`, `extended_anxiety`) in a third, for the vectorised week (model/mechanisms/norms.py).
 
-A neighbourhood's sums add its residents' views in id order from 0.0, as np.bincount adds its weights, and each
-resident's mean is their cell's sum over its size, as the rule divides; friendships' weights (all 1.0) are not
-read: 1.0 x is x, bit for bit.
+A cell's sums add its residents' views in id order from 0.0, as np.bincount adds its weights, and its mean is
+its sum over its size, as the rule divides; friendships' weights (all 1.0) are not read: 1.0 x is x, bit for
+bit.
 
 Each person's friends' sum adds the same products in the same order as scipy's sparse product (row by row, in
 the matrix's stored order, from 0.0), and every formula is the rule's, term by term in its order; `clip_one`
@@ -15,7 +15,7 @@ views are the same bit for bit.
 Every kernel but the cells' means (one sequential pass) runs over a range of residents with the GIL released, so
 a big city's passes run in blocks on the worker threads: a resident's mean is their cell's, a resident's norm
 reads only their own row of the friendships and the views, and the drift is elementwise, so every block gives
-the whole pass's numbers. The loops run over the range's own slices from 0: indexing with range(start, end)
+the whole pass's numbers (a resident's cell is read from `cell_of`). The loops run over the range's own slices from 0: indexing with range(start, end)
 kept numba from proving the indices non-negative (a check per access, no vectorising: the drift at 2,000
 residents took 16 us instead of 3.4).
 """
@@ -53,34 +53,22 @@ def minimum_one(x: float, y: float) -> float:
 
 @numba.njit(cache=True, nogil=True)
 def cell_means(key, n_cells, attitude, anxiety, trust) -> np.ndarray:
-    """Each (neighbourhood, group) cell's mean of each view (rows: cells; columns: attitude, anxiety, trust): its
-    residents' sum in id order from 0.0, as np.bincount adds its weights, over its size, the division the rule
-    makes for each of them (the same operands, so the same number). One pass in id order, every read in
+    """Each (neighbourhood, group) cell's mean of each view (rows: attitude, anxiety, trust; columns: cells; 0.0
+    where nobody lives): its residents' sum in id order from 0.0, as np.bincount adds its weights, over its size,
+    the division the rule makes (the same operands, so the same number). One pass in id order, every read in
     sequence: a few milliseconds at a million residents, so it runs whole (the GIL released)."""
-    sums, sizes = np.zeros((n_cells, 3)), np.zeros(n_cells, dtype=np.int64)
+    sums, sizes = np.zeros((3, n_cells)), np.zeros(n_cells, dtype=np.int64)
     for person in range(len(key)):
         cell = key[person]
-        sums[cell, 0] += attitude[person]
-        sums[cell, 1] += anxiety[person]
-        sums[cell, 2] += trust[person]
+        sums[0, cell] += attitude[person]
+        sums[1, cell] += anxiety[person]
+        sums[2, cell] += trust[person]
         sizes[cell] += 1
     for cell in range(n_cells):
         if sizes[cell] > 0:
-            sums[cell, 0], sums[cell, 1], sums[cell, 2] = (sums[cell, 0] / sizes[cell], sums[cell, 1] / sizes[cell],
-                                                           sums[cell, 2] / sizes[cell])
+            sums[0, cell], sums[1, cell], sums[2, cell] = (sums[0, cell] / sizes[cell], sums[1, cell] / sizes[cell],
+                                                           sums[2, cell] / sizes[cell])
     return sums
-
-
-@numba.njit(cache=True, nogil=True)
-def observe_rows(key, means_of_cells, attitude, anxiety, trust, start, end) -> None:
-    """The residents start..end's own group's mean of each view in their neighbourhood (into `attitude`,
-    `anxiety`, `trust`), the resident included: their cell's (`cell_means`)."""
-    key = key[start:end]
-    attitude, anxiety, trust = attitude[start:end], anxiety[start:end], trust[start:end]
-    for person in range(len(key)):
-        cell = key[person]
-        attitude[person], anxiety[person], trust[person] = (means_of_cells[cell, 0], means_of_cells[cell, 1],
-                                                            means_of_cells[cell, 2])
 
 
 @numba.njit(cache=True)
@@ -133,52 +121,55 @@ def friends_sums(indptr, indices, data, unit_weights, views, friend_count, attit
 
 
 @numba.njit(cache=True)
-def norms_of_view(sums, friend_count, extended_contacts, hood, anchors, signal, low, high, friends_weight,
+def norms_of_view(sums, friend_count, extended_contacts, cell_of, hood, anchors, signal, low, high, friends_weight,
                   neighbourhood_weight, total_weight, norm) -> None:
-    """One view's perceived norm for every person (of these arrays) from their friends' sum (`friends_mean`, the
-    neighbourhood's mean without friends); with `signal` (the attitude), warmed by extended contact
-    (`extended_norm`). A loop of its own, branch-light, so the compiler can run it over several people at once."""
+    """One view's perceived norm for every person (of these arrays) from their friends' sum (`friends_mean`, their
+    cell's mean `hood` without friends); with `signal` (the attitude), warmed by extended contact
+    (`extended_norm`). `cell_of` numbers each person's (neighbourhood, group) cell, the row of `hood` and of the
+    anchors' cells' start. A loop of its own, branch-light, so the compiler can run it over several people at
+    once."""
     start, friends_start, neighbourhood_start = anchors
     for person in range(len(friend_count)):
-        count = friend_count[person]
-        friends = sums[person] / max(count, 1) if count > 0 else hood[person]
+        count, cell = friend_count[person], cell_of[person]
+        friends = sums[person] / max(count, 1) if count > 0 else hood[cell]
         if signal is not None:
             friends = friends + signal * (extended_contacts[person] / max(count, 1)) * (high - friends)
-        norm[person] = norm_one(start[person], friends, friends_start[person], hood[person], neighbourhood_start[person],
+        norm[person] = norm_one(start[person], friends, friends_start[person], hood[cell], neighbourhood_start[cell],
                                 friends_weight, neighbourhood_weight, total_weight, low, high)
 
 
 @numba.njit(cache=True)
 def rows_of(anchors, start, end) -> tuple:
-    """A view's anchors (start, friends' start, neighbourhood's start) for the people start..end."""
-    return anchors[0][start:end], anchors[1][start:end], anchors[2][start:end]
+    """A view's anchors for the people start..end: their start and friends' start, and every cell's start."""
+    return anchors[0][start:end], anchors[1][start:end], anchors[2]
 
 
 @numba.njit(cache=True, nogil=True)
 def perceive_rows(indptr, indices, data, unit_weights, views, friend_count, extended_contacts, attitude, anxiety, trust,
-                  hood_attitude, hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust, bounds,
-                  extended_signal, friends_weight, neighbourhood_weight, total_weight, norm_attitude, norm_anxiety,
-                  norm_trust, fill, start, end) -> None:
+                  cell_of, hood_attitude, hood_anxiety, hood_trust, anchors_attitude, anchors_anxiety, anchors_trust,
+                  bounds, extended_signal, friends_weight, neighbourhood_weight, total_weight, norm_attitude,
+                  norm_anxiety, norm_trust, fill, start, end) -> None:
     """The perceived norm of each view for the people start..end (with `fill`, a pass over everyone in one
     block, the views side by side first: `fill_views`): one scan of a person's friends sums all three
     views (each sum in the sparse product's order), then each view's norm (`norms_of_view`); extended contact
-    warms the friends' attitude toward the top of its scale. A view's anchors are a tuple (start, friends'
-    start, neighbourhood's start); `bounds` holds each view's scale (low, high) as a row; `unit_weights`: every
-    stored weight of the friendship matrix is 1.0 and `views` holds the views side by side (`friends_sums`).
-    Each person's numbers read only their own row and the views, so blocks give the whole's numbers. The loops
-    run over the range's own slices, from 0 (numba then knows no index is negative)."""
+    warms the friends' attitude toward the top of its scale. `cell_of` numbers each person's (neighbourhood,
+    group) cell, whose mean each view's `hood_` holds; a view's anchors are a tuple (start and friends' start per
+    person, start per cell); `bounds` holds each view's scale (low, high) as a row; `unit_weights`: every stored
+    weight of the friendship matrix is 1.0 and `views` holds the views side by side (`friends_sums`). Each
+    person's numbers read only their own row, the views and the cells, so blocks give the whole's numbers. The
+    loops run over the range's own slices, from 0 (numba then knows no index is negative)."""
     if fill:
         fill_views(attitude, anxiety, trust, views, 0, len(views))
-    friend_count, extended_contacts = friend_count[start:end], extended_contacts[start:end]
+    friend_count, extended_contacts, cell_of = friend_count[start:end], extended_contacts[start:end], cell_of[start:end]
     sums = friends_sums(indptr[start:end + 1], indices, data, unit_weights, views, friend_count, attitude, anxiety,
                         trust)
-    norms_of_view(sums[0], friend_count, extended_contacts, hood_attitude[start:end],
+    norms_of_view(sums[0], friend_count, extended_contacts, cell_of, hood_attitude,
                   rows_of(anchors_attitude, start, end), extended_signal, bounds[0, 0], bounds[0, 1], friends_weight,
                   neighbourhood_weight, total_weight, norm_attitude[start:end])
-    norms_of_view(sums[1], friend_count, extended_contacts, hood_anxiety[start:end],
+    norms_of_view(sums[1], friend_count, extended_contacts, cell_of, hood_anxiety,
                   rows_of(anchors_anxiety, start, end), None, bounds[1, 0], bounds[1, 1], friends_weight,
                   neighbourhood_weight, total_weight, norm_anxiety[start:end])
-    norms_of_view(sums[2], friend_count, extended_contacts, hood_trust[start:end], rows_of(anchors_trust, start, end),
+    norms_of_view(sums[2], friend_count, extended_contacts, cell_of, hood_trust, rows_of(anchors_trust, start, end),
                   None, bounds[2, 0], bounds[2, 1], friends_weight, neighbourhood_weight, total_weight,
                   norm_trust[start:end])
 
@@ -199,18 +190,12 @@ def follow_rows(attitude, anxiety, trust, norm_attitude, norm_anxiety, norm_trus
         anxiety[person] = anxiety[person] * (1.0 - minimum_one(relief * share, 1.0))
 
 
-def observe(cells: tuple, views, threads: Threads = SERIAL, means: dict | None = None) -> dict:
-    """Each group's mean views in each neighbourhood, by view name (the mechanism's `observe_neighbourhoods`):
-    `cells` as `ingroup_places` gives them, `views` the state; the cells' means in one pass, the residents'
-    in blocks on `threads`, written over `means` (arrays by view name, every entry rewritten) when given, else
-    into new arrays."""
-    key, _, n_cells = cells
-    means_of_cells = cell_means(key, n_cells, views.attitude, views.anxiety, views.trust)
-    if means is None:
-        means = dict(zip(("attitude", "anxiety", "trust"), np.empty((3, len(key)))))
-    threads.each_block(lambda start, end: observe_rows(key, means_of_cells, means["attitude"], means["anxiety"],
-                                                       means["trust"], start, end), len(key), BLOCK_ROWS)
-    return means
+def observe(cells: tuple, views) -> dict:
+    """Each (neighbourhood, group) cell's mean views, by view name (the mechanism's `observe_neighbourhoods`):
+    `cells` as `ingroup_places` gives them, `views` the state; one pass."""
+    key, n_cells = cells
+    return dict(zip(("attitude", "anxiety", "trust"), cell_means(key, n_cells, views.attitude, views.anxiety,
+                                                                 views.trust)))
 
 
 def unit_weights(friends) -> bool:
@@ -226,11 +211,12 @@ def bounds_of(ranges: tuple) -> np.ndarray:
 
 
 def perceive(friends, unit_weights: bool, friend_count: np.ndarray, extended_contacts: np.ndarray, views,
-             neighbourhood_views: dict, views_at_start: dict, ranges: dict, n, norms: dict,
+             cell_of: np.ndarray, neighbourhood_views: dict, views_at_start: dict, ranges: dict, n, norms: dict,
              threads: Threads = SERIAL) -> None:
     """Every resident's perceived norm of each view into `norms` (the mechanism's `perceive_norms` over everyone):
-    `views` the state; `neighbourhood_views`, `norms` by view name (attitude, anxiety, trust); `views_at_start`
-    each view's (start, friends' start, neighbourhood's start); `ranges` each view's scale; `n`: NormParams;
+    `views` the state; `cell_of` each resident's (neighbourhood, group) cell; `neighbourhood_views` (each cell's
+    mean) and `norms` by view name (attitude, anxiety, trust); `views_at_start` each view's (start, friends' start,
+    each cell's start); `ranges` each view's scale; `n`: NormParams;
     `unit_weights`: every stored weight of `friends` is 1.0 (`unit_weights`); in blocks of residents on
     `threads` (the views side by side first, then the norms)."""
     size = len(friend_count)
@@ -242,7 +228,7 @@ def perceive(friends, unit_weights: bool, friend_count: np.ndarray, extended_con
     bounds = bounds_of((ranges["attitude"], ranges["anxiety"], ranges["trust"]))
     threads.each_block(lambda start, end: perceive_rows(
         friends.indptr, friends.indices, friends.data, unit_weights, table, friend_count, extended_contacts,
-        views.attitude, views.anxiety, views.trust, neighbourhood_views["attitude"], neighbourhood_views["anxiety"],
+        views.attitude, views.anxiety, views.trust, cell_of, neighbourhood_views["attitude"], neighbourhood_views["anxiety"],
         neighbourhood_views["trust"], views_at_start["attitude"], views_at_start["anxiety"], views_at_start["trust"],
         bounds, n.extended_signal, n.friends_weight, n.neighbourhood_weight,
         n.friends_weight + n.neighbourhood_weight + n.own_weight, norms["attitude"], norms["anxiety"],
