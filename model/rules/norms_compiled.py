@@ -13,11 +13,11 @@ and `minimum_one` are numpy's clip and minimum for one number (NaN kept, and the
 views are the same bit for bit.
 
 Every kernel but the cells' means (one sequential pass) runs over a range of residents with the GIL released, so
-a big city's passes run in blocks on the worker threads: a resident's mean is their cell's, a resident's norm
-reads only their own row of the friendships and the views, and the drift is elementwise, so every block gives
-the whole pass's numbers (a resident's cell is read from `cell_of`). The loops run over the range's own slices from 0: indexing with range(start, end)
-kept numba from proving the indices non-negative (a check per access, no vectorising: the drift at 2,000
-residents took 16 us instead of 3.4).
+a big city's passes run in blocks on the worker threads: a resident's norm reads only their own row of the
+friendships, the views and the cells' means (their cell from `cell_of`), and the drift is elementwise, so every
+block gives the whole pass's numbers. The loops run over the range's own slices from 0: indexing with
+range(start, end) kept numba from proving the indices non-negative (a check per access, no vectorising: the drift
+at 2,000 residents took 16 us instead of 3.4).
 """
 
 from functools import lru_cache
@@ -228,11 +228,11 @@ def perceive(friends, unit_weights: bool, friend_count: np.ndarray, extended_con
     bounds = bounds_of((ranges["attitude"], ranges["anxiety"], ranges["trust"]))
     threads.each_block(lambda start, end: perceive_rows(
         friends.indptr, friends.indices, friends.data, unit_weights, table, friend_count, extended_contacts,
-        views.attitude, views.anxiety, views.trust, cell_of, neighbourhood_views["attitude"], neighbourhood_views["anxiety"],
-        neighbourhood_views["trust"], views_at_start["attitude"], views_at_start["anxiety"], views_at_start["trust"],
-        bounds, n.extended_signal, n.friends_weight, n.neighbourhood_weight,
-        n.friends_weight + n.neighbourhood_weight + n.own_weight, norms["attitude"], norms["anxiety"],
-        norms["trust"], unit_weights and whole, start, end), size, BLOCK_ROWS)
+        views.attitude, views.anxiety, views.trust, cell_of, neighbourhood_views["attitude"],
+        neighbourhood_views["anxiety"], neighbourhood_views["trust"], views_at_start["attitude"],
+        views_at_start["anxiety"], views_at_start["trust"], bounds, n.extended_signal, n.friends_weight,
+        n.neighbourhood_weight, n.friends_weight + n.neighbourhood_weight + n.own_weight, norms["attitude"],
+        norms["anxiety"], norms["trust"], unit_weights and whole, start, end), size, BLOCK_ROWS)
 
 
 def follow(views, norms: dict, friend_count: np.ndarray, extended_contacts: np.ndarray, n, start: int,
